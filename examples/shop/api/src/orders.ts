@@ -1,0 +1,74 @@
+import { Hono } from "hono";
+import type { Env, OrderEvent } from "./env.js";
+
+interface OrderInput {
+  userId: string;
+  items: { sku: string; quantity: number; priceCents: number }[];
+}
+
+function parseOrder(body: unknown): OrderInput | string {
+  if (typeof body !== "object" || body === null) return "body must be a JSON object";
+  const { userId, items } = body as Record<string, unknown>;
+  if (typeof userId !== "string" || !/^[\w-]{1,64}$/.test(userId)) return "userId must be 1-64 word characters";
+  if (!Array.isArray(items) || items.length === 0 || items.length > 50) return "items must hold 1-50 lines";
+  const lines: OrderInput["items"] = [];
+  for (const it of items) {
+    const { sku, quantity, priceCents } = (it ?? {}) as Record<string, unknown>;
+    if (typeof sku !== "string" || !/^[\w-]{1,64}$/.test(sku)) return "each item needs a sku";
+    if (!Number.isInteger(quantity) || (quantity as number) <= 0) return "quantity must be a positive integer";
+    if (!Number.isInteger(priceCents) || (priceCents as number) < 0) return "priceCents must be a non-negative integer";
+    lines.push({ sku, quantity: quantity as number, priceCents: priceCents as number });
+  }
+  return { userId, items: lines };
+}
+
+export const orders = new Hono<{ Bindings: Env }>();
+
+orders.get("/", async (c) => {
+  const userId = c.req.query("user");
+  const stmt = userId
+    ? c.env.DB.prepare("SELECT * FROM orders WHERE user_id = ? ORDER BY created_at DESC LIMIT 50").bind(userId)
+    : c.env.DB.prepare("SELECT * FROM orders ORDER BY created_at DESC LIMIT 50");
+  const { results } = await stmt.all();
+  return c.json({ orders: results });
+});
+
+orders.get("/:id", async (c) => {
+  const order = await c.env.DB.prepare("SELECT * FROM orders WHERE id = ?").bind(c.req.param("id")).first();
+  if (!order) return c.json({ error: "order not found" }, 404);
+  const { results: items } = await c.env.DB.prepare(
+    "SELECT sku, quantity, price_cents FROM order_items WHERE order_id = ?",
+  )
+    .bind(c.req.param("id"))
+    .all();
+  return c.json({ order, items });
+});
+
+orders.post("/", async (c) => {
+  const input = parseOrder(await c.req.json().catch(() => null));
+  if (typeof input === "string") return c.json({ error: input }, 400);
+  const id = crypto.randomUUID();
+  const total = input.items.reduce((s, i) => s + i.quantity * i.priceCents, 0);
+  // One batch is one transaction on D1: the order and its lines land together or not at all.
+  await c.env.DB.batch([
+    c.env.DB.prepare("INSERT INTO orders (id, user_id, total_cents) VALUES (?, ?, ?)").bind(id, input.userId, total),
+    ...input.items.map((i) =>
+      c.env.DB.prepare("INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)").bind(
+        id,
+        i.sku,
+        i.quantity,
+        i.priceCents,
+      ),
+    ),
+  ]);
+  const event: OrderEvent = {
+    type: "order.created",
+    v: 1,
+    id: crypto.randomUUID(),
+    source: "shop-api",
+    time: new Date().toISOString(),
+    data: { orderId: id, userId: input.userId, totalCents: total },
+  };
+  await c.env.ORDER_EVENTS.send(event, { contentType: "json" });
+  return c.json({ id, totalCents: total }, 201);
+});

@@ -1,0 +1,27 @@
+import type { Project } from "../project/discover.js";
+import type { Finding, MigrationSummary } from "./findings.js";
+
+export interface CheckOptions {
+  /** `--data`: a SQLite file or a `wrangler d1 export` .sql dump to replay migrations on. */
+  data?: string;
+  /** `--base`: a git ref whose configs the Durable Object migration history must extend. */
+  base?: string;
+}
+
+export interface AnalyzerContext {
+  project: Project;
+  options: CheckOptions;
+  /** Report progress on long analyses (a live step on a TTY, plain lines in CI). */
+  progress?: (detail: string) => void;
+}
+
+export interface AnalyzerOutput {
+  findings: Finding[];
+  migrations?: MigrationSummary[];
+}
+
+/** One family of checks (D1 migrations, wrangler config, Worker code) over a whole project. */
+export interface Analyzer {
+  name: string;
+  analyze(ctx: AnalyzerContext): Promise<AnalyzerOutput>;
+}

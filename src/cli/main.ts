@@ -1,0 +1,149 @@
+import { readFileSync } from "node:fs";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Command, OptionValues } from "./command.js";
+import { BlastwallError, describeError, UsageError } from "./errors.js";
+import { renderCommandHelp, renderMainHelp } from "./help.js";
+import { createOutput, type Output } from "./output.js";
+import { commands as registry } from "./registry.js";
+import { closest, nearest } from "./suggest.js";
+
+export interface RunCliOptions {
+  argv: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  commands?: readonly Command[];
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+}
+
+export function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string"
+    ? pkg.version
+    : "0.0.0";
+}
+
+/** Finds the command whose words are the longest prefix of argv. */
+export function resolveCommand(
+  argv: readonly string[],
+  commands: readonly Command[],
+): { command: Command; rest: string[] } | undefined {
+  let best: { command: Command; rest: string[] } | undefined;
+  for (const command of commands) {
+    const words = command.name.split(" ");
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(" ").length)) {
+      best = { command, rest: argv.slice(words.length) };
+    }
+  }
+  return best;
+}
+
+function unknownCommand(argv: readonly string[], commands: readonly Command[]): UsageError {
+  const words = argv.filter((a) => !a.startsWith("-")).slice(0, 3);
+  const typed = words.join(" ");
+  const names = commands.map((c) => c.name);
+  // Try the typed words at every length, so "versions uplod extra" still finds "versions upload".
+  let guess: string | undefined;
+  for (let n = words.length; n > 0 && !guess; n--) guess = closest(words.slice(0, n).join(" "), names);
+  const nounMatches = names.filter((n) => n.split(" ")[0] === words[0]);
+  if (!guess && nounMatches.length > 0) guess = nounMatches[0];
+  // Far from everything: still name the nearest command, so the user has somewhere to start.
+  if (!guess) guess = nearest(typed, names)?.candidate;
+  return new UsageError(
+    `unknown command "${typed}"`,
+    guess
+      ? `did you mean \`blastwall ${guess}\`? Run \`blastwall --help\` for the list.`
+      : "run `blastwall --help` for the list of commands",
+  );
+}
+
+function parseCommandArgs(
+  command: Command,
+  rest: string[],
+): { options: OptionValues; positionals: string[]; help: boolean } {
+  const config: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean", short: "h" } };
+  if (command.json) config.json = { type: "boolean" };
+  for (const [name, spec] of Object.entries(command.options)) {
+    config[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: config, allowPositionals: true, strict: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const flag = /'(-{1,2}[^']+)'/.exec(msg)?.[1];
+    const guess = flag ? closest(flag.replace(/^-+/, ""), Object.keys(config)) : undefined;
+    throw new UsageError(
+      `${command.name}: ${msg.split(". ")[0]}`,
+      guess
+        ? `did you mean --${guess}? See \`blastwall ${command.name} --help\`.`
+        : `see \`blastwall ${command.name} --help\``,
+    );
+  }
+  const options = parsed.values as OptionValues;
+  const help = options.help === true;
+  if (!help) {
+    const required = command.positionals.filter((p) => p.required);
+    if (parsed.positionals.length < required.length) {
+      const missing = required[parsed.positionals.length];
+      throw new UsageError(
+        `${command.name}: missing argument <${missing?.name ?? "arg"}>`,
+        `usage: ${renderCommandHelp(command).split("\n")[0]}`,
+      );
+    }
+    const variadic = command.positionals.some((p) => p.variadic);
+    if (!variadic && parsed.positionals.length > command.positionals.length) {
+      throw new UsageError(
+        `${command.name}: unexpected argument "${parsed.positionals[command.positionals.length]}"`,
+        `see \`blastwall ${command.name} --help\``,
+      );
+    }
+  }
+  return { options, positionals: parsed.positionals, help };
+}
+
+/** Runs the CLI and resolves to its exit code; never calls process.exit itself. */
+export async function runCli({
+  argv,
+  cwd = process.cwd(),
+  env = process.env,
+  commands = registry,
+  stdout = process.stdout,
+  stderr = process.stderr,
+  signal = new AbortController().signal,
+}: RunCliOptions): Promise<number> {
+  const wantsJson = argv.includes("--json");
+  const out: Output = createOutput({ stdout: stdout as never, stderr: stderr as never, json: wantsJson, env });
+  try {
+    if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+      const target = argv[0] === "help" ? resolveCommand(argv.slice(1), commands) : undefined;
+      out.line(target ? renderCommandHelp(target.command) : renderMainHelp(commands, packageVersion()));
+      return 0;
+    }
+    if (argv[0] === "--version" || argv[0] === "-v") {
+      out.line(packageVersion());
+      return 0;
+    }
+    const found = resolveCommand(argv, commands);
+    if (!found) throw unknownCommand(argv, commands);
+    const { options, positionals, help } = parseCommandArgs(found.command, found.rest);
+    if (help) {
+      out.line(renderCommandHelp(found.command));
+      return 0;
+    }
+    return await found.command.run({ options, positionals, out, cwd, env, signal });
+  } catch (err) {
+    out.close();
+    out.error(describeError(err));
+    if (err instanceof BlastwallError) return err.exitCode;
+    if (env.BLASTWALL_DEBUG && err instanceof Error && err.stack) out.error(err.stack);
+    return 1;
+  } finally {
+    out.close();
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The Platform interface: what `release`, `rollback`, the incident levers and the drills need from
+ * wherever Workers run. Two targets implement it: `local/` (the local edge on Miniflare) and
+ * `cloudflare/` (wrangler + the REST and GraphQL APIs). The platform is the source of truth: the CLI keeps no
+ * state of its own between runs, so a killed release can always be resumed or rolled back.
+ */
+
+export type TargetName = "local" | "cloudflare";
+
+export interface VersionInfo {
+  id: string;
+  worker: string;
+  /** Short, human tag (`--tag`), e.g. a git sha or "v2". */
+  tag?: string;
+  message?: string;
+  /** ISO 8601. */
+  createdAt: string;
+  /** Free-form annotations the platform keeps with the version (Cloudflare: workers/tag, workers/message). */
+  annotations?: Record<string, string>;
+}
+
+export interface SplitEntry {
+  versionId: string;
+  /** 0-100; the entries of one deployment add up to 100. */
+  percentage: number;
+}
+
+export interface Deployment {
+  id: string;
+  worker: string;
+  createdAt: string;
+  /** Where blastwall records its own facts (release id, restore bookmarks, overrides with reasons). */
+  message?: string;
+  /** "deployment" for a deploy, "rollback" for a rollback. */
+  kind: "deployment" | "rollback";
+  /** At most 2 entries. */
+  versions: SplitEntry[];
+}
+
+export interface UploadVersionOptions {
+  worker: string;
+  /** The wrangler config of that Worker. */
+  configPath: string;
+  tag?: string;
+  message?: string;
+  /** A wrangler environment (`--env`). */
+  env?: string;
+  /** Extra vars baked into this version (the demo uses them to ship a deliberately bad build). */
+  vars?: Record<string, string>;
+}
+
+export interface DeployOptions {
+  message?: string;
+  env?: string;
+}
+
+export interface RollbackOptions {
+  /** Version to return to; default: the last version that served 100%. */
+  to?: string;
+  message?: string;
+  env?: string;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Counts for one version over one window. Latencies in milliseconds. */
+export interface VersionMetrics {
+  versionId: string;
+  requests: number;
+  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  /** Uncaught exceptions (the Worker threw), counted apart from 5xx responses. */
+  exceptions: number;
+  latency: LatencySummary;
+  /** Requests slower than each bound, for latency-as-counts analysis: bound ms → count. */
+  slowerThan?: Record<string, number>;
+  /** Histogram: upper bounds of the buckets in ms (ascending; the last is +Infinity) and their counts. */
+  histogram?: { boundsMs: number[]; counts: number[] };
+}
+
+export interface MetricsQuery {
+  worker: string;
+  /** Window start (inclusive). */
+  since: Date;
+  until?: Date;
+  /** Latency bounds (ms) to count slower requests against, e.g. the stable p95 or an SLO bound. */
+  slowerThanMs?: number[];
+  env?: string;
+}
+
+/** Release signals beyond HTTP: the queue DLQ rate and Durable Object overloads. */
+export interface ExtraSignals {
+  /** Messages that reached each watched DLQ in the window. */
+  dlqMessages: Record<string, number>;
+  /** Durable Object errors and overloads (503s) in the window, by class. */
+  durableObjectErrors: Record<string, number>;
+}
+
+export interface QueueState {
+  queue: string;
+  paused: boolean;
+  /** Messages waiting (when the platform can tell). */
+  backlog?: number;
+  /** Messages in this queue's dead-letter queue (when the platform can tell). */
+  dlqDepth?: number;
+  deadLetterQueue?: string;
+}
+
+export interface FlagState {
+  name: string;
+  /** "1"/"0" for on/off flags; other strings for valued flags. */
+  value: string;
+  updatedAt?: string;
+  /** Who flipped it last (an operator label, never a token). */
+  actor?: string;
+}
+
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+  appliedAt?: string;
+}
+
+export interface RestorePoint {
+  database: string;
+  /** Opaque id: a D1 Time Travel bookmark on Cloudflare, a snapshot id locally. */
+  bookmark: string;
+  createdAt: string;
+  /** The migration this point was taken before, when taken by a release. */
+  beforeMigration?: string;
+}
+
+export interface Platform {
+  readonly target: TargetName;
+
+  uploadVersion(options: UploadVersionOptions): Promise<VersionInfo>;
+  listVersions(worker: string, env?: string): Promise<VersionInfo[]>;
+  /** Deploys a split of at most 2 versions whose percentages add up to 100. */
+  deploy(worker: string, split: SplitEntry[], options?: DeployOptions): Promise<Deployment>;
+  /** The deployment in force, or undefined when the Worker was never deployed. */
+  currentDeployment(worker: string, env?: string): Promise<Deployment | undefined>;
+  /** Newest first. */
+  listDeployments(worker: string, env?: string): Promise<Deployment[]>;
+  rollback(worker: string, options?: RollbackOptions): Promise<Deployment>;
+
+  metrics(query: MetricsQuery): Promise<VersionMetrics[]>;
+  extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals>;
+
+  pauseQueue(queue: string): Promise<QueueState>;
+  resumeQueue(queue: string): Promise<QueueState>;
+  queueState(queue: string): Promise<QueueState>;
+
+  listFlags(): Promise<FlagState[]>;
+  setFlag(name: string, value: string, actor: string): Promise<FlagState>;
+
+  /** Applied and pending migrations of a D1 database, in apply order. */
+  listMigrations(worker: string, database: string): Promise<MigrationState[]>;
+  /** Applies pending migrations up to and including `upTo` (default: all). Returns the names applied. */
+  applyMigrations(worker: string, database: string, options?: { upTo?: string }): Promise<string[]>;
+  createRestorePoint(worker: string, database: string, beforeMigration?: string): Promise<RestorePoint>;
+  listRestorePoints(worker: string, database: string): Promise<RestorePoint[]>;
+  restore(worker: string, database: string, bookmark: string): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BlastwallError } from "../cli/errors.js";
+import { findWranglerConfigs, loadProject } from "./discover.js";
+import { loadWranglerConfig } from "./wrangler-config.js";
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "bw-config-"));
+}
+
+describe("wrangler config loading", () => {
+  it("reads toml, json and jsonc into one model", () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, "wrangler.toml"),
+      `name = "a"\nmain = "src/index.ts"\n[[d1_databases]]\nbinding = "DB"\nmigrations_dir = "db"\n[[queues.consumers]]\nqueue = "q"\nmax_retries = 3\n[env.staging]\nname = "a-staging"\n`,
+    );
+    const toml = loadWranglerConfig(join(dir, "wrangler.toml"));
+    expect(toml.d1_databases[0]?.migrations_dir).toBe("db");
+    expect(toml.queues.consumers[0]).toMatchObject({ queue: "q", max_retries: 3 });
+    expect(toml.env.staging?.name).toBe("a-staging");
+    expect(toml.locate(["queues", "consumers", 0, "max_retries"])?.line).toBe(8);
+
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      `{\n  // comment\n  "name": "b",\n  "kv_namespaces": [{ "binding": "KV", "id": "x" },],\n}\n`,
+    );
+    const jsonc = loadWranglerConfig(join(dir, "wrangler.jsonc"));
+    expect(jsonc.kv_namespaces).toEqual([{ binding: "KV", id: "x" }]);
+    expect(jsonc.locate(["kv_namespaces", 0, "binding"])).toEqual({ line: 4, column: 23 });
+  });
+
+  it("names the file, line and column of a TOML syntax error", () => {
+    const dir = tmp();
+    const file = join(dir, "wrangler.toml");
+    writeFileSync(file, `name = "a"\nmain = [1,\n`);
+    try {
+      loadWranglerConfig(file);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(BlastwallError);
+      const e = err as BlastwallError;
+      expect(e.location?.file).toBe(file);
+      expect(e.location?.line).toBe(3);
+      expect(e.exitCode).toBe(2);
+      expect(e.fix).toBeTruthy();
+    }
+  });
+
+  it("names the file, line and column of a JSONC syntax error", () => {
+    const dir = tmp();
+    const file = join(dir, "wrangler.jsonc");
+    writeFileSync(file, `{\n  "name": "a",\n  "main": ,\n}\n`);
+    expect(() => loadWranglerConfig(file)).toThrow(BlastwallError);
+    try {
+      loadWranglerConfig(file);
+    } catch (err) {
+      expect((err as BlastwallError).location).toEqual({ file, line: 3, column: 11 });
+    }
+  });
+
+  it("finds every Worker in a project without following symlink loops", () => {
+    const dir = tmp();
+    mkdirSync(join(dir, "api"));
+    mkdirSync(join(dir, "consumer"));
+    mkdirSync(join(dir, "node_modules", "x"), { recursive: true });
+    writeFileSync(join(dir, "api", "wrangler.jsonc"), `{"name":"api"}`);
+    writeFileSync(join(dir, "consumer", "wrangler.toml"), `name = "consumer"`);
+    writeFileSync(join(dir, "node_modules", "x", "wrangler.toml"), `name = "ignored"`);
+    symlinkSync(dir, join(dir, "api", "loop"));
+    expect(findWranglerConfigs(dir).map((p) => p.slice(dir.length))).toEqual([
+      "/api/wrangler.jsonc",
+      "/consumer/wrangler.toml",
+    ]);
+    expect(loadProject(dir).workers.map((w) => w.name)).toEqual(["api", "consumer"]);
+  });
+
+  it("fails with exit 2 when a folder holds no config", () => {
+    expect(() => loadProject(tmp())).toThrow(/no wrangler.toml/);
+  });
+});
