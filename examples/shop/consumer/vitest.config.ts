@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
 
@@ -10,5 +11,14 @@ export default defineProject({
       },
     })),
   ],
+  // Inside this repo the example imports blastwall from source (as its wrangler.jsonc does).
+  resolve: {
+    alias: [
+      {
+        find: /^blastwall\/(.*)$/,
+        replacement: fileURLToPath(new URL("../../../src/runtime/$1/index.ts", import.meta.url)),
+      },
+    ],
+  },
   test: { name: "shop-consumer", include: ["test/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
 });
