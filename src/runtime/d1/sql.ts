@@ -86,10 +86,7 @@ type Interpolation = SqlValue | Sql | SqlIdentifier;
 function sqlTag(strings: TemplateStringsArray, ...values: Interpolation[]): Sql {
   // A real template literal always has `raw`; a plain array here means someone built the "template" from a string.
   if (!Array.isArray(strings) || !Array.isArray((strings as { raw?: unknown }).raw)) {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message shows template syntax on purpose
-    throw new TypeError(
-      "sql must be used as a tagged template: sql`SELECT … WHERE id = ${value}` (values in ${} are bound)",
-    );
+    throw new TypeError("sql must be used as a tagged template (sql`…`), so every interpolated value is bound");
   }
   let text = strings[0] ?? "";
   const params: SqlValue[] = [];
