@@ -66,29 +66,26 @@ function chunk<T extends readonly SqlValue[]>(
   limits: BatchLimits,
 ): Sql[] {
   const { maxParams, maxBytes } = limitsOf(limits);
+  const fits = (s: Sql): boolean => s.params.length <= maxParams && statementBytes(s) <= maxBytes;
+  const tooBig = (s: Sql): RangeError =>
+    new RangeError(
+      `one row alone makes a statement of ${s.params.length} parameters / ${statementBytes(s)} bytes, over the limit (${maxParams} / ${maxBytes})`,
+    );
   const out: Sql[] = [];
   let current: T[] = [];
   let built: Sql | undefined;
   for (const row of rows) {
     const candidate = build([...current, row]);
-    if (candidate.params.length <= maxParams && statementBytes(candidate) <= maxBytes) {
+    if (fits(candidate)) {
       current.push(row);
       built = candidate;
       continue;
     }
-    if (built === undefined) {
-      throw new RangeError(
-        `one row alone makes a statement of ${candidate.params.length} parameters / ${statementBytes(candidate)} bytes, over the limit (${maxParams} / ${maxBytes})`,
-      );
-    }
+    if (built === undefined) throw tooBig(candidate);
     out.push(built);
     current = [row];
     built = build(current);
-    if (built.params.length > maxParams || statementBytes(built) > maxBytes) {
-      throw new RangeError(
-        `one row alone makes a statement of ${built.params.length} parameters / ${statementBytes(built)} bytes, over the limit (${maxParams} / ${maxBytes})`,
-      );
-    }
+    if (!fits(built)) throw tooBig(built);
   }
   if (built !== undefined) out.push(built);
   return out;

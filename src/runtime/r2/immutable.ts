@@ -37,6 +37,10 @@ export interface ContentKeyOptions {
 
 const encoder = new TextEncoder();
 
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function toBytes(body: ArrayBuffer | ArrayBufferView | string): ArrayBuffer | ArrayBufferView {
   return typeof body === "string" ? encoder.encode(body) : body;
 }
@@ -52,9 +56,8 @@ export async function contentKey(
   body: ArrayBuffer | ArrayBufferView | string,
   { prefix, extension = "" }: ContentKeyOptions = {},
 ): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", toBytes(body)));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-  return safeKey(`sha256-${hex}${extension}`, prefix === undefined ? {} : { prefix });
+  const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", toBytes(body))));
+  return safeKey(`sha256-${digest}${extension}`, prefix === undefined ? {} : { prefix });
 }
 
 /**
@@ -65,8 +68,7 @@ export async function contentKey(
  */
 export function newVersion(now: Date = new Date()): string {
   const stamp = now.toISOString().replace(/[-:.]/g, "");
-  const rand = crypto.getRandomValues(new Uint8Array(4));
-  return `${stamp}-${Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${stamp}-${hex(crypto.getRandomValues(new Uint8Array(4)))}`;
 }
 
 /**
