@@ -1,6 +1,6 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { backfills, orderItemCountBackfill, runOrderItemCountBackfill } from "../src/backfill.js";
+import { backfills, orderItemCountBackfill, runOrderItemCountBackfill, scheduledBackfill } from "../src/backfill.js";
 
 const ROWS = 100_000;
 const fast = { rowsPerSecond: Number.POSITIVE_INFINITY, timeBudgetMs: Number.POSITIVE_INFINITY };
@@ -109,5 +109,13 @@ describe("orders.item_count backfill over 100,000 rows", () => {
     const run = await backfills.request("/orders-item-count", { ...auth, method: "POST" }, adminEnv);
     expect(run.status).toBe(200);
     expect(await run.json()).toMatchObject({ done: true, report: { stoppedBy: "already-done" } });
+  });
+
+  it("does nothing on a cron tick once done", async () => {
+    const before = await touches();
+    const ctx = createExecutionContext();
+    await scheduledBackfill(createScheduledController({ cron: "*/5 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await touches()).toEqual(before);
   });
 });
