@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { backfills } from "./backfill.js";
 import { carts } from "./carts.js";
 import type { Env } from "./env.js";
 import { orders } from "./orders.js";
@@ -20,6 +21,7 @@ app.get("/config/:key", async (c) => {
 app.route("/orders", orders);
 app.route("/carts", carts);
 app.route("/receipts", receipts);
+app.route("/admin/backfills", backfills);
 
 app.onError((err, c) => {
   console.error("shop-api error", err);
