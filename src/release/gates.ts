@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import type { Finding } from "../check/findings.js";
 import { runCheck } from "../check/run-check.js";
 import { BlastwallError } from "../cli/errors.js";
@@ -84,6 +84,7 @@ export interface DryRunOptions {
  */
 export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRunOptions = {}): Promise<DryRunResult> {
   const outdir = mkdtempSync(join(tmpdir(), "blastwall-dry-run-"));
+  const configPath = resolvePath(config.path);
   const args = [
     wranglerBin(),
     "deploy",
@@ -91,7 +92,7 @@ export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRun
     "--outdir",
     outdir,
     "-c",
-    config.path,
+    configPath,
     ...(env ? ["--env", env] : []),
   ];
   try {
@@ -100,8 +101,8 @@ export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRun
         process.execPath,
         args,
         {
-          cwd: dirname(config.path),
-          env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+          cwd: dirname(configPath),
+          env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" },
           timeout: 180_000,
           maxBuffer: 16 * 1024 * 1024,
           ...(signal ? { signal } : {}),
