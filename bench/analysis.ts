@@ -5,6 +5,7 @@ import {
   seededRandom,
   simulateCanary,
   windowMetrics,
+  zTestDetect,
 } from "../src/release/analysis/simulate.js";
 import { defineBench, median, round } from "./lib.js";
 
@@ -56,35 +57,11 @@ const flaggerStyle: Method = (windows) => {
   return undefined;
 };
 
-/** One-sided two-proportion z statistic (canary worse than stable) on cumulative counts. */
-function zStat(c: { n: number; x: number }, s: { n: number; x: number }): number {
-  if (c.n === 0 || s.n === 0) return 0;
-  const p = (c.x + s.x) / (c.n + s.n);
-  const se = Math.sqrt(p * (1 - p) * (1 / c.n + 1 / s.n));
-  return se > 0 ? (c.x / c.n - s.x / s.n) / se : 0;
-}
-
-function zTest(peekEveryPoll: boolean): Method {
-  return (windows) => {
-    const c = { n: 0, x: 0 };
-    const s = { n: 0, x: 0 };
-    for (const w of windows) {
-      c.n += w.canary.requests;
-      c.x += w.canary.errors;
-      s.n += w.stable.requests;
-      s.x += w.stable.errors;
-      if ((peekEveryPoll || w.t === HORIZON_SECONDS) && zStat(c, s) > Z_ONE_SIDED) return w.t;
-      if (!peekEveryPoll && w.t >= HORIZON_SECONDS) return undefined;
-    }
-    return undefined;
-  };
-}
-
 const METHODS = {
   sequential,
   flagger_style: flaggerStyle,
-  fixed_horizon: zTest(false),
-  peeking_z: zTest(true),
+  fixed_horizon: (windows) => zTestDetect(windows, Z_ONE_SIDED, HORIZON_SECONDS),
+  peeking_z: (windows) => zTestDetect(windows, Z_ONE_SIDED),
 } satisfies Record<string, Method>;
 type MethodName = keyof typeof METHODS;
 

@@ -8,7 +8,7 @@ import {
   resolveAnalysisOptions,
   slowerThan,
 } from "./analyze.js";
-import { seededRandom, simulateCanary, windowMetrics } from "./simulate.js";
+import { seededRandom, simulateCanary, windowMetrics, zTestDetect } from "./simulate.js";
 
 function metrics(requests: number, errors: number, extra: Partial<VersionMetrics> = {}): VersionMetrics {
   return {
@@ -157,20 +157,7 @@ describe("false rollbacks, checked at every poll (simulation)", () => {
 
   it("whereas a z-test peeked at every poll does not (the simulation can tell)", () => {
     const alpha = 0.05;
-    const { rate, bound } = falseRollbacks(400, alpha, (windows) => {
-      const c = { n: 0, x: 0 };
-      const s = { n: 0, x: 0 };
-      for (const w of windows) {
-        c.n += w.canary.requests;
-        c.x += w.canary.errors;
-        s.n += w.stable.requests;
-        s.x += w.stable.errors;
-        const p = (c.x + s.x) / (c.n + s.n);
-        const se = Math.sqrt(p * (1 - p) * (1 / Math.max(c.n, 1) + 1 / Math.max(s.n, 1)));
-        if (se > 0 && (c.x / c.n - s.x / s.n) / se > 1.645) return true;
-      }
-      return false;
-    });
+    const { rate, bound } = falseRollbacks(400, alpha, (windows) => zTestDetect(windows, 1.645) !== undefined);
     expect(rate).toBeGreaterThan(bound);
   });
 

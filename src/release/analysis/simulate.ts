@@ -115,3 +115,30 @@ export function windowMetrics(w: SimWindow): { canary: VersionMetrics; stable: V
   });
   return { canary: m("canary", w.canary), stable: m("stable", w.stable) };
 }
+
+/** One-sided two-proportion z statistic (canary worse than stable) on cumulative counts. */
+export function twoProportionZ(c: { n: number; x: number }, s: { n: number; x: number }): number {
+  if (c.n === 0 || s.n === 0) return 0;
+  const p = (c.x + s.x) / (c.n + s.n);
+  const se = Math.sqrt(p * (1 - p) * (1 / c.n + 1 / s.n));
+  return se > 0 ? (c.x / c.n - s.x / s.n) / se : 0;
+}
+
+/**
+ * The classical baselines: a z-test looked at once at `horizonSeconds`, or peeked at every poll when no horizon is
+ * given. Returns the seconds at which it rejects, or undefined.
+ */
+export function zTestDetect(windows: readonly SimWindow[], z: number, horizonSeconds?: number): number | undefined {
+  const c = { n: 0, x: 0 };
+  const s = { n: 0, x: 0 };
+  for (const w of windows) {
+    c.n += w.canary.requests;
+    c.x += w.canary.errors;
+    s.n += w.stable.requests;
+    s.x += w.stable.errors;
+    const look = horizonSeconds === undefined || w.t === horizonSeconds;
+    if (look && twoProportionZ(c, s) > z) return w.t;
+    if (horizonSeconds !== undefined && w.t >= horizonSeconds) return undefined;
+  }
+  return undefined;
+}
