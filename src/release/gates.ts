@@ -125,3 +125,28 @@ export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRun
     rmSync(outdir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The identity of what a version runs: the bundle hash, plus any vars baked in at upload (`release --var`), since
+ * they change behaviour as much as code does.
+ */
+export function withVars(bundleHash: string, vars: Readonly<Record<string, string>> = {}): string {
+  const keys = Object.keys(vars).sort();
+  if (keys.length === 0) return bundleHash;
+  const hash = createHash("sha256").update(bundleHash);
+  for (const k of keys) hash.update(`\0${k}=${vars[k]}`);
+  return hash.digest("hex");
+}
+
+/** Parses repeated `--var KEY=VALUE` flags. */
+export function parseVars(list: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i <= 0) {
+      throw new BlastwallError(`--var ${item}: expected KEY=VALUE`, { fix: "write it as --var FEATURE_X=on" });
+    }
+    vars[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return vars;
+}

@@ -73,9 +73,10 @@ function platformWithV1(dir: string): MemoryPlatform {
 async function release(
   dir: string,
   platform: MemoryPlatform,
-  { bundle = "2222bbbb2222bbbb2222bbbb", override, signal, config = CONFIG } = {} as {
+  { bundle = "2222bbbb2222bbbb2222bbbb", override, signal, config = CONFIG, vars } = {} as {
     bundle?: string;
     override?: string;
+    vars?: Record<string, string>;
     signal?: AbortSignal;
     config?: BlastwallConfig;
   },
@@ -97,6 +98,7 @@ async function release(
       wrangler,
       config: resolveWorkerConfig(config, "api", wrangler),
       ...(override !== undefined ? { override } : {}),
+      ...(vars ? { vars } : {}),
     },
     {
       platform,
@@ -239,6 +241,16 @@ describe("runRelease", () => {
     expect(second.report.resumed).toBe(true);
     expect(second.report.release).toBe(first.report.release);
     expect(second.report.outcome).toBe("promoted");
+  });
+
+  it("bakes --var values into the candidate, and counts them as a code change", async () => {
+    const dir = project();
+    const p = platformWithV1(dir);
+    const bad = await release(dir, p, { bundle: V1_BUNDLE, vars: { BW_ERROR_RATE: "0.1" } });
+    expect(bad.report.outcome).toBe("rolled-back");
+    expect(bad.report.bundle).not.toBe(V1_BUNDLE.slice(0, 16));
+    const same = await release(dir, p, { bundle: V1_BUNDLE });
+    expect(same.report.outcome).toBe("up-to-date");
   });
 
   it("deploys a Worker's first version straight to 100%", async () => {

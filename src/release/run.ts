@@ -15,7 +15,7 @@ import {
   type TestResult,
 } from "./analysis/analyze.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
-import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate } from "./gates.js";
+import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
 import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
 import { runSmokeCheck, type SmokeResult } from "./smoke.js";
 import {
@@ -95,6 +95,8 @@ export interface RunReleaseOptions {
   env?: string;
   /** `--override-blast-window <reason>`. */
   override?: string;
+  /** Vars baked into the candidate at upload (`--var KEY=VALUE`); they count as a code change. */
+  vars?: Record<string, string>;
   /** Where the JSON report goes; default <projectDir>/.blastwall/releases. */
   reportDir?: string;
 }
@@ -268,10 +270,11 @@ class ReleaseRun {
     this.checkAbort();
     step = out.step("gate: wrangler deploy --dry-run");
     this.live = step;
-    const dry = await (this.deps.dryRunGate ?? dryRunGate)(o.wrangler, {
+    const built = await (this.deps.dryRunGate ?? dryRunGate)(o.wrangler, {
       ...env,
       ...(this.signal ? { signal: this.signal } : {}),
     });
+    const dry = { ...built, bundleHash: withVars(built.bundleHash, o.vars) };
     this.report.bundle = dry.bundleHash.slice(0, 16);
     this.report.gates.dryRun = `bundle ${dry.bundleHash.slice(0, 16)}, ${(dry.bytes / 1024).toFixed(1)} KiB`;
     step.ok(this.report.gates.dryRun);
@@ -369,6 +372,7 @@ class ReleaseRun {
           configPath: o.wrangler.path,
           message: formatVersionMessage(this.report.release, dry.bundleHash),
           tag: this.report.release,
+          ...(o.vars && Object.keys(o.vars).length > 0 ? { vars: o.vars } : {}),
           ...env,
         });
         candidate = v.id;

@@ -96,7 +96,12 @@ export class MemoryPlatform implements Platform {
       ...(o.message ? { message: o.message } : {}),
     };
     this.versions.push(v);
-    this.behaviour.set(id, this.nextBehaviour);
+    // Like the demo's deliberately bad builds: a var can set the version's error rate.
+    const rate = o.vars?.BW_ERROR_RATE;
+    this.behaviour.set(
+      id,
+      rate !== undefined ? { ...this.nextBehaviour, errorRate: Number(rate) } : this.nextBehaviour,
+    );
     return v;
   }
   async listVersions(): Promise<VersionInfo[]> {

@@ -1,7 +1,7 @@
 import { loadReleaseContext, openPlatform, parseTarget } from "../../release/context.js";
-import { dryRunGate } from "../../release/gates.js";
+import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
-import { booleanOption, defineCommand, stringOption } from "../command.js";
+import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
 import type { Output } from "../output.js";
 
 function minutes(s: number | undefined): string {
@@ -57,6 +57,12 @@ export default defineCommand({
     worker: { type: "string", description: "only this Worker (default: every Worker)", placeholder: "<name>" },
     target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
     env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
+    var: {
+      type: "string",
+      multiple: true,
+      description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
+      placeholder: "<KEY=VALUE>",
+    },
     "override-blast-window": {
       type: "string",
       description: "show the verdict as `release` would with this override reason",
@@ -74,6 +80,7 @@ export default defineCommand({
       ...(env ? { env } : {}),
     });
     const platform = await openPlatform(target, ctx.projectDir);
+    const vars = parseVars(stringListOption(options, "var"));
     const plans: ReleasePlan[] = [];
     for (const w of ctx.workers) {
       const step = out.step(`plan ${w.config.worker}: wrangler deploy --dry-run`);
@@ -85,7 +92,7 @@ export default defineCommand({
           projectDir: ctx.projectDir,
           wrangler: w.wrangler,
           config: w.config,
-          bundleHash: dry.bundleHash,
+          bundleHash: withVars(dry.bundleHash, vars),
           ...(env ? { env } : {}),
           ...(override !== undefined ? { override } : {}),
         }),

@@ -1,6 +1,7 @@
 import { loadReleaseContext, openPlatform, parseTarget } from "../../release/context.js";
+import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
-import { booleanOption, defineCommand, stringOption } from "../command.js";
+import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /** `blastwall release`: gates, migrations, 0% + smoke checks, analysed ramp, promote or roll back. */
@@ -20,6 +21,12 @@ export default defineCommand({
     },
     target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
     env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
+    var: {
+      type: "string",
+      multiple: true,
+      description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
+      placeholder: "<KEY=VALUE>",
+    },
     "override-blast-window": {
       type: "string",
       description:
@@ -56,6 +63,7 @@ export default defineCommand({
         config: w.config,
         ...(env ? { env } : {}),
         ...(override !== undefined ? { override: override.trim() } : {}),
+        vars: parseVars(stringListOption(options, "var")),
       },
       { platform, out, signal },
     );
