@@ -36,7 +36,10 @@ export default defineConfig({
       watch: { queues: ["order-events-dlq"], durableObjects: ["Cart"] },
     },
     "shop-consumer": {
+      // A consumer sees batches, not requests: few samples, and a human decides when they do not come.
       steps: [{ percent: 50, minDuration: "2m", minSamples: 20 }, 100],
+      analysis: { minSamples: 20, latencyQuantile: false },
+      noData: { deadline: "10m", action: "pause" },
       watch: { queues: ["order-events-dlq"] },
     },
   },
