@@ -46,7 +46,7 @@ const CONFIG: BlastwallConfig = {
 };
 
 /** A platform where v1 (bundle V1_BUNDLE) has served 100% for a day and migration 0001 is applied. */
-function platformWithV1(dir: string): MemoryPlatform {
+function platformWithV1(): MemoryPlatform {
   const files = ["0001_init.sql", "0002_add_note.sql", "0003_drop_legacy.sql"];
   const p = new MemoryPlatform(new Date(START.getTime() - 86_400_000), { shop: files });
   p.versions.push({
@@ -66,7 +66,6 @@ function platformWithV1(dir: string): MemoryPlatform {
   });
   p.applied.add("0001_init.sql");
   p.clock = START.getTime();
-  void dir;
   return p;
 }
 
@@ -118,7 +117,7 @@ const candidateOf = (p: MemoryPlatform) => p.versions[p.versions.length - 1]?.id
 describe("runRelease", () => {
   it("promotes a good v2 through 0% → 5% → 50% → 100% and writes the report", async () => {
     const dir = project({ "0002_add_note.sql": "ALTER TABLE orders ADD COLUMN note TEXT;" });
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     const { report, text } = await release(dir, p);
     expect(report.outcome).toBe("promoted");
     expect(exitCodeOf(report.outcome)).toBe(0);
@@ -141,7 +140,7 @@ describe("runRelease", () => {
 
   it("rolls back a v2 that returns 5xx on 5% of requests, and says why with the numbers", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.nextBehaviour = { ...HEALTHY, errorRate: 0.05 };
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
@@ -156,7 +155,7 @@ describe("runRelease", () => {
 
   it("rolls back a v2 that is 200 ms slower at p95", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.nextBehaviour = { ...HEALTHY, extraMs: 200 };
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
@@ -165,7 +164,7 @@ describe("runRelease", () => {
 
   it("never sends traffic to a candidate that fails a smoke check", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.nextBehaviour = { ...HEALTHY, smokeStatus: 500 };
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
@@ -179,7 +178,7 @@ describe("runRelease", () => {
 
   it("refuses a contract migration with a code change, prints the split and touches nothing", async () => {
     const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report, text } = await release(dir, p);
     expect(report.outcome).toBe("refused");
@@ -191,7 +190,7 @@ describe("runRelease", () => {
 
   it("runs the contract migration alone once the code has soaked, after a restore point", async () => {
     const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report } = await release(dir, p, { bundle: V1_BUNDLE });
     expect(report.outcome).toBe("migrated");
@@ -200,7 +199,7 @@ describe("runRelease", () => {
 
   it("records an override's reason in the deployment message", async () => {
     const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report } = await release(dir, p, { override: "legacy unread since v41" });
     expect(report.outcome).toBe("promoted");
@@ -211,7 +210,7 @@ describe("runRelease", () => {
 
   it("rolls back on Ctrl-C mid-ramp", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     const controller = new AbortController();
     const sleep = p.sleep;
     p.sleep = async (ms, signal) => {
@@ -227,7 +226,7 @@ describe("runRelease", () => {
 
   it("pauses for a human at the progress deadline when so configured, and resumes on the next run", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.rps = 1;
     const config: BlastwallConfig = {
       workers: { api: { ...CONFIG.workers?.api, noData: { deadline: "2m", action: "pause" } } },
@@ -245,7 +244,7 @@ describe("runRelease", () => {
 
   it("bakes --var values into the candidate, and counts them as a code change", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     const bad = await release(dir, p, { bundle: V1_BUNDLE, vars: { BW_ERROR_RATE: "0.1" } });
     expect(bad.report.outcome).toBe("rolled-back");
     expect(bad.report.bundle).not.toBe(V1_BUNDLE.slice(0, 16));
@@ -271,7 +270,7 @@ describe("runRelease", () => {
 describe("killed (SIGKILL) at any point, the next run ends fully promoted or fully rolled back", () => {
   function setup(bad: boolean) {
     const dir = project({ "0002_add_note.sql": "ALTER TABLE orders ADD COLUMN note TEXT;" });
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.nextBehaviour = bad ? { ...HEALTHY, errorRate: 0.08 } : HEALTHY;
     return { dir, p };
   }
@@ -321,7 +320,7 @@ describe("killed (SIGKILL) at any point, the next run ends fully promoted or ful
 
   it("leaves no report behind that the next run could read: state comes from the platform", async () => {
     const dir = project();
-    const p = platformWithV1(dir);
+    const p = platformWithV1();
     p.failAfter = 3;
     await expect(release(dir, p)).rejects.toBeInstanceOf(Killed);
     expect(existsSync(join(dir, ".blastwall"))).toBe(false);

@@ -9,7 +9,8 @@ function minutes(s: number | undefined): string {
   return s >= 5400 ? `${(s / 3600).toFixed(1)} h at 100%` : `${Math.round(s / 60)} min at 100%`;
 }
 
-function printPlan(out: Output, plan: ReleasePlan): void {
+/** Prints one plan as aligned rows; the verdict last, with the split when refused. */
+export function printPlan(out: Output, plan: ReleasePlan): void {
   const row = (label: string, text: string) => out.line(`  ${label.padEnd(15)}${text}`);
   out.line(`${out.bold(plan.worker)} on ${plan.target}`);
   const inForce = plan.inForce;
@@ -30,7 +31,17 @@ function printPlan(out: Output, plan: ReleasePlan): void {
   if (plan.d1.length === 0) row("D1", "no pending migrations");
   for (const m of plan.d1) {
     const first = m.statements.find((x) => x.kind !== "expand" && x.kind !== "neutral");
-    row(`D1 ${m.database}`, `${m.name}  ${m.class}${first ? `  (${first.summary}… line ${first.line})` : ""}`);
+    const when = plan.blastWindow.migrations.find((x) => x.name === m.name && x.database === m.database)?.when;
+    const order =
+      plan.blastWindow.verdict === "refuse"
+        ? "held back"
+        : when === "after-promotion"
+          ? "after promotion"
+          : "before the code";
+    row(
+      `D1 ${m.database}`,
+      `${m.name}  ${m.class}${first ? `  (${first.summary}… line ${first.line})` : ""}  → ${order}`,
+    );
   }
   if (!plan.durableObjectTag.known) row("DO migrations", "unknown: the platform cannot say which tag it applied");
   else if (plan.durableObjects.length === 0) row("DO migrations", "none pending");
