@@ -242,6 +242,19 @@ describe("runRelease", () => {
     expect(second.report.outcome).toBe("promoted");
   });
 
+  it("treats failed metrics reads as missing data: holds, then rolls back at the progress deadline", async () => {
+    const dir = project();
+    const p = platformWithV1();
+    p.metrics = async () => {
+      throw new Error("analytics timed out");
+    };
+    const { report } = await release(dir, p);
+    expect(report.outcome).toBe("rolled-back");
+    expect(report.reason).toMatch(
+      /^progress deadline 300 s passed with 0\/200 canary requests \(metrics unavailable: analytics timed out\): rolling back$/,
+    );
+  });
+
   it("bakes --var values into the candidate, and counts them as a code change", async () => {
     const dir = project();
     const p = platformWithV1();

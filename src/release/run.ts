@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BlastwallError } from "../cli/errors.js";
 import type { Output, Step } from "../cli/output.js";
-import type { Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
+import type { ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import {
@@ -13,6 +13,7 @@ import {
   formatPercent,
   latencyBoundsNeeded,
   type TestResult,
+  verdictOf,
 } from "./analysis/analyze.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
@@ -481,6 +482,20 @@ class ReleaseRun {
     return ok;
   }
 
+  private async pause(
+    candidate: string,
+    stable: string,
+    percent: number,
+    reason: string,
+  ): Promise<{ outcome: "paused"; reason: string }> {
+    await this.deploySplit(candidate, stable, percent, "paused");
+    this.inFlight = undefined;
+    this.decide(
+      `paused at ${percent}%: ${reason}. Run \`blastwall release --worker ${this.worker}\` to resume, or \`blastwall rollback\``,
+    );
+    return { outcome: "paused", reason };
+  }
+
   /** The watched signals' rates over the 10 minutes before the ramp, the null for the DLQ and DO tests. */
   private async baseline(): Promise<{ dlqPerSecond: number; durableObjectErrorsPerSecond: number }> {
     const w = this.o.config.watch;
@@ -535,19 +550,46 @@ class ReleaseRun {
         await this.sleep(config.pollIntervalSeconds * 1000, this.signal);
         const until = this.now();
         const query = { worker: this.worker, since: lastPoll, until, ...(this.o.env ? { env: this.o.env } : {}) };
-        const metrics = await this.platform.metrics({ ...query, slowerThanMs: latencyBoundsNeeded(analysis) });
-        const extra =
-          w.queues.length + w.durableObjects.length > 0
-            ? await this.platform.extraSignals({ ...query, queues: w.queues, durableObjects: w.durableObjects })
-            : undefined;
+        const elapsedSeconds = (until.getTime() - stepStart.getTime()) / 1000;
+        let read: { metrics: VersionMetrics[]; extra: ExtraSignals | undefined };
+        try {
+          read = {
+            metrics: await this.platform.metrics({ ...query, slowerThanMs: latencyBoundsNeeded(analysis) }),
+            extra:
+              w.queues.length + w.durableObjects.length > 0
+                ? await this.platform.extraSignals({ ...query, queues: w.queues, durableObjects: w.durableObjects })
+                : undefined,
+          };
+        } catch (err) {
+          // A failed read is missing data: hold, keep the window open for the next poll, and let the progress
+          // deadline decide if it lasts.
+          const held = {
+            ...verdictOf(analysis),
+            action: "hold" as const,
+            message: `metrics unavailable: ${(err as Error).message}`,
+          };
+          const action = decideStep({ step: s, elapsedSeconds, canaryRequests, verdict: held, noData: config.noData });
+          step.update(`${held.message}; holding (${Math.round(elapsedSeconds)} s)`);
+          if (action.action === "wait") continue;
+          step.fail(action.reason);
+          if (action.action === "rollback") {
+            await this.rollBack(action.reason);
+            return { outcome: "rolled-back", reason: action.reason };
+          }
+          return this.pause(candidate, stable, s.percent, action.reason);
+        }
         const seconds = (until.getTime() - lastPoll.getTime()) / 1000;
         lastPoll = until;
-        const c = metrics.find((m) => m.versionId === candidate);
-        const st = metrics.find((m) => m.versionId === stable);
-        const r = analyzePoll(analysis, { canary: c, stable: st, seconds, ...(extra ? { extra } : {}) });
+        const c = read.metrics.find((m) => m.versionId === candidate);
+        const st = read.metrics.find((m) => m.versionId === stable);
+        const r = analyzePoll(analysis, {
+          canary: c,
+          stable: st,
+          seconds,
+          ...(read.extra ? { extra: read.extra } : {}),
+        });
         analysis = r.state;
         canaryRequests += c?.requests ?? 0;
-        const elapsedSeconds = (until.getTime() - stepStart.getTime()) / 1000;
         const action = decideStep({
           step: s,
           elapsedSeconds,
@@ -574,12 +616,7 @@ class ReleaseRun {
           await this.rollBack(action.reason);
           return { outcome: "rolled-back", reason: action.reason };
         }
-        await this.deploySplit(candidate, stable, s.percent, "paused");
-        this.inFlight = undefined;
-        this.decide(
-          `paused at ${s.percent}%: ${action.reason}. Run \`blastwall release --worker ${this.worker}\` to resume, or \`blastwall rollback\``,
-        );
-        return { outcome: "paused", reason: action.reason };
+        return this.pause(candidate, stable, s.percent, action.reason);
       }
     }
     return { outcome: "promoted", reason: last };
