@@ -124,6 +124,9 @@ export function classifyMigration(sql: string): MigrationClassification {
   return { class: cls, statements };
 }
 
+/** The seam for another classifier (the check engine's replay on SQLite): a migration file → its class. */
+export type MigrationClassifier = (path: string) => MigrationClassification;
+
 export function classifyMigrationFile(path: string): MigrationClassification {
   return classifyMigration(readFileSync(path, "utf8"));
 }

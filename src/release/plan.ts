@@ -11,7 +11,7 @@ import {
   type PendingDoMigration,
   pendingDoMigrations,
 } from "./blast-window.js";
-import { classifyMigrationFile } from "./classify-migration.js";
+import { classifyMigrationFile, type MigrationClassifier } from "./classify-migration.js";
 import { bundleOf, decideStart, type StartDecision, sameBundle, secondsAt100 } from "./state.js";
 
 /** What a release would do, read from the platform and the project; `blastwall plan` prints it. */
@@ -47,6 +47,8 @@ export interface GatherPlanOptions {
   env?: string;
   now?: Date;
   override?: string;
+  /** How pending D1 migrations are classified; default: the statement-level classifier. */
+  classify?: MigrationClassifier;
 }
 
 /** The Worker's name as the platform knows it. */
@@ -59,6 +61,7 @@ export async function pendingD1(
   platform: Platform,
   projectDir: string,
   wrangler: WranglerConfig,
+  classify: MigrationClassifier = classifyMigrationFile,
 ): Promise<PendingD1Migration[]> {
   const worker = workerName(wrangler);
   const out: PendingD1Migration[] = [];
@@ -76,7 +79,7 @@ export async function pendingD1(
     );
     for (const name of files) {
       if (applied.has(name) || applied.has(name.replace(/\.sql$/, ""))) continue;
-      const c = classifyMigrationFile(join(dir, name));
+      const c = classify(join(dir, name));
       out.push({
         database,
         name,
@@ -121,6 +124,7 @@ export async function gatherPlan({
   env,
   now = new Date(),
   override,
+  classify = classifyMigrationFile,
 }: GatherPlanOptions): Promise<ReleasePlan> {
   const worker = workerName(wrangler);
   const [current, deployments, versions] = await Promise.all([
@@ -138,7 +142,7 @@ export async function gatherPlan({
   const code = codeChange(bundleHash, stable, current);
   const at100Seconds = secondsAt100(deployments, now);
 
-  const d1 = await pendingD1(platform, projectDir, wrangler);
+  const d1 = await pendingD1(platform, projectDir, wrangler, classify);
   const settings = env ? (wrangler.env[env] ?? wrangler) : wrangler;
   const tagKnown = platform.durableObjectMigrationTag !== undefined || !current;
   const tag = platform.durableObjectMigrationTag ? await platform.durableObjectMigrationTag(worker, env) : undefined;
