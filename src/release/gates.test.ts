@@ -26,6 +26,10 @@ describe("release gates", () => {
     expect(err).toBeInstanceOf(BlastwallError);
     expect((err as BlastwallError).exitCode).toBe(1);
     expect((err as BlastwallError).location?.file).toBe(join(dir, "wrangler.json"));
+    // The message starts at wrangler's own error line, without colour codes or the log-file note.
+    expect((err as BlastwallError).message).toMatch(/^wrangler deploy --dry-run failed:\n.*\[ERROR\]/);
+    expect((err as BlastwallError).message).not.toContain(String.fromCharCode(27));
+    expect((err as BlastwallError).message).not.toContain("Logs were written");
   }, 90_000);
 
   it("the bundle hash ignores source maps and README, and sees code and compatibility changes", () => {

@@ -39,6 +39,9 @@ export interface DryRunResult {
   bytes: number;
 }
 
+/** Colour codes wrangler writes even with NO_COLOR. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 function wranglerBin(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -109,7 +112,12 @@ export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRun
         },
         (err, _stdout, stderr) => {
           if (!err) return resolve();
-          const tail = String(stderr).trim().split("\n").slice(-8).join("\n");
+          const lines = String(stderr)
+            .replace(ANSI, "")
+            .split("\n")
+            .filter((l) => l.trim() && !l.includes("Logs were written"));
+          const first = lines.findIndex((l) => l.includes("[ERROR]"));
+          const tail = (first >= 0 ? lines.slice(first, first + 8) : lines.slice(-8)).join("\n");
           reject(
             new BlastwallError(`wrangler deploy --dry-run failed:\n${tail || err.message}`, {
               exitCode: 1,
