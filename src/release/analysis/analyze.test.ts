@@ -8,7 +8,7 @@ import {
   resolveAnalysisOptions,
   slowerThan,
 } from "./analyze.js";
-import { seededRandom, simulateCanary, windowMetrics, zTestDetect } from "./simulate.js";
+import { binomial, seededRandom, simulateCanary, windowMetrics, zTestDetect } from "./simulate.js";
 
 function metrics(requests: number, errors: number, extra: Partial<VersionMetrics> = {}): VersionMetrics {
   return {
@@ -159,6 +159,34 @@ describe("false rollbacks, checked at every poll (simulation)", () => {
     const alpha = 0.05;
     const { rate, bound } = falseRollbacks(400, alpha, (windows) => zTestDetect(windows, 1.645) !== undefined);
     expect(rate).toBeGreaterThan(bound);
+  });
+
+  it("stays ≤ α with the latency test on, its bound fixed from the stable version's own p95", () => {
+    const alpha = 0.05;
+    const rand = seededRandom(5150);
+    const runs = 300;
+    let rollbacks = 0;
+    for (let i = 0; i < runs; i++) {
+      let s = createAnalysis({ alpha, toleratedIncrease: 0, minSamples: 50 });
+      for (const w of simulateCanary({ rps: 40, baseErrorRate: 0.01, effect: 1, steps, pollSeconds: 10 }, rand)) {
+        // Same latency distribution for both versions: 5% of requests slower than the stable p95 (40 ms).
+        const { canary, stable } = windowMetrics(w);
+        const slow = (n: number) => binomial(rand, n, 0.05);
+        const bound = String(s.latencyThresholdMs ?? 40);
+        const r = analyzePoll(s, {
+          canary: { ...canary, latency: { p50: 10, p95: 40, p99: 80 }, slowerThan: { [bound]: slow(canary.requests) } },
+          stable: { ...stable, latency: { p50: 10, p95: 40, p99: 80 }, slowerThan: { [bound]: slow(stable.requests) } },
+          seconds: 10,
+        });
+        s = r.state;
+        if (r.verdict.action === "rollback") {
+          rollbacks++;
+          break;
+        }
+      }
+      expect(s.latencyThresholdMs).toBe(40);
+    }
+    expect(rollbacks / runs).toBeLessThanOrEqual(alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / runs));
   });
 
   it("detects a 5× regression in nearly every run", () => {
