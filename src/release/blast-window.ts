@@ -42,7 +42,7 @@ export interface BlastWindowInput {
   /** How long the version in force has served 100 %, in seconds; undefined when split or never deployed. */
   inForceAt100Seconds: number | undefined;
   soakSeconds: number;
-  /** `--override-blast-window <reason>`. */
+  /** `--override <reason>`. */
   override?: string;
 }
 

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { OptionSpec } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
 import type { Platform, TargetName } from "../platform/platform.js";
 import {
@@ -92,3 +93,15 @@ export async function loadReleaseContext(
     }),
   };
 }
+
+/** Flags `plan` and `release` share, so both read a project the same way. */
+export const SHARED_OPTIONS: Record<"target" | "env" | "var", OptionSpec> = {
+  target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
+  env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
+  var: {
+    type: "string",
+    multiple: true,
+    description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
+    placeholder: "<KEY=VALUE>",
+  },
+};

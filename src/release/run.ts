@@ -94,7 +94,7 @@ export interface RunReleaseOptions {
   wrangler: WranglerConfig;
   config: ResolvedWorkerConfig;
   env?: string;
-  /** `--override-blast-window <reason>`. */
+  /** `--override <reason>`. */
   override?: string;
   /** Vars baked into the candidate at upload (`--var KEY=VALUE`); they count as a code change. */
   vars?: Record<string, string>;

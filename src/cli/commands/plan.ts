@@ -1,4 +1,4 @@
-import { loadReleaseContext, openPlatform, parseTarget } from "../../release/context.js";
+import { loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
@@ -66,15 +66,8 @@ export default defineCommand({
   positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
   options: {
     worker: { type: "string", description: "only this Worker (default: every Worker)", placeholder: "<name>" },
-    target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
-    env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
-    var: {
-      type: "string",
-      multiple: true,
-      description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
-      placeholder: "<KEY=VALUE>",
-    },
-    "override-blast-window": {
+    ...SHARED_OPTIONS,
+    override: {
       type: "string",
       description: "show the verdict as `release` would with this override reason",
       placeholder: "<reason>",
@@ -84,7 +77,7 @@ export default defineCommand({
   examples: ["blastwall plan --worker shop-api", "blastwall plan examples/shop --json"],
   run: async ({ positionals, cwd, options, out, signal }) => {
     const env = stringOption(options, "env");
-    const override = stringOption(options, "override-blast-window");
+    const override = stringOption(options, "override");
     const target = parseTarget(stringOption(options, "target"));
     const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
       single: false,

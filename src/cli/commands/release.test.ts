@@ -32,12 +32,12 @@ describe("release and plan commands", () => {
     const a = capture();
     expect(
       await runCli({
-        argv: ["release", "examples/shop", "--worker", "shop-api", "--override-blast-window", " "],
+        argv: ["release", "examples/shop", "--worker", "shop-api", "--override", " "],
         env,
         ...a,
       }),
     ).toBe(2);
-    expect(a.text().err).toContain("--override-blast-window needs a reason");
+    expect(a.text().err).toContain("--override needs a reason");
     const b = capture();
     expect(await runCli({ argv: ["plan", "examples/shop", "--target", "aws"], env, ...b })).toBe(2);
     expect(b.text().err).toContain("use --target local or --target cloudflare");

@@ -1,4 +1,4 @@
-import { loadReleaseContext, openPlatform, parseTarget } from "../../release/context.js";
+import { loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
@@ -19,15 +19,8 @@ export default defineCommand({
       description: "the Worker to release (needed when the project has several)",
       placeholder: "<name>",
     },
-    target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
-    env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
-    var: {
-      type: "string",
-      multiple: true,
-      description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
-      placeholder: "<KEY=VALUE>",
-    },
-    "override-blast-window": {
+    ...SHARED_OPTIONS,
+    override: {
       type: "string",
       description:
         "ship an irreversible data change with a code change anyway; the reason is recorded in the deployment message",
@@ -37,16 +30,13 @@ export default defineCommand({
   json: true,
   examples: [
     "blastwall release --worker shop-api",
-    'blastwall release --worker shop-api --override-blast-window "column unused since v41"',
+    'blastwall release --worker shop-api --override "column unused since v41"',
   ],
   run: async ({ positionals, cwd, options, out, signal }) => {
     const env = stringOption(options, "env");
-    const override = stringOption(options, "override-blast-window");
+    const override = stringOption(options, "override");
     if (override !== undefined && override.trim().length < 3) {
-      throw new UsageError(
-        "--override-blast-window needs a reason",
-        'say why, e.g. --override-blast-window "column unused since v41"',
-      );
+      throw new UsageError("--override needs a reason", 'say why, e.g. --override "column unused since v41"');
     }
     const target = parseTarget(stringOption(options, "target"));
     const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
