@@ -282,7 +282,7 @@ class ReleaseRun {
     this.checkAbort();
 
     // 2. State from the platform, and the blast window.
-    const plan0 = await gatherPlan({
+    const plan = await gatherPlan({
       platform,
       projectDir: o.projectDir,
       wrangler: o.wrangler,
@@ -290,7 +290,7 @@ class ReleaseRun {
       bundleHash: dry.bundleHash,
       ...env,
     });
-    const start = plan0.start;
+    const start = plan.start;
     if (start.kind === "foreign-split") {
       this.report.release = newReleaseId(this.now());
       return this.finish(
@@ -315,10 +315,10 @@ class ReleaseRun {
     }
     const bw = decideBlastWindow({
       worker: this.worker,
-      code: plan0.code,
-      d1: plan0.d1,
-      durableObjects: plan0.durableObjects,
-      inForceAt100Seconds: plan0.inForce?.at100Seconds,
+      code: plan.code,
+      d1: plan.d1,
+      durableObjects: plan.durableObjects,
+      inForceAt100Seconds: plan.inForce?.at100Seconds,
       soakSeconds: o.config.soakSeconds,
       ...(this.report.override !== undefined ? { override: this.report.override } : {}),
     });
