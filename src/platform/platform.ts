@@ -163,4 +163,12 @@ export interface Platform {
   createRestorePoint(worker: string, database: string, beforeMigration?: string): Promise<RestorePoint>;
   listRestorePoints(worker: string, database: string): Promise<RestorePoint[]>;
   restore(worker: string, database: string, bookmark: string): Promise<void>;
+
+  /**
+   * Optional. Where this Worker answers HTTP (local edge: the router's loopback URL; Cloudflare: its workers.dev or
+   * route URL), so `release` can send smoke checks with the version-override header.
+   */
+  baseUrl?(worker: string, env?: string): Promise<string | undefined>;
+  /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
+  durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
 }

@@ -206,7 +206,8 @@ function parseJsonc(path: string, text: string): { doc: Record<string, unknown>;
   return { doc: value, tree };
 }
 
-function nodeValue(node: Node): unknown {
+/** The plain value of a jsonc-parser tree node. */
+export function nodeValue(node: Node): unknown {
   switch (node.type) {
     case "object": {
       const o: Record<string, unknown> = {};
