@@ -1,4 +1,4 @@
-import { OVERFLOW_BUCKET_MS, TELEMETRY_COLUMNS } from "../../runtime/telemetry/layout.js";
+import { DEFAULT_LATENCY_BUCKETS_MS, OVERFLOW_BUCKET_MS, TELEMETRY_COLUMNS } from "../../runtime/telemetry/layout.js";
 import type { LatencySummary, VersionMetrics } from "../platform.js";
 
 /**
@@ -174,22 +174,22 @@ export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion
 /**
  * A quantile from a bucket histogram: the upper bound of the bucket where the cumulative count reaches q.
  * Upper bounds overstate latency by at most one bucket width, which errs on the side of holding a canary.
- * The overflow bucket reports the largest finite bound.
+ * The overflow bucket has no upper bound; it reports the largest bound known ("at least this slow").
  */
 export function histogramQuantile({ boundsMs, counts }: { boundsMs: number[]; counts: number[] }, q: number): number {
   const total = counts.reduce((t, c) => t + c, 0);
   if (total === 0) return 0;
   const target = q * total;
   let seen = 0;
-  const finite = boundsMs.filter((b) => Number.isFinite(b));
+  const ceiling = Math.max(DEFAULT_LATENCY_BUCKETS_MS.at(-1) ?? 0, ...boundsMs.filter((b) => Number.isFinite(b)));
   for (let i = 0; i < counts.length; i++) {
     seen += counts[i] ?? 0;
     if (seen >= target) {
       const b = boundsMs[i] ?? 0;
-      return Number.isFinite(b) ? b : (finite.at(-1) ?? 0);
+      return Number.isFinite(b) ? b : ceiling;
     }
   }
-  return finite.at(-1) ?? 0;
+  return ceiling;
 }
 
 export function slowerThanCounts(doc: SqlJson): Map<string, number> {
