@@ -310,6 +310,26 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", (
     expect((e2 as Error).message).not.toContain("wrong-admin-token-123456");
   });
 
+  it("supports wrangler environments: --env staging releases shop-api-staging", async () => {
+    api.addScript("shop-api-staging", { migrationTag: "v1" });
+    const cf = platform();
+    const v = await cf.uploadVersion({
+      worker: "shop-api",
+      configPath: join(project, "api", "wrangler.jsonc"),
+      env: "staging",
+      tag: "staging-1",
+    });
+    expect(api.state.scripts.get("shop-api-staging")?.versions.map((x) => x.id)).toEqual([v.id]);
+    const d = await cf.deploy("shop-api", [{ versionId: v.id, percentage: 100 }], {
+      env: "staging",
+      message: "staging",
+    });
+    expect(d.versions).toEqual([{ versionId: v.id, percentage: 100 }]);
+    expect((await cf.listDeployments("shop-api", "staging")).map((x) => x.message)).toEqual(["staging"]);
+    // Production is untouched.
+    expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
+  });
+
   it("answered every call wrangler made, and wrangler made no call outside loopback", () => {
     expect(api.unknown).toEqual([]);
     expect(readFileSync(guardLog, "utf8")).toBe("");
