@@ -266,6 +266,10 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", (
     });
     // The record changed no traffic: the split in force is the same.
     expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
+    // And it is never mistaken for a rollback target: the next rollback aims at v2, not at v1 again
+    // (and stops in pre-flight, since a secret changed after v2).
+    const err = await cf.rollback("shop-api").catch((e: unknown) => e);
+    expect((err as Error).message).toContain(`rollback target ${v2}`);
 
     api.state.d1.get(D1_ID)?.db.exec("DELETE FROM orders");
     await cf.restore("shop-api", "shop", rp.bookmark);

@@ -444,8 +444,13 @@ export function createCloudflarePlatform({
     async rollback(worker: string, { to, message, env, allowChangedSecrets = false }: CloudflareRollbackOptions = {}) {
       const script = scriptName(worker, env);
       const [current, ...older] = await apiDeployments(worker, env);
-      // Same rule as wrangler: the newest earlier deployment in which one version served 100%.
-      const targetId = to ?? older.flatMap((d) => d.versions.filter((v) => v.percentage === 100))[0]?.version_id;
+      // Wrangler's rule (the newest earlier deployment in which one version served 100%), except that a version
+      // already serving 100% now is skipped: re-deploys that only record a restore point must not become targets.
+      const serving = new Set(current?.versions.filter((v) => v.percentage === 100).map((v) => v.version_id));
+      const targetId =
+        to ??
+        older.flatMap((d) => d.versions.filter((v) => v.percentage === 100 && !serving.has(v.version_id)))[0]
+          ?.version_id;
       if (!targetId) {
         throw new BlastwallError(`no earlier version of ${script} served 100% of traffic`, {
           exitCode: 1,
