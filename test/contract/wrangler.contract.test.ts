@@ -103,7 +103,8 @@ afterAll(async () => {
   if (project) rmSync(project, { recursive: true, force: true });
 });
 
-describe("Cloudflare platform contract test (real wrangler → loopback API)", () => {
+// Each step runs wrangler (a Node process that bundles with esbuild) one to four times; a loaded CI box is slow.
+describe("Cloudflare platform contract test (real wrangler → loopback API)", { timeout: 180_000 }, () => {
   let v1 = "";
   let v2 = "";
 
