@@ -224,10 +224,16 @@ export function createCloudflarePlatform({
   };
 
   const apiDeployments = async (worker: string, env?: string): Promise<ApiDeployment[]> => {
-    const { deployments } = await api.account<{ deployments: ApiDeployment[] }>(
-      `/workers/scripts/${encodeURIComponent(scriptName(worker, env))}/deployments`,
-    );
-    return newestFirst(deployments);
+    try {
+      const { deployments } = await api.account<{ deployments: ApiDeployment[] }>(
+        `/workers/scripts/${encodeURIComponent(scriptName(worker, env))}/deployments`,
+      );
+      return newestFirst(deployments);
+    } catch (err) {
+      // A Worker that was never deployed has no history; that is an answer, not an error.
+      if (err instanceof CloudflareApiError && err.code === WORKER_NOT_FOUND) return [];
+      throw err;
+    }
   };
 
   const getVersion = (worker: string, env: string | undefined, id: string) =>
@@ -430,7 +436,13 @@ export function createCloudflarePlatform({
 
     async listDeployments(worker: string, env?: string) {
       const t = target(worker, env);
-      const { stdout } = await runWrangler(["deployments", "list", "--json", ...t.args], { cwd: t.cwd });
+      let stdout: string;
+      try {
+        ({ stdout } = await runWrangler(["deployments", "list", "--json", ...t.args], { cwd: t.cwd }));
+      } catch (err) {
+        if (err instanceof WranglerError && err.code === WORKER_NOT_FOUND) return [];
+        throw err;
+      }
       const start = stdout.indexOf("[");
       let parsed: unknown;
       try {
@@ -699,6 +711,9 @@ export function createCloudflarePlatform({
   };
   return platform;
 }
+
+/** The API's "this Worker does not exist" code. */
+const WORKER_NOT_FOUND = 10007;
 
 function noFlagStore(): BlastwallError {
   return new BlastwallError("no flag store configured for the Cloudflare target", {
