@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloudflarePlatform } from "../../src/platform/cloudflare/index.js";
+import { createCloudflarePlatform, WranglerError } from "../../src/platform/cloudflare/index.js";
 import { PreflightError } from "../../src/release/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
 
@@ -333,6 +333,16 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     expect((await cf.listDeployments("shop-api", "staging")).map((x) => x.message)).toEqual(["staging"]);
     // Production is untouched.
     expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
+  });
+
+  it("reports a wrangler failure with the API's error code, and the resource it could not find", async () => {
+    const cf = platform();
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const err = await cf.deploy("shop-api", [{ versionId: missing, percentage: 100 }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WranglerError);
+    expect((err as WranglerError).code).toBe(10210);
+    const q = await cf.pauseQueue("no-such-queue").catch((e: unknown) => e);
+    expect((q as Error).message).toContain('Queue "no-such-queue" does not exist');
   });
 
   it("answered every call wrangler made, and wrangler made no call outside loopback", () => {
