@@ -17,7 +17,7 @@ const [cmd] = process.argv.slice(2);
 write({ type: "wrangler-session", version: 1, command_line_args: process.argv.slice(2) });
 if (cmd === "ok") {
   write({ type: "version-upload", version: 1, version_id: "v-123", worker_name: "w" });
-  console.log("env", process.env.CI, process.env.WRANGLER_SEND_METRICS, process.env.WRANGLER_HIDE_BANNER);
+  console.log("env", process.env.CI, process.env.WRANGLER_SEND_METRICS, process.env.WRANGLER_HIDE_BANNER, process.env.OTHER_SECRET ?? "none");
   process.exit(0);
 }
 if (cmd === "api-error") {
@@ -39,7 +39,7 @@ const run = createWranglerRunner({
   apiToken: TOKEN,
   accountId: "acc",
   wranglerBin: bin,
-  baseEnv: { PATH: process.env.PATH },
+  baseEnv: { PATH: process.env.PATH, OTHER_SECRET: "must-not-pass" },
 });
 
 describe("wrangler runner", () => {
@@ -47,7 +47,7 @@ describe("wrangler runner", () => {
     const r = await run(["ok"]);
     expect(r.entries.map((e) => e.type)).toEqual(["wrangler-session", "version-upload"]);
     expect(r.entries[1]?.version_id).toBe("v-123");
-    expect(r.stdout.trim()).toBe("env true false true");
+    expect(r.stdout.trim()).toBe("env true false true none");
   });
 
   it("turns command-failed into a WranglerError with the API code, token redacted", async () => {

@@ -47,6 +47,21 @@ export interface WranglerRunnerOptions {
 
 export type RunWrangler = (args: string[], options?: { cwd?: string }) => Promise<WranglerRun>;
 
+const PASS_THROUGH = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "XDG_CONFIG_HOME",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "NODE_EXTRA_CA_CERTS",
+  "NODE_OPTIONS",
+] as const;
+
 function defaultWranglerBin(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
@@ -95,11 +110,10 @@ export function createWranglerRunner({
   return async (args, { cwd } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), "blastwall-wrangler-"));
     const outputFile = join(dir, "output.ndjson");
+    // Only what wrangler needs to run: nothing else of the caller's environment (other secrets) reaches it.
+    const passed = Object.fromEntries(PASS_THROUGH.flatMap((k) => (baseEnv[k] ? [[k, baseEnv[k]]] : [])));
     const env: NodeJS.ProcessEnv = {
-      PATH: baseEnv.PATH,
-      HOME: baseEnv.HOME,
-      ...(baseEnv.HTTPS_PROXY ? { HTTPS_PROXY: baseEnv.HTTPS_PROXY } : {}),
-      ...(baseEnv.NODE_OPTIONS ? { NODE_OPTIONS: baseEnv.NODE_OPTIONS } : {}),
+      ...passed,
       CLOUDFLARE_API_TOKEN: apiToken,
       CLOUDFLARE_ACCOUNT_ID: accountId,
       ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
