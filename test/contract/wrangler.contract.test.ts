@@ -67,9 +67,10 @@ export default { async fetch() { return new Response("shop-api"); } };\n`,
   writeFileSync(join(migrations, "0003_create_items.sql"), "CREATE TABLE items (order_id TEXT, sku TEXT);\n");
 }
 
-function platform(extra: Record<string, string> = {}) {
+function platform(extra: Record<string, string> = {}, env?: string) {
   return createCloudflarePlatform({
     projectDir: project,
+    env,
     opsUrl: api.workerUrl,
     processEnv: {
       PATH: process.env.PATH,
@@ -333,6 +334,14 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     expect((await cf.listDeployments("shop-api", "staging")).map((x) => x.message)).toEqual(["staging"]);
     // Production is untouched.
     expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
+    // The staging database entry names no migrations_dir; the top-level entry's folder applies.
+    const staging = platform({}, "staging");
+    expect((await staging.listMigrations("shop-api", "shop")).map((m) => m.name)).toEqual([
+      "0001_create_orders.sql",
+      "0002_add_status.sql",
+      "0003_create_items.sql",
+    ]);
+    expect((await staging.currentDeployment("shop-api"))?.id).toBe(d.id);
   });
 
   it("reports a wrangler failure with the API's error code, and the resource it could not find", async () => {

@@ -192,7 +192,15 @@ export function createCloudflarePlatform({
 
   let configs: WranglerConfig[] | undefined;
   const projectConfigs = (): WranglerConfig[] => {
-    configs ??= loadProject(projectDir).workers;
+    if (!configs) {
+      try {
+        configs = loadProject(projectDir).workers;
+      } catch (err) {
+        // No config here: commands that can name the Worker (`--name`) still work; the rest say what is missing.
+        if (!(err instanceof BlastwallError)) throw err;
+        configs = [];
+      }
+    }
     return configs;
   };
   const configOf = (worker: string): WranglerConfig | undefined =>
@@ -262,8 +270,10 @@ export function createCloudflarePlatform({
         fix: `add it to d1_databases with its database_id (wrangler d1 list shows the ids)`,
       });
     }
-    const migrationsDir = resolve(dirname(config.path), db.migrations_dir ?? "migrations");
-    const table = db.migrations_table ?? "d1_migrations";
+    // An environment's database entry often leaves the migrations settings to the top-level entry.
+    const top = config.d1_databases.find((d) => d.binding === db.binding);
+    const migrationsDir = resolve(dirname(config.path), db.migrations_dir ?? top?.migrations_dir ?? "migrations");
+    const table = db.migrations_table ?? top?.migrations_table ?? "d1_migrations";
     const dir = mkdtempSync(join(tmpdir(), "blastwall-d1-"));
     try {
       let dirForWrangler = migrationsDir;
