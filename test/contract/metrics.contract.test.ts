@@ -23,6 +23,7 @@ beforeAll(async () => {
     { version_id: STABLE, percentage: 90 },
   ]);
   const queue = api.addQueue("order-events");
+  const dlq = api.addQueue("order-events-dlq");
   api.state.durableObjectNamespaces.push(
     { id: "ns-cart", name: "shop-api_Cart", script: "shop-api", class: "Cart", use_sqlite: true },
     { id: "ns-other", name: "other_Cart", script: "other-worker", class: "Cart", use_sqlite: true },
@@ -32,6 +33,10 @@ beforeAll(async () => {
     if (query.includes("workersInvocationsAdaptive")) return fixture("graphql-workers-invocations.json");
     if (query.includes("queueMessageOperationsAdaptiveGroups")) {
       return JSON.parse(JSON.stringify(fixture("graphql-queue-dlq.json")).replace("QUEUE_ID", queue.queue_id));
+    }
+    if (query.includes("queueBacklogAdaptiveGroups")) {
+      // The source queue has a backlog sample; the DLQ's window is empty.
+      return variables.queueId === dlq.queue_id ? fixture("graphql-empty.json") : fixture("graphql-queue-backlog.json");
     }
     if (query.includes("durableObjectsInvocationsAdaptiveGroups")) {
       return JSON.parse(JSON.stringify(fixture("graphql-durable-objects.json")).replaceAll("NAMESPACE_ID", "ns-cart"));
@@ -123,6 +128,17 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
     expect(dlq?.variables.queueId).toBe(api.state.queues.get("order-events")?.queue_id);
     const dobj = graphqlCalls.find((c) => c.query.includes("durableObjectsInvocationsAdaptiveGroups"));
     expect(dobj?.variables.namespaceIds).toEqual(["ns-cart"]);
+  });
+
+  it("reads a queue's backlog from queueBacklogAdaptiveGroups, and says nothing when there is no sample", async () => {
+    const state = await platform().queueState("order-events");
+    expect(state).toEqual({ queue: "order-events", paused: false, backlog: 120, deadLetterQueue: "order-events-dlq" });
+    const q = graphqlCalls.filter((c) => c.query.includes("queueBacklogAdaptiveGroups"));
+    expect(q.map((c) => c.variables.queueId)).toEqual([
+      api.state.queues.get("order-events")?.queue_id,
+      api.state.queues.get("order-events-dlq")?.queue_id,
+    ]);
+    expect(q[0]?.query).toContain("orderBy: [datetime_DESC]");
   });
 
   it("surfaces a GraphQL error with its message, and never the token", async () => {

@@ -23,6 +23,7 @@ import type {
 } from "../platform.js";
 import { type CloudflareApi, CloudflareApiError, createCloudflareApi } from "./api.js";
 import {
+  backlogOf,
   DURABLE_OBJECTS_QUERY,
   type DurableObjectsData,
   dlqCount,
@@ -30,7 +31,9 @@ import {
   INVOCATIONS_QUERY,
   type InvocationsRow,
   mergeVersionMetrics,
+  QUEUE_BACKLOG_QUERY,
   QUEUE_DLQ_QUERY,
+  type QueueBacklogData,
   type QueueOpsData,
   type SqlJson,
   slowerThanCounts,
@@ -582,10 +585,20 @@ export function createCloudflarePlatform({
     async queueState(queue: string): Promise<QueueState> {
       const q = await queueByName(queue);
       const deadLetterQueue = deadLetterQueueOf(queue);
+      const until = new Date();
+      const window = { since: new Date(until.getTime() - 5 * 60_000).toISOString(), until: until.toISOString() };
+      const backlogFor = async (queueId: string) =>
+        backlogOf(
+          await api.graphql<QueueBacklogData>(QUEUE_BACKLOG_QUERY, { accountTag: accountId, queueId, ...window }),
+        );
+      const backlog = await backlogFor(q.queue_id);
+      const dlqDepth = deadLetterQueue ? await backlogFor((await queueByName(deadLetterQueue)).queue_id) : undefined;
       return {
         queue,
         paused: q.settings?.delivery_paused === true,
+        ...(backlog !== undefined ? { backlog } : {}),
         ...(deadLetterQueue ? { deadLetterQueue } : {}),
+        ...(dlqDepth !== undefined ? { dlqDepth } : {}),
       };
     },
 

@@ -305,3 +305,30 @@ export function durableObjectErrors(data: DurableObjectsData): Map<string, numbe
   }
   return out;
 }
+
+/** The newest backlog sample of one queue (average messages waiting in that minute). */
+export const QUEUE_BACKLOG_QUERY = `query BlastwallQueueBacklog($accountTag: string!, $queueId: string!, $since: Time!, $until: Time!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      queueBacklogAdaptiveGroups(
+        limit: 1
+        filter: { queueId: $queueId, datetime_geq: $since, datetime_leq: $until }
+        orderBy: [datetime_DESC]
+      ) {
+        avg { messages }
+        dimensions { datetime }
+      }
+    }
+  }
+}`;
+
+export interface QueueBacklogData {
+  viewer: { accounts: { queueBacklogAdaptiveGroups?: { avg?: { messages?: number } }[] }[] };
+}
+
+/** Messages waiting, or undefined when the window has no sample (the platform cannot tell). */
+export function backlogOf(data: QueueBacklogData): number | undefined {
+  const row = data.viewer.accounts[0]?.queueBacklogAdaptiveGroups?.[0];
+  const m = row?.avg?.messages;
+  return typeof m === "number" ? Math.round(m) : undefined;
+}
