@@ -123,6 +123,15 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
       durableObjects: ["Cart"],
     });
     expect(signals).toEqual({ dlqMessages: { "order-events": 37 }, durableObjectErrors: { Cart: 42 } });
+    // Named by its DLQ, the queue counts what order-events sent there (the consumer config says so).
+    const byDlq = await platform().extraSignals({
+      worker: "shop-api",
+      since,
+      until,
+      queues: ["order-events-dlq"],
+      durableObjects: [],
+    });
+    expect(byDlq.dlqMessages).toEqual({ "order-events-dlq": 37 });
     const dlq = graphqlCalls.find((c) => c.query.includes("queueMessageOperationsAdaptiveGroups"));
     expect(dlq?.query).toContain('actionType: "DeleteMessage", outcome: "dlq"');
     expect(dlq?.variables.queueId).toBe(api.state.queues.get("order-events")?.queue_id);

@@ -345,6 +345,13 @@ export function createCloudflarePlatform({
     return undefined;
   };
 
+  const sourcesOfDeadLetterQueue = (dlq: string): string[] =>
+    projectConfigs().flatMap((c) =>
+      settingsOf(c, envOf(undefined))
+        .queues.consumers.filter((x) => x.dead_letter_queue === dlq)
+        .map((x) => x.queue),
+    );
+
   const opsFetch = async (path: string, init: { method?: string; body?: string } = {}): Promise<unknown> => {
     if (!opsUrl) throw new BlastwallError("no ops admin URL", { exitCode: 2 });
     const token = required(processEnv, "BLASTWALL_ADMIN_TOKEN", "export the admin token the Worker's ops API checks");
@@ -540,13 +547,19 @@ export function createCloudflarePlatform({
       const iso = { since: since.toISOString(), until: until.toISOString() };
       const dlqMessages: Record<string, number> = {};
       for (const name of queues) {
-        const q = await queueByName(name);
-        const data = await api.graphql<QueueOpsData>(QUEUE_DLQ_QUERY, {
-          accountTag: accountId,
-          queueId: q.queue_id,
-          ...iso,
-        });
-        dlqMessages[name] = dlqCount(data);
+        // A DLQ name counts what its source queues dead-lettered; a source queue name counts its own.
+        const sources = sourcesOfDeadLetterQueue(name);
+        let n = 0;
+        for (const source of sources.length > 0 ? sources : [name]) {
+          const q = await queueByName(source);
+          const data = await api.graphql<QueueOpsData>(QUEUE_DLQ_QUERY, {
+            accountTag: accountId,
+            queueId: q.queue_id,
+            ...iso,
+          });
+          n += dlqCount(data);
+        }
+        dlqMessages[name] = n;
       }
       const durableObjectErrorsByClass: Record<string, number> = {};
       if (durableObjects.length > 0) {
