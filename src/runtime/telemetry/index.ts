@@ -62,7 +62,11 @@ type FetchHandler<E> = NonNullable<ExportedHandler<E>["fetch"]>;
  * counts the exception.
  *
  * @example
- * export default withTelemetry(app, { worker: "shop-api", dataset: (env) => env.TELEMETRY, version: (env) => env.CF_VERSION_METADATA });
+ * export default withTelemetry<Env, typeof app>(app, {
+ *   worker: "shop-api",
+ *   dataset: (env) => env.TELEMETRY,
+ *   version: (env) => env.CF_VERSION_METADATA,
+ * });
  */
 export function withTelemetry<E, H extends ExportedHandler<E>>(
   handler: H,

@@ -136,6 +136,23 @@ describe("withTelemetry (inside workerd)", () => {
   });
 });
 
+describe("withTelemetry around a Hono app (inside workerd)", () => {
+  it("keeps the app's fetch working and records each request", async () => {
+    const ds = recordingDataset();
+    const app = new Hono<{ Bindings: { DS: AnalyticsEngineDataset } }>();
+    app.get("/healthz", (c) => c.json({ ok: true }));
+    type Env = { DS: AnalyticsEngineDataset };
+    const worker = withTelemetry<Env, typeof app>(app, {
+      worker: "shop-api",
+      dataset: (e) => e.DS,
+      version: () => version,
+    });
+    const res = await worker.fetch(new Request("https://shop.test/healthz"), { DS: ds }, createExecutionContext());
+    expect(await res.json()).toEqual({ ok: true });
+    expect(ds.points.map((p) => p.blobs?.[1])).toEqual(["2xx"]);
+  });
+});
+
 describe("telemetry() Hono middleware (inside workerd)", () => {
   it("records the status the client saw, including errors handled by onError", async () => {
     const ds = recordingDataset();
