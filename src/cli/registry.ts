@@ -1,6 +1,7 @@
 import type { Command } from "./command.js";
 import plan from "./commands/plan.js";
 import release from "./commands/release.js";
+import runbook from "./commands/runbook.js";
 import workersList from "./commands/workers/list.js";
 
 /**
@@ -8,3 +9,4 @@ import workersList from "./commands/workers/list.js";
  * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
  */
 export const commands: readonly Command[] = [workersList, plan, release];
+export const commands: readonly Command[] = [workersList, runbook];
