@@ -8,5 +8,12 @@ import workersList from "./commands/workers/list.js";
  * Every CLI command, one per file under commands/<noun>/<verb>.ts. Help groups them by `group`;
  * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
  */
-export const commands: readonly Command[] = [workersList, plan, release];
-export const commands: readonly Command[] = [workersList, runbook];
+export const commands: readonly Command[] = [
+  // Release
+  plan,
+  release,
+  // Incident
+  runbook,
+  // Project
+  workersList,
+];
