@@ -9,7 +9,12 @@ const TOKEN = "s3cr3t-ops-token-for-tests-0123456789";
 
 function manualClock(start = 0) {
   let now = start;
-  return { now: () => now, set: (t: number) => void (now = t) };
+  return {
+    now: () => now,
+    set: (t: number) => {
+      now = t;
+    },
+  };
 }
 
 async function flip(name: string, value: string, actor = "alice"): Promise<Response> {

@@ -94,7 +94,8 @@ export async function memoRead<T>(
     if (!settled.ok) throw settled.error;
     return { value: settled.value as T, cached: true };
   }
-  if (entry?.pending) return { value: await entry.pending, cached: false };
+  const inFlight = entry?.pending;
+  if (inFlight !== undefined) return { value: await inFlight, cached: false };
   if (!entry) {
     entry = {};
     entries.set(key, entry);
