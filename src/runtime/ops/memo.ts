@@ -59,10 +59,18 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/**
+ * Waits for `promise` at most `ms`, with a timer made by the caller. Each caller needs its own: a shared round trip
+ * started by another request can be cancelled with that request, and its timers with it.
+ */
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: (err: StoreTimeoutError) => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreTimeoutError(ms)), ms);
+    timer = setTimeout(() => {
+      const err = new StoreTimeoutError(ms);
+      onTimeout(err);
+      reject(err);
+    }, ms);
   });
   return Promise.race([promise, timeout]).finally(() => {
     if (timer !== undefined) clearTimeout(timer);
@@ -86,7 +94,7 @@ export async function memoRead<T>(
   { ttlMs, clock, timeoutMs }: MemoReadOptions,
 ): Promise<{ value: T; cached: boolean }> {
   const entries = memo.entries as Map<string, Entry<T>>;
-  let entry = entries.get(key);
+  const entry = entries.get(key);
   const now = clock();
   const settled = entry?.settled;
   // A clock that went backwards (another test's clock, a skewed isolate) makes the entry stale, not fresh.
@@ -95,25 +103,33 @@ export async function memoRead<T>(
     return { value: settled.value as T, cached: true };
   }
   const inFlight = entry?.pending;
-  if (inFlight !== undefined) return { value: await inFlight, cached: false };
-  if (!entry) {
-    entry = {};
-    entries.set(key, entry);
+  const own = entry ?? {};
+  if (!entry) entries.set(key, own);
+  const settle = (startedAt: number, result: Settled<T>, pending: Promise<T>) => {
+    if (own.pending === pending) own.pending = undefined;
+    // A late answer must not replace a newer one.
+    if (!own.settled || own.settled.startedAt <= startedAt) own.settled = result;
+  };
+  let pending = inFlight;
+  if (pending === undefined) {
+    const startedAt = now;
+    const started: Promise<T> = load().then(
+      (value) => {
+        settle(startedAt, { startedAt, ok: true, value }, started);
+        return value;
+      },
+      (error: unknown) => {
+        settle(startedAt, { startedAt, ok: false, error }, started);
+        throw error;
+      },
+    );
+    own.pending = started;
+    pending = started;
   }
-  const own = entry;
-  const startedAt = now;
-  const pending = withTimeout(load(), timeoutMs).then(
-    (value) => {
-      own.settled = { startedAt, ok: true, value };
-      own.pending = undefined;
-      return value;
-    },
-    (error: unknown) => {
-      own.settled = { startedAt, ok: false, error };
-      own.pending = undefined;
-      throw error;
-    },
-  );
-  own.pending = pending;
-  return { value: await pending, cached: false };
+  const shared = pending;
+  const value = await withTimeout(shared, timeoutMs, (error) => {
+    // Give up on a round trip that never answers, so the next read starts a fresh one.
+    if (own.pending === shared) settle(now, { startedAt: now, ok: false, error }, shared);
+  });
+  return { value, cached: false };
 }

@@ -40,8 +40,13 @@ const admin = opsAdmin<OpsTestEnv>({
   tokenVar: "OPS_ADMIN_TOKEN",
 });
 
+// What reached the app, so tests can prove that no write got past the kill switch.
+export const reached = { reads: 0, writes: 0 };
+
 const app = (request: Request): Response => {
   const { pathname } = new URL(request.url);
+  if (request.method === "GET" || request.method === "HEAD") reached.reads++;
+  else reached.writes++;
   return Response.json({ ok: true, method: request.method, path: pathname });
 };
 
