@@ -27,6 +27,13 @@ export interface OpsTestEnv {
   OPS_ADMIN_TOKEN?: string;
 }
 
+// Test bindings, prefixed with the feature so they never clash in the merged Cloudflare.Env.
+declare global {
+  namespace Cloudflare {
+    interface Env extends OpsTestEnv {}
+  }
+}
+
 export const OPS = defineFlags({
   disable_writes: { failMode: "open" },
   disable_enqueue: { failMode: "closed" },
