@@ -115,6 +115,36 @@ describe("memoised reads", () => {
     );
   });
 
+  it("gives up on a hung round trip with each caller's own timer, then starts a fresh one", async () => {
+    const clock = manualClock(0);
+    const memo = createFlagMemo();
+    const opts = { ttlMs: 1000, clock: clock.now, timeoutMs: 20 };
+    const load = vi.fn<() => Promise<string>>().mockImplementationOnce(() => new Promise<string>(() => {}));
+    load.mockResolvedValue("1");
+    const [a, b] = await Promise.allSettled([memoRead(memo, "k", load, opts), memoRead(memo, "k", load, opts)]);
+    expect(a.status).toBe("rejected");
+    expect(b.status).toBe("rejected");
+    expect(load).toHaveBeenCalledTimes(1);
+    clock.set(1000);
+    expect(await memoRead(memo, "k", load, opts)).toEqual({ value: "1", cached: false });
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it("asks the flags object once for 1,000 concurrent reads", async () => {
+    let stubs = 0;
+    const counting = {
+      idFromName: (n: string) => env.OPS_DO.idFromName(n),
+      get: (id: DurableObjectId) => {
+        stubs++;
+        return env.OPS_DO.get(id);
+      },
+    } as unknown as typeof env.OPS_DO;
+    const flags = createFlagReader({ flags: OPS, store: durableObjectStore(counting, { name: "fan-in" }) });
+    const reads = await Promise.all(Array.from({ length: 1000 }, () => flags.get("disable_writes")));
+    expect(stubs).toBe(1);
+    expect(reads.filter((r) => r.reason === "ERROR")).toEqual([]);
+  });
+
   it("shares one memo per binding in an isolate", async () => {
     const clock = manualClock(5_000);
     const a = durableObjectStore(env.OPS_DO, { name: "shared-memo", clock: clock.now });
