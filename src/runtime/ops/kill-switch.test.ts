@@ -76,6 +76,17 @@ describe("kill switch, plain fetch, on the test Worker's handler", () => {
     expect(reached.writes - before).toBe(N / 2);
   });
 
+  it("shares one flag round trip across concurrent requests in separate request contexts", async () => {
+    // The admin write empties the memo, so these concurrent writes all wait on one round trip started by one of them.
+    expect((await setGlobal("disable_writes", "1")).status).toBe(200);
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => SELF.fetch(`http://ops/items/${i}`, { method: "PUT", body: "{}" })),
+    );
+    const bodies = await Promise.all(responses.map((r) => r.json()));
+    expect(responses.map((r) => r.status)).toEqual([503, 503, 503, 503, 503, 503]);
+    expect(bodies.every((b) => (b as { error: string }).error === "writes_paused")).toBe(true);
+  });
+
   it("keeps the admin route open while writes are paused, so the flag can be switched back off", async () => {
     expect((await setGlobal("disable_writes", "1")).status).toBe(200);
     expect((await SELF.fetch("http://ops/items/1", { method: "POST" })).status).toBe(503);
