@@ -19,8 +19,9 @@ export { Cart } from "./cart.js";
 // sees about one read per isolate per second whatever the traffic, and writes come only from operators.
 export { BlastwallOpsFlags };
 
-/** Ops flags of the shop. All fail open: a flag store outage must not stop sales on its own. */
-export const OPS = defineFlags({
+// Ops flags of the shop. All fail open: a flag store outage must not stop sales on its own. (Not exported: the
+// main module's exports are entrypoints to workerd.)
+const OPS = defineFlags({
   disable_writes: { failMode: "open", description: "503 every write; reads and /healthz keep working" },
   disable_enqueue: { failMode: "open", description: "refuse to enqueue order events" },
   "pause_consumer:*": { failMode: "open", description: "shop-consumer retries batches instead of running them" },
