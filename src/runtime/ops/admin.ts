@@ -111,7 +111,10 @@ export function opsAdmin<E>({
     return [...names].sort().map((n) => toAdminFlag(records.get(n), n, flags));
   };
 
-  const putFlag = async (request: Request, env: E, s: DurableObjectFlagStore, name: string) => {
+  const putFlag = async (request: Request, env: E, s: DurableObjectFlagStore, name: string, token: string) => {
+    if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) {
+      return problem(413, "payload_too_large", `body must be at most ${MAX_BODY} bytes`);
+    }
     const text = await request.text();
     if (text.length > MAX_BODY) return problem(413, "payload_too_large", `body must be at most ${MAX_BODY} bytes`);
     let body: unknown;
@@ -143,7 +146,7 @@ export function opsAdmin<E>({
         mirrored = { kv: "ok" };
       } catch (err) {
         // The Durable Object already holds the change; say loudly that KV readers will not see it.
-        mirrored = { kv: "failed", error: `KV mirror of ${KV_PREFIX}${name} failed: ${errorText(err, "")}` };
+        mirrored = { kv: "failed", error: `KV mirror of ${KV_PREFIX}${name} failed: ${errorText(err, token)}` };
         console.error(JSON.stringify({ event: "blastwall.ops.mirror_failed", flag: name, error: mirrored.error }));
       }
     }
@@ -179,7 +182,7 @@ export function opsAdmin<E>({
           }
           return json(200, { flag: toAdminFlag(record, name, flags) });
         }
-        if (method === "PUT") return await putFlag(request, env, s, name);
+        if (method === "PUT") return await putFlag(request, env, s, name, token);
         return problem(405, "method_not_allowed", "use GET or PUT", undefined, { allow: "GET, PUT" });
       }
       if (rest === "/audit") {
