@@ -56,7 +56,7 @@ describe("blastwall.config", () => {
     expect(consumer.steps.map((s) => s.percent)).toEqual([5, 25, 50, 100]);
     expect(consumer.watch).toEqual({ queues: ["order-events-dlq"], durableObjects: [] });
     const api = resolveWorkerConfig(loaded.config, "shop-api", loadWranglerConfig("examples/shop/api/wrangler.jsonc"));
-    expect(api.watch.durableObjects).toEqual(["Cart"]);
+    expect(api.watch.durableObjects).toEqual(["Cart", "BlastwallOpsFlags"]);
     expect(api.analysis).toMatchObject({ alpha: 0.01, toleratedIncrease: 0.1, latencyQuantile: "p95" });
   });
 

@@ -7,7 +7,12 @@ import { formatMark, formatVersionMessage } from "./state.js";
 
 const wrangler = loadWranglerConfig("examples/shop/api/wrangler.jsonc");
 const config = resolveWorkerConfig({}, "shop-api", wrangler);
-const FILES = ["0001_create_orders.sql", "0002_create_order_items.sql", "0003_create_processed_events.sql"];
+const FILES = [
+  "0001_create_orders.sql",
+  "0002_create_order_items.sql",
+  "0003_create_processed_events.sql",
+  "0004_add_orders_item_count.sql",
+];
 
 describe("gatherPlan", () => {
   it("reads the version in force, pending migrations and the code change from the platform", async () => {
@@ -36,6 +41,7 @@ describe("gatherPlan", () => {
     expect(plan.d1.map((m) => [m.name, m.class, m.file])).toEqual([
       ["0002_create_order_items.sql", "expand", "migrations/0002_create_order_items.sql"],
       ["0003_create_processed_events.sql", "expand", "migrations/0003_create_processed_events.sql"],
+      ["0004_add_orders_item_count.sql", "expand", "migrations/0004_add_orders_item_count.sql"],
     ]);
     // The memory platform cannot say which DO migration tag it applied: plan says so instead of guessing.
     expect(plan.durableObjectTag.known).toBe(false);
@@ -46,7 +52,10 @@ describe("gatherPlan", () => {
   it("lists every Durable Object migration as pending on a Worker never deployed", async () => {
     const p = new MemoryPlatform(new Date(), { shop: FILES });
     const plan = await gatherPlan({ platform: p, projectDir: "examples/shop", wrangler, config, bundleHash: "aa" });
-    expect(plan.durableObjects).toEqual([{ tag: "v1", added: ["Cart"], irreversible: [] }]);
+    expect(plan.durableObjects).toEqual([
+      { tag: "v1", added: ["Cart"], irreversible: [] },
+      { tag: "v2", added: ["BlastwallOpsFlags"], irreversible: [] },
+    ]);
     expect(plan.code.detail).toBe("first deployment, bundle aa");
   });
 });

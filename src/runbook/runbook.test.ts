@@ -35,7 +35,7 @@ describe("runbook for examples/shop", () => {
     ]);
     for (const name of ["shop-api", "shop-consumer", "order-events", "order-events-dlq", "Cart"])
       expect(md).toContain(name);
-    expect(md).toContain("blastwall d1 restore shop --before 0003_create_processed_events.sql --target cloudflare");
+    expect(md).toContain("blastwall d1 restore shop --before 0004_add_orders_item_count.sql --target cloudflare");
     expect(md).toMatch(/## Bad D1 migration or data issue in shop\n/);
     expect(md).toMatch(/## Durable Object migration issue in Cart \(shop-api\)/);
   });
@@ -124,7 +124,7 @@ describe("blastwall runbook (CLI)", () => {
       const written = readFileSync(join(dir, "RUNBOOK.md"), "utf8");
       expect(written).toContain("# Incident runbook: shop");
       expect(written).toContain("blastwall queues pause order-events --target cloudflare");
-      expect(s.text().out).toMatch(/wrote RUNBOOK\.md: 4 incident sections .* commands for shop-api, shop-consumer/);
+      expect(s.text().out).toMatch(/wrote RUNBOOK\.md: 5 incident sections .* commands for shop-api, shop-consumer/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

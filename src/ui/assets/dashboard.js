@@ -417,8 +417,9 @@
   }
 
   if (live) {
-    refresh();
-    setInterval(refresh, cfg.pollMs || 1000);
+    // refresh() handles its own errors; the interval keeps polling regardless.
+    void refresh();
+    setInterval(() => void refresh(), cfg.pollMs || 1000);
   } else if (cfg.data) {
     render(cfg.data);
     document.body.dataset.ready = "true";
