@@ -1,5 +1,8 @@
+import ts from "typescript";
+import { calleeName, constantString, lastName, memberName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { type CodeRule, finding } from "../../code/rule.js";
 import { at, type ConfigRule, type ConfigRuleContext } from "../../config/rule.js";
-import type { RuleMeta } from "../../findings.js";
+import type { Finding, RuleMeta } from "../../findings.js";
 
 export const meta: RuleMeta = {
   id: "queues/v8-content-type-with-pull-consumer",
@@ -44,5 +47,40 @@ export const rule: ConfigRule = {
           ),
         );
     });
+  },
+};
+
+/** The code half: `BINDING.send(body, { contentType: "v8" })` to a queue that some Worker pulls. */
+export const codeRule: CodeRule = {
+  meta,
+  checkFile({ code, source }) {
+    if (code.bindings.producers.size === 0) return [];
+    const out: Finding[] = [];
+    let pulled: Set<string> | undefined;
+    walk(source.sf, (n) => {
+      if (!ts.isCallExpression(n)) return undefined;
+      const method = calleeName(n);
+      if (method !== "send" && method !== "sendBatch") return undefined;
+      const binding = lastName(receiverOf(n)) ?? "";
+      const queue = code.bindings.producers.get(binding);
+      const opts = n.arguments[1] ? unwrap(n.arguments[1]) : undefined;
+      if (!queue || !opts || !ts.isObjectLiteralExpression(opts)) return undefined;
+      const ct = opts.properties.find((p) => memberName(p) === "contentType");
+      if (!ct || !ts.isPropertyAssignment(ct) || constantString(ct.initializer) !== "v8") return undefined;
+      pulled ??= pullQueues({ projectSections: code.projectSections });
+      if (!pulled.has(queue)) return undefined;
+      out.push(
+        finding(
+          meta,
+          source,
+          ct,
+          `${binding}.${method}() sends v8-serialized messages to ${queue}, which has a pull consumer: pull consumers cannot decode v8 messages`,
+          `send JSON instead: ${binding}.${method}(…, { contentType: "json" }) with a JSON-serializable body`,
+          { binding, queue },
+        ),
+      );
+      return undefined;
+    });
+    return out;
   },
 };

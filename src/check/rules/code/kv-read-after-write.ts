@@ -1,0 +1,51 @@
+import ts from "typescript";
+import { calleeName, lastName, receiverOf, walk } from "../../code/ast.js";
+import { type CodeRule, finding } from "../../code/rule.js";
+import type { Finding, RuleMeta } from "../../findings.js";
+
+export const meta: RuleMeta = {
+  id: "code/kv-read-after-write",
+  severity: "warning",
+  summary: "A KV get of a key just put, expecting the new value (KV is eventually consistent).",
+};
+
+/** Within one function: `NS.put(k, …)` then `NS.get(k)` on the same namespace and key. */
+export const rule: CodeRule = {
+  meta,
+  checkFile({ code, source }) {
+    if (code.bindings.kv.size === 0) return [];
+    const out: Finding[] = [];
+    const sf = source.sf;
+    walk(sf, (fn) => {
+      if (!ts.isFunctionLike(fn)) return undefined;
+      const puts = new Map<string, ts.CallExpression>();
+      walk(fn, (n) => {
+        if (n !== fn && ts.isFunctionLike(n)) return false;
+        if (!ts.isCallExpression(n)) return undefined;
+        const method = calleeName(n);
+        const recv = receiverOf(n);
+        const key = n.arguments[0];
+        if (!recv || !key || !code.bindings.kv.has(lastName(recv) ?? "")) return undefined;
+        const id = `${recv.getText(sf)}\u0000${key.getText(sf)}`;
+        if (method === "put") puts.set(id, n);
+        else if ((method === "get" || method === "getWithMetadata") && puts.has(id)) {
+          const ns = recv.getText(sf);
+          const k = key.getText(sf);
+          out.push(
+            finding(
+              meta,
+              source,
+              n,
+              `${ns}.${method}(${k}) reads the key this function just wrote with ${ns}.put(${k}, …): KV is eventually consistent, so another location can see the old value for 60 s or more, and a check on it passes or fails by luck`,
+              `use the value you just wrote instead of reading it back; if readers elsewhere must see it at once, keep it in a Durable Object or D1 instead of ${ns}`,
+              { namespace: lastName(recv), key: k },
+            ),
+          );
+        }
+        return undefined;
+      });
+      return undefined;
+    });
+    return out;
+  },
+};
