@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
 import { createConfigAnalyzer } from "../../config/analyzer.js";
 import { findingsOf, writeProject } from "../../config/fixture.js";
 
@@ -70,5 +71,29 @@ describe("queues/v8-content-type-with-pull-consumer", () => {
       "api/wrangler.toml": `name = "api"\ncompatibility_date = "2024-01-15"\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n`,
     });
     expect(await findingsOf(noPull, analyzers, "queues/v8-content-type-with-pull-consumer")).toEqual([]);
+  });
+});
+
+describe("queues/v8-content-type-with-pull-consumer in code", () => {
+  const pull = `{ "name": "puller", "queues": { "consumers": [{ "queue": "events", "type": "http_pull", "dead_letter_queue": "events-dlq", "retry_delay": 5 }] } }`;
+  const api = `name = "api"\nmain = "src/index.ts"\ncompatibility_date = "2025-01-01"\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n[[queues.producers]]\nbinding = "JOBS"\nqueue = "jobs"\n`;
+
+  it("flags send() with contentType v8 to a pulled queue only", async () => {
+    const dir = writeProject({
+      "pull/wrangler.jsonc": pull,
+      "api/wrangler.toml": api,
+      "api/src/index.ts": `export async function f(env: Env) {
+  await env.EVENTS.send({ a: 1 }, { contentType: "v8" });
+  await env.EVENTS.send({ a: 1 }, { contentType: "json" });
+  await env.JOBS.send({ a: 1 }, { contentType: "v8" });
+}
+`,
+    });
+    const found = await findingsOf(
+      dir,
+      [createConfigAnalyzer(), createCodeAnalyzer()],
+      "queues/v8-content-type-with-pull-consumer",
+    );
+    expect(found.map((f) => [f.file, f.line])).toEqual([["api/src/index.ts", 2]]);
   });
 });
