@@ -59,42 +59,49 @@ export function enclosingScope(node: ts.Node): ts.Node {
   return n ?? node.getSourceFile();
 }
 
-/**
- * Finds the declaration of `name` visible from `from`: the nearest enclosing scope that declares it as a
- * variable (incl. destructuring) or parameter. Scope-aware enough for one file without a type checker.
- */
-export function findDeclaration(
-  name: string,
-  from: ts.Node,
-): ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement | undefined {
-  let scope: ts.Node | undefined = enclosingScope(from);
-  while (scope) {
-    let found: ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement | undefined;
-    const s = scope;
-    if (ts.isFunctionLike(s)) {
-      for (const p of s.parameters) {
-        if (ts.isIdentifier(p.name) && p.name.text === name) return p;
-        if (!ts.isIdentifier(p.name)) {
-          walk(p.name, (n) => {
-            if (!found && ts.isBindingElement(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
-            return undefined;
-          });
-          if (found) return found;
-        }
+type Declaration = ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement;
+
+/** Every declared name of a file with the scope it lives in, built once per file so lookups stay linear. */
+const declarationIndex = new WeakMap<ts.SourceFile, Map<string, { decl: Declaration; scope: ts.Node }[]>>();
+
+function declarationsOf(sf: ts.SourceFile): Map<string, { decl: Declaration; scope: ts.Node }[]> {
+  let index = declarationIndex.get(sf);
+  if (index) return index;
+  const built = new Map<string, { decl: Declaration; scope: ts.Node }[]>();
+  const add = (name: string, decl: Declaration, scope: ts.Node) => {
+    const list = built.get(name);
+    if (list) list.push({ decl, scope });
+    else built.set(name, [{ decl, scope }]);
+  };
+  walk(sf, (n) => {
+    if ((ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) && ts.isIdentifier(n.name)) {
+      // A parameter (also one destructured) belongs to its function; a variable to the function around it.
+      let owner: ts.Node = n;
+      while (ts.isBindingElement(owner) || ts.isObjectBindingPattern(owner) || ts.isArrayBindingPattern(owner)) {
+        owner = owner.parent;
       }
+      add(n.name.text, n, ts.isParameter(owner) ? owner.parent : enclosingScope(n));
     }
-    walk(s, (n) => {
-      if (found) return false;
-      if (n !== s && ts.isFunctionLike(n)) return false;
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
-      if (ts.isBindingElement(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
-      return undefined;
-    });
-    if (found) return found;
-    if (ts.isSourceFile(s)) return undefined;
-    scope = enclosingScope(s);
+    return undefined;
+  });
+  index = built;
+  declarationIndex.set(sf, index);
+  return index;
+}
+
+/**
+ * Finds the declaration of `name` visible from `from`: the one in the innermost function (or the file) that
+ * encloses `from`. Block scopes are not told apart; without a type checker that is close enough for one file.
+ */
+export function findDeclaration(name: string, from: ts.Node): Declaration | undefined {
+  const candidates = declarationsOf(from.getSourceFile()).get(name);
+  if (!candidates) return undefined;
+  let best: { decl: Declaration; scope: ts.Node } | undefined;
+  for (const c of candidates) {
+    const inside = ts.isSourceFile(c.scope) || (c.scope.pos <= from.pos && from.end <= c.scope.end);
+    if (inside && (!best || c.scope.pos >= best.scope.pos)) best = c;
   }
-  return undefined;
+  return best?.decl;
 }
 
 /** The initializer a name was declared with, when it is a plain `const x = …` / `let x = …`. */
