@@ -1,4 +1,9 @@
-import type { DurableObjectMigration, WorkerSettings, WranglerConfig } from "../../project/wrangler-config.js";
+import {
+  type DurableObjectMigration,
+  isRecord,
+  type WorkerSettings,
+  type WranglerConfig,
+} from "../../project/wrangler-config.js";
 
 export type KeyPath = (string | number)[];
 
@@ -23,10 +28,6 @@ export interface ConfigSection {
   compatibilityDate?: string;
   compatibilityFlags: string[];
   compatibilityAt: KeyPath;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isRecord } from "../../../project/wrangler-config.js";
 import { at, type ConfigRule, commentMarker } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
 
@@ -6,10 +7,6 @@ export const meta: RuleMeta = {
   severity: "error",
   summary: 'A Durable Object class in state "deleted" in `exports` destroys its objects and storage, permanently.',
 };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** The declarative `exports` form's equivalent of deleted_classes. */
 export const rule: ConfigRule = {

@@ -1,3 +1,4 @@
+import { isRecord } from "../../../project/wrangler-config.js";
 import { at, type ConfigRule, stepName } from "../../config/rule.js";
 import { type KeyPath, sectionClasses } from "../../config/sections.js";
 import type { Finding, RuleMeta } from "../../findings.js";
@@ -7,10 +8,6 @@ export const meta: RuleMeta = {
   severity: "error",
   summary: "A renamed or transferred Durable Object class's target must be exported by the entry module.",
 };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Rename and transfer targets that are still live but that the Worker's `main` module does not export. */
 export const rule: ConfigRule = {
