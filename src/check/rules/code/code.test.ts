@@ -166,6 +166,10 @@ export default { queue: handle };
 export default { queue: idempotentConsumer({ handle: async () => {} }) };
 `);
     expect(await findingsOf(wrapped, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const data = worker(`export default { fetch() { return new Response(); } };
+export const settings = { fetch: true, queue: "orders" } as const;
+`);
+    expect(await findingsOf(data, analyzers, "code/queue-without-idempotency")).toEqual([]);
   });
 });
 

@@ -107,12 +107,15 @@ function queueHandlers(sf: ts.SourceFile): ts.Node[] {
       (ts.isObjectLiteralExpression(owner) &&
         (ts.isSatisfiesExpression(owner.parent) || ts.isAsExpression(owner.parent))) ||
       ts.isClassLike(owner);
-    if (
-      isHandlerObject &&
-      (ts.isMethodDeclaration(n) || ts.isPropertyAssignment(n) || ts.isShorthandPropertyAssignment(n))
-    ) {
-      out.push(n);
-    }
+    // `queue: "orders"` in a settings object is data, not a handler.
+    const isFunctionValue =
+      ts.isMethodDeclaration(n) ||
+      ts.isShorthandPropertyAssignment(n) ||
+      (ts.isPropertyAssignment(n) &&
+        (ts.isIdentifier(unwrap(n.initializer)) ||
+          ts.isCallExpression(unwrap(n.initializer)) ||
+          ts.isFunctionLike(unwrap(n.initializer))));
+    if (isHandlerObject && isFunctionValue) out.push(n);
     return undefined;
   });
   return out;
