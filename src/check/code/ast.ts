@@ -146,3 +146,32 @@ export function memberName(node: ts.Node): string | undefined {
   }
   return undefined;
 }
+
+/** The nodes most rules look for, gathered in one pass per file (source order), so rules don't each walk the tree. */
+export interface NodeIndex {
+  calls: ts.CallExpression[];
+  properties: ts.PropertyAssignment[];
+}
+
+const nodeIndexes = new WeakMap<ts.SourceFile, NodeIndex>();
+
+/**
+ * One traversal per file, shared by every rule.
+ *
+ * @example
+ * for (const call of nodeIndex(sf).calls) if (calleeName(call) === "prepare") …
+ */
+export function nodeIndex(sf: ts.SourceFile): NodeIndex {
+  let index = nodeIndexes.get(sf);
+  if (!index) {
+    const built: NodeIndex = { calls: [], properties: [] };
+    walk(sf, (n) => {
+      if (ts.isCallExpression(n)) built.calls.push(n);
+      else if (ts.isPropertyAssignment(n)) built.properties.push(n);
+      return undefined;
+    });
+    index = built;
+    nodeIndexes.set(sf, index);
+  }
+  return index;
+}

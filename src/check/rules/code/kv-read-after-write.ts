@@ -1,5 +1,5 @@
-import ts from "typescript";
-import { calleeName, lastName, receiverOf, walk } from "../../code/ast.js";
+import type ts from "typescript";
+import { calleeName, enclosingScope, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -16,36 +16,37 @@ export const rule: CodeRule = {
     if (code.bindings.kv.size === 0) return [];
     const out: Finding[] = [];
     const sf = source.sf;
-    walk(sf, (fn) => {
-      if (!ts.isFunctionLike(fn)) return undefined;
-      const puts = new Map<string, ts.CallExpression>();
-      walk(fn, (n) => {
-        if (n !== fn && ts.isFunctionLike(n)) return false;
-        if (!ts.isCallExpression(n)) return undefined;
-        const method = calleeName(n);
-        const recv = receiverOf(n);
-        const key = n.arguments[0];
-        if (!recv || !key || !code.bindings.kv.has(lastName(recv) ?? "")) return undefined;
-        const id = `${recv.getText(sf)}\u0000${key.getText(sf)}`;
-        if (method === "put") puts.set(id, n);
-        else if ((method === "get" || method === "getWithMetadata") && puts.has(id)) {
-          const ns = recv.getText(sf);
-          const k = key.getText(sf);
-          out.push(
-            finding(
-              meta,
-              source,
-              n,
-              `${ns}.${method}(${k}) reads the key this function just wrote with ${ns}.put(${k}, …): KV is eventually consistent, so another location can see the old value for 60 s or more, and a check on it passes or fails by luck`,
-              `use the value you just wrote instead of reading it back; if readers elsewhere must see it at once, keep it in a Durable Object or D1 instead of ${ns}`,
-              { namespace: lastName(recv), key: k },
-            ),
-          );
+    // Puts seen so far, per innermost function: a read in the same function after a put of the same key.
+    const puts = new Map<ts.Node, Set<string>>();
+    for (const n of nodeIndex(sf).calls) {
+      const method = calleeName(n);
+      const recv = receiverOf(n);
+      const key = n.arguments[0];
+      if (!recv || !key || !code.bindings.kv.has(lastName(recv) ?? "")) continue;
+      const scope = enclosingScope(n);
+      const id = `${recv.getText(sf)}\u0000${key.getText(sf)}`;
+      let seen = puts.get(scope);
+      if (method === "put") {
+        if (!seen) {
+          seen = new Set();
+          puts.set(scope, seen);
         }
-        return undefined;
-      });
-      return undefined;
-    });
+        seen.add(id);
+      } else if ((method === "get" || method === "getWithMetadata") && seen?.has(id)) {
+        const ns = recv.getText(sf);
+        const k = key.getText(sf);
+        out.push(
+          finding(
+            meta,
+            source,
+            n,
+            `${ns}.${method}(${k}) reads the key this function just wrote with ${ns}.put(${k}, …): KV is eventually consistent, so another location can see the old value for 60 s or more, and a check on it passes or fails by luck`,
+            `use the value you just wrote instead of reading it back; if readers elsewhere must see it at once, keep it in a Durable Object or D1 instead of ${ns}`,
+            { namespace: lastName(recv), key: k },
+          ),
+        );
+      }
+    }
     return out;
   },
 };

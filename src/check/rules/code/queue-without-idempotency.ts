@@ -97,6 +97,8 @@ function isIdempotent(handler: ts.Node, sf: ts.SourceFile): boolean {
 /** `queue` members of objects and classes in a file: the default export's, or any handler object's. */
 function queueHandlers(sf: ts.SourceFile): ts.Node[] {
   const out: ts.Node[] = [];
+  // Fast path: a file that never spells "queue" cannot declare a queue() handler.
+  if (!sf.text.includes("queue")) return out;
   walk(sf, (n) => {
     if (memberName(n) !== "queue") return undefined;
     const owner = n.parent;

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, constantString, memberName, unwrap, walk } from "../../code/ast.js";
+import { calleeName, constantString, memberName, nodeIndex, unwrap } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -40,20 +40,20 @@ export const rule: CodeRule = {
         ),
       );
     };
-    walk(source.sf, (n) => {
-      if (ts.isCallExpression(n)) {
-        const name = calleeName(n);
-        const [header, value] = n.arguments;
-        if ((name === "set" || name === "append" || name === "header") && header) {
-          const etag = bareEtag(value);
-          if (etag && constantString(header)?.toLowerCase() === "etag") report(n, etag);
-        }
-      } else if (ts.isPropertyAssignment(n) && memberName(n)?.toLowerCase() === "etag") {
-        const etag = bareEtag(n.initializer);
-        if (etag && ts.isObjectLiteralExpression(n.parent) && isHeadersObject(n.parent)) report(n, etag);
+    const { calls, properties } = nodeIndex(source.sf);
+    for (const n of calls) {
+      const name = calleeName(n);
+      const [header, value] = n.arguments;
+      if ((name === "set" || name === "append" || name === "header") && header) {
+        const etag = bareEtag(value);
+        if (etag && constantString(header)?.toLowerCase() === "etag") report(n, etag);
       }
-      return undefined;
-    });
+    }
+    for (const n of properties) {
+      if (memberName(n)?.toLowerCase() !== "etag") continue;
+      const etag = bareEtag(n.initializer);
+      if (etag && ts.isObjectLiteralExpression(n.parent) && isHeadersObject(n.parent)) report(n, etag);
+    }
     return out;
   },
 };

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, constantString, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { calleeName, constantString, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
 import { type CodeRule, finding, type WorkerBindings } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -25,16 +25,15 @@ export const rule: CodeRule = {
   meta,
   checkFile({ code, source }) {
     const out: Finding[] = [];
-    walk(source.sf, (node) => {
-      if (!ts.isCallExpression(node)) return undefined;
+    for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node);
-      if (method !== "idFromName" && method !== "getByName") return undefined;
+      if (method !== "idFromName" && method !== "getByName") continue;
       const recv = receiverOf(node);
       const ns = lastName(recv) ?? "";
-      if (method === "getByName" && !code.bindings.durableObjects.has(ns)) return undefined;
+      if (method === "getByName" && !code.bindings.durableObjects.has(ns)) continue;
       const arg = node.arguments[0];
       const name = arg && fixedName(arg, code.bindings);
-      if (name === undefined || !recv) return undefined;
+      if (name === undefined || !recv) continue;
       const recvText = recv.getText(source.sf);
       out.push(
         finding(
@@ -46,8 +45,7 @@ export const rule: CodeRule = {
           { namespace: ns, name },
         ),
       );
-      return undefined;
-    });
+    }
     return out;
   },
 };

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, constantString, initializerOf, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { calleeName, constantString, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -76,17 +76,16 @@ export const rule: CodeRule = {
   meta,
   checkFile({ code, source }) {
     const out: Finding[] = [];
-    walk(source.sf, (node) => {
-      if (!ts.isCallExpression(node)) return undefined;
+    for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node);
       const first = node.arguments[0];
-      if ((method !== "prepare" && method !== "exec") || !first) return undefined;
+      if ((method !== "prepare" && method !== "exec") || !first) continue;
       const sql = sqlArgument(first);
       const p = pieces(sql);
-      if (!p || p.values.length === 0) return undefined;
+      if (!p || p.values.length === 0) continue;
       const recv = receiverOf(node);
       const isD1 = code.bindings.d1.has(lastName(recv) ?? "");
-      if (!isD1 && !SQL_START.test(p.parts[0] ?? "")) return undefined;
+      if (!isD1 && !SQL_START.test(p.parts[0] ?? "")) continue;
       const receiver = recv ? recv.getText(source.sf) : "db";
       const spliced = p.values.map((v) => v.getText(source.sf));
       out.push(
@@ -99,8 +98,7 @@ export const rule: CodeRule = {
           { values: spliced },
         ),
       );
-      return undefined;
-    });
+    }
     return out;
   },
 };

@@ -1,5 +1,4 @@
-import ts from "typescript";
-import { calleeName, lastName, receiverOf, walk } from "../../code/ast.js";
+import { calleeName, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { requestTainted } from "./request-taint.js";
@@ -18,13 +17,12 @@ export const rule: CodeRule = {
   checkFile({ code, source }) {
     if (code.bindings.r2.size === 0) return [];
     const out: Finding[] = [];
-    walk(source.sf, (node) => {
-      if (!ts.isCallExpression(node)) return undefined;
+    for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node) ?? "";
       const bucket = lastName(receiverOf(node)) ?? "";
       const key = node.arguments[0];
-      if (!R2_METHODS.has(method) || !code.bindings.r2.has(bucket) || !key) return undefined;
-      if (!requestTainted(key)) return undefined;
+      if (!R2_METHODS.has(method) || !code.bindings.r2.has(bucket) || !key) continue;
+      if (!requestTainted(key)) continue;
       const keyText = key.getText(source.sf);
       out.push(
         finding(
@@ -36,8 +34,7 @@ export const rule: CodeRule = {
           { bucket, method, key: keyText },
         ),
       );
-      return undefined;
-    });
+    }
     return out;
   },
 };

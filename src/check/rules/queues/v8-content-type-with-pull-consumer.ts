@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, constantString, lastName, memberName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { calleeName, constantString, lastName, memberName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
 import { at, type ConfigRule, type ConfigRuleContext } from "../../config/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
@@ -57,18 +57,17 @@ export const codeRule: CodeRule = {
     if (code.bindings.producers.size === 0) return [];
     const out: Finding[] = [];
     let pulled: Set<string> | undefined;
-    walk(source.sf, (n) => {
-      if (!ts.isCallExpression(n)) return undefined;
+    for (const n of nodeIndex(source.sf).calls) {
       const method = calleeName(n);
-      if (method !== "send" && method !== "sendBatch") return undefined;
+      if (method !== "send" && method !== "sendBatch") continue;
       const binding = lastName(receiverOf(n)) ?? "";
       const queue = code.bindings.producers.get(binding);
       const opts = n.arguments[1] ? unwrap(n.arguments[1]) : undefined;
-      if (!queue || !opts || !ts.isObjectLiteralExpression(opts)) return undefined;
+      if (!queue || !opts || !ts.isObjectLiteralExpression(opts)) continue;
       const ct = opts.properties.find((p) => memberName(p) === "contentType");
-      if (!ct || !ts.isPropertyAssignment(ct) || constantString(ct.initializer) !== "v8") return undefined;
+      if (!ct || !ts.isPropertyAssignment(ct) || constantString(ct.initializer) !== "v8") continue;
       pulled ??= pullQueues({ projectSections: code.projectSections });
-      if (!pulled.has(queue)) return undefined;
+      if (!pulled.has(queue)) continue;
       out.push(
         finding(
           meta,
@@ -79,8 +78,7 @@ export const codeRule: CodeRule = {
           { binding, queue },
         ),
       );
-      return undefined;
-    });
+    }
     return out;
   },
 };

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, initializerOf, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { calleeName, initializerOf, lastName, nodeIndex, receiverOf, unwrap, walk } from "../../code/ast.js";
 import type { CodeRule, SourceFileInfo, WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -70,14 +70,13 @@ function isStub(e: ts.Expression, code: WorkerCode, depth = 0): boolean {
 /** RPC method calls in a file: `stub.method()` on a DO stub, `env.SERVICE.method()` on a service binding. */
 export function rpcCalls(code: WorkerCode, src: SourceFileInfo): { method: string; node: ts.CallExpression }[] {
   const out: { method: string; node: ts.CallExpression }[] = [];
-  walk(src.sf, (n) => {
-    if (!ts.isCallExpression(n)) return undefined;
+  if (code.bindings.durableObjects.size === 0 && code.bindings.services.size === 0) return out;
+  for (const n of nodeIndex(src.sf).calls) {
     const method = calleeName(n);
     const recv = receiverOf(n);
-    if (!method || !recv || NOT_RPC.has(method)) return undefined;
+    if (!method || !recv || NOT_RPC.has(method)) continue;
     if (isStub(recv, code) || code.bindings.services.has(lastName(recv) ?? "")) out.push({ method, node: n });
-    return undefined;
-  });
+  }
   return out;
 }
 
