@@ -45,6 +45,13 @@ describe("bad input never crashes the check", () => {
     expect(found[0]?.message).toMatch(/larger than 1000 kB/);
   });
 
+  it("reports a file nested too deep for the stack as skipped instead of crashing", async () => {
+    const deep = `export const x = ${"(".repeat(20_000)}1${")".repeat(20_000)};\n`;
+    const dir = writeProject({ "wrangler.toml": CONFIG, "src/index.ts": "export default {};\n", "src/deep.ts": deep });
+    const found = await findingsOf(dir, analyzers);
+    expect(found.map((f) => [f.rule, f.file])).toEqual([["code/skipped-file", "src/deep.ts"]]);
+  });
+
   it("turns a malformed TOML or JSONC config into exit 2 naming file, line and column", async () => {
     const toml = writeProject({ "wrangler.toml": `name = "w"\n[[migrations]\ntag = "v1"\n` });
     const err = await runCheck(toml, { analyzers }).catch((e: unknown) => e);

@@ -187,7 +187,18 @@ export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly Cod
             perFile.set(src.path, slot);
           }
           for (const r of rules) {
-            for (const f of r.checkFile?.({ code, source: src }) ?? []) {
+            let found: Finding[];
+            try {
+              found = r.checkFile?.({ code, source: src }) ?? [];
+            } catch (err) {
+              // A pathological file (e.g. generated code nested deeper than the stack) must not stop the check.
+              if (!skipped.has(src.path)) {
+                skipped.add(src.path);
+                findings.push(skippedFile(src.file, `analysis failed (${(err as Error).message})`));
+              }
+              continue;
+            }
+            for (const f of found) {
               // Two Workers sharing a folder would report the same line twice.
               const key = `${f.rule}:${f.line}:${f.column ?? 0}`;
               if (!slot.keys.has(key)) {

@@ -44,7 +44,13 @@ export function parseSourceFile(
   } catch (err) {
     return { ok: false, reason: `cannot read it: ${(err as Error).message}` };
   }
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  let sf: ts.SourceFile;
+  try {
+    sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+  } catch (err) {
+    // The parser recurses; generated code nested thousands of levels deep overflows the stack.
+    return { ok: false, reason: `the parser gave up: ${(err as Error).message}` };
+  }
   const first = syntaxErrors(sf)[0];
   if (first) {
     const line = first.start === undefined ? undefined : sf.getLineAndCharacterOfPosition(first.start).line + 1;
