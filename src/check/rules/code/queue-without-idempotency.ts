@@ -130,7 +130,7 @@ function fixFor(code: WorkerCode): string {
     return `record each message id before acting and skip repeats, e.g. \`const { meta } = await env.${d1}.prepare("INSERT OR IGNORE INTO processed_messages (id) VALUES (?)").bind(msg.id).run(); if (meta.changes === 0) { msg.ack(); continue; }\``;
   }
   if (kv) {
-    return `check a processed-ID store before acting, e.g. \`if (await env.${kv}.get(\`processed:\${msg.id}\`)) { msg.ack(); continue; }\` and \`await env.${kv}.put(\`processed:\${msg.id}\`, "1", { expirationTtl: 86400 })\` after (KV is eventually consistent; use D1 or a Durable Object when a duplicate must never run)`;
+    return `check a processed-ID store, e.g. if (await env.${kv}.get(\`processed:\${msg.id}\`)) { msg.ack(); continue; } before, and await env.${kv}.put(\`processed:\${msg.id}\`, "1", { expirationTtl: 86400 }) after (KV is eventually consistent; use D1 or a Durable Object when a duplicate must never run)`;
   }
   return "wrap the handler in an idempotent consumer that stores processed message ids (D1 or a Durable Object) and skips repeats";
 }

@@ -41,7 +41,7 @@ export const rule: CodeRule = {
           source,
           node,
           `${recvText}.${method}(${JSON.stringify(name)}) always addresses the same Durable Object: every request queues on one single-threaded object, which answers 503 (overloaded) under load`,
-          `address an object per entity (user, room, tenant), or shard a shared one: \`${recvText}.${method}(\`${name}:\${hash(key) % 16}\`)\``,
+          `address an object per entity (user, room, tenant), or shard a shared one: ${recvText}.${method}(\`${name}:\${hash(key) % 16}\`)`,
           { namespace: ns, name },
         ),
       );

@@ -29,8 +29,8 @@ export const rule: CodeRule = {
           meta,
           source,
           node,
-          `${bucket}.${method}() uses the key \`${keyText}\`, which comes from the request unvalidated: a caller can read, overwrite or delete any object in the bucket (e.g. "../", another tenant's prefix)`,
-          `check the key before using it, e.g. \`if (!/^[\\w-]{1,64}$/.test(id)) return new Response("bad key", { status: 400 });\` and build the key from the checked part: \`${bucket}.${method}(\`prefix/\${id}\`)\``,
+          `${bucket}.${method}() uses the key ${keyText}, which comes from the request unvalidated: a caller can read, overwrite or delete any object in the bucket (e.g. "../", another tenant's prefix)`,
+          `check the key before using it, e.g. \`if (!/^[\\w-]{1,64}$/.test(id)) return new Response("bad key", { status: 400 });\` and build the key from the checked part: ${bucket}.${method}(\`prefix/\${id}\`)`,
           { bucket, method, key: keyText },
         ),
       );

@@ -44,6 +44,13 @@ describe(RULE, () => {
     expect(found.map((f) => f.line)).toEqual([11]);
   });
 
+  it("honours a suppression on the line above the date in the config", async () => {
+    const dir = project(
+      `# blastwall-ignore rpc/compatibility-date: the rpc flag is set by our deploy wrapper\ncompatibility_date = "2024-01-01"\n${BASE}`,
+    );
+    expect(await findingsOf(dir, analyzers, RULE)).toEqual([]);
+  });
+
   it("does not flag a recent date, the rpc flag, or fetch-only stubs", async () => {
     expect(await findingsOf(project(`compatibility_date = "2024-04-03"\n${BASE}`), analyzers, RULE)).toEqual([]);
     expect(
