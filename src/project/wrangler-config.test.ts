@@ -115,4 +115,30 @@ describe("TOML key locations", () => {
     expect(cfg.locate(["env", "staging", "migrations", 0, "tag"])?.line).toBe(14);
     expect(cfg.locate(["env", "staging", "compatibility_date"])?.line).toBe(16);
   });
+
+  it("leaves a multi-line array when its bracket closes on an element's line", () => {
+    const dir = tmp();
+    const file = join(dir, "wrangler.toml");
+    writeFileSync(
+      file,
+      [
+        'name = "a"', // 1
+        "[[migrations]]", // 2
+        'tag = "v1"', // 3
+        "new_classes = [", // 4
+        '  "Room", # a comment with ] in it', // 5
+        '  "Lobby"]', // 6
+        "[[migrations]]", // 7
+        'tag = "v2"', // 8
+        'renamed_classes = [{ from = "Room", to = "Hall" },', // 9
+        '  { from = "Lobby", to = "Hub" }]', // 10
+        'deleted_classes = ["X"]', // 11
+      ].join("\n"),
+    );
+    const cfg = loadWranglerConfig(file);
+    expect(cfg.locate(["migrations", 1, "tag"])?.line).toBe(8);
+    expect(cfg.locate(["migrations", 1, "renamed_classes", 1, "to"])).toEqual({ line: 10, column: 21 });
+    expect(cfg.locate(["migrations", 1, "renamed_classes", 0, "to"])).toEqual({ line: 9, column: 37 });
+    expect(cfg.locate(["migrations", 1, "deleted_classes"])?.line).toBe(11);
+  });
 });

@@ -250,6 +250,14 @@ function tomlKeyParts(key: string): string[] {
   return parts;
 }
 
+/** `[` minus `]` on a line of TOML, outside strings and comments. */
+function bracketDepth(line: string): number {
+  const code = line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '""').replace(/#.*$/, "");
+  let d = 0;
+  for (const ch of code) d += ch === "[" ? 1 : ch === "]" ? -1 : 0;
+  return d;
+}
+
 /**
  * Indexes where each key path of a TOML document is written: table headers (`[a.b]`, `[[a.b]]` with their
  * index), `key = value` lines, and the inline tables of a multi-line array. A line scanner, not a parser:
@@ -263,7 +271,20 @@ function indexToml(text: string): Map<string, { line: number; column: number }> 
   };
   const counts = new Map<string, number>();
   let table: KeyPath = [];
-  let array: { path: KeyPath; next: number } | undefined;
+  let array: { path: KeyPath; next: number; depth: number } | undefined;
+  /** Indexes the `{ … }` inline tables written on one line as elements next, next+1, …; returns the next index. */
+  const indexInlineTables = (path: KeyPath, next: number, text: string, line: number, offset = 0): number => {
+    let n = next;
+    for (const m of text.matchAll(/\{[^}]*\}/g)) {
+      const el = [...path, n++];
+      const col = offset + (m.index ?? 0) + 1;
+      put(el, line, col);
+      for (const kv of m[0].matchAll(/([A-Za-z0-9_-]+)\s*=/g)) {
+        if (kv[1] !== undefined) put([...el, kv[1]], line, col + (kv.index ?? 0));
+      }
+    }
+    return n;
+  };
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? "";
@@ -271,17 +292,10 @@ function indexToml(text: string): Map<string, { line: number; column: number }> 
     const column = raw.length - raw.trimStart().length + 1;
     if (line === "" || line.startsWith("#")) continue;
     if (array) {
-      if (line.startsWith("]")) {
-        array = undefined;
-        continue;
-      }
-      if (line.startsWith("{")) {
-        const path = [...array.path, array.next++];
-        put(path, i + 1, column);
-        for (const m of line.matchAll(/([A-Za-z0-9_-]+)\s*=/g)) {
-          if (m[1] !== undefined) put([...path, m[1]], i + 1, raw.indexOf(m[0]) + 1);
-        }
-      }
+      // Inside a multi-line array: index its top-level inline tables until the brackets close.
+      if (array.depth === 1) array.next = indexInlineTables(array.path, array.next, raw, i + 1);
+      array.depth += bracketDepth(line);
+      if (array.depth <= 0) array = undefined;
       continue;
     }
     const header = /^\[\[\s*([^\]]+?)\s*\]\]|^\[\s*([^\]]+?)\s*\]/.exec(line);
@@ -305,17 +319,11 @@ function indexToml(text: string): Map<string, { line: number; column: number }> 
     put(path, i + 1, column);
     const value = eq[2] ?? "";
     if (value.startsWith("[")) {
-      // One element per inline table on this line (`[{ … }, { … }]`), or a multi-line array that follows.
-      let n = 0;
-      for (const m of value.matchAll(/\{[^}]*\}/g)) {
-        const el = [...path, n++];
-        const col = raw.indexOf(m[0]) + 1;
-        put(el, i + 1, col);
-        for (const kv of m[0].matchAll(/([A-Za-z0-9_-]+)\s*=/g)) {
-          if (kv[1] !== undefined) put([...el, kv[1]], i + 1, col + (kv.index ?? 0));
-        }
-      }
-      if (!value.includes("]")) array = { path, next: 0 };
+      // One element per inline table on this line (`[{ … }, { … }]`), and those of the lines that follow.
+      const at = raw.lastIndexOf(value);
+      const next = indexInlineTables(path, 0, raw.slice(at), i + 1, at);
+      const depth = bracketDepth(value);
+      if (depth > 0) array = { path, next, depth };
     }
   }
   return index;
