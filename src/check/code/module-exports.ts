@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import ts from "typescript";
+import { listSources } from "./files.js";
 import { parseSourceFile } from "./source.js";
 
 /** Maps a relative import specifier to a file on disk: `./cart.js` may be written as `cart.ts`. */
@@ -58,4 +59,28 @@ export function moduleExports(path: string, seen: Set<string> = new Set()): Set<
     }
   }
   return names;
+}
+
+/**
+ * The file under `dir` that declares class `name` at top level, for fixes that say where to export it from.
+ * Parses files only until it finds one.
+ *
+ * @example
+ * findClassFile("src", "ChatRoom"); // "/abs/src/chat-room.ts"
+ */
+export function findClassFile(dir: string, name: string): string | undefined {
+  for (const path of listSources(dir)) {
+    const parsed = parseSourceFile(path);
+    if (!parsed.ok) continue;
+    if (parsed.sf.statements.some((st) => ts.isClassDeclaration(st) && st.name?.text === name)) return path;
+  }
+  return undefined;
+}
+
+/** The specifier to import `target` from `fromFile`, as NodeNext wants it (`./x.js`). */
+export function importSpecifier(fromFile: string, target: string): string {
+  const rel = relative(dirname(fromFile), target)
+    .replace(/\\/g, "/")
+    .replace(/\.(m|c)?tsx?$/, ".$1js");
+  return rel.startsWith(".") ? rel : `./${rel}`;
 }

@@ -149,6 +149,18 @@ describe("do/rename-target-not-exported", () => {
     const found = await findingsOf(dir, analyzers, "do/rename-target-not-exported");
     expect(found).toHaveLength(1);
     expect(found[0]?.message).toContain("does not export ChatRoom");
+    expect(found[0]?.fix).toBe("define class ChatRoom (extending DurableObject) and export it from src/index.ts");
+  });
+
+  it("names the file that declares the unexported target", async () => {
+    const dir = writeProject({
+      ...toml(
+        `[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["Chat"]\n[[migrations]]\ntag = "v2"\nrenamed_classes = [{ from = "Chat", to = "Hall" }]\n`,
+      ),
+      "src/rooms/hall.ts": "export class Hall {}\n",
+    });
+    const [f] = await findingsOf(dir, analyzers, "do/rename-target-not-exported");
+    expect(f?.fix).toBe('add `export { Hall } from "./rooms/hall.js";` to src/index.ts');
   });
 
   it("follows re-exports, and skips targets later renamed again", async () => {

@@ -1,5 +1,7 @@
+import { dirname, resolve } from "node:path";
 import { isRecord } from "../../../project/wrangler-config.js";
-import { at, type ConfigRule, stepName } from "../../config/rule.js";
+import { findClassFile, importSpecifier } from "../../code/module-exports.js";
+import { at, type ConfigRule, type ConfigRuleContext, stepName } from "../../config/rule.js";
 import { type KeyPath, sectionClasses } from "../../config/sections.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 
@@ -8,6 +10,17 @@ export const meta: RuleMeta = {
   severity: "error",
   summary: "A renamed or transferred Durable Object class's target must be exported by the entry module.",
 };
+
+/** "add `export { X } from "./x.js";` to src/index.ts", with the file that declares X when there is one. */
+function exportFix(ctx: ConfigRuleContext, cls: string): string {
+  const main = ctx.worker.main;
+  if (!main) return `export class ${cls} from the Worker's entry module`;
+  const entry = resolve(dirname(ctx.worker.path), main);
+  const declared = findClassFile(dirname(entry), cls);
+  if (declared === entry) return `export the class where it is declared in ${main}: \`export class ${cls} …\``;
+  if (declared) return `add \`export { ${cls} } from "${importSpecifier(entry, declared)}";\` to ${main}`;
+  return `define class ${cls} (extending DurableObject) and export it from ${main}`;
+}
 
 /** Rename and transfer targets that are still live but that the Worker's `main` module does not export. */
 export const rule: ConfigRule = {
@@ -24,7 +37,7 @@ export const rule: ConfigRule = {
           meta,
           path,
           `${how} moves the objects of ${from} to class ${to}, but ${main} does not export ${to}: the deploy is rejected and ${from}'s objects stay unreachable`,
-          `export the class from ${main}: \`export { ${to} } from "./${to.charAt(0).toLowerCase()}${to.slice(1)}.js";\` (or wherever ${to} is defined)`,
+          exportFix(ctx, to),
           { from, to },
         ),
       );
