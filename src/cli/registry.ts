@@ -1,8 +1,44 @@
 import type { Command } from "./command.js";
+import d1MigrationsApply from "./commands/d1/migrations-apply.js";
+import d1Restore from "./commands/d1/restore.js";
+import d1RestorePoints from "./commands/d1/restore-points.js";
+import deploymentsList from "./commands/deployments/list.js";
+import flagsList from "./commands/flags/list.js";
+import flagsSet from "./commands/flags/set.js";
+import localDown from "./commands/local/down.js";
+import localStatus from "./commands/local/status.js";
+import localUp from "./commands/local/up.js";
+import metrics from "./commands/metrics.js";
+import queuesList from "./commands/queues/list.js";
+import queuesPause from "./commands/queues/pause.js";
+import queuesResume from "./commands/queues/resume.js";
+import rollback from "./commands/rollback.js";
+import versionsDeploy from "./commands/versions/deploy.js";
+import versionsList from "./commands/versions/list.js";
+import versionsUpload from "./commands/versions/upload.js";
 import workersList from "./commands/workers/list.js";
 
 /**
  * Every CLI command, one per file under commands/<noun>/<verb>.ts. Help groups them by `group`;
  * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
  */
-export const commands: readonly Command[] = [workersList];
+export const commands: readonly Command[] = [
+  workersList,
+  localUp,
+  localDown,
+  localStatus,
+  versionsUpload,
+  versionsList,
+  versionsDeploy,
+  deploymentsList,
+  rollback,
+  metrics,
+  queuesPause,
+  queuesResume,
+  queuesList,
+  flagsList,
+  flagsSet,
+  d1MigrationsApply,
+  d1RestorePoints,
+  d1Restore,
+];
