@@ -141,6 +141,11 @@ export class LocalPlatform implements Platform {
     return this.call("GET", "/queues");
   }
 
+  /** Puts JSON messages straight into a queue (local only: drills use it to inject poison messages). */
+  sendToQueue(queue: string, bodies: unknown[]): Promise<QueueState> {
+    return this.call("POST", `/queues/${enc(queue)}/messages`, { messages: bodies.map((body) => ({ body })) });
+  }
+
   listFlags(): Promise<FlagState[]> {
     return this.call("GET", "/flags");
   }

@@ -123,6 +123,13 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
   on("GET", "/queues/([^/]+)", ({ params: [q = ""] }) => edge.queueState(q));
   on("POST", "/queues/([^/]+)/pause", ({ params: [q = ""] }) => edge.pauseQueue(q));
   on("POST", "/queues/([^/]+)/resume", ({ params: [q = ""] }) => edge.resumeQueue(q));
+  on("POST", "/queues/([^/]+)/messages", ({ params: [q = ""], body }) => {
+    const messages = Array.isArray(body.messages) ? (body.messages as { body?: unknown }[]) : [];
+    return edge.sendToQueue(
+      q,
+      messages.map((m) => m.body ?? null),
+    );
+  });
   on("GET", "/flags", () => edge.listFlags());
   on("PUT", "/flags/([^/]+)", ({ params: [name = ""], body }) =>
     edge.setFlag(name, str(body.value) ?? "", str(body.actor) ?? "unknown"),

@@ -639,6 +639,21 @@ export class Edge {
     return this.broker.state(queue);
   }
 
+  /** Puts JSON messages straight into a queue (drills inject poison messages this way; redrives too). */
+  sendToQueue(queue: string, bodies: unknown[]): QueueState {
+    this.checkQueue(queue);
+    const now = Date.now();
+    this.broker.enqueue(
+      queue,
+      bodies.map((b) => ({
+        id: randomBytes(16).toString("hex"),
+        timestamp: now,
+        body: { type: "json", data: JSON.stringify(b) },
+      })),
+    );
+    return this.broker.state(queue);
+  }
+
   listQueues(): QueueState[] {
     return this.listQueueNames().map((q) => this.broker.state(q));
   }
