@@ -114,6 +114,10 @@ export interface D1Snapshot {
 const SCHEMA_QUERY =
   "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY rowid";
 
+const SEQUENCE_INSERT = "INSERT INTO sqlite_sequence";
+/** sqlite_sequence exists only once some table used AUTOINCREMENT. */
+const SEQUENCE_EXISTS = "SELECT 1 AS x FROM sqlite_master WHERE name = 'sqlite_sequence'";
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
@@ -140,9 +144,10 @@ export async function snapshot(db: D1Client): Promise<D1Snapshot> {
         `SELECT 'INSERT INTO ${quoteIdent(t.name).replace(/'/g, "''")} (${cols.join(", ").replace(/'/g, "''")}) VALUES (' || ${values} || ');' AS stmt FROM ${quoteIdent(t.name)}`,
       );
     });
+    const hasSequence = (await db.prepare(SEQUENCE_EXISTS).all()).results.length > 0;
     const results = await db.batch([
       db.prepare(SCHEMA_QUERY),
-      db.prepare("SELECT name, seq FROM sqlite_sequence"),
+      db.prepare(hasSequence ? "SELECT name, seq FROM sqlite_sequence" : "SELECT 1 WHERE 0"),
       ...rowQueries,
     ]);
     const [schemaAgain, sequence, ...rows] = results;
@@ -150,9 +155,7 @@ export async function snapshot(db: D1Client): Promise<D1Snapshot> {
     if (JSON.stringify(schemaAgain?.results) !== JSON.stringify(schema)) continue;
     const inserts = rows.flatMap((r) => (r.results as { stmt: string }[]).map((x) => x.stmt));
     for (const s of (sequence?.results ?? []) as { name: string; seq: number }[]) {
-      inserts.push(
-        `INSERT INTO sqlite_sequence (name, seq) VALUES ('${s.name.replace(/'/g, "''")}', ${Number(s.seq)});`,
-      );
+      inserts.push(`${SEQUENCE_INSERT} (name, seq) VALUES ('${s.name.replace(/'/g, "''")}', ${Number(s.seq)});`);
     }
     return { schema: schema.map((s) => ({ type: s.type, name: s.name, sql: s.sql })), inserts };
   }
@@ -170,8 +173,7 @@ const CREATE_ORDER: Record<string, number> = { table: 0, index: 1, view: 2, trig
  */
 export async function restoreSnapshot(db: D1Client, snap: D1Snapshot): Promise<void> {
   const current = (await db.prepare(SCHEMA_QUERY).all<{ type: string; name: string }>()).results;
-  // sqlite_sequence exists only once some table used AUTOINCREMENT.
-  const sequence = await db.prepare("SELECT 1 AS x FROM sqlite_master WHERE name = 'sqlite_sequence'").all();
+  const sequence = await db.prepare(SEQUENCE_EXISTS).all();
   const drops = current
     .filter((o) => o.type === "view" || o.type === "trigger")
     .map((o) => `DROP ${o.type.toUpperCase()} IF EXISTS ${quoteIdent(o.name)}`)
@@ -179,12 +181,16 @@ export async function restoreSnapshot(db: D1Client, snap: D1Snapshot): Promise<v
   const creates = [...snap.schema]
     .sort((a, b) => (CREATE_ORDER[a.type] ?? 9) - (CREATE_ORDER[b.type] ?? 9))
     .map((s) => s.sql);
+  const counters = snap.inserts.filter((i) => i.startsWith(SEQUENCE_INSERT));
+  const rows = snap.inserts.filter((i) => !i.startsWith(SEQUENCE_INSERT));
   const statements = [
     "PRAGMA defer_foreign_keys = ON",
     ...drops,
     ...(sequence.results.length > 0 ? ["DELETE FROM sqlite_sequence"] : []),
     ...creates,
-    ...snap.inserts,
+    ...rows,
+    // Inserting rows with explicit AUTOINCREMENT ids writes sqlite_sequence too: put the saved counters back last.
+    ...(counters.length > 0 ? ["DELETE FROM sqlite_sequence", ...counters] : []),
   ];
   await db.batch(statements.map((s) => db.prepare(s)));
 }
