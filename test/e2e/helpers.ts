@@ -45,19 +45,28 @@ export interface ShopEdge {
 }
 
 /**
- * Copies examples/shop to `<repo>/.blastwall/e2e-<id>/` (same depth as examples/shop, so its relative aliases and
- * node_modules still resolve) and starts a local edge there on free ports.
+ * Copies examples/shop to `<repo>/.blastwall/<label>-<pid>/`: the same depth as examples/shop, so the example's
+ * relative aliases and node_modules still resolve, and git ignores it. Returns the copy's path.
  */
-export async function startShopEdge(label: string): Promise<ShopEdge> {
-  if (!existsSync(join(REPO, "dist", "cli", "bin.js")))
-    throw new Error("run `npm run build` first: e2e tests drive dist/");
-  const dir = join(REPO, ".blastwall", `e2e-${label}-${process.pid}`);
+export function copyShop(label: string): string {
+  const dir = join(REPO, ".blastwall", `${label}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(REPO, "examples", "shop"), dir, {
     recursive: true,
     filter: (src) => !/[/\\](\.blastwall|\.wrangler|node_modules)([/\\]|$)/.test(src.slice(REPO.length)),
   });
+  return dir;
+}
+
+/**
+ * Copies examples/shop to `<repo>/.blastwall/e2e-<id>/` (same depth as examples/shop, so its relative aliases and
+ * node_modules still resolve) and starts a local edge there on free ports.
+ */
+export async function startShopEdge(label: string): Promise<ShopEdge> {
+  if (!existsSync(join(REPO, "dist", "cli", "bin.js")))
+    throw new Error("run `npm run build` first: e2e tests drive dist/");
+  const dir = copyShop(`e2e-${label}`);
   const up = await cli(dir, ["local", "up", "--port", "0"]);
   if (up.code !== 0) throw new Error(`local up failed:\n${up.stderr}\n${up.stdout}`);
   const platform = createLocalPlatform({ projectDir: dir });

@@ -110,7 +110,8 @@ export async function runEdgeForeground({
     startedAt: edge.startedAt,
   };
   const file = edgePaths(root).edgeFile;
-  writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`);
+  // It holds the control token: readable by this user only.
+  writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`, 0o600);
   const onSignal = () => stop();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

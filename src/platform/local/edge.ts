@@ -108,6 +108,7 @@ export class Edge {
   private mutex: Promise<unknown> = Promise.resolve();
   private readonly log: (line: string) => void;
   private unavailable = new Map<string, number[]>();
+  private table: RouteTable | undefined;
 
   private constructor(
     readonly projectDir: string,
@@ -287,6 +288,7 @@ export class Edge {
       this.collectStores();
       await this.requireMf().setOptions(this.miniflareOptions());
       await this.refreshUrls();
+      this.table = undefined;
     } finally {
       this.gate = undefined;
       release();
@@ -318,15 +320,35 @@ export class Edge {
    * consumes no queue, else the first deployed one.
    */
   defaultWorker(): string | undefined {
-    const deployed = this.workers().filter((w) => this.state.current(w));
+    return this.routeTable().defaultWorker;
+  }
+
+  /** What the router needs per request, rebuilt only when versions, deployments or the runtime change. */
+  private routeTable(): RouteTable {
+    if (this.table) return this.table;
+    const workers = this.workers();
+    const deployed = workers.filter((w) => this.state.current(w));
     const order = this.projectConfigs().map((c) => c.name ?? "");
-    deployed.sort((a, b) => {
-      const ia = order.indexOf(a);
-      const ib = order.indexOf(b);
-      return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib);
-    });
+    const rank = (w: string) => (order.indexOf(w) < 0 ? 1e9 : order.indexOf(w));
+    deployed.sort((a, b) => rank(a) - rank(b));
     const isConsumer = (w: string) => (this.primaryVersion(w)?.bindings.consumers.length ?? 0) > 0;
-    return deployed.find((w) => !isConsumer(w)) ?? deployed[0];
+    const splits = new Map<string, WorkerRoute>();
+    for (const worker of deployed) {
+      const deployment = this.state.current(worker);
+      const versions = new Map(this.state.versions(worker).map((v) => [v.id, v]));
+      if (!deployment) continue;
+      const ordered = orderSplit({
+        entries: deployment.versions.map((e) => ({ ...e, createdAt: versions.get(e.versionId)?.createdAt ?? "" })),
+      });
+      const byShort = new Map([...versions.keys()].map((id) => [short(id), id]));
+      splits.set(worker, { ordered, versions, byShort });
+    }
+    this.table = {
+      workers: new Set(workers),
+      defaultWorker: deployed.find((w) => !isConsumer(w)) ?? deployed[0],
+      splits,
+    };
+    return this.table;
   }
 
   private pickWorker(req: IncomingMessage): { worker: string | undefined; path: string } {
@@ -340,7 +362,7 @@ export class Edge {
     }
     const host = (req.headers.host ?? "").split(":")[0] ?? "";
     const label = host.split(".")[0] ?? "";
-    if (label && host.includes(".") && this.workers().includes(label)) return { worker: label, path: url };
+    if (label && host.includes(".") && this.routeTable().workers.has(label)) return { worker: label, path: url };
     return { worker: this.defaultWorker(), path: url };
   }
 
@@ -349,23 +371,16 @@ export class Edge {
     if (this.gate !== undefined) await this.gate;
     const { worker, path } = this.pickWorker(req);
     if (!worker) return plain(res, 503, "no Worker is deployed on the local edge; run `blastwall versions deploy`\n");
-    const deployment = this.state.current(worker);
-    if (!deployment) return plain(res, 503, `${worker} has no deployment; run \`blastwall versions deploy\`\n`);
-    const versions = this.state.versions(worker);
-    const ordered = orderSplit({
-      entries: deployment.versions.map((e) => ({
-        ...e,
-        createdAt: versions.find((v) => v.id === e.versionId)?.createdAt ?? "",
-      })),
-    });
+    const split = this.routeTable().splits.get(worker);
+    if (!split) return plain(res, 503, `${worker} has no deployment; run \`blastwall versions deploy\`\n`);
     const choice = chooseVersion({
       worker,
-      ordered,
+      ordered: split.ordered,
       overrideHeader: header(req, "cloudflare-workers-version-overrides"),
       keyHeader: header(req, "cloudflare-workers-version-key"),
-      matchOverride: (value) => versions.find((v) => v.id === value || short(v.id) === value)?.id,
+      matchOverride: (value) => (split.versions.has(value) ? value : split.byShort.get(value)),
     });
-    const version = choice && versions.find((v) => v.id === choice.versionId);
+    const version = choice && split.versions.get(choice.versionId);
     const target = version && this.urls.get(version.runtimeName);
     if (!version || !target) return plain(res, 503, `${worker}: the deployment names no runnable version\n`);
     this.inflight++;
@@ -407,6 +422,14 @@ export class Edge {
     if (list.length > 10_000) list.splice(0, list.length - 10_000);
   }
 
+  /** A version's own socket, bypassing the router (the bench compares the two). */
+  directUrl(worker: string, versionRef: string): URL {
+    const v = this.state.resolveVersion(worker, versionRef);
+    const url = this.urls.get(v.runtimeName);
+    if (!url) throw new BlastwallError(`${v.runtimeName} is not running`, { exitCode: 1 });
+    return url;
+  }
+
   // ── Versions and deployments ─────────────────────────────────────────────────────────────────────────────
 
   uploadVersion(options: UploadVersionOptions): Promise<VersionInfo> {
@@ -446,6 +469,7 @@ export class Edge {
         bindings: bindingsOf(built.settings, options.vars),
       };
       this.state.addVersion(record);
+      this.table = undefined;
       await this.reload();
       return publicVersion(record);
     });
@@ -459,6 +483,7 @@ export class Edge {
     return this.exclusive(async () => {
       const entries = this.validateSplit(worker, split);
       const deployment = this.state.addDeployment(worker, entries, "deployment", message);
+      this.table = undefined;
       await this.reloadIfHostsChanged();
       return deployment;
     });
@@ -535,6 +560,7 @@ export class Edge {
         "rollback",
         message ?? `rollback to ${short(targetId)}`,
       );
+      this.table = undefined;
       await this.reloadIfHostsChanged();
       return deployment;
     });
@@ -833,6 +859,18 @@ export class Edge {
       ...(this.defaultWorker() ? { defaultWorker: this.defaultWorker() } : {}),
     };
   }
+}
+
+interface WorkerRoute {
+  ordered: SplitEntry[];
+  versions: Map<string, VersionRecord>;
+  byShort: Map<string, string>;
+}
+
+interface RouteTable {
+  workers: Set<string>;
+  defaultWorker: string | undefined;
+  splits: Map<string, WorkerRoute>;
 }
 
 function publicVersion(v: VersionRecord): VersionInfo {

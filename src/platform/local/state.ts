@@ -84,10 +84,10 @@ export interface EdgeStateDocument {
 const EMPTY: EdgeStateDocument = { version: 1, versions: [], deployments: [], restorePoints: [] };
 
 /** Writes a file so that a reader (or a SIGKILL) never sees half of it. */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  writeFileSync(tmp, text);
+  writeFileSync(tmp, text, { mode });
   renameSync(tmp, path);
 }
 
