@@ -114,4 +114,35 @@ describe("local edge: D1 migrations and restore points", () => {
     ]);
     expect(restorePoints[0]?.bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
   });
+
+  it("sets and lists ops flags (the blastwall/ops route when the Worker serves it, else the KV mirror)", async () => {
+    const set = await cliJson<{ name: string; value: string }>(shop.dir, [
+      "flags",
+      "set",
+      "maintenance",
+      "on",
+      "--actor",
+      "e2e",
+    ]);
+    expect(set).toMatchObject({ name: "maintenance", value: "1" });
+    const { flags } = await cliJson<{ flags: { name: string; value: string; actor?: string }[] }>(shop.dir, [
+      "flags",
+      "list",
+    ]);
+    expect(flags).toContainEqual(expect.objectContaining({ name: "maintenance", value: "1", actor: "e2e" }));
+    expect((await cli(shop.dir, ["flags", "set", "maintenance", "maybe"])).code).toBe(2);
+  });
+
+  it("goes through the Worker's /__blastwall/ops/flags route with the edge's admin token", async (ctx) => {
+    const probe = await fetch(shop.url("/__blastwall/ops/flags"));
+    // Skipped only while the shop does not mount blastwall/ops (the route answers 404 then).
+    if (probe.status === 404) ctx.skip();
+    expect([401, 403]).toContain(probe.status);
+    await cliJson(shop.dir, ["flags", "set", "checkout_v2", "off", "--actor", "e2e-route"]);
+    const { flags } = await cliJson<{ flags: { name: string; value: string; actor?: string }[] }>(shop.dir, [
+      "flags",
+      "list",
+    ]);
+    expect(flags).toContainEqual(expect.objectContaining({ name: "checkout_v2", value: "0" }));
+  });
 });
