@@ -781,8 +781,16 @@ export class Edge {
       });
     }
     const id = binding.database_id ?? binding.database_name ?? binding.binding;
-    if (!this.d1Ids.includes(id)) await this.exclusive(() => this.reload());
+    // A database declared after the edge started: bind it to the internal worker first (not via exclusive(): callers hold it).
+    if (!this.d1Ids.includes(id)) await this.reload();
     const index = this.d1Ids.indexOf(id);
+    if (index < 0) {
+      throw new BlastwallError(`D1 database ${id} is not bound on the local edge`, {
+        exitCode: 1,
+        location: { file: config.path },
+        fix: "restart the edge so it reads the project's configs again: `blastwall local down && blastwall local up`",
+      });
+    }
     const db = (await this.requireMf().getD1Database(d1BindingName(index), INTERNAL_WORKER)) as unknown as d1.D1Client;
     return {
       db,
