@@ -1,7 +1,7 @@
 import { basename, dirname } from "node:path";
 import { createPlatform } from "../platform/index.js";
 import { findProjectDir } from "../platform/local/daemon.js";
-import type { Platform, TargetName } from "../platform/platform.js";
+import type { Platform, QueueState, TargetName } from "../platform/platform.js";
 import { loadProject, relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { type CommandContext, type OptionSpec, stringOption } from "./command.js";
@@ -109,4 +109,15 @@ export function databaseFor(ctx: CommandContext, config: WranglerConfig, given?:
     );
   }
   return only.database_name ?? only.binding;
+}
+
+/** Prints one queue's state after a lever was pulled: JSON, or one line with backlog and DLQ depth. */
+export function reportQueueState(ctx: CommandContext, state: QueueState): void {
+  if (ctx.options.json) {
+    ctx.out.data(state);
+    return;
+  }
+  const backlog = state.backlog === undefined ? "" : `, backlog ${state.backlog}`;
+  const dlq = state.dlqDepth === undefined ? "" : `, DLQ ${state.deadLetterQueue ?? ""} ${state.dlqDepth}`;
+  ctx.out.line(`${state.queue}: ${state.paused ? "paused" : "delivering"}${backlog}${dlq}`);
 }

@@ -385,31 +385,34 @@ export class Edge {
     if (!version || !target) return plain(res, 503, `${worker}: the deployment names no runnable version\n`);
     this.inflight++;
     let done = false;
-    const finish = (status: number, exception: boolean) => {
+    // Status 499 (client closed) when the client leaves before the version answers.
+    let status = 499;
+    let exception = false;
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path, headers: req.headers, agent: this.agent },
+      (up) => {
+        status = up.statusCode ?? 502;
+        exception = up.headers[EXCEPTION_HEADER] !== undefined;
+        const out: Record<string, string | string[] | undefined> = { ...up.headers, [VERSION_HEADER]: version.id };
+        delete out[EXCEPTION_HEADER];
+        res.writeHead(status, out);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => {
+      status = 502;
+      exception = true;
+      if (!res.headersSent) plain(res, 502, `local edge: ${version.runtimeName} did not answer: ${err.message}\n`);
+      else res.destroy(err);
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
       if (done) return;
       done = true;
       this.inflight--;
       const latencyMs = performance.now() - started;
       this.metricsRecorder.record({ worker, versionId: version.id, status, latencyMs, exception });
       if (status === 503) this.noteUnavailable(worker);
-    };
-    const headers = { ...req.headers };
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path, headers, agent: this.agent },
-      (up) => {
-        const status = up.statusCode ?? 502;
-        const exception = up.headers[EXCEPTION_HEADER] !== undefined;
-        const out: Record<string, string | string[] | undefined> = { ...up.headers, [VERSION_HEADER]: version.id };
-        delete out[EXCEPTION_HEADER];
-        res.writeHead(status, out);
-        up.pipe(res);
-        res.on("close", () => finish(status, exception));
-      },
-    );
-    upstream.on("error", (err) => {
-      if (!res.headersSent) plain(res, 502, `local edge: ${version.runtimeName} did not answer: ${err.message}\n`);
-      else res.destroy(err);
-      finish(502, true);
     });
     req.pipe(upstream);
   }

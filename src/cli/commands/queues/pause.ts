@@ -1,7 +1,7 @@
 import { defineCommand } from "../../command.js";
-import { PLATFORM_OPTIONS, platformFor } from "../../platform-options.js";
+import { PLATFORM_OPTIONS, platformFor, reportQueueState } from "../../platform-options.js";
 
-/** `blastwall queues pause <queue>`: an incident lever; messages are kept while delivery is paused. */
+/** `blastwall queues pause <queue>`: an incident lever; no message is lost while delivery is paused. */
 export default defineCommand({
   name: "queues pause",
   group: "Incident",
@@ -11,15 +11,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues pause order-events"],
   run: async (ctx) => {
-    const queue = ctx.positionals[0] ?? "";
-    const { platform } = platformFor(ctx);
-    const state = await platform.pauseQueue(queue);
-    if (ctx.options.json) ctx.out.data(state);
-    else {
-      const backlog = state.backlog === undefined ? "" : `, backlog ${state.backlog}`;
-      const dlq = state.dlqDepth === undefined ? "" : `, DLQ ${state.deadLetterQueue} ${state.dlqDepth}`;
-      ctx.out.line(`${queue}: ${state.paused ? "paused" : "delivering"}${backlog}${dlq}`);
-    }
+    reportQueueState(ctx, await platformFor(ctx).platform.pauseQueue(ctx.positionals[0] ?? ""));
     return 0;
   },
 });
