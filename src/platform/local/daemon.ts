@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,48 @@ export interface EdgeFile {
   /** Bearer token of the control API. The file is written with mode 0600. */
   token: string;
   startedAt: string;
+  /** workerd processes this edge runs (Linux), so a restart after SIGKILL can end the orphans. */
+  runtimePids?: number[];
+}
+
+/** Children of a process whose command is workerd, read from /proc (empty where there is no /proc). */
+export function workerdChildren(pid: number): number[] {
+  if (!existsSync("/proc")) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid && isWorkerd(Number(entry))) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function isWorkerd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * workerd outlives an edge killed with SIGKILL. Before a new edge starts, end the workerd processes the dead one
+ * recorded, checking each is still a workerd so a reused pid is never hit.
+ */
+function reapOrphans(file: string): void {
+  if (!existsSync(file)) return;
+  try {
+    const info = JSON.parse(readFileSync(file, "utf8")) as EdgeFile;
+    if (isAlive(info.pid)) return;
+    for (const pid of info.runtimePids ?? []) if (isWorkerd(pid)) process.kill(pid, "SIGKILL");
+  } catch {
+    // an unreadable stale file has nothing to reap
+  }
 }
 
 export function isAlive(pid: number): boolean {
@@ -90,6 +132,8 @@ export async function runEdgeForeground({
       fix: "use it, or stop it first with `blastwall local down`",
     });
   }
+  const file = edgePaths(root).edgeFile;
+  reapOrphans(file);
   const edge = await Edge.start({ projectDir: root, port, log });
   let stop = () => {};
   const stopped = new Promise<void>((r) => {
@@ -109,9 +153,15 @@ export async function runEdgeForeground({
     token: edge.token,
     startedAt: edge.startedAt,
   };
-  const file = edgePaths(root).edgeFile;
   // It holds the control token: readable by this user only.
-  writeFileAtomic(file, `${JSON.stringify(info, null, 2)}\n`, 0o600);
+  const write = () =>
+    writeFileAtomic(
+      file,
+      `${JSON.stringify({ ...info, runtimePids: workerdChildren(process.pid) }, null, 2)}\n`,
+      0o600,
+    );
+  write();
+  edge.onRuntimeRestart = write;
   const onSignal = () => stop();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -166,7 +216,6 @@ export async function startEdgeDaemon({
   const running = readEdgeFile(root);
   if (running) return running;
   const paths = edgePaths(root);
-  rmSync(paths.edgeFile, { force: true });
   mkdirSync(paths.root, { recursive: true });
   const logFd = openSync(paths.logFile, "a");
   const args = [

@@ -93,6 +93,8 @@ export class Edge {
   readonly startedAt = new Date().toISOString();
   readonly metricsRecorder = new MetricsRecorder();
   routerPort = 0;
+  /** Called after workerd restarted with a new config (the daemon records the new workerd pid). */
+  onRuntimeRestart: (() => void) | undefined;
   private readonly state: EdgeState;
   private readonly broker: QueueBroker;
   private mf: Miniflare | undefined;
@@ -289,6 +291,7 @@ export class Edge {
       await this.requireMf().setOptions(this.miniflareOptions());
       await this.refreshUrls();
       this.table = undefined;
+      this.onRuntimeRestart?.();
     } finally {
       this.gate = undefined;
       release();
