@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createLocalPlatform, type LocalPlatform } from "../../src/platform/local/client.js";
-import type { EdgeFile } from "../../src/platform/local/daemon.js";
+import { childPids, type EdgeFile } from "../../src/platform/local/daemon.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 const BIN = join(REPO, "bin", "blastwall.js");
@@ -87,22 +87,6 @@ export async function startShopEdge(label: string): Promise<ShopEdge> {
 export function readEdgeInfo(dir: string): EdgeFile | undefined {
   const file = join(dir, ".blastwall", "local", "edge.json");
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as EdgeFile) : undefined;
-}
-
-/** Direct children of a process (Linux /proc), e.g. the workerd that Miniflare spawned. */
-export function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
 }
 
 /** SIGKILLs a process and its descendants, by pid (only ones this test started). */

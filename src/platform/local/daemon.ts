@@ -21,21 +21,27 @@ export interface EdgeFile {
   runtimePids?: number[];
 }
 
-/** Children of a process whose command is workerd, read from /proc (empty where there is no /proc). */
-export function workerdChildren(pid: number): number[] {
+/** Direct children of a process, read from /proc (empty where there is no /proc). */
+export function childPids(pid: number): number[] {
   if (!existsSync("/proc")) return [];
   const out: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The command name may hold spaces and parentheses: the fields after the last ")" are fixed.
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid && isWorkerd(Number(entry))) out.push(Number(entry));
+      if (ppid === pid) out.push(Number(entry));
     } catch {
       // the process ended while we looked
     }
   }
   return out;
+}
+
+/** Children of a process whose command is workerd. */
+export function workerdChildren(pid: number): number[] {
+  return childPids(pid).filter(isWorkerd);
 }
 
 function isWorkerd(pid: number): boolean {
