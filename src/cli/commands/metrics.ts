@@ -39,7 +39,7 @@ export default defineCommand({
       });
       return 0;
     }
-    if (metrics.length === 0) {
+    if (total === 0) {
       ctx.out.line(`${name}: no requests in the last ${stringOption(ctx.options, "since") ?? "5m"}`);
       return 0;
     }
@@ -49,7 +49,7 @@ export default defineCommand({
       rows.push([
         shortId(m.versionId),
         String(m.requests),
-        `${((m.requests / total) * 100).toFixed(1)}%`,
+        total ? `${((m.requests / total) * 100).toFixed(1)}%` : "-",
         `${m.status["5xx"]} (${rate}%)`,
         String(m.exceptions),
         m.latency.p50.toFixed(1),

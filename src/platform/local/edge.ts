@@ -574,8 +574,21 @@ export class Edge {
 
   // ── Metrics ──────────────────────────────────────────────────────────────────────────────────────────────
 
+  /** Per version over the window; every version of the current deployment is listed, with zeros if it saw nothing. */
   metrics(query: MetricsQuery): VersionMetrics[] {
-    return this.metricsRecorder.query(query.worker, query.since, query.until ?? new Date(), query.slowerThanMs);
+    const out = this.metricsRecorder.query(query.worker, query.since, query.until ?? new Date(), query.slowerThanMs);
+    for (const e of this.state.current(query.worker)?.versions ?? []) {
+      if (out.some((m) => m.versionId === e.versionId)) continue;
+      out.push({
+        versionId: e.versionId,
+        requests: 0,
+        status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
+        exceptions: 0,
+        latency: { p50: 0, p95: 0, p99: 0 },
+        slowerThan: Object.fromEntries((query.slowerThanMs ?? []).map((b) => [String(b), 0])),
+      });
+    }
+    return out;
   }
 
   /**
