@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError } from "../../cli/errors.js";
@@ -133,6 +133,24 @@ export async function buildVersion({
   writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main));
   const others = files.filter((f) => f !== main && /\.(m?js|wasm|txt|html|bin)$/.test(f));
   return { config, settings, modules: [ENTRY_MODULE, main, ...others] };
+}
+
+/**
+ * Local secrets, as `wrangler dev` reads them: `.dev.vars.<env>` (or `.dev.vars`) next to the config, KEY=VALUE lines,
+ * `#` comments, optional quotes.
+ */
+export function readDevVars(configDir: string, env?: string): Record<string, string> {
+  const candidates = env ? [`.dev.vars.${env}`, ".dev.vars"] : [".dev.vars"];
+  const file = candidates.map((f) => join(configDir, f)).find((f) => existsSync(f));
+  if (!file) return {};
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    const [, key = "", raw = ""] = m;
+    vars[key] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+  }
+  return vars;
 }
 
 /** Freezes a Worker's bindings for one version. Local ids fall back to names, as wrangler dev does. */

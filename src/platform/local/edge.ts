@@ -20,7 +20,7 @@ import type {
   VersionInfo,
   VersionMetrics,
 } from "../platform.js";
-import { bindingsOf, buildVersion, EXCEPTION_HEADER } from "./bundle.js";
+import { bindingsOf, buildVersion, EXCEPTION_HEADER, readDevVars } from "./bundle.js";
 import * as d1 from "./d1.js";
 import { MetricsRecorder } from "./metrics.js";
 import {
@@ -111,6 +111,7 @@ export class Edge {
   private readonly log: (line: string) => void;
   private unavailable = new Map<string, number[]>();
   private table: RouteTable | undefined;
+  private logLevel = LogLevel.WARN;
 
   private constructor(
     readonly projectDir: string,
@@ -139,16 +140,30 @@ export class Edge {
     logLevel = LogLevel.WARN,
   }: EdgeOptions): Promise<Edge> {
     const edge = new Edge(resolve(projectDir), token, log);
-    edge.collectStores();
-    edge.mf = new Miniflare(edge.miniflareOptions(logLevel));
-    await edge.mf.ready;
-    await edge.refreshUrls();
-    edge.broker.start();
-    edge.router = await listen(
-      createServer((req, res) => void edge.route(req, res)),
-      port,
-    );
-    edge.routerPort = (edge.router.address() as AddressInfo).port;
+    edge.logLevel = logLevel;
+    // The router listens first so that a taken port fails fast; requests wait at the gate until workerd is up.
+    let open = () => {};
+    edge.gate = new Promise<void>((r) => {
+      open = r;
+    });
+    try {
+      edge.router = await listen(
+        createServer((req, res) => void edge.route(req, res)),
+        port,
+      );
+      edge.routerPort = (edge.router.address() as AddressInfo).port;
+      edge.collectStores();
+      edge.mf = new Miniflare(edge.miniflareOptions());
+      await edge.mf.ready;
+      await edge.refreshUrls();
+      edge.broker.start();
+    } catch (err) {
+      await edge.stop();
+      throw err;
+    } finally {
+      edge.gate = undefined;
+      open();
+    }
     return edge;
   }
 
@@ -168,10 +183,10 @@ export class Edge {
 
   // ── Miniflare ────────────────────────────────────────────────────────────────────────────────────────────
 
-  private miniflareOptions(logLevel = LogLevel.WARN) {
+  private miniflareOptions() {
     const persist = this.paths.persistDir;
     return {
-      log: new Log(logLevel),
+      log: new Log(this.logLevel),
       // No network here, and nothing the edge runs needs the real `request.cf`.
       cf: false,
       d1Persist: join(persist, "d1"),
@@ -472,7 +487,10 @@ export class Edge {
         modules: built.modules,
         compatibilityDate: built.settings.compatibility_date ?? "2025-01-01",
         compatibilityFlags: built.settings.compatibility_flags,
-        bindings: bindingsOf(built.settings, options.vars),
+        bindings: bindingsOf(built.settings, {
+          ...readDevVars(dirname(built.config.path), options.env),
+          ...options.vars,
+        }),
       };
       this.state.addVersion(record);
       this.table = undefined;
