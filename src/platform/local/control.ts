@@ -110,6 +110,13 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       slowerThanMs: listParam(query, "slowerThanMs").map(Number).filter(Number.isFinite),
     }),
   );
+  on("GET", `${w}/series`, ({ params: [worker = ""], query }) =>
+    edge.metricsRecorder.series(
+      worker,
+      dateParam(query, "since") ?? new Date(Date.now() - 5 * 60_000),
+      dateParam(query, "until") ?? new Date(),
+    ),
+  );
   on("GET", `${w}/signals`, ({ params: [worker = ""], query }) =>
     edge.extraSignals({
       worker,

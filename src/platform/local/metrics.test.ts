@@ -23,6 +23,15 @@ describe("metrics recorder", () => {
     expect(a?.slowerThan?.["50"]).toBeLessThanOrEqual(52);
     expect(b).toMatchObject({ requests: 2, exceptions: 1, status: { "5xx": 2, "4xx": 0 } });
     expect(m.query("other", new Date(t), new Date(t + 2000))).toEqual([]);
+    const series = m.series("w", new Date(t), new Date(t + 2000));
+    expect(series.find((x) => x.versionId === "b")?.points).toEqual([
+      expect.objectContaining({
+        t: t + 1000,
+        requests: 2,
+        exceptions: 1,
+        status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 2 },
+      }),
+    ]);
   });
 
   it("keeps buckets 5% apart and ends at +Infinity", () => {

@@ -91,6 +91,33 @@ export class MetricsRecorder {
       for (const seconds of versions.values()) for (const s of seconds.keys()) if (s < oldest) seconds.delete(s);
   }
 
+  /** Per-second points per version over [since, until], oldest first (what the dashboard charts). */
+  series(worker: string, since: Date, until: Date): { versionId: string; points: SeriesPoint[] }[] {
+    const from = Math.floor(since.getTime() / 1000);
+    const to = Math.floor(until.getTime() / 1000);
+    const out: { versionId: string; points: SeriesPoint[] }[] = [];
+    for (const [versionId, seconds] of this.data.get(worker) ?? []) {
+      const points: SeriesPoint[] = [];
+      for (const [s, b] of [...seconds].sort((x, y) => x[0] - y[0])) {
+        if (s < from || s > to) continue;
+        const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
+        for (const [i, c] of b.latency) counts[i] = c;
+        const { p50, p99 } = summarize(counts);
+        const [s2, s3, s4, s5] = b.status;
+        points.push({
+          t: s * 1000,
+          requests: b.requests,
+          status: { "2xx": s2, "3xx": s3, "4xx": s4, "5xx": s5 },
+          exceptions: b.exceptions,
+          p50,
+          p99,
+        });
+      }
+      if (points.length > 0) out.push({ versionId, points });
+    }
+    return out;
+  }
+
   /** Sums the window [since, until] per version. Versions with no requests in the window are left out. */
   query(worker: string, since: Date, until: Date, slowerThanMs: readonly number[] = []): VersionMetrics[] {
     const from = Math.floor(since.getTime() / 1000);
@@ -123,6 +150,17 @@ export class MetricsRecorder {
     }
     return out;
   }
+}
+
+/** One second of one version, for charts. */
+export interface SeriesPoint {
+  /** Start of the second, ms since epoch. */
+  t: number;
+  requests: number;
+  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  exceptions: number;
+  p50: number;
+  p99: number;
 }
 
 export function createMetricsRecorder(options: MetricsRecorderOptions = {}): MetricsRecorder {
