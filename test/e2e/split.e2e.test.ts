@@ -94,11 +94,45 @@ describe("local edge: split, affinity, override, rollback", () => {
       });
       expect(new Set(results.map((r) => r.version))).toEqual(new Set([v.id]));
     }
+    // The Worker's own URL (what smoke checks use) reaches it by path prefix.
+    const base = await shop.platform.workerUrl("shop-api");
+    const pinned = await fetch(`${base}/healthz`, {
+      headers: { "Cloudflare-Workers-Version-Overrides": `shop-api="${v2.id}"` },
+    });
+    expect(pinned.headers.get(VERSION_HEADER)).toBe(v2.id);
+    expect(((await pinned.json()) as { ok: boolean }).ok).toBe(true);
     // An override for another Worker does not apply here.
     const other = await load(shop, 200, {
       headers: { "Cloudflare-Workers-Version-Overrides": `shop-consumer="${v2.id}"` },
     });
     expect(new Set(other.map((r) => r.version)).size).toBe(2);
+  });
+
+  it("keeps serving while a new version is added (workerd restarts behind the router's gate)", async () => {
+    let stop = false;
+    const statuses: number[] = [];
+    const failures: string[] = [];
+    const traffic = Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (!stop) {
+          try {
+            const res = await fetch(shop.url("/healthz"));
+            await res.arrayBuffer();
+            statuses.push(res.status);
+          } catch (err) {
+            failures.push(String(err));
+          }
+        }
+      }),
+    );
+    const v3 = await upload(shop, "shop-api", "v3");
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await traffic;
+    expect(v3.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(failures).toEqual([]);
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
   it("reports per-version metrics", async () => {

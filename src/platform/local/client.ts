@@ -113,6 +113,10 @@ export class LocalPlatform implements Platform {
     return this.call("POST", `/workers/${enc(worker)}/rollback`, { to: options.to, message: options.message });
   }
 
+  async workerUrl(worker: string): Promise<string> {
+    return `${this.routerUrl()}/__worker/${enc(worker)}`;
+  }
+
   metrics(query: MetricsQuery): Promise<VersionMetrics[]> {
     return this.call("GET", `/workers/${enc(query.worker)}/metrics?${windowQuery(query)}`);
   }
