@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { BlastwallError } from "../../cli/errors.js";
 import type { SplitEntry, UploadVersionOptions } from "../platform.js";
 import type { Edge } from "./edge.js";
@@ -168,8 +168,8 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       if (!authorized(req)) return json(res, 401, { error: "missing or wrong bearer token", exitCode: 2 });
       const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
       if (!route) return json(res, 404, { error: `no control route ${req.method} ${url.pathname}`, exitCode: 2 });
-      const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
       try {
+        const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
         const body = req.method === "GET" ? {} : await readJson(req);
         const addr = req.socket.localAddress ?? "127.0.0.1";
         const baseUrl = `http://${addr}:${req.socket.localPort ?? 0}`;
@@ -182,7 +182,8 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
             ...(err.fix ? { fix: err.fix } : {}),
             ...(err.location ? { location: err.location } : {}),
           });
-        } else json(res, 500, { error: (err as Error).message ?? String(err), exitCode: 1 });
+        } else if (err instanceof URIError) json(res, 400, { error: `bad path: ${url.pathname}`, exitCode: 2 });
+        else json(res, 500, { error: (err as Error).message ?? String(err), exitCode: 1 });
       }
     })();
   });
@@ -214,8 +215,14 @@ function serveStatic(dir: string | undefined, pathname: string, res: ServerRespo
     return;
   }
   const root = resolve(dir);
-  const file = normalize(join(root, decodeURIComponent(pathname === "/" ? "/index.html" : pathname)));
-  if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+  let file: string;
+  try {
+    file = normalize(join(root, decodeURIComponent(pathname === "/" ? "/index.html" : pathname)));
+  } catch {
+    json(res, 400, { error: `bad path: ${pathname}`, exitCode: 2 });
+    return;
+  }
+  if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
     json(res, 404, { error: `not found: ${pathname}`, exitCode: 2 });
     return;
   }
