@@ -145,6 +145,11 @@ export interface Platform {
   /** Newest first. */
   listDeployments(worker: string, env?: string): Promise<Deployment[]>;
   rollback(worker: string, options?: RollbackOptions): Promise<Deployment>;
+  /**
+   * Base URL where requests to a Worker go, for smoke checks with `Cloudflare-Workers-Version-Overrides`
+   * (local: the edge's router with a `/__worker/<name>` prefix). Undefined when the platform cannot tell.
+   */
+  workerUrl?(worker: string, env?: string): Promise<string | undefined>;
 
   metrics(query: MetricsQuery): Promise<VersionMetrics[]>;
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals>;
@@ -164,11 +169,6 @@ export interface Platform {
   listRestorePoints(worker: string, database: string): Promise<RestorePoint[]>;
   restore(worker: string, database: string, bookmark: string): Promise<void>;
 
-  /**
-   * Optional. Where this Worker answers HTTP (local edge: the router's loopback URL; Cloudflare: its workers.dev or
-   * route URL), so `release` can send smoke checks with the version-override header.
-   */
-  baseUrl?(worker: string, env?: string): Promise<string | undefined>;
   /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
   durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
 }

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { OptionSpec } from "../cli/command.js";
 import { UsageError } from "../cli/errors.js";
+import { createPlatform } from "../platform/index.js";
 import type { Platform, TargetName } from "../platform/platform.js";
 import {
   checkWorkerNames,
@@ -17,29 +18,9 @@ import { workerName } from "./plan.js";
 
 export type PlatformFactory = (options: { target: TargetName; projectDir: string }) => Platform | Promise<Platform>;
 
-/**
- * Opens the platform through `createPlatform` from src/platform/index.ts (the local edge and Cloudflare
- * adapters). The module is resolved at run time, so release builds and tests without it.
- */
+/** Opens the platform of a target (the local edge or Cloudflare). */
 export async function openPlatform(target: TargetName, projectDir: string): Promise<Platform> {
-  const specifier = "../platform/index.js";
-  let mod: unknown;
-  try {
-    mod = await import(specifier);
-  } catch (err) {
-    throw new UsageError(
-      `the ${target} platform is not available in this build: ${(err as Error).message}`,
-      "build blastwall with src/platform/index.ts (createPlatform)",
-    );
-  }
-  const factory = (mod as { createPlatform?: unknown }).createPlatform;
-  if (typeof factory !== "function") {
-    throw new UsageError(
-      "src/platform/index.ts does not export createPlatform",
-      "export createPlatform({ target, projectDir })",
-    );
-  }
-  return (await (factory as PlatformFactory)({ target, projectDir })) as Platform;
+  return createPlatform({ target, projectDir });
 }
 
 export function parseTarget(value: string | undefined): TargetName {

@@ -452,7 +452,7 @@ class ReleaseRun {
       );
       return true;
     }
-    const baseUrl = this.o.config.baseUrl ?? (await this.platform.baseUrl?.(this.worker, this.o.env));
+    const baseUrl = this.o.config.baseUrl ?? (await this.platform.workerUrl?.(this.worker, this.o.env));
     if (!baseUrl) {
       throw new BlastwallError(`no URL to send smoke checks to for ${this.worker} on ${this.platform.target}`, {
         location: { file: "blastwall.config.ts" },
