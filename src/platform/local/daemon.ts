@@ -67,12 +67,19 @@ function reapOrphans(file: string): void {
   }
 }
 
+/** Whether a process runs. A zombie (killed, not yet reaped by its parent or init) counts as dead. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
+  } catch {
+    // No /proc (macOS): kill(0) is all there is.
+    return true;
   }
 }
 
