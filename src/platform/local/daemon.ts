@@ -44,7 +44,8 @@ export function workerdChildren(pid: number): number[] {
   return childPids(pid).filter(isWorkerd);
 }
 
-function isWorkerd(pid: number): boolean {
+/** Whether a pid is (still) a workerd process, so a reused pid is never signalled. */
+export function isWorkerd(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd");
   } catch {
