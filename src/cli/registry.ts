@@ -9,10 +9,13 @@ import localDown from "./commands/local/down.js";
 import localStatus from "./commands/local/status.js";
 import localUp from "./commands/local/up.js";
 import metrics from "./commands/metrics.js";
+import plan from "./commands/plan.js";
 import queuesList from "./commands/queues/list.js";
 import queuesPause from "./commands/queues/pause.js";
 import queuesResume from "./commands/queues/resume.js";
+import release from "./commands/release.js";
 import rollback from "./commands/rollback.js";
+import runbook from "./commands/runbook.js";
 import versionsDeploy from "./commands/versions/deploy.js";
 import versionsList from "./commands/versions/list.js";
 import versionsUpload from "./commands/versions/upload.js";
@@ -23,22 +26,29 @@ import workersList from "./commands/workers/list.js";
  * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
  */
 export const commands: readonly Command[] = [
-  workersList,
-  localUp,
-  localDown,
-  localStatus,
+  // Release
+  plan,
+  release,
+  rollback,
   versionsUpload,
   versionsList,
   versionsDeploy,
   deploymentsList,
-  rollback,
   metrics,
+  // Local edge
+  localUp,
+  localDown,
+  localStatus,
+  // Incident
+  flagsList,
+  flagsSet,
   queuesPause,
   queuesResume,
   queuesList,
-  flagsList,
-  flagsSet,
   d1MigrationsApply,
   d1RestorePoints,
   d1Restore,
+  runbook,
+  // Project
+  workersList,
 ];

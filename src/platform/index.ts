@@ -1,4 +1,5 @@
 import { BlastwallError } from "../cli/errors.js";
+import { createCloudflarePlatform } from "./cloudflare/index.js";
 import { createLocalPlatform, type LocalPlatform } from "./local/client.js";
 import { findProjectDir } from "./local/daemon.js";
 import type { Platform, TargetName } from "./platform.js";
@@ -25,10 +26,6 @@ export function createPlatform(options: CreatePlatformOptions & { target?: "loca
 export function createPlatform(options: CreatePlatformOptions): Platform;
 export function createPlatform({ target = "local", projectDir, cwd = process.cwd() }: CreatePlatformOptions): Platform {
   if (target === "local") return createLocalPlatform({ projectDir: findProjectDir(cwd, projectDir) });
-  if (target === "cloudflare") {
-    throw new BlastwallError('the "cloudflare" target is not in this build', {
-      fix: "use --target local, or a build of blastwall that includes src/platform/cloudflare",
-    });
-  }
+  if (target === "cloudflare") return createCloudflarePlatform({ projectDir: projectDir ?? cwd });
   throw new BlastwallError(`unknown target "${target}"`, { fix: `use one of: ${TARGETS.join(", ")}` });
 }

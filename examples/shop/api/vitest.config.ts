@@ -7,7 +7,11 @@ export default defineProject({
     cloudflareTest(async () => ({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations(new URL("../migrations", import.meta.url).pathname) },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(new URL("../migrations", import.meta.url).pathname),
+          // Stands in for the secret `wrangler secret put BLASTWALL_ADMIN_TOKEN` sets in production.
+          BLASTWALL_ADMIN_TOKEN: "shop-test-admin-token-0123456789abcdef",
+        },
       },
     })),
   ],
@@ -20,5 +24,11 @@ export default defineProject({
       },
     ],
   },
-  test: { name: "shop-api", include: ["test/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+  // The 100,000-row backfill test needs more than the default 5 s on a loaded 2-core machine.
+  test: {
+    name: "shop-api",
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/apply-migrations.ts"],
+    testTimeout: 60_000,
+  },
 });
