@@ -8,6 +8,7 @@ import { BlastwallError } from "../../cli/errors.js";
 import { loadProject } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type {
+  AnalysisRecord,
   Deployment,
   ExtraSignals,
   FlagState,
@@ -112,6 +113,8 @@ export class Edge {
   private unavailable = new Map<string, number[]>();
   private table: RouteTable | undefined;
   private logLevel = LogLevel.WARN;
+  /** Canary analysis polls per Worker, oldest first (in memory: the dashboard charts the current rollout). */
+  private readonly analysis = new Map<string, AnalysisRecord[]>();
 
   private constructor(
     readonly projectDir: string,
@@ -751,10 +754,10 @@ export class Edge {
     return Promise.all(this.kvIds.map((_, i) => mf.getKVNamespace(kvBindingName(i), INTERNAL_WORKER)));
   }
 
-  async listFlags(): Promise<FlagState[]> {
+  async listFlags(): Promise<EdgeFlag[]> {
     const res = await this.opsRequest("");
     if (res) return parseFlags((await res.json()) as unknown);
-    const flags = new Map<string, FlagState>();
+    const flags = new Map<string, EdgeFlag>();
     for (const kv of await this.kvMirror()) {
       const { keys } = await kv.list({ prefix: "ops:" });
       for (const k of keys) {
@@ -774,7 +777,7 @@ export class Edge {
     return [...flags.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async setFlag(name: string, value: string, actor: string): Promise<FlagState> {
+  async setFlag(name: string, value: string, actor: string): Promise<EdgeFlag> {
     if (!/^[\w.-]{1,64}$/.test(name)) {
       throw new BlastwallError(`flag name "${name}" is not valid`, { fix: "use 1-64 letters, digits, _ . or -" });
     }
@@ -882,6 +885,30 @@ export class Edge {
     });
   }
 
+  /** Every D1 database the project's Worker configs declare, for the dashboard. */
+  declaredDatabases(): { worker: string; database: string }[] {
+    return this.projectConfigs().flatMap((c) =>
+      c.name ? c.d1_databases.map((d) => ({ worker: c.name ?? "", database: d.database_name ?? d.binding })) : [],
+    );
+  }
+
+  // ── Canary analysis ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores one poll of the release engine's analysis; keeps the newest 5,000 per Worker. */
+  recordAnalysis(record: AnalysisRecord): AnalysisRecord {
+    const list = this.analysis.get(record.worker) ?? [];
+    this.analysis.set(record.worker, list);
+    list.push(record);
+    list.sort((a, b) => a.t - b.t);
+    if (list.length > 5000) list.splice(0, list.length - 5000);
+    return record;
+  }
+
+  listAnalysis(worker: string, since?: Date): AnalysisRecord[] {
+    const from = since ? since.getTime() / 1000 : Number.NEGATIVE_INFINITY;
+    return (this.analysis.get(worker) ?? []).filter((r) => r.t >= from);
+  }
+
   // ── Status ───────────────────────────────────────────────────────────────────────────────────────────────
 
   status(controlUrl: string): EdgeStatus {
@@ -929,8 +956,13 @@ function publicVersion(v: VersionRecord): VersionInfo {
   };
 }
 
+/** A flag as the edge reports it: the fail mode is known when the app declared the flag to its ops admin route. */
+export interface EdgeFlag extends FlagState {
+  failMode?: "open" | "closed";
+}
+
 /** Accepts the ops route's list as an array or `{ flags: [...] }`. */
-function parseFlags(body: unknown): FlagState[] {
+function parseFlags(body: unknown): EdgeFlag[] {
   const list = Array.isArray(body)
     ? body
     : typeof body === "object" && body !== null && Array.isArray((body as { flags?: unknown }).flags)
@@ -946,6 +978,7 @@ function parseFlags(body: unknown): FlagState[] {
       value: String(f.value ?? ""),
       ...(typeof f.updatedAt === "string" ? { updatedAt: f.updatedAt } : {}),
       ...(typeof f.actor === "string" ? { actor: f.actor } : {}),
+      ...(f.failMode === "open" || f.failMode === "closed" ? { failMode: f.failMode } : {}),
     }));
 }
 
