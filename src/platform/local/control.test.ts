@@ -129,7 +129,13 @@ describe("control API", () => {
       200,
     );
     await call("POST", "/workers/shop-api/analysis", { ...poll, t: 1_800_000_010, verdict: "rollback", e: "x" });
-    expect(analysis.at(-1)).toEqual({ worker: "shop-api", t: 1_800_000_010, verdict: "rollback", message: "e=1.5 < 20", threshold: 20 });
+    expect(analysis.at(-1)).toEqual({
+      worker: "shop-api",
+      t: 1_800_000_010,
+      verdict: "rollback",
+      message: "e=1.5 < 20",
+      threshold: 20,
+    });
     expect(analysis.at(-2)?.numbers).toEqual({ n: 40 });
     const since = new Date(1_800_000_005_000).toISOString();
     const listed = (await (await call("GET", `/workers/shop-api/analysis?since=${since}`)).json()) as AnalysisRecord[];

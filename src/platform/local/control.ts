@@ -148,9 +148,7 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       throw new BlastwallError(`window=${query.get("window")} is not 10-3600 seconds`, { fix: "send e.g. window=300" });
     return edgeDashboard({ edge, windowSeconds });
   });
-  on("POST", `${w}/analysis`, ({ params: [worker = ""], body }) =>
-    edge.recordAnalysis(analysisRecord(worker, body)),
-  );
+  on("POST", `${w}/analysis`, ({ params: [worker = ""], body }) => edge.recordAnalysis(analysisRecord(worker, body)));
   on("GET", `${w}/analysis`, ({ params: [worker = ""], query }) =>
     edge.listAnalysis(worker, dateParam(query, "since")),
   );
@@ -238,7 +236,8 @@ function analysisRecord(worker: string, body: Record<string, unknown>): Analysis
   }
   const numbers: Record<string, number | string> = {};
   if (typeof body.numbers === "object" && body.numbers !== null) {
-    for (const [k, v] of Object.entries(body.numbers)) if (typeof v === "number" || typeof v === "string") numbers[k] = v;
+    for (const [k, v] of Object.entries(body.numbers))
+      if (typeof v === "number" || typeof v === "string") numbers[k] = v;
   }
   const e = num(body.e);
   const eLatency = num(body.eLatency);

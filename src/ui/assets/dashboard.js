@@ -87,13 +87,15 @@
     return res.json();
   }
 
+  // With two versions in force, the newer one is the canary, whatever its share.
   function roleOf(worker, versionId) {
     const split = worker.current ? worker.current.versions : [];
     const entry = split.find((s) => s.versionId === versionId);
     if (!entry) return "not deployed";
     if (split.length === 1) return `stable ${entry.percentage}%`;
-    const max = Math.max(...split.map((s) => s.percentage));
-    return `${entry.percentage === max ? "stable" : "canary"} ${entry.percentage}%`;
+    const created = (id) => (worker.versions.find((v) => v.id === id) || {}).createdAt || "";
+    const newest = split.reduce((a, b) => (created(b.versionId) > created(a.versionId) ? b : a));
+    return `${newest.versionId === versionId ? "canary" : "stable"} ${entry.percentage}%`;
   }
 
   function renderVersions(data) {
@@ -487,27 +489,34 @@
     s.dataset.state = state || "ok";
   }
 
+  // A busy control stays focusable (a disabled one would drop keyboard focus), it just ignores clicks.
+  function busyButton(button) {
+    if (button.getAttribute("aria-disabled") === "true") return false;
+    button.setAttribute("aria-disabled", "true");
+    return true;
+  }
+
   async function flip(button, name, value) {
-    button.disabled = true;
+    if (!busyButton(button)) return;
     try {
       await api("PUT", `/flags/${encodeURIComponent(name)}`, { value, actor: "dashboard" });
       status(`${name} set to ${value === "1" ? "on" : "off"}`);
       await refresh();
     } catch (err) {
       status(String(err.message || err), "error");
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   }
 
   async function queueAction(button, queue, action) {
-    button.disabled = true;
+    if (!busyButton(button)) return;
     try {
       await api("POST", `/queues/${encodeURIComponent(queue)}/${action}`);
       status(`${queue}: delivery ${action === "pause" ? "paused" : "resumed"}`);
       await refresh();
     } catch (err) {
       status(String(err.message || err), "error");
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   }
 

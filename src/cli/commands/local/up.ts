@@ -43,7 +43,14 @@ export default defineCommand({
     const dashboard = stringOption(options, "dashboard");
     const staticDir = dashboard ? resolve(cwd, dashboard) : undefined;
     const report = (info: EdgeFile) => {
-      if (options.json) out.data({ running: true, ...info, projectDir, token: undefined, dashboardUrl: dashboardUrl(info, { withToken: false }) });
+      if (options.json)
+        out.data({
+          running: true,
+          ...info,
+          projectDir,
+          token: undefined,
+          dashboardUrl: dashboardUrl(info, { withToken: false }),
+        });
       out.line(`local edge up (pid ${info.pid})`);
       out.line(`  router     http://127.0.0.1:${info.routerPort}`);
       out.line(`  control    http://127.0.0.1:${info.controlPort}  (token in .blastwall/local/edge.json)`);
