@@ -113,6 +113,8 @@ export interface DashboardData {
   flags: DashboardFlag[];
   queues: QueueState[];
   databases: DashboardDatabase[];
+  /** Parts the platform could not answer this time, e.g. "flags: the ops route answered 500". */
+  problems?: string[];
   /** Gates and findings, for release reports. */
   gates?: { name: string; outcome: string; detail: string }[];
   findings?: { rule: string; severity: string; file: string; line: number; message: string }[];
@@ -134,11 +136,15 @@ export interface CollectDashboardOptions {
   title?: string;
 }
 
-/** Calls `fn`, and yields `fallback` when the platform cannot answer that part: a dashboard shows what it can. */
-async function part<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+/**
+ * Calls `fn`, and yields `fallback` when the platform cannot answer that part: a dashboard shows what it can, and
+ * says what it could not read (`problems`) rather than passing an empty list off as the truth.
+ */
+async function part<T>(problems: string[], what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
   try {
     return await fn();
-  } catch {
+  } catch (err) {
+    problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     return fallback;
   }
 }
@@ -163,20 +169,21 @@ export async function collectDashboardData({
 }: CollectDashboardOptions): Promise<DashboardData> {
   const end = Math.floor(now.getTime() / 1000 / stepSeconds) * stepSeconds;
   const steps = Math.max(1, Math.floor(windowSeconds / stepSeconds));
+  const problems: string[] = [];
   const dashWorkers: DashboardWorker[] = [];
   const series: VersionSeries[] = [];
   for (const name of workers) {
     const [versions, deployments, current] = await Promise.all([
-      part(() => platform.listVersions(name), []),
-      part(() => platform.listDeployments(name), []),
-      part(() => platform.currentDeployment(name), undefined),
+      part(problems, `${name} versions`, () => platform.listVersions(name), []),
+      part(problems, `${name} deployments`, () => platform.listDeployments(name), []),
+      part(problems, `${name} deployment`, () => platform.currentDeployment(name), undefined),
     ]);
     dashWorkers.push({ name, versions, deployments, ...(current ? { current } : {}) });
     const label = (versionId: string) => versions.find((x) => x.id === versionId)?.tag ?? versionId.slice(0, 8);
     const raw = platform.series;
     if (raw) {
       const since = new Date(now.getTime() - windowSeconds * 1000);
-      for (const s of await part(() => raw.call(platform, name, since, now), [])) {
+      for (const s of await part(problems, `${name} series`, () => raw.call(platform, name, since, now), [])) {
         series.push({ worker: name, versionId: s.versionId, label: label(s.versionId), points: perSecond(s.points) });
       }
       continue;
@@ -185,6 +192,8 @@ export async function collectDashboardData({
     for (let i = steps - 1; i >= 0; i--) {
       const until = end - i * stepSeconds;
       const rows = await part(
+        problems,
+        `${name} metrics`,
         () =>
           platform.metrics({
             worker: name,
@@ -206,7 +215,7 @@ export async function collectDashboardData({
     }
     series.push(...byVersion.values());
   }
-  const flags = (await part(() => platform.listFlags(), [])).map((f): DashboardFlag => {
+  const flags = (await part(problems, "flags", () => platform.listFlags(), [])).map((f): DashboardFlag => {
     const failMode = flagFailModes[f.name];
     return failMode ? { ...f, failMode } : f;
   });
@@ -216,18 +225,32 @@ export async function collectDashboardData({
     analysis ??
     (listAnalysis
       ? analysisOf(
-          (await Promise.all(workers.map((w) => part(() => listAnalysis.call(platform, w, since), [])))).flat(),
+          (
+            await Promise.all(
+              workers.map((w) => part(problems, `${w} analysis`, () => listAnalysis.call(platform, w, since), [])),
+            )
+          ).flat(),
         )
       : { points: [], decisions: [] });
   const queueStates = await Promise.all(
-    queues.map((q) => part(() => platform.queueState(q), { queue: q, paused: false })),
+    queues.map((q) => part(problems, `queue ${q}`, () => platform.queueState(q), { queue: q, paused: false })),
   );
   const dbs: DashboardDatabase[] = [];
   for (const d of databases) {
     dbs.push({
       ...d,
-      migrations: await part(() => platform.listMigrations(d.worker, d.database), []),
-      restorePoints: await part(() => platform.listRestorePoints(d.worker, d.database), []),
+      migrations: await part(
+        problems,
+        `${d.database} migrations`,
+        () => platform.listMigrations(d.worker, d.database),
+        [],
+      ),
+      restorePoints: await part(
+        problems,
+        `${d.database} restore points`,
+        () => platform.listRestorePoints(d.worker, d.database),
+        [],
+      ),
     });
   }
   return {
@@ -240,6 +263,7 @@ export async function collectDashboardData({
     flags,
     queues: queueStates,
     databases: dbs,
+    ...(problems.length ? { problems } : {}),
   };
 }
 

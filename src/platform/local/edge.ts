@@ -887,9 +887,18 @@ export class Edge {
 
   /** Every D1 database the project's Worker configs declare, for the dashboard. */
   declaredDatabases(): { worker: string; database: string }[] {
-    return this.projectConfigs().flatMap((c) =>
-      c.name ? c.d1_databases.map((d) => ({ worker: c.name ?? "", database: d.database_name ?? d.binding })) : [],
-    );
+    const seen = new Set<string>();
+    const out: { worker: string; database: string }[] = [];
+    for (const c of this.projectConfigs()) {
+      for (const d of c.d1_databases) {
+        // Workers that share a database (same id) list it once.
+        const id = d.database_id ?? d.database_name ?? d.binding;
+        if (!c.name || seen.has(id)) continue;
+        seen.add(id);
+        out.push({ worker: c.name, database: d.database_name ?? d.binding });
+      }
+    }
+    return out;
   }
 
   // ── Canary analysis ──────────────────────────────────────────────────────────────────────────────────────

@@ -394,7 +394,14 @@
           el("code", {}, m.name),
           badge(m.applied ? "APPLIED" : "PENDING", m.applied ? "ok" : "warn"),
           time(m.appliedAt),
-          rp ? el("span", { className: "mono", title: rp.bookmark }, short(rp.bookmark)) : "–",
+          rp
+            ? el(
+                "span",
+                { className: "mono", title: `bookmark ${rp.bookmark}` },
+                // A bookmark starts with its time in hex: the second group (sequence) tells points apart.
+                `${time(rp.createdAt)} · ${rp.bookmark.split("-").slice(0, 2).join("-")}`,
+              )
+            : "–",
         ];
       });
       blocks.push(
@@ -472,6 +479,8 @@
     document.title = `${data.title} · blastwall`;
     replace("title", data.title);
     replace("meta", `${data.target} · updated ${new Date(data.generatedAt).toLocaleTimeString()}`);
+    const problems = data.problems || [];
+    replace("problems", problems.length ? `Could not read: ${problems.join("; ")}` : "");
     renderVersions(data);
     renderCharts(data);
     renderAnalysis(data);
