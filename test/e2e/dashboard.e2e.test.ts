@@ -134,6 +134,8 @@ describe("dashboard in a browser", () => {
   });
 
   it("shows both versions of the canary deployment with their traffic", async () => {
+    const status = await cli(shop.dir, ["local", "status"]);
+    expect(status.stdout).toContain(`dashboard  ${shop.platform.dashboardUrl()}`);
     // The token came in the fragment and left the address bar.
     expect(page.url()).not.toContain("token=");
     const versions = page.locator("#versions-body");
