@@ -227,6 +227,19 @@ describe("dashboard in a browser", () => {
     await expect.poll(() => writeStatus(shop), SLOW).toBe(201);
   });
 
+  it("pauses and resumes a queue's delivery from its labelled button", async () => {
+    const row = page
+      .locator("#queues-body tbody tr")
+      .filter({ has: page.locator("td:first-child code", { hasText: /^order-events-dlq$/ }) });
+    const queues = page.locator("#queues-body");
+    await page.getByRole("button", { name: "Pause delivery of order-events-dlq" }).click();
+    await expect.poll(() => text(row), SLOW).toContain("PAUSED");
+    expect((await shop.platform.queueState("order-events-dlq")).paused).toBe(true);
+    await page.getByRole("button", { name: "Resume delivery of order-events-dlq" }).click();
+    await expect.poll(() => text(row), SLOW).toContain("RUNNING");
+    expect(await text(queues)).toContain("order-events");
+  });
+
   it("made no request outside the edge's own origin", () => {
     expect(requested.length).toBeGreaterThan(3);
     const outside = requested.filter((u) => new URL(u).origin !== origin && !u.startsWith("data:"));

@@ -93,7 +93,7 @@
     const entry = split.find((s) => s.versionId === versionId);
     if (!entry) return "not deployed";
     if (split.length === 1) return `stable ${entry.percentage}%`;
-    const created = (id) => (worker.versions.find((v) => v.id === id) || {}).createdAt || "";
+    const created = (id) => worker.versions.find((v) => v.id === id)?.createdAt || "";
     const newest = split.reduce((a, b) => (created(b.versionId) > created(a.versionId) ? b : a));
     return `${newest.versionId === versionId ? "canary" : "stable"} ${entry.percentage}%`;
   }
@@ -424,7 +424,7 @@
           badge(d.kind.toUpperCase(), d.kind === "rollback" ? "warn" : "muted"),
           d.versions
             .map((v) => {
-              const tag = (w.versions.find((x) => x.id === v.versionId) || {}).tag;
+              const tag = w.versions.find((x) => x.id === v.versionId)?.tag;
               return `${short(v.versionId)}${tag ? ` (${tag})` : ""}@${v.percentage}%`;
             })
             .join(" "),
