@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { BlastwallError, type SourceLocation } from "../../cli/errors.js";
 import type {
+  AnalysisRecord,
   Deployment,
   DeployOptions,
   ExtraSignals,
@@ -16,7 +17,7 @@ import type {
   VersionInfo,
   VersionMetrics,
 } from "../platform.js";
-import { CONTROL_PREFIX } from "./control.js";
+import { CONTROL_PREFIX, dashboardUrl } from "./control.js";
 import { type EdgeFile, readEdgeFile } from "./daemon.js";
 import type { EdgeStatus } from "./edge.js";
 
@@ -54,6 +55,11 @@ export class LocalPlatform implements Platform {
   /** The router's base URL (where requests to the deployed Workers go). */
   routerUrl(): string {
     return `http://127.0.0.1:${this.edge().routerPort}`;
+  }
+
+  /** The live dashboard's address (see `dashboardUrl` in control.ts). */
+  dashboardUrl(options: { withToken?: boolean } = {}): string {
+    return dashboardUrl(this.edge(), options);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -176,6 +182,16 @@ export class LocalPlatform implements Platform {
 
   async restore(worker: string, database: string, bookmark: string): Promise<void> {
     await this.call("POST", `/workers/${enc(worker)}/d1/${enc(database)}/restore`, { bookmark });
+  }
+
+  async recordAnalysis(record: AnalysisRecord): Promise<void> {
+    const { worker, ...rest } = record;
+    await this.call("POST", `/workers/${enc(worker)}/analysis`, rest);
+  }
+
+  listAnalysis(worker: string, since?: Date): Promise<AnalysisRecord[]> {
+    const q = since ? `?since=${encodeURIComponent(since.toISOString())}` : "";
+    return this.call("GET", `/workers/${enc(worker)}/analysis${q}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { BlastwallError } from "../../cli/errors.js";
 import { loadProject } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type {
+  AnalysisRecord,
   Deployment,
   ExtraSignals,
   FlagState,
@@ -112,6 +113,8 @@ export class Edge {
   private unavailable = new Map<string, number[]>();
   private table: RouteTable | undefined;
   private logLevel = LogLevel.WARN;
+  /** Canary analysis polls per Worker, oldest first (in memory: the dashboard charts the current rollout). */
+  private readonly analysis = new Map<string, AnalysisRecord[]>();
 
   private constructor(
     readonly projectDir: string,
@@ -757,10 +760,10 @@ export class Edge {
     return Promise.all(this.kvIds.map((_, i) => mf.getKVNamespace(kvBindingName(i), INTERNAL_WORKER)));
   }
 
-  async listFlags(): Promise<FlagState[]> {
+  async listFlags(): Promise<EdgeFlag[]> {
     const res = await this.opsRequest("");
     if (res) return parseFlags((await res.json()) as unknown);
-    const flags = new Map<string, FlagState>();
+    const flags = new Map<string, EdgeFlag>();
     for (const kv of await this.kvMirror()) {
       const { keys } = await kv.list({ prefix: "ops:" });
       for (const k of keys) {
@@ -780,7 +783,7 @@ export class Edge {
     return [...flags.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async setFlag(name: string, value: string, actor: string): Promise<FlagState> {
+  async setFlag(name: string, value: string, actor: string): Promise<EdgeFlag> {
     if (!/^[\w.-]{1,64}$/.test(name)) {
       throw new BlastwallError(`flag name "${name}" is not valid`, { fix: "use 1-64 letters, digits, _ . or -" });
     }
@@ -888,6 +891,39 @@ export class Edge {
     });
   }
 
+  /** Every D1 database the project's Worker configs declare, for the dashboard. */
+  declaredDatabases(): { worker: string; database: string }[] {
+    const seen = new Set<string>();
+    const out: { worker: string; database: string }[] = [];
+    for (const c of this.projectConfigs()) {
+      for (const d of c.d1_databases) {
+        // Workers that share a database (same id) list it once.
+        const id = d.database_id ?? d.database_name ?? d.binding;
+        if (!c.name || seen.has(id)) continue;
+        seen.add(id);
+        out.push({ worker: c.name, database: d.database_name ?? d.binding });
+      }
+    }
+    return out;
+  }
+
+  // ── Canary analysis ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores one poll of the release engine's analysis; keeps the newest 5,000 per Worker. */
+  recordAnalysis(record: AnalysisRecord): AnalysisRecord {
+    const list = this.analysis.get(record.worker) ?? [];
+    this.analysis.set(record.worker, list);
+    list.push(record);
+    list.sort((a, b) => a.t - b.t);
+    if (list.length > 5000) list.splice(0, list.length - 5000);
+    return record;
+  }
+
+  listAnalysis(worker: string, since?: Date): AnalysisRecord[] {
+    const from = since ? since.getTime() / 1000 : Number.NEGATIVE_INFINITY;
+    return (this.analysis.get(worker) ?? []).filter((r) => r.t >= from);
+  }
+
   // ── Status ───────────────────────────────────────────────────────────────────────────────────────────────
 
   status(controlUrl: string): EdgeStatus {
@@ -935,8 +971,13 @@ function publicVersion(v: VersionRecord): VersionInfo {
   };
 }
 
+/** A flag as the edge reports it: the fail mode is known when the app declared the flag to its ops admin route. */
+export interface EdgeFlag extends FlagState {
+  failMode?: "open" | "closed";
+}
+
 /** Accepts the ops route's list as an array or `{ flags: [...] }`. */
-function parseFlags(body: unknown): FlagState[] {
+function parseFlags(body: unknown): EdgeFlag[] {
   const list = Array.isArray(body)
     ? body
     : typeof body === "object" && body !== null && Array.isArray((body as { flags?: unknown }).flags)
@@ -952,6 +993,7 @@ function parseFlags(body: unknown): FlagState[] {
       value: String(f.value ?? ""),
       ...(typeof f.updatedAt === "string" ? { updatedAt: f.updatedAt } : {}),
       ...(typeof f.actor === "string" ? { actor: f.actor } : {}),
+      ...(f.failMode === "open" || f.failMode === "closed" ? { failMode: f.failMode } : {}),
     }));
 }
 
