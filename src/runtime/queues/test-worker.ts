@@ -24,7 +24,12 @@ export const noteAdded = defineMessage("note.added", {
 export default {
   async queue(batch: MessageBatch<unknown>, env: TestEnv): Promise<void> {
     if (batch.queue === "q-dlq") {
-      await Promise.all(batch.messages.map((m) => env.Q_KV.put(`dlq:${m.id}`, JSON.stringify(m.body))));
+      await Promise.all(
+        batch.messages.map((m) => {
+          const original = (m.body as { messageId?: unknown } | null)?.messageId;
+          return env.Q_KV.put(`dlq:${typeof original === "string" ? original : m.id}`, JSON.stringify(m.body));
+        }),
+      );
       batch.ackAll();
       return;
     }
