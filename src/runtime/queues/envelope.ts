@@ -88,6 +88,9 @@ export interface MessageDefinition<T> {
   envelope(data: T, meta: { id: string; source: string; time?: string }): Envelope<T>;
 }
 
+/** The data a handler receives for a message definition: its latest version's output. */
+export type MessageData<D> = D extends MessageDefinition<infer T> ? T : never;
+
 /**
  * Declares a versioned message type. The consumer's handler always receives the latest version: older versions are
  * validated with their own schema, then upcast step by step, each step validated again.

@@ -19,6 +19,7 @@ export {
   envelopeKey,
   isEnvelope,
   type LatestVersion,
+  type MessageData,
   type MessageDefinition,
   type MessageOptions,
   type Upcasters,
