@@ -36,8 +36,9 @@ export type OrderCreated = MessageData<typeof orderCreated>;
 /** The side effects of one order event: D1 statements, committed in the same transaction as its COMPLETED record. */
 export function confirmOrder(db: D1Database, order: OrderCreated, eventId: string): D1PreparedStatement[] {
   return [
+    // OR IGNORE: with the D1 store this runs once anyway; it keeps a repeat harmless if the store is ever swapped.
     db
-      .prepare("INSERT INTO order_events (event_id, order_id, kind) VALUES (?, ?, ?)")
+      .prepare("INSERT OR IGNORE INTO order_events (event_id, order_id, kind) VALUES (?, ?, ?)")
       .bind(eventId, order.orderId, "order.created"),
     db.prepare("UPDATE orders SET status = 'confirmed' WHERE id = ? AND status = 'pending'").bind(order.orderId),
   ];
