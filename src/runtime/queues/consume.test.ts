@@ -180,6 +180,27 @@ describe("consume", () => {
     expect((await deadLetterOf(batch.messages[1]?.id ?? "")).original).toBe("not json at all");
   });
 
+  it("falls back to one send per letter when sendBatch fails, and retries when the DLQ refuses entirely", async () => {
+    const sent: unknown[] = [];
+    const flaky = {
+      sendBatch: () => Promise.reject(new Error("batch too large")),
+      send: async (body: unknown) => {
+        sent.push(body);
+      },
+    } as unknown as Queue;
+    const bad = [envelope(uid("e"), 2, { sku: 1 }), envelope(uid("e"), 2, { sku: 2 })];
+    const one = await run(batchOf(bad), () => {}, { store: d1Store(env.Q_DB), message: itemAdded, deadLetter: flaky });
+    expect(one.result).toMatchObject({ acked: 2, deadLettered: 2 });
+    expect(sent.map((l) => (l as DeadLetter).original)).toEqual(bad);
+    const down = {
+      sendBatch: () => Promise.reject(new Error("queue down")),
+      send: () => Promise.reject(new Error("queue down")),
+    } as unknown as Queue;
+    const two = await run(batchOf(bad), () => {}, { store: d1Store(env.Q_DB), message: itemAdded, deadLetter: down });
+    expect(two.result).toMatchObject({ acked: 0, retried: 2, deadLettered: 0 });
+    expect(two.result.outcomes.map((o) => o.reason)).toEqual(["dead_letter_error", "dead_letter_error"]);
+  });
+
   it("retries a version newer than it knows, then dead-letters it after maxAttempts", async () => {
     const v3 = envelope(uid("e"), 3, { sku: "s" });
     const opts = { store: d1Store(env.Q_DB), message: itemAdded, maxAttempts: 3, deadLetter: env.Q_DLQ };

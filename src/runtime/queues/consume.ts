@@ -386,27 +386,34 @@ export async function consume<T>(
         deadLetteredAt: new Date(now()).toISOString(),
       },
     }));
+    const delivered = (f: Failure) => {
+      log("dead-lettered", { id: f.message.id, key: f.key, reason: f.reason, error: f.error });
+      decided.add(f.message.id);
+      f.message.ack();
+      result.acked++;
+      result.deadLettered++;
+      result.outcomes.push({ id: f.message.id, key: f.key, action: "dead_letter", reason: f.reason, error: f.error });
+    };
     for (let i = 0; i < letters.length; i += 100) {
       const chunk = dead.slice(i, i + 100);
       try {
         await deadLetter.sendBatch(letters.slice(i, i + 100));
-        for (const f of chunk) {
-          log("dead-lettered", { id: f.message.id, key: f.key, reason: f.reason, error: f.error });
-          decided.add(f.message.id);
-          f.message.ack();
-          result.acked++;
-          result.deadLettered++;
-          result.outcomes.push({
-            id: f.message.id,
-            key: f.key,
-            action: "dead_letter",
-            reason: f.reason,
-            error: f.error,
-          });
-        }
-      } catch (err) {
-        log("dead-letter queue refused; retrying", { error: errorText(err) });
-        for (const f of chunk) retry(f.message, f.key, "dead_letter_error", delayFor(f.message), errorText(err));
+        for (const f of chunk) delivered(f);
+      } catch {
+        // A batch can break the 256 KB sendBatch limit where each letter fits alone: send them one by one.
+        await Promise.all(
+          chunk.map(async (f, j) => {
+            const letter = letters[i + j];
+            try {
+              if (letter === undefined) throw new Error("no letter");
+              await deadLetter.send(letter.body, { contentType: "json" });
+              delivered(f);
+            } catch (err) {
+              log("dead-letter queue refused; retrying", { id: f.message.id, error: errorText(err) });
+              retry(f.message, f.key, "dead_letter_error", delayFor(f.message), errorText(err));
+            }
+          }),
+        );
       }
     }
   }
