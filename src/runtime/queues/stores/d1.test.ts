@@ -1,33 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { countingDb as counted } from "../reliability/test-worker.js";
 import { d1Store } from "./d1.js";
 
 const T0 = 1_800_000_000_000;
-
-/** Counts every call that reaches D1: batch(), exec() and statement run/all/first/raw. */
-function counted(db: D1Database): { db: D1Database; calls: () => number } {
-  let calls = 0;
-  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        if (prop === "bind") return (...args: unknown[]) => wrapStatement(target.bind(...args));
-        if (prop === "run" || prop === "all" || prop === "first" || prop === "raw") calls++;
-        return value.bind(target);
-      },
-    });
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      if (prop === "prepare") return (sql: string) => wrapStatement(target.prepare(sql));
-      if (prop === "batch" || prop === "exec") calls++;
-      return value.bind(target);
-    },
-  });
-  return { db: proxy, calls: () => calls };
-}
 
 async function setup() {
   await env.Q_DB.exec("CREATE TABLE IF NOT EXISTS ledger (key TEXT NOT NULL, amount INTEGER NOT NULL)");
