@@ -6,13 +6,12 @@ const MODES: Mode[] = ["d1", "naive", "naive_batched", "claim"];
 const SIZES = [1, 10, 100] as const;
 // Messages per measurement, per batch size: enough batches that per-call noise averages out.
 const MESSAGES: Record<(typeof SIZES)[number], number> = { 1: 100, 10: 300, 100: 600 };
-const ROUNDS = 5;
+const ROUNDS = 7;
 
 interface Step {
   messages: number;
   elapsedMs: number;
   roundTrips: number;
-  confirmed: number;
 }
 
 /**
@@ -33,13 +32,19 @@ export default defineBench({
         // Claim-per-message is ~30x slower: a tenth of the messages keeps the bench short, the rate is per message.
         const messages = MESSAGES[size as (typeof SIZES)[number]] / (mode === "claim" ? 10 : 1);
         const batches = Math.max(1, Math.round(messages / size));
-        const res = await mf.dispatchFetch(
-          `http://bench/bench?mode=${mode}&size=${size}&batches=${batches}&run=r${run++}`,
+        const id = `r${run++}`;
+        const count = size * batches;
+        const get = async <T>(url: string): Promise<T> => (await (await mf.dispatchFetch(url)).json()) as T;
+        await get(`http://bench/bench/seed?run=${id}&count=${count}`);
+        // Timed from Node: workerd's own clock only moves on I/O.
+        const t0 = performance.now();
+        const out = await get<{ roundTrips: number }>(
+          `http://bench/bench?mode=${mode}&size=${size}&batches=${batches}&run=${id}`,
         );
-        const out = (await res.json()) as Step;
-        if (out.confirmed !== size * batches)
-          throw new Error(`${mode}@${size}: confirmed ${out.confirmed} of ${size * batches}`);
-        return { ...out, roundTrips: out.roundTrips / batches, messages: size * batches };
+        const elapsedMs = performance.now() - t0;
+        const { confirmed } = await get<{ confirmed: number }>(`http://bench/bench/confirmed?run=${id}&count=${count}`);
+        if (confirmed !== count) throw new Error(`${mode}@${size}: confirmed ${confirmed} of ${count}`);
+        return { elapsedMs, roundTrips: out.roundTrips / batches, messages: count };
       };
       const results = [];
       for (const size of SIZES) {

@@ -190,16 +190,29 @@ function syntheticBatch(bodies: unknown[]): MessageBatch<unknown> {
 
 type BenchMode = "d1" | "naive" | "naive_batched" | "claim";
 
-/** One bench step: `batches` batches of `size` fresh order events through one consumer style. */
+const benchIds = (run: string, count: number) => Array.from({ length: count }, (_, i) => `${run}-${i}`);
+
+/** Orders for a bench step, created before it is timed; with `confirmed`, how many the step confirmed. */
+async function benchOrders(env: Env, run: string, count: number, confirmed: boolean): Promise<Response> {
+  const ids = JSON.stringify(benchIds(run, count));
+  if (!confirmed) {
+    await env.DB.prepare("INSERT INTO orders (id, user_id, total_cents) SELECT value, 'u', 100 FROM json_each(?)")
+      .bind(ids)
+      .run();
+    return Response.json({ seeded: count });
+  }
+  const row = await env.DB.prepare(
+    "SELECT count(*) AS n FROM orders WHERE status = 'confirmed' AND id IN (SELECT value FROM json_each(?))",
+  )
+    .bind(ids)
+    .first<{ n: number }>();
+  return Response.json({ confirmed: row?.n ?? 0 });
+}
+
+/** One bench step, timed by the caller: `batches` batches of `size` fresh order events through one consumer style. */
 async function bench(env: Env, mode: BenchMode, size: number, batches: number, run: string): Promise<Response> {
   const { db, calls } = countingDb(env.DB);
-  const ids = Array.from({ length: size * batches }, (_, i) => `${run}-${i}`);
-  // Seed the orders outside the measurement.
-  await env.DB.prepare("INSERT INTO orders (id, user_id, total_cents) SELECT value, 'u', 100 FROM json_each(?)")
-    .bind(JSON.stringify(ids))
-    .run();
-  const before = calls();
-  const started = Date.now();
+  const ids = benchIds(run, size * batches);
   for (let b = 0; b < batches; b++) {
     const bodies = ids
       .slice(b * size, (b + 1) * size)
@@ -240,17 +253,7 @@ async function bench(env: Env, mode: BenchMode, size: number, batches: number, r
       }
     }
   }
-  const elapsedMs = Date.now() - started;
-  const confirmed = await env.DB.prepare(
-    "SELECT count(*) AS n FROM orders WHERE status = 'confirmed' AND id IN (SELECT value FROM json_each(?))",
-  )
-    .bind(JSON.stringify(ids))
-    .first<{ n: number }>();
-  return Response.json({
-    elapsedMs,
-    roundTrips: calls() - before,
-    confirmed: confirmed?.n ?? 0,
-  });
+  return Response.json({ roundTrips: calls() });
 }
 
 export default {
@@ -292,6 +295,10 @@ export default {
 
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
+    const run = url.searchParams.get("run") ?? "";
+    const count = Number(url.searchParams.get("count"));
+    if (url.pathname === "/bench/seed") return benchOrders(env, run, count, false);
+    if (url.pathname === "/bench/confirmed") return benchOrders(env, run, count, true);
     if (url.pathname === "/bench") {
       const mode = url.searchParams.get("mode") as BenchMode;
       const size = Number(url.searchParams.get("size"));
