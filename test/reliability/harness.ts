@@ -7,6 +7,8 @@ import { repoPath, startHarness } from "./miniflare.js";
 
 export interface ReliabilityOptions {
   store: "d1" | "do" | "kv";
+  /** false runs the shop consumer claim-first instead of its speculative default (D1 store only). */
+  speculative?: boolean;
   /** Order events produced; a few percent more are poison (invalid, or an unknown v3). */
   events: number;
   /** Share of events delivered twice. */
@@ -24,6 +26,7 @@ export interface ReliabilityOptions {
 
 export interface ReliabilityReport {
   store: string;
+  speculative: boolean;
   events: number;
   messagesSent: number;
   duplicateDeliveries: number;
@@ -78,6 +81,7 @@ function rng(seed: number): () => number {
 
 export async function reliabilityRun({
   store,
+  speculative = true,
   events,
   duplicateRate = 0.2,
   faults = [10, 10, 10],
@@ -106,7 +110,12 @@ export async function reliabilityRun({
       },
       [consumer.dead_letter_queue]: { maxBatchSize: 100, maxBatchTimeout: 0.05 },
     },
-    bindings: { STORE: store, FAULTS: faults.join(","), LEASE_MS: String(leaseMs) },
+    bindings: {
+      STORE: store,
+      FAULTS: faults.join(","),
+      LEASE_MS: String(leaseMs),
+      SPECULATIVE: speculative ? "1" : "0",
+    },
   });
   try {
     const db = await mf.getD1Database("DB");
@@ -252,6 +261,7 @@ export async function reliabilityRun({
     }
     return {
       store,
+      speculative: store === "d1" && speculative,
       events,
       messagesSent: sends.length,
       duplicateDeliveries,

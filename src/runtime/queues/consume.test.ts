@@ -3,6 +3,7 @@ import * as v from "valibot";
 import { describe, expect, it, vi } from "vitest";
 import { type ConsumeOptions, consume, type DeadLetter } from "./consume.js";
 import { defineMessage } from "./envelope.js";
+import { countingDb } from "./reliability/test-worker.js";
 import { d1Store } from "./stores/d1.js";
 import { durableObjectStore } from "./stores/durable-object.js";
 import { kvStore } from "./stores/kv.js";
@@ -339,6 +340,80 @@ describe("consume", () => {
     );
     expect(result.acked).toBe(1);
     expect(seen).toEqual([[{ raw: 1 }, batch.messages[0]?.id]]);
+  });
+});
+
+describe("consume({ speculative: true })", () => {
+  const fresh = (sku: string) => envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
+
+  it("claims, commits and completes a batch without duplicates in one round trip", async () => {
+    const items = await ledger();
+    const { db, calls } = countingDb(env.Q_DB);
+    const store = d1Store(db, { table: "spec_idempotency" });
+    await store.claim({ keys: [], owner: "warm", now: Date.now(), leaseMs: 1, ttlMs: 1 });
+    const sku = uid("sku");
+    const handler = (item: { sku: string; unit: string }, { key }: { key: string }) => [
+      items.insert(key, item.sku, item.unit),
+    ];
+    const before = calls();
+    const { result } = await run(batchOf(Array.from({ length: 20 }, () => fresh(sku))), handler, {
+      store,
+      message: itemAdded,
+      speculative: true,
+    });
+    expect(result).toMatchObject({ acked: 20, duplicates: 0 });
+    expect(calls() - before).toBe(1);
+    expect(await items.count(sku)).toBe(20);
+  });
+
+  it("falls back to claim-first on a duplicate: the duplicate is acked and its statements are not committed", async () => {
+    const items = await ledger();
+    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const sku = uid("sku");
+    const seen = fresh(sku);
+    const handler = vi.fn((item: { sku: string; unit: string }, { key }: { key: string }) => [
+      items.insert(key, item.sku, item.unit),
+    ]);
+    const opts = { store, message: itemAdded, speculative: true };
+    await run(batchOf([seen]), handler, opts);
+    const { result } = await run(batchOf([seen, fresh(sku), fresh(sku)], 2), handler, opts);
+    expect(result).toMatchObject({ acked: 3, duplicates: 1 });
+    expect(await items.count(sku)).toBe(3);
+    // Once in the first batch, and once per key in the second: never rerun by the fallback.
+    expect(handler).toHaveBeenCalledTimes(4);
+  });
+
+  it("falls back when a handler fails: the failure is retried, the others commit, and nothing runs twice", async () => {
+    const items = await ledger();
+    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const sku = uid("sku");
+    const bad = envelope(uid("e"), 2, { sku: "explode", qty: 1, unit: "kg" });
+    const handler = vi.fn((item: { sku: string; unit: string }, { key }: { key: string }) => {
+      if (item.sku === "explode") throw new Error("boom");
+      return [items.insert(key, item.sku, item.unit)];
+    });
+    const { result } = await run(batchOf([fresh(sku), bad, fresh(sku)]), handler, {
+      store,
+      message: itemAdded,
+      speculative: true,
+    });
+    expect(result).toMatchObject({ acked: 2, retried: 1 });
+    expect(handler).toHaveBeenCalledTimes(3);
+    expect(await items.count(sku)).toBe(2);
+    expect(await store.inspect(`test#${bad.id}`, Date.now())).toBeNull();
+  });
+
+  it("falls back when another worker holds a key: that key is retried after its lease", async () => {
+    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const held = fresh("held");
+    await store.claim({ keys: [`test#${held.id}`], owner: "other", now: Date.now(), leaseMs: 20_000, ttlMs: 60_000 });
+    const { result } = await run(batchOf([held, fresh("free")]), () => {}, {
+      store,
+      message: itemAdded,
+      speculative: true,
+    });
+    expect(result).toMatchObject({ acked: 1, retried: 1 });
+    expect(result.outcomes.find((o) => o.action === "retry")?.reason).toBe("in_flight");
   });
 });
 

@@ -50,6 +50,12 @@ export interface ConsumeOptions<T> {
   leaseMs?: number;
   /** How long a record lives: duplicates later than this are processed again. Default 7 days in ms. */
   ttlMs?: number;
+  /**
+   * Promise that handlers are pure: their only side effects are the statements they return. Handlers then run before
+   * the claim, and a batch without duplicates costs one round trip instead of two (stores with
+   * `commitSpeculatively`: D1). Handlers of duplicates run too, their statements discarded. Default false.
+   */
+  speculative?: boolean;
   /** Overrides the key: by default the envelope's `source#id`, else the message id. */
   key?: (message: Message<unknown>, envelope: Envelope<unknown> | undefined) => string;
   /** Logs decisions that lose work: handler errors, dead letters, store failures. Default console.warn. */
@@ -109,6 +115,8 @@ interface Work<T> {
   envelope: Envelope<unknown> | undefined;
 }
 
+type HandlerOutcome = { ok: true; statements: readonly D1PreparedStatement[] } | { ok: false; error: string };
+
 interface Failure {
   message: Message<unknown>;
   key: string | undefined;
@@ -150,6 +158,7 @@ export async function consume<T>(
     leaseMs = 60_000,
     ttlMs = 7 * 24 * 60 * 60 * 1000,
     key: keyOf,
+    speculative = false,
     log = (event, detail) => console.warn(`blastwall/queues: ${event}`, detail),
     now = Date.now,
     random = Math.random,
@@ -236,100 +245,144 @@ export async function consume<T>(
       else leaders.set(w.key, w);
     }
 
-    // 3. Claim every key at once, then run the claimed handlers concurrently.
+    // 3. Each handler runs at most once per key; the outcome is kept so the slow path below never reruns it.
     const owner = crypto.randomUUID();
-    const done: (DoneEntry & { work: Work<T> })[] = [];
-    let claims: Awaited<ReturnType<IdempotencyStore["claim"]>>;
-    try {
-      claims = await store.claim({ keys: [...leaders.keys()], owner, now: now(), leaseMs, ttlMs });
-    } catch (err) {
-      log("claim failed; retrying the batch", { error: errorText(err) });
-      for (const w of leaders.values()) retry(w.message, w.key, "store_error", delayFor(w.message), errorText(err));
-      claims = new Map();
-    }
-    const running: Promise<void>[] = [];
-    for (const w of leaders.values()) {
-      const claim = claims.get(w.key);
-      if (claim === undefined) continue;
-      if (claim.outcome === "completed") ack(w.message, w.key, "duplicate");
-      else if (claim.outcome === "in_flight") {
-        const waitMs = claim.leaseUntil - now();
-        retry(w.message, w.key, "in_flight", Math.max(1, Math.ceil(waitMs / 1000)) + Math.floor(random() * 2));
-      } else {
-        running.push(
-          (async () => {
-            try {
-              const returned = await handler(w.data, {
-                key: w.key,
-                attempts: w.message.attempts,
-                message: w.message,
-                envelope: w.envelope,
-              });
-              const statements = returned ?? [];
-              if (!Array.isArray(statements))
-                throw new TypeError("a handler may return only an array of D1 prepared statements");
-              if (statements.length > 0 && !store.commitsStatements && sideEffects === undefined) {
-                throw new Error(
-                  `handler returned D1 statements, but the ${store.kind} store cannot commit them: set options.sideEffects`,
-                );
-              }
-              done.push({ key: w.key, statements, work: w });
-            } catch (err) {
-              failures.push({
-                message: w.message,
-                key: w.key,
-                reason: "handler_error",
-                error: errorText(err),
-                permanent: false,
-              });
-            }
-          })(),
-        );
+    const ran = new Map<string, Promise<HandlerOutcome>>();
+    const runOnce = (w: Work<T>): Promise<HandlerOutcome> => {
+      const existing = ran.get(w.key);
+      if (existing !== undefined) return existing;
+      const started = runHandler(w);
+      ran.set(w.key, started);
+      return started;
+    };
+    const runHandler = async (w: Work<T>): Promise<HandlerOutcome> => {
+      try {
+        const returned = await handler(w.data, {
+          key: w.key,
+          attempts: w.message.attempts,
+          message: w.message,
+          envelope: w.envelope,
+        });
+        const statements = returned ?? [];
+        if (!Array.isArray(statements))
+          throw new TypeError("a handler may return only an array of D1 prepared statements");
+        if (statements.length > 0 && !store.commitsStatements && sideEffects === undefined) {
+          throw new Error(
+            `handler returned D1 statements, but the ${store.kind} store cannot commit them: set options.sideEffects`,
+          );
+        }
+        return { ok: true, statements };
+      } catch (err) {
+        return { ok: false, error: errorText(err) };
+      }
+    };
+
+    // Fast path for pure handlers: run them all, then claim, commit and complete in one round trip. A duplicate, a
+    // key in flight, or any failure rolls that step back and the batch takes the claim-first path below.
+    let fast = false;
+    if (speculative && store.commitSpeculatively && leaders.size > 0) {
+      const outcomes = await Promise.all([...leaders.values()].map(runOnce));
+      const entries: DoneEntry[] = [];
+      [...leaders.values()].forEach((w, i) => {
+        const o = outcomes[i];
+        if (o?.ok) entries.push({ key: w.key, statements: o.statements });
+      });
+      if (entries.length === leaders.size) {
+        try {
+          fast = await store.commitSpeculatively({
+            keys: [...leaders.keys()],
+            owner,
+            now: now(),
+            leaseMs,
+            ttlMs,
+            done: entries,
+          });
+        } catch (err) {
+          log("speculative commit failed; claiming first", { error: errorText(err) });
+        }
+        if (fast) for (const w of leaders.values()) ack(w.message, w.key, "processed");
       }
     }
-    await Promise.all(running);
 
-    // 4. Stores outside D1's transaction: commit side effects first (a crash right after repeats them).
-    let committable = done;
-    if (!store.commitsStatements && sideEffects !== undefined && done.some((d) => d.statements.length > 0)) {
-      committable = await runSideEffects(sideEffects, done, failures);
-    }
+    if (!fast) {
+      // 4. Claim every key at once, then run the claimed handlers concurrently.
+      const done: (DoneEntry & { work: Work<T> })[] = [];
+      let claims: Awaited<ReturnType<IdempotencyStore["claim"]>>;
+      try {
+        claims = await store.claim({ keys: [...leaders.keys()], owner, now: now(), leaseMs, ttlMs });
+      } catch (err) {
+        log("claim failed; retrying the batch", { error: errorText(err) });
+        for (const w of leaders.values()) retry(w.message, w.key, "store_error", delayFor(w.message), errorText(err));
+        claims = new Map();
+      }
+      const running: Promise<unknown>[] = [];
+      for (const w of leaders.values()) {
+        const claim = claims.get(w.key);
+        if (claim === undefined) continue;
+        if (claim.outcome === "completed") ack(w.message, w.key, "duplicate");
+        else if (claim.outcome === "in_flight") {
+          const waitMs = claim.leaseUntil - now();
+          retry(w.message, w.key, "in_flight", Math.max(1, Math.ceil(waitMs / 1000)) + Math.floor(random() * 2));
+        } else {
+          running.push(
+            runOnce(w).then((o) => {
+              if (o.ok) done.push({ key: w.key, statements: o.statements, work: w });
+              else
+                failures.push({
+                  message: w.message,
+                  key: w.key,
+                  reason: "handler_error",
+                  error: o.error,
+                  permanent: false,
+                });
+            }),
+          );
+        }
+      }
+      await Promise.all(running);
 
-    // 5. Complete the successes and release the failures' claims, in one step.
-    const claimedFailures = failures.filter((f) => f.key !== undefined && claims.get(f.key)?.outcome === "claimed");
-    let settled: Map<string, SettleResult>;
-    try {
-      settled = await store.settle({
-        owner,
-        now: now(),
-        ttlMs,
-        done: committable.map(({ key, statements }) => ({ key, statements })),
-        failed: claimedFailures.map((f) => f.key as string),
-      });
-    } catch (err) {
-      // Unknown whether the commit landed: retry. A redelivery finds COMPLETED (ack) or a lapsed lease (reprocess).
-      log("settle failed; retrying its messages", { error: errorText(err) });
-      for (const d of committable)
-        retry(d.work.message, d.key, "store_error", delayFor(d.work.message), errorText(err));
-      settled = new Map();
-    }
-    for (const d of committable) {
-      const s = settled.get(d.key);
-      if (s === undefined) continue;
-      if (s.ok) ack(d.work.message, d.key, "processed");
-      else if (s.reason === "lease_lost")
-        retry(d.work.message, d.key, "lease_lost", 1 + Math.floor(random() * 2), s.message);
-      else
-        failures.push({
-          message: d.work.message,
-          key: d.key,
-          reason: "handler_error",
-          error: s.message,
-          permanent: false,
+      // 5. Stores outside D1's transaction: commit side effects first (a crash right after repeats them).
+      let committable = done;
+      if (!store.commitsStatements && sideEffects !== undefined && done.some((d) => d.statements.length > 0)) {
+        committable = await runSideEffects(sideEffects, done, failures);
+      }
+
+      // 6. Complete the successes and release the failures' claims, in one step.
+      const claimedFailures = failures.filter((f) => f.key !== undefined && claims.get(f.key)?.outcome === "claimed");
+      let settled: Map<string, SettleResult>;
+      try {
+        settled = await store.settle({
+          owner,
+          now: now(),
+          ttlMs,
+          done: committable.map(({ key, statements }) => ({ key, statements })),
+          failed: claimedFailures.map((f) => f.key as string),
         });
+      } catch (err) {
+        // Unknown whether the commit landed: retry. A redelivery finds COMPLETED (ack) or a lapsed lease (reprocess).
+        log("settle failed; retrying its messages", { error: errorText(err) });
+        for (const d of committable)
+          retry(d.work.message, d.key, "store_error", delayFor(d.work.message), errorText(err));
+        settled = new Map();
+      }
+      for (const d of committable) {
+        const s = settled.get(d.key);
+        if (s === undefined) continue;
+        if (s.ok) ack(d.work.message, d.key, "processed");
+        else if (s.reason === "lease_lost")
+          retry(d.work.message, d.key, "lease_lost", 1 + Math.floor(random() * 2), s.message);
+        else
+          failures.push({
+            message: d.work.message,
+            key: d.key,
+            reason: "handler_error",
+            error: s.message,
+            permanent: false,
+          });
+      }
     }
 
-    // 6. Failures: retry with backoff, or dead-letter when permanent or out of attempts.
+    // 7. Failures: retry with backoff, or dead-letter when permanent or out of attempts.
     const dead: Failure[] = [];
     for (const f of failures) {
       if (decided.has(f.message.id)) continue;
@@ -342,7 +395,7 @@ export async function consume<T>(
     }
     await deadLetterAll(dead);
 
-    // 7. Later copies of a key follow the first: it was processed, or it is being retried or dead-lettered.
+    // 8. Later copies of a key follow the first: it was processed, or it is being retried or dead-lettered.
     for (const w of followers) ack(w.message, w.key, "duplicate");
   } catch (err) {
     // A bug or an unexpected platform error: retry what is undecided rather than crash the batch.

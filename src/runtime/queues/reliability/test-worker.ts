@@ -26,6 +26,8 @@ interface Env extends ShopEnv {
   /** Percent of events per fault kind, e.g. "10,10,10" for throw, before, after. */
   FAULTS: string;
   LEASE_MS: string;
+  /** "0" runs the shop consumer claim-first instead of its speculative default. */
+  SPECULATIVE: string;
 }
 
 type Fault = "throw" | "before" | "after" | "none";
@@ -188,7 +190,7 @@ function syntheticBatch(bodies: unknown[]): MessageBatch<unknown> {
   };
 }
 
-type BenchMode = "d1" | "naive" | "naive_batched" | "claim";
+type BenchMode = "d1" | "d1_claim_first" | "naive" | "naive_batched" | "claim";
 
 const benchIds = (run: string, count: number) => Array.from({ length: count }, (_, i) => `${run}-${i}`);
 
@@ -223,8 +225,8 @@ async function bench(env: Env, mode: BenchMode, size: number, batches: number, r
         ),
       );
     const batch = syntheticBatch(bodies);
-    if (mode === "d1") {
-      await processOrderEvents(batch, env, { db, log: () => {}, pause: undefined });
+    if (mode === "d1" || mode === "d1_claim_first") {
+      await processOrderEvents(batch, env, { db, log: () => {}, pause: undefined, speculative: mode === "d1" });
     } else if (mode === "naive") {
       // No idempotency, one message at a time: what shop-consumer did before it adopted blastwall/queues.
       for (const m of batch.messages) {
@@ -282,6 +284,7 @@ export default {
         store: guarded(store, inv),
         ...(env.STORE === "d1" ? {} : { sideEffects: db }),
         leaseMs: Number(env.LEASE_MS),
+        ...(env.SPECULATIVE === "0" ? { speculative: false } : {}),
         backoff: { baseSeconds: 1, capSeconds: 2 },
         log: () => {},
       }),

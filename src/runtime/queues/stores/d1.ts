@@ -81,6 +81,25 @@ export function d1Store(
       )
       .bind(JSON.stringify(keys), owner);
 
+  // Creates the tables on first use, sweeps expired records, and claims every key that is free, expired, or whose
+  // lease ran out, in one multi-row statement.
+  const claimStatements = (keys: readonly string[], owner: string, now: number, leaseMs: number, ttlMs: number) => {
+    const list = JSON.stringify(keys);
+    return [
+      ...(created.has(table) ? [] : schema()),
+      db
+        .prepare(
+          `DELETE FROM ${table} WHERE key IN (SELECT key FROM ${table} WHERE expires_at <= ?1 LIMIT ?2) AND key NOT IN (SELECT value FROM json_each(?3))`,
+        )
+        .bind(now, sweepLimit, list),
+      db
+        .prepare(
+          `INSERT INTO ${table} (key, status, owner, lease_until, expires_at) SELECT value, 'INPROGRESS', ?2, ?3, ?4 FROM json_each(?1) WHERE true ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', owner = excluded.owner, lease_until = excluded.lease_until, expires_at = excluded.expires_at WHERE ${table}.expires_at <= ?5 OR (${table}.status = 'INPROGRESS' AND ${table}.lease_until <= ?5)`,
+        )
+        .bind(list, owner, now + leaseMs, now + ttlMs, now),
+    ];
+  };
+
   async function commitOne(entry: DoneEntry, request: SettleRequest): Promise<SettleResult> {
     try {
       await db.batch([
@@ -108,18 +127,7 @@ export function d1Store(
       if (keys.length === 0) return results;
       const list = JSON.stringify(keys);
       const statements = [
-        ...(created.has(table) ? [] : schema()),
-        db
-          .prepare(
-            `DELETE FROM ${table} WHERE key IN (SELECT key FROM ${table} WHERE expires_at <= ?1 LIMIT ?2) AND key NOT IN (SELECT value FROM json_each(?3))`,
-          )
-          .bind(now, sweepLimit, list),
-        // One statement claims every key that is free, expired, or whose lease ran out.
-        db
-          .prepare(
-            `INSERT INTO ${table} (key, status, owner, lease_until, expires_at) SELECT value, 'INPROGRESS', ?2, ?3, ?4 FROM json_each(?1) WHERE true ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', owner = excluded.owner, lease_until = excluded.lease_until, expires_at = excluded.expires_at WHERE ${table}.expires_at <= ?5 OR (${table}.status = 'INPROGRESS' AND ${table}.lease_until <= ?5)`,
-          )
-          .bind(list, owner, now + leaseMs, now + ttlMs, now),
+        ...claimStatements(keys, owner, now, leaseMs, ttlMs),
         db
           .prepare(
             `SELECT key, status, owner, lease_until, expires_at FROM ${table} WHERE key IN (SELECT value FROM json_each(?1))`,
@@ -138,6 +146,23 @@ export function d1Store(
         if (!results.has(key)) throw new Error(`d1Store: claim of "${key}" left no record in ${table}`);
       }
       return results;
+    },
+
+    async commitSpeculatively({ keys, owner, now, leaseMs, ttlMs, done }) {
+      if (keys.length === 0) return true;
+      try {
+        await db.batch([
+          ...claimStatements(keys, owner, now, leaseMs, ttlMs),
+          guardStatement(keys, owner),
+          ...done.flatMap((d) => d.statements),
+          completeStatement(keys, owner, now, ttlMs),
+        ]);
+        created.add(table);
+        return true;
+      } catch {
+        // A duplicate, a key in flight, or a failing statement: the transaction rolled back; take the slow path.
+        return false;
+      }
     },
 
     async settle(request: SettleRequest) {

@@ -76,6 +76,11 @@ export interface IdempotencyStore {
   readonly commitsStatements: boolean;
   claim(request: ClaimRequest): Promise<Map<string, ClaimResult>>;
   settle(request: SettleRequest): Promise<Map<string, SettleResult>>;
+  /**
+   * Claims, commits the statements and completes in one step, or does nothing and returns false when any key is
+   * not free (a duplicate, or in flight) or a statement fails. Only stores that commit statements implement it.
+   */
+  commitSpeculatively?(request: ClaimRequest & { done: readonly DoneEntry[] }): Promise<boolean>;
   /** Reads a record and its derived state, for tools and tests. */
   inspect(key: string, now: number): Promise<(IdempotencyRecord & { state: RecordState }) | null>;
 }
