@@ -5,6 +5,7 @@ import type {
   IdempotencyRecord,
   IdempotencyStore,
   RecordState,
+  RecordStatus,
   SettleRequest,
   SettleResult,
 } from "./types.js";
@@ -62,12 +63,12 @@ export function d1Store(
   ];
 
   // Aborts the whole batch() unless every key is still INPROGRESS under this owner.
-  const guardStatement = (keys: readonly string[], owner: string) =>
+  const guardStatement = (keys: readonly string[], owner: string, status: RecordStatus = "INPROGRESS") =>
     db
       .prepare(
-        `INSERT INTO ${guard} (${LEASE_LOST}) SELECT 1 WHERE (SELECT count(*) FROM ${table} WHERE key IN (SELECT value FROM json_each(?1)) AND owner = ?2 AND status = 'INPROGRESS') <> json_array_length(?1)`,
+        `INSERT INTO ${guard} (${LEASE_LOST}) SELECT 1 WHERE (SELECT count(*) FROM ${table} WHERE key IN (SELECT value FROM json_each(?1)) AND owner = ?2 AND status = ?3) <> json_array_length(?1)`,
       )
-      .bind(JSON.stringify(keys), owner);
+      .bind(JSON.stringify(keys), owner, status);
   const completeStatement = (keys: readonly string[], owner: string, now: number, ttlMs: number) =>
     db
       .prepare(
@@ -83,7 +84,14 @@ export function d1Store(
 
   // Creates the tables on first use, sweeps expired records, and claims every key that is free, expired, or whose
   // lease ran out, in one multi-row statement.
-  const claimStatements = (keys: readonly string[], owner: string, now: number, leaseMs: number, ttlMs: number) => {
+  const claimStatements = (
+    keys: readonly string[],
+    owner: string,
+    now: number,
+    leaseMs: number,
+    ttlMs: number,
+    status: RecordStatus = "INPROGRESS",
+  ) => {
     const list = JSON.stringify(keys);
     return [
       ...(created.has(table) ? [] : schema()),
@@ -94,9 +102,9 @@ export function d1Store(
         .bind(now, sweepLimit, list),
       db
         .prepare(
-          `INSERT INTO ${table} (key, status, owner, lease_until, expires_at) SELECT value, 'INPROGRESS', ?2, ?3, ?4 FROM json_each(?1) WHERE true ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', owner = excluded.owner, lease_until = excluded.lease_until, expires_at = excluded.expires_at WHERE ${table}.expires_at <= ?5 OR (${table}.status = 'INPROGRESS' AND ${table}.lease_until <= ?5)`,
+          `INSERT INTO ${table} (key, status, owner, lease_until, expires_at) SELECT value, ?6, ?2, ?3, ?4 FROM json_each(?1) WHERE true ON CONFLICT (key) DO UPDATE SET status = excluded.status, owner = excluded.owner, lease_until = excluded.lease_until, expires_at = excluded.expires_at WHERE ${table}.expires_at <= ?5 OR (${table}.status = 'INPROGRESS' AND ${table}.lease_until <= ?5)`,
         )
-        .bind(list, owner, now + leaseMs, now + ttlMs, now),
+        .bind(list, owner, now + leaseMs, now + ttlMs, now, status),
     ];
   };
 
@@ -152,10 +160,10 @@ export function d1Store(
       if (keys.length === 0) return true;
       try {
         await db.batch([
-          ...claimStatements(keys, owner, now, leaseMs, ttlMs),
-          guardStatement(keys, owner),
+          // Written COMPLETED straight away: this transaction either commits the statements with it or nothing.
+          ...claimStatements(keys, owner, now, leaseMs, ttlMs, "COMPLETED"),
+          guardStatement(keys, owner, "COMPLETED"),
           ...done.flatMap((d) => d.statements),
-          completeStatement(keys, owner, now, ttlMs),
         ]);
         created.add(table);
         return true;
