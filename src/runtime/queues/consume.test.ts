@@ -202,6 +202,24 @@ describe("consume", () => {
     expect(two.result.outcomes.map((o) => o.reason)).toEqual(["dead_letter_error", "dead_letter_error"]);
   });
 
+  it("retries a message whose upcaster throws (a consumer bug), instead of dead-lettering it at once", async () => {
+    const buggy = defineMessage("item.added", {
+      versions: { 1: v.object({ sku: v.string() }), 2: v.object({ sku: v.string(), n: v.number() }) },
+      upcast: {
+        1: () => {
+          throw new Error("upcaster bug");
+        },
+      },
+    });
+    const { result } = await run(batchOf([envelope(uid("e"), 1, { sku: "s" })]), () => {}, {
+      store: d1Store(env.Q_DB),
+      message: buggy,
+      deadLetter: env.Q_DLQ,
+    });
+    expect(result).toMatchObject({ retried: 1, deadLettered: 0 });
+    expect(result.outcomes[0]?.error).toMatch(/decoding threw: Error: upcaster bug/);
+  });
+
   it("retries a version newer than it knows, then dead-letters it after maxAttempts", async () => {
     const v3 = envelope(uid("e"), 3, { sku: "s" });
     const opts = { store: d1Store(env.Q_DB), message: itemAdded, maxAttempts: 3, deadLetter: env.Q_DLQ };

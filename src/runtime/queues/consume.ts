@@ -213,10 +213,25 @@ export async function consume<T>(
     const failures: Failure[] = [];
     const work: Work<T>[] = [];
     const decoded = await Promise.all(
-      batch.messages.map(async (m) => ({ m, d: definition ? await definition.decode(m.body) : undefined })),
+      batch.messages.map(async (m) => {
+        try {
+          return { m, d: definition ? await definition.decode(m.body) : undefined };
+        } catch (err) {
+          // A validator or upcaster that throws is a bug in the consumer, not in the message: retry, so a fix can land.
+          return { m, d: undefined, threw: errorText(err) };
+        }
+      }),
     );
-    for (const { m, d } of decoded) {
-      if (d === undefined) {
+    for (const { m, d, threw } of decoded) {
+      if (threw !== undefined) {
+        failures.push({
+          message: m,
+          key: undefined,
+          reason: "invalid",
+          error: `decoding threw: ${threw}`,
+          permanent: false,
+        });
+      } else if (d === undefined) {
         work.push({ message: m, key: keyOf?.(m, undefined) ?? m.id, data: m.body as T, envelope: undefined });
       } else if (d.ok) {
         work.push({
