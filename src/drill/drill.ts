@@ -59,6 +59,8 @@ export interface DrillContext {
   runIncident(incident: RunbookIncident): Promise<void>;
   /** Polls the checks until all pass (or the timeout); the first pass ends the time to recovery. */
   verify(checks: Record<string, () => Promise<{ ok: boolean; detail: string }>>, timeoutMs?: number): Promise<void>;
+  /** Runs a CLI command (not a runbook step) as a timed setup or fault step; throws when it fails. */
+  cli(kind: Exclude<StepKind, "runbook">, name: string, argv: string[]): Promise<string>;
   /** Uploads a version and deploys it at 100% (setup and faults). Returns its id. */
   ship(worker: string, configPath: string, tag: string): Promise<string>;
 }
@@ -207,6 +209,13 @@ export async function runDrill(
           ms: Date.now() - t,
           ok,
           detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; "),
+        });
+      },
+      cli(kind, name, argv) {
+        return ctx.step(kind, name, async () => {
+          const r = await runCommand(argv, box.dir);
+          if (r.code !== 0) throw new Error(`blastwall ${argv.join(" ")} exited ${r.code}: ${r.output}`);
+          return r.output;
         });
       },
       async ship(worker, configPath, tag) {

@@ -14,11 +14,9 @@ function databaseOf(config: WranglerConfig): { name: string; migrationsDir: stri
   };
 }
 
-async function applyMigrations(ctx: DrillContext): Promise<void> {
-  const api = ctx.httpWorker;
-  await ctx.step("setup", "apply D1 migrations", () =>
-    ctx.box.platform.applyMigrations(api.name, databaseOf(api).name),
-  );
+/** As a release would: `d1 migrations apply` records a restore point before each migration. */
+async function applyMigrations(ctx: DrillContext, kind: "setup" | "fault" = "setup", name = "apply D1 migrations") {
+  return ctx.cli(kind, name, ["d1", "migrations", "apply", "--target", "local"]);
 }
 
 /** Ships a faulty build of a Worker at 100%: the bad deploy the incident starts with. */
@@ -183,11 +181,9 @@ export const badMigration: Scenario = {
       await ctx.step("setup", `ship ${consumer.name} c2`, () => ctx.ship(consumer.name, consumer.path, "drill-c2"));
     }
     const file = "9999_drill_rebuild_orders.sql";
-    await ctx.step("fault", `apply ${file} (a rebuild that drops every order)`, async () => {
-      writeFileSync(join(db.migrationsDir, file), BAD_MIGRATION);
-      const applied = await ctx.box.platform.applyMigrations(api.name, db.name);
-      if (!applied.includes(file)) throw new Error(`${file} was not applied (applied: ${applied.join(", ")})`);
-    });
+    writeFileSync(join(db.migrationsDir, file), BAD_MIGRATION);
+    const out = await applyMigrations(ctx, "fault", `apply ${file} (a rebuild that drops every order)`);
+    if (!out.includes(file)) throw new Error(`${file} was not applied: ${out}`);
     await ctx.expectBroken("orders intact", () => ordersIntact(ctx.base(), orders));
     await ctx.runIncident(incidentFor(ctx.runbook(), "bad-d1-migration", db.name));
     await ctx.verify({
