@@ -78,6 +78,8 @@ export interface DrillOptions {
   onStep?: (step: DrillStep) => void;
   /** Keep the sandbox copy after the drill. */
   keep?: boolean;
+  /** Ctrl-C: the drill stops at the next step and still stops its edge and deletes its copy. */
+  signal?: AbortSignal;
 }
 
 /** Runs one lever command in-process exactly as `blastwall <argv>` would, in the sandbox. */
@@ -112,7 +114,7 @@ function named(c: WranglerConfig): WranglerConfig & { name: string } {
  */
 export async function runDrill(
   scenario: Scenario,
-  { projectDir, onStep, keep = false }: DrillOptions,
+  { projectDir, onStep, keep = false, signal }: DrillOptions,
 ): Promise<DrillReport> {
   const started = Date.now();
   const project = loadProject(projectDir);
@@ -147,6 +149,7 @@ export async function runDrill(
       ...(consumer ? { consumerWorker: inCopy(consumer) } : {}),
       base: () => box.platform.routerUrl(),
       async step(kind, name, fn) {
+        signal?.throwIfAborted();
         const t = Date.now();
         try {
           const v = await fn();
@@ -167,6 +170,7 @@ export async function runDrill(
       async runIncident(incident) {
         for (const s of incident.steps) {
           if (!s.argv) continue;
+          signal?.throwIfAborted();
           t0 ??= Date.now();
           const t = Date.now();
           const r = await runCommand(s.argv, box.dir);
@@ -196,7 +200,7 @@ export async function runDrill(
             const r = await probe().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }));
             last.push({ name, ...r });
           }
-          if (last.every((c) => c.ok) || Date.now() > deadline) break;
+          if (last.every((c) => c.ok) || Date.now() > deadline || signal?.aborted) break;
           await new Promise((r) => setTimeout(r, 250));
         }
         checks.push(...last);

@@ -36,6 +36,15 @@ async function shipFault(
   }
 }
 
+/** The healthy starting point: migrations applied, v1 of the HTTP Worker (and c1 of the consumer) at 100%. */
+async function baseline(ctx: DrillContext, { consumer = false }: { consumer?: boolean } = {}): Promise<void> {
+  const api = ctx.httpWorker;
+  await applyMigrations(ctx);
+  await ctx.step("setup", `ship ${api.name} v1`, () => ctx.ship(api.name, api.path, "drill-v1"));
+  const c = ctx.consumerWorker;
+  if (consumer && c) await ctx.step("setup", `ship ${c.name} c1`, () => ctx.ship(c.name, c.path, "drill-c1"));
+}
+
 async function must(what: string, probe: Promise<{ ok: boolean; detail: string }>): Promise<void> {
   const r = await probe;
   if (!r.ok) throw new Error(`setup check failed: ${what}: ${r.detail}`);
@@ -70,8 +79,7 @@ export const badVersion: Scenario = {
   summary: "a version answering 500 to every other request reaches 100%; the runbook rolls it back",
   async run(ctx) {
     const api = ctx.httpWorker;
-    await applyMigrations(ctx);
-    await ctx.step("setup", `ship ${api.name} v1`, () => ctx.ship(api.name, api.path, "drill-v1"));
+    await baseline(ctx);
     await ctx.step("setup", "v1 serves", () => must("GET /healthz", sample(ctx.base(), "/healthz", 5)));
     await shipFault(ctx, api, "50% injected 500s", { errorRate: 0.5 });
     await ctx.expectBroken("GET /healthz", () => sample(ctx.base(), "/healthz", 10));
@@ -93,12 +101,9 @@ export const poisonFlood: Scenario = {
   incident: "queue-consumer-regression",
   summary: "a consumer that throws meets a flood of orders; retries fill the DLQ; the runbook drains it",
   async run(ctx) {
-    const api = ctx.httpWorker;
     const { config: consumer, queue } = consumerOf(ctx);
     const platform = ctx.box.platform;
-    await applyMigrations(ctx);
-    await ctx.step("setup", `ship ${api.name} v1`, () => ctx.ship(api.name, api.path, "drill-v1"));
-    await ctx.step("setup", `ship ${consumer.name} c1`, () => ctx.ship(consumer.name, consumer.path, "drill-c1"));
+    await baseline(ctx, { consumer: true });
     const warm = await ctx.step("setup", "c1 confirms orders", async () => {
       const orders = await placeOrders(ctx.base(), 3, "drill-warm");
       await until("3 orders confirmed", async () => (await ordersIntact(ctx.base(), orders, "confirmed")).ok, 30_000);
@@ -163,10 +168,7 @@ export const badMigration: Scenario = {
     const api = ctx.httpWorker;
     const consumer = ctx.consumerWorker;
     const db = databaseOf(api);
-    await applyMigrations(ctx);
-    await ctx.step("setup", `ship ${api.name} v1`, () => ctx.ship(api.name, api.path, "drill-v1"));
-    if (consumer)
-      await ctx.step("setup", `ship ${consumer.name} c1`, () => ctx.ship(consumer.name, consumer.path, "drill-c1"));
+    await baseline(ctx, { consumer: true });
     const orders = await ctx.step("setup", "10 orders placed and confirmed", async () => {
       const placed = await placeOrders(ctx.base(), 10, "drill-seed");
       const want = consumer ? "confirmed" : undefined;
@@ -211,8 +213,7 @@ export const doMigration: Scenario = {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sku: "sku-drill", quantity: 1, priceCents: 100 }),
     });
-    await applyMigrations(ctx);
-    await ctx.step("setup", `ship ${api.name} v1`, () => ctx.ship(api.name, api.path, "drill-v1"));
+    await baseline(ctx);
     await ctx.step("setup", "a cart holds a line", () =>
       must("POST /carts", sample(ctx.base(), `/carts/${user}`, 1, post)),
     );

@@ -42,6 +42,7 @@ export default defineCommand({
     const report = await runDrill(scenario, {
       projectDir,
       keep: booleanOption(ctx.options, "keep"),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.options.json ? {} : { onStep: (s: DrillStep) => ctx.out.line(stepLine(s)) }),
     });
     if (ctx.options.json) ctx.out.data(report);
