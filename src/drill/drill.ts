@@ -55,8 +55,8 @@ export interface DrillContext {
   step<T>(kind: Exclude<StepKind, "runbook">, name: string, fn: () => Promise<T>): Promise<T>;
   /** Records that the fault shows: a check that must fail before the runbook runs. */
   expectBroken(name: string, probe: () => Promise<{ ok: boolean; detail: string }>): Promise<void>;
-  /** Runs every command step of the incident, in order, through the CLI. */
-  runIncident(incident: RunbookIncident): Promise<void>;
+  /** Runs every command step of the incident, in order, through the CLI; returns what each printed. */
+  runIncident(incident: RunbookIncident): Promise<{ argv: string[]; output: string }[]>;
   /** Polls the checks until all pass (or the timeout); the first pass ends the time to recovery. */
   verify(checks: Record<string, () => Promise<{ ok: boolean; detail: string }>>, timeoutMs?: number): Promise<void>;
   /** Runs a CLI command (not a runbook step) as a timed setup or fault step; throws when it fails. */
@@ -168,6 +168,7 @@ export async function runDrill(
         if (r.ok) throw new Error(`the fault did not show (${name}: ${r.detail}); the drill proves nothing`);
       },
       async runIncident(incident) {
+        const outputs: { argv: string[]; output: string }[] = [];
         for (const s of incident.steps) {
           if (!s.argv) continue;
           signal?.throwIfAborted();
@@ -175,6 +176,7 @@ export async function runDrill(
           const t = Date.now();
           const r = await runCommand(s.argv, box.dir);
           commands.push(s.argv);
+          outputs.push({ argv: s.argv, output: r.output });
           const ok = r.code === 0;
           record({
             kind: "runbook",
@@ -189,6 +191,7 @@ export async function runDrill(
             throw new Error(`runbook step failed: blastwall ${s.argv.join(" ")} exited ${r.code}\n${r.output}`);
           }
         }
+        return outputs;
       },
       async verify(probes, timeoutMs = 60_000) {
         const t = Date.now();

@@ -121,10 +121,18 @@ export const poisonFlood: Scenario = {
     );
     const all: PlacedOrder[] = [...warm, ...dlqd, ...retrying];
     await ctx.expectBroken("orders confirmed", () => ordersIntact(ctx.base(), [...dlqd, ...retrying], "confirmed"));
-    await ctx.runIncident(incidentFor(ctx.runbook(), "queue-consumer-regression", queue));
+    const deadLetters = (await platform.queueState(queue)).dlqDepth ?? 0;
+    const outputs = await ctx.runIncident(incidentFor(ctx.runbook(), "queue-consumer-regression", queue));
+    // What the runbook's own replay printed: every dead letter sent back, each once.
+    const replay = outputs.find((o) => o.argv.includes("replay") && !o.argv.includes("--dry-run"));
+    const replayed = Number(/replayed (\d+) dead letter/.exec(replay?.output ?? "")?.[1] ?? Number.NaN);
     await ctx.verify(
       {
         [`all ${all.length} orders confirmed`]: () => ordersIntact(ctx.base(), all, "confirmed"),
+        "the replay sent each dead letter once": async () => ({
+          ok: replayed === deadLetters,
+          detail: `${deadLetters} dead letter(s) before the runbook, ${Number.isNaN(replayed) ? "no count" : replayed} replayed`,
+        }),
         [`${queue} and its DLQ empty`]: async () => {
           const s = await platform.queueState(queue);
           return {
