@@ -3,6 +3,7 @@ import d1MigrationsApply from "./commands/d1/migrations-apply.js";
 import d1Restore from "./commands/d1/restore.js";
 import d1RestorePoints from "./commands/d1/restore-points.js";
 import deploymentsList from "./commands/deployments/list.js";
+import drill from "./commands/drill.js";
 import flagsList from "./commands/flags/list.js";
 import flagsSet from "./commands/flags/set.js";
 import localDown from "./commands/local/down.js";
@@ -10,6 +11,7 @@ import localStatus from "./commands/local/status.js";
 import localUp from "./commands/local/up.js";
 import metrics from "./commands/metrics.js";
 import plan from "./commands/plan.js";
+import queuesDlqReplay from "./commands/queues/dlq-replay.js";
 import queuesList from "./commands/queues/list.js";
 import queuesPause from "./commands/queues/pause.js";
 import queuesResume from "./commands/queues/resume.js";
@@ -45,10 +47,12 @@ export const commands: readonly Command[] = [
   queuesPause,
   queuesResume,
   queuesList,
+  queuesDlqReplay,
   d1MigrationsApply,
   d1RestorePoints,
   d1Restore,
   runbook,
+  drill,
   // Project
   workersList,
 ];

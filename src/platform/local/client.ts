@@ -10,6 +10,8 @@ import type {
   MigrationState,
   Platform,
   QueueState,
+  ReplayOptions,
+  ReplayResult,
   RestorePoint,
   RollbackOptions,
   SplitEntry,
@@ -154,6 +156,10 @@ export class LocalPlatform implements Platform {
   /** Puts JSON messages straight into a queue (local only: drills use it to inject poison messages). */
   sendToQueue(queue: string, bodies: unknown[]): Promise<QueueState> {
     return this.call("POST", `/queues/${enc(queue)}/messages`, { messages: bodies.map((body) => ({ body })) });
+  }
+
+  replayDeadLetters(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    return this.call("POST", `/queues/${enc(queue)}/dlq/replay`, options);
   }
 
   listFlags(): Promise<FlagState[]> {

@@ -163,6 +163,12 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       messages.map((m) => m.body ?? null),
     );
   });
+  on("POST", "/queues/([^/]+)/dlq/replay", ({ params: [q = ""], body }) =>
+    edge.replayDeadLetters(q, {
+      dryRun: body.dryRun === true,
+      ...(typeof body.limit === "number" ? { limit: body.limit } : {}),
+    }),
+  );
   on("GET", "/flags", () => edge.listFlags());
   on("PUT", "/flags/([^/]+)", ({ params: [name = ""], body }) =>
     edge.setFlag(name, str(body.value) ?? "", str(body.actor) ?? "unknown"),

@@ -15,6 +15,8 @@ import type {
   MetricsQuery,
   MigrationState,
   QueueState,
+  ReplayOptions,
+  ReplayResult,
   RestorePoint,
   SplitEntry,
   UploadVersionOptions,
@@ -724,6 +726,20 @@ export class Edge {
       })),
     );
     return this.broker.state(queue);
+  }
+
+  /** `queues dlq replay`: the broker moves each dead letter back atomically (see QueueBroker.replay). */
+  replayDeadLetters(queue: string, options: ReplayOptions = {}): ReplayResult {
+    this.checkQueue(queue);
+    const dlq = this.dlqOf(queue);
+    if (!dlq) {
+      throw new BlastwallError(`${queue} has no dead_letter_queue: there is nothing to replay`, {
+        fix: `set "dead_letter_queue" on the consumer of ${queue} in its wrangler config`,
+      });
+    }
+    const messages = this.broker.replay(dlq, queue, options);
+    const dryRun = options.dryRun === true;
+    return { queue, deadLetterQueue: dlq, dryRun, messages, remaining: this.broker.depth(dlq) };
   }
 
   listQueues(): QueueState[] {
