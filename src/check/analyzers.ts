@@ -1,4 +1,5 @@
 import type { Analyzer } from "./analyzer.js";
+import { d1Analyzer } from "./d1/analyzer.js";
 
 /** The analyzers `blastwall check` runs, in order. Each family registers itself here with one line. */
-export const analyzers: Analyzer[] = [];
+export const analyzers: Analyzer[] = [d1Analyzer];

@@ -15,7 +15,10 @@ export interface RunCheckOptions extends CheckOptions {
  * const result = await runCheck("examples/shop");
  * result.findings.filter((f) => f.severity === "error");
  */
-export async function runCheck(dir: string, { analyzers = registered, onProgress, ...options }: RunCheckOptions = {}): Promise<CheckResult> {
+export async function runCheck(
+  dir: string,
+  { analyzers = registered, onProgress, ...options }: RunCheckOptions = {},
+): Promise<CheckResult> {
   const project = loadProject(dir);
   const result: CheckResult = { version: 1, findings: [], migrations: [] };
   for (const a of analyzers) {

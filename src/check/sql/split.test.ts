@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import { splitStatements } from "./split.js";
+import { describeStatement } from "./tokens.js";
+
+describe("splitStatements", () => {
+  it("splits on semicolons outside strings, identifiers and comments", () => {
+    const sql = [
+      "CREATE TABLE \"a;b\" (x TEXT DEFAULT 'it''s; fine');",
+      "-- a comment; with a semicolon",
+      "/* block; comment */ INSERT INTO `t;` VALUES ('x'); SELECT [odd;name] FROM t;",
+    ].join("\n");
+    const { statements, comments, problems } = splitStatements(sql);
+    expect(statements.map((s) => s.sql)).toEqual([
+      "CREATE TABLE \"a;b\" (x TEXT DEFAULT 'it''s; fine')",
+      "INSERT INTO `t;` VALUES ('x')",
+      "SELECT [odd;name] FROM t",
+    ]);
+    expect(statements.map((s) => s.line)).toEqual([1, 3, 3]);
+    expect(comments.map((c) => c.text.trim())).toEqual(["a comment; with a semicolon", "block; comment"]);
+    expect(statements[1]?.leading.length).toBe(2);
+    expect(problems).toEqual([]);
+  });
+
+  it("keeps a trigger body with its inner semicolons as one statement", () => {
+    const sql = `CREATE TRIGGER t_audit AFTER UPDATE ON orders
+BEGIN
+  INSERT INTO audit VALUES (old.id);
+  UPDATE counters SET n = n + 1;
+END;
+CREATE TEMP TRIGGER t2 AFTER INSERT ON orders BEGIN SELECT 1; END;
+SELECT 2`;
+    const { statements } = splitStatements(sql);
+    expect(statements).toHaveLength(3);
+    expect(statements[0]?.sql.endsWith("END")).toBe(true);
+    expect(statements[0]?.endLine).toBe(5);
+    expect(statements[2]?.sql).toBe("SELECT 2");
+    expect(statements[2]?.line).toBe(7);
+  });
+
+  it("reports unterminated strings and comments with their line", () => {
+    expect(splitStatements("SELECT 1;\nINSERT INTO t VALUES ('oops);\nSELECT 2;").problems).toEqual([
+      { message: "unterminated string starting here", line: 2, column: 23, offset: 32 },
+    ]);
+    expect(splitStatements("SELECT 1;\n/* never closed").problems[0]?.line).toBe(2);
+  });
+
+  it("returns nothing for empty and comment-only text", () => {
+    expect(splitStatements("").statements).toEqual([]);
+    expect(splitStatements("-- only\n/* comments */\n;;").statements).toEqual([]);
+  });
+
+  it("splits a 10 MB migration in linear time", () => {
+    const row = "INSERT INTO t VALUES (1, 'a;b', \"c\"); -- note\n";
+    const big = row.repeat(Math.ceil((10 * 1024 * 1024) / row.length));
+    const { statements } = splitStatements(big);
+    expect(statements.length).toBe(Math.ceil((10 * 1024 * 1024) / row.length));
+  });
+});
+
+describe("describeStatement", () => {
+  it.each([
+    ["CREATE TABLE IF NOT EXISTS main.orders (id)", "create-table", "orders", undefined],
+    ["CREATE UNIQUE INDEX ix ON orders (sku)", "create-index", "ix", "orders"],
+    ['ALTER TABLE "orders" RENAME TO orders_v2', "alter-table", "orders", "orders_v2"],
+    ["DROP TABLE IF EXISTS orders", "drop-table", "orders", undefined],
+    ["DELETE FROM orders", "delete", "orders", undefined],
+    ["UPDATE OR IGNORE orders SET a = 1", "update", "orders", undefined],
+    ["BEGIN TRANSACTION", "transaction", undefined, undefined],
+  ])("%s", (sql, verb, target, table) => {
+    const info = describeStatement(sql);
+    expect([info.verb, info.target, info.table]).toEqual([verb, target, table]);
+  });
+
+  it("sees a top-level WHERE, not one inside a subquery", () => {
+    expect(describeStatement("DELETE FROM a WHERE id IN (SELECT id FROM b)").hasWhere).toBe(true);
+    expect(describeStatement("UPDATE a SET x = (SELECT y FROM b WHERE b.id = a.id)").hasWhere).toBe(false);
+    expect(describeStatement("WITH d AS (SELECT 1) DELETE FROM a").verb).toBe("delete");
+    expect(describeStatement("INSERT INTO a (x) SELECT x FROM b").insertSelect).toBe(true);
+    expect(describeStatement("INSERT INTO a (x) VALUES ((SELECT 1))").insertSelect).toBe(false);
+  });
+});
