@@ -19,7 +19,11 @@ async function step<T extends Record<string, number>>(name: string, fn: () => Pr
     const numbers = await fn();
     const seconds = Math.round(performance.now() - t0) / 1000;
     steps.push({ name, outcome: "ok", seconds, numbers });
-    s.ok(Object.entries(numbers).map(([k, v]) => `${k}=${v}`).join(" "));
+    s.ok(
+      Object.entries(numbers)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" "),
+    );
     return numbers;
   } catch (err) {
     steps.push({ name, outcome: "failed", seconds: Math.round(performance.now() - t0) / 1000, numbers: {} });
@@ -32,7 +36,15 @@ function bundle(worker: string): string {
   const outdir = mkdtempSync(join(tmpdir(), `bw-demo-${worker}-`));
   execFileSync(
     process.execPath,
-    [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "-c", join(shop, worker, "wrangler.jsonc")],
+    [
+      join(root, "node_modules/wrangler/bin/wrangler.js"),
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      outdir,
+      "-c",
+      join(shop, worker, "wrangler.jsonc"),
+    ],
     { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
   return join(outdir, "index.js");
@@ -74,17 +86,25 @@ try {
         d1Databases: { DB: "shop" },
         kvNamespaces: { CONFIG: "config" },
         queueProducers: { ORDER_EVENTS_DLQ: "order-events-dlq" },
-        queueConsumers: { "order-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 5, deadLetterQueue: "order-events-dlq" } },
+        queueConsumers: {
+          "order-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 5, deadLetterQueue: "order-events-dlq" },
+        },
       },
     ],
   });
   const local = mf;
   await step("apply D1 migrations on workerd", async () => {
     const db = await local.getD1Database("DB", "shop-api");
-    const files = readdirSync(join(shop, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(join(shop, "migrations"))
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     for (const f of files) {
       const sql = readFileSync(join(shop, "migrations", f), "utf8").replace(/--[^\n]*/g, "");
-      for (const stmt of sql.split(";").map((s) => s.trim()).filter(Boolean)) await db.prepare(stmt).run();
+      for (const stmt of sql
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await db.prepare(stmt).run();
     }
     return { migrations: files.length };
   });
@@ -108,7 +128,9 @@ try {
     const deadline = Date.now() + 20_000;
     let confirmed = 0;
     while (Date.now() < deadline) {
-      const row = await db.prepare("SELECT count(*) AS n FROM orders WHERE status = 'confirmed'").first<{ n: number }>();
+      const row = await db
+        .prepare("SELECT count(*) AS n FROM orders WHERE status = 'confirmed'")
+        .first<{ n: number }>();
       confirmed = row?.n ?? 0;
       if (confirmed >= 50) break;
       await new Promise((r) => setTimeout(r, 250));

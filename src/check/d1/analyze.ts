@@ -54,7 +54,8 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
   const outcome = replayer.applyFile(name, split.statements, firstProblem);
   const raw = outcome.statements.flatMap((o) => o.changes);
   const changes = collapseRebuilds(raw, (t) => replayer.tables.get(lc(t)));
-  const createdHere = new Set(changes.flatMap((c) => (c.kind === "create-table" ? [lc(c.table)] : [])));
+  // From the raw changes, so scratch tables created and dropped in the file also count as new.
+  const createdHere = new Set(raw.flatMap((c) => (c.kind === "create-table" ? [lc(c.table)] : [])));
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {

@@ -42,7 +42,23 @@ export function collapseRebuilds(changes: readonly At[], finalTable: (name: stri
       if (drop) fold(out, [c, recreate, dropOld], [ren.from, ren.table], ren.before, ren.line, drop.line, finalTable);
     }
   }
+  dropScratchTables(out);
   return out.filter((x): x is At => x !== undefined);
+}
+
+/** A table created and dropped within the same file (a scratch or keep table) leaves no change behind. */
+function dropScratchTables(out: (At | undefined)[]): void {
+  for (let i = 0; i < out.length; i++) {
+    const created = out[i];
+    if (created?.kind !== "create-table") continue;
+    const name = lc(created.table);
+    const drop = out.findIndex((x, j) => j > i && x?.kind === "drop-table" && lc(x.table) === name);
+    if (drop < 0) continue;
+    for (let j = i; j <= drop; j++) {
+      const x = out[j];
+      if (x && "table" in x && lc(x.table) === name) out[j] = undefined;
+    }
+  }
 }
 
 function findLast(list: readonly (At | undefined)[], before: number, pred: (x: At) => boolean): number {

@@ -23,6 +23,8 @@ export interface Cascade {
   path: string[];
   /** The child's foreign key columns and the parent's key, for the message. */
   fk: string;
+  /** The child's foreign key columns. */
+  columns: string[];
 }
 
 /** Rows that a statement removed (or unlinked) in another table through a foreign key action. */
@@ -82,6 +84,7 @@ const SCHEMA_VERBS = new Set<StatementVerb>([
   "create-trigger",
   "drop-trigger",
 ]);
+const TABLE_CONTEXT = new Set(["INTO", "TABLE", "EXISTS", "REFERENCES", "ON", "JOIN", "FROM", "UPDATE", "."]);
 const DELETING_VERBS = new Set<StatementVerb>(["drop-table", "delete", "replace", "update"]);
 
 interface FkRow {
@@ -186,11 +189,10 @@ export class Replayer {
     const reserved = info.tokens.find((t, i) => {
       if (t.kind !== "word" && t.kind !== "ident") return false;
       const n = lc(t.value);
-      // sqlite_version() and friends are functions, not tables.
-      return (
-        (n === lc(this.migrationsTable) || /^sqlite_\w/.test(n) || /^_cf_\w/.test(n)) &&
-        info.tokens[i + 1]?.value !== "("
-      );
+      if (n === lc(this.migrationsTable) || /^_cf_\w/.test(n)) return true;
+      // sqlite_version() and friends are functions; `INTO sqlite_sequence (…)` is a table.
+      const call = info.tokens[i + 1]?.value === "(" && !TABLE_CONTEXT.has(info.tokens[i - 1]?.value ?? "");
+      return /^sqlite_\w/.test(n) && !call;
     })?.value;
     const out: StatementOutcome = {
       verb: info.verb,
@@ -229,7 +231,14 @@ export class Replayer {
       const before = counts[i] ?? 0;
       const after = this.countRows(w);
       if (before > after)
-        out.rowLoss.push({ table: w.table, rows: before - after, action: w.action, path: w.path, fk: w.fk });
+        out.rowLoss.push({
+          table: w.table,
+          rows: before - after,
+          action: w.action,
+          path: w.path,
+          fk: w.fk,
+          columns: w.columns,
+        });
     });
     if (SCHEMA_VERBS.has(info.verb))
       out.changes = this.observe(info.verb, info.target, info.table, beforeDrop).map((c) => ({
@@ -256,6 +265,7 @@ export class Replayer {
             action: fk.onDelete,
             path,
             fk: `${child.name}(${fk.from.join(", ")}) → ${fk.table}(${fk.to.join(", ") || "rowid"}) ON DELETE ${fk.onDelete}`,
+            columns: fk.from,
             nonNull: fk.onDelete === "CASCADE" ? undefined : fk.from,
           });
           if (fk.onDelete === "CASCADE" && !seen.has(lc(child.name))) {

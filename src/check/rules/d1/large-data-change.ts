@@ -19,6 +19,13 @@ export default defineD1Rule({
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
       const t = ident(o.target ?? "the_table");
+      const pick = `rowid IN (SELECT rowid FROM ${t} WHERE <not yet done> LIMIT ${LARGE_DATA_ROWS})`;
+      const batch =
+        o.verb === "delete"
+          ? `DELETE FROM ${t} WHERE ${pick};`
+          : o.verb === "insert"
+            ? `INSERT INTO ${t} SELECT … FROM <source> WHERE <not yet copied> LIMIT ${LARGE_DATA_ROWS};`
+            : `UPDATE ${t} SET … WHERE ${pick};`;
       const size =
         rows !== undefined
           ? `changes ${rows} rows on ${dataLabel ?? "--data"} (≥ ${LARGE_DATA_ROWS})`
@@ -28,7 +35,7 @@ export default defineD1Rule({
           line: stmt.line,
           column: stmt.column,
           message: `${o.verb.toUpperCase()} on ${o.target ?? "a table"} inside a schema migration ${size}; it holds D1's single writer for the whole file and rolls the schema change back with it if it times out`,
-          fix: `Move it out of the schema migration into a backfill that runs after the expand migration is applied and the new code is live, in batches of ${LARGE_DATA_ROWS}: \`UPDATE ${t} SET … WHERE rowid IN (SELECT rowid FROM ${t} WHERE <not yet done> LIMIT ${LARGE_DATA_ROWS});\` until it changes 0 rows.`,
+          fix: `Move it out of the schema migration into a backfill that runs after the expand migration is applied and the new code is live, in batches of ${LARGE_DATA_ROWS}: \`${batch}\` until it changes 0 rows.`,
           data: { table: o.target, ...(rows !== undefined ? { rows } : {}) },
         },
       ];

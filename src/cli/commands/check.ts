@@ -1,0 +1,80 @@
+import { relative, resolve } from "node:path";
+import { exitCodeFor } from "../../check/findings.js";
+import { isReportFormat, REPORT_FORMATS, renderReport } from "../../check/report/index.js";
+import { d1RuleMetas } from "../../check/rules/d1/index.js";
+import { runCheck } from "../../check/run-check.js";
+import { defineCommand, stringOption } from "../command.js";
+import { UsageError } from "../errors.js";
+import { packageVersion } from "../main.js";
+import type { Step } from "../output.js";
+
+/** `blastwall check`: the static release gate over a project's migrations, config and code. */
+export default defineCommand({
+  name: "check",
+  group: "Check",
+  summary: "Check migrations, config and code for changes that would break production",
+  description:
+    "Replays every D1 migration on SQLite and diffs the schema after each statement; exits 1 on any error finding, 2 on unusable input.",
+  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  options: {
+    format: {
+      type: "string",
+      description: `output: ${REPORT_FORMATS.join(" | ")} (default pretty)`,
+      placeholder: "<format>",
+    },
+    data: {
+      type: "string",
+      description: "replay pending migrations on this data: a SQLite file or a `wrangler d1 export` .sql dump",
+      placeholder: "<file>",
+    },
+    base: {
+      type: "string",
+      description: "git ref whose configs the Durable Object migration history must extend",
+      placeholder: "<git-ref>",
+    },
+  },
+  json: true,
+  examples: [
+    "blastwall check",
+    "blastwall check examples/shop --format sarif > blastwall.sarif",
+    "blastwall check --data prod.sql   # from: wrangler d1 export <db> --remote --output=prod.sql",
+  ],
+  run: async ({ positionals, cwd, out, options, env }) => {
+    const format = options.json ? "json" : (stringOption(options, "format") ?? "pretty");
+    if (!isReportFormat(format))
+      throw new UsageError(`check: unknown --format "${format}"`, `use one of: ${REPORT_FORMATS.join(", ")}`);
+    const dir = resolve(cwd, positionals[0] ?? ".");
+    const data = stringOption(options, "data");
+    const base = stringOption(options, "base");
+    // Machine formats keep stdout to the document only; progress is for people.
+    const human = format === "pretty";
+    const steps = new Map<string, Step>();
+    const result = await runCheck(dir, {
+      ...(data ? { data: resolve(cwd, data) } : {}),
+      ...(base ? { base } : {}),
+      onProgress: (analyzer, detail) => {
+        if (!human) return;
+        let step = steps.get(analyzer);
+        if (!step) {
+          step = out.step(analyzer);
+          steps.set(analyzer, step);
+        }
+        step.update(detail);
+      },
+    });
+    for (const step of steps.values()) step.ok();
+    const workspace = env.GITHUB_WORKSPACE;
+    const text = renderReport(result, {
+      format,
+      root: dir,
+      paint: (t, c) => out.paint(t, c),
+      rules: d1RuleMetas,
+      toolVersion: packageVersion(),
+      annotate: env.GITHUB_ACTIONS === "true" && format === "pretty",
+      ...(workspace ? { githubPrefix: relative(resolve(workspace), dir).split("\\").join("/") } : {}),
+    });
+    if (out.json) out.data(JSON.parse(text));
+    else out.line(text.replace(/\n$/, ""));
+    return exitCodeFor(result.findings);
+  },
+});
