@@ -48,3 +48,26 @@ export function hits(result: CheckResult, rule?: string): string[] {
     .filter((f) => !rule || f.rule === rule)
     .map((f) => `${f.rule}@${f.file.split("/").pop()}:${f.line}`);
 }
+
+/** A first migration most rule tests build on: orders, and order_items that cascade from it. */
+export const BASE_MIGRATION = `CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  status TEXT,
+  total INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE order_items (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  sku TEXT
+);
+`;
+
+/** Checks BASE_MIGRATION followed by `sql` as 0002_change.sql, and returns the hits of `rule`. */
+export async function hitsAfterBase(rule: string, sql: string, extra: Record<string, string> = {}): Promise<string[]> {
+  const result = await checkMigrations({
+    "migrations/0001_base.sql": BASE_MIGRATION,
+    "migrations/0002_change.sql": sql,
+    ...extra,
+  });
+  return hits(result, rule);
+}
