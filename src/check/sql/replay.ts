@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { type Change, diffTable, type Located } from "./diff.js";
-import { quoteIdent, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
+import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
 import { describeStatement, type StatementVerb } from "./tokens.js";
 
@@ -297,7 +297,7 @@ export class Replayer {
   ): Change[] {
     const changes: Change[] = [];
     if (verb === "create-view" || verb === "drop-view" || verb === "create-trigger" || verb === "drop-trigger")
-      return this.observeObjects();
+      return this.observeObjects(verb, target);
     if (!target) return changes;
     if (verb === "drop-table") {
       const after = readTable(this.db, target);
@@ -338,18 +338,22 @@ export class Replayer {
     return changes;
   }
 
-  private observeObjects(): Change[] {
-    const now = new Map(readObjects(this.db).map((o) => [`${o.type}:${lc(o.name)}`, o]));
-    const changes: Change[] = [];
-    for (const [k, o] of now)
-      if (!this.objects.has(k))
-        changes.push({ kind: o.type === "view" ? "create-view" : "create-trigger", table: o.table, name: o.name });
-    for (const [k, o] of this.objects)
-      if (!now.has(k))
-        changes.push({ kind: o.type === "view" ? "drop-view" : "drop-trigger", table: o.table, name: o.name });
-    this.objects.clear();
-    for (const [k, o] of now) this.objects.set(k, o);
-    return changes;
+  /** Views and triggers: look up only the named object, so a long history of triggers stays linear. */
+  private observeObjects(verb: StatementVerb, name: string | undefined): Change[] {
+    if (!name) return [];
+    const type = verb.endsWith("view") ? "view" : "trigger";
+    const key = `${type}:${lc(name)}`;
+    const row = readObject(this.db, type, name);
+    const had = this.objects.get(key);
+    if (row && !had) {
+      this.objects.set(key, row);
+      return [{ kind: type === "view" ? "create-view" : "create-trigger", table: row.table, name: row.name }];
+    }
+    if (!row && had) {
+      this.objects.delete(key);
+      return [{ kind: type === "view" ? "drop-view" : "drop-trigger", table: had.table, name: had.name }];
+    }
+    return [];
   }
 
   private refresh(name: string): void {

@@ -127,15 +127,13 @@ export function readObjects(db: Database.Database): SchemaObject[] {
     .all() as SchemaObject[];
 }
 
-/** Every user table name (for full re-reads when a statement's effect cannot be predicted). */
-export function listTables(db: Database.Database): string[] {
-  return (
-    db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
-      .all() as {
-      name: string;
-    }[]
-  ).map((r) => r.name);
+/** One view or trigger by name (case-insensitive), or undefined. */
+export function readObject(db: Database.Database, type: "view" | "trigger", name: string): SchemaObject | undefined {
+  return db
+    .prepare(
+      'SELECT type, name, tbl_name AS "table", sql FROM sqlite_schema WHERE type = ? AND name = ? COLLATE NOCASE',
+    )
+    .get(type, name) as SchemaObject | undefined;
 }
 
 export const quoteIdent = q;
