@@ -37,6 +37,16 @@ SELECT 2`;
     expect(statements[2]?.line).toBe(7);
   });
 
+  it("does not end a trigger at the END of a CASE expression", () => {
+    const sql = `CREATE TRIGGER t AFTER INSERT ON a BEGIN
+  UPDATE a SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;
+  SELECT CASE new.y WHEN 1 THEN 'a' END;
+END;
+SELECT 3;`;
+    const { statements } = splitStatements(sql);
+    expect(statements.map((s) => s.line)).toEqual([1, 5]);
+  });
+
   it("reports unterminated strings and comments with their line", () => {
     expect(splitStatements("SELECT 1;\nINSERT INTO t VALUES ('oops);\nSELECT 2;").problems).toEqual([
       { message: "unterminated string starting here", line: 2, column: 23, offset: 32 },

@@ -44,11 +44,12 @@ export interface SplitResult {
 const isWordChar = (c: number): boolean =>
   (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c >= 128;
 
-/** Trigger state: 0 = not a trigger, 1 = saw CREATE [TEMP] TRIGGER, waiting for END;. */
 interface StmtState {
   words: string[];
   trigger: boolean;
   lastWord: string;
+  /** Open CASE expressions in a trigger body: their END does not end the trigger. */
+  cases: number;
 }
 
 /**
@@ -70,7 +71,7 @@ export function splitStatements(text: string): SplitResult {
   let lastEnd = 0;
   let lastEndLine = 1;
   let leading: SqlComment[] = [];
-  let st: StmtState = { words: [], trigger: false, lastWord: "" };
+  let st: StmtState = { words: [], trigger: false, lastWord: "", cases: 0 };
 
   const begin = () => {
     if (start < 0) {
@@ -96,7 +97,7 @@ export function splitStatements(text: string): SplitResult {
     }
     start = -1;
     leading = [];
-    st = { words: [], trigger: false, lastWord: "" };
+    st = { words: [], trigger: false, lastWord: "", cases: 0 };
   };
   const word = (w: string) => {
     const u = w.toUpperCase();
@@ -106,6 +107,12 @@ export function splitStatements(text: string): SplitResult {
       const ws = st.words;
       if (ws[0] === "CREATE" && (ws[1] === "TRIGGER" || (ws[2] === "TRIGGER" && /^TEMP(ORARY)?$/.test(ws[1] ?? ""))))
         st.trigger = true;
+    }
+    if (st.trigger && u === "CASE") st.cases++;
+    if (st.trigger && u === "END" && st.cases > 0) {
+      st.cases--;
+      st.lastWord = "END CASE";
+      return;
     }
     st.lastWord = u;
   };
