@@ -71,3 +71,16 @@ export async function hitsAfterBase(rule: string, sql: string, extra: Record<str
   });
   return hits(result, rule);
 }
+
+/**
+ * The 12-step rebuild of BASE_MIGRATION's `orders` into a table with `columns`, copying `copy` (default: all).
+ *
+ * @example
+ * rebuildOrders("id INTEGER PRIMARY KEY, status TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0");
+ */
+export function rebuildOrders(columns: string, copy = "*"): string {
+  return `CREATE TABLE orders_new (${columns});
+INSERT INTO orders_new SELECT ${copy} FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+}

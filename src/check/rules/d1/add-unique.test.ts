@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase } from "../../d1/testing.js";
+import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/add-unique", () => {
   it("flags a unique index on an existing table", async () => {
@@ -8,10 +8,7 @@ describe("d1/add-unique", () => {
     ]);
   });
   it("flags a UNIQUE constraint added by a rebuild", async () => {
-    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT UNIQUE, total INTEGER NOT NULL DEFAULT 0);
-INSERT INTO orders_new SELECT * FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders_new RENAME TO orders;`;
+    const sql = rebuildOrders("id INTEGER PRIMARY KEY, status TEXT UNIQUE, total INTEGER NOT NULL DEFAULT 0");
     expect(await hitsAfterBase("d1/add-unique", sql)).toEqual(["d1/add-unique@0002_change.sql:1"]);
   });
   it("does not flag plain indexes or unique indexes on new tables", async () => {

@@ -1,12 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase } from "../../d1/testing.js";
+import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
-const rebuild = (
-  totalType: string,
-) => `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total ${totalType} NOT NULL DEFAULT 0);
-INSERT INTO orders_new SELECT * FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders_new RENAME TO orders;`;
+const rebuild = (totalType: string) =>
+  rebuildOrders(`id INTEGER PRIMARY KEY, status TEXT, total ${totalType} NOT NULL DEFAULT 0`);
 
 describe("d1/change-column-type", () => {
   it("flags a rebuild that changes a column's type", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase } from "../../d1/testing.js";
+import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/drop-column", () => {
   it("flags ALTER TABLE … DROP COLUMN", async () => {
@@ -8,10 +8,7 @@ describe("d1/drop-column", () => {
     ]);
   });
   it("flags a rebuild that leaves a column out", async () => {
-    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0);
-INSERT INTO orders_new SELECT id, total FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders_new RENAME TO orders;`;
+    const sql = rebuildOrders("id INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0", "id, total");
     expect(await hitsAfterBase("d1/drop-column", sql)).toEqual(["d1/drop-column@0002_change.sql:1"]);
   });
   it("does not flag adding columns or dropping one of a table created in the file", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/rename-column", () => {
   it("flags RENAME COLUMN and fills the 5-step fix with the user's names", async () => {
@@ -14,10 +14,7 @@ describe("d1/rename-column", () => {
     expect(f?.fix).toContain("ALTER TABLE orders DROP COLUMN status;");
   });
   it("flags a rebuild that renames a column in place", async () => {
-    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, state TEXT, total INTEGER NOT NULL DEFAULT 0);
-INSERT INTO orders_new SELECT * FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders_new RENAME TO orders;`;
+    const sql = rebuildOrders("id INTEGER PRIMARY KEY, state TEXT, total INTEGER NOT NULL DEFAULT 0");
     expect(await hitsAfterBase("d1/rename-column", sql)).toEqual(["d1/rename-column@0002_change.sql:1"]);
   });
   it("does not flag new columns", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/rename-table", () => {
   it("flags ALTER TABLE … RENAME TO, with the expand/contract steps in the fix", async () => {
@@ -13,10 +13,7 @@ describe("d1/rename-table", () => {
     expect(r.findings.find((f) => f.rule === "d1/rename-table")?.fix).toContain("CREATE TABLE purchases");
   });
   it("does not flag a rebuild's rename or renaming a table created in the same file", async () => {
-    const rebuild = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
-INSERT INTO orders_new SELECT * FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders_new RENAME TO orders;`;
+    const rebuild = rebuildOrders("id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0");
     expect(await hitsAfterBase("d1/rename-table", rebuild)).toEqual([]);
     expect(await hitsAfterBase("d1/rename-table", "CREATE TABLE a (x);\nALTER TABLE a RENAME TO b;")).toEqual([]);
   });
