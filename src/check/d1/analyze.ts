@@ -102,14 +102,14 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
     names.forEach((name, i) => {
       files.push(replayFile(replayer, dir, name));
       if (i % every === 0 || i === names.length - 1)
-        progress?.(`${dir.rel}: replayed ${i + 1}/${names.length} migrations`);
+        progress?.(`replaying ${dir.rel}: ${i + 1}/${names.length} migrations`);
     });
   } finally {
     replayer.close();
   }
 
   let pendingOnData: string[] | undefined;
-  if (data) pendingOnData = replayOnData(dir, files, data.open, progress);
+  if (data) pendingOnData = replayOnData(dir, files, data, progress);
 
   for (const file of files) {
     const own: Finding[] = [];
@@ -135,7 +135,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
 function replayOnData(
   dir: MigrationsDir,
   files: MigrationFile[],
-  open: () => Database.Database,
+  { open, label }: { open: () => Database.Database; label: string },
   progress?: (detail: string) => void,
 ): string[] | undefined {
   const db = open();
@@ -143,12 +143,17 @@ function replayOnData(
   try {
     const applied = replayer.applied();
     // A snapshot of another database (none of its applied migrations is in this folder) says nothing here.
-    if (applied.size > 0 && !files.some((f) => applied.has(f.name))) return undefined;
+    if (applied.size > 0 && !files.some((f) => applied.has(f.name))) {
+      progress?.(`${label} records none of the migrations in ${dir.rel}; not replayed on it`);
+      return undefined;
+    }
     const pending = files.filter((f) => !applied.has(f.name) && !f.unreadable);
     pending.forEach((f, i) => {
       const firstProblem = f.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
       f.data = replayer.applyFile(f.name, f.statements, firstProblem);
-      progress?.(`${dir.rel}: replayed ${i + 1}/${pending.length} pending migrations on data`);
+      progress?.(
+        `replaying ${dir.rel} on ${label}: ${i + 1}/${pending.length} pending migrations (${applied.size} already applied there)`,
+      );
     });
     return pending.map((f) => f.name);
   } finally {

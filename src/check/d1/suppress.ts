@@ -23,7 +23,7 @@ export function applySuppressions(
   findings: readonly Finding[],
 ): Finding[] {
   const owner = new Map<SqlComment, SqlStatement>();
-  for (const s of statements) for (const c of s.leading) owner.set(c, s);
+  for (const s of statements) for (const c of [...s.leading, ...s.trailing]) owner.set(c, s);
   const sups: Placed[] = [];
   const out: Finding[] = [];
   for (const c of comments) {

@@ -23,6 +23,8 @@ export interface SqlStatement {
   offset: number;
   /** Comments between the previous statement and this one (suppressions live here). */
   leading: SqlComment[];
+  /** Comments after the `;` on the statement's last line (`DROP TABLE t; -- blastwall-ignore …`). */
+  trailing: SqlComment[];
 }
 
 export interface SplitProblem {
@@ -84,6 +86,13 @@ export function splitStatements(text: string): SplitResult {
     line++;
     lineStart = at + 1;
   };
+  // The line of the `;` that ended the previous statement: a comment on it belongs to that statement.
+  let endedOnLine = 0;
+  const place = (comment: SqlComment) => {
+    const prev = statements[statements.length - 1];
+    if (prev && comment.line === endedOnLine && leading.length === 0) prev.trailing.push(comment);
+    else leading.push(comment);
+  };
   const finish = () => {
     if (start >= 0) {
       statements.push({
@@ -93,6 +102,7 @@ export function splitStatements(text: string): SplitResult {
         endLine: lastEndLine,
         offset: start,
         leading,
+        trailing: [],
       });
     }
     start = -1;
@@ -134,7 +144,7 @@ export function splitStatements(text: string): SplitResult {
       if (j < 0) j = n;
       const comment = { text: text.slice(i + 2, j), line };
       comments.push(comment);
-      if (start < 0) leading.push(comment);
+      if (start < 0) place(comment);
       i = j;
       continue;
     }
@@ -148,7 +158,7 @@ export function splitStatements(text: string): SplitResult {
       for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) newline(k);
       const comment = { text: body, line: cl };
       comments.push(comment);
-      if (start < 0) leading.push(comment);
+      if (start < 0) place(comment);
       if (j < 0) problems.push({ message: "unterminated /* comment", line: cl, column: ccol, offset: i });
       i = end;
       continue;
@@ -201,6 +211,7 @@ export function splitStatements(text: string): SplitResult {
         continue;
       }
       finish();
+      endedOnLine = line;
       i++;
       lastEnd = i;
       continue;

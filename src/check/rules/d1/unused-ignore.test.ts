@@ -21,6 +21,11 @@ describe("d1/unused-ignore", () => {
     expect(await hitsAfterBase("d1/unused-ignore", fileWide)).toEqual([]);
     expect(await hitsAfterBase("d1/drop-column", fileWide)).toEqual([]);
   });
+  it("a comment after the semicolon on the same line covers that statement", async () => {
+    const sql =
+      "ALTER TABLE orders DROP COLUMN status; -- blastwall-ignore d1/drop-column: unused since v9\nALTER TABLE order_items DROP COLUMN sku;";
+    expect(await hitsAfterBase("d1/drop-column", sql)).toEqual(["d1/drop-column@0002_change.sql:2"]);
+  });
   it("an ignore covers only the statement right after it", async () => {
     const sql =
       "-- blastwall-ignore d1/drop-column: ok\nALTER TABLE orders DROP COLUMN status;\nALTER TABLE order_items DROP COLUMN sku;";
