@@ -102,7 +102,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
     names.forEach((name, i) => {
       files.push(replayFile(replayer, dir, name));
       if (i % every === 0 || i === names.length - 1)
-        progress?.(`replaying ${dir.rel}: ${i + 1}/${names.length} migrations`);
+        progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
     });
   } finally {
     replayer.close();

@@ -103,7 +103,7 @@ migrations_dir = "staging-migrations"
     });
     await expect(runCheck(dir, { analyzers: [d1Analyzer], data: `${dir}/missing.sql` })).rejects.toMatchObject({
       exitCode: 2,
-      location: { file: `${dir}/missing.sql` },
+      location: { file: "missing.sql" },
     });
   });
 

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Analyzer } from "../analyzer.js";
 import type { Finding, MigrationSummary } from "../findings.js";
@@ -21,13 +21,17 @@ export const d1Analyzer: Analyzer = {
     let snapshot: ReturnType<typeof loadDataSnapshot> | undefined;
     const dataPath = options.data;
     try {
-      if (dataPath) snapshot = loadDataSnapshot(resolve(dataPath), dataPath);
+      const abs = dataPath ? resolve(dataPath) : undefined;
+      // Messages name the data file as the user sees it: relative to the project when it lives there.
+      const rel = abs ? relative(project.root, abs) : "";
+      const label = abs && (rel.startsWith("..") || isAbsolute(rel) ? abs : rel);
+      if (abs && label) snapshot = loadDataSnapshot(abs, label);
       const base = snapshot;
       for (const dir of listMigrationDirs(project)) {
         const out = analyzeMigrationsDir(dir, {
           progress,
           // Each folder replays on its own copy, so one database's migrations never see another's.
-          ...(base && dataPath ? { data: { open: () => new Database(base.serialize()), label: dataPath } } : {}),
+          ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
         });
         findings.push(...out.findings);
         migrations.push(...out.migrations);

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { BlastwallError } from "../../cli/errors.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
@@ -73,7 +74,16 @@ function isDir(p: string): boolean {
  * sorted by name, then by the number before the first `_`.
  */
 export function listMigrationFiles(dir: string): string[] {
-  const names = readdirSync(dir, { withFileTypes: true })
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new BlastwallError(`cannot list the migrations folder: ${(err as Error).message}`, {
+      location: { file: dir },
+      fix: "make the folder readable, or point migrations_dir at the folder that holds the .sql files",
+    });
+  }
+  const names = entries
     .filter((e) => e.name.endsWith(".sql") && !e.isDirectory())
     .map((e) => e.name)
     .sort();

@@ -48,21 +48,20 @@ export default defineCommand({
     const base = stringOption(options, "base");
     // Machine formats keep stdout to the document only; progress is for people.
     const human = format === "pretty";
-    const steps = new Map<string, Step>();
+    const steps = new Map<string, { step: Step; last: string }>();
     const result = await runCheck(dir, {
       ...(data ? { data: resolve(cwd, data) } : {}),
       ...(base ? { base } : {}),
       onProgress: (analyzer, detail) => {
         if (!human) return;
-        let step = steps.get(analyzer);
-        if (!step) {
-          step = out.step(analyzer);
-          steps.set(analyzer, step);
-        }
-        step.update(detail);
+        const known = steps.get(analyzer);
+        const entry = known ?? { step: out.step(analyzer), last: "" };
+        if (!known) steps.set(analyzer, entry);
+        entry.last = detail;
+        entry.step.update(detail);
       },
     });
-    for (const step of steps.values()) step.ok();
+    for (const { step, last } of steps.values()) step.ok(last);
     const workspace = env.GITHUB_WORKSPACE;
     const text = renderReport(result, {
       format,
