@@ -48,6 +48,8 @@ export interface StatementOutcome {
   rowLoss: RowLoss[];
   /** For DROP TABLE: the foreign key actions the implicit DELETE fires in child tables. */
   cascades: Cascade[];
+  /** For DROP TABLE on data: how many rows the table held. */
+  droppedRows?: number;
 }
 
 export interface ForeignKeyViolation {
@@ -61,6 +63,8 @@ export interface FileOutcome {
   statements: StatementOutcome[];
   /** PRAGMA foreign_key_check after the file: rows whose parent no longer exists (data replay only). */
   foreignKeyViolations: ForeignKeyViolation[];
+  /** Data replay: rows at the end of the file in each table the file dropped and created again (a rebuild). */
+  rowsAfter: Record<string, number>;
 }
 
 export interface ReplayerOptions {
@@ -150,6 +154,12 @@ export class Replayer {
     if (!db.inTransaction) db.exec("BEGIN");
     db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
     const foreignKeyViolations = this.trackRows ? this.foreignKeyCheck() : [];
+    const rowsAfter: Record<string, number> = {};
+    if (this.trackRows)
+      // Tables dropped or renamed away and present again at the end: the two shapes of a rebuild.
+      for (const o of outcomes)
+        if ((o.verb === "drop-table" || o.verb === "alter-table") && o.target && this.tables.has(lc(o.target)))
+          rowsAfter[lc(o.target)] = this.countRows(o.target);
     try {
       db.exec("COMMIT");
     } catch {
@@ -169,7 +179,7 @@ export class Replayer {
       db.exec("COMMIT");
       db.pragma("foreign_keys = ON");
     }
-    return { statements: outcomes, foreignKeyViolations };
+    return { statements: outcomes, foreignKeyViolations, rowsAfter };
   }
 
   private foreignKeyCheck(): ForeignKeyViolation[] {
@@ -217,8 +227,9 @@ export class Replayer {
       out.cascades = this.cascadeTargets(info.target).map(({ nonNull: _, ...c }) => c);
     const watch =
       this.trackRows && DELETING_VERBS.has(info.verb) && info.target ? this.cascadeTargets(info.target) : [];
-    const counts = watch.map((w) => this.countRows(w));
+    const counts = watch.map((w) => this.countRows(w.table, w.nonNull));
     const beforeDrop = info.verb === "drop-table" && info.target ? this.tables.get(lc(info.target)) : undefined;
+    if (this.trackRows && beforeDrop) out.droppedRows = this.countRows(beforeDrop.name);
     try {
       const result = this.db.prepare(stmt.sql).run();
       out.rowsChanged = result.changes;
@@ -229,7 +240,7 @@ export class Replayer {
     }
     watch.forEach((w, i) => {
       const before = counts[i] ?? 0;
-      const after = this.countRows(w);
+      const after = this.countRows(w.table, w.nonNull);
       if (before > after)
         out.rowLoss.push({
           table: w.table,
@@ -278,10 +289,11 @@ export class Replayer {
     return out;
   }
 
-  private countRows(w: Watch): number {
-    const where = w.nonNull ? ` WHERE ${w.nonNull.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(" AND ")}` : "";
+  /** Rows in `table`, or only those whose `nonNull` columns are all set (links a SET NULL would clear). */
+  private countRows(table: string, nonNull?: string[]): number {
+    const where = nonNull ? ` WHERE ${nonNull.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(" AND ")}` : "";
     try {
-      const r = this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(w.table)}${where}`).get() as { n: number };
+      const r = this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)}${where}`).get() as { n: number };
       return r.n;
     } catch {
       return 0;

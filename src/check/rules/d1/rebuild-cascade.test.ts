@@ -57,6 +57,20 @@ CREATE TABLE item_notes (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES orde
     expect(f?.message).toContain("via orders → order_items → item_notes");
   });
 
+  it("catches the rename-away shape: SQLite re-points the children at the old table, then DROP cascades", async () => {
+    const sql = `ALTER TABLE orders RENAME TO orders_old;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT);
+INSERT INTO orders (id, status, total) SELECT id, status, total FROM orders_old;
+DROP TABLE orders_old;`;
+    const r = await checkMigrations(
+      { "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": sql, "prod.sql": DUMP },
+      "prod.sql",
+    );
+    const f = r.findings.find((x) => x.rule === "d1/rebuild-cascade");
+    expect([f?.line, f?.data?.rowsLost]).toEqual([4, 5]);
+    expect(f?.message).toContain("the rebuild of orders drops orders_old");
+  });
+
   it("also names ON DELETE SET NULL children", async () => {
     const r = await checkMigrations({
       "migrations/0001.sql":

@@ -37,3 +37,24 @@ describe("d1/rows-lost", () => {
     expect(r.findings.filter((f) => f.rule === "d1/rows-lost")).toEqual([]);
   });
 });
+
+describe("d1/rows-lost in rebuilds", () => {
+  it("reports a rebuild whose copy keeps fewer rows than the table had", async () => {
+    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new SELECT * FROM orders WHERE status = 'paid';
+-- blastwall-ignore d1/rebuild-cascade: checked below
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+    const found = await lost(sql);
+    expect(found.map((f) => [f.line, f.data?.rowsLost])).toEqual([[1, 1]]);
+    expect(found[0]?.message).toContain("keeps 1 of its 2 rows");
+  });
+  it("does not report a rebuild that copies every row (either shape)", async () => {
+    const renameAway = `ALTER TABLE orders RENAME TO orders_old;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT);
+INSERT INTO orders (id, status, total) SELECT id, status, total FROM orders_old;
+-- blastwall-ignore d1/rebuild-cascade: children re-pointed at orders_old are restored separately
+DROP TABLE orders_old;`;
+    expect(await lost(renameAway)).toEqual([]);
+  });
+});
