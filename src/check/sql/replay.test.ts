@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Change } from "./diff.js";
 import { collapseRebuilds } from "./rebuild.js";
@@ -114,5 +115,38 @@ CREATE INDEX ix_a ON t (a);`;
     );
     const out = r.applyFile("2.sql", splitStatements("PRAGMA foreign_keys = OFF;\nDELETE FROM p;").statements);
     expect(out.statements[1]?.rowLoss.map((l) => [l.table, l.rows])).toEqual([["c", 1]]);
+  });
+});
+
+describe("Replayer on arbitrary input", () => {
+  it("turns any text into outcomes and errors, never an exception", () => {
+    const r = createReplayer({ trackRows: true });
+    r.applyFile("0.sql", splitStatements("CREATE TABLE p (id INTEGER PRIMARY KEY);").statements);
+    const pieces = fc.constantFrom(
+      "CREATE TABLE",
+      "DROP TABLE p",
+      "ALTER TABLE p",
+      "RENAME TO q",
+      "ADD COLUMN c TEXT",
+      "BEGIN",
+      "END",
+      "(",
+      ")",
+      ";",
+      "'x",
+      "CREATE TRIGGER t AFTER INSERT ON p BEGIN",
+      "SELECT 1",
+      "INSERT INTO p VALUES (1)",
+      "DELETE FROM p",
+    );
+    let n = 1;
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), (parts) => {
+        const split = splitStatements(parts.join(" "));
+        const out = r.applyFile(`${n++}.sql`, split.statements, split.problems[0]?.offset);
+        expect(out.statements).toHaveLength(split.statements.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { splitStatements } from "./split.js";
 import { describeStatement } from "./tokens.js";
@@ -87,5 +88,38 @@ describe("describeStatement", () => {
     expect(describeStatement("WITH d AS (SELECT 1) DELETE FROM a").verb).toBe("delete");
     expect(describeStatement("INSERT INTO a (x) SELECT x FROM b").insertSelect).toBe(true);
     expect(describeStatement("INSERT INTO a (x) VALUES ((SELECT 1))").insertSelect).toBe(false);
+  });
+});
+
+describe("splitStatements on arbitrary input", () => {
+  const sqlish = fc.stringMatching(/^[a-zA-Z0-9 ;'"`[\]\-/*()\n_,.]*$/, { maxLength: 200 });
+
+  it("never throws, and returns statements in order, inside the text", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), sqlish), (text) => {
+        const { statements } = splitStatements(text);
+        let last = -1;
+        for (const s of statements) {
+          expect(s.offset).toBeGreaterThan(last);
+          expect(text.slice(s.offset, s.offset + s.sql.length)).toBe(s.sql);
+          expect(s.line).toBeGreaterThanOrEqual(1);
+          expect(s.endLine).toBeGreaterThanOrEqual(s.line);
+          last = s.offset;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("re-splitting the joined statements gives the same statements", () => {
+    fc.assert(
+      fc.property(sqlish, (text) => {
+        const { statements, problems } = splitStatements(text);
+        fc.pre(problems.length === 0);
+        const again = splitStatements(statements.map((s) => `${s.sql};`).join("\n")).statements.map((s) => s.sql);
+        expect(again).toEqual(statements.map((s) => s.sql));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
