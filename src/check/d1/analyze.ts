@@ -152,7 +152,7 @@ function replayOnData(
       const firstProblem = f.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
       f.data = replayer.applyFile(f.name, f.statements, firstProblem);
       progress?.(
-        `replaying ${dir.rel} on ${label}: ${i + 1}/${pending.length} pending migrations (${applied.size} already applied there)`,
+        `${i + 1}/${pending.length} pending files of ${dir.rel}/ replayed on ${label} (${applied.size} applied there before)`,
       );
     });
     return pending.map((f) => f.name);

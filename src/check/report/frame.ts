@@ -16,6 +16,8 @@ export function codeFrame(text: string, line: number, { context = 2, maxWidth = 
   const lines: string[] = [];
   for (let l = first; l <= line + context && pos <= text.length; l++) {
     const end = text.indexOf("\n", pos);
+    // The "line" after a file's final newline is not a line.
+    if (end < 0 && pos === text.length && l > line) break;
     lines.push(text.slice(pos, end < 0 ? text.length : end).replace(/\r$/, ""));
     if (end < 0) break;
     pos = end + 1;

@@ -27,6 +27,7 @@ describe("reporters", () => {
     expect(codeFrame("a\nb\nc\nd\ne", 3, { context: 1 })).toBe("  2 | b\n> 3 | c\n  4 | d");
     expect(codeFrame("only", 1)).toBe("> 1 | only");
     expect(codeFrame("a\nb", 9)).toBe("");
+    expect(codeFrame("a\nb\n", 2)).toBe("  1 | a\n> 2 | b");
   });
 
   it("escapes GitHub workflow-command data and properties", () => {
