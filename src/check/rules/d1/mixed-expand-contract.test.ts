@@ -11,6 +11,9 @@ describe("d1/mixed-expand-contract", () => {
     expect(r.migrations.map((m) => m.class)).toEqual(["expand", "mixed"]);
   });
   it("does not flag pure expand or pure contract files", async () => {
+    const fkColumn =
+      "CREATE TABLE customers (id INTEGER PRIMARY KEY);\nALTER TABLE orders ADD COLUMN customer_id INTEGER REFERENCES customers (id);";
+    expect(await hitsAfterBase("d1/mixed-expand-contract", fkColumn)).toEqual([]);
     expect(
       await hitsAfterBase(
         "d1/mixed-expand-contract",

@@ -1,4 +1,4 @@
-import { classOfChange } from "../../d1/classify.js";
+import { classOfChange, contextFor } from "../../d1/classify.js";
 import { defineD1Rule } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
 
@@ -29,9 +29,9 @@ export default defineD1Rule({
   meta: { id: "d1/mixed-expand-contract", severity: "error", summary: "A migration mixes expand and contract changes" },
   check: ({ file }) => {
     if (!file.classes.has("expand") || !file.classes.has("contract")) return [];
-    const created = (t: string) => file.createdHere.has(t.toLowerCase());
-    const expand = file.changes.filter((c) => classOfChange(c, created) === "expand");
-    const contract = file.changes.filter((c) => classOfChange(c, created) === "contract");
+    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
+    const expand = file.changes.filter((c) => classOfChange(c, ctx) === "expand");
+    const contract = file.changes.filter((c) => classOfChange(c, ctx) === "contract");
     const first = contract[0];
     if (!first) return [];
     const list = (cs: typeof expand) =>
