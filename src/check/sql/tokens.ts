@@ -128,6 +128,20 @@ export interface StatementInfo {
   tokens: Token[];
 }
 
+const HEAD_TOKENS = 64;
+
+/** INSERT/REPLACE whose rows come from VALUES (a top-level VALUES before any top-level SELECT). */
+function isInsertValues(tokens: readonly Token[]): boolean {
+  const v0 = tokens[0]?.value;
+  if (v0 !== "INSERT" && v0 !== "REPLACE") return false;
+  for (const t of tokens) {
+    if (t.depth !== 0 || t.kind !== "word") continue;
+    if (t.value === "SELECT") return false;
+    if (t.value === "VALUES") return true;
+  }
+  return false;
+}
+
 /** Reads `[schema.]name` at position i; returns the name and the index after it. */
 function qualifiedName(tokens: Token[], i: number): [string | undefined, number] {
   const first = nameOf(tokens[i]);
@@ -150,7 +164,10 @@ function skipIfExists(tokens: Token[], i: number): number {
  * describeStatement("CREATE UNIQUE INDEX idx ON orders (sku)"); // { verb: "create-index", target: "idx", table: "orders", … }
  */
 export function describeStatement(sql: string): StatementInfo {
-  const tokens = tokenize(sql);
+  // The head answers everything for INSERT … VALUES, the bulk of a big data migration; tokenize the rest only
+  // for other statements.
+  let tokens = tokenize(sql, HEAD_TOKENS);
+  if (tokens.length >= HEAD_TOKENS && !isInsertValues(tokens)) tokens = tokenize(sql);
   const w = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]?.value : undefined);
   const info: StatementInfo = { verb: "other", hasWhere: false, insertSelect: false, tokens };
   const v0 = w(0);
