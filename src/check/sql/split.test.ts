@@ -88,6 +88,12 @@ describe("describeStatement", () => {
     expect(describeStatement("WITH d AS (SELECT 1) DELETE FROM a").verb).toBe("delete");
     expect(describeStatement("INSERT INTO a (x) SELECT x FROM b").insertSelect).toBe(true);
     expect(describeStatement("INSERT INTO a (x) VALUES ((SELECT 1))").insertSelect).toBe(false);
+    // Past the 64-token head: a long column list before the SELECT, a long VALUES list.
+    const cols = Array.from({ length: 60 }, (_, i) => `c${i}`).join(", ");
+    expect(describeStatement(`INSERT INTO a (${cols}) SELECT ${cols} FROM b`).insertSelect).toBe(true);
+    expect(
+      describeStatement(`INSERT INTO a (x) VALUES ${Array.from({ length: 60 }, () => "(1)").join(", ")}`).insertSelect,
+    ).toBe(false);
   });
 });
 
