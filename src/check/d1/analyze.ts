@@ -21,7 +21,6 @@ export interface AnalyzeDirOptions {
 }
 
 export interface DirAnalysis {
-  files: MigrationFile[];
   findings: Finding[];
   migrations: MigrationSummary[];
   /** Files replayed on `--data` (those its migrations table does not list as applied). */
@@ -92,73 +91,82 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
   if (missing.length > 0 || !dir.exists) {
     for (const h of missing)
       findings.push({ rule: missingDirMeta.id, severity: missingDirMeta.severity, file: dir.declaredAt.file, ...h });
-    return { files: [], findings, migrations: [] };
+    return { findings, migrations: [] };
   }
   const names = listMigrationFiles(dir.dir);
+  const database = dir.databases.join(", ");
+  const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable });
-  const files: MigrationFile[] = [];
+  const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
   try {
+    // One file at a time, start to finish: replay, replay on data, rules. Nothing of a file outlives its turn
+    // but its class, so memory (and the garbage collector's work) stays flat however long the history is.
     names.forEach((name, i) => {
-      files.push(replayFile(replayer, dir, name));
+      const file = replayFile(replayer, dir, name);
+      if (onData?.pending.has(name) && !file.unreadable) {
+        const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
+        file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);
+        onData.done++;
+        progress?.(
+          `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
+        );
+      }
+      findings.push(...runRules(file, data?.label));
+      migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
     });
   } finally {
     replayer.close();
-  }
-
-  let pendingOnData: string[] | undefined;
-  if (data) pendingOnData = replayOnData(dir, files, data, progress);
-
-  for (const file of files) {
-    const own: Finding[] = [];
-    for (const rule of fileRules) {
-      for (const hit of rule.check({ file, dataLabel: data?.label })) {
-        const { severity, ...rest } = hit;
-        own.push({ rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: file.rel, ...rest });
-      }
-    }
-    findings.push(...applySuppressions(file.rel, file.statements, file.comments, own));
+    onData?.replayer.close();
   }
   findings.push(...checkLock(dir, names));
-  const database = dir.databases.join(", ");
-  return {
-    files,
-    findings,
-    migrations: files.map((f) => ({ file: f.rel, class: f.class, database })),
-    ...(pendingOnData ? { pendingOnData } : {}),
-  };
+  return { findings, migrations, ...(onData ? { pendingOnData: [...onData.pending] } : {}) };
 }
 
-/** Replays the files `--data` has not applied yet on a copy of it, recording rows changed, lost and constraint errors. */
-function replayOnData(
+function runRules(file: MigrationFile, dataLabel: string | undefined): Finding[] {
+  const own: Finding[] = [];
+  for (const rule of fileRules) {
+    for (const hit of rule.check({ file, dataLabel })) {
+      const { severity, ...rest } = hit;
+      own.push({ rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: file.rel, ...rest });
+    }
+  }
+  return applySuppressions(file.rel, file.statements, file.comments, own);
+}
+
+interface DataReplay {
+  replayer: Replayer;
+  /** Files the snapshot has not applied, which are replayed on it in order. */
+  pending: Set<string>;
+  appliedBefore: number;
+  label: string;
+  done: number;
+}
+
+/** Opens a copy of `--data` for this folder, or undefined when the snapshot belongs to another database. */
+function openDataReplay(
   dir: MigrationsDir,
-  files: MigrationFile[],
+  names: readonly string[],
   { open, label }: { open: () => Database.Database; label: string },
   progress?: (detail: string) => void,
-): string[] | undefined {
-  const db = open();
-  const replayer = createReplayer({ db, migrationsTable: dir.migrationsTable, trackRows: true });
-  try {
-    const applied = replayer.applied();
-    // A snapshot of another database (none of its applied migrations is in this folder) says nothing here.
-    if (applied.size > 0 && !files.some((f) => applied.has(f.name))) {
-      progress?.(`${label} records none of the migrations in ${dir.rel}; not replayed on it`);
-      return undefined;
-    }
-    const pending = files.filter((f) => !applied.has(f.name) && !f.unreadable);
-    pending.forEach((f, i) => {
-      const firstProblem = f.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
-      f.data = replayer.applyFile(f.name, f.statements, firstProblem);
-      progress?.(
-        `${i + 1}/${pending.length} pending files of ${dir.rel}/ replayed on ${label} (${applied.size} applied there before)`,
-      );
-    });
-    return pending.map((f) => f.name);
-  } finally {
+): DataReplay | undefined {
+  const replayer = createReplayer({ db: open(), migrationsTable: dir.migrationsTable, trackRows: true });
+  const applied = replayer.applied();
+  // A snapshot of another database (none of its applied migrations is in this folder) says nothing here.
+  if (applied.size > 0 && !names.some((n) => applied.has(n))) {
     replayer.close();
+    progress?.(`${label} records none of the migrations in ${dir.rel}; not replayed on it`);
+    return undefined;
   }
+  return {
+    replayer,
+    pending: new Set(names.filter((n) => !applied.has(n))),
+    appliedBefore: applied.size,
+    label,
+    done: 0,
+  };
 }
 
 function checkLock(dir: MigrationsDir, names: readonly string[]): Finding[] {
