@@ -14,6 +14,7 @@ export default defineConfig({
         },
       },
       "test/workers/vitest.config.ts",
+      "test/e2e/vitest.config.ts",
       "src/runtime/*/vitest.config.ts",
       "examples/shop/*/vitest.config.ts",
     ],

@@ -145,6 +145,11 @@ export interface Platform {
   /** Newest first. */
   listDeployments(worker: string, env?: string): Promise<Deployment[]>;
   rollback(worker: string, options?: RollbackOptions): Promise<Deployment>;
+  /**
+   * Base URL where requests to a Worker go, for smoke checks with `Cloudflare-Workers-Version-Overrides`
+   * (local: the edge's router with a `/__worker/<name>` prefix). Undefined when the platform cannot tell.
+   */
+  workerUrl?(worker: string, env?: string): Promise<string | undefined>;
 
   metrics(query: MetricsQuery): Promise<VersionMetrics[]>;
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals>;
@@ -163,4 +168,7 @@ export interface Platform {
   createRestorePoint(worker: string, database: string, beforeMigration?: string): Promise<RestorePoint>;
   listRestorePoints(worker: string, database: string): Promise<RestorePoint[]>;
   restore(worker: string, database: string, bookmark: string): Promise<void>;
+
+  /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
+  durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
 }

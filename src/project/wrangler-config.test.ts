@@ -81,3 +81,64 @@ describe("wrangler config loading", () => {
     expect(() => loadProject(tmp())).toThrow(/no wrangler.toml/);
   });
 });
+
+describe("TOML key locations", () => {
+  it("finds keys under arrays of tables, env sections and inline tables", () => {
+    const dir = tmp();
+    const file = join(dir, "wrangler.toml");
+    writeFileSync(
+      file,
+      [
+        'name = "a"', // 1
+        "[[migrations]]", // 2
+        'tag = "v1"', // 3
+        'new_sqlite_classes = ["Room"]', // 4
+        "[[migrations]]", // 5
+        'tag = "v2"', // 6
+        'deleted_classes = ["Old"]', // 7
+        "[durable_objects]", // 8
+        "bindings = [", // 9
+        '  { name = "ROOMS", class_name = "Room" },', // 10
+        '  { name = "OLD", class_name = "Old" },', // 11
+        "]", // 12
+        "[[env.staging.migrations]]", // 13
+        'tag = "v1"', // 14
+        "[env.staging]", // 15
+        'compatibility_date = "2024-01-01"', // 16
+      ].join("\n"),
+    );
+    const cfg = loadWranglerConfig(file);
+    expect(cfg.locate(["migrations", 1, "deleted_classes"])?.line).toBe(7);
+    expect(cfg.locate(["migrations", 1])?.line).toBe(5);
+    expect(cfg.locate(["migrations", 0, "renamed_classes"])?.line).toBe(2);
+    expect(cfg.locate(["durable_objects", "bindings", 1, "class_name"])).toEqual({ line: 11, column: 19 });
+    expect(cfg.locate(["env", "staging", "migrations", 0, "tag"])?.line).toBe(14);
+    expect(cfg.locate(["env", "staging", "compatibility_date"])?.line).toBe(16);
+  });
+
+  it("leaves a multi-line array when its bracket closes on an element's line", () => {
+    const dir = tmp();
+    const file = join(dir, "wrangler.toml");
+    writeFileSync(
+      file,
+      [
+        'name = "a"', // 1
+        "[[migrations]]", // 2
+        'tag = "v1"', // 3
+        "new_classes = [", // 4
+        '  "Room", # a comment with ] in it', // 5
+        '  "Lobby"]', // 6
+        "[[migrations]]", // 7
+        'tag = "v2"', // 8
+        'renamed_classes = [{ from = "Room", to = "Hall" },', // 9
+        '  { from = "Lobby", to = "Hub" }]', // 10
+        'deleted_classes = ["X"]', // 11
+      ].join("\n"),
+    );
+    const cfg = loadWranglerConfig(file);
+    expect(cfg.locate(["migrations", 1, "tag"])?.line).toBe(8);
+    expect(cfg.locate(["migrations", 1, "renamed_classes", 1, "to"])).toEqual({ line: 10, column: 21 });
+    expect(cfg.locate(["migrations", 1, "renamed_classes", 0, "to"])).toEqual({ line: 9, column: 37 });
+    expect(cfg.locate(["migrations", 1, "deleted_classes"])?.line).toBe(11);
+  });
+});

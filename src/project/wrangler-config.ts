@@ -87,7 +87,7 @@ export interface WranglerConfig extends WorkerSettings {
 
 export const CONFIG_FILE_NAMES = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"] as const;
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -206,7 +206,8 @@ function parseJsonc(path: string, text: string): { doc: Record<string, unknown>;
   return { doc: value, tree };
 }
 
-function nodeValue(node: Node): unknown {
+/** The plain value of a jsonc-parser tree node. */
+export function nodeValue(node: Node): unknown {
   switch (node.type) {
     case "object": {
       const o: Record<string, unknown> = {};
@@ -238,34 +239,107 @@ function parseTomlDoc(path: string, text: string): Record<string, unknown> {
   }
 }
 
-/** Best-effort location of a key path in TOML: finds the table header, then the key below it. */
-function locateToml(text: string, path: (string | number)[]): { line: number; column: number } | undefined {
-  const lines = text.split("\n");
-  const keys = path.filter((p): p is string => typeof p === "string");
-  const last = keys[keys.length - 1];
-  if (last === undefined) return undefined;
-  const arrayIndex = path.filter((p): p is number => typeof p === "number")[0] ?? 0;
-  const tablePath = keys.slice(0, -1).join(".");
-  let start = 0;
-  if (tablePath) {
-    let seen = -1;
-    for (let i = 0; i < lines.length; i++) {
-      const h = lines[i]?.trim() ?? "";
-      if (h === `[${tablePath}]` || h === `[[${tablePath}]]`) {
-        seen++;
-        if (seen === arrayIndex || h === `[${tablePath}]`) {
-          start = i;
-          break;
-        }
+type KeyPath = (string | number)[];
+
+/** Splits a TOML key such as `a."b.c".d` into its parts. */
+function tomlKeyParts(key: string): string[] {
+  const parts: string[] = [];
+  for (const m of key.matchAll(/\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*(?:\.|$)/g)) {
+    const part = m[1] ?? m[2] ?? m[3];
+    if (part !== undefined) parts.push(part);
+  }
+  return parts;
+}
+
+/** `[` minus `]` on a line of TOML, outside strings and comments. */
+function bracketDepth(line: string): number {
+  const code = line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '""').replace(/#.*$/, "");
+  let d = 0;
+  for (const ch of code) d += ch === "[" ? 1 : ch === "]" ? -1 : 0;
+  return d;
+}
+
+/**
+ * Indexes where each key path of a TOML document is written: table headers (`[a.b]`, `[[a.b]]` with their
+ * index), `key = value` lines, and the inline tables of a multi-line array. A line scanner, not a parser:
+ * the document has already parsed, so it only needs to find positions.
+ */
+function indexToml(text: string): Map<string, { line: number; column: number }> {
+  const index = new Map<string, { line: number; column: number }>();
+  const put = (path: KeyPath, line: number, column: number) => {
+    const k = JSON.stringify(path);
+    if (!index.has(k)) index.set(k, { line, column });
+  };
+  const counts = new Map<string, number>();
+  let table: KeyPath = [];
+  let array: { path: KeyPath; next: number; depth: number } | undefined;
+  /** Indexes the `{ … }` inline tables written on one line as elements next, next+1, …; returns the next index. */
+  const indexInlineTables = (path: KeyPath, next: number, text: string, line: number, offset = 0): number => {
+    let n = next;
+    for (const m of text.matchAll(/\{[^}]*\}/g)) {
+      const el = [...path, n++];
+      const col = offset + (m.index ?? 0) + 1;
+      put(el, line, col);
+      for (const kv of m[0].matchAll(/([A-Za-z0-9_-]+)\s*=/g)) {
+        if (kv[1] !== undefined) put([...el, kv[1]], line, col + (kv.index ?? 0));
       }
     }
+    return n;
+  };
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? "";
+    const line = raw.trim();
+    const column = raw.length - raw.trimStart().length + 1;
+    if (line === "" || line.startsWith("#")) continue;
+    if (array) {
+      // Inside a multi-line array: index its top-level inline tables until the brackets close.
+      if (array.depth === 1) array.next = indexInlineTables(array.path, array.next, raw, i + 1);
+      array.depth += bracketDepth(line);
+      if (array.depth <= 0) array = undefined;
+      continue;
+    }
+    const header = /^\[\[\s*([^\]]+?)\s*\]\]|^\[\s*([^\]]+?)\s*\]/.exec(line);
+    if (header) {
+      if (header[1] !== undefined) {
+        const base = tomlKeyParts(header[1]);
+        const k = JSON.stringify(base);
+        const n = counts.get(k) ?? 0;
+        counts.set(k, n + 1);
+        put(base, i + 1, column);
+        table = [...base, n];
+      } else {
+        table = tomlKeyParts(header[2] ?? "");
+      }
+      put(table, i + 1, column);
+      continue;
+    }
+    const eq = /^((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_.\s-])+?)\s*=\s*(.*)$/.exec(line);
+    if (!eq) continue;
+    const path = [...table, ...tomlKeyParts(eq[1] ?? "")];
+    put(path, i + 1, column);
+    const value = eq[2] ?? "";
+    if (value.startsWith("[")) {
+      // One element per inline table on this line (`[{ … }, { … }]`), and those of the lines that follow.
+      const at = raw.lastIndexOf(value);
+      const next = indexInlineTables(path, 0, raw.slice(at), i + 1, at);
+      const depth = bracketDepth(value);
+      if (depth > 0) array = { path, next, depth };
+    }
   }
-  for (let i = start; i < lines.length; i++) {
-    const l = lines[i] ?? "";
-    const m = new RegExp(`^\\s*"?${last.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?\\s*=`).exec(l);
-    if (m) return { line: i + 1, column: l.indexOf(last) + 1 };
+  return index;
+}
+
+/** Location of a key path in TOML: the deepest part of the path that is written in the file. */
+function locateToml(
+  index: Map<string, { line: number; column: number }>,
+  path: KeyPath,
+): { line: number; column: number } | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const hit = index.get(JSON.stringify(path.slice(0, n)));
+    if (hit) return hit;
   }
-  return tablePath ? { line: start + 1, column: 1 } : undefined;
+  return undefined;
 }
 
 /**
@@ -286,12 +360,27 @@ export function loadWranglerConfig(path: string): WranglerConfig {
       fix: "check that the file exists and is readable",
     });
   }
+  return parseWranglerConfig(path, text);
+}
+
+/**
+ * Parses a config's text as if it were the file at `path` (the extension picks the format), e.g. the
+ * config as it was at an earlier git commit.
+ *
+ * @example
+ * const before = parseWranglerConfig("wrangler.toml", execSync("git show main:wrangler.toml").toString());
+ */
+export function parseWranglerConfig(path: string, text: string): WranglerConfig {
   const format: ConfigFormat = path.endsWith(".toml") ? "toml" : path.endsWith(".jsonc") ? "jsonc" : "json";
   let raw: Record<string, unknown>;
   let locate: WranglerConfig["locate"];
   if (format === "toml") {
     raw = parseTomlDoc(path, text);
-    locate = (p) => locateToml(text, p);
+    let index: Map<string, { line: number; column: number }> | undefined;
+    locate = (p) => {
+      index ??= indexToml(text);
+      return locateToml(index, p);
+    };
   } else {
     const parsed = parseJsonc(path, text);
     raw = parsed.doc;

@@ -7,7 +7,11 @@ export default defineProject({
     cloudflareTest(async () => ({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations(new URL("../migrations", import.meta.url).pathname) },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(new URL("../migrations", import.meta.url).pathname),
+          // Stands in for the secret `wrangler secret put BLASTWALL_ADMIN_TOKEN` sets in production.
+          BLASTWALL_ADMIN_TOKEN: "shop-test-admin-token-0123456789abcdef",
+        },
       },
     })),
   ],

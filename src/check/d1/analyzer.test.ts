@@ -15,6 +15,7 @@ describe("d1 analyzer", () => {
       ["migrations/0001_create_orders.sql", "expand"],
       ["migrations/0002_create_order_items.sql", "expand"],
       ["migrations/0003_create_processed_events.sql", "expand"],
+      ["migrations/0004_add_orders_item_count.sql", "expand"],
     ]);
     expect(r.migrations[0]?.database).toContain("api/wrangler.jsonc");
     expect(r.migrations[0]?.database).toContain("consumer/wrangler.jsonc");

@@ -1,6 +1,6 @@
 import { type Finding, parseSuppression, type Suppression } from "../findings.js";
-import { check as invalidIgnore, meta as invalidMeta } from "../rules/d1/invalid-ignore.js";
 import { check as unusedIgnore, meta as unusedMeta } from "../rules/d1/unused-ignore.js";
+import { missingReason } from "../rules/suppression/missing-reason.js";
 import type { SqlComment, SqlStatement } from "../sql/split.js";
 
 interface Placed extends Suppression {
@@ -11,7 +11,8 @@ interface Placed extends Suppression {
 /**
  * Applies `-- blastwall-ignore <rule>: <reason>` (the next statement) and `-- blastwall-ignore-file <rule>: <reason>`
  * (the whole file) to one file's findings. Returns the findings that remain, plus one finding for each ignore
- * without a reason and each ignore that matched nothing.
+ * without a reason (`suppression/missing-reason`, shared with the config and code analyzers) and each ignore that
+ * matched nothing.
  *
  * @example
  * applySuppressions("migrations/0004.sql", split.statements, split.comments, findings);
@@ -30,13 +31,7 @@ export function applySuppressions(
     const parsed = parseSuppression(c.text, c.line);
     if (!parsed) continue;
     if ("error" in parsed) {
-      out.push({
-        rule: invalidMeta.id,
-        severity: invalidMeta.severity,
-        file,
-        line: parsed.line,
-        ...invalidIgnore(parsed.error),
-      });
+      out.push(missingReason(file, parsed.line, parsed.error));
       continue;
     }
     const stmt = owner.get(c);

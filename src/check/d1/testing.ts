@@ -27,6 +27,9 @@ migrations_dir = "migrations"
 export function writeProject(files: Record<string, string | Buffer>, wrangler = TEST_WRANGLER): string {
   const dir = mkdtempSync(join(tmpdir(), "blastwall-d1-"));
   writeFileSync(join(dir, "wrangler.toml"), wrangler);
+  // A real (if tiny) Worker, so the code analyzer has its entry point.
+  mkdirSync(join(dir, "src"), { recursive: true });
+  writeFileSync(join(dir, "src/index.ts"), 'export default { fetch: () => new Response("ok") };\n');
   mkdirSync(join(dir, "migrations"), { recursive: true });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

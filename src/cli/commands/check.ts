@@ -1,12 +1,26 @@
 import { relative, resolve } from "node:path";
+import { codeRules } from "../../check/code/analyzer.js";
+import { configRules } from "../../check/config/analyzer.js";
+import type { RuleMeta } from "../../check/findings.js";
 import { exitCodeFor } from "../../check/findings.js";
 import { isReportFormat, REPORT_FORMATS, renderReport } from "../../check/report/index.js";
+import { meta as skippedFile } from "../../check/rules/code/skipped-file.js";
 import { d1RuleMetas } from "../../check/rules/d1/index.js";
+import { meta as missingReason } from "../../check/rules/suppression/missing-reason.js";
 import { runCheck } from "../../check/run-check.js";
 import { defineCommand, stringOption } from "../command.js";
 import { UsageError } from "../errors.js";
 import { packageVersion } from "../main.js";
 import type { Step } from "../output.js";
+
+/** Every rule `check` can report, for SARIF's rule list. */
+const RULES: readonly RuleMeta[] = [
+  ...configRules.map((r) => r.meta),
+  ...codeRules.map((r) => r.meta),
+  skippedFile,
+  missingReason,
+  ...d1RuleMetas,
+];
 
 /** `blastwall check`: the static release gate over a project's migrations, config and code. */
 export default defineCommand({
@@ -67,7 +81,7 @@ export default defineCommand({
       format,
       root: dir,
       paint: (t, c) => out.paint(t, c),
-      rules: d1RuleMetas,
+      rules: RULES,
       toolVersion: packageVersion(),
       annotate: env.GITHUB_ACTIONS === "true" && format === "pretty",
       ...(workspace ? { githubPrefix: relative(resolve(workspace), dir).split("\\").join("/") } : {}),

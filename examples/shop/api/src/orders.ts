@@ -1,3 +1,4 @@
+import { sql } from "blastwall/d1";
 import { Hono } from "hono";
 import type { Env, OrderEvent } from "./env.js";
 
@@ -26,22 +27,22 @@ export const orders = new Hono<{ Bindings: Env }>();
 
 orders.get("/", async (c) => {
   const userId = c.req.query("user");
-  const stmt = userId
-    ? c.env.DB.prepare("SELECT * FROM orders WHERE user_id = ? ORDER BY created_at DESC LIMIT 50").bind(userId)
-    : c.env.DB.prepare("SELECT * FROM orders ORDER BY created_at DESC LIMIT 50");
-  const { results } = await stmt.all();
+  const where = userId ? sql`WHERE user_id = ${userId}` : sql``;
+  const { results } = await sql`SELECT * FROM orders ${where} ORDER BY created_at DESC LIMIT ${50}`
+    .prepare(c.env.DB)
+    .all();
   return c.json({ orders: results });
 });
 
 orders.get("/:id", async (c) => {
-  const order = await c.env.DB.prepare("SELECT * FROM orders WHERE id = ?").bind(c.req.param("id")).first();
-  if (!order) return c.json({ error: "order not found" }, 404);
-  const { results: items } = await c.env.DB.prepare(
-    "SELECT sku, quantity, price_cents FROM order_items WHERE order_id = ?",
-  )
-    .bind(c.req.param("id"))
-    .all();
-  return c.json({ order, items });
+  const id = c.req.param("id");
+  const [order, items] = await c.env.DB.batch([
+    sql`SELECT * FROM orders WHERE id = ${id}`.prepare(c.env.DB),
+    sql`SELECT sku, quantity, price_cents FROM order_items WHERE order_id = ${id}`.prepare(c.env.DB),
+  ]);
+  const row = order?.results[0];
+  if (!row) return c.json({ error: "order not found" }, 404);
+  return c.json({ order: row, items: items?.results ?? [] });
 });
 
 orders.post("/", async (c) => {
@@ -49,15 +50,16 @@ orders.post("/", async (c) => {
   if (typeof input === "string") return c.json({ error: input }, 400);
   const id = crypto.randomUUID();
   const total = input.items.reduce((s, i) => s + i.quantity * i.priceCents, 0);
+  const itemCount = input.items.reduce((s, i) => s + i.quantity, 0);
   // One batch is one transaction on D1: the order and its lines land together or not at all.
+  // item_count (migration 0004) is written for new orders; older rows get it from the backfill.
   await c.env.DB.batch([
-    c.env.DB.prepare("INSERT INTO orders (id, user_id, total_cents) VALUES (?, ?, ?)").bind(id, input.userId, total),
+    sql`INSERT INTO orders (id, user_id, total_cents, item_count) VALUES (${id}, ${input.userId}, ${total}, ${itemCount})`.prepare(
+      c.env.DB,
+    ),
     ...input.items.map((i) =>
-      c.env.DB.prepare("INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (?, ?, ?, ?)").bind(
-        id,
-        i.sku,
-        i.quantity,
-        i.priceCents,
+      sql`INSERT INTO order_items (order_id, sku, quantity, price_cents) VALUES (${id}, ${i.sku}, ${i.quantity}, ${i.priceCents})`.prepare(
+        c.env.DB,
       ),
     ),
   ]);

@@ -1,3 +1,4 @@
+import { putImmutable, safeKey, serveObject, UnsafeKeyError } from "blastwall/r2";
 import { Hono } from "hono";
 import type { Env } from "./env.js";
 
@@ -5,27 +6,34 @@ export const receipts = new Hono<{ Bindings: Env }>();
 
 const ORDER_ID = /^[0-9a-f-]{36}$/;
 
+function receiptKey(orderId: string): string {
+  // The id pattern already excludes traversal; safeKey keeps that true if the pattern is ever loosened.
+  return safeKey(`${orderId}.pdf`, { prefix: "receipts" });
+}
+
+receipts.onError((err, c) => {
+  if (err instanceof UnsafeKeyError) return c.json({ error: err.message }, err.status);
+  throw err;
+});
+
 // Receipts are immutable: each order gets one key, written once, never overwritten.
 receipts.put("/:orderId", async (c) => {
   const orderId = c.req.param("orderId");
   if (!ORDER_ID.test(orderId)) return c.json({ error: "bad order id" }, 400);
-  const key = `receipts/${orderId}.pdf`;
-  const body = await c.req.arrayBuffer();
-  const put = await c.env.RECEIPTS.put(key, body, {
-    onlyIf: { etagDoesNotMatch: "*" },
+  const result = await putImmutable(c.env.RECEIPTS, receiptKey(orderId), await c.req.arrayBuffer(), {
     httpMetadata: { contentType: c.req.header("content-type") ?? "application/pdf" },
   });
-  if (put === null) return c.json({ error: "receipt already exists" }, 409);
-  return c.json({ key, etag: put.httpEtag }, 201);
+  if (result.status === "exists") return c.json({ error: "receipt already exists" }, 409);
+  return c.json({ key: result.key, etag: result.object.httpEtag }, 201);
 });
 
-receipts.get("/:orderId", async (c) => {
+// GET and HEAD with conditional requests (304/412) and ranges (206), so clients and caches revalidate cheaply.
+receipts.on(["GET", "HEAD"], "/:orderId", async (c) => {
   const orderId = c.req.param("orderId");
   if (!ORDER_ID.test(orderId)) return c.json({ error: "bad order id" }, 400);
-  const obj = await c.env.RECEIPTS.get(`receipts/${orderId}.pdf`);
-  if (!obj) return c.json({ error: "receipt not found" }, 404);
-  const headers = new Headers();
-  obj.writeHttpMetadata(headers);
-  headers.set("etag", obj.httpEtag);
-  return new Response(obj.body, { headers });
+  const res = await serveObject(c.req.raw, c.env.RECEIPTS, receiptKey(orderId), {
+    // Immutable keys can be cached for good; a new receipt would get a new key.
+    cacheControl: "private, max-age=31536000, immutable",
+  });
+  return res.status === 404 ? c.json({ error: "receipt not found" }, 404) : res;
 });

@@ -7,7 +7,6 @@ import dataConstraint from "./data-constraint.js";
 import dropColumn from "./drop-column.js";
 import dropTable from "./drop-table.js";
 import emptyMigration from "./empty-migration.js";
-import { meta as invalidIgnore } from "./invalid-ignore.js";
 import largeDataChange from "./large-data-change.js";
 import { meta as lockMismatch } from "./lock-mismatch.js";
 import { meta as missingDir } from "./missing-migrations-dir.js";
@@ -55,5 +54,4 @@ export const d1RuleMetas: readonly RuleMeta[] = [
   lockMismatch,
   outOfOrder,
   unusedIgnore,
-  invalidIgnore,
 ];

@@ -1,0 +1,236 @@
+import { dirname, resolve } from "node:path";
+import ts from "typescript";
+import { relativeTo } from "../../project/discover.js";
+import type { WranglerConfig } from "../../project/wrangler-config.js";
+import type { Analyzer, AnalyzerContext } from "../analyzer.js";
+import { configSections } from "../config/sections.js";
+import {
+  applySuppressions,
+  type CommentLine,
+  configComments,
+  nextConfigLine,
+  scopeSuppressions,
+} from "../config/suppressions.js";
+import type { Finding } from "../findings.js";
+import { rule as httpAndQueue } from "../rules/code/http-and-queue-in-one-worker.js";
+import { rule as kvReadAfterWrite } from "../rules/code/kv-read-after-write.js";
+import { rule as queueWithoutIdempotency } from "../rules/code/queue-without-idempotency.js";
+import { rule as r2UnquotedEtag } from "../rules/code/r2-unquoted-etag.js";
+import { rule as singletonDurableObject } from "../rules/code/singleton-durable-object.js";
+import { skippedFile } from "../rules/code/skipped-file.js";
+import { rule as sqlInterpolation } from "../rules/code/sql-interpolation.js";
+import { rule as unvalidatedR2Key } from "../rules/code/unvalidated-r2-key.js";
+import { codeRule as v8SendToPullQueue } from "../rules/queues/v8-content-type-with-pull-consumer.js";
+import { rule as rpcCompatDate } from "../rules/rpc/compatibility-date.js";
+import { walk } from "./ast.js";
+import { listSources } from "./files.js";
+import type { CodeProjectContext, CodeRule, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
+import { type ParsedSource, parseSourceFile } from "./source.js";
+
+export const codeRules: readonly CodeRule[] = [
+  sqlInterpolation,
+  singletonDurableObject,
+  unvalidatedR2Key,
+  queueWithoutIdempotency,
+  kvReadAfterWrite,
+  r2UnquotedEtag,
+  httpAndQueue,
+  rpcCompatDate,
+  v8SendToPullQueue,
+];
+
+function bindingsOf(worker: WranglerConfig): WorkerBindings {
+  const all = [worker, ...Object.values(worker.env)];
+  const b: WorkerBindings = {
+    d1: new Set(),
+    kv: new Set(),
+    r2: new Set(),
+    durableObjects: new Set(),
+    services: new Set(),
+    producers: new Map(),
+    vars: new Map(),
+  };
+  const rawSections = [worker.raw, ...Object.values(worker.raw.env ?? {})];
+  for (const s of all) {
+    for (const d of s.d1_databases) b.d1.add(d.binding);
+    for (const k of s.kv_namespaces) b.kv.add(k.binding);
+    for (const r of s.r2_buckets) b.r2.add(r.binding);
+    for (const d of s.durable_objects.bindings) b.durableObjects.add(d.name);
+    for (const p of s.queues.producers) b.producers.set(p.binding, p.queue);
+    for (const [k, v] of Object.entries(s.vars)) if (typeof v === "string") b.vars.set(k, v);
+  }
+  for (const raw of rawSections) {
+    const services: unknown = typeof raw === "object" && raw !== null ? Reflect.get(raw, "services") : undefined;
+    if (!Array.isArray(services)) continue;
+    for (const s of services) {
+      const name: unknown = typeof s === "object" && s !== null ? Reflect.get(s, "binding") : undefined;
+      if (typeof name === "string") b.services.add(name);
+    }
+  }
+  return b;
+}
+
+/** `// blastwall-ignore …` comments of a source file, found through the scanner's comment ranges. */
+function sourceComments(sf: ts.SourceFile): CommentLine[] {
+  const text = sf.text;
+  if (!text.includes("blastwall-ignore")) return [];
+  const out: CommentLine[] = [];
+  const seen = new Set<number>();
+  walk(sf, (node) => {
+    for (const r of ts.getLeadingCommentRanges(text, node.pos) ?? []) {
+      if (seen.has(r.pos)) continue;
+      seen.add(r.pos);
+      const raw = text.slice(r.pos, r.end);
+      if (!raw.includes("blastwall-ignore")) continue;
+      const body =
+        r.kind === ts.SyntaxKind.SingleLineCommentTrivia ? raw.slice(2) : raw.slice(2, -2).replace(/^\s*\*/gm, "");
+      const { line, character } = sf.getLineAndCharacterOfPosition(r.pos);
+      const before = text.slice(text.lastIndexOf("\n", r.pos - 1) + 1, r.pos);
+      out.push({ line: line + 1, body: body.trim(), trailing: before.trim() !== "" && character > 0 });
+    }
+    return undefined;
+  });
+  return out;
+}
+
+/** A whole-line suppression covers the next statement (or expression, member…) after it, all its lines. */
+function nextNodeRange(sf: ts.SourceFile): (line: number) => [number, number] {
+  return (line) => {
+    let hit: ts.Node | undefined;
+    const lineAt = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line + 1;
+    const visit = (n: ts.Node): void => {
+      if (hit) return;
+      const start = lineAt(n.getStart(sf));
+      if (start > line) {
+        hit = n;
+        return;
+      }
+      if (lineAt(n.end) >= line) ts.forEachChild(n, visit);
+    };
+    ts.forEachChild(sf, visit);
+    return hit ? [lineAt(hit.getStart(sf)), lineAt(hit.end)] : [line + 1, line + 1];
+  };
+}
+
+function sourceScope(src: SourceFileInfo): ReturnType<typeof scopeSuppressions> {
+  const comments = sourceComments(src.sf);
+  if (comments.length === 0) return { scoped: [], problems: [] };
+  return scopeSuppressions(src.file, comments, nextNodeRange(src.sf), src.sf.text.split("\n").length);
+}
+
+function configScope(worker: WranglerConfig, file: string): ReturnType<typeof scopeSuppressions> {
+  const text = worker.text;
+  return scopeSuppressions(file, configComments(text, worker.format), nextConfigLine(text), text.split("\n").length);
+}
+
+/**
+ * The Worker code analyzer: parses each Worker's TypeScript/JavaScript (one `ts.createSourceFile` per file, no
+ * Program) and runs the code rules, plus the rules that join code with config (RPC compatibility, v8 sends).
+ *
+ * @example
+ * await runCheck("examples/shop", { analyzers: [createCodeAnalyzer()] });
+ */
+export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly CodeRule[] } = {}): Analyzer {
+  return {
+    name: "code",
+    async analyze({ project, progress }: AnalyzerContext) {
+      const parsed = new Map<string, ParsedSource>();
+      const findings: Finding[] = [];
+      const skipped = new Set<string>();
+      const parse = (path: string): ParsedSource => {
+        let p = parsed.get(path);
+        if (!p) {
+          p = parseSourceFile(path);
+          parsed.set(path, p);
+        }
+        return p;
+      };
+      const workers: WorkerCode[] = [];
+      const projectSections = project.workers.flatMap((w) =>
+        configSections(w).map((section) => ({ worker: w, file: relativeTo(project.root, w.path), section })),
+      );
+      for (const worker of project.workers) {
+        const configFile = relativeTo(project.root, worker.path);
+        const main = worker.main ? resolve(dirname(worker.path), worker.main) : undefined;
+        const paths = main ? listSources(dirname(main)) : [];
+        if (main && !paths.includes(main)) paths.push(main);
+        progress?.(`${configFile}: ${paths.length} source files`);
+        const files: SourceFileInfo[] = [];
+        for (const path of paths) {
+          const p = parse(path);
+          const file = relativeTo(project.root, path);
+          if (p.ok) files.push({ path, file, sf: p.sf });
+          else if (!skipped.has(path) && !(p.reason === "not a regular file")) {
+            skipped.add(path);
+            findings.push(skippedFile(file, p.reason, p.line));
+          }
+        }
+        workers.push({
+          worker,
+          configFile,
+          sections: projectSections.filter((p) => p.worker === worker).map((p) => p.section),
+          bindings: bindingsOf(worker),
+          files,
+          entry: files.find((f) => f.path === main),
+          projectSections,
+        });
+      }
+      const perFile = new Map<
+        SourceFileInfo["path"],
+        { src: SourceFileInfo; findings: Finding[]; keys: Set<string> }
+      >();
+      for (const code of workers) {
+        for (const src of code.files) {
+          let slot = perFile.get(src.path);
+          if (!slot) {
+            slot = { src, findings: [], keys: new Set() };
+            perFile.set(src.path, slot);
+          }
+          for (const r of rules) {
+            let found: Finding[];
+            try {
+              found = r.checkFile?.({ code, source: src }) ?? [];
+            } catch (err) {
+              // A pathological file (e.g. generated code nested deeper than the stack) must not stop the check.
+              if (!skipped.has(src.path)) {
+                skipped.add(src.path);
+                findings.push(skippedFile(src.file, `analysis failed (${(err as Error).message})`));
+              }
+              continue;
+            }
+            for (const f of found) {
+              // Two Workers sharing a folder would report the same line twice.
+              const key = `${f.rule}:${f.line}:${f.column ?? 0}`;
+              if (!slot.keys.has(key)) {
+                slot.keys.add(key);
+                slot.findings.push(f);
+              }
+            }
+          }
+        }
+      }
+      const ctx: CodeProjectContext = {
+        project,
+        workers,
+        projectSections,
+      };
+      // Project rules point into source files or configs; the suppressions written in either apply.
+      const scopes = new Map<string, ReturnType<typeof scopeSuppressions>>();
+      for (const { src, findings: fs } of perFile.values()) {
+        const scope = sourceScope(src);
+        scopes.set(src.file, scope);
+        findings.push(...applySuppressions(fs, scope.scoped), ...scope.problems);
+      }
+      for (const f of rules.flatMap((r) => r.checkProject?.(ctx) ?? [])) {
+        let scope = scopes.get(f.file);
+        const code = workers.find((w) => w.configFile === f.file);
+        if (!scope && code) {
+          scope = configScope(code.worker, f.file);
+          scopes.set(f.file, scope);
+        }
+        findings.push(...(scope ? applySuppressions([f], scope.scoped) : [f]));
+      }
+      return { findings };
+    },
+  };
+}

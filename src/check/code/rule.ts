@@ -1,0 +1,87 @@
+import type ts from "typescript";
+import type { Project } from "../../project/discover.js";
+import type { WranglerConfig } from "../../project/wrangler-config.js";
+import type { ConfigSection } from "../config/sections.js";
+import type { Finding, RuleMeta } from "../findings.js";
+import { lineOf } from "./source.js";
+
+/** The binding names a Worker declares in any of its sections, by kind. */
+export interface WorkerBindings {
+  d1: Set<string>;
+  kv: Set<string>;
+  r2: Set<string>;
+  durableObjects: Set<string>;
+  services: Set<string>;
+  /** Producer binding → queue name. */
+  producers: Map<string, string>;
+  /** `vars` with string values, for constants read from `env`. */
+  vars: Map<string, string>;
+}
+
+export interface SourceFileInfo {
+  /** Absolute path. */
+  path: string;
+  /** Relative to the project dir. */
+  file: string;
+  sf: ts.SourceFile;
+}
+
+export interface WorkerCode {
+  worker: WranglerConfig;
+  /** The config's path relative to the project dir. */
+  configFile: string;
+  sections: ConfigSection[];
+  bindings: WorkerBindings;
+  files: SourceFileInfo[];
+  /** The parsed `main` module, when it parsed. */
+  entry?: SourceFileInfo;
+  /** Every section of every Worker in the project (for rules that join Workers, e.g. producers and pullers). */
+  projectSections: { worker: WranglerConfig; file: string; section: ConfigSection }[];
+}
+
+export interface CodeFileContext {
+  code: WorkerCode;
+  source: SourceFileInfo;
+}
+
+export interface CodeProjectContext {
+  project: Project;
+  workers: WorkerCode[];
+  projectSections: { worker: WranglerConfig; file: string; section: ConfigSection }[];
+}
+
+/** A rule over Worker source: per file, per project (rules that join code with config), or both. */
+export interface CodeRule {
+  meta: RuleMeta;
+  checkFile?(ctx: CodeFileContext): Finding[];
+  checkProject?(ctx: CodeProjectContext): Finding[];
+}
+
+/**
+ * Builds a finding at a node of a source file.
+ *
+ * @example
+ * finding(meta, ctx.source, call, "SQL built by interpolation", "bind it");
+ */
+export function finding(
+  meta: RuleMeta,
+  source: SourceFileInfo,
+  node: ts.Node,
+  message: string,
+  fix: string,
+  data?: Record<string, unknown>,
+): Finding {
+  const { line, character } = source.sf.getLineAndCharacterOfPosition(node.getStart(source.sf));
+  return {
+    rule: meta.id,
+    severity: meta.severity,
+    file: source.file,
+    line: line + 1,
+    column: character + 1,
+    message,
+    fix,
+    ...(data ? { data } : {}),
+  };
+}
+
+export { lineOf };

@@ -1,0 +1,60 @@
+import { execFileSync } from "node:child_process";
+import { basename, dirname } from "node:path";
+import { BlastwallError } from "../../cli/errors.js";
+import { parseWranglerConfig, type WranglerConfig } from "../../project/wrangler-config.js";
+
+function git(cwd: string, args: string[]): { ok: true; out: string } | { ok: false; err: string } {
+  try {
+    return {
+      ok: true,
+      out: execFileSync("git", ["-C", cwd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+    };
+  } catch (err) {
+    const stderr = (err as { stderr?: unknown }).stderr;
+    return { ok: false, err: typeof stderr === "string" && stderr.trim() ? stderr.trim() : (err as Error).message };
+  }
+}
+
+/**
+ * The config at `path` as it was at git ref `ref`, from the repository that holds it. Returns undefined when
+ * the file did not exist at that ref (a new Worker has no history to extend). A missing repository or an
+ * unknown ref is unusable input (exit 2).
+ *
+ * @example
+ * const before = configAtRef("examples/shop/api/wrangler.jsonc", "origin/main");
+ */
+export function configAtRef(path: string, ref: string): WranglerConfig | undefined {
+  const dir = dirname(path);
+  const verify = git(dir, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  if (!verify.ok) {
+    const notRepo = /not a git repository/i.test(verify.err);
+    throw new BlastwallError(
+      notRepo ? `--base needs a git repository, and ${dir} is not in one` : `unknown git ref "${ref}" for --base`,
+      {
+        location: { file: path },
+        fix: notRepo
+          ? "run blastwall check inside the repository, or drop --base"
+          : "pass a branch, tag or commit that exists locally, e.g. `--base origin/main` after `git fetch`",
+      },
+    );
+  }
+  const shown = git(dir, ["show", `${ref}:./${basename(path)}`]);
+  if (!shown.ok) {
+    if (/does not exist|exists on disk, but not in/i.test(shown.err)) return undefined;
+    throw new BlastwallError(`cannot read ${basename(path)} at ${ref}: ${shown.err}`, {
+      location: { file: path },
+      fix: "check that the ref is reachable in this clone (`git fetch`), or drop --base",
+    });
+  }
+  try {
+    return parseWranglerConfig(path, shown.out);
+  } catch (err) {
+    if (err instanceof BlastwallError) {
+      throw new BlastwallError(`the config at ${ref} does not parse: ${err.message}`, {
+        location: err.location,
+        fix: "pass a --base ref whose config is valid",
+      });
+    }
+    throw err;
+  }
+}

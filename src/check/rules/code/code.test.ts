@@ -1,0 +1,271 @@
+import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
+import { findingsOf, writeProject } from "../../config/fixture.js";
+
+const analyzers = [createCodeAnalyzer()];
+
+const CONFIG = JSON.stringify({
+  name: "shop",
+  main: "src/index.ts",
+  compatibility_date: "2025-01-01",
+  d1_databases: [{ binding: "DB", database_name: "shop" }],
+  kv_namespaces: [{ binding: "CONFIG", id: "x" }],
+  r2_buckets: [{ binding: "FILES", bucket_name: "files" }],
+  durable_objects: { bindings: [{ name: "ROOMS", class_name: "Room" }] },
+  migrations: [{ tag: "v1", new_sqlite_classes: ["Room"] }],
+  vars: { LOBBY: "main-lobby" },
+});
+
+/** A Worker whose src/index.ts is `index` and whose other files are `files`. */
+function worker(index: string, files: Record<string, string> = {}): string {
+  const src = Object.fromEntries(Object.entries(files).map(([k, v]) => [`src/${k}`, v]));
+  return writeProject({ "wrangler.json": CONFIG, "src/index.ts": index, ...src });
+}
+
+describe("code/sql-interpolation", () => {
+  it("flags interpolated and concatenated SQL, with the bound version as the fix", async () => {
+    const dir = worker(`export default {
+  async fetch(request: Request, env: Env) {
+    const id = new URL(request.url).searchParams.get("id");
+    await env.DB.prepare(\`SELECT * FROM users WHERE id = '\${id}'\`).first();
+    const q = "DELETE FROM carts WHERE user = " + id;
+    await env.DB.exec(q);
+    return new Response("ok");
+  },
+};
+`);
+    const found = await findingsOf(dir, analyzers, "code/sql-interpolation");
+    expect(found.map((f) => [f.line, f.severity])).toEqual([
+      [4, "error"],
+      [6, "error"],
+    ]);
+    expect(found[0]?.fix).toContain('env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(id)');
+    expect(found[1]?.fix).toContain('env.DB.prepare("DELETE FROM carts WHERE user = ?").bind(id).run()');
+  });
+
+  it("does not flag bound statements, constant fragments or non-SQL prepare()", async () => {
+    const dir = worker(`const TABLE = "users";
+export async function f(env: Env, id: string, t: Translator) {
+  await env.DB.prepare("SELECT * FROM users WHERE id = ?").bind(id).first();
+  await env.DB.prepare(\`SELECT * FROM \${TABLE} WHERE id = ?\`).bind(id).first();
+  t.prepare(\`hello \${id}\`);
+}
+`);
+    expect(await findingsOf(dir, analyzers, "code/sql-interpolation")).toEqual([]);
+  });
+});
+
+describe("code/singleton-durable-object", () => {
+  it("flags constant names, consts and fixed env vars", async () => {
+    const dir = worker(`const NAME = "global";
+export async function f(env: Env) {
+  env.ROOMS.idFromName("global");
+  env.ROOMS.idFromName(NAME);
+  env.ROOMS.getByName(env.LOBBY);
+}
+`);
+    const found = await findingsOf(dir, analyzers, "code/singleton-durable-object");
+    expect(found.map((f) => f.line)).toEqual([3, 4, 5]);
+    expect(found[2]?.message).toContain('"main-lobby"');
+    expect(found[0]?.fix).toContain("hash(key) % 16");
+  });
+
+  it("does not flag names derived from the entity", async () => {
+    const dir = worker(`export async function f(env: Env, user: string) {
+  env.ROOMS.idFromName(\`cart:\${user}\`);
+  env.ROOMS.idFromName(user);
+}
+`);
+    expect(await findingsOf(dir, analyzers, "code/singleton-durable-object")).toEqual([]);
+  });
+});
+
+describe("code/unvalidated-r2-key", () => {
+  it("flags keys from the URL, params and body", async () => {
+    const dir = worker(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+app.get("/f/:name", async (c) => c.body((await c.env.FILES.get(c.req.param("name")))?.body ?? null));
+app.delete("/f/:name", async (c) => {
+  const name = c.req.param("name");
+  await c.env.FILES.delete(\`uploads/\${name}\`);
+  return c.text("ok");
+});
+export default {
+  async fetch(request: Request, env: Env) {
+    const url = new URL(request.url);
+    const key = url.pathname.slice(1);
+    await env.FILES.put(key, request.body);
+    const { path } = (await request.json()) as { path: string };
+    await env.FILES.get(path);
+    return app.fetch(request, env);
+  },
+};
+`);
+    const found = await findingsOf(dir, analyzers, "code/unvalidated-r2-key");
+    expect(found.map((f) => f.line)).toEqual([3, 6, 13, 15]);
+    expect(found[0]?.severity).toBe("warning");
+  });
+
+  it("does not flag validated keys or keys the server makes", async () => {
+    const dir = worker(`import { Hono } from "hono";
+const ID = /^[0-9a-f-]{36}$/;
+const app = new Hono<{ Bindings: Env }>();
+app.get("/r/:id", async (c) => {
+  const id = c.req.param("id");
+  if (!ID.test(id)) return c.text("bad", 400);
+  return c.body((await c.env.FILES.get(\`r/\${id}.pdf\`))?.body ?? null);
+});
+app.put("/u", async (c) => {
+  await c.env.FILES.put(\`u/\${crypto.randomUUID()}\`, await c.req.arrayBuffer());
+  const { key } = c.req.valid("json");
+  await c.env.FILES.get(key);
+  return c.text("ok");
+});
+export default app;
+`);
+    expect(await findingsOf(dir, analyzers, "code/unvalidated-r2-key")).toEqual([]);
+  });
+});
+
+describe("code/queue-without-idempotency", () => {
+  it("flags a handler that acts on messages without de-duplication", async () => {
+    const dir = worker(`export default {
+  async queue(batch: MessageBatch<{ to: string }>, env: Env) {
+    for (const msg of batch.messages) {
+      await fetch("https://mail.example/send", { method: "POST", body: JSON.stringify({ to: msg.body.to }) });
+      msg.ack();
+    }
+  },
+};
+`);
+    const found = await findingsOf(dir, analyzers, "code/queue-without-idempotency");
+    expect(found).toHaveLength(1);
+    expect(found[0]?.line).toBe(2);
+    expect(found[0]?.fix).toContain("env.DB.prepare(");
+  });
+
+  it("does not flag INSERT OR IGNORE, a KV processed-ID check, a wrapper, or a delegated handler that checks", async () => {
+    const sql = worker(`export default {
+  async queue(batch: MessageBatch<{ id: string }>, env: Env) {
+    for (const msg of batch.messages) {
+      await env.DB.prepare("INSERT OR IGNORE INTO events (id) VALUES (?)").bind(msg.body.id).run();
+    }
+  },
+};
+`);
+    expect(await findingsOf(sql, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const kv = worker(`async function handle(batch: MessageBatch, env: Env) {
+  for (const m of batch.messages) {
+    if (await env.CONFIG.get(\`done:\${m.id}\`)) continue;
+  }
+}
+export default { queue: handle };
+`);
+    expect(await findingsOf(kv, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const wrapped = worker(`import { idempotentConsumer } from "blastwall/queues";
+export default { queue: idempotentConsumer({ handle: async () => {} }) };
+`);
+    expect(await findingsOf(wrapped, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const data = worker(`export default { fetch() { return new Response(); } };
+export const settings = { fetch: true, queue: "orders" } as const;
+`);
+    expect(await findingsOf(data, analyzers, "code/queue-without-idempotency")).toEqual([]);
+  });
+});
+
+describe("code/kv-read-after-write", () => {
+  it("flags a get of the key just put", async () => {
+    const dir = worker(`export async function f(env: Env, k: string) {
+  await env.CONFIG.put(\`flag:\${k}\`, "on");
+  const v = await env.CONFIG.get(\`flag:\${k}\`);
+  return v === "on";
+}
+`);
+    const found = await findingsOf(dir, analyzers, "code/kv-read-after-write");
+    expect(found).toHaveLength(1);
+    expect(found[0]?.line).toBe(3);
+  });
+
+  it("does not flag other keys, other functions, or R2 buckets", async () => {
+    const dir = worker(`export async function f(env: Env) {
+  await env.CONFIG.put("a", "1");
+  await env.CONFIG.get("b");
+  await env.FILES.put("a", "1");
+  await env.FILES.get("a");
+}
+export async function g(env: Env) {
+  return env.CONFIG.get("a");
+}
+`);
+    expect(await findingsOf(dir, analyzers, "code/kv-read-after-write")).toEqual([]);
+  });
+});
+
+describe("code/r2-unquoted-etag", () => {
+  it("flags etag in headers.set, c.header and a headers object", async () => {
+    const dir = worker(`export async function f(env: Env, c: Ctx) {
+  const obj = await env.FILES.get("a");
+  if (!obj) return;
+  const h = new Headers();
+  h.set("ETag", obj.etag);
+  c.header("etag", obj.etag);
+  return new Response(obj.body, { headers: { ETag: obj.etag } });
+}
+`);
+    const found = await findingsOf(dir, analyzers, "code/r2-unquoted-etag");
+    expect(found.map((f) => f.line)).toEqual([5, 6, 7]);
+    expect(found[0]?.fix).toContain("obj.httpEtag");
+  });
+
+  it("does not flag httpEtag or a manually quoted etag", async () => {
+    const dir = worker(`export async function f(env: Env) {
+  const obj = await env.FILES.get("a");
+  if (!obj) return;
+  const h = new Headers();
+  h.set("etag", obj.httpEtag);
+  h.set("ETag", \`"\${obj.etag}"\`);
+  return Response.json({ etag: obj.etag });
+}
+`);
+    expect(await findingsOf(dir, analyzers, "code/r2-unquoted-etag")).toEqual([]);
+  });
+});
+
+describe("code/http-and-queue-in-one-worker", () => {
+  it("reports a default export with fetch and queue, as info", async () => {
+    const dir = worker(`const handler = {
+  async fetch() { return new Response("ok"); },
+  async queue(batch: MessageBatch) { for (const m of batch.messages) m.ack(); /* blastwall-ignore code/queue-without-idempotency: acks only */ },
+};
+export default handler;
+`);
+    const found = await findingsOf(dir, analyzers, "code/http-and-queue-in-one-worker");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity: "info", line: 3 });
+    expect(found[0]?.fix).toContain("shop-consumer");
+  });
+
+  it("does not report HTTP-only or queue-only Workers, or non-entry modules", async () => {
+    const dir = worker(`export default { async fetch() { return new Response("ok"); } };`, {
+      "other.ts": "export default { fetch() {}, queue() {} };",
+    });
+    expect(await findingsOf(dir, analyzers, "code/http-and-queue-in-one-worker")).toEqual([]);
+  });
+});
+
+describe("code suppressions", () => {
+  it("drops a finding under `// blastwall-ignore <rule>: <reason>` and reports one without a reason", async () => {
+    const dir = worker(`export async function f(env: Env) {
+  // blastwall-ignore code/singleton-durable-object: the lobby takes < 1 req/s
+  env.ROOMS.idFromName("lobby");
+  // blastwall-ignore code/singleton-durable-object
+  env.ROOMS.idFromName("other");
+}
+`);
+    const found = await findingsOf(dir, analyzers);
+    expect(found.map((f) => [f.rule, f.line])).toEqual([
+      ["suppression/missing-reason", 4],
+      ["code/singleton-durable-object", 5],
+    ]);
+  });
+});

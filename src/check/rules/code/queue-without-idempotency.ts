@@ -1,0 +1,157 @@
+import ts from "typescript";
+import { calleeName, memberName, unwrap, walk } from "../../code/ast.js";
+import { type CodeRule, finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
+import type { Finding, RuleMeta } from "../../findings.js";
+
+export const meta: RuleMeta = {
+  id: "code/queue-without-idempotency",
+  severity: "warning",
+  summary: "A queue() handler with no idempotency wrapper and no processed-ID check.",
+};
+
+/** Wrappers and helpers whose name says they de-duplicate. */
+const IDEMPOTENT_NAME = /idempot|dedup|processed|alreadyHandled|seenBefore|exactlyOnce/i;
+/** SQL that makes a replayed message a no-op. */
+const IDEMPOTENT_SQL = /\binsert\s+or\s+ignore\b|\bon\s+conflict\b|\bprocessed\w*\b/i;
+/** Storage reads and writes; keyed by the message id, they are a processed-ID store. */
+const STORE_CALLS = new Set([
+  "get",
+  "put",
+  "bind",
+  "first",
+  "run",
+  "getWithMetadata",
+  "idFromName",
+  "getByName",
+  "has",
+]);
+
+function mentionsMessageId(arg: ts.Expression): boolean {
+  let hit = false;
+  walk(arg, (n) => {
+    if (hit || ts.isObjectLiteralExpression(n)) return false;
+    if (ts.isPropertyAccessExpression(n) && /^(id|messageId|eventId|idempotencyKey)$/.test(n.name.text)) hit = true;
+    return undefined;
+  });
+  return hit;
+}
+
+/** Functions declared in this file, by name, so a handler that delegates (`queue: handleBatch`) is followed. */
+function localFunctions(sf: ts.SourceFile): Map<string, ts.Node> {
+  const out = new Map<string, ts.Node>();
+  for (const st of sf.statements) {
+    if (ts.isFunctionDeclaration(st) && st.name) out.set(st.name.text, st);
+    if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) && d.initializer) out.set(d.name.text, d.initializer);
+      }
+    }
+  }
+  return out;
+}
+
+/** Names imported from blastwall's queue library: any call to one counts as the idempotency wrapper. */
+function blastwallQueueImports(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  for (const st of sf.statements) {
+    if (!ts.isImportDeclaration(st) || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+    if (!st.moduleSpecifier.text.startsWith("blastwall/queues")) continue;
+    const b = st.importClause?.namedBindings;
+    if (b && ts.isNamedImports(b)) for (const el of b.elements) out.add(el.name.text);
+  }
+  return out;
+}
+
+function isIdempotent(handler: ts.Node, sf: ts.SourceFile): boolean {
+  const fns = localFunctions(sf);
+  const wrappers = blastwallQueueImports(sf);
+  const seen = new Set<ts.Node>();
+  const check = (root: ts.Node): boolean => {
+    if (seen.has(root)) return false;
+    seen.add(root);
+    let ok = false;
+    walk(root, (n) => {
+      if (ok) return false;
+      if (ts.isStringLiteralLike(n) && IDEMPOTENT_SQL.test(n.text)) ok = true;
+      else if (ts.isTemplateExpression(n) && IDEMPOTENT_SQL.test(n.head.text)) ok = true;
+      else if (ts.isCallExpression(n)) {
+        const name = calleeName(n) ?? "";
+        if (IDEMPOTENT_NAME.test(name) || wrappers.has(name)) ok = true;
+        else if (STORE_CALLS.has(name) && n.arguments.some(mentionsMessageId)) ok = true;
+        else {
+          const callee = unwrap(n.expression);
+          const local = ts.isIdentifier(callee) ? fns.get(callee.text) : undefined;
+          if (local && check(local)) ok = true;
+        }
+      } else if (ts.isIdentifier(n) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.initializer === n) {
+        const local = fns.get(n.text);
+        if (local && check(local)) ok = true;
+      }
+      return undefined;
+    });
+    return ok;
+  };
+  return check(handler);
+}
+
+/** `queue` members of objects and classes in a file: the default export's, or any handler object's. */
+function queueHandlers(sf: ts.SourceFile): ts.Node[] {
+  const out: ts.Node[] = [];
+  // Fast path: a file that never spells "queue" cannot declare a queue() handler.
+  if (!sf.text.includes("queue")) return out;
+  walk(sf, (n) => {
+    if (memberName(n) !== "queue") return undefined;
+    const owner = n.parent;
+    const isHandlerObject =
+      (ts.isObjectLiteralExpression(owner) &&
+        owner.properties.some((p) => ["fetch", "scheduled"].includes(memberName(p) ?? ""))) ||
+      (ts.isObjectLiteralExpression(owner) && ts.isExportAssignment(owner.parent)) ||
+      (ts.isObjectLiteralExpression(owner) &&
+        (ts.isSatisfiesExpression(owner.parent) || ts.isAsExpression(owner.parent))) ||
+      ts.isClassLike(owner);
+    // `queue: "orders"` in a settings object is data, not a handler.
+    const isFunctionValue =
+      ts.isMethodDeclaration(n) ||
+      ts.isShorthandPropertyAssignment(n) ||
+      (ts.isPropertyAssignment(n) &&
+        (ts.isIdentifier(unwrap(n.initializer)) ||
+          ts.isCallExpression(unwrap(n.initializer)) ||
+          ts.isFunctionLike(unwrap(n.initializer))));
+    if (isHandlerObject && isFunctionValue) out.push(n);
+    return undefined;
+  });
+  return out;
+}
+
+function fixFor(code: WorkerCode): string {
+  const d1 = [...code.bindings.d1][0];
+  const kv = [...code.bindings.kv][0];
+  if (d1) {
+    return `record each message id before acting and skip repeats, e.g. \`const { meta } = await env.${d1}.prepare("INSERT OR IGNORE INTO processed_messages (id) VALUES (?)").bind(msg.id).run(); if (meta.changes === 0) { msg.ack(); continue; }\``;
+  }
+  if (kv) {
+    return `check a processed-ID store, e.g. if (await env.${kv}.get(\`processed:\${msg.id}\`)) { msg.ack(); continue; } before, and await env.${kv}.put(\`processed:\${msg.id}\`, "1", { expirationTtl: 86400 }) after (KV is eventually consistent; use D1 or a Durable Object when a duplicate must never run)`;
+  }
+  return "wrap the handler in an idempotent consumer that stores processed message ids (D1 or a Durable Object) and skips repeats";
+}
+
+/** Queues deliver at least once: a handler that cannot tell a redelivery repeats its side effects. */
+export const rule: CodeRule = {
+  meta,
+  checkFile({ code, source }: { code: WorkerCode; source: SourceFileInfo }) {
+    const out: Finding[] = [];
+    for (const h of queueHandlers(source.sf)) {
+      if (isIdempotent(h, source.sf)) continue;
+      out.push(
+        finding(
+          meta,
+          source,
+          h,
+          "this queue() handler neither uses an idempotency wrapper nor checks a processed-ID store: Queues delivers at least once, so a retried or duplicated message repeats its side effects (double charges, duplicate emails)",
+          fixFor(code),
+        ),
+      );
+    }
+    return out;
+  },
+};

@@ -1,0 +1,106 @@
+import ts from "typescript";
+import { calleeName, enclosingScope, findDeclaration, receiverOf, unwrap, walk } from "../../code/ast.js";
+
+/** Names that hold the incoming request in Workers, Hono and itty-router handlers. */
+const REQUEST_ROOTS = new Set(["request", "req", "params", "query", "searchParams", "url"]);
+/** Calls that check or clean a value; a value passed through one counts as validated. */
+const VALIDATOR =
+  /^(test|match|exec|search|safeParse|parse|assert\w*|is[A-Z_]\w*|valid\w*|sanitiz\w*|sanitis\w*|check\w*|verify\w*|ensure\w*|normali[sz]e\w*|has|includes|startsWith|endsWith)$/;
+
+/** True when a call is a validator: `RE.test(x)`, `schema.parse(x)`, `isSafeKey(x)`, `x.startsWith(…)`. */
+export function isValidatorCall(call: ts.CallExpression): boolean {
+  const name = calleeName(call);
+  return name !== undefined && VALIDATOR.test(name);
+}
+
+/** `c.req.valid("param")` (Hono validator middleware) yields already-validated input. */
+function isValidatedInput(e: ts.Expression): boolean {
+  return ts.isCallExpression(e) && calleeName(e) === "valid";
+}
+
+/** Whether `name` is checked anywhere in its scope: passed to a validator, or the receiver of one. */
+function isValidated(name: string, scope: ts.Node): boolean {
+  let hit = false;
+  walk(scope, (n) => {
+    if (hit) return false;
+    if (!ts.isCallExpression(n) || !isValidatorCall(n)) return undefined;
+    const recv = receiverOf(n);
+    const uses = (e: ts.Expression | undefined) => {
+      if (!e) return false;
+      const u = unwrap(e);
+      return (
+        (ts.isIdentifier(u) && u.text === name) ||
+        (ts.isPropertyAccessExpression(u) && ts.isIdentifier(u.expression) && u.expression.text === name)
+      );
+    };
+    if (
+      n.arguments.some(uses) ||
+      (recv && ["startsWith", "endsWith", "includes", "match"].includes(calleeName(n) ?? "") && uses(recv))
+    ) {
+      hit = true;
+    }
+    return undefined;
+  });
+  return hit;
+}
+
+/**
+ * Whether an expression carries unvalidated request input (URL, params, query, headers or body), following
+ * `const x = …` declarations within the file. Values that pass through a validator are clean.
+ *
+ * @example
+ * // const key = c.req.param("key"); await env.BUCKET.get(key)  → tainted
+ * // if (!KEY.test(key)) return …;                             → clean
+ */
+export function requestTainted(expr: ts.Expression, depth = 0): boolean {
+  if (depth > 6) return false;
+  const e = unwrap(expr);
+  if (isValidatedInput(e)) return false;
+  if (ts.isCallExpression(e) && isValidatorCall(e) && calleeName(e) !== "match") return false;
+  if (ts.isPropertyAccessExpression(e) && (e.name.text === "req" || e.name.text === "params")) return true;
+  let tainted = false;
+  const visit = (n: ts.Node): void => {
+    if (tainted) return;
+    if (ts.isExpression(n) && n !== e && isValidatedInput(n)) return;
+    if (ts.isCallExpression(n) && n !== e && isValidatorCall(n) && calleeName(n) !== "match") return;
+    if (ts.isPropertyAccessExpression(n)) {
+      if (n.name.text === "req" || n.name.text === "params") {
+        tainted = true;
+        return;
+      }
+      visit(n.expression);
+      return;
+    }
+    if (ts.isIdentifier(n)) {
+      if (isValidated(n.text, enclosingScope(n))) return;
+      const d = findDeclaration(n.text, n);
+      if (!d) return;
+      if (ts.isParameter(d)) {
+        tainted = REQUEST_ROOTS.has(n.text);
+        return;
+      }
+      if (ts.isVariableDeclaration(d) && d.initializer) {
+        tainted = requestTainted(d.initializer, depth + 1);
+        return;
+      }
+      if (ts.isBindingElement(d)) {
+        // `const { key } = await c.req.json()`: the destructured value comes from its container.
+        let container: ts.Node = d.parent;
+        while (
+          ts.isObjectBindingPattern(container) ||
+          ts.isArrayBindingPattern(container) ||
+          ts.isBindingElement(container)
+        ) {
+          container = container.parent;
+        }
+        if (ts.isVariableDeclaration(container) && container.initializer)
+          tainted = requestTainted(container.initializer, depth + 1);
+        else if (ts.isParameter(container)) tainted = REQUEST_ROOTS.has(n.text) || d.name.getText() === "params";
+      }
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(e);
+  return tainted;
+}

@@ -1,0 +1,22 @@
+import type { Finding, RuleMeta } from "../../findings.js";
+
+export const meta: RuleMeta = {
+  id: "code/skipped-file",
+  severity: "warning",
+  summary: "A source file could not be analyzed (syntax error, too large, unreadable) and was skipped.",
+};
+
+/** The warning for a file the code rules could not look at, so a clean report is never silently partial. */
+export function skippedFile(file: string, reason: string, line = 1): Finding {
+  return {
+    rule: meta.id,
+    severity: meta.severity,
+    file,
+    line,
+    message: `skipped ${file}: ${reason}; no code rule checked it`,
+    fix: reason.startsWith("syntax error")
+      ? `fix the syntax error at ${file}:${line} (\`npx tsc --noEmit\` shows it), then run the check again`
+      : `move generated or vendored code out of the Worker's source folder, or split ${file}`,
+    data: { reason },
+  };
+}

@@ -1,0 +1,28 @@
+import { at, type ConfigRule, kv } from "../../config/rule.js";
+import type { RuleMeta } from "../../findings.js";
+import { consumers } from "./consumers.js";
+
+export const meta: RuleMeta = {
+  id: "queues/no-retry-delay",
+  severity: "warning",
+  summary: "A queue consumer without retry_delay retries failed messages immediately.",
+};
+
+/** Consumers whose retries hit a struggling dependency again at once, burning the retry budget in seconds. */
+export const rule: ConfigRule = {
+  meta,
+  check(ctx) {
+    return consumers(ctx)
+      .filter((c) => c.consumer.retry_delay === undefined)
+      .map(({ consumer, path }) =>
+        at(
+          ctx,
+          meta,
+          [...path, "queue"],
+          `the consumer of ${consumer.queue} has no retry_delay: a failed message is redelivered at once, so ${consumer.max_retries ?? 3} retries can be spent before a failing dependency recovers`,
+          `add ${kv(ctx, "retry_delay", 30)} (seconds) to this consumer, and back off further in code with \`msg.retry({ delaySeconds })\``,
+          { queue: consumer.queue },
+        ),
+      );
+  },
+};

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
+import { createConfigAnalyzer } from "../../config/analyzer.js";
+import { findingsOf, writeProject } from "../../config/fixture.js";
+
+const analyzers = [createConfigAnalyzer()];
+
+function consumer(fields: string): string {
+  return `name = "worker"\ncompatibility_date = "2025-01-01"\n[[queues.consumers]]\nqueue = "orders"\n${fields}`;
+}
+
+describe("queues/no-dead-letter-queue", () => {
+  it("flags a consumer without one, naming a DLQ built from the queue name", async () => {
+    const dir = writeProject({ "wrangler.toml": consumer("max_retries = 5\nretry_delay = 10\n") });
+    const found = await findingsOf(dir, analyzers, "queues/no-dead-letter-queue");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ line: 4, severity: "warning" });
+    expect(found[0]?.message).toContain("after 5 retries");
+    expect(found[0]?.fix).toContain('dead_letter_queue = "orders-dlq"');
+  });
+
+  it("does not flag a consumer with a DLQ, in the env sections too", async () => {
+    const dir = writeProject({
+      "wrangler.jsonc": `{ "name": "w", "env": { "prod": { "queues": { "consumers": [{ "queue": "o", "dead_letter_queue": "o-dlq", "retry_delay": 5 }] } } } }`,
+    });
+    expect(await findingsOf(dir, analyzers)).toEqual([]);
+  });
+});
+
+describe("queues/dead-letter-queue-is-self", () => {
+  it("flags a DLQ equal to the queue, not a separate one", async () => {
+    const self = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "orders"\nretry_delay = 5\n') });
+    const found = await findingsOf(self, analyzers, "queues/dead-letter-queue-is-self");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ line: 5, severity: "error" });
+    const other = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "orders-dlq"\nretry_delay = 5\n') });
+    expect(await findingsOf(other, analyzers)).toEqual([]);
+  });
+});
+
+describe("queues/no-retry-delay", () => {
+  it("flags a consumer without retry_delay, not one with it", async () => {
+    const none = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "dlq"\n') });
+    expect(await findingsOf(none, analyzers, "queues/no-retry-delay")).toHaveLength(1);
+    const zero = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "dlq"\nretry_delay = 0\n') });
+    expect(await findingsOf(zero, analyzers, "queues/no-retry-delay")).toEqual([]);
+  });
+});
+
+describe("queues/v8-content-type-with-pull-consumer", () => {
+  const pull = `{ "name": "puller", "queues": { "consumers": [{ "queue": "events", "type": "http_pull", "dead_letter_queue": "events-dlq", "retry_delay": 5 }] } }`;
+
+  it("flags a producer whose default content type is v8 when another Worker pulls the queue", async () => {
+    const dir = writeProject({
+      "pull/wrangler.jsonc": pull,
+      "api/wrangler.toml": `name = "api"\ncompatibility_date = "2024-01-15"\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n`,
+    });
+    const found = await findingsOf(dir, analyzers, "queues/v8-content-type-with-pull-consumer");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ file: "api/wrangler.toml", line: 5, severity: "error" });
+    expect(found[0]?.fix).toContain("queues_json_messages");
+  });
+
+  it("does not flag json producers, or v8 producers without a pull consumer", async () => {
+    const flagged = writeProject({
+      "pull/wrangler.jsonc": pull,
+      "api/wrangler.toml": `name = "api"\ncompatibility_date = "2024-01-15"\ncompatibility_flags = ["queues_json_messages"]\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n`,
+    });
+    expect(await findingsOf(flagged, analyzers, "queues/v8-content-type-with-pull-consumer")).toEqual([]);
+    const noPull = writeProject({
+      "api/wrangler.toml": `name = "api"\ncompatibility_date = "2024-01-15"\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n`,
+    });
+    expect(await findingsOf(noPull, analyzers, "queues/v8-content-type-with-pull-consumer")).toEqual([]);
+  });
+});
+
+describe("queues/v8-content-type-with-pull-consumer in code", () => {
+  const pull = `{ "name": "puller", "queues": { "consumers": [{ "queue": "events", "type": "http_pull", "dead_letter_queue": "events-dlq", "retry_delay": 5 }] } }`;
+  const api = `name = "api"\nmain = "src/index.ts"\ncompatibility_date = "2025-01-01"\n[[queues.producers]]\nbinding = "EVENTS"\nqueue = "events"\n[[queues.producers]]\nbinding = "JOBS"\nqueue = "jobs"\n`;
+
+  it("flags send() with contentType v8 to a pulled queue only", async () => {
+    const dir = writeProject({
+      "pull/wrangler.jsonc": pull,
+      "api/wrangler.toml": api,
+      "api/src/index.ts": `export async function f(env: Env) {
+  await env.EVENTS.send({ a: 1 }, { contentType: "v8" });
+  await env.EVENTS.send({ a: 1 }, { contentType: "json" });
+  await env.JOBS.send({ a: 1 }, { contentType: "v8" });
+}
+`,
+    });
+    const found = await findingsOf(
+      dir,
+      [createConfigAnalyzer(), createCodeAnalyzer()],
+      "queues/v8-content-type-with-pull-consumer",
+    );
+    expect(found.map((f) => [f.file, f.line])).toEqual([["api/src/index.ts", 2]]);
+  });
+});

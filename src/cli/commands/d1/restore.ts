@@ -1,0 +1,72 @@
+import { booleanOption, defineCommand, stringOption } from "../../command.js";
+import { BlastwallError, UsageError } from "../../errors.js";
+import { databaseFor, PLATFORM_OPTIONS, platformFor, WORKER_OPTION, workerFor } from "../../platform-options.js";
+
+/**
+ * `blastwall d1 restore <db> --before <migration> | --bookmark <id>`: the last-resort lever. It refuses while writes
+ * are on (the `disable_writes` flag is off), because writes landing during a restore are lost.
+ */
+export default defineCommand({
+  name: "d1 restore",
+  group: "Incident",
+  summary: "Restore a D1 database to a restore point (refuses while disable_writes is off)",
+  positionals: [{ name: "database", description: "binding or database_name", required: true }],
+  options: {
+    ...PLATFORM_OPTIONS,
+    ...WORKER_OPTION,
+    before: {
+      type: "string",
+      description: "restore the point taken before this migration",
+      placeholder: "<migration>",
+    },
+    bookmark: { type: "string", description: "restore this bookmark", placeholder: "<id>" },
+    force: { type: "boolean", description: "restore even though writes are on (needs --reason)" },
+    reason: { type: "string", description: "why writes stay on; recorded in the output", placeholder: "<text>" },
+  },
+  json: true,
+  examples: [
+    "blastwall flags set disable_writes on && blastwall d1 restore shop --before 0004_drop_status.sql",
+    "blastwall d1 restore shop --bookmark <id> --force --reason 'staging, no traffic'",
+  ],
+  run: async (ctx) => {
+    const before = stringOption(ctx.options, "before");
+    let bookmark = stringOption(ctx.options, "bookmark");
+    if ((before === undefined) === (bookmark === undefined)) {
+      throw new UsageError(
+        "give exactly one of --before <migration> or --bookmark <id>",
+        "see `blastwall d1 restore-points`",
+      );
+    }
+    const { platform, projectDir } = platformFor(ctx);
+    const worker = workerFor(ctx, projectDir);
+    const database = databaseFor(ctx, worker.config, ctx.positionals[0]);
+    const force = booleanOption(ctx.options, "force");
+    const reason = stringOption(ctx.options, "reason");
+    if (force && !reason) throw new UsageError("--force needs --reason", 'add --reason "why writes stay on"');
+    const flags = await platform.listFlags();
+    const writesOff = flags.some((f) => f.name === "disable_writes" && f.value === "1");
+    if (!writesOff && !force) {
+      throw new BlastwallError(`refusing to restore ${database} while writes are on (disable_writes is off)`, {
+        exitCode: 1,
+        fix: 'stop writes first: `blastwall flags set disable_writes on`, or pass --force --reason "..."',
+      });
+    }
+    if (before) {
+      const points = await platform.listRestorePoints(worker.name, database);
+      const point = points.find((p) => p.beforeMigration === before);
+      if (!point) {
+        throw new BlastwallError(`no restore point of ${database} was taken before ${before}`, {
+          fix: `pick one from \`blastwall d1 restore-points --database ${database}\``,
+        });
+      }
+      bookmark = point.bookmark;
+    }
+    const id = bookmark ?? "";
+    const step = ctx.out.step(`restore ${database} to ${id}`);
+    await platform.restore(worker.name, database, id);
+    step.ok(writesOff ? "writes were off" : `forced: ${reason}`);
+    if (ctx.options.json)
+      ctx.out.data({ database, bookmark: id, writesOff, ...(force ? { forced: true, reason } : {}) });
+    return 0;
+  },
+});

@@ -1,0 +1,40 @@
+import { createLocalPlatform } from "../../../platform/local/client.js";
+import { findProjectDir, readEdgeFile } from "../../../platform/local/daemon.js";
+import { defineCommand, stringOption } from "../../command.js";
+import { shortId } from "../../platform-options.js";
+
+/** `blastwall local status`: is the edge up, where, and what each Worker serves. Exit 1 when it is down. */
+export default defineCommand({
+  name: "local status",
+  group: "Local edge",
+  summary: "Show whether the local edge runs, its ports and each Worker's deployment",
+  options: {
+    project: { type: "string", description: "project folder (default: found from cwd)", placeholder: "<dir>" },
+  },
+  json: true,
+  examples: ["blastwall local status", "blastwall local status --json"],
+  run: async ({ options, cwd, out }) => {
+    const projectDir = findProjectDir(cwd, stringOption(options, "project"));
+    if (!readEdgeFile(projectDir)) {
+      if (options.json) out.data({ running: false, projectDir });
+      else out.line(`local edge: not running for ${projectDir} (start it with \`blastwall local up\`)`);
+      return 1;
+    }
+    const status = await createLocalPlatform({ projectDir }).status();
+    if (options.json) {
+      out.data({ running: true, ...status });
+      return 0;
+    }
+    out.line(`local edge: running (pid ${status.pid}, since ${status.startedAt})`);
+    out.line(
+      `  router   ${status.routerUrl}${status.defaultWorker ? `  (default Worker: ${status.defaultWorker})` : ""}`,
+    );
+    out.line(`  control  ${status.controlUrl}`);
+    for (const w of status.workers) {
+      const split =
+        w.deployment?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "not deployed";
+      out.line(`  ${out.bold(w.name)}  ${w.versions} version(s)  ${split}`);
+    }
+    return 0;
+  },
+});

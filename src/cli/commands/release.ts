@@ -1,0 +1,64 @@
+import { loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
+import { parseVars } from "../../release/gates.js";
+import { exitCodeOf, runRelease } from "../../release/run.js";
+import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
+import { UsageError } from "../errors.js";
+
+/** `blastwall release`: gates, migrations, 0% + smoke checks, analysed ramp, promote or roll back. */
+export default defineCommand({
+  name: "release",
+  group: "Release",
+  summary:
+    "Ship a Worker: gates, migrations, smoke checks at 0%, a canary ramp judged at every poll, promote or roll back",
+  description:
+    "Running it again after an interruption resumes the release or rolls it back; the state is read from the platform's deployments, never from local files.",
+  positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
+  options: {
+    worker: {
+      type: "string",
+      description: "the Worker to release (needed when the project has several)",
+      placeholder: "<name>",
+    },
+    ...SHARED_OPTIONS,
+    override: {
+      type: "string",
+      description:
+        "ship an irreversible data change with a code change anyway; the reason is recorded in the deployment message",
+      placeholder: "<reason>",
+    },
+  },
+  json: true,
+  examples: [
+    "blastwall release --worker shop-api",
+    'blastwall release --worker shop-api --override "column unused since v41"',
+  ],
+  run: async ({ positionals, cwd, options, out, signal }) => {
+    const env = stringOption(options, "env");
+    const override = stringOption(options, "override");
+    if (override !== undefined && override.trim().length < 3) {
+      throw new UsageError("--override needs a reason", 'say why, e.g. --override "column unused since v41"');
+    }
+    const target = parseTarget(stringOption(options, "target"));
+    const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
+      single: true,
+      ...(env ? { env } : {}),
+    });
+    const w = ctx.workers[0];
+    if (!w) throw new UsageError("no Worker to release", "pass --worker <name>");
+    const platform = await openPlatform(target, ctx.projectDir);
+    const report = await runRelease(
+      {
+        projectDir: ctx.projectDir,
+        wrangler: w.wrangler,
+        config: w.config,
+        ...(env ? { env } : {}),
+        ...(override !== undefined ? { override: override.trim() } : {}),
+        vars: parseVars(stringListOption(options, "var")),
+      },
+      { platform, out, signal },
+    );
+    if (booleanOption(options, "json")) out.data(report);
+    else out.line(`${report.outcome}: ${report.reason} (report: .blastwall/releases/${report.release}.json)`);
+    return exitCodeOf(report.outcome);
+  },
+});

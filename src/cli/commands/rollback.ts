@@ -1,0 +1,34 @@
+import { defineCommand, stringOption } from "../command.js";
+import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../platform-options.js";
+
+/** `blastwall rollback`: returns all traffic to one version at once, with no analysis. */
+export default defineCommand({
+  name: "rollback",
+  group: "Release",
+  summary: "Send 100% of traffic back to the last version that served 100% (or --to <id>) at once",
+  options: {
+    ...PLATFORM_OPTIONS,
+    ...WORKER_OPTION,
+    to: { type: "string", description: "version to return to (id, 8-char prefix or tag)", placeholder: "<id>" },
+    message: { type: "string", description: "why (kept with the deployment)", placeholder: "<text>" },
+  },
+  json: true,
+  examples: ["blastwall rollback", "blastwall rollback --to 4f2a91c0 --message '5xx spike on checkout'"],
+  run: async (ctx) => {
+    const { platform, projectDir } = platformFor(ctx);
+    const { name } = workerFor(ctx, projectDir);
+    const to = stringOption(ctx.options, "to");
+    const message = stringOption(ctx.options, "message");
+    const before = await platform.currentDeployment(name);
+    const deployment = await platform.rollback(name, { ...(to ? { to } : {}), ...(message ? { message } : {}) });
+    if (ctx.options.json) ctx.out.data(deployment);
+    else {
+      const was = before?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "nothing";
+      const now = deployment.versions[0]?.versionId ?? "";
+      ctx.out.line(
+        `${name}: rolled back to ${shortId(now)} at 100% (was ${was}); deployment ${shortId(deployment.id)}`,
+      );
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,61 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadProject } from "../../project/discover.js";
+import { buildRunbook, type RunbookTarget, renderRunbook } from "../../runbook/index.js";
+import { defineCommand, stringOption } from "../command.js";
+import { UsageError } from "../errors.js";
+
+/** `blastwall runbook`: the incident runbook for this project, with its own Worker, queue, database and class names. */
+export default defineCommand({
+  name: "runbook",
+  group: "Incident",
+  summary: "Write the incident runbook for this project (four incidents, exact commands)",
+  description:
+    "Reads the project's wrangler configs and writes, for a compute regression, a queue consumer regression, a bad D1 migration and a Durable Object migration issue, the lever commands to run in order.",
+  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  options: {
+    out: { type: "string", short: "o", description: "write the runbook to this file", placeholder: "<file>" },
+    target: {
+      type: "string",
+      description: "the target every command names: cloudflare (default) or local",
+      placeholder: "<target>",
+    },
+  },
+  json: true,
+  examples: [
+    "blastwall runbook --out RUNBOOK.md",
+    "blastwall runbook examples/shop --target local",
+    "blastwall runbook --json",
+  ],
+  run: async ({ positionals, cwd, out, options }) => {
+    const target = stringOption(options, "target") ?? "cloudflare";
+    if (target !== "cloudflare" && target !== "local") {
+      throw new UsageError(`unknown target "${target}"`, "use --target cloudflare or --target local");
+    }
+    const project = loadProject(resolve(cwd, positionals[0] ?? "."));
+    const runbook = buildRunbook(project, { target: target as RunbookTarget });
+    const file = stringOption(options, "out");
+    if (options.json) {
+      if (file) writeFileSync(resolve(cwd, file), renderRunbook(runbook));
+      out.data(runbook);
+      return 0;
+    }
+    const markdown = renderRunbook(runbook);
+    if (!file) {
+      out.line(markdown.trimEnd());
+      return 0;
+    }
+    writeFileSync(resolve(cwd, file), markdown);
+    const counts = runbook.incidents.reduce<Record<string, number>>((acc, i) => {
+      acc[i.id] = (acc[i.id] ?? 0) + 1;
+      return acc;
+    }, {});
+    const commands = runbook.incidents.reduce((t, i) => t + i.steps.filter((s) => s.command).length, 0);
+    out.line(
+      `wrote ${file}: ${runbook.incidents.length} incident sections (${Object.entries(counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}), ${commands} commands for ${runbook.workers.map((w) => w.name).join(", ")}`,
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,64 @@
+import { defineCommand, stringListOption, stringOption } from "../../command.js";
+import { UsageError } from "../../errors.js";
+import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
+
+function parseVars(list: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of list) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--var ${item} is not KEY=VALUE`, "write it as --var FEATURE_X=1");
+    vars[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return vars;
+}
+
+/** `blastwall versions upload`: bundles a Worker with wrangler and registers a new version (0% traffic). */
+export default defineCommand({
+  name: "versions upload",
+  group: "Release",
+  summary: "Build a Worker with wrangler and upload it as a new version (it gets no traffic yet)",
+  options: {
+    ...PLATFORM_OPTIONS,
+    ...WORKER_OPTION,
+    tag: { type: "string", description: "short tag, e.g. a git sha or v2", placeholder: "<tag>" },
+    message: { type: "string", description: "what changed", placeholder: "<text>" },
+    env: { type: "string", description: "wrangler environment", placeholder: "<name>" },
+    var: {
+      type: "string",
+      multiple: true,
+      description: "extra var baked into this version (repeatable)",
+      placeholder: "<KEY=VALUE>",
+    },
+  },
+  json: true,
+  examples: [
+    "blastwall versions upload --tag v2 --message 'faster checkout'",
+    "blastwall versions upload --worker shop-consumer",
+  ],
+  run: async (ctx) => {
+    const { platform, projectDir } = platformFor(ctx);
+    const worker = workerFor(ctx, projectDir);
+    const tag = stringOption(ctx.options, "tag");
+    const message = stringOption(ctx.options, "message");
+    const env = stringOption(ctx.options, "env");
+    const vars = parseVars(stringListOption(ctx.options, "var"));
+    const step = ctx.out.step(`upload ${worker.name}`);
+    try {
+      const version = await platform.uploadVersion({
+        worker: worker.name,
+        configPath: worker.config.path,
+        ...(tag ? { tag } : {}),
+        ...(message ? { message } : {}),
+        ...(env ? { env } : {}),
+        ...(Object.keys(vars).length ? { vars } : {}),
+      });
+      step.ok(`version ${version.id}${tag ? ` (${tag})` : ""}`);
+      if (ctx.options.json) ctx.out.data(version);
+      else ctx.out.line(`deploy it with: blastwall versions deploy ${shortId(version.id)}@10 <stable>@90`);
+      return 0;
+    } catch (err) {
+      step.fail();
+      throw err;
+    }
+  },
+});

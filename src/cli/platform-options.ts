@@ -1,0 +1,123 @@
+import { basename, dirname } from "node:path";
+import { createPlatform } from "../platform/index.js";
+import { findProjectDir } from "../platform/local/daemon.js";
+import type { Platform, QueueState, TargetName } from "../platform/platform.js";
+import { loadProject, relativeTo } from "../project/discover.js";
+import type { WranglerConfig } from "../project/wrangler-config.js";
+import { type CommandContext, type OptionSpec, stringOption } from "./command.js";
+import { BlastwallError, UsageError } from "./errors.js";
+
+/** `--target` and `--project`, shared by every command that goes through a Platform. */
+export const PLATFORM_OPTIONS: Record<string, OptionSpec> = {
+  target: {
+    type: "string",
+    description: "where the Workers run: local (default) or cloudflare",
+    placeholder: "<local|cloudflare>",
+  },
+  project: {
+    type: "string",
+    description: "project folder holding the wrangler configs (default: found from cwd)",
+    placeholder: "<dir>",
+  },
+};
+
+export const WORKER_OPTION: Record<string, OptionSpec> = {
+  worker: { type: "string", description: "Worker name (default: the project's HTTP Worker)", placeholder: "<name>" },
+};
+
+export function targetOf(ctx: CommandContext): TargetName {
+  const t = stringOption(ctx.options, "target") ?? "local";
+  if (t !== "local" && t !== "cloudflare")
+    throw new UsageError(`unknown --target "${t}"`, "use --target local or --target cloudflare");
+  return t;
+}
+
+/** The project dir and the Platform a command acts on. */
+export function platformFor(ctx: CommandContext): { platform: Platform; projectDir: string } {
+  const projectDir = findProjectDir(ctx.cwd, stringOption(ctx.options, "project"));
+  return { platform: createPlatform({ target: targetOf(ctx), projectDir, cwd: ctx.cwd }), projectDir };
+}
+
+function nameOf(w: WranglerConfig): string {
+  return w.name ?? basename(dirname(w.path));
+}
+
+/**
+ * The Worker a command is about: `--worker`, else the project's HTTP Worker (the first one, in config order, that
+ * consumes no queue), which is also what the local edge's router answers with by default.
+ */
+export function workerFor(ctx: CommandContext, projectDir: string): { name: string; config: WranglerConfig } {
+  const project = loadProject(projectDir);
+  const wanted = stringOption(ctx.options, "worker");
+  if (wanted) {
+    const config = project.workers.find((w) => nameOf(w) === wanted);
+    if (!config) {
+      throw new BlastwallError(`no Worker named "${wanted}" under ${projectDir}`, {
+        fix: `use one of: ${project.workers.map((w) => `${nameOf(w)} (${relativeTo(project.root, w.path)})`).join(", ")}`,
+      });
+    }
+    return { name: wanted, config };
+  }
+  const config = project.workers.find((w) => w.queues.consumers.length === 0) ?? project.workers[0];
+  if (!config) throw new BlastwallError(`no Worker under ${projectDir}`, { fix: "pass --project <dir>" });
+  return { name: nameOf(config), config };
+}
+
+/** A short id for tables: the first 8 characters, like wrangler prints. */
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** Pads columns of a small table for `out.line`. */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const r of rows) {
+    for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  }
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "));
+}
+
+export const DATABASE_OPTION: Record<string, OptionSpec> = {
+  database: {
+    type: "string",
+    description: "D1 database: binding or database_name (default: the Worker's only one)",
+    placeholder: "<name>",
+  },
+};
+
+/** The D1 database a command is about: `--database` (or a positional), else the Worker's only one. */
+export function databaseFor(ctx: CommandContext, config: WranglerConfig, given?: string): string {
+  const wanted = given ?? stringOption(ctx.options, "database");
+  const list = config.d1_databases;
+  if (wanted) {
+    const hit = list.find((d) => d.binding === wanted || d.database_name === wanted || d.database_id === wanted);
+    if (!hit) {
+      throw new BlastwallError(`${config.name ?? config.path} has no D1 database "${wanted}"`, {
+        location: { file: config.path },
+        fix: `use one of: ${list.map((d) => d.database_name ?? d.binding).join(", ") || "(none declared)"}`,
+      });
+    }
+    return hit.database_name ?? hit.binding;
+  }
+  const [only] = list;
+  if (list.length !== 1 || !only) {
+    throw new UsageError(
+      list.length === 0
+        ? `${config.name ?? config.path} declares no D1 database`
+        : "this Worker has several D1 databases",
+      `pass --database with one of: ${list.map((d) => d.database_name ?? d.binding).join(", ") || "(none)"}`,
+    );
+  }
+  return only.database_name ?? only.binding;
+}
+
+/** Prints one queue's state after a lever was pulled: JSON, or one line with backlog and DLQ depth. */
+export function reportQueueState(ctx: CommandContext, state: QueueState): void {
+  if (ctx.options.json) {
+    ctx.out.data(state);
+    return;
+  }
+  const backlog = state.backlog === undefined ? "" : `, backlog ${state.backlog}`;
+  const dlq = state.dlqDepth === undefined ? "" : `, DLQ ${state.deadLetterQueue ?? ""} ${state.dlqDepth}`;
+  ctx.out.line(`${state.queue}: ${state.paused ? "paused" : "delivering"}${backlog}${dlq}`);
+}

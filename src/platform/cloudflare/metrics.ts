@@ -1,0 +1,334 @@
+import { DEFAULT_LATENCY_BUCKETS_MS, OVERFLOW_BUCKET_MS, TELEMETRY_COLUMNS } from "../../runtime/telemetry/layout.js";
+import type { LatencySummary, VersionMetrics } from "../platform.js";
+
+/**
+ * Per-version metrics from two sources, both keyed by the Worker version id:
+ * - GraphQL `workersInvocationsAdaptive` filtered by `scriptVersion`: exceptions (status `scriptThrewException`),
+ *   CPU and wall-time quantiles. Its `status` is the invocation outcome, not the HTTP status.
+ * - The Analytics Engine SQL API over the dataset `blastwall/telemetry` writes: HTTP status classes and the
+ *   latency histogram, from which p50/p95/p99 and "slower than" counts are derived.
+ */
+
+export interface InvocationsRow {
+  dimensions: { scriptName?: string; scriptVersion?: string; status?: string };
+  sum: { requests?: number; errors?: number; subrequests?: number };
+  quantiles?: { cpuTimeP50?: number; cpuTimeP99?: number; wallTimeP50?: number; wallTimeP99?: number };
+}
+
+export interface InvocationsByVersion {
+  requests: number;
+  exceptions: number;
+  /** Microseconds, as GraphQL reports them; request-weighted over status groups. */
+  cpuTimeP50: number;
+  cpuTimeP99: number;
+  wallTimeP50: number;
+  wallTimeP99: number;
+}
+
+/** Grouped by the `scriptVersion` dimension (one row per version and status); rows of other versions are dropped. */
+export const INVOCATIONS_QUERY = `query BlastwallInvocations($accountTag: string!, $scriptName: string!, $since: Time!, $until: Time!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      workersInvocationsAdaptive(
+        limit: 10000
+        filter: { scriptName: $scriptName, datetime_geq: $since, datetime_leq: $until }
+      ) {
+        dimensions { scriptName scriptVersion status }
+        sum { requests errors subrequests }
+        quantiles { cpuTimeP50 cpuTimeP99 wallTimeP50 wallTimeP99 }
+      }
+    }
+  }
+}`;
+
+/** Statuses GraphQL reports when the Worker itself failed (threw or ran out of resources). */
+const EXCEPTION_STATUSES = new Set(["scriptThrewException", "exceededResources", "internalError"]);
+
+export function summariseInvocations(rows: readonly InvocationsRow[]): Map<string, InvocationsByVersion> {
+  const acc = new Map<string, InvocationsByVersion & { weight: number }>();
+  for (const row of rows) {
+    const id = row.dimensions.scriptVersion;
+    if (!id) continue;
+    const n = row.sum.requests ?? 0;
+    const cur = acc.get(id) ?? {
+      requests: 0,
+      exceptions: 0,
+      cpuTimeP50: 0,
+      cpuTimeP99: 0,
+      wallTimeP50: 0,
+      wallTimeP99: 0,
+      weight: 0,
+    };
+    cur.requests += n;
+    if (EXCEPTION_STATUSES.has(row.dimensions.status ?? "")) cur.exceptions += n;
+    const q = row.quantiles ?? {};
+    // Quantiles of groups cannot be merged exactly; a request-weighted mean is the honest approximation.
+    cur.cpuTimeP50 += (q.cpuTimeP50 ?? 0) * n;
+    cur.cpuTimeP99 += (q.cpuTimeP99 ?? 0) * n;
+    cur.wallTimeP50 += (q.wallTimeP50 ?? 0) * n;
+    cur.wallTimeP99 += (q.wallTimeP99 ?? 0) * n;
+    cur.weight += n;
+    acc.set(id, cur);
+  }
+  const out = new Map<string, InvocationsByVersion>();
+  for (const [id, { weight, ...v }] of acc) {
+    const w = weight || 1;
+    out.set(id, {
+      ...v,
+      cpuTimeP50: v.cpuTimeP50 / w,
+      cpuTimeP99: v.cpuTimeP99 / w,
+      wallTimeP50: v.wallTimeP50 / w,
+      wallTimeP99: v.wallTimeP99 / w,
+    });
+  }
+  return out;
+}
+
+/** Single-quoted SQL string literal; version ids and names are plain, but nothing user-given goes in raw. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+}
+
+/** Analytics Engine dataset names are identifiers: letters, digits, underscores. */
+export function assertDatasetName(dataset: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(dataset)) {
+    throw new Error(`invalid Analytics Engine dataset name "${dataset}": use letters, digits and underscores`);
+  }
+  return dataset;
+}
+
+const C = TELEMETRY_COLUMNS;
+
+function windowClause(worker: string, versions: readonly string[], since: Date, until: Date): string {
+  const s = Math.floor(since.getTime() / 1000);
+  const u = Math.ceil(until.getTime() / 1000);
+  return [
+    `${C.worker} = ${sqlString(worker)}`,
+    `${C.versionId} IN (${versions.map(sqlString).join(", ")})`,
+    `timestamp >= toDateTime(${s})`,
+    `timestamp <= toDateTime(${u})`,
+  ].join(" AND ");
+}
+
+/** Status class × latency bucket counts per version; `_sample_interval` keeps counts right under sampling. */
+export function telemetrySql(dataset: string, worker: string, versions: readonly string[], since: Date, until: Date) {
+  return `SELECT ${C.versionId} AS version_id, ${C.statusClass} AS status_class, ${C.bucketMs} AS bucket_ms, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} GROUP BY version_id, status_class, bucket_ms FORMAT JSON`;
+}
+
+/** Requests slower than `boundMs`, per version, from the exact latency column. */
+export function slowerThanSql(
+  dataset: string,
+  worker: string,
+  versions: readonly string[],
+  since: Date,
+  until: Date,
+  boundMs: number,
+) {
+  if (!Number.isFinite(boundMs) || boundMs < 0)
+    throw new Error(`latency bound must be a finite number ≥ 0: ${boundMs}`);
+  return `SELECT ${C.versionId} AS version_id, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} AND ${C.latencyMs} > ${boundMs} GROUP BY version_id FORMAT JSON`;
+}
+
+/** The `FORMAT JSON` document of the SQL API. ClickHouse quotes 64-bit integers, so counts may be strings. */
+export interface SqlJson {
+  meta?: { name: string; type: string }[];
+  data?: Record<string, unknown>[];
+  rows?: number;
+}
+
+function num(v: unknown): number {
+  const n = typeof v === "string" ? Number(v) : typeof v === "number" ? v : Number.NaN;
+  return Number.isFinite(n) ? n : 0;
+}
+
+export interface TelemetryByVersion {
+  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  requests: number;
+  histogram: { boundsMs: number[]; counts: number[] };
+}
+
+export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion> {
+  const raw = new Map<string, { status: TelemetryByVersion["status"]; buckets: Map<number, number> }>();
+  for (const row of doc.data ?? []) {
+    const id = String(row.version_id ?? "");
+    if (!id) continue;
+    const cur = raw.get(id) ?? { status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 }, buckets: new Map() };
+    const n = num(row.n);
+    const cls = String(row.status_class ?? "");
+    // 1xx responses are informational; they are neither errors nor successes for a canary.
+    if (cls === "2xx" || cls === "3xx" || cls === "4xx" || cls === "5xx") cur.status[cls] += n;
+    const bound = num(row.bucket_ms) >= OVERFLOW_BUCKET_MS ? Number.POSITIVE_INFINITY : num(row.bucket_ms);
+    cur.buckets.set(bound, (cur.buckets.get(bound) ?? 0) + n);
+    raw.set(id, cur);
+  }
+  const out = new Map<string, TelemetryByVersion>();
+  for (const [id, { status, buckets }] of raw) {
+    const boundsMs = [...buckets.keys()].sort((a, b) => a - b);
+    if (boundsMs.at(-1) !== Number.POSITIVE_INFINITY) boundsMs.push(Number.POSITIVE_INFINITY);
+    const counts = boundsMs.map((b) => buckets.get(b) ?? 0);
+    out.set(id, { status, requests: counts.reduce((t, c) => t + c, 0), histogram: { boundsMs, counts } });
+  }
+  return out;
+}
+
+/**
+ * A quantile from a bucket histogram: the upper bound of the bucket where the cumulative count reaches q.
+ * Upper bounds overstate latency by at most one bucket width, which errs on the side of holding a canary.
+ * The overflow bucket has no upper bound; it reports the largest bound known ("at least this slow").
+ */
+export function histogramQuantile({ boundsMs, counts }: { boundsMs: number[]; counts: number[] }, q: number): number {
+  const total = counts.reduce((t, c) => t + c, 0);
+  if (total === 0) return 0;
+  const target = q * total;
+  let seen = 0;
+  const ceiling = Math.max(DEFAULT_LATENCY_BUCKETS_MS.at(-1) ?? 0, ...boundsMs.filter((b) => Number.isFinite(b)));
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i] ?? 0;
+    if (seen >= target) {
+      const b = boundsMs[i] ?? 0;
+      return Number.isFinite(b) ? b : ceiling;
+    }
+  }
+  return ceiling;
+}
+
+export function slowerThanCounts(doc: SqlJson): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of doc.data ?? []) out.set(String(row.version_id ?? ""), num(row.n));
+  return out;
+}
+
+/** Joins both sources into the Platform's VersionMetrics, one per version asked for (zeros when silent). */
+export function mergeVersionMetrics(
+  versions: readonly string[],
+  invocations: Map<string, InvocationsByVersion>,
+  telemetry: Map<string, TelemetryByVersion>,
+  slower: Map<number, Map<string, number>>,
+): VersionMetrics[] {
+  return versions.map((versionId) => {
+    const inv = invocations.get(versionId);
+    const tel = telemetry.get(versionId);
+    const latency: LatencySummary = tel
+      ? {
+          p50: histogramQuantile(tel.histogram, 0.5),
+          p95: histogramQuantile(tel.histogram, 0.95),
+          p99: histogramQuantile(tel.histogram, 0.99),
+        }
+      : // Without telemetry, GraphQL wall time is the only latency there is (µs → ms; no p95 in the dataset).
+        {
+          p50: (inv?.wallTimeP50 ?? 0) / 1000,
+          p95: (inv?.wallTimeP99 ?? 0) / 1000,
+          p99: (inv?.wallTimeP99 ?? 0) / 1000,
+        };
+    const m: VersionMetrics = {
+      versionId,
+      requests: tel?.requests ?? inv?.requests ?? 0,
+      status: tel?.status ?? { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
+      exceptions: inv?.exceptions ?? 0,
+      latency,
+    };
+    if (tel) m.histogram = tel.histogram;
+    if (slower.size > 0) {
+      m.slowerThan = Object.fromEntries(
+        [...slower].map(([bound, counts]) => [String(bound), counts.get(versionId) ?? 0]),
+      );
+    }
+    return m;
+  });
+}
+
+export const QUEUE_DLQ_QUERY = `query BlastwallQueueDlq($accountTag: string!, $queueId: string!, $since: Time!, $until: Time!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      queueMessageOperationsAdaptiveGroups(
+        limit: 10000
+        filter: { queueId: $queueId, actionType: "DeleteMessage", outcome: "dlq", datetime_geq: $since, datetime_leq: $until }
+      ) {
+        count
+        dimensions { queueId actionType outcome }
+      }
+    }
+  }
+}`;
+
+export interface QueueOpsData {
+  viewer: {
+    accounts: { queueMessageOperationsAdaptiveGroups?: { count?: number; dimensions?: { outcome?: string } }[] }[];
+  };
+}
+
+/** Messages dead-lettered in the window: DeleteMessage operations whose outcome is `dlq`. */
+export function dlqCount(data: QueueOpsData): number {
+  let n = 0;
+  for (const acct of data.viewer.accounts) {
+    for (const g of acct.queueMessageOperationsAdaptiveGroups ?? []) {
+      if ((g.dimensions?.outcome ?? "dlq") === "dlq") n += g.count ?? 0;
+    }
+  }
+  return n;
+}
+
+export const DURABLE_OBJECTS_QUERY = `query BlastwallDurableObjects($accountTag: string!, $namespaceIds: [string!], $since: Time!, $until: Time!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      durableObjectsInvocationsAdaptiveGroups(
+        limit: 10000
+        filter: { namespaceId_in: $namespaceIds, datetime_geq: $since, datetime_leq: $until }
+      ) {
+        sum { requests errors }
+        dimensions { namespaceId status }
+      }
+    }
+  }
+}`;
+
+export interface DurableObjectsData {
+  viewer: {
+    accounts: {
+      durableObjectsInvocationsAdaptiveGroups?: {
+        sum?: { requests?: number; errors?: number };
+        dimensions?: { namespaceId?: string; status?: string };
+      }[];
+    }[];
+  };
+}
+
+/** Errors (which include overloads, the DO 503s) per namespace id. */
+export function durableObjectErrors(data: DurableObjectsData): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const acct of data.viewer.accounts) {
+    for (const g of acct.durableObjectsInvocationsAdaptiveGroups ?? []) {
+      const id = g.dimensions?.namespaceId;
+      if (!id) continue;
+      out.set(id, (out.get(id) ?? 0) + (g.sum?.errors ?? 0));
+    }
+  }
+  return out;
+}
+
+/** The newest backlog sample of one queue (average messages waiting in that minute). */
+export const QUEUE_BACKLOG_QUERY = `query BlastwallQueueBacklog($accountTag: string!, $queueId: string!, $since: Time!, $until: Time!) {
+  viewer {
+    accounts(filter: { accountTag: $accountTag }) {
+      queueBacklogAdaptiveGroups(
+        limit: 1
+        filter: { queueId: $queueId, datetime_geq: $since, datetime_leq: $until }
+        orderBy: [datetime_DESC]
+      ) {
+        avg { messages }
+        dimensions { datetime }
+      }
+    }
+  }
+}`;
+
+export interface QueueBacklogData {
+  viewer: { accounts: { queueBacklogAdaptiveGroups?: { avg?: { messages?: number } }[] }[] };
+}
+
+/** Messages waiting, or undefined when the window has no sample (the platform cannot tell). */
+export function backlogOf(data: QueueBacklogData): number | undefined {
+  const row = data.viewer.accounts[0]?.queueBacklogAdaptiveGroups?.[0];
+  const m = row?.avg?.messages;
+  return typeof m === "number" ? Math.round(m) : undefined;
+}

@@ -1,0 +1,189 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { BlastwallError } from "../../cli/errors.js";
+import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
+import type { VersionBindings } from "./state.js";
+
+/** The entry module the edge puts in front of every version (see ENTRY_SOURCE). */
+export const ENTRY_MODULE = "__blastwall_entry.mjs";
+
+/** Response header the entry sets when the Worker threw, so the router counts an exception apart from a 5xx. */
+export const EXCEPTION_HEADER = "x-blastwall-exception";
+
+/**
+ * Wraps the user's default export: an uncaught exception in `fetch` becomes a 500 marked with EXCEPTION_HEADER
+ * (Cloudflare answers error 1101 there). Named exports (Durable Object classes, entrypoints) pass through.
+ */
+function entrySource(main: string): string {
+  return `import * as user from "./${main}";
+export * from "./${main}";
+const inner = user.default;
+function wrap(handler) {
+  if (!handler || typeof handler !== "object" || typeof handler.fetch !== "function") return handler;
+  const out = Object.create(handler);
+  out.fetch = async function (request, env, ctx) {
+    try {
+      return await handler.fetch(request, env, ctx);
+    } catch (err) {
+      console.error("uncaught exception", err && err.stack ? err.stack : String(err));
+      return new Response("Worker threw exception", { status: 500, headers: { "${EXCEPTION_HEADER}": "1" } });
+    }
+  };
+  return out;
+}
+export default wrap(inner);
+`;
+}
+
+/** Finds the wrangler CLI: the project's own install first, then the one blastwall was installed with. */
+export function resolveWrangler(projectDir: string): string {
+  for (const base of [join(projectDir, "package.json"), import.meta.url]) {
+    try {
+      return createRequire(base).resolve("wrangler/bin/wrangler.js");
+    } catch {
+      // try the next place
+    }
+  }
+  throw new BlastwallError("wrangler is not installed", {
+    fix: "add it to your project: `npm install --save-dev wrangler`",
+  });
+}
+
+export interface BuildVersionOptions {
+  projectDir: string;
+  configPath: string;
+  env?: string;
+  outDir: string;
+}
+
+export interface BuiltVersion {
+  config: WranglerConfig;
+  settings: WorkerSettings;
+  /** Module file names in outDir, entry wrapper first. */
+  modules: string[];
+}
+
+/** The settings of one wrangler environment (top level when env is undefined), or a usable error. */
+export function settingsFor(config: WranglerConfig, env: string | undefined): WorkerSettings {
+  if (env === undefined) return config;
+  const section = config.env[env];
+  if (!section) {
+    throw new BlastwallError(`environment "${env}" is not defined`, {
+      location: { file: config.path },
+      fix: `add an "env.${env}" section, or pick one of: ${Object.keys(config.env).join(", ") || "(none)"}`,
+    });
+  }
+  return { ...section, name: section.name ?? `${config.name ?? "worker"}-${env}` };
+}
+
+/**
+ * Bundles a Worker with the real wrangler (`deploy --dry-run --outdir`) and adds the edge's entry wrapper.
+ *
+ * @example
+ * const built = await buildVersion({ projectDir, configPath: "api/wrangler.jsonc", outDir: ".blastwall/local/versions/<id>" });
+ */
+export async function buildVersion({
+  projectDir,
+  configPath,
+  env,
+  outDir,
+}: BuildVersionOptions): Promise<BuiltVersion> {
+  const config = loadWranglerConfig(resolve(configPath));
+  const settings = settingsFor(config, env);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const args = [resolveWrangler(projectDir), "deploy", "--dry-run", "--outdir", outDir, "-c", config.path];
+  if (env) args.push("--env", env);
+  await new Promise<void>((done, fail) => {
+    execFile(
+      process.execPath,
+      args,
+      {
+        cwd: dirname(config.path),
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, _stdout, stderr) => {
+        if (!err) return done();
+        const detail = stderr
+          .split("\n")
+          .filter((l) => l.trim())
+          .slice(-8)
+          .join("\n");
+        fail(
+          new BlastwallError(`wrangler could not bundle ${settings.name ?? config.path}:\n${detail}`, {
+            location: { file: config.path },
+            fix: "run `npx wrangler deploy --dry-run` in the Worker's folder and fix what it reports",
+            cause: err,
+          }),
+        );
+      },
+    );
+  });
+  const files = readdirSync(outDir);
+  const main = files.includes("index.js") ? "index.js" : files.find((f) => f.endsWith(".js") || f.endsWith(".mjs"));
+  if (!main) {
+    throw new BlastwallError(`wrangler produced no JavaScript module in ${outDir}`, {
+      location: { file: config.path },
+    });
+  }
+  writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main));
+  const others = files.filter((f) => f !== main && /\.(m?js|wasm|txt|html|bin)$/.test(f));
+  return { config, settings, modules: [ENTRY_MODULE, main, ...others] };
+}
+
+/**
+ * Local secrets, as `wrangler dev` reads them: `.dev.vars.<env>` (or `.dev.vars`) next to the config, KEY=VALUE lines,
+ * `#` comments, optional quotes.
+ */
+export function readDevVars(configDir: string, env?: string): Record<string, string> {
+  const candidates = env ? [`.dev.vars.${env}`, ".dev.vars"] : [".dev.vars"];
+  const file = candidates.map((f) => join(configDir, f)).find((f) => existsSync(f));
+  if (!file) return {};
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith("#")) continue;
+    const [, key = "", raw = ""] = m;
+    vars[key] = /^(["']).*\1$/.test(raw) ? raw.slice(1, -1) : raw;
+  }
+  return vars;
+}
+
+/** Freezes a Worker's bindings for one version. Local ids fall back to names, as wrangler dev does. */
+export function bindingsOf(settings: WorkerSettings, extraVars: Record<string, string> = {}): VersionBindings {
+  const sqliteClasses = new Set(settings.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
+  return {
+    vars: { ...settings.vars, ...extraVars },
+    d1: settings.d1_databases.map((d) => ({
+      binding: d.binding,
+      id: d.database_id ?? d.database_name ?? d.binding,
+      ...(d.database_name ? { name: d.database_name } : {}),
+    })),
+    kv: settings.kv_namespaces.map((k) => ({ binding: k.binding, id: k.id ?? k.binding })),
+    r2: settings.r2_buckets.map((r) => ({ binding: r.binding, bucket: r.bucket_name ?? r.binding })),
+    durableObjects: settings.durable_objects.bindings.map((b) => ({
+      binding: b.name,
+      className: b.class_name,
+      ...(b.script_name ? { scriptName: b.script_name } : {}),
+      sqlite: sqliteClasses.has(b.class_name),
+    })),
+    producers: settings.queues.producers.map((p) => ({
+      binding: p.binding,
+      queue: p.queue,
+      ...(p.delivery_delay !== undefined ? { deliveryDelay: p.delivery_delay } : {}),
+    })),
+    consumers: settings.queues.consumers.map((c) => ({
+      queue: c.queue,
+      ...(c.max_batch_size !== undefined ? { maxBatchSize: c.max_batch_size } : {}),
+      ...(c.max_batch_timeout !== undefined ? { maxBatchTimeout: c.max_batch_timeout } : {}),
+      ...(c.max_retries !== undefined ? { maxRetries: c.max_retries } : {}),
+      ...(c.retry_delay !== undefined ? { retryDelay: c.retry_delay } : {}),
+      ...(c.dead_letter_queue ? { deadLetterQueue: c.dead_letter_queue } : {}),
+    })),
+    ...(settings.version_metadata ? { versionMetadata: settings.version_metadata.binding } : {}),
+  };
+}

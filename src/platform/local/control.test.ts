@@ -1,0 +1,105 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BlastwallError } from "../../cli/errors.js";
+import { createControlServer } from "./control.js";
+import type { Edge } from "./edge.js";
+import { listen } from "./edge.js";
+
+const TOKEN = "t0k3n";
+const calls: unknown[][] = [];
+
+// Only what these routes touch; the real Edge is exercised end to end in test/e2e.
+const fakeEdge = {
+  token: TOKEN,
+  listVersions: (worker: string) => [{ id: "v1", worker, createdAt: "2026-01-01T00:00:00Z" }],
+  deploy: (worker: string, versions: unknown, message?: string) => {
+    calls.push([worker, versions, message]);
+    if (!Array.isArray(versions) || versions.length > 2) {
+      throw new BlastwallError("a deployment holds 1 or 2 versions", { fix: "deploy <id>@100" });
+    }
+    return { id: "d1", worker, versions, kind: "deployment", createdAt: "now" };
+  },
+  rollback: () => {
+    throw new BlastwallError("no earlier deployment", { exitCode: 1 });
+  },
+  metrics: (q: { since: Date; slowerThanMs: number[] }) => [{ since: q.since.toISOString(), slower: q.slowerThanMs }],
+} as unknown as Edge;
+
+describe("control API", () => {
+  let server: Server;
+  let base: string;
+  let dash: string;
+
+  beforeAll(async () => {
+    dash = mkdtempSync(join(tmpdir(), "bw-dash-"));
+    mkdirSync(join(dash, "assets"));
+    writeFileSync(join(dash, "index.html"), "<h1>edge</h1>");
+    writeFileSync(join(dash, "assets", "app.js"), "console.log(1)");
+    server = await listen(createControlServer({ edge: fakeEdge, staticDir: dash }), 0);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    rmSync(dash, { recursive: true, force: true });
+  });
+
+  const call = (method: string, path: string, body?: unknown, token = TOKEN) =>
+    fetch(`${base}/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it("needs the bearer token", async () => {
+    expect((await call("GET", "/workers/shop-api/versions", undefined, "wrong")).status).toBe(401);
+    const res = await call("GET", "/workers/shop-api/versions");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([{ id: "v1", worker: "shop-api", createdAt: "2026-01-01T00:00:00Z" }]);
+  });
+
+  it("passes JSON bodies and query parameters through", async () => {
+    const res = await call("POST", "/workers/shop-api/deployments", {
+      versions: [{ versionId: "v1", percentage: 100 }],
+      message: "m",
+    });
+    expect(res.status).toBe(200);
+    expect(calls.at(-1)).toEqual(["shop-api", [{ versionId: "v1", percentage: 100 }], "m"]);
+    const m = await call("GET", "/workers/shop-api/metrics?since=2026-01-01T00:00:00.000Z&slowerThanMs=50,200");
+    expect(await m.json()).toEqual([{ since: "2026-01-01T00:00:00.000Z", slower: [50, 200] }]);
+  });
+
+  it("maps errors to 400 (unusable input) and 409 (problem found), with the fix", async () => {
+    const bad = await call("POST", "/workers/shop-api/deployments", { versions: [1, 2, 3] });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: "a deployment holds 1 or 2 versions",
+      exitCode: 2,
+      fix: "deploy <id>@100",
+    });
+    const problem = await call("POST", "/workers/shop-api/rollback", {});
+    expect(problem.status).toBe(409);
+    expect(((await problem.json()) as { exitCode: number }).exitCode).toBe(1);
+    expect((await call("GET", "/nope")).status).toBe(404);
+    const notJson = await fetch(`${base}/v1/workers/w/deployments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: "{",
+    });
+    expect(notJson.status).toBe(400);
+  });
+
+  it("serves the dashboard's files without a token, never outside its folder", async () => {
+    const index = await fetch(`${base}/`);
+    expect(index.headers.get("content-type")).toContain("text/html");
+    expect(await index.text()).toBe("<h1>edge</h1>");
+    expect((await fetch(`${base}/assets/app.js`)).headers.get("content-type")).toContain("javascript");
+    expect((await fetch(`${base}/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    expect((await fetch(`${base}/missing.html`)).status).toBe(404);
+    expect((await fetch(`${base}/%E0%A4%A`)).status).toBe(400);
+    expect((await call("GET", "/queues/%E0%A4%A")).status).toBe(400);
+  });
+});

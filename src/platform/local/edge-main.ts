@@ -1,0 +1,26 @@
+// Entry of the detached edge process started by `blastwall local up`: runs the edge until told to stop.
+import { describeError } from "../../cli/errors.js";
+import { runEdgeForeground } from "./daemon.js";
+
+interface EdgeMainArgs {
+  projectDir: string;
+  port: number;
+  controlPort: number;
+  staticDir?: string;
+}
+
+const args = JSON.parse(process.argv[2] ?? "{}") as EdgeMainArgs;
+try {
+  await runEdgeForeground({
+    ...args,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    onReady: (info) =>
+      process.stderr.write(
+        `${new Date().toISOString()} local edge ready: router http://127.0.0.1:${info.routerPort}, control http://127.0.0.1:${info.controlPort} (pid ${info.pid})\n`,
+      ),
+  });
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`${describeError(err)}\n`);
+  process.exit(1);
+}

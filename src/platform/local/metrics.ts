@@ -1,0 +1,205 @@
+import type { LatencySummary, VersionMetrics } from "../platform.js";
+
+/**
+ * Latency bucket upper bounds in ms: 5% apart from 0.05 ms to 2 min, then +Infinity. Fine enough that p50/p95/p99
+ * and "slower than X ms" counts read from the histogram are within 5% of the exact figure.
+ */
+export const LATENCY_BOUNDS_MS: readonly number[] = (() => {
+  const bounds: number[] = [];
+  for (let b = 0.05; b < 120_000; b *= 1.05) bounds.push(Number(b.toPrecision(4)));
+  bounds.push(Number.POSITIVE_INFINITY);
+  return bounds;
+})();
+
+function bucketOf(ms: number): number {
+  // Binary search: the first bound >= ms.
+  let lo = 0;
+  let hi = LATENCY_BOUNDS_MS.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((LATENCY_BOUNDS_MS[mid] ?? Number.POSITIVE_INFINITY) >= ms) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+interface SecondBucket {
+  requests: number;
+  status: [number, number, number, number];
+  exceptions: number;
+  /** Sparse: bucket index → count. */
+  latency: Map<number, number>;
+}
+
+export interface RequestSample {
+  worker: string;
+  versionId: string;
+  status: number;
+  latencyMs: number;
+  exception: boolean;
+  /** ms since epoch; default now. */
+  at?: number;
+}
+
+export interface MetricsRecorderOptions {
+  /** How long per-second buckets are kept. */
+  retentionSeconds?: number;
+}
+
+/**
+ * Per Worker, per version, per second: requests, status classes, exceptions and a latency histogram.
+ * Kept in memory for `retentionSeconds` (the canary analysis reads minutes, not days).
+ *
+ * @example
+ * const m = createMetricsRecorder();
+ * m.record({ worker: "shop-api", versionId: "v1", status: 200, latencyMs: 3.2, exception: false });
+ * m.query("shop-api", new Date(Date.now() - 60_000), new Date(), [50]);
+ */
+export class MetricsRecorder {
+  private readonly data = new Map<string, Map<string, Map<number, SecondBucket>>>();
+  private readonly retentionSeconds: number;
+  private lastPrune = 0;
+
+  constructor({ retentionSeconds = 3600 }: MetricsRecorderOptions = {}) {
+    this.retentionSeconds = retentionSeconds;
+  }
+
+  record({ worker, versionId, status, latencyMs, exception, at = Date.now() }: RequestSample): void {
+    const second = Math.floor(at / 1000);
+    const versions = this.data.get(worker) ?? new Map<string, Map<number, SecondBucket>>();
+    this.data.set(worker, versions);
+    const seconds = versions.get(versionId) ?? new Map<number, SecondBucket>();
+    versions.set(versionId, seconds);
+    let b = seconds.get(second);
+    if (!b) {
+      b = { requests: 0, status: [0, 0, 0, 0], exceptions: 0, latency: new Map() };
+      seconds.set(second, b);
+    }
+    b.requests++;
+    const cls = Math.min(5, Math.max(2, Math.floor(status / 100))) - 2;
+    b.status[cls] = (b.status[cls] ?? 0) + 1;
+    if (exception) b.exceptions++;
+    const idx = bucketOf(latencyMs);
+    b.latency.set(idx, (b.latency.get(idx) ?? 0) + 1);
+    if (second - this.lastPrune > 60) this.prune(second);
+  }
+
+  private prune(nowSecond: number): void {
+    this.lastPrune = nowSecond;
+    const oldest = nowSecond - this.retentionSeconds;
+    for (const versions of this.data.values())
+      for (const seconds of versions.values()) for (const s of seconds.keys()) if (s < oldest) seconds.delete(s);
+  }
+
+  /** Per-second points per version over [since, until], oldest first (what the dashboard charts). */
+  series(worker: string, since: Date, until: Date): { versionId: string; points: SeriesPoint[] }[] {
+    const from = Math.floor(since.getTime() / 1000);
+    const to = Math.floor(until.getTime() / 1000);
+    const out: { versionId: string; points: SeriesPoint[] }[] = [];
+    for (const [versionId, seconds] of this.data.get(worker) ?? []) {
+      const points: SeriesPoint[] = [];
+      for (const [s, b] of [...seconds].sort((x, y) => x[0] - y[0])) {
+        if (s < from || s > to) continue;
+        const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
+        for (const [i, c] of b.latency) counts[i] = c;
+        const { p50, p99 } = summarize(counts);
+        const [s2, s3, s4, s5] = b.status;
+        points.push({
+          t: s * 1000,
+          requests: b.requests,
+          status: { "2xx": s2, "3xx": s3, "4xx": s4, "5xx": s5 },
+          exceptions: b.exceptions,
+          p50,
+          p99,
+        });
+      }
+      if (points.length > 0) out.push({ versionId, points });
+    }
+    return out;
+  }
+
+  /** Sums the window [since, until] per version. Versions with no requests in the window are left out. */
+  query(worker: string, since: Date, until: Date, slowerThanMs: readonly number[] = []): VersionMetrics[] {
+    const from = Math.floor(since.getTime() / 1000);
+    const to = Math.floor(until.getTime() / 1000);
+    const out: VersionMetrics[] = [];
+    for (const [versionId, seconds] of this.data.get(worker) ?? []) {
+      const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
+      const status: [number, number, number, number] = [0, 0, 0, 0];
+      let requests = 0;
+      let exceptions = 0;
+      for (const [s, b] of seconds) {
+        if (s < from || s > to) continue;
+        requests += b.requests;
+        exceptions += b.exceptions;
+        for (let i = 0; i < 4; i++) status[i] = (status[i] ?? 0) + (b.status[i] ?? 0);
+        for (const [i, c] of b.latency) counts[i] = (counts[i] ?? 0) + c;
+      }
+      if (requests === 0) continue;
+      const slowerThan: Record<string, number> = {};
+      for (const bound of slowerThanMs) slowerThan[String(bound)] = countAbove(counts, bound);
+      out.push({
+        versionId,
+        requests,
+        status: { "2xx": status[0], "3xx": status[1], "4xx": status[2], "5xx": status[3] },
+        exceptions,
+        latency: summarize(counts),
+        slowerThan,
+        histogram: { boundsMs: [...LATENCY_BOUNDS_MS], counts },
+      });
+    }
+    return out;
+  }
+}
+
+/** One second of one version, for charts. */
+export interface SeriesPoint {
+  /** Start of the second, ms since epoch. */
+  t: number;
+  requests: number;
+  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  exceptions: number;
+  p50: number;
+  p99: number;
+}
+
+export function createMetricsRecorder(options: MetricsRecorderOptions = {}): MetricsRecorder {
+  return new MetricsRecorder(options);
+}
+
+function lowerBound(i: number): number {
+  return i === 0 ? 0 : (LATENCY_BOUNDS_MS[i - 1] ?? 0);
+}
+
+/** Requests slower than `bound`, interpolating linearly inside the bucket that straddles it. */
+export function countAbove(counts: readonly number[], bound: number): number {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] ?? 0;
+    if (c === 0) continue;
+    const lo = lowerBound(i);
+    const hi = LATENCY_BOUNDS_MS[i] ?? Number.POSITIVE_INFINITY;
+    if (lo >= bound) n += c;
+    else if (hi > bound) n += Number.isFinite(hi) ? Math.round((c * (hi - bound)) / (hi - lo)) : c;
+  }
+  return n;
+}
+
+/** p50/p95/p99 from the histogram: the upper bound of the bucket holding the nearest-rank sample. */
+export function summarize(counts: readonly number[]): LatencySummary {
+  const total = counts.reduce((s, c) => s + c, 0);
+  const at = (q: number): number => {
+    if (total === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * total));
+    let seen = 0;
+    for (let i = 0; i < counts.length; i++) {
+      seen += counts[i] ?? 0;
+      if (seen >= rank) {
+        const hi = LATENCY_BOUNDS_MS[i] ?? Number.POSITIVE_INFINITY;
+        return Number.isFinite(hi) ? hi : lowerBound(i);
+      }
+    }
+    return 0;
+  };
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}

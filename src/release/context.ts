@@ -1,0 +1,88 @@
+import { resolve } from "node:path";
+import type { OptionSpec } from "../cli/command.js";
+import { UsageError } from "../cli/errors.js";
+import { createPlatform } from "../platform/index.js";
+import type { Platform, TargetName } from "../platform/platform.js";
+import {
+  checkWorkerNames,
+  type LoadedConfig,
+  loadBlastwallConfig,
+  type ResolvedWorkerConfig,
+  resolveWorkerConfig,
+} from "../project/blastwall-config.js";
+import { loadProject } from "../project/discover.js";
+import type { WranglerConfig } from "../project/wrangler-config.js";
+import { workerName } from "./plan.js";
+
+/** What `plan` and `release` share: the project, the chosen Workers with their settings, and the platform. */
+
+export type PlatformFactory = (options: { target: TargetName; projectDir: string }) => Platform | Promise<Platform>;
+
+/** Opens the platform of a target (the local edge or Cloudflare). */
+export async function openPlatform(target: TargetName, projectDir: string): Promise<Platform> {
+  return createPlatform({ target, projectDir });
+}
+
+export function parseTarget(value: string | undefined): TargetName {
+  if (value === undefined || value === "local") return "local";
+  if (value === "cloudflare") return "cloudflare";
+  throw new UsageError(`unknown target "${value}"`, "use --target local or --target cloudflare");
+}
+
+export interface ReleaseTarget {
+  wrangler: WranglerConfig;
+  config: ResolvedWorkerConfig;
+}
+
+export interface ReleaseContext {
+  projectDir: string;
+  loaded: LoadedConfig;
+  workers: ReleaseTarget[];
+}
+
+/**
+ * Loads the project, its blastwall config and the Workers to act on. With `single`, exactly one Worker must be
+ * chosen (by `--worker`, or because the project has only one).
+ */
+export async function loadReleaseContext(
+  dir: string,
+  worker: string | undefined,
+  { single, env }: { single: boolean; env?: string },
+): Promise<ReleaseContext> {
+  const project = loadProject(dir);
+  const projectDir = resolve(project.root);
+  const loaded = await loadBlastwallConfig(projectDir);
+  const names = project.workers.map(workerName);
+  checkWorkerNames(loaded, names);
+  let chosen = project.workers;
+  if (worker !== undefined) {
+    chosen = project.workers.filter((w) => workerName(w) === worker);
+    if (chosen.length === 0)
+      throw new UsageError(`no Worker named "${worker}" in ${dir}`, `pick one of: ${names.join(", ")}`);
+  } else if (single && chosen.length > 1) {
+    throw new UsageError(
+      `this project has ${chosen.length} Workers; release one at a time`,
+      `add --worker ${names[0]} (or: ${names.slice(1).join(", ")})`,
+    );
+  }
+  return {
+    projectDir,
+    loaded,
+    workers: chosen.map((w) => {
+      const settings = env ? { ...w, ...(w.env[env] ?? {}) } : w;
+      return { wrangler: w, config: resolveWorkerConfig(loaded.config, workerName(w), settings) };
+    }),
+  };
+}
+
+/** Flags `plan` and `release` share, so both read a project the same way. */
+export const SHARED_OPTIONS: Record<"target" | "env" | "var", OptionSpec> = {
+  target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
+  env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
+  var: {
+    type: "string",
+    multiple: true,
+    description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
+    placeholder: "<KEY=VALUE>",
+  },
+};

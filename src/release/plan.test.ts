@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { MemoryPlatform } from "../../test/release/memory-platform.js";
+import { resolveWorkerConfig } from "../project/blastwall-config.js";
+import { loadWranglerConfig } from "../project/wrangler-config.js";
+import { gatherPlan } from "./plan.js";
+import { formatMark, formatVersionMessage } from "./state.js";
+
+const wrangler = loadWranglerConfig("examples/shop/api/wrangler.jsonc");
+const config = resolveWorkerConfig({}, "shop-api", wrangler);
+const FILES = [
+  "0001_create_orders.sql",
+  "0002_create_order_items.sql",
+  "0003_create_processed_events.sql",
+  "0004_add_orders_item_count.sql",
+];
+
+describe("gatherPlan", () => {
+  it("reads the version in force, pending migrations and the code change from the platform", async () => {
+    const now = new Date("2026-11-26T12:00:00Z");
+    const p = new MemoryPlatform(new Date("2026-11-26T10:00:00Z"), { shop: FILES });
+    p.applied.add(FILES[0] ?? "");
+    const v1 = await p.uploadVersion({
+      worker: "shop-api",
+      configPath: wrangler.path,
+      message: formatVersionMessage("r-1", "abcdef0123456789"),
+    });
+    await p.deploy("shop-api", [{ versionId: v1.id, percentage: 100 }], {
+      message: formatMark({ release: "r-1", phase: "promoted", candidate: v1.id }),
+    });
+    const plan = await gatherPlan({
+      platform: p,
+      projectDir: "examples/shop",
+      wrangler,
+      config,
+      bundleHash: "fedcba9876543210ff",
+      now,
+    });
+    expect(plan.inForce?.split).toEqual([{ versionId: v1.id, percentage: 100, bundle: "abcdef0123456789" }]);
+    expect(plan.inForce?.at100Seconds).toBe(7200);
+    expect(plan.code).toEqual({ changed: true, detail: "bundle fedcba98 ≠ in force abcdef01" });
+    expect(plan.d1.map((m) => [m.name, m.class, m.file])).toEqual([
+      ["0002_create_order_items.sql", "expand", "migrations/0002_create_order_items.sql"],
+      ["0003_create_processed_events.sql", "expand", "migrations/0003_create_processed_events.sql"],
+      ["0004_add_orders_item_count.sql", "expand", "migrations/0004_add_orders_item_count.sql"],
+    ]);
+    // The memory platform cannot say which DO migration tag it applied: plan says so instead of guessing.
+    expect(plan.durableObjectTag.known).toBe(false);
+    expect(plan.blastWindow.verdict).toBe("go");
+    expect(plan.start).toEqual({ kind: "fresh", stable: v1.id });
+  });
+
+  it("lists every Durable Object migration as pending on a Worker never deployed", async () => {
+    const p = new MemoryPlatform(new Date(), { shop: FILES });
+    const plan = await gatherPlan({ platform: p, projectDir: "examples/shop", wrangler, config, bundleHash: "aa" });
+    expect(plan.durableObjects).toEqual([
+      { tag: "v1", added: ["Cart"], irreversible: [] },
+      { tag: "v2", added: ["BlastwallOpsFlags"], irreversible: [] },
+    ]);
+    expect(plan.code.detail).toBe("first deployment, bundle aa");
+  });
+});

@@ -1,0 +1,183 @@
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import type { Deployment, Platform, TargetName, VersionInfo } from "../platform/platform.js";
+import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
+import type { WranglerConfig } from "../project/wrangler-config.js";
+import {
+  type BlastWindowVerdict,
+  type CodeChange,
+  decideBlastWindow,
+  type PendingD1Migration,
+  type PendingDoMigration,
+  pendingDoMigrations,
+} from "./blast-window.js";
+import { classifyMigrationFile, type MigrationClassifier } from "./classify-migration.js";
+import { bundleOf, decideStart, type StartDecision, sameBundle, secondsAt100 } from "./state.js";
+
+/** What a release would do, read from the platform and the project; `blastwall plan` prints it. */
+export interface ReleasePlan {
+  worker: string;
+  target: TargetName;
+  /** First 16 hex characters of the new bundle's sha256. */
+  bundle: string;
+  inForce:
+    | {
+        deployment: string;
+        message: string | undefined;
+        split: { versionId: string; percentage: number; bundle: string | undefined }[];
+        /** Seconds the version in force has served 100 %. */
+        at100Seconds: number | undefined;
+      }
+    | undefined;
+  start: StartDecision;
+  d1: PendingD1Migration[];
+  /** Tag of the last Durable Object migration applied, when the platform can tell. */
+  durableObjectTag: { known: boolean; tag: string | undefined };
+  durableObjects: PendingDoMigration[];
+  code: CodeChange;
+  blastWindow: BlastWindowVerdict;
+}
+
+export interface GatherPlanOptions {
+  platform: Platform;
+  projectDir: string;
+  wrangler: WranglerConfig;
+  config: ResolvedWorkerConfig;
+  bundleHash: string;
+  env?: string;
+  now?: Date;
+  override?: string;
+  /** How pending D1 migrations are classified; default: the statement-level classifier. */
+  classify?: MigrationClassifier;
+}
+
+/** The Worker's name as the platform knows it. */
+export function workerName(w: WranglerConfig): string {
+  return w.name ?? basename(dirname(w.path));
+}
+
+/** Pending D1 migrations of every database the Worker binds, classified, in apply order. */
+export async function pendingD1(
+  platform: Platform,
+  projectDir: string,
+  wrangler: WranglerConfig,
+  classify: MigrationClassifier = classifyMigrationFile,
+): Promise<PendingD1Migration[]> {
+  const worker = workerName(wrangler);
+  const out: PendingD1Migration[] = [];
+  const seen = new Set<string>();
+  for (const db of wrangler.d1_databases) {
+    const database = db.database_name ?? db.binding;
+    const dir = resolve(dirname(wrangler.path), db.migrations_dir ?? "migrations");
+    if (seen.has(`${database}|${dir}`) || !existsSync(dir)) continue;
+    seen.add(`${database}|${dir}`);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
+    const applied = new Set(
+      (await platform.listMigrations(worker, database)).filter((m) => m.applied).map((m) => m.name),
+    );
+    for (const name of files) {
+      if (applied.has(name) || applied.has(name.replace(/\.sql$/, ""))) continue;
+      const c = classify(join(dir, name));
+      out.push({
+        database,
+        name,
+        file: relative(projectDir, join(dir, name)),
+        class: c.class,
+        statements: c.statements,
+        dir: relative(projectDir, dir) || ".",
+      });
+    }
+  }
+  return out;
+}
+
+function codeChange(bundleHash: string, inForce: VersionInfo | undefined, current: Deployment | undefined): CodeChange {
+  const mine = bundleHash.slice(0, 16);
+  if (!current) return { changed: true, detail: `first deployment, bundle ${mine.slice(0, 8)}` };
+  const theirs = bundleOf(inForce);
+  if (!theirs) {
+    return {
+      changed: true,
+      detail: `version in force ${inForce?.id.slice(0, 8) ?? "?"} has no bundle hash (not released by blastwall)`,
+    };
+  }
+  return sameBundle(theirs, bundleHash)
+    ? { changed: false, detail: `bundle ${mine.slice(0, 8)} = in force ${inForce?.id.slice(0, 8)}` }
+    : { changed: true, detail: `bundle ${mine.slice(0, 8)} ≠ in force ${theirs.slice(0, 8)}` };
+}
+
+/**
+ * Reads the platform and the project, and decides the blast window.
+ *
+ * @example
+ * const plan = await gatherPlan({ platform, projectDir, wrangler, config, bundleHash });
+ * plan.blastWindow.verdict; // "go" | "refuse"
+ */
+export async function gatherPlan({
+  platform,
+  projectDir,
+  wrangler,
+  config,
+  bundleHash,
+  env,
+  now = new Date(),
+  override,
+  classify = classifyMigrationFile,
+}: GatherPlanOptions): Promise<ReleasePlan> {
+  const worker = workerName(wrangler);
+  const [current, deployments, versions] = await Promise.all([
+    platform.currentDeployment(worker, env),
+    platform.listDeployments(worker, env),
+    platform.listVersions(worker, env),
+  ]);
+  const start = decideStart(current, versions, bundleHash);
+  // The version the code is compared with: the stable side of an in-flight release, else the biggest share.
+  const stableId =
+    start.kind === "resume" || start.kind === "abandon"
+      ? start.stable
+      : [...(current?.versions ?? [])].sort((a, b) => b.percentage - a.percentage)[0]?.versionId;
+  const stable = versions.find((v) => v.id === stableId);
+  const code = codeChange(bundleHash, stable, current);
+  const at100Seconds = secondsAt100(deployments, now);
+
+  const d1 = await pendingD1(platform, projectDir, wrangler, classify);
+  const settings = env ? (wrangler.env[env] ?? wrangler) : wrangler;
+  const tagKnown = platform.durableObjectMigrationTag !== undefined || !current;
+  const tag = platform.durableObjectMigrationTag ? await platform.durableObjectMigrationTag(worker, env) : undefined;
+  const durableObjects = tagKnown ? pendingDoMigrations(settings.migrations, tag) : [];
+
+  const blastWindow = decideBlastWindow({
+    worker,
+    code,
+    d1,
+    durableObjects,
+    inForceAt100Seconds: at100Seconds,
+    soakSeconds: config.soakSeconds,
+    ...(override !== undefined ? { override } : {}),
+  });
+  return {
+    worker,
+    target: platform.target,
+    bundle: bundleHash.slice(0, 16),
+    inForce: current
+      ? {
+          deployment: current.id,
+          message: current.message,
+          split: current.versions.map((v) => ({
+            versionId: v.versionId,
+            percentage: v.percentage,
+            bundle: bundleOf(versions.find((x) => x.id === v.versionId)),
+          })),
+          at100Seconds,
+        }
+      : undefined,
+    start,
+    d1,
+    durableObjectTag: { known: tagKnown, tag },
+    durableObjects,
+    code,
+    blastWindow,
+  };
+}

@@ -1,0 +1,177 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_LATENCY_BUCKETS_MS,
+  latencyBucketOf,
+  OVERFLOW_BUCKET_MS,
+  recordRequest,
+  statusClassOf,
+  telemetry,
+  withTelemetry,
+} from "./index.js";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TELEMETRY_AE: AnalyticsEngineDataset;
+    }
+  }
+}
+
+/** An Analytics Engine binding that keeps what it was given, so a test can read the data points back. */
+function recordingDataset(): AnalyticsEngineDataset & { points: AnalyticsEngineDataPoint[] } {
+  const points: AnalyticsEngineDataPoint[] = [];
+  return {
+    points,
+    writeDataPoint(point?: AnalyticsEngineDataPoint) {
+      if (point) points.push(point);
+    },
+  };
+}
+
+const version: WorkerVersionMetadata = { id: "9f3c1c2e-0000-4000-8000-000000000001", tag: "v2", timestamp: "" };
+
+describe("telemetry layout", () => {
+  it("classes statuses and buckets latencies", () => {
+    expect([101, 200, 204, 302, 404, 429, 500, 503, 0, 700].map(statusClassOf)).toEqual([
+      "1xx",
+      "2xx",
+      "2xx",
+      "3xx",
+      "4xx",
+      "4xx",
+      "5xx",
+      "5xx",
+      "5xx",
+      "5xx",
+    ]);
+    expect(latencyBucketOf(0)).toBe(5);
+    expect(latencyBucketOf(5)).toBe(5);
+    expect(latencyBucketOf(6)).toBe(10);
+    expect(latencyBucketOf(999)).toBe(1000);
+    expect(latencyBucketOf(60_000)).toBe(OVERFLOW_BUCKET_MS);
+    expect(latencyBucketOf(30, [20, 40])).toBe(40);
+    expect([...DEFAULT_LATENCY_BUCKETS_MS].sort((a, b) => a - b)).toEqual(DEFAULT_LATENCY_BUCKETS_MS);
+  });
+});
+
+describe("withTelemetry (inside workerd)", () => {
+  it("writes one data point per request: version id, status class, latency bucket", async () => {
+    const ds = recordingDataset();
+    const worker = withTelemetry<{ DS: AnalyticsEngineDataset }, ExportedHandler<{ DS: AnalyticsEngineDataset }>>(
+      { fetch: (req) => new Response("x", { status: new URL(req.url).pathname === "/missing" ? 404 : 200 }) },
+      { worker: "shop-api", dataset: (e) => e.DS, version: () => version },
+    );
+    const ctx = createExecutionContext();
+    const ok = await worker.fetch?.(new Request("https://shop.test/"), { DS: ds }, ctx);
+    const missing = await worker.fetch?.(new Request("https://shop.test/missing"), { DS: ds }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(ok?.status).toBe(200);
+    expect(missing?.status).toBe(404);
+    expect(ds.points).toHaveLength(2);
+    expect(ds.points[0]).toMatchObject({
+      indexes: ["shop-api"],
+      blobs: [version.id, "2xx", "v2"],
+    });
+    expect(ds.points[0]?.doubles?.[0]).toBe(200);
+    expect(ds.points[0]?.doubles?.[1]).toBe(latencyBucketOf(ds.points[0]?.doubles?.[2] ?? -1));
+    expect(ds.points[1]?.blobs?.[1]).toBe("4xx");
+  });
+
+  it("records a throwing handler as a 500 and rethrows the same error", async () => {
+    const ds = recordingDataset();
+    const boom = new Error("boom");
+    const worker = withTelemetry<object, ExportedHandler>(
+      {
+        fetch: () => {
+          throw boom;
+        },
+      },
+      { worker: "shop-api", dataset: () => ds },
+    );
+    await expect(worker.fetch?.(new Request("https://shop.test/"), {}, createExecutionContext())).rejects.toBe(boom);
+    expect(ds.points[0]?.blobs).toEqual(["unknown", "5xx", ""]);
+    expect(ds.points[0]?.doubles?.[0]).toBe(500);
+  });
+
+  it("never fails a request because the binding is missing or throws", async () => {
+    const throwing: AnalyticsEngineDataset = {
+      writeDataPoint() {
+        throw new Error("dataset unavailable");
+      },
+    };
+    for (const dataset of [undefined, throwing]) {
+      const worker = withTelemetry<object, ExportedHandler>(
+        { fetch: () => new Response("fine") },
+        { worker: "w", dataset: () => dataset },
+      );
+      const res = await worker.fetch?.(new Request("https://shop.test/"), {}, createExecutionContext());
+      expect(await res?.text()).toBe("fine");
+    }
+  });
+
+  it("does not hold the response back: writeDataPoint is synchronous and returns nothing", async () => {
+    // Miniflare's real binding: the write is queued by the runtime, the call returns at once.
+    expect(env.TELEMETRY_AE.writeDataPoint({ indexes: ["w"], blobs: ["v"], doubles: [1] })).toBeUndefined();
+    let resolved = false;
+    const worker = withTelemetry<Cloudflare.Env, ExportedHandler<Cloudflare.Env>>(
+      { fetch: () => new Response("ok") },
+      { worker: "w", dataset: (e) => e.TELEMETRY_AE, version: () => version },
+    );
+    const pending = Promise.resolve(
+      worker.fetch?.(new Request("https://shop.test/"), env, createExecutionContext()),
+    ).then((r) => {
+      resolved = true;
+      return r;
+    });
+    expect((await pending)?.status).toBe(200);
+    expect(resolved).toBe(true);
+  });
+
+  it("recordRequest writes exactly the documented columns", () => {
+    const ds = recordingDataset();
+    recordRequest(ds, { worker: "shop-consumer", versionId: "v-1", status: 503, latencyMs: 3000 });
+    expect(ds.points).toEqual([{ indexes: ["shop-consumer"], blobs: ["v-1", "5xx", ""], doubles: [503, 5000, 3000] }]);
+  });
+});
+
+describe("withTelemetry around a Hono app (inside workerd)", () => {
+  it("keeps the app's fetch working and records each request", async () => {
+    const ds = recordingDataset();
+    const app = new Hono<{ Bindings: { DS: AnalyticsEngineDataset } }>();
+    app.get("/healthz", (c) => c.json({ ok: true }));
+    type Env = { DS: AnalyticsEngineDataset };
+    const worker = withTelemetry<Env, typeof app>(app, {
+      worker: "shop-api",
+      dataset: (e) => e.DS,
+      version: () => version,
+    });
+    const res = await worker.fetch(new Request("https://shop.test/healthz"), { DS: ds }, createExecutionContext());
+    expect(await res.json()).toEqual({ ok: true });
+    expect(ds.points.map((p) => p.blobs?.[1])).toEqual(["2xx"]);
+  });
+});
+
+describe("telemetry() Hono middleware (inside workerd)", () => {
+  it("records the status the client saw, including errors handled by onError", async () => {
+    const ds = recordingDataset();
+    const app = new Hono<{ Bindings: { DS: AnalyticsEngineDataset } }>();
+    app.use(
+      telemetry<{ DS: AnalyticsEngineDataset }>({ worker: "shop-api", dataset: (e) => e.DS, version: () => version }),
+    );
+    app.get("/ok", (c) => c.text("ok"));
+    app.get("/fail", () => {
+      throw new Error("bad");
+    });
+    app.onError((_err, c) => c.text("handled", 503));
+    expect((await app.request("/ok", {}, { DS: ds })).status).toBe(200);
+    expect((await app.request("/fail", {}, { DS: ds })).status).toBe(503);
+    expect((await app.request("/nope", {}, { DS: ds })).status).toBe(404);
+    expect(ds.points.map((p) => [p.blobs?.[1], p.doubles?.[0]])).toEqual([
+      ["2xx", 200],
+      ["5xx", 503],
+      ["4xx", 404],
+    ]);
+  });
+});

@@ -1,0 +1,427 @@
+// The blastwall dashboard and release report. Plain browser JS with uPlot; no network access except the
+// same-origin control API in live mode. All data is written with textContent, never as HTML.
+(() => {
+  const cfg = window.__BLASTWALL__ || {};
+  const live = cfg.mode === "live";
+  const uPlot = window.uPlot;
+  const charts = new Map();
+  // Version styles differ by dash pattern as well as colour, so colour is never the only signal.
+  const STYLES = [
+    { stroke: "#58a6ff", dash: [], name: "solid" },
+    { stroke: "#f0883e", dash: [8, 4], name: "dashed" },
+    { stroke: "#a371f7", dash: [2, 3], name: "dotted" },
+    { stroke: "#3fb950", dash: [12, 3, 2, 3], name: "dash-dot" },
+  ];
+
+  const $ = (id) => document.getElementById(id);
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null) continue;
+      if (k === "className") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, String(v));
+    }
+    for (const c of children)
+      node.append(c instanceof Node ? c : document.createTextNode(c === undefined || c === null ? "" : String(c)));
+    return node;
+  }
+  const fmt = (n, d = 1) => (n === null || n === undefined || Number.isNaN(n) ? "–" : Number(n).toFixed(d));
+  const short = (id) => (id ? String(id).slice(0, 8) : "");
+  const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "–");
+  const badge = (text, kind) => el("span", { className: `badge ${kind}` }, text);
+
+  function table(headers, rows, caption) {
+    const t = el("table", {});
+    if (caption) t.append(el("caption", { className: "sr-only" }, caption));
+    t.append(el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))));
+    const body = el("tbody", {});
+    for (const r of rows) body.append(el("tr", {}, ...r.map((c) => el("td", {}, c))));
+    t.append(body);
+    return t;
+  }
+
+  function replace(id, ...nodes) {
+    const host = $(id);
+    if (!host) return;
+    host.replaceChildren(...nodes);
+  }
+
+  async function api(method, path, body) {
+    const res = await fetch(`${cfg.api}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...(cfg.token ? { authorization: `Bearer ${cfg.token}` } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
+  function roleOf(worker, versionId) {
+    const split = worker.current ? worker.current.versions : [];
+    const entry = split.find((s) => s.versionId === versionId);
+    if (!entry) return "not deployed";
+    if (split.length === 1) return `stable ${entry.percentage}%`;
+    const max = Math.max(...split.map((s) => s.percentage));
+    return `${entry.percentage === max ? "stable" : "canary"} ${entry.percentage}%`;
+  }
+
+  function renderVersions(data) {
+    const blocks = [];
+    for (const w of data.workers) {
+      blocks.push(el("h3", {}, w.name));
+      const rows = (w.current ? w.current.versions : []).map((s) => {
+        const v = w.versions.find((x) => x.id === s.versionId) || {};
+        return [
+          el("span", { className: "mono", title: s.versionId }, short(s.versionId)),
+          v.tag || "–",
+          el(
+            "div",
+            { className: "bar", role: "img", "aria-label": `${s.percentage} percent of traffic` },
+            el("span", { style: `width:${s.percentage}%` }),
+          ),
+          `${s.percentage}%`,
+        ];
+      });
+      blocks.push(
+        rows.length
+          ? table(["version", "tag", "share", "%"], rows, `${w.name} split`)
+          : el("p", { className: "empty" }, "not deployed"),
+      );
+      blocks.push(el("p", { className: "meta" }, `${w.versions.length} versions uploaded`));
+    }
+    replace("versions-body", ...(blocks.length ? blocks : [el("p", { className: "empty" }, "no workers")]));
+  }
+
+  function alignedSeries(list, field) {
+    const ts = [...new Set(list.flatMap((s) => s.points.map((p) => p.t)))].sort((a, b) => a - b);
+    const ys = list.map((s) => {
+      const m = new Map(s.points.map((p) => [p.t, p[field]]));
+      return ts.map((t) => (m.has(t) ? m.get(t) : null));
+    });
+    return [ts, ...ys];
+  }
+
+  function chart(id, title, unit, seriesDefs, aligned, opts) {
+    const host = $(id);
+    if (!host || !uPlot) return;
+    const width = Math.max(320, host.clientWidth || 460);
+    const key = `${id}:${seriesDefs.map((s) => s.label).join("|")}`;
+    const existing = charts.get(id);
+    if (existing && existing.key === key) {
+      existing.plot.setData(aligned);
+      return;
+    }
+    if (existing) existing.plot.destroy();
+    host.replaceChildren();
+    const plot = new uPlot(
+      {
+        title,
+        width,
+        height: 200,
+        scales: { x: { time: true }, y: opts?.log ? { distr: 3 } : { auto: true } },
+        axes: [
+          { stroke: "#9aa4af", grid: { stroke: "#2b333d" } },
+          { stroke: "#9aa4af", grid: { stroke: "#2b333d" }, label: unit },
+        ],
+        series: [
+          {},
+          ...seriesDefs.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash, width: 2, spanGaps: false })),
+        ],
+        legend: { live: true },
+      },
+      aligned,
+      host,
+    );
+    host.setAttribute("data-series", seriesDefs.map((s) => s.label).join(", "));
+    charts.set(id, { key, plot });
+  }
+
+  function renderCharts(data) {
+    const all = data.series || [];
+    const defs = all.map((s, i) => {
+      const w = data.workers.find((x) => x.name === s.worker) || { versions: [] };
+      const st = STYLES[i % STYLES.length];
+      return {
+        label: `${s.worker} ${s.label} (${roleOf(w, s.versionId)}, ${st.name})`,
+        stroke: st.stroke,
+        dash: st.dash,
+      };
+    });
+    chart("chart-rps", "Requests per second", "req/s", defs, alignedSeries(all, "rps"));
+    chart("chart-errors", "5xx error rate", "%", defs, alignedSeries(all, "errorRate"));
+    const latDefs = [];
+    const latData = [];
+    const base = alignedSeries(all, "p95");
+    latData.push(base[0]);
+    all.forEach((s, i) => {
+      for (const q of ["p50", "p95", "p99"]) {
+        const st = STYLES[i % STYLES.length];
+        latDefs.push({
+          label: `${s.label} ${q}`,
+          stroke: st.stroke,
+          dash: q === "p95" ? st.dash : q === "p50" ? [1, 3] : [10, 2],
+        });
+        latData.push(alignTo(base[0], s, q));
+      }
+    });
+    chart("chart-latency", "Latency p50 / p95 / p99", "ms", latDefs, latData);
+    const totals = all.map((s) => {
+      const req = s.points.reduce((a, p) => a + p.requests, 0);
+      const err = s.points.reduce((a, p) => a + p.errors5xx, 0);
+      return [s.worker, s.label, String(req), String(err), req ? `${fmt((100 * err) / req, 2)}%` : "–"];
+    });
+    replace(
+      "traffic-table",
+      totals.length
+        ? table(["worker", "version", "requests", "5xx", "error rate"], totals, "traffic per version")
+        : el("p", { className: "empty" }, "no traffic yet"),
+    );
+  }
+
+  function alignTo(ts, s, field) {
+    const m = new Map(s.points.map((p) => [p.t, p[field]]));
+    return ts.map((t) => (m.has(t) ? m.get(t) : null));
+  }
+
+  function renderAnalysis(data) {
+    const a = data.analysis || { points: [], decisions: [] };
+    const pts = a.points || [];
+    if (pts.length) {
+      const ts = pts.map((p) => p.t);
+      const defs = [
+        { label: "e-value (errors)", stroke: "#f0883e", dash: [] },
+        { label: "decision line 1/α", stroke: "#f85149", dash: [6, 4] },
+      ];
+      const rows = [ts, pts.map((p) => Math.max(1e-3, p.e)), pts.map((p) => p.threshold)];
+      if (pts.some((p) => p.eLatency !== undefined)) {
+        defs.push({ label: "e-value (latency)", stroke: "#a371f7", dash: [2, 3] });
+        rows.push(pts.map((p) => (p.eLatency === undefined ? null : Math.max(1e-3, p.eLatency))));
+      }
+      chart("chart-analysis", "Canary test statistic vs decision line (log scale)", "e", defs, rows, { log: true });
+    } else {
+      replace("chart-analysis", el("p", { className: "empty" }, "no canary analysis yet"));
+      charts.delete("chart-analysis");
+    }
+    const decisions = (a.decisions || []).slice(-30).reverse();
+    replace(
+      "decisions",
+      ...(decisions.length
+        ? decisions.map((d) =>
+            el(
+              "div",
+              { className: "decision" },
+              badge(
+                d.verdict.toUpperCase(),
+                d.verdict === "rollback" ? "bad" : d.verdict === "promote" ? "ok" : "muted",
+              ),
+              " ",
+              el("span", { className: "mono" }, new Date(d.t * 1000).toLocaleTimeString()),
+              " ",
+              `${d.worker}: ${d.message}`,
+            ),
+          )
+        : [el("p", { className: "empty" }, "no decisions yet")]),
+    );
+  }
+
+  function renderFlags(data) {
+    const rows = (data.flags || []).map((f) => {
+      const on = f.value === "1" || f.value === "on" || f.value === "true";
+      const controls = live
+        ? el(
+            "button",
+            {
+              type: "button",
+              "aria-pressed": on ? "true" : "false",
+              "aria-label": `Turn ${f.name} ${on ? "off" : "on"}`,
+              "data-flag": f.name,
+              onclick: () => flip(f.name, on ? "0" : "1"),
+            },
+            on ? "Turn off" : "Turn on",
+          )
+        : "";
+      return [
+        el("code", {}, f.name),
+        badge(on ? "ON" : f.value === "0" ? "OFF" : f.value, on ? "bad" : "ok"),
+        f.failMode ? `fails ${f.failMode}` : "–",
+        `${time(f.updatedAt)}${f.actor ? ` by ${f.actor}` : ""}`,
+        controls,
+      ];
+    });
+    replace(
+      "flags-body",
+      rows.length
+        ? table(["flag", "value", "fail mode", "last change", ""], rows, "ops flags")
+        : el("p", { className: "empty" }, "no flags set"),
+    );
+  }
+
+  function renderQueues(data) {
+    const rows = (data.queues || []).map((q) => [
+      el("code", {}, q.queue),
+      q.backlog === undefined ? "–" : String(q.backlog),
+      q.dlqDepth === undefined ? "–" : `${q.dlqDepth}${q.deadLetterQueue ? ` (${q.deadLetterQueue})` : ""}`,
+      badge(q.paused ? "PAUSED" : "RUNNING", q.paused ? "warn" : "ok"),
+      live
+        ? el(
+            "button",
+            {
+              type: "button",
+              "aria-label": `${q.paused ? "Resume" : "Pause"} delivery of ${q.queue}`,
+              onclick: () => queueAction(q.queue, q.paused ? "resume" : "pause"),
+            },
+            q.paused ? "Resume" : "Pause",
+          )
+        : "",
+    ]);
+    replace(
+      "queues-body",
+      rows.length
+        ? table(["queue", "backlog", "DLQ depth", "delivery", ""], rows, "queues")
+        : el("p", { className: "empty" }, "no queues"),
+    );
+  }
+
+  function renderDatabases(data) {
+    const blocks = [];
+    for (const d of data.databases || []) {
+      blocks.push(el("h3", {}, `${d.database} (${d.worker})`));
+      const points = d.restorePoints || [];
+      const rows = (d.migrations || []).map((m) => {
+        const rp = points.find((p) => p.beforeMigration === m.name);
+        return [
+          el("code", {}, m.name),
+          badge(m.applied ? "APPLIED" : "PENDING", m.applied ? "ok" : "warn"),
+          time(m.appliedAt),
+          rp ? el("span", { className: "mono", title: rp.bookmark }, short(rp.bookmark)) : "–",
+        ];
+      });
+      blocks.push(
+        rows.length
+          ? table(["migration", "state", "applied", "restore point before it"], rows, `${d.database} migrations`)
+          : el("p", { className: "empty" }, "no migrations"),
+      );
+    }
+    replace("d1-body", ...(blocks.length ? blocks : [el("p", { className: "empty" }, "no D1 databases")]));
+  }
+
+  function renderHistory(data) {
+    const rows = [];
+    for (const w of data.workers) {
+      for (const d of w.deployments.slice(0, 15)) {
+        rows.push([
+          time(d.createdAt),
+          w.name,
+          badge(d.kind.toUpperCase(), d.kind === "rollback" ? "warn" : "muted"),
+          d.versions.map((v) => `${short(v.versionId)}@${v.percentage}%`).join(" "),
+          d.message || "",
+        ]);
+      }
+    }
+    replace(
+      "history-body",
+      rows.length
+        ? table(["when", "worker", "kind", "split", "message"], rows, "deployment history")
+        : el("p", { className: "empty" }, "no deployments"),
+    );
+  }
+
+  function renderGates(data) {
+    const host = $("gates");
+    if (!host) return;
+    const gates = data.gates || [];
+    const findings = data.findings || [];
+    host.hidden = gates.length === 0 && findings.length === 0;
+    replace(
+      "gates-body",
+      gates.length
+        ? table(
+            ["gate", "outcome", "detail"],
+            gates.map((g) => [
+              g.name,
+              badge(g.outcome.toUpperCase(), g.outcome === "ok" ? "ok" : g.outcome === "failed" ? "bad" : "muted"),
+              g.detail,
+            ]),
+            "gates",
+          )
+        : el("p", { className: "empty" }, "no gates"),
+      findings.length
+        ? table(
+            ["rule", "severity", "where", "message"],
+            findings.map((f) => [
+              el("code", {}, f.rule),
+              badge(f.severity.toUpperCase(), f.severity === "error" ? "bad" : "warn"),
+              `${f.file}:${f.line}`,
+              f.message,
+            ]),
+            "findings",
+          )
+        : el("p", { className: "empty" }, "no findings"),
+    );
+  }
+
+  function render(data) {
+    document.title = `${data.title} · blastwall`;
+    replace("title", data.title);
+    replace("meta", `${data.target} · updated ${new Date(data.generatedAt).toLocaleTimeString()}`);
+    renderVersions(data);
+    renderCharts(data);
+    renderAnalysis(data);
+    renderFlags(data);
+    renderQueues(data);
+    renderDatabases(data);
+    renderHistory(data);
+    renderGates(data);
+  }
+
+  function status(text, state) {
+    const s = $("status");
+    if (!s) return;
+    s.textContent = text;
+    s.dataset.state = state || "ok";
+  }
+
+  async function flip(name, value) {
+    try {
+      await api("PUT", `/flags/${encodeURIComponent(name)}`, { value, actor: "dashboard" });
+      status(`${name} set to ${value === "1" ? "on" : "off"}`);
+      await refresh();
+    } catch (err) {
+      status(String(err.message || err), "error");
+    }
+  }
+
+  async function queueAction(queue, action) {
+    try {
+      await api("POST", `/queues/${encodeURIComponent(queue)}/${action}`);
+      status(`${queue}: ${action}d`);
+      await refresh();
+    } catch (err) {
+      status(String(err.message || err), "error");
+    }
+  }
+
+  let busy = false;
+  async function refresh() {
+    if (busy) return;
+    busy = true;
+    try {
+      render(await api("GET", "/dashboard"));
+      document.body.dataset.ready = "true";
+    } catch (err) {
+      status(`cannot reach the edge: ${err.message || err}`, "error");
+    } finally {
+      busy = false;
+    }
+  }
+
+  if (live) {
+    // refresh() handles its own errors; the interval keeps polling regardless.
+    void refresh();
+    setInterval(() => void refresh(), cfg.pollMs || 1000);
+  } else if (cfg.data) {
+    render(cfg.data);
+    document.body.dataset.ready = "true";
+  }
+})();

@@ -1,0 +1,712 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Database from "better-sqlite3";
+
+/**
+ * A loopback stand-in for the Cloudflare API, for contract tests only. It answers the endpoints that wrangler
+ * 4.86 and blastwall's Cloudflare platform call, with the documented envelope `{ success, errors, messages, result }`
+ * and the documented result shapes. It keeps real state (scripts, versions, deployments, queues, D1 on real
+ * SQLite, KV), so a test sees the effect of one command in the next. Every request is recorded; a request to an
+ * endpoint it does not know is answered 404 and kept in `unknown`, so a test can prove nothing went unanswered.
+ */
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string[]>;
+  body: string;
+  authorization: string | undefined;
+}
+
+interface ApiVersion {
+  id: string;
+  number: number;
+  metadata: {
+    author_email: string;
+    author_id: string;
+    created_on: string;
+    modified_on: string;
+    source: string;
+    has_preview: boolean;
+  };
+  annotations: Record<string, string>;
+  resources: {
+    bindings: Record<string, unknown>[];
+    script: { etag: string; handlers: string[]; last_deployed_from: string };
+    script_runtime: { compatibility_date?: string; compatibility_flags?: string[]; usage_model: string };
+  };
+}
+
+interface ApiDeployment {
+  id: string;
+  source: string;
+  strategy: "percentage";
+  author_email: string;
+  created_on: string;
+  annotations: Record<string, string>;
+  versions: { version_id: string; percentage: number }[];
+}
+
+export interface ScriptState {
+  name: string;
+  migrationTag?: string;
+  versions: ApiVersion[];
+  /** Oldest first; the API lists them newest first. */
+  deployments: ApiDeployment[];
+}
+
+export interface QueueRecord {
+  queue_id: string;
+  queue_name: string;
+  created_on: string;
+  modified_on: string;
+  producers_total_count: number;
+  consumers_total_count: number;
+  settings: { delivery_paused: boolean; delivery_delay?: number; message_retention_period?: number };
+}
+
+export interface D1State {
+  uuid: string;
+  name: string;
+  db: Database.Database;
+  /** bookmark → the database file's bytes at that point, so a restore really restores. */
+  bookmarks: Map<string, Buffer>;
+  restores: { bookmark: string; previous: string }[];
+}
+
+export interface ContractServerState {
+  accountId: string;
+  scripts: Map<string, ScriptState>;
+  queues: Map<string, QueueRecord>;
+  d1: Map<string, D1State>;
+  kv: Map<string, Map<string, string>>;
+  /** KV namespace ids and R2 bucket names that exist, for the deleted-bindings pre-flight check. */
+  kvNamespaces: Set<string>;
+  r2Buckets: Set<string>;
+  durableObjectNamespaces: { id: string; name: string; script: string; class: string; use_sqlite: boolean }[];
+  /** Canned answers for the analytics endpoints: recorded response shapes from test/contract/fixtures. */
+  graphql: (query: string, variables: Record<string, unknown>) => unknown;
+  analyticsEngineSql: (sql: string) => unknown;
+  /** The ops admin API of a deployed Worker (`/__blastwall/ops`), keyed by flag name. */
+  opsFlags: Map<string, { name: string; value: string; updatedAt: string; actor: string }>;
+  opsAdminToken: string;
+}
+
+export interface ContractServer {
+  /** `CLOUDFLARE_API_BASE_URL` for wrangler and the platform: http://127.0.0.1:<port>/client/v4 */
+  apiBaseUrl: string;
+  /** Origin of the stand-in Worker that serves `/__blastwall/ops`. */
+  workerUrl: string;
+  state: ContractServerState;
+  requests: RecordedRequest[];
+  /** Requests to endpoints the server does not know. A contract test expects this to stay empty. */
+  unknown: RecordedRequest[];
+  addScript(name: string, options?: { migrationTag?: string }): ScriptState;
+  /** Uploads a version directly (no wrangler), e.g. to seed history. */
+  seedVersion(script: string, annotations?: Record<string, string>, bindings?: Record<string, unknown>[]): ApiVersion;
+  seedDeployment(script: string, versions: { version_id: string; percentage: number }[], message?: string): void;
+  addQueue(name: string): QueueRecord;
+  addD1(name: string, uuid?: string): D1State;
+  close(): Promise<void>;
+}
+
+export interface ContractServerOptions {
+  accountId?: string;
+  opsAdminToken?: string;
+}
+
+const fixturesDir = new URL("./fixtures/", import.meta.url);
+
+/** Reads a recorded response shape from test/contract/fixtures. */
+export function fixture(name: string): unknown {
+  return JSON.parse(readFileSync(new URL(name, fixturesDir), "utf8"));
+}
+
+function envelope(result: unknown, extra: Record<string, unknown> = {}) {
+  return { success: true, errors: [], messages: [], result, ...extra };
+}
+
+function failure(code: number, message: string) {
+  return { success: false, errors: [{ code, message }], messages: [], result: null };
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** A Time Travel bookmark in the documented format: four hex groups. */
+function newBookmark(seq: number): string {
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, "0");
+  return `${hex(seq, 8)}-${hex(seq * 7, 8)}-${hex(seq * 13, 8)}-${randomUUID().replaceAll("-", "")}`;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Starts the loopback API on 127.0.0.1 with a random port.
+ *
+ * @example
+ * const api = await startCloudflareApiServer();
+ * api.addScript("shop-api", { migrationTag: "v1" });
+ * // run wrangler with CLOUDFLARE_API_BASE_URL=api.apiBaseUrl
+ * await api.close();
+ */
+export async function startCloudflareApiServer({
+  accountId = "0123456789abcdef0123456789abcdef",
+  opsAdminToken = "ops-admin-token-for-tests",
+}: ContractServerOptions = {}): Promise<ContractServer> {
+  const state: ContractServerState = {
+    accountId,
+    scripts: new Map(),
+    queues: new Map(),
+    d1: new Map(),
+    kv: new Map(),
+    kvNamespaces: new Set(),
+    r2Buckets: new Set(),
+    durableObjectNamespaces: [],
+    graphql: () => fixture("graphql-empty.json"),
+    analyticsEngineSql: () => fixture("analytics-engine-empty.json"),
+    opsFlags: new Map(),
+    opsAdminToken,
+  };
+  const requests: RecordedRequest[] = [];
+  const unknown: RecordedRequest[] = [];
+  let bookmarkSeq = 100;
+
+  const addScript = (name: string, { migrationTag }: { migrationTag?: string } = {}): ScriptState => {
+    const s: ScriptState = { name, migrationTag, versions: [], deployments: [] };
+    state.scripts.set(name, s);
+    return s;
+  };
+
+  const createVersion = (
+    script: ScriptState,
+    annotations: Record<string, string>,
+    bindings: Record<string, unknown>[],
+    runtime: { compatibility_date?: string; compatibility_flags?: string[] } = {},
+  ): ApiVersion => {
+    const created = now();
+    const v: ApiVersion = {
+      id: randomUUID(),
+      number: script.versions.length + 1,
+      metadata: {
+        author_email: "ci@example.com",
+        author_id: "0000",
+        created_on: created,
+        modified_on: created,
+        source: "wrangler",
+        has_preview: false,
+      },
+      annotations,
+      resources: {
+        bindings,
+        script: { etag: randomUUID().replaceAll("-", ""), handlers: ["fetch"], last_deployed_from: "wrangler" },
+        script_runtime: { ...runtime, usage_model: "standard" },
+      },
+    };
+    script.versions.push(v);
+    return v;
+  };
+
+  const createDeployment = (
+    script: ScriptState,
+    versions: { version_id: string; percentage: number }[],
+    message: string | undefined,
+    triggeredBy: string,
+  ): ApiDeployment => {
+    const d: ApiDeployment = {
+      id: randomUUID(),
+      source: "wrangler",
+      strategy: "percentage",
+      author_email: "ci@example.com",
+      created_on: now(),
+      annotations: { "workers/triggered_by": triggeredBy, ...(message ? { "workers/message": message } : {}) },
+      versions,
+    };
+    script.deployments.push(d);
+    return d;
+  };
+
+  const addQueue = (name: string): QueueRecord => {
+    const q: QueueRecord = {
+      queue_id: randomUUID().replaceAll("-", ""),
+      queue_name: name,
+      created_on: now(),
+      modified_on: now(),
+      producers_total_count: 1,
+      consumers_total_count: 1,
+      settings: { delivery_paused: false, delivery_delay: 0, message_retention_period: 345600 },
+    };
+    state.queues.set(name, q);
+    return q;
+  };
+
+  const addD1 = (name: string, uuid: string = randomUUID()): D1State => {
+    const d: D1State = { uuid, name, db: new Database(":memory:"), bookmarks: new Map(), restores: [] };
+    state.d1.set(uuid, d);
+    return d;
+  };
+
+  const snapshot = (d: D1State): string => {
+    const b = newBookmark(bookmarkSeq++);
+    d.bookmarks.set(b, d.db.serialize());
+    return b;
+  };
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+
+  const scriptOr404 = (res: ServerResponse, name: string): ScriptState | undefined => {
+    const s = state.scripts.get(name);
+    if (!s) json(res, 404, failure(10007, `This Worker does not exist on your account. [code: 10007]`));
+    return s;
+  };
+
+  const d1Or404 = (res: ServerResponse, id: string): D1State | undefined => {
+    const d = state.d1.get(id) ?? [...state.d1.values()].find((x) => x.name === id);
+    if (!d) json(res, 404, failure(7404, `The database ${id} could not be found [code: 7404]`));
+    return d;
+  };
+
+  /** D1's /query: one result per statement, executed on real SQLite. */
+  const runD1 = (d: D1State, sql: string, params: unknown[]) => {
+    const started = performance.now();
+    const meta = (rowsRead: number, rowsWritten: number, changes: number, lastRowId: number) => ({
+      duration: performance.now() - started,
+      rows_read: rowsRead,
+      rows_written: rowsWritten,
+      changes,
+      last_row_id: lastRowId,
+      changed_db: rowsWritten > 0,
+      size_after: d.db.serialize().length,
+    });
+    try {
+      const stmt = d.db.prepare(sql);
+      if (stmt.reader) {
+        const rows = stmt.all(...(params as never[])) as unknown[];
+        return [{ results: rows, success: true, meta: meta(rows.length, 0, 0, 0) }];
+      }
+      const info = stmt.run(...(params as never[]));
+      return [{ results: [], success: true, meta: meta(0, info.changes, info.changes, Number(info.lastInsertRowid)) }];
+    } catch (err) {
+      if (err instanceof RangeError || /more than one statement/i.test(String(err))) {
+        d.db.exec(sql);
+        return [{ results: [], success: true, meta: meta(0, 1, 1, 0) }];
+      }
+      throw err;
+    }
+  };
+
+  const handleOps = async (req: IncomingMessage, res: ServerResponse, path: string, body: string) => {
+    const auth = req.headers.authorization;
+    if (auth !== `Bearer ${state.opsAdminToken}`) {
+      return json(res, 401, { error: "unauthorized", message: "missing or wrong bearer token" });
+    }
+    const rest = path.slice("/__blastwall/ops".length);
+    const toAdmin = (name: string) => {
+      const r = state.opsFlags.get(name);
+      return {
+        name,
+        value: r?.value ?? "0",
+        enabled: r?.value === "1",
+        updatedAt: r?.updatedAt ?? null,
+        actor: r?.actor ?? null,
+        failMode: null,
+      };
+    };
+    if (rest === "/flags" && req.method === "GET") {
+      return json(res, 200, {
+        store: { kind: "durable-object", name: "FLAGS" },
+        flags: [...state.opsFlags.keys()].sort().map(toAdmin),
+      });
+    }
+    if (rest.startsWith("/flags/") && req.method === "PUT") {
+      const name = decodeURIComponent(rest.slice("/flags/".length));
+      const input = JSON.parse(body || "{}") as { value?: unknown; actor?: unknown };
+      if (typeof input.value !== "string" || typeof input.actor !== "string") {
+        return json(res, 400, { error: "bad_request", message: "body must be {value: string, actor: string}" });
+      }
+      const previous = state.opsFlags.get(name)?.value ?? null;
+      state.opsFlags.set(name, { name, value: input.value, updatedAt: now(), actor: input.actor });
+      return json(res, 200, { flag: toAdmin(name), previous, changed: previous !== input.value });
+    }
+    return json(res, 404, { error: "not_found", message: "no such admin route" });
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, raw: Buffer) => {
+    const method = req.method ?? "GET";
+    const path = rec.path;
+    if (path.startsWith("/__blastwall/ops")) return handleOps(req, res, path, rec.body);
+    const base = "/client/v4";
+    if (!path.startsWith(base)) return false;
+    const p = path.slice(base.length);
+    let m: RegExpExecArray | null;
+
+    if (p === "/graphql" && method === "POST") {
+      const q = JSON.parse(rec.body) as { query: string; variables?: Record<string, unknown> };
+      return json(res, 200, state.graphql(q.query, q.variables ?? {}));
+    }
+    const acct = `/accounts/${accountId}`;
+    if (p.startsWith("/accounts/") && !p.startsWith(`${acct}/`)) {
+      return json(res, 403, failure(10000, "Authentication error"));
+    }
+    if (!p.startsWith(acct)) return false;
+    const a = p.slice(acct.length);
+
+    if (a === "/analytics_engine/sql" && method === "POST") {
+      return json(res, 200, state.analyticsEngineSql(rec.body));
+    }
+
+    // Workers: services, scripts, versions, deployments.
+    m = /^\/workers\/services\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      return json(
+        res,
+        200,
+        envelope({
+          id: s.name,
+          default_environment: {
+            environment: "production",
+            created_on: s.versions[0]?.metadata.created_on ?? now(),
+            modified_on: now(),
+            script: {
+              id: s.name,
+              tag: `tag-${s.name}`,
+              tags: [],
+              etag: s.versions.at(-1)?.resources.script.etag ?? "",
+              handlers: ["fetch"],
+              migration_tag: s.migrationTag,
+              last_deployed_from: "wrangler",
+              created_on: s.versions[0]?.metadata.created_on ?? now(),
+              modified_on: now(),
+            },
+          },
+          created_on: now(),
+          modified_on: now(),
+        }),
+      );
+    }
+    if (a === "/workers/scripts" && method === "GET") {
+      return json(
+        res,
+        200,
+        envelope(
+          [...state.scripts.values()].map((s) => ({
+            id: s.name,
+            tag: `tag-${s.name}`,
+            etag: s.versions.at(-1)?.resources.script.etag ?? "",
+            handlers: ["fetch"],
+            migration_tag: s.migrationTag,
+            created_on: s.versions[0]?.metadata.created_on ?? now(),
+            modified_on: now(),
+          })),
+        ),
+      );
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/versions$/.exec(a);
+    if (m) {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      if (method === "POST") {
+        const form = await new Request("http://upload.invalid/", {
+          method: "POST",
+          headers: { "content-type": req.headers["content-type"] ?? "" },
+          body: raw,
+        }).formData();
+        const metaPart = form.get("metadata");
+        const metadata = JSON.parse(typeof metaPart === "string" ? metaPart : await (metaPart as Blob).text()) as {
+          annotations?: Record<string, string>;
+          bindings?: Record<string, unknown>[];
+          migrations?: unknown;
+          compatibility_date?: string;
+          compatibility_flags?: string[];
+        };
+        if (metadata.migrations) {
+          return json(
+            res,
+            400,
+            failure(
+              10211,
+              "Version upload failed. You attempted to upload a version of a Worker that includes a Durable Object migration, but migrations must be fully applied via a non-versioned deployment. Refer to the documentation for more information. [code: 10211]",
+            ),
+          );
+        }
+        const v = createVersion(s, metadata.annotations ?? {}, metadata.bindings ?? [], {
+          compatibility_date: metadata.compatibility_date,
+          compatibility_flags: metadata.compatibility_flags,
+        });
+        return json(res, 200, envelope({ ...v, startup_time_ms: 3 }));
+      }
+      const items = [...s.versions].reverse();
+      return json(res, 200, envelope({ items }, { result_info: { count: items.length, total_count: items.length } }));
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/versions\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      const v = s.versions.find((x) => x.id === m?.[2]);
+      if (!v) return json(res, 404, failure(10210, "version not found [code: 10210]"));
+      return json(res, 200, envelope(v));
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/deployments$/.exec(a);
+    if (m) {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      if (method === "GET") return json(res, 200, envelope({ deployments: [...s.deployments].reverse() }));
+      if (method === "POST") {
+        const input = JSON.parse(rec.body) as {
+          versions: { version_id: string; percentage: number }[];
+          annotations?: Record<string, string>;
+        };
+        const total = input.versions.reduce((t, v) => t + v.percentage, 0);
+        if (input.versions.length > 2 || Math.abs(total - 100) > 0.001) {
+          return json(res, 400, failure(10200, "a deployment takes at most 2 versions adding up to 100%"));
+        }
+        for (const v of input.versions) {
+          if (!s.versions.some((x) => x.id === v.version_id)) {
+            return json(res, 400, failure(10210, `version ${v.version_id} not found [code: 10210]`));
+          }
+        }
+        const force = rec.query.force?.[0] === "true";
+        const current = s.deployments.at(-1);
+        const target = input.versions.find((v) => v.percentage === 100);
+        // Error 10220: a secret changed after the target version (a secret change makes a version of its own).
+        const targetIndex = target ? s.versions.findIndex((v) => v.id === target.version_id) : -1;
+        const changed = s.versions
+          .slice(targetIndex + 1)
+          .filter((v) => targetIndex >= 0 && v.annotations["workers/triggered_by"] === "secret")
+          .flatMap((v) => v.resources.bindings.filter((b) => b.type === "secret_text").map((b) => String(b.name)));
+        const isRollbackToOlder =
+          target && current && !current.versions.some((v) => v.version_id === target.version_id);
+        if (changed && changed.length > 0 && isRollbackToOlder && !force) {
+          return json(
+            res,
+            400,
+            failure(
+              10220,
+              `Cannot rollback to a version with modified secrets. The following secrets have changed: ${changed.join(", ")} [code: 10220]`,
+            ),
+          );
+        }
+        const d = createDeployment(s, input.versions, input.annotations?.["workers/message"], "deployment");
+        return json(res, 200, envelope(d));
+      }
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/script-settings$/.exec(a);
+    if (m) {
+      if (!scriptOr404(res, decodeURIComponent(m[1] ?? ""))) return;
+      const input = method === "PATCH" ? (JSON.parse(rec.body || "{}") as Record<string, unknown>) : {};
+      return json(res, 200, envelope({ logpush: false, tail_consumers: null, observability: null, ...input }));
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/settings$/.exec(a);
+    if (m && method === "GET") {
+      // Wrangler reads the deployed bindings here to decide which resources need provisioning.
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      const latest = s.versions.at(-1);
+      return json(
+        res,
+        200,
+        envelope({
+          bindings: latest?.resources.bindings ?? [],
+          compatibility_date: latest?.resources.script_runtime.compatibility_date,
+          compatibility_flags: latest?.resources.script_runtime.compatibility_flags ?? [],
+          logpush: false,
+          placement: {},
+          tail_consumers: null,
+          usage_model: "standard",
+        }),
+      );
+    }
+    m = /^\/workers\/scripts\/([^/]+)\/subdomain$/.exec(a);
+    if (m && method === "GET") {
+      return json(res, 200, envelope({ enabled: false, previews_enabled: false }));
+    }
+    if (a === "/workers/durable_objects/namespaces" && method === "GET") {
+      return json(res, 200, envelope(state.durableObjectNamespaces));
+    }
+
+    // Queues.
+    if (a === "/queues" && method === "GET") {
+      const names = rec.query.name ?? [];
+      const list = [...state.queues.values()].filter((q) => names.length === 0 || names.includes(q.queue_name));
+      return json(
+        res,
+        200,
+        envelope(list, { result_info: { page: 1, per_page: 100, count: list.length, total_count: list.length } }),
+      );
+    }
+    m = /^\/queues\/([^/]+)$/.exec(a);
+    if (m) {
+      const q = [...state.queues.values()].find((x) => x.queue_id === m?.[1]);
+      if (!q) return json(res, 404, failure(11000, "Queue does not exist [code: 11000]"));
+      if (method === "PATCH") {
+        const input = JSON.parse(rec.body) as { settings?: Partial<QueueRecord["settings"]> };
+        q.settings = { ...q.settings, ...(input.settings ?? {}) };
+        q.modified_on = now();
+      }
+      return json(res, 200, envelope(q));
+    }
+
+    // D1.
+    m = /^\/d1\/database\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const d = d1Or404(res, decodeURIComponent(m[1] ?? ""));
+      if (!d) return;
+      return json(
+        res,
+        200,
+        envelope({
+          uuid: d.uuid,
+          name: d.name,
+          version: "production",
+          num_tables: 0,
+          file_size: d.db.serialize().length,
+          created_at: now(),
+        }),
+      );
+    }
+    m = /^\/d1\/database\/([^/]+)\/time_travel\/bookmark$/.exec(a);
+    if (m && method === "GET") {
+      const d = d1Or404(res, decodeURIComponent(m[1] ?? ""));
+      if (!d) return;
+      return json(res, 200, envelope({ bookmark: snapshot(d) }));
+    }
+    m = /^\/d1\/database\/([^/]+)\/time_travel\/restore$/.exec(a);
+    if (m && method === "POST") {
+      const d = d1Or404(res, decodeURIComponent(m[1] ?? ""));
+      if (!d) return;
+      const bookmark = rec.query.bookmark?.[0] ?? "";
+      const bytes = d.bookmarks.get(bookmark);
+      if (!bytes) return json(res, 400, failure(7500, `Invalid bookmark ${bookmark} [code: 7500]`));
+      const previous = snapshot(d);
+      d.db.close();
+      d.db = new Database(bytes);
+      d.restores.push({ bookmark, previous });
+      return json(
+        res,
+        200,
+        envelope({ bookmark, previous_bookmark: previous, message: "Database restored successfully" }),
+      );
+    }
+    m = /^\/d1\/database\/([^/]+)\/query$/.exec(a);
+    if (m && method === "POST") {
+      const d = d1Or404(res, decodeURIComponent(m[1] ?? ""));
+      if (!d) return;
+      const input = JSON.parse(rec.body) as { sql: string; params?: unknown[] };
+      try {
+        return json(res, 200, envelope(runD1(d, input.sql, input.params ?? [])));
+      } catch (err) {
+        return json(res, 400, failure(7500, `${(err as Error).message}: SQLITE_ERROR [code: 7500]`));
+      }
+    }
+
+    // KV and R2 existence.
+    m = /^\/storage\/kv\/namespaces\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const id = m[1] ?? "";
+      if (!state.kvNamespaces.has(id)) return json(res, 404, failure(10013, "namespace not found [code: 10013]"));
+      return json(res, 200, envelope({ id, title: id, supports_url_encoding: true }));
+    }
+    m = /^\/r2\/buckets\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const name = decodeURIComponent(m[1] ?? "");
+      if (!state.r2Buckets.has(name)) return json(res, 404, failure(10006, "The specified bucket does not exist."));
+      return json(res, 200, envelope({ name, creation_date: now(), location: "WEUR" }));
+    }
+    // KV.
+    m = /^\/storage\/kv\/namespaces\/([^/]+)\/values\/(.+)$/.exec(a);
+    if (m) {
+      const ns = state.kv.get(m[1] ?? "") ?? new Map<string, string>();
+      state.kv.set(m[1] ?? "", ns);
+      const key = decodeURIComponent(m[2] ?? "");
+      if (method === "PUT") {
+        ns.set(key, rec.body);
+        return json(res, 200, envelope({}));
+      }
+      if (method === "GET") {
+        const v = ns.get(key);
+        if (v === undefined) return json(res, 404, failure(10009, "get: 'key not found'"));
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        res.end(v);
+        return;
+      }
+    }
+    m = /^\/storage\/kv\/namespaces\/([^/]+)\/keys$/.exec(a);
+    if (m && method === "GET") {
+      const ns = state.kv.get(m[1] ?? "") ?? new Map<string, string>();
+      const prefix = rec.query.prefix?.[0] ?? "";
+      const keys = [...ns.keys()].filter((k) => k.startsWith(prefix)).map((name) => ({ name }));
+      return json(res, 200, envelope(keys, { result_info: { count: keys.length, cursor: "" } }));
+    }
+    return false;
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const raw = await readBody(req);
+      const query: Record<string, string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        const list = query[k] ?? [];
+        list.push(v);
+        query[k] = list;
+      }
+      const isMultipart = (req.headers["content-type"] ?? "").startsWith("multipart/");
+      const rec: RecordedRequest = {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query,
+        body: isMultipart ? "<multipart>" : raw.toString("utf8"),
+        authorization: req.headers.authorization,
+      };
+      requests.push(rec);
+      try {
+        const handled = await route(req, res, rec, raw);
+        if (handled === false) {
+          unknown.push(rec);
+          json(res, 404, failure(7003, `No route for that URI [code: 7003] (${rec.method} ${rec.path})`));
+        }
+      } catch (err) {
+        json(res, 500, failure(10000, `contract server error: ${(err as Error).message}`));
+      }
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    apiBaseUrl: `http://127.0.0.1:${port}/client/v4`,
+    workerUrl: `http://127.0.0.1:${port}`,
+    state,
+    requests,
+    unknown,
+    addScript,
+    seedVersion(script, annotations = {}, bindings = []) {
+      const s = state.scripts.get(script) ?? addScript(script);
+      return createVersion(s, annotations, bindings);
+    },
+    seedDeployment(script, versions, message) {
+      const s = state.scripts.get(script) ?? addScript(script);
+      createDeployment(s, versions, message, "deployment");
+    },
+    addQueue,
+    addD1,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const d of state.d1.values()) d.db.close();
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
