@@ -133,6 +133,24 @@ export interface RestorePoint {
   beforeMigration?: string;
 }
 
+/** One canary analysis poll, as the release engine decided it; the dashboard charts these. */
+export interface AnalysisRecord {
+  worker: string;
+  /** Epoch seconds. */
+  t: number;
+  /** "hold" | "continue" | "promote" | "rollback" | ... */
+  verdict: string;
+  /** The decision with its numbers, as printed. */
+  message: string;
+  /** e-value of the error test. */
+  e?: number;
+  /** e-value of the latency test, when run. */
+  eLatency?: number;
+  /** 1/α: the decision line. */
+  threshold?: number;
+  numbers?: Record<string, number | string>;
+}
+
 export interface Platform {
   readonly target: TargetName;
 
@@ -171,4 +189,8 @@ export interface Platform {
 
   /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
   durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
+  /** Optional. Keeps the release engine's analysis polls where the dashboard can chart them (local edge). */
+  recordAnalysis?(record: AnalysisRecord): Promise<void>;
+  /** Optional. The analysis polls recorded for a Worker since a time, oldest first. */
+  listAnalysis?(worker: string, since?: Date): Promise<AnalysisRecord[]>;
 }

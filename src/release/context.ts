@@ -16,8 +16,6 @@ import { workerName } from "./plan.js";
 
 /** What `plan` and `release` share: the project, the chosen Workers with their settings, and the platform. */
 
-export type PlatformFactory = (options: { target: TargetName; projectDir: string }) => Platform | Promise<Platform>;
-
 /** Opens the platform of a target (the local edge or Cloudflare). */
 export async function openPlatform(target: TargetName, projectDir: string): Promise<Platform> {
   return createPlatform({ target, projectDir });

@@ -148,7 +148,13 @@ export class Edge {
     });
     try {
       edge.router = await listen(
-        createServer((req, res) => void edge.route(req, res)),
+        createServer((req, res) => {
+          edge.route(req, res).catch((err: unknown) => {
+            edge.log(`router: ${(err as Error).stack ?? String(err)}`);
+            if (!res.headersSent) plain(res, 500, "local edge: router error (see .blastwall/local/edge.log)\n");
+            else res.destroy();
+          });
+        }),
         port,
       );
       edge.routerPort = (edge.router.address() as AddressInfo).port;

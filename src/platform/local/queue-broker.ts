@@ -208,9 +208,9 @@ export class QueueBroker {
       const oldest = ready[0];
       if (!oldest || (ready.length < size && now - oldest.visible_at < waitMs)) continue;
       this.busy.add(queue);
-      void this.deliverBatch(queue, consumer.runtimeName, consumer.settings, ready).finally(() =>
-        this.busy.delete(queue),
-      );
+      this.deliverBatch(queue, consumer.runtimeName, consumer.settings, ready)
+        .catch((err: unknown) => this.options.log(`queue ${queue}: ${(err as Error).message}`))
+        .finally(() => this.busy.delete(queue));
     }
     if (now % 60_000 < this.options.tickMs) {
       this.db.prepare("DELETE FROM events WHERE at < ?").run(now - 24 * 3600_000);
