@@ -222,7 +222,7 @@ export class MemoryPlatform implements Platform {
   }
   async restore(): Promise<void> {}
 
-  async baseUrl(): Promise<string> {
+  async workerUrl(): Promise<string> {
     return "http://shop.test";
   }
 
