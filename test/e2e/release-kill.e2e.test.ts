@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFaultyVariant } from "../../src/drill/fault.js";
+import { seededRandom } from "../../src/release/analysis/simulate.js";
 import { parseMark } from "../../src/release/state.js";
 import { killTree, type ShopEdge, startShopEdge } from "./helpers.js";
 import { generateTraffic, release, servedBy, startRelease, type Traffic, writeFastConfig } from "./release-kit.js";
@@ -11,18 +12,6 @@ import { generateTraffic, release, servedBy, startRelease, type Traffic, writeFa
 //   BLASTWALL_E2E_KILLS=20 npx vitest run --project e2e test/e2e/release-kill.e2e.test.ts
 const ROUNDS = Number(process.env.BLASTWALL_E2E_KILLS ?? 4);
 const SEED = Number(process.env.BLASTWALL_E2E_SEED ?? Date.now() % 100_000);
-
-/** mulberry32: a seeded generator, so a failing kill point can be replayed with BLASTWALL_E2E_SEED. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
   let shop: ShopEdge;
@@ -50,7 +39,7 @@ describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
   it(
     "ends fully promoted or fully rolled back after every kill",
     async () => {
-      const random = seeded(SEED);
+      const random = seededRandom(SEED);
       const bad = writeFaultyVariant(join(shop.dir, "api", "wrangler.jsonc"), { errorRate: 0.05 });
       const log: string[] = [];
       try {
