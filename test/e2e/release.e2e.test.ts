@@ -131,6 +131,15 @@ describe("release on the local edge", () => {
       expect(text).toMatch(/refused: .*0005_drop_orders_item_count\.sql/);
       expect(text).toContain("split it into two releases:");
       expect(text).toMatch(/\n {2}1\. |release 1|first/i);
+      // plan reads the same verdict from the platform, and knows which DO migrations already run (the shop's v2).
+      const plan = await cli(shop.dir, ["plan", "--worker", "shop-api", "--var", "BUILD=v3", "--json"]);
+      expect(plan.code, plan.stderr).toBe(1);
+      const planned = JSON.parse(plan.stdout) as {
+        plans: { blastWindow: { verdict: string }; durableObjectTag: unknown; durableObjects: unknown[] }[];
+      };
+      expect(planned.plans[0]?.blastWindow.verdict).toBe("refuse");
+      expect(planned.plans[0]?.durableObjectTag).toEqual({ known: true, tag: "v2" });
+      expect(planned.plans[0]?.durableObjects).toEqual([]);
       // Nothing moved: v2 still serves everything, the migration is still pending.
       expect(servedBy(await current())).toEqual([`${stable}@100`]);
       const migrations = await shop.platform.listMigrations("shop-api", "shop");
