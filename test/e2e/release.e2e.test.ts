@@ -131,6 +131,8 @@ describe("release on the local edge", () => {
       expect(text).toMatch(/refused: .*0005_drop_orders_item_count\.sql/);
       expect(text).toContain("split it into two releases:");
       expect(text).toMatch(/\n {2}1\. |release 1|first/i);
+      // The last line: where the HTML report is.
+      expect(r.stdout.trim().split("\n").pop()).toMatch(/^report: \.blastwall\/releases\/r-\w+\.html/);
       // plan reads the same verdict from the platform, and knows which DO migrations already run (the shop's v2).
       const plan = await cli(shop.dir, ["plan", "--worker", "shop-api", "--var", "BUILD=v3", "--json"]);
       expect(plan.code, plan.stderr).toBe(1);
