@@ -106,8 +106,8 @@ export const SHARED_OPTIONS: Record<"target" | "env" | "var" | "config", OptionS
   config: {
     type: "string",
     description:
-      "the Worker's wrangler config, when it is not the one found under the project folder (the Worker's name comes from it)",
-    placeholder: "<wrangler file>",
+      "the wrangler config of the Worker to ship, when it is not the one under the project folder (the name comes from it)",
+    placeholder: "<file>",
   },
   target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
   env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
