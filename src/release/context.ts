@@ -11,7 +11,7 @@ import {
   resolveWorkerConfig,
 } from "../project/blastwall-config.js";
 import { loadProject } from "../project/discover.js";
-import type { WranglerConfig } from "../project/wrangler-config.js";
+import { loadWranglerConfig, type WranglerConfig } from "../project/wrangler-config.js";
 import { workerName } from "./plan.js";
 
 /** What `plan` and `release` share: the project, the chosen Workers with their settings, and the platform. */
@@ -38,18 +38,47 @@ export interface ReleaseContext {
   workers: ReleaseTarget[];
 }
 
+export interface LoadReleaseContextOptions {
+  /** Exactly one Worker must be chosen (by `--worker`, `--config`, or because the project has only one). */
+  single: boolean;
+  env?: string;
+  /**
+   * `--config <wrangler file>`: the Worker's wrangler config, wherever it lives (a generated or per-environment
+   * file, a Worker outside the project folder). The Worker's name comes from it; the project folder still
+   * supplies blastwall.config.ts, the migrations' project root and the platform.
+   */
+  configPath?: string;
+}
+
 /**
- * Loads the project, its blastwall config and the Workers to act on. With `single`, exactly one Worker must be
- * chosen (by `--worker`, or because the project has only one).
+ * Loads the project, its blastwall config and the Workers to act on.
+ *
+ * @example
+ * const ctx = await loadReleaseContext(".", "shop-api", { single: true });
+ * const ctx2 = await loadReleaseContext(".", undefined, { single: true, configPath: "api/wrangler.staging.jsonc" });
  */
 export async function loadReleaseContext(
   dir: string,
   worker: string | undefined,
-  { single, env }: { single: boolean; env?: string },
+  { single, env, configPath }: LoadReleaseContextOptions,
 ): Promise<ReleaseContext> {
-  const project = loadProject(dir);
-  const projectDir = resolve(project.root);
+  const projectDir = resolve(dir);
   const loaded = await loadBlastwallConfig(projectDir);
+  const toTarget = (w: WranglerConfig): ReleaseTarget => {
+    const settings = env ? { ...w, ...(w.env[env] ?? {}) } : w;
+    return { wrangler: w, config: resolveWorkerConfig(loaded.config, workerName(w), settings) };
+  };
+  if (configPath !== undefined) {
+    const w = loadWranglerConfig(resolve(configPath));
+    const name = workerName(w);
+    if (worker !== undefined && worker !== name)
+      throw new UsageError(
+        `--worker ${worker} does not match the Worker "${name}" named in ${configPath}`,
+        `drop --worker, or pass the config of ${worker}`,
+      );
+    return { projectDir, loaded, workers: [toTarget(w)] };
+  }
+  const project = loadProject(projectDir);
   const names = project.workers.map(workerName);
   checkWorkerNames(loaded, names);
   let chosen = project.workers;
@@ -63,18 +92,23 @@ export async function loadReleaseContext(
       `add --worker ${names[0]} (or: ${names.slice(1).join(", ")})`,
     );
   }
-  return {
-    projectDir,
-    loaded,
-    workers: chosen.map((w) => {
-      const settings = env ? { ...w, ...(w.env[env] ?? {}) } : w;
-      return { wrangler: w, config: resolveWorkerConfig(loaded.config, workerName(w), settings) };
-    }),
-  };
+  return { projectDir, loaded, workers: chosen.map(toTarget) };
+}
+
+/** `--config <file>`, resolved against the working directory, as a spread for {@link loadReleaseContext}. */
+export function configOption(options: Record<string, unknown>, cwd: string): { configPath?: string } {
+  const v = options.config;
+  return typeof v === "string" && v.length > 0 ? { configPath: resolve(cwd, v) } : {};
 }
 
 /** Flags `plan` and `release` share, so both read a project the same way. */
-export const SHARED_OPTIONS: Record<"target" | "env" | "var", OptionSpec> = {
+export const SHARED_OPTIONS: Record<"target" | "env" | "var" | "config", OptionSpec> = {
+  config: {
+    type: "string",
+    description:
+      "the wrangler config of the Worker to ship, when it is not the one under the project folder (the name comes from it)",
+    placeholder: "<file>",
+  },
   target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
   env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
   var: {

@@ -14,6 +14,8 @@ import type { WranglerConfig } from "../project/wrangler-config.js";
 export interface CheckGateResult {
   ok: boolean;
   errors: Finding[];
+  /** Every finding, warnings included, for the release report. */
+  findings?: Finding[];
   warnings: number;
   /** One line with the numbers. */
   summary: string;
@@ -27,6 +29,7 @@ export async function checkGate(projectDir: string): Promise<CheckGateResult> {
   return {
     ok: errors.length === 0,
     errors,
+    findings: result.findings,
     warnings,
     summary: `${errors.length} errors, ${warnings} warnings in ${result.migrations.length} migrations and the configs`,
   };

@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { HEALTHY, Killed, MemoryPlatform } from "../../test/release/memory-platform.js";
 import { createOutput } from "../cli/output.js";
+import type { AnalysisRecord } from "../platform/platform.js";
 import { type BlastwallConfig, resolveWorkerConfig } from "../project/blastwall-config.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
 import { exitCodeOf, type ReleaseReport, runRelease } from "./run.js";
@@ -154,6 +155,31 @@ describe("runRelease", () => {
     expect(p.deployments[0]?.versions).toEqual([
       { versionId: "00000001-0000-4000-8000-000000000000", percentage: 100 },
     ]);
+  });
+
+  it("hands every analysis poll to Platform.recordAnalysis and writes a self-contained HTML report", async () => {
+    const dir = project();
+    const p = platformWithV1();
+    p.nextBehaviour = { ...HEALTHY, errorRate: 0.05 };
+    const recorded: AnalysisRecord[] = [];
+    const recording = Object.assign(p, {
+      recordAnalysis: async (r: AnalysisRecord) => {
+        recorded.push(r);
+      },
+    });
+    const { report } = await release(dir, recording);
+    expect(report.outcome).toBe("rolled-back");
+    expect(recorded.length).toBeGreaterThan(0);
+    const last = recorded[recorded.length - 1];
+    expect(last).toMatchObject({ worker: "api", verdict: "rollback" });
+    expect(last?.e ?? 0).toBeGreaterThanOrEqual(last?.threshold ?? Number.POSITIVE_INFINITY);
+    expect(last?.message).toContain(report.reason);
+    expect(recorded.slice(0, -1).every((r) => r.verdict === "hold")).toBe(true);
+    expect(report.htmlReport).toBe(join(dir, ".blastwall", "releases", `${report.release}.html`));
+    const html = readFileSync(report.htmlReport ?? "", "utf8");
+    expect(html).not.toMatch(/\s(src|href)=["']?https?:/i);
+    expect(html).toContain("rolling back");
+    expect(html).toContain('"name":"blast window"');
   });
 
   it("rolls back a v2 that is 200 ms slower at p95", async () => {

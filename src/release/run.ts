@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Finding } from "../check/findings.js";
 import { BlastwallError } from "../cli/errors.js";
 import type { Output, Step } from "../cli/output.js";
-import type { ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
+import type { AnalysisRecord, ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import {
@@ -13,11 +14,13 @@ import {
   formatPercent,
   latencyBoundsNeeded,
   type TestResult,
+  type Verdict,
   verdictOf,
 } from "./analysis/analyze.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
 import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
+import { renderReleaseReport } from "./report-html.js";
 import { runSmokeCheck, type SmokeResult } from "./smoke.js";
 import {
   bundleOf,
@@ -27,6 +30,7 @@ import {
   newReleaseId,
   type Phase,
   resumeStepIndex,
+  type StepAction,
   sameBundle,
 } from "./state.js";
 
@@ -76,6 +80,8 @@ export interface ReleaseReport {
   steps: StepReport[];
   /** Every decision line printed, in order. */
   decisions: string[];
+  /** The self-contained HTML report written beside the JSON one. */
+  htmlReport?: string;
 }
 
 export interface ReleaseDeps {
@@ -145,6 +151,11 @@ class ReleaseRun {
   private readonly worker: string;
   private readonly report: ReleaseReport;
   private live: Step | undefined;
+  /** Every analysis decision of this run, for the HTML report. */
+  private readonly polls: AnalysisRecord[] = [];
+  private recordWarned = false;
+  /** The check gate's findings (errors and warnings), for the HTML report. */
+  private findings: Finding[] = [];
   /** Versions in the split the platform serves right now, when this run put a candidate in it. */
   private inFlight: { candidate: string; stable: string } | undefined;
 
@@ -224,16 +235,43 @@ class ReleaseRun {
     this.decide(`rolled back to ${f.stable.slice(0, 8)}: ${reason}`);
   }
 
-  private finish(outcome: Outcome, reason: string): ReleaseReport {
+  private async finish(outcome: Outcome, reason: string): Promise<ReleaseReport> {
     this.report.outcome = outcome;
     this.report.reason = reason;
     this.report.finishedAt = this.now().toISOString();
     if (this.report.release) {
       const dir = this.o.reportDir ?? join(this.o.projectDir, ".blastwall", "releases");
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, `${this.report.release}.json`), `${JSON.stringify(this.report, null, 2)}\n`);
+      const base = join(dir, this.report.release);
+      this.report.htmlReport = `${base}.html`;
+      writeFileSync(`${base}.json`, `${JSON.stringify(this.report, null, 2)}\n`);
+      writeFileSync(
+        `${base}.html`,
+        await renderReleaseReport({
+          report: this.report,
+          platform: this.platform,
+          wrangler: this.o.wrangler,
+          config: this.o.config,
+          polls: this.polls,
+          findings: this.findings,
+          now: this.now(),
+        }),
+      );
     }
     return this.report;
+  }
+
+  /** Keeps one analysis decision for the report, and hands it to the platform for the dashboard. */
+  private async recordPoll(record: AnalysisRecord): Promise<void> {
+    this.polls.push(record);
+    try {
+      await this.platform.recordAnalysis?.(record);
+    } catch (err) {
+      // The dashboard's copy is a convenience; a release never stops over it.
+      if (!this.recordWarned)
+        this.out.warn(`could not record the analysis for the dashboard: ${(err as Error).message}`);
+      this.recordWarned = true;
+    }
   }
 
   async run(): Promise<ReleaseReport> {
@@ -245,7 +283,7 @@ class ReleaseRun {
       if (interrupted) {
         // Ctrl-C: never leave an unwatched canary behind; without a candidate in the split there is nothing to undo.
         await this.rollBack("interrupted (Ctrl-C)");
-        return this.finish("interrupted", "interrupted; the platform is back on the stable version");
+        return await this.finish("interrupted", "interrupted; the platform is back on the stable version");
       }
       if (this.inFlight) await this.rollBack(`release failed: ${(err as Error).message}`);
       throw err;
@@ -261,11 +299,15 @@ class ReleaseRun {
     this.live = step;
     const check = await (this.deps.checkGate ?? checkGate)(o.projectDir);
     this.report.gates.check = check.summary;
+    this.findings = check.findings ?? check.errors;
     if (!check.ok) {
       step.fail(check.summary);
       for (const f of check.errors.slice(0, 10)) this.decide(`${f.file}:${f.line} ${f.rule}: ${f.message}`);
       this.report.release = newReleaseId(this.now());
-      return this.finish("failed", `check found ${check.errors.length} errors: fix them or suppress with a reason`);
+      return await this.finish(
+        "failed",
+        `check found ${check.errors.length} errors: fix them or suppress with a reason`,
+      );
     }
     step.ok(check.summary);
     this.checkAbort();
@@ -293,7 +335,7 @@ class ReleaseRun {
     const start = plan.start;
     if (start.kind === "foreign-split") {
       this.report.release = newReleaseId(this.now());
-      return this.finish(
+      return await this.finish(
         "refused",
         `a split blastwall did not make is in force (${start.detail}); finish it or run \`blastwall rollback\` first`,
       );
@@ -331,7 +373,7 @@ class ReleaseRun {
       this.decide("split it into two releases:");
       for (const s of bw.split) this.decide(`  ${s}`);
       if (this.inFlight) await this.rollBack("the release was refused by the blast-window rule");
-      return this.finish("refused", bw.reasons.join("; "));
+      return await this.finish("refused", bw.reasons.join("; "));
     }
     step.ok(bw.reasons.join("; "));
     if (bw.overridden)
@@ -342,7 +384,7 @@ class ReleaseRun {
 
     if (start.kind === "up-to-date") {
       const migrated = this.report.migrations.length > 0;
-      return this.finish(
+      return await this.finish(
         migrated ? "migrated" : "up-to-date",
         `${start.version.slice(0, 8)} already serves 100% with bundle ${this.report.bundle.slice(0, 8)}${migrated ? `; applied ${this.report.migrations.length} migrations` : ""}`,
       );
@@ -392,12 +434,12 @@ class ReleaseRun {
       );
       const smoke = await this.smoke(candidate);
       if (!smoke)
-        return this.finish(
+        return await this.finish(
           "failed",
           "smoke checks failed on the first deployment; there is no version to roll back to",
         );
       await this.migrate(bw.migrations.filter((m) => m.when === "after-promotion"));
-      return this.finish("promoted", `first deployment: ${candidate.slice(0, 8)} serves 100%`);
+      return await this.finish("promoted", `first deployment: ${candidate.slice(0, 8)} serves 100%`);
     }
 
     // 5. Deploy at 0 % and smoke-test through the version-override header.
@@ -410,20 +452,20 @@ class ReleaseRun {
         const failed = this.report.smoke.filter((s) => !s.ok);
         const reason = `smoke check failed: ${failed.map((s) => `${s.name}: ${s.detail}`).join("; ")}`;
         await this.rollBack(reason);
-        return this.finish("rolled-back", `${reason}; the candidate never received traffic`);
+        return await this.finish("rolled-back", `${reason}; the candidate never received traffic`);
       }
     }
 
     // 6. Ramp, with the analysis at every poll.
     const ramp = await this.ramp(candidate, stable, fromStep);
-    if (ramp.outcome !== "promoted") return this.finish(ramp.outcome, ramp.reason);
+    if (ramp.outcome !== "promoted") return await this.finish(ramp.outcome, ramp.reason);
 
     // 7. Promote, then any irreversible migrations an override deferred until after the code.
     await this.deploySplit(candidate, stable, 100, "promoted");
     this.inFlight = undefined;
     this.decide(`promoted ${candidate.slice(0, 8)} to 100%`);
     await this.migrate(bw.migrations.filter((m) => m.when === "after-promotion"));
-    return this.finish("promoted", `${candidate.slice(0, 8)} serves 100%; ${ramp.reason}`);
+    return await this.finish("promoted", `${candidate.slice(0, 8)} serves 100%; ${ramp.reason}`);
   }
 
   private async migrate(list: ScheduledMigration[]): Promise<void> {
@@ -570,6 +612,9 @@ class ReleaseRun {
           };
           const action = decideStep({ step: s, elapsedSeconds, canaryRequests, verdict: held, noData: config.noData });
           step.update(`${held.message}; holding (${Math.round(elapsedSeconds)} s)`);
+          await this.recordPoll(
+            pollRecord(this.worker, until, s.percent, action, held, elapsedSeconds, canaryRequests),
+          );
           if (action.action === "wait") continue;
           step.fail(action.reason);
           if (action.action === "rollback") {
@@ -597,7 +642,12 @@ class ReleaseRun {
           verdict: r.verdict,
           noData: config.noData,
         });
-        step.update(liveLine(s.percent, c, st, r.verdict.tests, elapsedSeconds, s.minDurationSeconds));
+        const line = liveLine(s.percent, c, st, r.verdict.tests, elapsedSeconds, s.minDurationSeconds);
+        step.update(line);
+        await this.recordPoll({
+          ...pollRecord(this.worker, until, s.percent, action, r.verdict, elapsedSeconds, canaryRequests),
+          message: action.action === "wait" ? line : `${action.action}: ${action.reason}`,
+        });
         if (action.action === "wait") continue;
         this.report.steps.push({
           percent: s.percent,
@@ -621,6 +671,39 @@ class ReleaseRun {
     }
     return { outcome: "promoted", reason: last };
   }
+}
+
+/** One poll as the dashboard charts it: the verdict, the e-values against the decision line, and the numbers. */
+function pollRecord(
+  worker: string,
+  at: Date,
+  percent: number,
+  action: StepAction,
+  verdict: Verdict,
+  elapsedSeconds: number,
+  canaryRequests: number,
+): AnalysisRecord {
+  const test = (name: string) => verdict.tests.find((t) => t.name === name);
+  const errors = test("errors");
+  const latency = test("latency");
+  const numbers: Record<string, number | string> = {
+    percent,
+    elapsedSeconds: Math.round(elapsedSeconds),
+    canaryRequests,
+    windowCanaryRequests: verdict.canaryRequests,
+    windowStableRequests: verdict.stableRequests,
+  };
+  for (const t of verdict.tests) numbers[`e_${t.name}`] = Number(t.e.toPrecision(4));
+  const verdictName = action.action === "wait" ? "hold" : action.action === "advance" ? "continue" : action.action;
+  return {
+    worker,
+    t: Math.round(at.getTime() / 1000),
+    verdict: verdictName,
+    message: `${action.action === "wait" ? "hold" : action.action}: ${action.reason}`,
+    ...(errors ? { e: errors.e, threshold: errors.threshold } : {}),
+    ...(latency ? { eLatency: latency.e } : {}),
+    numbers,
+  };
 }
 
 /** The live line of a ramp step: split, the window's counts, each test's e-value against its threshold. */

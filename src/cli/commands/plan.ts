@@ -1,4 +1,4 @@
-import { loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
+import { configOption, loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
@@ -82,6 +82,7 @@ export default defineCommand({
     const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
       single: false,
       ...(env ? { env } : {}),
+      ...configOption(options, cwd),
     });
     const platform = await openPlatform(target, ctx.projectDir);
     const vars = parseVars(stringListOption(options, "var"));

@@ -1,4 +1,5 @@
-import { loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
+import { relative } from "node:path";
+import { configOption, loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
@@ -31,6 +32,7 @@ export default defineCommand({
   examples: [
     "blastwall release --worker shop-api",
     'blastwall release --worker shop-api --override "column unused since v41"',
+    "blastwall release --config api/wrangler.canary.jsonc",
   ],
   run: async ({ positionals, cwd, options, out, signal }) => {
     const env = stringOption(options, "env");
@@ -42,6 +44,7 @@ export default defineCommand({
     const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
       single: true,
       ...(env ? { env } : {}),
+      ...configOption(options, cwd),
     });
     const w = ctx.workers[0];
     if (!w) throw new UsageError("no Worker to release", "pass --worker <name>");
@@ -58,7 +61,10 @@ export default defineCommand({
       { platform, out, signal },
     );
     if (booleanOption(options, "json")) out.data(report);
-    else out.line(`${report.outcome}: ${report.reason} (report: .blastwall/releases/${report.release}.json)`);
+    else {
+      out.line(`${report.outcome}: ${report.reason}`);
+      if (report.htmlReport) out.line(`report: ${relative(cwd, report.htmlReport)} (and .json beside it)`);
+    }
     return exitCodeOf(report.outcome);
   },
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadWranglerConfig } from "../../project/wrangler-config.js";
-import { bindingsOf, readDevVars } from "./bundle.js";
+import { bindingsOf, DO_MIGRATION_TAG_ANNOTATION, migrationTagAnnotation, readDevVars } from "./bundle.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bw-bundle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,5 +43,17 @@ describe("version bindings", () => {
     expect(b.consumers).toEqual([{ queue: "jobs", maxRetries: 2, deadLetterQueue: "jobs-dlq" }]);
     expect(b.vars).toEqual({ LEVEL: "info", EXTRA: "1" });
     expect(b.versionMetadata).toBe("META");
+  });
+
+  it("records the last Durable Object migration tag, and nothing without migrations", () => {
+    expect(
+      migrationTagAnnotation({
+        migrations: [
+          { tag: "v1", new_sqlite_classes: ["Cart"] },
+          { tag: "v2", deleted_classes: ["Old"] },
+        ],
+      }),
+    ).toEqual({ [DO_MIGRATION_TAG_ANNOTATION]: "v2" });
+    expect(migrationTagAnnotation({ migrations: [] })).toEqual({});
   });
 });

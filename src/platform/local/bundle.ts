@@ -153,6 +153,21 @@ export function readDevVars(configDir: string, env?: string): Record<string, str
   return vars;
 }
 
+/** The version annotation that keeps the last Durable Object migration tag in the config it was uploaded with. */
+export const DO_MIGRATION_TAG_ANNOTATION = "blastwall/do-migration-tag";
+
+/**
+ * The annotation recording a version's last DO migration tag (none without migrations), frozen at upload, so
+ * `plan` can tell which migrations the Worker in force already runs under.
+ *
+ * @example
+ * migrationTagAnnotation(settings); // { "blastwall/do-migration-tag": "v2" }
+ */
+export function migrationTagAnnotation(settings: Pick<WorkerSettings, "migrations">): Record<string, string> {
+  const tag = settings.migrations[settings.migrations.length - 1]?.tag;
+  return typeof tag === "string" && tag.length > 0 ? { [DO_MIGRATION_TAG_ANNOTATION]: tag } : {};
+}
+
 /** Freezes a Worker's bindings for one version. Local ids fall back to names, as wrangler dev does. */
 export function bindingsOf(settings: WorkerSettings, extraVars: Record<string, string> = {}): VersionBindings {
   const sqliteClasses = new Set(settings.migrations.flatMap((m) => m.new_sqlite_classes ?? []));

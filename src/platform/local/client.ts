@@ -19,6 +19,7 @@ import type {
   VersionInfo,
   VersionMetrics,
 } from "../platform.js";
+import { DO_MIGRATION_TAG_ANNOTATION } from "./bundle.js";
 import { CONTROL_PREFIX, dashboardUrl } from "./control.js";
 import { type EdgeFile, readEdgeFile } from "./daemon.js";
 import type { EdgeStatus } from "./edge.js";
@@ -119,6 +120,15 @@ export class LocalPlatform implements Platform {
 
   rollback(worker: string, options: RollbackOptions = {}): Promise<Deployment> {
     return this.call("POST", `/workers/${enc(worker)}/rollback`, { to: options.to, message: options.message });
+  }
+
+  /** The last DO migration tag of the version serving the biggest share, as frozen at its upload. */
+  async durableObjectMigrationTag(worker: string): Promise<string | undefined> {
+    const current = await this.currentDeployment(worker);
+    const top = [...(current?.versions ?? [])].sort((a, b) => b.percentage - a.percentage)[0];
+    if (!top) return undefined;
+    const version = (await this.listVersions(worker)).find((v) => v.id === top.versionId);
+    return version?.annotations?.[DO_MIGRATION_TAG_ANNOTATION];
   }
 
   async workerUrl(worker: string): Promise<string> {

@@ -23,7 +23,7 @@ import type {
   VersionInfo,
   VersionMetrics,
 } from "../platform.js";
-import { bindingsOf, buildVersion, EXCEPTION_HEADER, readDevVars } from "./bundle.js";
+import { bindingsOf, buildVersion, EXCEPTION_HEADER, migrationTagAnnotation, readDevVars } from "./bundle.js";
 import * as d1 from "./d1.js";
 import { MetricsRecorder } from "./metrics.js";
 import {
@@ -490,6 +490,7 @@ export class Edge {
         annotations: {
           ...(options.tag ? { "workers/tag": options.tag } : {}),
           ...(options.message ? { "workers/message": options.message } : {}),
+          ...migrationTagAnnotation(built.settings),
         },
         runtimeName: `${options.worker}@${short(id)}`,
         configPath: built.config.path,

@@ -1,0 +1,125 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Deployment } from "../../src/platform/platform.js";
+import type { ReleaseReport } from "../../src/release/run.js";
+import { REPO, type ShopEdge } from "./helpers.js";
+
+/** What the release e2e tests share: a fast test config, a traffic generator, and the `release` process. */
+
+const BIN = join(REPO, "bin", "blastwall.js");
+const VERSION_HEADER = "x-blastwall-version";
+
+/**
+ * Replaces the shop's blastwall.config.ts with a test config: the same smoke checks, a short ramp (0 → 50 → 100),
+ * 1 s polls and short minimum durations, so a release takes seconds. The analysis settings are the shop's.
+ */
+export function writeFastConfig(dir: string, { minDuration = "4s", minSamples = 100 } = {}): void {
+  rmSync(join(dir, "blastwall.config.ts"), { force: true });
+  const config = {
+    defaults: {
+      analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantile: "p95", minSamples: 50 },
+      noData: { deadline: "30s", action: "rollback" },
+      soak: "0s",
+      pollInterval: "1s",
+    },
+    workers: {
+      "shop-api": {
+        smoke: [
+          { path: "/healthz", bodyMatch: '"ok":true', maxLatencyMs: 1000 },
+          { name: "list orders", path: "/orders?user=smoke-test", bodyMatch: '"orders"' },
+          { name: "get cart", path: "/carts/smoke-test", bodyMatch: '"lines"' },
+        ],
+        steps: [{ percent: 50, minDuration, minSamples }, 100],
+        analysis: { slo: { errorRate: 0.02, latencyMs: 1000, latencyQuantile: 0.95 } },
+        watch: { queues: ["order-events-dlq"], durableObjects: ["Cart"] },
+      },
+    },
+  };
+  writeFileSync(join(dir, "blastwall.config.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export interface Traffic {
+  /** Responses seen so far: the version that served each (router header) and its status. */
+  seen: { version: string; status: number }[];
+  stop: () => Promise<void>;
+}
+
+/** Generates steady traffic on the shop's read paths until stopped, `concurrency` requests at a time. */
+export function generateTraffic(shop: ShopEdge, { concurrency = 6 } = {}): Traffic {
+  const seen: { version: string; status: number }[] = [];
+  let running = true;
+  const paths = ["/healthz", "/orders?user=load-1", "/carts/load-1", "/healthz"];
+  const loop = async (k: number) => {
+    let i = k;
+    while (running) {
+      try {
+        const res = await fetch(shop.url(paths[i++ % paths.length] ?? "/healthz"));
+        await res.arrayBuffer();
+        seen.push({ version: res.headers.get(VERSION_HEADER) ?? "", status: res.status });
+      } catch {
+        // The edge restarting a runtime: keep going.
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  };
+  const loops = Array.from({ length: concurrency }, (_, k) => loop(k));
+  return {
+    seen,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+export interface ReleaseRun {
+  child: ChildProcess;
+  done: Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/** Starts `blastwall release` in the project, plain output (CI), as its own process so a test can SIGKILL it. */
+export function startRelease(dir: string, args: string[]): ReleaseRun {
+  const child = spawn(process.execPath, [BIN, "release", ...args], {
+    cwd: dir,
+    env: { ...process.env, CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += String(d);
+  });
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 137 : 1), stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs `blastwall release --json` to the end; returns the exit code, the report and everything printed. */
+export async function release(
+  dir: string,
+  args: string[],
+): Promise<{ code: number; report: ReleaseReport; stderr: string }> {
+  const r = await startRelease(dir, [...args, "--json"]).done;
+  let report: ReleaseReport;
+  try {
+    report = JSON.parse(r.stdout) as ReleaseReport;
+  } catch {
+    throw new Error(`release ${args.join(" ")} exited ${r.code} without a report:\n${r.stderr}\n${r.stdout}`);
+  }
+  return { code: r.code, report, stderr: r.stderr };
+}
+
+/** The versions of a deployment that serve traffic, as "id@percent". */
+export function servedBy(d: Deployment | undefined): string[] {
+  return (d?.versions ?? []).filter((v) => v.percentage > 0).map((v) => `${v.versionId}@${v.percentage}`);
+}
+
+export function readHtml(report: ReleaseReport): string {
+  if (!report.htmlReport) throw new Error(`release ${report.release} wrote no HTML report`);
+  return readFileSync(report.htmlReport, "utf8");
+}
