@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { d1Analyzer } from "../src/check/d1/analyzer.js";
 import { listMigrationFiles } from "../src/check/d1/migrations.js";
 import { runCheck } from "../src/check/run-check.js";
+import { generateCodeProject } from "./gen/code-project.js";
 import { defineBench, round } from "./lib.js";
 
 /**
@@ -100,11 +101,17 @@ async function timed(fn: () => unknown, rounds: number): Promise<Sample> {
   return { wall: Math.min(...wall), cpu: Math.min(...cpu) };
 }
 
+/** Whole-check sizes: [migrations, TypeScript files]. */
+const WHOLE: [number, number][] = [
+  [500, 1000],
+  [1000, 2000],
+];
+
 /** `blastwall check` on generated histories of 250, 500 and 1,000 migrations, against a raw replay of the same SQL. */
 export default defineBench({
   name: "check",
   description:
-    "blastwall check (D1 analyzer: split, replay, per-statement schema diff, rules) on generated projects with 250/500/1000 migrations vs raw better-sqlite3 exec of the same files (the SQLite floor); wall and CPU time, scaling, peak RSS",
+    "blastwall check (D1 analyzer: split, replay, per-statement schema diff, rules) on generated projects with 250/500/1000 migrations vs raw better-sqlite3 exec of the same files (the SQLite floor); wall and CPU time, scaling, peak RSS; and the whole gate (every analyzer) on 500 migrations + 1,000 TypeScript files vs 1,000 + 2,000",
   run: async () => {
     const sizes = [250, 500, 1000];
     const check: Record<number, Sample> = {};
@@ -123,6 +130,19 @@ export default defineBench({
         rss[n] = process.resourceUsage().maxRSS / 1024;
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // The whole gate, every analyzer, on a project holding both a migration history and a large Worker (issue 7).
+    const whole: Record<number, Sample> = {};
+    for (const [migrations, files] of WHOLE) {
+      const root = mkdtempSync(join(tmpdir(), `blastwall-bench-whole-${migrations}-`));
+      try {
+        renameSync(writeHistory(migrations), join(root, "db"));
+        generateCodeProject({ files, dir: join(root, "app") });
+        await runCheck(root);
+        whole[migrations] = await timed(() => runCheck(root), 3);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
       }
     }
     const at = (m: Record<number, Sample>, n: number, k: keyof Sample) => m[n]?.[k] ?? Number.NaN;
@@ -149,6 +169,13 @@ export default defineBench({
         unit: "ratio",
       },
       { name: "analysis_cpu_scaling_ratio_2x", value: round(extra(1000) / extra(500), 2), unit: "ratio" },
+      { name: "seconds_whole_check_1000_migrations_2000_files", value: round(at(whole, 1000, "wall"), 3), unit: "s" },
+      { name: "seconds_whole_check_500_migrations_1000_files", value: round(at(whole, 500, "wall"), 3), unit: "s" },
+      {
+        name: "whole_check_scaling_ratio_2x",
+        value: round(at(whole, 1000, "wall") / at(whole, 500, "wall"), 2),
+        unit: "ratio",
+      },
       ...sizes.map((n) => ({ name: `peak_rss_mb_${n}_migrations`, value: round(rss[n] ?? Number.NaN, 1), unit: "MB" })),
     ];
   },
