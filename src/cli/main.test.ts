@@ -1,22 +1,10 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureOutput } from "../../test/cli/capture.js";
 import { defineCommand } from "./command.js";
 import { runCli } from "./main.js";
 import { commands } from "./registry.js";
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => {
-    out += String(d);
-  });
-  stderr.on("data", (d) => {
-    err += String(d);
-  });
-  return { stdout, stderr, text: () => ({ out, err }) };
-}
+const capture = captureOutput;
 
 const env = { CI: "true" };
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { captureOutput } from "../../test/cli/capture.js";
 import { runCli } from "../cli/main.js";
 import { loadProject } from "../project/discover.js";
 import { buildRunbook, renderRunbook } from "./index.js";
@@ -96,19 +96,7 @@ describe("runbook for examples/shop", () => {
 });
 
 describe("blastwall runbook (CLI)", () => {
-  function io() {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = "";
-    let err = "";
-    stdout.on("data", (d) => {
-      out += String(d);
-    });
-    stderr.on("data", (d) => {
-      err += String(d);
-    });
-    return { stdout, stderr, text: () => ({ out, err }) };
-  }
+  const io = captureOutput;
 
   it("writes RUNBOOK.md with --out and prints what it wrote", async () => {
     const dir = mkdtempSync(join(tmpdir(), "blastwall-runbook-"));
