@@ -1,15 +1,9 @@
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineProject } from "vitest/config";
+import { defineWorkersProject } from "../../../test/workers-project.js";
 
-export default defineProject({
-  plugins: [
-    cloudflareTest({
-      miniflare: {
-        compatibilityDate: "2026-04-01",
-        compatibilityFlags: ["nodejs_compat"],
-        r2Buckets: ["R2_BUCKET"],
-      },
-    }),
-  ],
-  test: { name: "runtime:r2", include: ["**/*.test.ts"], testTimeout: 60_000 },
+export default defineWorkersProject({
+  name: "runtime:r2",
+  testTimeout: 60_000,
+  miniflare: {
+    r2Buckets: ["R2_BUCKET"],
+  },
 });
