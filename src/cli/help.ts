@@ -32,12 +32,15 @@ export function renderCommandHelp(cmd: Command): string {
     lines.push("", "Arguments:");
     for (const p of cmd.positionals) lines.push(`  ${p.name.padEnd(22)}${p.description}`);
   }
-  const opts = Object.entries(cmd.options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` ${o.placeholder ?? "<value>"}` : ""}`;
-    return `  ${flag.padEnd(22)}${o.description}`;
-  });
-  if (cmd.json) opts.push(`  ${"--json".padEnd(22)}print the result as JSON`);
-  opts.push(`  ${"--help".padEnd(22)}show this help`);
+  const flags: [string, string][] = Object.entries(cmd.options).map(([name, o]) => [
+    `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` ${o.placeholder ?? "<value>"}` : ""}`,
+    o.description,
+  ]);
+  if (cmd.json) flags.push(["--json", "print the result as JSON"]);
+  flags.push(["--help", "show this help"]);
+  // Pad to the longest flag so a long one never runs into its description.
+  const width = Math.max(22, ...flags.map(([f]) => f.length + 2));
+  const opts = flags.map(([f, d]) => `  ${f.padEnd(width)}${d}`);
   lines.push("", "Options:", ...opts);
   if (cmd.examples.length) lines.push("", "Examples:", ...cmd.examples.map((e) => `  ${e}`));
   return lines.join("\n");

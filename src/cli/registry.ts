@@ -1,15 +1,19 @@
 import type { Command } from "./command.js";
+import check from "./commands/check.js";
 import d1MigrationsApply from "./commands/d1/migrations-apply.js";
 import d1Restore from "./commands/d1/restore.js";
 import d1RestorePoints from "./commands/d1/restore-points.js";
 import deploymentsList from "./commands/deployments/list.js";
+import drill from "./commands/drill.js";
 import flagsList from "./commands/flags/list.js";
 import flagsSet from "./commands/flags/set.js";
 import localDown from "./commands/local/down.js";
 import localStatus from "./commands/local/status.js";
 import localUp from "./commands/local/up.js";
 import metrics from "./commands/metrics.js";
+import migrationsLock from "./commands/migrations/lock.js";
 import plan from "./commands/plan.js";
+import queuesDlqReplay from "./commands/queues/dlq-replay.js";
 import queuesList from "./commands/queues/list.js";
 import queuesPause from "./commands/queues/pause.js";
 import queuesResume from "./commands/queues/resume.js";
@@ -26,6 +30,9 @@ import workersList from "./commands/workers/list.js";
  * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
  */
 export const commands: readonly Command[] = [
+  // Check
+  check,
+  migrationsLock,
   // Release
   plan,
   release,
@@ -45,10 +52,12 @@ export const commands: readonly Command[] = [
   queuesPause,
   queuesResume,
   queuesList,
+  queuesDlqReplay,
   d1MigrationsApply,
   d1RestorePoints,
   d1Restore,
   runbook,
+  drill,
   // Project
   workersList,
 ];

@@ -1,151 +1,363 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { Miniflare } from "miniflare";
-import { createOutput } from "../cli/output.js";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createOutput, type Step } from "../cli/output.js";
+import { writeFaultyVariant } from "../drill/fault.js";
+import { createLocalPlatform } from "../platform/local/client.js";
+import { collectDashboardData } from "../ui/dashboard-data.js";
+import { renderDashboardHtml } from "../ui/html.js";
+import { type CliRun, runBlastwall } from "./cli.js";
+import { startTraffic, type Traffic } from "./traffic.js";
+import { nextMigrationNumber, prepareDemoWorkspace, setConsumerRetries } from "./workspace.js";
 
-// Interim demo for the foundation: runs examples/shop on workerd and shows it serving. The release,
-// canary and incident story replaces it as those issues land.
-const root = new URL("../../", import.meta.url).pathname;
-const shop = join(root, "examples", "shop");
+// `npm run demo`: the whole blastwall story on examples/shop against the local edge, driven through the real CLI.
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const outDir = join(repoRoot, ".blastwall");
 const out = createOutput();
-const steps: { name: string; outcome: string; seconds: number; numbers: Record<string, number> }[] = [];
+const started = performance.now();
 
-async function step<T extends Record<string, number>>(name: string, fn: () => Promise<T>): Promise<T> {
-  const s = out.step(name);
+type Numbers = Record<string, number | string>;
+interface StepReport {
+  name: string;
+  outcome: "ok" | "failed";
+  seconds: number;
+  numbers: Numbers;
+}
+const report: { ok: boolean; steps: StepReport[] } = { ok: true, steps: [] };
+
+class DemoFailure extends Error {}
+
+function expectThat(cond: boolean, message: string): void {
+  if (!cond) throw new DemoFailure(message);
+}
+
+function fmt(n: Numbers): string {
+  return Object.entries(n)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+async function story(name: string, fn: (step: Step) => Promise<Numbers>): Promise<Numbers> {
+  const step = out.step(name);
   const t0 = performance.now();
   try {
-    const numbers = await fn();
-    const seconds = Math.round(performance.now() - t0) / 1000;
-    steps.push({ name, outcome: "ok", seconds, numbers });
-    s.ok(
-      Object.entries(numbers)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(" "),
-    );
+    const numbers = await fn(step);
+    report.steps.push({ name, outcome: "ok", seconds: Math.round(performance.now() - t0) / 1000, numbers });
+    step.ok(fmt(numbers));
     return numbers;
   } catch (err) {
-    steps.push({ name, outcome: "failed", seconds: Math.round(performance.now() - t0) / 1000, numbers: {} });
-    s.fail((err as Error).message);
+    report.ok = false;
+    report.steps.push({
+      name,
+      outcome: "failed",
+      seconds: Math.round(performance.now() - t0) / 1000,
+      numbers: { error: (err as Error).message },
+    });
+    step.fail((err as Error).message);
     throw err;
   }
 }
 
-function bundle(worker: string): string {
-  const outdir = mkdtempSync(join(tmpdir(), `bw-demo-${worker}-`));
-  execFileSync(
-    process.execPath,
-    [
-      join(root, "node_modules/wrangler/bin/wrangler.js"),
-      "deploy",
-      "--dry-run",
-      "--outdir",
-      outdir,
-      "-c",
-      join(shop, worker, "wrangler.jsonc"),
-    ],
-    { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
-  return join(outdir, "index.js");
+function releaseReport(run: CliRun): { outcome: string; reason: string; migrations: unknown[]; candidate?: string } {
+  const r = run.json as { outcome?: string; reason?: string; migrations?: unknown[]; candidate?: string } | undefined;
+  if (!r?.outcome) throw new DemoFailure(`release printed no report (exit ${run.code}): ${run.stderr.slice(-400)}`);
+  return { outcome: r.outcome, reason: r.reason ?? "", migrations: r.migrations ?? [], candidate: r.candidate };
 }
 
-let mf: Miniflare | undefined;
-let ok = true;
-try {
-  let api = "";
-  let consumer = "";
-  await step("bundle shop-api and shop-consumer with wrangler", async () => {
-    const t0 = performance.now();
-    api = bundle("api");
-    consumer = bundle("consumer");
-    return { bundle_ms: Math.round(performance.now() - t0) };
-  });
-  mf = new Miniflare({
-    workers: [
-      {
-        name: "shop-api",
-        modules: true,
-        scriptPath: api,
-        modulesRoot: dirname(api),
-        compatibilityDate: "2026-04-01",
-        compatibilityFlags: ["nodejs_compat"],
-        d1Databases: { DB: "shop" },
-        kvNamespaces: { CONFIG: "config" },
-        r2Buckets: { RECEIPTS: "receipts" },
-        durableObjects: { CARTS: { className: "Cart", useSQLite: true } },
-        queueProducers: { ORDER_EVENTS: "order-events" },
+/** The numbers in a decision like "canary 5xx 4.1% (41/1000) vs stable 0.2% (18/9000), e=152 ≥ 100". */
+function decisionNumbers(reason: string): Numbers {
+  const n: Numbers = {};
+  const m = /canary [^(]*\((\d+)\/(\d+)\) vs stable [^(]*\((\d+)\/(\d+)\)/.exec(reason);
+  if (m)
+    Object.assign(n, {
+      canary_errors: Number(m[1]),
+      canary_requests: Number(m[2]),
+      stable_errors: Number(m[3]),
+      stable_requests: Number(m[4]),
+    });
+  const e = /e=([\d.e+]+)\s*≥\s*([\d.]+)/.exec(reason);
+  if (e) Object.assign(n, { e_value: Number(e[1]), threshold: Number(e[2]) });
+  return n;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, step?: Step): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new DemoFailure(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    step?.update(`waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function orderStats(base: string): Promise<{ total: number; byStatus: Record<string, number> }> {
+  const res = await fetch(`${base}/orders/stats`);
+  return (await res.json()) as { total: number; byStatus: Record<string, number> };
+}
+
+const ws = prepareDemoWorkspace({
+  repoRoot,
+  source: join(repoRoot, "examples", "shop"),
+  dir: join(outDir, "demo", "shop"),
+});
+// The demo's consumer gives up after 3 quick retries so the poison flood reaches the DLQ in seconds, not minutes.
+setConsumerRetries(join(ws, "consumer", "wrangler.jsonc"), "order-events", 3, 1);
+writeFileSync(
+  join(ws, "blastwall.config.json"),
+  JSON.stringify(
+    {
+      defaults: {
+        analysis: { alpha: 0.01, minSamples: 40 },
+        pollInterval: "1s",
+        soak: "10s",
+        noData: { deadline: "60s", action: "rollback" },
       },
-      {
-        name: "shop-consumer",
-        modules: true,
-        scriptPath: consumer,
-        modulesRoot: dirname(consumer),
-        compatibilityDate: "2026-04-01",
-        compatibilityFlags: ["nodejs_compat"],
-        d1Databases: { DB: "shop" },
-        kvNamespaces: { CONFIG: "config" },
-        queueProducers: { ORDER_EVENTS_DLQ: "order-events-dlq" },
-        queueConsumers: {
-          "order-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 5, deadLetterQueue: "order-events-dlq" },
+      workers: {
+        "shop-api": {
+          smoke: [
+            { path: "/healthz", bodyMatch: '"ok":true' },
+            { name: "list orders", path: "/orders?user=smoke", bodyMatch: '"orders"' },
+            { name: "get cart", path: "/carts/smoke", bodyMatch: '"lines"' },
+          ],
+          steps: [
+            { percent: 20, minDuration: "5s", minSamples: 40 },
+            { percent: 50, minDuration: "5s", minSamples: 80 },
+            100,
+          ],
+          watch: { queues: ["order-events-dlq"], durableObjects: ["Cart"] },
         },
+        "shop-consumer": { steps: [100], watch: { queues: ["order-events-dlq"] } },
       },
-    ],
+    },
+    null,
+    2,
+  ),
+);
+
+const platform = createLocalPlatform({ projectDir: ws });
+let traffic: Traffic | undefined;
+let base = "";
+const cli = (args: string[], step?: Step) =>
+  runBlastwall(args, { cwd: ws, onLine: (l) => step?.update(l.slice(0, 160)) });
+
+try {
+  await story("start the local edge with examples/shop", async () => {
+    const up = await cli(["local", "up", "--project", ws, "--port", "0", "--json"]);
+    const info = up.json as { routerPort?: number } | undefined;
+    expectThat(up.code === 0 && typeof info?.routerPort === "number", `local up failed: ${up.stderr.slice(-300)}`);
+    base = `http://127.0.0.1:${info?.routerPort}`;
+    return { router_port: info?.routerPort ?? 0 };
   });
-  const local = mf;
-  await step("apply D1 migrations on workerd", async () => {
-    const db = await local.getD1Database("DB", "shop-api");
-    const files = readdirSync(join(shop, "migrations"))
-      .filter((f) => f.endsWith(".sql"))
-      .sort();
-    for (const f of files) {
-      const sql = readFileSync(join(shop, "migrations", f), "utf8").replace(/--[^\n]*/g, "");
-      for (const stmt of sql
-        .split(";")
-        .map((s) => s.trim())
-        .filter(Boolean))
-        await db.prepare(stmt).run();
+
+  await story("1. release v1, with an expand migration and a restore point before it", async (step) => {
+    const api = releaseReport(await cli(["release", "--worker", "shop-api", "--json"], step));
+    expectThat(api.outcome === "promoted", `shop-api v1: ${api.outcome}: ${api.reason}`);
+    const consumer = releaseReport(await cli(["release", "--worker", "shop-consumer", "--json"], step));
+    expectThat(consumer.outcome === "promoted", `shop-consumer v1: ${consumer.outcome}: ${consumer.reason}`);
+    const points = await platform.listRestorePoints("shop-api", "shop");
+    expectThat(points.length >= api.migrations.length && api.migrations.length > 0, "no restore point per migration");
+    traffic = startTraffic({ baseUrl: base, rps: 40 });
+    return { migrations_applied: api.migrations.length, restore_points: points.length, versions: 2 };
+  });
+
+  await story("2. bad canary: v2 fails 10% of order requests; detected and rolled back", async (step) => {
+    const bad = writeFaultyVariant(join(ws, "api", "wrangler.jsonc"), { errorRate: 0.1, only: ["/orders"] });
+    try {
+      const run = await cli(["release", "--config", bad.configPath, "--worker", "shop-api", "--json"], step);
+      const r = releaseReport(run);
+      expectThat(r.outcome === "rolled-back", `expected a rollback, got ${r.outcome}: ${r.reason}`);
+      const current = await platform.currentDeployment("shop-api");
+      expectThat(
+        current?.versions.length === 1 && current.versions[0]?.versionId !== r.candidate,
+        "the canary still serves traffic",
+      );
+      out.line(`    ${r.reason}`);
+      return { ...decisionNumbers(r.reason), exit_code: run.code };
+    } finally {
+      bad.cleanup();
     }
-    return { migrations: files.length };
   });
-  await step("serve traffic: health, orders, carts", async () => {
-    let ok2xx = 0;
-    const n = 50;
-    for (let i = 0; i < n; i++) {
-      const res = await local.dispatchFetch("http://shop/orders", {
-        method: "POST",
-        body: JSON.stringify({ userId: `u${i % 5}`, items: [{ sku: "tea", quantity: 1 + (i % 3), priceCents: 450 }] }),
+
+  await story("3. refused: a contract migration together with new code", async (step) => {
+    const file = join(ws, "migrations", `${nextMigrationNumber(join(ws, "migrations"))}_drop_order_events_kind.sql`);
+    writeFileSync(
+      file,
+      "-- contract: order_events.kind is no longer read\nALTER TABLE order_events DROP COLUMN kind;\n",
+    );
+    try {
+      const run = await cli(["release", "--worker", "shop-api", "--var", "SHOP_RELEASE=v3", "--json"], step);
+      const r = releaseReport(run);
+      expectThat(r.outcome === "refused", `expected a refusal, got ${r.outcome}: ${r.reason}`);
+      for (const line of r.reason.split("\n").slice(0, 8)) out.line(`    ${line}`);
+      return { contract_migrations: 1, code_changed: 1, exit_code: run.code };
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  await story(
+    "4. poison flood: a consumer bug sends a flood to the DLQ; pause, fix, replay, nothing lost",
+    async (step) => {
+      const bug = writeFaultyVariant(join(ws, "consumer", "wrangler.jsonc"), { failQueue: true });
+      try {
+        const v = await platform.uploadVersion({
+          worker: "shop-consumer",
+          configPath: bug.configPath,
+          tag: "consumer-bug",
+        });
+        await platform.deploy("shop-consumer", [{ versionId: v.id, percentage: 100 }], {
+          message: "demo: a consumer bug ships",
+        });
+      } finally {
+        bug.cleanup();
+      }
+      const flood = 150;
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, w) => {
+          for (let i = w; i < flood; i += 10) {
+            const res = await fetch(`${base}/orders`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({
+                userId: `flood${i % 20}`,
+                items: [{ sku: "poison", quantity: 1, priceCents: 100 }],
+              }),
+            });
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      const dlqPeak = await until(
+        "the flood to reach the DLQ",
+        90_000,
+        async () => {
+          const q = await platform.queueState("order-events");
+          step.update(`DLQ depth ${q.dlqDepth ?? 0}, backlog ${q.backlog ?? 0}`);
+          return (q.dlqDepth ?? 0) >= flood ? (q.dlqDepth ?? 0) : undefined;
+        },
+        undefined,
+      );
+      for (const args of [
+        ["queues", "pause", "order-events"],
+        ["release", "--worker", "shop-consumer", "--json"],
+        ["queues", "resume", "order-events"],
+        ["queues", "dlq", "replay", "order-events"],
+      ]) {
+        const r = await cli(args, step);
+        expectThat(r.code === 0, `blastwall ${args.join(" ")} failed (exit ${r.code}): ${r.stderr.slice(-300)}`);
+      }
+      const settled = await until("every order to be confirmed", 90_000, async () => {
+        const s = await orderStats(base);
+        step.update(`orders ${s.total}, pending ${s.byStatus.pending ?? 0}`);
+        return (s.byStatus.pending ?? 0) === 0 ? s : undefined;
       });
-      if (res.status === 201) ok2xx++;
+      const q = await platform.queueState("order-events");
+      return {
+        flood,
+        dlq_peak: dlqPeak,
+        dlq_after_replay: q.dlqDepth ?? 0,
+        orders: settled.total,
+        confirmed: settled.byStatus.confirmed ?? 0,
+        lost: settled.total - (settled.byStatus.confirmed ?? 0),
+      };
+    },
+  );
+
+  await story("5. kill switch: disable_writes blocks writes at once; reads and health stay up", async (step) => {
+    traffic?.reset();
+    const flip = await cli(["flags", "set", "disable_writes", "on", "--actor", "demo"], step);
+    expectThat(flip.code === 0, `flags set failed: ${flip.stderr.slice(-300)}`);
+    const t0 = performance.now();
+    await until("writes to be blocked", 10_000, async () => {
+      const res = await fetch(`${base}/orders`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json" },
+      });
       await res.arrayBuffer();
-    }
-    const health = await local.dispatchFetch("http://shop/healthz");
+      return res.status === 503 ? true : undefined;
+    });
+    const blockMs = Math.round(performance.now() - t0);
+    traffic?.reset();
+    await new Promise((r) => setTimeout(r, 3000));
+    const during = traffic?.reset();
+    const health = await fetch(`${base}/healthz`);
     await health.arrayBuffer();
-    return { requests: n + 1, created: ok2xx, health_status: health.status };
+    const off = await cli(["flags", "set", "disable_writes", "off", "--actor", "demo"], step);
+    expectThat(off.code === 0, "flags set off failed");
+    await until("writes to flow again", 10_000, async () => {
+      const res = await fetch(`${base}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: "after", items: [{ sku: "tea", quantity: 1, priceCents: 1 }] }),
+      });
+      await res.arrayBuffer();
+      return res.status === 201 ? true : undefined;
+    });
+    expectThat((during?.writes.ok ?? 1) === 0, `${during?.writes.ok} writes got through the kill switch`);
+    expectThat(
+      (during?.reads.errors ?? 1) === 0 && health.status === 200,
+      "reads or health failed while writes were off",
+    );
+    return {
+      time_to_block_ms: blockMs,
+      writes_blocked: during?.writes.blocked ?? 0,
+      writes_through: during?.writes.ok ?? 0,
+      reads_ok: during?.reads.ok ?? 0,
+      read_errors: during?.reads.errors ?? 0,
+      health_status: health.status,
+    };
   });
-  await step("shop-consumer confirms every order from the queue", async () => {
-    const db = await local.getD1Database("DB", "shop-api");
-    const deadline = Date.now() + 20_000;
-    let confirmed = 0;
-    while (Date.now() < deadline) {
-      const row = await db
-        .prepare("SELECT count(*) AS n FROM orders WHERE status = 'confirmed'")
-        .first<{ n: number }>();
-      confirmed = row?.n ?? 0;
-      if (confirmed >= 50) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    if (confirmed < 50) throw new Error(`only ${confirmed}/50 orders confirmed`);
-    return { confirmed };
+
+  await story("6. good v3 is promoted to 100%", async (step) => {
+    const run = await cli(["release", "--worker", "shop-api", "--var", "SHOP_RELEASE=v3", "--json"], step);
+    const r = releaseReport(run);
+    expectThat(r.outcome === "promoted", `v3: ${r.outcome}: ${r.reason}`);
+    const current = await platform.currentDeployment("shop-api");
+    expectThat(
+      current?.versions[0]?.percentage === 100 && current.versions[0].versionId === r.candidate,
+      "v3 is not at 100%",
+    );
+    return { ...decisionNumbers(r.reason), percentage: 100 };
   });
 } catch (err) {
-  ok = false;
-  out.error(`demo failed: ${(err as Error).message}`);
+  report.ok = false;
+  if (!(err instanceof DemoFailure)) out.error(`demo error: ${(err as Error).stack ?? String(err)}`);
 } finally {
-  await mf?.dispose();
-  mkdirSync(join(root, ".blastwall"), { recursive: true });
-  writeFileSync(join(root, ".blastwall", "demo-report.json"), `${JSON.stringify({ ok, steps }, null, 2)}\n`);
-  out.line(ok ? "demo ok: .blastwall/demo-report.json" : "demo FAILED: see .blastwall/demo-report.json");
+  const stats = await traffic?.stop();
+  try {
+    const data = await collectDashboardData({
+      platform,
+      workers: ["shop-api", "shop-consumer"],
+      queues: ["order-events", "order-events-dlq"],
+      databases: [{ worker: "shop-api", database: "shop" }],
+      windowSeconds: Math.ceil((performance.now() - started) / 1000) + 10,
+      title: "blastwall demo: examples/shop",
+      analysis: {
+        points: [],
+        decisions: report.steps.map((s, i) => ({
+          t: Math.floor(Date.now() / 1000) - (report.steps.length - i),
+          worker: "demo",
+          verdict: s.outcome === "ok" ? "ok" : "failed",
+          message: `${s.name}: ${fmt(s.numbers)}`,
+        })),
+      },
+    });
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "demo-report.html"), renderDashboardHtml({ mode: "report", data, title: data.title }));
+  } catch (err) {
+    out.warn(`could not write the HTML report: ${(err as Error).message}`);
+  }
+  await cli(["local", "down", "--project", ws]);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "demo-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const total = Math.round((performance.now() - started) / 100) / 10;
+  out.line("");
+  out.line(out.bold(report.ok ? `demo ok in ${total}s` : `demo FAILED after ${total}s`));
+  for (const s of report.steps) out.line(`  ${s.outcome === "ok" ? "✓" : "✗"} ${s.name} (${s.seconds}s)`);
+  if (stats) out.line(`  traffic: ${stats.sent} requests, ${JSON.stringify(stats.byStatus)}`);
+  out.line("  reports: .blastwall/demo-report.json, .blastwall/demo-report.html");
   out.close();
 }
-process.exitCode = ok ? 0 : 1;
+process.exitCode = report.ok ? 0 : 1;

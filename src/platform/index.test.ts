@@ -10,14 +10,30 @@ describe("createPlatform", () => {
     expect(p.target).toBe("local");
   });
 
-  it("says the cloudflare target is not in this build, with exit 2", () => {
+  it("builds the cloudflare platform, and without credentials says which to set, with exit 2", () => {
+    const saved = { token: process.env.CLOUDFLARE_API_TOKEN, account: process.env.CLOUDFLARE_ACCOUNT_ID };
+    delete process.env.CLOUDFLARE_API_TOKEN;
+    delete process.env.CLOUDFLARE_ACCOUNT_ID;
     try {
-      createPlatform({ target: "cloudflare" });
+      createPlatform({ target: "cloudflare", projectDir: "examples/shop" });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(BlastwallError);
       expect((err as BlastwallError).exitCode).toBe(2);
-      expect((err as BlastwallError).message).toContain("not in this build");
+      expect((err as BlastwallError).message).toContain("CLOUDFLARE_API_TOKEN");
+    }
+    process.env.CLOUDFLARE_API_TOKEN = "test-token";
+    process.env.CLOUDFLARE_ACCOUNT_ID = "0123456789abcdef";
+    try {
+      expect(createPlatform({ target: "cloudflare", projectDir: "examples/shop" }).target).toBe("cloudflare");
+    } finally {
+      for (const [k, v] of [
+        ["CLOUDFLARE_API_TOKEN", saved.token],
+        ["CLOUDFLARE_ACCOUNT_ID", saved.account],
+      ] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 

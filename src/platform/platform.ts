@@ -109,6 +109,40 @@ export interface QueueState {
   deadLetterQueue?: string;
 }
 
+/** A dead letter as `queues dlq replay` lists it. */
+export interface DeadLetter {
+  /** The message id in the dead-letter queue. */
+  id: string;
+  /**
+   * Stable across runs: the id the replay is known by (local: the re-enqueued message keeps this id, so the
+   * consumer sees the same `message.id`; Cloudflare: the DLQ message id, which the ack retires).
+   */
+  replayId: string;
+  attempts?: number;
+  /** ISO 8601: when the message was first sent. */
+  timestamp?: string;
+  /** The body, as JSON or text, cut to 120 characters. */
+  preview: string;
+}
+
+export interface ReplayOptions {
+  /** List what would be replayed; change nothing. */
+  dryRun?: boolean;
+  /** At most this many messages (default: all). */
+  limit?: number;
+}
+
+export interface ReplayResult {
+  /** The source queue the dead letters go back to. */
+  queue: string;
+  deadLetterQueue: string;
+  dryRun: boolean;
+  /** Replayed (or, with dryRun, that would be). */
+  messages: DeadLetter[];
+  /** Left in the DLQ afterwards (when the platform can tell). */
+  remaining?: number;
+}
+
 export interface FlagState {
   name: string;
   /** "1"/"0" for on/off flags; other strings for valued flags. */
@@ -189,6 +223,12 @@ export interface Platform {
 
   /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
   durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
+  /**
+   * Optional. Re-enqueues the dead letters of `queue` (the source queue; its DLQ comes from the consumer's
+   * `dead_letter_queue`). Idempotent: a dead letter leaves the DLQ only once it was re-sent, and a second run never
+   * sends it again (see docs/drills.md for each target's guarantee).
+   */
+  replayDeadLetters?(queue: string, options?: ReplayOptions): Promise<ReplayResult>;
   /** Optional. Keeps the release engine's analysis polls where the dashboard can chart them (local edge). */
   recordAnalysis?(record: AnalysisRecord): Promise<void>;
   /** Optional. The analysis polls recorded for a Worker since a time, oldest first. */

@@ -13,6 +13,9 @@ import { formatMark, formatVersionMessage, parseMark } from "./state.js";
 
 const START = new Date("2026-11-26T12:00:00Z");
 const V1_BUNDLE = "1111aaaa1111aaaa1111aaaa";
+/** A contract step shipped as expand/contract intends: the drop says why it is safe, so `blastwall check` passes it. */
+const CONTRACT_MIGRATION =
+  "-- blastwall-ignore d1/drop-column: v41 stopped reading orders.legacy\nALTER TABLE orders DROP COLUMN legacy;";
 
 function project(extraMigrations: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "bw-release-"));
@@ -203,7 +206,7 @@ describe("runRelease", () => {
   });
 
   it("refuses a contract migration with a code change, prints the split and touches nothing", async () => {
-    const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
+    const dir = project({ "0002_drop_legacy.sql": CONTRACT_MIGRATION });
     const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report, text } = await release(dir, p);
@@ -215,7 +218,7 @@ describe("runRelease", () => {
   });
 
   it("runs the contract migration alone once the code has soaked, after a restore point", async () => {
-    const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
+    const dir = project({ "0002_drop_legacy.sql": CONTRACT_MIGRATION });
     const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report } = await release(dir, p, { bundle: V1_BUNDLE });
@@ -224,7 +227,7 @@ describe("runRelease", () => {
   });
 
   it("records an override's reason in the deployment message", async () => {
-    const dir = project({ "0002_drop_legacy.sql": "ALTER TABLE orders DROP COLUMN legacy;" });
+    const dir = project({ "0002_drop_legacy.sql": CONTRACT_MIGRATION });
     const p = platformWithV1();
     p.migrations.shop = ["0001_init.sql", "0002_drop_legacy.sql"];
     const { report } = await release(dir, p, { override: "legacy unread since v41" });

@@ -1,4 +1,5 @@
 import type {
+  AnalysisRecord,
   Deployment,
   FlagState,
   MigrationState,
@@ -42,6 +43,8 @@ export interface AnalysisDecision {
 /** The test statistic against its decision line over time (log scale is applied by the chart). */
 export interface AnalysisPoint {
   t: number;
+  /** The Worker under analysis (absent in records that predate it: one Worker per release). */
+  worker?: string;
   /** e-value of the error test. */
   e: number;
   /** e-value of the latency test, when run. */
@@ -49,6 +52,37 @@ export interface AnalysisPoint {
   /** 1/α: crossing it rolls back. */
   threshold: number;
 }
+
+/** One second of one version as a platform with per-second series reports it (the local edge does). */
+export interface RawSeriesPoint {
+  /** Start of the second, ms since epoch. */
+  t: number;
+  requests: number;
+  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * What the collector reads. Any Platform fits; a source that also has per-second `series` (the local edge) is
+ * charted at one-second resolution instead of from `metrics` windows.
+ */
+export type DashboardSource = Pick<
+  Platform,
+  | "target"
+  | "listVersions"
+  | "listDeployments"
+  | "currentDeployment"
+  | "metrics"
+  | "listFlags"
+  | "queueState"
+  | "listMigrations"
+  | "listRestorePoints"
+  | "listAnalysis"
+> & {
+  series?(worker: string, since: Date, until: Date): Promise<{ versionId: string; points: RawSeriesPoint[] }[]>;
+};
 
 export interface DashboardFlag extends FlagState {
   failMode?: "open" | "closed";
@@ -79,31 +113,38 @@ export interface DashboardData {
   flags: DashboardFlag[];
   queues: QueueState[];
   databases: DashboardDatabase[];
+  /** Parts the platform could not answer this time, e.g. "flags: the ops route answered 500". */
+  problems?: string[];
   /** Gates and findings, for release reports. */
   gates?: { name: string; outcome: string; detail: string }[];
   findings?: { rule: string; severity: string; file: string; line: number; message: string }[];
 }
 
 export interface CollectDashboardOptions {
-  platform: Platform;
+  platform: DashboardSource;
   workers: string[];
   queues: string[];
   databases: { worker: string; database: string }[];
-  /** Width of one chart point. */
+  /** Width of one chart point when read from `metrics` windows (per-second series are charted as they are). */
   stepSeconds?: number;
   /** How much history to chart. */
   windowSeconds?: number;
   now?: Date;
+  /** The analysis to draw; by default what `platform.listAnalysis` holds for the charted window. */
   analysis?: DashboardData["analysis"];
   flagFailModes?: Record<string, "open" | "closed">;
   title?: string;
 }
 
-/** Calls `fn`, and yields `fallback` when the platform cannot answer that part: a dashboard shows what it can. */
-async function part<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+/**
+ * Calls `fn`, and yields `fallback` when the platform cannot answer that part: a dashboard shows what it can, and
+ * says what it could not read (`problems`) rather than passing an empty list off as the truth.
+ */
+async function part<T>(problems: string[], what: string, fn: () => Promise<T>, fallback: T): Promise<T> {
   try {
     return await fn();
-  } catch {
+  } catch (err) {
+    problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
     return fallback;
   }
 }
@@ -122,25 +163,37 @@ export async function collectDashboardData({
   stepSeconds = 5,
   windowSeconds = 300,
   now = new Date(),
-  analysis = { points: [], decisions: [] },
+  analysis,
   flagFailModes = {},
   title = "blastwall",
 }: CollectDashboardOptions): Promise<DashboardData> {
   const end = Math.floor(now.getTime() / 1000 / stepSeconds) * stepSeconds;
   const steps = Math.max(1, Math.floor(windowSeconds / stepSeconds));
+  const problems: string[] = [];
   const dashWorkers: DashboardWorker[] = [];
   const series: VersionSeries[] = [];
   for (const name of workers) {
     const [versions, deployments, current] = await Promise.all([
-      part(() => platform.listVersions(name), []),
-      part(() => platform.listDeployments(name), []),
-      part(() => platform.currentDeployment(name), undefined),
+      part(problems, `${name} versions`, () => platform.listVersions(name), []),
+      part(problems, `${name} deployments`, () => platform.listDeployments(name), []),
+      part(problems, `${name} deployment`, () => platform.currentDeployment(name), undefined),
     ]);
     dashWorkers.push({ name, versions, deployments, ...(current ? { current } : {}) });
+    const label = (versionId: string) => versions.find((x) => x.id === versionId)?.tag ?? versionId.slice(0, 8);
+    const raw = platform.series;
+    if (raw) {
+      const since = new Date(now.getTime() - windowSeconds * 1000);
+      for (const s of await part(problems, `${name} series`, () => raw.call(platform, name, since, now), [])) {
+        series.push({ worker: name, versionId: s.versionId, label: label(s.versionId), points: perSecond(s.points) });
+      }
+      continue;
+    }
     const byVersion = new Map<string, VersionSeries>();
     for (let i = steps - 1; i >= 0; i--) {
       const until = end - i * stepSeconds;
       const rows = await part(
+        problems,
+        `${name} metrics`,
         () =>
           platform.metrics({
             worker: name,
@@ -152,38 +205,52 @@ export async function collectDashboardData({
       for (const m of rows) {
         let s = byVersion.get(m.versionId);
         if (!s) {
-          const v = versions.find((x) => x.id === m.versionId);
-          s = { worker: name, versionId: m.versionId, label: v?.tag ?? m.versionId.slice(0, 8), points: [] };
+          s = { worker: name, versionId: m.versionId, label: label(m.versionId), points: [] };
           byVersion.set(m.versionId, s);
         }
-        const has = m.requests > 0;
-        s.points.push({
-          t: until,
-          requests: m.requests,
-          rps: m.requests / stepSeconds,
-          errors5xx: m.status["5xx"],
-          errorRate: has ? (100 * m.status["5xx"]) / m.requests : null,
-          p50: has ? m.latency.p50 : null,
-          p95: has ? m.latency.p95 : null,
-          p99: has ? m.latency.p99 : null,
-        });
+        s.points.push(
+          point(until, m.requests, stepSeconds, m.status["5xx"], m.latency.p50, m.latency.p95, m.latency.p99),
+        );
       }
     }
     series.push(...byVersion.values());
   }
-  const flags = (await part(() => platform.listFlags(), [])).map((f) => {
+  const flags = (await part(problems, "flags", () => platform.listFlags(), [])).map((f): DashboardFlag => {
     const failMode = flagFailModes[f.name];
     return failMode ? { ...f, failMode } : f;
   });
+  const listAnalysis = platform.listAnalysis;
+  const since = new Date(now.getTime() - windowSeconds * 1000);
+  const charted =
+    analysis ??
+    (listAnalysis
+      ? analysisOf(
+          (
+            await Promise.all(
+              workers.map((w) => part(problems, `${w} analysis`, () => listAnalysis.call(platform, w, since), [])),
+            )
+          ).flat(),
+        )
+      : { points: [], decisions: [] });
   const queueStates = await Promise.all(
-    queues.map((q) => part(() => platform.queueState(q), { queue: q, paused: false })),
+    queues.map((q) => part(problems, `queue ${q}`, () => platform.queueState(q), { queue: q, paused: false })),
   );
   const dbs: DashboardDatabase[] = [];
   for (const d of databases) {
     dbs.push({
       ...d,
-      migrations: await part(() => platform.listMigrations(d.worker, d.database), []),
-      restorePoints: await part(() => platform.listRestorePoints(d.worker, d.database), []),
+      migrations: await part(
+        problems,
+        `${d.database} migrations`,
+        () => platform.listMigrations(d.worker, d.database),
+        [],
+      ),
+      restorePoints: await part(
+        problems,
+        `${d.database} restore points`,
+        () => platform.listRestorePoints(d.worker, d.database),
+        [],
+      ),
     });
   }
   return {
@@ -192,9 +259,71 @@ export async function collectDashboardData({
     target: platform.target,
     workers: dashWorkers,
     series,
-    analysis,
+    analysis: charted,
     flags,
     queues: queueStates,
     databases: dbs,
+    ...(problems.length ? { problems } : {}),
   };
+}
+
+function point(
+  t: number,
+  requests: number,
+  seconds: number,
+  errors5xx: number,
+  p50: number,
+  p95: number,
+  p99: number,
+): SeriesPoint {
+  const has = requests > 0;
+  return {
+    t,
+    requests,
+    rps: requests / seconds,
+    errors5xx,
+    errorRate: has ? (100 * errors5xx) / requests : null,
+    p50: has ? p50 : null,
+    p95: has ? p95 : null,
+    p99: has ? p99 : null,
+  };
+}
+
+/** Per-second points in epoch seconds; a second without requests inside the run is a zero rate, not a gap. */
+function perSecond(raw: RawSeriesPoint[]): SeriesPoint[] {
+  const out: SeriesPoint[] = [];
+  let prev: number | undefined;
+  for (const r of [...raw].sort((a, b) => a.t - b.t)) {
+    const t = Math.floor(r.t / 1000);
+    if (prev !== undefined) for (let gap = prev + 1; gap < t; gap++) out.push(point(gap, 0, 1, 0, 0, 0, 0));
+    out.push(point(t, r.requests, 1, r.status["5xx"], r.p50, r.p95, r.p99));
+    prev = t;
+  }
+  return out;
+}
+
+/** Analysis polls as chart points (those that carry an e-value) and decisions (every poll, with its numbers). */
+export function analysisOf(records: AnalysisRecord[]): DashboardData["analysis"] {
+  const sorted = [...records].sort((a, b) => a.t - b.t);
+  const points: AnalysisPoint[] = [];
+  let threshold: number | undefined;
+  for (const r of sorted) {
+    threshold = r.threshold ?? threshold;
+    if (r.e === undefined || threshold === undefined) continue;
+    points.push({
+      t: r.t,
+      worker: r.worker,
+      e: r.e,
+      threshold,
+      ...(r.eLatency !== undefined ? { eLatency: r.eLatency } : {}),
+    });
+  }
+  const decisions: AnalysisDecision[] = sorted.map((r) => ({
+    t: r.t,
+    worker: r.worker,
+    verdict: r.verdict,
+    message: r.message,
+    ...(r.numbers ? { numbers: r.numbers } : {}),
+  }));
+  return { points, decisions };
 }

@@ -34,6 +34,11 @@ describe("dashboard html", () => {
     const live = renderDashboardHtml({ mode: "live", api: "/api", token: "t0k" });
     expect(live).toContain('"mode":"live"');
     expect(live).toContain('"token":"t0k"');
-    expect(renderDashboardHtml({ mode: "report", data })).not.toContain('"token"');
+    const cfgLine = (html: string) => html.split("\n").find((l) => l.includes("window.__BLASTWALL__ =")) ?? "";
+    expect(cfgLine(renderDashboardHtml({ mode: "report", data }))).not.toContain('"token"');
+    // The edge's page carries no token: it reads it from the URL fragment.
+    expect(cfgLine(renderDashboardHtml({ mode: "live", api: "/v1" }))).toBe(
+      '<script>window.__BLASTWALL__ = {"mode":"live","api":"/v1","pollMs":1000};</script>',
+    );
   });
 });

@@ -69,6 +69,7 @@ export function renderDashboardHtml({
   <h1 id="title">${escapeHtml(title)}</h1>
   <span class="meta" id="meta"></span>
   <span id="status" role="status" aria-live="polite"></span>
+  <span id="problems" class="problems" aria-live="polite"></span>
 </header>
 <main id="main">
   <section aria-labelledby="h-versions"><h2 id="h-versions">Versions and split</h2><div id="versions-body"></div></section>

@@ -67,6 +67,17 @@ export interface QueueRecord {
   settings: { delivery_paused: boolean; delivery_delay?: number; message_retention_period?: number };
 }
 
+/** A message held by a queue, as the pull/peek endpoints answer it. */
+export interface QueueMessageRecord {
+  id: string;
+  body: string;
+  attempts: number;
+  timestamp_ms: number;
+  metadata: Record<string, string>;
+  /** Set while pulled and not yet acked; the message is invisible until `until`. */
+  lease?: { id: string; until: number };
+}
+
 export interface D1State {
   uuid: string;
   name: string;
@@ -80,6 +91,8 @@ export interface ContractServerState {
   accountId: string;
   scripts: Map<string, ScriptState>;
   queues: Map<string, QueueRecord>;
+  /** queue_id → messages (the Queues message endpoints: batch, pull, peek, ack). */
+  queueMessages: Map<string, QueueMessageRecord[]>;
   d1: Map<string, D1State>;
   kv: Map<string, Map<string, string>>;
   /** KV namespace ids and R2 bucket names that exist, for the deleted-bindings pre-flight check. */
@@ -165,6 +178,7 @@ export async function startCloudflareApiServer({
     accountId,
     scripts: new Map(),
     queues: new Map(),
+    queueMessages: new Map(),
     d1: new Map(),
     kv: new Map(),
     kvNamespaces: new Set(),
@@ -545,6 +559,63 @@ export async function startCloudflareApiServer({
         200,
         envelope(list, { result_info: { page: 1, per_page: 100, count: list.length, total_count: list.length } }),
       );
+    }
+    // Queue messages: send a batch, pull (leased), peek (not leased), ack leases.
+    m = /^\/queues\/([^/]+)\/messages\/(batch|pull|peek|ack)$/.exec(a);
+    if (m && method === "POST") {
+      const id = m[1] ?? "";
+      if (![...state.queues.values()].some((x) => x.queue_id === id))
+        return json(res, 404, failure(11000, "Queue does not exist [code: 11000]"));
+      const list = state.queueMessages.get(id) ?? [];
+      state.queueMessages.set(id, list);
+      const input = JSON.parse(rec.body || "{}") as {
+        messages?: { body?: unknown; content_type?: string }[];
+        batch_size?: number;
+        visibility_timeout_ms?: number;
+        acks?: { lease_id?: string }[];
+      };
+      const t = Date.now();
+      const visible = list.filter((x) => !x.lease || x.lease.until <= t).slice(0, input.batch_size ?? 10);
+      const view = (x: QueueMessageRecord) => ({
+        id: x.id,
+        body: x.body,
+        attempts: x.attempts,
+        timestamp_ms: x.timestamp_ms,
+        metadata: x.metadata,
+      });
+      if (m[2] === "batch") {
+        for (const msg of input.messages ?? []) {
+          const type = msg.content_type ?? "json";
+          const body = type === "json" ? JSON.stringify(msg.body) : String(msg.body);
+          list.push({
+            id: randomUUID().replaceAll("-", ""),
+            body,
+            attempts: 0,
+            timestamp_ms: t,
+            metadata: { "CF-Content-Type": type },
+          });
+        }
+        return json(res, 200, envelope(null));
+      }
+      if (m[2] === "peek") return json(res, 200, envelope({ messages: visible.map(view) }));
+      if (m[2] === "pull") {
+        for (const x of visible) {
+          x.attempts++;
+          x.lease = { id: `lease-${randomUUID()}`, until: t + (input.visibility_timeout_ms ?? 30_000) };
+        }
+        return json(
+          res,
+          200,
+          envelope({
+            message_backlog_count: list.length,
+            messages: visible.map((x) => ({ ...view(x), lease_id: x.lease?.id })),
+          }),
+        );
+      }
+      const leases = new Set((input.acks ?? []).map((x) => x.lease_id));
+      const kept = list.filter((x) => !(x.lease && leases.has(x.lease.id)));
+      state.queueMessages.set(id, kept);
+      return json(res, 200, envelope({ ackCount: list.length - kept.length, retryCount: 0, warnings: [] }));
     }
     m = /^\/queues\/([^/]+)$/.exec(a);
     if (m) {

@@ -1,7 +1,14 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliJson, placeOrder, type ShopEdge, startShopEdge, upload } from "./helpers.js";
+import { cli, cliJson, placeOrder, REPO, type ShopEdge, startShopEdge, upload } from "./helpers.js";
+
+/** The example's own migrations, in apply order (the bad one the test adds sorts after them). */
+function shopMigrations(): string[] {
+  return readdirSync(join(REPO, "examples", "shop", "migrations"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+}
 
 interface Snapshot {
   schema: { type: string; name: string; sql: string }[];
@@ -28,11 +35,7 @@ describe("local edge: D1 migrations and restore points", () => {
       "migrations",
       "apply",
     ]);
-    expect(first.applied.map((a) => a.name)).toEqual([
-      "0001_create_orders.sql",
-      "0002_create_order_items.sql",
-      "0003_create_processed_events.sql",
-    ]);
+    expect(first.applied.map((a) => a.name)).toEqual(shopMigrations());
     const api = await upload(shop, "shop-api", "v1");
     await cliJson(shop.dir, ["versions", "deploy", `${api.id}@100`]);
     for (let i = 0; i < 3; i++) orders.push(await placeOrder(shop, `d1-user-${i}`));
@@ -44,17 +47,13 @@ describe("local edge: D1 migrations and restore points", () => {
 
   it("records migrations in wrangler's d1_migrations table", async () => {
     const list = await shop.platform.listMigrations("shop-api", "shop");
-    expect(list.map((m) => [m.name, m.applied])).toEqual([
-      ["0001_create_orders.sql", true],
-      ["0002_create_order_items.sql", true],
-      ["0003_create_processed_events.sql", true],
-    ]);
+    expect(list.map((m) => [m.name, m.applied])).toEqual(shopMigrations().map((name) => [name, true]));
     expect(list[0]?.appliedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
   it("restores the schema and rows from before a bad migration, and only once writes are off", async () => {
     writeFileSync(
-      join(shop.dir, "migrations", "0004_bad_cleanup.sql"),
+      join(shop.dir, "migrations", "0900_bad_cleanup.sql"),
       "ALTER TABLE orders ADD COLUMN note TEXT;\nUPDATE orders SET note = 'x';\nDELETE FROM order_items;\nDROP INDEX idx_orders_user;\n",
     );
     const applied = await cliJson<{ applied: { name: string; restorePoint: string }[] }>(shop.dir, [
@@ -63,7 +62,7 @@ describe("local edge: D1 migrations and restore points", () => {
       "apply",
     ]);
     const [bad] = applied.applied;
-    expect(bad?.name).toBe("0004_bad_cleanup.sql");
+    expect(bad?.name).toBe("0900_bad_cleanup.sql");
     const broken = (await (await fetch(shop.url(`/orders/${orders[0]}`))).json()) as {
       order: Record<string, unknown>;
       items: unknown[];
@@ -71,12 +70,12 @@ describe("local edge: D1 migrations and restore points", () => {
     expect(broken.items).toEqual([]);
     expect(broken.order.note).toBe("x");
 
-    const refused = await cli(shop.dir, ["d1", "restore", "shop", "--before", "0004_bad_cleanup.sql"]);
+    const refused = await cli(shop.dir, ["d1", "restore", "shop", "--before", "0900_bad_cleanup.sql"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("disable_writes");
 
     expect((await cli(shop.dir, ["flags", "set", "disable_writes", "on"])).code).toBe(0);
-    const restored = await cli(shop.dir, ["d1", "restore", "shop", "--before", "0004_bad_cleanup.sql"]);
+    const restored = await cli(shop.dir, ["d1", "restore", "shop", "--before", "0900_bad_cleanup.sql"]);
     expect(restored.code, restored.stderr).toBe(0);
 
     for (const id of orders) {
@@ -88,7 +87,7 @@ describe("local edge: D1 migrations and restore points", () => {
       expect(body.order).not.toHaveProperty("note");
     }
     const migrations = await shop.platform.listMigrations("shop-api", "shop");
-    expect(migrations.find((m) => m.name === "0004_bad_cleanup.sql")?.applied).toBe(false);
+    expect(migrations.find((m) => m.name === "0900_bad_cleanup.sql")?.applied).toBe(false);
 
     // Same schema and same rows, object for object and row for row.
     const after = await shop.platform.createRestorePoint("shop-api", "shop");
@@ -107,10 +106,8 @@ describe("local edge: D1 migrations and restore points", () => {
     );
     expect(restorePoints.map((p) => p.beforeMigration ?? null)).toEqual([
       null,
-      "0004_bad_cleanup.sql",
-      "0003_create_processed_events.sql",
-      "0002_create_order_items.sql",
-      "0001_create_orders.sql",
+      "0900_bad_cleanup.sql",
+      ...shopMigrations().reverse(),
     ]);
     expect(restorePoints[0]?.bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
   });

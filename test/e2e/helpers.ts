@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createLocalPlatform, type LocalPlatform } from "../../src/platform/local/client.js";
-import { childPids, type EdgeFile } from "../../src/platform/local/daemon.js";
+import { childPids, type EdgeFile, isWorkerd } from "../../src/platform/local/daemon.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 const BIN = join(REPO, "bin", "blastwall.js");
@@ -79,6 +79,8 @@ export async function startShopEdge(label: string): Promise<ShopEdge> {
       const info = readEdgeInfo(dir);
       await cli(dir, ["local", "down"]);
       if (info) killTree(info.pid);
+      // workerd processes this edge recorded, in case a failed test orphaned them.
+      for (const pid of info?.runtimePids ?? []) if (isWorkerd(pid)) killTree(pid);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -108,6 +108,17 @@ describe("local edge: split, affinity, override, rollback", () => {
     expect(new Set(other.map((r) => r.version)).size).toBe(2);
   });
 
+  it("deploys a candidate at 0%: no traffic reaches it, except by override (smoke checks)", async () => {
+    await cliJson(shop.dir, ["versions", "deploy", `${v2.id}@0`, `${v1.id}@100`, "--message", "smoke v2"]);
+    const plain = await load(shop, 300);
+    expect(new Set(plain.map((r) => r.version))).toEqual(new Set([v1.id]));
+    const keyed = await load(shop, 100, { headers: (i) => ({ "Cloudflare-Workers-Version-Key": `k-${i}` }) });
+    expect(new Set(keyed.map((r) => r.version))).toEqual(new Set([v1.id]));
+    const smoke = await load(shop, 10, { headers: { "Cloudflare-Workers-Version-Overrides": `shop-api="${v2.id}"` } });
+    expect(new Set(smoke.map((r) => r.version))).toEqual(new Set([v2.id]));
+    await cliJson(shop.dir, ["versions", "deploy", `${v2.id}@10`, `${v1.id}@90`, "--message", "canary"]);
+  });
+
   it("keeps serving while a new version is added (workerd restarts behind the router's gate)", async () => {
     let stop = false;
     const statuses: number[] = [];

@@ -12,5 +12,5 @@ export default defineProject({
       },
     }),
   ],
-  test: { name: "workerd", include: ["**/*.test.ts"] },
+  test: { name: "workerd", testTimeout: 30_000, include: ["**/*.test.ts"] },
 });

@@ -20,5 +20,10 @@ export default defineProject({
       },
     ],
   },
-  test: { name: "shop-consumer", include: ["test/**/*.test.ts"], setupFiles: ["./test/apply-migrations.ts"] },
+  test: {
+    name: "shop-consumer",
+    testTimeout: 30_000,
+    include: ["test/**/*.test.ts"],
+    setupFiles: ["./test/apply-migrations.ts"],
+  },
 });

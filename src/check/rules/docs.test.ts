@@ -3,9 +3,16 @@ import { describe, expect, it } from "vitest";
 import { codeRules } from "../code/analyzer.js";
 import { configRules } from "../config/analyzer.js";
 import { meta as skippedFile } from "./code/skipped-file.js";
+import { d1RuleMetas } from "./d1/index.js";
 import { meta as missingReason } from "./suppression/missing-reason.js";
 
-const metas = [...configRules.map((r) => r.meta), ...codeRules.map((r) => r.meta), skippedFile, missingReason];
+const metas = [
+  ...configRules.map((r) => r.meta),
+  ...codeRules.map((r) => r.meta),
+  skippedFile,
+  missingReason,
+  ...d1RuleMetas,
+];
 
 describe("rule docs", () => {
   it.each(metas.map((m) => [m.id, m]))("%s has docs with Problem, Why and Safe alternative", (id, m) => {

@@ -14,6 +14,7 @@ import type {
   MigrationState,
   Platform,
   QueueState,
+  ReplayOptions,
   RestorePoint,
   RollbackOptions,
   SplitEntry,
@@ -22,6 +23,7 @@ import type {
   VersionMetrics,
 } from "../platform.js";
 import { type CloudflareApi, CloudflareApiError, createCloudflareApi } from "./api.js";
+import { createDlqReplay } from "./dlq-replay.js";
 import {
   backlogOf,
   DURABLE_OBJECTS_QUERY,
@@ -337,6 +339,8 @@ export function createCloudflarePlatform({
     return q;
   };
 
+  const replayDlq = createDlqReplay({ api, queueId: async (name) => (await queueByName(name)).queue_id });
+
   const deadLetterQueueOf = (queue: string): string | undefined => {
     for (const c of projectConfigs()) {
       const consumer = settingsOf(c, envOf(undefined)).queues.consumers.find((x) => x.queue === queue);
@@ -583,6 +587,17 @@ export function createCloudflarePlatform({
         }
       }
       return { dlqMessages, durableObjectErrors: durableObjectErrorsByClass };
+    },
+
+    async replayDeadLetters(queue: string, options?: ReplayOptions) {
+      const dlq = deadLetterQueueOf(queue);
+      if (!dlq) {
+        throw new BlastwallError(`${queue} has no dead_letter_queue in this project's wrangler configs`, {
+          exitCode: 2,
+          fix: `set "dead_letter_queue" on the consumer of ${queue}, or name the source queue (not the DLQ)`,
+        });
+      }
+      return replayDlq(queue, dlq, options);
     },
 
     async pauseQueue(queue: string) {

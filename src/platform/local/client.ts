@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { BlastwallError, type SourceLocation } from "../../cli/errors.js";
 import type {
+  AnalysisRecord,
   Deployment,
   DeployOptions,
   ExtraSignals,
@@ -9,6 +10,8 @@ import type {
   MigrationState,
   Platform,
   QueueState,
+  ReplayOptions,
+  ReplayResult,
   RestorePoint,
   RollbackOptions,
   SplitEntry,
@@ -17,7 +20,7 @@ import type {
   VersionMetrics,
 } from "../platform.js";
 import { DO_MIGRATION_TAG_ANNOTATION } from "./bundle.js";
-import { CONTROL_PREFIX } from "./control.js";
+import { CONTROL_PREFIX, dashboardUrl } from "./control.js";
 import { type EdgeFile, readEdgeFile } from "./daemon.js";
 import type { EdgeStatus } from "./edge.js";
 
@@ -55,6 +58,11 @@ export class LocalPlatform implements Platform {
   /** The router's base URL (where requests to the deployed Workers go). */
   routerUrl(): string {
     return `http://127.0.0.1:${this.edge().routerPort}`;
+  }
+
+  /** The live dashboard's address (see `dashboardUrl` in control.ts). */
+  dashboardUrl(options: { withToken?: boolean } = {}): string {
+    return dashboardUrl(this.edge(), options);
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -160,6 +168,10 @@ export class LocalPlatform implements Platform {
     return this.call("POST", `/queues/${enc(queue)}/messages`, { messages: bodies.map((body) => ({ body })) });
   }
 
+  replayDeadLetters(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+    return this.call("POST", `/queues/${enc(queue)}/dlq/replay`, options);
+  }
+
   listFlags(): Promise<FlagState[]> {
     return this.call("GET", "/flags");
   }
@@ -186,6 +198,16 @@ export class LocalPlatform implements Platform {
 
   async restore(worker: string, database: string, bookmark: string): Promise<void> {
     await this.call("POST", `/workers/${enc(worker)}/d1/${enc(database)}/restore`, { bookmark });
+  }
+
+  async recordAnalysis(record: AnalysisRecord): Promise<void> {
+    const { worker, ...rest } = record;
+    await this.call("POST", `/workers/${enc(worker)}/analysis`, rest);
+  }
+
+  listAnalysis(worker: string, since?: Date): Promise<AnalysisRecord[]> {
+    const q = since ? `?since=${encodeURIComponent(since.toISOString())}` : "";
+    return this.call("GET", `/workers/${enc(worker)}/analysis${q}`);
   }
 }
 

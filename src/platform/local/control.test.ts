@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlastwallError } from "../../cli/errors.js";
-import { createControlServer } from "./control.js";
+import type { AnalysisRecord } from "../platform.js";
+import { createControlServer, dashboardUrl } from "./control.js";
 import type { Edge } from "./edge.js";
 import { listen } from "./edge.js";
 
@@ -27,7 +28,14 @@ const fakeEdge = {
     throw new BlastwallError("no earlier deployment", { exitCode: 1 });
   },
   metrics: (q: { since: Date; slowerThanMs: number[] }) => [{ since: q.since.toISOString(), slower: q.slowerThanMs }],
+  recordAnalysis: (r: AnalysisRecord) => {
+    analysis.push(r);
+    return r;
+  },
+  listAnalysis: (worker: string, since?: Date) =>
+    analysis.filter((r) => r.worker === worker && (!since || r.t >= since.getTime() / 1000)),
 } as unknown as Edge;
+const analysis: AnalysisRecord[] = [];
 
 describe("control API", () => {
   let server: Server;
@@ -101,5 +109,39 @@ describe("control API", () => {
     expect((await fetch(`${base}/missing.html`)).status).toBe(404);
     expect((await fetch(`${base}/%E0%A4%A`)).status).toBe(400);
     expect((await call("GET", "/queues/%E0%A4%A")).status).toBe(400);
+  });
+
+  it("serves the live dashboard at /dashboard: no token in the page, no framing", async () => {
+    const res = await fetch(`${base}/dashboard`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-security-policy")).toBe("frame-ancestors 'none'");
+    const html = await res.text();
+    expect(html).toContain('"mode":"live"');
+    expect(html).toContain('"api":"/v1"');
+    expect(html).not.toContain(TOKEN);
+    expect(dashboardUrl({ controlPort: 9, token: TOKEN })).toBe(`http://127.0.0.1:9/dashboard#token=${TOKEN}`);
+    expect(dashboardUrl({ controlPort: 9, token: TOKEN }, { withToken: false })).not.toContain(TOKEN);
+  });
+
+  it("records canary analysis polls and lists them since a time", async () => {
+    const poll = { t: 1_800_000_000, verdict: "continue", message: "e=1.5 < 20", e: 1.5, threshold: 20 };
+    expect((await call("POST", "/workers/shop-api/analysis", { ...poll, numbers: { n: 40, bad: {} } })).status).toBe(
+      200,
+    );
+    await call("POST", "/workers/shop-api/analysis", { ...poll, t: 1_800_000_010, verdict: "rollback", e: "x" });
+    expect(analysis.at(-1)).toEqual({
+      worker: "shop-api",
+      t: 1_800_000_010,
+      verdict: "rollback",
+      message: "e=1.5 < 20",
+      threshold: 20,
+    });
+    expect(analysis.at(-2)?.numbers).toEqual({ n: 40 });
+    const since = new Date(1_800_000_005_000).toISOString();
+    const listed = (await (await call("GET", `/workers/shop-api/analysis?since=${since}`)).json()) as AnalysisRecord[];
+    expect(listed.map((r) => r.verdict)).toEqual(["rollback"]);
+    const bad = await call("POST", "/workers/shop-api/analysis", { verdict: "continue" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain("epoch seconds");
   });
 });

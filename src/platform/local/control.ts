@@ -3,17 +3,33 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { BlastwallError } from "../../cli/errors.js";
-import type { SplitEntry, UploadVersionOptions } from "../platform.js";
+import { renderDashboardHtml } from "../../ui/html.js";
+import type { AnalysisRecord, SplitEntry, UploadVersionOptions } from "../platform.js";
+import { edgeDashboard } from "./dashboard.js";
 import type { Edge } from "./edge.js";
 
 /** Version prefix of every control API path. */
 export const CONTROL_PREFIX = "/v1";
+/** Where the control server serves the live dashboard (also at `/` when no static folder is installed). */
+export const DASHBOARD_PATH = "/dashboard";
+
+/**
+ * The live dashboard's address. The token rides in the fragment, which browsers never send to a server: the page
+ * reads it, keeps it for the tab's session and drops it from the address bar. JSON output leaves it out
+ * (`withToken: false`), as it leaves out the token everywhere.
+ */
+export function dashboardUrl(
+  { controlPort, token }: { controlPort: number; token: string },
+  { withToken = true }: { withToken?: boolean } = {},
+): string {
+  return `http://127.0.0.1:${controlPort}${DASHBOARD_PATH}${withToken ? `#token=${token}` : ""}`;
+}
 
 export interface ControlServerOptions {
   edge: Edge;
   /** Called after `POST /v1/shutdown` has answered. */
   onShutdown?: () => void;
-  /** Static files served without a token at `/` (the dashboard); API calls still need it. */
+  /** Static files served without a token at `/`; API calls still need it. The built-in dashboard stays at /dashboard. */
   staticDir?: string;
 }
 
@@ -126,6 +142,16 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       durableObjects: listParam(query, "durableObjects"),
     }),
   );
+  on("GET", "/dashboard", ({ query }) => {
+    const windowSeconds = Number(query.get("window") ?? 300);
+    if (!Number.isInteger(windowSeconds) || windowSeconds < 10 || windowSeconds > 3600)
+      throw new BlastwallError(`window=${query.get("window")} is not 10-3600 seconds`, { fix: "send e.g. window=300" });
+    return edgeDashboard({ edge, windowSeconds });
+  });
+  on("POST", `${w}/analysis`, ({ params: [worker = ""], body }) => edge.recordAnalysis(analysisRecord(worker, body)));
+  on("GET", `${w}/analysis`, ({ params: [worker = ""], query }) =>
+    edge.listAnalysis(worker, dateParam(query, "since")),
+  );
   on("GET", "/queues", () => edge.listQueues());
   on("GET", "/queues/([^/]+)", ({ params: [q = ""] }) => edge.queueState(q));
   on("POST", "/queues/([^/]+)/pause", ({ params: [q = ""] }) => edge.pauseQueue(q));
@@ -137,6 +163,12 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
       messages.map((m) => m.body ?? null),
     );
   });
+  on("POST", "/queues/([^/]+)/dlq/replay", ({ params: [q = ""], body }) =>
+    edge.replayDeadLetters(q, {
+      dryRun: body.dryRun === true,
+      ...(typeof body.limit === "number" ? { limit: body.limit } : {}),
+    }),
+  );
   on("GET", "/flags", () => edge.listFlags());
   on("PUT", "/flags/([^/]+)", ({ params: [name = ""], body }) =>
     edge.setFlag(name, str(body.value) ?? "", str(body.actor) ?? "unknown"),
@@ -161,9 +193,15 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
 
+  let page: string | undefined;
   return createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      if (req.method === "GET" && (url.pathname === DASHBOARD_PATH || (url.pathname === "/" && !staticDir))) {
+        // The page holds no secret: it reads the token from the URL's fragment, which browsers never send.
+        page ??= renderDashboardHtml({ mode: "live", api: CONTROL_PREFIX, title: "local edge" });
+        return html(res, page);
+      }
       if (!url.pathname.startsWith(`${CONTROL_PREFIX}/`)) return serveStatic(staticDir, url.pathname, res);
       if (!authorized(req)) return json(res, 401, { error: "missing or wrong bearer token", exitCode: 2 });
       const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
@@ -189,6 +227,39 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
   });
 }
 
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** Validates a posted analysis record; bad fields are dropped rather than stored as garbage. */
+function analysisRecord(worker: string, body: Record<string, unknown>): AnalysisRecord {
+  const t = num(body.t);
+  const verdict = str(body.verdict);
+  if (t === undefined || !verdict) {
+    throw new BlastwallError("an analysis record needs t (epoch seconds) and verdict", {
+      fix: 'send e.g. { "t": 1764170000, "verdict": "continue", "message": "e=1.2 < 20", "e": 1.2, "threshold": 20 }',
+    });
+  }
+  const numbers: Record<string, number | string> = {};
+  if (typeof body.numbers === "object" && body.numbers !== null) {
+    for (const [k, v] of Object.entries(body.numbers))
+      if (typeof v === "number" || typeof v === "string") numbers[k] = v;
+  }
+  const e = num(body.e);
+  const eLatency = num(body.eLatency);
+  const threshold = num(body.threshold);
+  return {
+    worker,
+    t,
+    verdict,
+    message: str(body.message) ?? "",
+    ...(e !== undefined ? { e } : {}),
+    ...(eLatency !== undefined ? { eLatency } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(Object.keys(numbers).length ? { numbers } : {}),
+  };
+}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -205,6 +276,19 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 function json(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function html(res: ServerResponse, body: string): void {
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    // The meta CSP in the page cannot forbid framing; the header can.
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  });
   res.end(body);
 }
 

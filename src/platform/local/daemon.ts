@@ -44,7 +44,8 @@ export function workerdChildren(pid: number): number[] {
   return childPids(pid).filter(isWorkerd);
 }
 
-function isWorkerd(pid: number): boolean {
+/** Whether a pid is (still) a workerd process, so a reused pid is never signalled. */
+export function isWorkerd(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("workerd");
   } catch {
@@ -67,12 +68,19 @@ function reapOrphans(file: string): void {
   }
 }
 
+/** Whether a process runs. A zombie (killed, not yet reaped by its parent or init) counts as dead. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
+  } catch {
+    // No /proc (macOS): kill(0) is all there is.
+    return true;
   }
 }
 

@@ -9,6 +9,11 @@ interface EdgeMainArgs {
   staticDir?: string;
 }
 
+// The edge serves many requests; one failure is logged, it never takes the process down.
+process.on("unhandledRejection", (err) => {
+  process.stderr.write(`${new Date().toISOString()} unhandled: ${err instanceof Error ? err.stack : String(err)}\n`);
+});
+
 const args = JSON.parse(process.argv[2] ?? "{}") as EdgeMainArgs;
 try {
   await runEdgeForeground({

@@ -8,12 +8,15 @@ import { BlastwallError } from "../../cli/errors.js";
 import { loadProject } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type {
+  AnalysisRecord,
   Deployment,
   ExtraSignals,
   FlagState,
   MetricsQuery,
   MigrationState,
   QueueState,
+  ReplayOptions,
+  ReplayResult,
   RestorePoint,
   SplitEntry,
   UploadVersionOptions,
@@ -112,6 +115,8 @@ export class Edge {
   private unavailable = new Map<string, number[]>();
   private table: RouteTable | undefined;
   private logLevel = LogLevel.WARN;
+  /** Canary analysis polls per Worker, oldest first (in memory: the dashboard charts the current rollout). */
+  private readonly analysis = new Map<string, AnalysisRecord[]>();
 
   private constructor(
     readonly projectDir: string,
@@ -148,7 +153,13 @@ export class Edge {
     });
     try {
       edge.router = await listen(
-        createServer((req, res) => void edge.route(req, res)),
+        createServer((req, res) => {
+          edge.route(req, res).catch((err: unknown) => {
+            edge.log(`router: ${(err as Error).stack ?? String(err)}`);
+            if (!res.headersSent) plain(res, 500, "local edge: router error (see .blastwall/local/edge.log)\n");
+            else res.destroy();
+          });
+        }),
         port,
       );
       edge.routerPort = (edge.router.address() as AddressInfo).port;
@@ -718,6 +729,20 @@ export class Edge {
     return this.broker.state(queue);
   }
 
+  /** `queues dlq replay`: the broker moves each dead letter back atomically (see QueueBroker.replay). */
+  replayDeadLetters(queue: string, options: ReplayOptions = {}): ReplayResult {
+    this.checkQueue(queue);
+    const dlq = this.dlqOf(queue);
+    if (!dlq) {
+      throw new BlastwallError(`${queue} has no dead_letter_queue: there is nothing to replay`, {
+        fix: `set "dead_letter_queue" on the consumer of ${queue} in its wrangler config`,
+      });
+    }
+    const messages = this.broker.replay(dlq, queue, options);
+    const dryRun = options.dryRun === true;
+    return { queue, deadLetterQueue: dlq, dryRun, messages, remaining: this.broker.depth(dlq) };
+  }
+
   listQueues(): QueueState[] {
     return this.listQueueNames().map((q) => this.broker.state(q));
   }
@@ -752,10 +777,10 @@ export class Edge {
     return Promise.all(this.kvIds.map((_, i) => mf.getKVNamespace(kvBindingName(i), INTERNAL_WORKER)));
   }
 
-  async listFlags(): Promise<FlagState[]> {
+  async listFlags(): Promise<EdgeFlag[]> {
     const res = await this.opsRequest("");
     if (res) return parseFlags((await res.json()) as unknown);
-    const flags = new Map<string, FlagState>();
+    const flags = new Map<string, EdgeFlag>();
     for (const kv of await this.kvMirror()) {
       const { keys } = await kv.list({ prefix: "ops:" });
       for (const k of keys) {
@@ -775,7 +800,7 @@ export class Edge {
     return [...flags.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async setFlag(name: string, value: string, actor: string): Promise<FlagState> {
+  async setFlag(name: string, value: string, actor: string): Promise<EdgeFlag> {
     if (!/^[\w.-]{1,64}$/.test(name)) {
       throw new BlastwallError(`flag name "${name}" is not valid`, { fix: "use 1-64 letters, digits, _ . or -" });
     }
@@ -883,6 +908,39 @@ export class Edge {
     });
   }
 
+  /** Every D1 database the project's Worker configs declare, for the dashboard. */
+  declaredDatabases(): { worker: string; database: string }[] {
+    const seen = new Set<string>();
+    const out: { worker: string; database: string }[] = [];
+    for (const c of this.projectConfigs()) {
+      for (const d of c.d1_databases) {
+        // Workers that share a database (same id) list it once.
+        const id = d.database_id ?? d.database_name ?? d.binding;
+        if (!c.name || seen.has(id)) continue;
+        seen.add(id);
+        out.push({ worker: c.name, database: d.database_name ?? d.binding });
+      }
+    }
+    return out;
+  }
+
+  // ── Canary analysis ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Stores one poll of the release engine's analysis; keeps the newest 5,000 per Worker. */
+  recordAnalysis(record: AnalysisRecord): AnalysisRecord {
+    const list = this.analysis.get(record.worker) ?? [];
+    this.analysis.set(record.worker, list);
+    list.push(record);
+    list.sort((a, b) => a.t - b.t);
+    if (list.length > 5000) list.splice(0, list.length - 5000);
+    return record;
+  }
+
+  listAnalysis(worker: string, since?: Date): AnalysisRecord[] {
+    const from = since ? since.getTime() / 1000 : Number.NEGATIVE_INFINITY;
+    return (this.analysis.get(worker) ?? []).filter((r) => r.t >= from);
+  }
+
   // ── Status ───────────────────────────────────────────────────────────────────────────────────────────────
 
   status(controlUrl: string): EdgeStatus {
@@ -930,8 +988,13 @@ function publicVersion(v: VersionRecord): VersionInfo {
   };
 }
 
+/** A flag as the edge reports it: the fail mode is known when the app declared the flag to its ops admin route. */
+export interface EdgeFlag extends FlagState {
+  failMode?: "open" | "closed";
+}
+
 /** Accepts the ops route's list as an array or `{ flags: [...] }`. */
-function parseFlags(body: unknown): FlagState[] {
+function parseFlags(body: unknown): EdgeFlag[] {
   const list = Array.isArray(body)
     ? body
     : typeof body === "object" && body !== null && Array.isArray((body as { flags?: unknown }).flags)
@@ -947,6 +1010,7 @@ function parseFlags(body: unknown): FlagState[] {
       value: String(f.value ?? ""),
       ...(typeof f.updatedAt === "string" ? { updatedAt: f.updatedAt } : {}),
       ...(typeof f.actor === "string" ? { actor: f.actor } : {}),
+      ...(f.failMode === "open" || f.failMode === "closed" ? { failMode: f.failMode } : {}),
     }));
 }
 

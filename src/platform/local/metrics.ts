@@ -102,7 +102,7 @@ export class MetricsRecorder {
         if (s < from || s > to) continue;
         const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
         for (const [i, c] of b.latency) counts[i] = c;
-        const { p50, p99 } = summarize(counts);
+        const { p50, p95, p99 } = summarize(counts);
         const [s2, s3, s4, s5] = b.status;
         points.push({
           t: s * 1000,
@@ -110,6 +110,7 @@ export class MetricsRecorder {
           status: { "2xx": s2, "3xx": s3, "4xx": s4, "5xx": s5 },
           exceptions: b.exceptions,
           p50,
+          p95,
           p99,
         });
       }
@@ -160,6 +161,7 @@ export interface SeriesPoint {
   status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
   exceptions: number;
   p50: number;
+  p95: number;
   p99: number;
 }
 

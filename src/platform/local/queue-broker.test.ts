@@ -118,4 +118,35 @@ describe("edge queue broker", () => {
     await until(() => seen.length === 1);
     await b.stop();
   });
+
+  it("replays dead letters once: same ids, removed from the DLQ, a second run sends nothing", async () => {
+    let healthy = false;
+    const settings = { queue: "q", maxBatchSize: 10, maxBatchTimeout: 0, maxRetries: 0, deadLetterQueue: "q-dlq" };
+    const { b, seen } = broker(settings, () => (healthy ? { outcome: "ok" } : { outcome: "exception" }));
+    b.enqueue("q", [msg("a", { n: 1 }), msg("b", "two")]);
+    b.start();
+    await until(() => b.depth("q-dlq") === 2);
+    const preview = b.replay("q-dlq", "q", { dryRun: true });
+    expect(preview.map((m) => [m.id, m.replayId, m.preview])).toEqual([
+      ["a", "a", '{"n":1}'],
+      ["b", "b", '"two"'],
+    ]);
+    expect(b.depth("q-dlq")).toBe(2);
+    b.pause("q");
+    expect(b.replay("q-dlq", "q").map((m) => m.id)).toEqual(["a", "b"]);
+    expect(b.replay("q-dlq", "q")).toEqual([]);
+    expect([b.depth("q"), b.depth("q-dlq")]).toEqual([2, 0]);
+    healthy = true;
+    const before = seen.length;
+    b.resume("q");
+    await until(() => b.depth("q") === 0);
+    expect(
+      seen
+        .slice(before)
+        .flat()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(["a", "b"]);
+    await b.stop();
+  });
 });

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import type { QueueState } from "../platform.js";
+import type { DeadLetter, QueueState } from "../platform.js";
 import type { VersionBindings } from "./state.js";
 
 export type ConsumerSettings = VersionBindings["consumers"][number];
@@ -56,6 +56,12 @@ function decode(body: StoredBody): unknown {
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   }
   return JSON.parse(body.data) as unknown;
+}
+
+/** A message body as one short line, for listings. */
+export function previewBody(body: StoredBody, max = 120): string {
+  const text = body.type === "bytes" ? `<${Buffer.from(body.data, "base64").byteLength} bytes>` : body.data;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 interface Row {
@@ -181,6 +187,49 @@ export class QueueBroker {
     return row.n;
   }
 
+  /**
+   * Moves the messages of `dlq` back into `queue`, oldest first. Each message moves in its own transaction:
+   * deleted from the DLQ and inserted into the queue with the same id, so a replay run twice (or two at once, or
+   * one killed half-way) never enqueues a message twice. With `dryRun`, only lists them.
+   */
+  replay(
+    dlq: string,
+    queue: string,
+    { dryRun = false, limit }: { dryRun?: boolean; limit?: number } = {},
+  ): DeadLetter[] {
+    const rows = this.db
+      .prepare(
+        "SELECT seq, id, ts, body_type, body, attempts FROM messages WHERE queue = ? AND inflight = 0 ORDER BY seq LIMIT ?",
+      )
+      .all(dlq, limit ?? -1) as Row[];
+    const out = rows.map(
+      (r): DeadLetter => ({
+        id: r.id,
+        replayId: r.id,
+        attempts: r.attempts,
+        timestamp: new Date(r.ts).toISOString(),
+        preview: previewBody({ type: r.body_type, data: r.body }),
+      }),
+    );
+    if (dryRun) return out;
+    const del = this.db.prepare("DELETE FROM messages WHERE seq = ?");
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO messages (queue, id, ts, body_type, body, visible_at) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const moved: typeof out = [];
+    for (const [i, r] of rows.entries()) {
+      this.db.transaction(() => {
+        // Another replay took it first: skip, so it is sent once.
+        if (del.run(r.seq).changes === 0) return;
+        insert.run(queue, r.id, r.ts, r.body_type, r.body, Date.now());
+        const m = out[i];
+        if (m) moved.push(m);
+      })();
+    }
+    if (moved.length > 0) this.event(queue, "replayed", moved.length);
+    return moved;
+  }
+
   /** Queues that ever held a message, so `queues list` shows queues nobody declared a consumer for. */
   knownQueues(): string[] {
     const rows = this.db.prepare("SELECT DISTINCT queue FROM events UNION SELECT queue FROM paused").all() as {
@@ -208,9 +257,9 @@ export class QueueBroker {
       const oldest = ready[0];
       if (!oldest || (ready.length < size && now - oldest.visible_at < waitMs)) continue;
       this.busy.add(queue);
-      void this.deliverBatch(queue, consumer.runtimeName, consumer.settings, ready).finally(() =>
-        this.busy.delete(queue),
-      );
+      this.deliverBatch(queue, consumer.runtimeName, consumer.settings, ready)
+        .catch((err: unknown) => this.options.log(`queue ${queue}: ${(err as Error).message}`))
+        .finally(() => this.busy.delete(queue));
     }
     if (now % 60_000 < this.options.tickMs) {
       this.db.prepare("DELETE FROM events WHERE at < ?").run(now - 24 * 3600_000);

@@ -12,5 +12,5 @@ export default defineProject({
       },
     }),
   ],
-  test: { name: "runtime:durable", include: ["**/*.test.ts"] },
+  test: { name: "runtime:durable", testTimeout: 30_000, include: ["**/*.test.ts"] },
 });

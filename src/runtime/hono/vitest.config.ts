@@ -13,5 +13,5 @@ export default defineProject({
       },
     }),
   ],
-  test: { name: "runtime:hono", include: ["**/*.test.ts"] },
+  test: { name: "runtime:hono", testTimeout: 30_000, include: ["**/*.test.ts"] },
 });

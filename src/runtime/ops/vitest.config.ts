@@ -18,5 +18,5 @@ export default defineProject({
       },
     }),
   ],
-  test: { name: "runtime:ops", include: ["**/*.test.ts"] },
+  test: { name: "runtime:ops", testTimeout: 30_000, include: ["**/*.test.ts"] },
 });

@@ -13,5 +13,5 @@ export default defineProject({
       },
     }),
   ],
-  test: { name: "runtime:telemetry", include: ["**/*.test.ts"] },
+  test: { name: "runtime:telemetry", testTimeout: 30_000, include: ["**/*.test.ts"] },
 });

@@ -3,8 +3,20 @@
 (() => {
   const cfg = window.__BLASTWALL__ || {};
   const live = cfg.mode === "live";
+  // The edge's page holds no token: it comes in the URL fragment (never sent to a server), is kept for this tab's
+  // session, and is dropped from the address bar so that it does not land in history or screenshots.
+  if (live && !cfg.token) {
+    const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (fromHash) {
+      sessionStorage.setItem("blastwall-token", fromHash);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    cfg.token = fromHash || sessionStorage.getItem("blastwall-token") || undefined;
+  }
   const uPlot = window.uPlot;
   const charts = new Map();
+  // Tests and curious operators read the charted numbers here rather than from pixels.
+  window.__blastwallDashboard = { charts, data: undefined };
   // Version styles differ by dash pattern as well as colour, so colour is never the only signal.
   const STYLES = [
     { stroke: "#58a6ff", dash: [], name: "solid" },
@@ -13,6 +25,7 @@
     { stroke: "#3fb950", dash: [12, 3, 2, 3], name: "dash-dot" },
   ];
 
+  const RECENT_SECONDS = 30;
   const $ = (id) => document.getElementById(id);
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -41,10 +54,27 @@
     return t;
   }
 
+  // Sections are rebuilt only when their data changed, and a focused control keeps focus across a rebuild, so
+  // keyboard users are not thrown back to the top by the poll.
+  const drawn = new Map();
+  function changed(id, value) {
+    const key = JSON.stringify(value);
+    if (drawn.get(id) === key) return false;
+    drawn.set(id, key);
+    return true;
+  }
   function replace(id, ...nodes) {
     const host = $(id);
     if (!host) return;
+    const active = document.activeElement;
+    const focusKey = active && host.contains(active) ? active.getAttribute("data-focus-key") : null;
     host.replaceChildren(...nodes);
+    if (focusKey) {
+      const again = [...host.querySelectorAll("[data-focus-key]")].find(
+        (n) => n.getAttribute("data-focus-key") === focusKey,
+      );
+      if (again) again.focus();
+    }
   }
 
   async function api(method, path, body) {
@@ -57,16 +87,19 @@
     return res.json();
   }
 
+  // With two versions in force, the newer one is the canary, whatever its share.
   function roleOf(worker, versionId) {
     const split = worker.current ? worker.current.versions : [];
     const entry = split.find((s) => s.versionId === versionId);
     if (!entry) return "not deployed";
     if (split.length === 1) return `stable ${entry.percentage}%`;
-    const max = Math.max(...split.map((s) => s.percentage));
-    return `${entry.percentage === max ? "stable" : "canary"} ${entry.percentage}%`;
+    const created = (id) => worker.versions.find((v) => v.id === id)?.createdAt || "";
+    const newest = split.reduce((a, b) => (created(b.versionId) > created(a.versionId) ? b : a));
+    return `${newest.versionId === versionId ? "canary" : "stable"} ${entry.percentage}%`;
   }
 
   function renderVersions(data) {
+    if (!changed("versions", data.workers)) return;
     const blocks = [];
     for (const w of data.workers) {
       blocks.push(el("h3", {}, w.name));
@@ -88,6 +121,18 @@
           ? table(["version", "tag", "share", "%"], rows, `${w.name} split`)
           : el("p", { className: "empty" }, "not deployed"),
       );
+      if (w.current) {
+        const kind = w.current.kind === "rollback" ? "ROLLBACK" : "DEPLOYMENT";
+        blocks.push(
+          el(
+            "p",
+            { className: "current-deployment", "data-worker": w.name },
+            "In force: ",
+            badge(kind, w.current.kind === "rollback" ? "warn" : "muted"),
+            ` ${time(w.current.createdAt)}${w.current.message ? ` · ${w.current.message}` : ""}`,
+          ),
+        );
+      }
       blocks.push(el("p", { className: "meta" }, `${w.versions.length} versions uploaded`));
     }
     replace("versions-body", ...(blocks.length ? blocks : [el("p", { className: "empty" }, "no workers")]));
@@ -166,17 +211,47 @@
       }
     });
     chart("chart-latency", "Latency p50 / p95 / p99", "ms", latDefs, latData);
-    const totals = all.map((s) => {
-      const req = s.points.reduce((a, p) => a + p.requests, 0);
-      const err = s.points.reduce((a, p) => a + p.errors5xx, 0);
-      return [s.worker, s.label, String(req), String(err), req ? `${fmt((100 * err) / req, 2)}%` : "–"];
+    const recentFrom = Math.floor(Date.parse(data.generatedAt) / 1000) - RECENT_SECONDS;
+    const rows = all.map((s) => {
+      const w = data.workers.find((x) => x.name === s.worker) || { versions: [] };
+      const sum = (pts, f) => pts.reduce((a, p) => a + (p[f] || 0), 0);
+      const recent = s.points.filter((p) => p.t >= recentFrom);
+      const req = sum(s.points, "requests");
+      const err = sum(s.points, "errors5xx");
+      const rReq = sum(recent, "requests");
+      const rErr = sum(recent, "errors5xx");
+      const last = [...s.points].reverse().find((p) => p.p95 !== null);
+      const rate = (e, r) => (r ? `${fmt((100 * e) / r, 1)}%` : "–");
+      return el(
+        "tr",
+        { "data-version-id": s.versionId, "data-worker": s.worker },
+        ...[
+          s.worker,
+          el("span", { className: "mono", title: s.versionId }, s.label),
+          roleOf(w, s.versionId),
+          String(req),
+          rate(err, req),
+          String(rReq),
+          el("span", { className: "recent-error-rate" }, rate(rErr, rReq)),
+          last ? `${fmt(last.p95, 1)} ms` : "–",
+        ].map((c) => el("td", {}, c)),
+      );
     });
-    replace(
-      "traffic-table",
-      totals.length
-        ? table(["worker", "version", "requests", "5xx", "error rate"], totals, "traffic per version")
-        : el("p", { className: "empty" }, "no traffic yet"),
-    );
+    const t = el("table", {});
+    t.append(el("caption", { className: "sr-only" }, "traffic per version"));
+    const heads = [
+      "worker",
+      "version",
+      "role",
+      "requests",
+      "5xx rate",
+      `requests (last ${RECENT_SECONDS} s)`,
+      `5xx rate (last ${RECENT_SECONDS} s)`,
+      "latest p95",
+    ];
+    t.append(el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col" }, h)))));
+    t.append(el("tbody", {}, ...rows));
+    replace("traffic-table", rows.length ? t : el("p", { className: "empty" }, "no traffic yet"));
   }
 
   function alignTo(ts, s, field) {
@@ -188,17 +263,30 @@
     const a = data.analysis || { points: [], decisions: [] };
     const pts = a.points || [];
     if (pts.length) {
-      const ts = pts.map((p) => p.t);
-      const defs = [
-        { label: "e-value (errors)", stroke: "#f0883e", dash: [] },
-        { label: "decision line 1/α", stroke: "#f85149", dash: [6, 4] },
-      ];
-      const rows = [ts, pts.map((p) => Math.max(1e-3, p.e)), pts.map((p) => p.threshold)];
-      if (pts.some((p) => p.eLatency !== undefined)) {
-        defs.push({ label: "e-value (latency)", stroke: "#a371f7", dash: [2, 3] });
-        rows.push(pts.map((p) => (p.eLatency === undefined ? null : Math.max(1e-3, p.eLatency))));
-      }
+      const ts = [...new Set(pts.map((p) => p.t))].sort((x, y) => x - y);
+      const workers = [...new Set(pts.map((p) => p.worker || ""))];
+      const at = (list, f) => {
+        const m = new Map(list.map((p) => [p.t, p[f]]));
+        return ts.map((t) => (m.has(t) && m.get(t) !== undefined ? Math.max(1e-3, m.get(t)) : null));
+      };
+      const defs = [{ label: "decision line 1/α", stroke: "#f85149", dash: [6, 4] }];
+      const rows = [ts, at(pts, "threshold")];
+      workers.forEach((w, i) => {
+        const mine = pts.filter((p) => (p.worker || "") === w);
+        const st = STYLES[i % STYLES.length];
+        defs.push({ label: `${w ? `${w} ` : ""}e-value, errors (${st.name})`, stroke: st.stroke, dash: st.dash });
+        rows.push(at(mine, "e"));
+        if (mine.some((p) => p.eLatency !== undefined)) {
+          defs.push({ label: `${w ? `${w} ` : ""}e-value, latency (dotted)`, stroke: st.stroke, dash: [2, 3] });
+          rows.push(at(mine, "eLatency"));
+        }
+      });
       chart("chart-analysis", "Canary test statistic vs decision line (log scale)", "e", defs, rows, { log: true });
+      const latest = pts[pts.length - 1];
+      $("chart-analysis").setAttribute(
+        "aria-label",
+        `Canary e-value against the decision line; latest e = ${fmt(latest.e, 2)} against ${fmt(latest.threshold, 0)}`,
+      );
     } else {
       replace("chart-analysis", el("p", { className: "empty" }, "no canary analysis yet"));
       charts.delete("chart-analysis");
@@ -219,6 +307,15 @@
               el("span", { className: "mono" }, new Date(d.t * 1000).toLocaleTimeString()),
               " ",
               `${d.worker}: ${d.message}`,
+              d.numbers && Object.keys(d.numbers).length
+                ? el(
+                    "span",
+                    { className: "numbers mono" },
+                    Object.entries(d.numbers)
+                      .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toPrecision(4) : v}`)
+                      .join("  "),
+                  )
+                : "",
             ),
           )
         : [el("p", { className: "empty" }, "no decisions yet")]),
@@ -226,6 +323,7 @@
   }
 
   function renderFlags(data) {
+    if (!changed("flags", data.flags)) return;
     const rows = (data.flags || []).map((f) => {
       const on = f.value === "1" || f.value === "on" || f.value === "true";
       const controls = live
@@ -234,17 +332,17 @@
             {
               type: "button",
               "aria-pressed": on ? "true" : "false",
-              "aria-label": `Turn ${f.name} ${on ? "off" : "on"}`,
               "data-flag": f.name,
-              onclick: () => flip(f.name, on ? "0" : "1"),
+              "data-focus-key": `flag:${f.name}`,
+              onclick: (ev) => flip(ev.currentTarget, f.name, on ? "0" : "1"),
             },
-            on ? "Turn off" : "Turn on",
+            on ? `Turn ${f.name} off` : `Turn ${f.name} on`,
           )
         : "";
       return [
         el("code", {}, f.name),
         badge(on ? "ON" : f.value === "0" ? "OFF" : f.value, on ? "bad" : "ok"),
-        f.failMode ? `fails ${f.failMode}` : "–",
+        f.failMode ? `fails ${f.failMode}` : "not declared",
         `${time(f.updatedAt)}${f.actor ? ` by ${f.actor}` : ""}`,
         controls,
       ];
@@ -258,6 +356,7 @@
   }
 
   function renderQueues(data) {
+    if (!changed("queues", data.queues)) return;
     const rows = (data.queues || []).map((q) => [
       el("code", {}, q.queue),
       q.backlog === undefined ? "–" : String(q.backlog),
@@ -268,10 +367,10 @@
             "button",
             {
               type: "button",
-              "aria-label": `${q.paused ? "Resume" : "Pause"} delivery of ${q.queue}`,
-              onclick: () => queueAction(q.queue, q.paused ? "resume" : "pause"),
+              "data-focus-key": `queue:${q.queue}`,
+              onclick: (ev) => queueAction(ev.currentTarget, q.queue, q.paused ? "resume" : "pause"),
             },
-            q.paused ? "Resume" : "Pause",
+            `${q.paused ? "Resume" : "Pause"} delivery of ${q.queue}`,
           )
         : "",
     ]);
@@ -284,6 +383,7 @@
   }
 
   function renderDatabases(data) {
+    if (!changed("databases", data.databases)) return;
     const blocks = [];
     for (const d of data.databases || []) {
       blocks.push(el("h3", {}, `${d.database} (${d.worker})`));
@@ -294,7 +394,14 @@
           el("code", {}, m.name),
           badge(m.applied ? "APPLIED" : "PENDING", m.applied ? "ok" : "warn"),
           time(m.appliedAt),
-          rp ? el("span", { className: "mono", title: rp.bookmark }, short(rp.bookmark)) : "–",
+          rp
+            ? el(
+                "span",
+                { className: "mono", title: `bookmark ${rp.bookmark}` },
+                // A bookmark starts with its time in hex: the second group (sequence) tells points apart.
+                `${time(rp.createdAt)} · ${rp.bookmark.split("-").slice(0, 2).join("-")}`,
+              )
+            : "–",
         ];
       });
       blocks.push(
@@ -307,6 +414,7 @@
   }
 
   function renderHistory(data) {
+    if (!changed("history", data.workers)) return;
     const rows = [];
     for (const w of data.workers) {
       for (const d of w.deployments.slice(0, 15)) {
@@ -314,7 +422,12 @@
           time(d.createdAt),
           w.name,
           badge(d.kind.toUpperCase(), d.kind === "rollback" ? "warn" : "muted"),
-          d.versions.map((v) => `${short(v.versionId)}@${v.percentage}%`).join(" "),
+          d.versions
+            .map((v) => {
+              const tag = w.versions.find((x) => x.id === v.versionId)?.tag;
+              return `${short(v.versionId)}${tag ? ` (${tag})` : ""}@${v.percentage}%`;
+            })
+            .join(" "),
           d.message || "",
         ]);
       }
@@ -362,9 +475,12 @@
   }
 
   function render(data) {
+    window.__blastwallDashboard.data = data;
     document.title = `${data.title} · blastwall`;
     replace("title", data.title);
     replace("meta", `${data.target} · updated ${new Date(data.generatedAt).toLocaleTimeString()}`);
+    const problems = data.problems || [];
+    replace("problems", problems.length ? `Could not read: ${problems.join("; ")}` : "");
     renderVersions(data);
     renderCharts(data);
     renderAnalysis(data);
@@ -382,23 +498,34 @@
     s.dataset.state = state || "ok";
   }
 
-  async function flip(name, value) {
+  // A busy control stays focusable (a disabled one would drop keyboard focus), it just ignores clicks.
+  function busyButton(button) {
+    if (button.getAttribute("aria-disabled") === "true") return false;
+    button.setAttribute("aria-disabled", "true");
+    return true;
+  }
+
+  async function flip(button, name, value) {
+    if (!busyButton(button)) return;
     try {
       await api("PUT", `/flags/${encodeURIComponent(name)}`, { value, actor: "dashboard" });
       status(`${name} set to ${value === "1" ? "on" : "off"}`);
       await refresh();
     } catch (err) {
       status(String(err.message || err), "error");
+      button.removeAttribute("aria-disabled");
     }
   }
 
-  async function queueAction(queue, action) {
+  async function queueAction(button, queue, action) {
+    if (!busyButton(button)) return;
     try {
       await api("POST", `/queues/${encodeURIComponent(queue)}/${action}`);
-      status(`${queue}: ${action}d`);
+      status(`${queue}: delivery ${action === "pause" ? "paused" : "resumed"}`);
       await refresh();
     } catch (err) {
       status(String(err.message || err), "error");
+      button.removeAttribute("aria-disabled");
     }
   }
 
@@ -416,7 +543,9 @@
     }
   }
 
-  if (live) {
+  if (live && !cfg.token) {
+    status("no control token: open the dashboard URL that `blastwall local status` prints", "error");
+  } else if (live) {
     // refresh() handles its own errors; the interval keeps polling regardless.
     void refresh();
     setInterval(() => void refresh(), cfg.pollMs || 1000);

@@ -34,6 +34,15 @@ orders.get("/", async (c) => {
   return c.json({ orders: results });
 });
 
+// Order counts by status: how operators see that the consumer keeps up (pending should drain to 0).
+orders.get("/stats", async (c) => {
+  const { results } = await sql`SELECT status, count(*) AS n FROM orders GROUP BY status`
+    .prepare(c.env.DB)
+    .all<{ status: string; n: number }>();
+  const byStatus = Object.fromEntries(results.map((r) => [r.status, r.n]));
+  return c.json({ total: results.reduce((s, r) => s + r.n, 0), byStatus });
+});
+
 orders.get("/:id", async (c) => {
   const id = c.req.param("id");
   const [order, items] = await c.env.DB.batch([

@@ -22,6 +22,20 @@ describe("shop-api", () => {
     expect(((await got.json()) as { items: unknown[] }).items).toHaveLength(1);
   });
 
+  it("counts orders by status", async () => {
+    const before = (await (await SELF.fetch("http://shop/orders/stats")).json()) as { total: number };
+    await SELF.fetch("http://shop/orders", {
+      method: "POST",
+      body: JSON.stringify({ userId: "u9", items: [{ sku: "tea", quantity: 1, priceCents: 1 }] }),
+    });
+    const after = (await (await SELF.fetch("http://shop/orders/stats")).json()) as {
+      total: number;
+      byStatus: Record<string, number>;
+    };
+    expect(after.total).toBe(before.total + 1);
+    expect(after.byStatus.pending).toBeGreaterThanOrEqual(1);
+  });
+
   it("rejects a malformed order with 400 and writes nothing", async () => {
     const before = await env.DB.prepare("SELECT count(*) AS n FROM orders").first<{ n: number }>();
     const res = await SELF.fetch("http://shop/orders", {

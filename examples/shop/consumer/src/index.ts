@@ -1,51 +1,76 @@
+import {
+  type ConsumeOptions,
+  type ConsumeResult,
+  consume,
+  d1Store,
+  defineMessage,
+  kvPauseSource,
+  type MessageData,
+} from "blastwall/queues";
+import { z } from "zod";
+
 export interface Env {
   DB: D1Database;
   CONFIG: KVNamespace;
   ORDER_EVENTS_DLQ: Queue;
 }
 
-interface OrderCreated {
-  type: "order.created";
-  v: number;
-  id: string;
-  source: string;
-  data: { orderId: string; userId: string; totalCents: number };
+/**
+ * order.created, as shop-api sends it. v1 carries a bare `totalCents`; v2 names the currency. During the rollout
+ * both arrive; v1 is upcast, so the handler only ever sees v2.
+ */
+export const orderCreated = defineMessage("order.created", {
+  versions: {
+    1: z.object({ orderId: z.string().min(1), userId: z.string().min(1), totalCents: z.number().int().nonnegative() }),
+    2: z.object({
+      orderId: z.string().min(1),
+      userId: z.string().min(1),
+      total: z.object({ cents: z.number().int().nonnegative(), currency: z.string().length(3) }),
+    }),
+  },
+  upcast: { 1: ({ totalCents, ...rest }) => ({ ...rest, total: { cents: totalCents, currency: "USD" } }) },
+});
+
+export type OrderCreated = MessageData<typeof orderCreated>;
+
+/** The side effects of one order event: D1 statements, committed in the same transaction as its COMPLETED record. */
+export function confirmOrder(db: D1Database, order: OrderCreated, eventId: string): D1PreparedStatement[] {
+  return [
+    // OR IGNORE: with the D1 store this runs once anyway; it keeps a repeat harmless if the store is ever swapped.
+    db
+      .prepare("INSERT OR IGNORE INTO order_events (event_id, order_id, kind) VALUES (?, ?, ?)")
+      .bind(eventId, order.orderId, "order.created"),
+    db.prepare("UPDATE orders SET status = 'confirmed' WHERE id = ? AND status = 'pending'").bind(order.orderId),
+  ];
 }
 
-function isOrderCreated(body: unknown): body is OrderCreated {
-  if (typeof body !== "object" || body === null) return false;
-  const b = body as Record<string, unknown>;
-  const data = b.data as Record<string, unknown> | undefined;
-  return b.type === "order.created" && typeof b.id === "string" && typeof data?.orderId === "string";
+/** Options this consumer runs with; the reliability run swaps the store and the database to inject faults. */
+export type OrderConsumerOverrides = Partial<ConsumeOptions<OrderCreated>> & { db?: D1Database };
+
+export function processOrderEvents(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  { db = env.DB, ...overrides }: OrderConsumerOverrides = {},
+): Promise<ConsumeResult> {
+  return consume(batch, (order, { envelope, key }) => confirmOrder(db, order, envelope?.id ?? key), {
+    store: d1Store(db),
+    message: orderCreated,
+    // confirmOrder only returns statements, so it may run before the claim: one D1 round trip per batch.
+    speculative: true,
+    // wrangler.jsonc: max_retries 5, so the 6th delivery is the last.
+    maxAttempts: 6,
+    backoff: { baseSeconds: 5, capSeconds: 300 },
+    deadLetter: env.ORDER_EVENTS_DLQ,
+    pause: { source: kvPauseSource(env.CONFIG) },
+    ...overrides,
+  });
 }
 
 export default {
   async queue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-    for (const msg of batch.messages) {
-      const body = msg.body;
-      if (!isOrderCreated(body)) {
-        // Malformed payloads never succeed on retry: hand them to the DLQ with the reason.
-        await env.ORDER_EVENTS_DLQ.send({ original: body, error: "not an order.created event", messageId: msg.id });
-        msg.ack();
-        continue;
-      }
-      try {
-        // The event row and the status change commit together; the primary key makes a duplicate a no-op.
-        await env.DB.batch([
-          env.DB.prepare("INSERT OR IGNORE INTO order_events (event_id, order_id, kind) VALUES (?, ?, ?)").bind(
-            body.id,
-            body.data.orderId,
-            body.type,
-          ),
-          env.DB.prepare("UPDATE orders SET status = 'confirmed' WHERE id = ? AND status = 'pending'").bind(
-            body.data.orderId,
-          ),
-        ]);
-        msg.ack();
-      } catch (err) {
-        console.error("order event failed", msg.id, err);
-        msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
-      }
-    }
+    const result = await processOrderEvents(batch, env);
+    console.log(
+      `order-events: ${result.acked} acked (${result.duplicates} duplicates), ${result.retried} retried, ${result.deadLettered} dead-lettered`,
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -20,16 +20,19 @@ export default defineCommand({
       else out.line(`local edge: not running for ${projectDir} (start it with \`blastwall local up\`)`);
       return 1;
     }
-    const status = await createLocalPlatform({ projectDir }).status();
+    const platform = createLocalPlatform({ projectDir });
+    const status = await platform.status();
+    const dashboard = platform.dashboardUrl();
     if (options.json) {
-      out.data({ running: true, ...status });
+      out.data({ running: true, ...status, dashboardUrl: platform.dashboardUrl({ withToken: false }) });
       return 0;
     }
     out.line(`local edge: running (pid ${status.pid}, since ${status.startedAt})`);
     out.line(
-      `  router   ${status.routerUrl}${status.defaultWorker ? `  (default Worker: ${status.defaultWorker})` : ""}`,
+      `  router     ${status.routerUrl}${status.defaultWorker ? `  (default Worker: ${status.defaultWorker})` : ""}`,
     );
-    out.line(`  control  ${status.controlUrl}`);
+    out.line(`  control    ${status.controlUrl}`);
+    out.line(`  dashboard  ${dashboard}`);
     for (const w of status.workers) {
       const split =
         w.deployment?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "not deployed";

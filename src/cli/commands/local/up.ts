@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { runEdgeForeground, startEdgeDaemon } from "../../../platform/local/daemon.js";
+import { dashboardUrl } from "../../../platform/local/control.js";
+import { type EdgeFile, runEdgeForeground, startEdgeDaemon } from "../../../platform/local/daemon.js";
 import { booleanOption, defineCommand, stringOption } from "../../command.js";
 import { UsageError } from "../../errors.js";
 
@@ -29,7 +30,7 @@ export default defineCommand({
     foreground: { type: "boolean", description: "stay attached and log to the terminal" },
     dashboard: {
       type: "string",
-      description: "folder of static files the control port serves at /",
+      description: "folder of static files the control port serves at / (the dashboard stays at /dashboard)",
       placeholder: "<dir>",
     },
   },
@@ -41,11 +42,19 @@ export default defineCommand({
     const controlPort = portOption(stringOption(options, "control-port"), "control-port", 0);
     const dashboard = stringOption(options, "dashboard");
     const staticDir = dashboard ? resolve(cwd, dashboard) : undefined;
-    const report = (info: { pid: number; routerPort: number; controlPort: number }) => {
-      if (options.json) out.data({ running: true, projectDir, ...info, token: undefined });
+    const report = (info: EdgeFile) => {
+      if (options.json)
+        out.data({
+          running: true,
+          ...info,
+          projectDir,
+          token: undefined,
+          dashboardUrl: dashboardUrl(info, { withToken: false }),
+        });
       out.line(`local edge up (pid ${info.pid})`);
-      out.line(`  router   http://127.0.0.1:${info.routerPort}`);
-      out.line(`  control  http://127.0.0.1:${info.controlPort}  (token in .blastwall/local/edge.json)`);
+      out.line(`  router     http://127.0.0.1:${info.routerPort}`);
+      out.line(`  control    http://127.0.0.1:${info.controlPort}  (token in .blastwall/local/edge.json)`);
+      out.line(`  dashboard  ${dashboardUrl(info)}`);
     };
     if (booleanOption(options, "foreground")) {
       await runEdgeForeground({ projectDir, port, controlPort, staticDir, signal, onReady: report });

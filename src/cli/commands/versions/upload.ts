@@ -54,7 +54,16 @@ export default defineCommand({
       });
       step.ok(`version ${version.id}${tag ? ` (${tag})` : ""}`);
       if (ctx.options.json) ctx.out.data(version);
-      else ctx.out.line(`deploy it with: blastwall versions deploy ${shortId(version.id)}@10 <stable>@90`);
+      else {
+        const current = await platform.currentDeployment(worker.name);
+        const stable = current?.versions.reduce((a, b) => (b.percentage > a.percentage ? b : a));
+        const id = shortId(version.id);
+        ctx.out.line(
+          stable
+            ? `ramp it with: blastwall versions deploy ${id}@10 ${shortId(stable.versionId)}@90 --worker ${worker.name}`
+            : `deploy it with: blastwall versions deploy ${id}@100 --worker ${worker.name}`,
+        );
+      }
       return 0;
     } catch (err) {
       step.fail();

@@ -1,0 +1,201 @@
+import { readFileSync } from "node:fs";
+import type Database from "better-sqlite3";
+import type { Finding, MigrationSummary } from "../findings.js";
+import { fileRules } from "../rules/d1/index.js";
+import { meta as lockMeta, check as lockMismatch } from "../rules/d1/lock-mismatch.js";
+import { check as missingDir, meta as missingDirMeta } from "../rules/d1/missing-migrations-dir.js";
+import { check as outOfOrder, meta as outOfOrderMeta } from "../rules/d1/out-of-order-migration.js";
+import { collapseRebuilds } from "../sql/rebuild.js";
+import { createReplayer, type Replayer } from "../sql/replay.js";
+import { splitStatements } from "../sql/split.js";
+import { classify } from "./classify.js";
+import { LOCK_FILE, type MigrationContent, readLock, verifyLock } from "./lock.js";
+import { listMigrationFiles, type MigrationsDir, migrationPath, readMigration } from "./migrations.js";
+import type { MigrationFile } from "./rule.js";
+import { applySuppressions } from "./suppress.js";
+
+export interface AnalyzeDirOptions {
+  /** Opens a private copy of the `--data` snapshot (called once per migrations folder). */
+  data?: { open: () => Database.Database; label: string };
+  progress?: (detail: string) => void;
+}
+
+export interface DirAnalysis {
+  findings: Finding[];
+  migrations: MigrationSummary[];
+  /** Files replayed on `--data` (those its migrations table does not list as applied). */
+  pendingOnData?: string[];
+}
+
+const lc = (s: string) => s.toLowerCase();
+
+/** Replays one file and folds its changes; the replayer's schema moves forward by the file. */
+function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): MigrationFile {
+  const read = readMigration(migrationPath(dir, name));
+  const rel = dir.rel === "." ? name : `${dir.rel}/${name}`;
+  const empty: MigrationFile = {
+    name,
+    rel,
+    text: read.text,
+    statements: [],
+    comments: [],
+    problems: [],
+    outcomes: [],
+    changes: [],
+    createdHere: new Set(),
+    copyLines: new Set(),
+    classes: new Set(),
+    class: "expand",
+  };
+  if (read.unreadable !== undefined) return { ...empty, unreadable: read.unreadable };
+  const split = splitStatements(read.text);
+  const firstProblem = split.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
+  const outcome = replayer.applyFile(name, split.statements, firstProblem);
+  const raw = outcome.statements.flatMap((o) => o.changes);
+  const changes = collapseRebuilds(raw, (t) => replayer.tables.get(lc(t)));
+  // From the raw changes, so scratch tables created and dropped in the file also count as new.
+  const createdHere = new Set(raw.flatMap((c) => (c.kind === "create-table" ? [lc(c.table)] : [])));
+  const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
+  const copyLines = new Set<number>();
+  for (const c of changes) {
+    if (c.kind !== "modify-table") continue;
+    for (const o of lines)
+      if (o.verb === "insert" && o.insertSelect && o.line >= c.line && o.line <= c.dropLine) copyLines.add(o.line);
+  }
+  const { classes, class: cls } = classify(changes, lines, copyLines, createdHere);
+  return {
+    ...empty,
+    statements: split.statements,
+    comments: split.comments,
+    problems: split.problems,
+    outcomes: outcome.statements,
+    changes,
+    createdHere,
+    copyLines,
+    classes,
+    class: cls,
+  };
+}
+
+/**
+ * Analyses one migrations folder: replays its history on a fresh SQLite (and the pending part on `--data`),
+ * runs every D1 rule, applies suppressions and verifies migrations.lock.
+ *
+ * @example
+ * const dirs = listMigrationDirs(project);
+ * const { findings, migrations } = analyzeMigrationsDir(dirs[0], { progress: console.log });
+ */
+export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: AnalyzeDirOptions = {}): DirAnalysis {
+  const findings: Finding[] = [];
+  const missing = missingDir(dir);
+  if (missing.length > 0 || !dir.exists) {
+    for (const h of missing)
+      findings.push({ rule: missingDirMeta.id, severity: missingDirMeta.severity, file: dir.declaredAt.file, ...h });
+    return { findings, migrations: [] };
+  }
+  const names = listMigrationFiles(dir.dir);
+  const database = dir.databases.join(", ");
+  const migrations: MigrationSummary[] = [];
+  const replayer = createReplayer({ migrationsTable: dir.migrationsTable });
+  const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
+  const every = Math.max(1, Math.floor(names.length / 20));
+  try {
+    // One file at a time, start to finish: replay, replay on data, rules. Nothing of a file outlives its turn
+    // but its class, so memory (and the garbage collector's work) stays flat however long the history is.
+    names.forEach((name, i) => {
+      const file = replayFile(replayer, dir, name);
+      if (onData?.pending.has(name) && !file.unreadable) {
+        const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
+        file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);
+        onData.done++;
+        progress?.(
+          `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
+        );
+      }
+      findings.push(...runRules(file, data?.label));
+      migrations.push({ file: file.rel, class: file.class, database });
+      if (i % every === 0 || i === names.length - 1)
+        progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
+    });
+  } finally {
+    replayer.close();
+    onData?.replayer.close();
+  }
+  findings.push(...checkLock(dir, names));
+  return { findings, migrations, ...(onData ? { pendingOnData: [...onData.pending] } : {}) };
+}
+
+function runRules(file: MigrationFile, dataLabel: string | undefined): Finding[] {
+  const own: Finding[] = [];
+  for (const rule of fileRules) {
+    for (const hit of rule.check({ file, dataLabel })) {
+      const { severity, ...rest } = hit;
+      own.push({ rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: file.rel, ...rest });
+    }
+  }
+  return applySuppressions(file.rel, file.statements, file.comments, own);
+}
+
+interface DataReplay {
+  replayer: Replayer;
+  /** Files the snapshot has not applied, which are replayed on it in order. */
+  pending: Set<string>;
+  appliedBefore: number;
+  label: string;
+  done: number;
+}
+
+/** Opens a copy of `--data` for this folder, or undefined when the snapshot belongs to another database. */
+function openDataReplay(
+  dir: MigrationsDir,
+  names: readonly string[],
+  { open, label }: { open: () => Database.Database; label: string },
+  progress?: (detail: string) => void,
+): DataReplay | undefined {
+  const replayer = createReplayer({ db: open(), migrationsTable: dir.migrationsTable, trackRows: true });
+  const applied = replayer.applied();
+  // A snapshot of another database (none of its applied migrations is in this folder) says nothing here.
+  if (applied.size > 0 && !names.some((n) => applied.has(n))) {
+    replayer.close();
+    progress?.(`${label} records none of the migrations in ${dir.rel}; not replayed on it`);
+    return undefined;
+  }
+  return {
+    replayer,
+    pending: new Set(names.filter((n) => !applied.has(n))),
+    appliedBefore: applied.size,
+    label,
+    done: 0,
+  };
+}
+
+function checkLock(dir: MigrationsDir, names: readonly string[]): Finding[] {
+  const lockRel = dir.rel === "." ? LOCK_FILE : `${dir.rel}/${LOCK_FILE}`;
+  const entries = readLock(dir.dir, lockRel);
+  if (!entries) return [];
+  const contents: MigrationContent[] = names.map((name) => ({ name, content: safeRead(migrationPath(dir, name)) }));
+  const rel = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
+  const out: Finding[] = [];
+  for (const p of verifyLock(entries, contents)) {
+    if (p.kind === "out-of-order") {
+      out.push({
+        rule: outOfOrderMeta.id,
+        severity: outOfOrderMeta.severity,
+        file: rel(p.name),
+        ...outOfOrder(p.name, p.latestLocked),
+      });
+      continue;
+    }
+    const hit = lockMismatch(p, { lock: lockRel, file: rel });
+    if (hit) out.push({ rule: lockMeta.id, severity: lockMeta.severity, ...hit });
+  }
+  return out;
+}
+
+function safeRead(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    return Buffer.alloc(0);
+  }
+}

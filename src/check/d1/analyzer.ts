@@ -1,0 +1,44 @@
+import { isAbsolute, relative, resolve } from "node:path";
+import Database from "better-sqlite3";
+import type { Analyzer } from "../analyzer.js";
+import type { Finding, MigrationSummary } from "../findings.js";
+import { analyzeMigrationsDir } from "./analyze.js";
+import { loadDataSnapshot } from "./data.js";
+import { listMigrationDirs } from "./migrations.js";
+
+/**
+ * The D1 migrations analyzer of `blastwall check`: every migrations folder the project's D1 bindings name,
+ * each analysed once even when several Workers share it.
+ *
+ * @example
+ * await d1Analyzer.analyze({ project: loadProject("examples/shop"), options: {} });
+ */
+export const d1Analyzer: Analyzer = {
+  name: "d1 migrations",
+  analyze: async ({ project, options, progress }) => {
+    const findings: Finding[] = [];
+    const migrations: MigrationSummary[] = [];
+    let snapshot: ReturnType<typeof loadDataSnapshot> | undefined;
+    const dataPath = options.data;
+    try {
+      const abs = dataPath ? resolve(dataPath) : undefined;
+      // Messages name the data file as the user sees it: relative to the project when it lives there.
+      const rel = abs ? relative(project.root, abs) : "";
+      const label = abs && (rel.startsWith("..") || isAbsolute(rel) ? abs : rel);
+      if (abs && label) snapshot = loadDataSnapshot(abs, label);
+      const base = snapshot;
+      for (const dir of listMigrationDirs(project)) {
+        const out = analyzeMigrationsDir(dir, {
+          progress,
+          // Each folder replays on its own copy, so one database's migrations never see another's.
+          ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
+        });
+        findings.push(...out.findings);
+        migrations.push(...out.migrations);
+      }
+    } finally {
+      snapshot?.close();
+    }
+    return { findings, migrations };
+  },
+};

@@ -1,0 +1,127 @@
+import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { BlastwallError } from "../../cli/errors.js";
+import type { Project } from "../../project/discover.js";
+import { relativeTo } from "../../project/discover.js";
+import type { WranglerConfig } from "../../project/wrangler-config.js";
+
+/** One migrations folder and the D1 bindings that use it (several Workers often share one). */
+export interface MigrationsDir {
+  /** Absolute path. */
+  dir: string;
+  /** Relative to the project dir, forward slashes. */
+  rel: string;
+  /** "shop (DB in api/wrangler.jsonc)" for messages. */
+  databases: string[];
+  migrationsTable: string;
+  exists: boolean;
+  /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
+  declaredAt: { file: string; line: number; column: number; explicit: boolean };
+}
+
+const slash = (p: string) => p.split("\\").join("/");
+
+/**
+ * Every D1 migrations folder a project's wrangler configs name, top level and `env.*`, each listed once.
+ * `migrations_dir` is relative to the config file and defaults to `migrations`, as in wrangler.
+ *
+ * @example
+ * listMigrationDirs(loadProject("examples/shop")); // [{ rel: "migrations", databases: ["shop (DB)"], … }]
+ */
+export function listMigrationDirs(project: Project): MigrationsDir[] {
+  const byDir = new Map<string, MigrationsDir>();
+  for (const cfg of project.workers) {
+    const sections: [string[], WranglerConfig["d1_databases"]][] = [[[], cfg.d1_databases]];
+    for (const [env, s] of Object.entries(cfg.env)) sections.push([["env", env], s.d1_databases]);
+    for (const [prefix, dbs] of sections) {
+      dbs.forEach((d, i) => {
+        const explicit = d.migrations_dir !== undefined;
+        const dir = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
+        const label = `${d.database_name ?? d.binding} (${d.binding} in ${slash(relativeTo(project.root, cfg.path))})`;
+        const existing = byDir.get(dir);
+        if (existing) {
+          if (!existing.databases.includes(label)) existing.databases.push(label);
+          return;
+        }
+        const at = cfg.locate([...prefix, "d1_databases", i, ...(explicit ? ["migrations_dir"] : [])]) ?? {
+          line: 1,
+          column: 1,
+        };
+        byDir.set(dir, {
+          dir,
+          rel: slash(relativeTo(project.root, dir)),
+          databases: [label],
+          migrationsTable: d.migrations_table ?? "d1_migrations",
+          exists: isDir(dir),
+          declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
+        });
+      });
+    }
+  }
+  return [...byDir.values()];
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `.sql` files of a migrations folder in the order `wrangler d1 migrations apply` applies them:
+ * sorted by name, then by the number before the first `_`.
+ */
+export function listMigrationFiles(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    throw new BlastwallError(`cannot list the migrations folder: ${(err as Error).message}`, {
+      location: { file: dir },
+      fix: "make the folder readable, or point migrations_dir at the folder that holds the .sql files",
+    });
+  }
+  const names = entries
+    .filter((e) => e.name.endsWith(".sql") && !e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  const num = (n: string) => Number.parseInt(n.split("_")[0] ?? "", 10);
+  // Array.prototype.sort is stable, and NaN compares as equal, exactly like wrangler's comparator.
+  return names.sort((a, b) => {
+    const x = num(a);
+    const y = num(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+export interface ReadMigration {
+  text: string;
+  /** Why the file is not usable SQL text, when it is not. */
+  unreadable?: string;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads a migration as UTF-8 text; binary or undecodable files come back with a reason, never an exception. */
+export function readMigration(path: string): ReadMigration {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    return { text: "", unreadable: `cannot read the file: ${(err as Error).message}` };
+  }
+  const head = buf.subarray(0, 8192);
+  if (head.includes(0)) return { text: "", unreadable: "the file is binary (it contains NUL bytes), not SQL text" };
+  try {
+    const text = utf8.decode(buf);
+    return { text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  } catch {
+    return { text: "", unreadable: "the file is not valid UTF-8 text" };
+  }
+}
+
+export function migrationPath(dir: MigrationsDir, name: string): string {
+  return join(dir.dir, name);
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+
+describe("d1/add-unique", () => {
+  it("flags a unique index on an existing table", async () => {
+    expect(await hitsAfterBase("d1/add-unique", "CREATE UNIQUE INDEX ux_items_sku ON order_items (sku);")).toEqual([
+      "d1/add-unique@0002_change.sql:1",
+    ]);
+  });
+  it("flags a UNIQUE constraint added by a rebuild", async () => {
+    const sql = rebuildOrders("id INTEGER PRIMARY KEY, status TEXT UNIQUE, total INTEGER NOT NULL DEFAULT 0");
+    expect(await hitsAfterBase("d1/add-unique", sql)).toEqual(["d1/add-unique@0002_change.sql:1"]);
+  });
+  it("does not flag plain indexes or unique indexes on new tables", async () => {
+    expect(await hitsAfterBase("d1/add-unique", "CREATE INDEX ix_sku ON order_items (sku);")).toEqual([]);
+    expect(await hitsAfterBase("d1/add-unique", "CREATE TABLE t (a);\nCREATE UNIQUE INDEX ux_a ON t (a);")).toEqual([]);
+  });
+});

@@ -1,0 +1,25 @@
+import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+
+/** A new UNIQUE index or constraint on a table that already has rows in production. */
+export default defineD1Rule({
+  meta: {
+    id: "d1/add-unique",
+    severity: "warning",
+    summary: "A unique index or constraint is added to an existing table",
+  },
+  check: ({ file }) =>
+    flatChanges(file).flatMap((c) => {
+      if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
+      const cols = c.index.columns.join(", ");
+      const t = ident(c.table);
+      const groupBy = c.index.columns.map(ident).join(", ");
+      return [
+        {
+          line: c.line,
+          message: `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols}); it fails with "UNIQUE constraint failed" if production already holds duplicates, and then rejects writes the running version still makes`,
+          fix: `Check production first: \`SELECT ${groupBy}, count(*) FROM ${t} GROUP BY ${groupBy} HAVING count(*) > 1 LIMIT 10;\` must return nothing (or run \`blastwall check --data <export.sql>\`). Deploy code that never writes duplicates, de-duplicate, then add the index in its own migration.`,
+          data: { table: c.table, columns: c.index.columns, index: c.index.name },
+        },
+      ];
+    }),
+});

@@ -1,0 +1,19 @@
+import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+
+/** A column of an existing table disappears (ALTER TABLE … DROP COLUMN, or a rebuild without it). */
+export default defineD1Rule({
+  meta: { id: "d1/drop-column", severity: "error", summary: "A migration drops a column that code may still use" },
+  check: ({ file }) =>
+    flatChanges(file).flatMap((c) =>
+      c.kind === "drop-column" && existedBefore(file, c.table)
+        ? [
+            {
+              line: c.line,
+              message: `drops column ${c.table}.${c.column.name}${c.viaRebuild ? " (the rebuild leaves it out)" : ""}; the running version's queries that name it fail with "no such column"`,
+              fix: `Contract in two releases: 1) deploy code that stops reading and writing ${c.table}.${c.column.name}; 2) once that version serves 100%, ship \`ALTER TABLE ${ident(c.table)} DROP COLUMN ${ident(c.column.name)};\` alone in a later migration.`,
+              data: { table: c.table, column: c.column.name },
+            },
+          ]
+        : [],
+    ),
+});

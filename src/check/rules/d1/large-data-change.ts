@@ -1,0 +1,44 @@
+import { isDataStatement } from "../../d1/classify.js";
+import { defineD1Rule, ident } from "../../d1/rule.js";
+
+/** Rows changed by one statement, at or above which a data change belongs in a batched backfill. */
+export const LARGE_DATA_ROWS = 1000;
+
+/** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
+export default defineD1Rule({
+  meta: {
+    id: "d1/large-data-change",
+    severity: "warning",
+    summary: "A large data change sits inside a schema migration instead of a batched backfill",
+  },
+  check: ({ file, dataLabel }) => {
+    if (!file.classes.has("expand") && !file.classes.has("contract")) return [];
+    return file.outcomes.flatMap((o, i) => {
+      const stmt = file.statements[i];
+      if (!stmt || o.error || !isDataStatement(o) || file.copyLines.has(stmt.line)) return [];
+      const rows = file.data?.statements[i]?.rowsChanged;
+      if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
+      const t = ident(o.target ?? "the_table");
+      const pick = `rowid IN (SELECT rowid FROM ${t} WHERE <not yet done> LIMIT ${LARGE_DATA_ROWS})`;
+      const batch =
+        o.verb === "delete"
+          ? `DELETE FROM ${t} WHERE ${pick};`
+          : o.verb === "insert"
+            ? `INSERT INTO ${t} SELECT … FROM <source> WHERE <not yet copied> LIMIT ${LARGE_DATA_ROWS};`
+            : `UPDATE ${t} SET … WHERE ${pick};`;
+      const size =
+        rows !== undefined
+          ? `changes ${rows} rows on ${dataLabel ?? "--data"} (≥ ${LARGE_DATA_ROWS})`
+          : "changes an unknown number of rows (run with --data to count them)";
+      return [
+        {
+          line: stmt.line,
+          column: stmt.column,
+          message: `${o.verb.toUpperCase()} on ${o.target ?? "a table"} inside a schema migration ${size}; it holds D1's single writer for the whole file and rolls the schema change back with it if it times out`,
+          fix: `Move it out of the schema migration into a backfill that runs after the expand migration is applied and the new code is live, in batches of ${LARGE_DATA_ROWS}: \`${batch}\` until it changes 0 rows.`,
+          data: { table: o.target, ...(rows !== undefined ? { rows } : {}) },
+        },
+      ];
+    });
+  },
+});

@@ -1,0 +1,70 @@
+import { defineD1Rule, existedBefore, ident, type RuleHit } from "../../d1/rule.js";
+import type { Cascade } from "../../sql/replay.js";
+
+/** The statements that keep child rows through a parent's rebuild, with the user's tables and columns. */
+function keepRecipe(cascades: readonly Cascade[]): { save: string; restore: string; cleanup: string } {
+  const keep = (t: string) => ident(`${t}_keep`);
+  const save: string[] = [];
+  const restore: string[] = [];
+  const tables = new Set<string>();
+  for (const c of cascades) {
+    const t = ident(c.table);
+    if (tables.has(c.table)) continue;
+    tables.add(c.table);
+    if (c.action === "CASCADE") {
+      save.push(`CREATE TABLE ${keep(c.table)} AS SELECT * FROM ${t};`);
+      restore.push(`INSERT INTO ${t} SELECT * FROM ${keep(c.table)};`);
+    } else {
+      const cols = c.columns.map(ident);
+      save.push(`CREATE TABLE ${keep(c.table)} AS SELECT rowid AS keep_rowid, ${cols.join(", ")} FROM ${t};`);
+      const sets = cols.map(
+        (col) => `${col} = (SELECT k.${col} FROM ${keep(c.table)} k WHERE k.keep_rowid = ${t}.rowid)`,
+      );
+      restore.push(`UPDATE ${t} SET ${sets.join(", ")} WHERE rowid IN (SELECT keep_rowid FROM ${keep(c.table)});`);
+    }
+  }
+  const cleanup = [...tables].map((t) => `DROP TABLE ${keep(t)};`).join(" ");
+  return { save: save.join(" "), restore: restore.join(" "), cleanup };
+}
+
+/**
+ * DROP TABLE on a parent (a rebuild's drop, or a plain drop) fires ON DELETE CASCADE / SET NULL in its children:
+ * on D1, foreign keys are always enforced and PRAGMA foreign_keys = OFF is ignored inside the migration's
+ * transaction, so the child rows are deleted (or unlinked). The top cause of D1 data loss.
+ */
+export default defineD1Rule({
+  meta: {
+    id: "d1/rebuild-cascade",
+    severity: "error",
+    summary: "Dropping or rebuilding a table fires ON DELETE CASCADE / SET NULL in the tables that reference it",
+  },
+  check: ({ file, dataLabel }) => {
+    const hits: RuleHit[] = [];
+    file.outcomes.forEach((o, i) => {
+      const stmt = file.statements[i];
+      if (!stmt || o.verb !== "drop-table" || o.cascades.length === 0 || o.error) return;
+      const parent = o.target ?? "";
+      if (!existedBefore(file, parent)) return;
+      const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === stmt.line);
+      const losses = file.data?.statements[i]?.rowLoss;
+      const what = rebuilt ? `the rebuild of ${rebuilt.table} drops ${parent}` : `DROP TABLE ${parent}`;
+      const effects = o.cascades.map((c) => {
+        const n = losses?.find((l) => l.table === c.table && l.fk === c.fk)?.rows ?? 0;
+        const via = c.path.length > 2 ? ` (via ${c.path.join(" → ")})` : "";
+        const verb = c.action === "CASCADE" ? "deletes" : "unlinks";
+        const count = losses ? `${n} row${n === 1 ? "" : "s"} of ${c.table}` : `every row of ${c.table}`;
+        return `${verb} ${count} through ${c.fk}${via}`;
+      });
+      const rowsLost = losses?.reduce((n, l) => n + l.rows, 0);
+      const children = [...new Set(o.cascades.map((c) => c.table))];
+      const { save, restore, cleanup } = keepRecipe(o.cascades);
+      hits.push({
+        line: stmt.line,
+        message: `${what}, and on D1 that ${effects.join("; ")}${losses ? ` (replayed on ${dataLabel ?? "--data"})` : " (run with --data to count the rows)"}`,
+        fix: `On D1 the implicit DELETE of DROP TABLE always fires foreign key actions: PRAGMA foreign_keys = OFF is ignored inside the migration and defer_foreign_keys does not stop cascades. Prefer ALTER TABLE ${ident(parent)} ADD/RENAME/DROP COLUMN over a rebuild. If you must rebuild, keep the children's rows in the same file: start with \`PRAGMA defer_foreign_keys = on;\`, before the DROP run \`${save}\`, after the rename run \`${restore}\` then \`${cleanup}\`, prove it with \`blastwall check --data <export.sql>\`, and mark the DROP with \`-- blastwall-ignore d1/rebuild-cascade: ${children.join(", ")} kept in *_keep\`.`,
+        data: { table: parent, children, cascades: o.cascades, ...(rowsLost !== undefined ? { rowsLost } : {}) },
+      });
+    });
+    return hits;
+  },
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+
+describe("d1/rename-column", () => {
+  it("flags RENAME COLUMN and fills the 5-step fix with the user's names", async () => {
+    const r = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002.sql": "ALTER TABLE orders RENAME COLUMN status TO state;",
+    });
+    const f = r.findings.find((x) => x.rule === "d1/rename-column");
+    expect(f?.line).toBe(1);
+    expect(f?.fix).toContain("ALTER TABLE orders ADD COLUMN state TEXT;");
+    expect(f?.fix).toContain("UPDATE orders SET state = status");
+    expect(f?.fix).toContain("ALTER TABLE orders DROP COLUMN status;");
+  });
+  it("flags a rebuild that renames a column in place", async () => {
+    const sql = rebuildOrders("id INTEGER PRIMARY KEY, state TEXT, total INTEGER NOT NULL DEFAULT 0");
+    expect(await hitsAfterBase("d1/rename-column", sql)).toEqual(["d1/rename-column@0002_change.sql:1"]);
+  });
+  it("does not flag new columns", async () => {
+    expect(await hitsAfterBase("d1/rename-column", "ALTER TABLE orders ADD COLUMN state TEXT;")).toEqual([]);
+  });
+});

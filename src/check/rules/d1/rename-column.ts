@@ -1,0 +1,22 @@
+import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+
+/** ALTER TABLE … RENAME COLUMN (or a rebuild that renames a column) on an existing table. */
+export default defineD1Rule({
+  meta: { id: "d1/rename-column", severity: "error", summary: "A migration renames a column that code may still use" },
+  check: ({ file }) =>
+    flatChanges(file).flatMap((c) => {
+      if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
+      const t = ident(c.table);
+      const from = ident(c.from);
+      const to = ident(c.column.name);
+      const type = c.column.type ? ` ${c.column.type}` : "";
+      return [
+        {
+          line: c.line,
+          message: `renames column ${c.table}.${c.from} to ${c.column.name}${c.viaRebuild ? " (through a rebuild)" : ""}; the running version's queries on ${c.from} fail until the new code is live`,
+          fix: `Do it in 5 steps: 1) \`ALTER TABLE ${t} ADD COLUMN ${to}${type};\` 2) deploy code that writes both ${c.from} and ${c.column.name} and reads \`COALESCE(${to}, ${from})\`; 3) backfill in batches: \`UPDATE ${t} SET ${to} = ${from} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${to} IS NULL AND ${from} IS NOT NULL LIMIT 1000);\` until 0 rows change; 4) deploy code that reads and writes only ${c.column.name}; 5) in a later migration, \`ALTER TABLE ${t} DROP COLUMN ${from};\`.`,
+          data: { table: c.table, from: c.from, to: c.column.name },
+        },
+      ];
+    }),
+});

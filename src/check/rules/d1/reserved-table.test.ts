@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { hitsAfterBase } from "../../d1/testing.js";
+
+describe("d1/reserved-table", () => {
+  it("flags statements on d1_migrations, sqlite_* and _cf_* tables", async () => {
+    expect(await hitsAfterBase("d1/reserved-table", "INSERT INTO d1_migrations (name) VALUES ('0003_x.sql');")).toEqual(
+      ["d1/reserved-table@0002_change.sql:1"],
+    );
+    expect(await hitsAfterBase("d1/reserved-table", "DELETE FROM sqlite_sequence WHERE name = 'orders';")).toEqual([
+      "d1/reserved-table@0002_change.sql:1",
+    ]);
+    expect(await hitsAfterBase("d1/reserved-table", "CREATE TABLE _cf_things (a);")).toEqual([
+      "d1/reserved-table@0002_change.sql:1",
+    ]);
+  });
+  it("does not flag sqlite_ functions or ordinary tables", async () => {
+    expect(
+      await hitsAfterBase("d1/reserved-table", "INSERT INTO order_items (sku) SELECT sqlite_version() WHERE 0;"),
+    ).toEqual([]);
+    expect(await hitsAfterBase("d1/reserved-table", "CREATE TABLE migrations_log (a);")).toEqual([]);
+  });
+});

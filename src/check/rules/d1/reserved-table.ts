@@ -1,0 +1,30 @@
+import { defineD1Rule } from "../../d1/rule.js";
+
+/** A statement names d1_migrations, a sqlite_* table, or a _cf_* table (D1's own). */
+export default defineD1Rule({
+  meta: {
+    id: "d1/reserved-table",
+    severity: "error",
+    summary: "A migration touches d1_migrations, sqlite_* or _cf_* tables",
+  },
+  check: ({ file }) =>
+    file.outcomes.flatMap((o, i) => {
+      const stmt = file.statements[i];
+      if (!o.reserved || !stmt) return [];
+      const name = o.reserved;
+      const isMigrations = !/^(sqlite_|_cf_)/i.test(name);
+      return [
+        {
+          line: stmt.line,
+          column: stmt.column,
+          message: isMigrations
+            ? `touches ${name}, wrangler's record of applied migrations; editing it makes D1 skip or re-run migrations`
+            : `touches ${name}, a table that ${/^_cf_/i.test(name) ? "D1 reserves for itself (remote D1 rejects access to _cf_* tables)" : "SQLite manages itself; D1 rejects writes to it"}`,
+          fix: isMigrations
+            ? `Leave ${name} to \`wrangler d1 migrations apply\`. To re-run a migration, write a new one; to mark one applied by hand, do it once with \`wrangler d1 execute\`, outside the migrations folder.`
+            : `Remove the statement; keep migrations to your own tables.`,
+          data: { table: name },
+        },
+      ];
+    }),
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { BASE_MIGRATION, checkMigrations } from "../../d1/testing.js";
+
+const DUMP = `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
+${BASE_MIGRATION}
+INSERT INTO orders (id, status) VALUES (1, 'cancelled'), (2, 'paid');
+INSERT INTO order_items (order_id, sku) VALUES (1, 'a'), (1, 'b'), (2, 'c');`;
+
+async function lost(sql: string) {
+  const r = await checkMigrations(
+    { "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": sql, "prod.sql": DUMP },
+    "prod.sql",
+  );
+  return r.findings.filter((f) => f.rule === "d1/rows-lost");
+}
+
+describe("d1/rows-lost", () => {
+  it("reports child rows a DELETE cascades to, with the count and the foreign key", async () => {
+    const found = await lost("DELETE FROM orders WHERE status = 'cancelled';");
+    expect(found).toHaveLength(1);
+    expect(found[0]?.message).toContain(
+      "2 rows of order_items deleted by order_items(order_id) → orders(id) ON DELETE CASCADE",
+    );
+    expect(found[0]?.data?.rowsLost).toBe(2);
+  });
+  it("catches INSERT OR REPLACE, which deletes the parent row first", async () => {
+    const found = await lost("REPLACE INTO orders (id, status) VALUES (2, 'refunded');");
+    expect(found[0]?.data?.rowsLost).toBe(1);
+  });
+  it("does not report deletes that cascade to nothing, or runs without --data", async () => {
+    expect(await lost("DELETE FROM orders WHERE status = 'nope';")).toEqual([]);
+    const r = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002.sql": "DELETE FROM orders WHERE id = 1;",
+    });
+    expect(r.findings.filter((f) => f.rule === "d1/rows-lost")).toEqual([]);
+  });
+});
+
+describe("d1/rows-lost in rebuilds", () => {
+  it("reports a rebuild whose copy keeps fewer rows than the table had", async () => {
+    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new SELECT * FROM orders WHERE status = 'paid';
+-- blastwall-ignore d1/rebuild-cascade: checked below
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+    const found = await lost(sql);
+    expect(found.map((f) => [f.line, f.data?.rowsLost])).toEqual([[1, 1]]);
+    expect(found[0]?.message).toContain("keeps 1 of its 2 rows");
+  });
+  it("does not report a rebuild that copies every row (either shape)", async () => {
+    const renameAway = `ALTER TABLE orders RENAME TO orders_old;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT);
+INSERT INTO orders (id, status, total) SELECT id, status, total FROM orders_old;
+-- blastwall-ignore d1/rebuild-cascade: children re-pointed at orders_old are restored separately
+DROP TABLE orders_old;`;
+    expect(await lost(renameAway)).toEqual([]);
+  });
+});

@@ -1,0 +1,15 @@
+import type { RuleMeta } from "../../findings.js";
+
+export const meta: RuleMeta = {
+  id: "d1/unused-ignore",
+  severity: "warning",
+  summary: "A blastwall-ignore comment matches no finding",
+};
+
+/** A suppression that suppressed nothing: stale, misspelt, or placed before the wrong statement. */
+export function check(rule: string, scope: "file" | "next"): { message: string; fix: string } {
+  return {
+    message: `blastwall-ignore${scope === "file" ? "-file" : ""} ${rule} matches no finding${scope === "next" ? " on the statement after it" : " in this file"}`,
+    fix: `Remove the comment, or fix the rule id (see docs/rules/${rule}.md) and put it directly above the statement it excuses.`,
+  };
+}

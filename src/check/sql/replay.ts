@@ -1,0 +1,428 @@
+import Database from "better-sqlite3";
+import { type Change, diffTable, type Located } from "./diff.js";
+import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
+import type { SqlStatement } from "./split.js";
+import { describeStatement, type StatementVerb } from "./tokens.js";
+
+/** Wrangler's own bookkeeping table (wrangler/src/d1/migrations/helpers.ts, initMigrationsTable). */
+export function migrationsTableSql(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(name)}(
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  name       TEXT UNIQUE,
+  applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+)`;
+}
+
+/** A foreign key action that a delete on a parent table fires in a child table. */
+export interface Cascade {
+  /** The child table. */
+  table: string;
+  /** CASCADE deletes rows; SET NULL / SET DEFAULT keeps them but loses the link. */
+  action: string;
+  /** The cascade, parent first: e.g. ["orders", "order_items"]. */
+  path: string[];
+  /** The child's foreign key columns and the parent's key, for the message. */
+  fk: string;
+  /** The child's foreign key columns. */
+  columns: string[];
+}
+
+/** Rows that a statement removed (or unlinked) in another table through a foreign key action. */
+export interface RowLoss extends Cascade {
+  rows: number;
+}
+
+export interface StatementOutcome {
+  verb: StatementVerb;
+  target?: string;
+  /** UPDATE / DELETE carry a top-level WHERE. */
+  hasWhere: boolean;
+  insertSelect: boolean;
+  /** A reserved table the statement names (d1_migrations, sqlite_*, _cf_*), if any. */
+  reserved?: string;
+  changes: Located<Change>[];
+  error?: { message: string; line: number; code?: string };
+  /** Not executed: transaction control (D1 rejects it), or text the splitter could not close. */
+  skipped?: "transaction" | "unterminated";
+  rowsChanged: number;
+  rowLoss: RowLoss[];
+  /** For DROP TABLE: the foreign key actions the implicit DELETE fires in child tables. */
+  cascades: Cascade[];
+  /** For DROP TABLE on data: how many rows the table held. */
+  droppedRows?: number;
+}
+
+export interface ForeignKeyViolation {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  count: number;
+}
+
+export interface FileOutcome {
+  statements: StatementOutcome[];
+  /** PRAGMA foreign_key_check after the file: rows whose parent no longer exists (data replay only). */
+  foreignKeyViolations: ForeignKeyViolation[];
+  /** Data replay: rows at the end of the file in each table the file dropped and created again (a rebuild). */
+  rowsAfter: Record<string, number>;
+}
+
+export interface ReplayerOptions {
+  /** A database to replay on (data replay); a fresh in-memory one when absent. */
+  db?: Database.Database;
+  migrationsTable?: string;
+  /** Count rows around deleting statements to report cascades (data replay). */
+  trackRows?: boolean;
+}
+
+const lc = (s: string) => s.toLowerCase();
+const SCHEMA_VERBS = new Set<StatementVerb>([
+  "create-table",
+  "create-virtual-table",
+  "drop-table",
+  "alter-table",
+  "create-index",
+  "drop-index",
+  "create-view",
+  "drop-view",
+  "create-trigger",
+  "drop-trigger",
+]);
+const TABLE_CONTEXT = new Set(["INTO", "TABLE", "EXISTS", "REFERENCES", "ON", "JOIN", "FROM", "UPDATE", "."]);
+const DELETING_VERBS = new Set<StatementVerb>(["drop-table", "delete", "replace", "update"]);
+
+interface FkRow {
+  table: string;
+  rowid: number | null;
+  parent: string;
+  fkid: number;
+}
+
+/**
+ * Replays migrations on real SQLite, one statement at a time, inside one transaction per file as D1 does,
+ * with foreign keys enforced as on D1. After each statement it re-reads only the tables the statement can
+ * touch, so replay time grows linearly with the number of statements, not with the schema size.
+ *
+ * @example
+ * const r = createReplayer();
+ * const out = r.applyFile("0001_init.sql", splitStatements(sql).statements);
+ * out.statements[0]?.changes; // [{ kind: "create-table", table: "orders", … }]
+ */
+export class Replayer {
+  readonly db: Database.Database;
+  readonly tables = new Map<string, Table>();
+  private readonly objects = new Map<string, SchemaObject>();
+  private readonly indexOwner = new Map<string, string>();
+  private readonly children = new Map<string, Set<string>>();
+  private readonly migrationsTable: string;
+  private readonly trackRows: boolean;
+
+  constructor({ db, migrationsTable = "d1_migrations", trackRows = false }: ReplayerOptions = {}) {
+    this.db = db ?? new Database(":memory:");
+    this.migrationsTable = migrationsTable;
+    this.trackRows = trackRows;
+    this.db.pragma("foreign_keys = ON");
+    this.db.exec(migrationsTableSql(migrationsTable));
+    for (const r of this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[])
+      this.refresh(r.name);
+    for (const o of readObjects(this.db)) this.objects.set(`${o.type}:${lc(o.name)}`, o);
+  }
+
+  /** Names of migrations the database records as applied. */
+  applied(): Set<string> {
+    const rows = this.db.prepare(`SELECT name FROM ${quoteIdent(this.migrationsTable)}`).all() as { name: string }[];
+    return new Set(rows.map((r) => r.name));
+  }
+
+  /** Tables with a foreign key to `parent`. */
+  childrenOf(parent: string): Table[] {
+    return [...(this.children.get(lc(parent)) ?? [])].flatMap((c) => this.tables.get(c) ?? []);
+  }
+
+  applyFile(
+    name: string,
+    statements: readonly SqlStatement[],
+    unterminatedFrom = Number.POSITIVE_INFINITY,
+  ): FileOutcome {
+    const db = this.db;
+    db.exec("BEGIN");
+    const outcomes: StatementOutcome[] = [];
+    for (const stmt of statements) {
+      if (!db.inTransaction) db.exec("BEGIN");
+      outcomes.push(this.applyStatement(stmt, stmt.offset + stmt.sql.length > unterminatedFrom));
+    }
+    if (!db.inTransaction) db.exec("BEGIN");
+    db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+    const foreignKeyViolations = this.trackRows ? this.foreignKeyCheck() : [];
+    const rowsAfter: Record<string, number> = {};
+    if (this.trackRows)
+      // Tables dropped or renamed away and present again at the end: the two shapes of a rebuild.
+      for (const o of outcomes)
+        if ((o.verb === "drop-table" || o.verb === "alter-table") && o.target && this.tables.has(lc(o.target)))
+          rowsAfter[lc(o.target)] = this.countRows(o.target);
+    try {
+      db.exec("COMMIT");
+    } catch {
+      // Deferred foreign keys failed at COMMIT (D1 would reject the file). Keep going without them so later
+      // files are still analysed: the violations are already reported above.
+      db.exec("ROLLBACK");
+      db.pragma("foreign_keys = OFF");
+      db.exec("BEGIN");
+      for (const stmt of statements) {
+        try {
+          if (describeStatement(stmt.sql).verb !== "transaction") db.prepare(stmt.sql).run();
+        } catch {
+          // already reported by the first pass
+        }
+      }
+      db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+      db.exec("COMMIT");
+      db.pragma("foreign_keys = ON");
+    }
+    return { statements: outcomes, foreignKeyViolations, rowsAfter };
+  }
+
+  private foreignKeyCheck(): ForeignKeyViolation[] {
+    const rows = this.db.prepare("PRAGMA foreign_key_check").all() as FkRow[];
+    const byKey = new Map<string, ForeignKeyViolation>();
+    for (const r of rows) {
+      const k = `${r.table}->${r.parent}`;
+      const v = byKey.get(k);
+      if (v) v.count++;
+      else byKey.set(k, { table: r.table, rowid: r.rowid, parent: r.parent, count: 1 });
+    }
+    return [...byKey.values()];
+  }
+
+  private applyStatement(stmt: SqlStatement, unterminated: boolean): StatementOutcome {
+    const info = describeStatement(stmt.sql);
+    const reserved = info.tokens.find((t, i) => {
+      if (t.kind !== "word" && t.kind !== "ident") return false;
+      const n = lc(t.value);
+      if (n === lc(this.migrationsTable) || /^_cf_\w/.test(n)) return true;
+      // sqlite_version() and friends are functions; `INTO sqlite_sequence (…)` is a table.
+      const call = info.tokens[i + 1]?.value === "(" && !TABLE_CONTEXT.has(info.tokens[i - 1]?.value ?? "");
+      return /^sqlite_\w/.test(n) && !call;
+    })?.value;
+    const out: StatementOutcome = {
+      verb: info.verb,
+      target: info.target,
+      hasWhere: info.hasWhere,
+      insertSelect: info.insertSelect,
+      reserved,
+      changes: [],
+      rowsChanged: 0,
+      rowLoss: [],
+      cascades: [],
+    };
+    if (unterminated) {
+      out.skipped = "unterminated";
+      return out;
+    }
+    if (info.verb === "transaction") {
+      out.skipped = "transaction";
+      return out;
+    }
+    if (info.verb === "drop-table" && info.target)
+      out.cascades = this.cascadeTargets(info.target).map(({ nonNull: _, ...c }) => c);
+    const watch =
+      this.trackRows && DELETING_VERBS.has(info.verb) && info.target ? this.cascadeTargets(info.target) : [];
+    const counts = watch.map((w) => this.countRows(w.table, w.nonNull));
+    const beforeDrop = info.verb === "drop-table" && info.target ? this.tables.get(lc(info.target)) : undefined;
+    if (this.trackRows && beforeDrop) out.droppedRows = this.countRows(beforeDrop.name);
+    try {
+      const result = this.db.prepare(stmt.sql).run();
+      out.rowsChanged = result.changes;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      out.error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
+      return out;
+    }
+    watch.forEach((w, i) => {
+      const before = counts[i] ?? 0;
+      const after = this.countRows(w.table, w.nonNull);
+      if (before > after)
+        out.rowLoss.push({
+          table: w.table,
+          rows: before - after,
+          action: w.action,
+          path: w.path,
+          fk: w.fk,
+          columns: w.columns,
+        });
+    });
+    if (SCHEMA_VERBS.has(info.verb))
+      out.changes = this.observe(info.verb, info.target, info.table, beforeDrop).map((c) => ({
+        ...c,
+        line: stmt.line,
+      }));
+    return out;
+  }
+
+  /** Every table a delete on `table` can reach through ON DELETE CASCADE / SET NULL / SET DEFAULT, breadth first. */
+  private cascadeTargets(table: string): Watch[] {
+    const out: Watch[] = [];
+    const seen = new Set([lc(table)]);
+    const queue: { name: string; path: string[] }[] = [{ name: table, path: [table] }];
+    while (queue.length > 0) {
+      const cur = queue.shift();
+      if (!cur) break;
+      for (const child of this.childrenOf(cur.name)) {
+        for (const fk of child.foreignKeys) {
+          if (lc(fk.table) !== lc(cur.name) || fk.onDelete === "NO ACTION" || fk.onDelete === "RESTRICT") continue;
+          const path = [...cur.path, child.name];
+          out.push({
+            table: child.name,
+            action: fk.onDelete,
+            path,
+            fk: `${child.name}(${fk.from.join(", ")}) → ${fk.table}(${fk.to.join(", ") || "rowid"}) ON DELETE ${fk.onDelete}`,
+            columns: fk.from,
+            nonNull: fk.onDelete === "CASCADE" ? undefined : fk.from,
+          });
+          if (fk.onDelete === "CASCADE" && !seen.has(lc(child.name))) {
+            seen.add(lc(child.name));
+            queue.push({ name: child.name, path });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Rows in `table`, or only those whose `nonNull` columns are all set (links a SET NULL would clear). */
+  private countRows(table: string, nonNull?: string[]): number {
+    const where = nonNull ? ` WHERE ${nonNull.map((c) => `${quoteIdent(c)} IS NOT NULL`).join(" AND ")}` : "";
+    try {
+      const r = this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)}${where}`).get() as { n: number };
+      return r.n;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Re-reads what the statement can have changed and returns the difference. */
+  private observe(
+    verb: StatementVerb,
+    target: string | undefined,
+    other: string | undefined,
+    dropped: Table | undefined,
+  ): Change[] {
+    const changes: Change[] = [];
+    if (verb === "create-view" || verb === "drop-view" || verb === "create-trigger" || verb === "drop-trigger")
+      return this.observeObjects(verb, target);
+    if (!target) return changes;
+    if (verb === "drop-table") {
+      const after = readTable(this.db, target);
+      if (dropped && !after) {
+        this.forget(dropped.name);
+        changes.push({ kind: "drop-table", table: dropped.name, before: dropped });
+      }
+      return changes;
+    }
+    if (verb === "alter-table" && other) {
+      const before = this.tables.get(lc(target));
+      const after = readTable(this.db, other);
+      if (before && after && !readTable(this.db, target)) {
+        this.forget(before.name);
+        this.store(after);
+        changes.push({ kind: "rename-table", table: after.name, from: before.name, before });
+        // SQLite rewrites the children's REFERENCES to the new name; follow it silently.
+        for (const childName of this.children.get(lc(before.name)) ?? []) {
+          const child = readTable(this.db, childName);
+          if (child) this.store(child);
+        }
+        return changes;
+      }
+    }
+    const tableName =
+      verb === "drop-index"
+        ? (this.indexOwner.get(lc(target)) ?? target)
+        : verb === "create-index"
+          ? (other ?? target)
+          : target;
+    const before = this.tables.get(lc(tableName));
+    const after = readTable(this.db, tableName);
+    if (!before && after) changes.push({ kind: "create-table", table: after.name, after });
+    else if (before && after)
+      changes.push(...diffTable(before, after, { pairRenames: verb === "alter-table" ? "always" : "never" }));
+    if (after) this.store(after);
+    else if (before) this.forget(before.name);
+    return changes;
+  }
+
+  /** Views and triggers: look up only the named object, so a long history of triggers stays linear. */
+  private observeObjects(verb: StatementVerb, name: string | undefined): Change[] {
+    if (!name) return [];
+    const type = verb.endsWith("view") ? "view" : "trigger";
+    const key = `${type}:${lc(name)}`;
+    const row = readObject(this.db, type, name);
+    const had = this.objects.get(key);
+    if (row && !had) {
+      this.objects.set(key, row);
+      return [{ kind: type === "view" ? "create-view" : "create-trigger", table: row.table, name: row.name }];
+    }
+    if (!row && had) {
+      this.objects.delete(key);
+      return [{ kind: type === "view" ? "drop-view" : "drop-trigger", table: had.table, name: had.name }];
+    }
+    return [];
+  }
+
+  private refresh(name: string): void {
+    const t = readTable(this.db, name);
+    if (t) this.store(t);
+  }
+
+  private store(t: Table): void {
+    const old = this.tables.get(lc(t.name));
+    if (old) this.unlink(old);
+    this.tables.set(lc(t.name), t);
+    for (const ix of t.indexes) this.indexOwner.set(lc(ix.name), lc(t.name));
+    for (const fk of t.foreignKeys) {
+      const set = this.children.get(lc(fk.table)) ?? new Set<string>();
+      set.add(lc(t.name));
+      this.children.set(lc(fk.table), set);
+    }
+  }
+
+  private unlink(t: Table): void {
+    for (const ix of t.indexes) this.indexOwner.delete(lc(ix.name));
+    for (const fk of t.foreignKeys) this.children.get(lc(fk.table))?.delete(lc(t.name));
+  }
+
+  private forget(name: string): void {
+    const old = this.tables.get(lc(name));
+    if (old) this.unlink(old);
+    this.tables.delete(lc(name));
+    // Triggers die with their table.
+    for (const [k, o] of this.objects) if (o.type === "trigger" && lc(o.table) === lc(name)) this.objects.delete(k);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+interface Watch extends Cascade {
+  /** For SET NULL / SET DEFAULT: count rows whose link is still set. */
+  nonNull: string[] | undefined;
+}
+
+/** Points a SQLite error at the line of the token it names ("near \"FRM\": syntax error"), else the statement's line. */
+export function errorLine(stmt: SqlStatement, message: string): number {
+  const near = /near "([^"]+)"/.exec(message)?.[1];
+  if (near) {
+    const at = stmt.sql.indexOf(near);
+    if (at >= 0) {
+      let line = stmt.line;
+      for (let i = 0; i < at; i++) if (stmt.sql.charCodeAt(i) === 10) line++;
+      return line;
+    }
+  }
+  return stmt.line;
+}
+
+/** Creates a replayer on a fresh in-memory SQLite (or on `db`, for data replay). */
+export function createReplayer(options: ReplayerOptions = {}): Replayer {
+  return new Replayer(options);
+}

@@ -1,0 +1,93 @@
+import { relative, resolve } from "node:path";
+import { codeRules } from "../../check/code/analyzer.js";
+import { configRules } from "../../check/config/analyzer.js";
+import type { RuleMeta } from "../../check/findings.js";
+import { exitCodeFor } from "../../check/findings.js";
+import { isReportFormat, REPORT_FORMATS, renderReport } from "../../check/report/index.js";
+import { meta as skippedFile } from "../../check/rules/code/skipped-file.js";
+import { d1RuleMetas } from "../../check/rules/d1/index.js";
+import { meta as missingReason } from "../../check/rules/suppression/missing-reason.js";
+import { runCheck } from "../../check/run-check.js";
+import { defineCommand, stringOption } from "../command.js";
+import { UsageError } from "../errors.js";
+import { packageVersion } from "../main.js";
+import type { Step } from "../output.js";
+
+/** Every rule `check` can report, for SARIF's rule list. */
+const RULES: readonly RuleMeta[] = [
+  ...configRules.map((r) => r.meta),
+  ...codeRules.map((r) => r.meta),
+  skippedFile,
+  missingReason,
+  ...d1RuleMetas,
+];
+
+/** `blastwall check`: the static release gate over a project's migrations, config and code. */
+export default defineCommand({
+  name: "check",
+  group: "Check",
+  summary: "Check migrations, config and code for changes that would break production",
+  description:
+    "Replays every D1 migration on SQLite and diffs the schema after each statement; exits 1 on any error finding, 2 on unusable input.",
+  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  options: {
+    format: {
+      type: "string",
+      description: `output: ${REPORT_FORMATS.join(" | ")} (default pretty)`,
+      placeholder: "<format>",
+    },
+    data: {
+      type: "string",
+      description: "replay pending migrations on this data: a SQLite file or a `wrangler d1 export` .sql dump",
+      placeholder: "<file>",
+    },
+    base: {
+      type: "string",
+      description: "git ref whose configs the Durable Object migration history must extend",
+      placeholder: "<git-ref>",
+    },
+  },
+  json: true,
+  examples: [
+    "blastwall check",
+    "blastwall check examples/shop --format sarif > blastwall.sarif",
+    "blastwall check --data prod.sql   # from: wrangler d1 export <db> --remote --output=prod.sql",
+  ],
+  run: async ({ positionals, cwd, out, options, env }) => {
+    const format = options.json ? "json" : (stringOption(options, "format") ?? "pretty");
+    if (!isReportFormat(format))
+      throw new UsageError(`check: unknown --format "${format}"`, `use one of: ${REPORT_FORMATS.join(", ")}`);
+    const dir = resolve(cwd, positionals[0] ?? ".");
+    const data = stringOption(options, "data");
+    const base = stringOption(options, "base");
+    // Machine formats keep stdout to the document only; progress is for people.
+    const human = format === "pretty";
+    const steps = new Map<string, { step: Step; last: string }>();
+    const result = await runCheck(dir, {
+      ...(data ? { data: resolve(cwd, data) } : {}),
+      ...(base ? { base } : {}),
+      onProgress: (analyzer, detail) => {
+        if (!human) return;
+        const known = steps.get(analyzer);
+        const entry = known ?? { step: out.step(analyzer), last: "" };
+        if (!known) steps.set(analyzer, entry);
+        entry.last = detail;
+        entry.step.update(detail);
+      },
+    });
+    for (const { step, last } of steps.values()) step.ok(last);
+    const workspace = env.GITHUB_WORKSPACE;
+    const text = renderReport(result, {
+      format,
+      root: dir,
+      paint: (t, c) => out.paint(t, c),
+      rules: RULES,
+      toolVersion: packageVersion(),
+      annotate: env.GITHUB_ACTIONS === "true" && format === "pretty",
+      ...(workspace ? { githubPrefix: relative(resolve(workspace), dir).split("\\").join("/") } : {}),
+    });
+    if (out.json) out.data(JSON.parse(text));
+    else out.line(text.replace(/\n$/, ""));
+    return exitCodeFor(result.findings);
+  },
+});

@@ -1,0 +1,267 @@
+import { PassThrough } from "node:stream";
+import { BlastwallError } from "../cli/errors.js";
+import { loadProject } from "../project/discover.js";
+import type { WranglerConfig } from "../project/wrangler-config.js";
+import { buildRunbook, type IncidentId, type Runbook, type RunbookIncident } from "../runbook/index.js";
+import { createSandbox, type DrillSandbox } from "./sandbox.js";
+
+export type StepKind = "setup" | "fault" | "runbook" | "verify";
+
+export interface DrillStep {
+  kind: StepKind;
+  name: string;
+  /** The runbook command, as argv (runbook steps only). */
+  argv?: string[];
+  ms: number;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface DrillCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DrillReport {
+  scenario: string;
+  incident: IncidentId;
+  /** The project drilled (a throwaway copy of it ran the drill). */
+  project: string;
+  /** True when every runbook command succeeded and every check after them passed. */
+  restored: boolean;
+  /** From the start of the first runbook command until the checks first passed, in ms. */
+  ttrMs?: number;
+  /** The fault was real: checks that failed before the runbook ran. */
+  broken: DrillCheck[];
+  /** Checks after the runbook: real requests and queue states. */
+  checks: DrillCheck[];
+  steps: DrillStep[];
+  /** Every runbook command the drill ran, in order (argv without `blastwall`). */
+  commands: string[][];
+  totalMs: number;
+}
+
+export interface DrillContext {
+  box: DrillSandbox;
+  /** The runbook of the sandbox as it is now (built afresh, so a migration a scenario added is named in it). */
+  runbook(): Runbook;
+  /** The project's Workers by role, read from its wrangler configs. */
+  httpWorker: WranglerConfig & { name: string };
+  consumerWorker?: WranglerConfig & { name: string };
+  /** The router's base URL. */
+  base(): string;
+  /** Times `fn` as a step of this drill. */
+  step<T>(kind: Exclude<StepKind, "runbook">, name: string, fn: () => Promise<T>): Promise<T>;
+  /** Records that the fault shows: a check that must fail before the runbook runs. */
+  expectBroken(name: string, probe: () => Promise<{ ok: boolean; detail: string }>): Promise<void>;
+  /** Runs every command step of the incident, in order, through the CLI; returns what each printed. */
+  runIncident(incident: RunbookIncident): Promise<{ argv: string[]; output: string }[]>;
+  /** Polls the checks until all pass (or the timeout); the first pass ends the time to recovery. */
+  verify(checks: Record<string, () => Promise<{ ok: boolean; detail: string }>>, timeoutMs?: number): Promise<void>;
+  /** Runs a CLI command (not a runbook step) as a timed setup or fault step; throws when it fails. */
+  cli(kind: Exclude<StepKind, "runbook">, name: string, argv: string[]): Promise<string>;
+  /** Uploads a version and deploys it at 100% (setup and faults). Returns its id. */
+  ship(worker: string, configPath: string, tag: string): Promise<string>;
+}
+
+export interface Scenario {
+  name: string;
+  incident: IncidentId;
+  summary: string;
+  run(ctx: DrillContext): Promise<void>;
+}
+
+export interface DrillOptions {
+  projectDir: string;
+  /** Called as each step ends (the CLI prints it live). */
+  onStep?: (step: DrillStep) => void;
+  /** Keep the sandbox copy after the drill. */
+  keep?: boolean;
+  /** Ctrl-C: the drill stops at the next step and still stops its edge and deletes its copy. */
+  signal?: AbortSignal;
+}
+
+/** Runs one lever command in-process exactly as `blastwall <argv>` would, in the sandbox. */
+async function runCommand(argv: string[], cwd: string): Promise<{ code: number; output: string }> {
+  // Imported late: the CLI's registry imports the drill command, which imports this module.
+  const { runCli } = await import("../cli/main.js");
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let output = "";
+  stdout.on("data", (c: Buffer) => {
+    output += c.toString("utf8");
+  });
+  stderr.on("data", (c: Buffer) => {
+    output += c.toString("utf8");
+  });
+  const code = await runCli({ argv, cwd, stdout, stderr, env: { ...process.env, CI: "true", NO_COLOR: "1" } });
+  return { code, output: output.trim() };
+}
+
+function named(c: WranglerConfig): WranglerConfig & { name: string } {
+  return { ...c, name: c.name ?? "" };
+}
+
+/**
+ * Runs a drill: a throwaway copy of the project gets its own local edge, the scenario ships a fault, checks that
+ * it hurts, then runs the generated runbook's commands (`--target local`) through the CLI and checks, with real
+ * requests, that service came back. Every step is timed.
+ *
+ * @example
+ * const report = await runDrill(SCENARIOS["bad-version"], { projectDir: "examples/shop" });
+ * console.log(report.restored, report.ttrMs);
+ */
+export async function runDrill(
+  scenario: Scenario,
+  { projectDir, onStep, keep = false, signal }: DrillOptions,
+): Promise<DrillReport> {
+  const started = Date.now();
+  const project = loadProject(projectDir);
+  const http = project.workers.find((w) => w.queues.consumers.length === 0);
+  if (!http) {
+    throw new BlastwallError(`no HTTP Worker under ${projectDir}: the drills need one`, {
+      fix: "drill a project with a Worker that consumes no queue",
+    });
+  }
+  const consumer = project.workers.find((w) => w.queues.consumers.length > 0);
+  const steps: DrillStep[] = [];
+  const broken: DrillCheck[] = [];
+  const checks: DrillCheck[] = [];
+  const commands: string[][] = [];
+  let t0: number | undefined;
+  let ttrMs: number | undefined;
+  let failed = false;
+  const record = (s: DrillStep) => {
+    steps.push(s);
+    onStep?.(s);
+  };
+
+  const box = await createSandbox(projectDir, scenario.name, { keep });
+  try {
+    // Built from the copy, so a scenario that adds a file (a bad migration) sees it named in the runbook.
+    const copy = loadProject(box.dir);
+    const inCopy = (c: WranglerConfig) => named(copy.workers.find((w) => w.name === c.name) ?? c);
+    const ctx: DrillContext = {
+      box,
+      runbook: () => buildRunbook(loadProject(box.dir), { target: "local" }),
+      httpWorker: inCopy(http),
+      ...(consumer ? { consumerWorker: inCopy(consumer) } : {}),
+      base: () => box.platform.routerUrl(),
+      async step(kind, name, fn) {
+        signal?.throwIfAborted();
+        const t = Date.now();
+        try {
+          const v = await fn();
+          record({ kind, name, ms: Date.now() - t, ok: true });
+          return v;
+        } catch (err) {
+          record({ kind, name, ms: Date.now() - t, ok: false, detail: (err as Error).message });
+          throw err;
+        }
+      },
+      async expectBroken(name, probe) {
+        const t = Date.now();
+        const r = await probe();
+        broken.push({ name, ok: !r.ok, detail: r.detail });
+        record({ kind: "fault", name: `fault shows: ${name}`, ms: Date.now() - t, ok: !r.ok, detail: r.detail });
+        if (r.ok) throw new Error(`the fault did not show (${name}: ${r.detail}); the drill proves nothing`);
+      },
+      async runIncident(incident) {
+        const outputs: { argv: string[]; output: string }[] = [];
+        for (const s of incident.steps) {
+          if (!s.argv) continue;
+          signal?.throwIfAborted();
+          t0 ??= Date.now();
+          const t = Date.now();
+          const r = await runCommand(s.argv, box.dir);
+          commands.push(s.argv);
+          outputs.push({ argv: s.argv, output: r.output });
+          const ok = r.code === 0;
+          record({
+            kind: "runbook",
+            name: s.title,
+            argv: s.argv,
+            ms: Date.now() - t,
+            ok,
+            detail: r.output.slice(0, 400),
+          });
+          if (!ok) {
+            failed = true;
+            throw new Error(`runbook step failed: blastwall ${s.argv.join(" ")} exited ${r.code}\n${r.output}`);
+          }
+        }
+        return outputs;
+      },
+      async verify(probes, timeoutMs = 60_000) {
+        const t = Date.now();
+        const deadline = t + timeoutMs;
+        let last: DrillCheck[] = [];
+        for (;;) {
+          last = [];
+          for (const [name, probe] of Object.entries(probes)) {
+            const r = await probe().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }));
+            last.push({ name, ...r });
+          }
+          if (last.every((c) => c.ok) || Date.now() > deadline || signal?.aborted) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        checks.push(...last);
+        const ok = last.every((c) => c.ok);
+        if (ok && t0 !== undefined && ttrMs === undefined) ttrMs = Date.now() - t0;
+        if (!ok) failed = true;
+        record({
+          kind: "verify",
+          name: Object.keys(probes).join(", "),
+          ms: Date.now() - t,
+          ok,
+          detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; "),
+        });
+      },
+      cli(kind, name, argv) {
+        return ctx.step(kind, name, async () => {
+          const r = await runCommand(argv, box.dir);
+          if (r.code !== 0) throw new Error(`blastwall ${argv.join(" ")} exited ${r.code}: ${r.output}`);
+          return r.output;
+        });
+      },
+      async ship(worker, configPath, tag) {
+        const v = await box.platform.uploadVersion({ worker, configPath, tag });
+        await box.platform.deploy(worker, [{ versionId: v.id, percentage: 100 }], { message: `drill: ${tag}` });
+        return v.id;
+      },
+    };
+    await scenario.run(ctx);
+  } catch (err) {
+    failed = true;
+    if (!steps.some((s) => !s.ok)) {
+      record({ kind: "setup", name: "drill aborted", ms: 0, ok: false, detail: (err as Error).message });
+    }
+  } finally {
+    await box.teardown();
+  }
+  const restored = !failed && checks.length > 0 && checks.every((c) => c.ok) && ttrMs !== undefined;
+  return {
+    scenario: scenario.name,
+    incident: scenario.incident,
+    project: projectDir,
+    restored,
+    ...(restored && ttrMs !== undefined ? { ttrMs } : {}),
+    broken,
+    checks,
+    steps,
+    commands,
+    totalMs: Date.now() - started,
+  };
+}
+
+/** The runbook section a scenario drills, found by incident and subject. */
+export function incidentFor(runbook: Runbook, id: IncidentId, subject?: string): RunbookIncident {
+  const hit = runbook.incidents.find((i) => i.id === id && (subject === undefined || i.subject === subject));
+  if (!hit) {
+    throw new BlastwallError(`the runbook has no ${id} section${subject ? ` for ${subject}` : ""}`, {
+      fix: "run `blastwall runbook` to see which incidents apply to this project",
+    });
+  }
+  return hit;
+}

@@ -1,0 +1,46 @@
+import { collectDashboardData, type DashboardData, type DashboardSource } from "../../ui/dashboard-data.js";
+import type { Edge } from "./edge.js";
+
+export interface EdgeDashboardOptions {
+  edge: Edge;
+  /** How much history the charts show. */
+  windowSeconds?: number;
+  now?: Date;
+}
+
+/**
+ * The dashboard's data for a running edge, read in process: per-second series straight from the metrics recorder,
+ * every Worker with a version, every queue the edge knows and every D1 database the project declares.
+ *
+ * @example
+ * const data = await edgeDashboard({ edge });
+ */
+export async function edgeDashboard({
+  edge,
+  windowSeconds = 300,
+  now = new Date(),
+}: EdgeDashboardOptions): Promise<DashboardData> {
+  const source: DashboardSource = {
+    target: "local",
+    listVersions: async (w) => edge.listVersions(w),
+    listDeployments: async (w) => edge.listDeployments(w),
+    currentDeployment: async (w) => edge.currentDeployment(w),
+    metrics: async (q) => edge.metrics(q),
+    listFlags: () => edge.listFlags(),
+    queueState: async (q) => edge.queueState(q),
+    listMigrations: (w, d) => edge.listMigrations(w, d),
+    listRestorePoints: (w, d) => edge.listRestorePoints(w, d),
+    listAnalysis: async (w, since) => edge.listAnalysis(w, since),
+    series: async (w, since, until) => edge.metricsRecorder.series(w, since, until),
+  };
+  const status = edge.status("");
+  return collectDashboardData({
+    platform: source,
+    title: `local edge · ${status.projectDir.split(/[/\\]/).pop() ?? ""}`,
+    workers: status.workers.map((w) => w.name),
+    queues: edge.listQueues().map((q) => q.queue),
+    databases: edge.declaredDatabases(),
+    windowSeconds,
+    now,
+  });
+}

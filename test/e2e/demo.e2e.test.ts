@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const root = process.cwd();
+
+interface DemoReport {
+  ok: boolean;
+  steps: { name: string; outcome: string; seconds: number; numbers: Record<string, number | string> }[];
+}
+
+describe("npm run demo", () => {
+  it("tells the whole story on examples/shop and writes the reports", async () => {
+    const { stdout } = await run(process.execPath, [join(root, "dist", "demo", "main.js")], {
+      cwd: root,
+      env: { ...process.env, CI: "true" },
+      timeout: 420_000,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`demo failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    });
+    expect(stdout).toContain("demo ok");
+    const report = JSON.parse(readFileSync(join(root, ".blastwall", "demo-report.json"), "utf8")) as DemoReport;
+    expect(report.ok).toBe(true);
+    const step = (n: string) => report.steps.find((s) => s.name.startsWith(n));
+    for (const n of ["1.", "2.", "3.", "4.", "5.", "6."]) expect(step(n)?.outcome).toBe("ok");
+    expect(step("2.")?.numbers.exit_code).toBe(1);
+    expect(step("3.")?.numbers.exit_code).toBe(1);
+    expect(step("4.")?.numbers.lost).toBe(0);
+    expect(step("4.")?.numbers.dlq_after_replay).toBe(0);
+    expect(step("5.")?.numbers.writes_through).toBe(0);
+    expect(step("5.")?.numbers.read_errors).toBe(0);
+    const html = readFileSync(join(root, ".blastwall", "demo-report.html"), "utf8");
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
+    expect(existsSync(join(root, ".blastwall", "demo", "shop", ".blastwall", "local", "edge.json"))).toBe(false);
+  }, 480_000);
+});
