@@ -31,6 +31,19 @@ describe("analyzePoll", () => {
     );
   });
 
+  it("holds until the latency test has its own minimum of canary requests", () => {
+    // The first window fixes the stable p95 bound; only later windows feed the latency test.
+    let state = createAnalysis({ minSamples: 100, latencyQuantile: "p95" });
+    let r = analyzePoll(state, { canary: metrics(150, 0), stable: metrics(150, 0), seconds: 5 });
+    expect(r.verdict.action).toBe("hold");
+    expect(r.verdict.message).toContain("the latency test has 0/100 canary requests");
+    state = r.state;
+    const bound = latencyBoundsNeeded(state)[0] ?? 0;
+    const window = (n: number) => metrics(n, 0, { slowerThan: { [String(bound)]: Math.round(n * 0.05) } });
+    r = analyzePoll(state, { canary: window(120), stable: window(120), seconds: 5 });
+    expect(r.verdict.action).toBe("ok");
+  });
+
   it("holds below the minimum samples, and passes a healthy canary once it has them", () => {
     let state = createAnalysis({ minSamples: 200, latencyQuantile: false });
     let r = analyzePoll(state, { canary: metrics(50, 0), stable: metrics(950, 2), seconds: 10 });

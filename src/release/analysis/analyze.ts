@@ -366,6 +366,15 @@ export function verdictOf(state: AnalysisState): Verdict {
       ...base,
     };
   }
+  // The latency test starts once the stable bound is fixed; until it has its own minimum, "no regression" would
+  // only speak for the error test (a slow canary could pass a short step unseen).
+  if (state.tests.latency && state.canary.slowTrials < o.minSamples) {
+    return {
+      action: "hold",
+      message: `${main}: holding, the latency test has ${state.canary.slowTrials}/${o.minSamples} canary requests`,
+      ...base,
+    };
+  }
   return { action: "ok", message: `${main}: no regression so far`, ...base };
 }
 
