@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { captureOutput } from "../../test/cli/capture.js";
 import { defineCommand } from "./command.js";
 import { runCli } from "./main.js";
-import { commands } from "./registry.js";
+import { commandModules, loadCommands } from "./registry.js";
 
 const capture = captureOutput;
 
@@ -59,7 +59,9 @@ describe("cli", () => {
     expect(seen).toEqual(["queues dlq replay|q1"]);
   });
 
-  it("every registered command is noun-verb and has a unique name", () => {
+  it("every registered command is noun-verb, registered under its own name", async () => {
+    const commands = await loadCommands();
+    expect(commands.map((c) => c.name)).toEqual(Object.keys(commandModules));
     const names = commands.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
     for (const n of names) expect(n).toMatch(/^[a-z0-9]+( [a-z0-9-]+){0,2}$/);

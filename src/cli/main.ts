@@ -4,7 +4,7 @@ import type { Command, OptionValues } from "./command.js";
 import { BlastwallError, describeError, UsageError } from "./errors.js";
 import { renderCommandHelp, renderMainHelp } from "./help.js";
 import { createOutput, type Output } from "./output.js";
-import { commands as registry } from "./registry.js";
+import { commandModules, loadCommands } from "./registry.js";
 import { closest, nearest } from "./suggest.js";
 
 export interface RunCliOptions {
@@ -24,25 +24,67 @@ export function packageVersion(): string {
     : "0.0.0";
 }
 
-/** Finds the command whose words are the longest prefix of argv. */
-export function resolveCommand(
+/** Finds the command name whose words are the longest prefix of argv. */
+export function resolveName(
   argv: readonly string[],
-  commands: readonly Command[],
-): { command: Command; rest: string[] } | undefined {
-  let best: { command: Command; rest: string[] } | undefined;
-  for (const command of commands) {
-    const words = command.name.split(" ");
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.command.name.split(" ").length)) {
-      best = { command, rest: argv.slice(words.length) };
+  names: readonly string[],
+): { name: string; rest: string[] } | undefined {
+  let best: { name: string; rest: string[] } | undefined;
+  for (const name of names) {
+    const words = name.split(" ");
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(" ").length)) {
+      best = { name, rest: argv.slice(words.length) };
     }
   }
   return best;
 }
 
-function unknownCommand(argv: readonly string[], commands: readonly Command[]): UsageError {
+/** Finds the command whose words are the longest prefix of argv. */
+export function resolveCommand(
+  argv: readonly string[],
+  commands: readonly Command[],
+): { command: Command; rest: string[] } | undefined {
+  const found = resolveName(
+    argv,
+    commands.map((c) => c.name),
+  );
+  const command = found && commands.find((c) => c.name === found.name);
+  return found && command ? { command, rest: found.rest } : undefined;
+}
+
+/** The commands a run can see: the ones a test passes in, or the registry's, loaded on demand. */
+interface CommandSource {
+  names: readonly string[];
+  load(name: string): Promise<Command>;
+  all(): Promise<readonly Command[]>;
+}
+
+function sourceOf(commands: readonly Command[] | undefined): CommandSource {
+  if (commands) {
+    return {
+      names: commands.map((c) => c.name),
+      load: async (name) => {
+        const c = commands.find((x) => x.name === name);
+        if (!c) throw new UsageError(`unknown command "${name}"`);
+        return c;
+      },
+      all: async () => commands,
+    };
+  }
+  return {
+    names: Object.keys(commandModules),
+    load: async (name) => {
+      const load = commandModules[name];
+      if (!load) throw new UsageError(`unknown command "${name}"`);
+      return (await load()).default;
+    },
+    all: loadCommands,
+  };
+}
+
+function unknownCommand(argv: readonly string[], names: readonly string[]): UsageError {
   const words = argv.filter((a) => !a.startsWith("-")).slice(0, 3);
   const typed = words.join(" ");
-  const names = commands.map((c) => c.name);
   // Try the typed words at every length, so "versions uplod extra" still finds "versions upload".
   let guess: string | undefined;
   for (let n = words.length; n > 0 && !guess; n--) guess = closest(words.slice(0, n).join(" "), names);
@@ -112,31 +154,37 @@ export async function runCli({
   argv,
   cwd = process.cwd(),
   env = process.env,
-  commands = registry,
+  commands,
   stdout = process.stdout,
   stderr = process.stderr,
   signal = new AbortController().signal,
 }: RunCliOptions): Promise<number> {
   const wantsJson = argv.includes("--json");
   const out: Output = createOutput({ stdout: stdout as never, stderr: stderr as never, json: wantsJson, env });
+  const source = sourceOf(commands);
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-      const target = argv[0] === "help" ? resolveCommand(argv.slice(1), commands) : undefined;
-      out.line(target ? renderCommandHelp(target.command) : renderMainHelp(commands, packageVersion()));
+      const target = argv[0] === "help" ? resolveName(argv.slice(1), source.names) : undefined;
+      out.line(
+        target
+          ? renderCommandHelp(await source.load(target.name))
+          : renderMainHelp(await source.all(), packageVersion()),
+      );
       return 0;
     }
     if (argv[0] === "--version" || argv[0] === "-v") {
       out.line(packageVersion());
       return 0;
     }
-    const found = resolveCommand(argv, commands);
-    if (!found) throw unknownCommand(argv, commands);
-    const { options, positionals, help } = parseCommandArgs(found.command, found.rest);
+    const found = resolveName(argv, source.names);
+    if (!found) throw unknownCommand(argv, source.names);
+    const command = await source.load(found.name);
+    const { options, positionals, help } = parseCommandArgs(command, found.rest);
     if (help) {
-      out.line(renderCommandHelp(found.command));
+      out.line(renderCommandHelp(command));
       return 0;
     }
-    return await found.command.run({ options, positionals, out, cwd, env, signal });
+    return await command.run({ options, positionals, out, cwd, env, signal });
   } catch (err) {
     out.close();
     out.error(describeError(err));

@@ -1,63 +1,44 @@
 import type { Command } from "./command.js";
-import check from "./commands/check.js";
-import d1MigrationsApply from "./commands/d1/migrations-apply.js";
-import d1Restore from "./commands/d1/restore.js";
-import d1RestorePoints from "./commands/d1/restore-points.js";
-import deploymentsList from "./commands/deployments/list.js";
-import drill from "./commands/drill.js";
-import flagsList from "./commands/flags/list.js";
-import flagsSet from "./commands/flags/set.js";
-import localDown from "./commands/local/down.js";
-import localStatus from "./commands/local/status.js";
-import localUp from "./commands/local/up.js";
-import metrics from "./commands/metrics.js";
-import migrationsLock from "./commands/migrations/lock.js";
-import plan from "./commands/plan.js";
-import queuesDlqReplay from "./commands/queues/dlq-replay.js";
-import queuesList from "./commands/queues/list.js";
-import queuesPause from "./commands/queues/pause.js";
-import queuesResume from "./commands/queues/resume.js";
-import release from "./commands/release.js";
-import rollback from "./commands/rollback.js";
-import runbook from "./commands/runbook.js";
-import versionsDeploy from "./commands/versions/deploy.js";
-import versionsList from "./commands/versions/list.js";
-import versionsUpload from "./commands/versions/upload.js";
-import workersList from "./commands/workers/list.js";
 
 /**
- * Every CLI command, one per file under commands/<noun>/<verb>.ts. Help groups them by `group`;
- * dispatch matches the longest name, so "queues dlq replay" and "queues pause" coexist.
+ * Every CLI command, one per file under commands/<noun>/<verb>.ts, by name. Modules load on demand, so
+ * `blastwall flags set` never pays for TypeScript or Miniflare. Help groups them by `group`; dispatch matches the
+ * longest name, so "queues dlq replay" and "queues pause" coexist.
  */
-export const commands: readonly Command[] = [
+export const commandModules: Readonly<Record<string, () => Promise<{ default: Command }>>> = {
   // Check
-  check,
-  migrationsLock,
+  check: () => import("./commands/check.js"),
+  "migrations lock": () => import("./commands/migrations/lock.js"),
   // Release
-  plan,
-  release,
-  rollback,
-  versionsUpload,
-  versionsList,
-  versionsDeploy,
-  deploymentsList,
-  metrics,
+  plan: () => import("./commands/plan.js"),
+  release: () => import("./commands/release.js"),
+  rollback: () => import("./commands/rollback.js"),
+  "versions upload": () => import("./commands/versions/upload.js"),
+  "versions list": () => import("./commands/versions/list.js"),
+  "versions deploy": () => import("./commands/versions/deploy.js"),
+  "deployments list": () => import("./commands/deployments/list.js"),
+  metrics: () => import("./commands/metrics.js"),
   // Local edge
-  localUp,
-  localDown,
-  localStatus,
+  "local up": () => import("./commands/local/up.js"),
+  "local down": () => import("./commands/local/down.js"),
+  "local status": () => import("./commands/local/status.js"),
   // Incident
-  flagsList,
-  flagsSet,
-  queuesPause,
-  queuesResume,
-  queuesList,
-  queuesDlqReplay,
-  d1MigrationsApply,
-  d1RestorePoints,
-  d1Restore,
-  runbook,
-  drill,
+  "flags list": () => import("./commands/flags/list.js"),
+  "flags set": () => import("./commands/flags/set.js"),
+  "queues pause": () => import("./commands/queues/pause.js"),
+  "queues resume": () => import("./commands/queues/resume.js"),
+  "queues list": () => import("./commands/queues/list.js"),
+  "queues dlq replay": () => import("./commands/queues/dlq-replay.js"),
+  "d1 migrations apply": () => import("./commands/d1/migrations-apply.js"),
+  "d1 restore-points": () => import("./commands/d1/restore-points.js"),
+  "d1 restore": () => import("./commands/d1/restore.js"),
+  runbook: () => import("./commands/runbook.js"),
+  drill: () => import("./commands/drill.js"),
   // Project
-  workersList,
-];
+  "workers list": () => import("./commands/workers/list.js"),
+};
+
+/** Every command, loaded (for `--help` and tests). */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(commandModules).map(async (load) => (await load()).default));
+}

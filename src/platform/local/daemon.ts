@@ -5,7 +5,6 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BlastwallError } from "../../cli/errors.js";
 import { createControlServer } from "./control.js";
-import { Edge, listen } from "./edge.js";
 import { edgePaths, LOCAL_STATE_DIR, writeFileAtomic } from "./state.js";
 
 /** What `.blastwall/local/edge.json` holds while an edge runs. */
@@ -148,6 +147,9 @@ export async function runEdgeForeground({
   }
   const file = edgePaths(root).edgeFile;
   reapOrphans(file);
+  // Loaded here, not at the top: every lever command reads edge.json through this module, and only the edge
+  // process itself needs Miniflare.
+  const { Edge, listen } = await import("./edge.js");
   const edge = await Edge.start({ projectDir: root, port, log });
   let stop = () => {};
   const stopped = new Promise<void>((r) => {
