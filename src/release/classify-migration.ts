@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { MigrationClass } from "../check/findings.js";
+import { splitStatements as splitSql } from "../check/sql/split.js";
 
 /**
  * Statement-level expand/contract classification of one D1 migration, so `plan` can apply the blast-window rule.
@@ -22,59 +23,9 @@ export interface MigrationClassification {
   statements: ClassifiedStatement[];
 }
 
-/** Splits SQL into statements, skipping comments and string literals, and keeping trigger bodies whole. */
+/** Splits SQL into statements with the check engine's splitter (strings, comments, trigger bodies). */
 export function splitStatements(sql: string): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = [];
-  let buf = "";
-  let line = 1;
-  let start = 1;
-  const flush = () => {
-    const text = buf.trim();
-    if (text) out.push({ text, line: start });
-    buf = "";
-  };
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i] ?? "";
-    const next = sql[i + 1] ?? "";
-    if (!buf.trim()) start = line;
-    if (ch === "-" && next === "-") {
-      while (i < sql.length && sql[i] !== "\n") i++;
-      line++;
-      buf += "\n";
-      continue;
-    }
-    if (ch === "/" && next === "*") {
-      i += 2;
-      while (i < sql.length && !(sql[i] === "*" && sql[i + 1] === "/")) {
-        if (sql[i] === "\n") line++;
-        i++;
-      }
-      i++;
-      buf += " ";
-      continue;
-    }
-    if (ch === "'" || ch === '"' || ch === "`") {
-      let j = i + 1;
-      while (j < sql.length && !(sql[j] === ch && sql[j + 1] !== ch)) {
-        if (sql[j] === ch) j++;
-        if (sql[j] === "\n") line++;
-        j++;
-      }
-      buf += sql.slice(i, j + 1);
-      i = j;
-      continue;
-    }
-    if (ch === "\n") line++;
-    // A trigger body holds its own semicolons: the statement ends at the `;` after its END.
-    const inTrigger = /^\s*CREATE\s+(?:TEMP\w*\s+)?TRIGGER\b/i.test(buf) && !/\bEND\s*$/i.test(buf);
-    if (ch === ";" && !inTrigger) {
-      flush();
-      continue;
-    }
-    buf += ch;
-  }
-  flush();
-  return out;
+  return splitSql(sql).statements.map((st) => ({ text: st.sql, line: st.line }));
 }
 
 const NAME = String.raw`(?:"[^"]+"|\x60[^\x60]+\x60|\[[^\]]+\]|[\w.]+)`;
