@@ -11,7 +11,7 @@ export interface OptionSpec {
   description: string;
   multiple?: boolean;
   /** Shown in help, e.g. `<dir>`. */
-  placeholder?: string;
+  valueName?: string;
 }
 
 export interface PositionalSpec {

@@ -33,7 +33,7 @@ export function renderCommandHelp(cmd: Command): string {
     for (const p of cmd.positionals) lines.push(`  ${p.name.padEnd(22)}${p.description}`);
   }
   const flags: [string, string][] = Object.entries(cmd.options).map(([name, o]) => [
-    `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` ${o.placeholder ?? "<value>"}` : ""}`,
+    `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` ${o.valueName ?? "<value>"}` : ""}`,
     o.description,
   ]);
   if (cmd.json) flags.push(["--json", "print the result as JSON"]);

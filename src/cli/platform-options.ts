@@ -12,17 +12,17 @@ export const PLATFORM_OPTIONS: Record<string, OptionSpec> = {
   target: {
     type: "string",
     description: "where the Workers run: local (default) or cloudflare",
-    placeholder: "<local|cloudflare>",
+    valueName: "<local|cloudflare>",
   },
   project: {
     type: "string",
     description: "project folder holding the wrangler configs (default: found from cwd)",
-    placeholder: "<dir>",
+    valueName: "<dir>",
   },
 };
 
 export const WORKER_OPTION: Record<string, OptionSpec> = {
-  worker: { type: "string", description: "Worker name (default: the project's HTTP Worker)", placeholder: "<name>" },
+  worker: { type: "string", description: "Worker name (default: the project's HTTP Worker)", valueName: "<name>" },
 };
 
 export function targetOf(ctx: CommandContext): TargetName {
@@ -81,7 +81,7 @@ export const DATABASE_OPTION: Record<string, OptionSpec> = {
   database: {
     type: "string",
     description: "D1 database: binding or database_name (default: the Worker's only one)",
-    placeholder: "<name>",
+    valueName: "<name>",
   },
 };
 

@@ -107,14 +107,14 @@ export const SHARED_OPTIONS: Record<"target" | "env" | "var" | "config", OptionS
     type: "string",
     description:
       "the wrangler config of the Worker to ship, when it is not the one under the project folder (the name comes from it)",
-    placeholder: "<file>",
+    valueName: "<file>",
   },
-  target: { type: "string", description: "local (default) or cloudflare", placeholder: "<target>" },
-  env: { type: "string", description: "wrangler environment", placeholder: "<env>" },
+  target: { type: "string", description: "local (default) or cloudflare", valueName: "<target>" },
+  env: { type: "string", description: "wrangler environment", valueName: "<env>" },
   var: {
     type: "string",
     multiple: true,
     description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
-    placeholder: "<KEY=VALUE>",
+    valueName: "<KEY=VALUE>",
   },
 };

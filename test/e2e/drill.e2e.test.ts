@@ -30,7 +30,7 @@ function drill(projectDir: string, scenario: string): Promise<{ code: number; re
   });
 }
 
-/** The `--before` value names whichever migration went bad, so it is compared as a placeholder. */
+/** The `--before` value names whichever migration went bad, so it is compared as a stand-in value. */
 const shape = (argv: readonly string[]) =>
   argv.map((a, i) => (argv[i - 1] === "--before" ? "<migration>" : a)).join(" ");
 

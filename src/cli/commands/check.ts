@@ -34,17 +34,17 @@ export default defineCommand({
     format: {
       type: "string",
       description: `output: ${REPORT_FORMATS.join(" | ")} (default pretty)`,
-      placeholder: "<format>",
+      valueName: "<format>",
     },
     data: {
       type: "string",
       description: "replay pending migrations on this data: a SQLite file or a `wrangler d1 export` .sql dump",
-      placeholder: "<file>",
+      valueName: "<file>",
     },
     base: {
       type: "string",
       description: "git ref whose configs the Durable Object migration history must extend",
-      placeholder: "<git-ref>",
+      valueName: "<git-ref>",
     },
   },
   json: true,

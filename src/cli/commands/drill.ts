@@ -22,7 +22,7 @@ export default defineCommand({
   description: `Copies the project next to itself, starts its own local edge there, ships a fault, checks that it hurts, runs the generated runbook's commands for that incident (--target local) and checks with real requests that service came back. Exit 1 when it did not. Scenarios: ${Object.keys(SCENARIOS).join(", ")}.`,
   positionals: [{ name: "scenario", description: Object.keys(SCENARIOS).join(" | "), required: true }],
   options: {
-    project: { type: "string", description: "project folder (default: found from cwd)", placeholder: "<dir>" },
+    project: { type: "string", description: "project folder (default: found from cwd)", valueName: "<dir>" },
     keep: { type: "boolean", description: "keep the sandbox copy (and its edge.log) afterwards" },
   },
   json: true,

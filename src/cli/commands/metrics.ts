@@ -18,7 +18,7 @@ export default defineCommand({
   options: {
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
-    since: { type: "string", description: "window, e.g. 30s, 5m (default), 1h", placeholder: "<duration>" },
+    since: { type: "string", description: "window, e.g. 30s, 5m (default), 1h", valueName: "<duration>" },
   },
   json: true,
   examples: ["blastwall metrics", "blastwall metrics --since 1m --json"],

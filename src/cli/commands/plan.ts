@@ -65,12 +65,12 @@ export default defineCommand({
   summary: "Show what a release would do: version in force, pending migrations, code change, blast-window verdict",
   positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
   options: {
-    worker: { type: "string", description: "only this Worker (default: every Worker)", placeholder: "<name>" },
+    worker: { type: "string", description: "only this Worker (default: every Worker)", valueName: "<name>" },
     ...SHARED_OPTIONS,
     override: {
       type: "string",
       description: "show the verdict as `release` would with this override reason",
-      placeholder: "<reason>",
+      valueName: "<reason>",
     },
   },
   json: true,

@@ -18,14 +18,14 @@ export default defineCommand({
     worker: {
       type: "string",
       description: "the Worker to release (needed when the project has several)",
-      placeholder: "<name>",
+      valueName: "<name>",
     },
     ...SHARED_OPTIONS,
     override: {
       type: "string",
       description:
         "ship an irreversible data change with a code change anyway; the reason is recorded in the deployment message",
-      placeholder: "<reason>",
+      valueName: "<reason>",
     },
   },
   json: true,

@@ -9,8 +9,8 @@ export default defineCommand({
   options: {
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
-    to: { type: "string", description: "version to return to (id, 8-char prefix or tag)", placeholder: "<id>" },
-    message: { type: "string", description: "why (kept with the deployment)", placeholder: "<text>" },
+    to: { type: "string", description: "version to return to (id, 8-char prefix or tag)", valueName: "<id>" },
+    message: { type: "string", description: "why (kept with the deployment)", valueName: "<text>" },
   },
   json: true,
   examples: ["blastwall rollback", "blastwall rollback --to 4f2a91c0 --message '5xx spike on checkout'"],

@@ -14,11 +14,11 @@ export default defineCommand({
     "Reads the project's wrangler configs and writes, for a compute regression, a queue consumer regression, a bad D1 migration and a Durable Object migration issue, the lever commands to run in order.",
   positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
   options: {
-    out: { type: "string", short: "o", description: "write the runbook to this file", placeholder: "<file>" },
+    out: { type: "string", short: "o", description: "write the runbook to this file", valueName: "<file>" },
     target: {
       type: "string",
       description: "the target every command names: cloudflare (default) or local",
-      placeholder: "<target>",
+      valueName: "<target>",
     },
   },
   json: true,

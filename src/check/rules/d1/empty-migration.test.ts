@@ -4,7 +4,7 @@ import { hitsAfterBase } from "../../d1/testing.js";
 describe("d1/empty-migration", () => {
   it("notes empty and comment-only files", async () => {
     expect(await hitsAfterBase("d1/empty-migration", "")).toEqual(["d1/empty-migration@0002_change.sql:1"]);
-    expect(await hitsAfterBase("d1/empty-migration", "-- TODO later\n;\n")).toEqual([
+    expect(await hitsAfterBase("d1/empty-migration", "-- split out of 0001, written later\n;\n")).toEqual([
       "d1/empty-migration@0002_change.sql:1",
     ]);
   });

@@ -17,11 +17,11 @@ export default defineCommand({
     before: {
       type: "string",
       description: "restore the point taken before this migration",
-      placeholder: "<migration>",
+      valueName: "<migration>",
     },
-    bookmark: { type: "string", description: "restore this bookmark", placeholder: "<id>" },
+    bookmark: { type: "string", description: "restore this bookmark", valueName: "<id>" },
     force: { type: "boolean", description: "restore even though writes are on (needs --reason)" },
-    reason: { type: "string", description: "why writes stay on; recorded in the output", placeholder: "<text>" },
+    reason: { type: "string", description: "why writes stay on; recorded in the output", valueName: "<text>" },
   },
   json: true,
   examples: [

@@ -24,7 +24,7 @@ export default defineCommand({
   ],
   options: {
     ...PLATFORM_OPTIONS,
-    actor: { type: "string", description: "who flips it (default: $USER)", placeholder: "<name>" },
+    actor: { type: "string", description: "who flips it (default: $USER)", valueName: "<name>" },
   },
   json: true,
   examples: ["blastwall flags set disable_writes on --actor oncall-ana", "blastwall flags set disable_writes off"],

@@ -7,7 +7,7 @@ export default defineCommand({
   group: "Local edge",
   summary: "Stop the local edge (state under .blastwall/local/ is kept)",
   options: {
-    project: { type: "string", description: "project folder (default: found from cwd)", placeholder: "<dir>" },
+    project: { type: "string", description: "project folder (default: found from cwd)", valueName: "<dir>" },
   },
   examples: ["blastwall local down"],
   run: async ({ options, cwd, out }) => {

@@ -9,7 +9,7 @@ export default defineCommand({
   group: "Local edge",
   summary: "Show whether the local edge runs, its ports and each Worker's deployment",
   options: {
-    project: { type: "string", description: "project folder (default: found from cwd)", placeholder: "<dir>" },
+    project: { type: "string", description: "project folder (default: found from cwd)", valueName: "<dir>" },
   },
   json: true,
   examples: ["blastwall local status", "blastwall local status --json"],

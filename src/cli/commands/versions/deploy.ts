@@ -32,7 +32,7 @@ export default defineCommand({
   options: {
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
-    message: { type: "string", description: "why", placeholder: "<text>" },
+    message: { type: "string", description: "why", valueName: "<text>" },
   },
   json: true,
   examples: ["blastwall versions deploy 4f2a91c0@100", "blastwall versions deploy v2@10 v1@90 --message canary"],

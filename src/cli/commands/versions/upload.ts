@@ -20,14 +20,14 @@ export default defineCommand({
   options: {
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
-    tag: { type: "string", description: "short tag, e.g. a git sha or v2", placeholder: "<tag>" },
-    message: { type: "string", description: "what changed", placeholder: "<text>" },
-    env: { type: "string", description: "wrangler environment", placeholder: "<name>" },
+    tag: { type: "string", description: "short tag, e.g. a git sha or v2", valueName: "<tag>" },
+    message: { type: "string", description: "what changed", valueName: "<text>" },
+    env: { type: "string", description: "wrangler environment", valueName: "<name>" },
     var: {
       type: "string",
       multiple: true,
       description: "extra var baked into this version (repeatable)",
-      placeholder: "<KEY=VALUE>",
+      valueName: "<KEY=VALUE>",
     },
   },
   json: true,
