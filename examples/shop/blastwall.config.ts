@@ -1,5 +1,4 @@
-// How `blastwall release` ships the shop. An app that installs blastwall writes the same import; inside this repo
-// tsconfig.json maps it to the source.
+// How `blastwall release` ships the shop. The import resolves through the installed package, as in any app.
 import { defineConfig } from "blastwall/config";
 
 export default defineConfig({

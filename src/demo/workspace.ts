@@ -1,15 +1,12 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { applyEdits, modify } from "jsonc-parser";
-import { findWranglerConfigs } from "../project/discover.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
 
 export interface DemoWorkspaceOptions {
-  /** The blastwall checkout (where src/runtime lives). */
-  repoRoot: string;
   /** The app to copy, e.g. examples/shop. */
   source: string;
-  /** Where the copy goes; replaced on every run. */
+  /** Where the copy goes, inside the repo so `blastwall` and `hono` resolve from node_modules up the tree. */
   dir: string;
 }
 
@@ -17,33 +14,18 @@ const SKIP = new Set(["node_modules", ".blastwall", ".wrangler", "test", "vitest
 
 /**
  * The demo works on a fresh copy of the example app, so it can add migrations and ship faulty builds without
- * touching the repo. Inside this repo the example's `blastwall/*` aliases are relative; the copy gets absolute ones.
+ * touching the repo. The copy imports `blastwall/*` through the installed package, as any app does.
  *
  * @example
- * const ws = prepareDemoWorkspace({ repoRoot, source: "examples/shop", dir: ".blastwall/demo/shop" });
+ * const ws = prepareDemoWorkspace({ source: "examples/shop", dir: ".blastwall/demo/shop" });
  */
-export function prepareDemoWorkspace({ repoRoot, source, dir }: DemoWorkspaceOptions): string {
+export function prepareDemoWorkspace({ source, dir }: DemoWorkspaceOptions): string {
   const target = resolve(dir);
   rmSync(target, { recursive: true, force: true });
   cpSync(resolve(source), target, {
     recursive: true,
     filter: (src) => !SKIP.has(src.split(/[\\/]/).pop() ?? ""),
   });
-  for (const configPath of findWranglerConfigs(target)) {
-    const cfg = loadWranglerConfig(configPath);
-    const alias = cfg.raw.alias;
-    if (cfg.format === "toml" || typeof alias !== "object" || alias === null) continue;
-    let text = readFileSync(configPath, "utf8");
-    for (const key of Object.keys(alias)) {
-      const feature = key.replace(/^blastwall\//, "");
-      const edits = modify(text, ["alias", key], join(repoRoot, "src", "runtime", feature, "index.ts"), {
-        formattingOptions: { insertSpaces: true, tabSize: 2 },
-      });
-      text = applyEdits(text, edits);
-    }
-    text = applyEdits(text, modify(text, ["$schema"], undefined, {}));
-    writeFileSync(configPath, text);
-  }
   return target;
 }
 

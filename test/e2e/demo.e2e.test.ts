@@ -9,7 +9,14 @@ const root = process.cwd();
 
 interface DemoReport {
   ok: boolean;
-  steps: { name: string; outcome: string; seconds: number; numbers: Record<string, number | string> }[];
+  steps: {
+    name: string;
+    outcome: string;
+    seconds: number;
+    finishedAt: number;
+    numbers: Record<string, number | string>;
+  }[];
+  analysis?: { points: Record<string, number>; decisions: number };
 }
 
 describe("npm run demo", () => {
@@ -30,9 +37,15 @@ describe("npm run demo", () => {
     expect(step("2.")?.numbers.exit_code).toBe(1);
     expect(step("3.")?.numbers.exit_code).toBe(1);
     expect(step("4.")?.numbers.lost).toBe(0);
+    expect(step("4.")?.numbers.flood_confirmed).toBe(step("4.")?.numbers.flood);
     expect(step("4.")?.numbers.dlq_after_replay).toBe(0);
     expect(step("5.")?.numbers.writes_through).toBe(0);
     expect(step("5.")?.numbers.read_errors).toBe(0);
+    // The report charts the releases' own e-value polls, and each step at the time it really ended.
+    expect(report.analysis?.points["shop-api"] ?? 0).toBeGreaterThan(0);
+    expect(report.analysis?.decisions ?? 0).toBeGreaterThan(0);
+    const ends = report.steps.map((s) => s.finishedAt);
+    expect(ends).toEqual([...ends].sort((a, b) => a - b));
     const html = readFileSync(join(root, ".blastwall", "demo-report.html"), "utf8");
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
     expect(existsSync(join(root, ".blastwall", "demo", "shop", ".blastwall", "local", "edge.json"))).toBe(false);

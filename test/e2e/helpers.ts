@@ -45,8 +45,8 @@ export interface ShopEdge {
 }
 
 /**
- * Copies examples/shop to `<repo>/.blastwall/<label>-<pid>/`: the same depth as examples/shop, so the example's
- * relative aliases and node_modules still resolve, and git ignores it. Returns the copy's path.
+ * Copies examples/shop to `<repo>/.blastwall/<label>-<pid>/`: inside the repo, so `blastwall` and `hono` resolve
+ * from node_modules up the tree as in an installed app, and git ignores it. Returns the copy's path.
  */
 export function copyShop(label: string): string {
   const dir = join(REPO, ".blastwall", `${label}-${process.pid}`);
@@ -60,8 +60,8 @@ export function copyShop(label: string): string {
 }
 
 /**
- * Copies examples/shop to `<repo>/.blastwall/e2e-<id>/` (same depth as examples/shop, so its relative aliases and
- * node_modules still resolve) and starts a local edge there on free ports.
+ * Copies examples/shop to `<repo>/.blastwall/e2e-<id>/` (see {@link copyShop}) and starts a local edge there on
+ * free ports.
  */
 export async function startShopEdge(label: string): Promise<ShopEdge> {
   if (!existsSync(join(REPO, "dist", "cli", "bin.js")))

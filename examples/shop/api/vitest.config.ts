@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
 
@@ -15,15 +14,6 @@ export default defineProject({
       },
     })),
   ],
-  // Inside this repo the example imports blastwall from source (as its wrangler.jsonc does).
-  resolve: {
-    alias: [
-      {
-        find: /^blastwall\/(.*)$/,
-        replacement: fileURLToPath(new URL("../../../src/runtime/$1/index.ts", import.meta.url)),
-      },
-    ],
-  },
   // The 100,000-row backfill test needs more than the default 5 s on a loaded 2-core machine.
   test: {
     name: "shop-api",

@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
 
@@ -11,15 +10,6 @@ export default defineProject({
       },
     })),
   ],
-  // Inside this repo the example imports blastwall from source (as its wrangler.jsonc does).
-  resolve: {
-    alias: [
-      {
-        find: /^blastwall\/(.*)$/,
-        replacement: fileURLToPath(new URL("../../../src/runtime/$1/index.ts", import.meta.url)),
-      },
-    ],
-  },
   test: {
     name: "shop-consumer",
     testTimeout: 30_000,
