@@ -1,8 +1,10 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { sortMigrations } from "../core/migration-order.js";
 import type { Deployment, Platform, TargetName, VersionInfo } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
+import { migrationOrderFor } from "../project/wrangler-version.js";
 import {
   type BlastWindowVerdict,
   type CodeChange,
@@ -71,9 +73,10 @@ export async function pendingD1(
     const dir = resolve(dirname(wrangler.path), db.migrations_dir ?? "migrations");
     if (seen.has(`${database}|${dir}`) || !existsSync(dir)) continue;
     seen.add(`${database}|${dir}`);
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith(".sql"))
-      .sort();
+    const files = sortMigrations(
+      readdirSync(dir).filter((f) => f.endsWith(".sql")),
+      { order: migrationOrderFor(projectDir) },
+    );
     const applied = new Set(
       (await platform.listMigrations(worker, database)).filter((m) => m.applied).map((m) => m.name),
     );

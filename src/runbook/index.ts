@@ -1,7 +1,9 @@
 import { readdirSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { sortMigrations } from "../core/migration-order.js";
 import { relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
+import { migrationOrderFor } from "../project/wrangler-version.js";
 
 /**
  * The incident runbook of one project, written from its wrangler configs: which Worker serves HTTP, which
@@ -65,10 +67,10 @@ function latestMigration(config: WranglerConfig, database: string): string | und
   const db = config.d1_databases.find((d) => d.database_name === database || d.binding === database);
   const dir = resolve(dirname(config.path), db?.migrations_dir ?? "migrations");
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith(".sql"))
-      .sort((a, b) => (Number.parseInt(a, 10) || 0) - (Number.parseInt(b, 10) || 0) || a.localeCompare(b))
-      .at(-1);
+    return sortMigrations(
+      readdirSync(dir).filter((f) => f.endsWith(".sql")),
+      { order: migrationOrderFor(dirname(config.path)) },
+    ).at(-1);
   } catch {
     return undefined;
   }

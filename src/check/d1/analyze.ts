@@ -93,7 +93,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
       findings.push({ rule: missingDirMeta.id, severity: missingDirMeta.severity, file: dir.declaredAt.file, ...h });
     return { findings, migrations: [] };
   }
-  const names = listMigrationFiles(dir.dir);
+  const names = listMigrationFiles(dir.dir, dir.order);
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable });

@@ -54,18 +54,28 @@ migrations_dir = "staging-migrations"
     expect(r.migrations.map((m) => m.file)).toEqual(["migrations/0001.sql", "staging-migrations/0001.sql"]);
   });
 
-  it("applies files in wrangler's order: by name, then by the number before _", async () => {
-    const r = await checkMigrations({
+  it("applies files in the order of the project's own wrangler release", async () => {
+    const history = {
       "migrations/10_c.sql": "ALTER TABLE t ADD COLUMN c TEXT;",
       "migrations/9_b.sql": "ALTER TABLE t ADD COLUMN b TEXT;",
       "migrations/1_a.sql": "CREATE TABLE t (a);",
+    };
+    const wranglerAt = (version: string) => ({
+      "node_modules/wrangler/package.json": JSON.stringify({ name: "wrangler", version }),
     });
-    expect(r.migrations.map((m) => m.file)).toEqual([
+    const numeric = await checkMigrations({ ...history, ...wranglerAt("4.98.0") });
+    expect(numeric.migrations.map((m) => m.file)).toEqual([
       "migrations/1_a.sql",
       "migrations/9_b.sql",
       "migrations/10_c.sql",
     ]);
-    expect(r.findings).toEqual([]);
+    expect(numeric.findings.filter((f) => f.severity !== "info")).toEqual([]);
+    const lexical = await checkMigrations({ ...history, ...wranglerAt("4.86.0") });
+    expect(lexical.migrations.map((m) => m.file)).toEqual([
+      "migrations/10_c.sql",
+      "migrations/1_a.sql",
+      "migrations/9_b.sql",
+    ]);
   });
 
   it("never crashes on bad input: malformed SQL, binary, empty, unterminated string", async () => {

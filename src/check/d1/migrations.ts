@@ -1,9 +1,11 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError } from "../../cli/errors.js";
+import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
+import { migrationOrderFor } from "../../project/wrangler-version.js";
 
 /** One migrations folder and the D1 bindings that use it (several Workers often share one). */
 export interface MigrationsDir {
@@ -14,6 +16,8 @@ export interface MigrationsDir {
   /** "shop (DB in api/wrangler.jsonc)" for messages. */
   databases: string[];
   migrationsTable: string;
+  /** The order the project's wrangler applies the files in. */
+  order: MigrationOrder;
   exists: boolean;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
@@ -30,6 +34,7 @@ const slash = (p: string) => p.split("\\").join("/");
  */
 export function listMigrationDirs(project: Project): MigrationsDir[] {
   const byDir = new Map<string, MigrationsDir>();
+  const order = migrationOrderFor(project.root);
   for (const cfg of project.workers) {
     const sections: [string[], WranglerConfig["d1_databases"]][] = [[[], cfg.d1_databases]];
     for (const [env, s] of Object.entries(cfg.env)) sections.push([["env", env], s.d1_databases]);
@@ -52,6 +57,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           rel: slash(relativeTo(project.root, dir)),
           databases: [label],
           migrationsTable: d.migrations_table ?? "d1_migrations",
+          order,
           exists: isDir(dir),
           declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
         });
@@ -69,11 +75,8 @@ function isDir(p: string): boolean {
   }
 }
 
-/**
- * The `.sql` files of a migrations folder in the order `wrangler d1 migrations apply` applies them:
- * sorted by name, then by the number before the first `_`.
- */
-export function listMigrationFiles(dir: string): string[] {
+/** The `.sql` files of a migrations folder in the order the project's wrangler applies them. */
+export function listMigrationFiles(dir: string, order?: MigrationOrder): string[] {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
@@ -83,17 +86,8 @@ export function listMigrationFiles(dir: string): string[] {
       fix: "make the folder readable, or point migrations_dir at the folder that holds the .sql files",
     });
   }
-  const names = entries
-    .filter((e) => e.name.endsWith(".sql") && !e.isDirectory())
-    .map((e) => e.name)
-    .sort();
-  const num = (n: string) => Number.parseInt(n.split("_")[0] ?? "", 10);
-  // Array.prototype.sort is stable, and NaN compares as equal, exactly like wrangler's comparator.
-  return names.sort((a, b) => {
-    const x = num(a);
-    const y = num(b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  const names = entries.filter((e) => e.name.endsWith(".sql") && !e.isDirectory()).map((e) => e.name);
+  return sortMigrations(names, order ? { order } : {});
 }
 
 export interface ReadMigration {

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { BlastwallError, UsageError } from "../../cli/errors.js";
+import { type MigrationOrder, migrationOrderOf, sortMigrations } from "../../core/migration-order.js";
 import { loadProject } from "../../project/discover.js";
 import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
+import { wranglerVersionOfBin } from "../../project/wrangler-version.js";
 import { assertRollbackPreflight, assertUploadPreflight, PreflightError } from "../../release/preflight/index.js";
 import type {
   Deployment,
@@ -195,6 +197,8 @@ export function createCloudflarePlatform({
     baseEnv: processEnv,
   });
 
+  // Migrations run in the order of the wrangler that applies them.
+  const migrationOrder = migrationOrderOf(wranglerVersionOfBin(wranglerBin));
   let configs: WranglerConfig[] | undefined;
   const projectConfigs = (): WranglerConfig[] => {
     if (!configs) {
@@ -285,7 +289,7 @@ export function createCloudflarePlatform({
       if (onlyMigrationsUpTo) {
         // Wrangler applies every pending file in the folder; a folder of links to the wanted ones stops at `upTo`.
         dirForWrangler = join(dir, "migrations");
-        const keep = onlyMigrationsUpTo(migrationFiles(migrationsDir));
+        const keep = onlyMigrationsUpTo(migrationFiles(migrationsDir, migrationOrder));
         mkdirSync(dirForWrangler, { recursive: true });
         for (const f of keep) symlinkSync(join(migrationsDir, f), join(dirForWrangler, f));
       }
@@ -679,7 +683,7 @@ export function createCloudflarePlatform({
           if (!(err instanceof CloudflareApiError && /no such table/i.test(err.message))) throw err;
         }
         const appliedAt = new Map(applied.map((r) => [r.name, r.applied_at]));
-        const names = [...new Set([...applied.map((r) => r.name), ...migrationFiles(migrationsDir)])];
+        const names = [...new Set([...applied.map((r) => r.name), ...migrationFiles(migrationsDir, migrationOrder)])];
         return names.map((name) => {
           const at = appliedAt.get(name);
           return appliedAt.has(name)
@@ -773,11 +777,12 @@ function noFlagStore(): BlastwallError {
   });
 }
 
-function migrationFiles(dir: string): string[] {
+function migrationFiles(dir: string, order: MigrationOrder): string[] {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith(".sql"))
-      .sort((a, b) => (Number.parseInt(a, 10) || 0) - (Number.parseInt(b, 10) || 0) || a.localeCompare(b));
+    return sortMigrations(
+      readdirSync(dir).filter((f) => f.endsWith(".sql")),
+      { order },
+    );
   } catch {
     return [];
   }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BlastwallError } from "../../cli/errors.js";
+import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
 import type { MigrationState } from "../platform.js";
 import { writeFileAtomic } from "./state.js";
 
@@ -35,22 +36,25 @@ function checkTableName(table: string): string {
   return table;
 }
 
-/** Migration files in apply order, exactly as wrangler lists them: every `*.sql`, sorted by name. */
-export function migrationFiles(dir: string): string[] {
+/** Migration files in apply order, exactly as the project's wrangler lists them: every `*.sql`. */
+export function migrationFiles(dir: string, order?: MigrationOrder): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".sql"))
-    .sort();
+  return sortMigrations(
+    readdirSync(dir).filter((f) => f.endsWith(".sql")),
+    order ? { order } : {},
+  );
 }
 
 export interface MigrationsTarget {
   db: D1Client;
   dir: string;
   table?: string;
+  /** The project's wrangler order; default: the current wrangler's. */
+  order?: MigrationOrder;
 }
 
 /** Applied and pending migrations, in apply order. */
-export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE }: MigrationsTarget) {
+export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE, order }: MigrationsTarget) {
   const t = checkTableName(table);
   const [, applied] = await db.batch([
     db.prepare(migrationsTableDdl(t)),
@@ -58,7 +62,7 @@ export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE
   ]);
   const rows = (applied?.results ?? []) as { name: string; applied_at: string }[];
   const byName = new Map(rows.map((r) => [r.name, r.applied_at]));
-  const states: MigrationState[] = migrationFiles(dir).map((name) => {
+  const states: MigrationState[] = migrationFiles(dir, order).map((name) => {
     const at = byName.get(name);
     return at === undefined ? { name, applied: false } : { name, applied: true, appliedAt: at };
   });

@@ -7,6 +7,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { BlastwallError } from "../../cli/errors.js";
 import { loadProject } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
+import { migrationOrderFor } from "../../project/wrangler-version.js";
 import type {
   AnalysisRecord,
   Deployment,
@@ -861,6 +862,7 @@ export class Edge {
       name: binding.database_name ?? binding.binding,
       dir: resolve(dirname(config.path), binding.migrations_dir ?? "migrations"),
       table: binding.migrations_table ?? d1.DEFAULT_MIGRATIONS_TABLE,
+      order: migrationOrderFor(this.projectDir),
     };
   }
 
