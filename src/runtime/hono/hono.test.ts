@@ -45,4 +45,20 @@ describe("blastwall/hono", () => {
     });
     expect(((await audit.json()) as { entries: { actor: string }[] }).entries[0]?.actor).toBe("hono-test");
   });
+
+  it("maps blastwall's errors: a bad R2 key is 400, a switched-off enqueue is 503, never a 500", async () => {
+    const bad = await SELF.fetch("http://app/files/..%2F..%2Fetc");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: "bad_key", reason: "dot-segment" });
+    expect(await (await SELF.fetch("http://app/files/a.txt")).json()).toEqual({ key: "files/a.txt" });
+    const off = await SELF.fetch("http://app/enqueue?off=1");
+    expect(off.status).toBe(503);
+    expect(off.headers.get("retry-after")).toBe("30");
+    expect(await off.json()).toMatchObject({ error: "enqueue_paused", flag: "disable_enqueue" });
+    expect((await SELF.fetch("http://app/enqueue")).status).toBe(200);
+    const bug = await SELF.fetch("http://app/boom");
+    expect(bug.status).toBe(500);
+    expect(await bug.json()).toEqual({ error: "internal error" });
+    expect((await SELF.fetch("http://app/no-such-route")).status).toBe(404);
+  });
 });

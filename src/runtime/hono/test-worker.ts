@@ -1,7 +1,16 @@
 // A Hono app wired the way the guide shows: kill switch middleware and the admin API mounted.
 import { Hono } from "hono";
-import { BlastwallOpsFlags, createFlagReader, defineFlags, durableObjectStore } from "../ops/index.js";
-import { killSwitch, opsAdmin } from "./index.js";
+import {
+  assertCanSend,
+  BlastwallOpsFlags,
+  createFlagReader,
+  defineFlags,
+  durableObjectStore,
+  envStore,
+  guardProducer,
+} from "../ops/index.js";
+import { safeKey } from "../r2/key.js";
+import { blastwallErrors, killSwitch, opsAdmin } from "./index.js";
 
 export { BlastwallOpsFlags };
 
@@ -17,13 +26,13 @@ declare global {
   }
 }
 
-const OPS = defineFlags({ disable_writes: { failMode: "open" } });
+const OPS = defineFlags({ disable_writes: { failMode: "open" }, disable_enqueue: { failMode: "open" } });
 
 export const app = new Hono<{ Bindings: HonoTestEnv }>();
 
 app.use(
   killSwitch<HonoTestEnv>({
-    flags: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.HONO_OPS) }),
+    reader: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.HONO_OPS) }),
     allow: ["/webhooks/*"],
   }),
 );
@@ -36,5 +45,21 @@ app.get("/notes/:id", (c) => c.json({ id: c.req.param("id") }));
 app.post("/notes", (c) => c.json({ created: true }, 201));
 app.delete("/notes/:id", (c) => c.body(null, 204));
 app.post("/webhooks/:provider", (c) => c.json({ received: c.req.param("provider") }));
+// Throws UnsafeKeyError for a bad name: blastwallErrors answers 400, not 500.
+app.get("/files/:name", (c) => c.json({ key: safeKey(c.req.param("name"), { prefix: "files" }) }));
+// The check before the write: the flag comes from the query so the test needs no store.
+app.get("/enqueue", async (c) => {
+  const reader = createFlagReader({ flags: OPS, store: envStore({ OPS_DISABLE_ENQUEUE: c.req.query("off") ?? "0" }) });
+  const events = guardProducer<unknown>({ send: async () => {}, sendBatch: async () => {} } as unknown as Queue, {
+    reader,
+    queue: "events",
+  });
+  await assertCanSend(events);
+  return c.json({ sent: true });
+});
+app.get("/boom", () => {
+  throw new Error("a bug");
+});
+app.onError(blastwallErrors({ fallback: (_err, c) => c.json({ error: "internal error" }, 500) }));
 
 export default app;

@@ -40,8 +40,11 @@ export {
 } from "./kill-switch.js";
 export { type Clock, createFlagMemo, type FlagMemo, StoreTimeoutError } from "./memo.js";
 export {
+  assertCanSend,
+  canSend,
   EnqueueRefusedError,
   type GuardConsumerOptions,
+  type GuardedQueue,
   type GuardProducerOptions,
   guardConsumer,
   guardProducer,

@@ -106,7 +106,7 @@ describe("kill switch options", () => {
 
   it("blocks configured routes whatever their method, and passes allow-listed and health routes", async () => {
     const fetch = killSwitch<OpsTestEnv>({
-      flags: on,
+      reader: on,
       block: ["GET /reindex", "/fanout/*"],
       allow: ["POST /webhooks/:provider"],
       retryAfterSeconds: 120,
@@ -125,7 +125,7 @@ describe("kill switch options", () => {
   it("blocks writes when the store is down and the flag fails closed, and says why", async () => {
     const defs = { disable_writes: { failMode: "closed" as const } };
     const fetch = killSwitch<OpsTestEnv>({
-      flags: (e) =>
+      reader: (e) =>
         createFlagReader({ flags: defs, store: durableObjectStore(e.OPS_DO_DOWN, { memo: createFlagMemo() }) }),
     }).wrap(handler);
     const res = await call(fetch, "PATCH", "/items/1");
@@ -136,23 +136,23 @@ describe("kill switch options", () => {
 
   it("lets writes through when the store is down and the flag fails open", async () => {
     const fetch = killSwitch<OpsTestEnv>({
-      flags: (e) =>
+      reader: (e) =>
         createFlagReader({ flags: OPS, store: durableObjectStore(e.OPS_DO_DOWN, { memo: createFlagMemo() }) }),
     }).wrap(handler);
     expect((await call(fetch, "POST", "/items/1")).status).toBe(200);
   });
 
   it("reads never consult the store", async () => {
-    const flags = vi.fn(on);
-    const fetch = killSwitch<OpsTestEnv>({ flags }).wrap(handler);
+    const reader = vi.fn(on);
+    const fetch = killSwitch<OpsTestEnv>({ reader }).wrap(handler);
     await call(fetch, "GET", "/items/1");
-    expect(flags).not.toHaveBeenCalled();
+    expect(reader).not.toHaveBeenCalled();
   });
 
   it("refuses a flag the reader does not declare, and bad options", async () => {
-    const fetch = killSwitch<OpsTestEnv>({ flags: on, flag: "stop_everything" }).wrap(handler);
+    const fetch = killSwitch<OpsTestEnv>({ reader: on, flag: "stop_everything" }).wrap(handler);
     await expect(call(fetch, "POST", "/x")).rejects.toThrow(/"stop_everything" is not declared/);
-    expect(() => killSwitch<OpsTestEnv>({ flags: on, retryAfterSeconds: -1 })).toThrow(/retryAfterSeconds/);
-    expect(() => killSwitch<OpsTestEnv>({ flags: on, block: ["orders"] })).toThrow(/must start with "\/"/);
+    expect(() => killSwitch<OpsTestEnv>({ reader: on, retryAfterSeconds: -1 })).toThrow(/retryAfterSeconds/);
+    expect(() => killSwitch<OpsTestEnv>({ reader: on, block: ["orders"] })).toThrow(/must start with "\/"/);
   });
 });

@@ -4,8 +4,8 @@ import { compileRoute, matchesAny, type RoutePattern } from "./routes.js";
 export const ADMIN_BASE_PATH = "/__blastwall/ops";
 
 export interface KillSwitchOptions<E> {
-  /** The reader to consult, made from the request's env (cheap: the memo outlives it). */
-  flags: (env: E) => FlagReader;
+  /** The flag reader to consult, made from the request's env (cheap: the memo outlives it). */
+  reader: (env: E) => FlagReader;
   /** Default "disable_writes". It must be declared in the reader's flags. */
   flag?: string;
   /** Methods that count as writes. Default POST, PUT, PATCH, DELETE. */
@@ -65,12 +65,12 @@ function pausedResponse(evaluation: FlagEvaluation, retryAfterSeconds: number): 
  *
  * @example
  * const guard = killSwitch<Env>({
- *   flags: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.OPS_FLAGS) }),
+ *   reader: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.OPS_FLAGS) }),
  * });
  * export default { fetch: guard.wrap(handler) };
  */
 export function killSwitch<E>({
-  flags,
+  reader: readerOf,
   flag = "disable_writes",
   methods = ["POST", "PUT", "PATCH", "DELETE"],
   block = [],
@@ -95,7 +95,7 @@ export function killSwitch<E>({
     if (pathname === admin || pathname.startsWith(`${admin}/`)) return undefined;
     if (matchesAny(passing, method, pathname)) return undefined;
     if (!isWrite && !matchesAny(blocked, method, pathname)) return undefined;
-    const reader = flags(env);
+    const reader = readerOf(env);
     if (!reader.definition(flag)) {
       // A deterministic wiring mistake: fail the first test that sends a write, not silently let writes through.
       throw new TypeError(

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { describe, expect, it, vi } from "vitest";
 import { createFlagReader } from "./flags.js";
 import { createFlagMemo } from "./memo.js";
-import { EnqueueRefusedError, guardConsumer, guardProducer } from "./queues.js";
+import { assertCanSend, canSend, EnqueueRefusedError, guardConsumer, guardProducer } from "./queues.js";
 import { durableObjectStore, envStore, kvStore } from "./stores.js";
 import { OPS, type OpsTestEnv } from "./test-worker.js";
 
@@ -27,8 +27,8 @@ function recording(queue: Queue<unknown>) {
 describe("guarded queue producer", () => {
   it("sends while disable_enqueue is off", async () => {
     const { producer, sent } = recording(env.OPS_QUEUE);
-    const flags = createFlagReader({ flags: OPS, store: envStore({ OPS_DISABLE_ENQUEUE: "0" }) });
-    const q = guardProducer(producer, { flags, queue: "ops-queue" });
+    const reader = createFlagReader({ flags: OPS, store: envStore({ OPS_DISABLE_ENQUEUE: "0" }) });
+    const q = guardProducer(producer, { reader, queue: "ops-queue" });
     await q.send({ n: 1 });
     await q.sendBatch([{ body: { n: 2 } }, { body: { n: 3 } }]);
     expect(sent).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
@@ -38,7 +38,7 @@ describe("guarded queue producer", () => {
     const { producer, sent } = recording(env.OPS_QUEUE);
     const store = durableObjectStore(env.OPS_DO, { name: "producer-test", memo: createFlagMemo() });
     await store.set({ name: "disable_enqueue", value: "1", actor: "alice" });
-    const q = guardProducer(producer, { flags: createFlagReader({ flags: OPS, store }), queue: "order-events" });
+    const q = guardProducer(producer, { reader: createFlagReader({ flags: OPS, store }), queue: "order-events" });
     const err = await q.send({ n: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EnqueueRefusedError);
     expect((err as Error).message).toMatch(
@@ -50,19 +50,54 @@ describe("guarded queue producer", () => {
 
   it("refuses when the store is down and disable_enqueue fails closed", async () => {
     const { producer, sent } = recording(env.OPS_QUEUE);
-    const flags = createFlagReader({
+    const reader = createFlagReader({
       flags: OPS,
       store: durableObjectStore(env.OPS_DO_DOWN, { memo: createFlagMemo() }),
     });
-    await expect(guardProducer(producer, { flags }).send("x")).rejects.toThrow(
+    await expect(guardProducer(producer, { reader }).send("x")).rejects.toThrow(
       /store is unreachable and "disable_enqueue" fails closed/,
     );
     expect(sent).toEqual([]);
   });
 
   it("refuses to wrap with an undeclared flag", () => {
-    const flags = createFlagReader({ flags: OPS, store: envStore({}) });
-    expect(() => guardProducer(env.OPS_QUEUE, { flags, flag: "stop_queue" })).toThrow(/"stop_queue" is not declared/);
+    const reader = createFlagReader({ flags: OPS, store: envStore({}) });
+    expect(() => guardProducer(env.OPS_QUEUE, { reader, flag: "stop_queue" })).toThrow(/"stop_queue" is not declared/);
+  });
+});
+
+describe("canSend: the check before the write", () => {
+  it("decides once: a flag flipped on after the check does not orphan the write that followed it", async () => {
+    const { producer, sent } = recording(env.OPS_QUEUE);
+    const store = durableObjectStore(env.OPS_DO, { name: "can-send-flip", memo: createFlagMemo(), maxStalenessMs: 0 });
+    const q = guardProducer(producer, { reader: createFlagReader({ flags: OPS, store }), queue: "order-events" });
+    expect(await canSend(q)).toBe(true);
+    // The handler writes its row here; an operator turns the flag on before the send.
+    await store.set({ name: "disable_enqueue", value: "1", actor: "alice" });
+    await q.send({ n: 1 });
+    expect(sent).toEqual([{ n: 1 }]);
+    // A producer made for the next request sees the flag.
+    const next = guardProducer(producer, { reader: createFlagReader({ flags: OPS, store }), queue: "order-events" });
+    expect(await next.canSend()).toBe(false);
+    await expect(next.send({ n: 2 })).rejects.toBeInstanceOf(EnqueueRefusedError);
+    expect(sent).toEqual([{ n: 1 }]);
+  });
+
+  it("assertCanSend throws EnqueueRefusedError before any write while the flag is on", async () => {
+    const { producer, sent } = recording(env.OPS_QUEUE);
+    const reader = createFlagReader({ flags: OPS, store: envStore({ OPS_DISABLE_ENQUEUE: "1" }) });
+    const q = guardProducer(producer, { reader, queue: "order-events" });
+    const err = await assertCanSend(q).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnqueueRefusedError);
+    expect((err as EnqueueRefusedError).count).toBeUndefined();
+    expect((err as Error).message).toMatch(/sending to queue "order-events" is off \(checked before any write\)/);
+    await expect(q.send({ n: 1 })).rejects.toBeInstanceOf(EnqueueRefusedError);
+    expect(sent).toEqual([]);
+  });
+
+  it("refuses a queue that guardProducer did not wrap, instead of letting it through unguarded", async () => {
+    await expect(canSend(env.OPS_QUEUE)).rejects.toThrow(/not wrapped by guardProducer/);
+    await expect(assertCanSend(env.OPS_QUEUE)).rejects.toThrow(/not wrapped by guardProducer/);
   });
 });
 
@@ -76,7 +111,7 @@ describe("consumer guard", () => {
     await env.OPS_KV.put("ops:pause_consumer:order-events", "1");
     const handler = vi.fn(async (batch: MessageBatch<unknown>) => batch.ackAll());
     const queue = guardConsumer<unknown, OpsTestEnv>(handler, {
-      flags: (e) => createFlagReader({ flags: OPS, store: kvStore(e.OPS_KV, { memo: createFlagMemo() }) }),
+      reader: (e) => createFlagReader({ flags: OPS, store: kvStore(e.OPS_KV, { memo: createFlagMemo() }) }),
       delaySeconds: 120,
     });
     const batch = createMessageBatch("order-events", messages);
@@ -97,7 +132,7 @@ describe("consumer guard", () => {
     await env.OPS_KV.put("ops:pause_consumer:order-events", "1");
     const handler = vi.fn(async (batch: MessageBatch<unknown>) => batch.ackAll());
     const queue = guardConsumer<unknown, OpsTestEnv>(handler, {
-      flags: (e) => createFlagReader({ flags: OPS, store: kvStore(e.OPS_KV, { memo: createFlagMemo() }) }),
+      reader: (e) => createFlagReader({ flags: OPS, store: kvStore(e.OPS_KV, { memo: createFlagMemo() }) }),
     });
     const batch = createMessageBatch("emails", messages);
     const ctx = createExecutionContext();
@@ -109,8 +144,8 @@ describe("consumer guard", () => {
   });
 
   it("validates the delay", () => {
-    const flags = () => createFlagReader({ flags: OPS, store: envStore({}) });
-    expect(() => guardConsumer(async () => {}, { flags, delaySeconds: 43_201 })).toThrow(/0 to 43200/);
-    expect(() => guardConsumer(async () => {}, { flags, delaySeconds: 1.5 })).toThrow(/whole number/);
+    const reader = () => createFlagReader({ flags: OPS, store: envStore({}) });
+    expect(() => guardConsumer(async () => {}, { reader, delaySeconds: 43_201 })).toThrow(/0 to 43200/);
+    expect(() => guardConsumer(async () => {}, { reader, delaySeconds: 1.5 })).toThrow(/whole number/);
   });
 });

@@ -58,7 +58,7 @@ const app = (request: Request): Response => {
 };
 
 const guarded = killSwitch<OpsTestEnv>({
-  flags: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.OPS_DO) }),
+  reader: (env) => createFlagReader({ flags: OPS, store: durableObjectStore(env.OPS_DO) }),
 }).wrap(app);
 
 export default {

@@ -1,12 +1,12 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import * as v from "valibot";
 import { describe, expect, it, vi } from "vitest";
-import { type ConsumeOptions, consume, type DeadLetter } from "./consume.js";
+import { type ConsumeOptions, consume, DEFAULT_MAX_RETRIES, type DeadLetter } from "./consume.js";
 import { defineMessage } from "./envelope.js";
 import { countingDb } from "./reliability/test-worker.js";
-import { d1Store } from "./stores/d1.js";
-import { durableObjectStore } from "./stores/durable-object.js";
-import { kvStore } from "./stores/kv.js";
+import { d1Idempotency } from "./stores/d1.js";
+import { durableObjectIdempotency } from "./stores/durable-object.js";
+import { kvIdempotency } from "./stores/kv.js";
 import type { IdempotencyStore } from "./stores/types.js";
 
 const itemAdded = defineMessage("item.added", {
@@ -96,9 +96,9 @@ describe("consume", () => {
         seen.push(item.unit);
         return [items.insert(key, item.sku, item.unit)];
       },
-      { store: d1Store(env.Q_DB), message: itemAdded },
+      { idempotency: d1Idempotency(env.Q_DB), message: itemAdded },
     );
-    expect(result).toMatchObject({ acked: 2, retried: 0, deadLettered: 0, duplicates: 0 });
+    expect(result).toMatchObject({ processed: 2, retried: 0, deadLettered: 0, duplicates: 0 });
     expect(queue.explicitAcks).toHaveLength(2);
     expect(seen.sort()).toEqual(["box", "piece"]);
     expect(await items.count(sku)).toBe(2);
@@ -111,26 +111,31 @@ describe("consume", () => {
     const handler = vi.fn((item: { sku: string; unit: string }, { key }: { key: string }) => [
       items.insert(key, item.sku, item.unit),
     ]);
-    const options = { store: d1Store(env.Q_DB), message: itemAdded };
+    const options = { idempotency: d1Idempotency(env.Q_DB), message: itemAdded };
     const first = await run(batchOf([body, body]), handler, options);
-    expect(first.result).toMatchObject({ acked: 2, duplicates: 1 });
+    expect(first.result).toMatchObject({ processed: 1, duplicates: 1 });
     const second = await run(batchOf([body], 2), handler, options);
-    expect(second.result).toMatchObject({ acked: 1, duplicates: 1 });
+    expect(second.result).toMatchObject({ processed: 0, duplicates: 1 });
     expect(second.queue.explicitAcks).toHaveLength(1);
     expect(handler).toHaveBeenCalledTimes(1);
     expect(await items.count(sku)).toBe(1);
   });
 
   it("retries a failing handler with backoff, releases its claim, and processes it on the next delivery", async () => {
-    const store = d1Store(env.Q_DB);
+    const store = d1Idempotency(env.Q_DB);
     const body = envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" });
     let fail = true;
     const handler = () => {
       if (fail) throw new Error("downstream 503");
     };
-    const opts = { store, message: itemAdded, backoff: { baseSeconds: 10, capSeconds: 100 }, random: () => 0 };
+    const opts = {
+      idempotency: store,
+      message: itemAdded,
+      backoff: { baseSeconds: 10, capSeconds: 100 },
+      random: () => 0,
+    };
     const first = await run(batchOf([body], 2), handler, opts);
-    expect(first.result).toMatchObject({ acked: 0, retried: 1 });
+    expect(first.result).toMatchObject({ processed: 0, retried: 1 });
     expect(first.queue.retryMessages).toHaveLength(1);
     // attempts 2 → base·2 = 20 s, equal jitter with random 0 → 10 s.
     expect(first.delays).toEqual([10]);
@@ -138,7 +143,7 @@ describe("consume", () => {
     expect(await store.inspect(`test#${body.id}`, Date.now())).toBeNull();
     fail = false;
     const second = await run(batchOf([body], 3), handler, opts);
-    expect(second.result).toMatchObject({ acked: 1, duplicates: 0 });
+    expect(second.result).toMatchObject({ processed: 1, duplicates: 0 });
   });
 
   it("sends a message that keeps failing to the dead-letter producer with its original body, and acks it", async () => {
@@ -149,9 +154,9 @@ describe("consume", () => {
       () => {
         throw new TypeError("cannot read total");
       },
-      { store: d1Store(env.Q_DB), message: itemAdded, maxAttempts: 5, deadLetter: env.Q_DLQ },
+      { idempotency: d1Idempotency(env.Q_DB), message: itemAdded, maxAttempts: 5, deadLetter: env.Q_DLQ },
     );
-    expect(result).toMatchObject({ acked: 1, deadLettered: 1, retried: 0 });
+    expect(result).toMatchObject({ processed: 0, deadLettered: 1, retried: 0 });
     const id = batch.messages[0]?.id ?? "";
     expect(queue.explicitAcks).toEqual([id]);
     const letter = await deadLetterOf(id);
@@ -169,11 +174,11 @@ describe("consume", () => {
     const good = envelope(uid("e"), 2, { sku: "s", qty: 3, unit: "kg" });
     const batch = batchOf([bad, "not json at all", good]);
     const { result } = await run(batch, () => {}, {
-      store: d1Store(env.Q_DB),
+      idempotency: d1Idempotency(env.Q_DB),
       message: itemAdded,
       deadLetter: env.Q_DLQ,
     });
-    expect(result).toMatchObject({ acked: 3, deadLettered: 2, retried: 0 });
+    expect(result).toMatchObject({ processed: 1, deadLettered: 2, retried: 0 });
     const letter = await deadLetterOf(batch.messages[0]?.id ?? "");
     expect(letter.original).toEqual(bad);
     expect(letter.error.reason).toBe("invalid");
@@ -190,15 +195,23 @@ describe("consume", () => {
       },
     } as unknown as Queue;
     const bad = [envelope(uid("e"), 2, { sku: 1 }), envelope(uid("e"), 2, { sku: 2 })];
-    const one = await run(batchOf(bad), () => {}, { store: d1Store(env.Q_DB), message: itemAdded, deadLetter: flaky });
-    expect(one.result).toMatchObject({ acked: 2, deadLettered: 2 });
+    const one = await run(batchOf(bad), () => {}, {
+      idempotency: d1Idempotency(env.Q_DB),
+      message: itemAdded,
+      deadLetter: flaky,
+    });
+    expect(one.result).toMatchObject({ processed: 0, deadLettered: 2 });
     expect(sent.map((l) => (l as DeadLetter).original)).toEqual(bad);
     const down = {
       sendBatch: () => Promise.reject(new Error("queue down")),
       send: () => Promise.reject(new Error("queue down")),
     } as unknown as Queue;
-    const two = await run(batchOf(bad), () => {}, { store: d1Store(env.Q_DB), message: itemAdded, deadLetter: down });
-    expect(two.result).toMatchObject({ acked: 0, retried: 2, deadLettered: 0 });
+    const two = await run(batchOf(bad), () => {}, {
+      idempotency: d1Idempotency(env.Q_DB),
+      message: itemAdded,
+      deadLetter: down,
+    });
+    expect(two.result).toMatchObject({ processed: 0, retried: 2, deadLettered: 0 });
     expect(two.result.outcomes.map((o) => o.reason)).toEqual(["dead_letter_error", "dead_letter_error"]);
   });
 
@@ -212,7 +225,7 @@ describe("consume", () => {
       },
     });
     const { result } = await run(batchOf([envelope(uid("e"), 1, { sku: "s" })]), () => {}, {
-      store: d1Store(env.Q_DB),
+      idempotency: d1Idempotency(env.Q_DB),
       message: buggy,
       deadLetter: env.Q_DLQ,
     });
@@ -222,35 +235,35 @@ describe("consume", () => {
 
   it("retries a version newer than it knows, then dead-letters it after maxAttempts", async () => {
     const v3 = envelope(uid("e"), 3, { sku: "s" });
-    const opts = { store: d1Store(env.Q_DB), message: itemAdded, maxAttempts: 3, deadLetter: env.Q_DLQ };
+    const opts = { idempotency: d1Idempotency(env.Q_DB), message: itemAdded, maxAttempts: 3, deadLetter: env.Q_DLQ };
     const early = await run(batchOf([v3], 1), () => {}, opts);
     expect(early.result).toMatchObject({ retried: 1, deadLettered: 0 });
     expect(early.queue.retryMessages).toHaveLength(1);
     expect(early.delays[0]).toBeGreaterThan(0);
     const last = batchOf([v3], 3);
     const late = await run(last, () => {}, opts);
-    expect(late.result).toMatchObject({ acked: 1, deadLettered: 1 });
+    expect(late.result).toMatchObject({ processed: 0, deadLettered: 1 });
     expect((await deadLetterOf(last.messages[0]?.id ?? "")).error.reason).toBe("newer_version");
   });
 
   it("leaves dead letters to the platform when so configured: retried, counted as dead-lettered on the last attempt", async () => {
     const bad = envelope(uid("e"), 2, { sku: 1 });
-    const opts = { store: d1Store(env.Q_DB), message: itemAdded, maxAttempts: 4 };
+    const opts = { idempotency: d1Idempotency(env.Q_DB), message: itemAdded, maxAttempts: 4 };
     const early = await run(batchOf([bad], 1), () => {}, opts);
-    expect(early.result).toMatchObject({ retried: 1, deadLettered: 0, acked: 0 });
+    expect(early.result).toMatchObject({ retried: 1, deadLettered: 0, processed: 0 });
     expect(early.delays).toEqual([0]);
     const last = await run(batchOf([bad], 4), () => {}, opts);
-    expect(last.result).toMatchObject({ retried: 0, deadLettered: 1, acked: 0 });
+    expect(last.result).toMatchObject({ retried: 0, deadLettered: 1, processed: 0 });
     expect(last.queue.retryMessages).toHaveLength(1);
   });
 
   it("retries a key whose lease another worker holds, after the lease, without running the handler", async () => {
-    const store = d1Store(env.Q_DB);
+    const store = d1Idempotency(env.Q_DB);
     const body = envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" });
     await store.claim({ keys: [`test#${body.id}`], owner: "other", now: Date.now(), leaseMs: 30_000, ttlMs: 60_000 });
     const handler = vi.fn();
     const { result, queue, delays } = await run(batchOf([body]), handler, {
-      store,
+      idempotency: store,
       message: itemAdded,
       random: () => 0,
     });
@@ -262,45 +275,42 @@ describe("consume", () => {
     expect(delays[0]).toBeLessThanOrEqual(31);
   });
 
-  it("honours pause_consumer:<queue>: retries the whole batch with a delay and runs nothing", async () => {
-    await env.Q_KV.put("ops:pause_consumer:items", "1");
-    const handler = vi.fn();
-    const { kvPauseSource } = await import("./pause.js");
-    const pause = { source: kvPauseSource(env.Q_KV), delaySeconds: 120 };
-    const batch = batchOf([envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" }), "garbage"]);
-    const { result, queue, retryAllDelay } = await run(batch, handler, {
-      store: d1Store(env.Q_DB),
+  it("counts each message once: processed, duplicates, retried and dead-lettered are disjoint and add up", async () => {
+    const items = await ledger();
+    const sku = uid("sku");
+    const seen = envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
+    await run(batchOf([seen]), (i, { key }) => [items.insert(key, i.sku, i.unit)], {
+      idempotency: d1Idempotency(env.Q_DB),
       message: itemAdded,
-      pause,
     });
-    expect(handler).not.toHaveBeenCalled();
-    expect(result).toMatchObject({ paused: true, retried: 2, acked: 0, deadLettered: 0 });
-    expect(queue.retryBatch).toEqual({ retry: true });
-    expect(retryAllDelay).toBe(120);
-    await env.Q_KV.put("ops:pause_consumer:items", "0");
-    const resumed = await run(batchOf([envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" })]), handler, {
-      store: d1Store(env.Q_DB),
-      message: itemAdded,
-      pause,
-    });
-    expect(resumed.result).toMatchObject({ paused: false, acked: 1 });
+    const fresh = envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
+    const failing = envelope(uid("e"), 2, { sku, qty: 1, unit: "fail" });
+    const batch = batchOf([fresh, fresh, seen, failing, "garbage"]);
+    const { result, queue } = await run(
+      batch,
+      (i, { key }) => {
+        if (i.unit === "fail") throw new Error("refused");
+        return [items.insert(key, i.sku, i.unit)];
+      },
+      { idempotency: d1Idempotency(env.Q_DB), message: itemAdded, deadLetter: env.Q_DLQ },
+    );
+    expect(result).toMatchObject({ processed: 1, duplicates: 2, retried: 1, deadLettered: 1 });
+    expect(result.processed + result.duplicates + result.retried + result.deadLettered).toBe(batch.messages.length);
+    expect(result.outcomes.map((o) => o.action).sort()).toEqual(["ack", "ack", "ack", "dead_letter", "retry"]);
+    expect(queue.explicitAcks).toHaveLength(4);
+    expect(await items.count(sku)).toBe(2);
   });
 
-  it("consumes when the pause flag cannot be read, unless told to fail closed", async () => {
-    const broken = { isPaused: () => Promise.reject(new Error("KV down")) };
-    const body = () => envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" });
-    const open = await run(batchOf([body()]), () => {}, {
-      store: d1Store(env.Q_DB),
-      message: itemAdded,
-      pause: { source: broken },
-    });
-    expect(open.result).toMatchObject({ paused: false, acked: 1 });
-    const closed = await run(batchOf([body()]), () => {}, {
-      store: d1Store(env.Q_DB),
-      message: itemAdded,
-      pause: { source: broken, onError: "pause" },
-    });
-    expect(closed.result).toMatchObject({ paused: true, retried: 1 });
+  it("defaults maxAttempts to Cloudflare's default max_retries (3) + 1", async () => {
+    expect(DEFAULT_MAX_RETRIES).toBe(3);
+    const body = envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" });
+    const fail = () => {
+      throw new Error("still failing");
+    };
+    const opts = { idempotency: d1Idempotency(env.Q_DB), message: itemAdded, deadLetter: env.Q_DLQ };
+    expect((await run(batchOf([body], 3), fail, opts)).result).toMatchObject({ retried: 1, deadLettered: 0 });
+    expect((await run(batchOf([body], 4), fail, opts)).result).toMatchObject({ retried: 0, deadLettered: 1 });
+    await expect(consume(batchOf([body]), fail, { ...opts, maxAttempts: 0 })).rejects.toThrow(/maxAttempts/);
   });
 
   it("never throws when the store fails: every message is retried", async () => {
@@ -316,29 +326,29 @@ describe("consume", () => {
       envelope(uid("e"), 2, { sku: "s", qty: 1, unit: "kg" }),
       envelope(uid("e"), 2, { sku: "t", qty: 1, unit: "kg" }),
     ]);
-    const { result, queue } = await run(batch, () => {}, { store: down, message: itemAdded });
-    expect(result).toMatchObject({ acked: 0, retried: 2 });
+    const { result, queue } = await run(batch, () => {}, { idempotency: down, message: itemAdded });
+    expect(result).toMatchObject({ processed: 0, retried: 2 });
     expect(queue.retryMessages).toHaveLength(2);
   });
 
   it("with a Durable Object or KV store, runs returned statements through options.sideEffects", async () => {
     const items = await ledger();
     for (const store of [
-      durableObjectStore(env.Q_SHARDS, { prefix: uid("consume") }),
-      kvStore(env.Q_KV, { prefix: `${uid("consume")}:` }),
+      durableObjectIdempotency(env.Q_SHARDS, { prefix: uid("consume") }),
+      kvIdempotency(env.Q_KV, { prefix: `${uid("consume")}:` }),
     ]) {
       const sku = uid("sku");
       const body = envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
       const handler = (item: { sku: string; unit: string }, { key }: { key: string }) => [
         items.insert(key, item.sku, item.unit),
       ];
-      const opts = { store, message: itemAdded, sideEffects: env.Q_DB };
-      expect((await run(batchOf([body]), handler, opts)).result).toMatchObject({ acked: 1 });
-      expect((await run(batchOf([body], 2), handler, opts)).result).toMatchObject({ acked: 1, duplicates: 1 });
+      const opts = { idempotency: store, message: itemAdded, sideEffects: env.Q_DB };
+      expect((await run(batchOf([body]), handler, opts)).result).toMatchObject({ processed: 1 });
+      expect((await run(batchOf([body], 2), handler, opts)).result).toMatchObject({ processed: 0, duplicates: 1 });
       expect(await items.count(sku)).toBe(1);
       // Without a database to run them in, returning statements is a handler error, not a silent drop.
       const other = envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
-      const noDb = await run(batchOf([other]), handler, { store, message: itemAdded });
+      const noDb = await run(batchOf([other]), handler, { idempotency: store, message: itemAdded });
       expect(noDb.result.outcomes[0]).toMatchObject({
         action: "retry",
         error: expect.stringMatching(/set options.sideEffects/),
@@ -354,9 +364,9 @@ describe("consume", () => {
       (body, { key }) => {
         seen.push([body, key]);
       },
-      { store: d1Store(env.Q_DB) },
+      { idempotency: d1Idempotency(env.Q_DB) },
     );
-    expect(result.acked).toBe(1);
+    expect(result.processed).toBe(1);
     expect(seen).toEqual([[{ raw: 1 }, batch.messages[0]?.id]]);
   });
 });
@@ -367,7 +377,7 @@ describe("consume({ speculative: true })", () => {
   it("claims, commits and completes a batch without duplicates in one round trip", async () => {
     const items = await ledger();
     const { db, calls } = countingDb(env.Q_DB);
-    const store = d1Store(db, { table: "spec_idempotency" });
+    const store = d1Idempotency(db, { table: "spec_idempotency" });
     await store.claim({ keys: [], owner: "warm", now: Date.now(), leaseMs: 1, ttlMs: 1 });
     const sku = uid("sku");
     const handler = (item: { sku: string; unit: string }, { key }: { key: string }) => [
@@ -375,27 +385,27 @@ describe("consume({ speculative: true })", () => {
     ];
     const before = calls();
     const { result } = await run(batchOf(Array.from({ length: 20 }, () => fresh(sku))), handler, {
-      store,
+      idempotency: store,
       message: itemAdded,
       speculative: true,
     });
-    expect(result).toMatchObject({ acked: 20, duplicates: 0 });
+    expect(result).toMatchObject({ processed: 20, duplicates: 0 });
     expect(calls() - before).toBe(1);
     expect(await items.count(sku)).toBe(20);
   });
 
   it("falls back to claim-first on a duplicate: the duplicate is acked and its statements are not committed", async () => {
     const items = await ledger();
-    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const store = d1Idempotency(env.Q_DB, { table: "spec_idempotency" });
     const sku = uid("sku");
     const seen = fresh(sku);
     const handler = vi.fn((item: { sku: string; unit: string }, { key }: { key: string }) => [
       items.insert(key, item.sku, item.unit),
     ]);
-    const opts = { store, message: itemAdded, speculative: true };
+    const opts = { idempotency: store, message: itemAdded, speculative: true };
     await run(batchOf([seen]), handler, opts);
     const { result } = await run(batchOf([seen, fresh(sku), fresh(sku)], 2), handler, opts);
-    expect(result).toMatchObject({ acked: 3, duplicates: 1 });
+    expect(result).toMatchObject({ processed: 2, duplicates: 1 });
     expect(await items.count(sku)).toBe(3);
     // Once in the first batch, and once per key in the second: never rerun by the fallback.
     expect(handler).toHaveBeenCalledTimes(4);
@@ -403,7 +413,7 @@ describe("consume({ speculative: true })", () => {
 
   it("falls back when a handler fails: the failure is retried, the others commit, and nothing runs twice", async () => {
     const items = await ledger();
-    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const store = d1Idempotency(env.Q_DB, { table: "spec_idempotency" });
     const sku = uid("sku");
     const bad = envelope(uid("e"), 2, { sku: "explode", qty: 1, unit: "kg" });
     const handler = vi.fn((item: { sku: string; unit: string }, { key }: { key: string }) => {
@@ -411,26 +421,26 @@ describe("consume({ speculative: true })", () => {
       return [items.insert(key, item.sku, item.unit)];
     });
     const { result } = await run(batchOf([fresh(sku), bad, fresh(sku)]), handler, {
-      store,
+      idempotency: store,
       message: itemAdded,
       speculative: true,
     });
-    expect(result).toMatchObject({ acked: 2, retried: 1 });
+    expect(result).toMatchObject({ processed: 2, retried: 1 });
     expect(handler).toHaveBeenCalledTimes(3);
     expect(await items.count(sku)).toBe(2);
     expect(await store.inspect(`test#${bad.id}`, Date.now())).toBeNull();
   });
 
   it("falls back when another worker holds a key: that key is retried after its lease", async () => {
-    const store = d1Store(env.Q_DB, { table: "spec_idempotency" });
+    const store = d1Idempotency(env.Q_DB, { table: "spec_idempotency" });
     const held = fresh("held");
     await store.claim({ keys: [`test#${held.id}`], owner: "other", now: Date.now(), leaseMs: 20_000, ttlMs: 60_000 });
     const { result } = await run(batchOf([held, fresh("free")]), () => {}, {
-      store,
+      idempotency: store,
       message: itemAdded,
       speculative: true,
     });
-    expect(result).toMatchObject({ acked: 1, retried: 1 });
+    expect(result).toMatchObject({ processed: 1, retried: 1 });
     expect(result.outcomes.find((o) => o.action === "retry")?.reason).toBe("in_flight");
   });
 });

@@ -4,12 +4,12 @@ export {
   type ConsumeOptions,
   type ConsumeResult,
   consume,
+  DEFAULT_MAX_RETRIES,
   type DeadLetter,
   type Handler,
   type HandlerContext,
   type MessageOutcome,
   type OutcomeReason,
-  type PauseOptions,
 } from "./consume.js";
 export {
   type Decoded,
@@ -24,11 +24,14 @@ export {
   type MessageOptions,
   type Upcasters,
 } from "./envelope.js";
-export { type KvPauseSourceOptions, kvPauseSource, type PauseSource } from "./pause.js";
 export type { InferInput, InferOutput, PlainIssue, StandardIssue, StandardSchemaV1 } from "./standard-schema.js";
-export { type D1StoreOptions, d1Store } from "./stores/d1.js";
-export { type DurableObjectStoreOptions, durableObjectStore, IdempotencyShard } from "./stores/durable-object.js";
-export { KV_MIN_TTL_MS, type KvStoreOptions, kvStore } from "./stores/kv.js";
+export { type D1IdempotencyOptions, d1Idempotency } from "./stores/d1.js";
+export {
+  type DurableObjectIdempotencyOptions,
+  durableObjectIdempotency,
+  IdempotencyShard,
+} from "./stores/durable-object.js";
+export { KV_MIN_TTL_MS, type KvIdempotencyOptions, kvIdempotency } from "./stores/kv.js";
 export {
   type ClaimResult,
   type IdempotencyRecord,

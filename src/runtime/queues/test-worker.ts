@@ -3,7 +3,7 @@
 import * as v from "valibot";
 import { consume } from "./consume.js";
 import { defineMessage } from "./envelope.js";
-import { d1Store } from "./stores/d1.js";
+import { d1Idempotency } from "./stores/d1.js";
 
 export { IdempotencyShard } from "./stores/durable-object.js";
 
@@ -47,7 +47,7 @@ export default {
         ];
       },
       {
-        store: d1Store(env.Q_DB, { table: "broker_idempotency" }),
+        idempotency: d1Idempotency(env.Q_DB, { table: "broker_idempotency" }),
         message: noteAdded,
         maxAttempts: 3,
         backoff: { baseSeconds: 0, capSeconds: 0 },

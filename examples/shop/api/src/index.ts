@@ -1,12 +1,5 @@
-import { killSwitch, opsAdmin } from "blastwall/hono";
-import {
-  BlastwallOpsFlags,
-  createFlagReader,
-  defineFlags,
-  durableObjectStore,
-  EnqueueRefusedError,
-  guardProducer,
-} from "blastwall/ops";
+import { blastwallErrors, killSwitch, opsAdmin } from "blastwall/hono";
+import { BlastwallOpsFlags, createFlagReader, defineFlags, durableObjectStore, guardProducer } from "blastwall/ops";
 import { Hono } from "hono";
 import { backfills } from "./backfill.js";
 import { carts } from "./carts.js";
@@ -25,7 +18,6 @@ export { BlastwallOpsFlags };
 const OPS = defineFlags({
   disable_writes: { failMode: "open", description: "503 every write; reads and /healthz keep working" },
   disable_enqueue: { failMode: "open", description: "refuse to enqueue order events" },
-  "pause_consumer:*": { failMode: "open", description: "shop-consumer retries batches instead of running them" },
 });
 
 const opsStore = (env: Env) => durableObjectStore(env.OPS_FLAGS);
@@ -33,7 +25,7 @@ const opsFlags = (env: Env) => createFlagReader({ flags: OPS, store: opsStore(en
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.use(killSwitch<Env>({ flags: opsFlags, health: ["/healthz"] }));
+app.use(killSwitch<Env>({ reader: opsFlags, health: ["/healthz"] }));
 // Each change is mirrored to CONFIG as ops:<name> so shop-consumer, which cannot bind the object, sees it too.
 app.all("/__blastwall/ops/*", opsAdmin<Env>({ store: opsStore, flags: OPS, mirror: (env) => env.CONFIG }));
 
@@ -51,21 +43,22 @@ app.route("/carts", carts);
 app.route("/receipts", receipts);
 app.route("/admin/backfills", backfills);
 
-app.onError((err, c) => {
-  if (err instanceof EnqueueRefusedError) {
-    c.header("retry-after", "30");
-    return c.json({ error: "enqueue_paused", message: err.message }, 503);
-  }
-  console.error("shop-api error", err);
-  return c.json({ error: "internal error" }, 500);
-});
+// blastwall's errors get their status (a bad receipt key 400, a refused enqueue 503); anything else is a 500.
+app.onError(
+  blastwallErrors({
+    fallback: (err, c) => {
+      console.error("shop-api error", err);
+      return c.json({ error: "internal error" }, 500);
+    },
+  }),
+);
 
 export default {
   // Every route sees the order-events producer guarded by disable_enqueue.
   fetch: (request, env, ctx) =>
     app.fetch(
       request,
-      { ...env, ORDER_EVENTS: guardProducer(env.ORDER_EVENTS, { flags: opsFlags(env), queue: "order-events" }) },
+      { ...env, ORDER_EVENTS: guardProducer(env.ORDER_EVENTS, { reader: opsFlags(env), queue: "order-events" }) },
       ctx,
     ),
 } satisfies ExportedHandler<Env>;

@@ -1,4 +1,5 @@
 import { sql } from "blastwall/d1";
+import { assertCanSend } from "blastwall/ops";
 import { Hono } from "hono";
 import type { Env, OrderEvent } from "./env.js";
 
@@ -60,6 +61,8 @@ orders.post("/", async (c) => {
   const id = crypto.randomUUID();
   const total = input.items.reduce((s, i) => s + i.quantity * i.priceCents, 0);
   const itemCount = input.items.reduce((s, i) => s + i.quantity, 0);
+  // Decide about the order event before writing: a refused enqueue answers 503 with nothing written.
+  await assertCanSend(c.env.ORDER_EVENTS);
   // One batch is one transaction on D1: the order and its lines land together or not at all.
   // item_count (migration 0004) is written for new orders; older rows get it from the backfill.
   await c.env.DB.batch([

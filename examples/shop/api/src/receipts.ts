@@ -1,4 +1,4 @@
-import { putImmutable, safeKey, serveObject, UnsafeKeyError } from "blastwall/r2";
+import { putImmutable, safeKey, serveObject } from "blastwall/r2";
 import { Hono } from "hono";
 import type { Env } from "./env.js";
 
@@ -10,11 +10,6 @@ function receiptKey(orderId: string): string {
   // The id pattern already excludes traversal; safeKey keeps that true if the pattern is ever loosened.
   return safeKey(`${orderId}.pdf`, { prefix: "receipts" });
 }
-
-receipts.onError((err, c) => {
-  if (err instanceof UnsafeKeyError) return c.json({ error: err.message }, err.status);
-  throw err;
-});
 
 // Receipts are immutable: each order gets one key, written once, never overwritten.
 receipts.put("/:orderId", async (c) => {

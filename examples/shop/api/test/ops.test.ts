@@ -55,14 +55,20 @@ describe("shop-api ops flags", () => {
     expect(await env.CONFIG.get("ops:pause_consumer:order-events")).toBe("0");
   });
 
-  it("refuses to enqueue order events with disable_enqueue and answers 503", async () => {
+  it("refuses to enqueue order events with disable_enqueue and answers 503 before writing the order", async () => {
+    const orders = async () => (await env.DB.prepare("SELECT count(*) AS n FROM orders").first<{ n: number }>())?.n;
+    const before = await orders();
     expect((await setFlag("disable_enqueue", "1")).status).toBe(200);
     const res = await SELF.fetch("http://shop/orders", { method: "POST", body: JSON.stringify(ORDER) });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("30");
     const body = (await res.json()) as { error: string; message: string };
     expect(body.error).toBe("enqueue_paused");
-    expect(body.message).toMatch(/disable_enqueue.*NOT sent to queue "order-events"/);
+    expect(body.message).toMatch(
+      /disable_enqueue.*sending to queue "order-events" is off \(checked before any write\)/,
+    );
+    // canSend ran before the INSERT: no orphaned order without its event.
+    expect(await orders()).toBe(before);
   });
 
   it("lists the shop's flags with their fail modes and keeps an audit log", async () => {

@@ -2,9 +2,8 @@ import {
   type ConsumeOptions,
   type ConsumeResult,
   consume,
-  d1Store,
+  d1Idempotency,
   defineMessage,
-  kvPauseSource,
   type MessageData,
 } from "blastwall/queues";
 import { z } from "zod";
@@ -53,7 +52,7 @@ export function processOrderEvents(
   { db = env.DB, ...overrides }: OrderConsumerOverrides = {},
 ): Promise<ConsumeResult> {
   return consume(batch, (order, { envelope, key }) => confirmOrder(db, order, envelope?.id ?? key), {
-    store: d1Store(db),
+    idempotency: d1Idempotency(db),
     message: orderCreated,
     // confirmOrder only returns statements, so it may run before the claim: one D1 round trip per batch.
     speculative: true,
@@ -61,7 +60,6 @@ export function processOrderEvents(
     maxAttempts: 6,
     backoff: { baseSeconds: 5, capSeconds: 300 },
     deadLetter: env.ORDER_EVENTS_DLQ,
-    pause: { source: kvPauseSource(env.CONFIG) },
     ...overrides,
   });
 }
@@ -70,7 +68,7 @@ export default {
   async queue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
     const result = await processOrderEvents(batch, env);
     console.log(
-      `order-events: ${result.acked} acked (${result.duplicates} duplicates), ${result.retried} retried, ${result.deadLettered} dead-lettered`,
+      `order-events: ${result.processed} processed, ${result.duplicates} duplicates, ${result.retried} retried, ${result.deadLettered} dead-lettered`,
     );
   },
 } satisfies ExportedHandler<Env>;

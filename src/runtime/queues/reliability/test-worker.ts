@@ -12,9 +12,9 @@ import {
   type Env as ShopEnv,
 } from "../../../../examples/shop/consumer/src/index.js";
 import { type ConsumeResult, consume } from "../consume.js";
-import { d1Store } from "../stores/d1.js";
-import { durableObjectStore, type IdempotencyShard } from "../stores/durable-object.js";
-import { kvStore } from "../stores/kv.js";
+import { d1Idempotency } from "../stores/d1.js";
+import { durableObjectIdempotency, type IdempotencyShard } from "../stores/durable-object.js";
+import { kvIdempotency } from "../stores/kv.js";
 import { fnv1a, type IdempotencyStore } from "../stores/types.js";
 
 export { IdempotencyShard } from "../stores/durable-object.js";
@@ -245,12 +245,12 @@ async function bench(env: Env, mode: BenchMode, size: number, batches: number, r
       batch.ackAll();
     } else {
       // Claim per message (the Powertools style): each message claims, runs and completes on its own.
-      const store = d1Store(db, { table: "bench_claim_per_message" });
+      const store = d1Idempotency(db, { table: "bench_claim_per_message" });
       for (const m of batch.messages) {
         await consume(
           { ...batch, messages: [m] },
           (order, { envelope }) => confirmOrder(db, order, envelope?.id ?? ""),
-          { store, message: orderCreated, log: () => {} },
+          { idempotency: store, message: orderCreated, log: () => {} },
         );
       }
     }
@@ -274,14 +274,14 @@ export default {
     const db = faultyDb(env.DB, inv, planFor(env));
     const store =
       env.STORE === "do"
-        ? durableObjectStore(env.IDEMPOTENCY, { shards: 16 })
+        ? durableObjectIdempotency(env.IDEMPOTENCY, { shards: 16 })
         : env.STORE === "kv"
-          ? kvStore(env.IDEM_KV)
-          : d1Store(db);
+          ? kvIdempotency(env.IDEM_KV)
+          : d1Idempotency(db);
     const result: ConsumeResult = await Promise.race([
       processOrderEvents(batch, env, {
         db,
-        store: guarded(store, inv),
+        idempotency: guarded(store, inv),
         ...(env.STORE === "d1" ? {} : { sideEffects: db }),
         leaseMs: Number(env.LEASE_MS),
         ...(env.SPECULATIVE === "0" ? { speculative: false } : {}),
@@ -290,7 +290,8 @@ export default {
       }),
       inv.dying,
     ]);
-    totals.acked += result.acked;
+    // The shop dead-letters through its DLQ producer, which acks: acked = processed + duplicates + dead letters.
+    totals.acked += result.processed + result.duplicates + result.deadLettered;
     totals.retried += result.retried;
     totals.deadLettered += result.deadLettered;
     totals.duplicates += result.duplicates;

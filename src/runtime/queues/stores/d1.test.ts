@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { countingDb as counted } from "../reliability/test-worker.js";
-import { d1Store } from "./d1.js";
+import { d1Idempotency } from "./d1.js";
 
 const T0 = 1_800_000_000_000;
 
@@ -9,11 +9,11 @@ async function setup() {
   await env.Q_DB.exec("CREATE TABLE IF NOT EXISTS ledger (key TEXT NOT NULL, amount INTEGER NOT NULL)");
 }
 
-describe("d1Store", () => {
+describe("d1Idempotency", () => {
   it("claims and completes 100 keys, with their side effects, in 2 round trips", async () => {
     await setup();
     const { db, calls } = counted(env.Q_DB);
-    const store = d1Store(db, { table: "rt_idempotency" });
+    const store = d1Idempotency(db, { table: "rt_idempotency" });
     const keys = Array.from({ length: 100 }, (_, i) => `rt-${i}`);
     const claims = await store.claim({ keys, owner: "A", now: T0, leaseMs: 1000, ttlMs: 60_000 });
     expect([...claims.values()].filter((c) => c.outcome === "claimed")).toHaveLength(100);
@@ -41,7 +41,7 @@ describe("d1Store", () => {
 
   it("commits side effects with COMPLETED or not at all: a worker whose lease was taken over commits nothing", async () => {
     await setup();
-    const store = d1Store(env.Q_DB, { table: "lease_idempotency" });
+    const store = d1Idempotency(env.Q_DB, { table: "lease_idempotency" });
     await store.claim({ keys: ["slow", "fast"], owner: "A", now: T0, leaseMs: 1000, ttlMs: 60_000 });
     // A hangs past its lease; B takes "slow" over and commits it.
     await store.claim({ keys: ["slow"], owner: "B", now: T0 + 1500, leaseMs: 1000, ttlMs: 60_000 });
@@ -76,7 +76,7 @@ describe("d1Store", () => {
 
   it("a failing statement fails only its own message, and leaves neither its effects nor COMPLETED", async () => {
     await setup();
-    const store = d1Store(env.Q_DB, { table: "bad_idempotency" });
+    const store = d1Idempotency(env.Q_DB, { table: "bad_idempotency" });
     await store.claim({ keys: ["good", "bad"], owner: "A", now: T0, leaseMs: 1000, ttlMs: 60_000 });
     const out = await store.settle({
       owner: "A",
@@ -107,6 +107,6 @@ describe("d1Store", () => {
   });
 
   it("refuses a table name that is not a plain identifier", () => {
-    expect(() => d1Store(env.Q_DB, { table: "x; DROP TABLE y" })).toThrow(/plain SQL identifier/);
+    expect(() => d1Idempotency(env.Q_DB, { table: "x; DROP TABLE y" })).toThrow(/plain SQL identifier/);
   });
 });

@@ -11,7 +11,7 @@ import type {
 } from "./types.js";
 import { stateOf } from "./types.js";
 
-export interface D1StoreOptions {
+export interface D1IdempotencyOptions {
   /** Table for the records; created on first use together with `<table>_guard`. Default `blastwall_idempotency`. */
   table?: string;
   /** Expired records deleted per claim, so the table stays bounded without a cron. Default 100. */
@@ -38,15 +38,15 @@ const createdTables = new WeakMap<D1Database, Set<string>>();
  * claim was taken over, so a worker whose lease ran out cannot commit side effects twice.
  *
  * @example
- * const store = d1Store(env.DB);
+ * const store = d1Idempotency(env.DB);
  * await consume(batch, async (order) => [env.DB.prepare("UPDATE orders SET status = 'paid' WHERE id = ?").bind(order.id)], { store });
  */
-export function d1Store(
+export function d1Idempotency(
   db: D1Database,
-  { table = "blastwall_idempotency", sweepLimit = 100 }: D1StoreOptions = {},
+  { table = "blastwall_idempotency", sweepLimit = 100 }: D1IdempotencyOptions = {},
 ): IdempotencyStore {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(table)) {
-    throw new Error(`d1Store: table "${table}" must be a plain SQL identifier (letters, digits, underscore)`);
+    throw new Error(`d1Idempotency: table "${table}" must be a plain SQL identifier (letters, digits, underscore)`);
   }
   const guard = `${table}_guard`;
   const created = createdTables.get(db) ?? new Set<string>();
@@ -151,7 +151,7 @@ export function d1Store(
         else results.set(row.key, { outcome: "in_flight", leaseUntil: row.lease_until });
       }
       for (const key of keys) {
-        if (!results.has(key)) throw new Error(`d1Store: claim of "${key}" left no record in ${table}`);
+        if (!results.has(key)) throw new Error(`d1Idempotency: claim of "${key}" left no record in ${table}`);
       }
       return results;
     },

@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { durableObjectStore } from "./durable-object.js";
+import { durableObjectIdempotency } from "./durable-object.js";
 import { fnv1a } from "./types.js";
 
-describe("durableObjectStore", () => {
+describe("durableObjectIdempotency", () => {
   it("spreads keys over its shards by hash", async () => {
-    const store = durableObjectStore(env.Q_SHARDS, { shards: 8, prefix: "spread" });
+    const store = durableObjectIdempotency(env.Q_SHARDS, { shards: 8, prefix: "spread" });
     const keys = Array.from({ length: 200 }, (_, i) => `spread-${i}`);
     const claims = await store.claim({ keys, owner: "A", now: 1000, leaseMs: 1000, ttlMs: 60_000 });
     expect([...claims.values()].every((c) => c.outcome === "claimed")).toBe(true);
@@ -23,7 +23,7 @@ describe("durableObjectStore", () => {
   });
 
   it("reports lease_lost when completing a claim another worker took over", async () => {
-    const store = durableObjectStore(env.Q_SHARDS, { shards: 2, prefix: "lost" });
+    const store = durableObjectIdempotency(env.Q_SHARDS, { shards: 2, prefix: "lost" });
     await store.claim({ keys: ["x"], owner: "A", now: 1000, leaseMs: 100, ttlMs: 60_000 });
     await store.claim({ keys: ["x"], owner: "B", now: 1200, leaseMs: 100, ttlMs: 60_000 });
     const out = await store.settle({
@@ -37,6 +37,6 @@ describe("durableObjectStore", () => {
   });
 
   it("refuses a shard count outside 1..1024", () => {
-    expect(() => durableObjectStore(env.Q_SHARDS, { shards: 0 })).toThrow(/shards/);
+    expect(() => durableObjectIdempotency(env.Q_SHARDS, { shards: 0 })).toThrow(/shards/);
   });
 });

@@ -110,7 +110,7 @@ export class IdempotencyShard extends DurableObject {
   }
 }
 
-export interface DurableObjectStoreOptions {
+export interface DurableObjectIdempotencyOptions {
   /**
    * Number of shards keys are spread over by hash. Default 16. Changing it moves keys to other shards: records
    * written before the change are not seen after it, so change it only while the queue is drained.
@@ -126,14 +126,14 @@ export interface DurableObjectStoreOptions {
  * between the two repeats them (at-least-once). Only duplicate deliveries are filtered exactly.
  *
  * @example
- * const store = durableObjectStore(env.IDEMPOTENCY, { shards: 32 });
+ * const store = durableObjectIdempotency(env.IDEMPOTENCY, { shards: 32 });
  */
-export function durableObjectStore(
+export function durableObjectIdempotency(
   namespace: DurableObjectNamespace<IdempotencyShard>,
-  { shards = 16, prefix = "blastwall-idempotency" }: DurableObjectStoreOptions = {},
+  { shards = 16, prefix = "blastwall-idempotency" }: DurableObjectIdempotencyOptions = {},
 ): IdempotencyStore {
   if (!Number.isInteger(shards) || shards < 1 || shards > 1024) {
-    throw new RangeError(`durableObjectStore: shards must be an integer from 1 to 1024 (got ${shards})`);
+    throw new RangeError(`durableObjectIdempotency: shards must be an integer from 1 to 1024 (got ${shards})`);
   }
   const shardOf = (key: string) => fnv1a(key) % shards;
   const stub = (shard: number) => namespace.get(namespace.idFromName(`${prefix}:${shard}`));

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { KV_MIN_TTL_MS, kvStore } from "./kv.js";
+import { KV_MIN_TTL_MS, kvIdempotency } from "./kv.js";
 
-describe("kvStore", () => {
+describe("kvIdempotency", () => {
   it("keeps records at least 60 s, even when asked for less", async () => {
-    const store = kvStore(env.Q_KV, { prefix: "ttl:" });
+    const store = kvIdempotency(env.Q_KV, { prefix: "ttl:" });
     const now = Date.now();
     await store.claim({ keys: ["a"], owner: "A", now, leaseMs: 1000, ttlMs: 5_000 });
     await store.settle({ owner: "A", now, ttlMs: 5_000, done: [{ key: "a", statements: [] }], failed: [] });
@@ -16,6 +16,6 @@ describe("kvStore", () => {
   });
 
   it("says it is best effort", () => {
-    expect(kvStore(env.Q_KV).guarantee).toBe("best-effort");
+    expect(kvIdempotency(env.Q_KV).guarantee).toBe("best-effort");
   });
 });

@@ -8,7 +8,7 @@ import type {
 } from "./types.js";
 import { stateOf } from "./types.js";
 
-export interface KvStoreOptions {
+export interface KvIdempotencyOptions {
   /** Key prefix of the records. Default `idem:`. */
   prefix?: string;
 }
@@ -22,9 +22,9 @@ export const KV_MIN_TTL_MS = 60_000;
  * cheap; use the D1 or Durable Object store where it is not. TTLs below 60 s are raised to 60 s.
  *
  * @example
- * const store = kvStore(env.IDEMPOTENCY_KV, { prefix: "orders:" });
+ * const store = kvIdempotency(env.IDEMPOTENCY_KV, { prefix: "orders:" });
  */
-export function kvStore(kv: KVNamespace, { prefix = "idem:" }: KvStoreOptions = {}): IdempotencyStore {
+export function kvIdempotency(kv: KVNamespace, { prefix = "idem:" }: KvIdempotencyOptions = {}): IdempotencyStore {
   const read = async (key: string) => kv.get<IdempotencyRecord>(prefix + key, "json");
   const write = (record: IdempotencyRecord, now: number) =>
     kv.put(prefix + record.key, JSON.stringify(record), {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { d1Store } from "./d1.js";
-import { durableObjectStore } from "./durable-object.js";
-import { kvStore } from "./kv.js";
+import { d1Idempotency } from "./d1.js";
+import { durableObjectIdempotency } from "./durable-object.js";
+import { kvIdempotency } from "./kv.js";
 import { type IdempotencyStore, stateOf } from "./types.js";
 
 let n = 0;
@@ -12,9 +12,9 @@ const LEASE = 5_000;
 const TTL = 3_600_000;
 
 const stores: [string, () => IdempotencyStore][] = [
-  ["d1", () => d1Store(env.Q_DB, { table: "contract_idempotency" })],
-  ["durable-object", () => durableObjectStore(env.Q_SHARDS, { shards: 4, prefix: fresh("contract") })],
-  ["kv", () => kvStore(env.Q_KV, { prefix: `${fresh("contract")}:` })],
+  ["d1", () => d1Idempotency(env.Q_DB, { table: "contract_idempotency" })],
+  ["durable-object", () => durableObjectIdempotency(env.Q_SHARDS, { shards: 4, prefix: fresh("contract") })],
+  ["kv", () => kvIdempotency(env.Q_KV, { prefix: `${fresh("contract")}:` })],
 ];
 
 describe.each(stores)("%s store", (_kind, make) => {
