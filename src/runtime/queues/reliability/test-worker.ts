@@ -226,7 +226,7 @@ async function bench(env: Env, mode: BenchMode, size: number, batches: number, r
       );
     const batch = syntheticBatch(bodies);
     if (mode === "d1" || mode === "d1_claim_first") {
-      await processOrderEvents(batch, env, { db, log: () => {}, pause: undefined, speculative: mode === "d1" });
+      await processOrderEvents(batch, env, { db, log: () => {}, speculative: mode === "d1" });
     } else if (mode === "naive") {
       // No idempotency, one message at a time: what shop-consumer did before it adopted blastwall/queues.
       for (const m of batch.messages) {
