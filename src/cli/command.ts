@@ -1,4 +1,4 @@
-import type { Output } from "./output.js";
+import type { Output } from "../core/console.js";
 
 export type CommandGroup = "Check" | "Release" | "Local edge" | "Incident" | "Project";
 
@@ -33,6 +33,11 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C / SIGTERM so long commands can stop at a defined point. */
   signal: AbortSignal;
+  /**
+   * Runs another command in this process, as `blastwall <argv>` in `cwd` would with CI=true, and resolves to its exit
+   * code and all it printed (how drills run the runbook's commands without importing the CLI).
+   */
+  invoke(argv: string[], cwd: string): Promise<{ code: number; output: string }>;
 }
 
 export interface CommandOptions {

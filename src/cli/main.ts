@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { createOutput, type Output } from "../core/console.js";
+import { BlastwallError, describeError, UsageError } from "../core/errors.js";
+import { packageVersion } from "../core/version.js";
 import type { Command, OptionValues } from "./command.js";
-import { BlastwallError, describeError, UsageError } from "./errors.js";
+import { errorExitCode } from "./errors.js";
 import { renderCommandHelp, renderMainHelp } from "./help.js";
-import { createOutput, type Output } from "./output.js";
 import { commandModules, loadCommands } from "./registry.js";
 import { closest, nearest } from "./suggest.js";
 
@@ -15,13 +17,6 @@ export interface RunCliOptions {
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
   signal?: AbortSignal;
-}
-
-export function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return typeof pkg === "object" && pkg !== null && "version" in pkg && typeof pkg.version === "string"
-    ? pkg.version
-    : "0.0.0";
 }
 
 /** Finds the command name whose words are the longest prefix of argv. */
@@ -149,6 +144,34 @@ function parseCommandArgs(
   return { options, positionals: parsed.positionals, help };
 }
 
+/**
+ * Runs one command in this process exactly as `blastwall <argv>` would in `cwd`, with plain output (CI=true, no
+ * colour), and resolves to its exit code and all it printed.
+ *
+ * @example
+ * const { code, output } = await runInProcess(["flags", "list"], "examples/shop", { commands });
+ */
+export async function runInProcess(
+  argv: string[],
+  cwd: string,
+  { env = process.env, commands }: Pick<RunCliOptions, "env" | "commands"> = {},
+): Promise<{ code: number; output: string }> {
+  const sink = new PassThrough();
+  let output = "";
+  sink.on("data", (c: Buffer) => {
+    output += c.toString("utf8");
+  });
+  const code = await runCli({
+    argv,
+    cwd,
+    stdout: sink,
+    stderr: sink,
+    env: { ...env, CI: "true", NO_COLOR: "1" },
+    ...(commands ? { commands } : {}),
+  });
+  return { code, output: output.trim() };
+}
+
 /** Runs the CLI and resolves to its exit code; never calls process.exit itself. */
 export async function runCli({
   argv,
@@ -184,13 +207,14 @@ export async function runCli({
       out.line(renderCommandHelp(command));
       return 0;
     }
-    return await command.run({ options, positionals, out, cwd, env, signal });
+    const invoke = (args: string[], dir: string) => runInProcess(args, dir, { env, ...(commands ? { commands } : {}) });
+    return await command.run({ options, positionals, out, cwd, env, signal, invoke });
   } catch (err) {
     out.close();
     out.error(describeError(err));
-    if (err instanceof BlastwallError) return err.exitCode;
-    if (env.BLASTWALL_DEBUG && err instanceof Error && err.stack) out.error(err.stack);
-    return 1;
+    if (!(err instanceof BlastwallError) && env.BLASTWALL_DEBUG && err instanceof Error && err.stack)
+      out.error(err.stack);
+    return errorExitCode(err);
   } finally {
     out.close();
   }

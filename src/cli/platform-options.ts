@@ -1,11 +1,12 @@
 import { basename, dirname } from "node:path";
+import { BlastwallError, UsageError } from "../core/errors.js";
+import { parseTarget, type TargetName } from "../core/target.js";
 import { createPlatform } from "../platform/index.js";
 import { findProjectDir } from "../platform/local/daemon.js";
-import type { Platform, QueueState, TargetName } from "../platform/platform.js";
+import type { Platform, QueueState } from "../platform/platform.js";
 import { loadProject, relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { type CommandContext, type OptionSpec, stringOption } from "./command.js";
-import { BlastwallError, UsageError } from "./errors.js";
 
 /** `--target` and `--project`, shared by every command that goes through a Platform. */
 export const PLATFORM_OPTIONS: Record<string, OptionSpec> = {
@@ -26,10 +27,7 @@ export const WORKER_OPTION: Record<string, OptionSpec> = {
 };
 
 export function targetOf(ctx: CommandContext): TargetName {
-  const t = stringOption(ctx.options, "target") ?? "local";
-  if (t !== "local" && t !== "cloudflare")
-    throw new UsageError(`unknown --target "${t}"`, "use --target local or --target cloudflare");
-  return t;
+  return parseTarget(stringOption(ctx.options, "target"));
 }
 
 /** The project dir and the Platform a command acts on. */

@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createOutput, type Step } from "../cli/output.js";
-import { writeFaultyVariant } from "../drill/fault.js";
+import { createOutput, type Step } from "../core/console.js";
 import { createLocalPlatform } from "../platform/local/client.js";
+import { writeFaultyVariant } from "../project/fault.js";
 import { collectDashboardData } from "../ui/dashboard-data.js";
 import { renderDashboardHtml } from "../ui/html.js";
 import { type CliRun, runBlastwall } from "./cli.js";

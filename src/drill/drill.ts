@@ -1,5 +1,4 @@
-import { PassThrough } from "node:stream";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import { loadProject } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { buildRunbook, type IncidentId, type Runbook, type RunbookIncident } from "../runbook/index.js";
@@ -72,31 +71,22 @@ export interface Scenario {
   run(ctx: DrillContext): Promise<void>;
 }
 
+/**
+ * Runs one `blastwall <argv>` command in `cwd` and resolves to its exit code and everything it printed. The CLI
+ * injects itself here: a drill runs the very commands a person would, without importing the CLI.
+ */
+export type DrillCli = (argv: string[], cwd: string) => Promise<{ code: number; output: string }>;
+
 export interface DrillOptions {
   projectDir: string;
+  /** The CLI the runbook's commands run through. */
+  cli: DrillCli;
   /** Called as each step ends (the CLI prints it live). */
   onStep?: (step: DrillStep) => void;
   /** Keep the sandbox copy after the drill. */
   keep?: boolean;
   /** Ctrl-C: the drill stops at the next step and still stops its edge and deletes its copy. */
   signal?: AbortSignal;
-}
-
-/** Runs one lever command in-process exactly as `blastwall <argv>` would, in the sandbox. */
-async function runCommand(argv: string[], cwd: string): Promise<{ code: number; output: string }> {
-  // Imported late: the CLI's registry imports the drill command, which imports this module.
-  const { runCli } = await import("../cli/main.js");
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let output = "";
-  stdout.on("data", (c: Buffer) => {
-    output += c.toString("utf8");
-  });
-  stderr.on("data", (c: Buffer) => {
-    output += c.toString("utf8");
-  });
-  const code = await runCli({ argv, cwd, stdout, stderr, env: { ...process.env, CI: "true", NO_COLOR: "1" } });
-  return { code, output: output.trim() };
 }
 
 function named(c: WranglerConfig): WranglerConfig & { name: string } {
@@ -109,12 +99,12 @@ function named(c: WranglerConfig): WranglerConfig & { name: string } {
  * requests, that service came back. Every step is timed.
  *
  * @example
- * const report = await runDrill(SCENARIOS["bad-version"], { projectDir: "examples/shop" });
+ * const report = await runDrill(SCENARIOS["bad-version"], { projectDir: "examples/shop", cli: ctx.invoke });
  * console.log(report.restored, report.ttrMs);
  */
 export async function runDrill(
   scenario: Scenario,
-  { projectDir, onStep, keep = false, signal }: DrillOptions,
+  { projectDir, cli: runCli, onStep, keep = false, signal }: DrillOptions,
 ): Promise<DrillReport> {
   const started = Date.now();
   const project = loadProject(projectDir);
@@ -174,7 +164,7 @@ export async function runDrill(
           signal?.throwIfAborted();
           t0 ??= Date.now();
           const t = Date.now();
-          const r = await runCommand(s.argv, box.dir);
+          const r = await runCli(s.argv, box.dir);
           commands.push(s.argv);
           outputs.push({ argv: s.argv, output: r.output });
           const ok = r.code === 0;
@@ -220,7 +210,7 @@ export async function runDrill(
       },
       cli(kind, name, argv) {
         return ctx.step(kind, name, async () => {
-          const r = await runCommand(argv, box.dir);
+          const r = await runCli(argv, box.dir);
           if (r.code !== 0) throw new Error(`blastwall ${argv.join(" ")} exited ${r.code}: ${r.output}`);
           return r.output;
         });

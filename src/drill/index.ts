@@ -1,5 +1,7 @@
+export { type FaultOptions, type FaultyVariant, writeFaultyVariant } from "../project/fault.js";
 export {
   type DrillCheck,
+  type DrillCli,
   type DrillOptions,
   type DrillReport,
   type DrillStep,
@@ -7,6 +9,5 @@ export {
   runDrill,
   type Scenario,
 } from "./drill.js";
-export { type FaultOptions, type FaultyVariant, writeFaultyVariant } from "./fault.js";
 export { createSandbox, type DrillSandbox } from "./sandbox.js";
 export { SCENARIOS } from "./scenarios.js";

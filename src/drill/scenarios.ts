@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { writeFaultyVariant } from "../project/fault.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { type DrillContext, incidentFor, type Scenario } from "./drill.js";
-import { writeFaultyVariant } from "./fault.js";
 import { ordersIntact, type PlacedOrder, placeOrder, placeOrders, sample } from "./probes.js";
 
 function databaseOf(config: WranglerConfig): { name: string; migrationsDir: string } {

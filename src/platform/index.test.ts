@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import { createPlatform } from "./index.js";
 import { LocalPlatform } from "./local/client.js";
 
@@ -19,7 +19,7 @@ describe("createPlatform", () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(BlastwallError);
-      expect((err as BlastwallError).exitCode).toBe(2);
+      expect((err as BlastwallError).kind).toBe("input");
       expect((err as BlastwallError).message).toContain("CLOUDFLARE_API_TOKEN");
     }
     process.env.CLOUDFLARE_API_TOKEN = "test-token";

@@ -1,4 +1,4 @@
-import { BlastwallError } from "../cli/errors.js";
+import { parseTarget } from "../core/target.js";
 import { createCloudflarePlatform } from "./cloudflare/index.js";
 import { createLocalPlatform, type LocalPlatform } from "./local/client.js";
 import { findProjectDir } from "./local/daemon.js";
@@ -13,9 +13,6 @@ export interface CreatePlatformOptions {
   cwd?: string;
 }
 
-/** The targets this build ships. */
-export const TARGETS: readonly TargetName[] = ["local", "cloudflare"];
-
 /**
  * Builds the Platform for a target. Commands take `--target local|cloudflare` and call this.
  *
@@ -24,8 +21,7 @@ export const TARGETS: readonly TargetName[] = ["local", "cloudflare"];
  */
 export function createPlatform(options: CreatePlatformOptions & { target?: "local" }): LocalPlatform;
 export function createPlatform(options: CreatePlatformOptions): Platform;
-export function createPlatform({ target = "local", projectDir, cwd = process.cwd() }: CreatePlatformOptions): Platform {
-  if (target === "local") return createLocalPlatform({ projectDir: findProjectDir(cwd, projectDir) });
-  if (target === "cloudflare") return createCloudflarePlatform({ projectDir: projectDir ?? cwd });
-  throw new BlastwallError(`unknown target "${target}"`, { fix: `use one of: ${TARGETS.join(", ")}` });
+export function createPlatform({ target, projectDir, cwd = process.cwd() }: CreatePlatformOptions): Platform {
+  if (parseTarget(target) === "local") return createLocalPlatform({ projectDir: findProjectDir(cwd, projectDir) });
+  return createCloudflarePlatform({ projectDir: projectDir ?? cwd });
 }

@@ -5,7 +5,9 @@
  * state of its own between runs, so a killed release can always be resumed or rolled back.
  */
 
-export type TargetName = "local" | "cloudflare";
+import type { TargetName } from "../core/target.js";
+
+export type { TargetName };
 
 export interface VersionInfo {
   id: string;

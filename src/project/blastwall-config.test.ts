@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import {
   checkWorkerNames,
   loadBlastwallConfig,
@@ -73,7 +73,7 @@ describe("blastwall.config", () => {
 }`,
     });
     const err = await loadError(dir);
-    expect(err.exitCode).toBe(2);
+    expect(err.kind).toBe("input");
     expect(err.message).toMatch(/^workers\.api\.analysis\.alpha: /);
     expect(err.location).toMatchObject({ line: 6 });
     expect(err.location?.file).toMatch(/blastwall\.config\.json$/);

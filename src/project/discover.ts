@@ -1,6 +1,6 @@
 import { type Dirent, readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import { CONFIG_FILE_NAMES, loadWranglerConfig, type WranglerConfig } from "./wrangler-config.js";
 
 const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".wrangler", ".blastwall", "coverage", ".turbo", ".cache"]);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import { findWranglerConfigs, loadProject } from "./discover.js";
 import { loadWranglerConfig } from "./wrangler-config.js";
 
@@ -44,7 +44,7 @@ describe("wrangler config loading", () => {
       const e = err as BlastwallError;
       expect(e.location?.file).toBe(file);
       expect(e.location?.line).toBe(3);
-      expect(e.exitCode).toBe(2);
+      expect(e.kind).toBe("input");
       expect(e.fix).toBeTruthy();
     }
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { findNodeAtLocation, type Node, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 
 export type ConfigFormat = "toml" | "json" | "jsonc";
 

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import type { OptionSpec } from "../cli/command.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../core/errors.js";
 import { createPlatform } from "../platform/index.js";
 import type { Platform, TargetName } from "../platform/platform.js";
 import {
@@ -19,12 +18,6 @@ import { workerName } from "./plan.js";
 /** Opens the platform of a target (the local edge or Cloudflare). */
 export async function openPlatform(target: TargetName, projectDir: string): Promise<Platform> {
   return createPlatform({ target, projectDir });
-}
-
-export function parseTarget(value: string | undefined): TargetName {
-  if (value === undefined || value === "local") return "local";
-  if (value === "cloudflare") return "cloudflare";
-  throw new UsageError(`unknown target "${value}"`, "use --target local or --target cloudflare");
 }
 
 export interface ReleaseTarget {
@@ -94,27 +87,3 @@ export async function loadReleaseContext(
   }
   return { projectDir, loaded, workers: chosen.map(toTarget) };
 }
-
-/** `--config <file>`, resolved against the working directory, as a spread for {@link loadReleaseContext}. */
-export function configOption(options: Record<string, unknown>, cwd: string): { configPath?: string } {
-  const v = options.config;
-  return typeof v === "string" && v.length > 0 ? { configPath: resolve(cwd, v) } : {};
-}
-
-/** Flags `plan` and `release` share, so both read a project the same way. */
-export const SHARED_OPTIONS: Record<"target" | "env" | "var" | "config", OptionSpec> = {
-  config: {
-    type: "string",
-    description:
-      "the wrangler config of the Worker to ship, when it is not the one under the project folder (the name comes from it)",
-    valueName: "<file>",
-  },
-  target: { type: "string", description: "local (default) or cloudflare", valueName: "<target>" },
-  env: { type: "string", description: "wrangler environment", valueName: "<env>" },
-  var: {
-    type: "string",
-    multiple: true,
-    description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
-    valueName: "<KEY=VALUE>",
-  },
-};

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
 import { checkGate, dryRunGate, hashBundle } from "./gates.js";
 
@@ -24,7 +24,7 @@ describe("release gates", () => {
     );
     const err = await dryRunGate(loadWranglerConfig(join(dir, "wrangler.json"))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlastwallError);
-    expect((err as BlastwallError).exitCode).toBe(1);
+    expect((err as BlastwallError).kind).toBe("failure");
     expect((err as BlastwallError).location?.file).toBe(join(dir, "wrangler.json"));
     // The message starts at wrangler's own error line, without colour codes or the log-file note.
     expect((err as BlastwallError).message).toMatch(/^wrangler deploy --dry-run failed:\n.*\[ERROR\]/);

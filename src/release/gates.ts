@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import type { Finding } from "../check/findings.js";
 import { runCheck } from "../check/run-check.js";
-import { BlastwallError } from "../cli/errors.js";
+import { BlastwallError } from "../core/errors.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 
 /** The release gates: `blastwall check`, then `wrangler deploy --dry-run`, which also yields the bundle's hash. */
@@ -123,7 +123,7 @@ export async function dryRunGate(config: WranglerConfig, { env, signal }: DryRun
           const tail = (first >= 0 ? lines.slice(first, first + 8) : lines.slice(-8)).join("\n");
           reject(
             new BlastwallError(`wrangler deploy --dry-run failed:\n${tail || err.message}`, {
-              exitCode: 1,
+              kind: "failure",
               location: { file: config.path },
               fix: `run \`npx wrangler deploy --dry-run -c ${config.path}\` and fix what it reports`,
             }),

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { HEALTHY, Killed, MemoryPlatform } from "../../test/release/memory-platform.js";
-import { createOutput } from "../cli/output.js";
+import { createOutput } from "../core/console.js";
 import type { AnalysisRecord } from "../platform/platform.js";
 import { type BlastwallConfig, resolveWorkerConfig } from "../project/blastwall-config.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
+import { renderReleaseReport } from "../ui/release-report.js";
 import { exitCodeOf, type ReleaseReport, runRelease } from "./run.js";
 import { formatMark, formatVersionMessage, parseMark } from "./state.js";
 
@@ -110,6 +111,7 @@ async function release(
       sleep: platform.sleep,
       fetch: platform.fetch,
       dryRunGate: async () => ({ bundleHash: bundle, bytes: 2048 }),
+      renderReport: renderReleaseReport,
       ...(signal ? { signal } : {}),
     },
   );

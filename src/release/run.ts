@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Finding } from "../check/findings.js";
-import { BlastwallError } from "../cli/errors.js";
-import type { Output, Step } from "../cli/output.js";
+import { BlastwallError } from "../core/errors.js";
+import type { Progress, ProgressStep } from "../core/progress.js";
 import type { AnalysisRecord, ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
@@ -19,9 +19,9 @@ import {
 } from "./analysis/analyze.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
-import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
-import { renderReleaseReport } from "./report-html.js";
-import { runSmokeCheck, type SmokeResult } from "./smoke.js";
+import { gatherPlan, workerName } from "./plan.js";
+import type { Outcome, ReleaseReport, ReleaseReportRenderer } from "./report.js";
+import { runSmokeCheck } from "./smoke.js";
 import {
   bundleOf,
   decideStep,
@@ -41,58 +41,20 @@ import {
  * resumes or rolls back from the platform's state alone.
  */
 
-export type Outcome =
-  | "promoted"
-  | "rolled-back"
-  | "refused"
-  | "paused"
-  | "up-to-date"
-  | "migrated"
-  | "failed"
-  | "interrupted";
-
-export interface StepReport {
-  percent: number;
-  seconds: number;
-  canaryRequests: number;
-  decision: string;
-  tests: TestResult[];
-}
-
-export interface ReleaseReport {
-  release: string;
-  worker: string;
-  target: string;
-  outcome: Outcome;
-  /** The decision that ended the release, with its numbers. */
-  reason: string;
-  candidate: string | undefined;
-  stable: string | undefined;
-  bundle: string;
-  resumed: boolean;
-  override: string | undefined;
-  startedAt: string;
-  finishedAt: string;
-  gates: { check: string; dryRun: string };
-  blastWindow: ReleasePlan["blastWindow"];
-  migrations: { database: string; name: string; class: string; restorePoint: string; when: string }[];
-  smoke: SmokeResult[];
-  steps: StepReport[];
-  /** Every decision line printed, in order. */
-  decisions: string[];
-  /** The self-contained HTML report written beside the JSON one. */
-  htmlReport?: string;
-}
+export type { Outcome, ReleaseReport, StepReport } from "./report.js";
 
 export interface ReleaseDeps {
   platform: Platform;
-  out: Output;
+  /** Where the release tells a person what it does (the CLI passes its console output). */
+  out: Progress;
   signal?: AbortSignal;
   now?: () => Date;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   fetch?: typeof fetch;
   checkGate?: (projectDir: string) => Promise<CheckGateResult>;
   dryRunGate?: (w: WranglerConfig, o: { env?: string; signal?: AbortSignal }) => Promise<DryRunResult>;
+  /** Renders the HTML report written beside the JSON one (the CLI passes the dashboard's); none without it. */
+  renderReport?: ReleaseReportRenderer;
 }
 
 export interface RunReleaseOptions {
@@ -144,13 +106,13 @@ export async function runRelease(options: RunReleaseOptions, deps: ReleaseDeps):
 
 class ReleaseRun {
   private readonly platform: Platform;
-  private readonly out: Output;
+  private readonly out: Progress;
   private readonly signal: AbortSignal | undefined;
   private readonly now: () => Date;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly worker: string;
   private readonly report: ReleaseReport;
-  private live: Step | undefined;
+  private live: ProgressStep | undefined;
   /** Every analysis decision of this run, for the HTML report. */
   private readonly polls: AnalysisRecord[] = [];
   private recordWarned = false;
@@ -243,20 +205,23 @@ class ReleaseRun {
       const dir = this.o.reportDir ?? join(this.o.projectDir, ".blastwall", "releases");
       mkdirSync(dir, { recursive: true });
       const base = join(dir, this.report.release);
-      this.report.htmlReport = `${base}.html`;
+      const render = this.deps.renderReport;
+      if (render) this.report.htmlReport = `${base}.html`;
       writeFileSync(`${base}.json`, `${JSON.stringify(this.report, null, 2)}\n`);
-      writeFileSync(
-        `${base}.html`,
-        await renderReleaseReport({
-          report: this.report,
-          platform: this.platform,
-          wrangler: this.o.wrangler,
-          config: this.o.config,
-          polls: this.polls,
-          findings: this.findings,
-          now: this.now(),
-        }),
-      );
+      if (render) {
+        writeFileSync(
+          `${base}.html`,
+          await render({
+            report: this.report,
+            platform: this.platform,
+            wrangler: this.o.wrangler,
+            config: this.o.config,
+            polls: this.polls,
+            findings: this.findings,
+            now: this.now(),
+          }),
+        );
+      }
     }
     return this.report;
   }

@@ -46,7 +46,7 @@ describe("flags in KV contract test", () => {
       .listFlags()
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain("no flag store configured");
-    expect((err as { exitCode: number }).exitCode).toBe(2);
+    expect((err as { kind: string }).kind).toBe("input");
   });
 });
 

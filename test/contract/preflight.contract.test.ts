@@ -6,7 +6,7 @@ import {
   checkPendingDurableObjectMigration,
   checkSecretsChangedSince,
   PreflightError,
-} from "../../src/release/preflight/index.js";
+} from "../../src/platform/cloudflare/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
 
 /** Contract tests for the pre-flight checks: they read the same API shapes wrangler reads, from the loopback server. */
@@ -122,7 +122,7 @@ describe("pre-flight contract test: bindings deleted since the rollback target",
     const err = await assertRollbackPreflight(api, opts).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PreflightError);
     expect((err as PreflightError).failures.map((x) => x.check)).toEqual(["secrets-changed", "bindings-deleted"]);
-    expect((err as PreflightError).exitCode).toBe(1);
+    expect((err as PreflightError).kind).toBe("failure");
     const forced = await assertRollbackPreflight(api, { ...opts, allowChangedSecrets: true }).catch((e: unknown) => e);
     expect((forced as PreflightError).failures.map((x) => x.check)).toEqual(["bindings-deleted"]);
   });

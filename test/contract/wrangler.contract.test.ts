@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudflarePlatform, WranglerError } from "../../src/platform/cloudflare/index.js";
-import { PreflightError } from "../../src/release/preflight/index.js";
+import { PreflightError } from "../../src/platform/cloudflare/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFaultyVariant } from "../../src/drill/fault.js";
+import { writeFaultyVariant } from "../../src/project/fault.js";
 import { cli, cliJson, REPO, type ShopEdge, startShopEdge, type UploadedVersion, upload } from "./helpers.js";
 
 const SHOTS = join(REPO, "test-results", "screenshots");

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFaultyVariant } from "../../src/drill/fault.js";
+import { writeFaultyVariant } from "../../src/project/fault.js";
 import { seededRandom } from "../../src/release/analysis/simulate.js";
 import { parseMark } from "../../src/release/state.js";
 import { killTree, type ShopEdge, startShopEdge } from "./helpers.js";

@@ -1,7 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { writeFaultyVariant } from "../../src/drill/fault.js";
+import { writeFaultyVariant } from "../../src/project/fault.js";
 import { cli, type ShopEdge, startShopEdge } from "./helpers.js";
 import { generateTraffic, readHtml, release, servedBy, type Traffic, writeFastConfig } from "./release-kit.js";
 

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { createConfigAnalyzer } from "../config/analyzer.js";
 import { findingsOf, writeProject } from "../config/fixture.js";
 import { runCheck } from "../run-check.js";
@@ -56,7 +56,7 @@ describe("bad input never crashes the check", () => {
     const toml = writeProject({ "wrangler.toml": `name = "w"\n[[migrations]\ntag = "v1"\n` });
     const err = await runCheck(toml, { analyzers }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlastwallError);
-    expect((err as BlastwallError).exitCode).toBe(2);
+    expect((err as BlastwallError).kind).toBe("input");
     expect((err as BlastwallError).location).toMatchObject({ file: join(toml, "wrangler.toml"), line: 2 });
     expect((err as BlastwallError).location?.column).toBeGreaterThan(0);
     const jsonc = writeProject({ "wrangler.jsonc": `{\n  "name": "w",\n  "migrations": [ { "tag": } ]\n}\n` });

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { basename, dirname } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { parseWranglerConfig, type WranglerConfig } from "../../project/wrangler-config.js";
 
 function git(cwd: string, args: string[]): { ok: true; out: string } | { ok: false; err: string } {

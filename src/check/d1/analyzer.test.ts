@@ -110,10 +110,10 @@ migrations_dir = "staging-migrations"
     const dir = writeProject({ "migrations/0001.sql": "CREATE TABLE a (x);", "junk.bin": Buffer.from([0, 0, 7]) });
     loadProject(dir);
     await expect(runCheck(dir, { analyzers: [d1Analyzer], data: `${dir}/junk.bin` })).rejects.toMatchObject({
-      exitCode: 2,
+      kind: "input",
     });
     await expect(runCheck(dir, { analyzers: [d1Analyzer], data: `${dir}/missing.sql` })).rejects.toMatchObject({
-      exitCode: 2,
+      kind: "input",
       location: { file: "missing.sql" },
     });
   });

@@ -34,7 +34,7 @@ describe("loadDataSnapshot", () => {
     const dir = writeProject({});
     writeFileSync(join(dir, "bad.sql"), "CREATE TABLE a (x);\nINSERT INTO b VALUES (1);\n");
     expect(() => loadDataSnapshot(join(dir, "bad.sql"), "bad.sql")).toThrowError(
-      expect.objectContaining({ exitCode: 2, location: expect.objectContaining({ file: "bad.sql", line: 2 }) }),
+      expect.objectContaining({ kind: "input", location: expect.objectContaining({ file: "bad.sql", line: 2 }) }),
     );
     writeFileSync(join(dir, "cut.sql"), "CREATE TABLE a (x);\nINSERT INTO a VALUES ('trunc");
     expect(() => loadDataSnapshot(join(dir, "cut.sql"), "cut.sql")).toThrowError(/unterminated string/);

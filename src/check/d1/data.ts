@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import Database from "better-sqlite3";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { errorLine } from "../sql/replay.js";
 import { splitStatements } from "../sql/split.js";
 

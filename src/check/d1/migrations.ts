@@ -1,6 +1,6 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";

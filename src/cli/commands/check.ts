@@ -8,10 +8,10 @@ import { meta as skippedFile } from "../../check/rules/code/skipped-file.js";
 import { d1RuleMetas } from "../../check/rules/d1/index.js";
 import { meta as missingReason } from "../../check/rules/suppression/missing-reason.js";
 import { runCheck } from "../../check/run-check.js";
+import type { Step } from "../../core/console.js";
+import { UsageError } from "../../core/errors.js";
+import { packageVersion } from "../../core/version.js";
 import { defineCommand, stringOption } from "../command.js";
-import { UsageError } from "../errors.js";
-import { packageVersion } from "../main.js";
-import type { Step } from "../output.js";
 
 /** Every rule `check` can report, for SARIF's rule list. */
 const RULES: readonly RuleMeta[] = [

@@ -1,7 +1,7 @@
+import { UsageError } from "../../core/errors.js";
 import { type DrillStep, runDrill, SCENARIOS } from "../../drill/index.js";
 import { findProjectDir } from "../../platform/local/daemon.js";
 import { booleanOption, defineCommand, stringOption } from "../command.js";
-import { UsageError } from "../errors.js";
 import { closest } from "../suggest.js";
 
 function seconds(ms: number): string {
@@ -41,6 +41,7 @@ export default defineCommand({
     if (!ctx.options.json) ctx.out.line(`drill ${scenario.name}: ${scenario.summary}`);
     const report = await runDrill(scenario, {
       projectDir,
+      cli: ctx.invoke,
       keep: booleanOption(ctx.options, "keep"),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.options.json ? {} : { onStep: (s: DrillStep) => ctx.out.line(stepLine(s)) }),

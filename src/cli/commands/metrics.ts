@@ -1,5 +1,5 @@
+import { UsageError } from "../../core/errors.js";
 import { defineCommand, stringOption } from "../command.js";
-import { UsageError } from "../errors.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, table, WORKER_OPTION, workerFor } from "../platform-options.js";
 
 /** Parses a window like `90s`, `5m`, `2h` into milliseconds. */

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureOutput } from "../../../test/cli/capture.js";
 import { MemoryPlatform } from "../../../test/release/memory-platform.js";
+import { createOutput } from "../../core/console.js";
 import { resolveWorkerConfig } from "../../project/blastwall-config.js";
 import { loadWranglerConfig } from "../../project/wrangler-config.js";
 import { gatherPlan } from "../../release/plan.js";
 import { formatMark, formatVersionMessage } from "../../release/state.js";
-import { createOutput } from "../output.js";
 import { printPlan } from "./plan.js";
 
 describe("plan output", () => {

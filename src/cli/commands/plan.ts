@@ -1,8 +1,10 @@
-import { configOption, loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
+import type { Output } from "../../core/console.js";
+import { parseTarget } from "../../core/target.js";
+import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
-import type { Output } from "../output.js";
+import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 function minutes(s: number | undefined): string {
   if (s === undefined) return "not at 100%";
@@ -66,7 +68,7 @@ export default defineCommand({
   positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
   options: {
     worker: { type: "string", description: "only this Worker (default: every Worker)", valueName: "<name>" },
-    ...SHARED_OPTIONS,
+    ...RELEASE_OPTIONS,
     override: {
       type: "string",
       description: "show the verdict as `release` would with this override reason",

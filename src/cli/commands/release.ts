@@ -1,9 +1,12 @@
 import { relative } from "node:path";
-import { configOption, loadReleaseContext, openPlatform, parseTarget, SHARED_OPTIONS } from "../../release/context.js";
+import { UsageError } from "../../core/errors.js";
+import { parseTarget } from "../../core/target.js";
+import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
+import { renderReleaseReport } from "../../ui/release-report.js";
 import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
-import { UsageError } from "../errors.js";
+import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 /** `blastwall release`: gates, migrations, 0% + smoke checks, analysed ramp, promote or roll back. */
 export default defineCommand({
@@ -20,7 +23,7 @@ export default defineCommand({
       description: "the Worker to release (needed when the project has several)",
       valueName: "<name>",
     },
-    ...SHARED_OPTIONS,
+    ...RELEASE_OPTIONS,
     override: {
       type: "string",
       description:
@@ -58,7 +61,7 @@ export default defineCommand({
         ...(override !== undefined ? { override: override.trim() } : {}),
         vars: parseVars(stringListOption(options, "var")),
       },
-      { platform, out, signal },
+      { platform, out, signal, renderReport: renderReleaseReport },
     );
     if (booleanOption(options, "json")) out.data(report);
     else {

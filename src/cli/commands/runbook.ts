@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseTarget } from "../../core/target.js";
 import { loadProject } from "../../project/discover.js";
-import { buildRunbook, type RunbookTarget, renderRunbook } from "../../runbook/index.js";
+import { buildRunbook, renderRunbook } from "../../runbook/index.js";
 import { defineCommand, stringOption } from "../command.js";
-import { UsageError } from "../errors.js";
 
 /** `blastwall runbook`: the incident runbook for this project, with its own Worker, queue, database and class names. */
 export default defineCommand({
@@ -28,12 +28,9 @@ export default defineCommand({
     "blastwall runbook --json",
   ],
   run: async ({ positionals, cwd, out, options }) => {
-    const target = stringOption(options, "target") ?? "cloudflare";
-    if (target !== "cloudflare" && target !== "local") {
-      throw new UsageError(`unknown target "${target}"`, "use --target cloudflare or --target local");
-    }
+    const target = parseTarget(stringOption(options, "target"), "cloudflare");
     const project = loadProject(resolve(cwd, positionals[0] ?? "."));
-    const runbook = buildRunbook(project, { target: target as RunbookTarget });
+    const runbook = buildRunbook(project, { target });
     const file = stringOption(options, "out");
     if (options.json) {
       if (file) writeFileSync(resolve(cwd, file), renderRunbook(runbook));

@@ -1,4 +1,4 @@
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { redact } from "./redact.js";
 
 /** One entry of the `errors` array in the API's `{ success, errors, messages, result }` envelope. */
@@ -15,7 +15,7 @@ export class CloudflareApiError extends BlastwallError {
   constructor(path: string, status: number, errors: ApiErrorDetail[], secrets: readonly (string | undefined)[]) {
     const detail = errors.map((e) => `${e.message} [code: ${e.code}]`).join("; ") || `HTTP ${status}`;
     super(redact(`Cloudflare API ${path} failed: ${detail}`, secrets), {
-      exitCode: 1,
+      kind: "failure",
       fix:
         status === 401 || status === 403
           ? "check that CLOUDFLARE_API_TOKEN is valid and has access to CLOUDFLARE_ACCOUNT_ID"
@@ -89,7 +89,7 @@ export function createCloudflareApi({
       });
     } catch (err) {
       throw new BlastwallError(redact(`cannot reach the Cloudflare API at ${root}: ${String(err)}`, secrets), {
-        exitCode: 1,
+        kind: "failure",
         fix: "check the network, or CLOUDFLARE_API_BASE_URL if you set it",
       });
     }

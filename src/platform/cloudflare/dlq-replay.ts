@@ -1,4 +1,4 @@
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import type { DeadLetter, ReplayOptions, ReplayResult } from "../platform.js";
 import type { CloudflareApi } from "./api.js";
 
@@ -107,7 +107,10 @@ export function createDlqReplay({ api, queueId }: DlqReplayDeps) {
     if (skipped > 0) {
       throw new BlastwallError(
         `replayed ${replayed.length} message(s); ${skipped} left in ${deadLetterQueue}: their bodies are bytes or v8, which the REST API cannot re-send`,
-        { exitCode: 1, fix: `replay those from a Worker bound to ${queue}, or re-send them with content type json` },
+        {
+          kind: "failure",
+          fix: `replay those from a Worker bound to ${queue}, or re-send them with content type json`,
+        },
       );
     }
     return {

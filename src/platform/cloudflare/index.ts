@@ -1,12 +1,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { BlastwallError, UsageError } from "../../cli/errors.js";
+import { BlastwallError, UsageError } from "../../core/errors.js";
 import { type MigrationOrder, migrationOrderOf, sortMigrations } from "../../core/migration-order.js";
 import { loadProject } from "../../project/discover.js";
 import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
 import { wranglerVersionOfBin } from "../../project/wrangler-version.js";
-import { assertRollbackPreflight, assertUploadPreflight, PreflightError } from "../../release/preflight/index.js";
 import type {
   Deployment,
   DeployOptions,
@@ -46,6 +45,7 @@ import {
   summariseTelemetry,
   telemetrySql,
 } from "./metrics.js";
+import { assertRollbackPreflight, assertUploadPreflight, PreflightError } from "./preflight/index.js";
 import { redact } from "./redact.js";
 import { formatRestorePoint, MAX_MESSAGE_LENGTH, parseRestorePoint } from "./restore-points.js";
 import { createWranglerRunner, type RunWrangler, WranglerError } from "./wrangler.js";
@@ -107,7 +107,7 @@ interface AdminFlag {
 
 function required(env: NodeJS.ProcessEnv, name: string, fix: string): string {
   const v = env[name];
-  if (!v) throw new BlastwallError(`${name} is not set`, { exitCode: 2, fix });
+  if (!v) throw new BlastwallError(`${name} is not set`, { kind: "input", fix });
   return v;
 }
 
@@ -266,7 +266,7 @@ export function createCloudflarePlatform({
     const config = configOf(worker);
     if (!config) {
       throw new BlastwallError(`no wrangler config for Worker "${worker}" under ${projectDir}`, {
-        exitCode: 2,
+        kind: "input",
         fix: "run from the project folder or pass --project-dir",
       });
     }
@@ -274,7 +274,7 @@ export function createCloudflarePlatform({
     const db = settings.d1_databases.find((d) => d.database_name === database || d.binding === database);
     if (!db?.database_id) {
       throw new BlastwallError(`Worker "${worker}" has no D1 database "${database}" with a database_id`, {
-        exitCode: 2,
+        kind: "input",
         location: { file: config.path, ...(config.locate(["d1_databases"]) ?? {}) },
         fix: `add it to d1_databases with its database_id (wrangler d1 list shows the ids)`,
       });
@@ -323,7 +323,8 @@ export function createCloudflarePlatform({
           (d) => d.database_name === database || d.binding === database,
         )
       : undefined;
-    if (!db?.database_id) throw new BlastwallError(`unknown D1 database "${database}" for ${worker}`, { exitCode: 2 });
+    if (!db?.database_id)
+      throw new BlastwallError(`unknown D1 database "${database}" for ${worker}`, { kind: "input" });
     const out = await api.account<{ results?: T[] }[]>(`/d1/database/${db.database_id}/query`, {
       method: "POST",
       body: JSON.stringify({ sql }),
@@ -336,7 +337,7 @@ export function createCloudflarePlatform({
     const q = list.find((x) => x.queue_name === queue);
     if (!q) {
       throw new BlastwallError(`queue "${queue}" does not exist on this account`, {
-        exitCode: 2,
+        kind: "input",
         fix: `check the name (wrangler queues list), or create it: wrangler queues create ${queue}`,
       });
     }
@@ -361,7 +362,7 @@ export function createCloudflarePlatform({
     );
 
   const opsFetch = async (path: string, init: { method?: string; body?: string } = {}): Promise<unknown> => {
-    if (!opsUrl) throw new BlastwallError("no ops admin URL", { exitCode: 2 });
+    if (!opsUrl) throw new BlastwallError("no ops admin URL", { kind: "input" });
     const token = required(processEnv, "BLASTWALL_ADMIN_TOKEN", "export the admin token the Worker's ops API checks");
     const url = `${opsUrl.replace(/\/+$/, "")}/__blastwall/ops${path}`;
     let res: Response;
@@ -373,7 +374,7 @@ export function createCloudflarePlatform({
       });
     } catch (err) {
       throw new BlastwallError(redact(`cannot reach the ops admin API at ${url}: ${String(err)}`, secrets), {
-        exitCode: 1,
+        kind: "failure",
         fix: "check BLASTWALL_OPS_URL points at the deployed Worker",
       });
     }
@@ -387,7 +388,7 @@ export function createCloudflarePlatform({
     if (!res.ok) {
       const b = body as { message?: string; fix?: string };
       throw new BlastwallError(redact(`ops admin API ${path} answered ${res.status}: ${b.message ?? ""}`, secrets), {
-        exitCode: 1,
+        kind: "failure",
         fix: res.status === 401 ? "check BLASTWALL_ADMIN_TOKEN matches the Worker's admin token" : b.fix,
       });
     }
@@ -432,7 +433,7 @@ export function createCloudflarePlatform({
       const upload = entries.find((x) => x.type === "version-upload");
       const id = typeof upload?.version_id === "string" ? upload.version_id : undefined;
       if (!id)
-        throw new BlastwallError(`wrangler versions upload for ${script} reported no version id`, { exitCode: 1 });
+        throw new BlastwallError(`wrangler versions upload for ${script} reported no version id`, { kind: "failure" });
       return toVersionInfo(worker, await getVersion(worker, e, id));
     },
 
@@ -453,7 +454,8 @@ export function createCloudflarePlatform({
       const deploymentId = typeof entry?.deployment_id === "string" ? entry.deployment_id : undefined;
       const all = await apiDeployments(worker, env);
       const d = (deploymentId ? all.find((x) => x.id === deploymentId) : undefined) ?? all[0];
-      if (!d) throw new BlastwallError(`wrangler versions deploy for ${worker} left no deployment`, { exitCode: 1 });
+      if (!d)
+        throw new BlastwallError(`wrangler versions deploy for ${worker} left no deployment`, { kind: "failure" });
       return toDeployment(worker, d);
     },
 
@@ -476,7 +478,7 @@ export function createCloudflarePlatform({
       try {
         parsed = JSON.parse(start >= 0 ? stdout.slice(start) : stdout);
       } catch {
-        throw new BlastwallError(`wrangler deployments list --json printed no JSON for ${worker}`, { exitCode: 1 });
+        throw new BlastwallError(`wrangler deployments list --json printed no JSON for ${worker}`, { kind: "failure" });
       }
       return newestFirst(parsed as ApiDeployment[]).map((d) => toDeployment(worker, d));
     },
@@ -493,7 +495,7 @@ export function createCloudflarePlatform({
           ?.version_id;
       if (!targetId) {
         throw new BlastwallError(`no earlier version of ${script} served 100% of traffic`, {
-          exitCode: 1,
+          kind: "failure",
           fix: "name the version to return to: blastwall rollback --worker <w> --to <version-id>",
         });
       }
@@ -512,7 +514,7 @@ export function createCloudflarePlatform({
       const t = target(worker, env);
       await runWrangler(["rollback", targetId, "--yes", "--message", text, ...t.args], { cwd: t.cwd });
       const [d] = await apiDeployments(worker, env);
-      if (!d) throw new BlastwallError(`rollback of ${script} left no deployment`, { exitCode: 1 });
+      if (!d) throw new BlastwallError(`rollback of ${script} left no deployment`, { kind: "failure" });
       return { ...toDeployment(worker, d), kind: "rollback" as const };
     },
 
@@ -597,7 +599,7 @@ export function createCloudflarePlatform({
       const dlq = deadLetterQueueOf(queue);
       if (!dlq) {
         throw new BlastwallError(`${queue} has no dead_letter_queue in this project's wrangler configs`, {
-          exitCode: 2,
+          kind: "input",
           fix: `set "dead_letter_queue" on the consumer of ${queue}, or name the source queue (not the DLQ)`,
         });
       }
@@ -661,7 +663,7 @@ export function createCloudflarePlatform({
           method: "PUT",
           body: JSON.stringify({ value, actor }),
         })) as { flag?: AdminFlag };
-        if (!body.flag) throw new BlastwallError(`ops admin API did not return flag ${name}`, { exitCode: 1 });
+        if (!body.flag) throw new BlastwallError(`ops admin API did not return flag ${name}`, { kind: "failure" });
         return flagFromAdmin(body.flag);
       }
       if (flagsKvNamespaceId) {
@@ -724,14 +726,14 @@ export function createCloudflarePlatform({
         });
         const parsed = JSON.parse(stdout.slice(Math.max(0, stdout.indexOf("{")))) as { bookmark?: unknown };
         if (typeof parsed.bookmark !== "string") {
-          throw new BlastwallError(`wrangler d1 time-travel info ${dbName} returned no bookmark`, { exitCode: 1 });
+          throw new BlastwallError(`wrangler d1 time-travel info ${dbName} returned no bookmark`, { kind: "failure" });
         }
         return parsed.bookmark;
       });
       const current = await platform.currentDeployment(worker);
       if (!current) {
         throw new BlastwallError(`${worker} has no deployment to record the restore point in`, {
-          exitCode: 1,
+          kind: "failure",
           fix: "deploy the Worker once (wrangler deploy) before releasing migrations with blastwall",
         });
       }
@@ -772,7 +774,7 @@ const WORKER_NOT_FOUND = 10007;
 
 function noFlagStore(): BlastwallError {
   return new BlastwallError("no flag store configured for the Cloudflare target", {
-    exitCode: 2,
+    kind: "input",
     fix: "set BLASTWALL_OPS_URL (the Worker serving /__blastwall/ops) or BLASTWALL_FLAGS_KV_ID",
   });
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { redact } from "./redact.js";
 
 /** One line of wrangler's structured output (`WRANGLER_OUTPUT_FILE_PATH`, ND-JSON). */
@@ -25,7 +25,7 @@ export class WranglerError extends BlastwallError {
   readonly code: number | undefined;
   readonly args: readonly string[];
   constructor(message: string, code: number | undefined, args: readonly string[], fix?: string) {
-    super(message, { exitCode: 1, fix });
+    super(message, { kind: "failure", fix });
     this.name = "WranglerError";
     this.code = code;
     this.args = args;

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { BlastwallError, type SourceLocation } from "../../cli/errors.js";
+import { BlastwallError, type SourceLocation } from "../../core/errors.js";
 import type {
   AnalysisRecord,
   Deployment,
@@ -76,16 +76,16 @@ export class LocalPlatform implements Platform {
       });
     } catch (err) {
       throw new BlastwallError(`the local edge (pid ${info.pid}) does not answer: ${(err as Error).message}`, {
-        exitCode: 1,
+        kind: "failure",
         fix: "restart it: `blastwall local down && blastwall local up`",
         cause: err,
       });
     }
     const data = (await res.json()) as unknown;
     if (!res.ok) {
-      const e = (data ?? {}) as { error?: string; fix?: string; exitCode?: number; location?: SourceLocation };
+      const e = (data ?? {}) as { error?: string; fix?: string; kind?: string; location?: SourceLocation };
       throw new BlastwallError(e.error ?? `control API answered ${res.status}`, {
-        exitCode: e.exitCode === 2 ? 2 : 1,
+        kind: e.kind === "input" ? "input" : "failure",
         ...(e.fix ? { fix: e.fix } : {}),
         ...(e.location ? { location: e.location } : {}),
       });

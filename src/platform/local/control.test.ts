@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
+import { createEdgeDashboard } from "../../ui/edge-dashboard.js";
 import type { AnalysisRecord } from "../platform.js";
 import { createControlServer, dashboardUrl } from "./control.js";
 import type { Edge } from "./edge.js";
@@ -25,7 +26,7 @@ const fakeEdge = {
     return { id: "d1", worker, versions, kind: "deployment", createdAt: "now" };
   },
   rollback: () => {
-    throw new BlastwallError("no earlier deployment", { exitCode: 1 });
+    throw new BlastwallError("no earlier deployment", { kind: "failure" });
   },
   metrics: (q: { since: Date; slowerThanMs: number[] }) => [{ since: q.since.toISOString(), slower: q.slowerThanMs }],
   recordAnalysis: (r: AnalysisRecord) => {
@@ -47,7 +48,10 @@ describe("control API", () => {
     mkdirSync(join(dash, "assets"));
     writeFileSync(join(dash, "index.html"), "<h1>edge</h1>");
     writeFileSync(join(dash, "assets", "app.js"), "console.log(1)");
-    server = await listen(createControlServer({ edge: fakeEdge, staticDir: dash }), 0);
+    server = await listen(
+      createControlServer({ edge: fakeEdge, staticDir: dash, dashboard: createEdgeDashboard(fakeEdge) }),
+      0,
+    );
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
@@ -85,12 +89,12 @@ describe("control API", () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
       error: "a deployment holds 1 or 2 versions",
-      exitCode: 2,
+      kind: "input",
       fix: "deploy <id>@100",
     });
     const problem = await call("POST", "/workers/shop-api/rollback", {});
     expect(problem.status).toBe(409);
-    expect(((await problem.json()) as { exitCode: number }).exitCode).toBe(1);
+    expect(((await problem.json()) as { kind: string }).kind).toBe("failure");
     expect((await call("GET", "/nope")).status).toBe(404);
     const notJson = await fetch(`${base}/v1/workers/w/deployments`, {
       method: "POST",

@@ -2,10 +2,8 @@ import { timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
-import { renderDashboardHtml } from "../../ui/html.js";
+import { BlastwallError } from "../../core/errors.js";
 import type { AnalysisRecord, SplitEntry, UploadVersionOptions } from "../platform.js";
-import { edgeDashboard } from "./dashboard.js";
 import type { Edge } from "./edge.js";
 
 /** Version prefix of every control API path. */
@@ -31,6 +29,14 @@ export interface ControlServerOptions {
   onShutdown?: () => void;
   /** Static files served without a token at `/`; API calls still need it. The built-in dashboard stays at /dashboard. */
   staticDir?: string;
+  /** The live dashboard (the UI layer provides it); without one, /dashboard answers 404. */
+  dashboard?: ControlDashboard;
+}
+
+/** What the control server needs of a dashboard: its page, and its data for the last `windowSeconds`. */
+export interface ControlDashboard {
+  page(): string;
+  data(windowSeconds: number): Promise<unknown>;
 }
 
 type Handler = (ctx: {
@@ -77,14 +83,14 @@ function listParam(query: URLSearchParams, name: string): string[] {
 
 /**
  * The control API of the local edge (documented in docs/local-edge.md). JSON in and out, bearer token from
- * `.blastwall/local/edge.json`, 127.0.0.1 only. Errors come back as `{ error, fix, exitCode, location }` with
+ * `.blastwall/local/edge.json`, 127.0.0.1 only. Errors come back as `{ error, fix, kind, location }` with
  * 400 (unusable input) or 409 (the operation found a problem).
  *
  * @example
  * const server = createControlServer({ edge });
  * server.listen(0, "127.0.0.1");
  */
-export function createControlServer({ edge, onShutdown, staticDir }: ControlServerOptions): Server {
+export function createControlServer({ edge, onShutdown, staticDir, dashboard }: ControlServerOptions): Server {
   const w = "/workers/([^/]+)";
   const routes: Route[] = [];
   const on = (method: string, path: string, handler: Handler) =>
@@ -146,7 +152,9 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
     const windowSeconds = Number(query.get("window") ?? 300);
     if (!Number.isInteger(windowSeconds) || windowSeconds < 10 || windowSeconds > 3600)
       throw new BlastwallError(`window=${query.get("window")} is not 10-3600 seconds`, { fix: "send e.g. window=300" });
-    return edgeDashboard({ edge, windowSeconds });
+    if (!dashboard)
+      throw new BlastwallError("this edge serves no dashboard", { fix: "start it with `blastwall local up`" });
+    return dashboard.data(windowSeconds);
   });
   on("POST", `${w}/analysis`, ({ params: [worker = ""], body }) => edge.recordAnalysis(analysisRecord(worker, body)));
   on("GET", `${w}/analysis`, ({ params: [worker = ""], query }) =>
@@ -193,19 +201,20 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
 
-  let page: string | undefined;
   return createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      if (req.method === "GET" && (url.pathname === DASHBOARD_PATH || (url.pathname === "/" && !staticDir))) {
-        // The page holds no secret: it reads the token from the URL's fragment, which browsers never send.
-        page ??= renderDashboardHtml({ mode: "live", api: CONTROL_PREFIX, title: "local edge" });
-        return html(res, page);
+      if (
+        dashboard &&
+        req.method === "GET" &&
+        (url.pathname === DASHBOARD_PATH || (url.pathname === "/" && !staticDir))
+      ) {
+        return html(res, dashboard.page());
       }
       if (!url.pathname.startsWith(`${CONTROL_PREFIX}/`)) return serveStatic(staticDir, url.pathname, res);
-      if (!authorized(req)) return json(res, 401, { error: "missing or wrong bearer token", exitCode: 2 });
+      if (!authorized(req)) return json(res, 401, { error: "missing or wrong bearer token", kind: "input" });
       const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) return json(res, 404, { error: `no control route ${req.method} ${url.pathname}`, exitCode: 2 });
+      if (!route) return json(res, 404, { error: `no control route ${req.method} ${url.pathname}`, kind: "input" });
       try {
         const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
         const body = req.method === "GET" ? {} : await readJson(req);
@@ -214,14 +223,14 @@ export function createControlServer({ edge, onShutdown, staticDir }: ControlServ
         json(res, 200, (await route.handler({ params, query: url.searchParams, body, baseUrl })) ?? null);
       } catch (err) {
         if (err instanceof BlastwallError) {
-          json(res, err.exitCode === 2 ? 400 : 409, {
+          json(res, err.kind === "input" ? 400 : 409, {
             error: err.message,
-            exitCode: err.exitCode,
+            kind: err.kind,
             ...(err.fix ? { fix: err.fix } : {}),
             ...(err.location ? { location: err.location } : {}),
           });
-        } else if (err instanceof URIError) json(res, 400, { error: `bad path: ${url.pathname}`, exitCode: 2 });
-        else json(res, 500, { error: (err as Error).message ?? String(err), exitCode: 1 });
+        } else if (err instanceof URIError) json(res, 400, { error: `bad path: ${url.pathname}`, kind: "input" });
+        else json(res, 500, { error: (err as Error).message ?? String(err), kind: "failure" });
       }
     })();
   });
@@ -295,7 +304,7 @@ function html(res: ServerResponse, body: string): void {
 /** Serves the dashboard's files from staticDir (index.html at `/`); never outside that folder. */
 function serveStatic(dir: string | undefined, pathname: string, res: ServerResponse): void {
   if (!dir) {
-    json(res, 404, { error: "no dashboard is installed on this edge", exitCode: 2 });
+    json(res, 404, { error: "no dashboard is installed on this edge", kind: "input" });
     return;
   }
   const root = resolve(dir);
@@ -303,11 +312,11 @@ function serveStatic(dir: string | undefined, pathname: string, res: ServerRespo
   try {
     file = normalize(join(root, decodeURIComponent(pathname === "/" ? "/index.html" : pathname)));
   } catch {
-    json(res, 400, { error: `bad path: ${pathname}`, exitCode: 2 });
+    json(res, 400, { error: `bad path: ${pathname}`, kind: "input" });
     return;
   }
   if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
-    json(res, 404, { error: `not found: ${pathname}`, exitCode: 2 });
+    json(res, 404, { error: `not found: ${pathname}`, kind: "input" });
     return;
   }
   res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream" });

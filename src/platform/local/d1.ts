@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
 import type { MigrationState } from "../platform.js";
 import { writeFileAtomic } from "./state.js";
@@ -96,7 +96,7 @@ export async function applyMigrations(target: MigrationsTarget, upTo?: string): 
         ]);
       } catch (err) {
         throw new BlastwallError(`migration ${s.name} failed and was rolled back: ${(err as Error).message}`, {
-          exitCode: 1,
+          kind: "failure",
           location: { file: join(target.dir, s.name) },
           fix: "fix the statement, then apply again; earlier migrations stay applied",
           cause: err,
@@ -164,7 +164,7 @@ export async function snapshot(db: D1Client): Promise<D1Snapshot> {
     return { schema: schema.map((s) => ({ type: s.type, name: s.name, sql: s.sql })), inserts };
   }
   throw new BlastwallError("the database schema kept changing while the restore point was taken", {
-    exitCode: 1,
+    kind: "failure",
     fix: "wait for running migrations to finish, then take the restore point again",
   });
 }

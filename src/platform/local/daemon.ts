@@ -3,8 +3,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BlastwallError } from "../../cli/errors.js";
-import { createControlServer } from "./control.js";
+import { BlastwallError } from "../../core/errors.js";
+import { type ControlDashboard, createControlServer } from "./control.js";
+import type { Edge } from "./edge.js";
 import { edgePaths, LOCAL_STATE_DIR, writeFileAtomic } from "./state.js";
 
 /** What `.blastwall/local/edge.json` holds while an edge runs. */
@@ -119,6 +120,8 @@ export interface RunEdgeOptions {
   /** Called once the edge serves, with what edge.json now says. */
   onReady?: (info: EdgeFile) => void;
   signal?: AbortSignal;
+  /** The dashboard the control server serves (the UI layer builds it for the running edge). */
+  dashboard?: (edge: Edge) => ControlDashboard;
 }
 
 /**
@@ -136,12 +139,13 @@ export async function runEdgeForeground({
   log = (l) => process.stderr.write(`${l}\n`),
   onReady,
   signal,
+  dashboard,
 }: RunEdgeOptions): Promise<void> {
   const root = resolve(projectDir);
   const running = readEdgeFile(root);
   if (running && running.pid !== process.pid) {
     throw new BlastwallError(`a local edge already runs for ${root} (pid ${running.pid})`, {
-      exitCode: 1,
+      kind: "failure",
       fix: "use it, or stop it first with `blastwall local down`",
     });
   }
@@ -155,12 +159,18 @@ export async function runEdgeForeground({
   const stopped = new Promise<void>((r) => {
     stop = r;
   });
-  const control = await listen(createControlServer({ edge, onShutdown: () => stop(), staticDir }), controlPort).catch(
-    async (err: unknown) => {
-      await edge.stop();
-      throw err;
-    },
-  );
+  const control = await listen(
+    createControlServer({
+      edge,
+      onShutdown: () => stop(),
+      staticDir,
+      ...(dashboard ? { dashboard: dashboard(edge) } : {}),
+    }),
+    controlPort,
+  ).catch(async (err: unknown) => {
+    await edge.stop();
+    throw err;
+  });
   const info: EdgeFile = {
     pid: process.pid,
     projectDir: root,
@@ -202,10 +212,13 @@ function ownFile(file: string): boolean {
   }
 }
 
-/** The daemon's entry file, next to this one (`.ts` when run from source, `.js` when built). */
+/**
+ * The daemon's entry file (`.ts` when run from source, `.js` when built). It lives with the CLI, the composition root
+ * that gives the edge its dashboard; named by path, never imported, so the platform layer stays below the UI.
+ */
 function edgeMainPath(): string {
   const here = fileURLToPath(import.meta.url);
-  return join(dirname(here), `edge-main${here.endsWith(".ts") ? ".ts" : ".js"}`);
+  return join(dirname(here), "..", "..", "cli", `edge-main${here.endsWith(".ts") ? ".ts" : ".js"}`);
 }
 
 export interface StartDaemonOptions {
@@ -253,7 +266,7 @@ export async function startEdgeDaemon({
   if (isAlive(pid)) process.kill(pid, "SIGTERM");
   const tail = existsSync(paths.logFile) ? readFileSync(paths.logFile, "utf8").split("\n").slice(-12).join("\n") : "";
   throw new BlastwallError(`the local edge did not start:\n${tail}`, {
-    exitCode: 1,
+    kind: "failure",
     location: { file: paths.logFile },
     fix: "read the log above; `blastwall local up --foreground` shows the same output live",
   });

@@ -4,7 +4,7 @@ import { Agent, createServer, type IncomingMessage, request, type Server, type S
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import { loadProject } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
@@ -296,7 +296,7 @@ export class Edge {
   }
 
   private requireMf(): Miniflare {
-    if (!this.mf) throw new BlastwallError("the local edge is stopping", { exitCode: 1 });
+    if (!this.mf) throw new BlastwallError("the local edge is stopping", { kind: "failure" });
     return this.mf;
   }
 
@@ -459,7 +459,7 @@ export class Edge {
   directUrl(worker: string, versionRef: string): URL {
     const v = this.state.resolveVersion(worker, versionRef);
     const url = this.urls.get(v.runtimeName);
-    if (!url) throw new BlastwallError(`${v.runtimeName} is not running`, { exitCode: 1 });
+    if (!url) throw new BlastwallError(`${v.runtimeName} is not running`, { kind: "failure" });
     return url;
   }
 
@@ -569,7 +569,7 @@ export class Edge {
       const [current, ...older] = history;
       if (!current) {
         throw new BlastwallError(`${worker} was never deployed on the local edge`, {
-          exitCode: 1,
+          kind: "failure",
           fix: "deploy a version first: `blastwall versions deploy <id>@100`",
         });
       }
@@ -587,7 +587,7 @@ export class Edge {
       }
       if (!targetId) {
         throw new BlastwallError(`no earlier deployment of ${worker} served one version at 100%`, {
-          exitCode: 1,
+          kind: "failure",
           fix: "name the version to return to: `blastwall rollback --to <id>`",
         });
       }
@@ -766,7 +766,7 @@ export class Edge {
     }
     if (!res.ok) {
       throw new BlastwallError(`the ops flags route of ${v.runtimeName} answered ${res.status}: ${await res.text()}`, {
-        exitCode: 1,
+        kind: "failure",
         fix: "check that the Worker mounts blastwall/ops and reads BLASTWALL_ADMIN_TOKEN",
       });
     }
@@ -850,7 +850,7 @@ export class Edge {
     const index = this.d1Ids.indexOf(id);
     if (index < 0) {
       throw new BlastwallError(`D1 database ${id} is not bound on the local edge`, {
-        exitCode: 1,
+        kind: "failure",
         location: { file: config.path },
         fix: "restart the edge so it reads the project's configs again: `blastwall local down && blastwall local up`",
       });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import type { Deployment, RestorePoint, SplitEntry, VersionInfo } from "../platform.js";
 
 /** Where the local edge keeps everything, relative to the project dir. */

@@ -51,7 +51,7 @@ describe("d1/lock-mismatch", () => {
     const dir = lockedProject();
     writeFileSync(join(dir, "migrations/migrations.lock"), "0001_a.sql sha256:nothex\n");
     await expect(check(dir)).rejects.toMatchObject({
-      exitCode: 2,
+      kind: "input",
       location: { file: "migrations/migrations.lock", line: 1 },
     });
   });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BlastwallError } from "../../../cli/errors.js";
+import { BlastwallError } from "../../../core/errors.js";
 import { createConfigAnalyzer } from "../../config/analyzer.js";
 import { findingsOf, writeProject } from "../../config/fixture.js";
 
@@ -83,6 +83,6 @@ describe(RULE, () => {
     const plain = writeProject({ "wrangler.toml": `name = "x"\n${V1}` });
     const err = await findingsOf(plain, analyzers, RULE, { base: "main" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlastwallError);
-    expect((err as BlastwallError).exitCode).toBe(2);
+    expect((err as BlastwallError).kind).toBe("input");
   });
 });

@@ -1,5 +1,5 @@
+import { BlastwallError, UsageError } from "../../../core/errors.js";
 import { booleanOption, defineCommand, stringOption } from "../../command.js";
-import { BlastwallError, UsageError } from "../../errors.js";
 import { databaseFor, PLATFORM_OPTIONS, platformFor, WORKER_OPTION, workerFor } from "../../platform-options.js";
 
 /**
@@ -47,7 +47,7 @@ export default defineCommand({
     const writesOff = flags.some((f) => f.name === "disable_writes" && f.value === "1");
     if (!writesOff && !force) {
       throw new BlastwallError(`refusing to restore ${database} while writes are on (disable_writes is off)`, {
-        exitCode: 1,
+        kind: "failure",
         fix: 'stop writes first: `blastwall flags set disable_writes on`, or pass --force --reason "..."',
       });
     }

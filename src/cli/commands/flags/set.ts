@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
+import { UsageError } from "../../../core/errors.js";
 import { defineCommand, stringOption } from "../../command.js";
-import { UsageError } from "../../errors.js";
 import { PLATFORM_OPTIONS, platformFor } from "../../platform-options.js";
 
 const VALUES: Record<string, string> = { on: "1", off: "0", "1": "1", "0": "0", true: "1", false: "0" };

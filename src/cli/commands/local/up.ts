@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
+import { UsageError } from "../../../core/errors.js";
 import { dashboardUrl } from "../../../platform/local/control.js";
 import { type EdgeFile, runEdgeForeground, startEdgeDaemon } from "../../../platform/local/daemon.js";
+import { createEdgeDashboard } from "../../../ui/edge-dashboard.js";
 import { booleanOption, defineCommand, stringOption } from "../../command.js";
-import { UsageError } from "../../errors.js";
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -57,7 +58,15 @@ export default defineCommand({
       out.line(`  dashboard  ${dashboardUrl(info)}`);
     };
     if (booleanOption(options, "foreground")) {
-      await runEdgeForeground({ projectDir, port, controlPort, staticDir, signal, onReady: report });
+      await runEdgeForeground({
+        projectDir,
+        port,
+        controlPort,
+        staticDir,
+        signal,
+        onReady: report,
+        dashboard: createEdgeDashboard,
+      });
       out.line("local edge stopped");
       return 0;
     }

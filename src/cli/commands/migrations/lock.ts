@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { LOCK_FILE, type MigrationContent, readLock, verifyLock, writeLock } from "../../../check/d1/lock.js";
 import { listMigrationDirs, listMigrationFiles, migrationPath } from "../../../check/d1/migrations.js";
+import { BlastwallError } from "../../../core/errors.js";
 import { loadProject } from "../../../project/discover.js";
 import { booleanOption, defineCommand } from "../../command.js";
-import { BlastwallError } from "../../errors.js";
 
 /** `blastwall migrations lock`: records a running hash of every D1 migration in <migrations_dir>/migrations.lock. */
 export default defineCommand({
@@ -34,7 +34,7 @@ export default defineCommand({
         throw new BlastwallError(
           `${lockRel}: ${first.name} ${first.kind === "out-of-order" ? "is new but sorts before the last locked migration" : `was ${first.kind} since it was locked`} (${problems.length} problem${problems.length === 1 ? "" : "s"})`,
           {
-            exitCode: 1,
+            kind: "failure",
             location: { file: lockRel },
             fix: "run `blastwall check` to see each one; restore the locked files, or pass --force if none of them was applied anywhere",
           },

@@ -1,5 +1,5 @@
+import { BlastwallError } from "../../../core/errors.js";
 import { booleanOption, defineCommand } from "../../command.js";
-import { BlastwallError } from "../../errors.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, table } from "../../platform-options.js";
 
 /**

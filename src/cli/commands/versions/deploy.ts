@@ -1,6 +1,6 @@
+import { UsageError } from "../../../core/errors.js";
 import type { SplitEntry } from "../../../platform/platform.js";
 import { defineCommand, stringOption } from "../../command.js";
-import { UsageError } from "../../errors.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
 
 /** Parses `<id>@<pct>` (a bare `<id>` means 100%). */

@@ -1,5 +1,5 @@
+import { UsageError } from "../../../core/errors.js";
 import { defineCommand, stringListOption, stringOption } from "../../command.js";
-import { UsageError } from "../../errors.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
 
 function parseVars(list: string[]): Record<string, string> {

@@ -1,6 +1,7 @@
 // Entry of the detached edge process started by `blastwall local up`: runs the edge until told to stop.
-import { describeError } from "../../cli/errors.js";
-import { runEdgeForeground } from "./daemon.js";
+import { describeError } from "../core/errors.js";
+import { runEdgeForeground } from "../platform/local/daemon.js";
+import { createEdgeDashboard } from "../ui/edge-dashboard.js";
 
 interface EdgeMainArgs {
   projectDir: string;
@@ -18,6 +19,7 @@ const args = JSON.parse(process.argv[2] ?? "{}") as EdgeMainArgs;
 try {
   await runEdgeForeground({
     ...args,
+    dashboard: createEdgeDashboard,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
     onReady: (info) =>
       process.stderr.write(

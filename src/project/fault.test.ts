@@ -5,8 +5,8 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 import { describe, expect, it } from "vitest";
-import { loadWranglerConfig } from "../project/wrangler-config.js";
 import { writeFaultyVariant } from "./fault.js";
+import { loadWranglerConfig } from "./wrangler-config.js";
 
 const run = promisify(execFile);
 const wrangler = join(process.cwd(), "node_modules", "wrangler", "bin", "wrangler.js");

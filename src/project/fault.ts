@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { applyEdits, modify } from "jsonc-parser";
-import { BlastwallError } from "../cli/errors.js";
-import { loadWranglerConfig } from "../project/wrangler-config.js";
+import { BlastwallError } from "../core/errors.js";
+import { loadWranglerConfig } from "./wrangler-config.js";
 
 /** A fault to build into a version of a Worker, for drills, release tests and the demo. */
 export interface FaultOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CloudflareApiError } from "../../platform/cloudflare/api.js";
+import { CloudflareApiError } from "../api.js";
 import {
   assertUploadPreflight,
   checkBindingsDeletedSince,

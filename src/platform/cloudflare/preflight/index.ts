@@ -1,7 +1,7 @@
-import { BlastwallError } from "../../cli/errors.js";
-import type { CloudflareApi } from "../../platform/cloudflare/api.js";
-import { CloudflareApiError } from "../../platform/cloudflare/api.js";
-import type { WorkerSettings } from "../../project/wrangler-config.js";
+import { BlastwallError } from "../../../core/errors.js";
+import type { WorkerSettings } from "../../../project/wrangler-config.js";
+import type { CloudflareApi } from "../api.js";
+import { CloudflareApiError } from "../api.js";
 
 /**
  * Pre-flight checks for the Cloudflare target. Each one asks the platform before a change is made and fails
@@ -26,7 +26,7 @@ export class PreflightError extends BlastwallError {
   constructor(failures: PreflightFailure[]) {
     const first = failures[0];
     super(failures.map((f) => `pre-flight ${f.check}${f.code ? ` (error ${f.code})` : ""}: ${f.reason}`).join("\n"), {
-      exitCode: 1,
+      kind: "failure",
       fix: failures.map((f) => f.fix).join("; ") || first?.fix,
     });
     this.name = "PreflightError";

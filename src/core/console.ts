@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import type { Progress, ProgressStep } from "./progress.js";
 
 export type OutputMode = "tty" | "plain";
 
@@ -12,14 +13,8 @@ export interface OutputOptions {
 
 export type StepState = "pending" | "running" | "ok" | "failed" | "skipped";
 
-export interface Step {
-  readonly name: string;
-  /** Replace the step's detail line (a live figure on a TTY, a plain line in CI). */
-  update(detail: string): void;
-  ok(detail?: string): void;
-  fail(detail?: string): void;
-  skip(detail?: string): void;
-}
+/** A step of the console's output: the progress port's step. */
+export type Step = ProgressStep;
 
 const SYMBOL: Record<StepState, string> = { pending: "·", running: "▸", ok: "✓", failed: "✗", skipped: "-" };
 const COLOR: Record<StepState, string> = { pending: "2", running: "36", ok: "32", failed: "31", skipped: "33" };
@@ -34,7 +29,7 @@ const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", 
  * const step = out.step("upload v2");
  * step.ok("version 4f2a…");
  */
-export class Output {
+export class Output implements Progress {
   readonly mode: OutputMode;
   readonly json: boolean;
   readonly color: boolean;

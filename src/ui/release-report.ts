@@ -1,26 +1,14 @@
-import type { Finding } from "../check/findings.js";
-import type { AnalysisRecord, Platform } from "../platform/platform.js";
-import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
-import type { WranglerConfig } from "../project/wrangler-config.js";
-import { collectDashboardData, type DashboardData } from "../ui/dashboard-data.js";
-import { renderDashboardHtml } from "../ui/html.js";
-import type { ReleaseReport } from "./run.js";
+import type { ReleaseReportInput, ReleaseReportRenderer } from "../release/report.js";
+import { collectDashboardData, type DashboardData } from "./dashboard-data.js";
+import { renderDashboardHtml } from "./html.js";
 
 /**
  * The release's HTML report: the dashboard's charts for the release's own window, its analysis polls against the
  * decision line, every decision with its numbers, and the gates and findings. One self-contained file.
  */
 
-export interface ReleaseReportHtmlOptions {
-  report: ReleaseReport;
-  platform: Platform;
-  wrangler: WranglerConfig;
-  config: ResolvedWorkerConfig;
-  /** The analysis decisions of this run, oldest first. */
-  polls: readonly AnalysisRecord[];
-  findings: readonly Finding[];
-  now: Date;
-}
+/** What the report is drawn from: the release layer's own description of a finished run. */
+export type ReleaseReportHtmlOptions = ReleaseReportInput;
 
 /** At most this many points per chart, so a long release still gives a light file. */
 const MAX_POINTS = 240;
@@ -123,7 +111,7 @@ export async function releaseDashboardData({
  * @example
  * writeFileSync(".blastwall/releases/r-1.html", await renderReleaseReport({ report, platform, wrangler, config, polls, findings, now }));
  */
-export async function renderReleaseReport(options: ReleaseReportHtmlOptions): Promise<string> {
+export const renderReleaseReport: ReleaseReportRenderer = async (options) => {
   const data = await releaseDashboardData(options);
   return renderDashboardHtml({ mode: "report", data, title: data.title });
-}
+};

@@ -1,5 +1,7 @@
-import { collectDashboardData, type DashboardData, type DashboardSource } from "../../ui/dashboard-data.js";
-import type { Edge } from "./edge.js";
+import type { ControlDashboard } from "../platform/local/control.js";
+import type { Edge } from "../platform/local/edge.js";
+import { collectDashboardData, type DashboardData, type DashboardSource } from "./dashboard-data.js";
+import { renderDashboardHtml } from "./html.js";
 
 export interface EdgeDashboardOptions {
   edge: Edge;
@@ -43,4 +45,22 @@ export async function edgeDashboard({
     windowSeconds,
     now,
   });
+}
+
+/**
+ * The local edge's dashboard, as its control server serves it: the live page (which holds no secret: it reads the
+ * token from the URL's fragment) and the data behind it.
+ *
+ * @example
+ * createControlServer({ edge, dashboard: createEdgeDashboard(edge) });
+ */
+export function createEdgeDashboard(edge: Edge): ControlDashboard {
+  let page: string | undefined;
+  return {
+    page: () => {
+      page ??= renderDashboardHtml({ mode: "live", api: "/v1", title: "local edge" });
+      return page;
+    },
+    data: (windowSeconds) => edgeDashboard({ edge, windowSeconds }),
+  };
 }
