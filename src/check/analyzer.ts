@@ -6,6 +6,8 @@ export interface CheckOptions {
   data?: string;
   /** `--base`: a git ref whose configs the Durable Object migration history must extend. */
   base?: string;
+  /** Ignore blastwall.baseline.json (`check --init` writes a new one). */
+  ignoreBaseline?: boolean;
 }
 
 export interface AnalyzerContext {
@@ -18,6 +20,8 @@ export interface AnalyzerContext {
 export interface AnalyzerOutput {
   findings: Finding[];
   migrations?: MigrationSummary[];
+  /** Migration files (relative to the project) that `--data` records as applied: shipped history. */
+  appliedOnData?: string[];
 }
 
 /** One family of checks (D1 migrations, wrangler config, Worker code) over a whole project. */

@@ -22,6 +22,12 @@ export interface Finding {
   fix: string;
   /** Numbers behind the finding (rows lost, tables touched...), for reports and JSON consumers. */
   data?: Record<string, unknown>;
+  /**
+   * Set when the finding is on shipped history (a migration or Durable Object step that already shipped, or a
+   * finding recorded by `check --init`): its severity dropped to info, and this keeps where that came from and
+   * the severity it had.
+   */
+  parked?: { from: "baseline" | "base" | "data"; severity: Severity };
 }
 
 export interface MigrationSummary {
@@ -35,6 +41,8 @@ export interface CheckResult {
   version: 1;
   findings: Finding[];
   migrations: MigrationSummary[];
+  /** Present when a baseline was used: its sources, how many findings it parked, and the file `--init` wrote. */
+  baseline?: { sources: string[]; parked: number; written?: string };
 }
 
 /** Static description of a rule: one rule per file exports one of these alongside its logic. */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -17,6 +18,20 @@ export function writeProject(files: Record<string, string>, dir = mkdtempSync(jo
     writeFileSync(join(dir, path), text);
   }
   return dir;
+}
+
+/** Runs git in a fixture with a fixed author, for `--base` tests. */
+export function gitIn(dir: string, ...args: string[]): void {
+  execFileSync("git", ["-C", dir, ...args], {
+    stdio: "ignore",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@x",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@x",
+    },
+  });
 }
 
 /** Runs the given analyzers over a fixture and returns the findings of one rule (all when rule is omitted). */

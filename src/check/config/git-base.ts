@@ -16,6 +16,18 @@ function git(cwd: string, args: string[]): { ok: true; out: string } | { ok: fal
 }
 
 /**
+ * The file names directly in folder `dir` at git ref `ref`; empty when the folder did not exist there.
+ *
+ * @example
+ * migrationsAtRef("examples/shop/migrations", "origin/main"); // ["0001_create_orders.sql", …]
+ */
+export function filesAtRef(dir: string, ref: string): string[] {
+  const listed = git(dir, ["ls-tree", "--name-only", ref, "--", "."]);
+  if (!listed.ok) return [];
+  return listed.out.split("\n").filter((l) => l.length > 0 && !l.includes("/"));
+}
+
+/**
  * The config at `path` as it was at git ref `ref`, from the repository that holds it. Returns undefined when
  * the file did not exist at that ref (a new Worker has no history to extend). A missing repository or an
  * unknown ref is unusable input (exit 2).

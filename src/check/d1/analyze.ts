@@ -25,6 +25,8 @@ export interface DirAnalysis {
   migrations: MigrationSummary[];
   /** Files replayed on `--data` (those its migrations table does not list as applied). */
   pendingOnData?: string[];
+  /** Files `--data` records as applied, relative to the project. */
+  appliedOnData?: string[];
 }
 
 const lc = (s: string) => s.toLowerCase();
@@ -122,7 +124,10 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
     onData?.replayer.close();
   }
   findings.push(...checkLock(dir, names));
-  return { findings, migrations, ...(onData ? { pendingOnData: [...onData.pending] } : {}) };
+  if (!onData) return { findings, migrations };
+  const rel = (n: string) => (dir.rel === "." ? n : `${dir.rel}/${n}`);
+  const appliedOnData = names.filter((n) => !onData.pending.has(n)).map(rel);
+  return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
 }
 
 function runRules(file: MigrationFile, dataLabel: string | undefined): Finding[] {

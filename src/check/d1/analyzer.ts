@@ -18,6 +18,7 @@ export const d1Analyzer: Analyzer = {
   analyze: async ({ project, options, progress }) => {
     const findings: Finding[] = [];
     const migrations: MigrationSummary[] = [];
+    const appliedOnData: string[] = [];
     let snapshot: ReturnType<typeof loadDataSnapshot> | undefined;
     const dataPath = options.data;
     try {
@@ -35,10 +36,11 @@ export const d1Analyzer: Analyzer = {
         });
         findings.push(...out.findings);
         migrations.push(...out.migrations);
+        appliedOnData.push(...(out.appliedOnData ?? []));
       }
     } finally {
       snapshot?.close();
     }
-    return { findings, migrations };
+    return { findings, migrations, appliedOnData };
   },
 };

@@ -7,6 +7,6 @@ import type { CheckResult } from "../findings.js";
  * JSON.parse(renderJson(result)).version; // 1
  */
 export function renderJson(result: CheckResult): string {
-  const { version, findings, migrations } = result;
-  return `${JSON.stringify({ version, findings, migrations }, null, 2)}\n`;
+  const { version, findings, migrations, baseline } = result;
+  return `${JSON.stringify({ version, findings, migrations, ...(baseline ? { baseline } : {}) }, null, 2)}\n`;
 }

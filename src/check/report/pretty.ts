@@ -37,6 +37,27 @@ function wrap(text: string, width: number, indent: string): string {
   return lines.join(`\n${indent}`);
 }
 
+/** Findings on shipped history, one line each, apart from the rest, and the line that sums them up. */
+function parkedSection(result: CheckResult, paint: (text: string, code: string) => string): string[] {
+  const parked = result.findings.filter((f) => f.parked);
+  const b = result.baseline;
+  if (!b) return [];
+  const out: string[] = [];
+  if (parked.length > 0) {
+    out.push(paint("shipped history (parked as info; only new findings fail)", "1"));
+    for (const f of parked) {
+      const msg = f.message.length > 110 ? `${f.message.slice(0, 107)}...` : f.message;
+      out.push(`  ${paint(`${f.file}:${f.line}`, "2")} ${f.rule} (was ${f.parked?.severity}) ${msg}`);
+    }
+  }
+  const from = b.sources.join(", ") || "nothing";
+  const line = b.written
+    ? `baseline written to ${b.written}: ${b.parked} finding${b.parked === 1 ? "" : "s"} parked; commit it, and from now on only new findings fail`
+    : `${b.parked} finding${b.parked === 1 ? "" : "s"} on shipped history parked as info (from ${from})`;
+  out.push(paint(line, "36"), "");
+  return out;
+}
+
 /**
  * The human report: findings grouped by file, each with a code frame and its safe alternative, then every
  * migration's class and a one-line total.
@@ -50,7 +71,7 @@ export function renderPretty(
 ): string {
   const out: string[] = [];
   const byFile = new Map<string, Finding[]>();
-  for (const f of result.findings) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
+  for (const f of result.findings.filter((x) => !x.parked)) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f]);
   const classOf = new Map(result.migrations.map((m) => [m.file, m.class]));
   for (const [file, findings] of byFile) {
     const cls = classOf.get(file);
@@ -81,7 +102,8 @@ export function renderPretty(
     for (const m of result.migrations) out.push(`  ${m.class.padEnd(9)} ${m.file}`);
     out.push("");
   }
-  const n = (s: Severity) => result.findings.filter((f) => f.severity === s).length;
+  out.push(...parkedSection(result, paint));
+  const n = (s: Severity) => result.findings.filter((f) => f.severity === s && !f.parked).length;
   const errors = n("error");
   const summary = `${errors} error${errors === 1 ? "" : "s"}, ${n("warning")} warning${n("warning") === 1 ? "" : "s"}, ${n("info")} info`;
   out.push(errors > 0 ? paint(`✗ ${summary}`, "31") : paint(`✓ ${summary}`, "32"));

@@ -11,7 +11,7 @@ import { runCheck } from "../../check/run-check.js";
 import type { Step } from "../../core/console.js";
 import { UsageError } from "../../core/errors.js";
 import { packageVersion } from "../../core/version.js";
-import { defineCommand, stringOption } from "../command.js";
+import { booleanOption, defineCommand, stringOption } from "../command.js";
 
 /** Every rule `check` can report, for SARIF's rule list. */
 const RULES: readonly RuleMeta[] = [
@@ -43,8 +43,14 @@ export default defineCommand({
     },
     base: {
       type: "string",
-      description: "git ref whose configs the Durable Object migration history must extend",
+      description:
+        "git ref of what shipped: the Durable Object history must extend it, and findings on migrations, steps and config it already had drop to info",
       valueName: "<git-ref>",
+    },
+    init: {
+      type: "boolean",
+      description:
+        "adopt blastwall: write blastwall.baseline.json so today's findings drop to info and only new ones fail",
     },
   },
   json: true,
@@ -52,6 +58,7 @@ export default defineCommand({
     "blastwall check",
     "blastwall check examples/shop --format sarif > blastwall.sarif",
     "blastwall check --data prod.sql   # from: wrangler d1 export <db> --remote --output=prod.sql",
+    "blastwall check --init            # adopt on an existing app: park today's findings, fail only on new ones",
   ],
   run: async ({ positionals, cwd, out, options, env }) => {
     const format = options.json ? "json" : (stringOption(options, "format") ?? "pretty");
@@ -66,6 +73,7 @@ export default defineCommand({
     const result = await runCheck(dir, {
       ...(data ? { data: resolve(cwd, data) } : {}),
       ...(base ? { base } : {}),
+      init: booleanOption(options, "init"),
       onProgress: (analyzer, detail) => {
         if (!human) return;
         const known = steps.get(analyzer);

@@ -1,26 +1,14 @@
-import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BlastwallError } from "../../../core/errors.js";
 import { createConfigAnalyzer } from "../../config/analyzer.js";
-import { findingsOf, writeProject } from "../../config/fixture.js";
+import { findingsOf, gitIn, writeProject } from "../../config/fixture.js";
 
 const analyzers = [createConfigAnalyzer()];
 const RULE = "do/migrations-not-append-only";
 
-function git(dir: string, ...args: string[]): void {
-  execFileSync("git", ["-C", dir, ...args], {
-    stdio: "ignore",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@x",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@x",
-    },
-  });
-}
+const git = gitIn;
 
 const V1 = `[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["Room"]\n`;
 const V2 = `[[migrations]]\ntag = "v2"\nnew_sqlite_classes = ["Lobby"]\n`;
