@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BlastwallError } from "../../cli/errors.js";
+import { BlastwallError } from "../../core/errors.js";
 import type { Finding } from "../findings.js";
 
 /** The file `blastwall check --init` writes at the project root. */
