@@ -31,7 +31,7 @@ type Method = (windows: readonly SimWindow[]) => number | undefined;
 
 /** This analysis, polled at every window: seconds until rollback, or undefined. */
 const sequential: Method = (windows) => {
-  let state = createAnalysis({ alpha: ALPHA, latencyQuantile: false });
+  let state = createAnalysis({ alpha: ALPHA, latencyQuantiles: [] });
   for (const w of windows) {
     const r = analyzePoll(state, { ...windowMetrics(w), seconds: POLL_SECONDS });
     state = r.state;

@@ -3,7 +3,7 @@ import { defineConfig } from "blastwall/config";
 
 export default defineConfig({
   defaults: {
-    analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantile: "p95", minSamples: 100 },
+    analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantiles: ["p50", "p90", "p99"], minSamples: 100 },
     noData: { deadline: "10m", action: "rollback" },
     soak: "30m",
     pollInterval: "5s",
@@ -37,7 +37,7 @@ export default defineConfig({
     "shop-consumer": {
       // A consumer sees batches, not requests: few samples, and a human decides when they do not come.
       steps: [{ percent: 50, minDuration: "2m", minSamples: 20 }, 100],
-      analysis: { minSamples: 20, latencyQuantile: false },
+      analysis: { minSamples: 20, latencyQuantiles: false },
       noData: { deadline: "10m", action: "pause" },
       watch: { queues: ["order-events-dlq"] },
     },

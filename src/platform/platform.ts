@@ -65,8 +65,19 @@ export interface RollbackOptions {
 
 export interface LatencySummary {
   p50: number;
+  /** The 90th percentile, where the platform computes it (the analysis compares at p50, p90 and p99). */
+  p90?: number;
   p95: number;
   p99: number;
+}
+
+/** One route's counts within a version's window (routes come from the telemetry's route label). */
+export interface RouteMetrics {
+  requests: number;
+  /** Failed requests, each counted once. */
+  errors: number;
+  /** Requests slower than each bound: bound ms → count. */
+  slowerThan?: Record<string, number>;
 }
 
 /** Counts for one version over one window. Latencies in milliseconds. */
@@ -81,6 +92,8 @@ export interface VersionMetrics {
   slowerThan?: Record<string, number>;
   /** Histogram: upper bounds of the buckets in ms (ascending; the last is +Infinity) and their counts. */
   histogram?: { boundsMs: number[]; counts: number[] };
+  /** The same window split by route, where the platform records a route label; the analysis stratifies by it. */
+  byRoute?: Record<string, RouteMetrics>;
 }
 
 export interface MetricsQuery {
@@ -99,6 +112,8 @@ export interface ExtraSignals {
   dlqMessages: Record<string, number>;
   /** Durable Object errors and overloads (503s) in the window, by class. */
   durableObjectErrors: Record<string, number>;
+  /** Signals attributed to the version that produced them, by version id, where the platform can attribute them. */
+  byVersion?: Record<string, { dlqMessages: Record<string, number>; durableObjectErrors: Record<string, number> }>;
 }
 
 export interface QueueState {

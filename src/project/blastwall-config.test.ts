@@ -57,7 +57,13 @@ describe("blastwall.config", () => {
     expect(consumer.watch).toEqual({ queues: ["order-events-dlq"], durableObjects: [] });
     const api = resolveWorkerConfig(loaded.config, "shop-api", loadWranglerConfig("examples/shop/api/wrangler.jsonc"));
     expect(api.watch.durableObjects).toEqual(["Cart", "BlastwallOpsFlags"]);
-    expect(api.analysis).toMatchObject({ alpha: 0.01, toleratedIncrease: 0.1, latencyQuantile: "p95" });
+    expect(api.analysis).toMatchObject({
+      alpha: 0.01,
+      toleratedIncrease: 0.1,
+      latencyQuantiles: ["p50", "p90", "p99"],
+    });
+    // A passed deadline pauses for a human unless the user asks for a rollback.
+    expect(api.noData).toEqual({ deadlineSeconds: 900, action: "pause" });
   });
 
   it("accepts blastwall.config.json and names the line of a bad key", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { findNodeAtLocation, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
+import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
 import { BlastwallError } from "../core/errors.js";
 import { nodeValue, type WranglerConfig } from "./wrangler-config.js";
 
@@ -50,13 +51,16 @@ export interface WorkerReleaseConfig {
     alpha?: number;
     /** Relative increase tolerated before it counts as a regression; default 0.1 (10 %). */
     toleratedIncrease?: number;
-    /** Compare requests slower than the stable version's p95 or p99; false turns it off. Default "p95". */
-    latencyQuantile?: "p95" | "p99" | false;
+    /**
+     * Quantiles of the stable version's pre-release latency the canary is compared at (the tolerance applies on
+     * the latency scale); false turns latency off. Default ["p50", "p90", "p99"].
+     */
+    latencyQuantiles?: LatencyQuantileName[] | false;
     /** Canary requests below which the analysis holds. Default 100. */
     minSamples?: number;
     slo?: { errorRate?: number; latencyMs?: number; latencyQuantile?: number };
   };
-  /** No data holds the canary; at the deadline it is rolled back or paused for a human. */
+  /** No data holds the canary; at the deadline it is paused for a human (default) or, if you ask, rolled back. */
   noData?: { deadline?: Duration; action?: "rollback" | "pause" };
   /** Time at 100 % after which the code counts as tested (blast-window rule). Default 30 m. */
   soak?: Duration;
@@ -111,7 +115,7 @@ export interface ResolvedWorkerConfig {
   analysis: {
     alpha: number;
     toleratedIncrease: number;
-    latencyQuantile: "p95" | "p99" | false;
+    latencyQuantiles: readonly LatencyQuantileName[];
     minSamples: number;
     slo: { errorRate?: number; latencyMs?: number; latencyQuantile?: number };
   };
@@ -171,7 +175,7 @@ const workerSchema = z.strictObject({
     .strictObject({
       alpha: z.number().gt(0).lt(0.5).optional(),
       toleratedIncrease: z.number().nonnegative().optional(),
-      latencyQuantile: z.union([z.literal("p95"), z.literal("p99"), z.literal(false)]).optional(),
+      latencyQuantiles: z.union([z.array(z.enum(["p50", "p90", "p99"])), z.literal(false)]).optional(),
       minSamples: z.number().int().nonnegative().optional(),
       slo: z
         .strictObject({
@@ -207,7 +211,7 @@ const FIXES: Record<string, string> = {
   steps: "list increasing percentages ending at 100, e.g. [5, 25, 50, 100]",
   alpha: "use a small probability such as 0.01 (a 1 % bound on false rollbacks)",
   toleratedIncrease: "give a relative increase such as 0.1 for 10 %",
-  latencyQuantile: 'use "p95", "p99" or false',
+  latencyQuantiles: 'use a list of "p50", "p90", "p99", or false',
   errorRate: "give the error-rate ceiling as a fraction, e.g. 0.01 for 1 %",
   action: 'use "rollback" or "pause"',
   baseUrl: 'give a full URL such as "https://shop.example.com"',
@@ -454,15 +458,17 @@ export function resolveWorkerConfig(
     smoke: (pick("smoke") ?? []).map(resolveSmoke),
     steps: resolveSteps(pick("steps")),
     analysis: {
-      alpha: analysis.alpha ?? 0.01,
-      toleratedIncrease: analysis.toleratedIncrease ?? 0.1,
-      latencyQuantile: analysis.latencyQuantile ?? "p95",
-      minSamples: analysis.minSamples ?? 100,
+      alpha: analysis.alpha ?? ANALYSIS_DEFAULTS.alpha,
+      toleratedIncrease: analysis.toleratedIncrease ?? ANALYSIS_DEFAULTS.toleratedIncrease,
+      latencyQuantiles:
+        analysis.latencyQuantiles === false ? [] : (analysis.latencyQuantiles ?? ANALYSIS_DEFAULTS.latencyQuantiles),
+      minSamples: analysis.minSamples ?? ANALYSIS_DEFAULTS.minSamples,
       slo: { ...d.analysis?.slo, ...w.analysis?.slo },
     },
     noData: {
-      deadlineSeconds: noData.deadline !== undefined ? parseDuration(noData.deadline) : 900,
-      action: noData.action ?? "rollback",
+      deadlineSeconds:
+        noData.deadline !== undefined ? parseDuration(noData.deadline) : ANALYSIS_DEFAULTS.noDataDeadlineSeconds,
+      action: noData.action ?? ANALYSIS_DEFAULTS.noDataAction,
     },
     soakSeconds: parseDuration(pick("soak") ?? "30m"),
     watch: {

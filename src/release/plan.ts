@@ -5,6 +5,8 @@ import type { Deployment, Platform, TargetName, VersionInfo } from "../platform/
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { migrationOrderFor } from "../project/wrangler-version.js";
+import { enabledTests, resolveAnalysisOptions } from "./analysis/analyze.js";
+import { type StepTarget, stepTargets, type Traffic } from "./analysis/sample-size.js";
 import {
   type BlastWindowVerdict,
   type CodeChange,
@@ -14,6 +16,7 @@ import {
   pendingDoMigrations,
 } from "./blast-window.js";
 import { classifyMigrationFile, type MigrationClassifier } from "./classify-migration.js";
+import { readTraffic } from "./pre-release.js";
 import { bundleOf, decideStart, type StartDecision, sameBundle, secondsAt100 } from "./state.js";
 
 /** What a release would do, read from the platform and the project; `blastwall plan` prints it. */
@@ -38,6 +41,11 @@ export interface ReleasePlan {
   durableObjects: PendingDoMigration[];
   code: CodeChange;
   blastWindow: BlastWindowVerdict;
+  /**
+   * The Worker's traffic before the release, and each ramp step's minimum samples derived from it, with a
+   * warning for each step that cannot reach its minimum before its deadline. Undefined: no stable version yet.
+   */
+  traffic: { rps: number; errorRate: number; steps: StepTarget[] } | undefined;
 }
 
 export interface GatherPlanOptions {
@@ -111,6 +119,38 @@ function codeChange(bundleHash: string, inForce: VersionInfo | undefined, curren
     : { changed: true, detail: `bundle ${mine.slice(0, 8)} ≠ in force ${theirs.slice(0, 8)}` };
 }
 
+/** The pre-release traffic and what it means for each ramp step's minimum samples. */
+async function planTraffic(
+  platform: Platform,
+  worker: string,
+  stable: string,
+  config: ResolvedWorkerConfig,
+  now: Date,
+  env: string | undefined,
+): Promise<ReleasePlan["traffic"]> {
+  let traffic: Traffic;
+  try {
+    ({ traffic } = await readTraffic({ platform, worker, stable, now, ...(env ? { env } : {}) }));
+  } catch {
+    // Without a traffic reading the configured minimums stand; the ramp says so when it cannot read metrics.
+    return undefined;
+  }
+  const a = config.analysis;
+  const tests = enabledTests(
+    resolveAnalysisOptions({ ...a, watch: config.watch, preRelease: { requests: 0, seconds: traffic.seconds } }),
+  ).length;
+  const steps = stepTargets({
+    steps: config.steps,
+    traffic,
+    alpha: a.alpha,
+    tests: tests + (a.latencyQuantiles.length > 0 ? 1 : 0),
+    toleratedIncrease: a.toleratedIncrease,
+    minSamples: a.minSamples,
+    deadlineSeconds: config.noData.deadlineSeconds,
+  });
+  return { rps: traffic.rps, errorRate: traffic.errorRate, steps };
+}
+
 /**
  * Reads the platform and the project, and decides the blast window.
  *
@@ -160,7 +200,9 @@ export async function gatherPlan({
     soakSeconds: config.soakSeconds,
     ...(override !== undefined ? { override } : {}),
   });
+  const traffic = stableId ? await planTraffic(platform, worker, stableId, config, now, env) : undefined;
   return {
+    traffic,
     worker,
     target: platform.target,
     bundle: bundleHash.slice(0, 16),

@@ -3,6 +3,7 @@ import type { AnalysisRecord, Platform } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import type { TestResult } from "./analysis/analyze.js";
+import type { StratumDriver } from "./analysis/verdict.js";
 import type { ReleasePlan } from "./plan.js";
 import type { SmokeResult } from "./smoke.js";
 
@@ -47,6 +48,18 @@ export interface ReleaseReport {
   steps: StepReport[];
   /** Every decision line printed, in order. */
   decisions: string[];
+  /**
+   * The analysis at the end: the sample-ratio check, the strata that drove the last decision, alerts, and at
+   * promotion the effect bound from a confidence sequence ("canary error ratio ≤ 1.3× with 99% confidence").
+   */
+  analysis?: {
+    srm: string;
+    srmStatus: string;
+    strata: StratumDriver[];
+    alerts: string[];
+    effectBound?: string;
+    effectBoundRatio?: number | null;
+  };
   /** The self-contained HTML report written beside the JSON one. */
   htmlReport?: string;
 }

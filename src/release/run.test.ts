@@ -138,9 +138,16 @@ describe("runRelease", () => {
     ]);
     expect(report.smoke.map((s) => s.ok)).toEqual([true, true]);
     expect(report.steps.map((s) => s.decision.split(":")[0])).toEqual(["advance", "advance"]);
-    expect(text).toMatch(/✓ ramp 5% \(stable 95%\): 5%: \d+\/60 s, \d+\/200 canary requests; canary 5xx/);
+    expect(text).toMatch(/✓ ramp 5% \(stable 95%\): 5%: \d+\/60 s, \d+\/\d+ canary requests; canary 5xx/);
     const saved = JSON.parse(readFileSync(join(dir, ".blastwall", "releases", `${report.release}.json`), "utf8"));
     expect(saved.outcome).toBe("promoted");
+    // At promotion: the effect bound on the CLI, in the JSON and in the HTML report, with the sample-ratio status.
+    expect(text).toMatch(/canary error ratio ≤ [\d.]+× with 99% confidence \(confidence sequence, \d+ errors\)/);
+    expect(saved.analysis.effectBound).toMatch(/^canary error ratio ≤ [\d.]+× with 99% confidence/);
+    expect(saved.analysis.srmStatus).toBe("ok");
+    const html = readFileSync(join(dir, ".blastwall", "releases", `${report.release}.html`), "utf8");
+    expect(html).toContain("effect bound");
+    expect(html).toContain("sample ratio (SRM)");
     expect(parseMark(p.deployments[0]?.message)).toMatchObject({ release: report.release, phase: "promoted" });
   });
 
@@ -150,6 +157,7 @@ describe("runRelease", () => {
     p.nextBehaviour = { ...HEALTHY, errorRate: 0.05 };
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
+    expect(report.analysis?.strata[0]?.name).toBe("*");
     expect(report.reason).toMatch(
       /^canary 5xx \d+(\.\d)?% \(\d+\/\d+\) vs stable \d+(\.\d)?% \(\d+\/\d+\), e=\S+ ≥ \d+.*rolling back$/,
     );
@@ -190,7 +198,9 @@ describe("runRelease", () => {
     p.nextBehaviour = { ...HEALTHY, extraMs: 200 };
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
-    expect(report.reason).toMatch(/canary slower than \d+ ms \(stable p95\) 100% .* rolling back/);
+    expect(report.reason).toMatch(
+      /latency \(\+10% tolerated\) p50: canary > [\d.]+ ms 100% vs stable > [\d.]+ ms \d+%.* rolling back/,
+    );
   });
 
   it("never sends traffic to a candidate that fails a smoke check", async () => {
@@ -264,7 +274,7 @@ describe("runRelease", () => {
     };
     const first = await release(dir, p, { config });
     expect(first.report.outcome).toBe("paused");
-    expect(first.report.reason).toMatch(/progress deadline 120 s passed with \d+\/200 canary requests/);
+    expect(first.report.reason).toMatch(/progress deadline 120 s passed with \d+\/\d+ canary requests/);
     expect(parseMark(p.deployments[0]?.message)?.phase).toBe("paused");
     p.rps = 200;
     const second = await release(dir, p, { config });
@@ -273,17 +283,29 @@ describe("runRelease", () => {
     expect(second.report.outcome).toBe("promoted");
   });
 
-  it("treats failed metrics reads as missing data: holds, then rolls back at the progress deadline", async () => {
+  it("treats failed metrics reads as missing data: holds, then pauses at the deadline (never rolls back by default)", async () => {
     const dir = project();
     const p = platformWithV1();
     p.metrics = async () => {
       throw new Error("analytics timed out");
     };
-    const { report } = await release(dir, p);
-    expect(report.outcome).toBe("rolled-back");
+    const config: BlastwallConfig = { workers: { api: { ...CONFIG.workers?.api, noData: { deadline: "5m" } } } };
+    const { report, text } = await release(dir, p, { config });
+    expect(report.outcome).toBe("paused");
     expect(report.reason).toMatch(
-      /^progress deadline 300 s passed with 0\/200 canary requests \(metrics unavailable: analytics timed out\): rolling back$/,
+      /^progress deadline 300 s passed with 0\/200 canary requests \(metrics unavailable: analytics timed out\): pausing for a human$/,
     );
+    expect(text).toContain("could not read the traffic before the release (analytics timed out)");
+  });
+
+  it("never rolls back a healthy 5 rps Worker with the default config: it promotes or pauses", async () => {
+    const dir = project();
+    const p = platformWithV1();
+    p.rps = 5;
+    const config: BlastwallConfig = { workers: { api: { smoke: CONFIG.workers?.api?.smoke ?? [] } } };
+    const { report } = await release(dir, p, { config });
+    expect(["promoted", "paused"]).toContain(report.outcome);
+    expect(report.reason).toContain("pausing for a human");
   });
 
   it("bakes --var values into the candidate, and counts them as a code change", async () => {

@@ -4,7 +4,7 @@ import type { Finding } from "../check/findings.js";
 import { BlastwallError } from "../core/errors.js";
 import type { Progress, ProgressStep } from "../core/progress.js";
 import type { AnalysisRecord, ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
-import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
+import type { ResolvedRampStep, ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import {
   type AnalysisState,
@@ -17,9 +17,12 @@ import {
   type Verdict,
   verdictOf,
 } from "./analysis/analyze.js";
+import { effectBound } from "./analysis/effect-bound.js";
+import type { StratumDriver } from "./analysis/verdict.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
-import { gatherPlan, workerName } from "./plan.js";
+import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
+import { type PreReleaseRead, readPreRelease } from "./pre-release.js";
 import type { Outcome, ReleaseReport, ReleaseReportRenderer } from "./report.js";
 import { runSmokeCheck } from "./smoke.js";
 import {
@@ -30,6 +33,7 @@ import {
   newReleaseId,
   type Phase,
   resumeStepIndex,
+  type StartDecision,
   type StepAction,
   sameBundle,
 } from "./state.js";
@@ -120,6 +124,8 @@ class ReleaseRun {
   private findings: Finding[] = [];
   /** Versions in the split the platform serves right now, when this run put a candidate in it. */
   private inFlight: { candidate: string; stable: string } | undefined;
+  /** Alerts already raised, so each is printed once. */
+  private readonly alerts = new Set<string>();
 
   constructor(
     private readonly o: RunReleaseOptions,
@@ -255,11 +261,29 @@ class ReleaseRun {
     }
   }
 
+  /** The release as a sequence of named steps; each returns a finished report when it ends the release. */
   private async main(): Promise<ReleaseReport> {
-    const { o, platform, out } = this;
-    const env = o.env ? { env: o.env } : {};
+    const bundleHash = await this.gates();
+    if (typeof bundleHash !== "string") return bundleHash;
+    const plan = await this.readPlan(bundleHash);
+    const refused = (await this.adoptStart(plan.start)) ?? (await this.blastWindow(plan));
+    if (refused) return refused;
+    await this.migrate(this.report.blastWindow.migrations.filter((m) => m.when === "before-code"));
+    if (plan.start.kind === "up-to-date") return await this.upToDate(plan.start.version);
+    const c = await this.candidate(plan.start, bundleHash);
+    if (!c.stable) return await this.firstDeployment(c.candidate);
+    if (c.runSmoke) {
+      const failed = await this.smokeAtZero(c.candidate, c.stable);
+      if (failed) return failed;
+    }
+    const ramp = await this.ramp(c.candidate, c.stable, c.fromStep, plan);
+    if (ramp.outcome !== "promoted") return await this.finish(ramp.outcome, ramp.reason);
+    return await this.promote(c.candidate, c.stable, ramp.reason);
+  }
 
-    // 1. Gates.
+  /** Gate 1 and 2: `blastwall check`, then `wrangler deploy --dry-run`. Returns the bundle hash. */
+  private async gates(): Promise<string | ReleaseReport> {
+    const { o, out } = this;
     let step = out.step("gate: blastwall check");
     this.live = step;
     const check = await (this.deps.checkGate ?? checkGate)(o.projectDir);
@@ -279,25 +303,36 @@ class ReleaseRun {
     step = out.step("gate: wrangler deploy --dry-run");
     this.live = step;
     const built = await (this.deps.dryRunGate ?? dryRunGate)(o.wrangler, {
-      ...env,
+      ...this.env(),
       ...(this.signal ? { signal: this.signal } : {}),
     });
-    const dry = { ...built, bundleHash: withVars(built.bundleHash, o.vars) };
-    this.report.bundle = dry.bundleHash.slice(0, 16);
-    this.report.gates.dryRun = `bundle ${dry.bundleHash.slice(0, 16)}, ${(dry.bytes / 1024).toFixed(1)} KiB`;
+    const bundleHash = withVars(built.bundleHash, o.vars);
+    this.report.bundle = bundleHash.slice(0, 16);
+    this.report.gates.dryRun = `bundle ${bundleHash.slice(0, 16)}, ${(built.bytes / 1024).toFixed(1)} KiB`;
     step.ok(this.report.gates.dryRun);
     this.checkAbort();
+    return bundleHash;
+  }
 
-    // 2. State from the platform, and the blast window.
-    const plan = await gatherPlan({
-      platform,
+  private env(): { env?: string } {
+    return this.o.env ? { env: this.o.env } : {};
+  }
+
+  private readPlan(bundleHash: string): Promise<ReleasePlan> {
+    const { o } = this;
+    return gatherPlan({
+      platform: this.platform,
       projectDir: o.projectDir,
       wrangler: o.wrangler,
       config: o.config,
-      bundleHash: dry.bundleHash,
-      ...env,
+      bundleHash,
+      now: this.now(),
+      ...this.env(),
     });
-    const start = plan.start;
+  }
+
+  /** Takes over the platform's state: resume an in-flight release, roll back an abandoned one, or start fresh. */
+  private async adoptStart(start: StartDecision): Promise<ReleaseReport | undefined> {
     if (start.kind === "foreign-split") {
       this.report.release = newReleaseId(this.now());
       return await this.finish(
@@ -313,24 +348,29 @@ class ReleaseRun {
       this.decide(
         `resuming release ${start.release}: candidate ${start.candidate.slice(0, 8)} at ${start.percent}% (${start.phase}), stable ${start.stable.slice(0, 8)}`,
       );
-    } else {
-      this.report.release = newReleaseId(this.now());
-      if (start.kind === "abandon") {
-        this.inFlight = { candidate: start.candidate, stable: start.stable };
-        await this.rollBack(start.reason);
-      }
+      return undefined;
     }
+    this.report.release = newReleaseId(this.now());
+    if (start.kind === "abandon") {
+      this.inFlight = { candidate: start.candidate, stable: start.stable };
+      await this.rollBack(start.reason);
+    }
+    return undefined;
+  }
+
+  /** The blast-window rule: never an irreversible data change with untested code in the same release. */
+  private async blastWindow(plan: ReleasePlan): Promise<ReleaseReport | undefined> {
     const bw = decideBlastWindow({
       worker: this.worker,
       code: plan.code,
       d1: plan.d1,
       durableObjects: plan.durableObjects,
       inForceAt100Seconds: plan.inForce?.at100Seconds,
-      soakSeconds: o.config.soakSeconds,
+      soakSeconds: this.o.config.soakSeconds,
       ...(this.report.override !== undefined ? { override: this.report.override } : {}),
     });
     this.report.blastWindow = bw;
-    step = out.step("blast window");
+    const step = this.out.step("blast window");
     this.live = step;
     if (bw.verdict === "refuse") {
       step.fail(bw.reasons.join("; "));
@@ -343,94 +383,98 @@ class ReleaseRun {
     step.ok(bw.reasons.join("; "));
     if (bw.overridden)
       this.decide(`blast-window rule overridden: "${this.report.override}" (recorded in the deployment message)`);
+    return undefined;
+  }
 
-    // 3. Migrations the rule allows before the code, each after a restore point.
-    await this.migrate(bw.migrations.filter((m) => m.when === "before-code"));
+  private async upToDate(version: string): Promise<ReleaseReport> {
+    const n = this.report.migrations.length;
+    return await this.finish(
+      n > 0 ? "migrated" : "up-to-date",
+      `${version.slice(0, 8)} already serves 100% with bundle ${this.report.bundle.slice(0, 8)}${n > 0 ? `; applied ${n} migrations` : ""}`,
+    );
+  }
 
-    if (start.kind === "up-to-date") {
-      const migrated = this.report.migrations.length > 0;
-      return await this.finish(
-        migrated ? "migrated" : "up-to-date",
-        `${start.version.slice(0, 8)} already serves 100% with bundle ${this.report.bundle.slice(0, 8)}${migrated ? `; applied ${this.report.migrations.length} migrations` : ""}`,
-      );
-    }
-
-    // 4. Candidate: reuse a version already uploaded with this bundle (a killed run), else upload.
-    let candidate: string;
-    let stable: string | undefined;
-    let fromStep = 0;
-    let runSmoke = true;
+  /** The candidate: the in-flight one on resume, a version already uploaded with this bundle, or a new upload. */
+  private async candidate(
+    start: StartDecision,
+    bundleHash: string,
+  ): Promise<{ candidate: string; stable: string | undefined; fromStep: number; runSmoke: boolean }> {
     if (start.kind === "resume") {
-      candidate = start.candidate;
-      stable = start.stable;
-      fromStep = resumeStepIndex(o.config.steps, start.percent);
-      runSmoke = start.phase === "smoke";
-    } else {
-      stable = start.kind === "fresh" || start.kind === "abandon" ? start.stable : undefined;
-      step = out.step("upload candidate");
-      this.live = step;
-      const versions = await platform.listVersions(this.worker, o.env);
-      const existing = versions.find((v) => v.id !== stable && sameBundle(bundleOf(v), dry.bundleHash));
-      if (existing) {
-        candidate = existing.id;
-        step.ok(`reusing ${existing.id.slice(0, 8)}, already uploaded with bundle ${this.report.bundle.slice(0, 8)}`);
-      } else {
-        const v = await platform.uploadVersion({
-          worker: this.worker,
-          configPath: o.wrangler.path,
-          message: formatVersionMessage(this.report.release, dry.bundleHash),
-          tag: this.report.release,
-          ...(o.vars && Object.keys(o.vars).length > 0 ? { vars: o.vars } : {}),
-          ...env,
-        });
-        candidate = v.id;
-        step.ok(`version ${v.id.slice(0, 8)}`);
-      }
-      this.checkAbort();
+      this.report.candidate = start.candidate;
+      this.report.stable = start.stable;
+      return {
+        candidate: start.candidate,
+        stable: start.stable,
+        fromStep: resumeStepIndex(this.o.config.steps, start.percent),
+        runSmoke: start.phase === "smoke",
+      };
     }
+    const stable = start.kind === "fresh" || start.kind === "abandon" ? start.stable : undefined;
+    const candidate = await this.upload(stable, bundleHash);
     this.report.candidate = candidate;
     this.report.stable = stable;
+    return { candidate, stable, fromStep: 0, runSmoke: true };
+  }
 
-    if (!stable) {
-      // First deployment: there is nothing to compare a canary with, or to roll back to.
-      await this.deploySplit(candidate, candidate, 100, "promoted");
-      this.decide(
-        `first deployment of ${this.worker}: ${candidate.slice(0, 8)} at 100% (no stable version to compare with)`,
+  private async upload(stable: string | undefined, bundleHash: string): Promise<string> {
+    const { o, platform } = this;
+    const step = this.out.step("upload candidate");
+    this.live = step;
+    const versions = await platform.listVersions(this.worker, o.env);
+    const existing = versions.find((v) => v.id !== stable && sameBundle(bundleOf(v), bundleHash));
+    if (existing) {
+      step.ok(`reusing ${existing.id.slice(0, 8)}, already uploaded with bundle ${this.report.bundle.slice(0, 8)}`);
+      return existing.id;
+    }
+    const v = await platform.uploadVersion({
+      worker: this.worker,
+      configPath: o.wrangler.path,
+      message: formatVersionMessage(this.report.release, bundleHash),
+      tag: this.report.release,
+      ...(o.vars && Object.keys(o.vars).length > 0 ? { vars: o.vars } : {}),
+      ...this.env(),
+    });
+    step.ok(`version ${v.id.slice(0, 8)}`);
+    this.checkAbort();
+    return v.id;
+  }
+
+  /** First deployment: there is nothing to compare a canary with, or to roll back to. */
+  private async firstDeployment(candidate: string): Promise<ReleaseReport> {
+    await this.deploySplit(candidate, candidate, 100, "promoted");
+    this.decide(
+      `first deployment of ${this.worker}: ${candidate.slice(0, 8)} at 100% (no stable version to compare with)`,
+    );
+    if (!(await this.smoke(candidate)))
+      return await this.finish(
+        "failed",
+        "smoke checks failed on the first deployment; there is no version to roll back to",
       );
-      const smoke = await this.smoke(candidate);
-      if (!smoke)
-        return await this.finish(
-          "failed",
-          "smoke checks failed on the first deployment; there is no version to roll back to",
-        );
-      await this.migrate(bw.migrations.filter((m) => m.when === "after-promotion"));
-      return await this.finish("promoted", `first deployment: ${candidate.slice(0, 8)} serves 100%`);
-    }
+    await this.migrate(this.report.blastWindow.migrations.filter((m) => m.when === "after-promotion"));
+    return await this.finish("promoted", `first deployment: ${candidate.slice(0, 8)} serves 100%`);
+  }
 
-    // 5. Deploy at 0 % and smoke-test through the version-override header.
-    if (runSmoke) {
-      await this.deploySplit(candidate, stable, 0, "smoke");
-      this.inFlight = { candidate, stable };
-      this.decide(`deployed ${candidate.slice(0, 8)} at 0% next to ${stable.slice(0, 8)} at 100%`);
-      const ok = await this.smoke(candidate);
-      if (!ok) {
-        const failed = this.report.smoke.filter((s) => !s.ok);
-        const reason = `smoke check failed: ${failed.map((s) => `${s.name}: ${s.detail}`).join("; ")}`;
-        await this.rollBack(reason);
-        return await this.finish("rolled-back", `${reason}; the candidate never received traffic`);
-      }
-    }
+  /** Deploys at 0 % and smoke-tests through the version-override header; a failure rolls back. */
+  private async smokeAtZero(candidate: string, stable: string): Promise<ReleaseReport | undefined> {
+    await this.deploySplit(candidate, stable, 0, "smoke");
+    this.inFlight = { candidate, stable };
+    this.decide(`deployed ${candidate.slice(0, 8)} at 0% next to ${stable.slice(0, 8)} at 100%`);
+    if (await this.smoke(candidate)) return undefined;
+    const failed = this.report.smoke.filter((s) => !s.ok);
+    const reason = `smoke check failed: ${failed.map((s) => `${s.name}: ${s.detail}`).join("; ")}`;
+    await this.rollBack(reason);
+    return await this.finish("rolled-back", `${reason}; the candidate never received traffic`);
+  }
 
-    // 6. Ramp, with the analysis at every poll.
-    const ramp = await this.ramp(candidate, stable, fromStep);
-    if (ramp.outcome !== "promoted") return await this.finish(ramp.outcome, ramp.reason);
-
-    // 7. Promote, then any irreversible migrations an override deferred until after the code.
+  /** Promotes, then any irreversible migrations an override deferred until after the code. */
+  private async promote(candidate: string, stable: string, reason: string): Promise<ReleaseReport> {
     await this.deploySplit(candidate, stable, 100, "promoted");
     this.inFlight = undefined;
     this.decide(`promoted ${candidate.slice(0, 8)} to 100%`);
-    await this.migrate(bw.migrations.filter((m) => m.when === "after-promotion"));
-    return await this.finish("promoted", `${candidate.slice(0, 8)} serves 100%; ${ramp.reason}`);
+    const bound = this.report.analysis?.effectBound;
+    if (bound) this.decide(bound);
+    await this.migrate(this.report.blastWindow.migrations.filter((m) => m.when === "after-promotion"));
+    return await this.finish("promoted", `${candidate.slice(0, 8)} serves 100%; ${reason}`);
   }
 
   private async migrate(list: ScheduledMigration[]): Promise<void> {
@@ -503,139 +547,196 @@ class ReleaseRun {
     return { outcome: "paused", reason };
   }
 
-  /** The watched signals' rates over the 10 minutes before the ramp, the null for the DLQ and DO tests. */
-  private async baseline(): Promise<{ dlqPerSecond: number; durableObjectErrorsPerSecond: number }> {
-    const w = this.o.config.watch;
-    if (w.queues.length === 0 && w.durableObjects.length === 0)
-      return { dlqPerSecond: 0, durableObjectErrorsPerSecond: 0 };
-    const until = this.now();
-    const seconds = 600;
-    const since = new Date(until.getTime() - seconds * 1000);
-    const s = await this.platform.extraSignals({
-      worker: this.worker,
-      since,
-      until,
-      queues: w.queues,
-      durableObjects: w.durableObjects,
-      ...(this.o.env ? { env: this.o.env } : {}),
+  /** Reads what the analysis fixes before the ramp from the stable version's traffic, and says what it lacks. */
+  private async startAnalysis(stable: string): Promise<AnalysisState> {
+    const { config } = this.o;
+    const a = config.analysis;
+    let read: PreReleaseRead | undefined;
+    try {
+      read = await readPreRelease({
+        platform: this.platform,
+        worker: this.worker,
+        stable,
+        now: this.now(),
+        pollSeconds: config.pollIntervalSeconds,
+        latencyQuantiles: a.latencyQuantiles,
+        watch: config.watch,
+        ...this.env(),
+      });
+    } catch (err) {
+      this.out.warn(
+        `could not read the traffic before the release (${(err as Error).message}): the latency test is off and the tests assume no over-dispersion`,
+      );
+    }
+    for (const note of read?.notes ?? []) this.out.warn(note);
+    const d = read?.preRelease.errorDispersion;
+    if (d && (d.fano > 1.5 || d.cv2 > 0.02)) {
+      this.decide(
+        `stable error counts varied more than chance before the release (Fano ${d.fano.toFixed(1)}, CV² ${d.cv2.toFixed(3)} over ${d.windows} windows): the tests allow for it`,
+      );
+    }
+    return createAnalysis({
+      alpha: a.alpha,
+      toleratedIncrease: a.toleratedIncrease,
+      latencyQuantiles: a.latencyQuantiles,
+      minSamples: a.minSamples,
+      slo: a.slo,
+      watch: config.watch,
+      ...(read ? { preRelease: read.preRelease } : {}),
     });
-    const sum = (r: Record<string, number>, keys: string[]) => keys.reduce((a, k) => a + (r[k] ?? 0), 0);
-    return {
-      dlqPerSecond: sum(s.dlqMessages, w.queues) / seconds,
-      durableObjectErrorsPerSecond: sum(s.durableObjectErrors, w.durableObjects) / seconds,
-    };
   }
 
-  private async ramp(
-    candidate: string,
-    stable: string,
-    fromStep: number,
-  ): Promise<{ outcome: "promoted" | "rolled-back" | "paused"; reason: string }> {
-    const { config } = this.o;
-    const w = config.watch;
-    let analysis: AnalysisState = createAnalysis({
-      alpha: config.analysis.alpha,
-      toleratedIncrease: config.analysis.toleratedIncrease,
-      latencyQuantile: config.analysis.latencyQuantile,
-      minSamples: config.analysis.minSamples,
-      slo: config.analysis.slo,
-      watch: w,
-      baseline: await this.baseline(),
-    });
+  /** Ramps through the steps below 100 %, with the analysis at every poll. */
+  private async ramp(candidate: string, stable: string, fromStep: number, plan: ReleasePlan): Promise<RampResult> {
+    let analysis = await this.startAnalysis(stable);
+    for (const t of plan.traffic?.steps ?? []) if (t.warning) this.out.warn(t.warning);
     let last = "no ramp steps below 100%";
-    for (let i = fromStep; i < config.steps.length; i++) {
-      const s = config.steps[i];
+    const steps = this.o.config.steps;
+    for (let i = fromStep; i < steps.length; i++) {
+      const s = steps[i];
       if (!s || s.percent >= 100) break;
-      await this.deploySplit(candidate, stable, s.percent, "ramp");
-      this.inFlight = { candidate, stable };
-      const step = this.out.step(`ramp ${s.percent}% (stable ${100 - s.percent}%)`);
-      this.live = step;
-      const stepStart = this.now();
-      let lastPoll = stepStart;
-      let canaryRequests = 0;
-      for (;;) {
-        await this.sleep(config.pollIntervalSeconds * 1000, this.signal);
-        const until = this.now();
-        const query = { worker: this.worker, since: lastPoll, until, ...(this.o.env ? { env: this.o.env } : {}) };
-        const elapsedSeconds = (until.getTime() - stepStart.getTime()) / 1000;
-        let read: { metrics: VersionMetrics[]; extra: ExtraSignals | undefined };
-        try {
-          read = {
-            metrics: await this.platform.metrics({ ...query, slowerThanMs: latencyBoundsNeeded(analysis) }),
-            extra:
-              w.queues.length + w.durableObjects.length > 0
-                ? await this.platform.extraSignals({ ...query, queues: w.queues, durableObjects: w.durableObjects })
-                : undefined,
-          };
-        } catch (err) {
-          // A failed read is missing data: hold, keep the window open for the next poll, and let the progress
-          // deadline decide if it lasts.
-          const held = {
-            ...verdictOf(analysis),
-            action: "hold" as const,
-            message: `metrics unavailable: ${(err as Error).message}`,
-          };
-          const action = decideStep({ step: s, elapsedSeconds, canaryRequests, verdict: held, noData: config.noData });
-          step.update(`${held.message}; holding (${Math.round(elapsedSeconds)} s)`);
-          await this.recordPoll(
-            pollRecord(this.worker, until, s.percent, action, held, elapsedSeconds, canaryRequests),
-          );
-          if (action.action === "wait") continue;
-          step.fail(action.reason);
-          if (action.action === "rollback") {
-            await this.rollBack(action.reason);
-            return { outcome: "rolled-back", reason: action.reason };
-          }
-          return this.pause(candidate, stable, s.percent, action.reason);
-        }
-        const seconds = (until.getTime() - lastPoll.getTime()) / 1000;
-        lastPoll = until;
-        const c = read.metrics.find((m) => m.versionId === candidate);
-        const st = read.metrics.find((m) => m.versionId === stable);
-        const r = analyzePoll(analysis, {
-          canary: c,
-          stable: st,
-          seconds,
-          ...(read.extra ? { extra: read.extra } : {}),
-        });
-        analysis = r.state;
-        canaryRequests += c?.requests ?? 0;
-        const action = decideStep({
-          step: s,
-          elapsedSeconds,
-          canaryRequests,
-          verdict: r.verdict,
-          noData: config.noData,
-        });
-        const line = liveLine(s.percent, c, st, r.verdict.tests, elapsedSeconds, s.minDurationSeconds);
-        step.update(line);
-        await this.recordPoll({
-          ...pollRecord(this.worker, until, s.percent, action, r.verdict, elapsedSeconds, canaryRequests),
-          message: action.action === "wait" ? line : `${action.action}: ${action.reason}`,
-        });
-        if (action.action === "wait") continue;
-        this.report.steps.push({
-          percent: s.percent,
-          seconds: Math.round(elapsedSeconds),
-          canaryRequests,
-          decision: `${action.action}: ${action.reason}`,
-          tests: r.verdict.tests,
-        });
-        if (action.action === "advance") {
-          step.ok(action.reason);
-          last = action.reason;
-          break;
-        }
-        step.fail(action.reason);
-        if (action.action === "rollback") {
-          await this.rollBack(action.reason);
-          return { outcome: "rolled-back", reason: action.reason };
-        }
-        return this.pause(candidate, stable, s.percent, action.reason);
-      }
+      // The step's minimum samples derive from the Worker's traffic at plan time (never below the configured one).
+      const minSamples = plan.traffic?.steps.find((t) => t.percent === s.percent)?.minSamples ?? s.minSamples;
+      const r = await this.rampStep(candidate, stable, { ...s, minSamples }, analysis);
+      analysis = r.analysis;
+      if (r.action.action !== "advance") return await this.endRamp(candidate, stable, s.percent, r.action);
+      last = r.action.reason;
     }
+    const bound = effectBound(analysis);
+    this.report.analysis = {
+      ...analysisSummary(verdictOf(analysis)),
+      effectBound: bound.summary,
+      effectBoundRatio: bound.upper ?? null,
+    };
     return { outcome: "promoted", reason: last };
   }
+
+  /** One ramp step: deploy its split, then poll until it advances, rolls back or pauses. */
+  private async rampStep(
+    candidate: string,
+    stable: string,
+    s: ResolvedRampStep,
+    start: AnalysisState,
+  ): Promise<{ analysis: AnalysisState; action: StepAction }> {
+    await this.deploySplit(candidate, stable, s.percent, "ramp");
+    this.inFlight = { candidate, stable };
+    const step = this.out.step(`ramp ${s.percent}% (stable ${100 - s.percent}%)`);
+    this.live = step;
+    const progress: StepProgressState = { started: this.now(), since: this.now(), canaryRequests: 0, analysis: start };
+    for (;;) {
+      await this.sleep(this.o.config.pollIntervalSeconds * 1000, this.signal);
+      const { action, verdict, elapsedSeconds } = await this.poll({ candidate, stable }, s, progress);
+      this.report.analysis = analysisSummary(verdict);
+      for (const alert of verdict.alerts) this.alert(alert);
+      if (action.action === "wait") continue;
+      this.report.steps.push({
+        percent: s.percent,
+        seconds: Math.round(elapsedSeconds),
+        canaryRequests: progress.canaryRequests,
+        decision: `${action.action}: ${action.reason}`,
+        tests: verdict.tests,
+      });
+      if (action.action === "advance") step.ok(action.reason);
+      else step.fail(action.reason);
+      return { analysis: progress.analysis, action };
+    }
+  }
+
+  /** Prints an alert once: a Worker-wide signal no version is attributed is for a human, not a rollback. */
+  private alert(text: string): void {
+    if (this.alerts.has(text.split(":")[0] ?? text)) return;
+    this.alerts.add(text.split(":")[0] ?? text);
+    this.out.warn(`alert: ${text}`);
+    this.report.decisions.push(`alert: ${text}`);
+  }
+
+  /** Reads one half-open window [since, until) and folds it into the analysis; a failed read is missing data. */
+  private async poll(
+    ids: { candidate: string; stable: string },
+    s: ResolvedRampStep,
+    p: StepProgressState,
+  ): Promise<{ action: StepAction; verdict: Verdict; elapsedSeconds: number }> {
+    const until = this.now();
+    const elapsedSeconds = (until.getTime() - p.started.getTime()) / 1000;
+    const read = await this.readWindow(p.since, until, p.analysis);
+    let verdict: Verdict;
+    if ("error" in read) {
+      verdict = { ...verdictOf(p.analysis), action: "hold", message: `metrics unavailable: ${read.error}` };
+    } else {
+      const c = read.metrics.find((m) => m.versionId === ids.candidate);
+      const st = read.metrics.find((m) => m.versionId === ids.stable);
+      const seconds = (until.getTime() - p.since.getTime()) / 1000;
+      const r = analyzePoll(p.analysis, {
+        canary: c,
+        stable: st,
+        seconds,
+        percent: s.percent,
+        ids: { canary: ids.candidate, stable: ids.stable },
+        ...(read.extra ? { extra: read.extra } : {}),
+      });
+      p.analysis = r.state;
+      p.since = until;
+      p.canaryRequests += c?.requests ?? 0;
+      verdict = r.verdict;
+      this.live?.update(liveLine(s.percent, c, st, verdict.tests, elapsedSeconds, s.minDurationSeconds));
+    }
+    const action = decideStep({
+      step: s,
+      elapsedSeconds,
+      canaryRequests: p.canaryRequests,
+      verdict,
+      noData: this.o.config.noData,
+    });
+    if ("error" in read) this.live?.update(`${verdict.message}; holding (${Math.round(elapsedSeconds)} s)`);
+    const record = pollRecord(this.worker, until, s.percent, action, verdict, elapsedSeconds, p.canaryRequests);
+    await this.recordPoll(action.action === "wait" ? { ...record, message: verdict.message } : record);
+    return { action, verdict, elapsedSeconds };
+  }
+
+  private async readWindow(
+    since: Date,
+    until: Date,
+    analysis: AnalysisState,
+  ): Promise<{ metrics: VersionMetrics[]; extra: ExtraSignals | undefined } | { error: string }> {
+    const w = this.o.config.watch;
+    const query = { worker: this.worker, since, until, ...this.env() };
+    try {
+      return {
+        metrics: await this.platform.metrics({ ...query, slowerThanMs: latencyBoundsNeeded(analysis) }),
+        extra:
+          w.queues.length + w.durableObjects.length > 0
+            ? await this.platform.extraSignals({ ...query, queues: w.queues, durableObjects: w.durableObjects })
+            : undefined,
+      };
+    } catch (err) {
+      // Missing data holds the step (the window stays open for the next poll); the deadline decides if it lasts.
+      return { error: (err as Error).message };
+    }
+  }
+
+  private async endRamp(candidate: string, stable: string, percent: number, action: StepAction): Promise<RampResult> {
+    if (action.action === "rollback") {
+      await this.rollBack(action.reason);
+      return { outcome: "rolled-back", reason: action.reason };
+    }
+    return this.pause(candidate, stable, percent, action.reason);
+  }
+}
+
+type RampResult = { outcome: "promoted" | "rolled-back" | "paused"; reason: string };
+
+/** A ramp step's running state between polls. */
+interface StepProgressState {
+  started: Date;
+  /** Start of the next window to read (the end of the last one read). */
+  since: Date;
+  canaryRequests: number;
+  analysis: AnalysisState;
+}
+
+/** The report's view of the analysis: sample ratio, the strata that carried the evidence, alerts. */
+function analysisSummary(v: Verdict): NonNullable<ReleaseReport["analysis"]> {
+  return { srm: v.srm.summary, srmStatus: v.srm.status, strata: v.strata, alerts: v.alerts };
 }
 
 /** One poll as the dashboard charts it: the verdict, the e-values against the decision line, and the numbers. */

@@ -43,6 +43,11 @@ const verdict = (action: Verdict["action"], message = "numbers"): Verdict => ({
   action,
   message,
   tests: [],
+  e: 1,
+  threshold: 100,
+  srm: { status: "ok", e: 1, summary: "sample ratio ok" },
+  strata: [],
+  alerts: [],
   canaryRequests: 0,
   stableRequests: 0,
 });
@@ -204,6 +209,11 @@ describe("decideStep", () => {
       noData: { ...noData, action: "pause" },
     });
     expect(p.action).toBe("pause");
+  });
+
+  it("pauses, never rolls back, on a verdict that asks for a human (shared SLO breach, sample-ratio mismatch)", () => {
+    const r = decideStep({ step, elapsedSeconds: 5, canaryRequests: 10, verdict: verdict("pause", "srm"), noData });
+    expect(r).toEqual({ action: "pause", reason: "srm" });
   });
 });
 

@@ -184,12 +184,14 @@ export type StepAction =
   | { action: "pause"; reason: string };
 
 /**
- * One poll's decision on a ramp step. A regression rolls back at once; the step advances only when its minimum
- * duration and samples are met and the analysis has enough data; missing data holds it until the progress
- * deadline, then rolls back or pauses for a human as configured.
+ * One poll's decision on a ramp step. A regression rolls back at once; a shared SLO breach or a sample-ratio
+ * mismatch pauses; the step advances only when its minimum duration and samples are met and the analysis has
+ * enough data; missing data holds it until the progress deadline, then pauses for a human (or rolls back, only
+ * if the config asks: that rollback is outside α, since it does not rest on evidence).
  */
 export function decideStep({ step, elapsedSeconds, canaryRequests, verdict, noData }: StepProgress): StepAction {
   if (verdict.action === "rollback") return { action: "rollback", reason: verdict.message };
+  if (verdict.action === "pause") return { action: "pause", reason: verdict.message };
   const timeOk = elapsedSeconds >= step.minDurationSeconds;
   const samplesOk = canaryRequests >= step.minSamples;
   const status = `${step.percent}%: ${Math.round(elapsedSeconds)}/${step.minDurationSeconds} s, ${canaryRequests}/${step.minSamples} canary requests`;

@@ -1,4 +1,4 @@
-import type { ReleaseReportInput, ReleaseReportRenderer } from "../release/report.js";
+import type { ReleaseReport, ReleaseReportInput, ReleaseReportRenderer } from "../release/report.js";
 import { collectDashboardData, type DashboardData } from "./dashboard-data.js";
 import { renderDashboardHtml } from "./html.js";
 
@@ -75,26 +75,7 @@ export async function releaseDashboardData({
   });
   return {
     ...data,
-    gates: [
-      { name: "blastwall check", outcome: report.gates.check ? "ran" : "not run", detail: report.gates.check },
-      {
-        name: "wrangler deploy --dry-run",
-        outcome: report.gates.dryRun ? "ok" : "not run",
-        detail: report.gates.dryRun,
-      },
-      {
-        name: "blast window",
-        outcome: report.blastWindow.verdict,
-        detail: [...report.blastWindow.reasons, ...report.blastWindow.split.map((s) => `split: ${s}`)].join("; "),
-      },
-      ...report.smoke.map((s) => ({ name: `smoke: ${s.name}`, outcome: s.ok ? "ok" : "failed", detail: s.detail })),
-      ...report.steps.map((s) => ({
-        name: `ramp ${s.percent}%`,
-        outcome: s.decision.split(":")[0] ?? s.decision,
-        detail: `${s.seconds} s, ${s.canaryRequests} canary requests; ${s.decision}`,
-      })),
-      { name: "outcome", outcome: report.outcome, detail: report.reason },
-    ],
+    gates: gateRows(report),
     findings: findings.map((f) => ({
       rule: f.rule,
       severity: f.severity,
@@ -103,6 +84,39 @@ export async function releaseDashboardData({
       message: f.message,
     })),
   };
+}
+
+/** The report's table: gates, smoke checks, ramp steps, then what the analysis concluded, and the outcome. */
+function gateRows(report: ReleaseReport): DashboardData["gates"] {
+  const a = report.analysis;
+  return [
+    { name: "blastwall check", outcome: report.gates.check ? "ran" : "not run", detail: report.gates.check },
+    {
+      name: "wrangler deploy --dry-run",
+      outcome: report.gates.dryRun ? "ok" : "not run",
+      detail: report.gates.dryRun,
+    },
+    {
+      name: "blast window",
+      outcome: report.blastWindow.verdict,
+      detail: [...report.blastWindow.reasons, ...report.blastWindow.split.map((s) => `split: ${s}`)].join("; "),
+    },
+    ...report.smoke.map((s) => ({ name: `smoke: ${s.name}`, outcome: s.ok ? "ok" : "failed", detail: s.detail })),
+    ...report.steps.map((s) => ({
+      name: `ramp ${s.percent}%`,
+      outcome: s.decision.split(":")[0] ?? s.decision,
+      detail: `${s.seconds} s, ${s.canaryRequests} canary requests; ${s.decision}`,
+    })),
+    ...(a?.effectBound ? [{ name: "effect bound", outcome: "measured", detail: a.effectBound }] : []),
+    ...(a ? [{ name: "sample ratio (SRM)", outcome: a.srmStatus, detail: a.srm }] : []),
+    ...(a?.strata ?? []).map((s) => ({
+      name: `stratum ${s.name}`,
+      outcome: "drove the decision",
+      detail: `${s.counts}; log e ${s.logE.toFixed(1)}`,
+    })),
+    ...(a?.alerts ?? []).map((t) => ({ name: "alert", outcome: "alert", detail: t })),
+    { name: "outcome", outcome: report.outcome, detail: report.reason },
+  ];
 }
 
 /**

@@ -50,6 +50,12 @@ export function printPlan(out: Output, plan: ReleasePlan): void {
   for (const m of plan.durableObjects) {
     row(`DO ${m.tag}`, [...m.added.map((c) => `adds ${c}`), ...m.irreversible].join("; ") || "no class changes");
   }
+  const t = plan.traffic;
+  if (t) {
+    row("traffic", `${t.rps.toFixed(1)} rps, stable error rate ${(t.errorRate * 100).toFixed(2)}% before the release`);
+    row("min samples", t.steps.map((x) => `${x.percent}%: ${x.minSamples} (≈${x.expected} by deadline)`).join(" · "));
+    for (const x of t.steps) if (x.warning) out.warn(x.warning);
+  }
   const bw = plan.blastWindow;
   row(
     "verdict",

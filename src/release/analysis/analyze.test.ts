@@ -1,14 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { VersionMetrics } from "../../platform/platform.js";
-import {
-  analyzePoll,
-  createAnalysis,
-  enabledTests,
-  latencyBoundsNeeded,
-  resolveAnalysisOptions,
-  slowerThan,
-} from "./analyze.js";
-import { binomial, seededRandom, simulateCanary, windowMetrics, zTestDetect } from "./simulate.js";
+import { analyzePoll, createAnalysis, enabledTests, latencyBoundsNeeded, resolveAnalysisOptions } from "./analyze.js";
+import { estimateDispersion } from "./dispersion.js";
+import { effectBound } from "./effect-bound.js";
+import { seededRandom, simulateCanary, windowMetrics } from "./simulate.js";
+import { errorsOf, slowerThan } from "./strata.js";
 
 function metrics(requests: number, errors: number, extra: Partial<VersionMetrics> = {}): VersionMetrics {
   return {
@@ -16,36 +12,31 @@ function metrics(requests: number, errors: number, extra: Partial<VersionMetrics
     requests,
     status: { "2xx": requests - errors, "3xx": 0, "4xx": 0, "5xx": errors },
     exceptions: 0,
-    latency: { p50: 10, p95: 40, p99: 80 },
+    latency: { p50: 10, p90: 30, p95: 40, p99: 80 },
     ...extra,
   };
 }
 
+const PRE = { requests: 6000, seconds: 600, latency: { p50: 10, p90: 30, p95: 40, p99: 80 } };
+const NO_LATENCY = { latencyQuantiles: [] } as const;
+
 describe("analyzePoll", () => {
   it("rolls back a clear error regression and prints its numbers", () => {
-    const state = createAnalysis({ alpha: 0.01, latencyQuantile: false });
+    const state = createAnalysis({ alpha: 0.01, ...NO_LATENCY });
     const { verdict } = analyzePoll(state, { canary: metrics(1000, 41), stable: metrics(9000, 18), seconds: 60 });
     expect(verdict.action).toBe("rollback");
     expect(verdict.message).toMatch(
-      /^canary 5xx 4\.1% \(41\/1000\) vs stable 0\.2% \(18\/9000\), e=\S+ ≥ 100: rolling back$/,
+      /^canary 5xx 4\.1% \(41\/1000\) vs stable 0\.2% \(18\/9000\), e=\S+ ≥ 100; average e=\S+ ≥ 100: rolling back$/,
     );
   });
 
-  it("holds until the latency test has its own minimum of canary requests", () => {
-    // The first window fixes the stable p95 bound; only later windows feed the latency test.
-    let state = createAnalysis({ minSamples: 100, latencyQuantile: "p95" });
-    let r = analyzePoll(state, { canary: metrics(150, 0), stable: metrics(150, 0), seconds: 5 });
-    expect(r.verdict.action).toBe("hold");
-    expect(r.verdict.message).toContain("the latency test has 0/100 canary requests");
-    state = r.state;
-    const bound = latencyBoundsNeeded(state)[0] ?? 0;
-    const window = (n: number) => metrics(n, 0, { slowerThan: { [String(bound)]: Math.round(n * 0.05) } });
-    r = analyzePoll(state, { canary: window(120), stable: window(120), seconds: 5 });
-    expect(r.verdict.action).toBe("ok");
+  it("counts each failed request once: a thrown exception is also a 500", () => {
+    expect(errorsOf(metrics(100, 7, { exceptions: 7 }))).toBe(7);
+    expect(errorsOf(metrics(100, 2, { exceptions: 5 }))).toBe(5);
   });
 
   it("holds below the minimum samples, and passes a healthy canary once it has them", () => {
-    let state = createAnalysis({ minSamples: 200, latencyQuantile: false });
+    let state = createAnalysis({ minSamples: 200, ...NO_LATENCY });
     let r = analyzePoll(state, { canary: metrics(50, 0), stable: metrics(950, 2), seconds: 10 });
     expect(r.verdict.action).toBe("hold");
     expect(r.verdict.message).toContain("holding, canary has 50/200 requests");
@@ -56,61 +47,131 @@ describe("analyzePoll", () => {
   });
 
   it("tolerates the configured relative increase", () => {
-    // Canary 1.1× the stable rate: within a 20% tolerance it never gathers evidence.
-    let state = createAnalysis({ toleratedIncrease: 0.2, latencyQuantile: false });
+    let state = createAnalysis({ toleratedIncrease: 0.2, ...NO_LATENCY });
     for (let i = 0; i < 50; i++) {
       state = analyzePoll(state, { canary: metrics(1000, 11), stable: metrics(1000, 10), seconds: 10 }).state;
     }
     expect(analyzePoll(state, { canary: undefined, stable: undefined, seconds: 10 }).verdict.action).toBe("ok");
   });
 
-  it("freezes the stable p95 as the latency bound, then rolls back a slower canary", () => {
-    let state = createAnalysis({ minSamples: 100, alpha: 0.01 });
-    expect(latencyBoundsNeeded(state)).toEqual([]);
-    state = analyzePoll(state, { canary: metrics(100, 0), stable: metrics(900, 0), seconds: 10 }).state;
-    expect(state.latencyThresholdMs).toBe(40);
-    expect(latencyBoundsNeeded(state)).toEqual([40]);
+  it("freezes the latency bounds from pre-release data and compares on the latency scale", () => {
+    let state = createAnalysis({ minSamples: 100, toleratedIncrease: 0.1, preRelease: PRE });
+    expect(latencyBoundsNeeded(state)).toEqual([10, 11, 30, 33, 80, 88]);
+    // Only the median regressed: half the stable requests are slower than 10 ms, 80% of the canary's above 11 ms.
+    const slow = (n: number, p50: number, p90: number, p99: number, keys: [string, string, string]) =>
+      Object.fromEntries(keys.map((k, i) => [k, Math.round(n * ([p50, p90, p99][i] ?? 0))]));
     let verdict = analyzePoll(state, { canary: metrics(1, 0), stable: metrics(1, 0), seconds: 1 }).verdict;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 6 && verdict.action !== "rollback"; i++) {
       const r = analyzePoll(state, {
-        canary: metrics(100, 0, { slowerThan: { "40": 90 } }),
-        stable: metrics(900, 0, { slowerThan: { "40": 45 } }),
+        canary: metrics(300, 0, { slowerThan: slow(300, 0.8, 0.1, 0.01, ["11", "33", "88"]) }),
+        stable: metrics(2700, 0, { slowerThan: slow(2700, 0.5, 0.1, 0.01, ["10", "30", "80"]) }),
         seconds: 10,
       });
       state = r.state;
       verdict = r.verdict;
     }
     expect(verdict.action).toBe("rollback");
-    expect(verdict.message).toContain("canary slower than 40 ms (stable p95) 90% (270/300) vs stable 5.0% (135/2700)");
+    expect(verdict.message).toContain("p50: canary > 11 ms 80% vs stable > 10 ms 50%");
   });
 
-  it("rolls back on an absolute SLO ceiling even when stable is as bad", () => {
-    const state = createAnalysis({ slo: { errorRate: 0.01 }, latencyQuantile: false });
-    const { verdict } = analyzePoll(state, { canary: metrics(2000, 100), stable: metrics(2000, 100), seconds: 60 });
+  it("runs no latency test without enough pre-release requests", () => {
+    const o = resolveAnalysisOptions({ preRelease: { ...PRE, requests: 20 } });
+    expect(enabledTests(o)).toEqual(["errors"]);
+  });
+
+  it("pauses and pages, never rolls back, on an SLO breach the stable version shares", () => {
+    const state = createAnalysis({ slo: { errorRate: 0.01 }, ...NO_LATENCY });
+    const { verdict } = analyzePoll(state, { canary: metrics(4000, 200), stable: metrics(4000, 200), seconds: 60 });
+    expect(verdict.action).toBe("pause");
+    expect(verdict.message).toContain("stable breaches the SLO too, pausing and paging");
+  });
+
+  it("rolls back on an SLO breach the stable version does not share", () => {
+    const state = createAnalysis({ slo: { errorRate: 0.01 }, ...NO_LATENCY });
+    const { verdict } = analyzePoll(state, { canary: metrics(4000, 200), stable: metrics(4000, 4), seconds: 60 });
     expect(verdict.action).toBe("rollback");
-    expect(verdict.message).toContain("vs SLO ceiling 1.00%");
-    expect(verdict.tests.find((t) => t.name === "errors")?.reject).toBe(false);
   });
 
-  it("watches a DLQ against its baseline rate", () => {
-    let state = createAnalysis({
+  it("DLQ messages without a version are an alert, attributed ones a comparison", () => {
+    const o = {
       watch: { queues: ["order-events-dlq"] },
-      baseline: { dlqPerSecond: 0.001 },
-      latencyQuantile: false,
-    });
+      preRelease: { requests: 0, seconds: 600, dlqPerSecond: 0.001 },
+      ...NO_LATENCY,
+    };
     const extra = { dlqMessages: { "order-events-dlq": 12, other: 500 }, durableObjectErrors: {} };
-    const r = analyzePoll(state, { canary: metrics(100, 0), stable: metrics(100, 0), extra, seconds: 60 });
-    state = r.state;
-    expect(state.dlqMessages).toBe(12);
-    expect(r.verdict.action).toBe("rollback");
-    expect(r.verdict.message).toMatch(/DLQ order-events-dlq: 12 messages in 60 s/);
+    const r = analyzePoll(createAnalysis(o), { canary: metrics(100, 0), stable: metrics(100, 0), extra, seconds: 60 });
+    expect(r.verdict.action).not.toBe("rollback");
+    expect(r.verdict.alerts[0]).toMatch(/DLQ order-events-dlq: 12 messages in 60 s, above the pre-release rate/);
+    const byVersion = {
+      c: { dlqMessages: { "order-events-dlq": 40 }, durableObjectErrors: {} },
+      s: { dlqMessages: { "order-events-dlq": 1 }, durableObjectErrors: {} },
+    };
+    const a = analyzePoll(createAnalysis(o), {
+      canary: metrics(1000, 0),
+      stable: metrics(1000, 0),
+      extra: { ...extra, byVersion },
+      ids: { canary: "c", stable: "s" },
+      seconds: 60,
+    });
+    expect(a.verdict.action).toBe("rollback");
+    expect(a.verdict.message).toContain("DLQ order-events-dlq: canary 40 vs stable 1 messages (attributed)");
   });
 
-  it("splits α over the tests that are switched on", () => {
-    const o = resolveAnalysisOptions({ alpha: 0.01, slo: { errorRate: 0.01, latencyMs: 300 } });
+  it("averages the e-values of the tests that are switched on", () => {
+    const o = resolveAnalysisOptions({ alpha: 0.01, slo: { errorRate: 0.01, latencyMs: 300 }, preRelease: PRE });
     expect(enabledTests(o)).toEqual(["errors", "latency", "slo-errors", "slo-latency"]);
     const { verdict } = analyzePoll(createAnalysis(o), { canary: metrics(10, 0), stable: metrics(10, 0), seconds: 1 });
     expect(verdict.tests.every((t) => t.threshold === 400)).toBe(true);
+    expect(verdict.threshold).toBe(100);
+    expect(verdict.e).toBeCloseTo(verdict.tests.reduce((s, t) => s + t.e, 0) / 4, 10);
+  });
+
+  it("pauses on a sample-ratio mismatch and says so", () => {
+    let state = createAnalysis(NO_LATENCY);
+    let action = "";
+    for (let i = 0; i < 10; i++) {
+      const r = analyzePoll(state, { canary: metrics(300, 1), stable: metrics(700, 2), seconds: 10, percent: 5 });
+      state = r.state;
+      action = r.verdict.action;
+    }
+    expect(action).toBe("pause");
+    expect(analyzePoll(state, { canary: undefined, stable: undefined, seconds: 1 }).verdict.srm.status).toBe(
+      "mismatch",
+    );
+  });
+
+  it("compares within routes, so a canary serving more of an error-prone route is not a regression", () => {
+    const route = (a: [number, number], b: [number, number]) => ({
+      "/slow": { requests: a[0], errors: a[1] },
+      "/fast": { requests: b[0], errors: b[1] },
+    });
+    let state = createAnalysis(NO_LATENCY);
+    let action = "";
+    for (let i = 0; i < 30; i++) {
+      const r = analyzePoll(state, {
+        canary: metrics(1000, 110, { byRoute: route([500, 100], [500, 10]) }),
+        stable: metrics(9000, 270, { byRoute: route([900, 180], [8100, 90]) }),
+        seconds: 10,
+      });
+      state = r.state;
+      action = r.verdict.action;
+    }
+    expect(action).toBe("ok");
+    expect(Object.keys(state.strata).sort()).toEqual(["/fast", "/slow"]);
+  });
+
+  it("names the strata that drove a rollback", () => {
+    const route = (a: [number, number], b: [number, number]) => ({
+      "/orders": { requests: a[0], errors: a[1] },
+      "/cart": { requests: b[0], errors: b[1] },
+    });
+    const r = analyzePoll(createAnalysis(NO_LATENCY), {
+      canary: metrics(1000, 60, { byRoute: route([500, 55], [500, 5]) }),
+      stable: metrics(9000, 90, { byRoute: route([4500, 45], [4500, 45]) }),
+      seconds: 60,
+    });
+    expect(r.verdict.action).toBe("rollback");
+    expect(r.verdict.strata[0]?.name).toBe("/orders");
   });
 
   it("counts slow requests from a histogram when the platform has no exact count", () => {
@@ -124,7 +185,7 @@ describe("analyzePoll", () => {
 
   it("is deterministic", () => {
     const run = () => {
-      let s = createAnalysis();
+      let s = createAnalysis(NO_LATENCY);
       for (const w of simulateCanary(
         { rps: 50, baseErrorRate: 0.01, effect: 3, steps: [{ percent: 10, seconds: 300 }], pollSeconds: 10 },
         seededRandom(7),
@@ -137,86 +198,35 @@ describe("analyzePoll", () => {
   });
 });
 
-describe("false rollbacks, checked at every poll (simulation)", () => {
-  const steps = [
-    { percent: 5, seconds: 300 },
-    { percent: 25, seconds: 300 },
-    { percent: 50, seconds: 300 },
-  ];
-
-  function falseRollbacks(runs: number, alpha: number, decide: (w: ReturnType<typeof simulateCanary>) => boolean) {
-    const rand = seededRandom(20261126);
-    let count = 0;
-    for (let i = 0; i < runs; i++) {
-      const windows = simulateCanary({ rps: 40, baseErrorRate: 0.02, effect: 1, steps, pollSeconds: 10 }, rand);
-      if (decide(windows)) count++;
-    }
-    return { rate: count / runs, bound: alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / runs) };
-  }
-
-  it("stays ≤ α for healthy canaries with no tolerance at all", () => {
-    const alpha = 0.05;
-    const { rate, bound } = falseRollbacks(400, alpha, (windows) => {
-      let s = createAnalysis({ alpha, toleratedIncrease: 0, latencyQuantile: false, minSamples: 0 });
-      for (const w of windows) {
-        const r = analyzePoll(s, { ...windowMetrics(w), seconds: 10 });
-        s = r.state;
-        if (r.verdict.action === "rollback") return true;
+describe("effect bound (confidence sequence)", () => {
+  it("bounds a healthy canary's error ratio near 1, and a 3× canary's above 2", () => {
+    const bound = (effect: number) => {
+      let s = createAnalysis(NO_LATENCY);
+      for (const w of simulateCanary(
+        { rps: 2000, baseErrorRate: 0.01, effect, steps: [{ percent: 25, seconds: 600 }], pollSeconds: 10 },
+        seededRandom(11),
+      )) {
+        s = analyzePoll(s, { ...windowMetrics(w), seconds: 10 }).state;
       }
-      return false;
-    });
-    expect(rate).toBeLessThanOrEqual(bound);
+      return effectBound(s);
+    };
+    const healthy = bound(1);
+    expect(healthy.upper).toBeGreaterThan(1);
+    expect(healthy.upper).toBeLessThan(1.3);
+    expect(healthy.summary).toMatch(
+      /^canary error ratio ≤ 1\.\d\d× with 99% confidence \(confidence sequence, \d+ errors\)$/,
+    );
+    expect(bound(3).upper).toBeGreaterThan(2.5);
   });
+});
 
-  it("whereas a z-test peeked at every poll does not (the simulation can tell)", () => {
-    const alpha = 0.05;
-    const { rate, bound } = falseRollbacks(400, alpha, (windows) => zTestDetect(windows, 1.645) !== undefined);
-    expect(rate).toBeGreaterThan(bound);
-  });
-
-  it("stays ≤ α with the latency test on, its bound fixed from the stable version's own p95", () => {
-    const alpha = 0.05;
-    const rand = seededRandom(5150);
-    const runs = 300;
-    let rollbacks = 0;
-    for (let i = 0; i < runs; i++) {
-      let s = createAnalysis({ alpha, toleratedIncrease: 0, minSamples: 50 });
-      for (const w of simulateCanary({ rps: 40, baseErrorRate: 0.01, effect: 1, steps, pollSeconds: 10 }, rand)) {
-        // Same latency distribution for both versions: 5% of requests slower than the stable p95 (40 ms).
-        const { canary, stable } = windowMetrics(w);
-        const slow = (n: number) => binomial(rand, n, 0.05);
-        const bound = String(s.latencyThresholdMs ?? 40);
-        const r = analyzePoll(s, {
-          canary: { ...canary, latency: { p50: 10, p95: 40, p99: 80 }, slowerThan: { [bound]: slow(canary.requests) } },
-          stable: { ...stable, latency: { p50: 10, p95: 40, p99: 80 }, slowerThan: { [bound]: slow(stable.requests) } },
-          seconds: 10,
-        });
-        s = r.state;
-        if (r.verdict.action === "rollback") {
-          rollbacks++;
-          break;
-        }
-      }
-      expect(s.latencyThresholdMs).toBe(40);
-    }
-    expect(rollbacks / runs).toBeLessThanOrEqual(alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / runs));
-  });
-
-  it("detects a 5× regression in nearly every run", () => {
-    const rand = seededRandom(99);
-    let detected = 0;
-    for (let i = 0; i < 100; i++) {
-      const windows = simulateCanary({ rps: 40, baseErrorRate: 0.02, effect: 5, steps, pollSeconds: 10 }, rand);
-      let s = createAnalysis({ alpha: 0.05, latencyQuantile: false });
-      for (const w of windows) {
-        const r = analyzePoll(s, { ...windowMetrics(w), seconds: 10 });
-        s = r.state;
-        if (r.verdict.action === "rollback") {
-          detected++;
-          break;
-        }
-      }
-    }
-    expect(detected).toBeGreaterThanOrEqual(98);
+describe("dispersion", () => {
+  it("finds none in binomial counts, and the excess in clumped ones", () => {
+    const rand = seededRandom(3);
+    const plain = Array.from({ length: 60 }, () => ({ trials: 10000, hits: Math.round(50 + 7 * (rand() - 0.5) * 2) }));
+    expect(estimateDispersion(plain).fano).toBeLessThan(1.5);
+    // Every error counted three times: variance 3× the binomial's.
+    const clumped = Array.from({ length: 60 }, (_, i) => ({ trials: 10000, hits: 3 * (40 + ((i * 7) % 21)) }));
+    expect(estimateDispersion(clumped).fano).toBeGreaterThan(2);
   });
 });

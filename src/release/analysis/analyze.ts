@@ -1,19 +1,20 @@
-import type { ExtraSignals, VersionMetrics } from "../../platform/platform.js";
-import {
-  createEProcess,
-  DEFAULT_GRID,
-  type EProcessState,
-  eValue,
-  logEValue,
-  updateBernoulli,
-  updatePoisson,
-} from "./e-process.js";
+import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../../core/analysis-defaults.js";
+import type { ExtraSignals, LatencySummary, VersionMetrics } from "../../platform/platform.js";
+import { type Dispersion, kappaFor, NO_DISPERSION } from "./dispersion.js";
+import { createEProcess, DEFAULT_GRID, type EProcessState, updatePoisson, updateShare } from "./e-process.js";
+import { errorsOf, type Stratum, strataOf } from "./strata.js";
+import { type Verdict, verdictOf } from "./verdict.js";
 
 /**
- * Canary analysis, one poll at a time: the canary against the stable version over the same windows. Every test is
- * an anytime-valid e-process (see e-process.ts and docs/release.md); α is split equally between the tests that are
- * switched on, so the chance of any false rollback over the whole release, checked at every poll, stays ≤ α.
+ * Canary analysis, one poll at a time: the canary against the stable version over the same windows, within each
+ * route. Every test is an anytime-valid e-process (see e-process.ts and docs/release.md), and the tests are
+ * combined by averaging their e-values: under a healthy canary every one is a supermartingale on the same polls,
+ * so their average is one too, and the chance that it ever reaches 1/α, over the whole release and checked at
+ * every poll, is ≤ α.
  */
+
+export { errorsOf, slowerThan } from "./strata.js";
+export { formatE, formatPercent, type TestResult, type Verdict, verdictOf } from "./verdict.js";
 
 export type TestName = "errors" | "latency" | "slo-errors" | "slo-latency" | "dlq" | "durable-objects";
 
@@ -26,57 +27,107 @@ export interface SloOptions {
   latencyQuantile?: number;
 }
 
+/** What the stable version looked like before the ramp: everything the analysis fixes up front comes from it. */
+export interface PreRelease {
+  /** Stable requests in the pre-release window. */
+  requests: number;
+  seconds: number;
+  /** Stable latency quantiles over the window; the latency bounds freeze from them. */
+  latency?: LatencySummary;
+  /** Dispersion of the stable error counts between poll-sized windows. */
+  errorDispersion?: Dispersion;
+  /** Dispersion of the stable slow counts at each latency bound. */
+  latencyDispersion?: Partial<Record<LatencyQuantileName, Dispersion>>;
+  /** Worker-wide rates of the watched signals, for the alerts on signals no version is attributed. */
+  dlqPerSecond?: number;
+  durableObjectErrorsPerSecond?: number;
+}
+
 export interface AnalysisOptions {
-  /** Bound on the probability of a false rollback over the whole release. */
+  /** Bound on the probability of rolling back a healthy canary over the whole release. */
   alpha?: number;
-  /** Relative increase tolerated before a difference counts, e.g. 0.1: canary may be up to 10 % worse. */
+  /** Relative increase tolerated: errors on the rate ratio, latency on the latency scale (0.1: 10 % slower). */
   toleratedIncrease?: number;
-  /** Compare latency as counts of requests slower than the stable version's p95 or p99; false turns it off. */
-  latencyQuantile?: "p95" | "p99" | false;
+  /** Quantiles of the stable pre-release latency to compare at; [] turns latency off. */
+  latencyQuantiles?: readonly LatencyQuantileName[];
   slo?: SloOptions;
   /** Canary requests below which the analysis holds (never passes). */
   minSamples?: number;
-  /** DLQ names and Durable Object classes to watch; their baseline rates come from before the release. */
+  /** DLQ names and Durable Object classes to watch. */
   watch?: { queues?: string[]; durableObjects?: string[] };
-  /** Events per second before the release, for the watched signals. */
-  baseline?: { dlqPerSecond?: number; durableObjectErrorsPerSecond?: number };
+  preRelease?: PreRelease;
+  /** Relative tolerance of the sample-ratio test on the odds of the canary's share. */
+  srmTolerance?: number;
   grid?: readonly number[];
-}
-
-export interface Counts {
-  requests: number;
-  errors: number;
-  /** Requests slower than the frozen latency threshold (when it is set and the platform counted them). */
-  slow: number;
-  /** Requests counted against `slow` (0 until the threshold is frozen). */
-  slowTrials: number;
-  /** Requests slower than the SLO latency bound. */
-  sloSlow: number;
-  sloTrials: number;
-}
-
-export interface AnalysisState {
-  readonly options: ResolvedAnalysisOptions;
-  readonly tests: Readonly<Record<TestName, EProcessState | undefined>>;
-  readonly canary: Counts;
-  readonly stable: Counts;
-  /** The stable version's latency quantile, frozen at the first poll with enough stable samples. */
-  readonly latencyThresholdMs: number | undefined;
-  readonly dlqMessages: number;
-  readonly durableObjectErrors: number;
-  readonly seconds: number;
-  readonly polls: number;
 }
 
 export interface ResolvedAnalysisOptions {
   alpha: number;
   toleratedIncrease: number;
-  latencyQuantile: "p95" | "p99" | false;
+  latencyQuantiles: readonly LatencyQuantileName[];
   slo: SloOptions;
   minSamples: number;
   watch: { queues: string[]; durableObjects: string[] };
-  baseline: { dlqPerSecond: number; durableObjectErrorsPerSecond: number };
+  preRelease: PreRelease | undefined;
+  srmTolerance: number;
   grid: readonly number[];
+}
+
+export interface Counts {
+  requests: number;
+  errors: number;
+  /** Requests slower than the SLO latency bound, and the requests counted against it. */
+  sloSlow: number;
+  sloTrials: number;
+}
+
+/** One latency quantile's test: the frozen stable bound, and the slow counts on each side. */
+export interface LatencyTest {
+  quantile: LatencyQuantileName;
+  /** The stable version's pre-release quantile, ms. */
+  boundMs: number;
+  /** The canary's bound, on the latency scale: boundMs × (1 + toleratedIncrease). */
+  canaryBoundMs: number;
+  e: EProcessState;
+  canarySlow: number;
+  canaryTrials: number;
+  stableSlow: number;
+  stableTrials: number;
+}
+
+/** One stratum's share of the error test: its counts and its log likelihood ratio at every grid point. */
+export interface StratumTotals {
+  canary: { requests: number; errors: number };
+  stable: { requests: number; errors: number };
+  logLr: number[];
+}
+
+/** One window of the error test, kept for the effect bound at promotion. */
+export interface ErrorWindow {
+  canaryErrors: number;
+  stableErrors: number;
+  /** Canary requests ÷ stable requests in the window (and stratum). */
+  exposure: number;
+}
+
+export interface AnalysisState {
+  readonly options: ResolvedAnalysisOptions;
+  readonly tests: Readonly<Record<TestName, EProcessState | undefined>>;
+  readonly latency: readonly LatencyTest[];
+  readonly srm: {
+    readonly up: EProcessState;
+    readonly down: EProcessState;
+    readonly canary: number;
+    readonly total: number;
+  };
+  readonly strata: Readonly<Record<string, StratumTotals>>;
+  readonly errorWindows: readonly ErrorWindow[];
+  readonly canary: Counts;
+  readonly stable: Counts;
+  readonly dlq: { canary: number; stable: number; unattributed: number; alert: EProcessState };
+  readonly durableObjects: { canary: number; stable: number; unattributed: number; alert: EProcessState };
+  readonly seconds: number;
+  readonly polls: number;
 }
 
 export interface PollObservation {
@@ -84,41 +135,31 @@ export interface PollObservation {
   canary: VersionMetrics | undefined;
   stable: VersionMetrics | undefined;
   extra?: ExtraSignals;
+  /** Version ids, to read signals attributed by version; default: the metrics' own ids. */
+  ids?: { canary: string; stable: string };
+  /** The canary's configured share in this window, 0-100, for the sample-ratio test. */
+  percent?: number;
   /** Length of the window in seconds. */
   seconds: number;
 }
 
-export interface TestResult {
-  name: TestName;
-  e: number;
-  /** 1/(α/K): the e-value at which this test rolls back. */
-  threshold: number;
-  reject: boolean;
-  /** One line with the numbers, e.g. "canary 5xx 4.1% (41/1000) vs stable 0.2% (18/9000), e=152 ≥ 100". */
-  summary: string;
-}
+const EMPTY: Counts = { requests: 0, errors: 0, sloSlow: 0, sloTrials: 0 };
 
-export type Action = "rollback" | "hold" | "ok";
-
-export interface Verdict {
-  action: Action;
-  /** The decision line, strong_migrations style: the numbers, then what happens. */
-  message: string;
-  tests: TestResult[];
-  canaryRequests: number;
-  stableRequests: number;
-}
-
-const EMPTY: Counts = { requests: 0, errors: 0, slow: 0, slowTrials: 0, sloSlow: 0, sloTrials: 0 };
-
+/**
+ * Fills in the defaults (from `src/core/analysis-defaults.ts`, the single source) and checks the ranges.
+ *
+ * @example
+ * resolveAnalysisOptions({ alpha: 0.05 }).latencyQuantiles; // ["p50", "p90", "p99"]
+ */
 export function resolveAnalysisOptions({
-  alpha = 0.01,
-  toleratedIncrease = 0.1,
-  latencyQuantile = "p95",
+  alpha = ANALYSIS_DEFAULTS.alpha,
+  toleratedIncrease = ANALYSIS_DEFAULTS.toleratedIncrease,
+  latencyQuantiles = ANALYSIS_DEFAULTS.latencyQuantiles,
   slo = {},
-  minSamples = 100,
+  minSamples = ANALYSIS_DEFAULTS.minSamples,
   watch = {},
-  baseline = {},
+  preRelease,
+  srmTolerance = ANALYSIS_DEFAULTS.srmTolerance,
   grid = DEFAULT_GRID,
 }: AnalysisOptions = {}): ResolvedAnalysisOptions {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
@@ -126,22 +167,36 @@ export function resolveAnalysisOptions({
   return {
     alpha,
     toleratedIncrease,
-    latencyQuantile,
+    latencyQuantiles,
     slo: { latencyQuantile: 0.95, ...slo },
     minSamples,
     watch: { queues: watch.queues ?? [], durableObjects: watch.durableObjects ?? [] },
-    baseline: {
-      dlqPerSecond: baseline.dlqPerSecond ?? 0,
-      durableObjectErrorsPerSecond: baseline.durableObjectErrorsPerSecond ?? 0,
-    },
+    preRelease,
+    srmTolerance,
     grid,
   };
 }
 
-/** Which tests run: decided from the options alone, never from the data, so the α split is fixed up front. */
+/** The latency bounds frozen from pre-release data; a quantile the platform did not give is left out. */
+export function frozenLatencyBounds(o: ResolvedAnalysisOptions): { quantile: LatencyQuantileName; boundMs: number }[] {
+  const pre = o.preRelease;
+  if (!pre?.latency || pre.requests < ANALYSIS_DEFAULTS.minPreReleaseRequests) return [];
+  const out: { quantile: LatencyQuantileName; boundMs: number }[] = [];
+  for (const q of o.latencyQuantiles) {
+    const v = pre.latency[q];
+    if (v !== undefined && v > 0 && Number.isFinite(v)) out.push({ quantile: q, boundMs: roundMs(v) });
+  }
+  return out;
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Which tests run: decided before the ramp from the options and the pre-release data, never from the ramp's. */
 export function enabledTests(o: ResolvedAnalysisOptions): TestName[] {
   const names: TestName[] = ["errors"];
-  if (o.latencyQuantile) names.push("latency");
+  if (frozenLatencyBounds(o).length > 0) names.push("latency");
   if (o.slo.errorRate !== undefined) names.push("slo-errors");
   if (o.slo.latencyMs !== undefined) names.push("slo-latency");
   if (o.watch.queues.length > 0) names.push("dlq");
@@ -153,16 +208,17 @@ export function enabledTests(o: ResolvedAnalysisOptions): TestName[] {
  * Starts the analysis of one release.
  *
  * @example
- * let state = createAnalysis({ alpha: 0.01, slo: { errorRate: 0.02 } });
- * const { state: next, verdict } = analyzePoll(state, { canary, stable, seconds: 10 });
- * console.log(verdict.message); // "canary 5xx 4.1% (41/1000) vs stable 0.2% (18/9000), e=152 ≥ 100: rolling back"
+ * let state = createAnalysis({ alpha: 0.01, preRelease: { requests: 6000, seconds: 600, latency } });
+ * const { state: next, verdict } = analyzePoll(state, { canary, stable, seconds: 10, percent: 5 });
+ * console.log(verdict.message);
  */
 export function createAnalysis(options: AnalysisOptions = {}): AnalysisState {
-  const resolved = resolveAnalysisOptions(options);
-  const on = new Set(enabledTests(resolved));
-  const make = (n: TestName) => (on.has(n) ? createEProcess({ grid: resolved.grid }) : undefined);
+  const o = resolveAnalysisOptions(options);
+  const on = new Set(enabledTests(o));
+  const make = (n: TestName) => (on.has(n) ? createEProcess({ grid: o.grid }) : undefined);
+  const theta = 1 + o.toleratedIncrease;
   return {
-    options: resolved,
+    options: o,
     tests: {
       errors: make("errors"),
       latency: make("latency"),
@@ -171,11 +227,23 @@ export function createAnalysis(options: AnalysisOptions = {}): AnalysisState {
       dlq: make("dlq"),
       "durable-objects": make("durable-objects"),
     },
+    latency: frozenLatencyBounds(o).map(({ quantile, boundMs }) => ({
+      quantile,
+      boundMs,
+      canaryBoundMs: roundMs(boundMs * theta),
+      e: createEProcess({ grid: o.grid }),
+      canarySlow: 0,
+      canaryTrials: 0,
+      stableSlow: 0,
+      stableTrials: 0,
+    })),
+    srm: { up: createEProcess({ grid: o.grid }), down: createEProcess({ grid: o.grid }), canary: 0, total: 0 },
+    strata: {},
+    errorWindows: [],
     canary: EMPTY,
     stable: EMPTY,
-    latencyThresholdMs: undefined,
-    dlqMessages: 0,
-    durableObjectErrors: 0,
+    dlq: { canary: 0, stable: 0, unattributed: 0, alert: createEProcess({ grid: o.grid }) },
+    durableObjects: { canary: 0, stable: 0, unattributed: 0, alert: createEProcess({ grid: o.grid }) },
     seconds: 0,
     polls: 0,
   };
@@ -184,31 +252,154 @@ export function createAnalysis(options: AnalysisOptions = {}): AnalysisState {
 /** Latency bounds (ms) the next metrics query must count slower requests against. */
 export function latencyBoundsNeeded(state: AnalysisState): number[] {
   const bounds: number[] = [];
-  if (state.latencyThresholdMs !== undefined) bounds.push(state.latencyThresholdMs);
+  for (const t of state.latency) bounds.push(t.boundMs, t.canaryBoundMs);
   if (state.options.slo.latencyMs !== undefined) bounds.push(state.options.slo.latencyMs);
   return [...new Set(bounds)];
 }
 
-/** Errors of a version: 5xx responses plus uncaught exceptions (the platform counts them apart). */
-export function errorsOf(m: VersionMetrics): number {
-  return m.status["5xx"] + m.exceptions;
+/** Folds one poll window into the analysis and decides: roll back, pause, hold (not enough data), or ok so far. */
+export function analyzePoll(state: AnalysisState, obs: PollObservation): { state: AnalysisState; verdict: Verdict } {
+  const c = obs.canary;
+  const s = obs.stable;
+  let next: AnalysisState = { ...state, seconds: state.seconds + obs.seconds, polls: state.polls + 1 };
+  if (c && s && c.requests > 0 && s.requests > 0) {
+    const strata = strataOf(c, s);
+    next = foldErrors(next, strata);
+    next = foldLatency(next, strata);
+    next = foldSrm(next, c.requests, s.requests, obs.percent);
+  }
+  next = foldTotals(next, c, s);
+  next = foldSlo(next, c, s);
+  next = foldSignals(next, obs);
+  return { state: next, verdict: verdictOf(next) };
+}
+
+/** The error test, stratum by stratum: given a stratum's errors, each is the canary's with odds θ·N_c/N_s. */
+function foldErrors(state: AnalysisState, strata: readonly Stratum[]): AnalysisState {
+  const o = state.options;
+  let test = state.tests.errors;
+  if (!test) return state;
+  const theta0 = 1 + o.toleratedIncrease;
+  const dispersion = o.preRelease?.errorDispersion ?? NO_DISPERSION;
+  const totals: Record<string, StratumTotals> = { ...state.strata };
+  const windows = [...state.errorWindows];
+  for (const st of strata) {
+    const { canary: c, stable: s } = st;
+    const trials = c.errors + s.errors;
+    const nullOdds = (theta0 * c.requests) / s.requests;
+    const kappa = kappaFor(dispersion, trials, nullOdds / (1 + nullOdds));
+    const before = test.logLr;
+    test = updateShare(test, { hits: c.errors, trials, nullOdds, kappa });
+    const prev = totals[st.name];
+    const after = test.logLr;
+    totals[st.name] = {
+      canary: { requests: (prev?.canary.requests ?? 0) + c.requests, errors: (prev?.canary.errors ?? 0) + c.errors },
+      stable: { requests: (prev?.stable.requests ?? 0) + s.requests, errors: (prev?.stable.errors ?? 0) + s.errors },
+      logLr: after.map((l, i) => (prev?.logLr[i] ?? 0) + l - (before[i] ?? 0)),
+    };
+    if (trials > 0) windows.push({ canaryErrors: c.errors, stableErrors: s.errors, exposure: c.requests / s.requests });
+  }
+  return { ...state, tests: { ...state.tests, errors: test }, strata: totals, errorWindows: windows };
 }
 
 /**
- * Requests slower than `boundMs`: the platform's own count when it has one, else from the histogram, counting
- * only buckets that lie wholly above the bound (an undercount, so it can only make the test more conservative).
+ * Each latency quantile q: the canary's requests slower than (1+δ)·t_q against the stable's slower than t_q, where
+ * t_q is the stable version's pre-release quantile. If the canary's latency is at most (1+δ) times the stable's
+ * (in distribution), the canary's share of those slow requests has odds ≤ N_c/N_s.
  */
-export function slowerThan(m: VersionMetrics, boundMs: number): number | undefined {
-  const exact = m.slowerThan?.[String(boundMs)];
-  if (exact !== undefined) return exact;
-  const h = m.histogram;
-  if (!h) return undefined;
-  let count = 0;
-  for (let i = 0; i < h.counts.length; i++) {
-    const lower = i === 0 ? 0 : (h.boundsMs[i - 1] ?? Number.POSITIVE_INFINITY);
-    if (lower >= boundMs) count += h.counts[i] ?? 0;
+function foldLatency(state: AnalysisState, strata: readonly Stratum[]): AnalysisState {
+  if (state.latency.length === 0) return state;
+  const dispersion = state.options.preRelease?.latencyDispersion ?? {};
+  const latency = state.latency.map((t) => {
+    let next = t;
+    for (const st of strata) {
+      const sc = st.canary.slower(t.canaryBoundMs);
+      const ss = st.stable.slower(t.boundMs);
+      if (sc === undefined || ss === undefined) continue;
+      const nullOdds = st.canary.requests / st.stable.requests;
+      const kappa = kappaFor(dispersion[t.quantile] ?? NO_DISPERSION, sc + ss, nullOdds / (1 + nullOdds));
+      next = {
+        ...next,
+        e: updateShare(next.e, { hits: sc, trials: sc + ss, nullOdds, kappa }),
+        canarySlow: next.canarySlow + sc,
+        canaryTrials: next.canaryTrials + st.canary.requests,
+        stableSlow: next.stableSlow + ss,
+        stableTrials: next.stableTrials + st.stable.requests,
+      };
+    }
+    return next;
+  });
+  return { ...state, latency };
+}
+
+/**
+ * Sample-ratio mismatch: is the canary's share of requests the configured one, within a relative tolerance on
+ * the odds? Two one-sided e-processes (share too high, share too low), averaged.
+ */
+function foldSrm(state: AnalysisState, canary: number, stable: number, percent: number | undefined): AnalysisState {
+  if (percent === undefined || percent <= 0 || percent >= 100) return state;
+  const odds = percent / (100 - percent);
+  const tol = 1 + state.options.srmTolerance;
+  const total = canary + stable;
+  return {
+    ...state,
+    srm: {
+      up: updateShare(state.srm.up, { hits: canary, trials: total, nullOdds: odds * tol }),
+      down: updateShare(state.srm.down, { hits: stable, trials: total, nullOdds: tol / odds }),
+      canary: state.srm.canary + canary,
+      total: state.srm.total + total,
+    },
+  };
+}
+
+/** Each version's requests and failed requests, whole-Worker, for the minimum samples and the report. */
+function foldTotals(state: AnalysisState, c: VersionMetrics | undefined, s: VersionMetrics | undefined): AnalysisState {
+  const add = (t: Counts, m: VersionMetrics | undefined): Counts =>
+    m ? { ...t, requests: t.requests + m.requests, errors: t.errors + errorsOf(m) } : t;
+  return { ...state, canary: add(state.canary, c), stable: add(state.stable, s) };
+}
+
+/** The absolute SLO ceilings, on the canary alone; the stable side is kept to tell a shared breach apart. */
+function foldSlo(state: AnalysisState, c: VersionMetrics | undefined, s: VersionMetrics | undefined): AnalysisState {
+  const o = state.options;
+  const tests = { ...state.tests };
+  let canary = state.canary;
+  let stable = state.stable;
+  const ceiling = o.slo.errorRate;
+  const fano = o.preRelease?.errorDispersion?.fano ?? 1;
+  if (c && c.requests > 0 && tests["slo-errors"] && ceiling !== undefined && ceiling > 0 && ceiling < 1) {
+    const kappa = fano > 1 && c.requests > 1 ? (c.requests - 1) / (fano - 1) : undefined;
+    tests["slo-errors"] = updateShare(tests["slo-errors"], {
+      hits: errorsOf(c),
+      trials: c.requests,
+      nullOdds: ceiling / (1 - ceiling),
+      ...(kappa !== undefined ? { kappa } : {}),
+    });
   }
-  return count;
+  const bound = o.slo.latencyMs;
+  const q = o.slo.latencyQuantile ?? 0.95;
+  if (bound !== undefined && tests["slo-latency"]) {
+    const slow = c && c.requests > 0 ? sloSlow(c, bound) : undefined;
+    if (c && slow !== undefined) {
+      tests["slo-latency"] = updateShare(tests["slo-latency"], {
+        hits: slow,
+        trials: c.requests,
+        nullOdds: (1 - q) / q,
+      });
+      canary = { ...canary, sloSlow: canary.sloSlow + slow, sloTrials: canary.sloTrials + c.requests };
+    }
+    const stableSlow = s && s.requests > 0 ? sloSlow(s, bound) : undefined;
+    if (s && stableSlow !== undefined) {
+      stable = { ...stable, sloSlow: stable.sloSlow + stableSlow, sloTrials: stable.sloTrials + s.requests };
+    }
+  }
+  return { ...state, tests, canary, stable };
+}
+
+function sloSlow(m: VersionMetrics, bound: number): number | undefined {
+  const exact = m.slowerThan?.[String(bound)];
+  if (exact !== undefined) return exact;
+  return strataOf(m, m)[0]?.canary.slower(bound);
 }
 
 function sumValues(r: Record<string, number> | undefined, keys: readonly string[]): number {
@@ -216,202 +407,67 @@ function sumValues(r: Record<string, number> | undefined, keys: readonly string[
   return keys.reduce((s, k) => s + (r[k] ?? 0), 0);
 }
 
-function add(c: Counts, d: Partial<Counts>): Counts {
-  return {
-    requests: c.requests + (d.requests ?? 0),
-    errors: c.errors + (d.errors ?? 0),
-    slow: c.slow + (d.slow ?? 0),
-    slowTrials: c.slowTrials + (d.slowTrials ?? 0),
-    sloSlow: c.sloSlow + (d.sloSlow ?? 0),
-    sloTrials: c.sloTrials + (d.sloTrials ?? 0),
-  };
-}
-
-/** Folds one poll window into the analysis and decides: roll back, hold (not enough data), or ok so far. */
-export function analyzePoll(state: AnalysisState, obs: PollObservation): { state: AnalysisState; verdict: Verdict } {
-  const o = state.options;
-  const theta0 = 1 + o.toleratedIncrease;
-  const tests: Record<TestName, EProcessState | undefined> = { ...state.tests };
-  const c = obs.canary;
-  const s = obs.stable;
-  const cd: Partial<Counts> = {};
-  const sd: Partial<Counts> = {};
-
-  if (c && s && c.requests > 0 && s.requests > 0) {
-    // Errors: given the window's errors, each is the canary's with probability θN_c/(θN_c + N_s).
-    const xc = errorsOf(c);
-    const xs = errorsOf(s);
-    if (tests.errors) {
-      tests.errors = updateBernoulli(tests.errors, {
-        hits: xc,
-        trials: xc + xs,
-        nullOdds: (theta0 * c.requests) / s.requests,
-      });
-    }
-    // Latency as counts, against a threshold frozen before the windows it is applied to.
-    const t = state.latencyThresholdMs;
-    if (tests.latency && t !== undefined) {
-      const sc = slowerThan(c, t);
-      const ss = slowerThan(s, t);
-      if (sc !== undefined && ss !== undefined) {
-        tests.latency = updateBernoulli(tests.latency, {
-          hits: sc,
-          trials: sc + ss,
-          nullOdds: (theta0 * c.requests) / s.requests,
-        });
-        Object.assign(cd, { slow: sc, slowTrials: c.requests });
-        Object.assign(sd, { slow: ss, slowTrials: s.requests });
-      }
-    }
-  }
-  if (c && c.requests > 0) {
-    cd.requests = c.requests;
-    cd.errors = errorsOf(c);
-    const ceiling = o.slo.errorRate;
-    if (tests["slo-errors"] && ceiling !== undefined && ceiling > 0 && ceiling < 1) {
-      tests["slo-errors"] = updateBernoulli(tests["slo-errors"], {
-        hits: errorsOf(c),
-        trials: c.requests,
-        nullOdds: ceiling / (1 - ceiling),
-      });
-    }
-    const bound = o.slo.latencyMs;
-    const q = o.slo.latencyQuantile ?? 0.95;
-    if (tests["slo-latency"] && bound !== undefined) {
-      const slow = slowerThan(c, bound);
-      if (slow !== undefined) {
-        tests["slo-latency"] = updateBernoulli(tests["slo-latency"], {
-          hits: slow,
-          trials: c.requests,
-          nullOdds: (1 - q) / q,
-        });
-        cd.sloSlow = slow;
-        cd.sloTrials = c.requests;
-      }
-    }
-  }
-  if (s && s.requests > 0) {
-    sd.requests = s.requests;
-    sd.errors = errorsOf(s);
-  }
-
-  let dlq = 0;
-  let doErrors = 0;
-  if (obs.extra && obs.seconds > 0) {
-    dlq = sumValues(obs.extra.dlqMessages, o.watch.queues);
-    doErrors = sumValues(obs.extra.durableObjectErrors, o.watch.durableObjects);
-    if (tests.dlq) {
-      tests.dlq = updatePoisson(tests.dlq, { events: dlq, expected: poissonNull(o.baseline.dlqPerSecond, o, obs) });
-    }
-    if (tests["durable-objects"]) {
-      tests["durable-objects"] = updatePoisson(tests["durable-objects"], {
-        events: doErrors,
-        expected: poissonNull(o.baseline.durableObjectErrorsPerSecond, o, obs),
-      });
-    }
-  }
-
-  // Freeze the latency threshold at the first window where the stable version has enough requests.
-  let latencyThresholdMs = state.latencyThresholdMs;
-  if (latencyThresholdMs === undefined && o.latencyQuantile && s && s.requests >= o.minSamples) {
-    latencyThresholdMs = Math.max(1, Math.ceil(s.latency[o.latencyQuantile]));
-  }
-
-  const next: AnalysisState = {
-    options: o,
-    tests,
-    canary: add(state.canary, cd),
-    stable: add(state.stable, sd),
-    latencyThresholdMs,
-    dlqMessages: state.dlqMessages + dlq,
-    durableObjectErrors: state.durableObjectErrors + doErrors,
-    seconds: state.seconds + obs.seconds,
-    polls: state.polls + 1,
-  };
-  return { state: next, verdict: verdictOf(next) };
-}
-
 /**
- * The null's expected count for a watched signal in this window: the baseline rate raised by the tolerated
- * increase, floored at one event an hour so that a silent baseline cannot turn one message into a rollback.
+ * DLQ messages and Durable Object errors. Attributed to a version, they are compared canary against stable like
+ * errors, and can roll back. Without attribution they are Worker-wide: compared with the pre-release rate they
+ * only raise an alert, since traffic growth or an incident on stable moves them as much as a bad canary does.
  */
-function poissonNull(ratePerSecond: number, o: ResolvedAnalysisOptions, obs: PollObservation): number {
-  const floor = 1 / 3600;
-  return Math.max(ratePerSecond, floor) * (1 + o.toleratedIncrease) * obs.seconds;
-}
-
-/** Re-derives the verdict of a state (the last poll's decision). */
-export function verdictOf(state: AnalysisState): Verdict {
+function foldSignals(state: AnalysisState, obs: PollObservation): AnalysisState {
+  const extra = obs.extra;
   const o = state.options;
-  const names = enabledTests(o);
-  const threshold = names.length / o.alpha;
-  const results: TestResult[] = [];
-  for (const name of names) {
-    const t = state.tests[name];
-    if (!t) continue;
-    const e = eValue(t);
-    const reject = logEValue(t) >= Math.log(threshold);
-    results.push({ name, e, threshold, reject, summary: `${describe(name, state)}, ${formatE(e, threshold)}` });
-  }
-  const rejected = results.filter((r) => r.reject);
-  const base = { tests: results, canaryRequests: state.canary.requests, stableRequests: state.stable.requests };
-  if (rejected.length > 0) {
-    return { action: "rollback", message: `${rejected.map((r) => r.summary).join("; ")}: rolling back`, ...base };
-  }
-  const main = results.find((r) => r.name === "errors")?.summary ?? "";
-  if (state.canary.requests < o.minSamples) {
-    return {
-      action: "hold",
-      message: `${main}: holding, canary has ${state.canary.requests}/${o.minSamples} requests`,
-      ...base,
-    };
-  }
-  // The latency test starts once the stable bound is fixed; until it has its own minimum, "no regression" would
-  // only speak for the error test (a slow canary could pass a short step unseen).
-  if (state.tests.latency && state.canary.slowTrials < o.minSamples) {
-    return {
-      action: "hold",
-      message: `${main}: holding, the latency test has ${state.canary.slowTrials}/${o.minSamples} canary requests`,
-      ...base,
-    };
-  }
-  return { action: "ok", message: `${main}: no regression so far`, ...base };
-}
-
-export function formatPercent(x: number, n: number): string {
-  if (n <= 0) return "–";
-  const p = (100 * x) / n;
-  return `${p >= 10 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
-}
-
-export function formatE(e: number, threshold: number): string {
-  const num = (v: number) =>
-    !Number.isFinite(v) ? "∞" : v >= 1e6 ? v.toExponential(1) : v >= 10 ? v.toFixed(0) : v.toFixed(1);
-  return `e=${num(e)} ${e >= threshold ? "≥" : "<"} ${num(threshold)}`;
-}
-
-function ratio(label: string, x: number, n: number): string {
-  return `${label} ${formatPercent(x, n)} (${x}/${n})`;
-}
-
-function describe(name: TestName, st: AnalysisState): string {
-  const { canary: c, stable: s, options: o } = st;
-  switch (name) {
-    case "errors":
-      return `${ratio("canary 5xx", c.errors, c.requests)} vs ${ratio("stable", s.errors, s.requests)}`;
-    case "latency":
-      return st.latencyThresholdMs === undefined
-        ? `latency: waiting for ${o.minSamples} stable requests to fix the ${o.latencyQuantile || ""} bound`
-        : `${ratio(`canary slower than ${st.latencyThresholdMs} ms (stable ${o.latencyQuantile})`, c.slow, c.slowTrials)} vs ${ratio("stable", s.slow, s.slowTrials)}`;
-    case "slo-errors":
-      return `${ratio("canary 5xx", c.errors, c.requests)} vs SLO ceiling ${((o.slo.errorRate ?? 0) * 100).toFixed(2)}%`;
-    case "slo-latency": {
-      const q = Math.round((o.slo.latencyQuantile ?? 0.95) * 100);
-      return `${ratio(`canary slower than ${o.slo.latencyMs} ms`, c.sloSlow, c.sloTrials)} vs SLO p${q} ≤ ${o.slo.latencyMs} ms (≤ ${100 - q}% allowed)`;
+  if (!extra || obs.seconds <= 0) return state;
+  const ids =
+    obs.ids ?? (obs.canary && obs.stable ? { canary: obs.canary.versionId, stable: obs.stable.versionId } : undefined);
+  const byVersion = extra.byVersion;
+  const attributed = ids !== undefined && byVersion !== undefined;
+  const canaryShare = shareOdds(obs, o.toleratedIncrease);
+  const fold = (
+    kind: "dlq" | "durable-objects",
+    keys: readonly string[],
+    pick: (e: {
+      dlqMessages: Record<string, number>;
+      durableObjectErrors: Record<string, number>;
+    }) => Record<string, number>,
+    ratePerSecond: number,
+  ) => {
+    const prev = kind === "dlq" ? state.dlq : state.durableObjects;
+    if (keys.length === 0) return { prev, test: state.tests[kind] };
+    if (attributed && ids && byVersion) {
+      const ce = byVersion[ids.canary];
+      const se = byVersion[ids.stable];
+      const cv = sumValues(ce ? pick(ce) : undefined, keys);
+      const sv = sumValues(se ? pick(se) : undefined, keys);
+      const t = state.tests[kind];
+      const test = t && canaryShare ? updateShare(t, { hits: cv, trials: cv + sv, nullOdds: canaryShare }) : t;
+      return { prev: { ...prev, canary: prev.canary + cv, stable: prev.stable + sv }, test };
     }
-    case "dlq":
-      return `DLQ ${o.watch.queues.join(", ")}: ${st.dlqMessages} messages in ${Math.round(st.seconds)} s vs baseline ${o.baseline.dlqPerSecond.toPrecision(2)}/s`;
-    case "durable-objects":
-      return `DO ${o.watch.durableObjects.join(", ")}: ${st.durableObjectErrors} errors/overloads in ${Math.round(st.seconds)} s vs baseline ${o.baseline.durableObjectErrorsPerSecond.toPrecision(2)}/s`;
-  }
+    const events = sumValues(pick(extra), keys);
+    const expected = Math.max(ratePerSecond, 1 / 3600) * (1 + o.toleratedIncrease) * obs.seconds;
+    const alert = updatePoisson(prev.alert, { events, expected });
+    return { prev: { ...prev, unattributed: prev.unattributed + events, alert }, test: state.tests[kind] };
+  };
+  const pre = o.preRelease;
+  const d = fold("dlq", o.watch.queues, (e) => e.dlqMessages, pre?.dlqPerSecond ?? 0);
+  const x = fold(
+    "durable-objects",
+    o.watch.durableObjects,
+    (e) => e.durableObjectErrors,
+    pre?.durableObjectErrorsPerSecond ?? 0,
+  );
+  return {
+    ...state,
+    tests: { ...state.tests, dlq: d.test, "durable-objects": x.test },
+    dlq: d.prev,
+    durableObjects: x.prev,
+  };
+}
+
+/** The null odds of the canary's share of an attributed signal: its share of requests (or of the split), × θ. */
+function shareOdds(obs: PollObservation, tolerated: number): number | undefined {
+  const c = obs.canary?.requests ?? 0;
+  const s = obs.stable?.requests ?? 0;
+  if (c > 0 && s > 0) return ((1 + tolerated) * c) / s;
+  const p = obs.percent;
+  if (p !== undefined && p > 0 && p < 100) return ((1 + tolerated) * p) / (100 - p);
+  return undefined;
 }

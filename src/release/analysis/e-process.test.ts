@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { createEProcess, eValue, logEValue, updateBernoulli, updatePoisson } from "./e-process.js";
+import {
+  createEProcess,
+  DEFAULT_GRID,
+  eValue,
+  lgamma,
+  logEValue,
+  updateBernoulli,
+  updatePoisson,
+  updateShare,
+} from "./e-process.js";
 
 describe("e-process", () => {
   it("starts at e = 1 and rejects a bad grid", () => {
@@ -44,5 +53,43 @@ describe("e-process", () => {
     const s = createEProcess();
     expect(updateBernoulli(s, { hits: 0, trials: 0, nullOdds: 1 })).toBe(s);
     expect(updatePoisson(s, { events: 3, expected: 0 })).toBe(s);
+  });
+});
+
+describe("beta-binomial share test", () => {
+  it("equals the binomial one without dispersion, and weighs a clumped window less", () => {
+    const batch = { hits: 30, trials: 200, nullOdds: 0.1 };
+    const plain = updateBernoulli(createEProcess(), batch);
+    expect(logEValue(updateShare(createEProcess(), batch))).toBeCloseTo(logEValue(plain), 12);
+    const dispersed = updateShare(createEProcess(), { ...batch, kappa: 50 });
+    expect(logEValue(dispersed)).toBeLessThan(logEValue(plain));
+  });
+
+  it("has expectation ≤ 1 under a beta-binomial null (exact sum over the support)", () => {
+    const trials = 40;
+    const nullOdds = 0.25;
+    const p0 = nullOdds / (1 + nullOdds);
+    const kappa = 8;
+    const a = p0 * kappa;
+    const b = (1 - p0) * kappa;
+    let total = 0;
+    for (let x = 0; x <= trials; x++) {
+      const logPmf =
+        lgamma(trials + 1) -
+        lgamma(x + 1) -
+        lgamma(trials - x + 1) +
+        lgamma(x + a) +
+        lgamma(trials - x + b) -
+        lgamma(trials + kappa) -
+        (lgamma(a) + lgamma(b) - lgamma(kappa));
+      total += Math.exp(logPmf) * eValue(updateShare(createEProcess(), { hits: x, trials, nullOdds, kappa }));
+    }
+    expect(total).toBeCloseTo(1, 8);
+  });
+
+  it("has a dense grid from 1.01×", () => {
+    expect(DEFAULT_GRID[0]).toBeCloseTo(1.01, 12);
+    expect(DEFAULT_GRID.length).toBe(24);
+    expect(lgamma(10)).toBeCloseTo(Math.log(362880), 10);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Over-dispersion, estimated from the stable version's own pre-release windows at the poll scale. Real error
+ * and slow-request counts vary more than a binomial allows: rates drift minute to minute, and errors come in
+ * clumps (one client retrying). Both widen the spread of the canary's share, so the tests switch to a
+ * beta-binomial likelihood whose concentration comes from this estimate, fixed before the ramp begins.
+ */
+
+/** One pre-release window of the stable version: `hits` (errors, or requests slower than a bound) of `trials`. */
+export interface DispersionWindow {
+  trials: number;
+  hits: number;
+}
+
+export interface Dispersion {
+  /** Variance ÷ binomial variance of the hits per window (≥ 1): clumping, e.g. retries counted per request. */
+  fano: number;
+  /** Squared coefficient of variation of the rate between windows beyond the binomial noise (≥ 0). */
+  cv2: number;
+  /** Windows the estimate rests on. */
+  windows: number;
+}
+
+export const NO_DISPERSION: Dispersion = { fano: 1, cv2: 0, windows: 0 };
+
+/**
+ * Moment estimates over the windows when Pearson's χ² shows excess variance, inflated to a one-sided 90 % upper
+ * bound for the number of windows, so a short pre-release read errs towards more dispersion (fewer false
+ * rollbacks, a little less power).
+ *
+ * @example
+ * estimateDispersion([{ trials: 1000, hits: 5 }, { trials: 980, hits: 12 }, { trials: 1010, hits: 3 }]);
+ */
+export function estimateDispersion(windows: readonly DispersionWindow[]): Dispersion {
+  const used = windows.filter((w) => w.trials > 0);
+  const n = used.length;
+  if (n < 5) return NO_DISPERSION;
+  const trials = used.reduce((s, w) => s + w.trials, 0);
+  const hits = used.reduce((s, w) => s + w.hits, 0);
+  const p = hits / trials;
+  if (p <= 0 || p >= 1) return { ...NO_DISPERSION, windows: n };
+  // Pearson's statistic: Σ (x − n p)² / (n p (1 − p)) ~ χ²(n − 1) without dispersion.
+  let pearson = 0;
+  let excess = 0;
+  for (const w of used) {
+    const e = w.trials * p;
+    const d = (w.hits - e) ** 2;
+    pearson += d / (e * (1 - p));
+    excess += (d - e * (1 - p)) / (e * e);
+  }
+  // Without significant excess (χ² test at 10 %) the moments are noise, most of all with few events per window.
+  if (pearson <= chiSquareQuantile(n - 1, 1.2816)) return { ...NO_DISPERSION, windows: n };
+  const upper = (n - 1) / chiSquareQuantile(n - 1, -1.2816);
+  const fano = Math.max(1, (pearson / (n - 1)) * upper);
+  const cv2 = Math.max(0, (excess / n) * upper);
+  return { fano, cv2, windows: n };
+}
+
+/** The χ²(df) quantile at normal score z (Wilson-Hilferty): z = ±1.2816 gives the 90 % and 10 % points. */
+function chiSquareQuantile(df: number, z: number): number {
+  const c = 2 / (9 * df);
+  return df * Math.max(0.05, 1 - c + z * Math.sqrt(c)) ** 3;
+}
+
+/**
+ * The beta-binomial concentration for one window's share test: the canary's share π0 of `trials` pooled events
+ * (canary plus stable). Each version's rate varies independently with CV² (the share's logit then varies by
+ * 2·CV²), or events come in clumps of mean excess fano − 1; the tighter (more dispersed) reading wins.
+ */
+export function kappaFor(d: Dispersion, trials: number, p0: number): number {
+  let kappa = Number.POSITIVE_INFINITY;
+  const v = p0 * (1 - p0);
+  if (d.cv2 > 0 && v > 0) kappa = Math.min(kappa, Math.max(0.5, 1 / (2 * d.cv2 * v) - 1));
+  if (d.fano > 1 && trials > 1) kappa = Math.min(kappa, Math.max(0.5, (trials - 1) / (d.fano - 1) - 1));
+  return kappa;
+}

@@ -1,0 +1,89 @@
+import type { ResolvedRampStep } from "../../project/blastwall-config.js";
+import { DEFAULT_GRID } from "./e-process.js";
+
+/**
+ * Minimum samples from the Worker's own traffic. The error test can only speak once the canary has served
+ * enough requests to show a clear regression; that number depends on the stable error rate, so it is derived
+ * at plan time from the traffic before the release, and `plan` warns when a step cannot reach it in time.
+ */
+
+export interface Traffic {
+  /** Requests per second to the Worker (all versions) before the release. */
+  rps: number;
+  /** The stable version's error rate before the release. */
+  errorRate: number;
+  /** Seconds of traffic the figures rest on. */
+  seconds: number;
+}
+
+export interface StepTarget {
+  percent: number;
+  /** Canary requests the step needs: its configured minimum, raised to what a 5× regression needs. */
+  minSamples: number;
+  /** Canary requests expected by the step's progress deadline at the pre-release traffic. */
+  expected: number;
+  /** Set when the step cannot reach `minSamples` before its deadline: the release would pause there. */
+  warning?: string;
+}
+
+/** The regression the minimum is sized for: a 5× error rate is caught with about even odds at the minimum. */
+const SIZED_FOR = 5;
+
+/**
+ * Canary requests at which a 5× error regression gives the error test an expected log e-value of log(K/α) plus
+ * the mixture's cost, at the stable error rate `p` (floored so a silent Worker still gets a finite number).
+ *
+ * @example
+ * requestsFor5x(0.005, 0.01, 2, 1.1); // 462
+ */
+export function requestsFor5x(p: number, alpha: number, tests: number, theta0: number): number {
+  const rate = Math.max(p, 1e-4);
+  const r = SIZED_FOR / theta0;
+  const perError = SIZED_FOR * Math.log(r) - (r - 1) * theta0;
+  const needed = Math.log(tests / alpha) + Math.log(DEFAULT_GRID.length);
+  return Math.ceil(needed / (perError * rate));
+}
+
+export interface StepTargetsOptions {
+  steps: readonly ResolvedRampStep[];
+  traffic: Traffic;
+  alpha: number;
+  tests: number;
+  toleratedIncrease: number;
+  minSamples: number;
+  deadlineSeconds: number;
+}
+
+/**
+ * Each ramp step's minimum samples and whether the traffic reaches it before the step's deadline.
+ *
+ * @example
+ * stepTargets({ steps, traffic: { rps: 5, errorRate: 0.002, seconds: 600 }, alpha: 0.01, tests: 2,
+ *   toleratedIncrease: 0.1, minSamples: 100, deadlineSeconds: 900 });
+ */
+export function stepTargets({
+  steps,
+  traffic,
+  alpha,
+  tests,
+  toleratedIncrease,
+  minSamples,
+  deadlineSeconds,
+}: StepTargetsOptions): StepTarget[] {
+  const need = Math.max(minSamples, requestsFor5x(traffic.errorRate, alpha, tests, 1 + toleratedIncrease));
+  return steps
+    .filter((s) => s.percent < 100)
+    .map((s) => {
+      const deadline = Math.max(deadlineSeconds, s.minDurationSeconds);
+      const expected = Math.floor(traffic.rps * (s.percent / 100) * deadline);
+      const target = Math.max(s.minSamples, need);
+      const base = { percent: s.percent, minSamples: target, expected };
+      if (expected >= target) return base;
+      const seconds =
+        traffic.rps > 0 ? Math.ceil(target / (traffic.rps * (s.percent / 100))) : Number.POSITIVE_INFINITY;
+      return {
+        ...base,
+        warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but the analysis needs ${target} (a 5× regression at the stable error rate ${(traffic.errorRate * 100).toFixed(2)}%); the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"} or use a larger percent`,
+      };
+    });
+}

@@ -1,0 +1,149 @@
+import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
+import type { Platform, VersionMetrics } from "../platform/platform.js";
+import type { PreRelease } from "./analysis/analyze.js";
+import { type DispersionWindow, estimateDispersion } from "./analysis/dispersion.js";
+import type { Traffic } from "./analysis/sample-size.js";
+import { errorsOf, slowerThan } from "./analysis/strata.js";
+
+/**
+ * What the analysis fixes before the ramp, read from the stable version's own traffic before the release: the
+ * latency bounds (exact quantiles), the dispersion of its counts between poll-sized windows, the watched signals'
+ * rates, and the traffic level the minimum samples derive from.
+ */
+
+export interface PreReleaseReadOptions {
+  platform: Pick<Platform, "metrics" | "extraSignals">;
+  worker: string;
+  /** The version serving before the release. */
+  stable: string;
+  env?: string;
+  now: Date;
+  pollSeconds: number;
+  latencyQuantiles: readonly LatencyQuantileName[];
+  watch: { queues: string[]; durableObjects: string[] };
+  seconds?: number;
+}
+
+export interface PreReleaseRead {
+  preRelease: PreRelease;
+  traffic: Traffic;
+  /** What could not be read, and what the analysis does without it. */
+  notes: string[];
+}
+
+/** At most this many poll-sized windows are read for the dispersion estimate. */
+const DISPERSION_WINDOWS = 30;
+
+/**
+ * One query over the whole pre-release window: the Worker's traffic and the stable version's error rate and
+ * latency. `plan` needs only this.
+ *
+ * @example
+ * const { traffic } = await readTraffic({ platform, worker: "api", stable, now: new Date() });
+ */
+export async function readTraffic({
+  platform,
+  worker,
+  stable,
+  env,
+  now,
+  seconds = ANALYSIS_DEFAULTS.preReleaseSeconds,
+}: Pick<PreReleaseReadOptions, "platform" | "worker" | "stable" | "env" | "now" | "seconds">): Promise<{
+  traffic: Traffic;
+  stable: VersionMetrics | undefined;
+}> {
+  const since = new Date(now.getTime() - seconds * 1000);
+  const all = await platform.metrics({ worker, since, until: now, ...(env ? { env } : {}) });
+  const s = all.find((m) => m.versionId === stable);
+  const total = all.reduce((a, m) => a + m.requests, 0);
+  const errorRate = s && s.requests > 0 ? errorsOf(s) / s.requests : 0;
+  return { traffic: { rps: total / seconds, errorRate, seconds }, stable: s };
+}
+
+/** Poll-sized windows back from `now`, oldest first, for the dispersion estimate. */
+async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<VersionMetrics[]> {
+  const total = o.seconds ?? ANALYSIS_DEFAULTS.preReleaseSeconds;
+  const count = Math.min(DISPERSION_WINDOWS, Math.floor(total / o.pollSeconds));
+  const out: VersionMetrics[] = [];
+  for (let i = count; i >= 1; i--) {
+    const until = new Date(o.now.getTime() - (i - 1) * o.pollSeconds * 1000);
+    const since = new Date(until.getTime() - o.pollSeconds * 1000);
+    const rows = await o.platform.metrics({
+      worker: o.worker,
+      since,
+      until,
+      slowerThanMs: bounds,
+      ...(o.env ? { env: o.env } : {}),
+    });
+    const m = rows.find((r) => r.versionId === o.stable);
+    if (m) out.push(m);
+  }
+  return out;
+}
+
+async function readSignalRates(
+  o: PreReleaseReadOptions,
+): Promise<Pick<PreRelease, "dlqPerSecond" | "durableObjectErrorsPerSecond">> {
+  const { queues, durableObjects } = o.watch;
+  if (queues.length === 0 && durableObjects.length === 0) return {};
+  const seconds = o.seconds ?? ANALYSIS_DEFAULTS.preReleaseSeconds;
+  const s = await o.platform.extraSignals({
+    worker: o.worker,
+    since: new Date(o.now.getTime() - seconds * 1000),
+    until: o.now,
+    queues,
+    durableObjects,
+    ...(o.env ? { env: o.env } : {}),
+  });
+  const sum = (r: Record<string, number>, keys: string[]) => keys.reduce((a, k) => a + (r[k] ?? 0), 0);
+  return {
+    dlqPerSecond: sum(s.dlqMessages, queues) / seconds,
+    durableObjectErrorsPerSecond: sum(s.durableObjectErrors, durableObjects) / seconds,
+  };
+}
+
+/**
+ * Reads everything the analysis fixes before the ramp.
+ *
+ * @example
+ * const { preRelease, notes } = await readPreRelease({ platform, worker, stable, now, pollSeconds: 10,
+ *   latencyQuantiles: ["p50", "p90", "p99"], watch: { queues: [], durableObjects: [] } });
+ */
+export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreReleaseRead> {
+  const notes: string[] = [];
+  const { traffic, stable } = await readTraffic(o);
+  const requests = stable?.requests ?? 0;
+  const latency = stable?.latency;
+  const quantiles = o.latencyQuantiles.filter((q) => latency?.[q] !== undefined);
+  for (const q of o.latencyQuantiles) {
+    if (!quantiles.includes(q)) notes.push(`the platform gives no ${q} latency: it is left out of the latency test`);
+  }
+  if (quantiles.length > 0 && requests < ANALYSIS_DEFAULTS.minPreReleaseRequests) {
+    notes.push(
+      `only ${requests} stable requests in the ${traffic.seconds} s before the release (< ${ANALYSIS_DEFAULTS.minPreReleaseRequests}): no latency bound can be frozen, the latency test is off`,
+    );
+  }
+  const bounds = quantiles.flatMap((q) => (latency?.[q] !== undefined ? [latency[q] as number] : []));
+  const windows = await readWindows(o, bounds);
+  const errorWindows: DispersionWindow[] = windows.map((m) => ({ trials: m.requests, hits: errorsOf(m) }));
+  const latencyDispersion: PreRelease["latencyDispersion"] = {};
+  for (const q of quantiles) {
+    const bound = latency?.[q];
+    if (bound === undefined) continue;
+    latencyDispersion[q] = estimateDispersion(
+      windows.map((m) => ({ trials: m.requests, hits: slowerThan(m, bound) ?? 0 })),
+    );
+  }
+  return {
+    preRelease: {
+      requests,
+      seconds: traffic.seconds,
+      ...(latency ? { latency } : {}),
+      errorDispersion: estimateDispersion(errorWindows),
+      latencyDispersion,
+      ...(await readSignalRates(o)),
+    },
+    traffic,
+    notes,
+  };
+}
