@@ -95,6 +95,8 @@ export interface ResolvedRampStep {
   percent: number;
   minDurationSeconds: number;
   minSamples: number;
+  /** True when the config set `minSamples`; a preset minimum may be lowered to what the traffic needs. */
+  minSamplesSet?: boolean;
 }
 
 export interface ResolvedSmokeCheck {
@@ -417,6 +419,7 @@ function resolveSteps(steps: WorkerReleaseConfig["steps"]): ResolvedRampStep[] {
             ? 0
             : (preset?.minDurationSeconds ?? 300),
       minSamples: step.minSamples ?? (last ? 0 : (preset?.minSamples ?? 500)),
+      ...(step.minSamples !== undefined ? { minSamplesSet: true } : {}),
     };
   });
 }

@@ -305,7 +305,7 @@ describe("runRelease", () => {
     const config: BlastwallConfig = { workers: { api: { smoke: CONFIG.workers?.api?.smoke ?? [] } } };
     const { report } = await release(dir, p, { config });
     expect(["promoted", "paused"]).toContain(report.outcome);
-    expect(report.reason).toContain("pausing for a human");
+    expect(p.deployments.some((d) => d.kind === "rollback")).toBe(false);
   });
 
   it("bakes --var values into the candidate, and counts them as a code change", async () => {

@@ -4,7 +4,8 @@ import { DEFAULT_GRID } from "./e-process.js";
 /**
  * Minimum samples from the Worker's own traffic. The error test can only speak once the canary has served
  * enough requests to show a clear regression; that number depends on the stable error rate, so it is derived
- * at plan time from the traffic before the release, and `plan` warns when a step cannot reach it in time.
+ * at plan time from the traffic before the release (a busy, error-prone Worker needs fewer than the presets),
+ * and `plan` warns when a step cannot reach its minimum before its deadline.
  */
 
 export interface Traffic {
@@ -18,7 +19,10 @@ export interface Traffic {
 
 export interface StepTarget {
   percent: number;
-  /** Canary requests the step needs: its configured minimum, raised to what a 5× regression needs. */
+  /**
+   * Canary requests the step needs: a configured minimum as set; a preset one lowered to what a 5× regression at
+   * the stable error rate needs (never below the analysis minimum).
+   */
   minSamples: number;
   /** Canary requests expected by the step's progress deadline at the pre-release traffic. */
   expected: number;
@@ -71,19 +75,20 @@ export function stepTargets({
   deadlineSeconds,
 }: StepTargetsOptions): StepTarget[] {
   const need = Math.max(minSamples, requestsFor5x(traffic.errorRate, alpha, tests, 1 + toleratedIncrease));
+  const targetOf = (s: ResolvedRampStep) => (s.minSamplesSet ? s.minSamples : Math.min(s.minSamples, need));
   return steps
     .filter((s) => s.percent < 100)
     .map((s) => {
       const deadline = Math.max(deadlineSeconds, s.minDurationSeconds);
       const expected = Math.floor(traffic.rps * (s.percent / 100) * deadline);
-      const target = Math.max(s.minSamples, need);
+      const target = targetOf(s);
       const base = { percent: s.percent, minSamples: target, expected };
       if (expected >= target) return base;
       const seconds =
         traffic.rps > 0 ? Math.ceil(target / (traffic.rps * (s.percent / 100))) : Number.POSITIVE_INFINITY;
       return {
         ...base,
-        warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but the analysis needs ${target} (a 5× regression at the stable error rate ${(traffic.errorRate * 100).toFixed(2)}%); the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"} or use a larger percent`,
+        warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but it needs ${target}; the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"}, lower the step's minSamples, or use a larger percent`,
       };
     });
 }
