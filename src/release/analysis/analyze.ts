@@ -1,8 +1,17 @@
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../../core/analysis-defaults.js";
-import type { ExtraSignals, LatencySummary, VersionMetrics } from "../../platform/platform.js";
-import { type Dispersion, kappaFor, NO_DISPERSION } from "./dispersion.js";
-import { createEProcess, DEFAULT_GRID, type EProcessState, updatePoisson, updateShare } from "./e-process.js";
+import type { VersionMetrics } from "../../platform/platform.js";
+import { kappaFor, NO_DISPERSION } from "./dispersion.js";
+import { createEProcess, DEFAULT_GRID, updatePoisson, updateShare } from "./e-process.js";
 import { errorsOf, type Stratum, strataOf } from "./strata.js";
+import type {
+  AnalysisOptions,
+  AnalysisState,
+  Counts,
+  PollObservation,
+  ResolvedAnalysisOptions,
+  StratumTotals,
+  TestName,
+} from "./types.js";
 import { type Verdict, verdictOf } from "./verdict.js";
 
 /**
@@ -14,134 +23,20 @@ import { type Verdict, verdictOf } from "./verdict.js";
  */
 
 export { errorsOf, slowerThan } from "./strata.js";
+export type {
+  AnalysisOptions,
+  AnalysisState,
+  Counts,
+  ErrorWindow,
+  LatencyTest,
+  PollObservation,
+  PreRelease,
+  ResolvedAnalysisOptions,
+  SloOptions,
+  StratumTotals,
+  TestName,
+} from "./types.js";
 export { formatE, formatPercent, type TestResult, type Verdict, verdictOf } from "./verdict.js";
-
-export type TestName = "errors" | "latency" | "slo-errors" | "slo-latency" | "dlq" | "durable-objects";
-
-export interface SloOptions {
-  /** Canary error-rate ceiling, e.g. 0.01 for 1 %. */
-  errorRate?: number;
-  /** Canary latency ceiling in ms at `latencyQuantile`. */
-  latencyMs?: number;
-  /** 0.95 means "p95 ≤ latencyMs", i.e. at most 5 % of requests slower than latencyMs. */
-  latencyQuantile?: number;
-}
-
-/** What the stable version looked like before the ramp: everything the analysis fixes up front comes from it. */
-export interface PreRelease {
-  /** Stable requests in the pre-release window. */
-  requests: number;
-  seconds: number;
-  /** Stable latency quantiles over the window; the latency bounds freeze from them. */
-  latency?: LatencySummary;
-  /** Dispersion of the stable error counts between poll-sized windows. */
-  errorDispersion?: Dispersion;
-  /** Dispersion of the stable slow counts at each latency bound. */
-  latencyDispersion?: Partial<Record<LatencyQuantileName, Dispersion>>;
-  /** Worker-wide rates of the watched signals, for the alerts on signals no version is attributed. */
-  dlqPerSecond?: number;
-  durableObjectErrorsPerSecond?: number;
-}
-
-export interface AnalysisOptions {
-  /** Bound on the probability of rolling back a healthy canary over the whole release. */
-  alpha?: number;
-  /** Relative increase tolerated: errors on the rate ratio, latency on the latency scale (0.1: 10 % slower). */
-  toleratedIncrease?: number;
-  /** Quantiles of the stable pre-release latency to compare at; [] turns latency off. */
-  latencyQuantiles?: readonly LatencyQuantileName[];
-  slo?: SloOptions;
-  /** Canary requests below which the analysis holds (never passes). */
-  minSamples?: number;
-  /** DLQ names and Durable Object classes to watch. */
-  watch?: { queues?: string[]; durableObjects?: string[] };
-  preRelease?: PreRelease;
-  /** Relative tolerance of the sample-ratio test on the odds of the canary's share. */
-  srmTolerance?: number;
-  grid?: readonly number[];
-}
-
-export interface ResolvedAnalysisOptions {
-  alpha: number;
-  toleratedIncrease: number;
-  latencyQuantiles: readonly LatencyQuantileName[];
-  slo: SloOptions;
-  minSamples: number;
-  watch: { queues: string[]; durableObjects: string[] };
-  preRelease: PreRelease | undefined;
-  srmTolerance: number;
-  grid: readonly number[];
-}
-
-export interface Counts {
-  requests: number;
-  errors: number;
-  /** Requests slower than the SLO latency bound, and the requests counted against it. */
-  sloSlow: number;
-  sloTrials: number;
-}
-
-/** One latency quantile's test: the frozen stable bound, and the slow counts on each side. */
-export interface LatencyTest {
-  quantile: LatencyQuantileName;
-  /** The stable version's pre-release quantile, ms. */
-  boundMs: number;
-  /** The canary's bound, on the latency scale: boundMs × (1 + toleratedIncrease). */
-  canaryBoundMs: number;
-  e: EProcessState;
-  canarySlow: number;
-  canaryTrials: number;
-  stableSlow: number;
-  stableTrials: number;
-}
-
-/** One stratum's share of the error test: its counts and its log likelihood ratio at every grid point. */
-export interface StratumTotals {
-  canary: { requests: number; errors: number };
-  stable: { requests: number; errors: number };
-  logLr: number[];
-}
-
-/** One window of the error test, kept for the effect bound at promotion. */
-export interface ErrorWindow {
-  canaryErrors: number;
-  stableErrors: number;
-  /** Canary requests ÷ stable requests in the window (and stratum). */
-  exposure: number;
-}
-
-export interface AnalysisState {
-  readonly options: ResolvedAnalysisOptions;
-  readonly tests: Readonly<Record<TestName, EProcessState | undefined>>;
-  readonly latency: readonly LatencyTest[];
-  readonly srm: {
-    readonly up: EProcessState;
-    readonly down: EProcessState;
-    readonly canary: number;
-    readonly total: number;
-  };
-  readonly strata: Readonly<Record<string, StratumTotals>>;
-  readonly errorWindows: readonly ErrorWindow[];
-  readonly canary: Counts;
-  readonly stable: Counts;
-  readonly dlq: { canary: number; stable: number; unattributed: number; alert: EProcessState };
-  readonly durableObjects: { canary: number; stable: number; unattributed: number; alert: EProcessState };
-  readonly seconds: number;
-  readonly polls: number;
-}
-
-export interface PollObservation {
-  /** Metrics of this poll's window only (disjoint from earlier polls). */
-  canary: VersionMetrics | undefined;
-  stable: VersionMetrics | undefined;
-  extra?: ExtraSignals;
-  /** Version ids, to read signals attributed by version; default: the metrics' own ids. */
-  ids?: { canary: string; stable: string };
-  /** The canary's configured share in this window, 0-100, for the sample-ratio test. */
-  percent?: number;
-  /** Length of the window in seconds. */
-  seconds: number;
-}
 
 const EMPTY: Counts = { requests: 0, errors: 0, sloSlow: 0, sloTrials: 0 };
 

@@ -1,6 +1,6 @@
-import type { AnalysisState } from "./analyze.js";
 import { kappaFor, NO_DISPERSION } from "./dispersion.js";
 import { DEFAULT_GRID, type EProcessState, logEValue, updateShare } from "./e-process.js";
+import type { AnalysisState } from "./types.js";
 
 /**
  * The effect bound reported at promotion: an upper confidence-sequence bound on the canary's error rate ÷ the

@@ -1,5 +1,5 @@
-import type { AnalysisState, TestName } from "./analyze.js";
 import { type EProcessState, eValue, logEValue } from "./e-process.js";
+import type { AnalysisState, TestName } from "./types.js";
 
 /**
  * The decision of one poll, from the analysis state: the tests' e-values averaged, which of them may roll back,
