@@ -31,8 +31,8 @@ export default defineBench({
     const dir = copyShop("bench-edge");
     const edge = await Edge.start({ projectDir: dir, port: 0, log: () => {} });
     try {
-      const v1 = await edge.uploadVersion({ worker: "shop-api", configPath: join(dir, "api", "wrangler.jsonc") });
-      await edge.deploy("shop-api", [{ versionId: v1.id, percentage: 100 }]);
+      const v1 = await edge.deployments.upload({ worker: "shop-api", configPath: join(dir, "api", "wrangler.jsonc") });
+      await edge.deployments.deploy("shop-api", [{ versionId: v1.id, percentage: 100 }]);
       const viaRouter = new URL(`http://127.0.0.1:${edge.routerPort}/healthz`);
       const direct = new URL("/healthz", edge.directUrl("shop-api", v1.id));
       for (let i = 0; i < 50; i++) await Promise.all([get(viaRouter), get(direct)]);

@@ -24,24 +24,24 @@ export async function edgeDashboard({
 }: EdgeDashboardOptions): Promise<DashboardData> {
   const source: DashboardSource = {
     target: "local",
-    listVersions: async (w) => edge.listVersions(w),
-    listDeployments: async (w) => edge.listDeployments(w),
-    currentDeployment: async (w) => edge.currentDeployment(w),
-    metrics: async (q) => edge.metrics(q),
-    listFlags: () => edge.listFlags(),
-    queueState: async (q) => edge.queueState(q),
-    listMigrations: (w, d) => edge.listMigrations(w, d),
-    listRestorePoints: (w, d) => edge.listRestorePoints(w, d),
-    listAnalysis: async (w, since) => edge.listAnalysis(w, since),
-    series: async (w, since, until) => edge.metricsRecorder.series(w, since, until),
+    listVersions: async (w) => edge.deployments.list(w),
+    listDeployments: async (w) => edge.deployments.history(w),
+    currentDeployment: async (w) => edge.deployments.current(w),
+    metrics: async (q) => edge.signals.metrics(q),
+    listFlags: () => edge.flags.list(),
+    queueState: async (q) => edge.queues.state(q),
+    listMigrations: (w, d) => edge.databases.migrations(w, d),
+    listRestorePoints: (w, d) => edge.databases.restorePoints(w, d),
+    listAnalysis: async (w, since) => edge.analysis.list(w, since),
+    series: async (w, since, until) => edge.signals.recorder.series(w, since, until),
   };
   const status = edge.status("");
   return collectDashboardData({
     platform: source,
     title: `local edge · ${status.projectDir.split(/[/\\]/).pop() ?? ""}`,
     workers: status.workers.map((w) => w.name),
-    queues: edge.listQueues().map((q) => q.queue),
-    databases: edge.declaredDatabases(),
+    queues: edge.queues.list().map((q) => q.queue),
+    databases: edge.databases.declared(),
     windowSeconds,
     now,
   });

@@ -4,7 +4,9 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
 import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
+import { keyPoint, pickByPoint } from "./split.js";
 import type { VersionBindings } from "./state.js";
+import { DO_ROUTES_BINDING, SIGNALS_BINDING } from "./workers.js";
 
 /** The entry module the edge puts in front of every version (see ENTRY_SOURCE). */
 export const ENTRY_MODULE = "__blastwall_entry.mjs";
@@ -12,20 +14,99 @@ export const ENTRY_MODULE = "__blastwall_entry.mjs";
 /** Response header the entry sets when the Worker threw, so the router counts an exception apart from a 5xx. */
 export const EXCEPTION_HEADER = "x-blastwall-exception";
 
+/** The entry's Durable Object routing: the split's point function shared with the router, a namespace per binding. */
+const ROUTING_SOURCE = `const ROUTES = "${DO_ROUTES_BINDING}";
+const SIGNALS = "${SIGNALS_BINDING}";
+${keyPoint.toString()}
+${pickByPoint.toString()}
+function report(env, className, versionId, kind) {
+  const signals = env[SIGNALS];
+  if (!signals) return Promise.resolve();
+  return signals
+    .fetch("http://signals/durable-object", { method: "POST", body: JSON.stringify({ className, versionId, kind }) })
+    .then((r) => r.body && r.body.cancel(), () => {});
+}
+function watched(env, stub, route, versionId) {
+  return new Proxy(stub, {
+    get(target, prop) {
+      if (prop === "then") return undefined;
+      const value = target[prop];
+      if (typeof value !== "function") return value;
+      return async (...args) => {
+        try {
+          // Reflect.apply: on an RPC stub, value.apply would be a remote method named "apply".
+          const out = await Reflect.apply(value, target, args);
+          if (prop === "fetch" && out && out.status === 503) await report(env, route.className, versionId, "503");
+          return out;
+        } catch (err) {
+          await report(env, route.className, versionId, err && err.overloaded ? "overloaded" : "exception");
+          throw err;
+        }
+      };
+    },
+  });
+}
+function namespace(env, binding, route) {
+  const any = env[route.hosts[0].binding];
+  const get = (id, options) => {
+    const host = route.hosts.find((h) => h.versionId === pickByPoint(route.hosts, keyPoint(id.toString()))) || route.hosts[0];
+    const ns = env[host.binding];
+    const own = typeof id.name === "string" ? ns.idFromName(id.name) : ns.idFromString(id.toString());
+    return watched(env, ns.get(own, options), route, host.versionId);
+  };
+  return {
+    idFromName: (name) => any.idFromName(name),
+    idFromString: (hex) => any.idFromString(hex),
+    newUniqueId: (options) => any.newUniqueId(options),
+    jurisdiction: (j) => env[binding].jurisdiction(j),
+    get,
+    getByName: (name, options) => get(any.idFromName(name), options),
+  };
+}
+const routed = new WeakMap();
+function routedEnv(env) {
+  const routes = env && env[ROUTES];
+  if (!routes || typeof routes !== "object" || Object.keys(routes).length === 0) return env;
+  let out = routed.get(env);
+  if (out) return out;
+  out = { ...env };
+  for (const [binding, route] of Object.entries(routes)) if (route.hosts.length > 0) out[binding] = namespace(env, binding, route);
+  routed.set(env, out);
+  return out;
+}`;
+
 /**
- * Wraps the user's default export: an uncaught exception in `fetch` becomes a 500 marked with EXCEPTION_HEADER
- * (Cloudflare answers error 1101 there). Named exports (Durable Object classes, entrypoints) pass through.
+ * Wraps the user's module for the edge:
+ * - an uncaught exception in `fetch` becomes a 500 marked with EXCEPTION_HEADER (Cloudflare answers error 1101);
+ * - every handler, entrypoint and Durable Object class sees an `env` whose Durable Object bindings send each object
+ *   to the version that the deployment assigns it (the object id's point in the split, as the router picks versions
+ *   by key), and report errors, overloads and 503s from a stub with that version.
+ * Other named exports pass through.
  */
-function entrySource(main: string): string {
+export function entrySource(main: string, classes: readonly string[] = []): string {
+  const subclasses = classes
+    .filter((c) => /^[A-Za-z_$][\w$]*$/.test(c))
+    .map(
+      (c) =>
+        `export const ${c} = typeof user.${c} === "function" ? class extends user.${c} { constructor(ctx, env) { super(ctx, routedEnv(env)); } } : user.${c};`,
+    );
   return `import * as user from "./${main}";
 export * from "./${main}";
+${ROUTING_SOURCE}
 const inner = user.default;
 function wrap(handler) {
-  if (!handler || typeof handler !== "object" || typeof handler.fetch !== "function") return handler;
+  if (typeof handler === "function") {
+    return class extends handler { constructor(ctx, env) { super(ctx, routedEnv(env)); } };
+  }
+  if (!handler || typeof handler !== "object") return handler;
   const out = Object.create(handler);
+  for (const key of ["queue", "scheduled", "tail", "email", "trace"]) {
+    if (typeof handler[key] === "function") out[key] = (event, env, ctx) => handler[key](event, routedEnv(env), ctx);
+  }
+  if (typeof handler.fetch !== "function") return out;
   out.fetch = async function (request, env, ctx) {
     try {
-      return await handler.fetch(request, env, ctx);
+      return await handler.fetch(request, routedEnv(env), ctx);
     } catch (err) {
       console.error("uncaught exception", err && err.stack ? err.stack : String(err));
       return new Response("Worker threw exception", { status: 500, headers: { "${EXCEPTION_HEADER}": "1" } });
@@ -34,6 +115,7 @@ function wrap(handler) {
   return out;
 }
 export default wrap(inner);
+${subclasses.join("\n")}
 `;
 }
 
@@ -130,7 +212,8 @@ export async function buildVersion({
       location: { file: config.path },
     });
   }
-  writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main));
+  const classes = settings.durable_objects.bindings.filter((b) => !b.script_name).map((b) => b.class_name);
+  writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main, [...new Set(classes)]));
   const others = files.filter((f) => f !== main && /\.(m?js|wasm|txt|html|bin)$/.test(f));
   return { config, settings, modules: [ENTRY_MODULE, main, ...others] };
 }

@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
-import { BlastwallError, type SourceLocation } from "../../core/errors.js";
+import type { ClientResponse } from "hono/client";
+import { hc } from "hono/client";
+import { BlastwallError } from "../../core/errors.js";
 import type {
   AnalysisRecord,
   Deployment,
@@ -20,7 +22,8 @@ import type {
   VersionMetrics,
 } from "../platform.js";
 import { DO_MIGRATION_TAG_ANNOTATION } from "./bundle.js";
-import { CONTROL_PREFIX, dashboardUrl } from "./control.js";
+import { type ControlApp, type ControlError, dashboardUrl } from "./control.js";
+import type { WindowQuery } from "./control-input.js";
 import { type EdgeFile, readEdgeFile } from "./daemon.js";
 import type { EdgeStatus } from "./edge.js";
 
@@ -65,15 +68,22 @@ export class LocalPlatform implements Platform {
     return dashboardUrl(this.edge(), options);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The typed client of the running edge's control app (see ControlApp in control.ts). */
+  private api() {
     const info = this.edge();
-    let res: Response;
+    return {
+      info,
+      v1: hc<ControlApp>(`http://127.0.0.1:${info.controlPort}`, { headers: { authorization: `Bearer ${info.token}` } })
+        .v1,
+    };
+  }
+
+  /** Awaits one call: a usable error when the edge does not answer, the edge's own error when it refuses. */
+  private async call<T>(send: (v1: ReturnType<LocalPlatform["api"]>["v1"]) => Promise<ClientResponse<T>>): Promise<T> {
+    const { info, v1 } = this.api();
+    let res: ClientResponse<T>;
     try {
-      res = await fetch(`http://127.0.0.1:${info.controlPort}${CONTROL_PREFIX}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${info.token}`, "content-type": "application/json" },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      res = await send(v1);
     } catch (err) {
       throw new BlastwallError(`the local edge (pid ${info.pid}) does not answer: ${(err as Error).message}`, {
         kind: "failure",
@@ -81,45 +91,54 @@ export class LocalPlatform implements Platform {
         cause: err,
       });
     }
-    const data = (await res.json()) as unknown;
-    if (!res.ok) {
-      const e = (data ?? {}) as { error?: string; fix?: string; kind?: string; location?: SourceLocation };
-      throw new BlastwallError(e.error ?? `control API answered ${res.status}`, {
-        kind: e.kind === "input" ? "input" : "failure",
-        ...(e.fix ? { fix: e.fix } : {}),
-        ...(e.location ? { location: e.location } : {}),
-      });
-    }
-    return data as T;
+    if (res.ok) return (await res.json()) as T;
+    const e = ((await res.json().catch(() => ({}))) ?? {}) as Partial<ControlError>;
+    throw new BlastwallError(e.error ?? `control API answered ${res.status}`, {
+      kind: e.kind === "input" ? "input" : "failure",
+      ...(e.fix ? { fix: e.fix } : {}),
+      ...(e.location ? { location: e.location } : {}),
+    });
   }
 
   status(): Promise<EdgeStatus> {
-    return this.call("GET", "/status");
+    return this.call((v1) => v1.status.$get());
   }
 
   uploadVersion(options: UploadVersionOptions): Promise<VersionInfo> {
     const { worker, ...rest } = options;
-    return this.call("POST", `/workers/${enc(worker)}/versions`, { ...rest, configPath: resolve(rest.configPath) });
+    return this.call((v1) =>
+      v1.workers[":worker"].versions.$post({
+        param: { worker },
+        json: { ...rest, configPath: resolve(rest.configPath) },
+      }),
+    );
   }
 
   listVersions(worker: string): Promise<VersionInfo[]> {
-    return this.call("GET", `/workers/${enc(worker)}/versions`);
+    return this.call((v1) => v1.workers[":worker"].versions.$get({ param: { worker } }));
   }
 
   deploy(worker: string, split: SplitEntry[], options: DeployOptions = {}): Promise<Deployment> {
-    return this.call("POST", `/workers/${enc(worker)}/deployments`, { versions: split, message: options.message });
+    const json = { versions: split, ...(options.message ? { message: options.message } : {}) };
+    return this.call((v1) => v1.workers[":worker"].deployments.$post({ param: { worker }, json }));
   }
 
   async currentDeployment(worker: string): Promise<Deployment | undefined> {
-    return (await this.call<Deployment | null>("GET", `/workers/${enc(worker)}/deployments/current`)) ?? undefined;
+    return (
+      (await this.call((v1) => v1.workers[":worker"].deployments.current.$get({ param: { worker } }))) ?? undefined
+    );
   }
 
   listDeployments(worker: string): Promise<Deployment[]> {
-    return this.call("GET", `/workers/${enc(worker)}/deployments`);
+    return this.call((v1) => v1.workers[":worker"].deployments.$get({ param: { worker } }));
   }
 
   rollback(worker: string, options: RollbackOptions = {}): Promise<Deployment> {
-    return this.call("POST", `/workers/${enc(worker)}/rollback`, { to: options.to, message: options.message });
+    const json = {
+      ...(options.to ? { to: options.to } : {}),
+      ...(options.message ? { message: options.message } : {}),
+    };
+    return this.call((v1) => v1.workers[":worker"].rollback.$post({ param: { worker }, json }));
   }
 
   /** The last DO migration tag of the version serving the biggest share, as frozen at its upload. */
@@ -132,82 +151,93 @@ export class LocalPlatform implements Platform {
   }
 
   async workerUrl(worker: string): Promise<string> {
-    return `${this.routerUrl()}/__worker/${enc(worker)}`;
+    return `${this.routerUrl()}/__worker/${encodeURIComponent(worker)}`;
   }
 
   metrics(query: MetricsQuery): Promise<VersionMetrics[]> {
-    return this.call("GET", `/workers/${enc(query.worker)}/metrics?${windowQuery(query)}`);
+    return this.call((v1) =>
+      v1.workers[":worker"].metrics.$get({ param: { worker: query.worker }, query: windowQuery(query) }),
+    );
   }
 
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals> {
-    const q = new URLSearchParams(windowQuery(query));
-    q.set("queues", query.queues.join(","));
-    q.set("durableObjects", query.durableObjects.join(","));
-    return this.call("GET", `/workers/${enc(query.worker)}/signals?${q}`);
+    const q = { ...windowQuery(query), queues: query.queues.join(","), durableObjects: query.durableObjects.join(",") };
+    return this.call((v1) => v1.workers[":worker"].signals.$get({ param: { worker: query.worker }, query: q }));
   }
 
   pauseQueue(queue: string): Promise<QueueState> {
-    return this.call("POST", `/queues/${enc(queue)}/pause`, {});
+    return this.call((v1) => v1.queues[":queue"].pause.$post({ param: { queue } }));
   }
 
   resumeQueue(queue: string): Promise<QueueState> {
-    return this.call("POST", `/queues/${enc(queue)}/resume`, {});
+    return this.call((v1) => v1.queues[":queue"].resume.$post({ param: { queue } }));
   }
 
   queueState(queue: string): Promise<QueueState> {
-    return this.call("GET", `/queues/${enc(queue)}`);
+    return this.call((v1) => v1.queues[":queue"].$get({ param: { queue } }));
   }
 
   /** Every queue the edge knows, with backlog and DLQ depth (local only; not part of Platform). */
   listQueues(): Promise<QueueState[]> {
-    return this.call("GET", "/queues");
+    return this.call((v1) => v1.queues.$get());
   }
 
   /** Puts JSON messages straight into a queue (local only: drills use it to inject poison messages). */
   sendToQueue(queue: string, bodies: unknown[]): Promise<QueueState> {
-    return this.call("POST", `/queues/${enc(queue)}/messages`, { messages: bodies.map((body) => ({ body })) });
+    const json = { messages: bodies.map((body) => ({ body })) };
+    return this.call((v1) => v1.queues[":queue"].messages.$post({ param: { queue }, json }));
   }
 
   replayDeadLetters(queue: string, options: ReplayOptions = {}): Promise<ReplayResult> {
-    return this.call("POST", `/queues/${enc(queue)}/dlq/replay`, options);
+    return this.call((v1) => v1.queues[":queue"].dlq.replay.$post({ param: { queue }, json: options }));
   }
 
   listFlags(): Promise<FlagState[]> {
-    return this.call("GET", "/flags");
+    return this.call((v1) => v1.flags.$get());
   }
 
   setFlag(name: string, value: string, actor: string): Promise<FlagState> {
-    return this.call("PUT", `/flags/${enc(name)}`, { value, actor });
+    return this.call((v1) => v1.flags[":name"].$put({ param: { name }, json: { value, actor } }));
   }
 
   listMigrations(worker: string, database: string): Promise<MigrationState[]> {
-    return this.call("GET", `/workers/${enc(worker)}/d1/${enc(database)}/migrations`);
+    return this.call((v1) => v1.workers[":worker"].d1[":database"].migrations.$get({ param: { worker, database } }));
   }
 
   applyMigrations(worker: string, database: string, options: { upTo?: string } = {}): Promise<string[]> {
-    return this.call("POST", `/workers/${enc(worker)}/d1/${enc(database)}/migrations/apply`, { upTo: options.upTo });
+    const json = options.upTo ? { upTo: options.upTo } : {};
+    return this.call((v1) =>
+      v1.workers[":worker"].d1[":database"].migrations.apply.$post({ param: { worker, database }, json }),
+    );
   }
 
   createRestorePoint(worker: string, database: string, beforeMigration?: string): Promise<RestorePoint> {
-    return this.call("POST", `/workers/${enc(worker)}/d1/${enc(database)}/restore-points`, { beforeMigration });
+    const json = beforeMigration ? { beforeMigration } : {};
+    return this.call((v1) =>
+      v1.workers[":worker"].d1[":database"]["restore-points"].$post({ param: { worker, database }, json }),
+    );
   }
 
   listRestorePoints(worker: string, database: string): Promise<RestorePoint[]> {
-    return this.call("GET", `/workers/${enc(worker)}/d1/${enc(database)}/restore-points`);
+    return this.call((v1) =>
+      v1.workers[":worker"].d1[":database"]["restore-points"].$get({ param: { worker, database } }),
+    );
   }
 
   async restore(worker: string, database: string, bookmark: string): Promise<void> {
-    await this.call("POST", `/workers/${enc(worker)}/d1/${enc(database)}/restore`, { bookmark });
+    await this.call((v1) =>
+      v1.workers[":worker"].d1[":database"].restore.$post({ param: { worker, database }, json: { bookmark } }),
+    );
   }
 
   async recordAnalysis(record: AnalysisRecord): Promise<void> {
-    const { worker, ...rest } = record;
-    await this.call("POST", `/workers/${enc(worker)}/analysis`, rest);
+    const { worker, ...json } = record;
+    await this.call((v1) => v1.workers[":worker"].analysis.$post({ param: { worker }, json }));
   }
 
   listAnalysis(worker: string, since?: Date): Promise<AnalysisRecord[]> {
-    const q = since ? `?since=${encodeURIComponent(since.toISOString())}` : "";
-    return this.call("GET", `/workers/${enc(worker)}/analysis${q}`);
+    const query = since ? { since: since.toISOString() } : {};
+    return this.call((v1) => v1.workers[":worker"].analysis.$get({ param: { worker }, query }));
   }
 }
 
@@ -215,13 +245,10 @@ export function createLocalPlatform(options: LocalPlatformOptions): LocalPlatfor
   return new LocalPlatform(options);
 }
 
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
-
-function windowQuery(query: MetricsQuery): string {
-  const q = new URLSearchParams({ since: query.since.toISOString() });
-  if (query.until) q.set("until", query.until.toISOString());
-  if (query.slowerThanMs?.length) q.set("slowerThanMs", query.slowerThanMs.join(","));
-  return q.toString();
+function windowQuery(query: MetricsQuery): WindowQuery {
+  return {
+    since: query.since.toISOString(),
+    ...(query.until ? { until: query.until.toISOString() } : {}),
+    ...(query.slowerThanMs?.length ? { slowerThanMs: query.slowerThanMs.join(",") } : {}),
+  };
 }

@@ -9,7 +9,7 @@ import { createEdgeDashboard } from "../../ui/edge-dashboard.js";
 import type { AnalysisRecord } from "../platform.js";
 import { createControlServer, dashboardUrl } from "./control.js";
 import type { Edge } from "./edge.js";
-import { listen } from "./edge.js";
+import { listen } from "./http.js";
 
 const TOKEN = "t0k3n";
 const calls: unknown[][] = [];
@@ -17,24 +17,28 @@ const calls: unknown[][] = [];
 // Only what these routes touch; the real Edge is exercised end to end in test/e2e.
 const fakeEdge = {
   token: TOKEN,
-  listVersions: (worker: string) => [{ id: "v1", worker, createdAt: "2026-01-01T00:00:00Z" }],
-  deploy: (worker: string, versions: unknown, message?: string) => {
-    calls.push([worker, versions, message]);
-    if (!Array.isArray(versions) || versions.length > 2) {
-      throw new BlastwallError("a deployment holds 1 or 2 versions", { fix: "deploy <id>@100" });
-    }
-    return { id: "d1", worker, versions, kind: "deployment", createdAt: "now" };
+  deployments: {
+    list: (worker: string) => [{ id: "v1", worker, createdAt: "2026-01-01T00:00:00Z" }],
+    deploy: (worker: string, versions: unknown, message?: string) => {
+      calls.push([worker, versions, message]);
+      return { id: "d1", worker, versions, kind: "deployment", createdAt: "now" };
+    },
+    rollback: () => {
+      throw new BlastwallError("no earlier deployment", { kind: "failure" });
+    },
   },
-  rollback: () => {
-    throw new BlastwallError("no earlier deployment", { kind: "failure" });
+  signals: {
+    metrics: (q: { since: Date; slowerThanMs: number[] }) => [{ since: q.since.toISOString(), slower: q.slowerThanMs }],
   },
-  metrics: (q: { since: Date; slowerThanMs: number[] }) => [{ since: q.since.toISOString(), slower: q.slowerThanMs }],
-  recordAnalysis: (r: AnalysisRecord) => {
-    analysis.push(r);
-    return r;
+  analysis: {
+    record: (r: AnalysisRecord) => {
+      analysis.push(r);
+      return r;
+    },
+    list: (worker: string, since?: Date) =>
+      analysis.filter((r) => r.worker === worker && (!since || r.t >= since.getTime() / 1000)),
   },
-  listAnalysis: (worker: string, since?: Date) =>
-    analysis.filter((r) => r.worker === worker && (!since || r.t >= since.getTime() / 1000)),
+  queues: { state: (q: string) => ({ queue: q, paused: false }) },
 } as unknown as Edge;
 const analysis: AnalysisRecord[] = [];
 
@@ -88,10 +92,16 @@ describe("control API", () => {
     const bad = await call("POST", "/workers/shop-api/deployments", { versions: [1, 2, 3] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
-      error: "a deployment holds 1 or 2 versions",
+      error: "a deployment holds 1 or 2 versions, got 3",
       kind: "input",
-      fix: "deploy <id>@100",
+      fix: "deploy `<id>@100`, or `<new>@10 <old>@90`",
     });
+    // Checked at the boundary: the edge never sees a malformed split.
+    const shape = await call("POST", "/workers/shop-api/deployments", {
+      versions: [{ versionId: 7, percentage: "x" }],
+    });
+    expect(shape.status).toBe(400);
+    expect(calls.length).toBe(1);
     const problem = await call("POST", "/workers/shop-api/rollback", {});
     expect(problem.status).toBe(409);
     expect(((await problem.json()) as { kind: string }).kind).toBe("failure");

@@ -2,8 +2,24 @@ import { timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { validator } from "hono/validator";
 import { BlastwallError } from "../../core/errors.js";
-import type { AnalysisRecord, SplitEntry, UploadVersionOptions } from "../platform.js";
+import {
+  analysisInput,
+  dateParam,
+  deployInput,
+  flagInput,
+  listParam,
+  messagesInput,
+  replayInput,
+  rollbackInput,
+  stringsInput,
+  uploadInput,
+  windowOf,
+  windowQueryInput,
+} from "./control-input.js";
 import type { Edge } from "./edge.js";
 
 /** Version prefix of every control API path. */
@@ -39,19 +55,6 @@ export interface ControlDashboard {
   data(windowSeconds: number): Promise<unknown>;
 }
 
-type Handler = (ctx: {
-  params: string[];
-  query: URLSearchParams;
-  body: Record<string, unknown>;
-  baseUrl: string;
-}) => unknown;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handler: Handler;
-}
-
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -61,146 +64,200 @@ const MIME: Record<string, string> = {
   ".png": "image/png",
 };
 
-function str(v: unknown): string | undefined {
-  return typeof v === "string" ? v : undefined;
+/** The error body every failed control call answers with; the client turns it back into a BlastwallError. */
+export interface ControlError {
+  error: string;
+  kind: BlastwallError["kind"];
+  fix?: string;
+  location?: BlastwallError["location"];
 }
 
-function dateParam(query: URLSearchParams, name: string): Date | undefined {
-  const raw = query.get(name);
-  if (raw === null) return undefined;
-  const d = new Date(/^\d+$/.test(raw) ? Number(raw) : raw);
-  if (Number.isNaN(d.getTime()))
-    throw new BlastwallError(`${name}=${raw} is not a date`, { fix: "send ISO 8601 or ms" });
-  return d;
+function errorOf(err: unknown): { status: 400 | 409 | 500; body: ControlError } {
+  if (err instanceof BlastwallError) {
+    return {
+      status: err.kind === "input" ? 400 : 409,
+      body: {
+        error: err.message,
+        kind: err.kind,
+        ...(err.fix ? { fix: err.fix } : {}),
+        ...(err.location ? { location: err.location } : {}),
+      },
+    };
+  }
+  if (err instanceof HTTPException) return { status: 400, body: { error: err.message, kind: "input" } };
+  if (err instanceof URIError)
+    return { status: 400, body: { error: "bad path: not valid percent-encoding", kind: "input" } };
+  return { status: 500, body: { error: (err as Error).message ?? String(err), kind: "failure" } };
 }
 
-function listParam(query: URLSearchParams, name: string): string[] {
-  return query
-    .getAll(name)
-    .flatMap((v) => v.split(","))
-    .filter((v) => v !== "");
-}
+const body = <T>(parse: (value: unknown) => T) => validator("json", (value) => parse(value));
+const windowQuery = validator("query", (_value, c) => windowQueryInput(c.req.queries()));
+const sinceQuery = validator("query", (_value, c): { since?: string } => {
+  const since = c.req.query("since");
+  dateParam(since, "since");
+  return since === undefined ? {} : { since };
+});
 
 /**
- * The control API of the local edge (documented in docs/local-edge.md). JSON in and out, bearer token from
- * `.blastwall/local/edge.json`, 127.0.0.1 only. Errors come back as `{ error, fix, kind, location }` with
- * 400 (unusable input) or 409 (the operation found a problem).
+ * The control API as one typed Hono app: the daemon serves it, and its `hc` client is the local platform
+ * (client.ts), so a route, its input check and its caller's types cannot drift apart. Bodies are checked by
+ * control-input.ts at this boundary.
  *
  * @example
- * const server = createControlServer({ edge });
- * server.listen(0, "127.0.0.1");
+ * const app = createControlApp({ edge });
+ * const res = await app.request("/v1/queues", { headers: { authorization: `Bearer ${edge.token}` } });
+ */
+export function createControlApp({ edge, onShutdown, dashboard }: Omit<ControlServerOptions, "staticDir">) {
+  const expected = Buffer.from(`Bearer ${edge.token}`);
+  return new Hono()
+    .basePath(CONTROL_PREFIX)
+    .onError((err, c) => {
+      const { status, body: out } = errorOf(err);
+      return c.json(out, status);
+    })
+    .notFound((c) => c.json({ error: `no control route ${c.req.method} ${c.req.path}`, kind: "input" }, 404))
+    .use(async (c, next) => {
+      const got = Buffer.from(c.req.header("authorization") ?? "");
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        return c.json({ error: "missing or wrong bearer token", kind: "input" }, 401);
+      }
+      await next();
+    })
+    .get("/status", (c) => c.json(edge.status(new URL(c.req.url).origin)))
+    .post("/shutdown", (c) => {
+      setTimeout(() => onShutdown?.(), 10);
+      return c.json({ stopping: true });
+    })
+    .route("/", versionRoutes(edge))
+    .route("/", signalRoutes(edge, dashboard))
+    .route("/", queueRoutes(edge))
+    .route("/", flagRoutes(edge))
+    .route("/", databaseRoutes(edge));
+}
+
+/** Versions, deployments and rollback of a Worker. */
+function versionRoutes(edge: Edge) {
+  return new Hono()
+    .get("/workers/:worker/versions", (c) => c.json(edge.deployments.list(c.req.param("worker"))))
+    .post("/workers/:worker/versions", body(uploadInput), async (c) =>
+      c.json(await edge.deployments.upload({ worker: c.req.param("worker"), ...c.req.valid("json") })),
+    )
+    .get("/workers/:worker/deployments", (c) => c.json(edge.deployments.history(c.req.param("worker"))))
+    .get("/workers/:worker/deployments/current", (c) => c.json(edge.deployments.current(c.req.param("worker")) ?? null))
+    .post("/workers/:worker/deployments", body(deployInput), async (c) => {
+      const { versions, message } = c.req.valid("json");
+      return c.json(await edge.deployments.deploy(c.req.param("worker"), versions, message));
+    })
+    .post("/workers/:worker/rollback", body(rollbackInput), async (c) => {
+      const { to, message } = c.req.valid("json");
+      return c.json(await edge.deployments.rollback(c.req.param("worker"), to, message));
+    });
+}
+
+/** Metrics, attributed signals, the dashboard's data and the release's analysis polls. */
+function signalRoutes(edge: Edge, dashboard: ControlDashboard | undefined) {
+  return new Hono()
+    .get("/workers/:worker/metrics", windowQuery, (c) =>
+      c.json(edge.signals.metrics({ worker: c.req.param("worker"), ...windowOf(c.req.valid("query")) })),
+    )
+    .get("/workers/:worker/series", windowQuery, (c) => {
+      const { since, until } = windowOf(c.req.valid("query"));
+      return c.json(edge.signals.recorder.series(c.req.param("worker"), since, until ?? new Date()));
+    })
+    .get("/workers/:worker/signals", windowQuery, (c) =>
+      c.json(
+        edge.signals.extraSignals({
+          worker: c.req.param("worker"),
+          ...windowOf(c.req.valid("query")),
+          queues: listParam(c.req.valid("query").queues),
+          durableObjects: listParam(c.req.valid("query").durableObjects),
+        }),
+      ),
+    )
+    .get("/dashboard", async (c) => {
+      const raw = c.req.query("window");
+      const windowSeconds = Number(raw ?? 300);
+      if (!Number.isInteger(windowSeconds) || windowSeconds < 10 || windowSeconds > 3600)
+        throw new BlastwallError(`window=${raw} is not 10-3600 seconds`, { fix: "send e.g. window=300" });
+      if (!dashboard)
+        throw new BlastwallError("this edge serves no dashboard", { fix: "start it with `blastwall local up`" });
+      return c.json((await dashboard.data(windowSeconds)) as Record<string, unknown>);
+    })
+    .post("/workers/:worker/analysis", body(analysisInput), (c) =>
+      c.json(edge.analysis.record({ worker: c.req.param("worker"), ...c.req.valid("json") })),
+    )
+    .get("/workers/:worker/analysis", sinceQuery, (c) =>
+      c.json(edge.analysis.list(c.req.param("worker"), dateParam(c.req.valid("query").since, "since"))),
+    );
+}
+
+/** Queue levers: state, pause, resume, send, DLQ replay. */
+function queueRoutes(edge: Edge) {
+  return new Hono()
+    .get("/queues", (c) => c.json(edge.queues.list()))
+    .get("/queues/:queue", (c) => c.json(edge.queues.state(c.req.param("queue"))))
+    .post("/queues/:queue/pause", (c) => c.json(edge.queues.pause(c.req.param("queue"))))
+    .post("/queues/:queue/resume", (c) => c.json(edge.queues.resume(c.req.param("queue"))))
+    .post("/queues/:queue/messages", body(messagesInput), (c) =>
+      c.json(
+        edge.queues.send(
+          c.req.param("queue"),
+          c.req.valid("json").messages.map((m) => m.body),
+        ),
+      ),
+    )
+    .post("/queues/:queue/dlq/replay", body(replayInput), (c) =>
+      c.json(edge.queues.replay(c.req.param("queue"), c.req.valid("json"))),
+    );
+}
+
+function flagRoutes(edge: Edge) {
+  return new Hono()
+    .get("/flags", async (c) => c.json(await edge.flags.list()))
+    .put("/flags/:name", body(flagInput), async (c) => {
+      const { value, actor } = c.req.valid("json");
+      return c.json(await edge.flags.set(c.req.param("name"), value, actor));
+    });
+}
+
+/** D1 migrations, restore points and restore. */
+function databaseRoutes(edge: Edge) {
+  const db = "/workers/:worker/d1/:database";
+  return new Hono()
+    .get(`${db}/migrations`, async (c) =>
+      c.json(await edge.databases.migrations(c.req.param("worker"), c.req.param("database"))),
+    )
+    .post(`${db}/migrations/apply`, body(stringsInput("upTo")), async (c) =>
+      c.json(await edge.databases.apply(c.req.param("worker"), c.req.param("database"), c.req.valid("json").upTo)),
+    )
+    .get(`${db}/restore-points`, async (c) =>
+      c.json(await edge.databases.restorePoints(c.req.param("worker"), c.req.param("database"))),
+    )
+    .post(`${db}/restore-points`, body(stringsInput("beforeMigration")), async (c) => {
+      const { beforeMigration } = c.req.valid("json");
+      return c.json(
+        await edge.databases.createRestorePoint(c.req.param("worker"), c.req.param("database"), beforeMigration),
+      );
+    })
+    .post(`${db}/restore`, body(stringsInput("bookmark")), async (c) => {
+      await edge.databases.restore(c.req.param("worker"), c.req.param("database"), c.req.valid("json").bookmark ?? "");
+      return c.json({ restored: true });
+    });
+}
+
+/** The control API's type: the `hc` client in client.ts is built from it. */
+export type ControlApp = ReturnType<typeof createControlApp>;
+
+/**
+ * The control server of the local edge (documented in docs/local-edge.md): the Hono app at /v1 (JSON, bearer token
+ * from `.blastwall/local/edge.json`, 127.0.0.1 only; errors as `{ error, fix, kind, location }` with 400 for
+ * unusable input and 409 for a problem found), the live dashboard page, and the dashboard's static files.
+ *
+ * @example
+ * const server = await listen(createControlServer({ edge }), 0);
  */
 export function createControlServer({ edge, onShutdown, staticDir, dashboard }: ControlServerOptions): Server {
-  const w = "/workers/([^/]+)";
-  const routes: Route[] = [];
-  const on = (method: string, path: string, handler: Handler) =>
-    routes.push({ method, pattern: new RegExp(`^${CONTROL_PREFIX}${path}$`), handler });
-
-  on("GET", "/status", ({ baseUrl }) => edge.status(baseUrl));
-  on("POST", "/shutdown", () => {
-    setTimeout(() => onShutdown?.(), 10);
-    return { stopping: true };
-  });
-  on("GET", `${w}/versions`, ({ params: [worker = ""] }) => edge.listVersions(worker));
-  on("POST", `${w}/versions`, ({ params: [worker = ""], body }) => {
-    const vars = body.vars as Record<string, string> | undefined;
-    const options: UploadVersionOptions = {
-      worker,
-      configPath: str(body.configPath) ?? "",
-      ...(str(body.tag) ? { tag: str(body.tag) } : {}),
-      ...(str(body.message) ? { message: str(body.message) } : {}),
-      ...(str(body.env) ? { env: str(body.env) } : {}),
-      ...(vars ? { vars } : {}),
-    };
-    if (!options.configPath)
-      throw new BlastwallError("configPath is required", { fix: "send the wrangler config path" });
-    return edge.uploadVersion(options);
-  });
-  on("GET", `${w}/deployments`, ({ params: [worker = ""] }) => edge.listDeployments(worker));
-  on("GET", `${w}/deployments/current`, ({ params: [worker = ""] }) => edge.currentDeployment(worker) ?? null);
-  on("POST", `${w}/deployments`, ({ params: [worker = ""], body }) =>
-    edge.deploy(worker, (body.versions as SplitEntry[] | undefined) ?? [], str(body.message)),
-  );
-  on("POST", `${w}/rollback`, ({ params: [worker = ""], body }) =>
-    edge.rollback(worker, str(body.to), str(body.message)),
-  );
-  on("GET", `${w}/metrics`, ({ params: [worker = ""], query }) =>
-    edge.metrics({
-      worker,
-      since: dateParam(query, "since") ?? new Date(Date.now() - 5 * 60_000),
-      ...(dateParam(query, "until") ? { until: dateParam(query, "until") } : {}),
-      slowerThanMs: listParam(query, "slowerThanMs").map(Number).filter(Number.isFinite),
-    }),
-  );
-  on("GET", `${w}/series`, ({ params: [worker = ""], query }) =>
-    edge.metricsRecorder.series(
-      worker,
-      dateParam(query, "since") ?? new Date(Date.now() - 5 * 60_000),
-      dateParam(query, "until") ?? new Date(),
-    ),
-  );
-  on("GET", `${w}/signals`, ({ params: [worker = ""], query }) =>
-    edge.extraSignals({
-      worker,
-      since: dateParam(query, "since") ?? new Date(Date.now() - 5 * 60_000),
-      ...(dateParam(query, "until") ? { until: dateParam(query, "until") } : {}),
-      queues: listParam(query, "queues"),
-      durableObjects: listParam(query, "durableObjects"),
-    }),
-  );
-  on("GET", "/dashboard", ({ query }) => {
-    const windowSeconds = Number(query.get("window") ?? 300);
-    if (!Number.isInteger(windowSeconds) || windowSeconds < 10 || windowSeconds > 3600)
-      throw new BlastwallError(`window=${query.get("window")} is not 10-3600 seconds`, { fix: "send e.g. window=300" });
-    if (!dashboard)
-      throw new BlastwallError("this edge serves no dashboard", { fix: "start it with `blastwall local up`" });
-    return dashboard.data(windowSeconds);
-  });
-  on("POST", `${w}/analysis`, ({ params: [worker = ""], body }) => edge.recordAnalysis(analysisRecord(worker, body)));
-  on("GET", `${w}/analysis`, ({ params: [worker = ""], query }) =>
-    edge.listAnalysis(worker, dateParam(query, "since")),
-  );
-  on("GET", "/queues", () => edge.listQueues());
-  on("GET", "/queues/([^/]+)", ({ params: [q = ""] }) => edge.queueState(q));
-  on("POST", "/queues/([^/]+)/pause", ({ params: [q = ""] }) => edge.pauseQueue(q));
-  on("POST", "/queues/([^/]+)/resume", ({ params: [q = ""] }) => edge.resumeQueue(q));
-  on("POST", "/queues/([^/]+)/messages", ({ params: [q = ""], body }) => {
-    const messages = Array.isArray(body.messages) ? (body.messages as { body?: unknown }[]) : [];
-    return edge.sendToQueue(
-      q,
-      messages.map((m) => m.body ?? null),
-    );
-  });
-  on("POST", "/queues/([^/]+)/dlq/replay", ({ params: [q = ""], body }) =>
-    edge.replayDeadLetters(q, {
-      dryRun: body.dryRun === true,
-      ...(typeof body.limit === "number" ? { limit: body.limit } : {}),
-    }),
-  );
-  on("GET", "/flags", () => edge.listFlags());
-  on("PUT", "/flags/([^/]+)", ({ params: [name = ""], body }) =>
-    edge.setFlag(name, str(body.value) ?? "", str(body.actor) ?? "unknown"),
-  );
-  const db = `${w}/d1/([^/]+)`;
-  on("GET", `${db}/migrations`, ({ params: [worker = "", d = ""] }) => edge.listMigrations(worker, d));
-  on("POST", `${db}/migrations/apply`, ({ params: [worker = "", d = ""], body }) =>
-    edge.applyMigrations(worker, d, str(body.upTo)),
-  );
-  on("GET", `${db}/restore-points`, ({ params: [worker = "", d = ""] }) => edge.listRestorePoints(worker, d));
-  on("POST", `${db}/restore-points`, ({ params: [worker = "", d = ""], body }) =>
-    edge.createRestorePoint(worker, d, str(body.beforeMigration)),
-  );
-  on("POST", `${db}/restore`, async ({ params: [worker = "", d = ""], body }) => {
-    await edge.restore(worker, d, str(body.bookmark) ?? "");
-    return { restored: true };
-  });
-
-  const expected = Buffer.from(`Bearer ${edge.token}`);
-  const authorized = (req: IncomingMessage) => {
-    const got = Buffer.from(req.headers.authorization ?? "");
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  };
-
+  const app = createControlApp({ edge, onShutdown, ...(dashboard ? { dashboard } : {}) });
   return createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -212,74 +269,45 @@ export function createControlServer({ edge, onShutdown, staticDir, dashboard }: 
         return html(res, dashboard.page());
       }
       if (!url.pathname.startsWith(`${CONTROL_PREFIX}/`)) return serveStatic(staticDir, url.pathname, res);
-      if (!authorized(req)) return json(res, 401, { error: "missing or wrong bearer token", kind: "input" });
-      const route = routes.find((r) => r.method === req.method && r.pattern.test(url.pathname));
-      if (!route) return json(res, 404, { error: `no control route ${req.method} ${url.pathname}`, kind: "input" });
-      try {
-        const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((p) => decodeURIComponent(p));
-        const body = req.method === "GET" ? {} : await readJson(req);
-        const addr = req.socket.localAddress ?? "127.0.0.1";
-        const baseUrl = `http://${addr}:${req.socket.localPort ?? 0}`;
-        json(res, 200, (await route.handler({ params, query: url.searchParams, body, baseUrl })) ?? null);
-      } catch (err) {
-        if (err instanceof BlastwallError) {
-          json(res, err.kind === "input" ? 400 : 409, {
-            error: err.message,
-            kind: err.kind,
-            ...(err.fix ? { fix: err.fix } : {}),
-            ...(err.location ? { location: err.location } : {}),
-          });
-        } else if (err instanceof URIError) json(res, 400, { error: `bad path: ${url.pathname}`, kind: "input" });
-        else json(res, 500, { error: (err as Error).message ?? String(err), kind: "failure" });
-      }
-    })();
+      if (!validPath(url.pathname)) return json(res, 400, { error: `bad path: ${url.pathname}`, kind: "input" });
+      const addr = req.socket.localAddress ?? "127.0.0.1";
+      await send(res, await app.fetch(await toRequest(req, `http://${addr}:${req.socket.localPort ?? 0}`)));
+    })().catch((err: unknown) => {
+      if (!res.headersSent) json(res, 500, { error: (err as Error).message, kind: "failure" });
+    });
   });
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
-/** Validates a posted analysis record; bad fields are dropped rather than stored as garbage. */
-function analysisRecord(worker: string, body: Record<string, unknown>): AnalysisRecord {
-  const t = num(body.t);
-  const verdict = str(body.verdict);
-  if (t === undefined || !verdict) {
-    throw new BlastwallError("an analysis record needs t (epoch seconds) and verdict", {
-      fix: 'send e.g. { "t": 1764170000, "verdict": "continue", "message": "e=1.2 < 20", "e": 1.2, "threshold": 20 }',
-    });
-  }
-  const numbers: Record<string, number | string> = {};
-  if (typeof body.numbers === "object" && body.numbers !== null) {
-    for (const [k, v] of Object.entries(body.numbers))
-      if (typeof v === "number" || typeof v === "string") numbers[k] = v;
-  }
-  const e = num(body.e);
-  const eLatency = num(body.eLatency);
-  const threshold = num(body.threshold);
-  return {
-    worker,
-    t,
-    verdict,
-    message: str(body.message) ?? "",
-    ...(e !== undefined ? { e } : {}),
-    ...(eLatency !== undefined ? { eLatency } : {}),
-    ...(threshold !== undefined ? { threshold } : {}),
-    ...(Object.keys(numbers).length ? { numbers } : {}),
-  };
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** Node's request as a fetch Request; every body is read as JSON, whatever its content type says (the API speaks nothing else). */
+async function toRequest(req: IncomingMessage, origin: string): Promise<Request> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  if (!text) return {};
+  const data = Buffer.concat(chunks);
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  if (data.length > 0 && !/json/i.test(headers.get("content-type") ?? ""))
+    headers.set("content-type", "application/json");
+  const method = req.method ?? "GET";
+  return new Request(new URL(req.url ?? "/", origin), {
+    method,
+    headers,
+    ...(data.length > 0 && method !== "GET" && method !== "HEAD" ? { body: data } : {}),
+  });
+}
+
+function validPath(pathname: string): boolean {
   try {
-    const parsed = JSON.parse(text) as unknown;
-    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    decodeURIComponent(pathname);
+    return true;
   } catch {
-    throw new BlastwallError("the request body is not JSON", { fix: "send a JSON object" });
+    return false;
   }
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const buf = Buffer.from(await response.arrayBuffer());
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), "content-length": buf.length });
+  res.end(buf);
 }
 
 function json(res: ServerResponse, status: number, value: unknown): void {

@@ -13,6 +13,7 @@ function broker(
   settings: ConsumerSettings,
   answer: (batch: DeliveredMessage[]) => QueueDeliveryResult | Promise<QueueDeliveryResult>,
   file?: string,
+  versionId?: string,
 ) {
   const dir = mkdtempSync(join(tmpdir(), "bw-broker-"));
   dirs.push(dir);
@@ -20,7 +21,8 @@ function broker(
   const b = new QueueBroker({
     file: file ?? join(dir, "q.sqlite"),
     tickMs: 5,
-    consumerOf: (q) => (q === settings.queue ? { runtimeName: "c@1", settings } : undefined),
+    consumerOf: (q) =>
+      q === settings.queue ? { runtimeName: "c@1", settings, ...(versionId ? { versionId } : {}) } : undefined,
     dlqOf: (q) => (q === settings.queue ? settings.deadLetterQueue : undefined),
     deliver: async (_name, _q, messages) => {
       seen.push(messages);
@@ -45,6 +47,22 @@ async function until(fn: () => boolean, ms = 3000): Promise<void> {
 }
 
 describe("edge queue broker", () => {
+  it("records the version whose consumer failed a dead letter", async () => {
+    const { b } = broker(
+      { queue: "q", maxBatchTimeout: 0, maxRetries: 0, deadLetterQueue: "dlq" },
+      () => ({ outcome: "exception" }),
+      undefined,
+      "canary-version",
+    );
+    b.enqueue("q", [msg("m1", { n: 1 }), msg("m2", { n: 2 })]);
+    b.start();
+    await until(() => b.depth("dlq") === 2);
+    expect(b.arrivalsByVersion("dlq", 0, Date.now())).toEqual({ "canary-version": 2 });
+    expect(b.failedBy("dlq", "m1")).toBe("canary-version");
+    expect(b.arrivalsByVersion("dlq", 0, 1)).toEqual({});
+    await b.stop();
+  });
+
   it("delivers batches and deletes acked messages", async () => {
     const { b, seen } = broker({ queue: "q", maxBatchSize: 2, maxBatchTimeout: 0 }, () => ({ outcome: "ok" }));
     b.enqueue("q", [msg("1", { n: 1 }), msg("2", { n: 2 }), msg("3", "three")]);

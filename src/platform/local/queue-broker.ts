@@ -32,10 +32,17 @@ export interface QueueDeliveryResult {
   retryMessages?: { msgId: string; delaySeconds?: number }[];
 }
 
+/** The version that consumes one batch: its worker in Miniflare, its settings and its version id. */
+export interface QueueConsumer {
+  runtimeName: string;
+  settings: ConsumerSettings;
+  versionId?: string;
+}
+
 export interface QueueBrokerOptions {
   file: string;
   /** The version consuming a queue right now, or undefined: then messages wait, as on Cloudflare. */
-  consumerOf: (queue: string) => { runtimeName: string; settings: ConsumerSettings } | undefined;
+  consumerOf: (queue: string) => QueueConsumer | undefined;
   /** The dead-letter queue configured for a queue, if any. */
   dlqOf: (queue: string) => string | undefined;
   deliver: (runtimeName: string, queue: string, messages: DeliveredMessage[]) => Promise<QueueDeliveryResult>;
@@ -114,6 +121,11 @@ export class QueueBroker {
       CREATE TABLE IF NOT EXISTS events (queue TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL, n INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS events_by_queue ON events (queue, kind, at);
     `);
+    // Columns added after the first release of this file: the version a dead letter was failed by.
+    const columns = (t: string) =>
+      (this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+    if (!columns("messages").includes("failed_by")) this.db.exec("ALTER TABLE messages ADD COLUMN failed_by TEXT");
+    if (!columns("events").includes("version")) this.db.exec("ALTER TABLE events ADD COLUMN version TEXT");
     // A batch in flight when the edge died was never acked: it is delivered again (at-least-once).
     this.db.exec("UPDATE messages SET inflight = 0 WHERE inflight = 1");
   }
@@ -146,8 +158,10 @@ export class QueueBroker {
     })();
   }
 
-  private event(queue: string, kind: string, n: number, at = Date.now()): void {
-    this.db.prepare("INSERT INTO events (queue, kind, at, n) VALUES (?, ?, ?, ?)").run(queue, kind, at, n);
+  private event(queue: string, kind: string, n: number, at = Date.now(), version: string | null = null): void {
+    this.db
+      .prepare("INSERT INTO events (queue, kind, at, n, version) VALUES (?, ?, ?, ?, ?)")
+      .run(queue, kind, at, n, version);
   }
 
   pause(queue: string): void {
@@ -185,6 +199,24 @@ export class QueueBroker {
       )
       .get(queue, since, until) as { n: number };
     return row.n;
+  }
+
+  /** Messages dead-lettered into `dlq` in [since, until], by the version whose consumer failed them. */
+  arrivalsByVersion(dlq: string, since: number, until: number): Record<string, number> {
+    const rows = this.db
+      .prepare(
+        "SELECT version, SUM(n) AS n FROM events WHERE queue = ? AND kind = 'enqueued' AND version IS NOT NULL AND at BETWEEN ? AND ? GROUP BY version",
+      )
+      .all(dlq, since, until) as { version: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.version, r.n]));
+  }
+
+  /** The version whose consumer failed a dead letter, by message id. */
+  failedBy(dlq: string, id: string): string | undefined {
+    const row = this.db.prepare("SELECT failed_by FROM messages WHERE queue = ? AND id = ?").get(dlq, id) as
+      | { failed_by: string | null }
+      | undefined;
+    return row?.failed_by ?? undefined;
   }
 
   /**
@@ -257,7 +289,7 @@ export class QueueBroker {
       const oldest = ready[0];
       if (!oldest || (ready.length < size && now - oldest.visible_at < waitMs)) continue;
       this.busy.add(queue);
-      this.deliverBatch(queue, consumer.runtimeName, consumer.settings, ready)
+      this.deliverBatch(queue, consumer, ready)
         .catch((err: unknown) => this.options.log(`queue ${queue}: ${(err as Error).message}`))
         .finally(() => this.busy.delete(queue));
     }
@@ -266,7 +298,8 @@ export class QueueBroker {
     }
   }
 
-  private async deliverBatch(queue: string, runtimeName: string, settings: ConsumerSettings, rows: Row[]) {
+  private async deliverBatch(queue: string, consumer: QueueConsumer, rows: Row[]) {
+    const { runtimeName } = consumer;
     const mark = this.db.prepare("UPDATE messages SET inflight = 1 WHERE seq = ?");
     this.db.transaction(() => {
       for (const r of rows) mark.run(r.seq);
@@ -287,10 +320,12 @@ export class QueueBroker {
       this.options.log(`queue ${queue}: delivery to ${runtimeName} failed: ${(err as Error).message}`);
       result = { outcome: "exception", retryBatch: { retry: true } };
     }
-    this.settle(queue, settings, rows, result);
+    this.settle(queue, consumer, rows, result);
   }
 
-  private settle(queue: string, settings: ConsumerSettings, rows: Row[], result: QueueDeliveryResult): void {
+  private settle(queue: string, consumer: QueueConsumer, rows: Row[], result: QueueDeliveryResult): void {
+    const { settings } = consumer;
+    const failedBy = consumer.versionId ?? null;
     const now = Date.now();
     const retryAll = result.retryBatch?.retry === true || result.outcome !== "ok";
     const retries = new Map((result.retryMessages ?? []).map((r) => [r.msgId, r.delaySeconds]));
@@ -301,7 +336,7 @@ export class QueueBroker {
     const del = this.db.prepare("DELETE FROM messages WHERE seq = ?");
     const retry = this.db.prepare("UPDATE messages SET inflight = 0, attempts = ?, visible_at = ? WHERE seq = ?");
     const move = this.db.prepare(
-      "INSERT OR IGNORE INTO messages (queue, id, ts, body_type, body, visible_at) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT OR IGNORE INTO messages (queue, id, ts, body_type, body, visible_at, failed_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     this.db.transaction(() => {
       for (const r of rows) {
@@ -315,7 +350,7 @@ export class QueueBroker {
           retry.run(failed, now + (retries.get(r.id) ?? batchDelay) * 1000, r.seq);
           counts.retried++;
         } else if (dlq) {
-          move.run(dlq, r.id, r.ts, r.body_type, r.body, now);
+          move.run(dlq, r.id, r.ts, r.body_type, r.body, now, failedBy);
           del.run(r.seq);
           counts.dead_lettered++;
         } else {
@@ -324,7 +359,7 @@ export class QueueBroker {
         }
       }
       for (const [kind, n] of Object.entries(counts)) if (n > 0) this.event(queue, kind, n, now);
-      if (dlq && counts.dead_lettered > 0) this.event(dlq, "enqueued", counts.dead_lettered, now);
+      if (dlq && counts.dead_lettered > 0) this.event(dlq, "enqueued", counts.dead_lettered, now, failedBy);
     })();
     if (counts.dropped > 0) {
       this.options.log(`queue ${queue}: ${counts.dropped} message(s) failed ${maxRetries + 1} times and no DLQ is set`);

@@ -20,6 +20,10 @@ export interface EdgePaths {
   persistDir: string;
   /** The edge's durable queue store (SQLite). */
   queuesDb: string;
+  /** Attributed signals and persisted metrics (SQLite). */
+  signalsDb: string;
+  /** The release engine's analysis polls (SQLite). */
+  recordsDb: string;
   /** D1 restore points, one JSON file each. */
   snapshotsDir: string;
   /** The daemon's stdout and stderr. */
@@ -35,6 +39,8 @@ export function edgePaths(projectDir: string): EdgePaths {
     versionsDir: join(root, "versions"),
     persistDir: join(root, "miniflare"),
     queuesDb: join(root, "queues.sqlite"),
+    signalsDb: join(root, "signals.sqlite"),
+    recordsDb: join(root, "records.sqlite"),
     snapshotsDir: join(root, "snapshots"),
     logFile: join(root, "edge.log"),
   };
@@ -183,6 +189,29 @@ export class EdgeState {
     this.doc.deployments.push(deployment);
     this.save();
     return deployment;
+  }
+
+  /** The version with the largest share of a Worker's deployment (ties: the newer); before any deploy, the newest. */
+  primary(worker: string): VersionRecord | undefined {
+    const current = this.current(worker);
+    const versions = this.versions(worker);
+    if (!current) return versions[versions.length - 1];
+    let best: VersionRecord | undefined;
+    let bestPct = -1;
+    for (const e of current.versions) {
+      const v = versions.find((x) => x.id === e.versionId);
+      if (!v) continue;
+      if (e.percentage > bestPct || (e.percentage === bestPct && best && v.createdAt > best.createdAt)) {
+        best = v;
+        bestPct = e.percentage;
+      }
+    }
+    return best;
+  }
+
+  /** Workers with at least one version, in upload order. */
+  workers(): string[] {
+    return [...new Set(this.doc.versions.map((v) => v.worker))];
   }
 
   restorePoints(database: string): (RestorePoint & { file: string })[] {
