@@ -1,5 +1,6 @@
 import { BlastwallError } from "../core/errors.js";
-import { loadProject } from "../project/discover.js";
+import { loadProject, type Project } from "../project/discover.js";
+import { workerKinds } from "../project/handlers.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { buildRunbook, type IncidentId, type Runbook, type RunbookIncident } from "../runbook/index.js";
 import { createSandbox, type DrillSandbox } from "./sandbox.js";
@@ -45,7 +46,7 @@ export interface DrillContext {
   box: DrillSandbox;
   /** The runbook of the sandbox as it is now (built afresh, so a migration a scenario added is named in it). */
   runbook(): Runbook;
-  /** The project's Workers by role, read from its wrangler configs. */
+  /** The project's Workers by what they do, read from their code and configs; one Worker may be both. */
   httpWorker: WranglerConfig & { name: string };
   consumerWorker?: WranglerConfig & { name: string };
   /** The router's base URL. */
@@ -94,6 +95,23 @@ function named(c: WranglerConfig): WranglerConfig & { name: string } {
 }
 
 /**
+ * The Workers a drill sends traffic to and breaks the consumer of. A Worker with fetch() and queue() is both.
+ *
+ * @example
+ * drillWorkers(loadProject("examples/shop")); // { http: shop-api's config, consumer: shop-consumer's config }
+ */
+export function drillWorkers(project: Project): { http: WranglerConfig; consumer?: WranglerConfig } {
+  const http = project.workers.find((w) => workerKinds(w).includes("http"));
+  if (!http) {
+    throw new BlastwallError(`no HTTP Worker under ${project.root}: the drills need one`, {
+      fix: "drill a project with a Worker whose default export has fetch()",
+    });
+  }
+  const consumer = project.workers.find((w) => w.queues.consumers.length > 0);
+  return consumer ? { http, consumer } : { http };
+}
+
+/**
  * Runs a drill: a throwaway copy of the project gets its own local edge, the scenario ships a fault, checks that
  * it hurts, then runs the generated runbook's commands (`--target local`) through the CLI and checks, with real
  * requests, that service came back. Every step is timed.
@@ -108,13 +126,7 @@ export async function runDrill(
 ): Promise<DrillReport> {
   const started = Date.now();
   const project = loadProject(projectDir);
-  const http = project.workers.find((w) => w.queues.consumers.length === 0);
-  if (!http) {
-    throw new BlastwallError(`no HTTP Worker under ${projectDir}: the drills need one`, {
-      fix: "drill a project with a Worker that consumes no queue",
-    });
-  }
-  const consumer = project.workers.find((w) => w.queues.consumers.length > 0);
+  const { http, consumer } = drillWorkers(project);
   const steps: DrillStep[] = [];
   const broken: DrillCheck[] = [];
   const checks: DrillCheck[] = [];

@@ -5,6 +5,7 @@ export {
   type DrillOptions,
   type DrillReport,
   type DrillStep,
+  drillWorkers,
   incidentFor,
   runDrill,
   type Scenario,

@@ -17,7 +17,8 @@ const LEVERS = [
   /^blastwall queues dlq replay [\w-]+( --dry-run)? --target (local|cloudflare)$/,
   /^blastwall flags set disable_writes (on|off) --target (local|cloudflare)$/,
   /^blastwall flags list --target (local|cloudflare)$/,
-  /^blastwall d1 restore [\w-]+ --before \S+ --target (local|cloudflare)$/,
+  /^blastwall d1 restore [\w-]+ --before \S+ --worker [\w-]+ --target (local|cloudflare)$/,
+  /^blastwall d1 restore-points --database [\w-]+ --worker [\w-]+ --target (local|cloudflare)$/,
   /^blastwall deployments list --target (local|cloudflare)$/,
   /^blastwall metrics --since 5m --target (local|cloudflare)$/,
 ];
@@ -35,9 +36,20 @@ describe("runbook for examples/shop", () => {
     ]);
     for (const name of ["shop-api", "shop-consumer", "order-events", "order-events-dlq", "Cart"])
       expect(md).toContain(name);
-    expect(md).toContain("blastwall d1 restore shop --before 0004_add_orders_item_count.sql --target cloudflare");
+    expect(md).toContain(
+      "blastwall d1 restore shop --before 0004_add_orders_item_count.sql --worker shop-api --target cloudflare",
+    );
     expect(md).toMatch(/## Bad D1 migration or data issue in shop\n/);
     expect(md).toMatch(/## Durable Object migration issue in Cart \(shop-api\)/);
+  });
+
+  it("writes DO incidents only for the app's own classes, each with its own migration tag", () => {
+    const dos = runbook.incidents.filter((i) => i.id === "do-migration-issue");
+    expect(dos.map((i) => i.subject)).toEqual(["Cart"]);
+    expect(md).not.toContain("migration issue in BlastwallOpsFlags");
+    expect(dos[0]?.symptoms).toContain("(tags: v1)");
+    const rollback = dos[0]?.steps.find((s) => s.argv?.[0] === "rollback");
+    expect(rollback?.note).toContain("Cart's migration (tag v1) stays applied");
   });
 
   it("puts the buttons in the playbook's order", () => {
@@ -61,7 +73,9 @@ describe("runbook for examples/shop", () => {
     ]);
     const d1 = steps("bad-d1-migration");
     expect(d1[0]).toBe("blastwall flags set disable_writes on");
-    expect(d1.at(-2)).toMatch(/^blastwall d1 restore shop --before /);
+    expect(d1.at(-3)).toBe("blastwall d1 restore-points --database shop --worker shop-api");
+    expect(d1.at(-2)).toMatch(/^blastwall d1 restore shop --before \S+ --worker shop-api$/);
+    expect(d1).not.toContain("blastwall deployments list");
     expect(d1.at(-1)).toBe("blastwall flags set disable_writes off");
     expect(d1).toContain("blastwall rollback --worker shop-api");
     expect(d1).toContain("blastwall rollback --worker shop-consumer");
@@ -82,8 +96,10 @@ describe("runbook for examples/shop", () => {
 
   it("names the local target for drills", () => {
     const local = buildRunbook(loadProject(shop), { target: "local" });
-    const all = local.incidents.flatMap((i) => i.steps.flatMap((s) => s.argv ?? []));
-    expect(all.filter((a) => a === "cloudflare")).toEqual([]);
+    const argvs = local.incidents.flatMap((i) => i.steps.flatMap((s) => (s.argv ? [s.argv] : [])));
+    expect(argvs.length).toBeGreaterThan(15);
+    for (const argv of argvs) expect(argv.slice(-2)).toEqual(["--target", "local"]);
+    expect(argvs.flat()).not.toContain("cloudflare");
     expect(renderRunbook(local)).toContain("blastwall queues pause order-events --target local");
   });
 
@@ -92,6 +108,35 @@ describe("runbook for examples/shop", () => {
     const md2 = renderRunbook(buildRunbook(api, { projectName: "api-only" }));
     expect(md2).toContain("- queue-consumer-regression: this project has nothing it applies to.");
     expect(md2).not.toContain("## Queue consumer regression");
+  });
+});
+
+describe("runbook for a Worker with fetch, queue and scheduled", () => {
+  const dir = new URL("../../test/fixtures/all-in-one", import.meta.url).pathname;
+  const runbook = buildRunbook(loadProject(dir));
+
+  it("lists the Worker as all of what it is", () => {
+    expect(runbook.workers.map((w) => [w.name, w.kinds])).toEqual([
+      ["all-in-one", ["http", "queue-consumer", "scheduled"]],
+    ]);
+    expect(renderRunbook(runbook)).toContain("| all-in-one | http + queue-consumer + scheduled |");
+  });
+
+  it("writes its compute, queue, D1 and DO sections, each about this one Worker", () => {
+    const sections = runbook.incidents.map((i) => [i.id, i.subject]);
+    expect(sections).toEqual([
+      ["compute-regression", "all-in-one"],
+      ["queue-consumer-regression", "jobs"],
+      ["bad-d1-migration", "app"],
+      ["do-migration-issue", "Counter"],
+    ]);
+    const queue = runbook.incidents.find((i) => i.id === "queue-consumer-regression");
+    expect(queue?.plan).toContain("It serves HTTP too");
+    expect(queue?.steps.map((s) => s.command)).toContain("blastwall rollback --worker all-in-one --target cloudflare");
+    const d1 = runbook.incidents.find((i) => i.id === "bad-d1-migration");
+    expect(d1?.steps.map((s) => s.command)).toContain(
+      "blastwall d1 restore app --before 0001_create_jobs.sql --worker all-in-one --target cloudflare",
+    );
   });
 });
 
@@ -112,7 +157,7 @@ describe("blastwall runbook (CLI)", () => {
       const written = readFileSync(join(dir, "RUNBOOK.md"), "utf8");
       expect(written).toContain("# Incident runbook: shop");
       expect(written).toContain("blastwall queues pause order-events --target cloudflare");
-      expect(s.text().out).toMatch(/wrote RUNBOOK\.md: 5 incident sections .* commands for shop-api, shop-consumer/);
+      expect(s.text().out).toMatch(/wrote RUNBOOK\.md: 4 incident sections .* commands for shop-api, shop-consumer/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

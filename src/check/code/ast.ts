@@ -1,4 +1,8 @@
 import ts from "typescript";
+import { memberName, unwrap } from "../../project/handlers.js";
+
+// Shared with the project model (worker kinds), which sits below check.
+export { memberName, unwrap };
 
 /** Depth-first walk of every node under `root`. Return false from `visit` to skip a node's children. */
 export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | undefined): void {
@@ -7,23 +11,6 @@ export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | undefine
     ts.forEachChild(n, go);
   };
   go(root);
-}
-
-/** Unwraps `(x)`, `x as T`, `x!`, `x satisfies T`, `await x`. */
-export function unwrap(expr: ts.Expression): ts.Expression {
-  let e = expr;
-  for (;;) {
-    if (
-      ts.isParenthesizedExpression(e) ||
-      ts.isAsExpression(e) ||
-      ts.isNonNullExpression(e) ||
-      ts.isSatisfiesExpression(e) ||
-      ts.isAwaitExpression(e) ||
-      ts.isTypeAssertionExpression(e)
-    ) {
-      e = e.expression;
-    } else return e;
-  }
 }
 
 /** The method name of a call: `prepare` in `env.DB.prepare(…)`, `f` in `f(…)`. */
@@ -129,20 +116,6 @@ export function constantString(expr: ts.Expression, depth = 0): string | undefin
       s += v + span.literal.text;
     }
     return s;
-  }
-  return undefined;
-}
-
-/** Name of a property, method or accessor when it is written as an identifier or string. */
-export function memberName(node: ts.Node): string | undefined {
-  if (
-    (ts.isPropertyAssignment(node) ||
-      ts.isMethodDeclaration(node) ||
-      ts.isShorthandPropertyAssignment(node) ||
-      ts.isPropertyDeclaration(node)) &&
-    (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
-  ) {
-    return node.name.text;
   }
   return undefined;
 }
