@@ -6,7 +6,7 @@ import { relativeTo } from "../project/discover.js";
 import { workerKinds } from "../project/handlers.js";
 import type { DurableObjectMigration, WranglerConfig } from "../project/wrangler-config.js";
 import { migrationOrderFor } from "../project/wrangler-version.js";
-import type { RunbookIncident, RunbookStep, RunbookTarget, RunbookWorker } from "./index.js";
+import type { RunbookIncident, RunbookStep, RunbookTarget, RunbookWorker } from "./types.js";
 
 /** Makes the steps of one target: `cmd` a lever command with `--target`, `say` a step without a command. */
 export interface StepBuilder {

@@ -170,6 +170,6 @@ describe("blastwall runbook (CLI)", () => {
     expect(data.target).toBe("local");
     const bad = io();
     expect(await runCli({ argv: ["runbook", shop, "--target", "prod"], env: { CI: "true" }, ...bad })).toBe(2);
-    expect(bad.text().err).toContain("use --target cloudflare or --target local");
+    expect(bad.text().err).toMatch(/unknown --target "prod"[\s\S]*use --target local or --target cloudflare/);
   });
 });
