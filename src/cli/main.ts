@@ -3,7 +3,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { createOutput, type Output } from "../core/console.js";
 import { BlastwallError, describeError, UsageError } from "../core/errors.js";
 import { packageVersion } from "../core/version.js";
-import type { Command, OptionValues } from "./command.js";
+import type { Command, ParsedOptionValues } from "./command.js";
 import { errorExitCode } from "./errors.js";
 import { renderCommandHelp, renderMainHelp } from "./help.js";
 import { commandModules, loadCommands } from "./registry.js";
@@ -98,14 +98,14 @@ function unknownCommand(argv: readonly string[], names: readonly string[]): Usag
 function parseCommandArgs(
   command: Command,
   rest: string[],
-): { options: OptionValues; positionals: string[]; help: boolean } {
+): { options: ParsedOptionValues; positionals: string[]; help: boolean } {
   const config: NonNullable<ParseArgsConfig["options"]> = { help: { type: "boolean", short: "h" } };
   if (command.json) config.json = { type: "boolean" };
   for (const [name, spec] of Object.entries(command.options)) {
     config[name] = {
       type: spec.type,
       ...(spec.short ? { short: spec.short } : {}),
-      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.type === "string" && spec.multiple ? { multiple: true } : {}),
     };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -122,7 +122,7 @@ function parseCommandArgs(
         : `see \`blastwall ${command.name} --help\``,
     );
   }
-  const options = parsed.values as OptionValues;
+  const options: ParsedOptionValues = parsed.values;
   const help = options.help === true;
   if (!help) {
     const required = command.positionals.filter((p) => p.required);

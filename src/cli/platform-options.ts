@@ -6,33 +6,65 @@ import { findProjectDir } from "../platform/local/daemon.js";
 import type { Platform, QueueState } from "../platform/platform.js";
 import { loadProject, relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
-import { type CommandContext, type OptionSpec, stringOption } from "./command.js";
+import type { CommandContext, OptionSpecs } from "./command.js";
 
-/** `--target` and `--project`, shared by every command that goes through a Platform. */
-export const PLATFORM_OPTIONS: Record<string, OptionSpec> = {
+/*
+ * Shared option definitions: declare an option once here (`as const satisfies OptionSpecs`, so its type survives the
+ * spread) and spread it into every command that takes it; the handler's `options` are typed from it.
+ */
+
+/** `--target`: where the Workers run. */
+export const TARGET_OPTION = {
   target: {
     type: "string",
     description: "where the Workers run: local (default) or cloudflare",
     valueName: "<local|cloudflare>",
   },
+} as const satisfies OptionSpecs;
+
+/** `--project`: the project folder. */
+export const PROJECT_OPTION = {
   project: {
     type: "string",
     description: "project folder holding the wrangler configs (default: found from cwd)",
     valueName: "<dir>",
   },
-};
+} as const satisfies OptionSpecs;
 
-export const WORKER_OPTION: Record<string, OptionSpec> = {
+/** `--target` and `--project`, shared by every command that goes through a Platform. */
+export const PLATFORM_OPTIONS = { ...TARGET_OPTION, ...PROJECT_OPTION } as const satisfies OptionSpecs;
+
+/** `--worker`: which Worker of the project. */
+export const WORKER_OPTION = {
   worker: { type: "string", description: "Worker name (default: the project's HTTP Worker)", valueName: "<name>" },
-};
+} as const satisfies OptionSpecs;
 
-export function targetOf(ctx: CommandContext): TargetName {
-  return parseTarget(stringOption(ctx.options, "target"));
+/** `--env`: a wrangler environment. */
+export const ENV_OPTION = {
+  env: { type: "string", description: "wrangler environment", valueName: "<env>" },
+} as const satisfies OptionSpecs;
+
+/** `--var KEY=VALUE`, repeatable: vars baked into an uploaded version. */
+export const VAR_OPTION = {
+  var: {
+    type: "string",
+    multiple: true,
+    description: "a var baked into the uploaded version, KEY=VALUE (repeatable); counts as a code change",
+    valueName: "<KEY=VALUE>",
+  },
+} as const satisfies OptionSpecs;
+
+/** The part of a command's context a helper reads: its working directory and the options it defines. */
+export type ContextWith<O extends OptionSpecs> = Pick<CommandContext<O>, "cwd" | "options">;
+
+/** The `--target` a command acts on (default local). */
+export function targetOf(ctx: ContextWith<typeof TARGET_OPTION>): TargetName {
+  return parseTarget(ctx.options.target);
 }
 
 /** The project dir and the Platform a command acts on. */
-export function platformFor(ctx: CommandContext): { platform: Platform; projectDir: string } {
-  const projectDir = findProjectDir(ctx.cwd, stringOption(ctx.options, "project"));
+export function platformFor(ctx: ContextWith<typeof PLATFORM_OPTIONS>): { platform: Platform; projectDir: string } {
+  const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
   return { platform: createPlatform({ target: targetOf(ctx), projectDir, cwd: ctx.cwd }), projectDir };
 }
 
@@ -44,9 +76,12 @@ function nameOf(w: WranglerConfig): string {
  * The Worker a command is about: `--worker`, else the project's HTTP Worker (the first one, in config order, that
  * consumes no queue), which is also what the local edge's router answers with by default.
  */
-export function workerFor(ctx: CommandContext, projectDir: string): { name: string; config: WranglerConfig } {
+export function workerFor(
+  ctx: ContextWith<typeof WORKER_OPTION>,
+  projectDir: string,
+): { name: string; config: WranglerConfig } {
   const project = loadProject(projectDir);
-  const wanted = stringOption(ctx.options, "worker");
+  const wanted = ctx.options.worker;
   if (wanted) {
     const config = project.workers.find((w) => nameOf(w) === wanted);
     if (!config) {
@@ -75,17 +110,17 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  "));
 }
 
-export const DATABASE_OPTION: Record<string, OptionSpec> = {
+/** `--database`: which D1 database of the Worker. */
+export const DATABASE_OPTION = {
   database: {
     type: "string",
     description: "D1 database: binding or database_name (default: the Worker's only one)",
     valueName: "<name>",
   },
-};
+} as const satisfies OptionSpecs;
 
-/** The D1 database a command is about: `--database` (or a positional), else the Worker's only one. */
-export function databaseFor(ctx: CommandContext, config: WranglerConfig, given?: string): string {
-  const wanted = given ?? stringOption(ctx.options, "database");
+/** The D1 database a command is about: the one named (by `--database` or a positional), else the Worker's only one. */
+export function databaseFor(config: WranglerConfig, wanted: string | undefined): string {
   const list = config.d1_databases;
   if (wanted) {
     const hit = list.find((d) => d.binding === wanted || d.database_name === wanted || d.database_id === wanted);
@@ -110,7 +145,7 @@ export function databaseFor(ctx: CommandContext, config: WranglerConfig, given?:
 }
 
 /** Prints one queue's state after a lever was pulled: JSON, or one line with backlog and DLQ depth. */
-export function reportQueueState(ctx: CommandContext, state: QueueState): void {
+export function reportQueueState(ctx: Pick<CommandContext, "options" | "out">, state: QueueState): void {
   if (ctx.options.json) {
     ctx.out.data(state);
     return;

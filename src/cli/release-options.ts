@@ -1,31 +1,26 @@
 import { resolve } from "node:path";
-import type { OptionSpec } from "./command.js";
+import type { OptionSpecs } from "./command.js";
+import { ENV_OPTION, TARGET_OPTION, VAR_OPTION } from "./platform-options.js";
 
 /** Flags `plan` and `release` share, so both read a project the same way. */
-export const RELEASE_OPTIONS: Record<"target" | "env" | "var" | "config", OptionSpec> = {
+export const RELEASE_OPTIONS = {
   config: {
     type: "string",
     description:
       "the wrangler config of the Worker to ship, when it is not the one under the project folder (the name comes from it)",
     valueName: "<file>",
   },
-  target: { type: "string", description: "local (default) or cloudflare", valueName: "<target>" },
-  env: { type: "string", description: "wrangler environment", valueName: "<env>" },
-  var: {
-    type: "string",
-    multiple: true,
-    description: "a var baked into the candidate at upload, KEY=VALUE (repeatable); counts as a code change",
-    valueName: "<KEY=VALUE>",
-  },
-};
+  ...TARGET_OPTION,
+  ...ENV_OPTION,
+  ...VAR_OPTION,
+} as const satisfies OptionSpecs;
 
 /**
  * `--config <file>`, resolved against the working directory, as a spread for `loadReleaseContext`.
  *
  * @example
- * loadReleaseContext(dir, worker, { single: true, ...configOption(options, cwd) });
+ * loadReleaseContext(dir, worker, { single: true, ...configOption(options.config, cwd) });
  */
-export function configOption(options: Record<string, unknown>, cwd: string): { configPath?: string } {
-  const v = options.config;
-  return typeof v === "string" && v.length > 0 ? { configPath: resolve(cwd, v) } : {};
+export function configOption(config: string | undefined, cwd: string): { configPath?: string } {
+  return config !== undefined && config.length > 0 ? { configPath: resolve(cwd, config) } : {};
 }

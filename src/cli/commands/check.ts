@@ -11,7 +11,7 @@ import { runCheck } from "../../check/run-check.js";
 import type { Step } from "../../core/console.js";
 import { UsageError } from "../../core/errors.js";
 import { packageVersion } from "../../core/version.js";
-import { booleanOption, defineCommand, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 
 /** Every rule `check` can report, for SARIF's rule list. */
 const RULES: readonly RuleMeta[] = [
@@ -61,19 +61,19 @@ export default defineCommand({
     "blastwall check --init            # adopt on an existing app: park today's findings, fail only on new ones",
   ],
   run: async ({ positionals, cwd, out, options, env }) => {
-    const format = options.json ? "json" : (stringOption(options, "format") ?? "pretty");
+    const format = options.json ? "json" : (options.format ?? "pretty");
     if (!isReportFormat(format))
       throw new UsageError(`check: unknown --format "${format}"`, `use one of: ${REPORT_FORMATS.join(", ")}`);
     const dir = resolve(cwd, positionals[0] ?? ".");
-    const data = stringOption(options, "data");
-    const base = stringOption(options, "base");
+    const data = options.data;
+    const base = options.base;
     // Machine formats keep stdout to the document only; progress is for people.
     const human = format === "pretty";
     const steps = new Map<string, { step: Step; last: string }>();
     const result = await runCheck(dir, {
       ...(data ? { data: resolve(cwd, data) } : {}),
       ...(base ? { base } : {}),
-      init: booleanOption(options, "init"),
+      init: options.init,
       onProgress: (analyzer, detail) => {
         if (!human) return;
         const known = steps.get(analyzer);

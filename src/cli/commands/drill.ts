@@ -1,7 +1,8 @@
 import { UsageError } from "../../core/errors.js";
 import { type DrillStep, runDrill, SCENARIOS } from "../../drill/index.js";
 import { findProjectDir } from "../../platform/local/daemon.js";
-import { booleanOption, defineCommand, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
+import { PROJECT_OPTION } from "../platform-options.js";
 import { closest } from "../suggest.js";
 
 function seconds(ms: number): string {
@@ -22,7 +23,7 @@ export default defineCommand({
   description: `Copies the project next to itself, starts its own local edge there, ships a fault, checks that it hurts, runs the generated runbook's commands for that incident (--target local) and checks with real requests that service came back. Exit 1 when it did not. Scenarios: ${Object.keys(SCENARIOS).join(", ")}.`,
   positionals: [{ name: "scenario", description: Object.keys(SCENARIOS).join(" | "), required: true }],
   options: {
-    project: { type: "string", description: "project folder (default: found from cwd)", valueName: "<dir>" },
+    ...PROJECT_OPTION,
     keep: { type: "boolean", description: "keep the sandbox copy (and its edge.log) afterwards" },
   },
   json: true,
@@ -37,12 +38,12 @@ export default defineCommand({
         `${guess ? `did you mean \`blastwall drill ${guess}\`? ` : ""}scenarios: ${Object.keys(SCENARIOS).join(", ")}`,
       );
     }
-    const projectDir = findProjectDir(ctx.cwd, stringOption(ctx.options, "project"));
+    const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
     if (!ctx.options.json) ctx.out.line(`drill ${scenario.name}: ${scenario.summary}`);
     const report = await runDrill(scenario, {
       projectDir,
       cli: ctx.invoke,
-      keep: booleanOption(ctx.options, "keep"),
+      keep: ctx.options.keep,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.options.json ? {} : { onStep: (s: DrillStep) => ctx.out.line(stepLine(s)) }),
     });

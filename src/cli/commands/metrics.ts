@@ -1,5 +1,5 @@
 import { UsageError } from "../../core/errors.js";
-import { defineCommand, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, table, WORKER_OPTION, workerFor } from "../platform-options.js";
 
 /** Parses a window like `90s`, `5m`, `2h` into milliseconds. */
@@ -23,7 +23,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall metrics", "blastwall metrics --since 1m --json"],
   run: async (ctx) => {
-    const windowMs = parseDuration(stringOption(ctx.options, "since") ?? "5m");
+    const windowMs = parseDuration(ctx.options.since ?? "5m");
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
     const until = new Date();
@@ -40,7 +40,7 @@ export default defineCommand({
       return 0;
     }
     if (total === 0) {
-      ctx.out.line(`${name}: no requests in the last ${stringOption(ctx.options, "since") ?? "5m"}`);
+      ctx.out.line(`${name}: no requests in the last ${ctx.options.since ?? "5m"}`);
       return 0;
     }
     const rows = [["version", "requests", "share", "5xx", "exceptions", "p50 ms", "p95 ms", "p99 ms"]];

@@ -3,7 +3,7 @@ import { parseTarget } from "../../core/target.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
-import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 function minutes(s: number | undefined): string {
@@ -84,16 +84,16 @@ export default defineCommand({
   json: true,
   examples: ["blastwall plan --worker shop-api", "blastwall plan examples/shop --json"],
   run: async ({ positionals, cwd, options, out, signal }) => {
-    const env = stringOption(options, "env");
-    const override = stringOption(options, "override");
-    const target = parseTarget(stringOption(options, "target"));
-    const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
+    const env = options.env;
+    const override = options.override;
+    const target = parseTarget(options.target);
+    const ctx = await loadReleaseContext(positionals[0] ?? cwd, options.worker, {
       single: false,
       ...(env ? { env } : {}),
-      ...configOption(options, cwd),
+      ...configOption(options.config, cwd),
     });
     const platform = await openPlatform(target, ctx.projectDir);
-    const vars = parseVars(stringListOption(options, "var"));
+    const vars = parseVars(options.var);
     const plans: ReleasePlan[] = [];
     for (const w of ctx.workers) {
       const step = out.step(`plan ${w.config.worker}: wrangler deploy --dry-run`);
@@ -111,7 +111,7 @@ export default defineCommand({
         }),
       );
     }
-    if (booleanOption(options, "json")) out.data({ plans });
+    if (options.json) out.data({ plans });
     else for (const p of plans) printPlan(out, p);
     return plans.some((p) => p.blastWindow.verdict === "refuse") ? 1 : 0;
   },

@@ -5,7 +5,7 @@ import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
 import { renderReleaseReport } from "../../ui/release-report.js";
-import { booleanOption, defineCommand, stringListOption, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 /** `blastwall release`: gates, migrations, 0% + smoke checks, analysed ramp, promote or roll back. */
@@ -38,16 +38,16 @@ export default defineCommand({
     "blastwall release --config api/wrangler.canary.jsonc",
   ],
   run: async ({ positionals, cwd, options, out, signal }) => {
-    const env = stringOption(options, "env");
-    const override = stringOption(options, "override");
+    const env = options.env;
+    const override = options.override;
     if (override !== undefined && override.trim().length < 3) {
       throw new UsageError("--override needs a reason", 'say why, e.g. --override "column unused since v41"');
     }
-    const target = parseTarget(stringOption(options, "target"));
-    const ctx = await loadReleaseContext(positionals[0] ?? cwd, stringOption(options, "worker"), {
+    const target = parseTarget(options.target);
+    const ctx = await loadReleaseContext(positionals[0] ?? cwd, options.worker, {
       single: true,
       ...(env ? { env } : {}),
-      ...configOption(options, cwd),
+      ...configOption(options.config, cwd),
     });
     const w = ctx.workers[0];
     if (!w) throw new UsageError("no Worker to release", "pass --worker <name>");
@@ -59,11 +59,11 @@ export default defineCommand({
         config: w.config,
         ...(env ? { env } : {}),
         ...(override !== undefined ? { override: override.trim() } : {}),
-        vars: parseVars(stringListOption(options, "var")),
+        vars: parseVars(options.var),
       },
       { platform, out, signal, renderReport: renderReleaseReport },
     );
-    if (booleanOption(options, "json")) out.data(report);
+    if (options.json) out.data(report);
     else {
       out.line(`${report.outcome}: ${report.reason}`);
       if (report.htmlReport) out.line(`report: ${relative(cwd, report.htmlReport)} (and .json beside it)`);

@@ -1,4 +1,4 @@
-import { defineCommand, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../platform-options.js";
 
 /** `blastwall rollback`: returns all traffic to one version at once, with no analysis. */
@@ -17,8 +17,8 @@ export default defineCommand({
   run: async (ctx) => {
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
-    const to = stringOption(ctx.options, "to");
-    const message = stringOption(ctx.options, "message");
+    const to = ctx.options.to;
+    const message = ctx.options.message;
     const before = await platform.currentDeployment(name);
     const deployment = await platform.rollback(name, { ...(to ? { to } : {}), ...(message ? { message } : {}) });
     if (ctx.options.json) ctx.out.data(deployment);

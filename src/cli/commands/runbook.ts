@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parseTarget } from "../../core/target.js";
 import { loadProject } from "../../project/discover.js";
 import { buildRunbook, renderRunbook } from "../../runbook/index.js";
-import { defineCommand, stringOption } from "../command.js";
+import { defineCommand } from "../command.js";
 
 /** `blastwall runbook`: the incident runbook for this project, with its own Worker, queue, database and class names. */
 export default defineCommand({
@@ -28,10 +28,10 @@ export default defineCommand({
     "blastwall runbook --json",
   ],
   run: async ({ positionals, cwd, out, options }) => {
-    const target = parseTarget(stringOption(options, "target"), "cloudflare");
+    const target = parseTarget(options.target, "cloudflare");
     const project = loadProject(resolve(cwd, positionals[0] ?? "."));
     const runbook = buildRunbook(project, { target });
-    const file = stringOption(options, "out");
+    const file = options.out;
     if (options.json) {
       if (file) writeFileSync(resolve(cwd, file), renderRunbook(runbook));
       out.data(runbook);

@@ -19,7 +19,7 @@ export default defineCommand({
   run: async (ctx) => {
     const { platform, projectDir } = platformFor(ctx);
     const worker = workerFor(ctx, projectDir);
-    const database = databaseFor(ctx, worker.config);
+    const database = databaseFor(worker.config, ctx.options.database);
     const pending = (await platform.listMigrations(worker.name, database)).filter((m) => !m.applied);
     const applied: { name: string; restorePoint: string }[] = [];
     if (pending.length === 0) ctx.out.line(`${database}: no pending migrations`);

@@ -20,7 +20,7 @@ export default defineCommand({
   run: async (ctx) => {
     const { platform, projectDir } = platformFor(ctx);
     const worker = workerFor(ctx, projectDir);
-    const database = databaseFor(ctx, worker.config);
+    const database = databaseFor(worker.config, ctx.options.database);
     const points = await platform.listRestorePoints(worker.name, database);
     if (ctx.options.json) {
       ctx.out.data({ database, restorePoints: points });

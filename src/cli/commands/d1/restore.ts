@@ -1,5 +1,5 @@
 import { BlastwallError, UsageError } from "../../../core/errors.js";
-import { booleanOption, defineCommand, stringOption } from "../../command.js";
+import { defineCommand } from "../../command.js";
 import { databaseFor, PLATFORM_OPTIONS, platformFor, WORKER_OPTION, workerFor } from "../../platform-options.js";
 
 /**
@@ -29,8 +29,8 @@ export default defineCommand({
     "blastwall d1 restore shop --bookmark <id> --force --reason 'staging, no traffic'",
   ],
   run: async (ctx) => {
-    const before = stringOption(ctx.options, "before");
-    let bookmark = stringOption(ctx.options, "bookmark");
+    const before = ctx.options.before;
+    let bookmark = ctx.options.bookmark;
     if ((before === undefined) === (bookmark === undefined)) {
       throw new UsageError(
         "give exactly one of --before <migration> or --bookmark <id>",
@@ -39,9 +39,9 @@ export default defineCommand({
     }
     const { platform, projectDir } = platformFor(ctx);
     const worker = workerFor(ctx, projectDir);
-    const database = databaseFor(ctx, worker.config, ctx.positionals[0]);
-    const force = booleanOption(ctx.options, "force");
-    const reason = stringOption(ctx.options, "reason");
+    const database = databaseFor(worker.config, ctx.positionals[0]);
+    const force = ctx.options.force;
+    const reason = ctx.options.reason;
     if (force && !reason) throw new UsageError("--force needs --reason", 'add --reason "why writes stay on"');
     const flags = await platform.listFlags();
     const writesOff = flags.some((f) => f.name === "disable_writes" && f.value === "1");

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { UsageError } from "../../../core/errors.js";
-import { defineCommand, stringOption } from "../../command.js";
+import { defineCommand } from "../../command.js";
 import { PLATFORM_OPTIONS, platformFor } from "../../platform-options.js";
 
 const VALUES: Record<string, string> = { on: "1", off: "0", "1": "1", "0": "0", true: "1", false: "0" };
@@ -34,7 +34,7 @@ export default defineCommand({
     if (value === undefined)
       throw new UsageError(`flag value "${raw}" is not on or off`, `write: blastwall flags set ${name} on`);
     const { platform } = platformFor(ctx);
-    const state = await platform.setFlag(name, value, stringOption(ctx.options, "actor") ?? defaultActor(ctx.env));
+    const state = await platform.setFlag(name, value, ctx.options.actor ?? defaultActor(ctx.env));
     if (ctx.options.json) ctx.out.data(state);
     else
       ctx.out.line(

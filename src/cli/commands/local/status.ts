@@ -1,7 +1,7 @@
 import { createLocalPlatform } from "../../../platform/local/client.js";
 import { findProjectDir, readEdgeFile } from "../../../platform/local/daemon.js";
-import { defineCommand, stringOption } from "../../command.js";
-import { shortId } from "../../platform-options.js";
+import { defineCommand } from "../../command.js";
+import { PROJECT_OPTION, shortId } from "../../platform-options.js";
 
 /** `blastwall local status`: is the edge up, where, and what each Worker serves. Exit 1 when it is down. */
 export default defineCommand({
@@ -9,12 +9,12 @@ export default defineCommand({
   group: "Local edge",
   summary: "Show whether the local edge runs, its ports and each Worker's deployment",
   options: {
-    project: { type: "string", description: "project folder (default: found from cwd)", valueName: "<dir>" },
+    ...PROJECT_OPTION,
   },
   json: true,
   examples: ["blastwall local status", "blastwall local status --json"],
   run: async ({ options, cwd, out }) => {
-    const projectDir = findProjectDir(cwd, stringOption(options, "project"));
+    const projectDir = findProjectDir(cwd, options.project);
     if (!readEdgeFile(projectDir)) {
       if (options.json) out.data({ running: false, projectDir });
       else out.line(`local edge: not running for ${projectDir} (start it with \`blastwall local up\`)`);

@@ -3,7 +3,7 @@ import { UsageError } from "../../../core/errors.js";
 import { dashboardUrl } from "../../../platform/local/control.js";
 import { type EdgeFile, runEdgeForeground, startEdgeDaemon } from "../../../platform/local/daemon.js";
 import { createEdgeDashboard } from "../../../ui/edge-dashboard.js";
-import { booleanOption, defineCommand, stringOption } from "../../command.js";
+import { defineCommand } from "../../command.js";
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -38,10 +38,10 @@ export default defineCommand({
   json: true,
   examples: ["blastwall local up --project examples/shop", "blastwall local up --port 0 --foreground"],
   run: async ({ options, cwd, out, signal }) => {
-    const projectDir = resolve(cwd, stringOption(options, "project") ?? ".");
-    const port = portOption(stringOption(options, "port"), "port", 8787);
-    const controlPort = portOption(stringOption(options, "control-port"), "control-port", 0);
-    const dashboard = stringOption(options, "dashboard");
+    const projectDir = resolve(cwd, options.project ?? ".");
+    const port = portOption(options.port, "port", 8787);
+    const controlPort = portOption(options["control-port"], "control-port", 0);
+    const dashboard = options.dashboard;
     const staticDir = dashboard ? resolve(cwd, dashboard) : undefined;
     const report = (info: EdgeFile) => {
       if (options.json)
@@ -57,7 +57,7 @@ export default defineCommand({
       out.line(`  control    http://127.0.0.1:${info.controlPort}  (token in .blastwall/local/edge.json)`);
       out.line(`  dashboard  ${dashboardUrl(info)}`);
     };
-    if (booleanOption(options, "foreground")) {
+    if (options.foreground) {
       await runEdgeForeground({
         projectDir,
         port,

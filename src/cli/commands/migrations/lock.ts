@@ -3,7 +3,7 @@ import { LOCK_FILE, type MigrationContent, readLock, verifyLock, writeLock } fro
 import { listMigrationDirs, listMigrationFiles, migrationPath } from "../../../check/d1/migrations.js";
 import { BlastwallError } from "../../../core/errors.js";
 import { loadProject } from "../../../project/discover.js";
-import { booleanOption, defineCommand } from "../../command.js";
+import { defineCommand } from "../../command.js";
 
 /** `blastwall migrations lock`: records a running hash of every D1 migration in <migrations_dir>/migrations.lock. */
 export default defineCommand({
@@ -18,7 +18,7 @@ export default defineCommand({
   examples: ["blastwall migrations lock", "blastwall migrations lock examples/shop --json"],
   run: async ({ positionals, cwd, out, options }) => {
     const project = loadProject(positionals[0] ?? cwd);
-    const force = booleanOption(options, "force");
+    const force = options.force;
     const written: { dir: string; lock: string; migrations: number }[] = [];
     for (const dir of listMigrationDirs(project)) {
       if (!dir.exists) continue;

@@ -1,5 +1,5 @@
 import { BlastwallError } from "../../../core/errors.js";
-import { booleanOption, defineCommand } from "../../command.js";
+import { defineCommand } from "../../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, table } from "../../platform-options.js";
 
 /**
@@ -27,7 +27,7 @@ export default defineCommand({
         fix: "use --target local or --target cloudflare",
       });
     }
-    const dryRun = booleanOption(ctx.options, "dry-run");
+    const dryRun = ctx.options["dry-run"];
     const result = await platform.replayDeadLetters(queue, { dryRun });
     if (ctx.options.json) {
       ctx.out.data({ ...result, count: result.messages.length });

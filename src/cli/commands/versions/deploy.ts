@@ -1,6 +1,6 @@
 import { UsageError } from "../../../core/errors.js";
 import type { SplitEntry } from "../../../platform/platform.js";
-import { defineCommand, stringOption } from "../../command.js";
+import { defineCommand } from "../../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
 
 /** Parses `<id>@<pct>` (a bare `<id>` means 100%). */
@@ -42,7 +42,7 @@ export default defineCommand({
     const split = ctx.positionals.map(parseSplitArg);
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
-    const message = stringOption(ctx.options, "message");
+    const message = ctx.options.message;
     const deployment = await platform.deploy(name, split, message ? { message } : {});
     if (ctx.options.json) ctx.out.data(deployment);
     else {

@@ -1,6 +1,14 @@
 import { UsageError } from "../../../core/errors.js";
-import { defineCommand, stringListOption, stringOption } from "../../command.js";
-import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
+import { defineCommand } from "../../command.js";
+import {
+  ENV_OPTION,
+  PLATFORM_OPTIONS,
+  platformFor,
+  shortId,
+  VAR_OPTION,
+  WORKER_OPTION,
+  workerFor,
+} from "../../platform-options.js";
 
 function parseVars(list: string[]): Record<string, string> {
   const vars: Record<string, string> = {};
@@ -22,13 +30,8 @@ export default defineCommand({
     ...WORKER_OPTION,
     tag: { type: "string", description: "short tag, e.g. a git sha or v2", valueName: "<tag>" },
     message: { type: "string", description: "what changed", valueName: "<text>" },
-    env: { type: "string", description: "wrangler environment", valueName: "<name>" },
-    var: {
-      type: "string",
-      multiple: true,
-      description: "extra var baked into this version (repeatable)",
-      valueName: "<KEY=VALUE>",
-    },
+    ...ENV_OPTION,
+    ...VAR_OPTION,
   },
   json: true,
   examples: [
@@ -38,10 +41,10 @@ export default defineCommand({
   run: async (ctx) => {
     const { platform, projectDir } = platformFor(ctx);
     const worker = workerFor(ctx, projectDir);
-    const tag = stringOption(ctx.options, "tag");
-    const message = stringOption(ctx.options, "message");
-    const env = stringOption(ctx.options, "env");
-    const vars = parseVars(stringListOption(ctx.options, "var"));
+    const tag = ctx.options.tag;
+    const message = ctx.options.message;
+    const env = ctx.options.env;
+    const vars = parseVars(ctx.options.var);
     const step = ctx.out.step(`upload ${worker.name}`);
     try {
       const version = await platform.uploadVersion({
