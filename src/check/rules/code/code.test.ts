@@ -53,6 +53,77 @@ export async function f(env: Env, id: string, t: Translator) {
 `);
     expect(await findingsOf(dir, analyzers, "code/sql-interpolation")).toEqual([]);
   });
+
+  it("folds SQL the code wrote itself: ternaries, placeholder lists, literal arrays, column functions, literal unions, allow-lists", async () => {
+    const dir = worker(`type Sort = "created_at" | "name";
+const COLUMNS = ["id", "name", "email"];
+const ALLOWED = new Set(["asc", "desc"]);
+const BY_KIND = { user: "users", team: "teams" } as const;
+function columns() {
+  return COLUMNS.join(", ");
+}
+const selectList = () => ["id", "total"].join(", ");
+export async function f(env: Env, ids: string[], sort: Sort, dir: string, kind: "user" | "team", active: boolean, limit: number) {
+  await env.DB.prepare(\`SELECT * FROM t WHERE active = \${active ? "1" : "0"}\`).all();
+  await env.DB.prepare(\`SELECT * FROM t WHERE id IN (\${ids.map(() => "?").join(", ")})\`).bind(...ids).all();
+  await env.DB.prepare(\`SELECT * FROM t WHERE id IN (\${Array(ids.length).fill("?").join(",")})\`).bind(...ids).all();
+  const where: string[] = [];
+  if (active) where.push("active = 1");
+  where.push(\`owner = ?\`);
+  await env.DB.prepare(\`SELECT \${columns()} FROM t WHERE \${where.join(" AND ")}\`).bind(1).all();
+  await env.DB.prepare(\`SELECT \${selectList()} FROM t ORDER BY \${sort} LIMIT \${limit}\`).all();
+  if (!ALLOWED.has(dir)) throw new Error("bad dir");
+  await env.DB.prepare(\`SELECT * FROM \${BY_KIND[kind]} ORDER BY id \${dir}\`).all();
+  await env.DB.prepare(\`UPDATE t SET \${COLUMNS.map((c, i) => \`\${c} = ?\${i + 1}\`).join(", ")}\`).bind(1, 2, 3).run();
+}
+`);
+    expect(await findingsOf(dir, analyzers, "code/sql-interpolation")).toEqual([]);
+  });
+
+  it("still flags the unsafe twin of each folded pattern", async () => {
+    const dir = worker(`function pick(col: string) {
+  return col;
+}
+export async function f(env: Env, ids: string[], dir: string, name: string, on: boolean) {
+  await env.DB.prepare(\`SELECT * FROM t WHERE id IN (\${ids.map((x) => x).join(", ")})\`).all();
+  const where: string[] = ["a = 1"];
+  where.push(name);
+  await env.DB.prepare(\`SELECT * FROM t WHERE \${where.join(" AND ")}\`).all();
+  await env.DB.prepare(\`SELECT * FROM t WHERE x = \${on ? "1" : name}\`).all();
+  await env.DB.prepare(\`SELECT * FROM t ORDER BY id \${dir}\`).all();
+  await env.DB.prepare(\`SELECT \${pick(name)} FROM t\`).all();
+}
+`);
+    const found = await findingsOf(dir, analyzers, "code/sql-interpolation");
+    expect(found.map((f) => f.line)).toEqual([5, 8, 9, 10, 11]);
+  });
+
+  it("points at the .prepare( line, never binds names, and warns when a value cannot be traced", async () => {
+    const dir = worker(`export default {
+  async fetch(request: Request, env: Env) {
+    const sort = new URL(request.url).searchParams.get("sort") ?? "id";
+    const rows = await env.DB
+      .prepare(\`SELECT * FROM users ORDER BY \${sort}\`)
+      .all();
+    return Response.json(rows);
+  },
+};
+export async function byTable(env: Env, table: string) {
+  return env.DB.prepare(\`SELECT count(*) FROM \${table} WHERE owner = '\${table}'\`).first();
+}
+`);
+    const found = await findingsOf(dir, analyzers, "code/sql-interpolation");
+    expect(found.map((f) => [f.line, f.severity])).toEqual([
+      [5, "error"],
+      [11, "warning"],
+    ]);
+    expect(found[0]?.fix).not.toContain(".bind(sort)");
+    expect(found[0]?.fix).toContain("ALLOWED.includes");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the fix quotes a tagged template
+    expect(found[0]?.fix).toContain("sql`SELECT * FROM users ORDER BY ${sql.id(sort)}`.prepare(env.DB)");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the fix quotes a tagged template
+    expect(found[1]?.fix).toContain("sql`SELECT count(*) FROM ${sql.id(table)} WHERE owner = ${table}`");
+  });
 });
 
 describe("code/singleton-durable-object", () => {

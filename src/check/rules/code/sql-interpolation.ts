@@ -1,12 +1,15 @@
 import ts from "typescript";
 import { calleeName, constantString, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
 import { type CodeRule, finding } from "../../code/rule.js";
+import { constantText } from "../../code/sql-constant.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { requestTainted } from "./request-taint.js";
 
 export const meta: RuleMeta = {
   id: "code/sql-interpolation",
   severity: "error",
-  summary: "SQL built by interpolation or concatenation and passed to D1 prepare() or exec().",
+  summary:
+    "SQL built by interpolation or concatenation from values that are not constant, passed to D1 prepare() or exec(); an error for request input, a warning when the value cannot be traced.",
 };
 
 const SQL_START = /^\s*(select|insert|update|delete|with|replace|create|drop|alter|pragma|upsert)\b/i;
@@ -54,7 +57,17 @@ function sqlArgument(arg: ts.Expression): ts.Expression {
   return e;
 }
 
-/** The bound form: each spliced value becomes `?` (dropping the quotes around it) and moves into bind(). */
+/** Where a spliced value sits: a value can be bound with `?`; a name or keyword cannot. */
+function position(before: string): "value" | "name" {
+  const t = before.replace(/\s+/g, " ").trimEnd().toLowerCase();
+  if (/'$/.test(t)) return "value";
+  if (/(=|<>|!=|<|>|\blike|\bin \(|\bvalues \(|\blimit|\boffset|\bthen|\belse|\bwhen|\bis|\bbetween|\band)$/.test(t))
+    return "value";
+  if (/,$/.test(t) && /\bvalues \([^)]*$/.test(t)) return "value";
+  return "name";
+}
+
+/** The statement with every value bound: valid SQL only when no spliced value is a name. */
 function boundVersion(receiver: string, method: string, p: Pieces, sf: ts.SourceFile): string {
   let sql = p.parts[0] ?? "";
   for (let i = 0; i < p.values.length; i++) {
@@ -71,7 +84,44 @@ function boundVersion(receiver: string, method: string, p: Pieces, sf: ts.Source
   return `${receiver}.prepare(${text}).bind(${args})${method === "exec" ? ".run()" : ""}`;
 }
 
-/** `prepare()`/`exec()` on a D1 binding (or with SQL text) whose SQL is spliced together from values. */
+/** The statement through blastwall/d1's `sql` tag: values bound, names through `sql.id()`, lists through `sql.list()`. */
+function taggedVersion(receiver: string, p: Pieces, names: ReadonlySet<number>, sf: ts.SourceFile): string {
+  let text = p.parts[0] ?? "";
+  p.values.forEach((v, i) => {
+    let next = p.parts[i + 1] ?? "";
+    const src = v.getText(sf);
+    const e = unwrap(v);
+    const joined = ts.isCallExpression(e) && calleeName(e) === "join" ? receiverOf(e)?.getText(sf) : undefined;
+    if (!names.has(i) && /'$/.test(text) && next.startsWith("'")) {
+      text = text.slice(0, -1);
+      next = next.slice(1);
+    }
+    const hole = names.has(i) ? `sql.id(${src})` : joined ? `sql.list(${joined})` : src;
+    text += `\${${hole}}${next}`;
+  });
+  return `sql\`${text.replace(/\s+/g, " ").trim()}\`.prepare(${receiver})`;
+}
+
+function fixFor(receiver: string, method: string, p: Pieces, sf: ts.SourceFile): string {
+  const names = new Set(
+    p.values.flatMap((_, i) => (position(p.parts.slice(0, i + 1).join("?")) === "name" ? [i] : [])),
+  );
+  if (names.size === 0) return `bind the values instead: ${boundVersion(receiver, method, p, sf)}`;
+  const listed = [...names].map((i) => `\`${p.values[i]?.getText(sf) ?? ""}\``).join(", ");
+  return `${listed} ${names.size === 1 ? "sits" : "sit"} where a table or column name (or keyword) goes, which bind() cannot fill: check ${names.size === 1 ? "it" : "each"} against a fixed list first (\`const ALLOWED = ["created_at", "name"] as const; if (!ALLOWED.includes(x)) throw …\`), or build the statement with the \`sql\` tag from blastwall/d1, which binds values and quotes checked names: ${taggedVersion(receiver, p, names, sf)}`;
+}
+
+/** The `prepare` / `exec` name of the call, so the finding points at the `.prepare(` line of a chain. */
+function methodNode(call: ts.CallExpression): ts.Node {
+  const c = unwrap(call.expression);
+  return ts.isPropertyAccessExpression(c) ? c.name : call;
+}
+
+/**
+ * `prepare()`/`exec()` on a D1 binding (or with SQL text) whose SQL is spliced together from values that are not
+ * constant. Splices the code wrote itself (placeholder lists, fixed column lists, literal unions, allow-listed
+ * names) are folded away. Request input is an error; a value that cannot be traced either way is a warning.
+ */
 export const rule: CodeRule = {
   meta,
   checkFile({ code, source }) {
@@ -82,22 +132,26 @@ export const rule: CodeRule = {
       if ((method !== "prepare" && method !== "exec") || !first) continue;
       const sql = sqlArgument(first);
       const p = pieces(sql);
-      if (!p || p.values.length === 0) continue;
+      if (!p || p.values.every((v) => constantText(v))) continue;
       const recv = receiverOf(node);
       const isD1 = code.bindings.d1.has(lastName(recv) ?? "");
       if (!isD1 && !SQL_START.test(p.parts[0] ?? "")) continue;
       const receiver = recv ? recv.getText(source.sf) : "db";
-      const spliced = p.values.map((v) => v.getText(source.sf));
-      out.push(
-        finding(
-          meta,
-          source,
-          node,
-          `SQL passed to ${receiver}.${method}() is built from ${spliced.map((s) => `\`${s}\``).join(", ")} by ${ts.isTemplateExpression(sql) ? "interpolation" : "concatenation"}: a crafted value rewrites the query (injection), and every distinct text is a new statement to plan`,
-          `bind the values instead: ${boundVersion(receiver, method, p, source.sf)}`,
-          { values: spliced },
-        ),
+      const open = p.values.filter((v) => !constantText(v));
+      const tainted = open.filter((v) => requestTainted(v));
+      const spliced = open.map((v) => v.getText(source.sf));
+      const how = ts.isTemplateExpression(sql) ? "interpolation" : "concatenation";
+      const f = finding(
+        meta,
+        source,
+        methodNode(node),
+        tainted.length > 0
+          ? `SQL passed to ${receiver}.${method}() splices request input ${tainted.map((v) => `\`${v.getText(source.sf)}\``).join(", ")} by ${how}: a crafted value rewrites the query (injection)`
+          : `SQL passed to ${receiver}.${method}() is built from ${spliced.map((s) => `\`${s}\``).join(", ")} by ${how}, which blastwall cannot trace to a constant: if any of it comes from a request, a crafted value rewrites the query, and every distinct text is a new statement to plan`,
+        fixFor(receiver, method, p, source.sf),
+        { values: spliced, requestInput: tainted.length > 0 },
       );
+      out.push(tainted.length > 0 ? f : { ...f, severity: "warning" });
     }
     return out;
   },
