@@ -20,6 +20,7 @@ import { rule as singletonDurableObject } from "../rules/code/singleton-durable-
 import { skippedFile } from "../rules/code/skipped-file.js";
 import { rule as sqlInterpolation } from "../rules/code/sql-interpolation.js";
 import { rule as unvalidatedR2Key } from "../rules/code/unvalidated-r2-key.js";
+import { rule as queueMaxAttempts } from "../rules/queues/max-attempts.js";
 import { codeRule as v8SendToPullQueue } from "../rules/queues/v8-content-type-with-pull-consumer.js";
 import { rule as rpcCompatDate } from "../rules/rpc/compatibility-date.js";
 import { walk } from "./ast.js";
@@ -37,6 +38,7 @@ export const codeRules: readonly CodeRule[] = [
   httpAndQueue,
   rpcCompatDate,
   v8SendToPullQueue,
+  queueMaxAttempts,
 ];
 
 function bindingsOf(worker: WranglerConfig): WorkerBindings {
