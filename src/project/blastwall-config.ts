@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { findNodeAtLocation, type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { z } from "zod";
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
+import { type DurationText, durationSeconds, isDurationText } from "../core/duration.js";
 import { BlastwallError } from "../core/errors.js";
 import { nodeValue, type WranglerConfig } from "./wrangler-config.js";
 
@@ -14,7 +15,7 @@ import { nodeValue, type WranglerConfig } from "./wrangler-config.js";
  * as "90s", "5m", "1h".
  */
 
-export type Duration = number | `${number}${"ms" | "s" | "m" | "h"}`;
+export type Duration = number | DurationText;
 
 export interface SmokeCheck {
   /** Shown in the step list; default "METHOD path". */
@@ -143,7 +144,7 @@ const DEFAULT_STEPS: ResolvedRampStep[] = [
   { percent: 100, minDurationSeconds: 0, minSamples: 0 },
 ];
 
-const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/)]);
+const duration = z.union([z.number().nonnegative(), z.string().refine(isDurationText)]);
 
 const smokeSchema = z.strictObject({
   name: z.string().optional(),
@@ -227,15 +228,8 @@ function keyPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
-/** Seconds from a number of seconds or a "90s" / "5m" / "1h" / "250ms" string. */
-export function parseDuration(d: Duration): number {
-  if (typeof d === "number") return d;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
-  if (!m) throw new RangeError(`not a duration: ${d}`);
-  const n = Number(m[1]);
-  const unit = m[2];
-  return unit === "ms" ? n / 1000 : unit === "m" ? n * 60 : unit === "h" ? n * 3600 : n;
-}
+/** Seconds from a number of seconds or a "90s" / "5m" / "1h" / "250ms" string (the one parser: core/duration). */
+export const parseDuration: (d: Duration) => number = durationSeconds;
 
 /**
  * Checks a config object and returns it typed. Every problem names the file, the key and the fix (exit 2).

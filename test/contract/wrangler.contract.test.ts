@@ -170,7 +170,7 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
   it("refuses a split that does not add up to 100 before calling wrangler", async () => {
     const cf = platform();
     const before = api.requests.length;
-    await expect(cf.deploy("shop-api", [{ versionId: v2, percentage: 50 }])).rejects.toThrow(/add up to 100/);
+    await expect(cf.deploy("shop-api", [{ versionId: v2, percentage: 50 }])).rejects.toThrow(/add up to 50%, not 100%/);
     expect(api.requests.length).toBe(before);
   });
 

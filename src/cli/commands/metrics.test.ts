@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parseDuration } from "./metrics.js";
+import { runInProcess } from "../main.js";
+import metrics from "./metrics.js";
 
 describe("metrics --since", () => {
-  it("parses --since durations", () => {
-    expect(parseDuration("30s")).toBe(30_000);
-    expect(parseDuration("5m")).toBe(300_000);
-    expect(parseDuration("1h")).toBe(3_600_000);
-    expect(parseDuration("250ms")).toBe(250);
-    expect(() => parseDuration("5 minutes")).toThrow(/not a duration/);
+  it("refuses a window without a unit before it asks any platform, and says how to write one", async () => {
+    for (const since of ["5 minutes", "300"]) {
+      const r = await runInProcess(["metrics", "--since", since], ".", { commands: [metrics] });
+      expect(r.code).toBe(2);
+      expect(r.output).toContain(`--since ${since} is not a duration`);
+      expect(r.output).toContain('like "250ms", "30s", "5m" or "1h"');
+    }
   });
 });

@@ -1,13 +1,13 @@
+import { DURATION_HINT, durationMs } from "../../core/duration.js";
 import { UsageError } from "../../core/errors.js";
 import { defineCommand } from "../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, table, WORKER_OPTION, workerFor } from "../platform-options.js";
 
-/** Parses a window like `90s`, `5m`, `2h` into milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--since ${text} is not a duration`, "write it like 30s, 5m or 1h");
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
-  return Number(m[1]) * unit;
+/** `--since`: a window with its unit, in milliseconds. */
+function sinceMs(text: string): number {
+  const ms = durationMs(text);
+  if (ms === undefined) throw new UsageError(`--since ${text} is not a duration`, DURATION_HINT);
+  return ms;
 }
 
 /** `blastwall metrics`: per version over a window: requests, 5xx, exceptions, latency p50/p95/p99. */
@@ -23,7 +23,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall metrics", "blastwall metrics --since 1m --json"],
   run: async (ctx) => {
-    const windowMs = parseDuration(ctx.options.since ?? "5m");
+    const windowMs = sinceMs(ctx.options.since ?? "5m");
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
     const until = new Date();

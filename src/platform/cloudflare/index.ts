@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { BlastwallError, UsageError } from "../../core/errors.js";
 import { type MigrationOrder, migrationOrderOf, sortMigrations } from "../../core/migration-order.js";
+import { assertSplit } from "../../core/split.js";
 import { loadProject } from "../../project/discover.js";
 import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
 import { wranglerVersionOfBin } from "../../project/wrangler-version.js";
+import { flagKvKey, flagNameOfKvKey, KV_PREFIX } from "../../runtime/ops/names.js";
 import type {
   Deployment,
   DeployOptions,
@@ -139,19 +141,6 @@ function toDeployment(worker: string, d: ApiDeployment): Deployment {
 /** Newest first, whatever order the source used. */
 function newestFirst(ds: ApiDeployment[]): ApiDeployment[] {
   return [...ds].sort((a, b) => b.created_on.localeCompare(a.created_on));
-}
-
-function assertSplit(split: SplitEntry[]): void {
-  const total = split.reduce((t, s) => t + s.percentage, 0);
-  if (split.length === 0 || split.length > 2) {
-    throw new UsageError(`a deployment takes 1 or 2 versions, got ${split.length}`, "deploy at most 2 versions");
-  }
-  if (split.some((s) => s.percentage < 0 || s.percentage > 100) || Math.abs(total - 100) > 0.001) {
-    throw new UsageError(
-      `the split must add up to 100%, got ${split.map((s) => `${s.versionId}@${s.percentage}`).join(" + ")} = ${total}%`,
-      "give percentages between 0 and 100 that add up to 100",
-    );
-  }
 }
 
 /** Keeps a deployment message within the API's limit, so wrangler never fails on length. */
@@ -643,14 +632,15 @@ export function createCloudflarePlatform({
       }
       if (flagsKvNamespaceId) {
         const keys = await api.account<{ name: string }[]>(`/storage/kv/namespaces/${flagsKvNamespaceId}/keys`, {
-          query: { prefix: "ops:" },
+          query: { prefix: KV_PREFIX },
         });
         const out: FlagState[] = [];
         for (const k of keys) {
           const value = await api.accountText(
             `/storage/kv/namespaces/${flagsKvNamespaceId}/values/${encodeURIComponent(k.name)}`,
           );
-          if (value !== undefined) out.push({ name: k.name.slice("ops:".length), value });
+          const name = flagNameOfKvKey(k.name);
+          if (value !== undefined && name !== undefined) out.push({ name, value });
         }
         return out;
       }
@@ -667,10 +657,13 @@ export function createCloudflarePlatform({
         return flagFromAdmin(body.flag);
       }
       if (flagsKvNamespaceId) {
-        await api.account(`/storage/kv/namespaces/${flagsKvNamespaceId}/values/${encodeURIComponent(`ops:${name}`)}`, {
-          method: "PUT",
-          body: value,
-        });
+        await api.account(
+          `/storage/kv/namespaces/${flagsKvNamespaceId}/values/${encodeURIComponent(flagKvKey(name))}`,
+          {
+            method: "PUT",
+            body: value,
+          },
+        );
         return { name, value, updatedAt: new Date().toISOString(), actor };
       }
       throw noFlagStore();

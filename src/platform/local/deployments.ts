@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
+import { assertSplit } from "../../core/split.js";
 import type { Deployment, SplitEntry, UploadVersionOptions, VersionInfo } from "../platform.js";
 import { bindingsOf, buildVersion, migrationTagAnnotation, readDevVars } from "./bundle.js";
 import type { EdgeRuntime } from "./runtime.js";
@@ -154,31 +155,13 @@ export class EdgeDeployments {
   }
 
   private validateSplit(worker: string, split: SplitEntry[]): SplitEntry[] {
-    if (split.length < 1 || split.length > 2) {
-      throw new BlastwallError(`a deployment holds 1 or 2 versions, got ${split.length}`, {
-        fix: "deploy `<id>@100`, or `<new>@10 <old>@90`",
-      });
-    }
+    assertSplit(split);
     const entries = split.map((e) => ({
       versionId: this.options.state.resolveVersion(worker, e.versionId).id,
       percentage: e.percentage,
     }));
-    for (const e of entries) {
-      if (!Number.isFinite(e.percentage) || e.percentage < 0 || e.percentage > 100) {
-        throw new BlastwallError(`percentage ${e.percentage} for ${short(e.versionId)} is outside 0-100`, {
-          fix: "give each version a share between 0 and 100",
-        });
-      }
-    }
-    const total = entries.reduce((s, e) => s + e.percentage, 0);
-    if (Math.abs(total - 100) > 1e-9) {
-      throw new BlastwallError(`the shares add up to ${total}%, not 100%`, {
-        fix: "make the percentages add up to 100, e.g. `<new>@10 <old>@90`",
-      });
-    }
-    if (entries.length === 2 && entries[0]?.versionId === entries[1]?.versionId) {
-      throw new BlastwallError("the same version is listed twice", { fix: "list two different versions" });
-    }
+    // Again once resolved: two short ids can name one version.
+    assertSplit(entries);
     this.checkClasses(worker, entries);
     return entries;
   }

@@ -1,4 +1,5 @@
 import { BlastwallError } from "../../core/errors.js";
+import { FLAG_NAME_RULE, flagKvKey, flagNameOfKvKey, isFlagName, KV_PREFIX } from "../../runtime/ops/names.js";
 import type { FlagState } from "../platform.js";
 import type { EdgeRuntime } from "./runtime.js";
 import type { EdgeState } from "./state.js";
@@ -55,11 +56,11 @@ export class EdgeFlags {
     if (res) return parseFlags((await res.json()) as unknown);
     const flags = new Map<string, EdgeFlag>();
     for (const kv of await this.kvMirror()) {
-      const { keys } = await kv.list({ prefix: "ops:" });
+      const { keys } = await kv.list({ prefix: KV_PREFIX });
       for (const k of keys) {
         const meta = (k.metadata ?? {}) as { actor?: string; updatedAt?: string };
-        const name = k.name.slice(4);
-        if (flags.has(name)) continue;
+        const name = flagNameOfKvKey(k.name);
+        if (name === undefined || flags.has(name)) continue;
         const value = await kv.get(k.name);
         if (value === null) continue;
         flags.set(name, {
@@ -74,16 +75,15 @@ export class EdgeFlags {
   }
 
   async set(name: string, value: string, actor: string): Promise<EdgeFlag> {
-    if (!/^[\w.-]{1,64}$/.test(name)) {
-      throw new BlastwallError(`flag name "${name}" is not valid`, { fix: "use 1-64 letters, digits, _ . or -" });
-    }
+    if (!isFlagName(name))
+      throw new BlastwallError(`flag name "${name}" is not valid`, { fix: `use ${FLAG_NAME_RULE}` });
     const updatedAt = new Date().toISOString();
     const res = await this.opsRequest(`/${encodeURIComponent(name)}`, {
       method: "PUT",
       body: JSON.stringify({ value, actor }),
     });
     // The KV mirror lets Workers that read `ops:<name>` from KV see the flag too.
-    for (const kv of await this.kvMirror()) await kv.put(`ops:${name}`, value, { metadata: { actor, updatedAt } });
+    for (const kv of await this.kvMirror()) await kv.put(flagKvKey(name), value, { metadata: { actor, updatedAt } });
     if (res) {
       const parsed = parseFlags((await res.json()) as unknown).find((f) => f.name === name);
       if (parsed) return parsed;

@@ -1,3 +1,5 @@
+import { isFlagName } from "./names.js";
+
 /**
  * Ops flags: named switches an operator flips during an incident, read on the hot path.
  * Values are strings: "1" / "0" for on/off flags, anything else for valued flags.
@@ -83,12 +85,7 @@ export interface FlagReaderOptions<D extends FlagDefinitions> {
   store: FlagStore;
 }
 
-const FLAG_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$/;
-
-/** True when `name` is a valid flag name: 1-128 of letters, digits, `_ . : -`, not starting with `.:-`. */
-export function isFlagName(name: string): boolean {
-  return FLAG_NAME.test(name);
-}
+export { isFlagName };
 
 /** A flag is enabled when it is set to anything but "0" or "". */
 export function isEnabledValue(value: string | null): boolean {

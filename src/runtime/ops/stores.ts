@@ -8,9 +8,9 @@ import type {
   SetFlagInput,
 } from "./flags-object.js";
 import { type Clock, type FlagMemo, isolateMemo, memoRead } from "./memo.js";
+import { KV_PREFIX } from "./names.js";
 
-/** The KV key of a flag: `ops:<name>`. Other Workers and tools write and read exactly this. */
-export const KV_PREFIX = "ops:";
+export { KV_PREFIX };
 
 /** KV's documented global propagation: a write can take about this long to be seen in every location. */
 export const KV_PROPAGATION_MS = 60_000;
