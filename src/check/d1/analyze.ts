@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import type { Finding, MigrationSummary } from "../findings.js";
-import { fileRules } from "../rules/d1/index.js";
+import { fileRules, folderRules } from "../rules/d1/index.js";
 import { meta as lockMeta, check as lockMismatch } from "../rules/d1/lock-mismatch.js";
 import { check as missingDir, meta as missingDirMeta } from "../rules/d1/missing-migrations-dir.js";
 import { check as outOfOrder, meta as outOfOrderMeta } from "../rules/d1/out-of-order-migration.js";
@@ -101,6 +101,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable });
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
+  const folder = folderFindings(dir, names);
   try {
     // One file at a time, start to finish: replay, replay on data, rules. Nothing of a file outlives its turn
     // but its class, so memory (and the garbage collector's work) stays flat however long the history is.
@@ -114,7 +115,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
           `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
         );
       }
-      findings.push(...runRules(file, data?.label));
+      findings.push(...runRules(file, data?.label, folder.get(name) ?? []));
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
@@ -130,8 +131,8 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
   return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
 }
 
-function runRules(file: MigrationFile, dataLabel: string | undefined): Finding[] {
-  const own: Finding[] = [];
+function runRules(file: MigrationFile, dataLabel: string | undefined, fromFolder: readonly Finding[]): Finding[] {
+  const own: Finding[] = [...fromFolder];
   for (const rule of fileRules) {
     for (const hit of rule.check({ file, dataLabel })) {
       const { severity, ...rest } = hit;
@@ -172,6 +173,19 @@ function openDataReplay(
     label,
     done: 0,
   };
+}
+
+/** Folder rules' findings by file name; they go through the file's suppressions with its own findings. */
+function folderFindings(dir: MigrationsDir, names: readonly string[]): Map<string, Finding[]> {
+  const rel = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
+  const byFile = new Map<string, Finding[]>();
+  for (const rule of folderRules) {
+    for (const { name, severity, ...hit } of rule.checkFolder({ dir, names })) {
+      const f: Finding = { rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: rel(name), ...hit };
+      byFile.set(name, [...(byFile.get(name) ?? []), f]);
+    }
+  }
+  return byFile;
 }
 
 function checkLock(dir: MigrationsDir, names: readonly string[]): Finding[] {

@@ -2,6 +2,7 @@ import type { MigrationClass, RuleMeta, Severity } from "../findings.js";
 import type { Change, Located } from "../sql/diff.js";
 import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
 import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
+import type { MigrationsDir } from "./migrations.js";
 
 /** One migration file after replay: what every D1 rule reads. */
 export interface MigrationFile {
@@ -49,6 +50,24 @@ export interface RuleHit {
 export interface D1Rule {
   meta: RuleMeta;
   check(ctx: D1RuleContext): RuleHit[];
+}
+
+/** What a rule over a whole migrations folder reads: the folder and its files in apply order. */
+export interface D1FolderContext {
+  dir: MigrationsDir;
+  names: readonly string[];
+}
+
+/** A folder rule's hit names the file it is about. */
+export interface FolderHit extends RuleHit {
+  /** File name inside the folder. */
+  name: string;
+}
+
+/** A rule over one migrations folder (ordering, stray files): one file under src/check/rules/d1/. */
+export interface D1FolderRule {
+  meta: RuleMeta;
+  checkFolder(ctx: D1FolderContext): FolderHit[];
 }
 
 /**
