@@ -1,9 +1,9 @@
 // Entry of the detached edge process started by `blastwall local up`: runs the edge until told to stop.
 import { describeError } from "../core/errors.js";
-import { runEdgeForeground } from "../platform/local/daemon.js";
+import { type EdgeDataOptions, runEdgeForeground } from "../platform/local/daemon.js";
 import { createEdgeDashboard } from "../ui/edge-dashboard.js";
 
-interface EdgeMainArgs {
+interface EdgeMainArgs extends EdgeDataOptions {
   projectDir: string;
   port: number;
   controlPort: number;

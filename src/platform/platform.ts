@@ -116,6 +116,14 @@ export interface ExtraSignals {
   byVersion?: Record<string, { dlqMessages: Record<string, number>; durableObjectErrors: Record<string, number> }>;
 }
 
+/** How a platform's metrics arrive, so an analysis can offset its windows by the lag and say so in its report. */
+export interface MetricsIngestion {
+  /** Rows newer than this many seconds may still be missing from a query. */
+  lagSeconds: number;
+  /** Whether rows are sampled at high rates (counts are then weighted estimates). */
+  sampled: boolean;
+}
+
 export interface QueueState {
   queue: string;
   paused: boolean;
@@ -246,6 +254,8 @@ export interface Platform {
    * sends it again (see docs/drills.md for each target's guarantee).
    */
   replayDeadLetters?(queue: string, options?: ReplayOptions): Promise<ReplayResult>;
+  /** Optional. How metrics arrive: the ingestion lag and whether rows are sampled. */
+  metricsIngestion?(): Promise<MetricsIngestion>;
   /** Optional. Keeps the release engine's analysis polls where the dashboard can chart them (local edge). */
   recordAnalysis?(record: AnalysisRecord): Promise<void>;
   /** Optional. The analysis polls recorded for a Worker since a time, oldest first. */

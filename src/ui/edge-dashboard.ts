@@ -33,7 +33,7 @@ export async function edgeDashboard({
     listMigrations: (w, d) => edge.databases.migrations(w, d),
     listRestorePoints: (w, d) => edge.databases.restorePoints(w, d),
     listAnalysis: async (w, since) => edge.analysis.list(w, since),
-    series: async (w, since, until) => edge.signals.recorder.series(w, since, until),
+    series: async (w, since, until) => edge.signals.series(w, since, until),
   };
   const status = edge.status("");
   return collectDashboardData({

@@ -8,6 +8,7 @@ import type {
   DeployOptions,
   ExtraSignals,
   FlagState,
+  MetricsIngestion,
   MetricsQuery,
   MigrationState,
   Platform,
@@ -163,6 +164,12 @@ export class LocalPlatform implements Platform {
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals> {
     const q = { ...windowQuery(query), queues: query.queues.join(","), durableObjects: query.durableObjects.join(",") };
     return this.call((v1) => v1.workers[":worker"].signals.$get({ param: { worker: query.worker }, query: q }));
+  }
+
+  /** The edge's metrics model: immediate by default, lagged and sampled under `local up --like-cloudflare`. */
+  async metricsIngestion(): Promise<MetricsIngestion> {
+    const { metrics } = await this.status();
+    return { lagSeconds: metrics.lagSeconds, sampled: metrics.sampleAbovePerSecond !== null };
   }
 
   pauseQueue(queue: string): Promise<QueueState> {

@@ -162,7 +162,7 @@ function signalRoutes(edge: Edge, dashboard: ControlDashboard | undefined) {
     )
     .get("/workers/:worker/series", windowQuery, (c) => {
       const { since, until } = windowOf(c.req.valid("query"));
-      return c.json(edge.signals.recorder.series(c.req.param("worker"), since, until ?? new Date()));
+      return c.json(edge.signals.series(c.req.param("worker"), since, until));
     })
     .get("/workers/:worker/signals", windowQuery, (c) =>
       c.json(

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { BlastwallError } from "../../core/errors.js";
 import { type ControlDashboard, createControlServer } from "./control.js";
 import type { Edge } from "./edge.js";
+import type { MetricsModel } from "./signals.js";
 import { edgePaths, LOCAL_STATE_DIR, writeFileAtomic } from "./state.js";
 
 /** What `.blastwall/local/edge.json` holds while an edge runs. */
@@ -111,7 +112,13 @@ export function findProjectDir(cwd: string, explicit?: string): string {
   }
 }
 
-export interface RunEdgeOptions {
+/** What the edge keeps and how its metrics arrive (`local up --like-cloudflare`, `--retention`). */
+export interface EdgeDataOptions {
+  metrics?: MetricsModel;
+  retentionSeconds?: number;
+}
+
+export interface RunEdgeOptions extends EdgeDataOptions {
   projectDir: string;
   port?: number;
   controlPort?: number;
@@ -136,6 +143,8 @@ export async function runEdgeForeground({
   port = 8787,
   controlPort = 0,
   staticDir,
+  metrics,
+  retentionSeconds,
   log = (l) => process.stderr.write(`${l}\n`),
   onReady,
   signal,
@@ -154,7 +163,13 @@ export async function runEdgeForeground({
   // Loaded here, not at the top: every lever command reads edge.json through this module, and only the edge
   // process itself needs Miniflare.
   const { Edge, listen } = await import("./edge.js");
-  const edge = await Edge.start({ projectDir: root, port, log });
+  const edge = await Edge.start({
+    projectDir: root,
+    port,
+    log,
+    ...(metrics ? { metrics } : {}),
+    ...(retentionSeconds ? { retentionSeconds } : {}),
+  });
   let stop = () => {};
   const stopped = new Promise<void>((r) => {
     stop = r;
@@ -221,7 +236,7 @@ function edgeMainPath(): string {
   return join(dirname(here), "..", "..", "cli", `edge-main${here.endsWith(".ts") ? ".ts" : ".js"}`);
 }
 
-export interface StartDaemonOptions {
+export interface StartDaemonOptions extends EdgeDataOptions {
   projectDir: string;
   port?: number;
   controlPort?: number;
@@ -240,6 +255,7 @@ export async function startEdgeDaemon({
   controlPort = 0,
   staticDir,
   timeoutMs = 60_000,
+  ...data
 }: StartDaemonOptions): Promise<EdgeFile> {
   const root = resolve(projectDir);
   const running = readEdgeFile(root);
@@ -250,7 +266,7 @@ export async function startEdgeDaemon({
   const args = [
     ...process.execArgv,
     edgeMainPath(),
-    JSON.stringify({ projectDir: root, port, controlPort, ...(staticDir ? { staticDir } : {}) }),
+    JSON.stringify({ projectDir: root, port, controlPort, ...(staticDir ? { staticDir } : {}), ...data }),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", logFd, logFd], cwd: root });
   closeSync(logFd);

@@ -13,7 +13,7 @@ import { listen, plain } from "./http.js";
 import { EdgeQueues } from "./queues.js";
 import { EdgeRouter } from "./router.js";
 import { EdgeRuntime } from "./runtime.js";
-import { EdgeSignals } from "./signals.js";
+import { EdgeSignals, type MetricsModel } from "./signals.js";
 import { type EdgePaths, EdgeState, edgePaths } from "./state.js";
 
 export { listen } from "./http.js";
@@ -30,6 +30,8 @@ export interface EdgeOptions {
   logLevel?: LogLevel;
   /** How long metrics, signals and analysis records are kept (they persist in the state folder). */
   retentionSeconds?: number;
+  /** How metrics reach queries: immediate by default, `likeCloudflare()` for lag and sampling. */
+  metrics?: MetricsModel;
 }
 
 export interface EdgeStatus {
@@ -40,6 +42,8 @@ export interface EdgeStatus {
   controlUrl: string;
   workers: { name: string; versions: number; deployment?: Deployment; primaryVersion?: string }[];
   defaultWorker?: string;
+  /** How metrics reach queries (`sampleAbovePerSecond` is null when nothing is sampled). */
+  metrics: { lagSeconds: number; sampleAbovePerSecond: number | null };
 }
 
 /**
@@ -71,7 +75,7 @@ export class Edge {
 
   private constructor(
     readonly projectDir: string,
-    { token, log = () => {}, logLevel = LogLevel.WARN, retentionSeconds }: Omit<EdgeOptions, "projectDir">,
+    { token, log = () => {}, logLevel = LogLevel.WARN, retentionSeconds, metrics }: Omit<EdgeOptions, "projectDir">,
   ) {
     const paths = edgePaths(projectDir);
     this.paths = paths;
@@ -92,12 +96,13 @@ export class Edge {
       broker: this.queues.broker,
       dlqOf: (q) => this.queues.dlqOf(q),
       ...(retentionSeconds ? { retentionSeconds } : {}),
+      ...(metrics ? { model: metrics } : {}),
     });
     this.databases = new EdgeDatabases({ projectDir, paths, state, runtime });
     this.router = new EdgeRouter({
       state,
       runtime,
-      onRequest: (s) => this.signals.recorder.record(s),
+      onRequest: (s) => this.signals.record(s),
       hint: (w) => this.databases.pendingHint(w),
     });
     runtime.onRestart = () => this.router.invalidate();
@@ -197,6 +202,12 @@ export class Edge {
         };
       }),
       ...(defaultWorker ? { defaultWorker } : {}),
+      metrics: {
+        lagSeconds: this.signals.model.lagSeconds,
+        sampleAbovePerSecond: Number.isFinite(this.signals.model.sampleAbovePerSecond)
+          ? this.signals.model.sampleAbovePerSecond
+          : null,
+      },
     };
   }
 }

@@ -39,6 +39,20 @@ export interface RequestSample {
   exception: boolean;
   /** ms since epoch; default now. */
   at?: number;
+  /** How many requests this sample stands for (Analytics Engine's `_sample_interval`); default 1. */
+  weight?: number;
+}
+
+/** One second of one version, as stored: what `MetricsRecorder.restore` takes back after a restart. */
+export interface StoredSecond {
+  worker: string;
+  versionId: string;
+  second: number;
+  requests: number;
+  status: [number, number, number, number];
+  exceptions: number;
+  /** Bucket index → count. */
+  latency: [number, number][];
 }
 
 export interface MetricsRecorderOptions {
@@ -59,13 +73,14 @@ export class MetricsRecorder {
   private readonly data = new Map<string, Map<string, Map<number, SecondBucket>>>();
   private readonly retentionSeconds: number;
   private lastPrune = 0;
+  /** Seconds changed since the last `takeDirty`, for persistence. */
+  private dirty = new Set<string>();
 
   constructor({ retentionSeconds = 3600 }: MetricsRecorderOptions = {}) {
     this.retentionSeconds = retentionSeconds;
   }
 
-  record({ worker, versionId, status, latencyMs, exception, at = Date.now() }: RequestSample): void {
-    const second = Math.floor(at / 1000);
+  private bucket(worker: string, versionId: string, second: number): SecondBucket {
     const versions = this.data.get(worker) ?? new Map<string, Map<number, SecondBucket>>();
     this.data.set(worker, versions);
     const seconds = versions.get(versionId) ?? new Map<number, SecondBucket>();
@@ -75,13 +90,45 @@ export class MetricsRecorder {
       b = { requests: 0, status: [0, 0, 0, 0], exceptions: 0, latency: new Map() };
       seconds.set(second, b);
     }
-    b.requests++;
+    return b;
+  }
+
+  record({ worker, versionId, status, latencyMs, exception, at = Date.now(), weight = 1 }: RequestSample): void {
+    const second = Math.floor(at / 1000);
+    const b = this.bucket(worker, versionId, second);
+    b.requests += weight;
     const cls = Math.min(5, Math.max(2, Math.floor(status / 100))) - 2;
-    b.status[cls] = (b.status[cls] ?? 0) + 1;
-    if (exception) b.exceptions++;
+    b.status[cls] = (b.status[cls] ?? 0) + weight;
+    if (exception) b.exceptions += weight;
     const idx = bucketOf(latencyMs);
-    b.latency.set(idx, (b.latency.get(idx) ?? 0) + 1);
+    b.latency.set(idx, (b.latency.get(idx) ?? 0) + weight);
+    this.dirty.add(JSON.stringify([worker, versionId, second]));
     if (second - this.lastPrune > 60) this.prune(second);
+  }
+
+  /** The seconds changed since the last call, as they stand now. */
+  takeDirty(): StoredSecond[] {
+    const out: StoredSecond[] = [];
+    for (const key of this.dirty) {
+      const [worker, versionId, second] = JSON.parse(key) as [string, string, number];
+      const b = this.data.get(worker)?.get(versionId)?.get(second);
+      if (!b) continue;
+      const { requests, status, exceptions } = b;
+      out.push({ worker, versionId, second, requests, status, exceptions, latency: [...b.latency] });
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Puts stored seconds back (after a restart). */
+  restore(rows: readonly StoredSecond[]): void {
+    for (const r of rows) {
+      const b = this.bucket(r.worker, r.versionId, r.second);
+      b.requests = r.requests;
+      b.status = r.status;
+      b.exceptions = r.exceptions;
+      b.latency = new Map(r.latency);
+    }
   }
 
   private prune(nowSecond: number): void {

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { QueueBroker } from "./queue-broker.js";
-import { EdgeSignals } from "./signals.js";
+import { EdgeSignals, likeCloudflare, type MetricsModel } from "./signals.js";
 import { EdgeState } from "./state.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bw-signals-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function open() {
+function open(model?: MetricsModel, random?: () => number) {
   const state = new EdgeState(join(dir, "state.json"));
   const broker = new QueueBroker({
     file: join(dir, "q.sqlite"),
@@ -17,7 +17,14 @@ function open() {
     dlqOf: () => undefined,
     deliver: async () => ({ outcome: "ok" }),
   });
-  const signals = new EdgeSignals({ file: join(dir, "signals.sqlite"), state, broker, dlqOf: () => "orders-dlq" });
+  const signals = new EdgeSignals({
+    file: join(dir, "signals.sqlite"),
+    state,
+    broker,
+    dlqOf: () => "orders-dlq",
+    ...(model ? { model } : {}),
+    ...(random ? { random } : {}),
+  });
   return { state, broker, signals };
 }
 
@@ -61,6 +68,41 @@ describe("attributed signals", () => {
     // A restart keeps them.
     const again = open();
     expect(again.signals.extraSignals(query)).toEqual(expected);
+    again.signals.close();
+    await again.broker.stop();
+  });
+
+  it("metrics: immediate by default; like Cloudflare, lagged and sampled at high rates; kept across a restart", async () => {
+    const now = Date.now();
+    const second = Math.floor(now / 1000) * 1000 - 30_000;
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const like = open(likeCloudflare({ lagSeconds: 10, sampleAbovePerSecond: 100 }), random);
+    const sample = (worker: string, at: number) =>
+      like.signals.record({ worker, versionId: "v1", status: 200, latencyMs: 5, exception: false, at });
+    for (let i = 0; i < 2000; i++) sample("busy", second + (i % 1000));
+    sample("fresh", now);
+    const window = { since: new Date(second - 1000) };
+    const [busy] = like.signals.metrics({ worker: "busy", ...window });
+    // 2,000 requests in one second, kept at most ~100 per doubling step: the weighted sum stays near 2,000.
+    expect(busy?.requests).toBeGreaterThan(1700);
+    expect(busy?.requests).toBeLessThan(2300);
+    // Within the 10 s lag: not visible yet.
+    expect(like.signals.metrics({ worker: "fresh", ...window })).toEqual([]);
+    like.signals.close();
+    await like.broker.stop();
+    const again = open();
+    expect(again.signals.metrics({ worker: "busy", ...window })[0]?.requests).toBe(busy?.requests);
+    // Immediate again: the fresh request shows at once.
+    expect(again.signals.metrics({ worker: "fresh", ...window })[0]?.requests).toBe(1);
+    again.signals.record({ worker: "exact", versionId: "v1", status: 500, latencyMs: 1, exception: true });
+    for (let i = 0; i < 499; i++) {
+      again.signals.record({ worker: "exact", versionId: "v1", status: 200, latencyMs: 1, exception: false });
+    }
+    expect(again.signals.metrics({ worker: "exact", ...window })[0]).toMatchObject({ requests: 500, exceptions: 1 });
     again.signals.close();
     await again.broker.stop();
   });

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import type { ExtraSignals, MetricsQuery, VersionMetrics } from "../platform.js";
-import { MetricsRecorder } from "./metrics.js";
+import { MetricsRecorder, type RequestSample, type SeriesPoint, type StoredSecond } from "./metrics.js";
 import type { QueueBroker } from "./queue-broker.js";
 import type { EdgeState } from "./state.js";
 
@@ -15,14 +15,48 @@ export interface DurableObjectSignal {
   at?: number;
 }
 
+/**
+ * How metrics reach a query. The default is immediate and unsampled; `likeCloudflare()` gives them an ingestion
+ * lag and Analytics Engine-style sampling, so a release meets the data shape it meets in production.
+ */
+export interface MetricsModel {
+  /** A request is visible to queries this many seconds after it ended. */
+  lagSeconds: number;
+  /**
+   * Per Worker, version and second, requests past this many are sampled: past T·2^(j-1) each is kept with
+   * probability 2^-j and stands for 2^j requests (Analytics Engine's `_sample_interval`), so sums stay unbiased.
+   */
+  sampleAbovePerSecond: number;
+}
+
+export const IMMEDIATE_METRICS: MetricsModel = { lagSeconds: 0, sampleAbovePerSecond: Number.POSITIVE_INFINITY };
+
+/**
+ * The `--like-cloudflare` metrics model.
+ *
+ * @example
+ * likeCloudflare({ lagSeconds: 60 }); // { lagSeconds: 60, sampleAbovePerSecond: 100 }
+ */
+export function likeCloudflare({
+  lagSeconds = 10,
+  sampleAbovePerSecond = 100,
+}: Partial<MetricsModel> = {}): MetricsModel {
+  return { lagSeconds, sampleAbovePerSecond };
+}
+
 export interface EdgeSignalsOptions {
   /** SQLite file for attributed signals (in the edge's state folder, so a restart keeps them). */
   file: string;
   state: EdgeState;
   broker: QueueBroker;
   dlqOf: (queue: string) => string | undefined;
-  /** How long signals are kept. */
+  /** How long signals and metrics are kept. */
   retentionSeconds?: number;
+  model?: MetricsModel;
+  /** [0, 1); injectable for tests. */
+  random?: () => number;
+  /** How often changed metric seconds are written to the file (a SIGKILL loses at most this much). */
+  flushMs?: number;
 }
 
 type ByVersion = NonNullable<ExtraSignals["byVersion"]>;
@@ -39,10 +73,16 @@ export class EdgeSignals {
   readonly recorder: MetricsRecorder;
   private readonly db: Database.Database;
   private readonly retentionMs: number;
+  readonly model: MetricsModel;
+  private readonly random: () => number;
+  private readonly perSecond = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: EdgeSignalsOptions) {
     const retentionSeconds = options.retentionSeconds ?? 24 * 3600;
     this.retentionMs = retentionSeconds * 1000;
+    this.model = options.model ?? IMMEDIATE_METRICS;
+    this.random = options.random ?? Math.random;
     this.recorder = new MetricsRecorder({ retentionSeconds });
     this.db = new Database(options.file);
     this.db.pragma("journal_mode = WAL");
@@ -51,11 +91,63 @@ export class EdgeSignals {
         at INTEGER NOT NULL, class TEXT NOT NULL, version TEXT NOT NULL, kind TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS durable_object_errors_at ON durable_object_errors (class, at);
+      CREATE TABLE IF NOT EXISTS metric_seconds (
+        worker TEXT NOT NULL, version TEXT NOT NULL, second INTEGER NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (worker, version, second)
+      );
     `);
+    this.load();
+    this.timer = setInterval(() => this.flush(), options.flushMs ?? 1000);
+    this.timer.unref();
   }
 
   close(): void {
+    clearInterval(this.timer);
+    this.flush();
     this.db.close();
+  }
+
+  private load(): void {
+    const from = Math.floor((Date.now() - this.retentionMs) / 1000);
+    this.db.prepare("DELETE FROM metric_seconds WHERE second < ?").run(from);
+    const rows = this.db.prepare("SELECT data FROM metric_seconds").all() as { data: string }[];
+    this.recorder.restore(rows.map((r) => JSON.parse(r.data) as StoredSecond));
+  }
+
+  /** Writes the metric seconds that changed since the last flush. */
+  flush(): void {
+    const changed = this.recorder.takeDirty();
+    if (changed.length === 0) return;
+    const put = this.db.prepare(
+      "INSERT OR REPLACE INTO metric_seconds (worker, version, second, data) VALUES (?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const r of changed) put.run(r.worker, r.versionId, r.second, JSON.stringify(r));
+    })();
+  }
+
+  /** Records one request the router served, sampled under the `likeCloudflare` model. */
+  record(sample: RequestSample): void {
+    const at = sample.at ?? Date.now();
+    const key = `${sample.worker}\u0000${sample.versionId}\u0000${Math.floor(at / 1000)}`;
+    const n = (this.perSecond.get(key) ?? 0) + 1;
+    if (this.perSecond.size > 10_000) this.perSecond.clear();
+    this.perSecond.set(key, n);
+    const limit = this.model.sampleAbovePerSecond;
+    const interval = n <= limit ? 1 : 2 ** Math.ceil(Math.log2(n / limit));
+    if (interval > 1 && this.random() >= 1 / interval) return;
+    this.recorder.record({ ...sample, at, weight: interval });
+  }
+
+  /** The newest instant a query can see: now, less the model's ingestion lag. */
+  private visibleUntil(until: Date | undefined): Date {
+    const edge = Date.now() - this.model.lagSeconds * 1000;
+    return new Date(Math.min(until?.getTime() ?? edge, edge));
+  }
+
+  /** Per-second points per version, as the dashboard charts them (after the ingestion lag). */
+  series(worker: string, since: Date, until?: Date): { versionId: string; points: SeriesPoint[] }[] {
+    return this.recorder.series(worker, since, this.visibleUntil(until));
   }
 
   recordDurableObject({ className, versionId, kind, at = Date.now() }: DurableObjectSignal): void {
@@ -87,7 +179,7 @@ export class EdgeSignals {
 
   /** Per version over the window; every version of the current deployment is listed, with zeros if it saw nothing. */
   metrics(query: MetricsQuery): VersionMetrics[] {
-    const out = this.recorder.query(query.worker, query.since, query.until ?? new Date(), query.slowerThanMs);
+    const out = this.recorder.query(query.worker, query.since, this.visibleUntil(query.until), query.slowerThanMs);
     for (const e of this.options.state.current(query.worker)?.versions ?? []) {
       if (out.some((m) => m.versionId === e.versionId)) continue;
       out.push({

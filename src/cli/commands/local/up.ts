@@ -1,7 +1,14 @@
 import { resolve } from "node:path";
 import { UsageError } from "../../../core/errors.js";
 import { dashboardUrl } from "../../../platform/local/control.js";
-import { type EdgeFile, runEdgeForeground, startEdgeDaemon } from "../../../platform/local/daemon.js";
+import {
+  type EdgeDataOptions,
+  type EdgeFile,
+  runEdgeForeground,
+  startEdgeDaemon,
+} from "../../../platform/local/daemon.js";
+import { likeCloudflare } from "../../../platform/local/signals.js";
+import { type Duration, parseDuration } from "../../../project/blastwall-config.js";
 import { createEdgeDashboard } from "../../../ui/edge-dashboard.js";
 import { defineCommand } from "../../command.js";
 
@@ -11,6 +18,35 @@ function portOption(value: string | undefined, name: string, fallback: number): 
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new UsageError(`--${name} ${value} is not a port`, "use 0-65535 (0 picks a free port)");
   return n;
+}
+
+function durationOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    // parseDuration checks the text itself; the type only describes what it accepts.
+    return parseDuration(value as Duration);
+  } catch {
+    throw new UsageError(`--${name} ${value} is not a duration`, "write it like 30s, 5m or 24h");
+  }
+}
+
+/** `--like-cloudflare`, `--metrics-lag` and `--retention` as the edge takes them. */
+function dataOptions(options: {
+  "like-cloudflare"?: boolean | undefined;
+  "metrics-lag"?: string | undefined;
+  retention?: string | undefined;
+}): EdgeDataOptions {
+  const lag = durationOption(options["metrics-lag"], "metrics-lag");
+  const retentionSeconds = durationOption(options.retention, "retention");
+  // The environment can ask too, so a run that starts the edge for you (the demo, a drill) can be production-like.
+  const like = options["like-cloudflare"] === true || process.env.BLASTWALL_LIKE_CLOUDFLARE === "1";
+  if (lag !== undefined && !like) {
+    throw new UsageError("--metrics-lag needs --like-cloudflare", "add --like-cloudflare, or drop --metrics-lag");
+  }
+  return {
+    ...(like ? { metrics: likeCloudflare(lag === undefined ? {} : { lagSeconds: lag }) } : {}),
+    ...(retentionSeconds ? { retentionSeconds } : {}),
+  };
 }
 
 /** `blastwall local up`: starts the local edge (detached unless --foreground). */
@@ -34,15 +70,34 @@ export default defineCommand({
       description: "folder of static files the control port serves at / (the dashboard stays at /dashboard)",
       valueName: "<dir>",
     },
+    "like-cloudflare": {
+      type: "boolean",
+      description: "metrics arrive like Analytics Engine rows: after an ingestion lag, sampled at high rates",
+    },
+    "metrics-lag": {
+      type: "string",
+      description: "the ingestion lag with --like-cloudflare (default 10s)",
+      valueName: "<duration>",
+    },
+    retention: {
+      type: "string",
+      description: "how long metrics, signals and analysis records are kept (default 24h; records 7 days)",
+      valueName: "<duration>",
+    },
   },
   json: true,
-  examples: ["blastwall local up --project examples/shop", "blastwall local up --port 0 --foreground"],
+  examples: [
+    "blastwall local up --project examples/shop",
+    "blastwall local up --port 0 --foreground",
+    "blastwall local up --like-cloudflare --metrics-lag 30s",
+  ],
   run: async ({ options, cwd, out, signal }) => {
     const projectDir = resolve(cwd, options.project ?? ".");
     const port = portOption(options.port, "port", 8787);
     const controlPort = portOption(options["control-port"], "control-port", 0);
     const dashboard = options.dashboard;
     const staticDir = dashboard ? resolve(cwd, dashboard) : undefined;
+    const data = dataOptions(options);
     const report = (info: EdgeFile) => {
       if (options.json)
         out.data({
@@ -66,12 +121,13 @@ export default defineCommand({
         signal,
         onReady: report,
         dashboard: createEdgeDashboard,
+        ...data,
       });
       out.line("local edge stopped");
       return 0;
     }
     const step = out.step("start local edge");
-    const info = await startEdgeDaemon({ projectDir, port, controlPort, staticDir });
+    const info = await startEdgeDaemon({ projectDir, port, controlPort, staticDir, ...data });
     step.ok(`pid ${info.pid}`);
     report(info);
     return 0;
