@@ -210,9 +210,19 @@ export interface AnalysisRecord {
   numbers?: Record<string, number | string>;
 }
 
-export interface Platform {
-  readonly target: TargetName;
+/*
+ * The platform, split by capability. Each consumer asks for the capabilities it uses (e.g. the dashboard takes
+ * `PlatformTarget & PlatformVersions & PlatformSignals & ...`), so a new capability or a test double touches only
+ * what reads it. `Platform` is all of them: what `createPlatform` returns and each target implements.
+ */
 
+/** Which target a platform talks to. */
+export interface PlatformTarget {
+  readonly target: TargetName;
+}
+
+/** Versions and deployments: upload, split, roll back, and where a version answers. */
+export interface PlatformVersions {
   uploadVersion(options: UploadVersionOptions): Promise<VersionInfo>;
   listVersions(worker: string, env?: string): Promise<VersionInfo[]>;
   /** Deploys a split of at most 2 versions whose percentages add up to 100. */
@@ -227,17 +237,39 @@ export interface Platform {
    * (local: the edge's router with a `/__worker/<name>` prefix). Undefined when the platform cannot tell.
    */
   workerUrl?(worker: string, env?: string): Promise<string | undefined>;
+  /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
+  durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
+}
 
+/** Metrics and signals per version: what the canary analysis reads. */
+export interface PlatformSignals {
   metrics(query: MetricsQuery): Promise<VersionMetrics[]>;
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals>;
+  /** Optional. How metrics arrive: the ingestion lag and whether rows are sampled. */
+  metricsIngestion?(): Promise<MetricsIngestion>;
+}
 
+/** Queue levers: pause, resume, state, and dead-letter replay. */
+export interface PlatformQueues {
   pauseQueue(queue: string): Promise<QueueState>;
   resumeQueue(queue: string): Promise<QueueState>;
   queueState(queue: string): Promise<QueueState>;
+  /**
+   * Optional. Re-enqueues the dead letters of `queue` (the source queue; its DLQ comes from the consumer's
+   * `dead_letter_queue`). Idempotent: a dead letter leaves the DLQ only once it was re-sent, and a second run never
+   * sends it again (see docs/drills.md for each target's guarantee).
+   */
+  replayDeadLetters?(queue: string, options?: ReplayOptions): Promise<ReplayResult>;
+}
 
+/** Ops flags (kill switches). */
+export interface PlatformFlags {
   listFlags(): Promise<FlagState[]>;
   setFlag(name: string, value: string, actor: string): Promise<FlagState>;
+}
 
+/** D1 migrations and restore points. */
+export interface PlatformD1 {
   /** Applied and pending migrations of a D1 database, in apply order. */
   listMigrations(worker: string, database: string): Promise<MigrationState[]>;
   /** Applies pending migrations up to and including `upTo` (default: all). Returns the names applied. */
@@ -245,19 +277,22 @@ export interface Platform {
   createRestorePoint(worker: string, database: string, beforeMigration?: string): Promise<RestorePoint>;
   listRestorePoints(worker: string, database: string): Promise<RestorePoint[]>;
   restore(worker: string, database: string, bookmark: string): Promise<void>;
+}
 
-  /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
-  durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
-  /**
-   * Optional. Re-enqueues the dead letters of `queue` (the source queue; its DLQ comes from the consumer's
-   * `dead_letter_queue`). Idempotent: a dead letter leaves the DLQ only once it was re-sent, and a second run never
-   * sends it again (see docs/drills.md for each target's guarantee).
-   */
-  replayDeadLetters?(queue: string, options?: ReplayOptions): Promise<ReplayResult>;
-  /** Optional. How metrics arrive: the ingestion lag and whether rows are sampled. */
-  metricsIngestion?(): Promise<MetricsIngestion>;
+/** Analysis records: where the release engine's polls are kept for the dashboard (optional per target). */
+export interface PlatformAnalysis {
   /** Optional. Keeps the release engine's analysis polls where the dashboard can chart them (local edge). */
   recordAnalysis?(record: AnalysisRecord): Promise<void>;
   /** Optional. The analysis polls recorded for a Worker since a time, oldest first. */
   listAnalysis?(worker: string, since?: Date): Promise<AnalysisRecord[]>;
 }
+
+/** Every capability: what each target implements and `createPlatform` returns. */
+export interface Platform
+  extends PlatformTarget,
+    PlatformVersions,
+    PlatformSignals,
+    PlatformQueues,
+    PlatformFlags,
+    PlatformD1,
+    PlatformAnalysis {}

@@ -1,7 +1,15 @@
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { sortMigrations } from "../core/migration-order.js";
-import type { Deployment, Platform, TargetName, VersionInfo } from "../platform/platform.js";
+import type {
+  Deployment,
+  PlatformD1,
+  PlatformSignals,
+  PlatformTarget,
+  PlatformVersions,
+  TargetName,
+  VersionInfo,
+} from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { migrationOrderFor } from "../project/wrangler-version.js";
@@ -48,8 +56,11 @@ export interface ReleasePlan {
   traffic: { rps: number; errorRate: number; steps: StepTarget[] } | undefined;
 }
 
+/** The capabilities a plan reads: versions and deployments, D1 migrations, and the pre-release signals. */
+export type PlanPlatform = PlatformTarget & PlatformVersions & PlatformD1 & PlatformSignals;
+
 export interface GatherPlanOptions {
-  platform: Platform;
+  platform: PlanPlatform;
   projectDir: string;
   wrangler: WranglerConfig;
   config: ResolvedWorkerConfig;
@@ -68,7 +79,7 @@ export function workerName(w: WranglerConfig): string {
 
 /** Pending D1 migrations of every database the Worker binds, classified, in apply order. */
 export async function pendingD1(
-  platform: Platform,
+  platform: Pick<PlatformD1, "listMigrations">,
   projectDir: string,
   wrangler: WranglerConfig,
   classify: MigrationClassifier = classifyMigrationFile,
@@ -121,7 +132,7 @@ function codeChange(bundleHash: string, inForce: VersionInfo | undefined, curren
 
 /** The pre-release traffic and what it means for each ramp step's minimum samples. */
 async function planTraffic(
-  platform: Platform,
+  platform: PlatformSignals,
   worker: string,
   stable: string,
   config: ResolvedWorkerConfig,

@@ -1,5 +1,5 @@
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
-import type { Platform, VersionMetrics } from "../platform/platform.js";
+import type { PlatformSignals, VersionMetrics } from "../platform/platform.js";
 import type { PreRelease } from "./analysis/analyze.js";
 import { type DispersionWindow, estimateDispersion } from "./analysis/dispersion.js";
 import type { Traffic } from "./analysis/sample-size.js";
@@ -12,7 +12,7 @@ import { errorsOf, slowerThan } from "./analysis/strata.js";
  */
 
 export interface PreReleaseReadOptions {
-  platform: Pick<Platform, "metrics" | "extraSignals">;
+  platform: PlatformSignals;
   worker: string;
   /** The version serving before the release. */
   stable: string;

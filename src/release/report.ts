@@ -1,5 +1,5 @@
 import type { Finding } from "../check/findings.js";
-import type { AnalysisRecord, Platform } from "../platform/platform.js";
+import type { AnalysisRecord } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import type { TestResult } from "./analysis/analyze.js";
@@ -67,7 +67,6 @@ export interface ReleaseReport {
 /** What the HTML report of a finished release is drawn from. */
 export interface ReleaseReportInput {
   report: ReleaseReport;
-  platform: Platform;
   wrangler: WranglerConfig;
   config: ResolvedWorkerConfig;
   /** The analysis decisions of this run, oldest first. */
@@ -76,5 +75,5 @@ export interface ReleaseReportInput {
   now: Date;
 }
 
-/** Renders a release's HTML report (the UI layer provides one; the release itself draws nothing). */
+/** Renders a release's HTML report (the UI layer provides one, bound to a platform to chart; the release draws nothing). */
 export type ReleaseReportRenderer = (input: ReleaseReportInput) => Promise<string>;

@@ -8,7 +8,7 @@ import { createOutput } from "../core/console.js";
 import type { AnalysisRecord } from "../platform/platform.js";
 import { type BlastwallConfig, resolveWorkerConfig } from "../project/blastwall-config.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
-import { renderReleaseReport } from "../ui/release-report.js";
+import { releaseReportRenderer } from "../ui/release-report.js";
 import { exitCodeOf, type ReleaseReport, runRelease } from "./run.js";
 import { formatMark, formatVersionMessage, parseMark } from "./state.js";
 
@@ -111,7 +111,7 @@ async function release(
       sleep: platform.sleep,
       fetch: platform.fetch,
       dryRunGate: async () => ({ bundleHash: bundle, bytes: 2048 }),
-      renderReport: renderReleaseReport,
+      renderReport: releaseReportRenderer(platform),
       ...(signal ? { signal } : {}),
     },
   );

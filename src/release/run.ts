@@ -3,7 +3,17 @@ import { join } from "node:path";
 import type { Finding } from "../check/findings.js";
 import { BlastwallError } from "../core/errors.js";
 import type { Progress, ProgressStep } from "../core/progress.js";
-import type { AnalysisRecord, ExtraSignals, Platform, SplitEntry, VersionMetrics } from "../platform/platform.js";
+import type {
+  AnalysisRecord,
+  ExtraSignals,
+  PlatformAnalysis,
+  PlatformD1,
+  PlatformSignals,
+  PlatformTarget,
+  PlatformVersions,
+  SplitEntry,
+  VersionMetrics,
+} from "../platform/platform.js";
 import type { ResolvedRampStep, ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import {
@@ -47,8 +57,11 @@ import {
 
 export type { Outcome, ReleaseReport, StepReport } from "./report.js";
 
+/** The capabilities a release uses: versions and deployments, signals, D1 and analysis records. */
+export type ReleasePlatform = PlatformTarget & PlatformVersions & PlatformSignals & PlatformD1 & PlatformAnalysis;
+
 export interface ReleaseDeps {
-  platform: Platform;
+  platform: ReleasePlatform;
   /** Where the release tells a person what it does (the CLI passes its console output). */
   out: Progress;
   signal?: AbortSignal;
@@ -109,7 +122,7 @@ export async function runRelease(options: RunReleaseOptions, deps: ReleaseDeps):
 }
 
 class ReleaseRun {
-  private readonly platform: Platform;
+  private readonly platform: ReleasePlatform;
   private readonly out: Progress;
   private readonly signal: AbortSignal | undefined;
   private readonly now: () => Date;
@@ -219,7 +232,6 @@ class ReleaseRun {
           `${base}.html`,
           await render({
             report: this.report,
-            platform: this.platform,
             wrangler: this.o.wrangler,
             config: this.o.config,
             polls: this.polls,

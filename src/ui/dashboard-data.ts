@@ -3,7 +3,13 @@ import type {
   Deployment,
   FlagState,
   MigrationState,
-  Platform,
+  PlatformAnalysis,
+  PlatformD1,
+  PlatformFlags,
+  PlatformQueues,
+  PlatformSignals,
+  PlatformTarget,
+  PlatformVersions,
   QueueState,
   RestorePoint,
   VersionInfo,
@@ -68,21 +74,15 @@ export interface RawSeriesPoint {
  * What the collector reads. Any Platform fits; a source that also has per-second `series` (the local edge) is
  * charted at one-second resolution instead of from `metrics` windows.
  */
-export type DashboardSource = Pick<
-  Platform,
-  | "target"
-  | "listVersions"
-  | "listDeployments"
-  | "currentDeployment"
-  | "metrics"
-  | "listFlags"
-  | "queueState"
-  | "listMigrations"
-  | "listRestorePoints"
-  | "listAnalysis"
-> & {
-  series?(worker: string, since: Date, until: Date): Promise<{ versionId: string; points: RawSeriesPoint[] }[]>;
-};
+export type DashboardSource = PlatformTarget &
+  Pick<PlatformVersions, "listVersions" | "listDeployments" | "currentDeployment"> &
+  Pick<PlatformSignals, "metrics"> &
+  Pick<PlatformFlags, "listFlags"> &
+  Pick<PlatformQueues, "queueState"> &
+  Pick<PlatformD1, "listMigrations" | "listRestorePoints"> &
+  Pick<PlatformAnalysis, "listAnalysis"> & {
+    series?(worker: string, since: Date, until: Date): Promise<{ versionId: string; points: RawSeriesPoint[] }[]>;
+  };
 
 export interface DashboardFlag extends FlagState {
   failMode?: "open" | "closed";

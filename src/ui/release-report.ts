@@ -1,5 +1,5 @@
 import type { ReleaseReport, ReleaseReportInput, ReleaseReportRenderer } from "../release/report.js";
-import { collectDashboardData, type DashboardData } from "./dashboard-data.js";
+import { collectDashboardData, type DashboardData, type DashboardSource } from "./dashboard-data.js";
 import { renderDashboardHtml } from "./html.js";
 
 /**
@@ -7,8 +7,8 @@ import { renderDashboardHtml } from "./html.js";
  * decision line, every decision with its numbers, and the gates and findings. One self-contained file.
  */
 
-/** What the report is drawn from: the release layer's own description of a finished run. */
-export type ReleaseReportHtmlOptions = ReleaseReportInput;
+/** What the report is drawn from: the release layer's own description of a finished run, and the platform to chart. */
+export type ReleaseReportHtmlOptions = ReleaseReportInput & { platform: DashboardSource };
 
 /** At most this many points per chart, so a long release still gives a light file. */
 const MAX_POINTS = 240;
@@ -125,7 +125,17 @@ function gateRows(report: ReleaseReport): DashboardData["gates"] {
  * @example
  * writeFileSync(".blastwall/releases/r-1.html", await renderReleaseReport({ report, platform, wrangler, config, polls, findings, now }));
  */
-export const renderReleaseReport: ReleaseReportRenderer = async (options) => {
+export async function renderReleaseReport(options: ReleaseReportHtmlOptions): Promise<string> {
   const data = await releaseDashboardData(options);
   return renderDashboardHtml({ mode: "report", data, title: data.title });
-};
+}
+
+/**
+ * The renderer a release is given: its report, charted from `platform`.
+ *
+ * @example
+ * await runRelease(options, { platform, out, renderReport: releaseReportRenderer(platform) });
+ */
+export function releaseReportRenderer(platform: DashboardSource): ReleaseReportRenderer {
+  return (input) => renderReleaseReport({ ...input, platform });
+}

@@ -4,7 +4,7 @@ import { parseTarget } from "../../core/target.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, runRelease } from "../../release/run.js";
-import { renderReleaseReport } from "../../ui/release-report.js";
+import { releaseReportRenderer } from "../../ui/release-report.js";
 import { defineCommand } from "../command.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
@@ -61,7 +61,7 @@ export default defineCommand({
         ...(override !== undefined ? { override: override.trim() } : {}),
         vars: parseVars(options.var),
       },
-      { platform, out, signal, renderReport: renderReleaseReport },
+      { platform, out, signal, renderReport: releaseReportRenderer(platform) },
     );
     if (options.json) out.data(report);
     else {
