@@ -120,141 +120,191 @@ export function drillWorkers(project: Project): { http: WranglerConfig; consumer
  * const report = await runDrill(SCENARIOS["bad-version"], { projectDir: "examples/shop", cli: ctx.invoke });
  * console.log(report.restored, report.ttrMs);
  */
-export async function runDrill(
-  scenario: Scenario,
-  { projectDir, cli: runCli, onStep, keep = false, signal }: DrillOptions,
-): Promise<DrillReport> {
+export async function runDrill(scenario: Scenario, options: DrillOptions): Promise<DrillReport> {
+  const { projectDir, keep = false } = options;
   const started = Date.now();
-  const project = loadProject(projectDir);
-  const { http, consumer } = drillWorkers(project);
-  const steps: DrillStep[] = [];
-  const broken: DrillCheck[] = [];
-  const checks: DrillCheck[] = [];
-  const commands: string[][] = [];
-  let t0: number | undefined;
-  let ttrMs: number | undefined;
-  let failed = false;
-  const record = (s: DrillStep) => {
-    steps.push(s);
-    onStep?.(s);
-  };
-
+  const { http, consumer } = drillWorkers(loadProject(projectDir));
+  const rec = new DrillRecord(options.onStep);
   const box = await createSandbox(projectDir, scenario.name, { keep });
   try {
     // Built from the copy, so a scenario that adds a file (a bad migration) sees it named in the runbook.
     const copy = loadProject(box.dir);
     const inCopy = (c: WranglerConfig) => named(copy.workers.find((w) => w.name === c.name) ?? c);
-    const ctx: DrillContext = {
-      box,
-      runbook: () => buildRunbook(loadProject(box.dir), { target: "local" }),
-      httpWorker: inCopy(http),
-      ...(consumer ? { consumerWorker: inCopy(consumer) } : {}),
-      base: () => box.platform.routerUrl(),
-      async step(kind, name, fn) {
-        signal?.throwIfAborted();
-        const t = Date.now();
-        try {
-          const v = await fn();
-          record({ kind, name, ms: Date.now() - t, ok: true });
-          return v;
-        } catch (err) {
-          record({ kind, name, ms: Date.now() - t, ok: false, detail: (err as Error).message });
-          throw err;
-        }
-      },
-      async expectBroken(name, probe) {
-        const t = Date.now();
-        const r = await probe();
-        broken.push({ name, ok: !r.ok, detail: r.detail });
-        record({ kind: "fault", name: `fault shows: ${name}`, ms: Date.now() - t, ok: !r.ok, detail: r.detail });
-        if (r.ok) throw new Error(`the fault did not show (${name}: ${r.detail}); the drill proves nothing`);
-      },
-      async runIncident(incident) {
-        const outputs: { argv: string[]; output: string }[] = [];
-        for (const s of incident.steps) {
-          if (!s.argv) continue;
-          signal?.throwIfAborted();
-          t0 ??= Date.now();
-          const t = Date.now();
-          const r = await runCli(s.argv, box.dir);
-          commands.push(s.argv);
-          outputs.push({ argv: s.argv, output: r.output });
-          const ok = r.code === 0;
-          record({
-            kind: "runbook",
-            name: s.title,
-            argv: s.argv,
-            ms: Date.now() - t,
-            ok,
-            detail: r.output.slice(0, 400),
-          });
-          if (!ok) {
-            failed = true;
-            throw new Error(`runbook step failed: blastwall ${s.argv.join(" ")} exited ${r.code}\n${r.output}`);
-          }
-        }
-        return outputs;
-      },
-      async verify(probes, timeoutMs = 60_000) {
-        const t = Date.now();
-        const deadline = t + timeoutMs;
-        let last: DrillCheck[] = [];
-        for (;;) {
-          last = [];
-          for (const [name, probe] of Object.entries(probes)) {
-            const r = await probe().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }));
-            last.push({ name, ...r });
-          }
-          if (last.every((c) => c.ok) || Date.now() > deadline || signal?.aborted) break;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        checks.push(...last);
-        const ok = last.every((c) => c.ok);
-        if (ok && t0 !== undefined && ttrMs === undefined) ttrMs = Date.now() - t0;
-        if (!ok) failed = true;
-        record({
-          kind: "verify",
-          name: Object.keys(probes).join(", "),
-          ms: Date.now() - t,
-          ok,
-          detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; "),
-        });
-      },
-      cli(kind, name, argv) {
-        return ctx.step(kind, name, async () => {
-          const r = await runCli(argv, box.dir);
-          if (r.code !== 0) throw new Error(`blastwall ${argv.join(" ")} exited ${r.code}: ${r.output}`);
-          return r.output;
-        });
-      },
-      async ship(worker, configPath, tag) {
-        const v = await box.platform.uploadVersion({ worker, configPath, tag });
-        await box.platform.deploy(worker, [{ versionId: v.id, percentage: 100 }], { message: `drill: ${tag}` });
-        return v.id;
-      },
-    };
-    await scenario.run(ctx);
+    await scenario.run(drillContext(box, rec, options, inCopy(http), consumer && inCopy(consumer)));
   } catch (err) {
-    failed = true;
-    if (!steps.some((s) => !s.ok)) {
-      record({ kind: "setup", name: "drill aborted", ms: 0, ok: false, detail: (err as Error).message });
-    }
+    rec.abort((err as Error).message);
   } finally {
     await box.teardown();
   }
-  const restored = !failed && checks.length > 0 && checks.every((c) => c.ok) && ttrMs !== undefined;
-  return {
-    scenario: scenario.name,
-    incident: scenario.incident,
-    project: projectDir,
-    restored,
-    ...(restored && ttrMs !== undefined ? { ttrMs } : {}),
-    broken,
-    checks,
-    steps,
-    commands,
-    totalMs: Date.now() - started,
+  return rec.report(scenario, projectDir, Date.now() - started);
+}
+
+/** What a drill has seen so far: its steps, the fault's checks, the checks after the runbook, and its timings. */
+class DrillRecord {
+  readonly steps: DrillStep[] = [];
+  readonly broken: DrillCheck[] = [];
+  readonly checks: DrillCheck[] = [];
+  readonly commands: string[][] = [];
+  /** When the first runbook command started. */
+  t0: number | undefined;
+  ttrMs: number | undefined;
+  failed = false;
+
+  constructor(private readonly onStep: ((step: DrillStep) => void) | undefined) {}
+
+  record(s: DrillStep): void {
+    this.steps.push(s);
+    this.onStep?.(s);
+  }
+
+  abort(detail: string): void {
+    this.failed = true;
+    if (!this.steps.some((s) => !s.ok)) this.record({ kind: "setup", name: "drill aborted", ms: 0, ok: false, detail });
+  }
+
+  report(scenario: Scenario, project: string, totalMs: number): DrillReport {
+    const { checks, ttrMs } = this;
+    const restored = !this.failed && checks.length > 0 && checks.every((c) => c.ok) && ttrMs !== undefined;
+    return {
+      scenario: scenario.name,
+      incident: scenario.incident,
+      project,
+      restored,
+      ...(restored && ttrMs !== undefined ? { ttrMs } : {}),
+      broken: this.broken,
+      checks,
+      steps: this.steps,
+      commands: this.commands,
+      totalMs,
+    };
+  }
+}
+
+type Probe = () => Promise<{ ok: boolean; detail: string }>;
+
+function drillContext(
+  box: DrillSandbox,
+  rec: DrillRecord,
+  { cli: runCli, signal }: DrillOptions,
+  httpWorker: WranglerConfig & { name: string },
+  consumerWorker: (WranglerConfig & { name: string }) | undefined,
+): DrillContext {
+  const ctx: DrillContext = {
+    box,
+    runbook: () => buildRunbook(loadProject(box.dir), { target: "local" }),
+    httpWorker,
+    ...(consumerWorker ? { consumerWorker } : {}),
+    base: () => box.platform.routerUrl(),
+    step: (kind, name, fn) => timedStep(rec, signal, kind, name, fn),
+    expectBroken: (name, probe) => expectBroken(rec, name, probe),
+    runIncident: (incident) => runIncident(rec, runCli, box.dir, incident, signal),
+    verify: (probes, timeoutMs = 60_000) => verify(rec, probes, timeoutMs, signal),
+    cli: (kind, name, argv) =>
+      ctx.step(kind, name, async () => {
+        const r = await runCli(argv, box.dir);
+        if (r.code !== 0) throw new Error(`blastwall ${argv.join(" ")} exited ${r.code}: ${r.output}`);
+        return r.output;
+      }),
+    async ship(worker, configPath, tag) {
+      const v = await box.platform.uploadVersion({ worker, configPath, tag });
+      await box.platform.deploy(worker, [{ versionId: v.id, percentage: 100 }], { message: `drill: ${tag}` });
+      return v.id;
+    },
   };
+  return ctx;
+}
+
+async function timedStep<T>(
+  rec: DrillRecord,
+  signal: AbortSignal | undefined,
+  kind: Exclude<StepKind, "runbook">,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  signal?.throwIfAborted();
+  const t = Date.now();
+  try {
+    const v = await fn();
+    rec.record({ kind, name, ms: Date.now() - t, ok: true });
+    return v;
+  } catch (err) {
+    rec.record({ kind, name, ms: Date.now() - t, ok: false, detail: (err as Error).message });
+    throw err;
+  }
+}
+
+async function expectBroken(rec: DrillRecord, name: string, probe: Probe): Promise<void> {
+  const t = Date.now();
+  const r = await probe();
+  rec.broken.push({ name, ok: !r.ok, detail: r.detail });
+  rec.record({ kind: "fault", name: `fault shows: ${name}`, ms: Date.now() - t, ok: !r.ok, detail: r.detail });
+  if (r.ok) throw new Error(`the fault did not show (${name}: ${r.detail}); the drill proves nothing`);
+}
+
+/** Runs every command step of the incident, in order; the first one starts the time to recovery. */
+async function runIncident(
+  rec: DrillRecord,
+  runCli: DrillCli,
+  cwd: string,
+  incident: RunbookIncident,
+  signal: AbortSignal | undefined,
+): Promise<{ argv: string[]; output: string }[]> {
+  const outputs: { argv: string[]; output: string }[] = [];
+  for (const s of incident.steps) {
+    if (!s.argv) continue;
+    signal?.throwIfAborted();
+    rec.t0 ??= Date.now();
+    const t = Date.now();
+    const r = await runCli(s.argv, cwd);
+    rec.commands.push(s.argv);
+    outputs.push({ argv: s.argv, output: r.output });
+    const ok = r.code === 0;
+    rec.record({
+      kind: "runbook",
+      name: s.title,
+      argv: s.argv,
+      ms: Date.now() - t,
+      ok,
+      detail: r.output.slice(0, 400),
+    });
+    if (!ok) {
+      rec.failed = true;
+      throw new Error(`runbook step failed: blastwall ${s.argv.join(" ")} exited ${r.code}\n${r.output}`);
+    }
+  }
+  return outputs;
+}
+
+/** Polls the probes until all pass or the timeout; the first pass after the runbook ends the time to recovery. */
+async function verify(
+  rec: DrillRecord,
+  probes: Record<string, Probe>,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const t = Date.now();
+  const deadline = t + timeoutMs;
+  let last: DrillCheck[] = [];
+  for (;;) {
+    last = [];
+    for (const [name, probe] of Object.entries(probes)) {
+      const r = await probe().catch((err: unknown) => ({ ok: false, detail: (err as Error).message }));
+      last.push({ name, ...r });
+    }
+    if (last.every((c) => c.ok) || Date.now() > deadline || signal?.aborted) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  rec.checks.push(...last);
+  const ok = last.every((c) => c.ok);
+  if (ok && rec.t0 !== undefined && rec.ttrMs === undefined) rec.ttrMs = Date.now() - rec.t0;
+  if (!ok) rec.failed = true;
+  rec.record({
+    kind: "verify",
+    name: Object.keys(probes).join(", "),
+    ms: Date.now() - t,
+    ok,
+    detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; "),
+  });
 }
 
 /** The runbook section a scenario drills, found by incident and subject. */

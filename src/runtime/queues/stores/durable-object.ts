@@ -126,7 +126,7 @@ export interface DurableObjectIdempotencyOptions {
  * between the two repeats them (at-least-once). Only duplicate deliveries are filtered exactly.
  *
  * @example
- * const store = durableObjectIdempotency(env.IDEMPOTENCY, { shards: 32 });
+ * const idempotency = durableObjectIdempotency(env.IDEMPOTENCY, { shards: 32 }); // consume(batch, handle, { idempotency, sideEffects: env.DB })
  */
 export function durableObjectIdempotency(
   namespace: DurableObjectNamespace<IdempotencyShard>,

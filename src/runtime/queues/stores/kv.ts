@@ -22,7 +22,7 @@ export const KV_MIN_TTL_MS = 60_000;
  * cheap; use the D1 or Durable Object store where it is not. TTLs below 60 s are raised to 60 s.
  *
  * @example
- * const store = kvIdempotency(env.IDEMPOTENCY_KV, { prefix: "orders:" });
+ * const idempotency = kvIdempotency(env.IDEMPOTENCY_KV, { prefix: "orders:" }); // consume(batch, handle, { idempotency })
  */
 export function kvIdempotency(kv: KVNamespace, { prefix = "idem:" }: KvIdempotencyOptions = {}): IdempotencyStore {
   const read = async (key: string) => kv.get<IdempotencyRecord>(prefix + key, "json");
