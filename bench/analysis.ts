@@ -1,153 +1,328 @@
-import { analyzePoll, createAnalysis } from "../src/release/analysis/analyze.js";
-import {
-  type CanaryScenario,
-  type SimWindow,
-  seededRandom,
-  simulateCanary,
-  windowMetrics,
-  zTestDetect,
-} from "../src/release/analysis/simulate.js";
-import { defineBench, median, round } from "./lib.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Progress } from "../src/core/progress.js";
+import { resolveWorkerConfig } from "../src/project/blastwall-config.js";
+import { loadWranglerConfig } from "../src/project/wrangler-config.js";
+import { simulateDecisionLoop } from "../src/release/analysis/decision-loop.js";
+import { type Scenario, scenarioWindows } from "../src/release/analysis/scenarios.js";
+import { seededRandom } from "../src/release/analysis/simulate.js";
+import { runRelease } from "../src/release/run.js";
+import { formatMark, formatVersionMessage } from "../src/release/state.js";
+import { HEALTHY, MemoryPlatform } from "../test/release/memory-platform.js";
+import { type BenchResult, defineBench, median, round } from "./lib.js";
 
 const ALPHA = 0.01;
-const POLL_SECONDS = 10;
-const STEPS = [
-  { percent: 5, seconds: 600 },
-  { percent: 25, seconds: 600 },
-  { percent: 50, seconds: 600 },
+const LEVELS = [20, 100, 500, 5000];
+const HEALTHY_RUNS = Number(process.env.BENCH_ANALYSIS_HEALTHY ?? 500);
+const REGRESSED_RUNS = Number(process.env.BENCH_ANALYSIS_REGRESSED ?? 100);
+const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? 40);
+const EFFECTS = [1.2, 1.5, 2, 5];
+/** The default ramp as the streams the Flagger-style rule reads (it has no minimums and no deadline). */
+const RAMP = [
+  { percent: 5, seconds: 300 },
+  { percent: 25, seconds: 300 },
+  { percent: 50, seconds: 300 },
 ];
-const TRAFFIC_RPS = [20, 100, 500];
-const BASE_ERROR_RATE = 0.005;
-const EFFECTS = [1.5, 2, 5, 10];
-const HEALTHY_PER_TRAFFIC = 400;
-const REGRESSED_PER_CELL = 100;
-/** Flagger's defaults: request-success-rate ≥ 99 % per 1 m interval, roll back after 5 failed checks. */
-const FLAGGER = { intervalSeconds: 60, minSuccessRate: 0.99, threshold: 5 };
-/** The fixed-horizon test looks once, at the end of the first step. */
-const HORIZON_SECONDS = 600;
-const Z_ONE_SIDED = 2.326; // Φ⁻¹(1 − 0.01)
 
-type Method = (windows: readonly SimWindow[]) => number | undefined;
+/** A healthy Worker as the tests' model has it: 0.5 % errors, log-normal latency (median 40 ms, σ 0.6). */
+function base(rps: number): Scenario {
+  return {
+    rps,
+    baseErrorRate: 0.005,
+    errorEffect: 1,
+    latency: { medianMs: 40, sigma: 0.6 },
+    steps: RAMP,
+    pollSeconds: 10,
+    preReleaseSeconds: 600,
+  };
+}
 
-/** This analysis, polled at every window: seconds until rollback, or undefined. */
-const sequential: Method = (windows) => {
-  let state = createAnalysis({ alpha: ALPHA, latencyQuantiles: [] });
-  for (const w of windows) {
-    const r = analyzePoll(state, { ...windowMetrics(w), seconds: POLL_SECONDS });
-    state = r.state;
-    if (r.verdict.action === "rollback") return w.t;
+/** Wilson 95 % interval of a rate. */
+function wilson(k: number, n: number): [number, number] {
+  const z = 1.96;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const c = (p + (z * z) / (2 * n)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+
+function rateResults(name: string, k: number, n: number): BenchResult[] {
+  const [lo, hi] = wilson(k, n);
+  return [
+    { name, value: round(k / n, 4), unit: `rate over ${n} runs` },
+    { name: `${name}_ci95_low`, value: round(lo, 4), unit: "rate" },
+    { name: `${name}_ci95_high`, value: round(hi, 4), unit: "rate" },
+  ];
+}
+
+/** Runs the decision loop `runs` times on one scenario, seeded by `seed`. */
+function loop(s: Scenario, runs: number, seed: number, slo?: { errorRate: number }) {
+  const rand = seededRandom(seed);
+  const out = { rolledBack: 0, paused: 0, promoted: 0, times: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    const r = simulateDecisionLoop(s, rand, { analysis: { alpha: ALPHA, ...(slo ? { slo } : {}) } });
+    if (r.outcome === "rolled-back") {
+      out.rolledBack++;
+      out.times.push(r.seconds);
+    } else if (r.outcome === "paused") out.paused++;
+    else out.promoted++;
   }
-  return undefined;
-};
-
-const flaggerStyle: Method = (windows) => {
-  let failed = 0;
-  let req = 0;
-  let err = 0;
-  for (const w of windows) {
-    req += w.canary.requests;
-    err += w.canary.errors;
-    if (w.t % FLAGGER.intervalSeconds !== 0) continue;
-    // An interval without canary traffic gives Flagger no value; it is not counted either way.
-    if (req > 0 && (req - err) / req < FLAGGER.minSuccessRate) failed++;
-    req = 0;
-    err = 0;
-    if (failed >= FLAGGER.threshold) return w.t;
-  }
-  return undefined;
-};
-
-const METHODS = {
-  sequential,
-  flagger_style: flaggerStyle,
-  fixed_horizon: (windows) => zTestDetect(windows, Z_ONE_SIDED, HORIZON_SECONDS),
-  peeking_z: (windows) => zTestDetect(windows, Z_ONE_SIDED),
-} satisfies Record<string, Method>;
-type MethodName = keyof typeof METHODS;
-
-/** Median of detection times where an undetected run counts as never (Infinity). */
-function medianDetect(times: (number | undefined)[]): number {
-  return median(times.map((t) => t ?? Number.POSITIVE_INFINITY));
+  return out;
 }
 
 /**
- * Seeded simulation of healthy and regressed canaries through the same ramp (5 → 25 → 50 %, 10 min each, polled
- * every 10 s). Every method judges the very same request streams: this analysis (anytime-valid e-process), a
- * Flagger-style fixed threshold, a fixed-horizon z-test, and a z-test peeked at every poll (to show why peeking
- * needs anytime-valid statistics).
+ * Flagger's rule: every 60 s, the canary's success rate must be ≥ T; the 5th failed check rolls back. For each
+ * run, the rule rolls back iff the 5th-largest interval error rate exceeds T (at the time of that 5th failure).
+ */
+function flaggerIntervals(s: Scenario, seed: number, runs: number): number[][] {
+  const rand = seededRandom(seed);
+  const out: number[][] = [];
+  for (let i = 0; i < runs; i++) {
+    const rates: number[] = [];
+    let req = 0;
+    let err = 0;
+    for (const w of scenarioWindows(s, rand, [])) {
+      req += w.canary.requests;
+      err += Math.max(w.canary.status["5xx"], w.canary.exceptions);
+      if (w.t % 60 !== 0) continue;
+      rates.push(req > 0 ? err / req : 0);
+      req = 0;
+      err = 0;
+    }
+    out.push(rates);
+  }
+  return out;
+}
+
+/** Seconds until the 5th interval above T, or undefined. */
+function flaggerTime(rates: readonly number[], threshold: number): number | undefined {
+  let failed = 0;
+  for (const [i, r] of rates.entries()) {
+    if (r > threshold) failed++;
+    if (failed >= 5) return (i + 1) * 60;
+  }
+  return undefined;
+}
+
+/** The error-rate threshold at which the Flagger-style rule rolls back `target` of the healthy runs. */
+function calibrate(healthy: readonly number[][], target: number): number {
+  const fifth = healthy.map((r) => [...r].sort((a, b) => b - a)[4] ?? 0).sort((a, b) => b - a);
+  const k = Math.floor(target * fifth.length);
+  return fifth[k] ?? 0;
+}
+
+function levelResults(rps: number, seed: number): BenchResult[] {
+  const tag = `${rps}rps`;
+  const h = loop(base(rps), HEALTHY_RUNS, seed);
+  const out = rateResults(`false_rollback_rate_${tag}`, h.rolledBack, HEALTHY_RUNS);
+  out.push({ name: `paused_rate_${tag}`, value: round(h.paused / HEALTHY_RUNS, 4), unit: "rate (not a rollback)" });
+  const flaggerHealthy = flaggerIntervals(base(rps), seed + 1, HEALTHY_RUNS);
+  const frr = Math.max(h.rolledBack / HEALTHY_RUNS, ALPHA);
+  const threshold = calibrate(flaggerHealthy, frr);
+  const flaggerFrr = flaggerHealthy.filter((r) => flaggerTime(r, threshold) !== undefined).length / HEALTHY_RUNS;
+  out.push({ name: `flagger_style_threshold_${tag}`, value: round(threshold, 4), unit: "error rate per 60 s" });
+  out.push(
+    ...rateResults(`flagger_style_false_rollback_rate_${tag}`, Math.round(flaggerFrr * HEALTHY_RUNS), HEALTHY_RUNS),
+  );
+  for (const effect of EFFECTS) out.push(...effectResults(rps, effect, seed + 10 * effect, threshold));
+  return out;
+}
+
+function effectResults(rps: number, effect: number, seed: number, threshold: number): BenchResult[] {
+  const tag = `${String(effect).replace(".", "_")}x_${rps}rps`;
+  const s = { ...base(rps), errorEffect: effect };
+  const ours = loop(s, REGRESSED_RUNS, seed);
+  const flagger = flaggerIntervals(s, seed + 1, REGRESSED_RUNS).map((r) => flaggerTime(r, threshold));
+  const oursMedian = median([
+    ...ours.times,
+    ...Array(REGRESSED_RUNS - ours.times.length).fill(Number.POSITIVE_INFINITY),
+  ]);
+  const flaggerMedian = median(flagger.map((t) => t ?? Number.POSITIVE_INFINITY));
+  const finite = (v: number) => (Number.isFinite(v) ? v : -1);
+  const out: BenchResult[] = [
+    { name: `detection_rate_${tag}`, value: round(ours.rolledBack / REGRESSED_RUNS, 3), unit: "rate" },
+    { name: `median_detect_seconds_${tag}`, value: finite(oursMedian), unit: "s (-1: most runs not detected)" },
+    {
+      name: `flagger_style_detection_rate_${tag}`,
+      value: round(flagger.filter((t) => t !== undefined).length / REGRESSED_RUNS, 3),
+      unit: "rate (same false rollback rate)",
+    },
+    { name: `flagger_style_median_detect_seconds_${tag}`, value: finite(flaggerMedian), unit: "s (-1: not detected)" },
+  ];
+  if (effect === 5 && Number.isFinite(oursMedian) && Number.isFinite(flaggerMedian)) {
+    out.push({
+      name: `detect_5x_ratio_vs_flagger_style_${rps}rps`,
+      value: round(oursMedian / flaggerMedian, 3),
+      unit: "ratio",
+    });
+  }
+  return out;
+}
+
+/** p50-only and p99-only +20 % latency regressions at 1,000 rps. */
+function latencyResults(seed: number): BenchResult[] {
+  const out: BenchResult[] = [];
+  for (const where of ["p50", "p99"] as const) {
+    const s: Scenario = { ...base(1000), latencyRegression: { factor: 1.2, where } };
+    const r = loop(s, REGRESSED_RUNS, seed + (where === "p50" ? 1 : 2));
+    out.push({
+      name: `detection_rate_latency_${where}_only_20pct_1000rps`,
+      value: round(r.rolledBack / REGRESSED_RUNS, 3),
+      unit: "rate",
+    });
+    const m = median(r.times);
+    out.push({
+      name: `median_detect_seconds_latency_${where}_only_20pct_1000rps`,
+      value: Number.isFinite(m) ? m : -1,
+      unit: "s",
+    });
+  }
+  return out;
+}
+
+/** The issue's table of healthy canaries with production's imperfections, each through the decision loop. */
+const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; slo?: { errorRate: number } }> = {
+  overdispersion_cv0_3: { scenario: { rateCv: 0.3 }, rps: 1000 },
+  overdispersion_cv0_5: { scenario: { rateCv: 0.5 }, rps: 1000 },
+  clumping_retries: { scenario: { clump: 4 }, rps: 1000 },
+  latency_jitter_1000rps: { scenario: { latencyJitter: 0.1 }, rps: 1000 },
+  latency_jitter_5000rps: { scenario: { latencyJitter: 0.1 }, rps: 5000 },
+  endpoint_mix_25pct: {
+    scenario: { route: { stableShare: 0.2, canaryShare: 0.25, errorFactor: 4, latencyFactor: 3 } },
+    rps: 1000,
+  },
+  endpoint_mix_30pct: {
+    scenario: { route: { stableShare: 0.2, canaryShare: 0.3, errorFactor: 4, latencyFactor: 3 } },
+    rps: 1000,
+  },
+  sampling_raw_rows: { scenario: { sampling: { interval: 10, weighted: false } }, rps: 1000 },
+  sampling_weighted_rows: { scenario: { sampling: { interval: 10, weighted: true } }, rps: 1000 },
+  double_counted_exceptions: { scenario: { thrownShare: 0.5 }, rps: 1000 },
+  overlapping_windows: { scenario: { overlapSeconds: 1 }, rps: 1000 },
+  dlq_drift_unattributed: { scenario: { growth: 2, dlq: { perRequest: 2e-4, attributed: false } }, rps: 1000 },
+  dlq_drift_attributed: { scenario: { growth: 2, dlq: { perRequest: 2e-4, attributed: true } }, rps: 1000 },
+  common_mode_incident_slo: {
+    scenario: { incident: { from: 200, to: 500, factor: 6 } },
+    rps: 1000,
+    slo: { errorRate: 0.01 },
+  },
+};
+
+function adversarialResults(seed: number): BenchResult[] {
+  const out: BenchResult[] = [];
+  for (const [i, [name, c]] of Object.entries(ADVERSARIAL).entries()) {
+    const watch = c.scenario.dlq ? { watch: { queues: ["dlq"] } } : {};
+    const s: Scenario = { ...base(c.rps), ...c.scenario };
+    const rand = seededRandom(seed + i);
+    let rolledBack = 0;
+    let paused = 0;
+    for (let r = 0; r < HEALTHY_RUNS; r++) {
+      const res = simulateDecisionLoop(s, rand, {
+        analysis: { alpha: ALPHA, ...(c.slo ? { slo: c.slo } : {}), ...watch },
+      });
+      if (res.outcome === "rolled-back") rolledBack++;
+      if (res.outcome === "paused") paused++;
+    }
+    out.push(...rateResults(`false_rollback_rate_${name}`, rolledBack, HEALTHY_RUNS));
+    out.push({ name: `paused_rate_${name}`, value: round(paused / HEALTHY_RUNS, 4), unit: "rate (not a rollback)" });
+  }
+  return out;
+}
+
+const SILENT: Progress = {
+  step: (name) => ({ name, update: () => {}, ok: () => {}, fail: () => {}, skip: () => {} }),
+  line: () => {},
+  warn: () => {},
+};
+
+/** One healthy release of a low-traffic Worker through the real `release` loop, default config. */
+async function lowTrafficRelease(rps: number, seed: number, dir: string): Promise<string> {
+  const start = new Date("2026-12-01T12:00:00Z");
+  const p = new MemoryPlatform(new Date(start.getTime() - 86_400_000), {}, seed);
+  const stable = "00000001-0000-4000-8000-000000000000";
+  p.versions.push({
+    id: stable,
+    worker: "api",
+    createdAt: p.now().toISOString(),
+    message: formatVersionMessage("r-old", "1111"),
+  });
+  p.behaviour.set(stable, HEALTHY);
+  p.deployments.unshift({
+    id: "d0",
+    worker: "api",
+    createdAt: p.now().toISOString(),
+    kind: "deployment",
+    versions: [{ versionId: stable, percentage: 100 }],
+    message: formatMark({ release: "r-old", phase: "promoted", candidate: "00000001" }),
+  });
+  p.clock = start.getTime();
+  p.rps = rps;
+  const wrangler = loadWranglerConfig(join(dir, "wrangler.jsonc"));
+  const report = await runRelease(
+    { projectDir: dir, wrangler, config: resolveWorkerConfig({}, "api", wrangler), reportDir: join(dir, "reports") },
+    {
+      platform: p,
+      out: SILENT,
+      now: p.now,
+      sleep: p.sleep,
+      checkGate: async () => ({ ok: true, errors: [], warnings: 0, summary: "" }),
+      dryRunGate: async () => ({ bundleHash: "2222bbbb2222bbbb", bytes: 1 }),
+    },
+  );
+  return report.outcome;
+}
+
+async function lowTrafficResults(seed: number): Promise<BenchResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), "bw-bench-analysis-"));
+  writeFileSync(
+    join(dir, "wrangler.jsonc"),
+    JSON.stringify({ name: "api", main: "src/index.ts", compatibility_date: "2026-04-01" }),
+  );
+  const out: BenchResult[] = [];
+  for (const rps of [1, 5, 8]) {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < LOW_TRAFFIC_RUNS; i++) {
+      const outcome = await lowTrafficRelease(rps, seed + 1000 * rps + i, dir);
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+    }
+    out.push(...rateResults(`false_rollback_rate_low_traffic_${rps}rps`, counts["rolled-back"] ?? 0, LOW_TRAFFIC_RUNS));
+    out.push({
+      name: `promoted_rate_low_traffic_${rps}rps`,
+      value: round((counts.promoted ?? 0) / LOW_TRAFFIC_RUNS, 3),
+      unit: "rate",
+    });
+    out.push({
+      name: `paused_rate_low_traffic_${rps}rps`,
+      value: round((counts.paused ?? 0) / LOW_TRAFFIC_RUNS, 3),
+      unit: "rate",
+    });
+  }
+  return out;
+}
+
+/**
+ * The default config (latency on at p50/p90/p99, α = 0.01, 5 → 25 → 50 % at 5 min) on seeded simulated traffic,
+ * every figure per traffic level: false rollbacks with a 95 % interval, detection of 1.2×–5× error regressions
+ * and of p50-only and p99-only latency regressions, against a Flagger-style rule calibrated to the same false
+ * rollback rate; then each healthy production imperfection of the issue's table, and low-traffic Workers through
+ * the real release loop.
  */
 export default defineBench({
   name: "analysis",
   description:
-    "canary analysis: false rollback rate and time to detect, e-process vs Flagger-style threshold vs fixed-horizon test (same simulated streams)",
+    "canary analysis with the default config: false rollbacks (95% CI) per traffic level and per production imperfection, detection vs a Flagger-style rule at equal false rollback rates",
   run: async () => {
-    const rand = seededRandom(0xb1a57);
-    const names = Object.keys(METHODS) as MethodName[];
-    const healthy: Record<MethodName, number> = { sequential: 0, flagger_style: 0, fixed_horizon: 0, peeking_z: 0 };
-    let healthyRuns = 0;
-    const detect = new Map<string, (number | undefined)[]>();
-    const scenario = (rps: number, effect: number): CanaryScenario => ({
-      rps,
-      baseErrorRate: BASE_ERROR_RATE,
-      effect,
-      steps: STEPS,
-      pollSeconds: POLL_SECONDS,
-    });
-
-    for (const rps of TRAFFIC_RPS) {
-      for (let i = 0; i < HEALTHY_PER_TRAFFIC; i++) {
-        const windows = simulateCanary(scenario(rps, 1), rand);
-        healthyRuns++;
-        for (const m of names) if (METHODS[m](windows) !== undefined) healthy[m]++;
-      }
-      for (const effect of EFFECTS) {
-        for (let i = 0; i < REGRESSED_PER_CELL; i++) {
-          const windows = simulateCanary(scenario(rps, effect), rand);
-          for (const m of names) {
-            const key = `${m}|${effect}`;
-            const list = detect.get(key) ?? [];
-            list.push(METHODS[m](windows));
-            detect.set(key, list);
-          }
-        }
-      }
-    }
-
-    const regressedRuns = TRAFFIC_RPS.length * EFFECTS.length * REGRESSED_PER_CELL;
-    const suffix = (m: MethodName) => (m === "sequential" ? "" : `_${m}`);
-    const results = [
+    const results: BenchResult[] = [
       { name: "alpha", value: ALPHA, unit: "probability" },
-      { name: "healthy_canaries", value: healthyRuns, unit: "runs" },
-      { name: "regressed_canaries", value: regressedRuns, unit: "runs" },
+      { name: "healthy_runs_per_cell", value: HEALTHY_RUNS, unit: "runs" },
+      { name: "regressed_runs_per_cell", value: REGRESSED_RUNS, unit: "runs" },
     ];
-    for (const m of names) {
-      results.push({
-        name: `false_rollback_rate${suffix(m)}`,
-        value: round(healthy[m] / healthyRuns, 4),
-        unit: "rate",
-      });
-    }
-    for (const effect of EFFECTS) {
-      const tag = `${effect}x`.replace(".", "_");
-      for (const m of names) {
-        if (m === "peeking_z") continue;
-        const times = detect.get(`${m}|${effect}`) ?? [];
-        const md = medianDetect(times);
-        results.push({
-          name: `median_detect_seconds_${tag}${suffix(m)}`,
-          value: Number.isFinite(md) ? md : -1,
-          unit: "s (-1: most runs never detected)",
-        });
-        results.push({
-          name: `detection_rate_${tag}${suffix(m)}`,
-          value: round(times.filter((t) => t !== undefined).length / Math.max(1, times.length), 3),
-          unit: "rate",
-        });
-      }
-    }
-    const ours = medianDetect(detect.get("sequential|5") ?? []);
-    const flagger = medianDetect(detect.get("flagger_style|5") ?? []);
-    results.push({ name: "detect_5x_ratio_vs_flagger_style", value: round(ours / flagger, 3), unit: "ratio" });
+    for (const [i, rps] of LEVELS.entries()) results.push(...levelResults(rps, 0xb1a57 + 1000 * i));
+    results.push(...latencyResults(0x1a7));
+    results.push(...adversarialResults(0xad0));
+    results.push(...(await lowTrafficResults(0x10)));
     return results;
   },
 });

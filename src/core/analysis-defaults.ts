@@ -10,7 +10,7 @@ export const ANALYSIS_DEFAULTS = {
   /** Bound on the probability of rolling back a healthy canary, over the whole release. */
   alpha: 0.01,
   /** Relative increase tolerated before a difference counts (errors: rate ratio; latency: on the latency scale). */
-  toleratedIncrease: 0.1,
+  toleratedIncrease: 0.05,
   /** Quantiles of the stable version's pre-release latency the canary is compared at; [] turns latency off. */
   latencyQuantiles: ["p50", "p90", "p99"] as readonly LatencyQuantileName[],
   /** Canary requests below which the analysis holds (never passes). */

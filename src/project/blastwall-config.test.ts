@@ -59,7 +59,7 @@ describe("blastwall.config", () => {
     expect(api.watch.durableObjects).toEqual(["Cart", "BlastwallOpsFlags"]);
     expect(api.analysis).toMatchObject({
       alpha: 0.01,
-      toleratedIncrease: 0.1,
+      toleratedIncrease: 0.05,
       latencyQuantiles: ["p50", "p90", "p99"],
     });
     // A passed deadline pauses for a human unless the user asks for a rollback.

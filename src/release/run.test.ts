@@ -199,7 +199,7 @@ describe("runRelease", () => {
     const { report } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
     expect(report.reason).toMatch(
-      /latency \(\+10% tolerated\) p50: canary > [\d.]+ ms 100% vs stable > [\d.]+ ms \d+%.* rolling back/,
+      /latency \(\+5% tolerated\) p50: canary > [\d.]+ ms 100% vs stable > [\d.]+ ms \d+%.* rolling back/,
     );
   });
 

@@ -51,13 +51,15 @@ export class MemoryPlatform implements Platform {
   /** Throws Killed on this mutating call (1-based); undefined: never. */
   failAfter: number | undefined;
   private mutations = 0;
-  private readonly rand = seededRandom(42);
+  private readonly rand: () => number;
 
   constructor(
     start: Date,
     readonly migrations: Record<string, string[]> = {},
+    seed = 42,
   ) {
     this.clock = start.getTime();
+    this.rand = seededRandom(seed);
   }
 
   now = (): Date => new Date(this.clock);
@@ -162,7 +164,12 @@ export class MemoryPlatform implements Platform {
         requests,
         status: { "2xx": requests - errors, "3xx": 0, "4xx": 0, "5xx": errors },
         exceptions: 0,
-        latency: { p50: b.baseMs + b.extraMs + b.spreadMs / 2, p95: q95, p99: q95 },
+        latency: {
+          p50: b.baseMs + b.extraMs + b.spreadMs / 2,
+          p90: b.baseMs + b.extraMs + 0.9 * b.spreadMs,
+          p95: q95,
+          p99: b.baseMs + b.extraMs + 0.99 * b.spreadMs,
+        },
         slowerThan,
       };
     });

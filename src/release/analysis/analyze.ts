@@ -1,7 +1,14 @@
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../../core/analysis-defaults.js";
 import type { VersionMetrics } from "../../platform/platform.js";
-import { kappaFor, NO_DISPERSION } from "./dispersion.js";
-import { createEProcess, DEFAULT_GRID, updatePoisson, updateShare } from "./e-process.js";
+import { inflationFor, NO_DISPERSION } from "./dispersion.js";
+import {
+  createEProcess,
+  DEFAULT_GRID,
+  type EProcessState,
+  logEValue,
+  updatePoisson,
+  updateShare,
+} from "./e-process.js";
 import { errorsOf, type Stratum, strataOf } from "./strata.js";
 import type {
   AnalysisOptions,
@@ -139,6 +146,12 @@ export function createAnalysis(options: AnalysisOptions = {}): AnalysisState {
     stable: EMPTY,
     dlq: { canary: 0, stable: 0, unattributed: 0, alert: createEProcess({ grid: o.grid }) },
     durableObjects: { canary: 0, stable: 0, unattributed: 0, alert: createEProcess({ grid: o.grid }) },
+    stableSlo: {
+      errors: createEProcess({ grid: o.grid }),
+      latency: createEProcess({ grid: o.grid }),
+      errorsBreached: false,
+      latencyBreached: false,
+    },
     seconds: 0,
     polls: 0,
   };
@@ -182,9 +195,9 @@ function foldErrors(state: AnalysisState, strata: readonly Stratum[]): AnalysisS
     const { canary: c, stable: s } = st;
     const trials = c.errors + s.errors;
     const nullOdds = (theta0 * c.requests) / s.requests;
-    const kappa = kappaFor(dispersion, trials, nullOdds / (1 + nullOdds));
+    const inflation = inflationFor(dispersion, trials, nullOdds / (1 + nullOdds));
     const before = test.logLr;
-    test = updateShare(test, { hits: c.errors, trials, nullOdds, kappa });
+    test = updateShare(test, { hits: c.errors, trials, nullOdds, inflation });
     const prev = totals[st.name];
     const after = test.logLr;
     totals[st.name] = {
@@ -212,10 +225,10 @@ function foldLatency(state: AnalysisState, strata: readonly Stratum[]): Analysis
       const ss = st.stable.slower(t.boundMs);
       if (sc === undefined || ss === undefined) continue;
       const nullOdds = st.canary.requests / st.stable.requests;
-      const kappa = kappaFor(dispersion[t.quantile] ?? NO_DISPERSION, sc + ss, nullOdds / (1 + nullOdds));
+      const inflation = inflationFor(dispersion[t.quantile] ?? NO_DISPERSION, sc + ss, nullOdds / (1 + nullOdds));
       next = {
         ...next,
-        e: updateShare(next.e, { hits: sc, trials: sc + ss, nullOdds, kappa }),
+        e: updateShare(next.e, { hits: sc, trials: sc + ss, nullOdds, inflation }),
         canarySlow: next.canarySlow + sc,
         canaryTrials: next.canaryTrials + st.canary.requests,
         stableSlow: next.stableSlow + ss,
@@ -254,41 +267,65 @@ function foldTotals(state: AnalysisState, c: VersionMetrics | undefined, s: Vers
   return { ...state, canary: add(state.canary, c), stable: add(state.stable, s) };
 }
 
-/** The absolute SLO ceilings, on the canary alone; the stable side is kept to tell a shared breach apart. */
+/** The absolute SLO ceilings, on the canary; the same tests on stable tell a shared breach apart. */
 function foldSlo(state: AnalysisState, c: VersionMetrics | undefined, s: VersionMetrics | undefined): AnalysisState {
   const o = state.options;
   const tests = { ...state.tests };
-  let canary = state.canary;
-  let stable = state.stable;
   const ceiling = o.slo.errorRate;
-  const fano = o.preRelease?.errorDispersion?.fano ?? 1;
-  if (c && c.requests > 0 && tests["slo-errors"] && ceiling !== undefined && ceiling > 0 && ceiling < 1) {
-    const kappa = fano > 1 && c.requests > 1 ? (c.requests - 1) / (fano - 1) : undefined;
-    tests["slo-errors"] = updateShare(tests["slo-errors"], {
-      hits: errorsOf(c),
-      trials: c.requests,
+  const d = o.preRelease?.errorDispersion ?? NO_DISPERSION;
+  const bar = Math.log(1 / o.alpha);
+  let stableSlo = state.stableSlo;
+  if (tests["slo-errors"] && ceiling !== undefined && ceiling > 0 && ceiling < 1) {
+    // One sample against a fixed ceiling: clumps inflate by the Fano factor, drift by n·p·CV²/(1−p).
+    const batch = (m: VersionMetrics) => ({
+      hits: errorsOf(m),
+      trials: m.requests,
       nullOdds: ceiling / (1 - ceiling),
-      ...(kappa !== undefined ? { kappa } : {}),
+      inflation: Math.max(d.fano, 1 + (m.requests * ceiling * d.cv2) / (1 - ceiling)),
     });
+    if (c && c.requests > 0) tests["slo-errors"] = updateShare(tests["slo-errors"], batch(c));
+    if (s && s.requests > 0) {
+      const errors = updateShare(fresh(stableSlo.errors), batch(s));
+      stableSlo = { ...stableSlo, errors, errorsBreached: stableSlo.errorsBreached || logEValue(errors) >= bar };
+    }
   }
+  return foldSloLatency({ ...state, tests, stableSlo }, c, s);
+}
+
+/**
+ * The stable SLO monitor forgets evidence *for* the ceiling (each component restarts from 1 when below it, as a
+ * CUSUM does), so an incident that starts late in the release is seen on stable at once.
+ */
+function fresh(e: EProcessState): EProcessState {
+  return { grid: e.grid, logLr: e.logLr.map((l) => Math.max(0, l)) };
+}
+
+function foldSloLatency(
+  state: AnalysisState,
+  c: VersionMetrics | undefined,
+  s: VersionMetrics | undefined,
+): AnalysisState {
+  const o = state.options;
   const bound = o.slo.latencyMs;
+  const test = state.tests["slo-latency"];
+  if (bound === undefined || !test) return state;
   const q = o.slo.latencyQuantile ?? 0.95;
-  if (bound !== undefined && tests["slo-latency"]) {
-    const slow = c && c.requests > 0 ? sloSlow(c, bound) : undefined;
-    if (c && slow !== undefined) {
-      tests["slo-latency"] = updateShare(tests["slo-latency"], {
-        hits: slow,
-        trials: c.requests,
-        nullOdds: (1 - q) / q,
-      });
-      canary = { ...canary, sloSlow: canary.sloSlow + slow, sloTrials: canary.sloTrials + c.requests };
-    }
-    const stableSlow = s && s.requests > 0 ? sloSlow(s, bound) : undefined;
-    if (s && stableSlow !== undefined) {
-      stable = { ...stable, sloSlow: stable.sloSlow + stableSlow, sloTrials: stable.sloTrials + s.requests };
-    }
+  const nullOdds = (1 - q) / q;
+  let { canary, stable, stableSlo } = state;
+  let next = test;
+  const slow = c && c.requests > 0 ? sloSlow(c, bound) : undefined;
+  if (c && slow !== undefined) {
+    next = updateShare(test, { hits: slow, trials: c.requests, nullOdds });
+    canary = { ...canary, sloSlow: canary.sloSlow + slow, sloTrials: canary.sloTrials + c.requests };
   }
-  return { ...state, tests, canary, stable };
+  const stableSlow = s && s.requests > 0 ? sloSlow(s, bound) : undefined;
+  if (s && stableSlow !== undefined) {
+    stable = { ...stable, sloSlow: stable.sloSlow + stableSlow, sloTrials: stable.sloTrials + s.requests };
+    const latency = updateShare(fresh(stableSlo.latency), { hits: stableSlow, trials: s.requests, nullOdds });
+    const breached = stableSlo.latencyBreached || logEValue(latency) >= Math.log(1 / o.alpha);
+    stableSlo = { ...stableSlo, latency, latencyBreached: breached };
+  }
+  return { ...state, tests: { ...state.tests, "slo-latency": next }, canary, stable, stableSlo };
 }
 
 function sloSlow(m: VersionMetrics, bound: number): number | undefined {

@@ -1,8 +1,8 @@
 /**
  * Over-dispersion, estimated from the stable version's own pre-release windows at the poll scale. Real error
  * and slow-request counts vary more than a binomial allows: rates drift minute to minute, and errors come in
- * clumps (one client retrying). Both widen the spread of the canary's share, so the tests switch to a
- * beta-binomial likelihood whose concentration comes from this estimate, fixed before the ramp begins.
+ * clumps (one client retrying). Both widen the spread of the canary's share, so the tests temper each
+ * window's likelihood ratio by the variance inflation this estimate gives, fixed before the ramp begins.
  */
 
 /** One pre-release window of the stable version: `hits` (errors, or requests slower than a bound) of `trials`. */
@@ -62,14 +62,11 @@ function chiSquareQuantile(df: number, z: number): number {
 }
 
 /**
- * The beta-binomial concentration for one window's share test: the canary's share π0 of `trials` pooled events
- * (canary plus stable). Each version's rate varies independently with CV² (the share's logit then varies by
- * 2·CV²), or events come in clumps of mean excess fano − 1; the tighter (more dispersed) reading wins.
+ * The variance inflation φ ≥ 1 of one window's share test: the canary's share π0 of `trials` pooled events
+ * (canary plus stable). Clumps inflate the variance by the Fano factor; a rate that drifts independently on each
+ * version with CV² moves the share's logit by 2·CV², which adds trials·π0(1−π0)·2·CV². The larger reading wins.
  */
-export function kappaFor(d: Dispersion, trials: number, p0: number): number {
-  let kappa = Number.POSITIVE_INFINITY;
-  const v = p0 * (1 - p0);
-  if (d.cv2 > 0 && v > 0) kappa = Math.min(kappa, Math.max(0.5, 1 / (2 * d.cv2 * v) - 1));
-  if (d.fano > 1 && trials > 1) kappa = Math.min(kappa, Math.max(0.5, (trials - 1) / (d.fano - 1) - 1));
-  return kappa;
+export function inflationFor(d: Dispersion, trials: number, p0: number): number {
+  const drift = 1 + 2 * d.cv2 * trials * p0 * (1 - p0);
+  return Math.max(1, d.fano, drift);
 }

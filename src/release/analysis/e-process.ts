@@ -80,59 +80,23 @@ export function updateBernoulli(state: EProcessState, { hits, trials, nullOdds }
 
 export interface ShareBatch extends BernoulliBatch {
   /**
-   * Beta-binomial concentration of the share within this batch (smaller = more over-dispersed); Infinity or
-   * undefined means plain binomial. It must be fixed before the batch's split of hits is seen.
+   * Variance of the hits ÷ the binomial variance (≥ 1), fixed before the batch is seen. The batch's log
+   * likelihood ratio is divided by it: a tempered likelihood ratio.
    */
-  kappa?: number;
+  inflation?: number;
 }
 
 /**
- * Folds one batch in with a beta-binomial likelihood: the share of hits varies from batch to batch around its
- * mean with concentration κ. The beta-binomial family has a monotone likelihood ratio in the hits, so each
- * component is still a supermartingale under every mean share ≤ the null's, when batches are beta-binomial.
+ * Folds one batch in with its likelihood ratio raised to 1/φ, φ the batch's variance inflation. For hits that
+ * come in clumps of size φ this is the exact binomial ratio on the clumps; for a share that drifts between
+ * batches it keeps the factor's expectation ≤ 1 to second order (docs/release.md). Over-estimating φ is always
+ * safe: if E[LR^λ] ≤ 1 then E[LR^λ'] ≤ 1 for every λ' < λ (Jensen).
  */
-export function updateShare(state: EProcessState, { hits, trials, nullOdds, kappa }: ShareBatch): EProcessState {
-  if (kappa === undefined || !Number.isFinite(kappa) || kappa > 1e7) {
-    return updateBernoulli(state, { hits, trials, nullOdds });
-  }
-  if (trials <= 0 || !(nullOdds > 0) || !Number.isFinite(nullOdds)) return state;
-  const k = Math.max(kappa, 1e-3);
-  const h = Math.max(0, Math.min(hits, trials));
-  const misses = trials - h;
-  const p0 = nullOdds / (1 + nullOdds);
-  const base = logRising(h, p0 * k) + logRising(misses, (1 - p0) * k);
-  const logLr = state.grid.map((r, i) => {
-    const odds1 = r * nullOdds;
-    const p1 = odds1 / (1 + odds1);
-    return (state.logLr[i] ?? 0) + logRising(h, p1 * k) + logRising(misses, (1 - p1) * k) - base;
-  });
-  return { grid: state.grid, logLr };
-}
-
-/** log of the rising factorial a(a+1)…(a+n−1) = lnΓ(a+n) − lnΓ(a). */
-function logRising(n: number, a: number): number {
-  if (n <= 0) return 0;
-  if (n <= 8) {
-    let s = 0;
-    for (let j = 0; j < n; j++) s += Math.log(a + j);
-    return s;
-  }
-  return lgamma(a + n) - lgamma(a);
-}
-
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7; relative error about 1e-15). */
-export function lgamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
-  const z = x - 1;
-  let a = LANCZOS[0] ?? 1;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (LANCZOS[i] ?? 0) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+export function updateShare(state: EProcessState, { inflation = 1, ...batch }: ShareBatch): EProcessState {
+  const weight = 1 / Math.max(1, inflation);
+  if (weight === 1) return updateBernoulli(state, batch);
+  const next = updateBernoulli({ grid: state.grid, logLr: state.grid.map(() => 0) }, batch);
+  return { grid: state.grid, logLr: state.logLr.map((l, i) => l + weight * (next.logLr[i] ?? 0)) };
 }
 
 export interface PoissonBatch {

@@ -1,4 +1,4 @@
-import { kappaFor, NO_DISPERSION } from "./dispersion.js";
+import { inflationFor, NO_DISPERSION } from "./dispersion.js";
 import { DEFAULT_GRID, type EProcessState, logEValue, updateShare } from "./e-process.js";
 import type { AnalysisState } from "./types.js";
 
@@ -24,8 +24,8 @@ function logEAt(state: AnalysisState, theta: number): number {
   for (const w of state.errorWindows) {
     const trials = w.canaryErrors + w.stableErrors;
     const nullOdds = theta * w.exposure;
-    const kappa = kappaFor(dispersion, trials, nullOdds / (1 + nullOdds));
-    e = updateShare(e, { hits: w.canaryErrors, trials, nullOdds, kappa });
+    const inflation = inflationFor(dispersion, trials, nullOdds / (1 + nullOdds));
+    e = updateShare(e, { hits: w.canaryErrors, trials, nullOdds, inflation });
   }
   return logEValue(e);
 }

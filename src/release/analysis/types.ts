@@ -115,6 +115,16 @@ export interface AnalysisState {
   readonly stable: Counts;
   readonly dlq: { canary: number; stable: number; unattributed: number; alert: EProcessState };
   readonly durableObjects: { canary: number; stable: number; unattributed: number; alert: EProcessState };
+  /**
+   * The SLO tests run on the stable version too: once stable's own e-value has reached 1/α, a canary breach is
+   * shared (an incident on both) and pages instead of rolling back.
+   */
+  readonly stableSlo: {
+    readonly errors: EProcessState;
+    readonly latency: EProcessState;
+    readonly errorsBreached: boolean;
+    readonly latencyBreached: boolean;
+  };
   readonly seconds: number;
   readonly polls: number;
 }

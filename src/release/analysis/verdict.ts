@@ -60,16 +60,20 @@ function testE(state: AnalysisState, name: TestName, t: EProcessState): number {
   return name === "latency" ? latencyE(state) : eValue(t);
 }
 
-/** An SLO breach the stable version shares (its own rate within the tolerance of the ceiling) pages, not rolls back. */
+/**
+ * An SLO breach the stable version shares pages, not rolls back: stable's own SLO test has reached 1/α during
+ * the release, or its rate over the release is within the tolerance of the ceiling.
+ */
 function sharedByStable(state: AnalysisState, name: TestName): boolean {
   const o = state.options;
   const theta = 1 + o.toleratedIncrease;
   const s = state.stable;
-  if (name === "slo-errors" && o.slo.errorRate !== undefined && s.requests > 0) {
-    return s.errors / s.requests >= o.slo.errorRate / theta;
+  if (name === "slo-errors" && o.slo.errorRate !== undefined) {
+    return state.stableSlo.errorsBreached || (s.requests > 0 && s.errors / s.requests >= o.slo.errorRate / theta);
   }
-  if (name === "slo-latency" && s.sloTrials > 0) {
-    return s.sloSlow / s.sloTrials >= (1 - (o.slo.latencyQuantile ?? 0.95)) / theta;
+  if (name === "slo-latency") {
+    const q = o.slo.latencyQuantile ?? 0.95;
+    return state.stableSlo.latencyBreached || (s.sloTrials > 0 && s.sloSlow / s.sloTrials >= (1 - q) / theta);
   }
   return false;
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_LATENCY_BUCKETS_MS, latencyBucketOf, statusClassOf } from "./layout.js";
+import { type RoutePattern, routeOf } from "./routes.js";
 
 export {
   DEFAULT_LATENCY_BUCKETS_MS,
@@ -8,6 +9,7 @@ export {
   statusClassOf,
   TELEMETRY_COLUMNS,
 } from "./layout.js";
+export { OTHER_ROUTE, type RoutePattern, routeOf } from "./routes.js";
 
 /** What one request looked like, as `blastwall/telemetry` records it. */
 export interface RequestSample {
@@ -16,6 +18,8 @@ export interface RequestSample {
   versionTag?: string;
   status: number;
   latencyMs: number;
+  /** The route label (see `routes` in the options); "" when none. */
+  route?: string;
 }
 
 export interface TelemetryOptions<E> {
@@ -27,6 +31,11 @@ export interface TelemetryOptions<E> {
   version?: (env: E) => WorkerVersionMetadata | undefined;
   /** Latency bucket upper bounds in ms, ascending. */
   bucketsMs?: readonly number[];
+  /**
+   * Path patterns → route labels, first match wins (`:id` one segment, trailing `*` the rest); unmatched paths
+   * are "other". The release analysis compares versions within each route.
+   */
+  routes?: readonly RoutePattern[];
 }
 
 /**
@@ -39,14 +48,14 @@ export interface TelemetryOptions<E> {
  */
 export function recordRequest(
   dataset: AnalyticsEngineDataset | undefined,
-  { worker, versionId, versionTag = "", status, latencyMs }: RequestSample,
+  { worker, versionId, versionTag = "", status, latencyMs, route = "" }: RequestSample,
   bucketsMs: readonly number[] = DEFAULT_LATENCY_BUCKETS_MS,
 ): void {
   if (!dataset) return;
   try {
     dataset.writeDataPoint({
       indexes: [worker],
-      blobs: [versionId, statusClassOf(status), versionTag],
+      blobs: [versionId, statusClassOf(status), versionTag, route],
       doubles: [status, latencyBucketOf(latencyMs, bucketsMs), latencyMs],
     });
   } catch {
@@ -70,13 +79,14 @@ type FetchHandler<E> = NonNullable<ExportedHandler<E>["fetch"]>;
  */
 export function withTelemetry<E, H extends ExportedHandler<E>>(
   handler: H,
-  { worker, dataset, version, bucketsMs = DEFAULT_LATENCY_BUCKETS_MS }: TelemetryOptions<E>,
+  { worker, dataset, version, bucketsMs = DEFAULT_LATENCY_BUCKETS_MS, routes = [] }: TelemetryOptions<E>,
 ): H {
   const inner = handler.fetch;
   if (!inner) return handler;
   const fetch: FetchHandler<E> = async (request, env, ctx) => {
     const started = Date.now();
     const meta = version?.(env);
+    const route = routes.length > 0 ? routeOf(new URL(request.url).pathname, routes) : "";
     const sample = (status: number) =>
       recordRequest(
         dataset(env),
@@ -86,6 +96,7 @@ export function withTelemetry<E, H extends ExportedHandler<E>>(
           versionTag: meta?.tag ?? "",
           status,
           latencyMs: Date.now() - started,
+          route,
         },
         bucketsMs,
       );
@@ -104,6 +115,7 @@ export function withTelemetry<E, H extends ExportedHandler<E>>(
 /** The part of Hono's middleware contract this needs, so hono stays an optional peer. */
 interface MiddlewareContext<E> {
   env: E;
+  req: { url: string };
   res: Response;
   error?: Error;
 }
@@ -120,9 +132,11 @@ export function telemetry<E>({
   dataset,
   version,
   bucketsMs = DEFAULT_LATENCY_BUCKETS_MS,
+  routes = [],
 }: TelemetryOptions<E>) {
   return async (c: MiddlewareContext<E>, next: () => Promise<void>): Promise<void> => {
     const started = Date.now();
+    const route = routes.length > 0 ? routeOf(new URL(c.req.url).pathname, routes) : "";
     try {
       await next();
     } finally {
@@ -135,6 +149,7 @@ export function telemetry<E>({
           versionTag: meta?.tag ?? "",
           status: c.error && c.res.status < 500 ? 500 : c.res.status,
           latencyMs: Date.now() - started,
+          route,
         },
         bucketsMs,
       );

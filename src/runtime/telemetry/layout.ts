@@ -10,6 +10,8 @@ export const TELEMETRY_COLUMNS = {
   versionId: "blob1",
   statusClass: "blob2",
   versionTag: "blob3",
+  /** The route label from the user's path patterns ("" when none are configured). */
+  route: "blob4",
   status: "double1",
   bucketMs: "double2",
   latencyMs: "double3",

@@ -6,6 +6,7 @@ import {
   latencyBucketOf,
   OVERFLOW_BUCKET_MS,
   recordRequest,
+  routeOf,
   statusClassOf,
   telemetry,
   withTelemetry,
@@ -72,11 +73,31 @@ describe("withTelemetry (inside workerd)", () => {
     expect(ds.points).toHaveLength(2);
     expect(ds.points[0]).toMatchObject({
       indexes: ["shop-api"],
-      blobs: [version.id, "2xx", "v2"],
+      blobs: [version.id, "2xx", "v2", ""],
     });
     expect(ds.points[0]?.doubles?.[0]).toBe(200);
     expect(ds.points[0]?.doubles?.[1]).toBe(latencyBucketOf(ds.points[0]?.doubles?.[2] ?? -1));
     expect(ds.points[1]?.blobs?.[1]).toBe("4xx");
+  });
+
+  it("labels each request with its route from the user's path patterns", async () => {
+    const ds = recordingDataset();
+    const routes = [
+      ["/orders/:id", "orders/:id"],
+      ["/static/*", "static"],
+      ["/", "home"],
+    ] as const;
+    const worker = withTelemetry<object, ExportedHandler>(
+      { fetch: () => new Response("x") },
+      { worker: "shop-api", dataset: () => ds, routes },
+    );
+    const ctx = createExecutionContext();
+    for (const path of ["/orders/42", "/static/a/b.css", "/", "/orders", "/orders/42/items"]) {
+      await worker.fetch?.(new Request(`https://shop.test${path}`), {}, ctx);
+    }
+    await waitOnExecutionContext(ctx);
+    expect(ds.points.map((p) => p.blobs?.[3])).toEqual(["orders/:id", "static", "home", "other", "other"]);
+    expect(routeOf("/orders/", routes)).toBe("other");
   });
 
   it("records a throwing handler as a 500 and rethrows the same error", async () => {
@@ -91,7 +112,7 @@ describe("withTelemetry (inside workerd)", () => {
       { worker: "shop-api", dataset: () => ds },
     );
     await expect(worker.fetch?.(new Request("https://shop.test/"), {}, createExecutionContext())).rejects.toBe(boom);
-    expect(ds.points[0]?.blobs).toEqual(["unknown", "5xx", ""]);
+    expect(ds.points[0]?.blobs).toEqual(["unknown", "5xx", "", ""]);
     expect(ds.points[0]?.doubles?.[0]).toBe(500);
   });
 
@@ -132,7 +153,9 @@ describe("withTelemetry (inside workerd)", () => {
   it("recordRequest writes exactly the documented columns", () => {
     const ds = recordingDataset();
     recordRequest(ds, { worker: "shop-consumer", versionId: "v-1", status: 503, latencyMs: 3000 });
-    expect(ds.points).toEqual([{ indexes: ["shop-consumer"], blobs: ["v-1", "5xx", ""], doubles: [503, 5000, 3000] }]);
+    expect(ds.points).toEqual([
+      { indexes: ["shop-consumer"], blobs: ["v-1", "5xx", "", ""], doubles: [503, 5000, 3000] },
+    ]);
   });
 });
 

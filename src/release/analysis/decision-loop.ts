@@ -1,0 +1,89 @@
+import { ANALYSIS_DEFAULTS } from "../../core/analysis-defaults.js";
+import type { ResolvedRampStep } from "../../project/blastwall-config.js";
+import { decideStep } from "../state.js";
+import { type AnalysisOptions, analyzePoll, createAnalysis, enabledTests, latencyBoundsNeeded } from "./analyze.js";
+import { stepTargets } from "./sample-size.js";
+import { type Scenario, scenarioPreRelease, windowSource } from "./scenarios.js";
+
+/**
+ * The ramp's decision loop on simulated traffic: the same analysis, step targets and `decideStep` that
+ * `release` runs, with the platform replaced by a scenario's window source. The tests and the bench use it to
+ * count false rollbacks over thousands of releases.
+ */
+
+export interface DecisionLoopOptions {
+  analysis?: Omit<AnalysisOptions, "preRelease">;
+  /** Default: blastwall's default steps (5 → 25 → 50 %, 5 min each). */
+  steps?: readonly ResolvedRampStep[];
+  noData?: { deadlineSeconds: number; action: "rollback" | "pause" };
+}
+
+export interface LoopResult {
+  outcome: "promoted" | "rolled-back" | "paused";
+  /** Seconds from the first ramp step to the decision. */
+  seconds: number;
+  reason: string;
+}
+
+export const DEFAULT_RAMP: readonly ResolvedRampStep[] = [
+  { percent: 5, minDurationSeconds: 300, minSamples: 200 },
+  { percent: 25, minDurationSeconds: 300, minSamples: 500 },
+  { percent: 50, minDurationSeconds: 300, minSamples: 1000 },
+];
+
+/**
+ * Runs one simulated release through the decision loop.
+ *
+ * @example
+ * simulateDecisionLoop(scenario, seededRandom(1)).outcome; // "promoted"
+ */
+export function simulateDecisionLoop(
+  s: Scenario,
+  rand: () => number,
+  {
+    analysis = {},
+    steps = DEFAULT_RAMP,
+    noData = { deadlineSeconds: ANALYSIS_DEFAULTS.noDataDeadlineSeconds, action: ANALYSIS_DEFAULTS.noDataAction },
+  }: DecisionLoopOptions = {},
+): LoopResult {
+  const quantiles = analysis.latencyQuantiles ?? ANALYSIS_DEFAULTS.latencyQuantiles;
+  const preRelease = scenarioPreRelease(s, rand, quantiles);
+  let state = createAnalysis({ ...analysis, preRelease });
+  const targets = stepTargets({
+    steps,
+    traffic: { rps: s.rps, errorRate: s.baseErrorRate, seconds: s.preReleaseSeconds },
+    alpha: state.options.alpha,
+    tests: enabledTests(state.options).length,
+    toleratedIncrease: state.options.toleratedIncrease,
+    minSamples: state.options.minSamples,
+    deadlineSeconds: noData.deadlineSeconds,
+  });
+  const next = windowSource(s, rand, latencyBoundsNeeded(state));
+  let t = 0;
+  for (const [i, step] of steps.entries()) {
+    if (step.percent >= 100) break;
+    const target = { ...step, minSamples: targets[i]?.minSamples ?? step.minSamples };
+    let elapsed = 0;
+    let canaryRequests = 0;
+    for (;;) {
+      const w = next(step.percent, s.pollSeconds);
+      elapsed += s.pollSeconds;
+      t += s.pollSeconds;
+      const r = analyzePoll(state, {
+        canary: w.canary,
+        stable: w.stable,
+        seconds: s.pollSeconds,
+        percent: step.percent,
+        ids: { canary: "canary", stable: "stable" },
+        ...(w.extra ? { extra: w.extra } : {}),
+      });
+      state = r.state;
+      canaryRequests += w.canary.requests;
+      const action = decideStep({ step: target, elapsedSeconds: elapsed, canaryRequests, verdict: r.verdict, noData });
+      if (action.action === "wait") continue;
+      if (action.action === "advance") break;
+      return { outcome: action.action === "rollback" ? "rolled-back" : "paused", seconds: t, reason: action.reason };
+    }
+  }
+  return { outcome: "promoted", seconds: t, reason: "every step advanced" };
+}

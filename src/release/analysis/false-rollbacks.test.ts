@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import { type DecisionLoopOptions, simulateDecisionLoop } from "./decision-loop.js";
+import type { Scenario } from "./scenarios.js";
+import { seededRandom } from "./simulate.js";
+
+/**
+ * False rollbacks of healthy canaries through the decision loop `release` runs, at α = 0.01, 2,000 seeded
+ * releases per scenario: the model's own data, then each production imperfection of issue 16's table. A short
+ * ramp keeps it fast; bench/analysis.ts runs the default ramp at every traffic level.
+ */
+
+const ALPHA = 0.01;
+const RUNS = 2000;
+const STEPS = [
+  { percent: 5, minDurationSeconds: 60, minSamples: 100 },
+  { percent: 25, minDurationSeconds: 60, minSamples: 200 },
+  { percent: 50, minDurationSeconds: 60, minSamples: 300 },
+];
+
+function healthy(rps: number, extra: Partial<Scenario> = {}): Scenario {
+  return {
+    rps,
+    baseErrorRate: 0.01,
+    errorEffect: 1,
+    latency: { medianMs: 40, sigma: 0.6 },
+    steps: STEPS.map((s) => ({ percent: s.percent, seconds: s.minDurationSeconds })),
+    pollSeconds: 10,
+    preReleaseSeconds: 300,
+    ...extra,
+  };
+}
+
+function outcomes(s: Scenario, seed: number, options: DecisionLoopOptions["analysis"] = {}) {
+  const rand = seededRandom(seed);
+  const counts = { "rolled-back": 0, paused: 0, promoted: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const r = simulateDecisionLoop(s, rand, {
+      analysis: { alpha: ALPHA, ...options },
+      steps: STEPS,
+      noData: { deadlineSeconds: 180, action: "pause" },
+    });
+    counts[r.outcome]++;
+  }
+  return counts;
+}
+
+const SCENARIOS: [string, Scenario, DecisionLoopOptions["analysis"]?][] = [
+  ["the model's own data", healthy(300)],
+  ["rates drifting per version per window (CV 0.5)", healthy(300, { rateCv: 0.5 })],
+  ["errors clumped on one version (retries, mean clump 4)", healthy(300, { clump: 4 })],
+  ["per-version latency jitter (σ 0.1 per window)", healthy(1000, { latencyJitter: 0.1 })],
+  [
+    "canary serving more of a slow, error-prone route (30% vs 20%)",
+    healthy(300, { route: { stableShare: 0.2, canaryShare: 0.3, errorFactor: 4, latencyFactor: 3 } }),
+  ],
+  ["sampled rows weighted back up (interval 10)", healthy(300, { sampling: { interval: 10, weighted: true } })],
+  ["exceptions counted as 500s and as exceptions", healthy(300, { thrownShare: 0.6 })],
+  ["windows that re-read their first second", healthy(300, { overlapSeconds: 1 })],
+  [
+    "DLQ messages growing with traffic (2×), attributed",
+    healthy(300, { growth: 2, dlq: { perRequest: 5e-4, attributed: true } }),
+    { watch: { queues: ["dlq"] } },
+  ],
+  [
+    "a common-mode incident breaching the SLO on both versions",
+    healthy(300, { incident: { from: 60, to: 150, factor: 5 } }),
+    { slo: { errorRate: 0.02 } },
+  ],
+  ["a 5 rps Worker", healthy(5)],
+];
+
+describe("false rollbacks at α = 0.01 (2,000 simulated releases per scenario)", () => {
+  for (const [i, [name, scenario, options]] of SCENARIOS.entries()) {
+    it(`stays ≤ α: ${name}`, () => {
+      const c = outcomes(scenario, 16_000 + i, options);
+      expect(c["rolled-back"] / RUNS).toBeLessThanOrEqual(ALPHA);
+    });
+  }
+
+  it("pauses, and never rolls back, through a common-mode SLO breach", () => {
+    const c = outcomes(healthy(300, { incident: { from: 30, to: 180, factor: 5 } }), 99, { slo: { errorRate: 0.02 } });
+    expect(c.paused / RUNS).toBeGreaterThan(0.5);
+  });
+
+  it("still catches a 3× error regression in the same loop (the simulation can tell)", () => {
+    const c = outcomes(healthy(300, { errorEffect: 3 }), 7);
+    expect(c["rolled-back"] / RUNS).toBeGreaterThan(0.9);
+  });
+});
