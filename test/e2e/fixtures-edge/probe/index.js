@@ -21,7 +21,8 @@ export default {
       const body = await res.json();
       return Response.json({ ...body, worker: env.VERSION });
     } catch {
-      return new Response("object failed", { status: 500 });
+      // Degrades like a real app would: the page still answers, so only the Durable Object signal shows the bug.
+      return Response.json({ degraded: true, worker: env.VERSION });
     }
   },
 };
