@@ -8,17 +8,27 @@ const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".wrangler", ".blastw
 export interface FindConfigsOptions {
   /** How deep below the project dir to look; monorepos rarely nest Workers deeper. */
   maxDepth?: number;
+  /** Also list `wrangler.<name>.{toml,json,jsonc}` (used with `wrangler -c`); check reads them, the edge does not. */
+  variants?: boolean;
 }
 
-/**
- * Lists the wrangler config files under a project dir. Symlinked directories are not followed,
- * so link loops cannot trap the walk. Where a folder holds more than one config, wrangler's own
- * precedence applies (json, then jsonc, then toml).
- *
- * @example
- * findWranglerConfigs("examples/shop"); // ["…/api/wrangler.jsonc", "…/consumer/wrangler.jsonc"]
- */
-export function findWranglerConfigs(dir: string, { maxDepth = 6 }: FindConfigsOptions = {}): string[] {
+/** `wrangler.production.toml`, `wrangler.staging.jsonc`: configs used with `wrangler -c <file>`. */
+const VARIANT = /^wrangler\.[\w-]+\.(toml|json|jsonc)$/;
+/** `wrangler.jsonc.example`, `wrangler.example.toml`: templates that wrangler never reads. */
+const EXAMPLE =
+  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler\.(example|sample|template)\.(toml|json|jsonc)$/;
+
+export interface ConfigScan {
+  configs: string[];
+  /** Templates found on the way, to name when there is no real config. */
+  examples: string[];
+}
+
+/** Walks a project dir for wrangler configs (and templates). */
+export function scanWranglerConfigs(
+  dir: string,
+  { maxDepth = 6, variants = false }: FindConfigsOptions = {},
+): ConfigScan {
   const root = resolve(dir);
   let st: ReturnType<typeof statSync>;
   try {
@@ -29,8 +39,8 @@ export function findWranglerConfigs(dir: string, { maxDepth = 6 }: FindConfigsOp
       fix: "pass the folder that holds your wrangler config, e.g. `blastwall check ./my-worker`",
     });
   }
-  if (st.isFile()) return [root];
-  const found: string[] = [];
+  if (st.isFile()) return { configs: [root], examples: [] };
+  const scan: ConfigScan = { configs: [], examples: [] };
   const walk = (d: string, depth: number) => {
     let entries: Dirent[];
     try {
@@ -38,15 +48,31 @@ export function findWranglerConfigs(dir: string, { maxDepth = 6 }: FindConfigsOp
     } catch {
       return;
     }
-    const here = CONFIG_FILE_NAMES.find((n) => entries.some((e) => e.isFile() && e.name === n));
-    if (here) found.push(join(d, here));
+    const files = entries.filter((e) => e.isFile()).map((e) => e.name);
+    const here = CONFIG_FILE_NAMES.find((n) => files.includes(n));
+    if (here) scan.configs.push(join(d, here));
+    if (variants) for (const f of files.filter((n) => VARIANT.test(n)).sort()) scan.configs.push(join(d, f));
+    for (const f of files.filter((n) => EXAMPLE.test(n))) scan.examples.push(join(d, f));
     if (depth >= maxDepth) return;
     for (const e of entries) {
       if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith(".")) walk(join(d, e.name), depth + 1);
     }
   };
   walk(root, 0);
-  return found.sort();
+  scan.configs.sort();
+  return scan;
+}
+
+/**
+ * Lists the wrangler config files under a project dir: per folder the one wrangler reads by default (json, then
+ * jsonc, then toml), and with `variants` every `wrangler.<name>.{toml,json,jsonc}` used with `wrangler -c`.
+ * Symlinked directories are not followed, so link loops cannot trap the walk.
+ *
+ * @example
+ * findWranglerConfigs("examples/shop"); // ["…/api/wrangler.jsonc", "…/consumer/wrangler.jsonc"]
+ */
+export function findWranglerConfigs(dir: string, options: FindConfigsOptions = {}): string[] {
+  return scanWranglerConfigs(dir, options).configs;
 }
 
 export interface Project {
@@ -54,17 +80,38 @@ export interface Project {
   workers: WranglerConfig[];
 }
 
-/** Loads every Worker config of a project. Fails with exit 2 when there is none, naming the folder. */
-export function loadProject(dir: string): Project {
+export interface LoadProjectOptions {
+  /** `--config <file>` (repeatable): read exactly these configs instead of searching the folder. */
+  configs?: readonly string[];
+  /** Also read `wrangler.<name>.*` variants (see {@link FindConfigsOptions.variants}). */
+  variants?: boolean;
+}
+
+/**
+ * Loads every Worker config of a project. Fails with exit 2 when there is none, naming the folder and any
+ * template (`wrangler.jsonc.example`) it found instead.
+ *
+ * @example
+ * loadProject("examples/shop").workers.length; // 2
+ */
+export function loadProject(dir: string, { configs, variants = false }: LoadProjectOptions = {}): Project {
   const root = resolve(dir);
-  const paths = findWranglerConfigs(root);
-  if (paths.length === 0) {
-    throw new BlastwallError(`no wrangler.toml, wrangler.json or wrangler.jsonc found under ${dir}`, {
-      location: { file: dir },
-      fix: "run blastwall from your Worker's folder, or pass it as an argument",
-    });
+  if (configs && configs.length > 0) return { root, workers: configs.map((p) => loadWranglerConfig(resolve(p))) };
+  const scan = scanWranglerConfigs(root, { variants });
+  if (scan.configs.length === 0) {
+    const examples = scan.examples.map((p) => relativeTo(root, p));
+    throw new BlastwallError(
+      `no wrangler.toml, wrangler.json or wrangler.jsonc found under ${dir}${examples.length > 0 ? ` (only the template${examples.length > 1 ? "s" : ""} ${examples.join(", ")}, which wrangler does not read)` : ""}`,
+      {
+        location: { file: dir },
+        fix:
+          examples.length > 0
+            ? `copy the template to the name wrangler reads (e.g. \`cp ${examples[0]} ${examples[0]?.replace(/\.(example|sample|template|dist)$/, "").replace(/\.(example|sample|template)\./, ".")}\`), or pass it with --config`
+            : "run blastwall from your Worker's folder, or pass it as an argument",
+      },
+    );
   }
-  return { root, workers: paths.map((p) => loadWranglerConfig(p)) };
+  return { root, workers: scan.configs.map((p) => loadWranglerConfig(p)) };
 }
 
 export function relativeTo(root: string, path: string): string {

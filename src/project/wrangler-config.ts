@@ -12,6 +12,8 @@ export interface D1Binding {
   database_id?: string;
   migrations_dir?: string;
   migrations_table?: string;
+  /** wrangler 4.98+: a glob of migration files, relative to the config and under migrations_dir. */
+  migrations_pattern?: string;
 }
 export interface KvBinding {
   binding: string;
@@ -124,6 +126,7 @@ export function readSettings(doc: Record<string, unknown>): WorkerSettings {
       database_id: str(d.database_id),
       migrations_dir: str(d.migrations_dir),
       migrations_table: str(d.migrations_table),
+      migrations_pattern: str(d.migrations_pattern),
     })),
     kv_namespaces: records(doc.kv_namespaces).map((k) => ({ binding: str(k.binding) ?? "", id: str(k.id) })),
     r2_buckets: records(doc.r2_buckets).map((r) => ({

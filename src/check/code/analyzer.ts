@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import ts from "typescript";
 import { relativeTo } from "../../project/discover.js";
@@ -17,7 +18,7 @@ import { rule as kvReadAfterWrite } from "../rules/code/kv-read-after-write.js";
 import { rule as queueWithoutIdempotency } from "../rules/code/queue-without-idempotency.js";
 import { rule as r2UnquotedEtag } from "../rules/code/r2-unquoted-etag.js";
 import { rule as singletonDurableObject } from "../rules/code/singleton-durable-object.js";
-import { skippedFile } from "../rules/code/skipped-file.js";
+import { codeNotAnalysed, skippedFile } from "../rules/code/skipped-file.js";
 import { rule as sqlInterpolation } from "../rules/code/sql-interpolation.js";
 import { rule as unvalidatedR2Key } from "../rules/code/unvalidated-r2-key.js";
 import { rule as queueMaxAttempts } from "../rules/queues/max-attempts.js";
@@ -27,6 +28,39 @@ import { walk } from "./ast.js";
 import { listSources } from "./files.js";
 import type { CodeProjectContext, CodeRule, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
+
+/** Why a Worker's code cannot be read, as a finding: no `main`, a package specifier, or a file that is not there. */
+function unreadMain(worker: WranglerConfig, main: string | undefined, configFile: string): Finding | undefined {
+  const line = worker.locate(["main"])?.line ?? 1;
+  if (!worker.main || !main)
+    return codeNotAnalysed(
+      configFile,
+      line,
+      "the config sets no `main`",
+      "set `main` to the Worker's entry file if it has code",
+      "info",
+    );
+  if (existsSync(main)) return undefined;
+  const spec = worker.main;
+  if (!/^[./]/.test(spec) && !/\.[cm]?[jt]sx?$/.test(spec))
+    return codeNotAnalysed(
+      configFile,
+      line,
+      `main "${spec}" is a package specifier, which blastwall does not resolve`,
+      "point `main` at a file in the project (e.g. src/index.ts) to have its code checked",
+      "warning",
+    );
+  const built = /(^|\/)(dist|build|out|\.output|\.svelte-kit|\.next)\//.test(spec);
+  return codeNotAnalysed(
+    configFile,
+    line,
+    built ? `main "${spec}" does not exist (a build output that is not built yet)` : `main "${spec}" does not exist`,
+    built
+      ? "run the build before `blastwall check`, or check the source folder by pointing `main` at the source entry"
+      : `create ${spec} or fix the path in main (it is relative to ${configFile})`,
+    "warning",
+  );
+}
 
 export const codeRules: readonly CodeRule[] = [
   sqlInterpolation,
@@ -154,7 +188,9 @@ export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly Cod
       for (const worker of project.workers) {
         const configFile = relativeTo(project.root, worker.path);
         const main = worker.main ? resolve(dirname(worker.path), worker.main) : undefined;
-        const paths = main ? listSources(dirname(main)) : [];
+        const unread = unreadMain(worker, main, configFile);
+        if (unread) findings.push(unread);
+        const paths = main && !unread ? listSources(dirname(main)) : [];
         if (main && !paths.includes(main)) paths.push(main);
         progress?.(`${configFile}: ${paths.length} source files`);
         const files: SourceFileInfo[] = [];

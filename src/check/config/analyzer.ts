@@ -4,6 +4,7 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import { moduleExports } from "../code/module-exports.js";
 import type { Finding } from "../findings.js";
+import { rule as shadowedConfig } from "../rules/config/shadowed-config.js";
 import { rule as classNotCreated } from "../rules/do/class-not-created.js";
 import { rule as deletedClassStillBound } from "../rules/do/deleted-class-still-bound.js";
 import { rule as deletedClasses } from "../rules/do/deleted-classes.js";
@@ -36,6 +37,7 @@ export const configRules: readonly ConfigRule[] = [
   deadLetterQueueIsSelf,
   noRetryDelay,
   v8WithPullConsumer,
+  shadowedConfig,
 ];
 
 function entryExportsOf(worker: WranglerConfig): () => Set<string> | undefined {

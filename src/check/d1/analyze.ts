@@ -95,7 +95,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
       findings.push({ rule: missingDirMeta.id, severity: missingDirMeta.severity, file: dir.declaredAt.file, ...h });
     return { findings, migrations: [] };
   }
-  const names = listMigrationFiles(dir.dir, dir.order);
+  const names = listMigrationFiles(dir.dir, dir.order, dir.pattern);
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable });

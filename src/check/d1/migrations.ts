@@ -1,5 +1,5 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
 import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
 import type { Project } from "../../project/discover.js";
@@ -18,6 +18,8 @@ export interface MigrationsDir {
   migrationsTable: string;
   /** The order the project's wrangler applies the files in. */
   order: MigrationOrder;
+  /** `migrations_pattern` relative to the folder (wrangler 4.98+), when set; otherwise `*.sql`. */
+  pattern?: string;
   exists: boolean;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
@@ -42,6 +44,9 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
       dbs.forEach((d, i) => {
         const explicit = d.migrations_dir !== undefined;
         const dir = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
+        const keyAt = (key: string) => cfg.locate([...prefix, "d1_databases", i, key]) ?? { line: 1, column: 1 };
+        const pattern =
+          order === "numeric" ? patternUnder(d.migrations_pattern, d.migrations_dir, cfg.path, keyAt) : undefined;
         const label = `${d.database_name ?? d.binding} (${d.binding} in ${slash(relativeTo(project.root, cfg.path))})`;
         const existing = byDir.get(dir);
         if (existing) {
@@ -58,6 +63,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           databases: [label],
           migrationsTable: d.migrations_table ?? "d1_migrations",
           order,
+          ...(pattern ? { pattern } : {}),
           exists: isDir(dir),
           declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
         });
@@ -75,8 +81,79 @@ function isDir(p: string): boolean {
   }
 }
 
-/** The `.sql` files of a migrations folder in the order the project's wrangler applies them. */
-export function listMigrationFiles(dir: string, order?: MigrationOrder): string[] {
+const norm = (p: string) => posix.normalize(p.split("\\").join("/")).replace(/\/$/, "");
+
+/** wrangler's rule: `migrations_pattern` needs `migrations_dir` and must start with it; returns it relative to it. */
+function patternUnder(
+  pattern: string | undefined,
+  dir: string | undefined,
+  configPath: string,
+  at: (key: string) => { line: number; column: number },
+): string | undefined {
+  if (pattern === undefined) return undefined;
+  const prefix = dir === undefined ? undefined : norm(dir);
+  const p = norm(pattern);
+  if (prefix === undefined || (prefix !== "." && !p.startsWith(`${prefix}/`))) {
+    throw new BlastwallError(
+      `migrations_pattern "${pattern}" must start with migrations_dir${prefix ? ` ("${prefix}/")` : ", which is not set"}`,
+      {
+        location: { file: configPath, ...at("migrations_pattern") },
+        fix: `set "migrations_dir" and start the pattern with it, e.g. "migrations_dir": "migrations", "migrations_pattern": "migrations/*/migration.sql" (wrangler refuses it the same way)`,
+      },
+    );
+  }
+  return prefix === "." ? p : p.slice(prefix.length + 1);
+}
+
+/** A glob (`*`, `**`, `?`, `{a,b}`) as a regular expression over forward-slash paths. */
+function globRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] ?? "";
+    if (c === "*" && glob[i + 1] === "*") {
+      re += glob[i + 2] === "/" ? "(?:[^/.][^/]*/)*" : ".*";
+      i += glob[i + 2] === "/" ? 2 : 1;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else if (c === "{") re += "(?:";
+    else if (c === "}") re += ")";
+    else if (c === ",") re += "|";
+    else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Files under `root` whose relative path matches the glob (dot-entries skipped, as minimatch does). */
+function matchFiles(root: string, glob: string): string[] {
+  const re = globRegExp(glob);
+  const out: string[] = [];
+  const walk = (abs: string, rel: string, depth: number) => {
+    for (const e of readdirSync(abs, { withFileTypes: true })) {
+      if (e.name.startsWith(".")) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory() && depth < 8) walk(join(abs, e.name), r, depth + 1);
+      else if (e.isFile() && re.test(r)) out.push(r);
+    }
+  };
+  walk(root, "", 0);
+  return out;
+}
+
+/**
+ * The migration files of a folder in the order the project's wrangler applies them: `*.sql` directly in it, or
+ * with `pattern` (wrangler 4.98+ `migrations_pattern`) every matching path, relative to the folder.
+ */
+export function listMigrationFiles(dir: string, order?: MigrationOrder, pattern?: string): string[] {
+  if (pattern !== undefined) {
+    try {
+      return sortMigrations(matchFiles(dir, pattern), order ? { order } : {});
+    } catch (err) {
+      throw new BlastwallError(`cannot list the migrations folder: ${(err as Error).message}`, {
+        location: { file: dir },
+        fix: "make the folder readable, or point migrations_dir at the folder that holds the migrations",
+      });
+    }
+  }
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });

@@ -47,6 +47,13 @@ export default defineCommand({
         "git ref of what shipped: the Durable Object history must extend it, and findings on migrations, steps and config it already had drop to info",
       valueName: "<git-ref>",
     },
+    config: {
+      type: "string",
+      multiple: true,
+      description:
+        "check this wrangler config (repeatable), e.g. one you deploy with `wrangler -c`; default: every config found",
+      valueName: "<file>",
+    },
     init: {
       type: "boolean",
       description:
@@ -74,6 +81,7 @@ export default defineCommand({
       ...(data ? { data: resolve(cwd, data) } : {}),
       ...(base ? { base } : {}),
       init: options.init,
+      ...(options.config.length > 0 ? { configs: options.config.map((c) => resolve(cwd, c)) } : {}),
       onProgress: (analyzer, detail) => {
         if (!human) return;
         const known = steps.get(analyzer);

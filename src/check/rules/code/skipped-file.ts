@@ -6,6 +6,28 @@ export const meta: RuleMeta = {
   summary: "A source file could not be analyzed (syntax error, too large, unreadable) and was skipped.",
 };
 
+/**
+ * The finding for a Worker whose code was not read at all, saying why, so "0 findings" never hides it.
+ * A Worker without `main` (assets only) is info; a `main` that cannot be read is a warning.
+ */
+export function codeNotAnalysed(
+  configFile: string,
+  line: number,
+  why: string,
+  fix: string,
+  severity: Finding["severity"],
+): Finding {
+  return {
+    rule: meta.id,
+    severity,
+    file: configFile,
+    line,
+    message: `code not analysed: ${why}`,
+    fix,
+    data: { reason: why },
+  };
+}
+
 /** The warning for a file the code rules could not look at, so a clean report is never silently partial. */
 export function skippedFile(file: string, reason: string, line = 1): Finding {
   return {

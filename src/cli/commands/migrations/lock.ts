@@ -23,7 +23,7 @@ export default defineCommand({
     for (const dir of listMigrationDirs(project)) {
       if (!dir.exists) continue;
       const lockRel = dir.rel === "." ? LOCK_FILE : `${dir.rel}/${LOCK_FILE}`;
-      const files: MigrationContent[] = listMigrationFiles(dir.dir, dir.order).map((name) => ({
+      const files: MigrationContent[] = listMigrationFiles(dir.dir, dir.order, dir.pattern).map((name) => ({
         name,
         content: readFileSync(migrationPath(dir, name)),
       }));

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { BlastwallError } from "../core/errors.js";
+import { writeProject } from "./config/fixture.js";
+import { TEST_WRANGLER } from "./d1/testing.js";
+import { runCheck } from "./run-check.js";
+
+const WRANGLER_498 = { "node_modules/wrangler/package.json": JSON.stringify({ name: "wrangler", version: "4.98.0" }) };
+const DROP = "ALTER TABLE t DROP COLUMN b;\n";
+
+describe("check reads what wrangler reads", () => {
+  it("follows migrations_pattern (wrangler 4.98+) into drizzle folders, in wrangler's order", async () => {
+    const dir = writeProject({
+      ...WRANGLER_498,
+      "wrangler.toml": `${TEST_WRANGLER}migrations_pattern = "migrations/*/migration.sql"\n`,
+      "src/index.ts": "export default {};\n",
+      "migrations/0000_init/migration.sql": "CREATE TABLE t (a, b);\n",
+      "migrations/0001_drop/migration.sql": DROP,
+      "migrations/0001_drop/snapshot.json": "{}",
+    });
+    const r = await runCheck(dir);
+    expect(r.migrations.map((m) => m.file)).toEqual([
+      "migrations/0000_init/migration.sql",
+      "migrations/0001_drop/migration.sql",
+    ]);
+    expect(r.findings.some((f) => f.rule === "d1/drop-column" && f.file === "migrations/0001_drop/migration.sql")).toBe(
+      true,
+    );
+  });
+
+  it("refuses a migrations_pattern outside migrations_dir, as wrangler does, naming the line", async () => {
+    const dir = writeProject({
+      ...WRANGLER_498,
+      "wrangler.toml": `${TEST_WRANGLER}migrations_pattern = "db/*.sql"\n`,
+      "src/index.ts": "export default {};\n",
+    });
+    await expect(runCheck(dir)).rejects.toThrow(/must start with migrations_dir/);
+  });
+
+  it("reads wrangler.<env>.toml variants and --config files", async () => {
+    const dir = writeProject({
+      "wrangler.toml": 'name = "app"\nmain = "src/index.ts"\n',
+      "wrangler.production.toml": `name = "app"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\nnew_classes = ["Room"]\n[[migrations]]\ntag = "v2"\ndeleted_classes = ["Room"]\n`,
+      "src/index.ts": "export default {};\n",
+    });
+    const r = await runCheck(dir);
+    expect(r.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual([
+      "wrangler.production.toml",
+    ]);
+    const only = await runCheck(dir, { configs: [`${dir}/wrangler.toml`] });
+    expect(only.findings.filter((f) => f.rule === "do/deleted-classes")).toEqual([]);
+  });
+
+  it("names a template when it is all the folder has", async () => {
+    const dir = writeProject({ "wrangler.jsonc.example": "{}", "src/index.ts": "export default {};\n" });
+    const err = await runCheck(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlastwallError);
+    expect((err as BlastwallError).message).toContain("wrangler.jsonc.example");
+    expect((err as BlastwallError).fix).toContain("cp wrangler.jsonc.example wrangler.jsonc");
+  });
+
+  it("says why code was not analysed, and warns about a second config in one folder", async () => {
+    const dir = writeProject({
+      "a/wrangler.jsonc": JSON.stringify({ name: "a", main: "dist/index.js" }),
+      "a/wrangler.toml": 'name = "old"\n',
+      "b/wrangler.toml": 'name = "b"\nmain = "@acme/worker"\n',
+    });
+    const r = await runCheck(dir);
+    const why = r.findings.filter((f) => f.message.startsWith("code not analysed")).map((f) => [f.file, f.severity]);
+    expect(why).toEqual([
+      ["a/wrangler.jsonc", "warning"],
+      ["b/wrangler.toml", "warning"],
+    ]);
+    expect(r.findings.find((f) => f.file === "a/wrangler.jsonc" && f.rule === "code/skipped-file")?.message).toContain(
+      "build output",
+    );
+    expect(r.findings.filter((f) => f.rule === "config/shadowed-config").map((f) => f.file)).toEqual([
+      "a/wrangler.jsonc",
+    ]);
+  });
+});
