@@ -22,6 +22,7 @@ export const commandModules: Readonly<Record<string, () => Promise<{ default: Co
   "local up": () => import("./commands/local/up.js"),
   "local down": () => import("./commands/local/down.js"),
   "local status": () => import("./commands/local/status.js"),
+  "local traffic": () => import("./commands/local/traffic.js"),
   // Incident
   "flags list": () => import("./commands/flags/list.js"),
   "flags set": () => import("./commands/flags/set.js"),
@@ -36,6 +37,7 @@ export const commandModules: Readonly<Record<string, () => Promise<{ default: Co
   drill: () => import("./commands/drill.js"),
   // Project
   "workers list": () => import("./commands/workers/list.js"),
+  init: () => import("./commands/init.js"),
 };
 
 /** Every command, loaded (for `--help` and tests). */

@@ -232,7 +232,8 @@ const cli = (args: string[], step?: Step) =>
 
 try {
   await story("start the local edge with examples/shop", async () => {
-    const up = await cli(["local", "up", "--project", ws, "--port", "0", "--json"]);
+    // Step 1 ships the migrations through `release`, a restore point before each.
+    const up = await cli(["local", "up", "--project", ws, "--port", "0", "--skip-migrations", "--json"]);
     const info = up.json as { routerPort?: number } | undefined;
     expectThat(up.code === 0 && typeof info?.routerPort === "number", `local up failed: ${up.stderr.slice(-300)}`);
     base = `http://127.0.0.1:${info?.routerPort}`;

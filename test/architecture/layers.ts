@@ -9,8 +9,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["core"],
   ["project"],
   ["check", "platform"],
-  ["release", "runbook"],
-  ["ui"],
+  ["release", "runbook", "init"],
+  ["ui", "ci"],
   ["drill", "demo"],
   ["cli"],
 ];

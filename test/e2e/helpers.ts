@@ -67,7 +67,8 @@ export async function startShopEdge(label: string): Promise<ShopEdge> {
   if (!existsSync(join(REPO, "dist", "cli", "bin.js")))
     throw new Error("run `npm run build` first: e2e tests drive dist/");
   const dir = copyShop(`e2e-${label}`);
-  const up = await cli(dir, ["local", "up", "--port", "0"]);
+  // Tests apply the shop's migrations themselves (or through a release), each with its restore point.
+  const up = await cli(dir, ["local", "up", "--port", "0", "--skip-migrations"]);
   if (up.code !== 0) throw new Error(`local up failed:\n${up.stderr}\n${up.stdout}`);
   const platform = createLocalPlatform({ projectDir: dir });
   return {

@@ -1,12 +1,20 @@
 import { relative } from "node:path";
+import { type NotifyEvent, notify } from "../../ci/webhook.js";
 import { UsageError } from "../../core/errors.js";
 import { parseTarget } from "../../core/target.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
-import { exitCodeOf, runRelease } from "../../release/run.js";
+import { exitCodeOf, type Outcome, runRelease } from "../../release/run.js";
 import { releaseReportRenderer } from "../../ui/release-report.js";
 import { defineCommand } from "../command.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
+
+/** Outcomes a chat channel hears about (BLASTWALL_WEBHOOK_URL). */
+const NOTIFIED: Partial<Record<Outcome, NotifyEvent["event"]>> = {
+  promoted: "promote",
+  "rolled-back": "rollback",
+  paused: "pause",
+};
 
 /** `blastwall release`: gates, migrations, 0% + smoke checks, analysed ramp, promote or roll back. */
 export default defineCommand({
@@ -37,7 +45,7 @@ export default defineCommand({
     'blastwall release --worker shop-api --override "column unused since v41"',
     "blastwall release --config api/wrangler.canary.jsonc",
   ],
-  run: async ({ positionals, cwd, options, out, signal }) => {
+  run: async ({ positionals, cwd, options, out, signal, env: processEnv }) => {
     const env = options.env;
     const override = options.override;
     if (override !== undefined && override.trim().length < 3) {
@@ -68,6 +76,9 @@ export default defineCommand({
       out.line(`${report.outcome}: ${report.reason}`);
       if (report.htmlReport) out.line(`report: ${relative(cwd, report.htmlReport)} (and .json beside it)`);
     }
+    const event = NOTIFIED[report.outcome];
+    if (event)
+      await notify({ event, subject: report.worker, target, message: report.reason }, { env: processEnv, out });
     return exitCodeOf(report.outcome);
   },
 });

@@ -1,3 +1,4 @@
+import { notify } from "../../ci/webhook.js";
 import { defineCommand } from "../command.js";
 import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../platform-options.js";
 
@@ -21,14 +22,14 @@ export default defineCommand({
     const message = ctx.options.message;
     const before = await platform.currentDeployment(name);
     const deployment = await platform.rollback(name, { ...(to ? { to } : {}), ...(message ? { message } : {}) });
+    const was = before?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "nothing";
+    const said = `${name}: rolled back to ${shortId(deployment.versions[0]?.versionId ?? "")} at 100% (was ${was}); deployment ${shortId(deployment.id)}${message ? `: ${message}` : ""}`;
     if (ctx.options.json) ctx.out.data(deployment);
-    else {
-      const was = before?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "nothing";
-      const now = deployment.versions[0]?.versionId ?? "";
-      ctx.out.line(
-        `${name}: rolled back to ${shortId(now)} at 100% (was ${was}); deployment ${shortId(deployment.id)}`,
-      );
-    }
+    else ctx.out.line(said);
+    await notify(
+      { event: "rollback", subject: name, target: platform.target, message: said },
+      { env: ctx.env, out: ctx.out },
+    );
     return 0;
   },
 });

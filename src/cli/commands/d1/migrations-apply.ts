@@ -1,3 +1,4 @@
+import { applyPendingMigrations } from "../../../release/apply-pending.js";
 import { defineCommand } from "../../command.js";
 import {
   DATABASE_OPTION,
@@ -20,21 +21,8 @@ export default defineCommand({
     const { platform, projectDir } = platformFor(ctx);
     const worker = workerFor(ctx, projectDir);
     const database = databaseFor(worker.config, ctx.options.database);
-    const pending = (await platform.listMigrations(worker.name, database)).filter((m) => !m.applied);
-    const applied: { name: string; restorePoint: string }[] = [];
-    if (pending.length === 0) ctx.out.line(`${database}: no pending migrations`);
-    for (const m of pending) {
-      const step = ctx.out.step(`${database}: ${m.name}`);
-      try {
-        const point = await platform.createRestorePoint(worker.name, database, m.name);
-        await platform.applyMigrations(worker.name, database, { upTo: m.name });
-        applied.push({ name: m.name, restorePoint: point.bookmark });
-        step.ok(`applied; restore point ${point.bookmark}`);
-      } catch (err) {
-        step.fail();
-        throw err;
-      }
-    }
+    const applied = await applyPendingMigrations(platform, ctx.out, { worker: worker.name, database });
+    if (applied.length === 0) ctx.out.line(`${database}: no pending migrations`);
     if (ctx.options.json) ctx.out.data({ worker: worker.name, database, applied });
     return 0;
   },

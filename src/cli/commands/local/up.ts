@@ -1,5 +1,7 @@
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { UsageError } from "../../../core/errors.js";
+import type { Progress } from "../../../core/progress.js";
+import { createLocalPlatform } from "../../../platform/local/client.js";
 import { dashboardUrl } from "../../../platform/local/control.js";
 import {
   type EdgeDataOptions,
@@ -9,6 +11,8 @@ import {
 } from "../../../platform/local/daemon.js";
 import { likeCloudflare } from "../../../platform/local/signals.js";
 import { type Duration, parseDuration } from "../../../project/blastwall-config.js";
+import { loadProject } from "../../../project/discover.js";
+import { type AppliedMigration, applyPendingMigrations } from "../../../release/apply-pending.js";
 import { createEdgeDashboard } from "../../../ui/edge-dashboard.js";
 import { defineCommand } from "../../command.js";
 
@@ -49,6 +53,24 @@ function dataOptions(options: {
   };
 }
 
+/** Applies every D1 database's pending migrations on the new edge, so the app does not answer 500 on a missing table. */
+async function applyLocalMigrations(projectDir: string, out: Progress): Promise<Record<string, AppliedMigration[]>> {
+  const platform = createLocalPlatform({ projectDir });
+  const done = new Set<string>();
+  const applied: Record<string, AppliedMigration[]> = {};
+  for (const w of loadProject(projectDir).workers) {
+    for (const d of w.d1_databases) {
+      const database = d.database_name ?? d.binding;
+      if (done.has(database)) continue;
+      done.add(database);
+      const worker = w.name ?? basename(dirname(w.path));
+      const list = await applyPendingMigrations(platform, out, { worker, database });
+      if (list.length) applied[database] = list;
+    }
+  }
+  return applied;
+}
+
 /** `blastwall local up`: starts the local edge (detached unless --foreground). */
 export default defineCommand({
   name: "local up",
@@ -65,6 +87,10 @@ export default defineCommand({
     "control-port": { type: "string", description: "control API port (default: a free one)", valueName: "<port>" },
     project: { type: "string", description: "project folder (default: cwd)", valueName: "<dir>" },
     foreground: { type: "boolean", description: "stay attached and log to the terminal" },
+    "skip-migrations": {
+      type: "boolean",
+      description: "leave pending D1 migrations unapplied (default: apply them, each after a restore point)",
+    },
     dashboard: {
       type: "string",
       description: "folder of static files the control port serves at / (the dashboard stays at /dashboard)",
@@ -98,7 +124,7 @@ export default defineCommand({
     const dashboard = options.dashboard;
     const staticDir = dashboard ? resolve(cwd, dashboard) : undefined;
     const data = dataOptions(options);
-    const report = (info: EdgeFile) => {
+    const report = (info: EdgeFile, migrations: Record<string, AppliedMigration[]> = {}) => {
       if (options.json)
         out.data({
           running: true,
@@ -106,6 +132,7 @@ export default defineCommand({
           projectDir,
           token: undefined,
           dashboardUrl: dashboardUrl(info, { withToken: false }),
+          migrationsApplied: migrations,
         });
       out.line(`local edge up (pid ${info.pid})`);
       out.line(`  router     http://127.0.0.1:${info.routerPort}`);
@@ -129,7 +156,8 @@ export default defineCommand({
     const step = out.step("start local edge");
     const info = await startEdgeDaemon({ projectDir, port, controlPort, staticDir, ...data });
     step.ok(`pid ${info.pid}`);
-    report(info);
+    const migrations = options["skip-migrations"] ? {} : await applyLocalMigrations(projectDir, out);
+    report(info, migrations);
     return 0;
   },
 });

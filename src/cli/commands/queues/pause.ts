@@ -1,3 +1,4 @@
+import { notify } from "../../../ci/webhook.js";
 import { defineCommand } from "../../command.js";
 import { PLATFORM_OPTIONS, platformFor, reportQueueState } from "../../platform-options.js";
 
@@ -11,7 +12,12 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues pause order-events"],
   run: async (ctx) => {
-    reportQueueState(ctx, await platformFor(ctx).platform.pauseQueue(ctx.positionals[0] ?? ""));
+    const { platform } = platformFor(ctx);
+    const queue = ctx.positionals[0] ?? "";
+    const state = await platform.pauseQueue(queue);
+    reportQueueState(ctx, state);
+    const message = `delivery of ${queue} paused; messages are kept (backlog ${state.backlog ?? "unknown"})`;
+    await notify({ event: "pause", subject: queue, target: platform.target, message }, { env: ctx.env, out: ctx.out });
     return 0;
   },
 });
