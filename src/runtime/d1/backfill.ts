@@ -126,10 +126,52 @@ export async function runBackfill(
     throw new RangeError(`batchSize ${batchSize} must be a positive integer`);
   if (!(rowsPerSecond > 0)) throw new RangeError(`rowsPerSecond ${rowsPerSecond} must be positive`);
   const started = now();
-  const t = sql.id(table);
-  const k = sql.id(key);
-  const ct = sql.id(cursorTable);
+  const job: Job = { db, name, t: sql.id(table), k: sql.id(key), ct: sql.id(cursorTable), batchSize, update };
+  const progress = await openCursor(job, cursorTable);
+  const report = (stoppedBy: BackfillReport["stoppedBy"], batchesThisRun: number): BackfillReport => ({
+    ...progress,
+    stoppedBy,
+    batchesThisRun,
+  });
+  if (progress.status === "done") return report("already-done", 0);
+  await estimateTotal(job, progress);
 
+  let batchesThisRun = 0;
+  for (;;) {
+    if (signal?.aborted) return report("aborted", batchesThisRun);
+    if (batchesThisRun >= maxBatches) return report("max-batches", batchesThisRun);
+    if (now() - started >= timeBudgetMs) return report("time-budget", batchesThisRun);
+    const batchStarted = now();
+    const rows = await nextBatch(job, progress);
+    if (rows === 0) {
+      await finish(job, progress);
+      await onProgress?.({ ...progress });
+      return report("done", batchesThisRun);
+    }
+    batchesThisRun++;
+    await onProgress?.({ ...progress });
+    const wait = (rows / rowsPerSecond) * 1000 - (now() - batchStarted);
+    if (wait > 0 && Number.isFinite(wait)) await sleep(wait);
+  }
+}
+
+/** One backfill's names and statements, resolved once per run. */
+interface Job {
+  db: D1Database;
+  name: string;
+  t: SqlIdentifier;
+  k: SqlIdentifier;
+  ct: SqlIdentifier;
+  batchSize: number;
+  update: Backfill["update"];
+}
+
+/** Rows past the cursor: all of them before the first batch. */
+const after = (k: SqlIdentifier, cursor: SqlValue | null): Sql =>
+  cursor === null ? sql`1 = 1` : sql`${k} > ${cursor}`;
+
+/** Creates the cursor table and this backfill's row if needed, and reads where it stands. */
+async function openCursor({ db, ct, name }: Job, cursorTable: string): Promise<BackfillProgress> {
   await cursorTableDdl(ct).prepare(db).run();
   await sql`INSERT OR IGNORE INTO ${ct} (name) VALUES (${name})`.prepare(db).run();
   const state =
@@ -137,8 +179,7 @@ export async function runBackfill(
       .prepare(db)
       .first<CursorRow>();
   if (state === null) throw new Error(`backfill "${name}": cursor row vanished from ${cursorTable}`);
-
-  const progress: BackfillProgress = {
+  return {
     name,
     status: state.status,
     rowsDone: state.rows_done,
@@ -147,78 +188,65 @@ export async function runBackfill(
     batches: state.batches,
     cursor: state.cursor,
   };
-  const report = (stoppedBy: BackfillReport["stoppedBy"], batchesThisRun: number): BackfillReport => ({
-    ...progress,
-    stoppedBy,
-    batchesThisRun,
-  });
-  if (state.status === "done") return report("already-done", 0);
+}
 
-  // Rows left past the cursor plus rows done: exact when the run starts, an estimate while writes continue.
-  const after = (cursor: SqlValue | null): Sql => (cursor === null ? sql`1 = 1` : sql`${k} > ${cursor}`);
-  const left = await sql`SELECT count(*) AS n FROM ${t} WHERE ${after(progress.cursor)}`
+/** Rows left past the cursor plus rows done: exact when the run starts, an estimate while writes continue. */
+async function estimateTotal({ db, t, k, ct, name }: Job, progress: BackfillProgress): Promise<void> {
+  const left = await sql`SELECT count(*) AS n FROM ${t} WHERE ${after(k, progress.cursor)}`
     .prepare(db)
     .first<{ n: number }>();
   progress.estimatedTotal = progress.rowsDone + (left?.n ?? 0);
   await sql`UPDATE ${ct} SET estimated_total = ${progress.estimatedTotal} WHERE name = ${name}`.prepare(db).run();
+}
 
-  let batchesThisRun = 0;
-  for (;;) {
-    if (signal?.aborted) return report("aborted", batchesThisRun);
-    if (batchesThisRun >= maxBatches) return report("max-batches", batchesThisRun);
-    if (now() - started >= timeBudgetMs) return report("time-budget", batchesThisRun);
-    const batchStarted = now();
+async function finish({ db, ct, name }: Job, progress: BackfillProgress): Promise<void> {
+  await sql`UPDATE ${ct} SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ${name}`
+    .prepare(db)
+    .run();
+  progress.status = "done";
+  progress.estimatedTotal = progress.rowsDone;
+}
 
-    const page = await sql`SELECT count(*) AS n, max(${k}) AS last FROM (SELECT ${k} FROM ${t} WHERE ${after(
-      progress.cursor,
-    )} ORDER BY ${k} LIMIT ${batchSize})`
-      .prepare(db)
-      .first<{ n: number; last: SqlValue | null }>();
-    const rows = page?.n ?? 0;
-    if (rows === 0 || page?.last === null || page?.last === undefined) {
-      await sql`UPDATE ${ct} SET status = 'done', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE name = ${name}`
-        .prepare(db)
-        .run();
-      progress.status = "done";
-      progress.estimatedTotal = progress.rowsDone;
-      await onProgress?.({ ...progress });
-      return report("done", batchesThisRun);
+/** Runs the next batch and moves the cursor past it, together; returns its row count (0: nothing was left). */
+async function nextBatch(job: Job, progress: BackfillProgress): Promise<number> {
+  const { db, t, k, ct, name, batchSize } = job;
+  const page = await sql`SELECT count(*) AS n, max(${k}) AS last FROM (SELECT ${k} FROM ${t} WHERE ${after(
+    k,
+    progress.cursor,
+  )} ORDER BY ${k} LIMIT ${batchSize})`
+    .prepare(db)
+    .first<{ n: number; last: SqlValue | null }>();
+  const rows = page?.n ?? 0;
+  if (rows === 0 || page?.last === null || page?.last === undefined) return 0;
+  const to = page.last;
+  const range = progress.cursor === null ? sql`${k} <= ${to}` : sql`${k} > ${progress.cursor} AND ${k} <= ${to}`;
+  const writes = [await job.update({ from: progress.cursor, to, rows, range })].flat();
+  // The cursor moves first, guarded: if another runner got here before us, the CHECK on `guard` fails and D1
+  // rolls back this whole batch, writes included.
+  const advance = sql`UPDATE ${ct} SET cursor = ${to}, rows_done = rows_done + ${rows}, batches = batches + 1,
+    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+    guard = CASE WHEN cursor IS ${progress.cursor} AND status = 'running' THEN 0 ELSE 1 END
+    WHERE name = ${name}`;
+  let results: D1Result[];
+  try {
+    results = await db.batch([advance, ...writes].map((s) => s.prepare(db)));
+  } catch (error) {
+    if (/CHECK constraint failed/i.test(String(error instanceof Error ? error.message : error))) {
+      throw new BackfillConflictError(name);
     }
-
-    const to = page.last;
-    const range = progress.cursor === null ? sql`${k} <= ${to}` : sql`${k} > ${progress.cursor} AND ${k} <= ${to}`;
-    const writes = [await update({ from: progress.cursor, to, rows, range })].flat();
-    // The cursor moves first, guarded: if another runner got here before us, the CHECK on `guard` fails and D1
-    // rolls back this whole batch, writes included.
-    const advance = sql`UPDATE ${ct} SET cursor = ${to}, rows_done = rows_done + ${rows}, batches = batches + 1,
-      updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-      guard = CASE WHEN cursor IS ${progress.cursor} AND status = 'running' THEN 0 ELSE 1 END
-      WHERE name = ${name}`;
-    let results: D1Result[];
-    try {
-      results = await db.batch([advance, ...writes].map((s) => s.prepare(db)));
-    } catch (error) {
-      if (/CHECK constraint failed/i.test(String(error instanceof Error ? error.message : error))) {
-        throw new BackfillConflictError(name);
-      }
-      throw error;
-    }
-    progress.cursor = to;
-    progress.rowsDone += rows;
-    progress.batches++;
-    const changed = results.slice(1).reduce((s, r) => s + (r.meta.changes ?? 0), 0);
-    progress.rowsChanged += changed;
-    if (changed > 0) {
-      await sql`UPDATE ${ct} SET rows_changed = rows_changed + ${changed} WHERE name = ${name}`.prepare(db).run();
-    }
-    progress.estimatedTotal = Math.max(progress.estimatedTotal, progress.rowsDone);
-    batchesThisRun++;
-    await onProgress?.({ ...progress });
-
-    const wait = (rows / rowsPerSecond) * 1000 - (now() - batchStarted);
-    if (wait > 0 && Number.isFinite(wait)) await sleep(wait);
+    throw error;
   }
+  progress.cursor = to;
+  progress.rowsDone += rows;
+  progress.batches++;
+  const changed = results.slice(1).reduce((sum, r) => sum + (r.meta.changes ?? 0), 0);
+  progress.rowsChanged += changed;
+  if (changed > 0) {
+    await sql`UPDATE ${ct} SET rows_changed = rows_changed + ${changed} WHERE name = ${name}`.prepare(db).run();
+  }
+  progress.estimatedTotal = Math.max(progress.estimatedTotal, progress.rowsDone);
+  return rows;
 }
 
 /** Reads a backfill's progress without running it (null if it never started). */

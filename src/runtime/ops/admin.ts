@@ -84,6 +84,165 @@ function toAdminFlag(record: FlagRecord | undefined, name: string, flags?: FlagD
   };
 }
 
+/** What every admin route needs: the base path, the declarations, the mirror, and the token (to redact it). */
+interface AdminContext<E> {
+  base: string;
+  flags: FlagDefinitions | undefined;
+  mirror: ((env: E) => KVNamespace | undefined) | undefined;
+  token: string;
+}
+
+type Mirrored = { kv: "ok" } | { kv: "failed"; error: string };
+
+async function listFlags(s: DurableObjectFlagStore, flags: FlagDefinitions | undefined): Promise<AdminFlag[]> {
+  const records = new Map((await s.list()).map((r) => [r.name, r]));
+  const names = new Set([...records.keys(), ...Object.keys(flags ?? {}).filter((n) => !n.endsWith("*"))]);
+  return [...names].sort().map((n) => toAdminFlag(records.get(n), n, flags));
+}
+
+/** The PUT body, validated: `{ value, actor }`, or the 400/413 to answer. */
+async function readFlagWrite(request: Request, name: string): Promise<{ value: string; actor: string } | Response> {
+  const tooLarge = () => problem(413, "payload_too_large", `body must be at most ${MAX_BODY} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) return tooLarge();
+  const text = await request.text();
+  if (text.length > MAX_BODY) return tooLarge();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return problem(400, "bad_request", "body must be JSON", '{ "value": "1", "actor": "alice" }');
+  }
+  const { value, actor } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const invalid = invalidFlagWrite({ name, value, actor });
+  if (invalid) return problem(400, "bad_request", invalid, '{ "value": "1", "actor": "alice" }');
+  return { value: value as string, actor: actor as string };
+}
+
+/** Writes the change to the KV mirror; a failure is reported, never thrown: the Durable Object holds the change. */
+async function mirrorChange(
+  kv: KVNamespace,
+  name: string,
+  write: { value: string; actor: string },
+  updatedAt: string,
+  token: string,
+): Promise<Mirrored> {
+  try {
+    await kvStore(kv).write(name, write.value, { actor: write.actor, updatedAt });
+    return { kv: "ok" };
+  } catch (err) {
+    const error = `KV mirror of ${KV_PREFIX}${name} failed: ${errorText(err, token)}`;
+    console.error(JSON.stringify({ event: "blastwall.ops.mirror_failed", flag: name, error }));
+    return { kv: "failed", error };
+  }
+}
+
+async function putFlag<E>(
+  ctx: AdminContext<E>,
+  request: Request,
+  env: E,
+  s: DurableObjectFlagStore,
+  name: string,
+): Promise<Response> {
+  const write = await readFlagWrite(request, name);
+  if (write instanceof Response) return write;
+  const change = await s.set({ name, ...write });
+  const { value, actor, updatedAt } = change.flag;
+  console.log(
+    JSON.stringify({
+      event: "blastwall.ops.flag_set",
+      flag: name,
+      old: change.previous,
+      new: value,
+      actor,
+      at: updatedAt,
+    }),
+  );
+  const kv = ctx.mirror?.(env);
+  const mirrored = kv ? await mirrorChange(kv, name, write, updatedAt, ctx.token) : undefined;
+  return json(200, {
+    flag: toAdminFlag(change.flag, name, ctx.flags),
+    previous: change.previous,
+    changed: change.changed,
+    ...(mirrored ? { mirror: mirrored } : {}),
+  });
+}
+
+async function flagRoute<E>(ctx: AdminContext<E>, request: Request, env: E, s: DurableObjectFlagStore, rest: string) {
+  let name: string;
+  try {
+    name = decodeURIComponent(rest.slice("/flags/".length));
+  } catch {
+    return problem(400, "bad_request", "flag name is not valid percent-encoding");
+  }
+  const method = request.method.toUpperCase();
+  if (method === "PUT") return putFlag(ctx, request, env, s, name);
+  if (method !== "GET") return problem(405, "method_not_allowed", "use GET or PUT", undefined, { allow: "GET, PUT" });
+  const record = (await s.list()).find((r) => r.name === name);
+  if (!record && failModeOf(ctx.flags, name) === null) {
+    return problem(404, "not_found", `flag "${name}" is neither set nor declared`);
+  }
+  return json(200, { flag: toAdminFlag(record, name, ctx.flags) });
+}
+
+async function auditRoute(url: URL, s: DurableObjectFlagStore): Promise<Response> {
+  const limit = url.searchParams.get("limit");
+  const before = url.searchParams.get("before");
+  const flag = url.searchParams.get("flag");
+  if ((limit !== null && !/^\d+$/.test(limit)) || (before !== null && !/^\d+$/.test(before))) {
+    return problem(400, "bad_request", "limit and before must be whole numbers", "/audit?limit=100&before=42");
+  }
+  const entries = await s.audit({
+    ...(limit !== null ? { limit: Number(limit) } : {}),
+    ...(before !== null ? { before: Number(before) } : {}),
+    ...(flag !== null ? { flag } : {}),
+  });
+  return json(200, { entries });
+}
+
+async function route<E>(ctx: AdminContext<E>, request: Request, env: E, s: DurableObjectFlagStore): Promise<Response> {
+  const url = new URL(request.url);
+  const rest = url.pathname.slice(ctx.base.length).replace(/\/+$/, "");
+  const getOnly = () => problem(405, "method_not_allowed", "use GET", undefined, { allow: "GET" });
+  const isGet = request.method.toUpperCase() === "GET";
+  try {
+    if (rest === "/flags") {
+      return isGet
+        ? json(200, { store: { kind: s.kind, name: s.name }, flags: await listFlags(s, ctx.flags) })
+        : getOnly();
+    }
+    if (rest.startsWith("/flags/")) return await flagRoute(ctx, request, env, s, rest);
+    if (rest === "/audit") return isGet ? await auditRoute(url, s) : getOnly();
+    const { base } = ctx;
+    return problem(404, "not_found", `no such admin route; use ${base}/flags, ${base}/flags/<name> or ${base}/audit`);
+  } catch (err) {
+    const msg = errorText(err, ctx.token);
+    console.error(JSON.stringify({ event: "blastwall.ops.store_unreachable", error: msg }));
+    return problem(503, "store_unreachable", `the flags Durable Object did not answer: ${msg}`, undefined, {
+      "retry-after": "1",
+    });
+  }
+}
+
+/** The configured token when the request carries it; otherwise the 403 (none configured) or 401 to answer. */
+async function authorize(request: Request, env: unknown, tokenVar: string): Promise<string | Response> {
+  const configured = (env as Record<string, unknown>)[tokenVar];
+  if (typeof configured !== "string" || configured.length === 0) {
+    return problem(
+      403,
+      "admin_disabled",
+      "the ops admin API is disabled: no admin token is configured",
+      `set it as a secret: wrangler secret put ${tokenVar}`,
+    );
+  }
+  const given = bearer(request);
+  if (given === undefined || !(await sameToken(given, configured))) {
+    return problem(401, "unauthorized", "missing or wrong bearer token", "send Authorization: Bearer <token>", {
+      "www-authenticate": 'Bearer realm="blastwall-ops"',
+    });
+  }
+  return configured;
+}
+
 /**
  * The admin API for ops flags, mounted at `/__blastwall/ops`: list, set (with an audit entry and an optional KV
  * mirror) and read the audit log. Bearer-token auth, compared in constant time; no configured token refuses all.
@@ -104,132 +263,14 @@ export function opsAdmin<E>({
     const { pathname } = new URL(request.url);
     return pathname === base || pathname.startsWith(`${base}/`);
   };
-
-  const listFlags = async (s: DurableObjectFlagStore) => {
-    const records = new Map((await s.list()).map((r) => [r.name, r]));
-    const names = new Set([...records.keys(), ...Object.keys(flags ?? {}).filter((n) => !n.endsWith("*"))]);
-    return [...names].sort().map((n) => toAdminFlag(records.get(n), n, flags));
-  };
-
-  const putFlag = async (request: Request, env: E, s: DurableObjectFlagStore, name: string, token: string) => {
-    if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY) {
-      return problem(413, "payload_too_large", `body must be at most ${MAX_BODY} bytes`);
-    }
-    const text = await request.text();
-    if (text.length > MAX_BODY) return problem(413, "payload_too_large", `body must be at most ${MAX_BODY} bytes`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return problem(400, "bad_request", "body must be JSON", '{ "value": "1", "actor": "alice" }');
-    }
-    const { value, actor } = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-    const invalid = invalidFlagWrite({ name, value, actor });
-    if (invalid) return problem(400, "bad_request", invalid, '{ "value": "1", "actor": "alice" }');
-    const input = { name, value: value as string, actor: actor as string };
-    const change = await s.set(input);
-    console.log(
-      JSON.stringify({
-        event: "blastwall.ops.flag_set",
-        flag: name,
-        old: change.previous,
-        new: change.flag.value,
-        actor: change.flag.actor,
-        at: change.flag.updatedAt,
-      }),
-    );
-    const kv = mirror?.(env);
-    let mirrored: { kv: "ok" } | { kv: "failed"; error: string } | undefined;
-    if (kv) {
-      try {
-        await kvStore(kv).write(name, input.value, { actor: input.actor, updatedAt: change.flag.updatedAt });
-        mirrored = { kv: "ok" };
-      } catch (err) {
-        // The Durable Object already holds the change; say loudly that KV readers will not see it.
-        mirrored = { kv: "failed", error: `KV mirror of ${KV_PREFIX}${name} failed: ${errorText(err, token)}` };
-        console.error(JSON.stringify({ event: "blastwall.ops.mirror_failed", flag: name, error: mirrored.error }));
-      }
-    }
-    return json(200, {
-      flag: toAdminFlag(change.flag, name, flags),
-      previous: change.previous,
-      changed: change.changed,
-      ...(mirrored ? { mirror: mirrored } : {}),
-    });
-  };
-
-  const route = async (request: Request, env: E, token: string): Promise<Response> => {
-    const url = new URL(request.url);
-    const rest = url.pathname.slice(base.length).replace(/\/+$/, "");
-    const method = request.method.toUpperCase();
-    const s = store(env);
-    try {
-      if (rest === "/flags") {
-        if (method !== "GET") return problem(405, "method_not_allowed", "use GET", undefined, { allow: "GET" });
-        return json(200, { store: { kind: s.kind, name: s.name }, flags: await listFlags(s) });
-      }
-      if (rest.startsWith("/flags/")) {
-        let name: string;
-        try {
-          name = decodeURIComponent(rest.slice("/flags/".length));
-        } catch {
-          return problem(400, "bad_request", "flag name is not valid percent-encoding");
-        }
-        if (method === "GET") {
-          const record = (await s.list()).find((r) => r.name === name);
-          if (!record && failModeOf(flags, name) === null) {
-            return problem(404, "not_found", `flag "${name}" is neither set nor declared`);
-          }
-          return json(200, { flag: toAdminFlag(record, name, flags) });
-        }
-        if (method === "PUT") return await putFlag(request, env, s, name, token);
-        return problem(405, "method_not_allowed", "use GET or PUT", undefined, { allow: "GET, PUT" });
-      }
-      if (rest === "/audit") {
-        if (method !== "GET") return problem(405, "method_not_allowed", "use GET", undefined, { allow: "GET" });
-        const limit = url.searchParams.get("limit");
-        const before = url.searchParams.get("before");
-        const flag = url.searchParams.get("flag");
-        if ((limit !== null && !/^\d+$/.test(limit)) || (before !== null && !/^\d+$/.test(before))) {
-          return problem(400, "bad_request", "limit and before must be whole numbers", "/audit?limit=100&before=42");
-        }
-        const entries = await s.audit({
-          ...(limit !== null ? { limit: Number(limit) } : {}),
-          ...(before !== null ? { before: Number(before) } : {}),
-          ...(flag !== null ? { flag } : {}),
-        });
-        return json(200, { entries });
-      }
-      return problem(404, "not_found", `no such admin route; use ${base}/flags, ${base}/flags/<name> or ${base}/audit`);
-    } catch (err) {
-      const msg = errorText(err, token);
-      console.error(JSON.stringify({ event: "blastwall.ops.store_unreachable", error: msg }));
-      return problem(503, "store_unreachable", `the flags Durable Object did not answer: ${msg}`, undefined, {
-        "retry-after": "1",
-      });
-    }
-  };
-
   return {
     basePath: base,
     matches,
     async fetch(request, env) {
-      const configured = (env as Record<string, unknown>)[tokenVar];
-      if (typeof configured !== "string" || configured.length === 0) {
-        return problem(
-          403,
-          "admin_disabled",
-          "the ops admin API is disabled: no admin token is configured",
-          `set it as a secret: wrangler secret put ${tokenVar}`,
-        );
-      }
-      const given = bearer(request);
-      if (given === undefined || !(await sameToken(given, configured))) {
-        return problem(401, "unauthorized", "missing or wrong bearer token", "send Authorization: Bearer <token>", {
-          "www-authenticate": 'Bearer realm="blastwall-ops"',
-        });
-      }
-      return route(request, env, configured);
+      // Auth runs before routing: an unauthenticated request gets 401 on every path.
+      const token = await authorize(request, env, tokenVar);
+      if (token instanceof Response) return token;
+      return route({ base, flags, mirror, token }, request, env, store(env));
     },
   };
 }
