@@ -94,6 +94,13 @@ export interface VersionMetrics {
   histogram?: { boundsMs: number[]; counts: number[] };
   /** The same window split by route, where the platform records a route label; the analysis stratifies by it. */
   byRoute?: Record<string, RouteMetrics>;
+  /**
+   * Where the counts above are samples (Cloudflare Analytics Engine): the estimated totals, for display only. The
+   * counts above stay the raw sampled rows, which is what a statistical test may treat as observed requests.
+   */
+  weighted?: { requests: number; status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number } };
+  /** True when the platform saw requests but no status data (no telemetry rows): 5xx is unknown, not 0. */
+  statusUnknown?: boolean;
 }
 
 export interface MetricsQuery {

@@ -8,6 +8,7 @@ import {
   sqlString,
   summariseInvocations,
   summariseTelemetry,
+  telemetrySql,
 } from "./metrics.js";
 
 describe("metrics helpers", () => {
@@ -51,6 +52,7 @@ describe("metrics helpers", () => {
       status: { "2xx": 7, "3xx": 0, "4xx": 0, "5xx": 2 },
       requests: 10,
       histogram: { boundsMs: [5, 25, Number.POSITIVE_INFINITY], counts: [1, 7, 2] },
+      weighted: { requests: 10, status: { "2xx": 7, "3xx": 0, "4xx": 0, "5xx": 2 } },
     });
   });
 
@@ -58,7 +60,18 @@ describe("metrics helpers", () => {
     const [m] = mergeVersionMetrics(
       ["v"],
       new Map([
-        ["v", { requests: 4, exceptions: 1, cpuTimeP50: 0, cpuTimeP99: 0, wallTimeP50: 2000, wallTimeP99: 9000 }],
+        [
+          "v",
+          {
+            requests: 4,
+            exceptions: 1,
+            unrecorded: 0,
+            cpuTimeP50: 0,
+            cpuTimeP99: 0,
+            wallTimeP50: 2000,
+            wallTimeP99: 9000,
+          },
+        ],
       ]),
       new Map(),
       new Map(),
@@ -69,7 +82,35 @@ describe("metrics helpers", () => {
       status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
       exceptions: 1,
       latency: { p50: 2, p95: 9, p99: 9 },
+      statusUnknown: true,
     });
+  });
+
+  it("counts a thrown request once: as telemetry's 5xx, not again as an exception", () => {
+    const inv = summariseInvocations([
+      { dimensions: { scriptVersion: "v", status: "success" }, sum: { requests: 8 } },
+      { dimensions: { scriptVersion: "v", status: "scriptThrewException" }, sum: { requests: 2 } },
+      { dimensions: { scriptVersion: "v", status: "exceededResources" }, sum: { requests: 1 } },
+    ]);
+    const tel = summariseTelemetry({
+      data: [
+        { version_id: "v", status_class: "2xx", bucket_ms: 25, rows: 8, n: 80 },
+        { version_id: "v", status_class: "5xx", bucket_ms: 25, rows: 2, n: 20 },
+      ],
+    });
+    const [m] = mergeVersionMetrics(["v"], inv, tel, new Map());
+    expect(m?.status["5xx"]).toBe(2);
+    expect(m?.exceptions).toBe(1);
+    // The test sees raw sampled rows; the estimate is for display.
+    expect(m?.requests).toBe(10);
+    expect(m?.weighted?.requests).toBe(100);
+  });
+
+  it("reads half-open windows, so back-to-back polls share no row", () => {
+    const sql = telemetrySql("ds", "w", ["v"], new Date(60_000), new Date(120_500));
+    expect(sql).toContain("timestamp >= toDateTime(60)");
+    expect(sql).toContain("timestamp < toDateTime(120)");
+    expect(sql).toContain("count() AS rows");
   });
 
   it("quotes SQL strings and refuses odd dataset names and bounds", () => {

@@ -17,7 +17,10 @@ export interface InvocationsRow {
 
 export interface InvocationsByVersion {
   requests: number;
+  /** Every failed invocation: thrown, out of resources, internal error. */
   exceptions: number;
+  /** Failures the Worker's own code could not record (out of resources, internal error): not in telemetry's 5xx. */
+  unrecorded: number;
   /** Microseconds, as GraphQL reports them; request-weighted over status groups. */
   cpuTimeP50: number;
   cpuTimeP99: number;
@@ -31,7 +34,7 @@ export const INVOCATIONS_QUERY = `query BlastwallInvocations($accountTag: string
     accounts(filter: { accountTag: $accountTag }) {
       workersInvocationsAdaptive(
         limit: 10000
-        filter: { scriptName: $scriptName, datetime_geq: $since, datetime_leq: $until }
+        filter: { scriptName: $scriptName, datetime_geq: $since, datetime_lt: $until }
       ) {
         dimensions { scriptName scriptVersion status }
         sum { requests errors subrequests }
@@ -43,6 +46,8 @@ export const INVOCATIONS_QUERY = `query BlastwallInvocations($accountTag: string
 
 /** Statuses GraphQL reports when the Worker itself failed (threw or ran out of resources). */
 const EXCEPTION_STATUSES = new Set(["scriptThrewException", "exceededResources", "internalError"]);
+/** Failures the telemetry wrapper never sees: the isolate was stopped before the wrapper could write a 500. */
+const UNRECORDED_STATUSES = new Set(["exceededResources", "internalError"]);
 
 export function summariseInvocations(rows: readonly InvocationsRow[]): Map<string, InvocationsByVersion> {
   const acc = new Map<string, InvocationsByVersion & { weight: number }>();
@@ -53,6 +58,7 @@ export function summariseInvocations(rows: readonly InvocationsRow[]): Map<strin
     const cur = acc.get(id) ?? {
       requests: 0,
       exceptions: 0,
+      unrecorded: 0,
       cpuTimeP50: 0,
       cpuTimeP99: 0,
       wallTimeP50: 0,
@@ -61,6 +67,7 @@ export function summariseInvocations(rows: readonly InvocationsRow[]): Map<strin
     };
     cur.requests += n;
     if (EXCEPTION_STATUSES.has(row.dimensions.status ?? "")) cur.exceptions += n;
+    if (UNRECORDED_STATUSES.has(row.dimensions.status ?? "")) cur.unrecorded += n;
     const q = row.quantiles ?? {};
     // Quantiles of groups cannot be merged exactly; a request-weighted mean is the honest approximation.
     cur.cpuTimeP50 += (q.cpuTimeP50 ?? 0) * n;
@@ -99,20 +106,27 @@ export function assertDatasetName(dataset: string): string {
 
 const C = TELEMETRY_COLUMNS;
 
+/**
+ * Half-open `[since, until)` in whole seconds: back-to-back windows share no row and drop none. The caller shifts
+ * both ends back by the ingestion lag, so rows that Analytics Engine makes readable late still land in a window.
+ */
 function windowClause(worker: string, versions: readonly string[], since: Date, until: Date): string {
   const s = Math.floor(since.getTime() / 1000);
-  const u = Math.ceil(until.getTime() / 1000);
+  const u = Math.floor(until.getTime() / 1000);
   return [
     `${C.worker} = ${sqlString(worker)}`,
     `${C.versionId} IN (${versions.map(sqlString).join(", ")})`,
     `timestamp >= toDateTime(${s})`,
-    `timestamp <= toDateTime(${u})`,
+    `timestamp < toDateTime(${u})`,
   ].join(" AND ");
 }
 
-/** Status class × latency bucket counts per version; `_sample_interval` keeps counts right under sampling. */
+/**
+ * Status class × latency bucket per version: `count()` is the raw sampled rows (what a statistical test may use:
+ * each row is one observed request), `SUM(_sample_interval)` the estimated total (for display only).
+ */
 export function telemetrySql(dataset: string, worker: string, versions: readonly string[], since: Date, until: Date) {
-  return `SELECT ${C.versionId} AS version_id, ${C.statusClass} AS status_class, ${C.bucketMs} AS bucket_ms, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} GROUP BY version_id, status_class, bucket_ms FORMAT JSON`;
+  return `SELECT ${C.versionId} AS version_id, ${C.statusClass} AS status_class, ${C.bucketMs} AS bucket_ms, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} GROUP BY version_id, status_class, bucket_ms FORMAT JSON`;
 }
 
 /** Requests slower than `boundMs`, per version, from the exact latency column. */
@@ -126,7 +140,7 @@ export function slowerThanSql(
 ) {
   if (!Number.isFinite(boundMs) || boundMs < 0)
     throw new Error(`latency bound must be a finite number ≥ 0: ${boundMs}`);
-  return `SELECT ${C.versionId} AS version_id, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} AND ${C.latencyMs} > ${boundMs} GROUP BY version_id FORMAT JSON`;
+  return `SELECT ${C.versionId} AS version_id, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} AND ${C.latencyMs} > ${boundMs} GROUP BY version_id FORMAT JSON`;
 }
 
 /** The `FORMAT JSON` document of the SQL API. ClickHouse quotes 64-bit integers, so counts may be strings. */
@@ -141,32 +155,57 @@ function num(v: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+type StatusCounts = { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+
 export interface TelemetryByVersion {
-  status: { "2xx": number; "3xx": number; "4xx": number; "5xx": number };
+  /** Raw sampled rows: one per observed request. */
+  status: StatusCounts;
   requests: number;
   histogram: { boundsMs: number[]; counts: number[] };
+  /** Estimated totals (`SUM(_sample_interval)`), for display. */
+  weighted: { requests: number; status: StatusCounts };
+}
+
+const zeroStatus = (): StatusCounts => ({ "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 });
+
+/** A row's raw count: `rows` (count()), or, from an older query shape, `n`. */
+function rowsOf(row: Record<string, unknown>): number {
+  return row.rows === undefined ? num(row.n) : num(row.rows);
 }
 
 export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion> {
-  const raw = new Map<string, { status: TelemetryByVersion["status"]; buckets: Map<number, number> }>();
+  const raw = new Map<
+    string,
+    { status: StatusCounts; weighted: StatusCounts; total: number; buckets: Map<number, number> }
+  >();
   for (const row of doc.data ?? []) {
     const id = String(row.version_id ?? "");
     if (!id) continue;
-    const cur = raw.get(id) ?? { status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 }, buckets: new Map() };
-    const n = num(row.n);
+    const cur = raw.get(id) ?? { status: zeroStatus(), weighted: zeroStatus(), total: 0, buckets: new Map() };
+    const n = rowsOf(row);
+    const w = row.n === undefined ? n : num(row.n);
     const cls = String(row.status_class ?? "");
     // 1xx responses are informational; they are neither errors nor successes for a canary.
-    if (cls === "2xx" || cls === "3xx" || cls === "4xx" || cls === "5xx") cur.status[cls] += n;
+    if (cls === "2xx" || cls === "3xx" || cls === "4xx" || cls === "5xx") {
+      cur.status[cls] += n;
+      cur.weighted[cls] += w;
+    }
+    cur.total += w;
     const bound = num(row.bucket_ms) >= OVERFLOW_BUCKET_MS ? Number.POSITIVE_INFINITY : num(row.bucket_ms);
     cur.buckets.set(bound, (cur.buckets.get(bound) ?? 0) + n);
     raw.set(id, cur);
   }
   const out = new Map<string, TelemetryByVersion>();
-  for (const [id, { status, buckets }] of raw) {
+  for (const [id, { status, weighted, total, buckets }] of raw) {
     const boundsMs = [...buckets.keys()].sort((a, b) => a - b);
     if (boundsMs.at(-1) !== Number.POSITIVE_INFINITY) boundsMs.push(Number.POSITIVE_INFINITY);
     const counts = boundsMs.map((b) => buckets.get(b) ?? 0);
-    out.set(id, { status, requests: counts.reduce((t, c) => t + c, 0), histogram: { boundsMs, counts } });
+    out.set(id, {
+      status,
+      requests: counts.reduce((t, c) => t + c, 0),
+      histogram: { boundsMs, counts },
+      weighted: { requests: total, status: weighted },
+    });
   }
   return out;
 }
@@ -194,11 +233,28 @@ export function histogramQuantile({ boundsMs, counts }: { boundsMs: number[]; co
 
 export function slowerThanCounts(doc: SqlJson): Map<string, number> {
   const out = new Map<string, number>();
-  for (const row of doc.data ?? []) out.set(String(row.version_id ?? ""), num(row.n));
+  for (const row of doc.data ?? []) out.set(String(row.version_id ?? ""), rowsOf(row));
   return out;
 }
 
-/** Joins both sources into the Platform's VersionMetrics, one per version asked for (zeros when silent). */
+/** Latency from the histogram, or, without telemetry, GraphQL wall time (µs → ms; no p95 in the dataset). */
+function latencyOf(inv: InvocationsByVersion | undefined, tel: TelemetryByVersion | undefined): LatencySummary {
+  if (tel) {
+    return {
+      p50: histogramQuantile(tel.histogram, 0.5),
+      p95: histogramQuantile(tel.histogram, 0.95),
+      p99: histogramQuantile(tel.histogram, 0.99),
+    };
+  }
+  const p99 = (inv?.wallTimeP99 ?? 0) / 1000;
+  return { p50: (inv?.wallTimeP50 ?? 0) / 1000, p95: p99, p99 };
+}
+
+/**
+ * Joins both sources into the Platform's VersionMetrics, one per version asked for. Each failed request counts once:
+ * with telemetry, a thrown request is already its 5xx, so `exceptions` keeps only what the Worker could not record
+ * (out of resources, internal error); without telemetry, `statusUnknown` says the 5xx count is not zero but unknown.
+ */
 export function mergeVersionMetrics(
   versions: readonly string[],
   invocations: Map<string, InvocationsByVersion>,
@@ -208,26 +264,17 @@ export function mergeVersionMetrics(
   return versions.map((versionId) => {
     const inv = invocations.get(versionId);
     const tel = telemetry.get(versionId);
-    const latency: LatencySummary = tel
-      ? {
-          p50: histogramQuantile(tel.histogram, 0.5),
-          p95: histogramQuantile(tel.histogram, 0.95),
-          p99: histogramQuantile(tel.histogram, 0.99),
-        }
-      : // Without telemetry, GraphQL wall time is the only latency there is (µs → ms; no p95 in the dataset).
-        {
-          p50: (inv?.wallTimeP50 ?? 0) / 1000,
-          p95: (inv?.wallTimeP99 ?? 0) / 1000,
-          p99: (inv?.wallTimeP99 ?? 0) / 1000,
-        };
     const m: VersionMetrics = {
       versionId,
       requests: tel?.requests ?? inv?.requests ?? 0,
-      status: tel?.status ?? { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
-      exceptions: inv?.exceptions ?? 0,
-      latency,
+      status: tel?.status ?? zeroStatus(),
+      exceptions: tel ? (inv?.unrecorded ?? 0) : (inv?.exceptions ?? 0),
+      latency: latencyOf(inv, tel),
     };
-    if (tel) m.histogram = tel.histogram;
+    if (tel) {
+      m.histogram = tel.histogram;
+      m.weighted = tel.weighted;
+    } else if ((inv?.requests ?? 0) > 0) m.statusUnknown = true;
     if (slower.size > 0) {
       m.slowerThan = Object.fromEntries(
         [...slower].map(([bound, counts]) => [String(bound), counts.get(versionId) ?? 0]),
@@ -242,7 +289,7 @@ export const QUEUE_DLQ_QUERY = `query BlastwallQueueDlq($accountTag: string!, $q
     accounts(filter: { accountTag: $accountTag }) {
       queueMessageOperationsAdaptiveGroups(
         limit: 10000
-        filter: { queueId: $queueId, actionType: "DeleteMessage", outcome: "dlq", datetime_geq: $since, datetime_leq: $until }
+        filter: { queueId: $queueId, actionType: "DeleteMessage", outcome: "dlq", datetime_geq: $since, datetime_lt: $until }
       ) {
         count
         dimensions { queueId actionType outcome }
@@ -273,7 +320,7 @@ export const DURABLE_OBJECTS_QUERY = `query BlastwallDurableObjects($accountTag:
     accounts(filter: { accountTag: $accountTag }) {
       durableObjectsInvocationsAdaptiveGroups(
         limit: 10000
-        filter: { namespaceId_in: $namespaceIds, datetime_geq: $since, datetime_leq: $until }
+        filter: { namespaceId_in: $namespaceIds, datetime_geq: $since, datetime_lt: $until }
       ) {
         sum { requests errors }
         dimensions { namespaceId status }

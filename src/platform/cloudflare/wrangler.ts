@@ -24,28 +24,51 @@ export interface WranglerRun {
 export class WranglerError extends BlastwallError {
   readonly code: number | undefined;
   readonly args: readonly string[];
-  constructor(message: string, code: number | undefined, args: readonly string[], fix?: string) {
+  /** Wrangler was killed after its time limit (the API did not answer). */
+  readonly timedOut: boolean;
+  constructor(message: string, code: number | undefined, args: readonly string[], fix?: string, timedOut = false) {
     super(message, { kind: "failure", fix });
     this.name = "WranglerError";
     this.code = code;
     this.args = args;
+    this.timedOut = timedOut;
+  }
+
+  /** Rate limited (429, API code 971) or a server error or timeout: worth another try after a backoff. */
+  get transient(): boolean {
+    return (
+      this.timedOut || this.code === RATE_LIMITED || /\b(429|50[234])\b|Too Many Requests|throttl/i.test(this.message)
+    );
   }
 }
 
+/** The API's "please wait and consider throttling your request speed" code. */
+export const RATE_LIMITED = 971;
+
 export interface WranglerRunnerOptions {
   apiToken: string;
-  accountId: string;
+  /** The account, or how to find it (resolved before the first run). */
+  accountId: string | (() => Promise<string>);
   /** Passed as CLOUDFLARE_API_BASE_URL when set (contract tests use a loopback server). */
   apiBaseUrl?: string;
   /** Path of wrangler's bin script; default: the wrangler this package depends on. */
   wranglerBin?: string;
   /** Extra environment (e.g. PATH); tokens from it are never echoed. */
   baseEnv?: NodeJS.ProcessEnv;
-  /** Kill wrangler after this long. */
+  /** Kill a wrangler run after this long unless the call says otherwise. Default 10 minutes. */
   timeoutMs?: number;
 }
 
-export type RunWrangler = (args: string[], options?: { cwd?: string }) => Promise<WranglerRun>;
+export interface RunWranglerOptions {
+  cwd?: string;
+  /**
+   * Kill after this long; 0 never kills. Commands that change data (`d1 migrations apply`, `time-travel restore`)
+   * pass 0: killing one midway leaves the database in a state nobody knows.
+   */
+  timeoutMs?: number;
+}
+
+export type RunWrangler = (args: string[], options?: RunWranglerOptions) => Promise<WranglerRun>;
 
 const PASS_THROUGH = [
   "PATH",
@@ -90,6 +113,25 @@ function codeIn(text: string): number | undefined {
 }
 
 /**
+ * The API's reasons: wrangler puts "A request to the Cloudflare API (…) failed." in the message and the API's own
+ * errors, each ending in `[code: N]`, in notes printed below it. Those notes are what a person can act on.
+ */
+export function apiNotes(text: string): string[] {
+  const notes = text
+    .split("\n")
+    .map((l) => l.replace(/^[\s✘▲-]*(\[ERROR\]\s*)?/, "").trim())
+    .filter((l) => /\[code: \d+\]/.test(l));
+  return [...new Set(notes)];
+}
+
+function failureMessage(args: readonly string[], failed: WranglerOutputEntry | undefined, out: string): string {
+  const head = typeof failed?.message === "string" ? failed.message : out.trim();
+  const first = head.split("\n")[0] || "no output";
+  const notes = apiNotes(out).filter((n) => !first.includes(n));
+  return `wrangler ${args.slice(0, 2).join(" ")} failed: ${[first, ...notes].join(" ")}`;
+}
+
+/**
  * Runs the real wrangler, non-interactively, and reads its structured output file rather than its text.
  * Wrangler runs with CI=true (prompts take their defaults), metrics and error reports off, no banner (so no
  * update check), and its debug log inside a temp dir that is removed afterwards.
@@ -104,10 +146,10 @@ export function createWranglerRunner({
   apiBaseUrl,
   wranglerBin = defaultWranglerBin(),
   baseEnv = process.env,
-  timeoutMs = 180_000,
+  timeoutMs: defaultTimeoutMs = 600_000,
 }: WranglerRunnerOptions): RunWrangler {
   const secrets = [apiToken];
-  return async (args, { cwd } = {}) => {
+  return async (args, { cwd, timeoutMs = defaultTimeoutMs } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), "blastwall-wrangler-"));
     const outputFile = join(dir, "output.ndjson");
     // Only what wrangler needs to run: nothing else of the caller's environment (other secrets) reaches it.
@@ -115,7 +157,7 @@ export function createWranglerRunner({
     const env: NodeJS.ProcessEnv = {
       ...passed,
       CLOUDFLARE_API_TOKEN: apiToken,
-      CLOUDFLARE_ACCOUNT_ID: accountId,
+      CLOUDFLARE_ACCOUNT_ID: typeof accountId === "string" ? accountId : await accountId(),
       ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
       WRANGLER_OUTPUT_FILE_PATH: outputFile,
       WRANGLER_LOG_PATH: join(dir, "logs"),
@@ -127,47 +169,62 @@ export function createWranglerRunner({
       FORCE_COLOR: "0",
     };
     try {
-      const { stdout, stderr, exitCode } = await new Promise<{ stdout: string; stderr: string; exitCode: number }>(
-        (resolve, reject) => {
-          const child = spawn(process.execPath, [wranglerBin, ...args], {
-            cwd,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-          });
-          let so = "";
-          let se = "";
-          child.stdout.on("data", (d) => {
-            so += String(d);
-          });
-          child.stderr.on("data", (d) => {
-            se += String(d);
-          });
-          const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
-          child.on("error", (err) => {
-            clearTimeout(timer);
-            reject(err);
-          });
-          child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ stdout: so, stderr: se, exitCode: code ?? 1 });
-          });
-        },
-      );
+      const { stdout, stderr, exitCode, killed } = await new Promise<{
+        stdout: string;
+        stderr: string;
+        exitCode: number;
+        killed: boolean;
+      }>((resolve, reject) => {
+        const child = spawn(process.execPath, [wranglerBin, ...args], {
+          cwd,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let so = "";
+        let se = "";
+        child.stdout.on("data", (d) => {
+          so += String(d);
+        });
+        child.stderr.on("data", (d) => {
+          se += String(d);
+        });
+        let killed = false;
+        const timer =
+          timeoutMs > 0
+            ? setTimeout(() => {
+                killed = true;
+                child.kill("SIGKILL");
+              }, timeoutMs)
+            : undefined;
+        child.on("error", (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        child.on("close", (code) => {
+          clearTimeout(timer);
+          resolve({ stdout: so, stderr: se, exitCode: code ?? 1, killed });
+        });
+      });
       let entries: WranglerOutputEntry[] = [];
       try {
         entries = parseEntries(readFileSync(outputFile, "utf8"));
       } catch {
         entries = [];
       }
+      if (killed) {
+        throw new WranglerError(
+          `wrangler ${args.slice(0, 2).join(" ")} gave no answer within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+          undefined,
+          args,
+          "check the network; the API may be slow or rate limiting",
+          true,
+        );
+      }
       const failed = entries.find((e) => e.type === "command-failed");
       if (exitCode !== 0 || failed) {
-        const message = typeof failed?.message === "string" ? failed.message : `${stderr}\n${stdout}`.trim();
-        const code = typeof failed?.code === "number" ? failed.code : codeIn(`${message}\n${stderr}\n${stdout}`);
-        throw new WranglerError(
-          redact(`wrangler ${args.slice(0, 2).join(" ")} failed: ${message.split("\n")[0] ?? "no output"}`, secrets),
-          code,
-          args,
-        );
+        const out = `${stderr}\n${stdout}`;
+        const code = typeof failed?.code === "number" ? failed.code : codeIn(out);
+        throw new WranglerError(redact(failureMessage(args, failed, out), secrets), code, args);
       }
       return { entries, stdout: redact(stdout, secrets), stderr: redact(stderr, secrets), exitCode };
     } finally {

@@ -1,0 +1,73 @@
+import type { CloudflareContext } from "./context.js";
+import type { CloudflareVersions } from "./versions.js";
+
+/** Where smoke checks for one version go, and the script name the version-override header must name. */
+export interface SmokeTarget {
+  baseUrl: string | undefined;
+  /**
+   * The Worker name for `Cloudflare-Workers-Version-Overrides`: the script name (`<name>-<env>` in an
+   * environment). Absent when `baseUrl` is the version's own preview URL, which needs no override.
+   */
+  overrideName?: string;
+  /** True when `baseUrl` is the version's preview URL: every answer comes from that version. */
+  preview: boolean;
+}
+
+async function accountSubdomain(ctx: CloudflareContext): Promise<string | undefined> {
+  try {
+    return (await ctx.api.account<{ subdomain?: string }>("/workers/subdomain")).subdomain;
+  } catch {
+    return undefined;
+  }
+}
+
+async function scriptSubdomain(ctx: CloudflareContext, script: string) {
+  try {
+    return await ctx.api.account<{ enabled?: boolean; previews_enabled?: boolean }>(
+      `/workers/scripts/${encodeURIComponent(script)}/subdomain`,
+    );
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * The Worker's workers.dev URL when workers.dev is on (`https://<script>.<subdomain>.workers.dev`).
+ *
+ * @example
+ * await workerUrl(ctx, "shop-api", "staging"); // "https://shop-api-staging.acme.workers.dev"
+ */
+export async function workerUrl(ctx: CloudflareContext, worker: string, env?: string): Promise<string | undefined> {
+  const script = ctx.scriptName(worker, env);
+  const [sub, flags] = await Promise.all([accountSubdomain(ctx), scriptSubdomain(ctx, script)]);
+  return sub && flags.enabled ? `https://${script}.${sub}.workers.dev` : undefined;
+}
+
+/**
+ * Smoke checks go to the version's preview URL (`https://<first 8 of id>-<script>.<subdomain>.workers.dev`) when
+ * the Worker has preview URLs: no override to wait for, and no other version can answer. Otherwise to the Worker's
+ * URL with the override header naming the script.
+ */
+export async function smokeTarget(
+  ctx: CloudflareContext,
+  versions: CloudflareVersions,
+  worker: string,
+  versionId: string,
+  env?: string,
+): Promise<SmokeTarget> {
+  const script = ctx.scriptName(worker, env);
+  const [sub, flags, version] = await Promise.all([
+    accountSubdomain(ctx),
+    scriptSubdomain(ctx, script),
+    versions.getVersion(worker, env, versionId).catch(() => undefined),
+  ]);
+  const hasPreview = version?.metadata?.has_preview ?? version?.metadata?.hasPreview ?? false;
+  if (sub && flags.previews_enabled && hasPreview) {
+    return { baseUrl: `https://${versionId.slice(0, 8)}-${script}.${sub}.workers.dev`, preview: true };
+  }
+  return {
+    baseUrl: sub && flags.enabled ? `https://${script}.${sub}.workers.dev` : undefined,
+    overrideName: script,
+    preview: false,
+  };
+}
