@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
+import { checkRequest, checkResponse, type MatchedOperation, matchOperation } from "./schema/validate.js";
 
 /**
  * A loopback stand-in for the Cloudflare API, for contract tests only. It answers the endpoints that wrangler
@@ -29,7 +30,7 @@ interface ApiVersion {
     created_on: string;
     modified_on: string;
     source: string;
-    has_preview: boolean;
+    hasPreview: boolean;
   };
   annotations: Record<string, string>;
   resources: {
@@ -52,6 +53,10 @@ interface ApiDeployment {
 export interface ScriptState {
   name: string;
   migrationTag?: string;
+  /** workers.dev and preview URLs (`GET …/subdomain`). */
+  workersDev: boolean;
+  previewsEnabled: boolean;
+  crons: string[];
   versions: ApiVersion[];
   /** Oldest first; the API lists them newest first. */
   deployments: ApiDeployment[];
@@ -84,6 +89,8 @@ export interface D1State {
   db: Database.Database;
   /** bookmark → the database file's bytes at that point, so a restore really restores. */
   bookmarks: Map<string, Buffer>;
+  /** Every state by time (each write makes one), for bookmarks looked up by timestamp. */
+  history: { at: number; bookmark: string }[];
   restores: { bookmark: string; previous: string }[];
 }
 
@@ -95,9 +102,27 @@ export interface ContractServerState {
   queueMessages: Map<string, QueueMessageRecord[]>;
   d1: Map<string, D1State>;
   kv: Map<string, Map<string, string>>;
-  /** KV namespace ids and R2 bucket names that exist, for the deleted-bindings pre-flight check. */
+  /** namespace → key → the metadata stored with the value. */
+  kvMetadata: Map<string, Map<string, unknown>>;
+  /** KV namespace ids and R2 buckets (`<jurisdiction>:<name>`, jurisdiction "default" or "eu"…) that exist. */
   kvNamespaces: Set<string>;
   r2Buckets: Set<string>;
+  /** queue_id → its consumers (`GET /queues/<id>/consumers`); pulling needs an `http_pull` one. */
+  queueConsumers: Map<string, { type: "worker" | "http_pull"; settings: { max_retries?: number } }[]>;
+  /** Permission groups the token has (undefined: all). A call needing another answers 403, like Cloudflare. */
+  tokenPermissions: Set<string> | undefined;
+  /** The account's workers.dev subdomain. */
+  subdomain: string;
+  /** Items per page where the API paginates and the caller gave no per_page. */
+  defaultPerPage: number;
+  /** Until this time (fake clock), every call answers 429 with Retry-After: the 5-minute lock-out. */
+  rateLimitedUntil: number;
+  /** Requests matching this never get an answer (a hung socket). */
+  hang: ((rec: RecordedRequest) => boolean) | undefined;
+  /** One-off failures: the next `times` requests matching `match` answer `status`. */
+  failures: { match: (rec: RecordedRequest) => boolean; status: number; times: number }[];
+  /** Workers for Platforms: namespace → user scripts. */
+  dispatchNamespaces: Map<string, Set<string>>;
   durableObjectNamespaces: { id: string; name: string; script: string; class: string; use_sqlite: boolean }[];
   /** Canned answers for the analytics endpoints: recorded response shapes from test/contract/fixtures. */
   graphql: (query: string, variables: Record<string, unknown>) => unknown;
@@ -108,6 +133,8 @@ export interface ContractServerState {
 }
 
 export interface ContractServer {
+  /** Requests or responses that do not match the vendored Cloudflare schema. A contract test expects none. */
+  violations: string[];
   /** `CLOUDFLARE_API_BASE_URL` for wrangler and the platform: http://127.0.0.1:<port>/client/v4 */
   apiBaseUrl: string;
   /** Origin of the stand-in Worker that serves `/__blastwall/ops`. */
@@ -128,9 +155,24 @@ export interface ContractServer {
 export interface ContractServerOptions {
   accountId?: string;
   opsAdminToken?: string;
+  /** The fake's time (rate-limit windows, D1 history); tests pass the clock they give the platform. */
+  clock?: { now(): number };
 }
 
 const fixturesDir = new URL("./fixtures/", import.meta.url);
+
+/** The id `GET /user/tokens/verify` answers for the test token. */
+export const TOKEN_ID = "ed17574386854bf78a67040be0a770b0";
+
+/** Every permission group the vendored schema names. */
+function allPermissions(): string[] {
+  const ops = (
+    JSON.parse(readFileSync(new URL("./schema/cloudflare-api.subset.json", import.meta.url), "utf8")) as {
+      operations: Record<string, { permission: string | null }>;
+    }
+  ).operations;
+  return [...new Set(Object.values(ops).flatMap((o) => (o.permission ? [o.permission] : [])))];
+}
 
 /** Reads a recorded response shape from test/contract/fixtures. */
 export function fixture(name: string): unknown {
@@ -173,6 +215,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function startCloudflareApiServer({
   accountId = "0123456789abcdef0123456789abcdef",
   opsAdminToken = "ops-admin-token-for-tests",
+  clock = { now: () => Date.now() },
 }: ContractServerOptions = {}): Promise<ContractServer> {
   const state: ContractServerState = {
     accountId,
@@ -181,8 +224,17 @@ export async function startCloudflareApiServer({
     queueMessages: new Map(),
     d1: new Map(),
     kv: new Map(),
+    kvMetadata: new Map(),
     kvNamespaces: new Set(),
     r2Buckets: new Set(),
+    queueConsumers: new Map(),
+    tokenPermissions: undefined,
+    subdomain: "acme",
+    defaultPerPage: 10,
+    rateLimitedUntil: 0,
+    hang: undefined,
+    failures: [],
+    dispatchNamespaces: new Map(),
     durableObjectNamespaces: [],
     graphql: () => fixture("graphql-empty.json"),
     analyticsEngineSql: () => fixture("analytics-engine-empty.json"),
@@ -191,10 +243,19 @@ export async function startCloudflareApiServer({
   };
   const requests: RecordedRequest[] = [];
   const unknown: RecordedRequest[] = [];
+  const violations: string[] = [];
   let bookmarkSeq = 100;
 
   const addScript = (name: string, { migrationTag }: { migrationTag?: string } = {}): ScriptState => {
-    const s: ScriptState = { name, migrationTag, versions: [], deployments: [] };
+    const s: ScriptState = {
+      name,
+      migrationTag,
+      workersDev: true,
+      previewsEnabled: false,
+      crons: [],
+      versions: [],
+      deployments: [],
+    };
     state.scripts.set(name, s);
     return s;
   };
@@ -215,7 +276,7 @@ export async function startCloudflareApiServer({
         created_on: created,
         modified_on: created,
         source: "wrangler",
-        has_preview: false,
+        hasPreview: script.previewsEnabled,
       },
       annotations,
       resources: {
@@ -262,15 +323,39 @@ export async function startCloudflareApiServer({
   };
 
   const addD1 = (name: string, uuid: string = randomUUID()): D1State => {
-    const d: D1State = { uuid, name, db: new Database(":memory:"), bookmarks: new Map(), restores: [] };
+    const d: D1State = {
+      uuid,
+      name,
+      db: new Database(":memory:"),
+      bookmarks: new Map(),
+      history: [],
+      restores: [],
+    };
     state.d1.set(uuid, d);
+    snapshot(d);
     return d;
   };
 
-  const snapshot = (d: D1State): string => {
+  function snapshot(d: D1State): string {
     const b = newBookmark(bookmarkSeq++);
     d.bookmarks.set(b, d.db.serialize());
+    d.history.push({ at: clock.now(), bookmark: b });
     return b;
+  }
+
+  /** The documented page-number pagination: `page`/`per_page`, and `result_info` with the totals. */
+  const paged = <T>(rec: RecordedRequest, all: T[]) => {
+    const page = Number(rec.query.page?.[0] ?? 1);
+    const perPage = Number(rec.query.per_page?.[0] ?? state.defaultPerPage);
+    const items = all.slice((page - 1) * perPage, page * perPage);
+    const info = {
+      page,
+      per_page: perPage,
+      count: items.length,
+      total_count: all.length,
+      total_pages: Math.max(1, Math.ceil(all.length / perPage)),
+    };
+    return { items, info };
   };
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -309,10 +394,12 @@ export async function startCloudflareApiServer({
         return [{ results: rows, success: true, meta: meta(rows.length, 0, 0, 0) }];
       }
       const info = stmt.run(...(params as never[]));
+      snapshot(d);
       return [{ results: [], success: true, meta: meta(0, info.changes, info.changes, Number(info.lastInsertRowid)) }];
     } catch (err) {
       if (err instanceof RangeError || /more than one statement/i.test(String(err))) {
         d.db.exec(sql);
+        snapshot(d);
         return [{ results: [], success: true, meta: meta(0, 1, 1, 0) }];
       }
       throw err;
@@ -367,6 +454,26 @@ export async function startCloudflareApiServer({
     if (p === "/graphql" && method === "POST") {
       const q = JSON.parse(rec.body) as { query: string; variables?: Record<string, unknown> };
       return json(res, 200, state.graphql(q.query, q.variables ?? {}));
+    }
+    if (p === "/accounts" && method === "GET") {
+      return json(
+        res,
+        200,
+        envelope([{ id: accountId, name: "Acme" }], {
+          result_info: { page: 1, per_page: 20, count: 1, total_count: 1 },
+        }),
+      );
+    }
+    if (p === "/user/tokens/verify" && method === "GET") {
+      return json(res, 200, envelope({ id: TOKEN_ID, status: "active" }));
+    }
+    if (p === `/user/tokens/${TOKEN_ID}` && method === "GET") {
+      const groups = [...(state.tokenPermissions ?? allPermissions())].map((name) => ({ id: name, name }));
+      return json(
+        res,
+        200,
+        envelope({ id: TOKEN_ID, policies: [{ effect: "allow", permission_groups: groups, resources: {} }] }),
+      );
     }
     const acct = `/accounts/${accountId}`;
     if (p.startsWith("/accounts/") && !p.startsWith(`${acct}/`)) {
@@ -461,8 +568,13 @@ export async function startCloudflareApiServer({
         });
         return json(res, 200, envelope({ ...v, startup_time_ms: 3 }));
       }
-      const items = [...s.versions].reverse();
-      return json(res, 200, envelope({ items }, { result_info: { count: items.length, total_count: items.length } }));
+      const newest = [...s.versions].reverse();
+      // deployable=true ignores pagination and answers full versions (annotations, resources), as wrangler reads them.
+      if (rec.query.deployable?.[0] === "true") return json(res, 200, envelope({ items: newest }));
+      const { items, info } = paged(rec, newest);
+      // A plain list item is short: id, number and metadata only.
+      const short = items.map((v) => ({ id: v.id, number: v.number, metadata: v.metadata }));
+      return json(res, 200, envelope({ items: short }, { result_info: info }));
     }
     m = /^\/workers\/scripts\/([^/]+)\/versions\/([^/]+)$/.exec(a);
     if (m && method === "GET") {
@@ -476,7 +588,8 @@ export async function startCloudflareApiServer({
     if (m) {
       const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
       if (!s) return;
-      if (method === "GET") return json(res, 200, envelope({ deployments: [...s.deployments].reverse() }));
+      // The API lists the latest deployments only (about 10), newest first.
+      if (method === "GET") return json(res, 200, envelope({ deployments: [...s.deployments].reverse().slice(0, 10) }));
       if (method === "POST") {
         const input = JSON.parse(rec.body) as {
           versions: { version_id: string; percentage: number }[];
@@ -543,22 +656,60 @@ export async function startCloudflareApiServer({
       );
     }
     m = /^\/workers\/scripts\/([^/]+)\/subdomain$/.exec(a);
-    if (m && method === "GET") {
-      return json(res, 200, envelope({ enabled: false, previews_enabled: false }));
+    if (m) {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      if (method === "POST") {
+        const input = JSON.parse(rec.body || "{}") as { enabled?: boolean; previews_enabled?: boolean };
+        s.workersDev = input.enabled ?? s.workersDev;
+        s.previewsEnabled = input.previews_enabled ?? s.previewsEnabled;
+      }
+      return json(res, 200, envelope({ enabled: s.workersDev, previews_enabled: s.previewsEnabled }));
     }
+    m = /^\/workers\/scripts\/([^/]+)\/schedules$/.exec(a);
+    if (m && method === "PUT") {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      s.crons = (JSON.parse(rec.body || "[]") as { cron: string }[]).map((c) => c.cron);
+      return json(res, 200, envelope({ schedules: s.crons.map((cron) => ({ cron })) }));
+    }
+    if (a === "/workers/subdomain" && method === "GET") return json(res, 200, envelope({ subdomain: state.subdomain }));
     if (a === "/workers/durable_objects/namespaces" && method === "GET") {
-      return json(res, 200, envelope(state.durableObjectNamespaces));
+      const { items, info } = paged(rec, state.durableObjectNamespaces);
+      return json(res, 200, envelope(items, { result_info: info }));
+    }
+    if (a === "/workers/dispatch/namespaces" && method === "GET") {
+      const list = [...state.dispatchNamespaces.keys()].map((n) => ({ namespace_id: n, namespace_name: n }));
+      return json(res, 200, envelope(list));
+    }
+    m = /^\/workers\/dispatch\/namespaces\/([^/]+)\/scripts\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const ns = state.dispatchNamespaces.get(decodeURIComponent(m[1] ?? ""));
+      const name = decodeURIComponent(m[2] ?? "");
+      if (!ns?.has(name))
+        return json(res, 404, failure(10007, "This Worker does not exist on your account. [code: 10007]"));
+      return json(res, 200, envelope({ script: { id: name } }));
     }
 
     // Queues.
     if (a === "/queues" && method === "GET") {
       const names = rec.query.name ?? [];
       const list = [...state.queues.values()].filter((q) => names.length === 0 || names.includes(q.queue_name));
-      return json(
-        res,
-        200,
-        envelope(list, { result_info: { page: 1, per_page: 100, count: list.length, total_count: list.length } }),
-      );
+      const { items, info } = paged(rec, list);
+      return json(res, 200, envelope(items, { result_info: info }));
+    }
+    m = /^\/queues\/([^/]+)\/consumers$/.exec(a);
+    if (m && method === "GET") {
+      const id = m[1] ?? "";
+      const q = [...state.queues.values()].find((x) => x.queue_id === id);
+      if (!q) return json(res, 404, failure(11000, "Queue does not exist [code: 11000]"));
+      const list = (state.queueConsumers.get(id) ?? []).map((c, i) => ({
+        consumer_id: `${id}-${i}`,
+        type: c.type,
+        queue_name: q.queue_name,
+        settings: c.settings,
+      }));
+      return json(res, 200, envelope(list));
     }
     // Queue messages: send a batch, pull (leased), peek (not leased), ack leases.
     m = /^\/queues\/([^/]+)\/messages\/(batch|pull|peek|ack)$/.exec(a);
@@ -576,9 +727,12 @@ export async function startCloudflareApiServer({
       };
       const t = Date.now();
       const visible = list.filter((x) => !x.lease || x.lease.until <= t).slice(0, input.batch_size ?? 10);
+      // The pull and peek APIs base64-encode json and bytes bodies (bytes on the wire); text comes as is.
+      const wire = (x: QueueMessageRecord) =>
+        x.metadata["CF-Content-Type"] === "text" ? x.body : Buffer.from(x.body, "utf8").toString("base64");
       const view = (x: QueueMessageRecord) => ({
         id: x.id,
-        body: x.body,
+        body: wire(x),
         attempts: x.attempts,
         timestamp_ms: x.timestamp_ms,
         metadata: x.metadata,
@@ -598,6 +752,12 @@ export async function startCloudflareApiServer({
         return json(res, 200, envelope(null));
       }
       if (m[2] === "peek") return json(res, 200, envelope({ messages: visible.map(view) }));
+      if (
+        (m[2] === "pull" || m[2] === "ack") &&
+        !(state.queueConsumers.get(id) ?? []).some((c) => c.type === "http_pull")
+      ) {
+        return json(res, 400, failure(11007, "This queue does not have an HTTP pull consumer [code: 11007]"));
+      }
       if (m[2] === "pull") {
         for (const x of visible) {
           x.attempts++;
@@ -651,7 +811,13 @@ export async function startCloudflareApiServer({
     if (m && method === "GET") {
       const d = d1Or404(res, decodeURIComponent(m[1] ?? ""));
       if (!d) return;
-      return json(res, 200, envelope({ bookmark: snapshot(d) }));
+      const ts = rec.query.timestamp?.[0];
+      if (ts === undefined) return json(res, 200, envelope({ bookmark: snapshot(d) }));
+      // The nearest bookmark at or before the timestamp.
+      const at = Date.parse(ts);
+      const hit = [...d.history].reverse().find((h) => h.at <= at);
+      if (!hit) return json(res, 400, failure(7500, `No bookmark at or before ${ts} [code: 7500]`));
+      return json(res, 200, envelope({ bookmark: hit.bookmark }));
     }
     m = /^\/d1\/database\/([^/]+)\/time_travel\/restore$/.exec(a);
     if (m && method === "POST") {
@@ -692,8 +858,13 @@ export async function startCloudflareApiServer({
     m = /^\/r2\/buckets\/([^/]+)$/.exec(a);
     if (m && method === "GET") {
       const name = decodeURIComponent(m[1] ?? "");
-      if (!state.r2Buckets.has(name)) return json(res, 404, failure(10006, "The specified bucket does not exist."));
-      return json(res, 200, envelope({ name, creation_date: now(), location: "WEUR" }));
+      // A bucket lives in one jurisdiction; without the header, the API looks in the default one only.
+      const header = req.headers["cf-r2-jurisdiction"];
+      const jurisdiction = typeof header === "string" ? header : "default";
+      if (!state.r2Buckets.has(`${jurisdiction}:${name}`)) {
+        return json(res, 404, failure(10006, "The specified bucket does not exist. [code: 10006]"));
+      }
+      return json(res, 200, envelope({ name, creation_date: now(), location: "WEUR", jurisdiction }));
     }
     // KV.
     m = /^\/storage\/kv\/namespaces\/([^/]+)\/values\/(.+)$/.exec(a);
@@ -702,7 +873,22 @@ export async function startCloudflareApiServer({
       state.kv.set(m[1] ?? "", ns);
       const key = decodeURIComponent(m[2] ?? "");
       if (method === "PUT") {
-        ns.set(key, rec.body);
+        const isForm = (req.headers["content-type"] ?? "").startsWith("multipart/form-data");
+        if (!isForm) {
+          ns.set(key, rec.body);
+          return json(res, 200, envelope({}));
+        }
+        const form = await new Request("http://kv.invalid/", {
+          method: "PUT",
+          headers: { "content-type": req.headers["content-type"] ?? "" },
+          body: raw,
+        }).formData();
+        const value = form.get("value");
+        const metadata = form.get("metadata");
+        ns.set(key, typeof value === "string" ? value : await (value as Blob).text());
+        const kvMeta = state.kvMetadata.get(m[1] ?? "") ?? new Map<string, unknown>();
+        state.kvMetadata.set(m[1] ?? "", kvMeta);
+        if (typeof metadata === "string") kvMeta.set(key, JSON.parse(metadata));
         return json(res, 200, envelope({}));
       }
       if (method === "GET") {
@@ -717,9 +903,67 @@ export async function startCloudflareApiServer({
     if (m && method === "GET") {
       const ns = state.kv.get(m[1] ?? "") ?? new Map<string, string>();
       const prefix = rec.query.prefix?.[0] ?? "";
-      const keys = [...ns.keys()].filter((k) => k.startsWith(prefix)).map((name) => ({ name }));
-      return json(res, 200, envelope(keys, { result_info: { count: keys.length, cursor: "" } }));
+      const meta = state.kvMetadata.get(m[1] ?? "");
+      const all = [...ns.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((name) => (meta?.has(name) ? { name, metadata: meta.get(name) } : { name }));
+      // Cursor pagination: `limit` keys per call, and a cursor while more remain.
+      const start = Number(rec.query.cursor?.[0] ?? 0);
+      const limit = Number(rec.query.limit?.[0] ?? state.defaultPerPage);
+      const keys = all.slice(start, start + limit);
+      const cursor = start + limit < all.length ? String(start + limit) : "";
+      return json(res, 200, envelope(keys, { result_info: { count: keys.length, cursor } }));
     }
+    return false;
+  };
+
+  /** Validates what the fake answers against the schema, by reading the body as it is sent. */
+  const checkResponseOf = (res: ServerResponse, op: MatchedOperation, query: Record<string, string[]>) => {
+    const end = res.end.bind(res);
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      const type = String(res.getHeader("content-type") ?? "");
+      if (type.startsWith("application/json") && chunk !== undefined) {
+        try {
+          violations.push(...checkResponse(op, res.statusCode, JSON.parse(String(chunk)), query));
+        } catch {
+          violations.push(`${op.key}: response is not JSON`);
+        }
+      }
+      return (end as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
+    }) as typeof res.end;
+  };
+
+  /** Cloudflare's refusals before any work: a hung socket, the rate-limit lock-out, injected 5xx, a missing scope. */
+  const refused = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: RecordedRequest,
+    op: MatchedOperation | undefined,
+  ): Promise<boolean> => {
+    if (!rec.path.startsWith("/client/v4")) return false;
+    if (state.hang?.(rec)) return true;
+    const t = clock.now();
+    if (t < state.rateLimitedUntil) {
+      res.writeHead(429, {
+        "content-type": "application/json",
+        "retry-after": String(Math.ceil((state.rateLimitedUntil - t) / 1000)),
+      });
+      res.end(JSON.stringify(failure(971, "Please wait and consider throttling your request speed [code: 971]")));
+      return true;
+    }
+    const f = state.failures.find((x) => x.times > 0 && x.match(rec));
+    if (f) {
+      f.times--;
+      json(res, f.status, failure(10013, `An unknown error has occurred [code: 10013]`));
+      return true;
+    }
+    const needed = op?.op.permission;
+    if (needed && state.tokenPermissions && !state.tokenPermissions.has(needed)) {
+      json(res, 403, failure(10000, "Authentication error [code: 10000]"));
+      return true;
+    }
+    void req;
     return false;
   };
 
@@ -742,6 +986,21 @@ export async function startCloudflareApiServer({
         authorization: req.headers.authorization,
       };
       requests.push(rec);
+      const op = rec.path.startsWith("/client/v4")
+        ? matchOperation(rec.method, rec.path.slice("/client/v4".length))
+        : undefined;
+      if (op) {
+        violations.push(
+          ...checkRequest(op, {
+            query,
+            headers: req.headers,
+            body: rec.body,
+            contentType: req.headers["content-type"] ?? "",
+          }),
+        );
+        checkResponseOf(res, op, query);
+      }
+      if (await refused(req, res, rec, op)) return;
       try {
         const handled = await route(req, res, rec, raw);
         if (handled === false) {
@@ -757,6 +1016,7 @@ export async function startCloudflareApiServer({
   const port = (server.address() as AddressInfo).port;
 
   return {
+    violations,
     apiBaseUrl: `http://127.0.0.1:${port}/client/v4`,
     workerUrl: `http://127.0.0.1:${port}`,
     state,
@@ -776,6 +1036,7 @@ export async function startCloudflareApiServer({
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const d of state.d1.values()) d.db.close();
+        state.hang = undefined;
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudflarePlatform, WranglerError } from "../../src/platform/cloudflare/index.js";
 import { PreflightError } from "../../src/platform/cloudflare/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
+import { ADMIN, D1_ID, GUARD, harnessPlatform, outputViolations, TOKEN, writeProject } from "./harness.js";
 
 /**
  * Contract tests: the real wrangler 4.86, driven by blastwall's Cloudflare platform, pointed through
@@ -12,78 +13,12 @@ import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-
  * refuses (and logs) any connection that is not loopback.
  */
 
-const TOKEN = "cf-test-token-0123456789abcdef";
-const ADMIN = "ops-admin-token-for-tests";
-const D1_ID = "5f0c3f2e-7a5b-4f4e-9a52-0b2c7d4c1a11";
-const guard = new URL("./loopback-guard.cjs", import.meta.url).pathname;
-
 let api: ContractServer;
 let project: string;
 let guardLog: string;
 
-/** A two-Worker project shaped like examples/shop, small enough to bundle fast. */
-function writeProject(root: string): void {
-  const api = join(root, "api");
-  const consumer = join(root, "consumer");
-  const migrations = join(root, "migrations");
-  for (const d of [api, consumer, migrations]) mkdirSync(d, { recursive: true });
-  writeFileSync(
-    join(api, "index.js"),
-    `export class Cart { constructor(state) { this.state = state; } async fetch() { return new Response("cart"); } }
-export default { async fetch() { return new Response("shop-api"); } };\n`,
-  );
-  writeFileSync(
-    join(api, "wrangler.jsonc"),
-    JSON.stringify({
-      name: "shop-api",
-      main: "index.js",
-      compatibility_date: "2026-04-01",
-      version_metadata: { binding: "CF_VERSION_METADATA" },
-      d1_databases: [{ binding: "DB", database_name: "shop", database_id: D1_ID, migrations_dir: "../migrations" }],
-      durable_objects: { bindings: [{ name: "CARTS", class_name: "Cart" }] },
-      migrations: [{ tag: "v1", new_sqlite_classes: ["Cart"] }],
-      queues: { producers: [{ binding: "ORDER_EVENTS", queue: "order-events" }] },
-      env: { staging: { d1_databases: [{ binding: "DB", database_name: "shop", database_id: D1_ID }] } },
-    }),
-  );
-  writeFileSync(join(consumer, "index.js"), `export default { async queue(batch) { batch.ackAll(); } };\n`);
-  writeFileSync(
-    join(consumer, "wrangler.jsonc"),
-    JSON.stringify({
-      name: "shop-consumer",
-      main: "index.js",
-      compatibility_date: "2026-04-01",
-      queues: {
-        producers: [{ binding: "ORDER_EVENTS_DLQ", queue: "order-events-dlq" }],
-        consumers: [{ queue: "order-events", max_retries: 5, dead_letter_queue: "order-events-dlq" }],
-      },
-    }),
-  );
-  writeFileSync(
-    join(migrations, "0001_create_orders.sql"),
-    "CREATE TABLE orders (id TEXT PRIMARY KEY, total INTEGER);\n",
-  );
-  writeFileSync(join(migrations, "0002_add_status.sql"), "ALTER TABLE orders ADD COLUMN status TEXT;\n");
-  writeFileSync(join(migrations, "0003_create_items.sql"), "CREATE TABLE items (order_id TEXT, sku TEXT);\n");
-}
-
 function platform(extra: Record<string, string> = {}, env?: string) {
-  return createCloudflarePlatform({
-    projectDir: project,
-    env,
-    opsUrl: api.workerUrl,
-    processEnv: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      CLOUDFLARE_API_TOKEN: TOKEN,
-      CLOUDFLARE_ACCOUNT_ID: api.state.accountId,
-      CLOUDFLARE_API_BASE_URL: api.apiBaseUrl,
-      BLASTWALL_ADMIN_TOKEN: ADMIN,
-      NODE_OPTIONS: `--require ${guard}`,
-      BLASTWALL_NET_GUARD_LOG: guardLog,
-      ...extra,
-    },
-  });
+  return harnessPlatform({ api, projectDir: project, extraEnv: extra, guardLog, ...(env ? { env } : {}) });
 }
 
 beforeAll(async () => {
@@ -350,12 +285,16 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     const err = await cf.deploy("shop-api", [{ versionId: missing, percentage: 100 }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WranglerError);
     expect((err as WranglerError).code).toBe(10210);
+    // The API's own reason, from the note wrangler prints under its generic first line, is kept.
+    expect((err as WranglerError).message).toMatch(/failed\..*version not found \[code: 10210\]/);
     const q = await cf.pauseQueue("no-such-queue").catch((e: unknown) => e);
     expect((q as Error).message).toContain('Queue "no-such-queue" does not exist');
   });
 
   it("answered every call wrangler made, and wrangler made no call outside loopback", () => {
     expect(api.unknown).toEqual([]);
+    expect(api.violations).toEqual([]);
+    expect(outputViolations).toEqual([]);
     expect(readFileSync(guardLog, "utf8")).toBe("");
     expect(api.requests.every((r) => !r.path.startsWith("/client/v4") || r.authorization === `Bearer ${TOKEN}`)).toBe(
       true,
@@ -370,7 +309,7 @@ describe("loopback guard (used by the contract tests)", () => {
     writeFileSync(log, "");
     const script =
       "const s = require('node:net').connect(443, '192.0.2.1'); s.on('error', (e) => { console.log(e.message); });";
-    const out = execFileSync(process.execPath, ["--require", guard, "-e", script], {
+    const out = execFileSync(process.execPath, ["--require", GUARD, "-e", script], {
       env: { ...process.env, BLASTWALL_NET_GUARD_LOG: log },
       encoding: "utf8",
     });

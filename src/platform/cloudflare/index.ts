@@ -13,7 +13,7 @@ import { type CloudflareRollbackOptions, rollbackWorker } from "./rollback.js";
 import { type CloudflareSignals, createCloudflareSignals } from "./signals.js";
 import { type SmokeTarget, smokeTarget, workerUrl } from "./urls.js";
 import { type CloudflareVersions, createCloudflareVersions } from "./versions.js";
-import { createWranglerRunner } from "./wrangler.js";
+import { createWranglerRunner, type RunWrangler } from "./wrangler.js";
 
 export { type CloudflareApi, CloudflareApiError, createCloudflareApi } from "./api.js";
 export { UNDO_RESTORE } from "./d1.js";
@@ -51,6 +51,8 @@ export interface CloudflarePlatformOptions {
   clock?: Clock;
   /** Where warnings go (a pre-flight that could not read a resource). Default: stderr. */
   warn?: (message: string) => void;
+  /** Runs wrangler; default: the real one (`createWranglerRunner`). Contract tests wrap it to check its output. */
+  runWrangler?: RunWrangler;
 }
 
 /** The Cloudflare target: the Platform plus the Cloudflare-only parts (`--force` rollback, smoke targets, `doctor`). */
@@ -94,14 +96,16 @@ function buildContext(
     retry,
     clock,
   });
-  const runWrangler = createWranglerRunner({
-    apiToken,
-    accountId: () => api.accountId(),
-    apiBaseUrl,
-    wranglerBin: o.wranglerBin,
-    baseEnv: o.processEnv,
-    timeoutMs: o.wranglerTimeoutMs,
-  });
+  const runWrangler =
+    o.runWrangler ??
+    createWranglerRunner({
+      apiToken,
+      accountId: () => api.accountId(),
+      apiBaseUrl,
+      wranglerBin: o.wranglerBin,
+      baseEnv: o.processEnv,
+      timeoutMs: o.wranglerTimeoutMs,
+    });
   ctx = createCloudflareContext({
     api,
     runWrangler,

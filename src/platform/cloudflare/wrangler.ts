@@ -26,12 +26,20 @@ export class WranglerError extends BlastwallError {
   readonly args: readonly string[];
   /** Wrangler was killed after its time limit (the API did not answer). */
   readonly timedOut: boolean;
-  constructor(message: string, code: number | undefined, args: readonly string[], fix?: string, timedOut = false) {
+  /** What wrangler wrote to its output file before failing. */
+  readonly entries: readonly WranglerOutputEntry[];
+  constructor(
+    message: string,
+    code: number | undefined,
+    args: readonly string[],
+    { fix, timedOut = false, entries = [] }: { fix?: string; timedOut?: boolean; entries?: WranglerOutputEntry[] } = {},
+  ) {
     super(message, { kind: "failure", fix });
     this.name = "WranglerError";
     this.code = code;
     this.args = args;
     this.timedOut = timedOut;
+    this.entries = entries;
   }
 
   /** Rate limited (429, API code 971) or a server error or timeout: worth another try after a backoff. */
@@ -216,15 +224,14 @@ export function createWranglerRunner({
           `wrangler ${args.slice(0, 2).join(" ")} gave no answer within ${Math.round(timeoutMs / 1000)} s and was stopped`,
           undefined,
           args,
-          "check the network; the API may be slow or rate limiting",
-          true,
+          { fix: "check the network; the API may be slow or rate limiting", timedOut: true },
         );
       }
       const failed = entries.find((e) => e.type === "command-failed");
       if (exitCode !== 0 || failed) {
         const out = `${stderr}\n${stdout}`;
         const code = typeof failed?.code === "number" ? failed.code : codeIn(out);
-        throw new WranglerError(redact(failureMessage(args, failed, out), secrets), code, args);
+        throw new WranglerError(redact(failureMessage(args, failed, out), secrets), code, args, { entries });
       }
       return { entries, stdout: redact(stdout, secrets), stderr: redact(stderr, secrets), exitCode };
     } finally {
