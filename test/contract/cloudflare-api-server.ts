@@ -19,6 +19,8 @@ export interface RecordedRequest {
   query: Record<string, string[]>;
   body: string;
   authorization: string | undefined;
+  /** The headers that matter to the contract: the R2 jurisdiction and the client (wrangler or blastwall). */
+  headers: { "cf-r2-jurisdiction"?: string; "user-agent"?: string };
 }
 
 interface ApiVersion {
@@ -120,7 +122,7 @@ export interface ContractServerState {
   /** Requests matching this never get an answer (a hung socket). */
   hang: ((rec: RecordedRequest) => boolean) | undefined;
   /** One-off failures: the next `times` requests matching `match` answer `status`. */
-  failures: { match: (rec: RecordedRequest) => boolean; status: number; times: number }[];
+  failures: { match: (rec: RecordedRequest) => boolean; status: number; times: number; retryAfter?: number }[];
   /** Workers for Platforms: namespace → user scripts. */
   dispatchNamespaces: Map<string, Set<string>>;
   durableObjectNamespaces: { id: string; name: string; script: string; class: string; use_sqlite: boolean }[];
@@ -955,7 +957,11 @@ export async function startCloudflareApiServer({
     const f = state.failures.find((x) => x.times > 0 && x.match(rec));
     if (f) {
       f.times--;
-      json(res, f.status, failure(10013, `An unknown error has occurred [code: 10013]`));
+      if (f.status === 429) {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": String(f.retryAfter ?? 1) });
+        res.end(JSON.stringify(failure(971, "Please wait and consider throttling your request speed [code: 971]")));
+      } else if (f.status === 403) json(res, 403, failure(10000, "Authentication error [code: 10000]"));
+      else json(res, f.status, failure(10013, "An unknown error has occurred [code: 10013]"));
       return true;
     }
     const needed = op?.op.permission;
@@ -984,6 +990,12 @@ export async function startCloudflareApiServer({
         query,
         body: isMultipart ? "<multipart>" : raw.toString("utf8"),
         authorization: req.headers.authorization,
+        headers: {
+          ...(typeof req.headers["cf-r2-jurisdiction"] === "string"
+            ? { "cf-r2-jurisdiction": req.headers["cf-r2-jurisdiction"] }
+            : {}),
+          ...(req.headers["user-agent"] ? { "user-agent": req.headers["user-agent"] } : {}),
+        },
       };
       requests.push(rec);
       const op = rec.path.startsWith("/client/v4")

@@ -29,7 +29,8 @@ describe("dlq replay contract test", () => {
   it("previews without leasing, then moves every dead letter back once, acking only after the send", async () => {
     const source = api.addQueue("order-events");
     const dlq = api.addQueue("order-events-dlq");
-    const bodies = Array.from({ length: 130 }, (_, i) => ({ type: "order.created", id: `evt-${i}` }));
+    api.state.queueConsumers.set(dlq.queue_id, [{ type: "http_pull", settings: { max_retries: 100 } }]);
+    const bodies = Array.from({ length: 130 }, (_, i) => ({ type: "order.created", id: `evt-${i}`, note: "café ✓" }));
     api.state.queueMessages.set(
       dlq.queue_id,
       bodies.map((b, i) => ({
@@ -47,7 +48,7 @@ describe("dlq replay contract test", () => {
     const preview = await replay("order-events", { dryRun: true, limit: 5 });
     expect(preview).toMatchObject({ queue: "order-events", deadLetterQueue: "order-events-dlq", dryRun: true });
     expect(preview.messages.map((m) => m.id)).toEqual(["dead-0", "dead-1", "dead-2", "dead-3", "dead-4"]);
-    expect(preview.messages[0]?.preview).toBe('{"type":"order.created","id":"evt-0"}');
+    expect(preview.messages[0]?.preview).toBe('{"type":"order.created","id":"evt-0","note":"café ✓"}');
     expect(api.state.queueMessages.get(dlq.queue_id)?.every((m) => !m.lease)).toBe(true);
 
     const done = await replay("order-events");
@@ -55,7 +56,8 @@ describe("dlq replay contract test", () => {
     expect(done.remaining).toBe(0);
     expect(api.state.queueMessages.get(dlq.queue_id)).toEqual([]);
     const resent = api.state.queueMessages.get(source.queue_id) ?? [];
-    expect(resent.map((m) => JSON.parse(m.body) as unknown)).toEqual(bodies);
+    // The pull API sent each JSON body base64-encoded; it arrives byte-identical to what the producer sent.
+    expect(resent.map((m) => m.body)).toEqual(bodies.map((b) => JSON.stringify(b)));
     expect(new Set(resent.map((m) => m.metadata["CF-Content-Type"]))).toEqual(new Set(["json"]));
 
     // Each batch was sent before its leases were acked.
@@ -72,5 +74,25 @@ describe("dlq replay contract test", () => {
 
   it("refuses a queue without a dead_letter_queue", async () => {
     await expect(platform().replayDeadLetters?.("order-events-dlq")).rejects.toThrow(/no dead_letter_queue/);
+  });
+
+  it("says how to add the HTTP pull consumer the DLQ needs, before touching a message", async () => {
+    const dlq = api.state.queues.get("order-events-dlq");
+    if (!dlq) throw new Error("no DLQ");
+    api.state.queueConsumers.set(dlq.queue_id, [{ type: "worker", settings: {} }]);
+    api.state.queueMessages.set(dlq.queue_id, [
+      { id: "d1", body: "{}", attempts: 3, timestamp_ms: 1, metadata: { "CF-Content-Type": "json" } },
+    ]);
+    const err = await platform()
+      .replayDeadLetters("order-events")
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toContain("has no HTTP pull consumer");
+    expect((err as { fix?: string }).fix).toContain("wrangler queues consumer http add order-events-dlq");
+    expect(api.state.queueMessages.get(dlq.queue_id)?.[0]?.attempts).toBe(3);
+  });
+
+  it("sent and received only what Cloudflare's schema allows", () => {
+    expect(api.unknown).toEqual([]);
+    expect(api.violations).toEqual([]);
   });
 });

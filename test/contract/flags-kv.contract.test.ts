@@ -28,17 +28,23 @@ function platform(extra: Record<string, string> = {}) {
 }
 
 describe("flags in KV contract test", () => {
-  it("writes ops:<name> through the KV REST API and lists the ops: keys back", async () => {
+  it("writes ops:<name> with who and when as KV metadata, and lists every ops: key back across pages", async () => {
     const cf = platform({ BLASTWALL_FLAGS_KV_ID: KV });
     const set = await cf.setFlag("disable_writes", "1", "oncall:bob");
     expect(set).toMatchObject({ name: "disable_writes", value: "1", actor: "oncall:bob" });
     api.state.kv.get(KV)?.set("config:banner", "hello");
-    expect(await cf.listFlags()).toEqual([{ name: "disable_writes", value: "1" }]);
+    const flags = await cf.listFlags();
+    // What setFlag returned is what was stored: the actor and time come back from KV.
+    expect(flags).toEqual([{ name: "disable_writes", value: "1", actor: "oncall:bob", updatedAt: set.updatedAt }]);
     const put = api.requests.find((r) => r.method === "PUT");
     expect(put?.path).toBe(
       `/client/v4/accounts/${api.state.accountId}/storage/kv/namespaces/${KV}/values/ops%3Adisable_writes`,
     );
-    expect(put?.body).toBe("1");
+    expect(put?.body).toBe("<multipart>");
+    // More keys than one page (the fake pages at 10, like a small `limit`): every one is read.
+    for (let i = 0; i < 14; i++) api.state.kv.get(KV)?.set(`ops:pause_consumer:q${String(i).padStart(2, "0")}`, "0");
+    expect(await cf.listFlags()).toHaveLength(15);
+    expect(api.requests.some((r) => r.path.endsWith("/keys") && r.query.cursor !== undefined)).toBe(true);
   });
 
   it("says how to configure a flag store when there is none (exit 2)", async () => {
@@ -56,6 +62,11 @@ describe("never-deployed Worker contract test", () => {
     expect(await cf.currentDeployment("shop-api")).toBeUndefined();
     expect(await cf.listRestorePoints("shop-api", "shop")).toEqual([]);
     expect(await cf.metrics({ worker: "shop-api", since: new Date(Date.now() - 300_000) })).toEqual([]);
+  });
+
+  it("sent and received only what Cloudflare's schema allows", () => {
+    expect(api.unknown).toEqual([]);
+    expect(api.violations).toEqual([]);
   });
 
   it("refuses to start without credentials, naming what to set", () => {

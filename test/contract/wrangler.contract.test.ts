@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloudflarePlatform, WranglerError } from "../../src/platform/cloudflare/index.js";
+import { WranglerError } from "../../src/platform/cloudflare/index.js";
 import { PreflightError } from "../../src/platform/cloudflare/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
 import { ADMIN, D1_ID, GUARD, harnessPlatform, outputViolations, TOKEN, writeProject } from "./harness.js";

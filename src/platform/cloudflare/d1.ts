@@ -165,12 +165,12 @@ async function applyMigrations(ctx: CloudflareContext, t: D1Target, upTo: string
   return after.filter((m) => m.applied && wanted.has(m.name)).map((m) => m.name);
 }
 
-/** The bookmark at (or just before) a time, from Time Travel; undefined past the retention window. */
-async function bookmarkAt(ctx: CloudflareContext, t: D1Target, at: Date): Promise<string | undefined> {
-  if (ctx.clock.now() - at.getTime() > TIME_TRAVEL_DAYS * 86_400_000) return undefined;
+/** The bookmark now, or at (just before) a time; undefined past Time Travel's retention window. */
+async function bookmarkAt(ctx: CloudflareContext, t: D1Target, at?: Date): Promise<string | undefined> {
+  if (at && ctx.clock.now() - at.getTime() > TIME_TRAVEL_DAYS * 86_400_000) return undefined;
   const { bookmark } = await ctx.api.account<{ bookmark?: string }>(
     `/d1/database/${t.db.database_id}/time_travel/bookmark`,
-    { query: { timestamp: at.toISOString() } },
+    at ? { query: { timestamp: at.toISOString() } } : {},
   );
   return bookmark;
 }
@@ -181,7 +181,16 @@ async function bookmarkAt(ctx: CloudflareContext, t: D1Target, at: Date): Promis
  */
 async function derivedRestorePoints(ctx: CloudflareContext, t: D1Target, database: string): Promise<RestorePoint[]> {
   const out: RestorePoint[] = [];
-  for (const m of await listMigrations(ctx, t)) {
+  let migrations: MigrationState[];
+  try {
+    migrations = await listMigrations(ctx, t);
+  } catch (err) {
+    // No database yet has no history; one the token may not read leaves the recorded points only.
+    if (!(err instanceof CloudflareApiError)) throw err;
+    if (err.status !== 404) ctx.warn(`restore points from Time Travel unavailable for ${t.dbName}: ${err.message}`);
+    return [];
+  }
+  for (const m of migrations) {
     if (!m.applied || !m.appliedAt) continue;
     const at = new Date(`${m.appliedAt.replace(" ", "T")}${/Z|[+-]\d\d:?\d\d$/.test(m.appliedAt) ? "" : "Z"}`);
     if (Number.isNaN(at.getTime())) continue;
@@ -210,7 +219,7 @@ export function createCloudflareD1(
       applyMigrations(ctx, d1Target(worker, database, env), upTo),
     async createRestorePoint(worker, database, beforeMigration, env) {
       const t = d1Target(worker, database, env);
-      const bookmark = await bookmarkAt(ctx, t, new Date(ctx.clock.now()));
+      const bookmark = await bookmarkAt(ctx, t);
       if (!bookmark) throw new BlastwallError(`Time Travel returned no bookmark for ${t.dbName}`, { kind: "failure" });
       const current = await versions.currentDeployment(worker, env);
       if (!current) {

@@ -63,7 +63,7 @@ async function preflight(
   const failures = (
     await Promise.all([
       tolerant(ctx, "secrets-changed", () => checkSecretsChangedSince(ctx.api, script, target, current)),
-      tolerant(ctx, "bindings-deleted", () => checkBindingsDeletedSince(ctx.api, script, target)),
+      tolerant(ctx, "bindings-deleted", () => checkBindingsDeletedSince(ctx.api, script, target, ctx.warn)),
     ])
   ).filter((f): f is PreflightFailure => f !== undefined);
   if (failures.length === 0) return;

@@ -24,6 +24,15 @@ if (cmd === "api-error") {
   write({ type: "command-failed", version: 1, code: 10211, message: "A request to the Cloudflare API failed for token " + process.env.CLOUDFLARE_API_TOKEN });
   process.exit(1);
 }
+if (cmd === "notes") {
+  write({ type: "command-failed", version: 1, code: 10220, message: "A request to the Cloudflare API (/accounts/acc/workers/scripts/w/deployments) failed." });
+  console.error("✘ [ERROR] A request to the Cloudflare API (/accounts/acc/workers/scripts/w/deployments) failed.\\n\\n  Cannot rollback to a version with modified secrets. The following secrets have changed: API_KEY [code: 10220]\\n");
+  process.exit(1);
+}
+if (cmd === "slow") {
+  setTimeout(() => { write({ type: "version-deploy", version: 1, deployment_id: "d-1", worker_name: "w", worker_tag: null, version_traffic: {} }); process.exit(0); }, Number(process.argv[3]));
+  return;
+}
 if (cmd === "crash") {
   fs.appendFileSync(out, '{"type":"torn');
   console.error("boom [code: 10220] Bearer " + process.env.CLOUDFLARE_API_TOKEN);
@@ -56,6 +65,23 @@ describe("wrangler runner", () => {
     expect((err as WranglerError).code).toBe(10211);
     expect((err as Error).message).toContain("[redacted]");
     expect((err as Error).message).not.toContain(TOKEN);
+  });
+
+  it("keeps the API's reason, printed as a note under wrangler's generic first line", async () => {
+    const err = await run(["notes"]).catch((e: unknown) => e);
+    expect((err as WranglerError).code).toBe(10220);
+    expect((err as Error).message).toBe(
+      "wrangler notes failed: A request to the Cloudflare API (/accounts/acc/workers/scripts/w/deployments) failed. Cannot rollback to a version with modified secrets. The following secrets have changed: API_KEY [code: 10220]",
+    );
+  });
+
+  it("kills a run only after its own time limit, and never one that changes data (timeout 0)", async () => {
+    const quick = createWranglerRunner({ apiToken: TOKEN, accountId: "acc", wranglerBin: bin, timeoutMs: 300 });
+    const killed = await quick(["slow", "3000"]).catch((e: unknown) => e);
+    expect((killed as WranglerError).timedOut).toBe(true);
+    expect((killed as WranglerError).transient).toBe(true);
+    const r = await quick(["slow", "600"], { timeoutMs: 0 });
+    expect(r.entries.map((e) => e.type)).toContain("version-deploy");
   });
 
   it("survives a torn output file and takes the code from the text", async () => {

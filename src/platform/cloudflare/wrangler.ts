@@ -139,6 +139,100 @@ function failureMessage(args: readonly string[], failed: WranglerOutputEntry | u
   return `wrangler ${args.slice(0, 2).join(" ")} failed: ${[first, ...notes].join(" ")}`;
 }
 
+interface Exited {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  /** Killed after `timeoutMs`. */
+  killed: boolean;
+}
+
+/** Spawns wrangler and collects its output; kills it after `timeoutMs` (0: never). */
+function spawnWrangler(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string | undefined,
+  timeoutMs: number,
+) {
+  return new Promise<Exited>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    let killed = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            killed = true;
+            child.kill("SIGKILL");
+          }, timeoutMs)
+        : undefined;
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode: code ?? 1, killed });
+    });
+  });
+}
+
+/** Only what wrangler needs: nothing else of the caller's environment (other secrets) reaches it. */
+function wranglerEnv(
+  o: { apiToken: string; accountId: string; apiBaseUrl?: string; baseEnv: NodeJS.ProcessEnv },
+  dir: string,
+) {
+  const passed = Object.fromEntries(PASS_THROUGH.flatMap((k) => (o.baseEnv[k] ? [[k, o.baseEnv[k]]] : [])));
+  return {
+    ...passed,
+    CLOUDFLARE_API_TOKEN: o.apiToken,
+    CLOUDFLARE_ACCOUNT_ID: o.accountId,
+    ...(o.apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: o.apiBaseUrl } : {}),
+    WRANGLER_OUTPUT_FILE_PATH: join(dir, "output.ndjson"),
+    WRANGLER_LOG_PATH: join(dir, "logs"),
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_SEND_ERROR_REPORTS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CI: "true",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  } satisfies NodeJS.ProcessEnv;
+}
+
+function readEntries(file: string): WranglerOutputEntry[] {
+  try {
+    return parseEntries(readFileSync(file, "utf8"));
+  } catch {
+    return [];
+  }
+}
+
+/** The run's result, or the WranglerError it amounts to (killed, exited non-zero, or a `command-failed` entry). */
+function judge(args: string[], run: Exited, entries: WranglerOutputEntry[], timeoutMs: number, secrets: string[]) {
+  if (run.killed) {
+    throw new WranglerError(
+      `wrangler ${args.slice(0, 2).join(" ")} gave no answer within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+      undefined,
+      args,
+      { fix: "check the network; the API may be slow or rate limiting", timedOut: true },
+    );
+  }
+  const failed = entries.find((e) => e.type === "command-failed");
+  if (run.exitCode !== 0 || failed) {
+    const out = `${run.stderr}\n${run.stdout}`;
+    const code = typeof failed?.code === "number" ? failed.code : codeIn(out);
+    throw new WranglerError(redact(failureMessage(args, failed, out), secrets), code, args, { entries });
+  }
+  return { entries, stdout: redact(run.stdout, secrets), stderr: redact(run.stderr, secrets), exitCode: run.exitCode };
+}
+
 /**
  * Runs the real wrangler, non-interactively, and reads its structured output file rather than its text.
  * Wrangler runs with CI=true (prompts take their defaults), metrics and error reports off, no banner (so no
@@ -159,81 +253,11 @@ export function createWranglerRunner({
   const secrets = [apiToken];
   return async (args, { cwd, timeoutMs = defaultTimeoutMs } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), "blastwall-wrangler-"));
-    const outputFile = join(dir, "output.ndjson");
-    // Only what wrangler needs to run: nothing else of the caller's environment (other secrets) reaches it.
-    const passed = Object.fromEntries(PASS_THROUGH.flatMap((k) => (baseEnv[k] ? [[k, baseEnv[k]]] : [])));
-    const env: NodeJS.ProcessEnv = {
-      ...passed,
-      CLOUDFLARE_API_TOKEN: apiToken,
-      CLOUDFLARE_ACCOUNT_ID: typeof accountId === "string" ? accountId : await accountId(),
-      ...(apiBaseUrl ? { CLOUDFLARE_API_BASE_URL: apiBaseUrl } : {}),
-      WRANGLER_OUTPUT_FILE_PATH: outputFile,
-      WRANGLER_LOG_PATH: join(dir, "logs"),
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      CI: "true",
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
-    };
     try {
-      const { stdout, stderr, exitCode, killed } = await new Promise<{
-        stdout: string;
-        stderr: string;
-        exitCode: number;
-        killed: boolean;
-      }>((resolve, reject) => {
-        const child = spawn(process.execPath, [wranglerBin, ...args], {
-          cwd,
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let so = "";
-        let se = "";
-        child.stdout.on("data", (d) => {
-          so += String(d);
-        });
-        child.stderr.on("data", (d) => {
-          se += String(d);
-        });
-        let killed = false;
-        const timer =
-          timeoutMs > 0
-            ? setTimeout(() => {
-                killed = true;
-                child.kill("SIGKILL");
-              }, timeoutMs)
-            : undefined;
-        child.on("error", (err) => {
-          clearTimeout(timer);
-          reject(err);
-        });
-        child.on("close", (code) => {
-          clearTimeout(timer);
-          resolve({ stdout: so, stderr: se, exitCode: code ?? 1, killed });
-        });
-      });
-      let entries: WranglerOutputEntry[] = [];
-      try {
-        entries = parseEntries(readFileSync(outputFile, "utf8"));
-      } catch {
-        entries = [];
-      }
-      if (killed) {
-        throw new WranglerError(
-          `wrangler ${args.slice(0, 2).join(" ")} gave no answer within ${Math.round(timeoutMs / 1000)} s and was stopped`,
-          undefined,
-          args,
-          { fix: "check the network; the API may be slow or rate limiting", timedOut: true },
-        );
-      }
-      const failed = entries.find((e) => e.type === "command-failed");
-      if (exitCode !== 0 || failed) {
-        const out = `${stderr}\n${stdout}`;
-        const code = typeof failed?.code === "number" ? failed.code : codeIn(out);
-        throw new WranglerError(redact(failureMessage(args, failed, out), secrets), code, args, { entries });
-      }
-      return { entries, stdout: redact(stdout, secrets), stderr: redact(stderr, secrets), exitCode };
+      const account = typeof accountId === "string" ? accountId : await accountId();
+      const env = wranglerEnv({ apiToken, accountId: account, apiBaseUrl, baseEnv }, dir);
+      const run = await spawnWrangler(wranglerBin, args, env, cwd, timeoutMs);
+      return judge(args, run, readEntries(env.WRANGLER_OUTPUT_FILE_PATH), timeoutMs, secrets);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

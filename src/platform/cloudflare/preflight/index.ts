@@ -97,7 +97,8 @@ function secretNames(v: ApiVersionDetail): Set<string> {
 
 /**
  * Secrets changed since the rollback target (error 10220). A secret change makes a version of its own
- * (`workers/triggered_by: secret`), and added or removed secrets show in the versions' bindings.
+ * (`workers/triggered_by: secret`), and added or removed secrets show in the versions' bindings. The plain versions
+ * list carries no annotations; `?deployable=true` answers full versions, as wrangler reads them.
  */
 export async function checkSecretsChangedSince(
   api: PreflightApi,
@@ -106,7 +107,7 @@ export async function checkSecretsChangedSince(
   currentVersionId: string | undefined,
 ): Promise<PreflightFailure | undefined> {
   const base = `/workers/scripts/${encodeURIComponent(scriptName)}/versions`;
-  const { items } = await api.account<{ items: ApiVersionSummary[] }>(base);
+  const { items } = await api.account<{ items: ApiVersionSummary[] }>(base, { query: { deployable: "true" } });
   const target = await api.account<ApiVersionDetail>(`${base}/${targetVersionId}`);
   const targetTime = target.metadata?.created_on ?? "";
   const secretVersions = items.filter(
@@ -132,23 +133,29 @@ export async function checkSecretsChangedSince(
     check: "secrets-changed",
     code: 10220,
     reason: `secrets changed since the rollback target ${targetVersionId}: ${parts.join("; ")}`,
-    fix: "check the target still works with today's secrets, then roll back with --force and a reason, or roll forward",
+    fix: "check the target still works with today's secrets, then roll back with --force --message '<why>', or roll forward",
   };
 }
 
 /** Where a version's binding points, and how to ask whether that resource still exists. */
 function resourcePath(
   b: Record<string, unknown>,
-): { label: string; path: string; query?: Record<string, string> } | undefined {
+): { label: string; path: string; query?: Record<string, string>; headers?: Record<string, string> } | undefined {
   const name = String(b.name ?? "");
   if (b.type === "kv_namespace" && typeof b.namespace_id === "string") {
     return { label: `KV ${name} (${b.namespace_id})`, path: `/storage/kv/namespaces/${b.namespace_id}` };
   }
-  if (b.type === "d1" && typeof b.id === "string") {
-    return { label: `D1 ${name} (${b.id})`, path: `/d1/database/${b.id}` };
-  }
+  // `id` is the deprecated name of `database_id`.
+  const d1 = typeof b.database_id === "string" ? b.database_id : typeof b.id === "string" ? b.id : undefined;
+  if (b.type === "d1" && d1) return { label: `D1 ${name} (${d1})`, path: `/d1/database/${d1}` };
   if (b.type === "r2_bucket" && typeof b.bucket_name === "string") {
-    return { label: `R2 ${name} (${b.bucket_name})`, path: `/r2/buckets/${encodeURIComponent(b.bucket_name)}` };
+    // A bucket in the EU or FedRAMP jurisdiction is found only when the request names it.
+    const jurisdiction = typeof b.jurisdiction === "string" ? b.jurisdiction : undefined;
+    return {
+      label: `R2 ${name} (${b.bucket_name}${jurisdiction ? `, ${jurisdiction}` : ""})`,
+      path: `/r2/buckets/${encodeURIComponent(b.bucket_name)}`,
+      ...(jurisdiction ? { headers: { "cf-r2-jurisdiction": jurisdiction } } : {}),
+    };
   }
   if (b.type === "queue" && typeof b.queue_name === "string") {
     return { label: `queue ${name} (${b.queue_name})`, path: "/queues", query: { name: b.queue_name } };
@@ -156,14 +163,42 @@ function resourcePath(
   return undefined;
 }
 
+/** True when the token may not read it (401/403) or the API gave no answer in time: the check cannot tell. */
+function unreadable(err: unknown): err is CloudflareApiError {
+  return err instanceof CloudflareApiError && (err.unreadable || err.status >= 500 || err.status === 429);
+}
+
+/** Whether one bound resource is gone: true, false, or undefined when the token cannot read it (a warning). */
+async function resourceGone(
+  api: PreflightApi,
+  r: NonNullable<ReturnType<typeof resourcePath>>,
+  warn: (message: string) => void,
+): Promise<boolean | undefined> {
+  try {
+    const found = await api.account<unknown>(r.path, {
+      ...(r.query ? { query: r.query } : {}),
+      ...(r.headers ? { headers: r.headers } : {}),
+    });
+    return Boolean(r.query && Array.isArray(found) && found.length === 0);
+  } catch (err) {
+    if (err instanceof CloudflareApiError && err.status === 404) return true;
+    if (!unreadable(err)) throw err;
+    warn(`pre-flight bindings-deleted could not check ${r.label}: ${err.message}`);
+    return undefined;
+  }
+}
+
 /**
  * Bindings of the rollback target whose resource has been deleted since: Cloudflare refuses a rollback to a
- * version bound to a KV namespace, R2 bucket, D1 database or queue that no longer exists.
+ * version bound to a KV namespace, R2 bucket, D1 database or queue that no longer exists. A resource the token may not
+ * read (the documented scopes do not include KV or R2 reads) is reported through `warn` and skipped: a pre-flight
+ * must never block a rollback it cannot judge.
  */
 export async function checkBindingsDeletedSince(
   api: PreflightApi,
   scriptName: string,
   targetVersionId: string,
+  warn: (message: string) => void = () => {},
 ): Promise<PreflightFailure | undefined> {
   const target = await api.account<ApiVersionDetail>(
     `/workers/scripts/${encodeURIComponent(scriptName)}/versions/${targetVersionId}`,
@@ -171,14 +206,7 @@ export async function checkBindingsDeletedSince(
   const missing: string[] = [];
   for (const b of target.resources?.bindings ?? []) {
     const r = resourcePath(b);
-    if (!r) continue;
-    try {
-      const found = await api.account<unknown>(r.path, r.query ? { query: r.query } : {});
-      if (r.query && Array.isArray(found) && found.length === 0) missing.push(r.label);
-    } catch (err) {
-      if (err instanceof CloudflareApiError && err.status === 404) missing.push(r.label);
-      else throw err;
-    }
+    if (r && (await resourceGone(api, r, warn))) missing.push(r.label);
   }
   if (missing.length === 0) return undefined;
   return {
@@ -186,28 +214,6 @@ export async function checkBindingsDeletedSince(
     reason: `the rollback target ${targetVersionId} is bound to resources deleted since: ${missing.join(", ")}`,
     fix: "recreate those resources (same ids are not possible, so upload a fixed version bound to new ones) or roll forward",
   };
-}
-
-export interface RollbackPreflightOptions {
-  scriptName: string;
-  targetVersionId: string;
-  currentVersionId?: string;
-  /** Skip the secrets check (an operator gave --force with a reason). */
-  allowChangedSecrets?: boolean;
-}
-
-/** All rollback checks; throws PreflightError listing every failure, so one run shows everything to fix. */
-export async function assertRollbackPreflight(
-  api: PreflightApi,
-  { scriptName, targetVersionId, currentVersionId, allowChangedSecrets = false }: RollbackPreflightOptions,
-): Promise<void> {
-  const failures = (
-    await Promise.all([
-      allowChangedSecrets ? undefined : checkSecretsChangedSince(api, scriptName, targetVersionId, currentVersionId),
-      checkBindingsDeletedSince(api, scriptName, targetVersionId),
-    ])
-  ).filter((f): f is PreflightFailure => f !== undefined);
-  if (failures.length > 0) throw new PreflightError(failures);
 }
 
 /** Upload check; throws PreflightError when a DO migration is pending. */

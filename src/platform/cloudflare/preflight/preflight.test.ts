@@ -42,11 +42,33 @@ describe("pre-flight checks (logic)", () => {
     expect((err as PreflightError).fix).toContain("ship it with `wrangler deploy`, in a release of its own");
   });
 
-  it("lets errors other than 404 through instead of calling a binding deleted", async () => {
+  it("lets a refused request through instead of calling a binding deleted", async () => {
     const api = fakeApi({
       "/workers/scripts/w/versions/t": { id: "t", resources: { bindings: [{ type: "d1", name: "DB", id: "x" }] } },
-      "/d1/database/x": 500,
+      "/d1/database/x": 400,
     });
     await expect(checkBindingsDeletedSince(api, "w", "t")).rejects.toBeInstanceOf(CloudflareApiError);
+  });
+
+  it("warns and goes on when it cannot read a resource (403, 5xx)", async () => {
+    const api = fakeApi({
+      "/workers/scripts/w/versions/t": {
+        id: "t",
+        resources: {
+          bindings: [
+            { type: "d1", name: "DB", database_id: "x" },
+            { type: "kv_namespace", name: "KV", namespace_id: "k" },
+          ],
+        },
+      },
+      "/d1/database/x": 503,
+      "/storage/kv/namespaces/k": 403,
+    });
+    const warnings: string[] = [];
+    expect(await checkBindingsDeletedSince(api, "w", "t", (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings.map((w) => w.split(":")[0])).toEqual([
+      "pre-flight bindings-deleted could not check D1 DB (x)",
+      "pre-flight bindings-deleted could not check KV KV (k)",
+    ]);
   });
 });
