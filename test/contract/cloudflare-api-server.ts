@@ -199,6 +199,12 @@ function newBookmark(seq: number): string {
   return `${hex(seq, 8)}-${hex(seq * 7, 8)}-${hex(seq * 13, 8)}-${randomUUID().replaceAll("-", "")}`;
 }
 
+/** A multipart body's parts. */
+function formOf(req: IncomingMessage, raw: Buffer): Promise<FormData> {
+  const headers = { "content-type": req.headers["content-type"] ?? "" };
+  return new Request("http://form.invalid/", { method: "POST", headers, body: raw }).formData();
+}
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -541,11 +547,7 @@ export async function startCloudflareApiServer({
       const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
       if (!s) return;
       if (method === "POST") {
-        const form = await new Request("http://upload.invalid/", {
-          method: "POST",
-          headers: { "content-type": req.headers["content-type"] ?? "" },
-          body: raw,
-        }).formData();
+        const form = await formOf(req, raw);
         const metaPart = form.get("metadata");
         const metadata = JSON.parse(typeof metaPart === "string" ? metaPart : await (metaPart as Blob).text()) as {
           annotations?: Record<string, string>;
@@ -880,11 +882,7 @@ export async function startCloudflareApiServer({
           ns.set(key, rec.body);
           return json(res, 200, envelope({}));
         }
-        const form = await new Request("http://kv.invalid/", {
-          method: "PUT",
-          headers: { "content-type": req.headers["content-type"] ?? "" },
-          body: raw,
-        }).formData();
+        const form = await formOf(req, raw);
         const value = form.get("value");
         const metadata = form.get("metadata");
         ns.set(key, typeof value === "string" ? value : await (value as Blob).text());
