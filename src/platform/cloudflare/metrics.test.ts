@@ -86,7 +86,7 @@ describe("metrics helpers", () => {
     });
   });
 
-  it("counts a thrown request once: as telemetry's 5xx, not again as an exception", () => {
+  it("counts each failed request once in 5xx, exceptions included in it", () => {
     const inv = summariseInvocations([
       { dimensions: { scriptVersion: "v", status: "success" }, sum: { requests: 8 } },
       { dimensions: { scriptVersion: "v", status: "scriptThrewException" }, sum: { requests: 2 } },
@@ -99,8 +99,10 @@ describe("metrics helpers", () => {
       ],
     });
     const [m] = mergeVersionMetrics(["v"], inv, tel, new Map());
-    expect(m?.status["5xx"]).toBe(2);
-    expect(m?.exceptions).toBe(1);
+    // 2 thrown (already telemetry's 500s) + 1 out of resources (which telemetry never saw).
+    expect(m?.status["5xx"]).toBe(3);
+    expect(m?.exceptions).toBe(3);
+    expect(Math.max(m?.status["5xx"] ?? 0, m?.exceptions ?? 0)).toBe(3);
     // The test sees raw sampled rows; the estimate is for display.
     expect(m?.requests).toBe(10);
     expect(m?.weighted?.requests).toBe(100);

@@ -251,9 +251,11 @@ function latencyOf(inv: InvocationsByVersion | undefined, tel: TelemetryByVersio
 }
 
 /**
- * Joins both sources into the Platform's VersionMetrics, one per version asked for. Each failed request counts once:
- * with telemetry, a thrown request is already its 5xx, so `exceptions` keeps only what the Worker could not record
- * (out of resources, internal error); without telemetry, `statusUnknown` says the 5xx count is not zero but unknown.
+ * Joins both sources into the Platform's VersionMetrics, one per version asked for. Each failed request counts once
+ * in `status["5xx"]`: telemetry records a thrown request as a 500, and the failures the Worker could not record (out
+ * of resources, internal error) are added from GraphQL. `exceptions` counts every failed invocation, all of them
+ * already inside 5xx, so errors are max(5xx, exceptions), never their sum. Without telemetry, `statusUnknown` says
+ * the 5xx count is not zero but unknown.
  */
 export function mergeVersionMetrics(
   versions: readonly string[],
@@ -267,8 +269,8 @@ export function mergeVersionMetrics(
     const m: VersionMetrics = {
       versionId,
       requests: tel?.requests ?? inv?.requests ?? 0,
-      status: tel?.status ?? zeroStatus(),
-      exceptions: tel ? (inv?.unrecorded ?? 0) : (inv?.exceptions ?? 0),
+      status: tel ? { ...tel.status, "5xx": tel.status["5xx"] + (inv?.unrecorded ?? 0) } : zeroStatus(),
+      exceptions: inv?.exceptions ?? 0,
       latency: latencyOf(inv, tel),
     };
     if (tel) {
