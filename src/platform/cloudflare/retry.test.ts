@@ -4,7 +4,11 @@ import { createRetryPolicy, parseRetryAfter, withRetries } from "./retry.js";
 function clock() {
   let t = 0;
   const waits: number[] = [];
-  return { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)), waits };
+  const sleep = async (ms: number) => {
+    waits.push(ms);
+    t += ms;
+  };
+  return { now: () => t, sleep, waits };
 }
 
 describe("retries", () => {
