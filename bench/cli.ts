@@ -1,33 +1,74 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineBench, interleaved, median, percentile, round } from "./lib.js";
+import { type BenchResult, defineBench, median, percentile, round } from "./lib.js";
 
 const bin = fileURLToPath(new URL("../bin/blastwall.js", import.meta.url));
 
-function run(args: string[]): Promise<void> {
+/** Runs `node <args>` to the end; rejects unless it exits with `expected`. */
+function run(args: string[], expected: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: "ignore" });
+    const child = spawn(process.execPath, args, { stdio: "ignore", env: { ...process.env, CI: "true" } });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+    child.on("exit", (code) => (code === expected ? resolve() : reject(new Error(`${args.join(" ")}: exit ${code}`))));
   });
 }
 
-/** CLI start-up: `blastwall --version` against a bare `node -e ""` in the same run. */
+/**
+ * Runs every condition once per round, the starting one rotating each round, so drift on a shared machine hits all
+ * alike; returns each condition's samples in milliseconds.
+ */
+async function rotated(
+  rounds: number,
+  conditions: Record<string, () => Promise<void>>,
+): Promise<Map<string, number[]>> {
+  const names = Object.keys(conditions);
+  const samples = new Map(names.map((n) => [n, [] as number[]]));
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length] ?? "";
+      const t0 = performance.now();
+      await conditions[name]?.();
+      samples.get(name)?.push(performance.now() - t0);
+    }
+  }
+  return samples;
+}
+
+/**
+ * CLI start-up, per command kind, each against a bare `node -e ""` in the same run: `--version` (no command module),
+ * `--help` (every command module loaded), `flags list --help` (one lever's module) and `flags list` with no edge
+ * running (a lever up to its first platform call, which fails fast: exit 2). Left out: the commands' own work.
+ */
 export default defineBench({
   name: "cli",
-  description: "blastwall --version start-up time vs bare node start-up (ratio, same process, interleaved)",
+  description:
+    'blastwall start-up per command kind (--version, --help, flags list --help, flags list failing fast without an edge) vs bare `node -e ""` (ratio, same process, rotated)',
   run: async () => {
-    const rounds = 15;
-    const { a: cli, b: bare } = await interleaved(
-      rounds,
-      () => run([bin, "--version"]),
-      () => run(["-e", ""]),
-    );
-    return [
-      { name: "cli_startup_p50_ms", value: round(median(cli), 1), unit: "ms" },
-      { name: "node_startup_p50_ms", value: round(median(bare), 1), unit: "ms" },
-      { name: "startup_p50_ratio", value: round(median(cli) / median(bare), 2), unit: "ratio" },
-      { name: "startup_p90_ratio", value: round(percentile(cli, 0.9) / percentile(bare, 0.9), 2), unit: "ratio" },
-    ];
+    const noEdge = mkdtempSync(join(tmpdir(), "bw-bench-cli-"));
+    try {
+      const samples = await rotated(15, {
+        node: () => run(["-e", ""], 0),
+        version: () => run([bin, "--version"], 0),
+        help: () => run([bin, "--help"], 0),
+        lever_help: () => run([bin, "flags", "list", "--help"], 0),
+        lever_no_edge: () => run([bin, "flags", "list", "--project", noEdge], 2),
+      });
+      const bare = samples.get("node") ?? [];
+      const results: BenchResult[] = [{ name: "node_startup_p50_ms", value: round(median(bare), 1), unit: "ms" }];
+      for (const [name, s] of samples) {
+        if (name === "node") continue;
+        results.push(
+          { name: `${name}_p50_ms`, value: round(median(s), 1), unit: "ms" },
+          { name: `${name}_p50_ratio`, value: round(median(s) / median(bare), 2), unit: "ratio" },
+          { name: `${name}_p90_ratio`, value: round(percentile(s, 0.9) / percentile(bare, 0.9), 2), unit: "ratio" },
+        );
+      }
+      return results;
+    } finally {
+      rmSync(noEdge, { recursive: true, force: true });
+    }
   },
 });

@@ -1,7 +1,16 @@
 import type { Command } from "./command.js";
 import { GROUP_ORDER } from "./command.js";
 
-export function renderMainHelp(commands: readonly Command[], version: string): string {
+/** What `blastwall --help` lists of a command. */
+export type CommandSummary = Pick<Command, "name" | "group" | "summary">;
+
+/**
+ * The command list, by group.
+ *
+ * @example
+ * renderMainHelp(HELP_INDEX, packageVersion());
+ */
+export function renderMainHelp(commands: readonly CommandSummary[], version: string): string {
   const lines = [
     `blastwall ${version}: keep Cloudflare Workers up while they change`,
     "",

@@ -5,8 +5,9 @@ import { BlastwallError, describeError, UsageError } from "../core/errors.js";
 import { packageVersion } from "../core/version.js";
 import type { Command, ParsedOptionValues } from "./command.js";
 import { errorExitCode } from "./errors.js";
-import { renderCommandHelp, renderMainHelp } from "./help.js";
-import { commandModules, loadCommands } from "./registry.js";
+import { type CommandSummary, renderCommandHelp, renderMainHelp } from "./help.js";
+import { HELP_INDEX } from "./help-index.js";
+import { commandModules } from "./registry.js";
 import { closest, nearest } from "./suggest.js";
 
 export interface RunCliOptions {
@@ -51,7 +52,8 @@ export function resolveCommand(
 interface CommandSource {
   names: readonly string[];
   load(name: string): Promise<Command>;
-  all(): Promise<readonly Command[]>;
+  /** What `--help` lists; the registry's comes from the generated index, so listing loads no command module. */
+  summaries(): readonly CommandSummary[];
 }
 
 function sourceOf(commands: readonly Command[] | undefined): CommandSource {
@@ -63,7 +65,7 @@ function sourceOf(commands: readonly Command[] | undefined): CommandSource {
         if (!c) throw new UsageError(`unknown command "${name}"`);
         return c;
       },
-      all: async () => commands,
+      summaries: () => commands,
     };
   }
   return {
@@ -73,7 +75,7 @@ function sourceOf(commands: readonly Command[] | undefined): CommandSource {
       if (!load) throw new UsageError(`unknown command "${name}"`);
       return (await load()).default;
     },
-    all: loadCommands,
+    summaries: () => HELP_INDEX,
   };
 }
 
@@ -191,7 +193,7 @@ export async function runCli({
       out.line(
         target
           ? renderCommandHelp(await source.load(target.name))
-          : renderMainHelp(await source.all(), packageVersion()),
+          : renderMainHelp(source.summaries(), packageVersion()),
       );
       return 0;
     }

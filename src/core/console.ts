@@ -97,8 +97,13 @@ export function createOutput(options: OutputOptions = {}): Output {
   return new Output(options);
 }
 
+/**
+ * A step as plain lines (no TTY, CI, or --json): its title when it starts, one indented line per change of its
+ * detail (an unchanged detail prints nothing), and the result with its title when it ends. Lines are never cut.
+ */
 class PlainStep implements Step {
   private finished = false;
+  private last: string | undefined;
   constructor(
     readonly name: string,
     private readonly write: (s: string) => void,
@@ -106,7 +111,9 @@ class PlainStep implements Step {
     write(`${SYMBOL.running} ${name}`);
   }
   update(detail: string): void {
-    if (!this.finished) this.write(`  ${this.name}: ${detail}`);
+    if (this.finished || detail === this.last) return;
+    this.last = detail;
+    this.write(`  ${detail}`);
   }
   ok(detail?: string): void {
     this.end("ok", detail);
