@@ -16,7 +16,7 @@ const ALPHA = 0.01;
 const LEVELS = [20, 100, 500, 5000];
 const HEALTHY_RUNS = Number(process.env.BENCH_ANALYSIS_HEALTHY ?? 500);
 const REGRESSED_RUNS = Number(process.env.BENCH_ANALYSIS_REGRESSED ?? 100);
-const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? 40);
+const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? 60);
 const EFFECTS = [1.2, 1.5, 2, 5];
 /** The default ramp as the streams the Flagger-style rule reads (it has no minimums and no deadline). */
 const RAMP = [
@@ -203,6 +203,9 @@ const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; sl
   overlapping_windows: { scenario: { overlapSeconds: 1 }, rps: 1000 },
   dlq_drift_unattributed: { scenario: { growth: 2, dlq: { perRequest: 2e-4, attributed: false } }, rps: 1000 },
   dlq_drift_attributed: { scenario: { growth: 2, dlq: { perRequest: 2e-4, attributed: true } }, rps: 1000 },
+  low_traffic_1rps_decision_loop: { scenario: {}, rps: 1 },
+  low_traffic_5rps_decision_loop: { scenario: {}, rps: 5 },
+  low_traffic_8rps_decision_loop: { scenario: {}, rps: 8 },
   common_mode_incident_slo: {
     scenario: { incident: { from: 200, to: 500, factor: 6 } },
     rps: 1000,
@@ -227,6 +230,8 @@ function adversarialResults(seed: number): BenchResult[] {
     }
     out.push(...rateResults(`false_rollback_rate_${name}`, rolledBack, HEALTHY_RUNS));
     out.push({ name: `paused_rate_${name}`, value: round(paused / HEALTHY_RUNS, 4), unit: "rate (not a rollback)" });
+    const promoted = HEALTHY_RUNS - rolledBack - paused;
+    out.push({ name: `promoted_rate_${name}`, value: round(promoted / HEALTHY_RUNS, 4), unit: "rate" });
   }
   return out;
 }

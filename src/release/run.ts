@@ -139,6 +139,8 @@ class ReleaseRun {
   private inFlight: { candidate: string; stable: string } | undefined;
   /** Alerts already raised, so each is printed once. */
   private readonly alerts = new Set<string>();
+  /** The platform's metrics ingestion lag: every window ends this long before now. */
+  private lagMs = 0;
 
   constructor(
     private readonly o: RunReleaseOptions,
@@ -560,16 +562,28 @@ class ReleaseRun {
   }
 
   /** Reads what the analysis fixes before the ramp from the stable version's traffic, and says what it lacks. */
+  /** Windows end this long before now, so rows the platform has not ingested yet are read by a later poll. */
+  private async readIngestionLag(): Promise<void> {
+    const get = this.platform.metricsIngestion;
+    const ingestion = get ? await get.call(this.platform).catch(() => undefined) : undefined;
+    this.lagMs = Math.max(0, ingestion?.lagSeconds ?? 0) * 1000;
+    if (!ingestion || (this.lagMs === 0 && !ingestion.sampled)) return;
+    this.decide(
+      `metrics: each window ends ${ingestion.lagSeconds} s before now (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates, which the dispersion estimate allows for" : ""}`,
+    );
+  }
+
   private async startAnalysis(stable: string): Promise<AnalysisState> {
     const { config } = this.o;
     const a = config.analysis;
+    await this.readIngestionLag();
     let read: PreReleaseRead | undefined;
     try {
       read = await readPreRelease({
         platform: this.platform,
         worker: this.worker,
         stable,
-        now: this.now(),
+        now: new Date(this.now().getTime() - this.lagMs),
         pollSeconds: config.pollIntervalSeconds,
         latencyQuantiles: a.latencyQuantiles,
         watch: config.watch,
@@ -668,9 +682,13 @@ class ReleaseRun {
     s: ResolvedRampStep,
     p: StepProgressState,
   ): Promise<{ action: StepAction; verdict: Verdict; elapsedSeconds: number }> {
-    const until = this.now();
-    const elapsedSeconds = (until.getTime() - p.started.getTime()) / 1000;
-    const read = await this.readWindow(p.since, until, p.analysis);
+    const now = this.now();
+    const until = new Date(now.getTime() - this.lagMs);
+    const elapsedSeconds = (now.getTime() - p.started.getTime()) / 1000;
+    const read =
+      until.getTime() > p.since.getTime()
+        ? await this.readWindow(p.since, until, p.analysis)
+        : { error: "no rows past the ingestion lag yet" };
     let verdict: Verdict;
     if ("error" in read) {
       verdict = { ...verdictOf(p.analysis), action: "hold", message: `metrics unavailable: ${read.error}` };
@@ -700,7 +718,7 @@ class ReleaseRun {
       noData: this.o.config.noData,
     });
     if ("error" in read) this.live?.update(`${verdict.message}; holding (${Math.round(elapsedSeconds)} s)`);
-    const record = pollRecord(this.worker, until, s.percent, action, verdict, elapsedSeconds, p.canaryRequests);
+    const record = pollRecord(this.worker, now, s.percent, action, verdict, elapsedSeconds, p.canaryRequests);
     await this.recordPoll(action.action === "wait" ? { ...record, message: verdict.message } : record);
     return { action, verdict, elapsedSeconds };
   }

@@ -3,6 +3,7 @@ import type {
   DeployOptions,
   ExtraSignals,
   FlagState,
+  MetricsIngestion,
   MetricsQuery,
   MigrationState,
   Platform,
@@ -47,6 +48,8 @@ export class MemoryPlatform implements Platform {
   applied = new Set<string>();
   restorePoints: RestorePoint[] = [];
   dlqPerSecond = 0;
+  /** Set by a test to play a platform with an ingestion lag. */
+  metricsIngestion?: () => Promise<MetricsIngestion>;
   calls: string[] = [];
   /** Throws Killed on this mutating call (1-based); undefined: never. */
   failAfter: number | undefined;
