@@ -89,9 +89,10 @@ describe("runbook for examples/shop", () => {
         LEVERS.some((re) => re.test(c)),
         c,
       ).toBe(true);
-    for (const i of runbook.incidents) {
-      for (const s of i.steps) if (s.argv) expect(`blastwall ${s.argv.join(" ")}`).toBe(s.command);
-    }
+    // Every command step carries its argv, spelled exactly as the command a person copies.
+    const withArgv = runbook.incidents.flatMap((i) => i.steps.filter((s) => s.command !== undefined));
+    expect(withArgv).toHaveLength(commands.length);
+    for (const s of withArgv) expect(`blastwall ${(s.argv ?? []).join(" ")}`).toBe(s.command);
   });
 
   it("names the local target for drills", () => {
