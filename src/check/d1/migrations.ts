@@ -45,8 +45,9 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
         const explicit = d.migrations_dir !== undefined;
         const dir = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
         const keyAt = (key: string) => cfg.locate([...prefix, "d1_databases", i, key]) ?? { line: 1, column: 1 };
-        const pattern =
-          order === "numeric" ? patternUnder(d.migrations_pattern, d.migrations_dir, cfg.path, keyAt) : undefined;
+        // A pattern exists only since wrangler 4.98, so a config that sets one is applied by 4.98+ (numeric order),
+        // even where the project's own wrangler is not installed to say so.
+        const pattern = patternUnder(d.migrations_pattern, d.migrations_dir, cfg.path, keyAt);
         const label = `${d.database_name ?? d.binding} (${d.binding} in ${slash(relativeTo(project.root, cfg.path))})`;
         const existing = byDir.get(dir);
         if (existing) {
@@ -62,7 +63,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           rel: slash(relativeTo(project.root, dir)),
           databases: [label],
           migrationsTable: d.migrations_table ?? "d1_migrations",
-          order,
+          order: pattern ? "numeric" : order,
           ...(pattern ? { pattern } : {}),
           exists: isDir(dir),
           declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
