@@ -54,6 +54,11 @@ export const VAR_OPTION = {
   },
 } as const satisfies OptionSpecs;
 
+/** `-y/--yes`, where wrangler has it: blastwall never prompts in these commands, so it is accepted and changes nothing. */
+export const YES_OPTION = {
+  yes: { type: "boolean", short: "y", description: "accepted as in wrangler; this command never prompts" },
+} as const satisfies OptionSpecs;
+
 /** The part of a command's context a helper reads: its working directory and the options it defines. */
 export type ContextWith<O extends OptionSpecs> = Pick<CommandContext<O>, "cwd" | "options">;
 

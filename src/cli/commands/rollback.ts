@@ -1,6 +1,6 @@
 import { notify } from "../../ci/webhook.js";
 import { defineCommand } from "../command.js";
-import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../platform-options.js";
+import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor, YES_OPTION } from "../platform-options.js";
 
 /** `blastwall rollback`: returns all traffic to one version at once, with no analysis. */
 export default defineCommand({
@@ -11,7 +11,8 @@ export default defineCommand({
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
     to: { type: "string", description: "version to return to (id, 8-char prefix or tag)", valueName: "<id>" },
-    message: { type: "string", description: "why (kept with the deployment)", valueName: "<text>" },
+    message: { type: "string", short: "m", description: "why (kept with the deployment)", valueName: "<text>" },
+    ...YES_OPTION,
   },
   json: true,
   examples: ["blastwall rollback", "blastwall rollback --to 4f2a91c0 --message '5xx spike on checkout'"],

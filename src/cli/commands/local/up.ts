@@ -6,6 +6,7 @@ import { dashboardUrl } from "../../../platform/local/control.js";
 import {
   type EdgeDataOptions,
   type EdgeFile,
+  findProjectDir,
   runEdgeForeground,
   startEdgeDaemon,
 } from "../../../platform/local/daemon.js";
@@ -118,7 +119,7 @@ export default defineCommand({
     "blastwall local up --like-cloudflare --metrics-lag 30s",
   ],
   run: async ({ options, cwd, out, signal }) => {
-    const projectDir = resolve(cwd, options.project ?? ".");
+    const projectDir = findProjectDir(cwd, options.project);
     const port = portOption(options.port, "port", 8787);
     const controlPort = portOption(options["control-port"], "control-port", 0);
     const dashboard = options.dashboard;

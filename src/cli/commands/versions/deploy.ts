@@ -1,7 +1,14 @@
 import { UsageError } from "../../../core/errors.js";
 import type { SplitEntry } from "../../../platform/platform.js";
 import { defineCommand } from "../../command.js";
-import { PLATFORM_OPTIONS, platformFor, shortId, WORKER_OPTION, workerFor } from "../../platform-options.js";
+import {
+  PLATFORM_OPTIONS,
+  platformFor,
+  shortId,
+  WORKER_OPTION,
+  workerFor,
+  YES_OPTION,
+} from "../../platform-options.js";
 
 /** Parses `<id>@<pct>` (a bare `<id>` means 100%). */
 export function parseSplitArg(arg: string): SplitEntry {
@@ -16,6 +23,25 @@ export function parseSplitArg(arg: string): SplitEntry {
   return { versionId, percentage };
 }
 
+/**
+ * The split from `<id>@<pct>` arguments, or from wrangler's `--version-id <id> --percentage <pct>` pairs (in order).
+ */
+export function splitOf(positionals: string[], ids: string[], percentages: string[]): SplitEntry[] {
+  if (ids.length === 0) {
+    if (percentages.length)
+      throw new UsageError("--percentage needs --version-id", "pair each --percentage with a --version-id");
+    return positionals.map(parseSplitArg);
+  }
+  if (positionals.length)
+    throw new UsageError("give the split once", "use <id>@<pct> arguments or --version-id/--percentage, not both");
+  if (percentages.length !== ids.length && !(ids.length === 1 && percentages.length === 0))
+    throw new UsageError(
+      `${ids.length} --version-id but ${percentages.length} --percentage`,
+      "give one --percentage per --version-id",
+    );
+  return ids.map((id, i) => parseSplitArg(percentages[i] === undefined ? id : `${id}@${percentages[i]}`));
+}
+
 /** `blastwall versions deploy <id>@<pct> [<id>@<pct>]`: puts a split of at most two versions in force. */
 export default defineCommand({
   name: "versions deploy",
@@ -25,21 +51,38 @@ export default defineCommand({
     {
       name: "split",
       description: "<version>@<percent>, once or twice (ids, 8-char prefixes or tags)",
-      required: true,
       variadic: true,
     },
   ],
   options: {
     ...PLATFORM_OPTIONS,
     ...WORKER_OPTION,
-    message: { type: "string", description: "why", valueName: "<text>" },
+    ...YES_OPTION,
+    message: { type: "string", short: "m", description: "why", valueName: "<text>" },
+    "version-id": {
+      type: "string",
+      multiple: true,
+      description: "as in wrangler: a version to deploy (repeat for a split, paired with --percentage)",
+      valueName: "<id>",
+    },
+    percentage: {
+      type: "string",
+      multiple: true,
+      description: "as in wrangler: the share of the --version-id at the same position",
+      valueName: "<pct>",
+    },
   },
   json: true,
-  examples: ["blastwall versions deploy 4f2a91c0@100", "blastwall versions deploy v2@10 v1@90 --message canary"],
+  examples: [
+    "blastwall versions deploy 4f2a91c0@100",
+    "blastwall versions deploy v2@10 v1@90 --message canary -y",
+    "blastwall versions deploy --version-id v2 --percentage 10 --version-id v1 --percentage 90",
+  ],
   run: async (ctx) => {
-    if (ctx.positionals.length > 2)
+    const split = splitOf(ctx.positionals, ctx.options["version-id"], ctx.options.percentage);
+    if (split.length === 0) throw new UsageError("no version to deploy", "give <version>@<percent>, e.g. 4f2a91c0@100");
+    if (split.length > 2)
       throw new UsageError("a deployment holds at most 2 versions", "give one or two <version>@<percent>");
-    const split = ctx.positionals.map(parseSplitArg);
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
     const message = ctx.options.message;
