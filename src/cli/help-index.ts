@@ -71,6 +71,11 @@ export const HELP_INDEX: readonly CommandSummary[] = [
     summary: "Show whether the local edge runs, its ports and each Worker's deployment",
   },
   {
+    name: "local traffic",
+    group: "Local edge",
+    summary: "Send steady GET traffic through the local edge, so a local canary has requests to judge",
+  },
+  {
     name: "flags list",
     group: "Incident",
     summary: "List ops flags (kill switches) with their value, actor and time",
@@ -129,5 +134,10 @@ export const HELP_INDEX: readonly CommandSummary[] = [
     name: "workers list",
     group: "Project",
     summary: "List the Workers in a project and their bindings",
+  },
+  {
+    name: "init",
+    group: "Project",
+    summary: "Set up blastwall in a Worker project: blastwall.config.ts, the code to add, the CI workflow",
   },
 ];

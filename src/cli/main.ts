@@ -53,7 +53,7 @@ interface CommandSource {
   names: readonly string[];
   load(name: string): Promise<Command>;
   /** What `--help` lists; the registry's comes from the generated index, so listing loads no command module. */
-  summaries(): readonly CommandSummary[];
+  summaries(): Promise<readonly CommandSummary[]>;
 }
 
 function sourceOf(commands: readonly Command[] | undefined): CommandSource {
@@ -65,7 +65,7 @@ function sourceOf(commands: readonly Command[] | undefined): CommandSource {
         if (!c) throw new UsageError(`unknown command "${name}"`);
         return c;
       },
-      summaries: () => commands,
+      summaries: async () => commands,
     };
   }
   return {
@@ -75,8 +75,19 @@ function sourceOf(commands: readonly Command[] | undefined): CommandSource {
       if (!load) throw new UsageError(`unknown command "${name}"`);
       return (await load()).default;
     },
-    summaries: () => HELP_INDEX,
+    summaries: () => registrySummaries(),
   };
+}
+
+/**
+ * The registry's commands for `--help`, in registry order: from the generated index, loading only a command the
+ * index does not know yet (a stale index costs time, never a missing line; its test asks for regeneration).
+ */
+async function registrySummaries(): Promise<CommandSummary[]> {
+  const indexed = new Map(HELP_INDEX.map((c) => [c.name, c]));
+  return Promise.all(
+    Object.entries(commandModules).map(async ([name, load]) => indexed.get(name) ?? (await load()).default),
+  );
 }
 
 function unknownCommand(argv: readonly string[], names: readonly string[]): UsageError {
@@ -193,7 +204,7 @@ export async function runCli({
       out.line(
         target
           ? renderCommandHelp(await source.load(target.name))
-          : renderMainHelp(source.summaries(), packageVersion()),
+          : renderMainHelp(await source.summaries(), packageVersion()),
       );
       return 0;
     }
