@@ -127,7 +127,7 @@ export interface ExtraSignals {
 export interface MetricsIngestion {
   /** Rows newer than this many seconds may still be missing from a query. */
   lagSeconds: number;
-  /** Whether rows are sampled at high rates (counts are then weighted estimates). */
+  /** Whether rows are sampled at high rates (counts are then the rows kept; `weighted` holds the estimates). */
   sampled: boolean;
 }
 

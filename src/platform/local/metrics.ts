@@ -24,11 +24,14 @@ function bucketOf(ms: number): number {
 }
 
 interface SecondBucket {
+  /** Rows kept (every request, unless sampled). */
   requests: number;
   status: [number, number, number, number];
   exceptions: number;
   /** Sparse: bucket index → count. */
   latency: Map<number, number>;
+  /** The estimates when rows are sampled: each row counts its weight (Analytics Engine's `_sample_interval`). */
+  weighted?: { requests: number; status: [number, number, number, number] };
 }
 
 export interface RequestSample {
@@ -53,6 +56,7 @@ export interface StoredSecond {
   exceptions: number;
   /** Bucket index → count. */
   latency: [number, number][];
+  weighted?: { requests: number; status: [number, number, number, number] };
 }
 
 export interface MetricsRecorderOptions {
@@ -96,12 +100,22 @@ export class MetricsRecorder {
   record({ worker, versionId, status, latencyMs, exception, at = Date.now(), weight = 1 }: RequestSample): void {
     const second = Math.floor(at / 1000);
     const b = this.bucket(worker, versionId, second);
-    b.requests += weight;
+    b.requests++;
     const cls = Math.min(5, Math.max(2, Math.floor(status / 100))) - 2;
-    b.status[cls] = (b.status[cls] ?? 0) + weight;
-    if (exception) b.exceptions += weight;
+    b.status[cls] = (b.status[cls] ?? 0) + 1;
+    if (exception) b.exceptions++;
     const idx = bucketOf(latencyMs);
-    b.latency.set(idx, (b.latency.get(idx) ?? 0) + weight);
+    b.latency.set(idx, (b.latency.get(idx) ?? 0) + 1);
+    if (weight !== 1 || b.weighted) {
+      if (!b.weighted) {
+        // The rows before the first sampled one each stood for one request; this row is added with its weight.
+        const before: [number, number, number, number] = [...b.status];
+        before[cls] = (before[cls] ?? 0) - 1;
+        b.weighted = { requests: b.requests - 1, status: before };
+      }
+      b.weighted.requests += weight;
+      b.weighted.status[cls] = (b.weighted.status[cls] ?? 0) + weight;
+    }
     this.dirty.add(JSON.stringify([worker, versionId, second]));
     if (second - this.lastPrune > 60) this.prune(second);
   }
@@ -113,8 +127,17 @@ export class MetricsRecorder {
       const [worker, versionId, second] = JSON.parse(key) as [string, string, number];
       const b = this.data.get(worker)?.get(versionId)?.get(second);
       if (!b) continue;
-      const { requests, status, exceptions } = b;
-      out.push({ worker, versionId, second, requests, status, exceptions, latency: [...b.latency] });
+      const { requests, status, exceptions, weighted } = b;
+      out.push({
+        worker,
+        versionId,
+        second,
+        requests,
+        status,
+        exceptions,
+        latency: [...b.latency],
+        ...(weighted ? { weighted } : {}),
+      });
     }
     this.dirty.clear();
     return out;
@@ -128,6 +151,7 @@ export class MetricsRecorder {
       b.status = r.status;
       b.exceptions = r.exceptions;
       b.latency = new Map(r.latency);
+      if (r.weighted) b.weighted = r.weighted;
     }
   }
 
@@ -176,8 +200,14 @@ export class MetricsRecorder {
       const status: [number, number, number, number] = [0, 0, 0, 0];
       let requests = 0;
       let exceptions = 0;
+      let sampled = false;
+      const weighted = { requests: 0, status: [0, 0, 0, 0] };
       for (const [s, b] of seconds) {
         if (s < from || s > to) continue;
+        sampled ||= b.weighted !== undefined;
+        const w = b.weighted ?? b;
+        weighted.requests += w.requests;
+        for (let i = 0; i < 4; i++) weighted.status[i] = (weighted.status[i] ?? 0) + (w.status[i] ?? 0);
         requests += b.requests;
         exceptions += b.exceptions;
         for (let i = 0; i < 4; i++) status[i] = (status[i] ?? 0) + (b.status[i] ?? 0);
@@ -194,10 +224,15 @@ export class MetricsRecorder {
         latency: summarize(counts),
         slowerThan,
         histogram: { boundsMs: [...LATENCY_BOUNDS_MS], counts },
+        ...(sampled ? { weighted: { requests: weighted.requests, status: statusOf(weighted.status) } } : {}),
       });
     }
     return out;
   }
+}
+
+function statusOf([a = 0, b = 0, c = 0, d = 0]: number[]): VersionMetrics["status"] {
+  return { "2xx": a, "3xx": b, "4xx": c, "5xx": d };
 }
 
 /** One second of one version, for charts. */

@@ -24,7 +24,8 @@ export interface MetricsModel {
   lagSeconds: number;
   /**
    * Per Worker, version and second, requests past this many are sampled: past T·2^(j-1) each is kept with
-   * probability 2^-j and stands for 2^j requests (Analytics Engine's `_sample_interval`), so sums stay unbiased.
+   * probability 2^-j and stands for 2^j requests (Analytics Engine's `_sample_interval`). As on the Cloudflare
+   * target, counts are the rows kept and `weighted` holds the unbiased estimates.
    */
   sampleAbovePerSecond: number;
 }
@@ -145,6 +146,15 @@ export class EdgeSignals {
     return new Date(Math.min(until?.getTime() ?? edge, edge));
   }
 
+  /** A window shifted back by the ingestion lag, as the Cloudflare platform reads Analytics Engine. */
+  private shifted(query: MetricsQuery): { since: Date; until: Date } {
+    const lag = this.model.lagSeconds * 1000;
+    return {
+      since: new Date(query.since.getTime() - lag),
+      until: this.visibleUntil(query.until && new Date(query.until.getTime() - lag)),
+    };
+  }
+
   /** Per-second points per version, as the dashboard charts them (after the ingestion lag). */
   series(worker: string, since: Date, until?: Date): { versionId: string; points: SeriesPoint[] }[] {
     return this.recorder.series(worker, since, this.visibleUntil(until));
@@ -179,7 +189,8 @@ export class EdgeSignals {
 
   /** Per version over the window; every version of the current deployment is listed, with zeros if it saw nothing. */
   metrics(query: MetricsQuery): VersionMetrics[] {
-    const out = this.recorder.query(query.worker, query.since, this.visibleUntil(query.until), query.slowerThanMs);
+    const { since, until } = this.shifted(query);
+    const out = this.recorder.query(query.worker, since, until, query.slowerThanMs);
     for (const e of this.options.state.current(query.worker)?.versions ?? []) {
       if (out.some((m) => m.versionId === e.versionId)) continue;
       out.push({
