@@ -16,7 +16,7 @@ const ALPHA = 0.01;
 const LEVELS = [20, 100, 500, 5000];
 const HEALTHY_RUNS = Number(process.env.BENCH_ANALYSIS_HEALTHY ?? 500);
 const REGRESSED_RUNS = Number(process.env.BENCH_ANALYSIS_REGRESSED ?? 100);
-const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? 60);
+const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? 200);
 const EFFECTS = [1.2, 1.5, 2, 5];
 /** The default ramp as the streams the Flagger-style rule reads (it has no minimums and no deadline). */
 const RAMP = [
