@@ -2,11 +2,19 @@
 // production dependencies only, must run its bin and give a Worker that bundles and typechecks. Run by .ci/run on
 // the machine's Node with the lowest wrangler in the peer range, and on Node 22 and 24 with the newest 4.x.
 //
-//   tsx scripts/package-test/main.ts [--wrangler <version>] [--tarball <file.tgz>] [--keep]
+//   tsx scripts/package-test/main.ts [--wrangler <version>] [--workers-types <range>] [--tarball <file.tgz>]
+//                                    [--keep] [--save-native <file>]
+//
+// --workers-types is the user's @cloudflare/workers-types: by default the repo's own; with a newer wrangler, the
+// range that wrangler's optional peer asks for (wrangler 4.164 wants 5.x and refuses to install beside 4.x).
+//
+// --save-native copies the better-sqlite3 addon the install built for this Node (the CI matrix reuses it for the
+// repo's own tests instead of compiling SQLite a second time).
 //
 // Prints one JSON line `{"packageTest":…}` with the bundle size each runtime entry adds; exits 1 on any failure.
 import { spawnSync } from "node:child_process";
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -29,6 +37,12 @@ interface RepoPackage {
   exports: Record<string, unknown>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+}
+
+/** The user's own dev tools: wrangler and @cloudflare/workers-types, as versions or ranges. */
+interface UserTools {
+  wrangler: string;
+  workersTypes: string;
 }
 
 interface Ran {
@@ -79,15 +93,15 @@ function packTarball(into: string): string {
 }
 
 /** The user's package.json: blastwall from the tarball; wrangler, workers-types and typescript as their dev tools. */
-function userPackage(tarball: string, wrangler: string, pkg: RepoPackage): string {
+function userPackage(tarball: string, { wrangler, workersTypes }: UserTools, pkg: RepoPackage): string {
   const manifest = {
     name: "pkg-app",
     private: true,
     type: "module",
-    dependencies: { blastwall: `file:${tarball}`, hono: pkg.devDependencies.hono },
+    dependencies: { blastwall: `file:${tarball}`, hono: pkg.dependencies.hono ?? pkg.devDependencies.hono },
     devDependencies: {
       wrangler,
-      "@cloudflare/workers-types": pkg.devDependencies["@cloudflare/workers-types"],
+      "@cloudflare/workers-types": workersTypes,
       typescript: pkg.dependencies.typescript,
     },
   };
@@ -95,6 +109,11 @@ function userPackage(tarball: string, wrangler: string, pkg: RepoPackage): strin
 }
 
 const npmInstall = ["install", "--no-audit", "--no-fund", "--loglevel=error"];
+
+function installedVersion(app: string, name: string): string {
+  return (JSON.parse(readFileSync(join(app, "node_modules", name, "package.json"), "utf8")) as { version: string })
+    .version;
+}
 
 function installProduction(app: string, pkg: RepoPackage): string {
   mustPass("npm install --omit=dev", run("npm", [...npmInstall, "--omit=dev"], app));
@@ -105,8 +124,17 @@ function installProduction(app: string, pkg: RepoPackage): string {
     (d) => !theirs.has(d) && existsSync(join(app, "node_modules", d)),
   );
   if (leaked.length > 0) throw new StepError(`blastwall's dev dependencies were installed: ${leaked.join(", ")}`);
-  const wranglerVersion = JSON.parse(readFileSync(join(app, "node_modules/wrangler/package.json"), "utf8")).version;
-  return `(wrangler ${wranglerVersion} as blastwall's peer)`;
+  return `(wrangler ${installedVersion(app, "wrangler")} as blastwall's peer)`;
+}
+
+/** Copies the app's better-sqlite3 addon when it is the version the repo pins (else the copy would not fit). */
+function saveAddon(app: string, pkg: RepoPackage, to: string): void {
+  const dir = join(app, "node_modules/better-sqlite3");
+  const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
+  if (version !== pkg.dependencies["better-sqlite3"]) {
+    throw new StepError(`better-sqlite3 ${version} installed, the repo pins ${pkg.dependencies["better-sqlite3"]}`);
+  }
+  copyFileSync(join(dir, "build/Release/better_sqlite3.node"), to);
 }
 
 function runBin(app: string): void {
@@ -170,25 +198,38 @@ function entrySizes(app: string, entries: string[]): Sizes {
 
 function parseOptions(pkg: RepoPackage) {
   const { values } = parseArgs({
-    options: { wrangler: { type: "string" }, tarball: { type: "string" }, keep: { type: "boolean", default: false } },
+    options: {
+      wrangler: { type: "string" },
+      tarball: { type: "string" },
+      keep: { type: "boolean", default: false },
+      "save-native": { type: "string" },
+      "workers-types": { type: "string" },
+    },
   });
-  const wrangler = values.wrangler ?? pkg.devDependencies.wrangler ?? "";
-  return { wrangler, tarball: values.tarball, keep: values.keep };
+  const tools: UserTools = {
+    wrangler: values.wrangler ?? pkg.devDependencies.wrangler ?? "",
+    workersTypes: values["workers-types"] ?? pkg.devDependencies["@cloudflare/workers-types"] ?? "",
+  };
+  return { tools, tarball: values.tarball, keep: values.keep, saveNative: values["save-native"] };
 }
 
 function main(): number {
   const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as RepoPackage;
-  const { wrangler, tarball: given, keep } = parseOptions(pkg);
+  const { tools, tarball: given, keep, saveNative } = parseOptions(pkg);
+  const { wrangler } = tools;
   const work = mkdtempSync(join(tmpdir(), "blastwall-package-test-"));
   const app = join(work, "app");
   const npm = run("npm", ["--version"], repo).stdout.trim();
-  console.log(`▸ package test: node ${process.version}, npm ${npm}, wrangler ${wrangler}, in ${work}`);
+  console.log(
+    `▸ package test: node ${process.version}, npm ${npm}, wrangler ${wrangler}, workers-types ${tools.workersTypes}, in ${work}`,
+  );
   const started = Date.now();
   try {
     const tarball = given ? resolve(given) : packTarball(work);
     const entries = runtimeEntries(pkg.exports);
-    writeTree(app, { "package.json": userPackage(tarball, wrangler, pkg), ...appFiles(entries) });
+    writeTree(app, { "package.json": userPackage(tarball, tools, pkg), ...appFiles(entries) });
     step("npm install --omit=dev (tarball)", () => installProduction(app, pkg));
+    if (saveNative) saveAddon(app, pkg, resolve(saveNative));
     runBin(app);
     step("npm install (the user's dev tools)", () => {
       mustPass("npm install", run("npm", npmInstall, app));
@@ -209,7 +250,15 @@ function main(): number {
       return undefined;
     });
     const seconds = Math.round((Date.now() - started) / 1000);
-    const result = { node: process.version, wrangler, version: pkg.version, worker: all, entries: sizes, seconds };
+    const result = {
+      node: process.version,
+      wrangler: installedVersion(app, "wrangler"),
+      workersTypes: installedVersion(app, "@cloudflare/workers-types"),
+      version: pkg.version,
+      worker: all,
+      entries: sizes,
+      seconds,
+    };
     console.log(JSON.stringify({ packageTest: result }));
     if (!keep) rmSync(work, { recursive: true, force: true });
     return 0;
