@@ -149,6 +149,15 @@ async function part<T>(problems: string[], what: string, fn: () => Promise<T>, f
   }
 }
 
+/** What each step of the collector needs: the source, the window, and where unreadable parts are noted. */
+interface Collecting {
+  platform: DashboardSource;
+  problems: string[];
+  now: Date;
+  windowSeconds: number;
+  stepSeconds: number;
+}
+
 /**
  * Assembles the dashboard's data from any Platform, so the local edge and a Cloudflare deployment draw alike.
  *
@@ -167,92 +176,20 @@ export async function collectDashboardData({
   flagFailModes = {},
   title = "blastwall",
 }: CollectDashboardOptions): Promise<DashboardData> {
-  const end = Math.floor(now.getTime() / 1000 / stepSeconds) * stepSeconds;
-  const steps = Math.max(1, Math.floor(windowSeconds / stepSeconds));
-  const problems: string[] = [];
+  const c: Collecting = { platform, problems: [], now, windowSeconds, stepSeconds };
   const dashWorkers: DashboardWorker[] = [];
   const series: VersionSeries[] = [];
   for (const name of workers) {
-    const [versions, deployments, current] = await Promise.all([
-      part(problems, `${name} versions`, () => platform.listVersions(name), []),
-      part(problems, `${name} deployments`, () => platform.listDeployments(name), []),
-      part(problems, `${name} deployment`, () => platform.currentDeployment(name), undefined),
-    ]);
-    dashWorkers.push({ name, versions, deployments, ...(current ? { current } : {}) });
-    const label = (versionId: string) => versions.find((x) => x.id === versionId)?.tag ?? versionId.slice(0, 8);
-    const raw = platform.series;
-    if (raw) {
-      const since = new Date(now.getTime() - windowSeconds * 1000);
-      for (const s of await part(problems, `${name} series`, () => raw.call(platform, name, since, now), [])) {
-        series.push({ worker: name, versionId: s.versionId, label: label(s.versionId), points: perSecond(s.points) });
-      }
-      continue;
-    }
-    const byVersion = new Map<string, VersionSeries>();
-    for (let i = steps - 1; i >= 0; i--) {
-      const until = end - i * stepSeconds;
-      const rows = await part(
-        problems,
-        `${name} metrics`,
-        () =>
-          platform.metrics({
-            worker: name,
-            since: new Date((until - stepSeconds) * 1000),
-            until: new Date(until * 1000),
-          }),
-        [],
-      );
-      for (const m of rows) {
-        let s = byVersion.get(m.versionId);
-        if (!s) {
-          s = { worker: name, versionId: m.versionId, label: label(m.versionId), points: [] };
-          byVersion.set(m.versionId, s);
-        }
-        s.points.push(
-          point(until, m.requests, stepSeconds, m.status["5xx"], m.latency.p50, m.latency.p95, m.latency.p99),
-        );
-      }
-    }
-    series.push(...byVersion.values());
+    const worker = await collectWorker(c, name);
+    dashWorkers.push(worker);
+    series.push(...(await collectSeries(c, worker)));
   }
-  const flags = (await part(problems, "flags", () => platform.listFlags(), [])).map((f): DashboardFlag => {
-    const failMode = flagFailModes[f.name];
-    return failMode ? { ...f, failMode } : f;
-  });
-  const listAnalysis = platform.listAnalysis;
-  const since = new Date(now.getTime() - windowSeconds * 1000);
-  const charted =
-    analysis ??
-    (listAnalysis
-      ? analysisOf(
-          (
-            await Promise.all(
-              workers.map((w) => part(problems, `${w} analysis`, () => listAnalysis.call(platform, w, since), [])),
-            )
-          ).flat(),
-        )
-      : { points: [], decisions: [] });
+  const flags = await collectFlags(c, flagFailModes);
+  const charted = analysis ?? (await collectAnalysis(c, workers));
   const queueStates = await Promise.all(
-    queues.map((q) => part(problems, `queue ${q}`, () => platform.queueState(q), { queue: q, paused: false })),
+    queues.map((q) => part(c.problems, `queue ${q}`, () => platform.queueState(q), { queue: q, paused: false })),
   );
-  const dbs: DashboardDatabase[] = [];
-  for (const d of databases) {
-    dbs.push({
-      ...d,
-      migrations: await part(
-        problems,
-        `${d.database} migrations`,
-        () => platform.listMigrations(d.worker, d.database),
-        [],
-      ),
-      restorePoints: await part(
-        problems,
-        `${d.database} restore points`,
-        () => platform.listRestorePoints(d.worker, d.database),
-        [],
-      ),
-    });
-  }
+  const dbs = await collectDatabases(c, databases);
   return {
     title,
     generatedAt: now.toISOString(),
@@ -263,8 +200,109 @@ export async function collectDashboardData({
     flags,
     queues: queueStates,
     databases: dbs,
-    ...(problems.length ? { problems } : {}),
+    ...(c.problems.length ? { problems: c.problems } : {}),
   };
+}
+
+/** A Worker's versions and deployments. */
+async function collectWorker({ platform, problems }: Collecting, name: string): Promise<DashboardWorker> {
+  const [versions, deployments, current] = await Promise.all([
+    part(problems, `${name} versions`, () => platform.listVersions(name), []),
+    part(problems, `${name} deployments`, () => platform.listDeployments(name), []),
+    part(problems, `${name} deployment`, () => platform.currentDeployment(name), undefined),
+  ]);
+  return { name, versions, deployments, ...(current ? { current } : {}) };
+}
+
+/** A Worker's per-version series: per second where the source keeps them, else one `metrics` read per step. */
+async function collectSeries(c: Collecting, worker: DashboardWorker): Promise<VersionSeries[]> {
+  const { platform, problems, now, windowSeconds } = c;
+  const name = worker.name;
+  const label = (versionId: string) => worker.versions.find((x) => x.id === versionId)?.tag ?? versionId.slice(0, 8);
+  const raw = platform.series;
+  if (raw) {
+    const since = new Date(now.getTime() - windowSeconds * 1000);
+    const rows = await part(problems, `${name} series`, () => raw.call(platform, name, since, now), []);
+    return rows.map((s) => ({
+      worker: name,
+      versionId: s.versionId,
+      label: label(s.versionId),
+      points: perSecond(s.points),
+    }));
+  }
+  return seriesFromMetrics(c, name, label);
+}
+
+async function seriesFromMetrics(
+  { platform, problems, now, windowSeconds, stepSeconds }: Collecting,
+  name: string,
+  label: (versionId: string) => string,
+): Promise<VersionSeries[]> {
+  const end = Math.floor(now.getTime() / 1000 / stepSeconds) * stepSeconds;
+  const steps = Math.max(1, Math.floor(windowSeconds / stepSeconds));
+  const byVersion = new Map<string, VersionSeries>();
+  for (let i = steps - 1; i >= 0; i--) {
+    const until = end - i * stepSeconds;
+    const window = { worker: name, since: new Date((until - stepSeconds) * 1000), until: new Date(until * 1000) };
+    for (const m of await part(problems, `${name} metrics`, () => platform.metrics(window), [])) {
+      let s = byVersion.get(m.versionId);
+      if (!s) {
+        s = { worker: name, versionId: m.versionId, label: label(m.versionId), points: [] };
+        byVersion.set(m.versionId, s);
+      }
+      s.points.push(
+        point(until, m.requests, stepSeconds, m.status["5xx"], m.latency.p50, m.latency.p95, m.latency.p99),
+      );
+    }
+  }
+  return [...byVersion.values()];
+}
+
+async function collectFlags(
+  { platform, problems }: Collecting,
+  failModes: Record<string, "open" | "closed">,
+): Promise<DashboardFlag[]> {
+  return (await part(problems, "flags", () => platform.listFlags(), [])).map((f): DashboardFlag => {
+    const failMode = failModes[f.name];
+    return failMode ? { ...f, failMode } : f;
+  });
+}
+
+/** The analysis polls the platform recorded for these Workers in the window (none where it records none). */
+async function collectAnalysis(
+  { platform, problems, now, windowSeconds }: Collecting,
+  workers: readonly string[],
+): Promise<DashboardData["analysis"]> {
+  const listAnalysis = platform.listAnalysis;
+  if (!listAnalysis) return { points: [], decisions: [] };
+  const since = new Date(now.getTime() - windowSeconds * 1000);
+  const polls = await Promise.all(
+    workers.map((w) => part(problems, `${w} analysis`, () => listAnalysis.call(platform, w, since), [])),
+  );
+  return analysisOf(polls.flat());
+}
+
+async function collectDatabases(
+  { platform, problems }: Collecting,
+  databases: CollectDashboardOptions["databases"],
+): Promise<DashboardDatabase[]> {
+  const dbs: DashboardDatabase[] = [];
+  for (const d of databases) {
+    const migrations = await part(
+      problems,
+      `${d.database} migrations`,
+      () => platform.listMigrations(d.worker, d.database),
+      [],
+    );
+    const restorePoints = await part(
+      problems,
+      `${d.database} restore points`,
+      () => platform.listRestorePoints(d.worker, d.database),
+      [],
+    );
+    dbs.push({ ...d, migrations, restorePoints });
+  }
+  return dbs;
 }
 
 function point(
