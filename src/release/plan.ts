@@ -141,10 +141,7 @@ async function planTraffic(
 ): Promise<ReleasePlan["traffic"]> {
   let traffic: Traffic;
   try {
-    // Read up to the ingestion lag only: later rows may be missing and would understate the traffic.
-    const lag = platform.metricsIngestion ? (await platform.metricsIngestion()).lagSeconds : 0;
-    const until = new Date(now.getTime() - lag * 1000);
-    ({ traffic } = await readTraffic({ platform, worker, stable, now: until, ...(env ? { env } : {}) }));
+    ({ traffic } = await readTraffic({ platform, worker, stable, now, ...(env ? { env } : {}) }));
   } catch {
     // Without a traffic reading the configured minimums stand; the ramp says so when it cannot read metrics.
     return undefined;

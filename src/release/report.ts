@@ -1,5 +1,5 @@
 import type { Finding } from "../check/findings.js";
-import type { AnalysisRecord } from "../platform/platform.js";
+import type { AnalysisRecord, MetricsIngestion } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import type { TestResult } from "./analysis/analyze.js";
@@ -59,6 +59,8 @@ export interface ReleaseReport {
     alerts: string[];
     effectBound?: string;
     effectBoundRatio?: number | null;
+    /** How the platform ingested the metrics the analysis read: its lag, and whether rows were sampled. */
+    ingestion?: MetricsIngestion;
   };
   /** The self-contained HTML report written beside the JSON one. */
   htmlReport?: string;

@@ -6,6 +6,7 @@ import type { Progress, ProgressStep } from "../core/progress.js";
 import type {
   AnalysisRecord,
   ExtraSignals,
+  MetricsIngestion,
   PlatformAnalysis,
   PlatformD1,
   PlatformSignals,
@@ -139,8 +140,8 @@ class ReleaseRun {
   private inFlight: { candidate: string; stable: string } | undefined;
   /** Alerts already raised, so each is printed once. */
   private readonly alerts = new Set<string>();
-  /** The platform's metrics ingestion lag: every window ends this long before now. */
-  private lagMs = 0;
+  /** How the platform ingests metrics (lag, sampling), for the report. */
+  private ingestion: MetricsIngestion | undefined;
 
   constructor(
     private readonly o: RunReleaseOptions,
@@ -562,28 +563,31 @@ class ReleaseRun {
   }
 
   /** Reads what the analysis fixes before the ramp from the stable version's traffic, and says what it lacks. */
-  /** Windows end this long before now, so rows the platform has not ingested yet are read by a later poll. */
-  private async readIngestionLag(): Promise<void> {
+  /**
+   * The platform's metrics ingestion: it reads each window shifted back by its lag (so late rows are read once),
+   * and may sample rows. Recorded so the report shows what the analysis read.
+   */
+  private async readIngestion(): Promise<void> {
     const get = this.platform.metricsIngestion;
     const ingestion = get ? await get.call(this.platform).catch(() => undefined) : undefined;
-    this.lagMs = Math.max(0, ingestion?.lagSeconds ?? 0) * 1000;
-    if (!ingestion || (this.lagMs === 0 && !ingestion.sampled)) return;
+    if (!ingestion) return;
+    this.ingestion = ingestion;
     this.decide(
-      `metrics: each window ends ${ingestion.lagSeconds} s before now (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates, which the dispersion estimate allows for" : ""}`,
+      `metrics: the platform reads each window ${ingestion.lagSeconds} s back (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates: the tests count the rows kept, and the dispersion estimate allows for their spread" : ""}`,
     );
   }
 
   private async startAnalysis(stable: string): Promise<AnalysisState> {
     const { config } = this.o;
     const a = config.analysis;
-    await this.readIngestionLag();
+    await this.readIngestion();
     let read: PreReleaseRead | undefined;
     try {
       read = await readPreRelease({
         platform: this.platform,
         worker: this.worker,
         stable,
-        now: new Date(this.now().getTime() - this.lagMs),
+        now: this.now(),
         pollSeconds: config.pollIntervalSeconds,
         latencyQuantiles: a.latencyQuantiles,
         watch: config.watch,
@@ -630,7 +634,7 @@ class ReleaseRun {
     }
     const bound = effectBound(analysis);
     this.report.analysis = {
-      ...analysisSummary(verdictOf(analysis)),
+      ...analysisSummary(verdictOf(analysis), this.ingestion),
       effectBound: bound.summary,
       effectBoundRatio: bound.upper ?? null,
     };
@@ -652,7 +656,7 @@ class ReleaseRun {
     for (;;) {
       await this.sleep(this.o.config.pollIntervalSeconds * 1000, this.signal);
       const { action, verdict, elapsedSeconds } = await this.poll({ candidate, stable }, s, progress);
-      this.report.analysis = analysisSummary(verdict);
+      this.report.analysis = analysisSummary(verdict, this.ingestion);
       for (const alert of verdict.alerts) this.alert(alert);
       if (action.action === "wait") continue;
       this.report.steps.push({
@@ -683,12 +687,9 @@ class ReleaseRun {
     p: StepProgressState,
   ): Promise<{ action: StepAction; verdict: Verdict; elapsedSeconds: number }> {
     const now = this.now();
-    const until = new Date(now.getTime() - this.lagMs);
+    const until = now;
     const elapsedSeconds = (now.getTime() - p.started.getTime()) / 1000;
-    const read =
-      until.getTime() > p.since.getTime()
-        ? await this.readWindow(p.since, until, p.analysis)
-        : { error: "no rows past the ingestion lag yet" };
+    const read = await this.readWindow(p.since, until, p.analysis);
     let verdict: Verdict;
     if ("error" in read) {
       verdict = { ...verdictOf(p.analysis), action: "hold", message: `metrics unavailable: ${read.error}` };
@@ -765,8 +766,14 @@ interface StepProgressState {
 }
 
 /** The report's view of the analysis: sample ratio, the strata that carried the evidence, alerts. */
-function analysisSummary(v: Verdict): NonNullable<ReleaseReport["analysis"]> {
-  return { srm: v.srm.summary, srmStatus: v.srm.status, strata: v.strata, alerts: v.alerts };
+function analysisSummary(v: Verdict, ingestion: MetricsIngestion | undefined): NonNullable<ReleaseReport["analysis"]> {
+  return {
+    srm: v.srm.summary,
+    srmStatus: v.srm.status,
+    strata: v.strata,
+    alerts: v.alerts,
+    ...(ingestion ? { ingestion } : {}),
+  };
 }
 
 /** One poll as the dashboard charts it: the verdict, the e-values against the decision line, and the numbers. */

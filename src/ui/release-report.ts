@@ -109,6 +109,15 @@ function gateRows(report: ReleaseReport): DashboardData["gates"] {
     })),
     ...(a?.effectBound ? [{ name: "effect bound", outcome: "measured", detail: a.effectBound }] : []),
     ...(a ? [{ name: "sample ratio (SRM)", outcome: a.srmStatus, detail: a.srm }] : []),
+    ...(a?.ingestion
+      ? [
+          {
+            name: "metrics ingestion",
+            outcome: a.ingestion.sampled ? "sampled rows" : "every row",
+            detail: `each window read ${a.ingestion.lagSeconds} s back (the platform's ingestion lag)`,
+          },
+        ]
+      : []),
     ...(a?.strata ?? []).map((s) => ({
       name: `stratum ${s.name}`,
       outcome: "drove the decision",

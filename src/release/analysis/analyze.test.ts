@@ -35,6 +35,16 @@ describe("analyzePoll", () => {
     expect(errorsOf(metrics(100, 2, { exceptions: 5 }))).toBe(5);
   });
 
+  it("treats a window without status rows as missing data, never as zero errors", () => {
+    const r = analyzePoll(createAnalysis({ minSamples: 100, ...NO_LATENCY }), {
+      canary: metrics(5000, 0, { statusUnknown: true }),
+      stable: metrics(5000, 0),
+      seconds: 10,
+    });
+    expect(r.verdict.action).toBe("hold");
+    expect(r.state.canary.requests).toBe(0);
+  });
+
   it("holds below the minimum samples, and passes a healthy canary once it has them", () => {
     let state = createAnalysis({ minSamples: 200, ...NO_LATENCY });
     let r = analyzePoll(state, { canary: metrics(50, 0), stable: metrics(950, 2), seconds: 10 });

@@ -170,6 +170,8 @@ export function analyzePoll(state: AnalysisState, obs: PollObservation): { state
   const c = obs.canary;
   const s = obs.stable;
   let next: AnalysisState = { ...state, seconds: state.seconds + obs.seconds, polls: state.polls + 1 };
+  // Requests without status rows: their errors are unknown, not zero, so the window is missing data.
+  if (c?.statusUnknown || s?.statusUnknown) return { state: next, verdict: verdictOf(next) };
   if (c && s && c.requests > 0 && s.requests > 0) {
     const strata = strataOf(c, s);
     next = foldErrors(next, strata);
