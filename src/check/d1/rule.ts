@@ -22,6 +22,8 @@ export interface MigrationFile {
   changes: Located<Change>[];
   /** Lower-cased tables this file creates (not counting rebuild copies): changes to them risk nothing yet. */
   createdHere: Set<string>;
+  /** Lower-cased tables that existed before this file, which it drops and creates again: every row is lost. */
+  recreated?: Set<string>;
   /** Lines of the INSERT … SELECT statements that copy rows during a rebuild. */
   copyLines: Set<number>;
   classes: Set<Exclude<MigrationClass, "mixed">>;

@@ -1,19 +1,38 @@
-import { defineD1Rule, existedBefore, ident } from "../../d1/rule.js";
+import { defineD1Rule, existedBefore, ident, type MigrationFile } from "../../d1/rule.js";
 
-/** DROP TABLE of a table that existed before this migration: the running code may still read or write it. */
+/** Whether an INSERT … SELECT before `line` reads from `table`: the file keeps its rows elsewhere first. */
+function copiedFirst(file: MigrationFile, table: string, line: number): boolean {
+  const from = new RegExp(`\\bfrom\\s+["\`\\[]?${table.replace(/[^\w]/g, "")}\\b`, "i");
+  return file.statements.some((s, i) => s.line < line && file.outcomes[i]?.insertSelect === true && from.test(s.sql));
+}
+
+/**
+ * DROP TABLE of a table that existed before this migration: the running code may still read or write it. Judged on
+ * the file's net effect: dropping and creating a table again under the same name still loses every row.
+ */
 export default defineD1Rule({
   meta: { id: "d1/drop-table", severity: "error", summary: "A migration drops a table that code may still use" },
   check: ({ file }) =>
-    file.changes.flatMap((c) =>
-      c.kind === "drop-table" && existedBefore(file, c.table)
-        ? [
-            {
-              line: c.line,
-              message: `drops table ${c.table} (${c.before.columns.length} columns); every row in it is lost and the running version's queries on it fail`,
-              fix: `Contract in two releases: first deploy code that no longer reads or writes ${c.table}; after that version is at 100% and stable, ship \`DROP TABLE ${ident(c.table)};\` in its own migration with \`-- blastwall-ignore d1/drop-table: <release> stopped using ${c.table}\`. Take a Time Travel bookmark first (\`wrangler d1 time-travel info <db>\`).`,
-              data: { table: c.table },
-            },
-          ]
-        : [],
-    ),
+    file.changes.flatMap((c) => {
+      if (c.kind !== "drop-table") return [];
+      const again = file.recreated?.has(c.table.toLowerCase()) ?? false;
+      if (!again && !existedBefore(file, c.table)) return [];
+      const kept = copiedFirst(file, c.table, c.line);
+      const lost = kept
+        ? `its rows were copied by an earlier INSERT … SELECT in this file, so check that copy keeps every column you need`
+        : "every row in it is lost";
+      return [
+        {
+          line: c.line,
+          message: again
+            ? `drops table ${c.table} (${c.before.columns.length} columns) and creates it again in the same file: the new ${c.table} starts empty, so ${lost}`
+            : `drops table ${c.table} (${c.before.columns.length} columns); ${lost}, and the running version's queries on it fail`,
+          fix: again
+            ? `Change ${c.table} in place (\`ALTER TABLE ${ident(c.table)} ADD COLUMN …\`), or rebuild it keeping the rows: create ${ident(`${c.table}_new`)}, \`INSERT INTO ${ident(`${c.table}_new`)} SELECT … FROM ${ident(c.table)}\`, drop ${ident(c.table)}, then rename ${ident(`${c.table}_new`)} to ${ident(c.table)}.`
+            : `Contract in two releases: first deploy code that no longer reads or writes ${c.table}; after that version is at 100% and stable, ship \`DROP TABLE ${ident(c.table)};\` in its own migration with \`-- blastwall-ignore d1/drop-table: <release> stopped using ${c.table}\`. Take a Time Travel bookmark first (\`wrangler d1 time-travel info <db>\`).`,
+          data: { table: c.table, recreated: again, copiedFirst: kept },
+          ...(kept ? { severity: "warning" as const } : {}),
+        },
+      ];
+    }),
 });
