@@ -98,14 +98,21 @@ describe("edge queue broker", () => {
   });
 
   it("treats a thrown consumer as a retry of the whole batch", async () => {
-    let calls = 0;
-    const { b } = broker({ queue: "q", maxBatchTimeout: 0, maxRetries: 0 }, () => {
-      calls++;
-      throw new Error("boom");
-    });
-    b.enqueue("q", [msg("a", 1)]);
+    const { b, seen } = broker(
+      { queue: "q", maxBatchSize: 2, maxBatchTimeout: 0, maxRetries: 1, retryDelay: 0, deadLetterQueue: "dlq" },
+      () => {
+        throw new Error("boom");
+      },
+    );
+    b.enqueue("q", [msg("a", 1), msg("b", 2)]);
     b.start();
-    await until(() => calls === 1 && b.depth("q") === 0);
+    await until(() => b.depth("dlq") === 2);
+    // Both messages come back together, attempt 2, and then both go to the DLQ: none was acked by the throw.
+    expect(seen.map((batch) => batch.map((m) => `${m.id}#${m.attempts}`))).toEqual([
+      ["a#1", "b#1"],
+      ["a#2", "b#2"],
+    ]);
+    expect(b.depth("q")).toBe(0);
     await b.stop();
   });
 
