@@ -146,15 +146,6 @@ export class EdgeSignals {
     return new Date(Math.min(until?.getTime() ?? edge, edge));
   }
 
-  /** A window shifted back by the ingestion lag, as the Cloudflare platform reads Analytics Engine. */
-  private shifted(query: MetricsQuery): { since: Date; until: Date } {
-    const lag = this.model.lagSeconds * 1000;
-    return {
-      since: new Date(query.since.getTime() - lag),
-      until: this.visibleUntil(query.until && new Date(query.until.getTime() - lag)),
-    };
-  }
-
   /** Per-second points per version, as the dashboard charts them (after the ingestion lag). */
   series(worker: string, since: Date, until?: Date): { versionId: string; points: SeriesPoint[] }[] {
     return this.recorder.series(worker, since, this.visibleUntil(until));
@@ -189,8 +180,9 @@ export class EdgeSignals {
 
   /** Per version over the window; every version of the current deployment is listed, with zeros if it saw nothing. */
   metrics(query: MetricsQuery): VersionMetrics[] {
-    const { since, until } = this.shifted(query);
-    const out = this.recorder.query(query.worker, since, until, query.slowerThanMs);
+    // Rows still being ingested are missing, as on Analytics Engine; the window itself is not moved, so a step's
+    // window never takes in rows from before the step.
+    const out = this.recorder.query(query.worker, query.since, this.visibleUntil(query.until), query.slowerThanMs);
     for (const e of this.options.state.current(query.worker)?.versions ?? []) {
       if (out.some((m) => m.versionId === e.versionId)) continue;
       out.push({
