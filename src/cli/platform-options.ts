@@ -31,8 +31,7 @@ export const PROJECT_OPTION = {
   },
 } as const satisfies OptionSpecs;
 
-/** `--target` and `--project`, shared by every command that goes through a Platform. */
-export const PLATFORM_OPTIONS = { ...TARGET_OPTION, ...PROJECT_OPTION } as const satisfies OptionSpecs;
+
 
 /** `--worker`: which Worker of the project. */
 export const WORKER_OPTION = {
@@ -59,6 +58,12 @@ export const YES_OPTION = {
   yes: { type: "boolean", short: "y", description: "accepted as in wrangler; this command never prompts" },
 } as const satisfies OptionSpecs;
 
+/**
+ * `--target`, `--project` and `--env`, shared by every command that goes through a Platform: on Cloudflare `--env`
+ * names the wrangler environment (script `<name>-<env>`, the env's bindings) for every call the command makes.
+ */
+export const PLATFORM_OPTIONS = { ...TARGET_OPTION, ...PROJECT_OPTION, ...ENV_OPTION } as const satisfies OptionSpecs;
+
 /** The part of a command's context a helper reads: its working directory and the options it defines. */
 export type ContextWith<O extends OptionSpecs> = Pick<CommandContext<O>, "cwd" | "options">;
 
@@ -70,7 +75,11 @@ export function targetOf(ctx: ContextWith<typeof TARGET_OPTION>): TargetName {
 /** The project dir and the Platform a command acts on. */
 export function platformFor(ctx: ContextWith<typeof PLATFORM_OPTIONS>): { platform: Platform; projectDir: string } {
   const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
-  return { platform: createPlatform({ target: targetOf(ctx), projectDir, cwd: ctx.cwd }), projectDir };
+  const env = ctx.options.env;
+  return {
+    platform: createPlatform({ target: targetOf(ctx), projectDir, cwd: ctx.cwd, ...(env ? { env } : {}) }),
+    projectDir,
+  };
 }
 
 function nameOf(w: WranglerConfig): string {

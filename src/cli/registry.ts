@@ -37,6 +37,7 @@ export const commandModules: Readonly<Record<string, () => Promise<{ default: Co
   drill: () => import("./commands/drill.js"),
   // Project
   "workers list": () => import("./commands/workers/list.js"),
+  doctor: () => import("./commands/doctor.js"),
   init: () => import("./commands/init.js"),
 };
 

@@ -11,6 +11,8 @@ export interface CreatePlatformOptions {
   /** The project dir; for the local target, where `.blastwall/local/` lives (default: found from cwd). */
   projectDir?: string;
   cwd?: string;
+  /** A wrangler environment every call defaults to (Cloudflare: `<name>-<env>` and that env's bindings). */
+  env?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface CreatePlatformOptions {
  */
 export function createPlatform(options: CreatePlatformOptions & { target?: "local" }): LocalPlatform;
 export function createPlatform(options: CreatePlatformOptions): Platform;
-export function createPlatform({ target, projectDir, cwd = process.cwd() }: CreatePlatformOptions): Platform {
+export function createPlatform({ target, projectDir, cwd = process.cwd(), env }: CreatePlatformOptions): Platform {
   if (parseTarget(target) === "local") return createLocalPlatform({ projectDir: findProjectDir(cwd, projectDir) });
-  return createCloudflarePlatform({ projectDir: projectDir ?? cwd });
+  return createCloudflarePlatform({ projectDir: projectDir ?? cwd, ...(env ? { env } : {}) });
 }

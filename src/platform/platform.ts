@@ -57,8 +57,13 @@ export interface DeployOptions {
 }
 
 export interface RollbackOptions {
-  /** Version to return to; default: the last version that served 100%. */
+  /** Version to return to (full id, id prefix or tag); default: the last version that served 100%. */
   to?: string;
+  /**
+   * Roll back although a pre-flight check predicts a refusal (Cloudflare: secrets changed since the target, 10220);
+   * needs `message`, the reason kept with the deployment. Targets without such checks ignore it.
+   */
+  force?: boolean;
   message?: string;
   env?: string;
 }

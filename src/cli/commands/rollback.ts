@@ -13,16 +13,28 @@ export default defineCommand({
     to: { type: "string", description: "version to return to (id, 8-char prefix or tag)", valueName: "<id>" },
     message: { type: "string", short: "m", description: "why (kept with the deployment)", valueName: "<text>" },
     ...YES_OPTION,
+    force: {
+      type: "boolean",
+      description: "roll back although the pre-flight predicts a refusal (changed secrets); needs --message",
+    },
   },
   json: true,
-  examples: ["blastwall rollback", "blastwall rollback --to 4f2a91c0 --message '5xx spike on checkout'"],
+  examples: [
+    "blastwall rollback",
+    "blastwall rollback --to 4f2a91c0 --message '5xx spike on checkout'",
+    "blastwall rollback --target cloudflare --env staging --force --message 'API_KEY rotated back by hand'",
+  ],
   run: async (ctx) => {
     const { platform, projectDir } = platformFor(ctx);
     const { name } = workerFor(ctx, projectDir);
     const to = ctx.options.to;
     const message = ctx.options.message;
     const before = await platform.currentDeployment(name);
-    const deployment = await platform.rollback(name, { ...(to ? { to } : {}), ...(message ? { message } : {}) });
+    const deployment = await platform.rollback(name, {
+      ...(to ? { to } : {}),
+      ...(message ? { message } : {}),
+      ...(ctx.options.force ? { force: true } : {}),
+    });
     const was = before?.versions.map((e) => `${shortId(e.versionId)}@${e.percentage}%`).join(" ") ?? "nothing";
     const said = `${name}: rolled back to ${shortId(deployment.versions[0]?.versionId ?? "")} at 100% (was ${was}); deployment ${shortId(deployment.id)}${message ? `: ${message}` : ""}`;
     if (ctx.options.json) ctx.out.data(deployment);

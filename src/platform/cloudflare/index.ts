@@ -6,6 +6,7 @@ import { accountIdFromConfigs, discoverAccountId } from "./account.js";
 import { type CloudflareApi, createCloudflareApi } from "./api.js";
 import { type CloudflareContext, createCloudflareContext } from "./context.js";
 import { type CloudflareD1, createCloudflareD1 } from "./d1.js";
+import { type DoctorReport, runDoctor } from "./doctor.js";
 import { type CloudflareFlags, createCloudflareFlags } from "./flags.js";
 import { type CloudflareQueues, createCloudflareQueues } from "./queues.js";
 import { type Clock, createRetryPolicy, type RetryPolicy, realClock } from "./retry.js";
@@ -17,6 +18,7 @@ import { createWranglerRunner, type RunWrangler } from "./wrangler.js";
 
 export { type CloudflareApi, CloudflareApiError, createCloudflareApi } from "./api.js";
 export { UNDO_RESTORE } from "./d1.js";
+export type { DoctorReport, ScopeCheck } from "./doctor.js";
 export { redact } from "./redact.js";
 export { type Clock, createRetryPolicy, type RetryPolicy, realClock } from "./retry.js";
 export type { CloudflareRollbackOptions } from "./rollback.js";
@@ -69,6 +71,8 @@ export type CloudflarePlatform = Omit<Platform, "rollback" | "target"> &
     smokeTarget(worker: string, versionId: string, env?: string): Promise<SmokeTarget>;
     /** The name Cloudflare knows the Worker by in an environment (`<name>-<env>`). */
     scriptName(worker: string, env?: string): string;
+    /** Verifies the token and every permission the project's bindings need (`blastwall doctor`). */
+    doctor(): Promise<DoctorReport>;
   };
 
 const AUTH_FIX =
@@ -149,6 +153,7 @@ export function createCloudflarePlatform({
     target: "cloudflare",
     api: ctx.api,
     scriptName: (worker, env) => ctx.scriptName(worker, env),
+    doctor: () => runDoctor(ctx, { flagsKv: Boolean(flagsKvNamespaceId) }),
     ...versionOps,
     rollback: (worker, options) => rollbackWorker(ctx, versions, worker, options),
     workerUrl: (worker, env) => workerUrl(ctx, worker, env),

@@ -2,6 +2,7 @@ import { BlastwallError, UsageError } from "../../core/errors.js";
 import type { Deployment, RollbackOptions } from "../platform.js";
 import { CloudflareApiError } from "./api.js";
 import type { CloudflareContext } from "./context.js";
+import { assertNotDispatchScript } from "./dispatch.js";
 import { type ApiDeployment, clampMessage, toDeployment } from "./model.js";
 import {
   checkBindingsDeletedSince,
@@ -11,13 +12,8 @@ import {
 } from "./preflight/index.js";
 import type { CloudflareVersions } from "./versions.js";
 
-/** RollbackOptions plus the Cloudflare-only override. */
+/** RollbackOptions plus the older name of `force`. */
 export interface CloudflareRollbackOptions extends RollbackOptions {
-  /**
-   * Roll back although a pre-flight check predicts a refusal (secrets changed since the target, error 10220):
-   * the failures become warnings. Requires `message`, the reason kept with the deployment.
-   */
-  force?: boolean;
   /** @deprecated the same as `force`. */
   allowChangedSecrets?: boolean;
 }
@@ -102,6 +98,8 @@ export async function rollbackWorker(
   if (force && !message) throw new UsageError("--force needs a reason", "add --message '<why this is safe>'");
   const script = ctx.scriptName(worker, env);
   const [current, ...older] = await versions.apiDeployments(worker, env);
+  // Workers for Platforms user Workers have no deployments: say so, rather than "nothing to roll back to".
+  if (!current) await assertNotDispatchScript(ctx, script);
   const targetId = to ? await versions.resolveVersionId(worker, to, env) : defaultTarget(current, older);
   if (!targetId) {
     throw new BlastwallError(`no earlier version of ${script} served 100% of traffic`, {
