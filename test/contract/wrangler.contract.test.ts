@@ -26,7 +26,7 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), "blastwall-contract-"));
   guardLog = join(project, "guard.log");
   writeFileSync(guardLog, "");
-  writeProject(project);
+  writeProject(project, { triggers: { crons: ["*/5 * * * *"] } });
   api.addScript("shop-api", { migrationTag: "v1" });
   api.addScript("shop-consumer");
   api.addQueue("order-events");
@@ -266,6 +266,8 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
       message: "staging",
     });
     expect(d.versions).toEqual([{ versionId: v.id, percentage: 100 }]);
+    // Promotion applies the triggers (crons, routes, domains), which are not part of a version.
+    expect(api.state.scripts.get("shop-api-staging")?.crons).toEqual(["*/5 * * * *"]);
     expect((await cf.listDeployments("shop-api", "staging")).map((x) => x.message)).toEqual(["staging"]);
     // Production is untouched.
     expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
