@@ -136,6 +136,11 @@ export const HELP_INDEX: readonly CommandSummary[] = [
     summary: "List the Workers in a project and their bindings",
   },
   {
+    name: "doctor",
+    group: "Project",
+    summary: "Verify the Cloudflare API token and every permission the project's bindings need",
+  },
+  {
     name: "init",
     group: "Project",
     summary: "Set up blastwall in a Worker project: blastwall.config.ts, the code to add, the CI workflow",
