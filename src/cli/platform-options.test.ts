@@ -13,7 +13,14 @@ describe("platform options", () => {
       expect(command.options.env, `${name} takes --target but not --env`).toMatchObject({ type: "string" });
     }
     expect(withTarget).toEqual(
-      expect.arrayContaining(["rollback", "versions deploy", "deployments list", "d1 restore", "queues pause", "flags set"]),
+      expect.arrayContaining([
+        "rollback",
+        "versions deploy",
+        "deployments list",
+        "d1 restore",
+        "queues pause",
+        "flags set",
+      ]),
     );
   });
 });

@@ -31,8 +31,6 @@ export const PROJECT_OPTION = {
   },
 } as const satisfies OptionSpecs;
 
-
-
 /** `--worker`: which Worker of the project. */
 export const WORKER_OPTION = {
   worker: { type: "string", description: "Worker name (default: the project's HTTP Worker)", valueName: "<name>" },

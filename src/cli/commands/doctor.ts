@@ -23,7 +23,9 @@ export default defineCommand({
       const rows = report.scopes.map((s) => [s.status, s.permission, s.neededFor.join("; ")]);
       for (const l of table([["status", "permission", "needed for"], ...rows])) ctx.out.line(l);
       for (const s of missing) {
-        ctx.out.line(`missing: ${s.permission} (${s.how}). Add it to the token: dash → My Profile → API Tokens → Edit.`);
+        ctx.out.line(
+          `missing: ${s.permission} (${s.how}). Add it to the token: dash → My Profile → API Tokens → Edit.`,
+        );
       }
     }
     return missing.length > 0 || report.token.status !== "active" ? 1 : 0;
