@@ -1,4 +1,5 @@
 import { BlastwallError } from "../core/errors.js";
+import type { Progress } from "../core/progress.js";
 import { loadProject, type Project } from "../project/discover.js";
 import { workerKinds } from "../project/handlers.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
@@ -82,8 +83,8 @@ export interface DrillOptions {
   projectDir: string;
   /** The CLI the runbook's commands run through. */
   cli: DrillCli;
-  /** Called as each step ends (the CLI prints it live). */
-  onStep?: (step: DrillStep) => void;
+  /** Where each timed step is shown as it ends (the CLI passes its console output). */
+  progress?: Progress;
   /** Keep the sandbox copy after the drill. */
   keep?: boolean;
   /** Ctrl-C: the drill stops at the next step and still stops its edge and deletes its copy. */
@@ -124,7 +125,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   const { projectDir, keep = false } = options;
   const started = Date.now();
   const { http, consumer } = drillWorkers(loadProject(projectDir));
-  const rec = new DrillRecord(options.onStep);
+  const rec = new DrillRecord(options.progress);
   const box = await createSandbox(projectDir, scenario.name, { keep });
   try {
     // Built from the copy, so a scenario that adds a file (a bad migration) sees it named in the runbook.
@@ -150,11 +151,15 @@ class DrillRecord {
   ttrMs: number | undefined;
   failed = false;
 
-  constructor(private readonly onStep: ((step: DrillStep) => void) | undefined) {}
+  constructor(private readonly progress: Progress | undefined) {}
 
   record(s: DrillStep): void {
     this.steps.push(s);
-    this.onStep?.(s);
+    if (!this.progress) return;
+    const step = this.progress.step(`${s.kind.padEnd(7)} ${s.argv ? `blastwall ${s.argv.join(" ")}` : s.name}`);
+    const took = `${(s.ms / 1000).toFixed(1)} s`;
+    if (s.ok) step.ok(took);
+    else step.fail(s.detail ? `${took}\n${s.detail}` : took);
   }
 
   abort(detail: string): void {

@@ -1,5 +1,5 @@
 import { UsageError } from "../../core/errors.js";
-import { type DrillStep, runDrill, SCENARIOS } from "../../drill/index.js";
+import { runDrill, SCENARIOS } from "../../drill/index.js";
 import { findProjectDir } from "../../platform/local/daemon.js";
 import { defineCommand } from "../command.js";
 import { PROJECT_OPTION } from "../platform-options.js";
@@ -7,12 +7,6 @@ import { closest } from "../suggest.js";
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function stepLine(s: DrillStep): string {
-  const what = s.argv ? `blastwall ${s.argv.join(" ")}` : s.name;
-  const detail = !s.ok && s.detail ? `\n      ${s.detail.split("\n").join("\n      ")}` : "";
-  return `  ${s.ok ? "ok  " : "FAIL"} ${s.kind.padEnd(7)} ${seconds(s.ms).padStart(7)}  ${what}${detail}`;
 }
 
 /** `blastwall drill <scenario>`: practises a runbook section against a throwaway local edge, and times it. */
@@ -45,7 +39,7 @@ export default defineCommand({
       cli: ctx.invoke,
       keep: ctx.options.keep,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.options.json ? {} : { onStep: (s: DrillStep) => ctx.out.line(stepLine(s)) }),
+      ...(ctx.options.json ? {} : { progress: ctx.out }),
     });
     if (ctx.options.json) ctx.out.data(report);
     else {
