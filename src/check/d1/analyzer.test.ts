@@ -79,6 +79,24 @@ migrations_dir = "staging-migrations"
     ]);
   });
 
+  it("classifies on the file's net effect: a unique index on a just-added column and a relaxed index are expand", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_ix.sql": "CREATE UNIQUE INDEX orders_status ON orders (status);",
+      "migrations/0003_ref.sql":
+        "ALTER TABLE orders ADD COLUMN ref TEXT;\nCREATE UNIQUE INDEX orders_ref ON orders (ref);",
+      "migrations/0004_relax.sql": "DROP INDEX orders_status;\nCREATE INDEX orders_status ON orders (status);",
+      "migrations/0005_drop.sql": "DROP INDEX orders_ref;",
+    });
+    expect(r.migrations.map((m) => [m.file.split("/").pop(), m.class])).toEqual([
+      ["0001_base.sql", "expand"],
+      ["0002_ix.sql", "contract"],
+      ["0003_ref.sql", "expand"],
+      ["0004_relax.sql", "expand"],
+      ["0005_drop.sql", "contract"],
+    ]);
+  });
+
   it("never crashes on bad input: malformed SQL, binary, empty, unterminated string", async () => {
     const r = await checkMigrations({
       "migrations/0001.sql": "CREATE TABLE (;;",

@@ -8,14 +8,33 @@ type Pure = Exclude<MigrationClass, "mixed">;
 export interface ClassifyContext {
   createdHere: (table: string) => boolean;
   addedColumns: ReadonlySet<string>;
+  /** Columns added in this file with no default: every existing row holds NULL, which a unique index allows. */
+  nullAddedColumns: ReadonlySet<string>;
+  /** `table(col,…)` of every index this file adds, to tell a relaxed index from a dropped one. */
+  addedIndexes: ReadonlySet<string>;
 }
 
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
+const indexKey = (table: string, columns: readonly string[]) => `${table}(${columns.join(",")})`.toLowerCase();
+
+/** A unique index only on columns this file added without a default: every existing row is NULL, so it cannot fail. */
+export function uniqueOnNewColumns(c: { table: string; index: { columns: string[] } }, ctx: ClassifyContext): boolean {
+  return c.index.columns.length > 0 && c.index.columns.every((col) => ctx.nullAddedColumns.has(key(c.table, col)));
+}
 
 /** The context for a list of sibling changes (a file's, or one rebuild's nested changes). */
 export function contextFor(changes: readonly Change[], createdHere: (table: string) => boolean): ClassifyContext {
-  const addedColumns = new Set(changes.flatMap((c) => (c.kind === "add-column" ? [key(c.table, c.column.name)] : [])));
-  return { createdHere, addedColumns };
+  const adds = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []));
+  const addedColumns = new Set(adds.map((c) => key(c.table, c.column.name)));
+  const nullAddedColumns = new Set(
+    adds
+      .filter((c) => c.column.default === null || /^null$/i.test(c.column.default))
+      .map((c) => key(c.table, c.column.name)),
+  );
+  const addedIndexes = new Set(
+    changes.flatMap((c) => (c.kind === "add-index" ? [indexKey(c.table, c.index.columns)] : [])),
+  );
+  return { createdHere, addedColumns, nullAddedColumns, addedIndexes };
 }
 
 /** Whether one schema change only adds (expand) or removes, renames or narrows (contract). */
@@ -27,7 +46,10 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
     case "create-trigger":
       return "expand";
     case "add-index":
-      return c.index.unique && !ctx.createdHere(c.table) ? "contract" : "expand";
+      return c.index.unique && !ctx.createdHere(c.table) && !uniqueOnNewColumns(c, ctx) ? "contract" : "expand";
+    case "drop-index":
+      // Dropping a plain index, or re-creating a unique one on the same columns without UNIQUE, only relaxes.
+      return !c.index.unique || ctx.addedIndexes.has(indexKey(c.table, c.index.columns)) ? "expand" : "contract";
     case "add-foreign-key":
       // A reference on a column added alongside it constrains only new values: additive.
       return ctx.createdHere(c.table) || c.fk.from.every((col) => ctx.addedColumns.has(key(c.table, col)))

@@ -15,4 +15,11 @@ describe("d1/add-unique", () => {
     expect(await hitsAfterBase("d1/add-unique", "CREATE INDEX ix_sku ON order_items (sku);")).toEqual([]);
     expect(await hitsAfterBase("d1/add-unique", "CREATE TABLE t (a);\nCREATE UNIQUE INDEX ux_a ON t (a);")).toEqual([]);
   });
+  it("does not flag a unique index on a column added in the same file without a default (every row is NULL)", async () => {
+    const sql = "ALTER TABLE orders ADD COLUMN ref TEXT;\nCREATE UNIQUE INDEX orders_ref ON orders (ref);";
+    expect(await hitsAfterBase("d1/add-unique", sql)).toEqual([]);
+    const withDefault =
+      "ALTER TABLE orders ADD COLUMN ref TEXT DEFAULT 'x';\nCREATE UNIQUE INDEX orders_ref ON orders (ref);";
+    expect(await hitsAfterBase("d1/add-unique", withDefault)).toEqual(["d1/add-unique@0002_change.sql:2"]);
+  });
 });

@@ -1,3 +1,4 @@
+import { contextFor, uniqueOnNewColumns } from "../../d1/classify.js";
 import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
 
 /** A new UNIQUE index or constraint on a table that already has rows in production. */
@@ -7,9 +8,12 @@ export default defineD1Rule({
     severity: "warning",
     summary: "A unique index or constraint is added to an existing table",
   },
-  check: ({ file }) =>
-    flatChanges(file).flatMap((c) => {
+  check: ({ file }) => {
+    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
+    return flatChanges(file).flatMap((c) => {
       if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
+      // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
+      if (uniqueOnNewColumns(c, ctx)) return [];
       const cols = c.index.columns.join(", ");
       const t = ident(c.table);
       const groupBy = c.index.columns.map(ident).join(", ");
@@ -21,5 +25,6 @@ export default defineD1Rule({
           data: { table: c.table, columns: c.index.columns, index: c.index.name },
         },
       ];
-    }),
+    });
+  },
 });
