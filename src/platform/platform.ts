@@ -160,6 +160,8 @@ export interface DeadLetter {
   timestamp?: string;
   /** The body, as JSON or text, cut to 120 characters. */
   preview: string;
+  /** The version whose consumer failed the message into the DLQ (when the platform records it: local edge). */
+  failedBy?: string;
 }
 
 export interface ReplayOptions {

@@ -59,6 +59,7 @@ describe("edge queue broker", () => {
     await until(() => b.depth("dlq") === 2);
     expect(b.arrivalsByVersion("dlq", 0, Date.now())).toEqual({ "canary-version": 2 });
     expect(b.failedBy("dlq", "m1")).toBe("canary-version");
+    expect(b.replay("dlq", "q", { dryRun: true }).map((m) => m.failedBy)).toEqual(["canary-version", "canary-version"]);
     expect(b.arrivalsByVersion("dlq", 0, 1)).toEqual({});
     await b.stop();
   });

@@ -231,9 +231,9 @@ export class QueueBroker {
   ): DeadLetter[] {
     const rows = this.db
       .prepare(
-        "SELECT seq, id, ts, body_type, body, attempts FROM messages WHERE queue = ? AND inflight = 0 ORDER BY seq LIMIT ?",
+        "SELECT seq, id, ts, body_type, body, attempts, failed_by FROM messages WHERE queue = ? AND inflight = 0 ORDER BY seq LIMIT ?",
       )
-      .all(dlq, limit ?? -1) as Row[];
+      .all(dlq, limit ?? -1) as (Row & { failed_by: string | null })[];
     const out = rows.map(
       (r): DeadLetter => ({
         id: r.id,
@@ -241,6 +241,7 @@ export class QueueBroker {
         attempts: r.attempts,
         timestamp: new Date(r.ts).toISOString(),
         preview: previewBody({ type: r.body_type, data: r.body }),
+        ...(r.failed_by ? { failedBy: r.failed_by } : {}),
       }),
     );
     if (dryRun) return out;
