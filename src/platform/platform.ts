@@ -56,6 +56,15 @@ export interface DeployOptions {
   env?: string;
 }
 
+/** Where smoke checks for one version go (see `smokeTarget`). */
+export interface SmokeTarget {
+  baseUrl: string | undefined;
+  /** The Worker name for `Cloudflare-Workers-Version-Overrides`; absent when `baseUrl` is the version's preview URL. */
+  overrideName?: string;
+  /** True when `baseUrl` is the version's own preview URL: every answer comes from that version. */
+  preview: boolean;
+}
+
 export interface RollbackOptions {
   /** Version to return to (full id, id prefix or tag); default: the last version that served 100%. */
   to?: string;
@@ -251,6 +260,11 @@ export interface PlatformVersions {
    * (local: the edge's router with a `/__worker/<name>` prefix). Undefined when the platform cannot tell.
    */
   workerUrl?(worker: string, env?: string): Promise<string | undefined>;
+  /**
+   * Optional. Where smoke checks for one version go: its own preview URL where the Worker has one (no override
+   * needed), else the Worker's URL and the name the version-override header must use (`<name>-<env>` on Cloudflare).
+   */
+  smokeTarget?(worker: string, versionId: string, env?: string): Promise<SmokeTarget>;
   /** Optional. The last Durable Object migration tag applied to this Worker, so `plan` can list pending ones. */
   durableObjectMigrationTag?(worker: string, env?: string): Promise<string | undefined>;
 }

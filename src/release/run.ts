@@ -35,7 +35,7 @@ import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVar
 import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
 import { type PreReleaseRead, readPreRelease } from "./pre-release.js";
 import type { Outcome, ReleaseReport, ReleaseReportRenderer } from "./report.js";
-import { runSmokeCheck } from "./smoke.js";
+import { runSmokeCheck, type SmokeOptions, waitForVersion } from "./smoke.js";
 import {
   bundleOf,
   decideStep,
@@ -518,22 +518,28 @@ class ReleaseRun {
       );
       return true;
     }
-    const baseUrl = this.o.config.baseUrl ?? (await this.platform.workerUrl?.(this.worker, this.o.env));
+    const target = await this.platform.smokeTarget?.(this.worker, candidate, this.o.env);
+    const preview = target?.preview === true;
+    const baseUrl =
+      (preview ? target?.baseUrl : undefined) ??
+      this.o.config.baseUrl ??
+      target?.baseUrl ??
+      (await this.platform.workerUrl?.(this.worker, this.o.env));
     if (!baseUrl) {
       throw new BlastwallError(`no URL to send smoke checks to for ${this.worker} on ${this.platform.target}`, {
         location: { file: "blastwall.config.ts" },
         fix: `set workers["${this.worker}"].baseUrl, e.g. "https://${this.worker}.example.workers.dev"`,
       });
     }
+    const via = { baseUrl, worker: target?.overrideName ?? this.worker, versionId: candidate, preview };
+    if ((await this.awaitOverride(via, checks[0]?.path ?? "/")) === false) return false;
     let ok = true;
     for (const check of checks) {
       this.checkAbort();
       const step = this.out.step(`smoke: ${check.name}`);
       this.live = step;
       const r = await runSmokeCheck(check, {
-        baseUrl,
-        worker: this.worker,
-        versionId: candidate,
+        ...via,
         ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
         ...(this.signal ? { signal: this.signal } : {}),
       });
@@ -546,6 +552,21 @@ class ReleaseRun {
       }
     }
     return ok;
+  }
+
+  /** Waits for the 0% deployment's override to reach the candidate; false when it never did. */
+  private async awaitOverride(via: Omit<SmokeOptions, "fetch" | "signal">, path: string): Promise<boolean> {
+    const step = this.out.step(`smoke: waiting for ${via.versionId.slice(0, 8)} to answer`);
+    const r = await waitForVersion({
+      ...via,
+      path,
+      ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    if (r === "verified") step.ok("the override reaches the candidate");
+    else if (r === "unverifiable") step.ok("the Worker does not say which version answered (x-blastwall-version)");
+    else step.fail("the override never reached the candidate within 60 s");
+    return r !== "timeout";
   }
 
   private async pause(

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResolvedSmokeCheck } from "../project/blastwall-config.js";
-import { runSmokeCheck, versionOverride } from "./smoke.js";
+import { runSmokeCheck, versionOverride, waitForVersion } from "./smoke.js";
 
 let server: Server;
 let baseUrl = "";
@@ -82,5 +82,71 @@ describe("smoke checks", () => {
     const r = await runSmokeCheck(check({}), { baseUrl: "http://127.0.0.1:9", worker: "w", versionId: VERSION });
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/^request failed after \d+ ms/);
+  });
+});
+
+describe("which version answered", () => {
+  /** A Worker that names the version answering; the override "applies" after `applyAfter` requests. */
+  function versioned(applyAfter: number) {
+    let n = 0;
+    const calls: (string | null)[] = [];
+    const doFetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      const h = new Headers(init?.headers);
+      calls.push(h.get("cloudflare-workers-version-overrides"));
+      n++;
+      const version = h.has("cloudflare-workers-version-overrides") && n > applyAfter ? "cand" : "stable";
+      return new Response('{"ok":true}', { status: 200, headers: { "x-blastwall-version": version } });
+    };
+    return { doFetch: doFetch as typeof fetch, calls };
+  }
+  const check: ResolvedSmokeCheck = {
+    name: "GET /",
+    method: "GET",
+    path: "/",
+    headers: {},
+    body: undefined,
+    expectStatus: [200],
+    bodyMatch: undefined,
+    maxLatencyMs: 2000,
+  };
+
+  it("fails a check the stable version answered, whatever its status", async () => {
+    const { doFetch } = versioned(Number.POSITIVE_INFINITY);
+    const r = await runSmokeCheck(check, {
+      baseUrl: "http://w.invalid",
+      worker: "w",
+      versionId: "cand",
+      fetch: doFetch,
+    });
+    expect(r.ok).toBe(false);
+    expect(r.detail).toContain("answered by stable, not cand");
+  });
+
+  it("waits until the override reaches the candidate, then the checks run against it", async () => {
+    const { doFetch } = versioned(3);
+    const slept: number[] = [];
+    const r = await waitForVersion({
+      baseUrl: "http://w.invalid",
+      worker: "shop-api-staging",
+      versionId: "cand",
+      path: "/",
+      fetch: doFetch,
+      sleep: async (ms) => void slept.push(ms),
+    });
+    expect(r).toBe("verified");
+    expect(slept).toEqual([250, 500, 1000]);
+  });
+
+  it("sends no override to the version's own preview URL", async () => {
+    const { doFetch, calls } = versioned(0);
+    const r = await runSmokeCheck(check, {
+      baseUrl: "http://abcd1234-w.acme.workers.dev",
+      worker: "w",
+      versionId: "stable",
+      preview: true,
+      fetch: doFetch,
+    });
+    expect(calls).toEqual([null]);
+    expect(r.ok).toBe(true);
   });
 });

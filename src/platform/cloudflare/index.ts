@@ -1,7 +1,7 @@
 import { BlastwallError } from "../../core/errors.js";
 import { migrationOrderOf } from "../../core/migration-order.js";
 import { wranglerVersionOfBin } from "../../project/wrangler-version.js";
-import type { Deployment, Platform } from "../platform.js";
+import type { Deployment, Platform, SmokeTarget } from "../platform.js";
 import { accountIdFromConfigs, discoverAccountId } from "./account.js";
 import { type CloudflareApi, createCloudflareApi } from "./api.js";
 import { type CloudflareContext, createCloudflareContext } from "./context.js";
@@ -12,7 +12,7 @@ import { type CloudflareQueues, createCloudflareQueues } from "./queues.js";
 import { type Clock, createRetryPolicy, type RetryPolicy, realClock } from "./retry.js";
 import { type CloudflareRollbackOptions, rollbackWorker } from "./rollback.js";
 import { type CloudflareSignals, createCloudflareSignals } from "./signals.js";
-import { type SmokeTarget, smokeTarget, workerUrl } from "./urls.js";
+import { smokeTarget, workerUrl } from "./urls.js";
 import { type CloudflareVersions, createCloudflareVersions } from "./versions.js";
 import { createWranglerRunner, type RunWrangler } from "./wrangler.js";
 
@@ -22,7 +22,6 @@ export type { DoctorReport, ScopeCheck } from "./doctor.js";
 export { redact } from "./redact.js";
 export { type Clock, createRetryPolicy, type RetryPolicy, realClock } from "./retry.js";
 export type { CloudflareRollbackOptions } from "./rollback.js";
-export type { SmokeTarget } from "./urls.js";
 export { createWranglerRunner, type RunWrangler, WranglerError } from "./wrangler.js";
 
 export interface CloudflarePlatformOptions {

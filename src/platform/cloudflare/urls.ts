@@ -1,17 +1,6 @@
+import type { SmokeTarget } from "../platform.js";
 import type { CloudflareContext } from "./context.js";
 import type { CloudflareVersions } from "./versions.js";
-
-/** Where smoke checks for one version go, and the script name the version-override header must name. */
-export interface SmokeTarget {
-  baseUrl: string | undefined;
-  /**
-   * The Worker name for `Cloudflare-Workers-Version-Overrides`: the script name (`<name>-<env>` in an
-   * environment). Absent when `baseUrl` is the version's own preview URL, which needs no override.
-   */
-  overrideName?: string;
-  /** True when `baseUrl` is the version's preview URL: every answer comes from that version. */
-  preview: boolean;
-}
 
 async function accountSubdomain(ctx: CloudflareContext): Promise<string | undefined> {
   try {
