@@ -153,18 +153,22 @@ class DrillRecord {
 
   constructor(private readonly progress: Progress | undefined) {}
 
-  record(s: DrillStep): void {
-    this.steps.push(s);
-    if (!this.progress) return;
-    const step = this.progress.step(`${s.kind.padEnd(7)} ${s.argv ? `blastwall ${s.argv.join(" ")}` : s.name}`);
-    const took = `${(s.ms / 1000).toFixed(1)} s`;
-    if (s.ok) step.ok(took);
-    else step.fail(s.detail ? `${took}\n${s.detail}` : took);
+  /** Starts a timed step (shown live); the returned function ends and records it. */
+  begin(kind: StepKind, name: string, argv?: string[]): (end: { ok: boolean; detail?: string }) => void {
+    const t = Date.now();
+    const live = this.progress?.step(`${kind.padEnd(7)} ${argv ? `blastwall ${argv.join(" ")}` : name}`);
+    return ({ ok, detail }) => {
+      const ms = Date.now() - t;
+      this.steps.push({ kind, name, ...(argv ? { argv } : {}), ms, ok, ...(detail !== undefined ? { detail } : {}) });
+      const took = `${(ms / 1000).toFixed(1)} s`;
+      if (ok) live?.ok(took);
+      else live?.fail(detail ? `${took}\n${detail}` : took);
+    };
   }
 
   abort(detail: string): void {
     this.failed = true;
-    if (!this.steps.some((s) => !s.ok)) this.record({ kind: "setup", name: "drill aborted", ms: 0, ok: false, detail });
+    if (!this.steps.some((s) => !s.ok)) this.begin("setup", "drill aborted")({ ok: false, detail });
   }
 
   report(scenario: Scenario, project: string, totalMs: number): DrillReport {
@@ -227,22 +231,22 @@ async function timedStep<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   signal?.throwIfAborted();
-  const t = Date.now();
+  const end = rec.begin(kind, name);
   try {
     const v = await fn();
-    rec.record({ kind, name, ms: Date.now() - t, ok: true });
+    end({ ok: true });
     return v;
   } catch (err) {
-    rec.record({ kind, name, ms: Date.now() - t, ok: false, detail: (err as Error).message });
+    end({ ok: false, detail: (err as Error).message });
     throw err;
   }
 }
 
 async function expectBroken(rec: DrillRecord, name: string, probe: Probe): Promise<void> {
-  const t = Date.now();
+  const end = rec.begin("fault", `fault shows: ${name}`);
   const r = await probe();
   rec.broken.push({ name, ok: !r.ok, detail: r.detail });
-  rec.record({ kind: "fault", name: `fault shows: ${name}`, ms: Date.now() - t, ok: !r.ok, detail: r.detail });
+  end({ ok: !r.ok, detail: r.detail });
   if (r.ok) throw new Error(`the fault did not show (${name}: ${r.detail}); the drill proves nothing`);
 }
 
@@ -259,19 +263,12 @@ async function runIncident(
     if (!s.argv) continue;
     signal?.throwIfAborted();
     rec.t0 ??= Date.now();
-    const t = Date.now();
+    const end = rec.begin("runbook", s.title, s.argv);
     const r = await runCli(s.argv, cwd);
     rec.commands.push(s.argv);
     outputs.push({ argv: s.argv, output: r.output });
     const ok = r.code === 0;
-    rec.record({
-      kind: "runbook",
-      name: s.title,
-      argv: s.argv,
-      ms: Date.now() - t,
-      ok,
-      detail: r.output.slice(0, 400),
-    });
+    end({ ok, detail: r.output.slice(0, 400) });
     if (!ok) {
       rec.failed = true;
       throw new Error(`runbook step failed: blastwall ${s.argv.join(" ")} exited ${r.code}\n${r.output}`);
@@ -287,8 +284,8 @@ async function verify(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const t = Date.now();
-  const deadline = t + timeoutMs;
+  const end = rec.begin("verify", Object.keys(probes).join(", "));
+  const deadline = Date.now() + timeoutMs;
   let last: DrillCheck[] = [];
   for (;;) {
     last = [];
@@ -303,13 +300,7 @@ async function verify(
   const ok = last.every((c) => c.ok);
   if (ok && rec.t0 !== undefined && rec.ttrMs === undefined) rec.ttrMs = Date.now() - rec.t0;
   if (!ok) rec.failed = true;
-  rec.record({
-    kind: "verify",
-    name: Object.keys(probes).join(", "),
-    ms: Date.now() - t,
-    ok,
-    detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; "),
-  });
+  end({ ok, detail: last.map((c) => `${c.ok ? "ok" : "FAIL"} ${c.name}: ${c.detail}`).join("; ") });
 }
 
 /** The runbook section a scenario drills, found by incident and subject. */
