@@ -1,26 +1,12 @@
 import { relative, resolve } from "node:path";
-import { codeRules } from "../../check/code/analyzer.js";
-import { configRules } from "../../check/config/analyzer.js";
-import type { RuleMeta } from "../../check/findings.js";
 import { exitCodeFor } from "../../check/findings.js";
 import { isReportFormat, REPORT_FORMATS, renderReport } from "../../check/report/index.js";
-import { meta as skippedFile } from "../../check/rules/code/skipped-file.js";
-import { d1RuleMetas } from "../../check/rules/d1/index.js";
-import { meta as missingReason } from "../../check/rules/suppression/missing-reason.js";
+import { ruleMetas } from "../../check/rules/index.js";
 import { runCheck } from "../../check/run-check.js";
 import type { Step } from "../../core/console.js";
 import { UsageError } from "../../core/errors.js";
 import { packageVersion } from "../../core/version.js";
 import { defineCommand } from "../command.js";
-
-/** Every rule `check` can report, for SARIF's rule list. */
-const RULES: readonly RuleMeta[] = [
-  ...configRules.map((r) => r.meta),
-  ...codeRules.map((r) => r.meta),
-  skippedFile,
-  missingReason,
-  ...d1RuleMetas,
-];
 
 /** `blastwall check`: the static release gate over a project's migrations, config and code. */
 export default defineCommand({
@@ -97,7 +83,7 @@ export default defineCommand({
       format,
       root: dir,
       paint: (t, c) => out.paint(t, c),
-      rules: RULES,
+      rules: ruleMetas,
       toolVersion: packageVersion(),
       annotate: env.GITHUB_ACTIONS === "true" && format === "pretty",
       ...(workspace ? { githubPrefix: relative(resolve(workspace), dir).split("\\").join("/") } : {}),
