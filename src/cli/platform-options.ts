@@ -62,6 +62,30 @@ export const YES_OPTION = {
  */
 export const PLATFORM_OPTIONS = { ...TARGET_OPTION, ...PROJECT_OPTION, ...ENV_OPTION } as const satisfies OptionSpecs;
 
+/** The options a hint repeats, as the user gave them. */
+export interface GivenOptions {
+  project?: string | undefined;
+  target?: string | undefined;
+  worker?: string | undefined;
+  env?: string | undefined;
+}
+
+/**
+ * A command to suggest in a hint, repeating the --project, --target, --worker and --env the user gave, so that
+ * following it acts on the same project, platform and Worker.
+ *
+ * @example
+ * hintCommand("local up", { project: "examples/shop" }); // "blastwall local up --project examples/shop"
+ */
+export function hintCommand(command: string, given: GivenOptions): string {
+  const quote = (v: string) => (/^[\w./:@-]+$/.test(v) ? v : JSON.stringify(v));
+  const extra = (["project", "target", "worker", "env"] as const).flatMap((k) => {
+    const v = given[k];
+    return v ? [`--${k} ${quote(v)}`] : [];
+  });
+  return ["blastwall", command, ...extra].join(" ");
+}
+
 /** The part of a command's context a helper reads: its working directory and the options it defines. */
 export type ContextWith<O extends OptionSpecs> = Pick<CommandContext<O>, "cwd" | "options">;
 

@@ -1,6 +1,13 @@
 import { BlastwallError, UsageError } from "../../../core/errors.js";
 import { defineCommand } from "../../command.js";
-import { databaseFor, PLATFORM_OPTIONS, platformFor, WORKER_OPTION, workerFor } from "../../platform-options.js";
+import {
+  databaseFor,
+  hintCommand,
+  PLATFORM_OPTIONS,
+  platformFor,
+  WORKER_OPTION,
+  workerFor,
+} from "../../platform-options.js";
 
 /**
  * `blastwall d1 restore <db> --before <migration> | --bookmark <id>`: the last-resort lever. It refuses while writes
@@ -34,7 +41,7 @@ export default defineCommand({
     if ((before === undefined) === (bookmark === undefined)) {
       throw new UsageError(
         "give exactly one of --before <migration> or --bookmark <id>",
-        "see `blastwall d1 restore-points`",
+        `see \`${hintCommand("d1 restore-points", ctx.options)}\``,
       );
     }
     const { platform, projectDir } = platformFor(ctx);
@@ -48,7 +55,7 @@ export default defineCommand({
     if (!writesOff && !force) {
       throw new BlastwallError(`refusing to restore ${database} while writes are on (disable_writes is off)`, {
         kind: "failure",
-        fix: 'stop writes first: `blastwall flags set disable_writes on`, or pass --force --reason "..."',
+        fix: `stop writes first: \`${hintCommand("flags set disable_writes on", { ...ctx.options, worker: undefined })}\`, or pass --force --reason "..."`,
       });
     }
     if (before) {
@@ -56,7 +63,7 @@ export default defineCommand({
       const point = points.find((p) => p.beforeMigration === before);
       if (!point) {
         throw new BlastwallError(`no restore point of ${database} was taken before ${before}`, {
-          fix: `pick one from \`blastwall d1 restore-points --database ${database}\``,
+          fix: `pick one from \`${hintCommand(`d1 restore-points --database ${database}`, ctx.options)}\``,
         });
       }
       bookmark = point.bookmark;

@@ -1,7 +1,7 @@
 import { createLocalPlatform } from "../../../platform/local/client.js";
 import { findProjectDir, readEdgeFile } from "../../../platform/local/daemon.js";
 import { defineCommand } from "../../command.js";
-import { PROJECT_OPTION, shortId } from "../../platform-options.js";
+import { hintCommand, PROJECT_OPTION, shortId } from "../../platform-options.js";
 
 /** `blastwall local status`: is the edge up, where, and what each Worker serves. Exit 1 when it is down. */
 export default defineCommand({
@@ -17,7 +17,8 @@ export default defineCommand({
     const projectDir = findProjectDir(cwd, options.project);
     if (!readEdgeFile(projectDir)) {
       if (options.json) out.data({ running: false, projectDir });
-      else out.line(`local edge: not running for ${projectDir} (start it with \`blastwall local up\`)`);
+      else
+        out.line(`local edge: not running for ${projectDir} (start it with \`${hintCommand("local up", options)}\`)`);
       return 1;
     }
     const platform = createLocalPlatform({ projectDir });
