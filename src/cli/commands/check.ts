@@ -6,7 +6,9 @@ import { runCheck } from "../../check/run-check.js";
 import type { Step } from "../../core/console.js";
 import { UsageError } from "../../core/errors.js";
 import { packageVersion } from "../../core/version.js";
+import { findProjectDir } from "../../platform/local/daemon.js";
 import { defineCommand } from "../command.js";
+import { PROJECT_OPTION } from "../platform-options.js";
 
 /** `blastwall check`: the static release gate over a project's migrations, config and code. */
 export default defineCommand({
@@ -15,8 +17,9 @@ export default defineCommand({
   summary: "Check migrations, config and code for changes that would break production",
   description:
     "Replays every D1 migration on SQLite and diffs the schema after each statement; exits 1 on any error finding, 2 on unusable input.",
-  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
   options: {
+    ...PROJECT_OPTION,
     format: {
       type: "string",
       description: `output: ${REPORT_FORMATS.join(" | ")} (default pretty)`,
@@ -49,7 +52,7 @@ export default defineCommand({
   json: true,
   examples: [
     "blastwall check",
-    "blastwall check examples/shop --format sarif > blastwall.sarif",
+    "blastwall check --project examples/shop --format sarif > blastwall.sarif",
     "blastwall check --data prod.sql   # from: wrangler d1 export <db> --remote --output=prod.sql",
     "blastwall check --init            # adopt on an existing app: park today's findings, fail only on new ones",
   ],
@@ -57,7 +60,7 @@ export default defineCommand({
     const format = options.json ? "json" : (options.format ?? "pretty");
     if (!isReportFormat(format))
       throw new UsageError(`check: unknown --format "${format}"`, `use one of: ${REPORT_FORMATS.join(", ")}`);
-    const dir = resolve(cwd, positionals[0] ?? ".");
+    const dir = findProjectDir(cwd, options.project ?? positionals[0]);
     const data = options.data;
     const base = options.base;
     // Machine formats keep stdout to the document only; progress is for people.

@@ -1,9 +1,11 @@
 import type { Output } from "../../core/console.js";
 import { parseTarget } from "../../core/target.js";
+import { findProjectDir } from "../../platform/local/daemon.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";
 import { defineCommand } from "../command.js";
+import { PROJECT_OPTION } from "../platform-options.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 function minutes(s: number | undefined): string {
@@ -71,8 +73,9 @@ export default defineCommand({
   name: "plan",
   group: "Release",
   summary: "Show what a release would do: version in force, pending migrations, code change, blast-window verdict",
-  positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
   options: {
+    ...PROJECT_OPTION,
     worker: { type: "string", description: "only this Worker (default: every Worker)", valueName: "<name>" },
     ...RELEASE_OPTIONS,
     override: {
@@ -82,12 +85,12 @@ export default defineCommand({
     },
   },
   json: true,
-  examples: ["blastwall plan --worker shop-api", "blastwall plan examples/shop --json"],
+  examples: ["blastwall plan --worker shop-api", "blastwall plan --project examples/shop --json"],
   run: async ({ positionals, cwd, options, out, signal }) => {
     const env = options.env;
     const override = options.override;
     const target = parseTarget(options.target);
-    const ctx = await loadReleaseContext(positionals[0] ?? cwd, options.worker, {
+    const ctx = await loadReleaseContext(findProjectDir(cwd, options.project ?? positionals[0]), options.worker, {
       single: false,
       ...(env ? { env } : {}),
       ...configOption(options.config, cwd),

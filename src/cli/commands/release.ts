@@ -2,11 +2,13 @@ import { relative } from "node:path";
 import { type NotifyEvent, notify } from "../../ci/webhook.js";
 import { UsageError } from "../../core/errors.js";
 import { parseTarget } from "../../core/target.js";
+import { findProjectDir } from "../../platform/local/daemon.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { exitCodeOf, type Outcome, runRelease } from "../../release/run.js";
 import { releaseReportRenderer } from "../../ui/release-report.js";
 import { defineCommand } from "../command.js";
+import { PROJECT_OPTION } from "../platform-options.js";
 import { configOption, RELEASE_OPTIONS } from "../release-options.js";
 
 /** Outcomes a chat channel hears about (BLASTWALL_WEBHOOK_URL). */
@@ -24,8 +26,9 @@ export default defineCommand({
     "Ship a Worker: gates, migrations, smoke checks at 0%, a canary ramp judged at every poll, promote or roll back",
   description:
     "Running it again after an interruption resumes the release or rolls it back; the state is read from the platform's deployments, never from local files.",
-  positionals: [{ name: "project-dir", description: "folder with the wrangler configs (default: .)" }],
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
   options: {
+    ...PROJECT_OPTION,
     worker: {
       type: "string",
       description: "the Worker to release (needed when the project has several)",
@@ -52,7 +55,7 @@ export default defineCommand({
       throw new UsageError("--override needs a reason", 'say why, e.g. --override "column unused since v41"');
     }
     const target = parseTarget(options.target);
-    const ctx = await loadReleaseContext(positionals[0] ?? cwd, options.worker, {
+    const ctx = await loadReleaseContext(findProjectDir(cwd, options.project ?? positionals[0]), options.worker, {
       single: true,
       ...(env ? { env } : {}),
       ...configOption(options.config, cwd),

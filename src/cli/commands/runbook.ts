@@ -1,9 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseTarget } from "../../core/target.js";
+import { findProjectDir } from "../../platform/local/daemon.js";
 import { loadProject } from "../../project/discover.js";
 import { buildRunbook, renderRunbook } from "../../runbook/index.js";
 import { defineCommand } from "../command.js";
+import { PROJECT_OPTION } from "../platform-options.js";
 
 /** `blastwall runbook`: the incident runbook for this project, with its own Worker, queue, database and class names. */
 export default defineCommand({
@@ -12,8 +14,9 @@ export default defineCommand({
   summary: "Write the incident runbook for this project (four incidents, exact commands)",
   description:
     "Reads the project's wrangler configs and writes, for a compute regression, a queue consumer regression, a bad D1 migration and a Durable Object migration issue, the lever commands to run in order.",
-  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
   options: {
+    ...PROJECT_OPTION,
     out: { type: "string", short: "o", description: "write the runbook to this file", valueName: "<file>" },
     target: {
       type: "string",
@@ -24,12 +27,12 @@ export default defineCommand({
   json: true,
   examples: [
     "blastwall runbook --out RUNBOOK.md",
-    "blastwall runbook examples/shop --target local",
+    "blastwall runbook --project examples/shop --target local",
     "blastwall runbook --json",
   ],
   run: async ({ positionals, cwd, out, options }) => {
     const target = parseTarget(options.target, "cloudflare");
-    const project = loadProject(resolve(cwd, positionals[0] ?? "."));
+    const project = loadProject(findProjectDir(cwd, options.project ?? positionals[0]));
     const runbook = buildRunbook(project, { target });
     const file = options.out;
     if (options.json) {

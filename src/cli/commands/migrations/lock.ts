@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { LOCK_FILE, type MigrationContent, readLock, verifyLock, writeLock } from "../../../check/d1/lock.js";
 import { listMigrationDirs, listMigrationFiles, migrationPath } from "../../../check/d1/migrations.js";
 import { BlastwallError } from "../../../core/errors.js";
+import { findProjectDir } from "../../../platform/local/daemon.js";
 import { loadProject } from "../../../project/discover.js";
 import { defineCommand } from "../../command.js";
+import { PROJECT_OPTION } from "../../platform-options.js";
 
 /** `blastwall migrations lock`: records a running hash of every D1 migration in <migrations_dir>/migrations.lock. */
 export default defineCommand({
@@ -12,12 +14,15 @@ export default defineCommand({
   summary: "Write migrations.lock: a running hash per D1 migration that `check` verifies",
   description:
     "Refuses when a locked migration was edited, removed or reordered, or a new one sorts before the last locked one; --force rewrites anyway.",
-  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
-  options: { force: { type: "boolean", description: "rewrite the lock even if locked migrations changed" } },
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
+  options: {
+    ...PROJECT_OPTION,
+    force: { type: "boolean", description: "rewrite the lock even if locked migrations changed" },
+  },
   json: true,
-  examples: ["blastwall migrations lock", "blastwall migrations lock examples/shop --json"],
+  examples: ["blastwall migrations lock", "blastwall migrations lock --project examples/shop --json"],
   run: async ({ positionals, cwd, out, options }) => {
-    const project = loadProject(positionals[0] ?? cwd);
+    const project = loadProject(findProjectDir(cwd, options.project ?? positionals[0]));
     const force = options.force;
     const written: { dir: string; lock: string; migrations: number }[] = [];
     for (const dir of listMigrationDirs(project)) {

@@ -1,17 +1,20 @@
 import { basename, dirname } from "node:path";
+import { findProjectDir } from "../../../platform/local/daemon.js";
 import { loadProject, relativeTo } from "../../../project/discover.js";
 import { defineCommand } from "../../command.js";
+import { PROJECT_OPTION } from "../../platform-options.js";
 
 /** `blastwall workers list`: the Workers blastwall sees in a project, with the bindings it will protect. */
 export default defineCommand({
   name: "workers list",
   group: "Project",
   summary: "List the Workers in a project and their bindings",
-  positionals: [{ name: "project-dir", description: "folder to search for wrangler configs (default: .)" }],
+  positionals: [{ name: "project-dir", description: "same as --project (kept for scripts that pass it first)" }],
+  options: { ...PROJECT_OPTION },
   json: true,
-  examples: ["blastwall workers list examples/shop", "blastwall workers list --json"],
+  examples: ["blastwall workers list --project examples/shop", "blastwall workers list --json"],
   run: async ({ positionals, cwd, out, options }) => {
-    const project = loadProject(positionals[0] ?? cwd);
+    const project = loadProject(findProjectDir(cwd, options.project ?? positionals[0]));
     const workers = project.workers.map((w) => ({
       name: w.name ?? basename(dirname(w.path)),
       config: relativeTo(project.root, w.path),
