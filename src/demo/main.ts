@@ -211,7 +211,8 @@ writeFileSync(
           ],
           steps: [
             { percent: 20, minDuration: "5s", minSamples: 40 },
-            { percent: 50, minDuration: "5s", minSamples: 80 },
+            // Enough canary requests that a 20% failure on /orders is decided inside the step, even on a busy machine.
+            { percent: 50, minDuration: "10s", minSamples: 200 },
             100,
           ],
           watch: { queues: ["order-events-dlq"], durableObjects: ["Cart"] },
@@ -251,8 +252,8 @@ try {
     return { migrations_applied: api.migrations.length, restore_points: points.length, versions: 2 };
   });
 
-  await story("2. bad canary: v2 fails 10% of order requests; detected and rolled back", async (step) => {
-    const bad = writeFaultyVariant(join(ws, "api", "wrangler.jsonc"), { errorRate: 0.1, only: ["/orders"] });
+  await story("2. bad canary: v2 fails 20% of order requests; detected and rolled back", async (step) => {
+    const bad = writeFaultyVariant(join(ws, "api", "wrangler.jsonc"), { errorRate: 0.2, only: ["/orders"] });
     try {
       const run = await cli(["release", "--config", bad.configPath, "--worker", "shop-api", "--json"], step);
       const r = releaseReport(run);
