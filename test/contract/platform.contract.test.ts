@@ -193,6 +193,14 @@ describe("Cloudflare target contract tests (REST)", () => {
     expect(total).toBe(180);
   });
 
+  it("reads the deployed Durable Object migration tag, so plan can list pending DO migrations", async () => {
+    const script = api.state.scripts.get("shop-api");
+    if (script) script.migrationTag = "v1";
+    expect(await platform().durableObjectMigrationTag("shop-api")).toBe("v1");
+    // In an environment, the tag of `<name>-<env>`, which has applied none.
+    expect(await platform({ env: "staging" }).durableObjectMigrationTag("shop-api")).toBeUndefined();
+  });
+
   it("sent and received only what Cloudflare's schema allows", () => {
     expect(api.unknown).toEqual([]);
     expect(api.violations).toEqual([]);
