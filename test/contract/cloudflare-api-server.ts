@@ -588,6 +588,17 @@ export async function startCloudflareApiServer({
       if (!v) return json(res, 404, failure(10210, "version not found [code: 10210]"));
       return json(res, 200, envelope(v));
     }
+    // wrangler 4.164 lists a script's secrets before `versions upload` (does a var or binding shadow a secret?).
+    m = /^\/workers\/scripts\/([^/]+)\/secrets$/.exec(a);
+    if (m && method === "GET") {
+      const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
+      if (!s) return;
+      const bindings = s.versions.at(-1)?.resources.bindings ?? [];
+      const secrets = bindings
+        .filter((b) => b.type === "secret_text")
+        .map((b) => ({ name: String(b.name), type: "secret_text" }));
+      return json(res, 200, envelope(secrets));
+    }
     m = /^\/workers\/scripts\/([^/]+)\/deployments$/.exec(a);
     if (m) {
       const s = scriptOr404(res, decodeURIComponent(m[1] ?? ""));
@@ -669,6 +680,18 @@ export async function startCloudflareApiServer({
         s.previewsEnabled = input.previews_enabled ?? s.previewsEnabled;
       }
       return json(res, 200, envelope({ enabled: s.workersDev, previews_enabled: s.previewsEnabled }));
+    }
+    // wrangler 4.164 reads a Worker's workers.dev state from the Workers resource, not …/subdomain.
+    m = /^\/workers\/workers\/([^/]+)$/.exec(a);
+    if (m && method === "GET") {
+      const name = decodeURIComponent(m[1] ?? "");
+      const s = scriptOr404(res, name);
+      if (!s) return;
+      return json(
+        res,
+        200,
+        envelope({ id: name, name, subdomain: { enabled: s.workersDev, previews_enabled: s.previewsEnabled } }),
+      );
     }
     m = /^\/workers\/scripts\/([^/]+)\/schedules$/.exec(a);
     if (m && method === "PUT") {

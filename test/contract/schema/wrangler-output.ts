@@ -12,7 +12,8 @@ type Field =
   | "number|undefined"
   | "boolean"
   | "array"
-  | "object";
+  | "object"
+  | "object|undefined";
 
 const BASE: Record<string, Field> = { type: "string", version: "number", timestamp: "string" };
 
@@ -35,6 +36,8 @@ const ENTRIES: Record<string, Record<string, Field>> = {
     preview_alias_url: "string|undefined",
     worker_name_overridden: "boolean",
     wrangler_environment: "string|undefined",
+    // Added after 4.86: 4.164 writes { raw_bytes, gzip_bytes }.
+    bundle_size: "object|undefined",
   },
   "version-deploy": {
     worker_name: "string|null",
@@ -42,7 +45,8 @@ const ENTRIES: Record<string, Record<string, Field>> = {
     deployment_id: "string",
     version_traffic: "object",
   },
-  "command-failed": { code: "number|undefined", message: "string|undefined" },
+  // retry_after_ms: added after 4.86 (4.164 writes it when the API asked to retry later).
+  "command-failed": { code: "number|undefined", message: "string|undefined", retry_after_ms: "number|undefined" },
 };
 
 function fits(kind: Field, v: unknown): boolean {
@@ -57,6 +61,8 @@ function fits(kind: Field, v: unknown): boolean {
       return Array.isArray(v) || v === undefined;
     case "object":
       return typeof v === "object" && v !== null;
+    case "object|undefined":
+      return v === undefined || (typeof v === "object" && v !== null);
     default:
       return typeof v === kind;
   }
