@@ -325,6 +325,22 @@ describe("runRelease", () => {
     expect(tiled).toBeGreaterThanOrEqual(10);
   });
 
+  it("counts a step's minimum duration in observed seconds: a 30 s ingestion lag lengthens each step by 30 s", async () => {
+    const run = async (lagSeconds: number) => {
+      const p = platformWithV1();
+      p.metricsIngestion = async () => ({ lagSeconds, sampled: false });
+      const { report } = await release(project(), p);
+      expect(report.outcome).toBe("promoted");
+      return { steps: report.steps.length, wallSeconds: (p.clock - START.getTime()) / 1000 };
+    };
+    const immediate = await run(0);
+    const lagged = await run(30);
+    expect(lagged.steps).toBe(immediate.steps);
+    expect(immediate.steps).toBeGreaterThan(0);
+    // Each ramp step waited until 60 s of rows were readable, not 60 s of wall clock.
+    expect(lagged.wallSeconds - immediate.wallSeconds).toBeGreaterThanOrEqual(30 * immediate.steps - 5);
+  });
+
   it("never rolls back a healthy 5 rps Worker with the default config: it promotes or pauses", async () => {
     const dir = project();
     const p = platformWithV1();

@@ -709,7 +709,10 @@ class ReleaseRun {
   ): Promise<{ action: StepAction; verdict: Verdict; elapsedSeconds: number }> {
     const now = this.now();
     const until = now;
-    const elapsedSeconds = (now.getTime() - p.started.getTime()) / 1000;
+    // Under an ingestion lag the newest seconds are not readable yet: the step's clock counts only seconds whose
+    // rows the analysis can see, so a minimum duration (and the deadline) means that much observed traffic.
+    const lag = this.ingestion?.lagSeconds ?? 0;
+    const elapsedSeconds = Math.max(0, (now.getTime() - p.started.getTime()) / 1000 - lag);
     const read = await this.readWindow(p.since, until, p.analysis);
     let verdict: Verdict;
     if ("error" in read) {

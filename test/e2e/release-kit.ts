@@ -18,7 +18,7 @@ export function writeFastConfig(dir: string, { minDuration = "4s", minSamples = 
   rmSync(join(dir, "blastwall.config.ts"), { force: true });
   const config = {
     defaults: {
-      analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantile: "p95", minSamples: 50 },
+      analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantiles: ["p50", "p90", "p99"], minSamples: 50 },
       noData: { deadline: "30s", action: "rollback" },
       soak: "0s",
       pollInterval: "1s",
