@@ -673,7 +673,10 @@ class ReleaseRun {
     this.inFlight = { candidate, stable };
     const step = this.out.step(`ramp ${s.percent}% (stable ${100 - s.percent}%)`);
     this.live = step;
-    const progress: StepProgressState = { started: this.now(), since: this.now(), canaryRequests: 0, analysis: start };
+    // Windows start at the next whole second: platforms count per second, and a second that began before the
+    // split changed would mix the old split into the sample-ratio test.
+    const started = new Date(Math.ceil(this.now().getTime() / 1000) * 1000);
+    const progress: StepProgressState = { started, since: started, canaryRequests: 0, analysis: start };
     for (;;) {
       await this.sleep(this.o.config.pollIntervalSeconds * 1000, this.signal);
       const { action, verdict, elapsedSeconds } = await this.poll({ candidate, stable }, s, progress);

@@ -20,10 +20,10 @@ describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
 
   beforeAll(async () => {
     shop = await startShopEdge("release-kill");
-    writeFastConfig(shop.dir, { minDuration: "2s", minSamples: 50 });
+    writeFastConfig(shop.dir, { minDuration: "8s", minSamples: 200 });
     const first = await release(shop.dir, ["--worker", "shop-api"]);
     expect(first.report.outcome, first.stderr).toBe("promoted");
-    traffic = generateTraffic(shop, { concurrency: 4 });
+    traffic = generateTraffic(shop);
     // Calibrate the kill window on one uninterrupted release.
     const t0 = Date.now();
     const calib = await release(shop.dir, ["--worker", "shop-api", "--var", "BUILD=calibrate"]);

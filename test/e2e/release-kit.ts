@@ -14,7 +14,7 @@ const VERSION_HEADER = "x-blastwall-version";
  * Replaces the shop's blastwall.config.ts with a test config: the same smoke checks, a short ramp (0 → 50 → 100),
  * 1 s polls and short minimum durations, so a release takes seconds. The analysis settings are the shop's.
  */
-export function writeFastConfig(dir: string, { minDuration = "4s", minSamples = 100 } = {}): void {
+export function writeFastConfig(dir: string, { minDuration = "10s", minSamples = 100 } = {}): void {
   rmSync(join(dir, "blastwall.config.ts"), { force: true });
   const config = {
     defaults: {
@@ -45,30 +45,38 @@ export interface Traffic {
   stop: () => Promise<void>;
 }
 
-/** Generates steady traffic on the shop's read paths until stopped, `concurrency` requests at a time. */
-export function generateTraffic(shop: ShopEdge, { concurrency = 6 } = {}): Traffic {
+/**
+ * Open-loop traffic, as real users send it: requests start at a fixed rate whatever the versions' latency. (A
+ * closed loop of N clients would send a slow canary fewer requests, which the sample-ratio test rightly flags.)
+ */
+export function generateTraffic(shop: ShopEdge, { rate = 300, maxInFlight = 400 } = {}): Traffic {
   const seen: { version: string; status: number }[] = [];
-  let running = true;
   const paths = ["/healthz", "/orders?user=load-1", "/carts/load-1", "/healthz"];
-  const loop = async (k: number) => {
-    let i = k;
-    while (running) {
-      try {
-        const res = await fetch(shop.url(paths[i++ % paths.length] ?? "/healthz"));
-        await res.arrayBuffer();
-        seen.push({ version: res.headers.get(VERSION_HEADER) ?? "", status: res.status });
-      } catch {
-        // The edge restarting a runtime: keep going.
-        await new Promise((r) => setTimeout(r, 20));
-      }
+  const inFlight = new Set<Promise<void>>();
+  let i = 0;
+  const one = async (path: string) => {
+    try {
+      const res = await fetch(shop.url(path));
+      await res.arrayBuffer();
+      seen.push({ version: res.headers.get(VERSION_HEADER) ?? "", status: res.status });
+    } catch {
+      // The edge restarting a runtime: the next tick sends more.
     }
   };
-  const loops = Array.from({ length: concurrency }, (_, k) => loop(k));
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const timer = setInterval(() => {
+    for (let k = 0; k < perTick && inFlight.size < maxInFlight; k++) {
+      const p = one(paths[i++ % paths.length] ?? "/healthz");
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+  }, tickMs);
   return {
     seen,
     stop: async () => {
-      running = false;
-      await Promise.all(loops);
+      clearInterval(timer);
+      await Promise.all([...inFlight]);
     },
   };
 }

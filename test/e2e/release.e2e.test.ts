@@ -45,7 +45,7 @@ describe("release on the local edge", () => {
     expect(v2).not.toBe(stable);
     expect(servedBy(await current())).toEqual([`${v2}@100`]);
     // Plain progress: every poll prints the split and each test's e-value against its threshold.
-    const polls = stderr.split("\n").filter((l) => l.includes("ramp 50%") && l.includes("split 50/50"));
+    const polls = stderr.split("\n").filter((l) => l.includes("split 50/50"));
     expect(polls.length).toBeGreaterThan(0);
     expect(polls[0]).toMatch(/errors e=[\d.]+\/\d+/);
     expect(report.steps[0]?.decision).toMatch(/^advance: 50%/);
@@ -109,12 +109,14 @@ describe("release on the local edge", () => {
       expect(shares.length).toBeGreaterThan(0);
       expect(shares.every((p) => p === 0)).toBe(true);
       await traffic.stop();
-      // ...the generated traffic never reached it, and the edge counted only the smoke checks' override requests.
+      // ...the generated traffic never reached it, and the edge counted only the release's override requests.
       expect(traffic.seen.length).toBeGreaterThan(50);
       expect(traffic.seen.some((s) => s.version === cand)).toBe(false);
       const metrics = await shop.platform.metrics({ worker: "shop-api", since: new Date(report.startedAt) });
       const served = metrics.find((m) => m.versionId === cand)?.requests ?? 0;
-      expect(served).toBe(report.smoke.length);
+      // The smoke checks, plus the probe(s) that waited for the override to reach the candidate.
+      expect(served).toBeGreaterThan(report.smoke.length);
+      expect(served).toBeLessThanOrEqual(report.smoke.length + 3);
       expect(servedBy(await current())).toEqual([`${stable}@100`]);
     } finally {
       broken.cleanup();
