@@ -29,7 +29,6 @@ import {
   verdictOf,
 } from "./analysis/analyze.js";
 import { effectBound } from "./analysis/effect-bound.js";
-import type { StratumDriver } from "./analysis/verdict.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
 import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
