@@ -143,11 +143,27 @@ export class EdgeRuntime {
       // Let Miniflare's broker hand over messages sent by the requests that just finished.
       await sleep(50);
       this.collectStores();
-      await this.requireMf().setOptions(this.miniflareOptions());
+      await this.restartWorkerd();
       await this.refreshUrls();
       this.onRestart?.();
     } finally {
       open();
+    }
+  }
+
+  /**
+   * Restarts workerd on its current ports. Another process may hold one of them for a moment (an outgoing
+   * connection's ephemeral port), so "address in use" is retried briefly before it fails the reload.
+   */
+  private async restartWorkerd(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.requireMf().setOptions(this.miniflareOptions());
+        return;
+      } catch (err) {
+        if (attempt >= 6 || !/address already in use/i.test((err as Error).message)) throw err;
+        await sleep(250 * attempt);
+      }
     }
   }
 
