@@ -36,6 +36,33 @@ export interface TelemetryOptions<E> {
    * are "other". The release analysis compares versions within each route.
    */
   routes?: readonly RoutePattern[];
+  /**
+   * Set `x-blastwall-version: <version id>` on every response (default true, when the version metadata binding
+   * is there), so `release` can verify which version answered its smoke checks.
+   */
+  versionHeader?: boolean;
+}
+
+/** The response header naming the version that answered; `release`'s smoke checks wait for the candidate's id. */
+export const VERSION_HEADER = "x-blastwall-version";
+
+/**
+ * The response with `x-blastwall-version` set. A fetched or redirect response has immutable headers, so it is
+ * copied then; a WebSocket upgrade is returned untouched (copying would drop its socket).
+ *
+ * @example
+ * return withVersionHeader(await fetch(request), env.CF_VERSION_METADATA.id);
+ */
+export function withVersionHeader(response: Response, versionId: string | undefined): Response {
+  if (!versionId || response.status === 101 || response.webSocket) return response;
+  try {
+    response.headers.set(VERSION_HEADER, versionId);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set(VERSION_HEADER, versionId);
+    return copy;
+  }
 }
 
 /**
@@ -67,8 +94,8 @@ type FetchHandler<E> = NonNullable<ExportedHandler<E>["fetch"]>;
 
 /**
  * Wraps a Worker's `fetch` so that every request writes one data point: version id, status class and latency
- * bucket. A handler that throws is recorded as a 500 and the error is rethrown unchanged, so the runtime still
- * counts the exception.
+ * bucket, and every response names its version (`x-blastwall-version`). A handler that throws is recorded as a
+ * 500 and the error is rethrown unchanged, so the runtime still counts the exception.
  *
  * @example
  * export default withTelemetry<Env, typeof app>(app, {
@@ -79,7 +106,14 @@ type FetchHandler<E> = NonNullable<ExportedHandler<E>["fetch"]>;
  */
 export function withTelemetry<E, H extends ExportedHandler<E>>(
   handler: H,
-  { worker, dataset, version, bucketsMs = DEFAULT_LATENCY_BUCKETS_MS, routes = [] }: TelemetryOptions<E>,
+  {
+    worker,
+    dataset,
+    version,
+    bucketsMs = DEFAULT_LATENCY_BUCKETS_MS,
+    routes = [],
+    versionHeader = true,
+  }: TelemetryOptions<E>,
 ): H {
   const inner = handler.fetch;
   if (!inner) return handler;
@@ -103,7 +137,7 @@ export function withTelemetry<E, H extends ExportedHandler<E>>(
     try {
       const response = await inner.call(handler, request, env, ctx);
       sample(response.status);
-      return response;
+      return versionHeader ? withVersionHeader(response, meta?.id) : response;
     } catch (err) {
       sample(500);
       throw err;
@@ -133,6 +167,7 @@ export function telemetry<E>({
   version,
   bucketsMs = DEFAULT_LATENCY_BUCKETS_MS,
   routes = [],
+  versionHeader = true,
 }: TelemetryOptions<E>) {
   return async (c: MiddlewareContext<E>, next: () => Promise<void>): Promise<void> => {
     const started = Date.now();
@@ -141,6 +176,10 @@ export function telemetry<E>({
       await next();
     } finally {
       const meta = version?.(c.env);
+      if (versionHeader) {
+        const named = withVersionHeader(c.res, meta?.id);
+        if (named !== c.res) c.res = named;
+      }
       recordRequest(
         dataset(c.env),
         {

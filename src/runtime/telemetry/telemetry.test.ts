@@ -9,6 +9,7 @@ import {
   routeOf,
   statusClassOf,
   telemetry,
+  VERSION_HEADER,
   withTelemetry,
 } from "./index.js";
 
@@ -156,6 +157,67 @@ describe("withTelemetry (inside workerd)", () => {
     expect(ds.points).toEqual([
       { indexes: ["shop-consumer"], blobs: ["v-1", "5xx", "", ""], doubles: [503, 5000, 3000] },
     ]);
+  });
+});
+
+describe("x-blastwall-version on responses (inside workerd)", () => {
+  type Env = { CF_VERSION_METADATA?: WorkerVersionMetadata };
+  const wrap = (fetch: () => Response, options: { versionHeader?: boolean } = {}) =>
+    withTelemetry<Env, ExportedHandler<Env>>(
+      { fetch },
+      { worker: "w", dataset: () => undefined, version: (e) => e.CF_VERSION_METADATA, ...options },
+    );
+
+  it("names the version from the version metadata binding", async () => {
+    const res = await wrap(() => new Response("ok")).fetch?.(
+      new Request("https://shop.test/"),
+      { CF_VERSION_METADATA: version },
+      createExecutionContext(),
+    );
+    expect(res?.headers.get(VERSION_HEADER)).toBe(version.id);
+    expect(await res?.text()).toBe("ok");
+  });
+
+  it("copies a response whose headers are immutable (a redirect) and keeps its status and headers", async () => {
+    expect(() => Response.redirect("https://shop.test/b", 302).headers.set("a", "b")).toThrow();
+    const res = await wrap(() => Response.redirect("https://shop.test/b", 302)).fetch?.(
+      new Request("https://shop.test/a"),
+      { CF_VERSION_METADATA: version },
+      createExecutionContext(),
+    );
+    expect(res?.status).toBe(302);
+    expect(res?.headers.get("location")).toBe("https://shop.test/b");
+    expect(res?.headers.get(VERSION_HEADER)).toBe(version.id);
+  });
+
+  it("sets nothing without the binding, or when turned off", async () => {
+    const none = await wrap(() => new Response("ok")).fetch?.(
+      new Request("https://shop.test/"),
+      {},
+      createExecutionContext(),
+    );
+    expect(none?.headers.has(VERSION_HEADER)).toBe(false);
+    const off = await wrap(() => new Response("ok"), { versionHeader: false }).fetch?.(
+      new Request("https://shop.test/"),
+      { CF_VERSION_METADATA: version },
+      createExecutionContext(),
+    );
+    expect(off?.headers.has(VERSION_HEADER)).toBe(false);
+  });
+
+  it("the Hono middleware names the version too, on handled errors as well", async () => {
+    const app = new Hono<{ Bindings: Env }>();
+    app.use(telemetry<Env>({ worker: "w", dataset: () => undefined, version: (e) => e.CF_VERSION_METADATA }));
+    app.get("/ok", (c) => c.text("ok"));
+    app.get("/moved", () => Response.redirect("https://shop.test/ok", 301));
+    app.get("/fail", () => {
+      throw new Error("bad");
+    });
+    app.onError((_err, c) => c.text("handled", 503));
+    for (const path of ["/ok", "/moved", "/fail"]) {
+      const res = await app.request(path, {}, { CF_VERSION_METADATA: version });
+      expect(res.headers.get(VERSION_HEADER)).toBe(version.id);
+    }
   });
 });
 
