@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError, UsageError } from "../../core/errors.js";
@@ -100,11 +100,12 @@ async function withD1Config<T>(
   try {
     let migrationsDir = t.migrationsDir;
     if (keep) {
-      // Wrangler applies every pending file in the folder; a folder of links to the wanted ones stops at `upTo`.
+      // Wrangler applies every pending file in the folder; a folder of copies of the wanted ones stops at `upTo`.
+      // Copies, not symlinks: wrangler 4.98+ lists only regular files (Dirent.isFile), so it skips a link.
       migrationsDir = join(dir, "migrations");
       mkdirSync(migrationsDir, { recursive: true });
       for (const f of keep(migrationFiles(t.migrationsDir, t.order)))
-        symlinkSync(join(t.migrationsDir, f), join(migrationsDir, f));
+        copyFileSync(join(t.migrationsDir, f), join(migrationsDir, f));
     }
     const configPath = join(dir, "wrangler.json");
     const d1 = { binding: t.db.binding, database_name: t.dbName, database_id: t.db.database_id };
