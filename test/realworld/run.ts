@@ -1,39 +1,39 @@
 /**
  * The real-world regression run (`npm run realworld`, not in CI: it needs the snapshots). For each project of
  * manifest.json it extracts the commit with `git archive` from BLASTWALL_REALWORLD_MIRROR/<owner>+<name>/repo into
- * a temp folder, runs `check` on it, and scores the warnings and errors against expectations.json: precision
- * (reported findings that are not labelled false alarms) and recall (labelled hazards that were found), per split.
+ * a temp folder, runs `check` on it, and scores the warnings and errors against expectations.json: false alarms
+ * (reported findings labelled false alarm) and recall (labelled hazards that were found), per split.
+ *
+ * Options: `--split tune|holdout` and `--repo <owner/name>` (repeatable) pick projects; `--list` prints every
+ * reported finding with its label, for labelling. Exits 1 when a labelled hazard is missed, a labelled false
+ * alarm comes back, or a reported finding carries no label.
+ *
+ * @example
+ * BLASTWALL_REALWORLD_MIRROR=<dir> npm run realworld -- --split tune --list
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Finding } from "../../src/check/findings.js";
 import { runCheck } from "../../src/check/run-check.js";
+
+type Split = "tune" | "holdout";
 
 interface Project {
   repo: string;
   commit: string;
   dir: string;
-  split: "tune" | "holdout";
+  split: Split;
 }
+
 /** A label: `rule@file` (any line). */
 interface Expectations {
-  hazards: Record<string, string[]>;
-  falseAlarms: Record<string, string[]>;
+  hazards: Record<string, Record<string, string>>;
+  falseAlarms: Record<string, Record<string, string>>;
   /** Reported findings judged real or debatable-but-fair, so every reported finding carries a label. */
-  fair: Record<string, string[]>;
-}
-
-const here = new URL(".", import.meta.url).pathname;
-const read = <T>(name: string): T => JSON.parse(readFileSync(join(here, name), "utf8")) as T;
-
-function extract(mirror: string, p: Project, into: string): string {
-  const git = join(mirror, `${p.repo.replace("/", "+")}`, "repo");
-  const out = join(into, p.repo.replace("/", "+"));
-  mkdirSync(out, { recursive: true });
-  const tar = execFileSync("git", ["-C", git, "archive", p.commit], { maxBuffer: 1 << 30 });
-  execFileSync("tar", ["-x", "-C", out], { input: tar });
-  return join(out, p.dir);
+  fair: Record<string, Record<string, string>>;
 }
 
 interface Score {
@@ -43,61 +43,85 @@ interface Score {
   hazards: number;
   found: number;
   missed: string[];
+  returned: string[];
 }
 
-async function score(p: Project, root: string, labels: Expectations): Promise<Score> {
-  const result = await runCheck(root);
-  const reported = result.findings.filter((f) => f.severity !== "info").map((f) => `${f.rule}@${f.file}`);
-  const keys = new Set(reported);
-  const bad = new Set(labels.falseAlarms[p.repo] ?? []);
-  const fair = new Set(labels.fair[p.repo] ?? []);
-  const hazards = labels.hazards[p.repo] ?? [];
+const here = new URL(".", import.meta.url).pathname;
+const read = <T>(name: string): T => JSON.parse(readFileSync(join(here, name), "utf8")) as T;
+const keyOf = (f: Finding): string => `${f.rule}@${f.file}`;
+const pct = (a: number, b: number): string => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
+
+function extract(mirror: string, p: Project, into: string): string {
+  const git = join(mirror, p.repo.replace("/", "+"), "repo");
+  const out = join(into, p.repo.replace("/", "+"));
+  mkdirSync(out, { recursive: true });
+  const tar = execFileSync("git", ["-C", git, "archive", p.commit], { maxBuffer: 1 << 30 });
+  execFileSync("tar", ["-x", "-C", out], { input: tar });
+  return join(out, p.dir);
+}
+
+function labelOf(labels: Expectations, repo: string, key: string): string {
+  if (key in (labels.hazards[repo] ?? {})) return "hazard";
+  if (key in (labels.falseAlarms[repo] ?? {})) return "FALSE ALARM";
+  if (key in (labels.fair[repo] ?? {})) return "fair";
+  return "UNLABELLED";
+}
+
+function score(p: Project, reported: readonly Finding[], labels: Expectations): Score {
+  const keys = new Set(reported.map(keyOf));
+  const bad = labels.falseAlarms[p.repo] ?? {};
+  const hazards = Object.keys(labels.hazards[p.repo] ?? {});
+  const returned = [...keys].filter((k) => k in bad);
   return {
     reported: reported.length,
-    falseAlarms: reported.filter((k) => bad.has(k)).length,
-    unlabelled: [...keys].filter((k) => !bad.has(k) && !fair.has(k) && !hazards.includes(k)),
+    falseAlarms: reported.filter((f) => keyOf(f) in bad).length,
+    unlabelled: [...keys].filter((k) => labelOf(labels, p.repo, k) === "UNLABELLED"),
     hazards: hazards.length,
     found: hazards.filter((h) => keys.has(h)).length,
     missed: hazards.filter((h) => !keys.has(h)),
+    returned,
   };
 }
 
-const pct = (a: number, b: number) => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
+function printProject(p: Project, s: Score, reported: readonly Finding[], labels: Expectations, list: boolean): void {
+  const tail = [
+    s.missed.length ? ` MISSED: ${s.missed.join(", ")}` : "",
+    s.unlabelled.length ? ` UNLABELLED: ${s.unlabelled.join(", ")}` : "",
+  ].join("");
+  console.log(
+    `${p.split.padEnd(8)} ${p.repo.padEnd(56)} reported ${s.reported}, false alarms ${s.falseAlarms}, hazards ${s.found}/${s.hazards}${tail}`,
+  );
+  if (!list) return;
+  for (const f of reported)
+    console.log(
+      `    ${labelOf(labels, p.repo, keyOf(f)).padEnd(11)} ${f.severity.padEnd(7)} ${f.rule}@${f.file}:${f.line} ${f.message.split("\n")[0]}`,
+    );
+}
 
-async function main(): Promise<void> {
-  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
-  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
-  const { projects } = read<{ projects: Project[] }>("manifest.json");
-  const labels = read<Expectations>("expectations.json");
-  const tmp = mkdtempSync(join(tmpdir(), "blastwall-realworld-"));
-  const totals = new Map<string, Score>();
-  try {
-    for (const p of projects) {
-      const s = await score(p, extract(mirror, p, tmp), labels);
-      console.log(
-        `${p.split.padEnd(8)} ${p.repo.padEnd(34)} reported ${s.reported}, false alarms ${s.falseAlarms}, hazards ${s.found}/${s.hazards}${s.missed.length ? ` missed: ${s.missed.join(", ")}` : ""}${s.unlabelled.length ? ` UNLABELLED: ${s.unlabelled.join(", ")}` : ""}`,
-      );
-      const t = totals.get(p.split) ?? {
-        reported: 0,
-        falseAlarms: 0,
-        unlabelled: [],
-        hazards: 0,
-        found: 0,
-        missed: [],
-      };
-      totals.set(p.split, {
-        reported: t.reported + s.reported,
-        falseAlarms: t.falseAlarms + s.falseAlarms,
-        unlabelled: [...t.unlabelled, ...s.unlabelled],
-        hazards: t.hazards + s.hazards,
-        found: t.found + s.found,
-        missed: [...t.missed, ...s.missed],
-      });
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  const summary = Object.fromEntries(
+const empty = (): Score => ({
+  reported: 0,
+  falseAlarms: 0,
+  unlabelled: [],
+  hazards: 0,
+  found: 0,
+  missed: [],
+  returned: [],
+});
+
+function add(t: Score, s: Score): Score {
+  return {
+    reported: t.reported + s.reported,
+    falseAlarms: t.falseAlarms + s.falseAlarms,
+    unlabelled: [...t.unlabelled, ...s.unlabelled],
+    hazards: t.hazards + s.hazards,
+    found: t.found + s.found,
+    missed: [...t.missed, ...s.missed],
+    returned: [...t.returned, ...s.returned],
+  };
+}
+
+function summarize(totals: ReadonlyMap<Split, Score>): Record<string, unknown> {
+  return Object.fromEntries(
     [...totals].map(([split, t]) => [
       split,
       {
@@ -111,7 +135,48 @@ async function main(): Promise<void> {
       },
     ]),
   );
-  console.log(JSON.stringify(summary, null, 2));
 }
 
-await main();
+function selected(projects: readonly Project[], split: string | undefined, repos: readonly string[]): Project[] {
+  if (split !== undefined && split !== "tune" && split !== "holdout")
+    throw new Error(`--split must be tune or holdout, not ${split}`);
+  return projects.filter(
+    (p) => (split === undefined || p.split === split) && (!repos.length || repos.includes(p.repo)),
+  );
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      split: { type: "string" },
+      repo: { type: "string", multiple: true },
+      list: { type: "boolean", default: false },
+    },
+  });
+  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
+  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
+  const { projects } = read<{ projects: Project[] }>("manifest.json");
+  const labels = read<Expectations>("expectations.json");
+  const tmp = mkdtempSync(join(tmpdir(), "blastwall-realworld-"));
+  const totals = new Map<Split, Score>();
+  try {
+    for (const p of selected(projects, values.split, values.repo ?? [])) {
+      const result = await runCheck(extract(mirror, p, tmp));
+      const reported = result.findings.filter((f) => f.severity !== "info");
+      const s = score(p, reported, labels);
+      printProject(p, s, reported, labels, values.list);
+      totals.set(p.split, add(totals.get(p.split) ?? empty(), s));
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(summarize(totals), null, 2));
+  const all = [...totals.values()].reduce(add, empty());
+  if (all.missed.length) console.error(`missed labelled hazards: ${all.missed.join(", ")}`);
+  if (all.returned.length) console.error(`labelled false alarms came back: ${all.returned.join(", ")}`);
+  if (all.unlabelled.length)
+    console.error(`unlabelled findings (label them in expectations.json): ${all.unlabelled.length}`);
+  return all.missed.length || all.returned.length || all.unlabelled.length ? 1 : 0;
+}
+
+process.exitCode = await main();
