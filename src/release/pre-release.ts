@@ -1,7 +1,7 @@
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
 import type { PlatformSignals, VersionMetrics } from "../platform/platform.js";
 import type { PreRelease } from "./analysis/analyze.js";
-import { type DispersionWindow, estimateDispersion } from "./analysis/dispersion.js";
+import { type DispersionWindow, estimateCountDispersion, estimateDispersion } from "./analysis/dispersion.js";
 import type { Traffic } from "./analysis/sample-size.js";
 import { errorsOf, slowerThan } from "./analysis/strata.js";
 
@@ -140,6 +140,7 @@ export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreRelea
       seconds: traffic.seconds,
       ...(latency ? { latency } : {}),
       errorDispersion: estimateDispersion(errorWindows),
+      requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
       latencyDispersion,
       ...(await readSignalRates(o)),
     },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { VersionMetrics } from "../../platform/platform.js";
 import { analyzePoll, createAnalysis, enabledTests, latencyBoundsNeeded, resolveAnalysisOptions } from "./analyze.js";
-import { estimateDispersion } from "./dispersion.js";
+import { estimateCountDispersion, estimateDispersion } from "./dispersion.js";
 import { effectBound } from "./effect-bound.js";
-import { seededRandom, simulateCanary, windowMetrics } from "./simulate.js";
+import { poisson, seededRandom, simulateCanary, windowMetrics } from "./simulate.js";
 import { errorsOf, slowerThan } from "./strata.js";
 
 function metrics(requests: number, errors: number, extra: Partial<VersionMetrics> = {}): VersionMetrics {
@@ -238,5 +238,56 @@ describe("dispersion", () => {
     // Every error counted three times: variance 3× the binomial's.
     const clumped = Array.from({ length: 60 }, (_, i) => ({ trials: 10000, hits: 3 * (40 + ((i * 7) % 21)) }));
     expect(estimateDispersion(clumped).fano).toBeGreaterThan(2);
+  });
+
+  it("reads request clustering from the counts' successive differences, not from a slow trend", () => {
+    const rand = seededRandom(5);
+    const plain = Array.from({ length: 30 }, () => poisson(rand, 500));
+    expect(estimateCountDispersion(plain).fano).toBe(1);
+    // Traffic growing 500 → 1,000 over the windows: a trend, not clustering.
+    const growing = Array.from({ length: 30 }, (_, i) => poisson(rand, 500 + (500 * i) / 29));
+    expect(estimateCountDispersion(growing).fano).toBe(1);
+    // Clusters of 10 requests: the counts' variance is about 10× the mean.
+    const clustered = Array.from({ length: 30 }, () => 10 * poisson(rand, 50));
+    expect(estimateCountDispersion(clustered).fano).toBeGreaterThan(5);
+    expect(estimateCountDispersion(plain.slice(0, 4)).fano).toBe(1);
+  });
+});
+
+describe("sample-ratio test under request clustering", () => {
+  /** Canary and stable requests of one window when clusters of 30 requests each go to one version. */
+  function clusteredWindow(rand: () => number, canaryShare: number) {
+    const clusters = poisson(rand, 20);
+    let canary = 0;
+    for (let i = 0; i < clusters; i++) if (rand() < canaryShare) canary++;
+    return { canary: 30 * canary, stable: 30 * (clusters - canary) };
+  }
+
+  /** In how many of 20 seeded releases (90 windows at 5 %) the test ever calls a mismatch. */
+  function mismatches(share: number, corrected: boolean): number {
+    let count = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      const rand = seededRandom(100 + seed);
+      const counts = Array.from({ length: 30 }, () => 30 * poisson(rand, 20));
+      const preRelease = corrected ? { ...PRE, requestDispersion: estimateCountDispersion(counts) } : PRE;
+      let state = createAnalysis({ ...NO_LATENCY, preRelease });
+      for (let i = 0; i < 90; i++) {
+        const w = clusteredWindow(rand, share);
+        const obs = { canary: metrics(w.canary, 0), stable: metrics(w.stable, 0), seconds: 10, percent: 5 };
+        const r = analyzePoll(state, obs);
+        state = r.state;
+        if (r.verdict.srm.status === "mismatch") {
+          count++;
+          break;
+        }
+      }
+    }
+    return count;
+  }
+
+  it("does not take clustering the pre-release counts showed for a mismatch, and still finds a real one", () => {
+    expect(mismatches(0.05, false)).toBeGreaterThan(10);
+    expect(mismatches(0.05, true)).toBe(0);
+    expect(mismatches(0.015, true)).toBeGreaterThan(15);
   });
 });

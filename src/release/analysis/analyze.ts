@@ -176,8 +176,9 @@ export function analyzePoll(state: AnalysisState, obs: PollObservation): { state
     const strata = strataOf(c, s);
     next = foldErrors(next, strata);
     next = foldLatency(next, strata);
-    next = foldSrm(next, c.requests, s.requests, obs.percent);
   }
+  // A window where one version served nothing is evidence on the split too (a version without rows served none).
+  next = foldSrm(next, c?.requests ?? 0, s?.requests ?? 0, obs.percent);
   next = foldTotals(next, c, s);
   next = foldSlo(next, c, s);
   next = foldSignals(next, obs);
@@ -244,18 +245,22 @@ function foldLatency(state: AnalysisState, strata: readonly Stratum[]): Analysis
 
 /**
  * Sample-ratio mismatch: is the canary's share of requests the configured one, within a relative tolerance on
- * the odds? Two one-sided e-processes (share too high, share too low), averaged.
+ * the odds? Two one-sided e-processes (share too high, share too low), averaged, each window tempered by the
+ * clustering of requests the stable pre-release counts showed.
  */
 function foldSrm(state: AnalysisState, canary: number, stable: number, percent: number | undefined): AnalysisState {
   if (percent === undefined || percent <= 0 || percent >= 100) return state;
   const odds = percent / (100 - percent);
   const tol = 1 + state.options.srmTolerance;
   const total = canary + stable;
+  if (total <= 0) return state;
+  // Requests that arrive in clusters sent to one version (affinity) spread the share by the counts' Fano factor.
+  const inflation = state.options.preRelease?.requestDispersion?.fano ?? 1;
   return {
     ...state,
     srm: {
-      up: updateShare(state.srm.up, { hits: canary, trials: total, nullOdds: odds * tol }),
-      down: updateShare(state.srm.down, { hits: stable, trials: total, nullOdds: tol / odds }),
+      up: updateShare(state.srm.up, { hits: canary, trials: total, nullOdds: odds * tol, inflation }),
+      down: updateShare(state.srm.down, { hits: stable, trials: total, nullOdds: tol / odds, inflation }),
       canary: state.srm.canary + canary,
       total: state.srm.total + total,
     },

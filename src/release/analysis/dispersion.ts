@@ -70,3 +70,28 @@ export function inflationFor(d: Dispersion, trials: number, p0: number): number 
   const drift = 1 + 2 * d.cv2 * trials * p0 * (1 - p0);
   return Math.max(1, d.fano, drift);
 }
+
+/**
+ * The Fano factor (variance ÷ mean) of a version's request counts per poll window, for the sample-ratio test.
+ * With version affinity a client's requests go to one version together, so the canary's share of requests
+ * varies more than a binomial, by E[k²]/E[k] for clusters of k requests: the Fano factor of the counts
+ * themselves when clusters arrive at random. It is read from successive differences, so a slow trend in traffic
+ * is not taken for clustering; bursts and fast drift still raise it, which only makes the test more cautious.
+ * Without significant excess (10 %) it is 1; otherwise a one-sided 90 % upper bound.
+ *
+ * @example
+ * estimateCountDispersion([480, 530, 495, 610, 420, 505]).fano; // 1 unless the spread exceeds Poisson's
+ */
+export function estimateCountDispersion(counts: readonly number[]): Dispersion {
+  const n = counts.length;
+  const mean = counts.reduce((s, c) => s + c, 0) / Math.max(1, n);
+  if (n < 6 || mean <= 0) return { ...NO_DISPERSION, windows: n };
+  let squares = 0;
+  for (let i = 1; i < n; i++) squares += ((counts[i] ?? 0) - (counts[i - 1] ?? 0)) ** 2;
+  // Σ(Δx)²/(2·mean) ≈ χ² on about 2(n−1)/3 degrees of freedom scaled by (n−1)/df, for Poisson counts.
+  const df = (2 * (n - 1)) / 3;
+  const statistic = (squares / (2 * mean)) * (df / (n - 1));
+  if (statistic <= chiSquareQuantile(df, 1.2816)) return { ...NO_DISPERSION, windows: n };
+  const fano = Math.max(1, statistic / chiSquareQuantile(df, -1.2816));
+  return { fano, cv2: 0, windows: n };
+}

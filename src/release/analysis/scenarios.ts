@@ -1,7 +1,7 @@
 import type { LatencyQuantileName } from "../../core/analysis-defaults.js";
 import type { ExtraSignals, RouteMetrics, VersionMetrics } from "../../platform/platform.js";
 import type { PreRelease } from "./analyze.js";
-import { estimateDispersion } from "./dispersion.js";
+import { estimateCountDispersion, estimateDispersion } from "./dispersion.js";
 import { binomial, poisson } from "./simulate.js";
 
 /**
@@ -34,6 +34,8 @@ export interface Scenario {
   rateCv?: number;
   /** Errors come in clusters of this mean size, each on one version (affinity with client retries). */
   clump?: number;
+  /** Requests come in clusters of this mean size, each sent to one version (version affinity), pre-release too. */
+  affinity?: number;
   /** Per version, per window: log latency shifts by a normal draw with this σ. */
   latencyJitter?: number;
   /** A slow, error-prone route: its share of stable and of canary traffic, and how much worse it is. */
@@ -270,17 +272,40 @@ export interface DrawWindowOptions {
   bounds: readonly number[];
 }
 
+/** The requests in `clusters` clusters of geometric size with mean k (normal approximation for many). */
+function clusterRequests(rand: () => number, clusters: number, k: number): number {
+  if (clusters > 50) {
+    const x = clusters * k + Math.sqrt(clusters * k * (k - 1)) * normalDraw(rand);
+    return Math.max(clusters, Math.round(x));
+  }
+  let n = 0;
+  for (let i = 0; i < clusters; i++) n += 1 + Math.floor(Math.log(Math.max(rand(), 1e-12)) / Math.log(1 - 1 / k));
+  return n;
+}
+
+/** One stretch's requests per version: split request by request, or cluster by cluster under affinity. */
+function splitRequests(s: Scenario, rand: () => number, mean: number, percent: number): { nc: number; ns: number } {
+  const k = s.affinity ?? 1;
+  if (k <= 1) {
+    const total = poisson(rand, mean);
+    const nc = binomial(rand, total, percent / 100);
+    return { nc, ns: total - nc };
+  }
+  const clusters = poisson(rand, mean / k);
+  const cc = binomial(rand, clusters, percent / 100);
+  return { nc: clusterRequests(rand, cc, k), ns: clusterRequests(rand, clusters - cc, k) };
+}
+
 /** A window's counts, drawn as a body and a last second, so the next window can re-read that second. */
 function drawWindowParts(s: Scenario, rand: () => number, o: DrawWindowOptions) {
   const parts = (seconds: number) => {
-    const total = poisson(rand, o.rps * seconds);
-    const nc = binomial(rand, total, o.percent / 100);
+    const { nc, ns } = splitRequests(s, rand, o.rps * seconds, o.percent);
     const route = s.route;
     return {
       canary: drawVersion(s, rand, nc, { canary: true, routeShare: route?.canaryShare ?? 0 }, o.t, o.bounds),
-      stable: drawVersion(s, rand, total - nc, { canary: false, routeShare: route?.stableShare ?? 0 }, o.t, o.bounds),
+      stable: drawVersion(s, rand, ns, { canary: false, routeShare: route?.stableShare ?? 0 }, o.t, o.bounds),
       nc,
-      ns: total - nc,
+      ns,
     };
   };
   const overlap = s.overlapSeconds ?? 0;
@@ -397,6 +422,7 @@ export function scenarioPreRelease(
       windows.map((m) => ({ trials: m.requests, hits: Math.max(m.status["5xx"], m.exceptions) })),
     ),
     latencyDispersion,
+    requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
     ...(s.dlq ? { dlqPerSecond: s.dlq.perRequest * s.rps } : {}),
   };
 }

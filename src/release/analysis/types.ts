@@ -25,6 +25,8 @@ export interface PreRelease {
   latency?: LatencySummary;
   /** Dispersion of the stable error counts between poll-sized windows. */
   errorDispersion?: Dispersion;
+  /** Dispersion of the stable request counts between poll-sized windows (the sample-ratio test's clustering). */
+  requestDispersion?: Dispersion;
   /** Dispersion of the stable slow counts at each latency bound. */
   latencyDispersion?: Partial<Record<LatencyQuantileName, Dispersion>>;
   /** Worker-wide rates of the watched signals, for the alerts on signals no version is attributed. */
