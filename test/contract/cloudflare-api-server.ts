@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
+import { checkGraphql, emptyGraphqlAnswer } from "./schema/graphql.js";
 import { checkRequest, checkResponse, type MatchedOperation, matchOperation } from "./schema/validate.js";
 
 /**
@@ -244,7 +245,7 @@ export async function startCloudflareApiServer({
     failures: [],
     dispatchNamespaces: new Map(),
     durableObjectNamespaces: [],
-    graphql: () => fixture("graphql-empty.json"),
+    graphql: (query) => emptyGraphqlAnswer(query),
     analyticsEngineSql: () => fixture("analytics-engine-empty.json"),
     opsFlags: new Map(),
     opsAdminToken,
@@ -461,7 +462,10 @@ export async function startCloudflareApiServer({
 
     if (p === "/graphql" && method === "POST") {
       const q = JSON.parse(rec.body) as { query: string; variables?: Record<string, unknown> };
-      return json(res, 200, state.graphql(q.query, q.variables ?? {}));
+      const answer = state.graphql(q.query, q.variables ?? {});
+      // The query, its variables and the canned answer, against Cloudflare's GraphQL schema.
+      violations.push(...checkGraphql(q.query, q.variables ?? {}, answer));
+      return json(res, 200, answer);
     }
     if (p === "/accounts" && method === "GET") {
       return json(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudflarePlatform } from "../../src/platform/cloudflare/index.js";
 import { type ContractServer, fixture, startCloudflareApiServer } from "./cloudflare-api-server.js";
+import { emptyGraphqlAnswer } from "./schema/graphql.js";
 
 /**
  * Contract tests for the metric reads: the GraphQL Analytics API and the Analytics Engine SQL API, checked against
@@ -36,12 +37,12 @@ beforeAll(async () => {
     }
     if (query.includes("queueBacklogAdaptiveGroups")) {
       // The source queue has a backlog sample; the DLQ's window is empty.
-      return variables.queueId === dlq.queue_id ? fixture("graphql-empty.json") : fixture("graphql-queue-backlog.json");
+      return variables.queueId === dlq.queue_id ? emptyGraphqlAnswer(query) : fixture("graphql-queue-backlog.json");
     }
     if (query.includes("durableObjectsInvocationsAdaptiveGroups")) {
       return JSON.parse(JSON.stringify(fixture("graphql-durable-objects.json")).replaceAll("NAMESPACE_ID", "ns-cart"));
     }
-    return fixture("graphql-empty.json");
+    return emptyGraphqlAnswer(query);
   };
   api.state.analyticsEngineSql = (sql) => {
     sqlCalls.push(sql);
