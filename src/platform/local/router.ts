@@ -1,5 +1,7 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
 import { BlastwallError } from "../../core/errors.js";
+import { workerKinds } from "../../project/handlers.js";
+import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { SplitEntry } from "../platform.js";
 import { EXCEPTION_HEADER } from "./bundle.js";
 import { short } from "./deployments.js";
@@ -58,10 +60,7 @@ export class EdgeRouter {
     this.agent.destroy();
   }
 
-  /**
-   * The Worker that answers plain requests: the first Worker of the project (in config order) that is deployed and
-   * consumes no queue, else the first deployed one.
-   */
+  /** The Worker that answers plain requests (see `defaultWorkerOf`). */
   defaultWorker(): string | undefined {
     return this.routeTable().defaultWorker;
   }
@@ -70,10 +69,8 @@ export class EdgeRouter {
     if (this.table) return this.table;
     const { state, runtime } = this.options;
     const workers = state.workers();
-    const order = runtime.projectConfigs().map((c) => c.name ?? "");
-    const rank = (w: string) => (order.indexOf(w) < 0 ? 1e9 : order.indexOf(w));
-    const deployed = workers.filter((w) => state.current(w)).sort((a, b) => rank(a) - rank(b));
-    const isConsumer = (w: string) => (state.primary(w)?.bindings.consumers.length ?? 0) > 0;
+    const configs = runtime.projectConfigs();
+    const deployed = workers.filter((w) => state.current(w));
     const splits = new Map<string, WorkerRoute>();
     for (const worker of deployed) {
       const deployment = state.current(worker);
@@ -87,7 +84,11 @@ export class EdgeRouter {
     }
     this.table = {
       workers: new Set(workers),
-      defaultWorker: deployed.find((w) => !isConsumer(w)) ?? deployed[0],
+      defaultWorker: defaultWorkerOf({
+        deployed,
+        configs,
+        consumesQueues: (w) => (state.primary(w)?.bindings.consumers.length ?? 0) > 0,
+      }),
       splits,
     };
     return this.table;
@@ -207,6 +208,33 @@ export class EdgeRouter {
     res.writeHead(status, { ...rest, "content-type": "text/plain; charset=utf-8" });
     res.end(`Worker threw exception.\n${hint}\n`);
   }
+}
+
+export interface DefaultWorkerOptions {
+  /** The Workers with a deployment. */
+  deployed: readonly string[];
+  /** The project's configs, in config order. */
+  configs: readonly WranglerConfig[];
+  /** For a Worker without a config: whether its version in force consumes a queue. */
+  consumesQueues: (worker: string) => boolean;
+}
+
+/**
+ * The Worker that answers plain requests: the first deployed Worker, in config order, that serves HTTP (its entry
+ * exports `fetch`, see `workerKinds`), even if it also consumes a queue; else the first deployed one.
+ *
+ * @example
+ * defaultWorkerOf({ deployed: ["jobs", "api"], configs, consumesQueues }); // "api" when only api exports fetch
+ */
+export function defaultWorkerOf({ deployed, configs, consumesQueues }: DefaultWorkerOptions): string | undefined {
+  const order = configs.map((c) => c.name ?? "");
+  const rank = (w: string) => (order.indexOf(w) < 0 ? Number.MAX_SAFE_INTEGER : order.indexOf(w));
+  const sorted = [...deployed].sort((a, b) => rank(a) - rank(b));
+  const servesHttp = (w: string) => {
+    const config = configs.find((c) => c.name === w);
+    return config ? workerKinds(config).includes("http") : !consumesQueues(w);
+  };
+  return sorted.find(servesHttp) ?? sorted[0];
 }
 
 interface ProxyOptions {
