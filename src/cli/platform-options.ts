@@ -99,7 +99,14 @@ export function platformFor(ctx: ContextWith<typeof PLATFORM_OPTIONS>): { platfo
   const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
   const env = ctx.options.env;
   return {
-    platform: createPlatform({ target: targetOf(ctx), projectDir, cwd: ctx.cwd, ...(env ? { env } : {}) }),
+    platform: createPlatform({
+      target: targetOf(ctx),
+      projectDir,
+      cwd: ctx.cwd,
+      ...(env ? { env } : {}),
+      // `local up` takes --project only; the hint repeats it as the user gave it.
+      localStartCommand: hintCommand("local up", { project: ctx.options.project }),
+    }),
     projectDir,
   };
 }

@@ -13,6 +13,8 @@ export interface CreatePlatformOptions {
   cwd?: string;
   /** A wrangler environment every call defaults to (Cloudflare: `<name>-<env>` and that env's bindings). */
   env?: string;
+  /** Local: the command that starts the edge, for the "not running" hint (the CLI repeats the user's options). */
+  localStartCommand?: string;
 }
 
 /**
@@ -23,7 +25,16 @@ export interface CreatePlatformOptions {
  */
 export function createPlatform(options: CreatePlatformOptions & { target?: "local" }): LocalPlatform;
 export function createPlatform(options: CreatePlatformOptions): Platform;
-export function createPlatform({ target, projectDir, cwd = process.cwd(), env }: CreatePlatformOptions): Platform {
-  if (parseTarget(target) === "local") return createLocalPlatform({ projectDir: findProjectDir(cwd, projectDir) });
+export function createPlatform({
+  target,
+  projectDir,
+  cwd = process.cwd(),
+  env,
+  localStartCommand,
+}: CreatePlatformOptions): Platform {
+  if (parseTarget(target) === "local") {
+    const dir = findProjectDir(cwd, projectDir);
+    return createLocalPlatform({ projectDir: dir, ...(localStartCommand ? { startCommand: localStartCommand } : {}) });
+  }
   return createCloudflarePlatform({ projectDir: projectDir ?? cwd, ...(env ? { env } : {}) });
 }

@@ -31,6 +31,11 @@ import type { EdgeStatus } from "./edge.js";
 export interface LocalPlatformOptions {
   /** The project whose `.blastwall/local/edge.json` names the running edge. */
   projectDir: string;
+  /**
+   * The command that starts the edge, as the user would type it (the CLI repeats their own options); default
+   * `blastwall local up --project <projectDir>`.
+   */
+  startCommand?: string;
 }
 
 /**
@@ -43,9 +48,11 @@ export interface LocalPlatformOptions {
 export class LocalPlatform implements Platform {
   readonly target = "local" as const;
   readonly projectDir: string;
+  private readonly startCommand: string;
 
-  constructor({ projectDir }: LocalPlatformOptions) {
+  constructor({ projectDir, startCommand }: LocalPlatformOptions) {
     this.projectDir = resolve(projectDir);
+    this.startCommand = startCommand ?? `blastwall local up --project ${this.projectDir}`;
   }
 
   /** The running edge, or a usable error. */
@@ -53,7 +60,7 @@ export class LocalPlatform implements Platform {
     const info = readEdgeFile(this.projectDir);
     if (!info) {
       throw new BlastwallError(`the local edge is not running for ${this.projectDir}`, {
-        fix: `start it with \`blastwall local up --project ${this.projectDir}\``,
+        fix: `start it with \`${this.startCommand}\``,
       });
     }
     return info;
