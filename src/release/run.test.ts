@@ -298,7 +298,7 @@ describe("runRelease", () => {
     expect(text).toContain("could not read the traffic before the release (analytics timed out)");
   });
 
-  it("records the platform's ingestion lag and sampling, and reads half-open windows that never overlap", async () => {
+  it("records the platform's ingestion lag and sampling, and reads half-open windows in data time, never inside the lag", async () => {
     const dir = project();
     const p = platformWithV1();
     p.metricsIngestion = async () => ({ lagSeconds: 30, sampled: true });
@@ -306,11 +306,15 @@ describe("runRelease", () => {
     const metrics = p.metrics.bind(p);
     p.metrics = async (q) => {
       windows.push({ since: q.since.getTime(), until: q.until?.getTime() ?? 0 });
+      // The data-time contract: a platform answers the window asked; the release never asks for unarrived rows.
+      expect(q.until?.getTime()).toBeLessThanOrEqual(p.clock - 30_000);
       return metrics(q);
     };
     const { report, text } = await release(dir, p);
     expect(report.outcome).toBe("promoted");
-    expect(text).toContain("metrics: the platform reads each window 30 s back (ingestion lag); rows are sampled");
+    expect(text).toContain(
+      "metrics: the analysis reads each window up to 30 s before now (ingestion lag); rows are sampled",
+    );
     expect(report.analysis?.ingestion).toEqual({ lagSeconds: 30, sampled: true });
     const html = readFileSync(report.htmlReport ?? "", "utf8");
     expect(html).toContain("metrics ingestion");

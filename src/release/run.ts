@@ -582,10 +582,9 @@ class ReleaseRun {
     return { outcome: "paused", reason };
   }
 
-  /** Reads what the analysis fixes before the ramp from the stable version's traffic, and says what it lacks. */
   /**
-   * The platform's metrics ingestion: it reads each window shifted back by its lag (so late rows are read once),
-   * and may sample rows. Recorded so the report shows what the analysis read.
+   * The platform's metrics ingestion: rows arrive up to its lag late, so the analysis reads windows that end that
+   * long before now (see dataNow), and rows may be sampled. Recorded so the report shows what the analysis read.
    */
   private async readIngestion(): Promise<void> {
     const get = this.platform.metricsIngestion;
@@ -593,10 +592,17 @@ class ReleaseRun {
     if (!ingestion) return;
     this.ingestion = ingestion;
     this.decide(
-      `metrics: the platform reads each window ${ingestion.lagSeconds} s back (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates: the tests count the rows kept, and the dispersion estimate allows for their spread" : ""}`,
+      `metrics: the analysis reads each window up to ${ingestion.lagSeconds} s before now (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates: the tests count the rows kept, and the dispersion estimate allows for their spread" : ""}`,
     );
   }
 
+  /** The newest data time the analysis reads: now less the ingestion lag, on a whole second. */
+  private dataNow(now = this.now()): Date {
+    const lagMs = (this.ingestion?.lagSeconds ?? 0) * 1000;
+    return new Date(Math.floor((now.getTime() - lagMs) / 1000) * 1000);
+  }
+
+  /** Reads what the analysis fixes before the ramp from the stable version's traffic, and says what it lacks. */
   private async startAnalysis(stable: string): Promise<AnalysisState> {
     const { config } = this.o;
     const a = config.analysis;
@@ -607,7 +613,7 @@ class ReleaseRun {
         platform: this.platform,
         worker: this.worker,
         stable,
-        now: this.now(),
+        now: this.dataNow(),
         pollSeconds: config.pollIntervalSeconds,
         latencyQuantiles: a.latencyQuantiles,
         watch: config.watch,
@@ -710,12 +716,14 @@ class ReleaseRun {
     p: StepProgressState,
   ): Promise<{ action: StepAction; verdict: Verdict; elapsedSeconds: number }> {
     const now = this.now();
-    const until = now;
-    // Under an ingestion lag the newest seconds are not readable yet: the step's clock counts only seconds whose
-    // rows the analysis can see, so a minimum duration (and the deadline) means that much observed traffic.
-    const lag = this.ingestion?.lagSeconds ?? 0;
-    const elapsedSeconds = Math.max(0, (now.getTime() - p.started.getTime()) / 1000 - lag);
-    const read = await this.readWindow(p.since, until, p.analysis);
+    // Data time: read [since, now − lag) on whole seconds, so each row is read once and only once it has arrived;
+    // the step's clock is that observed time, so a minimum duration means that much observed traffic.
+    const until = this.dataNow(now);
+    const elapsedSeconds = Math.max(0, (until.getTime() - p.started.getTime()) / 1000);
+    const read =
+      until.getTime() > p.since.getTime()
+        ? await this.readWindow(p.since, until, p.analysis)
+        : { error: `no rows yet: metrics arrive ${this.ingestion?.lagSeconds ?? 0} s late` };
     let verdict: Verdict;
     if ("error" in read) {
       verdict = { ...verdictOf(p.analysis), action: "hold", message: `metrics unavailable: ${read.error}` };

@@ -97,14 +97,18 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
     });
   });
 
+  it("reports its ingestion lag, so the release reads windows that end that long before now", async () => {
+    expect(await platform().metricsIngestion()).toEqual({ lagSeconds: 60, sampled: true });
+  });
+
   it("sends the documented query shapes: GraphQL variables and SQL over the telemetry columns", () => {
     const gql = graphqlCalls.find((c) => c.query.includes("workersInvocationsAdaptive"));
-    // Every window is read shifted back by the ingestion lag (default 60 s).
+    // The window is read as asked (data time; the release ends it the ingestion lag before now).
     expect(gql?.variables).toEqual({
       accountTag: api.state.accountId,
       scriptName: "shop-api",
-      since: new Date(since.getTime() - 60_000).toISOString(),
-      until: new Date(until.getTime() - 60_000).toISOString(),
+      since: since.toISOString(),
+      until: until.toISOString(),
     });
     expect(gql?.query).toContain("datetime_geq: $since, datetime_lt: $until");
     expect(gql?.query).toMatch(/dimensions \{ scriptName scriptVersion status \}/);
@@ -113,8 +117,8 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
     expect(sql).toContain("FROM shop_telemetry");
     expect(sql).toContain("index1 = 'shop-api'");
     expect(sql).toContain(`blob1 IN ('${CANARY}', '${STABLE}')`);
-    expect(sql).toContain(`timestamp >= toDateTime(${since.getTime() / 1000 - 60})`);
-    expect(sql).toContain(`timestamp < toDateTime(${until.getTime() / 1000 - 60})`);
+    expect(sql).toContain(`timestamp >= toDateTime(${since.getTime() / 1000})`);
+    expect(sql).toContain(`timestamp < toDateTime(${until.getTime() / 1000})`);
     expect(sql).toContain("count() AS rows, SUM(_sample_interval) AS n");
     expect(sql).toMatch(/FORMAT JSON$/);
     const auth = api.requests.filter((r) => r.path.endsWith("/graphql") || r.path.endsWith("/analytics_engine/sql"));

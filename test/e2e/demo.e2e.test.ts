@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -50,4 +50,30 @@ describe("npm run demo", () => {
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?(https?:)?\/\//i);
     expect(existsSync(join(root, ".blastwall", "demo", "shop", ".blastwall", "local", "edge.json"))).toBe(false);
   }, 480_000);
+
+  it("passes like Cloudflare too: the releases read lagged data, the bad canary rolls back, the good one promotes", async () => {
+    await run(process.execPath, [join(root, "dist", "demo", "main.js")], {
+      cwd: root,
+      env: { ...process.env, CI: "true", BLASTWALL_LIKE_CLOUDFLARE: "1" },
+      timeout: 420_000,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((err: { stdout?: string; stderr?: string }) => {
+      throw new Error(`demo --like-cloudflare failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    });
+    const dir = join(root, ".blastwall", "demo", "shop", ".blastwall", "releases");
+    const releases = readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as ReleaseJson)
+      .filter((r) => r.worker === "shop-api" && r.steps.length > 0);
+    // The bad canary rolled back and the good one promoted, both on rows read 10 s late, and each report says so.
+    expect(releases.map((r) => r.outcome).sort()).toEqual(["promoted", "rolled-back"]);
+    for (const r of releases) expect(r.analysis?.ingestion).toEqual({ lagSeconds: 10, sampled: true });
+  }, 480_000);
 });
+
+interface ReleaseJson {
+  worker: string;
+  outcome: string;
+  steps: { decision: string }[];
+  analysis?: { ingestion?: { lagSeconds: number; sampled: boolean } };
+}

@@ -38,7 +38,7 @@ export interface CloudflarePlatformOptions {
   flagsKvNamespaceId?: string;
   /** The Analytics Engine dataset `blastwall/telemetry` writes to. */
   telemetryDataset?: string;
-  /** How late analytics rows become readable; every metrics window is read shifted back by it. Default 60 s. */
+  /** How late analytics rows become readable (`metricsIngestion().lagSeconds`; windows are never shifted). Default 60 s. */
   ingestionLagMs?: number;
   /** Path of wrangler's bin script (default: the installed wrangler). */
   wranglerBin?: string;

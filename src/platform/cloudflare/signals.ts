@@ -1,4 +1,4 @@
-import type { ExtraSignals, MetricsQuery, VersionMetrics } from "../platform.js";
+import type { ExtraSignals, MetricsIngestion, MetricsQuery, VersionMetrics } from "../platform.js";
 import type { CloudflareContext } from "./context.js";
 import {
   DURABLE_OBJECTS_QUERY,
@@ -24,13 +24,14 @@ import type { CloudflareVersions } from "./versions.js";
 export interface CloudflareSignals {
   metrics(query: MetricsQuery): Promise<VersionMetrics[]>;
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): Promise<ExtraSignals>;
+  metricsIngestion(): Promise<MetricsIngestion>;
 }
 
 export interface CloudflareSignalsOptions {
   telemetryDataset: string;
   /**
-   * How late analytics rows become readable. Every window is read shifted back by this much, so back-to-back
-   * windows neither overlap nor drop rows that arrive late. Default 60 s.
+   * How late analytics rows become readable (reported by `metricsIngestion`; the release reads windows that end
+   * this long before now). Windows are read as asked, never shifted. Default 60 s.
    */
   ingestionLagMs: number;
 }
@@ -41,10 +42,10 @@ interface Window {
   iso: { since: string; until: string };
 }
 
-function shifted(ctx: CloudflareContext, since: Date, until: Date | undefined, lagMs: number): Window {
-  const s = new Date(since.getTime() - lagMs);
-  const u = new Date((until?.getTime() ?? ctx.clock.now()) - lagMs);
-  return { since: s, until: u, iso: { since: s.toISOString(), until: u.toISOString() } };
+/** The half-open window [since, until) of request time, as asked (the data-time contract: no platform shifts). */
+function windowOf(ctx: CloudflareContext, since: Date, until: Date | undefined): Window {
+  const u = until ?? new Date(ctx.clock.now());
+  return { since, until: u, iso: { since: since.toISOString(), until: u.toISOString() } };
 }
 
 async function metrics(
@@ -56,7 +57,7 @@ async function metrics(
   const current = await versions.currentDeployment(worker, env);
   const ids = current?.versions.map((v) => v.versionId) ?? [];
   if (ids.length === 0) return [];
-  const w = shifted(ctx, since, until, o.ingestionLagMs);
+  const w = windowOf(ctx, since, until);
   const accountTag = await ctx.api.accountId();
   const vars = { accountTag, scriptName: ctx.scriptName(worker, env), ...w.iso };
   const ds = o.telemetryDataset;
@@ -122,8 +123,10 @@ export function createCloudflareSignals(
 ): CloudflareSignals {
   return {
     metrics: (query) => metrics(ctx, versions, o, query),
+    // Analytics Engine samples at high rates; GraphQL and Analytics Engine rows arrive up to the lag late.
+    metricsIngestion: async () => ({ lagSeconds: o.ingestionLagMs / 1000, sampled: true }),
     async extraSignals({ worker, since, until, env, queues: names, durableObjects }) {
-      const w = shifted(ctx, since, until, o.ingestionLagMs);
+      const w = windowOf(ctx, since, until);
       return {
         dlqMessages: await dlqSignals(ctx, queues, names, w, env),
         durableObjectErrors: await durableObjectSignals(ctx, ctx.scriptName(worker, env), durableObjects, w),

@@ -17,12 +17,16 @@ describe("metrics recorder", () => {
     expect(a?.status["2xx"]).toBe(100);
     expect(a?.latency.p50).toBeGreaterThanOrEqual(50);
     expect(a?.latency.p50).toBeLessThanOrEqual(53);
+    expect(a?.latency.p90).toBeGreaterThanOrEqual(90);
+    expect(a?.latency.p90).toBeLessThanOrEqual(95);
     expect(a?.latency.p99).toBeGreaterThanOrEqual(99);
     expect(a?.latency.p99).toBeLessThanOrEqual(104);
     expect(a?.slowerThan?.["50"]).toBeGreaterThanOrEqual(48);
     expect(a?.slowerThan?.["50"]).toBeLessThanOrEqual(52);
     expect(b).toMatchObject({ requests: 2, exceptions: 1, status: { "5xx": 2, "4xx": 0 } });
     expect(m.query("other", new Date(t), new Date(t + 2000))).toEqual([]);
+    // Half-open: the second at `until` belongs to the next window.
+    expect(m.query("w", new Date(t), new Date(t + 1000)).map((x) => x.versionId)).toEqual(["a"]);
     const series = m.series("w", new Date(t), new Date(t + 2000));
     expect(series.find((x) => x.versionId === "b")?.points).toEqual([
       expect.objectContaining({
@@ -37,7 +41,7 @@ describe("metrics recorder", () => {
   it("keeps buckets 5% apart and ends at +Infinity", () => {
     expect(LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1]).toBe(Number.POSITIVE_INFINITY);
     const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
-    expect(summarize(counts)).toEqual({ p50: 0, p95: 0, p99: 0 });
+    expect(summarize(counts)).toEqual({ p50: 0, p90: 0, p95: 0, p99: 0 });
     counts[counts.length - 1] = 3;
     expect(countAbove(counts, 1_000_000)).toBe(3);
   });

@@ -162,15 +162,14 @@ export class MetricsRecorder {
       for (const seconds of versions.values()) for (const s of seconds.keys()) if (s < oldest) seconds.delete(s);
   }
 
-  /** Per-second points per version over [since, until], oldest first (what the dashboard charts). */
+  /** Per-second points per version over [since, until), oldest first (what the dashboard charts). */
   series(worker: string, since: Date, until: Date): { versionId: string; points: SeriesPoint[] }[] {
-    const from = Math.floor(since.getTime() / 1000);
-    const to = Math.floor(until.getTime() / 1000);
+    const inside = secondsIn(since, until);
     const out: { versionId: string; points: SeriesPoint[] }[] = [];
     for (const [versionId, seconds] of this.data.get(worker) ?? []) {
       const points: SeriesPoint[] = [];
       for (const [s, b] of [...seconds].sort((x, y) => x[0] - y[0])) {
-        if (s < from || s > to) continue;
+        if (!inside(s)) continue;
         const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
         for (const [i, c] of b.latency) counts[i] = c;
         const { p50, p95, p99 } = summarize(counts);
@@ -190,10 +189,12 @@ export class MetricsRecorder {
     return out;
   }
 
-  /** Sums the window [since, until] per version. Versions with no requests in the window are left out. */
+  /**
+   * Sums the half-open window [since, until) per version: the seconds that start inside it, so back-to-back windows
+   * read every second exactly once (exact for windows on whole seconds). Versions with no requests are left out.
+   */
   query(worker: string, since: Date, until: Date, slowerThanMs: readonly number[] = []): VersionMetrics[] {
-    const from = Math.floor(since.getTime() / 1000);
-    const to = Math.floor(until.getTime() / 1000);
+    const inside = secondsIn(since, until);
     const out: VersionMetrics[] = [];
     for (const [versionId, seconds] of this.data.get(worker) ?? []) {
       const counts = new Array<number>(LATENCY_BOUNDS_MS.length).fill(0);
@@ -203,7 +204,7 @@ export class MetricsRecorder {
       let sampled = false;
       const weighted = { requests: 0, status: [0, 0, 0, 0] };
       for (const [s, b] of seconds) {
-        if (s < from || s > to) continue;
+        if (!inside(s)) continue;
         sampled ||= b.weighted !== undefined;
         const w = b.weighted ?? b;
         weighted.requests += w.requests;
@@ -229,6 +230,13 @@ export class MetricsRecorder {
     }
     return out;
   }
+}
+
+/** Whether a stored second (epoch seconds) starts inside the half-open window [since, until). */
+function secondsIn(since: Date, until: Date): (second: number) => boolean {
+  const from = since.getTime();
+  const to = until.getTime();
+  return (second) => second * 1000 >= from && second * 1000 < to;
 }
 
 function statusOf([a = 0, b = 0, c = 0, d = 0]: number[]): VersionMetrics["status"] {
@@ -269,7 +277,7 @@ export function countAbove(counts: readonly number[], bound: number): number {
   return n;
 }
 
-/** p50/p95/p99 from the histogram: the upper bound of the bucket holding the nearest-rank sample. */
+/** p50/p90/p95/p99 from the histogram: the upper bound of the bucket holding the nearest-rank sample. */
 export function summarize(counts: readonly number[]): LatencySummary {
   const total = counts.reduce((s, c) => s + c, 0);
   const at = (q: number): number => {
@@ -285,5 +293,5 @@ export function summarize(counts: readonly number[]): LatencySummary {
     }
     return 0;
   };
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  return { p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99) };
 }

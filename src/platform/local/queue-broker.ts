@@ -191,21 +191,21 @@ export class QueueBroker {
     };
   }
 
-  /** Messages that arrived in a queue in [since, until] (for a DLQ: messages dead-lettered in the window). */
+  /** Messages that arrived in a queue in [since, until) (for a DLQ: messages dead-lettered in the window). */
   arrivals(queue: string, since: number, until: number): number {
     const row = this.db
       .prepare(
-        "SELECT COALESCE(SUM(n), 0) AS n FROM events WHERE queue = ? AND kind = 'enqueued' AND at BETWEEN ? AND ?",
+        "SELECT COALESCE(SUM(n), 0) AS n FROM events WHERE queue = ? AND kind = 'enqueued' AND at >= ? AND at < ?",
       )
       .get(queue, since, until) as { n: number };
     return row.n;
   }
 
-  /** Messages dead-lettered into `dlq` in [since, until], by the version whose consumer failed them. */
+  /** Messages dead-lettered into `dlq` in [since, until), by the version whose consumer failed them. */
   arrivalsByVersion(dlq: string, since: number, until: number): Record<string, number> {
     const rows = this.db
       .prepare(
-        "SELECT version, SUM(n) AS n FROM events WHERE queue = ? AND kind = 'enqueued' AND version IS NOT NULL AND at BETWEEN ? AND ? GROUP BY version",
+        "SELECT version, SUM(n) AS n FROM events WHERE queue = ? AND kind = 'enqueued' AND version IS NOT NULL AND at >= ? AND at < ? GROUP BY version",
       )
       .all(dlq, since, until) as { version: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.version, r.n]));

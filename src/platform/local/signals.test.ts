@@ -114,4 +114,33 @@ describe("attributed signals", () => {
     again.signals.close();
     await again.broker.stop();
   });
+
+  it("answers exactly the half-open window asked, in request time, leaving out only rows not yet ingested", async () => {
+    const like = open(likeCloudflare({ lagSeconds: 10 }));
+    const now = Date.now();
+    const base = Math.floor(now / 1000) * 1000 - 40_000;
+    // One request in each of the last 40 seconds, the last few still inside the 10 s lag.
+    for (let i = 0; i < 40; i++) {
+      like.signals.record({
+        worker: "tiles",
+        versionId: "v1",
+        status: 200,
+        latencyMs: 2,
+        exception: false,
+        at: base + i * 1000 + 500,
+      });
+    }
+    const read = (since: number, until: number) =>
+      like.signals.metrics({ worker: "tiles", since: new Date(since), until: new Date(until) })[0]?.requests ?? 0;
+    // Back-to-back 5 s windows, as the release reads [lastRead, now − lag): each second once, none twice.
+    const tiles = [0, 1, 2, 3, 4, 5].map((k) => read(base + k * 5000, base + (k + 1) * 5000));
+    expect(tiles).toEqual([5, 5, 5, 5, 5, 5]);
+    // The window is never moved: a window inside the lag reads nothing yet, not older rows in its place.
+    expect(read(now - 5000, now)).toBe(0);
+    // Asked up to now, it reads the ingested seconds only (29 to 30 of the 40, by where in its second now falls).
+    expect(read(base, now)).toBeGreaterThanOrEqual(29);
+    expect(read(base, now)).toBeLessThanOrEqual(30);
+    like.signals.close();
+    await like.broker.stop();
+  });
 });

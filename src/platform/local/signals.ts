@@ -140,13 +140,20 @@ export class EdgeSignals {
     this.recorder.record({ ...sample, at, weight: interval });
   }
 
-  /** The newest instant a query can see: now, less the model's ingestion lag. */
+  /**
+   * The end of a query's window as it can be answered: `until` (default now), but never past the ingested data.
+   * Under a lag a second is ingested once all of it is `lagSeconds` old, so the partly ingested second is left out
+   * whole; the window is never moved (the release asks for [since, now − lag) itself).
+   */
   private visibleUntil(until: Date | undefined): Date {
-    const edge = Date.now() - this.model.lagSeconds * 1000;
-    return new Date(Math.min(until?.getTime() ?? edge, edge));
+    const now = Date.now();
+    const asked = until?.getTime() ?? now;
+    if (this.model.lagSeconds <= 0) return new Date(asked);
+    const ingested = Math.floor((now - this.model.lagSeconds * 1000) / 1000) * 1000;
+    return new Date(Math.min(asked, ingested));
   }
 
-  /** Per-second points per version, as the dashboard charts them (after the ingestion lag). */
+  /** Per-second points per version over [since, until), as the dashboard charts them (after the ingestion lag). */
   series(worker: string, since: Date, until?: Date): { versionId: string; points: SeriesPoint[] }[] {
     return this.recorder.series(worker, since, this.visibleUntil(until));
   }
@@ -178,10 +185,11 @@ export class EdgeSignals {
     return new Response("recorded");
   }
 
-  /** Per version over the window; every version of the current deployment is listed, with zeros if it saw nothing. */
+  /**
+   * Per version over the half-open window [since, until) of request time; every version of the current deployment
+   * is listed, with zeros if it saw nothing. Rows still being ingested are missing, as on Analytics Engine.
+   */
   metrics(query: MetricsQuery): VersionMetrics[] {
-    // Rows still being ingested are missing, as on Analytics Engine; the window itself is not moved, so a step's
-    // window never takes in rows from before the step.
     const out = this.recorder.query(query.worker, query.since, this.visibleUntil(query.until), query.slowerThanMs);
     for (const e of this.options.state.current(query.worker)?.versions ?? []) {
       if (out.some((m) => m.versionId === e.versionId)) continue;
@@ -190,7 +198,7 @@ export class EdgeSignals {
         requests: 0,
         status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
         exceptions: 0,
-        latency: { p50: 0, p95: 0, p99: 0 },
+        latency: { p50: 0, p90: 0, p95: 0, p99: 0 },
         slowerThan: Object.fromEntries((query.slowerThanMs ?? []).map((b) => [String(b), 0])),
       });
     }
@@ -200,10 +208,11 @@ export class EdgeSignals {
   /**
    * DLQ arrivals per watched queue and Durable Object errors per watched class, in total and by version: a DO
    * error belongs to the version that ran the object, a dead letter to the version whose consumer failed it.
+   * The window is half-open, [since, until), and ends where the metrics do under an ingestion lag.
    */
   extraSignals(query: MetricsQuery & { queues: string[]; durableObjects: string[] }): ExtraSignals {
     const since = query.since.getTime();
-    const until = (query.until ?? new Date()).getTime();
+    const until = this.visibleUntil(query.until).getTime();
     const byVersion: ByVersion = {};
     const slot = (v: string) => {
       byVersion[v] ??= { dlqMessages: {}, durableObjectErrors: {} };
@@ -220,7 +229,7 @@ export class EdgeSignals {
     }
     const durableObjectErrors: Record<string, number> = {};
     const count = this.db.prepare(
-      "SELECT version, COUNT(*) AS n FROM durable_object_errors WHERE class = ? AND at BETWEEN ? AND ? GROUP BY version",
+      "SELECT version, COUNT(*) AS n FROM durable_object_errors WHERE class = ? AND at >= ? AND at < ? GROUP BY version",
     );
     for (const c of query.durableObjects) {
       const rows = count.all(c, since, until) as { version: string; n: number }[];
