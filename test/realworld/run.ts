@@ -28,7 +28,7 @@ interface Project {
   split: Split;
 }
 
-/** A label: `rule@file` (any line). */
+/** A label key: `rule@file` (any line) or `rule@file:line` (that line only, which wins over the file key). */
 interface Expectations {
   hazards: Record<string, Record<string, string>>;
   falseAlarms: Record<string, Record<string, string>>;
@@ -49,6 +49,7 @@ interface Score {
 const here = new URL(".", import.meta.url).pathname;
 const read = <T>(name: string): T => JSON.parse(readFileSync(join(here, name), "utf8")) as T;
 const keyOf = (f: Finding): string => `${f.rule}@${f.file}`;
+const lineKeyOf = (f: Finding): string => `${keyOf(f)}:${f.line}`;
 const pct = (a: number, b: number): string => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
 
 function extract(mirror: string, p: Project, into: string): string {
@@ -60,26 +61,35 @@ function extract(mirror: string, p: Project, into: string): string {
   return join(out, p.dir);
 }
 
-function labelOf(labels: Expectations, repo: string, key: string): string {
+type Label = "hazard" | "FALSE ALARM" | "fair" | "UNLABELLED";
+
+function labelOfKey(labels: Expectations, repo: string, key: string): Label | undefined {
   if (key in (labels.hazards[repo] ?? {})) return "hazard";
   if (key in (labels.falseAlarms[repo] ?? {})) return "FALSE ALARM";
   if (key in (labels.fair[repo] ?? {})) return "fair";
-  return "UNLABELLED";
+  return undefined;
 }
 
+function labelOf(labels: Expectations, repo: string, f: Finding): Label {
+  return labelOfKey(labels, repo, lineKeyOf(f)) ?? labelOfKey(labels, repo, keyOf(f)) ?? "UNLABELLED";
+}
+
+/** The reported findings a label key matches: its line, or any line of its file. */
+const matches = (key: string, reported: readonly Finding[]): boolean =>
+  reported.some((f) => key === keyOf(f) || key === lineKeyOf(f));
+
 function score(p: Project, reported: readonly Finding[], labels: Expectations): Score {
-  const keys = new Set(reported.map(keyOf));
-  const bad = labels.falseAlarms[p.repo] ?? {};
   const hazards = Object.keys(labels.hazards[p.repo] ?? {});
-  const returned = [...keys].filter((k) => k in bad);
+  const bad = Object.keys(labels.falseAlarms[p.repo] ?? {});
+  const withLabel = reported.map((f) => ({ f, label: labelOf(labels, p.repo, f) }));
   return {
     reported: reported.length,
-    falseAlarms: reported.filter((f) => keyOf(f) in bad).length,
-    unlabelled: [...keys].filter((k) => labelOf(labels, p.repo, k) === "UNLABELLED"),
+    falseAlarms: withLabel.filter((x) => x.label === "FALSE ALARM").length,
+    unlabelled: [...new Set(withLabel.filter((x) => x.label === "UNLABELLED").map((x) => lineKeyOf(x.f)))],
     hazards: hazards.length,
-    found: hazards.filter((h) => keys.has(h)).length,
-    missed: hazards.filter((h) => !keys.has(h)),
-    returned,
+    found: hazards.filter((h) => matches(h, reported)).length,
+    missed: hazards.filter((h) => !matches(h, reported)),
+    returned: bad.filter((k) => matches(k, reported)),
   };
 }
 
@@ -94,7 +104,7 @@ function printProject(p: Project, s: Score, reported: readonly Finding[], labels
   if (!list) return;
   for (const f of reported)
     console.log(
-      `    ${labelOf(labels, p.repo, keyOf(f)).padEnd(11)} ${f.severity.padEnd(7)} ${f.rule}@${f.file}:${f.line} ${f.message.split("\n")[0]}`,
+      `    ${labelOf(labels, p.repo, f).padEnd(11)} ${f.severity.padEnd(7)} ${f.rule}@${f.file}:${f.line} ${f.message.split("\n")[0]}`,
     );
 }
 
