@@ -13,20 +13,13 @@ import {
   scopeSuppressions,
 } from "../config/suppressions.js";
 import type { Finding } from "../findings.js";
-import { rule as httpAndQueue } from "../rules/code/http-and-queue-in-one-worker.js";
-import { rule as kvReadAfterWrite } from "../rules/code/kv-read-after-write.js";
-import { rule as queueWithoutIdempotency } from "../rules/code/queue-without-idempotency.js";
-import { rule as r2UnquotedEtag } from "../rules/code/r2-unquoted-etag.js";
-import { rule as singletonDurableObject } from "../rules/code/singleton-durable-object.js";
 import { codeNotAnalysed, skippedFile } from "../rules/code/skipped-file.js";
-import { rule as sqlInterpolation } from "../rules/code/sql-interpolation.js";
-import { rule as unvalidatedR2Key } from "../rules/code/unvalidated-r2-key.js";
-import { rule as queueMaxAttempts } from "../rules/queues/max-attempts.js";
-import { codeRule as v8SendToPullQueue } from "../rules/queues/v8-content-type-with-pull-consumer.js";
-import { rule as rpcCompatDate } from "../rules/rpc/compatibility-date.js";
+import { rules as allRules } from "../rules/index.js";
+import { report } from "../rules/report.js";
+import type { Rule } from "../rules/rule.js";
 import { walk } from "./ast.js";
 import { listSources } from "./files.js";
-import type { CodeProjectContext, CodeRule, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
+import type { CodeProjectContext, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
 
 /** Why a Worker's code cannot be read, as a finding: no `main`, a package specifier, or a file that is not there. */
@@ -61,19 +54,6 @@ function unreadMain(worker: WranglerConfig, main: string | undefined, configFile
     "warning",
   );
 }
-
-export const codeRules: readonly CodeRule[] = [
-  sqlInterpolation,
-  singletonDurableObject,
-  unvalidatedR2Key,
-  queueWithoutIdempotency,
-  kvReadAfterWrite,
-  r2UnquotedEtag,
-  httpAndQueue,
-  rpcCompatDate,
-  v8SendToPullQueue,
-  queueMaxAttempts,
-];
 
 function bindingsOf(worker: WranglerConfig): WorkerBindings {
   const all = [worker, ...Object.values(worker.env)];
@@ -166,7 +146,7 @@ function configScope(worker: WranglerConfig, file: string): ReturnType<typeof sc
  * @example
  * await runCheck("examples/shop", { analyzers: [createCodeAnalyzer()] });
  */
-export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly CodeRule[] } = {}): Analyzer {
+export function createCodeAnalyzer({ rules = allRules }: { rules?: readonly Rule[] } = {}): Analyzer {
   return {
     name: "code",
     async analyze({ project, progress }: AnalyzerContext) {
@@ -227,7 +207,7 @@ export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly Cod
           for (const r of rules) {
             let found: Finding[];
             try {
-              found = r.checkFile?.({ code, source: src }) ?? [];
+              found = (r.checkSource?.({ code, source: src }) ?? []).map((h) => report(r.meta, h, src.file));
             } catch (err) {
               // A pathological file (e.g. generated code nested deeper than the stack) must not stop the check.
               if (!skipped.has(src.path)) {
@@ -259,7 +239,7 @@ export function createCodeAnalyzer({ rules = codeRules }: { rules?: readonly Cod
         scopes.set(src.file, scope);
         findings.push(...applySuppressions(fs, scope.scoped), ...scope.problems);
       }
-      for (const f of rules.flatMap((r) => r.checkProject?.(ctx) ?? [])) {
+      for (const f of rules.flatMap((r) => (r.checkProject?.(ctx) ?? []).map((h) => report(r.meta, h, h.file)))) {
         let scope = scopes.get(f.file);
         const code = workers.find((w) => w.configFile === f.file);
         if (!scope && code) {

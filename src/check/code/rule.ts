@@ -3,6 +3,7 @@ import type { Project } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { ConfigSection } from "../config/sections.js";
 import type { Finding, RuleMeta } from "../findings.js";
+import { report } from "../rules/report.js";
 import { lineOf } from "./source.js";
 
 /** The binding names a Worker declares in any of its sections, by kind. */
@@ -50,13 +51,6 @@ export interface CodeProjectContext {
   projectSections: { worker: WranglerConfig; file: string; section: ConfigSection }[];
 }
 
-/** A rule over Worker source: per file, per project (rules that join code with config), or both. */
-export interface CodeRule {
-  meta: RuleMeta;
-  checkFile?(ctx: CodeFileContext): Finding[];
-  checkProject?(ctx: CodeProjectContext): Finding[];
-}
-
 /**
  * Builds a finding at a node of a source file.
  *
@@ -72,16 +66,7 @@ export function finding(
   data?: Record<string, unknown>,
 ): Finding {
   const { line, character } = source.sf.getLineAndCharacterOfPosition(node.getStart(source.sf));
-  return {
-    rule: meta.id,
-    severity: meta.severity,
-    file: source.file,
-    line: line + 1,
-    column: character + 1,
-    message,
-    fix,
-    ...(data ? { data } : {}),
-  };
+  return report(meta, { line: line + 1, column: character + 1, message, fix, data }, source.file);
 }
 
 export { lineOf };

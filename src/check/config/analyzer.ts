@@ -4,41 +4,13 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import { moduleExports } from "../code/module-exports.js";
 import type { Finding } from "../findings.js";
-import { rule as shadowedConfig } from "../rules/config/shadowed-config.js";
-import { rule as classNotCreated } from "../rules/do/class-not-created.js";
-import { rule as deletedClassStillBound } from "../rules/do/deleted-class-still-bound.js";
-import { rule as deletedClasses } from "../rules/do/deleted-classes.js";
-import { rule as exportsDeleted } from "../rules/do/exports-deleted.js";
-import { rule as invalidMigrationTags } from "../rules/do/invalid-migration-tags.js";
-import { rule as migrationsAndExports } from "../rules/do/migrations-and-exports.js";
-import { rule as migrationsNotAppendOnly } from "../rules/do/migrations-not-append-only.js";
-import { rule as newClassesToSqlite } from "../rules/do/new-classes-to-sqlite.js";
-import { rule as renameTargetNotExported } from "../rules/do/rename-target-not-exported.js";
-import { rule as deadLetterQueueIsSelf } from "../rules/queues/dead-letter-queue-is-self.js";
-import { rule as noDeadLetterQueue } from "../rules/queues/no-dead-letter-queue.js";
-import { rule as noRetryDelay } from "../rules/queues/no-retry-delay.js";
-import { rule as v8WithPullConsumer } from "../rules/queues/v8-content-type-with-pull-consumer.js";
+import { rules as allRules } from "../rules/index.js";
+import { report } from "../rules/report.js";
+import type { Rule } from "../rules/rule.js";
 import { configAtRef } from "./git-base.js";
-import type { ConfigRule, ConfigRuleContext } from "./rule.js";
+import type { ConfigRuleContext } from "./rule.js";
 import { configSections } from "./sections.js";
 import { applySuppressions, configComments, nextConfigLine, scopeSuppressions } from "./suppressions.js";
-
-export const configRules: readonly ConfigRule[] = [
-  deletedClasses,
-  exportsDeleted,
-  deletedClassStillBound,
-  classNotCreated,
-  invalidMigrationTags,
-  renameTargetNotExported,
-  newClassesToSqlite,
-  migrationsAndExports,
-  migrationsNotAppendOnly,
-  noDeadLetterQueue,
-  deadLetterQueueIsSelf,
-  noRetryDelay,
-  v8WithPullConsumer,
-  shadowedConfig,
-];
 
 function entryExportsOf(worker: WranglerConfig): () => Set<string> | undefined {
   let cached: { value: Set<string> | undefined } | undefined;
@@ -67,7 +39,7 @@ function suppressed(worker: WranglerConfig, file: string, findings: Finding[]): 
  * @example
  * await runCheck("examples/shop", { analyzers: [createConfigAnalyzer()] });
  */
-export function createConfigAnalyzer({ rules = configRules }: { rules?: readonly ConfigRule[] } = {}): Analyzer {
+export function createConfigAnalyzer({ rules = allRules }: { rules?: readonly Rule[] } = {}): Analyzer {
   return {
     name: "config",
     async analyze({ project, options, progress }: AnalyzerContext) {
@@ -92,7 +64,7 @@ export function createConfigAnalyzer({ rules = configRules }: { rules?: readonly
           ...suppressed(
             worker,
             file,
-            rules.flatMap((r) => r.check(ctx)),
+            rules.flatMap((r) => (r.checkConfig?.(ctx) ?? []).map((h) => report(r.meta, h, file))),
           ),
         );
       }

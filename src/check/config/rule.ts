@@ -1,6 +1,7 @@
 import type { Project } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { Finding, RuleMeta } from "../findings.js";
+import { report } from "../rules/report.js";
 import type { ConfigSection, KeyPath } from "./sections.js";
 
 export interface ConfigRuleContext {
@@ -19,12 +20,6 @@ export interface ConfigRuleContext {
   baseRef?: string;
 }
 
-/** A rule over one wrangler config. One rule per file under src/check/rules/<area>/. */
-export interface ConfigRule {
-  meta: RuleMeta;
-  check(ctx: ConfigRuleContext): Finding[];
-}
-
 /**
  * Builds a finding located at a key path of the config.
  *
@@ -40,16 +35,7 @@ export function at(
   data?: Record<string, unknown>,
 ): Finding {
   const loc = ctx.worker.locate(path);
-  return {
-    rule: meta.id,
-    severity: meta.severity,
-    file: ctx.file,
-    line: loc?.line ?? 1,
-    ...(loc ? { column: loc.column } : {}),
-    message,
-    fix,
-    ...(data ? { data } : {}),
-  };
+  return report(meta, { line: loc?.line ?? 1, column: loc?.column, message, fix, data }, ctx.file);
 }
 
 /** "env.staging" or "the top level", for messages. */

@@ -1,17 +1,15 @@
 import { readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import type { Finding, MigrationSummary } from "../findings.js";
-import { fileRules, folderRules } from "../rules/d1/index.js";
-import { meta as lockMeta, check as lockMismatch } from "../rules/d1/lock-mismatch.js";
-import { check as missingDir, meta as missingDirMeta } from "../rules/d1/missing-migrations-dir.js";
-import { check as outOfOrder, meta as outOfOrderMeta } from "../rules/d1/out-of-order-migration.js";
+import { rules } from "../rules/index.js";
+import { report } from "../rules/report.js";
 import { collapseRebuilds } from "../sql/rebuild.js";
 import { createReplayer, type Replayer } from "../sql/replay.js";
 import { splitStatements } from "../sql/split.js";
 import { classify } from "./classify.js";
-import { LOCK_FILE, type MigrationContent, readLock, verifyLock } from "./lock.js";
+import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { listMigrationFiles, type MigrationsDir, migrationPath, readMigration } from "./migrations.js";
-import type { MigrationFile } from "./rule.js";
+import type { D1FolderContext, MigrationFile } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface AnalyzeDirOptions {
@@ -93,20 +91,14 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
  * const { findings, migrations } = analyzeMigrationsDir(dirs[0], { progress: console.log });
  */
 export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: AnalyzeDirOptions = {}): DirAnalysis {
-  const findings: Finding[] = [];
-  const missing = missingDir(dir);
-  if (missing.length > 0 || !dir.exists) {
-    for (const h of missing)
-      findings.push({ rule: missingDirMeta.id, severity: missingDirMeta.severity, file: dir.declaredAt.file, ...h });
-    return { findings, migrations: [] };
-  }
-  const names = listMigrationFiles(dir.dir, dir.order, dir.pattern);
+  const names = dir.exists ? listMigrationFiles(dir.dir, dir.order, dir.pattern) : [];
+  const { findings, byFile: folder } = folderFindings(dir, names);
+  if (!dir.exists) return { findings, migrations: [] };
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable });
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
-  const folder = folderFindings(dir, names);
   try {
     // One file at a time, start to finish: replay, replay on data, rules. Nothing of a file outlives its turn
     // but its class, so memory (and the garbage collector's work) stays flat however long the history is.
@@ -129,7 +121,6 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
     replayer.close();
     onData?.replayer.close();
   }
-  findings.push(...checkLock(dir, names));
   if (!onData) return { findings, migrations };
   const rel = (n: string) => (dir.rel === "." ? n : `${dir.rel}/${n}`);
   const appliedOnData = names.filter((n) => !onData.pending.has(n)).map(rel);
@@ -138,12 +129,8 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
 
 function runRules(file: MigrationFile, dataLabel: string | undefined, fromFolder: readonly Finding[]): Finding[] {
   const own: Finding[] = [...fromFolder];
-  for (const rule of fileRules) {
-    for (const hit of rule.check({ file, dataLabel })) {
-      const { severity, ...rest } = hit;
-      own.push({ rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: file.rel, ...rest });
-    }
-  }
+  for (const rule of rules)
+    for (const hit of rule.checkMigration?.({ file, dataLabel }) ?? []) own.push(report(rule.meta, hit, file.rel));
   return applySuppressions(file.rel, file.statements, file.comments, own);
 }
 
@@ -180,40 +167,48 @@ function openDataReplay(
   };
 }
 
-/** Folder rules' findings by file name; they go through the file's suppressions with its own findings. */
-function folderFindings(dir: MigrationsDir, names: readonly string[]): Map<string, Finding[]> {
-  const rel = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
+/**
+ * Folder rules' findings: those about a file of the folder by its name (they go through that file's suppressions
+ * with its own findings), the rest (a missing folder, migrations.lock) as they are.
+ */
+function folderFindings(
+  dir: MigrationsDir,
+  names: readonly string[],
+): { findings: Finding[]; byFile: Map<string, Finding[]> } {
+  const fileOf = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
+  const lockFile = fileOf(LOCK_FILE);
+  let lock: { file: string; problems: LockProblem[] } | undefined | null = null;
+  const ctx: D1FolderContext = {
+    dir,
+    names,
+    fileOf,
+    lock: () => {
+      if (lock === null) lock = checkLock(dir, names, lockFile);
+      return lock;
+    },
+  };
+  const findings: Finding[] = [];
   const byFile = new Map<string, Finding[]>();
-  for (const rule of folderRules) {
-    for (const { name, severity, ...hit } of rule.checkFolder({ dir, names })) {
-      const f: Finding = { rule: rule.meta.id, severity: severity ?? rule.meta.severity, file: rel(name), ...hit };
-      byFile.set(name, [...(byFile.get(name) ?? []), f]);
+  for (const rule of rules) {
+    for (const { name, ...hit } of rule.checkFolder?.(ctx) ?? []) {
+      const f = report(rule.meta, hit, name === undefined ? dir.declaredAt.file : fileOf(name));
+      if (name === undefined) findings.push(f);
+      else byFile.set(name, [...(byFile.get(name) ?? []), f]);
     }
   }
-  return byFile;
+  return { findings, byFile };
 }
 
-function checkLock(dir: MigrationsDir, names: readonly string[]): Finding[] {
-  const lockRel = dir.rel === "." ? LOCK_FILE : `${dir.rel}/${LOCK_FILE}`;
-  const entries = readLock(dir.dir, lockRel);
-  if (!entries) return [];
+/** migrations.lock compared with the folder, or undefined when the folder has no lock file. */
+function checkLock(
+  dir: MigrationsDir,
+  names: readonly string[],
+  lockFile: string,
+): { file: string; problems: LockProblem[] } | undefined {
+  const entries = readLock(dir.dir, lockFile);
+  if (!entries) return undefined;
   const contents: MigrationContent[] = names.map((name) => ({ name, content: safeRead(migrationPath(dir, name)) }));
-  const rel = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
-  const out: Finding[] = [];
-  for (const p of verifyLock(entries, contents)) {
-    if (p.kind === "out-of-order") {
-      out.push({
-        rule: outOfOrderMeta.id,
-        severity: outOfOrderMeta.severity,
-        file: rel(p.name),
-        ...outOfOrder(p.name, p.latestLocked),
-      });
-      continue;
-    }
-    const hit = lockMismatch(p, { lock: lockRel, file: rel });
-    if (hit) out.push({ rule: lockMeta.id, severity: lockMeta.severity, ...hit });
-  }
-  return out;
+  return { file: lockFile, problems: verifyLock(entries, contents) };
 }
 
 function safeRead(path: string): Buffer {

@@ -1,7 +1,9 @@
-import type { MigrationClass, RuleMeta, Severity } from "../findings.js";
+import type { MigrationClass } from "../findings.js";
+import type { Hit } from "../rules/report.js";
 import type { Change, Located } from "../sql/diff.js";
 import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
 import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
+import type { LockProblem } from "./lock.js";
 import type { MigrationsDir } from "./migrations.js";
 
 /** One migration file after replay: what every D1 rule reads. */
@@ -38,51 +40,23 @@ export interface D1RuleContext {
   dataLabel?: string;
 }
 
-export interface RuleHit {
-  line: number;
-  column?: number;
-  message: string;
-  fix: string;
-  data?: Record<string, unknown>;
-  /** Overrides the rule's default severity for this hit. */
-  severity?: Severity;
-}
-
-/** One D1 rule: one file under src/check/rules/d1/, docs at docs/rules/d1/<name>.md. */
-export interface D1Rule {
-  meta: RuleMeta;
-  check(ctx: D1RuleContext): RuleHit[];
-}
+/** A D1 rule's hit; the file is the migration being checked unless the hit names another. */
+export type RuleHit = Hit;
 
 /** What a rule over a whole migrations folder reads: the folder and its files in apply order. */
 export interface D1FolderContext {
   dir: MigrationsDir;
+  /** Files in apply order; empty when the folder does not exist. */
   names: readonly string[];
+  /** migrations.lock compared with the folder (read on first call), or undefined when there is no lock file. */
+  lock(): { file: string; problems: readonly LockProblem[] } | undefined;
+  /** A file of the folder, relative to the project dir. */
+  fileOf(name: string): string;
 }
 
-/** A folder rule's hit names the file it is about. */
+/** A folder rule's hit: `name` is a file inside the folder (that file's suppressions apply), else `file` is set. */
 export interface FolderHit extends RuleHit {
-  /** File name inside the folder. */
-  name: string;
-}
-
-/** A rule over one migrations folder (ordering, stray files): one file under src/check/rules/d1/. */
-export interface D1FolderRule {
-  meta: RuleMeta;
-  checkFolder(ctx: D1FolderContext): FolderHit[];
-}
-
-/**
- * Declares a D1 rule.
- *
- * @example
- * export default defineD1Rule({
- *   meta: { id: "d1/drop-table", severity: "error", summary: "DROP TABLE on a table that code may still use" },
- *   check: ({ file }) => [],
- * });
- */
-export function defineD1Rule(rule: D1Rule): D1Rule {
-  return rule;
+  name?: string;
 }
 
 export type FlatChange = Located<Change> & { viaRebuild: boolean };

@@ -13,7 +13,7 @@ const LEVEL: Record<Severity, "error" | "warning" | "note"> = { error: "error", 
  * project dir through the `%SRCROOT%` base.
  *
  * @example
- * writeFileSync("blastwall.sarif", renderSarif(result, { rules: d1RuleMetas }));
+ * writeFileSync("blastwall.sarif", renderSarif(result, { rules: ruleMetas }));
  */
 export function renderSarif(result: CheckResult, { rules = [], toolVersion = "0.0.0" }: SarifOptions = {}): string {
   const known = new Map(rules.map((r) => [r.id, r]));

@@ -1,21 +1,115 @@
-import { codeRules } from "../code/analyzer.js";
-import { configRules } from "../config/analyzer.js";
+// Generated from the rule files under src/check/rules/<area>/ by src/check/rules/registry.test.ts; do not edit.
+// Regenerate with BLASTWALL_WRITE_RULE_REGISTRY=1 npx vitest run src/check/rules/registry.test.ts
 import type { RuleMeta } from "../findings.js";
-import { meta as skippedFile } from "./code/skipped-file.js";
-import { d1RuleMetas } from "./d1/index.js";
-import { meta as missingReason } from "./suppression/missing-reason.js";
+import codeHttpAndQueueInOneWorker from "./code/http-and-queue-in-one-worker.js";
+import codeKvReadAfterWrite from "./code/kv-read-after-write.js";
+import codeQueueWithoutIdempotency from "./code/queue-without-idempotency.js";
+import codeR2UnquotedEtag from "./code/r2-unquoted-etag.js";
+import codeSingletonDurableObject from "./code/singleton-durable-object.js";
+import codeSkippedFile from "./code/skipped-file.js";
+import codeSqlInterpolation from "./code/sql-interpolation.js";
+import codeUnvalidatedR2Key from "./code/unvalidated-r2-key.js";
+import configShadowedConfig from "./config/shadowed-config.js";
+import d1AddNotNullColumn from "./d1/add-not-null-column.js";
+import d1AddUnique from "./d1/add-unique.js";
+import d1ChangeColumnType from "./d1/change-column-type.js";
+import d1DataConstraint from "./d1/data-constraint.js";
+import d1DropColumn from "./d1/drop-column.js";
+import d1DropTable from "./d1/drop-table.js";
+import d1DuplicateMigrationNumber from "./d1/duplicate-migration-number.js";
+import d1EmptyMigration from "./d1/empty-migration.js";
+import d1JournalOrder from "./d1/journal-order.js";
+import d1LargeDataChange from "./d1/large-data-change.js";
+import d1LockMismatch from "./d1/lock-mismatch.js";
+import d1MissingMigrationsDir from "./d1/missing-migrations-dir.js";
+import d1MixedExpandContract from "./d1/mixed-expand-contract.js";
+import d1NonMigrationFile from "./d1/non-migration-file.js";
+import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
+import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
+import d1RebuildCascade from "./d1/rebuild-cascade.js";
+import d1RenameColumn from "./d1/rename-column.js";
+import d1RenameTable from "./d1/rename-table.js";
+import d1ReservedTable from "./d1/reserved-table.js";
+import d1RowsLost from "./d1/rows-lost.js";
+import d1SetNotNull from "./d1/set-not-null.js";
+import d1SqlError from "./d1/sql-error.js";
+import d1Transaction from "./d1/transaction.js";
+import d1UnboundedWrite from "./d1/unbounded-write.js";
+import d1UnreadableMigration from "./d1/unreadable-migration.js";
+import d1UnusedIgnore from "./d1/unused-ignore.js";
+import doClassNotCreated from "./do/class-not-created.js";
+import doDeletedClassStillBound from "./do/deleted-class-still-bound.js";
+import doDeletedClasses from "./do/deleted-classes.js";
+import doExportsDeleted from "./do/exports-deleted.js";
+import doInvalidMigrationTags from "./do/invalid-migration-tags.js";
+import doMigrationsAndExports from "./do/migrations-and-exports.js";
+import doMigrationsNotAppendOnly from "./do/migrations-not-append-only.js";
+import doNewClassesToSqlite from "./do/new-classes-to-sqlite.js";
+import doRenameTargetNotExported from "./do/rename-target-not-exported.js";
+import queuesDeadLetterQueueIsSelf from "./queues/dead-letter-queue-is-self.js";
+import queuesMaxAttempts from "./queues/max-attempts.js";
+import queuesNoDeadLetterQueue from "./queues/no-dead-letter-queue.js";
+import queuesNoRetryDelay from "./queues/no-retry-delay.js";
+import queuesV8ContentTypeWithPullConsumer from "./queues/v8-content-type-with-pull-consumer.js";
+import rpcCompatibilityDate from "./rpc/compatibility-date.js";
+import type { Rule } from "./rule.js";
+import suppressionMissingReason from "./suppression/missing-reason.js";
 
-/**
- * Every rule `check` can report, once: SARIF's rule list, the docs test and `--help`-style lists read this.
- * A new rule joins its analyzer's list (config, code, D1 file or folder rules) and shows up here.
- *
- * @example
- * ruleMetas.find((m) => m.id === "d1/drop-table")?.severity; // "error"
- */
-export const ruleMetas: readonly RuleMeta[] = [
-  ...configRules.map((r) => r.meta),
-  ...codeRules.map((r) => r.meta),
-  skippedFile,
-  missingReason,
-  ...d1RuleMetas,
+/** Every rule, in file order: the analyzers run them, and SARIF, the docs test and rule lists read them. */
+export const rules: readonly Rule[] = [
+  codeHttpAndQueueInOneWorker,
+  codeKvReadAfterWrite,
+  codeQueueWithoutIdempotency,
+  codeR2UnquotedEtag,
+  codeSingletonDurableObject,
+  codeSkippedFile,
+  codeSqlInterpolation,
+  codeUnvalidatedR2Key,
+  configShadowedConfig,
+  d1AddNotNullColumn,
+  d1AddUnique,
+  d1ChangeColumnType,
+  d1DataConstraint,
+  d1DropColumn,
+  d1DropTable,
+  d1DuplicateMigrationNumber,
+  d1EmptyMigration,
+  d1JournalOrder,
+  d1LargeDataChange,
+  d1LockMismatch,
+  d1MissingMigrationsDir,
+  d1MixedExpandContract,
+  d1NonMigrationFile,
+  d1OrderDependsOnWrangler,
+  d1OutOfOrderMigration,
+  d1RebuildCascade,
+  d1RenameColumn,
+  d1RenameTable,
+  d1ReservedTable,
+  d1RowsLost,
+  d1SetNotNull,
+  d1SqlError,
+  d1Transaction,
+  d1UnboundedWrite,
+  d1UnreadableMigration,
+  d1UnusedIgnore,
+  doClassNotCreated,
+  doDeletedClassStillBound,
+  doDeletedClasses,
+  doExportsDeleted,
+  doInvalidMigrationTags,
+  doMigrationsAndExports,
+  doMigrationsNotAppendOnly,
+  doNewClassesToSqlite,
+  doRenameTargetNotExported,
+  queuesDeadLetterQueueIsSelf,
+  queuesMaxAttempts,
+  queuesNoDeadLetterQueue,
+  queuesNoRetryDelay,
+  queuesV8ContentTypeWithPullConsumer,
+  rpcCompatibilityDate,
+  suppressionMissingReason,
 ];
+
+/** Every rule's metadata, in the same order. */
+export const ruleMetas: readonly RuleMeta[] = rules.map((r) => r.meta);

@@ -1,5 +1,6 @@
-import { type CodeRule, finding } from "../../code/rule.js";
+import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { defaultExport, handlerMembers } from "./handlers.js";
 
 export const meta: RuleMeta = {
@@ -9,9 +10,9 @@ export const meta: RuleMeta = {
 };
 
 /** The entry module's default export has both fetch() and queue(). */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     if (code.entry?.path !== source.path) return [];
     const target = defaultExport(source.sf);
     if (!target) return [];
@@ -32,4 +33,4 @@ export const rule: CodeRule = {
     ];
     return out;
   },
-};
+});

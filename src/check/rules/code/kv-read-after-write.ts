@@ -1,7 +1,8 @@
 import type ts from "typescript";
 import { calleeName, enclosingScope, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
-import { type CodeRule, finding } from "../../code/rule.js";
+import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "code/kv-read-after-write",
@@ -10,9 +11,9 @@ export const meta: RuleMeta = {
 };
 
 /** Within one function: `NS.put(k, …)` then `NS.get(k)` on the same namespace and key. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     if (code.bindings.kv.size === 0) return [];
     const out: Finding[] = [];
     const sf = source.sf;
@@ -49,4 +50,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

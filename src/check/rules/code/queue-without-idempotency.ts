@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { calleeName, memberName, unwrap, walk } from "../../code/ast.js";
-import { type CodeRule, finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
+import { finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "code/queue-without-idempotency",
@@ -136,9 +137,9 @@ function fixFor(code: WorkerCode): string {
 }
 
 /** Queues deliver at least once: a handler that cannot tell a redelivery repeats its side effects. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }: { code: WorkerCode; source: SourceFileInfo }) {
+  checkSource({ code, source }: { code: WorkerCode; source: SourceFileInfo }) {
     const out: Finding[] = [];
     for (const h of queueHandlers(source.sf)) {
       if (isIdempotent(h, source.sf)) continue;
@@ -154,4 +155,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { calleeName, constantString, memberName, nodeIndex, unwrap } from "../../code/ast.js";
-import { type CodeRule, finding } from "../../code/rule.js";
+import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "code/r2-unquoted-etag",
@@ -23,9 +24,9 @@ function isHeadersObject(obj: ts.ObjectLiteralExpression): boolean {
 }
 
 /** `headers.set("ETag", obj.etag)`, `c.header("etag", obj.etag)`, `{ headers: { ETag: obj.etag } }`. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ source }) {
+  checkSource({ source }) {
     const out: Finding[] = [];
     const report = (node: ts.Node, etag: ts.PropertyAccessExpression) => {
       const obj = etag.expression.getText(source.sf);
@@ -56,4 +57,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

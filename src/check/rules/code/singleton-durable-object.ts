@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { calleeName, constantString, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
-import { type CodeRule, finding, type WorkerBindings } from "../../code/rule.js";
+import { finding, type WorkerBindings } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "code/singleton-durable-object",
@@ -21,9 +22,9 @@ function fixedName(arg: ts.Expression, bindings: WorkerBindings): string | undef
 }
 
 /** `NS.idFromName("global")` / `NS.getByName("global")`: one object takes every request. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     const out: Finding[] = [];
     for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node);
@@ -48,4 +49,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

@@ -1,4 +1,5 @@
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "code/skipped-file",
@@ -42,3 +43,6 @@ export function skippedFile(file: string, reason: string, line = 1): Finding {
     data: { reason },
   };
 }
+
+/** Reported by the code analyzer itself when it cannot read a file (see `skippedFile`, `codeNotAnalysed`). */
+export default defineRule({ meta });

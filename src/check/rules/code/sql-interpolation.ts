@@ -1,8 +1,9 @@
 import ts from "typescript";
 import { calleeName, constantString, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
-import { type CodeRule, finding } from "../../code/rule.js";
+import { finding } from "../../code/rule.js";
 import { constantText } from "../../code/sql-constant.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { requestTainted } from "./request-taint.js";
 
 export const meta: RuleMeta = {
@@ -122,9 +123,9 @@ function methodNode(call: ts.CallExpression): ts.Node {
  * constant. Splices the code wrote itself (placeholder lists, fixed column lists, literal unions, allow-listed
  * names) are folded away. Request input is an error; a value that cannot be traced either way is a warning.
  */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     const out: Finding[] = [];
     for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node);
@@ -155,4 +156,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

@@ -1,6 +1,7 @@
 import { calleeName, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
-import { type CodeRule, finding } from "../../code/rule.js";
+import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { requestTainted } from "./request-taint.js";
 
 export const meta: RuleMeta = {
@@ -12,9 +13,9 @@ export const meta: RuleMeta = {
 const R2_METHODS = new Set(["get", "put", "delete", "head"]);
 
 /** An R2 object key built from the URL, params or body, with no validator on the way. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     if (code.bindings.r2.size === 0) return [];
     const out: Finding[] = [];
     for (const node of nodeIndex(source.sf).calls) {
@@ -37,4 +38,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

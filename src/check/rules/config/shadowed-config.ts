@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CONFIG_FILE_NAMES } from "../../../project/wrangler-config.js";
-import type { ConfigRule } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "config/shadowed-config",
@@ -11,9 +11,9 @@ export const meta: RuleMeta = {
 };
 
 /** `wrangler.json` beats `wrangler.jsonc` beats `wrangler.toml`: the losers are never deployed. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     const name = basename(ctx.worker.path);
     if (!(CONFIG_FILE_NAMES as readonly string[]).includes(name)) return [];
     const others = CONFIG_FILE_NAMES.filter((n) => n !== name && existsSync(join(dirname(ctx.worker.path), n)));
@@ -30,4 +30,4 @@ export const rule: ConfigRule = {
       },
     ];
   },
-};
+});

@@ -1,13 +1,14 @@
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A NOT NULL column without a default on an existing table: fine on an empty database, fails on a real one. */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/add-not-null-column",
     severity: "error",
     summary: "A NOT NULL column without a default is added to an existing table",
   },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "add-column" || !c.column.notNull || c.column.default !== null || c.column.pk > 0) return [];
       if (!existedBefore(file, c.table)) return [];

@@ -1,14 +1,15 @@
 import { contextFor, uniqueOnNewColumns } from "../../d1/classify.js";
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A new UNIQUE index or constraint on a table that already has rows in production. */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/add-unique",
     severity: "warning",
     summary: "A unique index or constraint is added to an existing table",
   },
-  check: ({ file }) => {
+  checkMigration: ({ file }) => {
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
     return flatChanges(file).flatMap((c) => {
       if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];

@@ -1,9 +1,10 @@
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A column's declared type changes through a rebuild: affinity changes how old and new values compare and sort. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/change-column-type", severity: "warning", summary: "A rebuild changes a column's type" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "alter-column" || c.before.type.toLowerCase() === c.after.type.toLowerCase()) return [];
       if (!existedBefore(file, c.table)) return [];

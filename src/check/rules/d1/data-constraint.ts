@@ -1,4 +1,5 @@
-import { defineD1Rule, ident } from "../../d1/rule.js";
+import { ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 function fixFor(message: string): string {
   const col = /constraint failed: (\w+)\.(\w+)/.exec(message);
@@ -16,13 +17,13 @@ function fixFor(message: string): string {
 }
 
 /** The migration applies to an empty database but fails on `--data`: UNIQUE, NOT NULL, CHECK or foreign keys. */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/data-constraint",
     severity: "error",
     summary: "A migration fails on real data: UNIQUE, NOT NULL, CHECK or foreign key constraints",
   },
-  check: ({ file, dataLabel }) => {
+  checkMigration: ({ file, dataLabel }) => {
     if (!file.data) return [];
     const label = dataLabel ?? "--data";
     const failed = file.data.statements.flatMap((o, i) => {

@@ -1,9 +1,10 @@
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A column of an existing table disappears (ALTER TABLE … DROP COLUMN, or a rebuild without it). */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/drop-column", severity: "error", summary: "A migration drops a column that code may still use" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) =>
       c.kind === "drop-column" && existedBefore(file, c.table)
         ? [

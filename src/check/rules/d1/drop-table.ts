@@ -1,4 +1,5 @@
-import { defineD1Rule, existedBefore, ident, type MigrationFile } from "../../d1/rule.js";
+import { existedBefore, ident, type MigrationFile } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** Whether an INSERT … SELECT before `line` reads from `table`: the file keeps its rows elsewhere first. */
 function copiedFirst(file: MigrationFile, table: string, line: number): boolean {
@@ -10,9 +11,9 @@ function copiedFirst(file: MigrationFile, table: string, line: number): boolean 
  * DROP TABLE of a table that existed before this migration: the running code may still read or write it. Judged on
  * the file's net effect: dropping and creating a table again under the same name still loses every row.
  */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/drop-table", severity: "error", summary: "A migration drops a table that code may still use" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     file.changes.flatMap((c) => {
       if (c.kind !== "drop-table") return [];
       const again = file.recreated?.has(c.table.toLowerCase()) ?? false;

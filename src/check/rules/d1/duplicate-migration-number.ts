@@ -1,6 +1,7 @@
 import { leadingMigrationNumber } from "../../../core/migration-order.js";
-import type { D1FolderRule, FolderHit } from "../../d1/rule.js";
+import type { FolderHit } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/duplicate-migration-number",
@@ -9,7 +10,7 @@ export const meta: RuleMeta = {
 };
 
 /** Every file whose leading number an earlier file already uses (`0006_a.sql`, `0006_b.sql`). */
-export const rule: D1FolderRule = {
+export default defineRule({
   meta,
   checkFolder({ names }) {
     const first = new Map<number, string>();
@@ -37,4 +38,4 @@ export const rule: D1FolderRule = {
     }
     return hits;
   },
-};
+});

@@ -1,9 +1,9 @@
-import { defineD1Rule } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A migration file with no statements: wrangler still records it as applied. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/empty-migration", severity: "info", summary: "A migration file holds no SQL statements" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     !file.unreadable && file.statements.length === 0 && file.problems.length === 0
       ? [
           {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { D1FolderRule, FolderHit } from "../../d1/rule.js";
+import type { FolderHit } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/journal-order",
@@ -27,7 +28,7 @@ function readJournal(path: string): JournalEntry[] | undefined {
 }
 
 /** drizzle applies in journal order, wrangler by file name: the first file where the two disagree. */
-export const rule: D1FolderRule = {
+export default defineRule({
   meta,
   checkFolder({ dir, names }) {
     const path = join(dir.dir, "meta", "_journal.json");
@@ -51,4 +52,4 @@ export const rule: D1FolderRule = {
     };
     return [hit];
   },
-};
+});

@@ -1,17 +1,18 @@
 import { isDataStatement } from "../../d1/classify.js";
-import { defineD1Rule, ident } from "../../d1/rule.js";
+import { ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** Rows changed by one statement, at or above which a data change belongs in a batched backfill. */
 export const LARGE_DATA_ROWS = 1000;
 
 /** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/large-data-change",
     severity: "warning",
     summary: "A large data change sits inside a schema migration instead of a batched backfill",
   },
-  check: ({ file, dataLabel }) => {
+  checkMigration: ({ file, dataLabel }) => {
     if (!file.classes.has("expand") && !file.classes.has("contract")) return [];
     return file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];

@@ -1,5 +1,7 @@
 import type { LockProblem } from "../../d1/lock.js";
 import type { RuleMeta } from "../../findings.js";
+import type { Hit } from "../report.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/lock-mismatch",
@@ -8,10 +10,7 @@ export const meta: RuleMeta = {
 };
 
 /** Where the finding goes and what it says, for one lock problem (out-of-order files have their own rule). */
-export function check(
-  p: LockProblem,
-  paths: { lock: string; file: (name: string) => string },
-): { file: string; line: number; message: string; fix: string } | undefined {
+function mismatch(p: LockProblem, paths: { lock: string; file: (name: string) => string }): Hit | undefined {
   const regen = "then run `blastwall migrations lock`";
   switch (p.kind) {
     case "edited":
@@ -39,3 +38,13 @@ export function check(
       return undefined;
   }
 }
+
+/** Compares the folder with migrations.lock, when the folder has one. */
+export default defineRule({
+  meta,
+  checkFolder({ lock, fileOf }) {
+    const locked = lock();
+    if (!locked) return [];
+    return locked.problems.flatMap((p) => mismatch(p, { lock: locked.file, file: fileOf }) ?? []);
+  },
+});

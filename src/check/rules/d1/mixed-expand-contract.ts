@@ -1,6 +1,6 @@
 import { classOfChange, contextFor } from "../../d1/classify.js";
-import { defineD1Rule } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
+import { defineRule } from "../rule.js";
 
 function describe(c: Change): string {
   switch (c.kind) {
@@ -25,9 +25,9 @@ function describe(c: Change): string {
 }
 
 /** One file both adds (expand) and removes or narrows (contract): they need a deploy between them. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/mixed-expand-contract", severity: "error", summary: "A migration mixes expand and contract changes" },
-  check: ({ file }) => {
+  checkMigration: ({ file }) => {
     if (!file.classes.has("expand") || !file.classes.has("contract")) return [];
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
     const expand = file.changes.filter((c) => classOfChange(c, ctx) === "expand");

@@ -1,5 +1,5 @@
-import type { D1FolderRule } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/non-migration-file",
@@ -18,7 +18,7 @@ function strayData(name: string): boolean {
 }
 
 /** A `.sql` file named like seed or test data: wrangler applies every `.sql` in the folder, to every database. */
-export const rule: D1FolderRule = {
+export default defineRule({
   meta,
   checkFolder({ dir, names }) {
     return names.filter(strayData).map((name) => ({
@@ -28,4 +28,4 @@ export const rule: D1FolderRule = {
       fix: `move it out of ${dir.rel}/ (e.g. to seeds/${name}) and load it with \`wrangler d1 execute <db> --local --file seeds/${name}\`; if it is a real migration, rename it to say what it changes`,
     }));
   },
-};
+});

@@ -1,6 +1,6 @@
 import { sortMigrations } from "../../../core/migration-order.js";
-import type { D1FolderRule } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/order-depends-on-wrangler",
@@ -9,7 +9,7 @@ export const meta: RuleMeta = {
 };
 
 /** `9_x.sql` and `10_y.sql`: wrangler 4.80–4.97 sorts names as text, 4.98+ by number. */
-export const rule: D1FolderRule = {
+export default defineRule({
   meta,
   checkFolder({ names }) {
     const text = sortMigrations(names, { order: "lexical" });
@@ -28,4 +28,4 @@ export const rule: D1FolderRule = {
       },
     ];
   },
-};
+});

@@ -1,4 +1,5 @@
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/out-of-order-migration",
@@ -7,7 +8,7 @@ export const meta: RuleMeta = {
 };
 
 /** A new file that sorts before the last locked (and probably applied) migration. */
-export function check(name: string, latestLocked: string): { line: number; message: string; fix: string } {
+function outOfOrder(name: string, latestLocked: string): { line: number; message: string; fix: string } {
   const next = Number.parseInt(latestLocked.split("_")[0] ?? "0", 10) + 1;
   const suffix = name.replace(/^\d+_?/, "");
   return {
@@ -16,3 +17,13 @@ export function check(name: string, latestLocked: string): { line: number; messa
     fix: `Renumber it above the latest one, e.g. \`${String(Number.isNaN(next) ? 1 : next).padStart(4, "0")}_${suffix || "migration.sql"}\`, then run \`blastwall migrations lock\`.`,
   };
 }
+
+/** New files that migrations.lock places before its latest locked file. */
+export default defineRule({
+  meta,
+  checkFolder({ lock, fileOf }) {
+    return (lock()?.problems ?? []).flatMap((p) =>
+      p.kind === "out-of-order" ? [{ file: fileOf(p.name), ...outOfOrder(p.name, p.latestLocked) }] : [],
+    );
+  },
+});

@@ -1,5 +1,6 @@
-import { defineD1Rule, existedBefore, ident, type RuleHit } from "../../d1/rule.js";
+import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
 import type { Cascade } from "../../sql/replay.js";
+import { defineRule } from "../rule.js";
 
 /** The statements that keep child rows through a parent's rebuild, with the user's tables and columns. */
 function keepRecipe(cascades: readonly Cascade[]): { save: string; restore: string; cleanup: string } {
@@ -32,13 +33,13 @@ function keepRecipe(cascades: readonly Cascade[]): { save: string; restore: stri
  * on D1, foreign keys are always enforced and PRAGMA foreign_keys = OFF is ignored inside the migration's
  * transaction, so the child rows are deleted (or unlinked). The top cause of D1 data loss.
  */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/rebuild-cascade",
     severity: "error",
     summary: "Dropping or rebuilding a table fires ON DELETE CASCADE / SET NULL in the tables that reference it",
   },
-  check: ({ file, dataLabel }) => {
+  checkMigration: ({ file, dataLabel }) => {
     const hits: RuleHit[] = [];
     file.outcomes.forEach((o, i) => {
       const stmt = file.statements[i];

@@ -1,9 +1,10 @@
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** ALTER TABLE … RENAME COLUMN (or a rebuild that renames a column) on an existing table. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/rename-column", severity: "error", summary: "A migration renames a column that code may still use" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
       const t = ident(c.table);

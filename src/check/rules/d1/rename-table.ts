@@ -1,9 +1,10 @@
-import { defineD1Rule, existedBefore, ident } from "../../d1/rule.js";
+import { existedBefore, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** ALTER TABLE … RENAME TO on a table that code uses (rebuilds are reported as modify-table, not here). */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/rename-table", severity: "error", summary: "A migration renames a table that code may still use" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     file.changes.flatMap((c) => {
       if (c.kind !== "rename-table" || !existedBefore(file, c.from)) return [];
       const from = ident(c.from);

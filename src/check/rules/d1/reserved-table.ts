@@ -1,13 +1,13 @@
-import { defineD1Rule } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A statement names d1_migrations, a sqlite_* table, or a _cf_* table (D1's own). */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/reserved-table",
     severity: "error",
     summary: "A migration touches d1_migrations, sqlite_* or _cf_* tables",
   },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (!o.reserved || !stmt) return [];

@@ -1,16 +1,17 @@
-import { defineD1Rule, ident, type RuleHit } from "../../d1/rule.js";
+import { ident, type RuleHit } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /**
  * On `--data`, rows disappear as a side effect: a statement deletes or unlinks rows in other tables through
  * foreign key actions, or a rebuild's copy keeps fewer rows than the table had.
  */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/rows-lost",
     severity: "error",
     summary: "Replaying on data, rows are lost through a cascade or a rebuild that copies fewer rows",
   },
-  check: ({ file, dataLabel }) => {
+  checkMigration: ({ file, dataLabel }) => {
     const data = file.data;
     if (!data) return [];
     const label = dataLabel ?? "--data";

@@ -1,13 +1,14 @@
-import { defineD1Rule, existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A nullable column becomes NOT NULL (SQLite can only do it by rebuilding the table). */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/set-not-null",
     severity: "error",
     summary: "A nullable column of an existing table becomes NOT NULL",
   },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "alter-column" || c.before.notNull || !c.after.notNull || !existedBefore(file, c.table)) return [];
       const t = ident(c.table);

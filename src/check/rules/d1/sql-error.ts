@@ -1,9 +1,9 @@
-import { defineD1Rule } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A statement that SQLite rejects while replaying the migration history on an empty database. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/sql-error", severity: "error", summary: "A migration's SQL fails to apply" },
-  check: ({ file }) => [
+  checkMigration: ({ file }) => [
     ...file.problems.map((p) => ({
       line: p.line,
       column: p.column,

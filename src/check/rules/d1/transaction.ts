@@ -1,13 +1,13 @@
-import { defineD1Rule } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** BEGIN / COMMIT / SAVEPOINT / RELEASE / ROLLBACK in a migration: remote D1 rejects them. */
-export default defineD1Rule({
+export default defineRule({
   meta: {
     id: "d1/transaction",
     severity: "error",
     summary: "BEGIN, COMMIT or SAVEPOINT in a migration (remote D1 rejects them)",
   },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (o.skipped !== "transaction" || !stmt) return [];

@@ -1,9 +1,10 @@
-import { defineD1Rule, existedBefore, ident } from "../../d1/rule.js";
+import { existedBefore, ident } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** UPDATE or DELETE without a WHERE on a table that existed before the migration. */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/unbounded-write", severity: "error", summary: "UPDATE or DELETE without WHERE on an existing table" },
-  check: ({ file, dataLabel }) =>
+  checkMigration: ({ file, dataLabel }) =>
     file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (!stmt || o.error || (o.verb !== "update" && o.verb !== "delete") || o.hasWhere || !o.target) return [];

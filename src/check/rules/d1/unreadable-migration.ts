@@ -1,9 +1,9 @@
-import { defineD1Rule } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
 
 /** A .sql file in the migrations folder that is not SQL text (binary, invalid UTF-8, unreadable). */
-export default defineD1Rule({
+export default defineRule({
   meta: { id: "d1/unreadable-migration", severity: "error", summary: "A migration file is not readable SQL text" },
-  check: ({ file }) =>
+  checkMigration: ({ file }) =>
     file.unreadable
       ? [
           {

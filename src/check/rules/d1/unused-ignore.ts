@@ -1,4 +1,5 @@
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "d1/unused-ignore",
@@ -13,3 +14,6 @@ export function check(rule: string, scope: "file" | "next"): { message: string; 
     fix: `Remove the comment, or fix the rule id (see docs/rules/${rule}.md) and put it directly above the statement it excuses.`,
   };
 }
+
+/** Reported by the D1 suppression pass (see `check`). */
+export default defineRule({ meta });

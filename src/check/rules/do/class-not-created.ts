@@ -1,5 +1,6 @@
-import { at, type ConfigRule, kv, sectionName } from "../../config/rule.js";
+import { at, kv, sectionName } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { boundClasses } from "./bindings.js";
 
 export const meta: RuleMeta = {
@@ -9,9 +10,9 @@ export const meta: RuleMeta = {
 };
 
 /** A bound class that no `new_classes`, `new_sqlite_classes`, rename, transfer or live export provides. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return boundClasses(ctx)
       .filter(
         (b) => b.lifecycle === undefined || b.lifecycle.state === "renamed" || b.lifecycle.state === "transferred",
@@ -33,4 +34,4 @@ export const rule: ConfigRule = {
         );
       });
   },
-};
+});

@@ -1,5 +1,6 @@
-import { at, type ConfigRule, sectionName } from "../../config/rule.js";
+import { at, sectionName } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { boundClasses } from "./bindings.js";
 
 export const meta: RuleMeta = {
@@ -9,9 +10,9 @@ export const meta: RuleMeta = {
 };
 
 /** A binding, in this env or another, whose class the target Worker's migrations delete. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return boundClasses(ctx)
       .filter((b) => b.lifecycle?.state === "deleted")
       .map((b) =>
@@ -25,4 +26,4 @@ export const rule: ConfigRule = {
         ),
       );
   },
-};
+});

@@ -1,5 +1,6 @@
-import { at, type ConfigRule, commentMarker, stepName } from "../../config/rule.js";
+import { at, commentMarker, stepName } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/deleted-classes",
@@ -8,9 +9,9 @@ export const meta: RuleMeta = {
 };
 
 /** Every class in any `deleted_classes`. It passes only under a suppression that gives a reason. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return ctx.sections
       .filter((s) => s.ownMigrations)
       .flatMap((s) =>
@@ -28,4 +29,4 @@ export const rule: ConfigRule = {
         ),
       );
   },
-};
+});

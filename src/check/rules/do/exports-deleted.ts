@@ -1,6 +1,7 @@
 import { isRecord } from "../../../project/wrangler-config.js";
-import { at, type ConfigRule, commentMarker } from "../../config/rule.js";
+import { at, commentMarker } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/exports-deleted",
@@ -9,9 +10,9 @@ export const meta: RuleMeta = {
 };
 
 /** The declarative `exports` form's equivalent of deleted_classes. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return ctx.sections
       .filter((s) => s.ownExports && s.exports)
       .flatMap((s) =>
@@ -29,4 +30,4 @@ export const rule: ConfigRule = {
           ),
       );
   },
-};
+});

@@ -1,5 +1,6 @@
-import { at, type ConfigRule, kv } from "../../config/rule.js";
+import { at, kv } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/invalid-migration-tags",
@@ -8,9 +9,9 @@ export const meta: RuleMeta = {
 };
 
 /** Tags that are missing, not strings, or repeated within one section's migrations. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return ctx.sections
       .filter((s) => s.ownMigrations)
       .flatMap((s) => {
@@ -45,4 +46,4 @@ export const rule: ConfigRule = {
         });
       });
   },
-};
+});

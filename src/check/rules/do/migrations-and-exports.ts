@@ -1,5 +1,6 @@
-import { at, type ConfigRule, sectionName } from "../../config/rule.js";
+import { at, sectionName } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/migrations-and-exports",
@@ -8,9 +9,9 @@ export const meta: RuleMeta = {
 };
 
 /** A section that ends up with both the legacy `migrations` array and the declarative `exports` map. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     const reported = new Set<string>();
     return ctx.sections.flatMap((s) => {
       if (!s.exports || s.migrations.length === 0) return [];
@@ -29,4 +30,4 @@ export const rule: ConfigRule = {
       ];
     });
   },
-};
+});

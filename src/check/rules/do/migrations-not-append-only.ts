@@ -1,7 +1,8 @@
 import type { DurableObjectMigration } from "../../../project/wrangler-config.js";
-import { at, type ConfigRule, sectionName, stepName } from "../../config/rule.js";
+import { at, sectionName, stepName } from "../../config/rule.js";
 import { configSections } from "../../config/sections.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/migrations-not-append-only",
@@ -22,9 +23,9 @@ function canonical(m: DurableObjectMigration): string {
 }
 
 /** Compares each section's migrations with the same section at the `--base` git ref. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     if (!ctx.base) return [];
     const baseSections = configSections(ctx.base);
     const out: Finding[] = [];
@@ -91,4 +92,4 @@ export const rule: ConfigRule = {
     }
     return out;
   },
-};
+});

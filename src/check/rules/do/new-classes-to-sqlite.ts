@@ -1,5 +1,6 @@
-import { at, type ConfigRule, kv, stepName } from "../../config/rule.js";
+import { at, kv, stepName } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/new-classes-to-sqlite",
@@ -8,9 +9,9 @@ export const meta: RuleMeta = {
 };
 
 /** A KV-backed class that a later step tries to recreate as SQLite-backed. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return ctx.sections
       .filter((s) => s.ownMigrations)
       .flatMap((s) => {
@@ -36,4 +37,4 @@ export const rule: ConfigRule = {
         });
       });
   },
-};
+});

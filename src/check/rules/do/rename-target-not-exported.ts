@@ -1,9 +1,10 @@
 import { dirname, resolve } from "node:path";
 import { isRecord } from "../../../project/wrangler-config.js";
 import { findClassFile, importSpecifier } from "../../code/module-exports.js";
-import { at, type ConfigRule, type ConfigRuleContext, stepName } from "../../config/rule.js";
+import { at, type ConfigRuleContext, stepName } from "../../config/rule.js";
 import { type KeyPath, sectionClasses } from "../../config/sections.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "do/rename-target-not-exported",
@@ -23,9 +24,9 @@ function exportFix(ctx: ConfigRuleContext, cls: string): string {
 }
 
 /** Rename and transfer targets that are still live but that the Worker's `main` module does not export. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     const exported = ctx.entryExports();
     if (!exported) return [];
     const main = ctx.worker.main ?? "the entry module";
@@ -74,4 +75,4 @@ export const rule: ConfigRule = {
     }
     return out;
   },
-};
+});

@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { calleeName, memberName, nodeIndex, unwrap } from "../../code/ast.js";
-import { type CodeRule, finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
+import { finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "queues/max-attempts",
@@ -95,9 +96,9 @@ function mismatch(
 }
 
 /** consume() decides dead letters by maxAttempts; the platform by max_retries. The two must agree. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
-  checkFile({ code, source }) {
+  checkSource({ code, source }) {
     if (!source.sf.text.includes("blastwall/queues")) return [];
     const names = consumeNames(source.sf);
     const consumers = consumersOf(code);
@@ -112,4 +113,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

@@ -1,5 +1,6 @@
-import { at, type ConfigRule, kv } from "../../config/rule.js";
+import { at, kv } from "../../config/rule.js";
 import type { RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 import { consumers } from "./consumers.js";
 
 export const meta: RuleMeta = {
@@ -9,9 +10,9 @@ export const meta: RuleMeta = {
 };
 
 /** Consumers whose retries hit a struggling dependency again at once, burning the retry budget in seconds. */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     return consumers(ctx)
       .filter((c) => c.consumer.retry_delay === undefined)
       .map(({ consumer, path }) =>
@@ -25,4 +26,4 @@ export const rule: ConfigRule = {
         ),
       );
   },
-};
+});

@@ -1,8 +1,9 @@
 import ts from "typescript";
 import { calleeName, constantString, lastName, memberName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
-import { type CodeRule, finding } from "../../code/rule.js";
-import { at, type ConfigRule, type ConfigRuleContext } from "../../config/rule.js";
+import { finding } from "../../code/rule.js";
+import { at, type ConfigRuleContext } from "../../config/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "queues/v8-content-type-with-pull-consumer",
@@ -23,9 +24,9 @@ export function pullQueues(ctx: Pick<ConfigRuleContext, "projectSections">): Set
 }
 
 /** Producers whose default content type is still v8 (old compatibility date, no queues_json_messages flag). */
-export const rule: ConfigRule = {
+export default defineRule({
   meta,
-  check(ctx) {
+  checkConfig(ctx) {
     const pulled = pullQueues(ctx);
     if (pulled.size === 0) return [];
     return ctx.sections.flatMap((s) => {
@@ -48,12 +49,8 @@ export const rule: ConfigRule = {
         );
     });
   },
-};
-
-/** The code half: `BINDING.send(body, { contentType: "v8" })` to a queue that some Worker pulls. */
-export const codeRule: CodeRule = {
-  meta,
-  checkFile({ code, source }) {
+  /** The code half: `BINDING.send(body, { contentType: "v8" })` to a queue that some Worker pulls. */
+  checkSource({ code, source }) {
     if (code.bindings.producers.size === 0) return [];
     const out: Finding[] = [];
     let pulled: Set<string> | undefined;
@@ -81,4 +78,4 @@ export const codeRule: CodeRule = {
     }
     return out;
   },
-};
+});

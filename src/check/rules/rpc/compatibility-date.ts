@@ -1,7 +1,8 @@
 import ts from "typescript";
 import { calleeName, initializerOf, lastName, nodeIndex, receiverOf, unwrap, walk } from "../../code/ast.js";
-import type { CodeRule, SourceFileInfo, WorkerCode } from "../../code/rule.js";
+import type { SourceFileInfo, WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "rpc/compatibility-date",
@@ -81,7 +82,7 @@ export function rpcCalls(code: WorkerCode, src: SourceFileInfo): { method: strin
 }
 
 /** A Worker that calls RPC methods, where the project defines RPC classes, must run with RPC enabled. */
-export const rule: CodeRule = {
+export default defineRule({
   meta,
   checkProject({ workers }) {
     const classes = workers.flatMap((w) => w.files.flatMap((f) => rpcClasses(f.sf)));
@@ -114,4 +115,4 @@ export const rule: CodeRule = {
     }
     return out;
   },
-};
+});

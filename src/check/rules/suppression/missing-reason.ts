@@ -1,4 +1,5 @@
 import type { Finding, RuleMeta } from "../../findings.js";
+import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
   id: "suppression/missing-reason",
@@ -17,3 +18,6 @@ export function missingReason(file: string, line: number, error: string): Findin
     fix: "write `blastwall-ignore <rule-id>: <why this is safe>`; the reason is kept in the report for reviewers",
   };
 }
+
+/** Reported by the suppression readers of every analyzer (see `missingReason`). */
+export default defineRule({ meta });
