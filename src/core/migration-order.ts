@@ -27,6 +27,24 @@ function versionParts(version: string): number[] | undefined {
 }
 
 /**
+ * Whether `version` is `since` or later (major.minor.patch); undefined when either cannot be read.
+ *
+ * @example
+ * versionAtLeast("4.164.0", "4.141.0"); // true
+ */
+export function versionAtLeast(version: string | undefined, since: string): boolean | undefined {
+  const v = version === undefined ? undefined : versionParts(version);
+  const s = versionParts(since);
+  if (!v || !s) return undefined;
+  for (let i = 0; i < 3; i++) {
+    const a = v[i] ?? 0;
+    const b = s[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+/**
  * The order a given wrangler release applies migrations in; an unreadable version gets the current order.
  *
  * @example
@@ -34,15 +52,8 @@ function versionParts(version: string): number[] | undefined {
  * migrationOrderOf("4.98.0"); // "numeric"
  */
 export function migrationOrderOf(wranglerVersion: string | undefined): MigrationOrder {
-  const v = wranglerVersion === undefined ? undefined : versionParts(wranglerVersion);
-  const since = versionParts(NUMERIC_ORDER_SINCE);
-  if (!v || !since) return DEFAULT_MIGRATION_ORDER;
-  for (let i = 0; i < 3; i++) {
-    const a = v[i] ?? 0;
-    const b = since[i] ?? 0;
-    if (a !== b) return a > b ? "numeric" : "lexical";
-  }
-  return "numeric";
+  const numeric = versionAtLeast(wranglerVersion, NUMERIC_ORDER_SINCE);
+  return numeric === undefined ? DEFAULT_MIGRATION_ORDER : numeric ? "numeric" : "lexical";
 }
 
 /** wrangler's `parseInt(segment.split("_")[0], 10)`: `0006_a.sql` → 6, `init.sql` → NaN. */

@@ -1,9 +1,20 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
+import { versionAtLeast } from "../../src/core/migration-order.js";
+import { DO_CODE_UPDATE_MODE_SINCE } from "../../src/platform/cloudflare/durable-objects-update.js";
 import { PreflightError } from "../../src/platform/cloudflare/preflight/index.js";
+import { wranglerVersionOfBin } from "../../src/project/wrangler-version.js";
 import { type ContractServer, type RecordedRequest, startCloudflareApiServer } from "./cloudflare-api-server.js";
-import { ADMIN, type FakeClock, fakeClock, harnessPlatform, outputViolations, tempProject } from "./harness.js";
+import {
+  ADMIN,
+  type FakeClock,
+  fakeClock,
+  harnessPlatform,
+  outputViolations,
+  tempProject,
+  WRANGLER_BIN,
+} from "./harness.js";
 
 /**
  * Rollback that nothing can block, on the fake: the real wrangler and the platform against a 403 on every read-only
@@ -154,6 +165,33 @@ describe("rollback that nothing can block (real wrangler → loopback API)", { t
     const d = await cf.rollback("shop-api", { force: true, message: "key rotated back by hand" });
     expect(d.versions).toEqual([{ versionId: v2, percentage: 100 }]);
     expect(warnings.join("\n")).toContain("overridden with --force");
+  });
+
+  it("moves Durable Objects to the rolled-back code at once where wrangler would defer them (4.141+)", async () => {
+    // wrangler ≥ 4.141 deploys with code_update_strategy "deferred" (up to 300 s) unless told "immediate"; an older
+    // wrangler has no such flag (it would refuse it) and sends no strategy at all.
+    const defers = versionAtLeast(wranglerVersionOfBin(WRANGLER_BIN), DO_CODE_UPDATE_MODE_SINCE) === true;
+    const deploysByWrangler = () =>
+      api.requests.filter((r) => !fromBlastwall(r) && r.method === "POST" && r.path.endsWith("/deployments"));
+    const { v1, v2 } = seedHistory();
+    const before = deploysByWrangler().length;
+    await platform().rollback("shop-api", { message: "bad DO code" }); // wrangler rollback
+    const canary = api.seedVersion("shop-api", { "workers/triggered_by": "upload" }, []).id;
+    api.seedDeployment("shop-api", [
+      { version_id: v1, percentage: 90 },
+      { version_id: canary, percentage: 10 },
+    ]);
+    await platform().rollback("shop-api", { to: v1, message: "abort" }); // versions deploy v1@100
+    const bodies = deploysByWrangler()
+      .slice(before)
+      .map((r) => JSON.parse(r.body) as { code_update_strategy?: unknown });
+    expect(bodies).toHaveLength(2);
+    for (const b of bodies) {
+      if (defers) expect(b.code_update_strategy).toEqual({ mode: "immediate" });
+      else expect(b).not.toHaveProperty("code_update_strategy");
+    }
+    expect(await servingNow()).toEqual([{ version_id: v1, percentage: 100 }]);
+    expect(v2).not.toBe(v1);
   });
 
   it("sent and received only what Cloudflare's schema allows", () => {

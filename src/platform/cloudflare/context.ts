@@ -32,6 +32,8 @@ export interface CloudflareContext {
   target(worker: string, env: string | undefined): { args: string[]; cwd: string };
   readonly clock: Clock;
   readonly retry: RetryPolicy;
+  /** The version of the wrangler this context runs (its flags differ between releases). */
+  readonly wranglerVersion: string | undefined;
 }
 
 export interface CloudflareContextOptions {
@@ -43,6 +45,7 @@ export interface CloudflareContextOptions {
   warn: (message: string) => void;
   clock: Clock;
   retry: RetryPolicy;
+  wranglerVersion?: string;
 }
 
 /** The API's "this Worker does not exist" code. */
@@ -77,6 +80,7 @@ export function createCloudflareContext({
   warn,
   clock,
   retry,
+  wranglerVersion,
 }: CloudflareContextOptions): CloudflareContext {
   let configs: WranglerConfig[] | undefined;
   const ctx: CloudflareContext = {
@@ -87,6 +91,7 @@ export function createCloudflareContext({
     warn,
     clock,
     retry,
+    wranglerVersion,
     wranglerRetrying: (args, options) =>
       withRetries(() => runWrangler(args, options), {
         policy: retry,

@@ -118,6 +118,7 @@ function buildContext(
     warn: o.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)),
     clock,
     retry,
+    wranglerVersion: wranglerVersionOfBin(o.wranglerBin),
   });
   return ctx;
 }
@@ -161,6 +162,6 @@ export function createCloudflarePlatform({
     ...queues,
     ...createCloudflareFlags(ctx, { opsUrl, flagsKvNamespaceId, fetch: doFetch, timeoutMs }),
     // Migrations run in the order of the wrangler that applies them.
-    ...createCloudflareD1(ctx, versions, migrationOrderOf(wranglerVersionOfBin(rest.wranglerBin))),
+    ...createCloudflareD1(ctx, versions, migrationOrderOf(ctx.wranglerVersion)),
   };
 }

@@ -3,6 +3,7 @@ import type { Deployment, RollbackOptions } from "../platform.js";
 import { CloudflareApiError } from "./api.js";
 import type { CloudflareContext } from "./context.js";
 import { assertNotDispatchScript } from "./dispatch.js";
+import { immediateDurableObjectsArgs } from "./durable-objects-update.js";
 import { type ApiDeployment, clampMessage, toDeployment } from "./model.js";
 import {
   checkBindingsDeletedSince,
@@ -70,12 +71,14 @@ async function preflight(
 /** `wrangler rollback`, and if that fails for any reason, the same split through `versions deploy <id>@100`. */
 async function sendRollback(ctx: CloudflareContext, worker: string, env: string | undefined, id: string, text: string) {
   const t = ctx.target(worker, env);
+  // Newer wrangler defers Durable Objects' move to the rolled-back code by up to 300 s; a rollback wants it now.
+  const now = immediateDurableObjectsArgs(ctx.wranglerVersion);
   try {
-    await ctx.wranglerRetrying(["rollback", id, "--yes", "--message", text, ...t.args], { cwd: t.cwd });
+    await ctx.wranglerRetrying(["rollback", id, "--yes", "--message", text, ...now, ...t.args], { cwd: t.cwd });
   } catch (err) {
     if (!(err instanceof BlastwallError)) throw err;
     ctx.warn(`wrangler rollback failed (${err.message}); deploying ${id}@100 with versions deploy instead`);
-    await ctx.wranglerRetrying(["versions", "deploy", `${id}@100`, "--yes", "--message", text, ...t.args], {
+    await ctx.wranglerRetrying(["versions", "deploy", `${id}@100`, "--yes", "--message", text, ...now, ...t.args], {
       cwd: t.cwd,
     });
   }
@@ -113,6 +116,7 @@ export async function rollbackWorker(
     await versions.deploy(worker, [{ versionId: targetId, percentage: 100 }], {
       message: text,
       applyTriggers: false,
+      immediateDurableObjects: true,
       ...(env ? { env } : {}),
     });
   } else {

@@ -5,6 +5,7 @@ import { loadWranglerConfig } from "../../project/wrangler-config.js";
 import type { Deployment, DeployOptions, SplitEntry, UploadVersionOptions, VersionInfo } from "../platform.js";
 import type { CloudflareContext } from "./context.js";
 import { isWorkerNotFound } from "./context.js";
+import { immediateDurableObjectsArgs } from "./durable-objects-update.js";
 import {
   type ApiDeployment,
   type ApiVersion,
@@ -21,6 +22,8 @@ import { WranglerError } from "./wrangler.js";
 export interface CloudflareDeployOptions extends DeployOptions {
   /** Apply routes, custom domains and crons (`wrangler triggers deploy`) once one version serves 100%. Default true. */
   applyTriggers?: boolean;
+  /** Move Durable Objects to the new code at once (a rollback), where the wrangler has the flag. Default false. */
+  immediateDurableObjects?: boolean;
 }
 
 /** The versions-and-deployments capability of the Cloudflare target. */
@@ -107,7 +110,7 @@ async function deploy(
   versions: CloudflareVersions,
   worker: string,
   split: SplitEntry[],
-  { message, env, applyTriggers = true }: CloudflareDeployOptions = {},
+  { message, env, applyTriggers = true, immediateDurableObjects = false }: CloudflareDeployOptions = {},
 ): Promise<Deployment> {
   assertSplit(split);
   const full = await Promise.all(
@@ -116,6 +119,7 @@ async function deploy(
   const t = ctx.target(worker, env);
   const args = ["versions", "deploy", ...full.map((s) => `${s.versionId}@${s.percentage}`), "--yes", ...t.args];
   if (message) args.push("--message", clampMessage(message));
+  if (immediateDurableObjects) args.push(...immediateDurableObjectsArgs(ctx.wranglerVersion));
   const { entries } = await ctx.wranglerRetrying(args, { cwd: t.cwd });
   const entry = entries.find((x) => x.type === "version-deploy");
   const deploymentId = typeof entry?.deployment_id === "string" ? entry.deployment_id : undefined;
