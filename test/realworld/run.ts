@@ -1,6 +1,6 @@
 /**
  * The real-world regression run (`npm run realworld`, not in CI: it needs the snapshots). For each project of
- * manifest.json it extracts the commit with `git archive` from BLASTWALL_REALWORLD_MIRROR/<owner>+<name>/repo into
+ * manifest.json it extracts the commit (with `git cat-file`) from BLASTWALL_REALWORLD_MIRROR/<owner>+<name>/repo into
  * a temp folder, runs `check` on it, and scores the warnings and errors against expectations.json: false alarms
  * (reported findings labelled false alarm) and recall (labelled hazards that were found), per split.
  *
@@ -12,9 +12,9 @@
  * BLASTWALL_REALWORLD_MIRROR=<dir> npm run realworld -- --split tune --list
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Finding } from "../../src/check/findings.js";
 import { runCheck } from "../../src/check/run-check.js";
@@ -52,12 +52,48 @@ const keyOf = (f: Finding): string => `${f.rule}@${f.file}`;
 const lineKeyOf = (f: Finding): string => `${keyOf(f)}:${f.line}`;
 const pct = (a: number, b: number): string => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
 
+interface TreeEntry {
+  mode: string;
+  blob: string;
+  path: string;
+}
+
+function blobsOf(git: string, commit: string): TreeEntry[] {
+  return execFileSync("git", ["-C", git, "ls-tree", "-r", "-z", commit], { maxBuffer: 1 << 28 })
+    .toString()
+    .split("\0")
+    .filter((line) => line.includes(" blob "))
+    .map((line) => {
+      const [mode = "", , blob = ""] = line.slice(0, line.indexOf("\t")).split(" ");
+      return { mode, blob, path: line.slice(line.indexOf("\t") + 1) };
+    });
+}
+
+/**
+ * Writes the commit's files with `git cat-file --batch` rather than `git archive`, because snapshots leave out
+ * files of 4 MiB and more and `git archive` fails on a missing blob; those files are skipped.
+ */
 function extract(mirror: string, p: Project, into: string): string {
   const git = join(mirror, p.repo.replace("/", "+"), "repo");
   const out = join(into, p.repo.replace("/", "+"));
-  mkdirSync(out, { recursive: true });
-  const tar = execFileSync("git", ["-C", git, "archive", p.commit], { maxBuffer: 1 << 30 });
-  execFileSync("tar", ["-x", "-C", out], { input: tar });
+  const entries = blobsOf(git, p.commit);
+  const batch = execFileSync("git", ["-C", git, "cat-file", "--batch"], {
+    input: `${entries.map((e) => e.blob).join("\n")}\n`,
+    maxBuffer: 1 << 30,
+  });
+  let at = 0;
+  for (const e of entries) {
+    const eol = batch.indexOf(10, at);
+    const [, kind, size] = batch.subarray(at, eol).toString().split(" ");
+    at = eol + 1;
+    if (kind !== "blob") continue;
+    const body = batch.subarray(at, at + Number(size));
+    at += Number(size) + 1;
+    const file = join(out, e.path);
+    mkdirSync(dirname(file), { recursive: true });
+    if (e.mode === "120000") symlinkSync(body.toString(), file);
+    else writeFileSync(file, body);
+  }
   return join(out, p.dir);
 }
 
