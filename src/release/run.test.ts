@@ -145,6 +145,7 @@ describe("runRelease", () => {
     expect(text).toMatch(/canary error ratio ≤ [\d.]+× with 99% confidence \(confidence sequence, \d+ errors\)/);
     expect(saved.analysis.effectBound).toMatch(/^canary error ratio ≤ [\d.]+× with 99% confidence/);
     expect(saved.analysis.srmStatus).toBe("ok");
+    expect(text).toMatch(/sample ratio: .* \(ok\)/);
     const html = readFileSync(join(dir, ".blastwall", "releases", `${report.release}.html`), "utf8");
     expect(html).toContain("effect bound");
     expect(html).toContain("sample ratio (SRM)");
@@ -155,9 +156,12 @@ describe("runRelease", () => {
     const dir = project();
     const p = platformWithV1();
     p.nextBehaviour = { ...HEALTHY, errorRate: 0.05 };
-    const { report } = await release(dir, p);
+    const { report, text } = await release(dir, p);
     expect(report.outcome).toBe("rolled-back");
     expect(report.analysis?.strata[0]?.name).toBe("*");
+    // The CLI shows the sample-ratio status and each stratum that drove the decision, as the reports do.
+    expect(text).toMatch(/sample ratio: canary [\d.]+% of \d+ requests vs the configured split, e=\S+ < \d+ \(ok\)/);
+    expect(text).toMatch(/stratum \*: canary \d+(\.\d)?% \(\d+\/\d+\) vs stable .*, log e \d/);
     expect(report.reason).toMatch(
       /^canary 5xx \d+(\.\d)?% \(\d+\/\d+\) vs stable \d+(\.\d)?% \(\d+\/\d+\), e=\S+ ≥ \d+.*rolling back$/,
     );

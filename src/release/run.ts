@@ -179,6 +179,14 @@ class ReleaseRun {
     this.out.line(text);
   }
 
+  /** The sample-ratio status and each stratum that carried the error test's evidence, as the reports show them. */
+  private printAnalysis(): void {
+    const a = this.report.analysis;
+    if (!a) return;
+    this.out.line(`${a.srm} (${a.srmStatus})`);
+    for (const s of a.strata) this.out.line(`stratum ${s.name}: ${s.counts}, log e ${s.logE.toFixed(1)}`);
+  }
+
   private checkAbort(): void {
     if (this.signal?.aborted) throw new Interrupted("interrupted");
   }
@@ -487,6 +495,7 @@ class ReleaseRun {
     this.decide(`promoted ${candidate.slice(0, 8)} to 100%`);
     const bound = this.report.analysis?.effectBound;
     if (bound) this.decide(bound);
+    this.printAnalysis();
     await this.migrate(this.report.blastWindow.migrations.filter((m) => m.when === "after-promotion"));
     return await this.finish("promoted", `${candidate.slice(0, 8)} serves 100%; ${reason}`);
   }
@@ -780,6 +789,7 @@ class ReleaseRun {
   }
 
   private async endRamp(candidate: string, stable: string, percent: number, action: StepAction): Promise<RampResult> {
+    this.printAnalysis();
     if (action.action === "rollback") {
       await this.rollBack(action.reason);
       return { outcome: "rolled-back", reason: action.reason };
