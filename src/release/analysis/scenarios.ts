@@ -38,8 +38,17 @@ export interface Scenario {
   affinity?: number;
   /** Per version, per window: log latency shifts by a normal draw with this σ. */
   latencyJitter?: number;
-  /** A slow, error-prone route: its share of stable and of canary traffic, and how much worse it is. */
-  route?: { stableShare: number; canaryShare: number; errorFactor: number; latencyFactor: number };
+  /**
+   * A slow, error-prone route: its share of stable and of canary traffic, and how much worse it is;
+   * `canaryErrorEffect` multiplies the canary's error rate on that route only (a route-specific regression).
+   */
+  route?: {
+    stableShare: number;
+    canaryShare: number;
+    errorFactor: number;
+    latencyFactor: number;
+    canaryErrorEffect?: number;
+  };
   /** Analytics sampling: each row kept with probability 1/interval; `weighted` multiplies counts back up. */
   sampling?: { interval: number; weighted: boolean };
   /** A share of errors also counted as exceptions (a thrown handler: one 500 and one exception). */
@@ -52,6 +61,8 @@ export interface Scenario {
   growth?: number;
   /** DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion. */
   dlq?: { perRequest: number; attributed: boolean };
+  /** Durable Object errors per request on both versions (class "Cart"); `attributed` as for `dlq`. */
+  durableObjects?: { perRequest: number; attributed: boolean };
 }
 
 export interface ScenarioWindow {
@@ -171,7 +182,7 @@ function drawRoute(
 ): RouteCounts {
   const route = s.route;
   let p = s.baseErrorRate * (side.canary ? s.errorEffect : 1) * ctx.rateMult;
-  if (slowRoute && route) p *= route.errorFactor;
+  if (slowRoute && route) p *= route.errorFactor * (side.canary ? (route.canaryErrorEffect ?? 1) : 1);
   if (s.incident && ctx.t >= s.incident.from && ctx.t < s.incident.to) p *= s.incident.factor;
   p = Math.min(1, p);
   let errors: number;
@@ -313,21 +324,23 @@ function drawWindowParts(s: Scenario, rand: () => number, o: DrawWindowOptions) 
   return { body: parts(o.seconds - overlap), last: parts(overlap) };
 }
 
-function dlqSignals(s: Scenario, rand: () => number, nc: number, ns: number): ExtraSignals | undefined {
-  if (!s.dlq) return undefined;
-  const c = poisson(rand, nc * s.dlq.perRequest);
-  const st = poisson(rand, ns * s.dlq.perRequest);
+/** DLQ messages (queue "dlq") and Durable Object errors (class "Cart") of one window, by version when attributed. */
+function extraSignals(s: Scenario, rand: () => number, nc: number, ns: number): ExtraSignals | undefined {
+  if (!s.dlq && !s.durableObjects) return undefined;
+  const draw = (o: { perRequest: number } | undefined) =>
+    o ? { c: poisson(rand, nc * o.perRequest), s: poisson(rand, ns * o.perRequest) } : { c: 0, s: 0 };
+  const q = draw(s.dlq);
+  const d = draw(s.durableObjects);
+  const none: Record<string, number> = {};
+  const of = (kind: "c" | "s") => ({
+    dlqMessages: s.dlq?.attributed ? { dlq: q[kind] } : none,
+    durableObjectErrors: s.durableObjects?.attributed ? { Cart: d[kind] } : none,
+  });
+  const attributed = s.dlq?.attributed || s.durableObjects?.attributed;
   return {
-    dlqMessages: { dlq: c + st },
-    durableObjectErrors: {},
-    ...(s.dlq.attributed
-      ? {
-          byVersion: {
-            canary: { dlqMessages: { dlq: c }, durableObjectErrors: {} },
-            stable: { dlqMessages: { dlq: st }, durableObjectErrors: {} },
-          },
-        }
-      : {}),
+    dlqMessages: s.dlq ? { dlq: q.c + q.s } : none,
+    durableObjectErrors: s.durableObjects ? { Cart: d.c + d.s } : none,
+    ...(attributed ? { byVersion: { canary: of("c"), stable: of("s") } } : {}),
   };
 }
 
@@ -358,7 +371,7 @@ export function windowSource(
     const stable = mergeRoutes(mergeRoutes(w.body.stable, w.last?.stable), carry?.stable);
     carry = w.last;
     t += seconds;
-    const extra = dlqSignals(s, rand, w.body.nc + (w.last?.nc ?? 0), w.body.ns + (w.last?.ns ?? 0));
+    const extra = extraSignals(s, rand, w.body.nc + (w.last?.nc ?? 0), w.body.ns + (w.last?.ns ?? 0));
     return {
       t,
       percent,
@@ -424,5 +437,6 @@ export function scenarioPreRelease(
     latencyDispersion,
     requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
     ...(s.dlq ? { dlqPerSecond: s.dlq.perRequest * s.rps } : {}),
+    ...(s.durableObjects ? { durableObjectErrorsPerSecond: s.durableObjects.perRequest * s.rps } : {}),
   };
 }
