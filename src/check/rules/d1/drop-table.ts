@@ -1,11 +1,6 @@
-import { existedBefore, ident, type MigrationFile } from "../../d1/rule.js";
+import { copiedFirst } from "../../d1/net-effect.js";
+import { existedBefore, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
-
-/** Whether an INSERT … SELECT before `line` reads from `table`: the file keeps its rows elsewhere first. */
-function copiedFirst(file: MigrationFile, table: string, line: number): boolean {
-  const from = new RegExp(`\\bfrom\\s+["\`\\[]?${table.replace(/[^\w]/g, "")}\\b`, "i");
-  return file.statements.some((s, i) => s.line < line && file.outcomes[i]?.insertSelect === true && from.test(s.sql));
-}
 
 /**
  * DROP TABLE of a table that existed before this migration: the running code may still read or write it. Judged on
@@ -20,7 +15,7 @@ export default defineRule({
       if (!again && !existedBefore(file, c.table)) return [];
       const kept = copiedFirst(file, c.table, c.line);
       const lost = kept
-        ? `its rows were copied by an earlier INSERT … SELECT in this file, so check that copy keeps every column you need`
+        ? `its rows were copied elsewhere earlier in this file (INSERT … SELECT or CREATE TABLE … AS SELECT), so check that copy keeps every column you need`
         : "every row in it is lost";
       return [
         {

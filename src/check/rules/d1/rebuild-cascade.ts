@@ -1,6 +1,7 @@
+import { droppedInFile } from "../../d1/net-effect.js";
 import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
-import type { Cascade } from "../../sql/replay.js";
 import { defineRule } from "../rule.js";
+import type { Cascade } from "../../sql/replay.js";
 
 /** The statements that keep child rows through a parent's rebuild, with the user's tables and columns. */
 function keepRecipe(cascades: readonly Cascade[]): { save: string; restore: string; cleanup: string } {
@@ -41,15 +42,18 @@ export default defineRule({
   },
   checkMigration: ({ file, dataLabel }) => {
     const hits: RuleHit[] = [];
+    // A child this file drops anyway loses its rows to that DROP (d1/drop-table), not to the cascade.
+    const gone = droppedInFile(file);
     file.outcomes.forEach((o, i) => {
       const stmt = file.statements[i];
-      if (!stmt || o.verb !== "drop-table" || o.cascades.length === 0 || o.error) return;
+      const cascades = o.cascades.filter((c) => !gone.has(c.table.toLowerCase()));
+      if (!stmt || o.verb !== "drop-table" || cascades.length === 0 || o.error) return;
       const parent = o.target ?? "";
       if (!existedBefore(file, parent)) return;
       const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === stmt.line);
       const losses = file.data?.statements[i]?.rowLoss;
       const what = rebuilt ? `the rebuild of ${rebuilt.table} drops ${parent}` : `DROP TABLE ${parent}`;
-      const effects = o.cascades.map((c) => {
+      const effects = cascades.map((c) => {
         const n = losses?.find((l) => l.table === c.table && l.fk === c.fk)?.rows ?? 0;
         const via = c.path.length > 2 ? ` (via ${c.path.join(" → ")})` : "";
         const verb = c.action === "CASCADE" ? "deletes" : "unlinks";
@@ -57,13 +61,13 @@ export default defineRule({
         return `${verb} ${count} through ${c.fk}${via}`;
       });
       const rowsLost = losses?.reduce((n, l) => n + l.rows, 0);
-      const children = [...new Set(o.cascades.map((c) => c.table))];
-      const { save, restore, cleanup } = keepRecipe(o.cascades);
+      const children = [...new Set(cascades.map((c) => c.table))];
+      const { save, restore, cleanup } = keepRecipe(cascades);
       hits.push({
         line: stmt.line,
         message: `${what}, and on D1 that ${effects.join("; ")}${losses ? ` (replayed on ${dataLabel ?? "--data"})` : " (run with --data to count the rows)"}`,
         fix: `On D1 the implicit DELETE of DROP TABLE always fires foreign key actions: PRAGMA foreign_keys = OFF is ignored inside the migration and defer_foreign_keys does not stop cascades. Prefer ALTER TABLE ${ident(parent)} ADD/RENAME/DROP COLUMN over a rebuild. If you must rebuild, keep the children's rows in the same file: start with \`PRAGMA defer_foreign_keys = on;\`, before the DROP run \`${save}\`, after the rename run \`${restore}\` then \`${cleanup}\`, prove it with \`blastwall check --data <export.sql>\`, and mark the DROP with \`-- blastwall-ignore d1/rebuild-cascade: ${children.join(", ")} kept in *_keep\`.`,
-        data: { table: parent, children, cascades: o.cascades, ...(rowsLost !== undefined ? { rowsLost } : {}) },
+        data: { table: parent, children, cascades: cascades, ...(rowsLost !== undefined ? { rowsLost } : {}) },
       });
     });
     return hits;

@@ -1,3 +1,4 @@
+import { keptAfterRename } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -7,6 +8,8 @@ export default defineRule({
   checkMigration: ({ file }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
+      // Re-added under the old name with the values copied back: the running version's queries still work.
+      if (keptAfterRename(file, c.table, c.from, c.column.name, c.line)) return [];
       const t = ident(c.table);
       const from = ident(c.from);
       const to = ident(c.column.name);

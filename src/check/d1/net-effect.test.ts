@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { BASE_MIGRATION, checkMigrations, hits, hitsAfterBase } from "./testing.js";
+
+/** Issue 15, item 2: a migration is judged by its net effect, not statement by statement. */
+describe("net effect of one migration file", () => {
+  it("drop-and-recreate is data loss", async () => {
+    const sql = "DROP TABLE order_items;\nCREATE TABLE order_items (id INTEGER PRIMARY KEY, order_id INTEGER, sku TEXT);";
+    expect(await hitsAfterBase("d1/drop-table", sql)).toEqual(["d1/drop-table@0002_change.sql:1"]);
+  });
+
+  it("a child dropped in the same file is no cascade victim of its parent's rebuild", async () => {
+    const rebuild = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new SELECT * FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+    // Child dropped before the rebuild, and after it: either way its rows go with the DROP of the child itself.
+    expect(await hitsAfterBase("d1/rebuild-cascade", `DROP TABLE order_items;\n${rebuild}`)).toEqual([]);
+    expect(await hitsAfterBase("d1/rebuild-cascade", `${rebuild}\nDROP TABLE order_items;`)).toEqual([]);
+    // The control: a child that stays is a victim.
+    expect(await hitsAfterBase("d1/rebuild-cascade", rebuild)).toEqual(["d1/rebuild-cascade@0002_change.sql:3"]);
+  });
+
+  it("rename-then-re-add with the data copied back keeps the column", async () => {
+    const sql = `ALTER TABLE orders RENAME COLUMN status TO state;
+ALTER TABLE orders ADD COLUMN status TEXT;
+UPDATE orders SET status = state;`;
+    expect(await hitsAfterBase("d1/rename-column", sql)).toEqual([]);
+    // Re-added but left empty: the running version reads NULL where it had values.
+    const empty = "ALTER TABLE orders RENAME COLUMN status TO state;\nALTER TABLE orders ADD COLUMN status TEXT;";
+    expect(await hitsAfterBase("d1/rename-column", empty)).toEqual(["d1/rename-column@0002_change.sql:1"]);
+  });
+
+  it("a unique index on a column added in the same file is expand", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": "ALTER TABLE orders ADD COLUMN ref TEXT;\nCREATE UNIQUE INDEX orders_ref ON orders (ref);",
+    });
+    expect(hits(r)).toEqual([]);
+    expect(r.migrations.find((m) => m.file.endsWith("0002_change.sql"))?.class).toBe("expand");
+  });
+
+  it("an index dropped and re-created non-unique is expand", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": `${BASE_MIGRATION}CREATE UNIQUE INDEX orders_status ON orders (status);\n`,
+      "migrations/0002_change.sql": "DROP INDEX orders_status;\nCREATE INDEX orders_status ON orders (status);",
+    });
+    expect(hits(r)).toEqual([]);
+    expect(r.migrations.find((m) => m.file.endsWith("0002_change.sql"))?.class).toBe("expand");
+  });
+
+  it('"every row is lost" is not said of rows the same file copied elsewhere first', async () => {
+    for (const copy of [
+      "CREATE TABLE items_archive AS SELECT * FROM order_items;",
+      "CREATE TABLE items_archive (id, order_id, sku);\nINSERT INTO items_archive SELECT * FROM order_items;",
+    ]) {
+      const r = await checkMigrations({
+        "migrations/0001_base.sql": BASE_MIGRATION,
+        "migrations/0002_change.sql": `${copy}\nDROP TABLE order_items;`,
+      });
+      const f = r.findings.find((x) => x.rule === "d1/drop-table");
+      expect(f?.message).not.toContain("every row");
+      expect(f?.message).toContain("copied");
+    }
+  });
+
+  it('"the copy fails on NULL rows" is not said of rows the same file filled in', async () => {
+    const sql = `UPDATE orders SET status = 'new' WHERE status IS NULL;
+${`CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT NOT NULL DEFAULT 'new', total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new SELECT * FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`}`;
+    const r = await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": sql });
+    for (const f of r.findings) expect(f.message).not.toContain("fails on any row where it is NULL");
+    // Without the backfill, it is said.
+    const bare = sql.split("\n").slice(1).join("\n");
+    const r2 = await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": bare });
+    expect(r2.findings.find((f) => f.rule === "d1/set-not-null")?.message).toContain("fails on any row where it is NULL");
+  });
+});
