@@ -27,7 +27,7 @@ function oldApp(): string {
 export default {
   async fetch(req: Request, env: { DB: D1Database }) {
     const col = new URL(req.url).searchParams.get("sort") ?? "id";
-    return Response.json(await env.DB.prepare(\`SELECT * FROM users ORDER BY \${col}\`).all());
+    return Response.json(await env.DB.prepare(\`SELECT id, name, legacy FROM users ORDER BY \${col}\`).all());
   },
 };
 `,

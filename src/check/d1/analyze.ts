@@ -7,15 +7,18 @@ import { collapseRebuilds } from "../sql/rebuild.js";
 import { createReplayer, type Replayer } from "../sql/replay.js";
 import { splitStatements } from "../sql/split.js";
 import { classify } from "./classify.js";
+import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { listMigrationFiles, type MigrationsDir, migrationPath, readMigration } from "./migrations.js";
-import type { D1FolderContext, MigrationFile } from "./rule.js";
+import type { D1FolderContext, D1RuleContext, MigrationFile } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface AnalyzeDirOptions {
   /** Opens a private copy of the `--data` snapshot (called once per migrations folder). */
   data?: { open: () => Database.Database; label: string };
   progress?: (detail: string) => void;
+  /** What the bound Workers' code names, for rules that would say "the running version's queries fail". */
+  code?: CodeMentions;
 }
 
 export interface DirAnalysis {
@@ -90,7 +93,10 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
  * const dirs = listMigrationDirs(project);
  * const { findings, migrations } = analyzeMigrationsDir(dirs[0], { progress: console.log });
  */
-export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: AnalyzeDirOptions = {}): DirAnalysis {
+export function analyzeMigrationsDir(
+  dir: MigrationsDir,
+  { data, progress, code }: AnalyzeDirOptions = {},
+): DirAnalysis {
   const names = dir.exists ? listMigrationFiles(dir.dir, dir.order, dir.pattern) : [];
   const { findings, byFile: folder } = folderFindings(dir, names);
   if (!dir.exists) return { findings, migrations: [] };
@@ -112,7 +118,7 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
           `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
         );
       }
-      findings.push(...runRules(file, data?.label, folder.get(name) ?? []));
+      findings.push(...runRules(file, { dataLabel: data?.label, code }, folder.get(name) ?? []));
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
@@ -127,10 +133,14 @@ export function analyzeMigrationsDir(dir: MigrationsDir, { data, progress }: Ana
   return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
 }
 
-function runRules(file: MigrationFile, dataLabel: string | undefined, fromFolder: readonly Finding[]): Finding[] {
+function runRules(
+  file: MigrationFile,
+  context: Omit<D1RuleContext, "file">,
+  fromFolder: readonly Finding[],
+): Finding[] {
   const own: Finding[] = [...fromFolder];
   for (const rule of rules)
-    for (const hit of rule.checkMigration?.({ file, dataLabel }) ?? []) own.push(report(rule.meta, hit, file.rel));
+    for (const hit of rule.checkMigration?.({ file, ...context }) ?? []) own.push(report(rule.meta, hit, file.rel));
   return applySuppressions(file.rel, file.statements, file.comments, own);
 }
 

@@ -1,8 +1,10 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { relativeTo } from "../../project/discover.js";
 import type { Analyzer } from "../analyzer.js";
 import type { Finding, MigrationSummary } from "../findings.js";
 import { analyzeMigrationsDir } from "./analyze.js";
+import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { listMigrationDirs } from "./migrations.js";
 
@@ -31,6 +33,7 @@ export const d1Analyzer: Analyzer = {
       for (const dir of listMigrationDirs(project)) {
         const out = analyzeMigrationsDir(dir, {
           progress,
+          code: codeMentionsFor({ configs: dir.configs, label: (p) => relativeTo(project.root, p) }),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
         });

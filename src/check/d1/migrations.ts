@@ -15,6 +15,8 @@ export interface MigrationsDir {
   rel: string;
   /** "shop (DB in api/wrangler.jsonc)" for messages. */
   databases: string[];
+  /** The configs whose D1 bindings use this folder. */
+  configs: WranglerConfig[];
   migrationsTable: string;
   /** The order the project's wrangler applies the files in. */
   order: MigrationOrder;
@@ -52,6 +54,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
         const existing = byDir.get(dir);
         if (existing) {
           if (!existing.databases.includes(label)) existing.databases.push(label);
+          if (!existing.configs.includes(cfg)) existing.configs.push(cfg);
           return;
         }
         const at = cfg.locate([...prefix, "d1_databases", i, ...(explicit ? ["migrations_dir"] : [])]) ?? {
@@ -62,6 +65,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           dir,
           rel: slash(relativeTo(project.root, dir)),
           databases: [label],
+          configs: [cfg],
           migrationsTable: d.migrations_table ?? "d1_migrations",
           order: pattern ? "numeric" : order,
           ...(pattern ? { pattern } : {}),

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations, hits, hitsAfterBase } from "./testing.js";
+import { runCheck } from "../run-check.js";
+import { d1Analyzer } from "./analyzer.js";
+import { BASE_MIGRATION, checkMigrations, hits, hitsAfterBase, TEST_WRANGLER, writeProject } from "./testing.js";
 
 /** Issue 15, item 2: a migration is judged by its net effect, not statement by statement. */
 describe("net effect of one migration file", () => {
   it("drop-and-recreate is data loss", async () => {
-    const sql = "DROP TABLE order_items;\nCREATE TABLE order_items (id INTEGER PRIMARY KEY, order_id INTEGER, sku TEXT);";
+    const sql =
+      "DROP TABLE order_items;\nCREATE TABLE order_items (id INTEGER PRIMARY KEY, order_id INTEGER, sku TEXT);";
     expect(await hitsAfterBase("d1/drop-table", sql)).toEqual(["d1/drop-table@0002_change.sql:1"]);
   });
 
@@ -33,7 +36,8 @@ UPDATE orders SET status = state;`;
   it("a unique index on a column added in the same file is expand", async () => {
     const r = await checkMigrations({
       "migrations/0001_base.sql": BASE_MIGRATION,
-      "migrations/0002_change.sql": "ALTER TABLE orders ADD COLUMN ref TEXT;\nCREATE UNIQUE INDEX orders_ref ON orders (ref);",
+      "migrations/0002_change.sql":
+        "ALTER TABLE orders ADD COLUMN ref TEXT;\nCREATE UNIQUE INDEX orders_ref ON orders (ref);",
     });
     expect(hits(r)).toEqual([]);
     expect(r.migrations.find((m) => m.file.endsWith("0002_change.sql"))?.class).toBe("expand");
@@ -73,7 +77,54 @@ ALTER TABLE orders_new RENAME TO orders;`}`;
     for (const f of r.findings) expect(f.message).not.toContain("fails on any row where it is NULL");
     // Without the backfill, it is said.
     const bare = sql.split("\n").slice(1).join("\n");
-    const r2 = await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": bare });
-    expect(r2.findings.find((f) => f.rule === "d1/set-not-null")?.message).toContain("fails on any row where it is NULL");
+    const r2 = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": bare,
+    });
+    expect(r2.findings.find((f) => f.rule === "d1/set-not-null")?.message).toContain(
+      "fails on any row where it is NULL",
+    );
+  });
+});
+
+describe("the running version's queries, judged from the Worker code", () => {
+  const worker = (code: string) => ({
+    "src/index.ts": `export default { async fetch(_r: Request, env: { DB: D1Database }) { ${code} } };\n`,
+  });
+  const find = async (files: Record<string, string>, rule: string) =>
+    (await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, ...files })).findings.find(
+      (f) => f.rule === rule,
+    );
+
+  it("says the queries fail only when the code names the column or table", async () => {
+    const drop = { "migrations/0002_change.sql": "ALTER TABLE orders DROP COLUMN status;" };
+    const named = await find(
+      { ...drop, ...worker('return env.DB.prepare("SELECT status FROM orders").all();') },
+      "d1/drop-column",
+    );
+    expect(named?.severity).toBe("error");
+    expect(named?.message).toContain("the running version's queries that name it fail");
+    const unnamed = await find(
+      { ...drop, ...worker('return env.DB.prepare("SELECT id FROM orders").all();') },
+      "d1/drop-column",
+    );
+    expect(unnamed?.severity).toBe("warning");
+    expect(unnamed?.message).toContain("(wrangler.toml) names status");
+    expect(unnamed?.message).not.toContain("queries that name it fail");
+  });
+
+  it("a rename of a table no code names is info; a missing main keeps the old claim", async () => {
+    const rename = { "migrations/0002_change.sql": "ALTER TABLE order_items RENAME TO line_items;" };
+    expect((await find({ ...rename, ...worker("return new Response();") }, "d1/rename-table"))?.severity).toBe("info");
+    const r = await runCheck(
+      writeProject(
+        { "migrations/0001_base.sql": BASE_MIGRATION, ...rename },
+        TEST_WRANGLER.replace('main = "src/index.ts"', 'main = "dist/index.js"'),
+      ),
+      { analyzers: [d1Analyzer] },
+    );
+    const f = r.findings.find((x) => x.rule === "d1/rename-table");
+    expect(f?.severity).toBe("error");
+    expect(f?.message).toContain("the running version's queries on order_items fail");
   });
 });

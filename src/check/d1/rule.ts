@@ -3,6 +3,7 @@ import type { Hit } from "../rules/report.js";
 import type { Change, Located } from "../sql/diff.js";
 import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
 import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
+import type { CodeMentions } from "./code-mentions.js";
 import type { LockProblem } from "./lock.js";
 import type { MigrationsDir } from "./migrations.js";
 
@@ -38,6 +39,8 @@ export interface D1RuleContext {
   file: MigrationFile;
   /** The `--data` file as the user gave it, for messages. */
   dataLabel?: string;
+  /** What the code of the Workers bound to the folder names; undefined when it cannot be read. */
+  code?: CodeMentions;
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */

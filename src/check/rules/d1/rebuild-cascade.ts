@@ -1,7 +1,7 @@
 import { droppedInFile } from "../../d1/net-effect.js";
 import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
-import { defineRule } from "../rule.js";
 import type { Cascade } from "../../sql/replay.js";
+import { defineRule } from "../rule.js";
 
 /** The statements that keep child rows through a parent's rebuild, with the user's tables and columns. */
 function keepRecipe(cascades: readonly Cascade[]): { save: string; restore: string; cleanup: string } {

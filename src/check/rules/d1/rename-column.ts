@@ -1,3 +1,4 @@
+import { runningVersion } from "../../d1/code-mentions.js";
 import { keptAfterRename } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -5,11 +6,12 @@ import { defineRule } from "../rule.js";
 /** ALTER TABLE … RENAME COLUMN (or a rebuild that renames a column) on an existing table. */
 export default defineRule({
   meta: { id: "d1/rename-column", severity: "error", summary: "A migration renames a column that code may still use" },
-  checkMigration: ({ file }) =>
+  checkMigration: ({ file, code }) =>
     flatChanges(file).flatMap((c) => {
       if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
       // Re-added under the old name with the values copied back: the running version's queries still work.
       if (keptAfterRename(file, c.table, c.from, c.column.name, c.line)) return [];
+      const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`);
       const t = ident(c.table);
       const from = ident(c.from);
       const to = ident(c.column.name);
@@ -17,9 +19,10 @@ export default defineRule({
       return [
         {
           line: c.line,
-          message: `renames column ${c.table}.${c.from} to ${c.column.name}${c.viaRebuild ? " (through a rebuild)" : ""}; the running version's queries on ${c.from} fail until the new code is live`,
+          message: `renames column ${c.table}.${c.from} to ${c.column.name}${c.viaRebuild ? " (through a rebuild)" : ""}; ${running.clause}`,
           fix: `Do it in 5 steps: 1) \`ALTER TABLE ${t} ADD COLUMN ${to}${type};\` 2) deploy code that writes both ${c.from} and ${c.column.name} and reads \`COALESCE(${to}, ${from})\`; 3) backfill in batches: \`UPDATE ${t} SET ${to} = ${from} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${to} IS NULL AND ${from} IS NOT NULL LIMIT 1000);\` until 0 rows change; 4) deploy code that reads and writes only ${c.column.name}; 5) in a later migration, \`ALTER TABLE ${t} DROP COLUMN ${from};\`.`,
-          data: { table: c.table, from: c.from, to: c.column.name },
+          data: { table: c.table, from: c.from, to: c.column.name, namedInCode: !running.unused },
+          ...(running.unused ? { severity: "info" as const } : {}),
         },
       ];
     }),
