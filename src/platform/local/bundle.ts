@@ -13,6 +13,8 @@ export const ENTRY_MODULE = "__blastwall_entry.mjs";
 
 /** Response header the entry sets when the Worker threw, so the router counts an exception apart from a 5xx. */
 export const EXCEPTION_HEADER = "x-blastwall-exception";
+/** Response header carrying the route label `blastwall/telemetry` wrote (URI-encoded); the router strips it. */
+export const ROUTE_HEADER = "x-blastwall-route";
 
 /** The entry's Durable Object routing: the split's point function shared with the router, a namespace per binding. */
 const ROUTING_SOURCE = `const ROUTES = "${DO_ROUTES_BINDING}";
@@ -32,10 +34,9 @@ function watched(env, stub, route, versionId) {
       if (prop === "then") return undefined;
       const value = target[prop];
       if (typeof value !== "function") return value;
-      return async (...args) => {
+      const observed = async (run) => {
         try {
-          // Reflect.apply: on an RPC stub, value.apply would be a remote method named "apply".
-          const out = await Reflect.apply(value, target, args);
+          const out = await run();
           if (prop === "fetch" && out && out.status === 503) await report(env, route.className, versionId, "503");
           return out;
         } catch (err) {
@@ -43,6 +44,11 @@ function watched(env, stub, route, versionId) {
           throw err;
         }
       };
+      // Reflect.apply: on an RPC stub, value.apply would be a remote method named "apply".
+      const call = (...args) => observed(() => Reflect.apply(value, target, args));
+      // \`await stub.prop\` reads a property over RPC: the stub's member is a thenable, so this one is too.
+      call.then = (ok, fail) => observed(() => value).then(ok, fail);
+      return call;
     },
   });
 }
@@ -81,9 +87,11 @@ function routedEnv(env) {
  * - every handler, entrypoint and Durable Object class sees an `env` whose Durable Object bindings send each object
  *   to the version that the deployment assigns it (the object id's point in the split, as the router picks versions
  *   by key), and report errors, overloads and 503s from a stub with that version.
+ * - each Analytics Engine binding becomes a recorder: a `blastwall/telemetry` data point's route label (blob4) goes
+ *   back to the router in ROUTE_HEADER, so the local metrics count by route as the Cloudflare target reads them.
  * Other named exports pass through.
  */
-export function entrySource(main: string, classes: readonly string[] = []): string {
+export function entrySource(main: string, classes: readonly string[] = [], datasets: readonly string[] = []): string {
   const subclasses = classes
     .filter((c) => /^[A-Za-z_$][\w$]*$/.test(c))
     .map(
@@ -94,6 +102,29 @@ export function entrySource(main: string, classes: readonly string[] = []): stri
 export * from "./${main}";
 ${ROUTING_SOURCE}
 const inner = user.default;
+const DATASETS = ${JSON.stringify(datasets)};
+// A blastwall/telemetry data point: indexes [worker], blobs [version, status class, tag, route].
+function recordingEnv(env, seen) {
+  if (DATASETS.length === 0) return env;
+  const out = { ...env };
+  for (const name of DATASETS) {
+    const real = env[name];
+    out[name] = {
+      writeDataPoint(point) {
+        const b = point && point.blobs;
+        if (Array.isArray(b) && b.length === 4 && /^[1-5]xx$/.test(String(b[1])) && typeof b[3] === "string") seen.route = b[3];
+        if (real && typeof real.writeDataPoint === "function") real.writeDataPoint(point);
+      },
+    };
+  }
+  return out;
+}
+function labelled(res, route) {
+  if (!route || !(res instanceof Response) || res.status === 101 || res.webSocket) return res;
+  const out = new Response(res.body, res);
+  out.headers.set("${ROUTE_HEADER}", encodeURIComponent(route));
+  return out;
+}
 function wrap(handler) {
   if (typeof handler === "function") {
     return class extends handler { constructor(ctx, env) { super(ctx, routedEnv(env)); } };
@@ -105,11 +136,13 @@ function wrap(handler) {
   }
   if (typeof handler.fetch !== "function") return out;
   out.fetch = async function (request, env, ctx) {
+    const seen = { route: "" };
     try {
-      return await handler.fetch(request, routedEnv(env), ctx);
+      return labelled(await handler.fetch(request, recordingEnv(routedEnv(env), seen), ctx), seen.route);
     } catch (err) {
       console.error("uncaught exception", err && err.stack ? err.stack : String(err));
-      return new Response("Worker threw exception", { status: 500, headers: { "${EXCEPTION_HEADER}": "1" } });
+      const page = new Response("Worker threw exception", { status: 500, headers: { "${EXCEPTION_HEADER}": "1" } });
+      return labelled(page, seen.route);
     }
   };
   return out;
@@ -213,7 +246,8 @@ export async function buildVersion({
     });
   }
   const classes = settings.durable_objects.bindings.filter((b) => !b.script_name).map((b) => b.class_name);
-  writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main, [...new Set(classes)]));
+  const datasets = settings.analytics_engine_datasets.map((d) => d.binding);
+  writeFileSync(join(outDir, ENTRY_MODULE), entrySource(main, [...new Set(classes)], datasets));
   const others = files.filter((f) => f !== main && /\.(m?js|wasm|txt|html|bin)$/.test(f));
   return { config, settings, modules: [ENTRY_MODULE, main, ...others] };
 }

@@ -9,12 +9,25 @@ export class Counter extends DurableObject {
     await this.ctx.storage.put("n", n);
     return Response.json({ version: this.env.VERSION, n });
   }
+
+  /** Read over RPC as a property: `await stub.label`. */
+  get label() {
+    return `counter on ${this.env.VERSION}`;
+  }
+
+  async count() {
+    return (await this.ctx.storage.get("n")) ?? 0;
+  }
 }
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const name = url.pathname.split("/")[2];
+    if (url.pathname.startsWith("/rpc/") && name) {
+      const stub = env.COUNTER.getByName(name);
+      return Response.json({ label: await stub.label, count: await stub.count(), worker: env.VERSION });
+    }
     if (!url.pathname.startsWith("/obj/") || !name) return new Response(`worker ${env.VERSION}`);
     try {
       const res = await env.COUNTER.get(env.COUNTER.idFromName(name)).fetch(request);
