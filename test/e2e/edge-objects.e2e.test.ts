@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { Edge } from "../../src/platform/local/edge.js";
 import type { VersionInfo } from "../../src/platform/platform.js";
 
 const FIXTURES = join(import.meta.dirname, "fixtures-edge");
+const REPO = join(import.meta.dirname, "..", "..");
 const OBJECTS = Array.from({ length: 200 }, (_, i) => `object-${i}`);
 
 interface ObjectAnswer {
@@ -57,6 +58,9 @@ describe("local edge: each Durable Object runs the version its deployment assign
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "bw-objects-"));
     cpSync(FIXTURES, dir, { recursive: true });
+    // The routes fixture imports blastwall/telemetry as an installed app would.
+    mkdirSync(join(dir, "node_modules"), { recursive: true });
+    symlinkSync(REPO, join(dir, "node_modules", "blastwall"));
     edge = await Edge.start({ projectDir: dir, port: 0, log: () => {} });
     v1 = await upload("probe", "v1");
     await edge.deployments.deploy("probe", [{ versionId: v1.id, percentage: 100 }]);
@@ -103,6 +107,45 @@ describe("local edge: each Durable Object runs the version its deployment assign
     const onNewGrown = share(grown, "v2");
     expect(onNewGrown).toBeGreaterThanOrEqual(0.68);
     expect(onNewGrown).toBeLessThanOrEqual(0.92);
+  });
+
+  it("reads a property over RPC through the version proxy, from the version that runs the object", async () => {
+    const assigned = await sweep();
+    for (const name of OBJECTS.slice(0, 40)) {
+      const res = await fetch(`http://127.0.0.1:${edge.routerPort}/rpc/${name}`);
+      expect(res.status, name).toBe(200);
+      const answer = (await res.json()) as { label: string; count: number };
+      expect(answer.label, name).toBe(`counter on ${assigned.get(name)?.version}`);
+      expect(answer.count, name).toBe(counts.get(name));
+    }
+  });
+
+  it("counts requests by the route label the Worker's telemetry writes, and keeps the label off the response", async () => {
+    const r1 = await edge.deployments.upload({ worker: "routes", configPath: join(dir, "routes", "wrangler.jsonc") });
+    await edge.deployments.deploy("routes", [{ versionId: r1.id, percentage: 100 }]);
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const hit = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${edge.routerPort}/__worker/routes${path}`);
+      await res.text();
+      expect(res.headers.get("x-blastwall-route")).toBeNull();
+      return res.status;
+    };
+    for (let i = 1; i <= 20; i++) await hit(`/orders/${i}`);
+    for (let i = 0; i < 5; i++) await hit("/healthz");
+    for (let i = 0; i < 3; i++) await hit(`/static/${i}`);
+    const [m] = edge.signals.metrics({
+      worker: "routes",
+      since,
+      until: new Date(Date.now() + 1000),
+      slowerThanMs: [60_000],
+    });
+    expect(m?.requests).toBe(28);
+    expect(m?.byRoute).toEqual({
+      "orders/:id": { requests: 20, errors: 5, slowerThan: { "60000": 0 } },
+      healthz: { requests: 5, errors: 0, slowerThan: { "60000": 0 } },
+      other: { requests: 3, errors: 0, slowerThan: { "60000": 0 } },
+    });
+    expect(m?.latency.p90).toBeGreaterThan(0);
   });
 
   it("refuses, before anything moves, a deployment with a version lacking a class its objects need", async () => {

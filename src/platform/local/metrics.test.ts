@@ -45,4 +45,32 @@ describe("metrics recorder", () => {
     counts[counts.length - 1] = 3;
     expect(countAbove(counts, 1_000_000)).toBe(3);
   });
+
+  it("counts by route label, with failed and slow requests per route, and keeps them across a restart", () => {
+    const m = new MetricsRecorder();
+    const t = Date.parse("2026-01-01T00:00:10Z");
+    const rec = (route: string | undefined, status: number, latencyMs: number) =>
+      m.record({
+        worker: "w",
+        versionId: "a",
+        status,
+        latencyMs,
+        exception: false,
+        at: t,
+        ...(route ? { route } : {}),
+      });
+    for (let i = 0; i < 10; i++) rec("orders/:id", i < 3 ? 500 : 200, i < 5 ? 10 : 300);
+    for (let i = 0; i < 4; i++) rec("healthz", 200, 1);
+    rec(undefined, 200, 1);
+    const [a] = m.query("w", new Date(t), new Date(t + 1000), [100]);
+    expect(a?.byRoute).toEqual({
+      "orders/:id": { requests: 10, errors: 3, slowerThan: { "100": 5 } },
+      healthz: { requests: 4, errors: 0, slowerThan: { "100": 0 } },
+    });
+    const again = new MetricsRecorder();
+    again.restore(m.takeDirty());
+    expect(again.query("w", new Date(t), new Date(t + 1000), [100])[0]?.byRoute).toEqual(a?.byRoute);
+    // Without route labels there is no byRoute at all (the analysis then has one stratum).
+    expect(m.query("w", new Date(t + 1000), new Date(t + 2000))).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { LatencySummary, VersionMetrics } from "../platform.js";
+import type { LatencySummary, RouteMetrics, VersionMetrics } from "../platform.js";
 
 /**
  * Latency bucket upper bounds in ms: 5% apart from 0.05 ms to 2 min, then +Infinity. Fine enough that p50/p95/p99
@@ -32,6 +32,15 @@ interface SecondBucket {
   latency: Map<number, number>;
   /** The estimates when rows are sampled: each row counts its weight (Analytics Engine's `_sample_interval`). */
   weighted?: { requests: number; status: [number, number, number, number] };
+  /** Per route label (from the Worker's telemetry), when the Worker labels routes. */
+  routes?: Map<string, RouteBucket>;
+}
+
+/** One route's rows within a second: requests, failed requests (5xx) and their latency buckets. */
+interface RouteBucket {
+  requests: number;
+  errors: number;
+  latency: Map<number, number>;
 }
 
 export interface RequestSample {
@@ -44,6 +53,8 @@ export interface RequestSample {
   at?: number;
   /** How many requests this sample stands for (Analytics Engine's `_sample_interval`); default 1. */
   weight?: number;
+  /** The route label the Worker's telemetry wrote (blob4), if any. */
+  route?: string;
 }
 
 /** One second of one version, as stored: what `MetricsRecorder.restore` takes back after a restart. */
@@ -57,6 +68,8 @@ export interface StoredSecond {
   /** Bucket index → count. */
   latency: [number, number][];
   weighted?: { requests: number; status: [number, number, number, number] };
+  /** [route, requests, errors, latency bucket index → count]. */
+  routes?: [string, number, number, [number, number][]][];
 }
 
 export interface MetricsRecorderOptions {
@@ -97,7 +110,7 @@ export class MetricsRecorder {
     return b;
   }
 
-  record({ worker, versionId, status, latencyMs, exception, at = Date.now(), weight = 1 }: RequestSample): void {
+  record({ worker, versionId, status, latencyMs, exception, at = Date.now(), weight = 1, route }: RequestSample): void {
     const second = Math.floor(at / 1000);
     const b = this.bucket(worker, versionId, second);
     b.requests++;
@@ -106,6 +119,7 @@ export class MetricsRecorder {
     if (exception) b.exceptions++;
     const idx = bucketOf(latencyMs);
     b.latency.set(idx, (b.latency.get(idx) ?? 0) + 1);
+    if (route !== undefined) addToRoute(b, route, cls === 3, idx);
     if (weight !== 1 || b.weighted) {
       if (!b.weighted) {
         // The rows before the first sampled one each stood for one request; this row is added with its weight.
@@ -137,6 +151,7 @@ export class MetricsRecorder {
         exceptions,
         latency: [...b.latency],
         ...(weighted ? { weighted } : {}),
+        ...(b.routes ? { routes: [...b.routes].map(([r, x]) => [r, x.requests, x.errors, [...x.latency]]) } : {}),
       });
     }
     this.dirty.clear();
@@ -152,6 +167,14 @@ export class MetricsRecorder {
       b.exceptions = r.exceptions;
       b.latency = new Map(r.latency);
       if (r.weighted) b.weighted = r.weighted;
+      if (r.routes) {
+        b.routes = new Map(
+          r.routes.map(([route, requests, errors, latency]) => [
+            route,
+            { requests, errors, latency: new Map(latency) },
+          ]),
+        );
+      }
     }
   }
 
@@ -203,8 +226,10 @@ export class MetricsRecorder {
       let exceptions = 0;
       let sampled = false;
       const weighted = { requests: 0, status: [0, 0, 0, 0] };
+      const routes = new Map<string, RouteSum>();
       for (const [s, b] of seconds) {
         if (!inside(s)) continue;
+        addRoutes(routes, b);
         sampled ||= b.weighted !== undefined;
         const w = b.weighted ?? b;
         weighted.requests += w.requests;
@@ -226,10 +251,50 @@ export class MetricsRecorder {
         slowerThan,
         histogram: { boundsMs: [...LATENCY_BOUNDS_MS], counts },
         ...(sampled ? { weighted: { requests: weighted.requests, status: statusOf(weighted.status) } } : {}),
+        ...(routes.size > 0 ? { byRoute: byRouteOf(routes, slowerThanMs) } : {}),
       });
     }
     return out;
   }
+}
+
+function addToRoute(b: SecondBucket, route: string, failed: boolean, latencyIndex: number): void {
+  b.routes ??= new Map();
+  const r = b.routes.get(route) ?? { requests: 0, errors: 0, latency: new Map<number, number>() };
+  b.routes.set(route, r);
+  r.requests++;
+  if (failed) r.errors++;
+  r.latency.set(latencyIndex, (r.latency.get(latencyIndex) ?? 0) + 1);
+}
+
+/** A route's rows summed over a window, with a dense latency histogram. */
+interface RouteSum {
+  requests: number;
+  errors: number;
+  counts: number[];
+}
+
+function addRoutes(into: Map<string, RouteSum>, b: SecondBucket): void {
+  for (const [route, r] of b.routes ?? []) {
+    const sum = into.get(route) ?? {
+      requests: 0,
+      errors: 0,
+      counts: new Array<number>(LATENCY_BOUNDS_MS.length).fill(0),
+    };
+    into.set(route, sum);
+    sum.requests += r.requests;
+    sum.errors += r.errors;
+    for (const [i, c] of r.latency) sum.counts[i] = (sum.counts[i] ?? 0) + c;
+  }
+}
+
+function byRouteOf(routes: Map<string, RouteSum>, slowerThanMs: readonly number[]): Record<string, RouteMetrics> {
+  const out: Record<string, RouteMetrics> = {};
+  for (const [route, r] of routes) {
+    const slowerThan = Object.fromEntries(slowerThanMs.map((bound) => [String(bound), countAbove(r.counts, bound)]));
+    out[route] = { requests: r.requests, errors: r.errors, slowerThan };
+  }
+  return out;
 }
 
 /** Whether a stored second (epoch seconds) starts inside the half-open window [since, until). */

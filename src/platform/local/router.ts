@@ -3,7 +3,7 @@ import { BlastwallError } from "../../core/errors.js";
 import { workerKinds } from "../../project/handlers.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { SplitEntry } from "../platform.js";
-import { EXCEPTION_HEADER } from "./bundle.js";
+import { EXCEPTION_HEADER, ROUTE_HEADER } from "./bundle.js";
 import { short } from "./deployments.js";
 import { header, plain } from "./http.js";
 import type { RequestSample } from "./metrics.js";
@@ -164,13 +164,16 @@ export class EdgeRouter {
     // Status 499 (client closed) when the client leaves before the version answers.
     let status = 499;
     let exception = false;
+    let route: string | undefined;
     const upstream = request(
       { host: target.hostname, port: target.port, method: req.method, path, headers: req.headers, agent: this.agent },
       (up) => {
         status = up.statusCode ?? 502;
         exception = up.headers[EXCEPTION_HEADER] !== undefined;
+        route = routeLabel(up.headers[ROUTE_HEADER]);
         const out: Record<string, string | string[] | undefined> = { ...up.headers, [VERSION_HEADER]: version.id };
         delete out[EXCEPTION_HEADER];
+        delete out[ROUTE_HEADER];
         if (exception) void this.explain({ worker, status, headers: out, res, up });
         else {
           res.writeHead(status, out);
@@ -190,7 +193,14 @@ export class EdgeRouter {
       done = true;
       leave();
       const latencyMs = performance.now() - started;
-      this.options.onRequest({ worker, versionId: version.id, status, latencyMs, exception });
+      this.options.onRequest({
+        worker,
+        versionId: version.id,
+        status,
+        latencyMs,
+        exception,
+        ...(route ? { route } : {}),
+      });
     });
     req.pipe(upstream);
   }
@@ -207,6 +217,17 @@ export class EdgeRouter {
     const { "content-length": _length, ...rest } = headers;
     res.writeHead(status, { ...rest, "content-type": "text/plain; charset=utf-8" });
     res.end(`Worker threw exception.\n${hint}\n`);
+  }
+}
+
+/** The route label the entry wrapper passed on (URI-encoded), if any. */
+function routeLabel(value: string | string[] | undefined): string | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
   }
 }
 

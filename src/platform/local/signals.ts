@@ -62,6 +62,9 @@ export interface EdgeSignalsOptions {
 
 type ByVersion = NonNullable<ExtraSignals["byVersion"]>;
 
+/** The largest time a Date holds (ECMAScript's limit), for a window with no end. */
+const LATEST_DATE_MS = 8.64e15;
+
 /**
  * Metrics and release signals of the local edge: per-version request metrics, Durable Object errors counted for
  * the class and for the version that ran the object, and DLQ arrivals by the version whose consumer failed them.
@@ -141,13 +144,14 @@ export class EdgeSignals {
   }
 
   /**
-   * The end of a query's window as it can be answered: `until` (default now), but never past the ingested data.
+   * The end of a query's window as it can be answered: `until` (default: open), but never past the ingested data.
    * Under a lag a second is ingested once all of it is `lagSeconds` old, so the partly ingested second is left out
    * whole; the window is never moved (the release asks for [since, now − lag) itself).
    */
   private visibleUntil(until: Date | undefined): Date {
     const now = Date.now();
-    const asked = until?.getTime() ?? now;
+    // No `until`: everything that has arrived, including rows stamped this very millisecond.
+    const asked = until?.getTime() ?? LATEST_DATE_MS;
     if (this.model.lagSeconds <= 0) return new Date(asked);
     const ingested = Math.floor((now - this.model.lagSeconds * 1000) / 1000) * 1000;
     return new Date(Math.min(asked, ingested));
