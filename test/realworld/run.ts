@@ -37,6 +37,7 @@ interface Expectations {
 }
 
 interface Score {
+  projects: number;
   reported: number;
   falseAlarms: number;
   unlabelled: string[];
@@ -119,6 +120,7 @@ function score(p: Project, reported: readonly Finding[], labels: Expectations): 
   const bad = Object.keys(labels.falseAlarms[p.repo] ?? {});
   const withLabel = reported.map((f) => ({ f, label: labelOf(labels, p.repo, f) }));
   return {
+    projects: 1,
     reported: reported.length,
     falseAlarms: withLabel.filter((x) => x.label === "FALSE ALARM").length,
     unlabelled: [...new Set(withLabel.filter((x) => x.label === "UNLABELLED").map((x) => lineKeyOf(x.f)))],
@@ -145,6 +147,7 @@ function printProject(p: Project, s: Score, reported: readonly Finding[], labels
 }
 
 const empty = (): Score => ({
+  projects: 0,
   reported: 0,
   falseAlarms: 0,
   unlabelled: [],
@@ -156,6 +159,7 @@ const empty = (): Score => ({
 
 function add(t: Score, s: Score): Score {
   return {
+    projects: t.projects + s.projects,
     reported: t.reported + s.reported,
     falseAlarms: t.falseAlarms + s.falseAlarms,
     unlabelled: [...t.unlabelled, ...s.unlabelled],
@@ -171,6 +175,7 @@ function summarize(totals: ReadonlyMap<Split, Score>): Record<string, unknown> {
     [...totals].map(([split, t]) => [
       split,
       {
+        projects: t.projects,
         reported: t.reported,
         falseAlarms: t.falseAlarms,
         falseAlarmRate: pct(t.falseAlarms, t.reported),
