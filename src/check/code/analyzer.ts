@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import ts from "typescript";
-import { relativeTo } from "../../project/discover.js";
+import { type Project, relativeTo } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import { configSections } from "../config/sections.js";
@@ -19,7 +19,8 @@ import { report } from "../rules/report.js";
 import type { Rule } from "../rules/rule.js";
 import { walk } from "./ast.js";
 import { listSources } from "./files.js";
-import type { CodeProjectContext, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
+import { type CodeModules, createCodeModules } from "./modules.js";
+import type { CodeFileContext, CodeProjectContext, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
 
 /** Why a Worker's code cannot be read, as a finding: no `main`, a package specifier, or a file that is not there. */
@@ -134,121 +135,157 @@ function sourceScope(src: SourceFileInfo): ReturnType<typeof scopeSuppressions> 
   return scopeSuppressions(src.file, comments, nextNodeRange(src.sf), src.sf.text.split("\n").length);
 }
 
-function configScope(worker: WranglerConfig, file: string): ReturnType<typeof scopeSuppressions> {
+function configScope(worker: WranglerConfig, file: string): Scope {
   const text = worker.text;
   return scopeSuppressions(file, configComments(text, worker.format), nextConfigLine(text), text.split("\n").length);
 }
 
+type Scope = ReturnType<typeof scopeSuppressions>;
+
+/** One analysis run: the parse cache (shared by Workers that share a folder), findings, skipped files. */
+interface Run {
+  parse(path: string): ParsedSource;
+  modules: CodeModules;
+  findings: Finding[];
+  /** Files already reported as skipped, so two Workers sharing a folder report them once. */
+  skipped: Set<string>;
+}
+
+function startRun(): Run {
+  const parsed = new Map<string, ParsedSource>();
+  const parse = (path: string): ParsedSource => {
+    let p = parsed.get(path);
+    if (!p) {
+      p = parseSourceFile(path);
+      parsed.set(path, p);
+    }
+    return p;
+  };
+  const files = function* () {
+    for (const p of parsed.values()) if (p.ok) yield p.sf;
+  };
+  return { parse, modules: createCodeModules({ parse, files }), findings: [], skipped: new Set() };
+}
+
+function skip(run: Run, src: { path: string; file: string }, reason: string, line?: number): void {
+  if (run.skipped.has(src.path)) return;
+  run.skipped.add(src.path);
+  run.findings.push(skippedFile(src.file, reason, line));
+}
+
+/** Step 1: each Worker's config, bindings and parsed source files. */
+function readWorkers(project: Project, run: Run, progress: AnalyzerContext["progress"]): WorkerCode[] {
+  const projectSections = project.workers.flatMap((w) =>
+    configSections(w).map((section) => ({ worker: w, file: relativeTo(project.root, w.path), section })),
+  );
+  return project.workers.map((worker) => {
+    const configFile = relativeTo(project.root, worker.path);
+    const main = worker.main ? resolve(dirname(worker.path), worker.main) : undefined;
+    const unread = unreadMain(worker, main, configFile);
+    if (unread) run.findings.push(unread);
+    const paths = main && !unread ? listSources(dirname(main)) : [];
+    if (main && !paths.includes(main)) paths.push(main);
+    progress?.(`${configFile}: ${paths.length} source files`);
+    const files: SourceFileInfo[] = [];
+    for (const path of paths) {
+      const p = run.parse(path);
+      const file = relativeTo(project.root, path);
+      if (p.ok) files.push({ path, file, sf: p.sf });
+      else if (p.reason !== "not a regular file") skip(run, { path, file }, p.reason, p.line);
+    }
+    return {
+      worker,
+      configFile,
+      sections: projectSections.filter((p) => p.worker === worker).map((p) => p.section),
+      bindings: bindingsOf(worker),
+      files,
+      entry: files.find((f) => f.path === main),
+      projectSections,
+    };
+  });
+}
+
+interface FileSlot {
+  src: SourceFileInfo;
+  findings: Finding[];
+  keys: Set<string>;
+}
+
+/** One file rule on one file; a pathological file (e.g. nested deeper than the stack) must not stop the check. */
+function runFileRule(rule: Rule, ctx: CodeFileContext, run: Run): Finding[] {
+  try {
+    return (rule.checkSource?.(ctx) ?? []).map((h) => report(rule.meta, h, ctx.source.file));
+  } catch (err) {
+    skip(run, ctx.source, `analysis failed (${(err as Error).message})`);
+    return [];
+  }
+}
+
+/** Step 2: the file rules over every Worker's files, one slot per file (two Workers sharing a folder report once). */
+function checkFiles(workers: WorkerCode[], rules: readonly Rule[], run: Run): Map<string, FileSlot> {
+  const perFile = new Map<string, FileSlot>();
+  for (const code of workers) {
+    for (const src of code.files) {
+      let slot = perFile.get(src.path);
+      if (!slot) {
+        slot = { src, findings: [], keys: new Set() };
+        perFile.set(src.path, slot);
+      }
+      for (const r of rules) {
+        for (const f of runFileRule(r, { code, source: src, modules: run.modules }, run)) {
+          const key = `${f.rule}:${f.line}:${f.column ?? 0}`;
+          if (!slot.keys.has(key)) {
+            slot.keys.add(key);
+            slot.findings.push(f);
+          }
+        }
+      }
+    }
+  }
+  return perFile;
+}
+
+/** Step 3: the project rules; they point into source files or configs, and the suppressions written in either apply. */
+function checkProject(ctx: CodeProjectContext, rules: readonly Rule[], perFile: Map<string, FileSlot>, run: Run): void {
+  const scopes = new Map<string, Scope>();
+  for (const { src, findings } of perFile.values()) {
+    const scope = sourceScope(src);
+    scopes.set(src.file, scope);
+    run.findings.push(...applySuppressions(findings, scope.scoped), ...scope.problems);
+  }
+  for (const f of rules.flatMap((r) => (r.checkProject?.(ctx) ?? []).map((h) => report(r.meta, h, h.file)))) {
+    let scope = scopes.get(f.file);
+    const code = ctx.workers.find((w) => w.configFile === f.file);
+    if (!scope && code) {
+      scope = configScope(code.worker, f.file);
+      scopes.set(f.file, scope);
+    }
+    run.findings.push(...(scope ? applySuppressions([f], scope.scoped) : [f]));
+  }
+}
+
 /**
- * The Worker code analyzer: parses each Worker's TypeScript/JavaScript (one `ts.createSourceFile` per file, no
- * Program) and runs the code rules, plus the rules that join code with config (RPC compatibility, v8 sends).
+ * The Worker code analyzer: parses each Worker's TypeScript/JavaScript (one `ts.createSourceFile` per file; a
+ * type checker only for a file whose SQL the syntax cannot fold) and runs the code rules, plus the rules that join
+ * code with config (RPC compatibility, v8 sends).
  *
  * @example
  * await runCheck("examples/shop", { analyzers: [createCodeAnalyzer()] });
  */
-export function createCodeAnalyzer({ rules = allRules }: { rules?: readonly Rule[] } = {}): Analyzer {
+export function createCodeAnalyzer({ rules = allRules }: CodeAnalyzerOptions = {}): Analyzer {
   return {
     name: "code",
     async analyze({ project, progress }: AnalyzerContext) {
-      const parsed = new Map<string, ParsedSource>();
-      const findings: Finding[] = [];
-      const skipped = new Set<string>();
-      const parse = (path: string): ParsedSource => {
-        let p = parsed.get(path);
-        if (!p) {
-          p = parseSourceFile(path);
-          parsed.set(path, p);
-        }
-        return p;
-      };
-      const workers: WorkerCode[] = [];
-      const projectSections = project.workers.flatMap((w) =>
-        configSections(w).map((section) => ({ worker: w, file: relativeTo(project.root, w.path), section })),
-      );
-      for (const worker of project.workers) {
-        const configFile = relativeTo(project.root, worker.path);
-        const main = worker.main ? resolve(dirname(worker.path), worker.main) : undefined;
-        const unread = unreadMain(worker, main, configFile);
-        if (unread) findings.push(unread);
-        const paths = main && !unread ? listSources(dirname(main)) : [];
-        if (main && !paths.includes(main)) paths.push(main);
-        progress?.(`${configFile}: ${paths.length} source files`);
-        const files: SourceFileInfo[] = [];
-        for (const path of paths) {
-          const p = parse(path);
-          const file = relativeTo(project.root, path);
-          if (p.ok) files.push({ path, file, sf: p.sf });
-          else if (!skipped.has(path) && !(p.reason === "not a regular file")) {
-            skipped.add(path);
-            findings.push(skippedFile(file, p.reason, p.line));
-          }
-        }
-        workers.push({
-          worker,
-          configFile,
-          sections: projectSections.filter((p) => p.worker === worker).map((p) => p.section),
-          bindings: bindingsOf(worker),
-          files,
-          entry: files.find((f) => f.path === main),
-          projectSections,
-        });
-      }
-      const perFile = new Map<
-        SourceFileInfo["path"],
-        { src: SourceFileInfo; findings: Finding[]; keys: Set<string> }
-      >();
-      for (const code of workers) {
-        for (const src of code.files) {
-          let slot = perFile.get(src.path);
-          if (!slot) {
-            slot = { src, findings: [], keys: new Set() };
-            perFile.set(src.path, slot);
-          }
-          for (const r of rules) {
-            let found: Finding[];
-            try {
-              found = (r.checkSource?.({ code, source: src }) ?? []).map((h) => report(r.meta, h, src.file));
-            } catch (err) {
-              // A pathological file (e.g. generated code nested deeper than the stack) must not stop the check.
-              if (!skipped.has(src.path)) {
-                skipped.add(src.path);
-                findings.push(skippedFile(src.file, `analysis failed (${(err as Error).message})`));
-              }
-              continue;
-            }
-            for (const f of found) {
-              // Two Workers sharing a folder would report the same line twice.
-              const key = `${f.rule}:${f.line}:${f.column ?? 0}`;
-              if (!slot.keys.has(key)) {
-                slot.keys.add(key);
-                slot.findings.push(f);
-              }
-            }
-          }
-        }
-      }
-      const ctx: CodeProjectContext = {
-        project,
-        workers,
-        projectSections,
-      };
-      // Project rules point into source files or configs; the suppressions written in either apply.
-      const scopes = new Map<string, ReturnType<typeof scopeSuppressions>>();
-      for (const { src, findings: fs } of perFile.values()) {
-        const scope = sourceScope(src);
-        scopes.set(src.file, scope);
-        findings.push(...applySuppressions(fs, scope.scoped), ...scope.problems);
-      }
-      for (const f of rules.flatMap((r) => (r.checkProject?.(ctx) ?? []).map((h) => report(r.meta, h, h.file)))) {
-        let scope = scopes.get(f.file);
-        const code = workers.find((w) => w.configFile === f.file);
-        if (!scope && code) {
-          scope = configScope(code.worker, f.file);
-          scopes.set(f.file, scope);
-        }
-        findings.push(...(scope ? applySuppressions([f], scope.scoped) : [f]));
-      }
-      return { findings };
+      const run = startRun();
+      const workers = readWorkers(project, run, progress);
+      const perFile = checkFiles(workers, rules, run);
+      checkProject({ project, workers, projectSections: workers[0]?.projectSections ?? [] }, rules, perFile, run);
+      return { findings: run.findings };
     },
   };
+}
+
+export interface CodeAnalyzerOptions {
+  /** The rules to run (those with checkSource/checkProject); all of them by default. */
+  rules?: readonly Rule[];
 }

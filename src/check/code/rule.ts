@@ -4,6 +4,7 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { ConfigSection } from "../config/sections.js";
 import type { Finding, RuleMeta } from "../findings.js";
 import { report } from "../rules/report.js";
+import type { CodeModules } from "./modules.js";
 import { lineOf } from "./source.js";
 
 /** The binding names a Worker declares in any of its sections, by kind. */
@@ -43,6 +44,8 @@ export interface WorkerCode {
 export interface CodeFileContext {
   code: WorkerCode;
   source: SourceFileInfo;
+  /** The project's modules: imports followed across files, types on demand. */
+  modules?: CodeModules;
 }
 
 export interface CodeProjectContext {

@@ -1,22 +1,19 @@
 import ts from "typescript";
-import { calleeName, enclosingScope, findDeclaration, receiverOf, unwrap, walk } from "./ast.js";
+import { calleeName, enclosingScope, receiverOf, unwrap, walk } from "./ast.js";
+import { constantParameter } from "./call-sites.js";
+import { type Resolved, resolveMember, resolveName } from "./declarations.js";
+import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
+import { typedConstant } from "./typed-constant.js";
 
 /**
  * Constant folding for SQL text: whether a value spliced into a statement can only be text the code itself wrote
  * (literals, placeholders, fixed column lists, numbers, names checked against an allow-list), so splicing it
- * cannot inject anything. Works on one file's syntax, without a type checker.
+ * cannot inject anything. Names are followed into the project's other modules; when the syntax says nothing, a
+ * type checker (built only then, see `typed`) may still show a value typed as literals, an enum, a number or a
+ * boolean.
  */
 
-interface Fold {
-  depth: number;
-  /** Parameters known to hold constant values (e.g. the element of a `.map` over a constant array). */
-  trusted: ReadonlySet<ts.Node>;
-  /** Functions being folded, against recursion. */
-  visiting: Set<ts.Node>;
-}
-
-const MAX_DEPTH = 8;
-const START: Fold = { depth: 0, trusted: new Set(), visiting: new Set() };
+const START: Fold = startFold();
 const NUMBER_CALLS = new Set([
   "Number",
   "parseInt",
@@ -47,7 +44,7 @@ const EITHER = new Set([
 ]);
 
 function deeper(f: Fold): Fold | undefined {
-  return f.depth >= MAX_DEPTH ? undefined : { ...f, depth: f.depth + 1 };
+  return f.depth >= MAX_FOLD_DEPTH ? undefined : { ...f, depth: f.depth + 1 };
 }
 
 /** `"a" | "b"`, `1 | 2`, `number`, `boolean`, `keyof typeof X`, or an alias of one in the same file. */
@@ -114,6 +111,10 @@ function laterWrites(decl: ts.VariableDeclaration, name: string): { values: ts.E
 }
 
 function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, asArray: boolean): boolean {
+  const loop = decl.parent.parent;
+  // `for (const t of TABLES)`: each element of a constant array.
+  if (ts.isForOfStatement(loop) && loop.initializer === decl.parent)
+    return !asArray && constantArray(loop.expression, f);
   if (!decl.initializer) return false;
   const ok = asArray ? constantArray(decl.initializer, f) : constantText(decl.initializer, f);
   if (!ok) return false;
@@ -124,37 +125,74 @@ function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, a
   );
 }
 
-/** A function in the same file whose every `return` is constant (parameters are not trusted). */
-function constantFunction(fn: ts.Node, f: Fold, asArray: boolean): boolean {
-  if (f.visiting.has(fn)) return false;
-  if (!(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body)
-    return false;
+/** Every `return` value of a function body (nested functions left out); undefined when one returns nothing. */
+function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] | undefined {
+  const body = fn.body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return [body];
+  const returns: ts.Expression[] = [];
+  let bare = false;
+  walk(body, (n) => {
+    if (n !== body && ts.isFunctionLike(n)) return false;
+    if (ts.isReturnStatement(n)) {
+      if (n.expression) returns.push(n.expression);
+      else bare = true;
+    }
+    return undefined;
+  });
+  return bare || returns.length === 0 ? undefined : returns;
+}
+
+function isFunctionValue(fn: ts.Node): fn is ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression {
+  return ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn);
+}
+
+/** A function whose every `return` is constant (`check` says what constant means: text, array, property…). */
+function constantReturns(fn: ts.Node, f: Fold, check: (e: ts.Expression) => boolean): boolean {
+  if (f.visiting.has(fn) || !isFunctionValue(fn)) return false;
   f.visiting.add(fn);
   try {
-    const check = (e: ts.Expression) => (asArray ? constantArray(e, f) : constantText(e, f));
-    if (!ts.isBlock(fn.body)) return check(fn.body);
-    const returns: ts.Expression[] = [];
-    let bare = false;
-    walk(fn.body, (n) => {
-      if (n !== fn.body && ts.isFunctionLike(n)) return false;
-      if (ts.isReturnStatement(n)) {
-        if (n.expression) returns.push(n.expression);
-        else bare = true;
-      }
-      return undefined;
-    });
-    return !bare && returns.length > 0 && returns.every(check);
+    const returns = returnedValues(fn);
+    return returns?.every(check) ?? false;
   } finally {
     f.visiting.delete(fn);
   }
 }
 
-function calledFunction(call: ts.CallExpression): ts.Node | undefined {
-  const c = unwrap(call.expression);
-  if (!ts.isIdentifier(c)) return undefined;
-  for (const s of c.getSourceFile().statements) if (ts.isFunctionDeclaration(s) && s.name?.text === c.text) return s;
-  const d = findDeclaration(c.text, c);
+function constantFunction(fn: ts.Node, f: Fold, asArray: boolean): boolean {
+  return constantReturns(fn, f, (e) => (asArray ? constantArray(e, f) : constantText(e, f)));
+}
+
+/** The function a declaration names: `function f` or `const f = () => …`. */
+function functionOf(d: Resolved | undefined): ts.Node | undefined {
+  if (d && ts.isFunctionDeclaration(d)) return d;
   return d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
+}
+
+function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {
+  const c = unwrap(call.expression);
+  if (ts.isIdentifier(c)) return functionOf(resolveName(c, f.modules));
+  if (ts.isPropertyAccessExpression(c)) return functionOf(resolveMember(c, f.modules));
+  return undefined;
+}
+
+/** `const { where } = build(…)` where every `return` of `build` is an object whose `where` is constant. */
+function constantReturnedProperty(d: ts.BindingElement, f: Fold): boolean {
+  const pattern = d.parent;
+  const holder = pattern.parent;
+  if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(holder) || !holder.initializer) return false;
+  const key = (d.propertyName ?? d.name).getText();
+  const init = unwrap(holder.initializer);
+  const fn = ts.isCallExpression(init) ? calledFunction(init, f) : undefined;
+  const property = (o: ts.Expression): boolean => {
+    const lit = unwrap(o);
+    if (!ts.isObjectLiteralExpression(lit)) return false;
+    const p = lit.properties.find((x) => x.name?.getText() === key);
+    if (p && ts.isShorthandPropertyAssignment(p)) return constantText(p.name, f) || constantArray(p.name, f);
+    return !!p && ts.isPropertyAssignment(p) && (constantText(p.initializer, f) || constantArray(p.initializer, f));
+  };
+  if (fn) return constantReturns(fn, f, property);
+  return property(init) || constantObjectLiteral(init, f);
 }
 
 /** A callback whose result is constant when its first parameter is (`elementConstant`) and its index always is. */
@@ -168,20 +206,44 @@ function constantCallback(cb: ts.Expression | undefined, elementConstant: boolea
   return constantFunction(fn, { ...f, trusted }, false);
 }
 
-function constantIdentifier(id: ts.Identifier, f: Fold, asArray: boolean): boolean {
-  const d = findDeclaration(id.text, id);
-  if (!d) return false;
-  if (f.trusted.has(d)) return true;
-  if (ts.isParameter(d)) return (!asArray && constantType(d.type, id.getSourceFile())) || checkedAgainstList(id);
-  if (ts.isVariableDeclaration(d))
-    return constantVariable(d, id.text, f, asArray) || (!asArray && checkedAgainstList(id));
-  return !asArray && checkedAgainstList(id);
+const ELEMENT_CALLBACKS = new Set(["map", "forEach", "flatMap", "filter", "some", "every", "find"]);
+
+/** `COLUMNS.forEach((c) => …)`: the callback's element parameter over a constant array, or its index. */
+function constantElementParameter(p: ts.ParameterDeclaration, f: Fold): boolean {
+  const fn = p.parent;
+  const call = fn.parent;
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !ts.isCallExpression(call)) return false;
+  if (call.arguments[0] !== fn || !ELEMENT_CALLBACKS.has(calleeName(call) ?? "")) return false;
+  const index = fn.parameters.indexOf(p);
+  const recv = receiverOf(call);
+  return index === 1 || (index === 0 && !!recv && constantArray(recv, f));
 }
 
+function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: boolean): boolean {
+  if (f.trusted.has(d)) return true;
+  if (ts.isParameter(d))
+    return (
+      (!asArray && constantType(d.type, d.getSourceFile())) ||
+      (!asArray && constantElementParameter(d, f)) ||
+      constantParameter(d, f, asArray, (e, g) => (asArray ? constantArray(e, g) : constantText(e, g)))
+    );
+  if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray);
+  if (ts.isBindingElement(d)) return constantReturnedProperty(d, f);
+  return false;
+}
+
+function constantIdentifier(id: ts.Identifier, f: Fold, asArray: boolean): boolean {
+  const d = resolveName(id, f.modules);
+  if (d && constantDeclaration(d, id, f, asArray)) return true;
+  return (!asArray && checkedAgainstList(id)) || typedConstant(id, f, asArray);
+}
+
+/** An object whose every property is constant: a `const` literal (also `as const`), an enum, or an import of one. */
 function constantObjectLiteral(e: ts.Expression, f: Fold): boolean {
   let o = unwrap(e);
-  if (ts.isIdentifier(o)) {
-    const d = findDeclaration(o.text, o);
+  if (ts.isIdentifier(o) || ts.isPropertyAccessExpression(o)) {
+    const d = ts.isIdentifier(o) ? resolveName(o, f.modules) : resolveMember(o, f.modules);
+    if (d && ts.isEnumDeclaration(d)) return true;
     if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const))
       return false;
     o = unwrap(d.initializer);
@@ -194,19 +256,13 @@ function constantObjectLiteral(e: ts.Expression, f: Fold): boolean {
   );
 }
 
-/**
- * Whether an array expression can only hold constant text: a literal of constants, `ids.map(() => "?")`,
- * `Array(n).fill("?")`, `Object.keys(CONST)`, or a variable only ever filled with constants.
- */
-export function constantArray(expr: ts.Expression, fold: Fold = START): boolean {
-  const f = deeper(fold);
-  const e = unwrap(expr);
-  if (!f) return false;
-  if (ts.isArrayLiteralExpression(e))
-    return e.elements.every((x) => (ts.isSpreadElement(x) ? constantArray(x.expression, f) : constantText(x, f)));
-  if (ts.isIdentifier(e)) return constantIdentifier(e, f, true);
-  if (ts.isPropertyAccessExpression(e) && constantObjectLiteral(e.expression, f)) return true;
-  if (!ts.isCallExpression(e) && !ts.isNewExpression(e)) return false;
+/** `ns.NAME` for a namespace import of a project module. */
+function constantMember(e: ts.PropertyAccessExpression, f: Fold, asArray: boolean): boolean {
+  const d = resolveMember(e, f.modules);
+  return d !== undefined && ts.isIdentifier(e.name) && constantDeclaration(d, e.name, f, asArray);
+}
+
+function constantArrayCall(e: ts.CallExpression | ts.NewExpression, f: Fold): boolean {
   const name = ts.isCallExpression(e) ? calleeName(e) : undefined;
   const recv = ts.isCallExpression(e) ? receiverOf(e) : undefined;
   const args = e.arguments ?? [];
@@ -225,8 +281,25 @@ export function constantArray(expr: ts.Expression, fold: Fold = START): boolean 
   if (name && ARRAY_KEEPERS.has(name) && recv)
     return constantArray(recv, f) && args.every((a) => !ts.isArrayLiteralExpression(a) || constantArray(a, f));
   if (name === "split" && recv) return constantText(recv, f);
-  const fn = ts.isCallExpression(e) ? calledFunction(e) : undefined;
+  const fn = ts.isCallExpression(e) ? calledFunction(e, f) : undefined;
   return fn !== undefined && constantFunction(fn, f, true);
+}
+
+/**
+ * Whether an array expression can only hold constant text: a literal of constants, `ids.map(() => "?")`,
+ * `Array(n).fill("?")`, `Object.keys(CONST)`, or a variable only ever filled with constants.
+ */
+export function constantArray(expr: ts.Expression, fold: Fold = START): boolean {
+  const f = deeper(fold);
+  const e = unwrap(expr);
+  if (!f) return false;
+  if (ts.isArrayLiteralExpression(e))
+    return e.elements.every((x) => (ts.isSpreadElement(x) ? constantArray(x.expression, f) : constantText(x, f)));
+  if (ts.isIdentifier(e)) return constantIdentifier(e, f, true);
+  if (ts.isPropertyAccessExpression(e))
+    return constantObjectLiteral(e.expression, f) || constantMember(e, f, true) || typedConstant(e, f, true);
+  if (ts.isCallExpression(e) || ts.isNewExpression(e)) return constantArrayCall(e, f) || typedConstant(e, f, true);
+  return false;
 }
 
 function constantCall(e: ts.CallExpression, f: Fold): boolean {
@@ -236,8 +309,16 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
   if (name && NUMBER_CALLS.has(name)) return true;
   if (name === "String" && !recv) return !!e.arguments[0] && constantText(e.arguments[0], f);
   if (name && SAME_TEXT_METHODS.has(name) && recv) return constantText(recv, f);
-  const fn = calledFunction(e);
-  return fn !== undefined && constantFunction(fn, f, false);
+  const fn = calledFunction(e, f);
+  return (fn !== undefined && constantFunction(fn, f, false)) || typedConstant(e, f, false);
+}
+
+function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpression, f: Fold): boolean {
+  if (ts.isPropertyAccessExpression(e)) {
+    if (e.name.text === "length" || e.name.text === "size") return true;
+    if (constantObjectLiteral(e.expression, f) || constantMember(e, f, false)) return true;
+  } else if (constantObjectLiteral(e.expression, f) || constantArray(e.expression, f)) return true;
+  return typedConstant(e, f, false);
 }
 
 /**
@@ -264,11 +345,7 @@ export function constantText(expr: ts.Expression, fold: Fold = START): boolean {
     return false;
   }
   if (ts.isIdentifier(e)) return e.text === "undefined" || constantIdentifier(e, f, false);
-  if (ts.isPropertyAccessExpression(e)) {
-    if (e.name.text === "length" || e.name.text === "size") return true;
-    return constantObjectLiteral(e.expression, f);
-  }
-  if (ts.isElementAccessExpression(e)) return constantObjectLiteral(e.expression, f) || constantArray(e.expression, f);
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return constantAccess(e, f);
   if (ts.isCallExpression(e)) return constantCall(e, f);
   return false;
 }

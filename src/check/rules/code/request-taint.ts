@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, enclosingScope, findDeclaration, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
 
 /** Names that hold the incoming request in Workers, Hono and itty-router handlers. */
 const REQUEST_ROOTS = new Set(["request", "req", "params", "query", "searchParams", "url"]);
@@ -16,6 +16,51 @@ export function isValidatorCall(call: ts.CallExpression): boolean {
 /** `c.req.valid("param")` (Hono validator middleware) yields already-validated input. */
 function isValidatedInput(e: ts.Expression): boolean {
   return ts.isCallExpression(e) && calleeName(e) === "valid";
+}
+
+/** Parameter types that hold a storage client, not request data. */
+const STORAGE_TYPE =
+  /\b(D1Database|KVNamespace|R2Bucket|R2Object\w*|DurableObjectStorage|DurableObjectStub|SqlStorage|\w*D1Database|Kysely|PrismaClient|DrizzleD1Database)\b/;
+
+/** `env.X`, `c.env.X`, `this.env.X`, `ctx.storage`: a binding (or var) or Durable Object storage, never request input. */
+function isBindingAccess(e: ts.Expression): boolean {
+  let n = unwrap(e);
+  while (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) {
+    const inner = unwrap(n.expression);
+    if (ts.isPropertyAccessExpression(n) && n.name.text === "storage") return true;
+    if ((ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) && lastName(inner) === "env") return true;
+    n = inner;
+  }
+  return false;
+}
+
+/** The object a member/call chain starts from: `db` in `db.select().from(t).where(…).get()`. */
+function chainRoot(e: ts.Expression): ts.Expression {
+  let n = unwrap(e);
+  while (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n))
+    n = unwrap(n.expression);
+  return n;
+}
+
+/** A storage client: a binding, or what a call or `new` makes of one (`drizzle(c.env.DB)`). */
+function isStorageClient(e: ts.Expression, depth: number): boolean {
+  const n = unwrap(e);
+  if (isBindingAccess(n)) return true;
+  if ((ts.isCallExpression(n) || ts.isNewExpression(n)) && (n.arguments ?? []).some(isBindingAccess)) return true;
+  const root = chainRoot(n);
+  if (!ts.isIdentifier(root) || depth > 4) return false;
+  const d = findDeclaration(root.text, root);
+  if (d && ts.isParameter(d)) return !!d.type && STORAGE_TYPE.test(d.type.getText());
+  return !!d && ts.isVariableDeclaration(d) && !!d.initializer && isStorageClient(d.initializer, depth + 1);
+}
+
+/**
+ * A read from storage: a call chain on a binding or a client made from one (a D1 row, a KV value, an R2 object).
+ * Its result is data the Worker stored, not request input, even when the query was keyed by request input.
+ */
+function readsStorage(e: ts.Expression): boolean {
+  const n = unwrap(e);
+  return ts.isCallExpression(n) && isStorageClient(n, 0);
 }
 
 /** Whether `name` is checked anywhere in its scope: passed to a validator, or the receiver of one. */
@@ -46,7 +91,8 @@ function isValidated(name: string, scope: ts.Node): boolean {
 
 /**
  * Whether an expression carries unvalidated request input (URL, params, query, headers or body), following
- * `const x = …` declarations within the file. Values that pass through a validator are clean.
+ * `const x = …` declarations within the file. Values that pass through a validator are clean, and so are values
+ * read from storage (a D1 row, KV, R2, Durable Object storage), even when the read was keyed by request input.
  *
  * @example
  * // const key = c.req.param("key"); await env.BUCKET.get(key)  → tainted
@@ -55,13 +101,13 @@ function isValidated(name: string, scope: ts.Node): boolean {
 export function requestTainted(expr: ts.Expression, depth = 0): boolean {
   if (depth > 6) return false;
   const e = unwrap(expr);
-  if (isValidatedInput(e)) return false;
+  if (isValidatedInput(e) || readsStorage(e)) return false;
   if (ts.isCallExpression(e) && isValidatorCall(e) && calleeName(e) !== "match") return false;
   if (ts.isPropertyAccessExpression(e) && (e.name.text === "req" || e.name.text === "params")) return true;
   let tainted = false;
   const visit = (n: ts.Node): void => {
     if (tainted) return;
-    if (ts.isExpression(n) && n !== e && isValidatedInput(n)) return;
+    if (ts.isExpression(n) && n !== e && (isValidatedInput(n) || readsStorage(n))) return;
     if (ts.isCallExpression(n) && n !== e && isValidatorCall(n) && calleeName(n) !== "match") return;
     if (ts.isPropertyAccessExpression(n)) {
       if (n.name.text === "req" || n.name.text === "params") {

@@ -1,5 +1,7 @@
 import ts from "typescript";
 import { calleeName, constantString, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
+import { startFold } from "../../code/fold.js";
+import type { CodeModules } from "../../code/modules.js";
 import { finding } from "../../code/rule.js";
 import { constantText } from "../../code/sql-constant.js";
 import type { Finding, RuleMeta } from "../../findings.js";
@@ -85,31 +87,68 @@ function boundVersion(receiver: string, method: string, p: Pieces, sf: ts.Source
   return `${receiver}.prepare(${text}).bind(${args})${method === "exec" ? ".run()" : ""}`;
 }
 
-/** The statement through blastwall/d1's `sql` tag: values bound, names through `sql.id()`, lists through `sql.list()`. */
-function taggedVersion(receiver: string, p: Pieces, names: ReadonlySet<number>, sf: ts.SourceFile): string {
+/** A constant that is not one literal, written for the `sql` tag: literal branches as fragments, names as ids. */
+function constantHole(v: ts.Expression, name: boolean, sf: ts.SourceFile): string {
+  const e = unwrap(v);
+  const fragment = (x: ts.Expression) =>
+    ts.isStringLiteralLike(unwrap(x)) ? `sql\`${(unwrap(x) as ts.StringLiteral).text}\`` : undefined;
+  if (ts.isConditionalExpression(e)) {
+    const [yes, no] = [fragment(e.whenTrue), fragment(e.whenFalse)];
+    if (yes && no) return `${e.condition.getText(sf)} ? ${yes} : ${no}`;
+  }
+  const joined = ts.isCallExpression(e) && calleeName(e) === "join" ? receiverOf(e)?.getText(sf) : undefined;
+  if (name && joined) return `sql.join(${joined}.map((c) => sql\`\${sql.id(c)}\`))`;
+  return name ? `sql.id(${v.getText(sf)})` : v.getText(sf);
+}
+
+/**
+ * The statement through blastwall/d1's `sql` tag: values bound, names through `sql.id()`, lists through
+ * `sql.list()`, constants that are not one literal as fragments or ids.
+ */
+function taggedVersion(
+  receiver: string,
+  p: Pieces,
+  names: ReadonlySet<number>,
+  open: ReadonlySet<ts.Expression>,
+  sf: ts.SourceFile,
+): string {
   let text = p.parts[0] ?? "";
   p.values.forEach((v, i) => {
     let next = p.parts[i + 1] ?? "";
     const src = v.getText(sf);
     const e = unwrap(v);
     const joined = ts.isCallExpression(e) && calleeName(e) === "join" ? receiverOf(e)?.getText(sf) : undefined;
-    if (!names.has(i) && /'$/.test(text) && next.startsWith("'")) {
+    const name = names.has(i) || (!open.has(v) && position(p.parts.slice(0, i + 1).join("?")) === "name");
+    if (!name && /'$/.test(text) && next.startsWith("'")) {
       text = text.slice(0, -1);
       next = next.slice(1);
     }
-    const hole = names.has(i) ? `sql.id(${src})` : joined ? `sql.list(${joined})` : src;
+    const hole = !open.has(v)
+      ? constantHole(v, name, sf)
+      : name
+        ? `sql.id(${src})`
+        : joined
+          ? `sql.list(${joined})`
+          : src;
     text += `\${${hole}}${next}`;
   });
   return `sql\`${text.replace(/\s+/g, " ").trim()}\`.prepare(${receiver})`;
 }
 
-function fixFor(receiver: string, method: string, p: Pieces, sf: ts.SourceFile): string {
+function fixFor(
+  receiver: string,
+  method: string,
+  p: Pieces,
+  open: ReadonlySet<ts.Expression>,
+  sf: ts.SourceFile,
+): string {
+  // Only the values that did not fold are named: a constant in a name position needs no check.
   const names = new Set(
-    p.values.flatMap((_, i) => (position(p.parts.slice(0, i + 1).join("?")) === "name" ? [i] : [])),
+    p.values.flatMap((v, i) => (open.has(v) && position(p.parts.slice(0, i + 1).join("?")) === "name" ? [i] : [])),
   );
   if (names.size === 0) return `bind the values instead: ${boundVersion(receiver, method, p, sf)}`;
   const listed = [...names].map((i) => `\`${p.values[i]?.getText(sf) ?? ""}\``).join(", ");
-  return `${listed} ${names.size === 1 ? "sits" : "sit"} where a table or column name (or keyword) goes, which bind() cannot fill: check ${names.size === 1 ? "it" : "each"} against a fixed list first (\`const ALLOWED = ["created_at", "name"] as const; if (!ALLOWED.includes(x)) throw …\`), or build the statement with the \`sql\` tag from blastwall/d1, which binds values and quotes checked names: ${taggedVersion(receiver, p, names, sf)}`;
+  return `${listed} ${names.size === 1 ? "sits" : "sit"} where a table or column name (or keyword) goes, which bind() cannot fill: check ${names.size === 1 ? "it" : "each"} against a fixed list first (\`const ALLOWED = ["created_at", "name"] as const; if (!ALLOWED.includes(x)) throw …\`), or build the statement with the \`sql\` tag from blastwall/d1, which binds values and quotes checked names: ${taggedVersion(receiver, p, names, open, sf)}`;
 }
 
 /** The `prepare` / `exec` name of the call, so the finding points at the `.prepare(` line of a chain. */
@@ -119,13 +158,29 @@ function methodNode(call: ts.CallExpression): ts.Node {
 }
 
 /**
+ * The spliced values that are not constant. The syntax (across the project's modules) goes first; request input
+ * is settled without types; only what is left asks the type checker, which costs a Program for the file.
+ */
+function openValues(
+  values: ts.Expression[],
+  modules: CodeModules | undefined,
+): { open: ts.Expression[]; tainted: ts.Expression[] } {
+  const syntactic = startFold(modules ? { modules } : {});
+  const unfolded = values.filter((v) => !constantText(v, syntactic));
+  const tainted = unfolded.filter((v) => requestTainted(v));
+  const typed = startFold(modules ? { modules, typed: true } : {});
+  const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, typed));
+  return { open, tainted };
+}
+
+/**
  * `prepare()`/`exec()` on a D1 binding (or with SQL text) whose SQL is spliced together from values that are not
  * constant. Splices the code wrote itself (placeholder lists, fixed column lists, literal unions, allow-listed
  * names) are folded away. Request input is an error; a value that cannot be traced either way is a warning.
  */
 export default defineRule({
   meta,
-  checkSource({ code, source }) {
+  checkSource({ code, source, modules }) {
     const out: Finding[] = [];
     for (const node of nodeIndex(source.sf).calls) {
       const method = calleeName(node);
@@ -133,13 +188,13 @@ export default defineRule({
       if ((method !== "prepare" && method !== "exec") || !first) continue;
       const sql = sqlArgument(first);
       const p = pieces(sql);
-      if (!p || p.values.every((v) => constantText(v))) continue;
+      if (!p || p.values.length === 0) continue;
       const recv = receiverOf(node);
       const isD1 = code.bindings.d1.has(lastName(recv) ?? "");
       if (!isD1 && !SQL_START.test(p.parts[0] ?? "")) continue;
+      const { open, tainted } = openValues(p.values, modules);
+      if (open.length === 0) continue;
       const receiver = recv ? recv.getText(source.sf) : "db";
-      const open = p.values.filter((v) => !constantText(v));
-      const tainted = open.filter((v) => requestTainted(v));
       const spliced = open.map((v) => v.getText(source.sf));
       const how = ts.isTemplateExpression(sql) ? "interpolation" : "concatenation";
       const f = finding(
@@ -149,7 +204,7 @@ export default defineRule({
         tainted.length > 0
           ? `SQL passed to ${receiver}.${method}() splices request input ${tainted.map((v) => `\`${v.getText(source.sf)}\``).join(", ")} by ${how}: a crafted value rewrites the query (injection)`
           : `SQL passed to ${receiver}.${method}() is built from ${spliced.map((s) => `\`${s}\``).join(", ")} by ${how}, which blastwall cannot trace to a constant: if any of it comes from a request, a crafted value rewrites the query, and every distinct text is a new statement to plan`,
-        fixFor(receiver, method, p, source.sf),
+        fixFor(receiver, method, p, new Set(open), source.sf),
         { values: spliced, requestInput: tainted.length > 0 },
       );
       out.push(tainted.length > 0 ? f : { ...f, severity: "warning" });

@@ -1,0 +1,103 @@
+import ts from "typescript";
+import { walk } from "./ast.js";
+import { resolveName } from "./declarations.js";
+import type { Fold } from "./fold.js";
+
+/** Past this many call sites a parameter is not traced (cost bound). */
+const MAX_CALL_SITES = 64;
+
+function hasExport(node: ts.Node): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
+
+/** The declaration that names a function, and the name: `function f` or `const f = (…) => …`. */
+function namedFunction(fn: ts.SignatureDeclaration): { decl: ts.Node; name: ts.Identifier } | undefined {
+  if (ts.isFunctionDeclaration(fn) && fn.name) return { decl: fn, name: fn.name };
+  if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
+    const v = fn.parent;
+    if (ts.isIdentifier(v.name) && ts.getCombinedNodeFlags(v) & ts.NodeFlags.Const) return { decl: v, name: v.name };
+  }
+  return undefined;
+}
+
+function isExported(decl: ts.Node, name: string): boolean {
+  const statement = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
+  if (hasExport(statement)) return true;
+  return decl
+    .getSourceFile()
+    .statements.some(
+      (st) =>
+        (ts.isExportDeclaration(st) &&
+          !st.moduleSpecifier &&
+          st.exportClause &&
+          ts.isNamedExports(st.exportClause) &&
+          st.exportClause.elements.some((e) => (e.propertyName ?? e.name).text === name)) ||
+        (ts.isExportAssignment(st) && ts.isIdentifier(st.expression) && st.expression.text === name),
+    );
+}
+
+/**
+ * Every reference to the function in `files` (its own file and the files that import it); undefined when one is
+ * not a plain call (passed as a value, re-exported), so its arguments cannot all be seen.
+ */
+function callSites(
+  decl: ts.Node,
+  name: ts.Identifier,
+  files: ts.SourceFile[],
+  f: Fold,
+): ts.CallExpression[] | undefined {
+  const calls: ts.CallExpression[] = [];
+  let open = false;
+  for (const sf of files) {
+    walk(sf, (n) => {
+      if (open || !ts.isIdentifier(n) || n === name || n.text !== name.text) return !open;
+      const parent = n.parent;
+      if (ts.isImportSpecifier(parent) || ts.isImportClause(parent)) return undefined;
+      if (resolveName(n, f.modules) !== decl) return undefined;
+      if (ts.isCallExpression(parent) && parent.expression === n) calls.push(parent);
+      else open = true;
+      return undefined;
+    });
+  }
+  return open || calls.length > MAX_CALL_SITES ? undefined : calls;
+}
+
+/**
+ * Whether every call of the parameter's function passes a constant in its place (or leaves it to a constant
+ * default), looking at the function's file and, when it is exported, at the project files that import it.
+ *
+ * @example
+ * // function insert(db, table: string, cols: string[]) { db.prepare(`INSERT INTO ${table} …`) }
+ * // insert(db, "users", ["id", "name"]); insert(db, "carts", ["id"]);
+ * constantParameter(tableParam, fold, false, constantText); // true
+ */
+export function constantParameter(
+  p: ts.ParameterDeclaration,
+  f: Fold,
+  asArray: boolean,
+  constant: (e: ts.Expression, f: Fold) => boolean,
+): boolean {
+  const fn = p.parent;
+  const named = namedFunction(fn);
+  if (!named || p.dotDotDotToken || f.visiting.has(p)) return false;
+  const index = fn.parameters.indexOf(p);
+  const own = named.decl.getSourceFile();
+  const files = [own];
+  if (isExported(named.decl, named.name.text)) {
+    if (!f.modules) return false;
+    files.push(...f.modules.importers(own.fileName).filter((sf: ts.SourceFile) => sf !== own));
+  }
+  f.visiting.add(p);
+  try {
+    const calls = callSites(named.decl, named.name, files, f);
+    if (!calls || calls.length === 0) return false;
+    return calls.every((call) => {
+      if (call.arguments.slice(0, index).some(ts.isSpreadElement)) return false;
+      const arg = call.arguments[index];
+      if (arg) return !ts.isSpreadElement(arg) && constant(arg, f);
+      return p.initializer ? constant(p.initializer, f) : !asArray;
+    });
+  } finally {
+    f.visiting.delete(p);
+  }
+}

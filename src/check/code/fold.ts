@@ -1,0 +1,33 @@
+import type ts from "typescript";
+import type { CodeModules } from "./modules.js";
+
+/** The state of one constant fold (see sql-constant.ts): how deep it went, what it trusts, where it may look. */
+export interface Fold {
+  depth: number;
+  /** Parameters known to hold constant values (e.g. the element of a `.map` over a constant array). */
+  trusted: ReadonlySet<ts.Node>;
+  /** Functions being folded, against recursion. */
+  visiting: Set<ts.Node>;
+  /** The project's modules, to follow imports and ask types. */
+  modules?: CodeModules;
+  /** Whether to ask the type checker when the syntax does not settle it (costs a Program per file). */
+  typed: boolean;
+}
+
+export interface FoldOptions {
+  modules?: CodeModules;
+  typed?: boolean;
+}
+
+/**
+ * A fresh fold.
+ *
+ * @example
+ * constantText(expr, startFold({ modules, typed: true }));
+ */
+export function startFold({ modules, typed = false }: FoldOptions = {}): Fold {
+  return { depth: 0, trusted: new Set(), visiting: new Set(), ...(modules ? { modules } : {}), typed };
+}
+
+/** Past this many nested steps a value is not traced (it stays "not constant"). */
+export const MAX_FOLD_DEPTH = 10;

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
+import { findingsOf, writeProject } from "../../config/fixture.js";
+
+const analyzers = [createCodeAnalyzer()];
+const CONFIG = JSON.stringify({
+  name: "shop",
+  main: "src/index.ts",
+  compatibility_date: "2025-01-01",
+  d1_databases: [{ binding: "DB", database_name: "shop" }],
+});
+
+/** A Worker whose src/ holds `files` (src/index.ts among them). */
+function worker(files: Record<string, string>): string {
+  const src = Object.fromEntries(Object.entries(files).map(([k, v]) => [`src/${k}`, v]));
+  return writeProject({ "wrangler.json": CONFIG, ...src });
+}
+
+const sqlFindings = async (dir: string) =>
+  (await findingsOf(dir, analyzers, "code/sql-interpolation")).map((f) => [f.file, f.line, f.severity]);
+
+describe("code/sql-interpolation folds constants across the project's modules", () => {
+  it("does not flag constants, as-const objects, enums and constant functions imported from other files", async () => {
+    const dir = worker({
+      "schema.ts": `export const USERS = "users";
+export const COLS = { id: "id", name: "name" } as const;
+export enum Sort { Newest = "created_at DESC", Name = "name ASC" }
+export function selectList() {
+  return ["id", "name", "email"].join(", ");
+}
+const PRIVATE = "carts";
+export { PRIVATE as CARTS };
+`,
+      "tables.ts": `export * from "./schema.js";\nexport { USERS as PEOPLE } from "./schema.js";\n`,
+      "index.ts": `import { COLS, Sort, selectList, USERS } from "./schema.js";
+import { CARTS, PEOPLE } from "./tables.js";
+import * as schema from "./schema.js";
+export async function f(env: Env, id: string) {
+  await env.DB.prepare(\`SELECT \${selectList()} FROM \${USERS} WHERE \${COLS.id} = ? ORDER BY \${Sort.Newest}\`).bind(id).all();
+  await env.DB.prepare(\`SELECT * FROM \${CARTS} JOIN \${PEOPLE} ON 1 WHERE \${schema.COLS.name} = ?\`).bind(id).all();
+  await env.DB.prepare("SELECT * FROM " + schema.USERS + " LIMIT 1").first();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("still flags an imported value that is not constant", async () => {
+    const dir = worker({
+      "order.ts": `export function orderBy(q: string) {\n  return q;\n}\nexport let table = "users";\nexport function rename(t: string) {\n  table = t;\n}\n`,
+      "index.ts": `import { orderBy, table } from "./order.js";
+export async function f(env: Env, q: string) {
+  await env.DB.prepare(\`SELECT * FROM t ORDER BY \${orderBy(q)}\`).all();
+  await env.DB.prepare(\`SELECT * FROM \${table}\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 3, "warning"],
+      ["src/index.ts", 4, "warning"],
+    ]);
+  });
+
+  it("does not flag values typed as literals: parameter properties, typed arrays, as-const rows, enums", async () => {
+    const dir = worker({
+      "types.ts": `export type Field = "chat_used" | "image_used";\n`,
+      "index.ts": `import type { Field } from "./types.js";
+type Table = "users" | "teams";
+const TABLES: Table[] = ["users", "teams"];
+const DEFS = [{ name: "id", sql: "id TEXT" }, { name: "n", sql: "n INTEGER" }] as const;
+export async function bump(args: { db: D1Database; field: Field; updates: Array<{ field: Field; inc: number }> }) {
+  await args.db.prepare(\`UPDATE u SET \${args.field} = \${args.field} + 1\`).run();
+  const sets: string[] = [];
+  const live = args.updates.map((u) => ({ field: u.field, inc: u.inc })).filter((u) => u.inc > 0);
+  for (const u of live) sets.push(\`\${u.field} = \${u.field} + ?\`);
+  await args.db.prepare(\`UPDATE u SET \${sets.join(", ")}\`).run();
+  for (const t of TABLES) await args.db.prepare(\`DELETE FROM \${t}\`).run();
+  for (const d of DEFS) await args.db.prepare(\`ALTER TABLE u ADD COLUMN \${d.sql}\`).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("still flags a cast of request input and a property typed string", async () => {
+    const dir = worker({
+      "index.ts": `type Sort = "id" | "name";
+export default {
+  async fetch(request: Request, env: Env) {
+    const sort = new URL(request.url).searchParams.get("sort") as Sort;
+    await env.DB.prepare(\`SELECT * FROM t ORDER BY \${sort}\`).all();
+    return new Response("ok");
+  },
+};
+export async function g(env: Env, opts: { column: string }) {
+  await env.DB.prepare(\`SELECT \${opts.column} FROM t\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 5, "error"],
+      ["src/index.ts", 10, "warning"],
+    ]);
+  });
+
+  it("does not flag helpers every caller gives constants, nor a WHERE built by a helper from fixed clauses", async () => {
+    const dir = worker({
+      "insert.ts": `export function insertRows(db: D1Database, table: string, columns: string[]) {
+  return db.prepare(\`INSERT INTO \${table} (\${columns.join(", ")}) VALUES (\${columns.map(() => "?").join(", ")})\`);
+}
+`,
+      "index.ts": `import { insertRows } from "./insert.js";
+function count(db: D1Database, table: string, upsert = false) {
+  return db.prepare(\`INSERT \${upsert ? "OR REPLACE " : ""}INTO \${table} SELECT * FROM \${table}_shadow\`);
+}
+function buildWhere(o: { from?: string; q?: string }) {
+  const conditions: string[] = [];
+  if (o.from) conditions.push("created_at >= ?");
+  if (o.q) conditions.push("name LIKE ?");
+  return { where: conditions.length ? \`WHERE \${conditions.join(" AND ")}\` : "", params: [o.from, o.q] };
+}
+export async function f(db: D1Database, o: { from?: string; q?: string }) {
+  count(db, "users");
+  count(db, "carts", true);
+  insertRows(db, "users", ["id", "name"]);
+  insertRows(db, "carts", ["id"]);
+  const { where, params } = buildWhere(o);
+  await db.prepare("SELECT * FROM logs " + where).bind(...params).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("flags a helper as soon as one caller passes something that is not constant", async () => {
+    const dir = worker({
+      "index.ts": `function count(db: D1Database, table: string) {
+  return db.prepare(\`SELECT count(*) FROM \${table}\`);
+}
+export function f(db: D1Database, name: string) {
+  count(db, "users");
+  count(db, name);
+}
+const run = (db: D1Database, column: string) => db.prepare(\`SELECT \${column} FROM t\`);
+export const handlers = [run];
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 2, "warning"],
+      ["src/index.ts", 8, "warning"],
+    ]);
+  });
+
+  it("names only the values that did not fold in the fix, and never binds a name", async () => {
+    const dir = worker({
+      "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {
+  await db
+    .prepare(\`INSERT \${upsert ? "OR REPLACE " : ""}INTO \${table} (id) VALUES (?)\`)
+    .bind(1)
+    .run();
+}
+`,
+    });
+    const [found] = await findingsOf(dir, analyzers, "code/sql-interpolation");
+    expect(found).toMatchObject({ line: 3, severity: "warning" });
+    expect(found?.fix).toContain("`table` sits where a table or column name");
+    expect(found?.fix).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the fix quotes a tagged template
+      "sql`INSERT ${upsert ? sql`OR REPLACE ` : sql``}INTO ${sql.id(table)} (id) VALUES (?)`",
+    );
+    expect(found?.fix).not.toContain(".bind(table");
+  });
+});

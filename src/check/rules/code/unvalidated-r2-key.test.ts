@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
+import { findingsOf, writeProject } from "../../config/fixture.js";
+
+const analyzers = [createCodeAnalyzer()];
+const CONFIG = JSON.stringify({
+  name: "files",
+  main: "src/index.ts",
+  compatibility_date: "2025-01-01",
+  d1_databases: [{ binding: "DB", database_name: "files" }],
+  kv_namespaces: [{ binding: "META", id: "x" }],
+  r2_buckets: [{ binding: "FILES", bucket_name: "files" }],
+});
+
+const keyFindings = async (index: string) =>
+  (
+    await findingsOf(
+      writeProject({ "wrangler.json": CONFIG, "src/index.ts": index }),
+      analyzers,
+      "code/unvalidated-r2-key",
+    )
+  ).map((f) => f.line);
+
+describe("code/unvalidated-r2-key: only request data taints a key", () => {
+  it("does not flag keys read from a D1 row, a drizzle row, KV or another R2 object, even when the lookup used the request", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+import { drizzle } from "drizzle-orm/d1";
+const app = new Hono<{ Bindings: Env }>();
+app.get("/r/:id", async (c) => {
+  const id = c.req.param("id");
+  const row = await c.env.DB.prepare("SELECT key FROM files WHERE id = ?").bind(id).first<{ key: string }>();
+  if (!row) return c.text("no", 404);
+  const db = drizzle(c.env.DB);
+  const replay = await db.select().from(replays).where(eq(replays.id, id)).get();
+  const stored = await c.env.META.get(\`file:\${id}\`);
+  const head = await c.env.FILES.head(\`index/\${crypto.randomUUID()}\`);
+  await c.env.FILES.get(row.key);
+  await c.env.FILES.get(replay.storageUrl);
+  await c.env.FILES.get(stored ?? "missing");
+  await c.env.FILES.get(head?.customMetadata?.target ?? "none");
+  return c.text("ok");
+});
+export async function byRow(db: D1Database, bucket: R2Bucket, id: string) {
+  const { results } = await db.prepare("SELECT key FROM f WHERE owner = ?").bind(id).all<{ key: string }>();
+  for (const r of results) await bucket.delete(r.key);
+}
+export default app;
+`),
+    ).toEqual([]);
+  });
+
+  it("still flags keys from the URL, params, headers, form data and JSON body", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+app.get("/a/:k", async (c) => c.body((await c.env.FILES.get(c.req.param("k")))?.body ?? null));
+app.post("/b", async (c) => {
+  const form = await c.req.formData();
+  await c.env.FILES.put(String(form.get("name")), "x");
+  const name = c.req.header("x-file") ?? "none";
+  await c.env.FILES.delete(name);
+  return c.text("ok");
+});
+export default {
+  async fetch(request: Request, env: Env) {
+    const body = (await request.json()) as { key: string };
+    await env.FILES.get(body.key);
+    await env.FILES.get(new URL(request.url).searchParams.get("k") ?? "");
+    return app.fetch(request, env);
+  },
+};
+`),
+    ).toEqual([3, 6, 8, 14, 15]);
+  });
+});
