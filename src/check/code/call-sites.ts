@@ -2,13 +2,10 @@ import ts from "typescript";
 import { walk } from "./ast.js";
 import { resolveName } from "./declarations.js";
 import type { Fold } from "./fold.js";
+import { hasExportModifier } from "./module-exports.js";
 
 /** Past this many call sites a parameter is not traced (cost bound). */
 const MAX_CALL_SITES = 64;
-
-function hasExport(node: ts.Node): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-}
 
 /** The declaration that names a function, and the name: `function f` or `const f = (…) => …`. */
 function namedFunction(fn: ts.SignatureDeclaration): { decl: ts.Node; name: ts.Identifier } | undefined {
@@ -22,7 +19,7 @@ function namedFunction(fn: ts.SignatureDeclaration): { decl: ts.Node; name: ts.I
 
 function isExported(decl: ts.Node, name: string): boolean {
   const statement = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
-  if (hasExport(statement)) return true;
+  if (hasExportModifier(statement)) return true;
   return decl
     .getSourceFile()
     .statements.some(

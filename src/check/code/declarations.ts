@@ -1,5 +1,6 @@
 import ts from "typescript";
 import { findDeclaration } from "./ast.js";
+import { hasExportModifier } from "./module-exports.js";
 import type { CodeModules } from "./modules.js";
 
 /**
@@ -18,10 +19,6 @@ export type Resolved =
 
 const MAX_HOPS = 6;
 
-function hasExport(node: ts.Node): boolean {
-  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
-}
-
 function specifierOf(st: ts.ImportDeclaration | ts.ExportDeclaration): string | undefined {
   return st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier) ? st.moduleSpecifier.text : undefined;
 }
@@ -29,7 +26,7 @@ function specifierOf(st: ts.ImportDeclaration | ts.ExportDeclaration): string | 
 /** A declaration named `name` at the top of `sf` (exported or not). */
 function ownTopLevel(sf: ts.SourceFile, name: string, exported: boolean): Resolved | undefined {
   for (const st of sf.statements) {
-    if (exported && !hasExport(st)) continue;
+    if (exported && !hasExportModifier(st)) continue;
     if (ts.isVariableStatement(st)) {
       const d = st.declarationList.declarations.find((x) => ts.isIdentifier(x.name) && x.name.text === name);
       if (d) return d;

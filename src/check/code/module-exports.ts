@@ -22,7 +22,8 @@ export function resolveImport(fromFile: string, specifier: string): string | und
   return candidates.find((c) => existsSync(c) && !c.endsWith("/"));
 }
 
-function hasExportModifier(node: ts.Node): boolean {
+/** Whether a statement carries `export`. */
+export function hasExportModifier(node: ts.Node): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
 }
 
