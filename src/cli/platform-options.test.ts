@@ -1,5 +1,6 @@
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { TARGET_OPTION } from "./platform-options.js";
+import { platformFor, TARGET_OPTION } from "./platform-options.js";
 import { commandModules } from "./registry.js";
 
 describe("platform options", () => {
@@ -22,5 +23,24 @@ describe("platform options", () => {
         "flags set",
       ]),
     );
+  });
+});
+
+describe("platformFor", () => {
+  const shop = fileURLToPath(new URL("../../examples/shop", import.meta.url));
+
+  it("gives a command the platform of its target, typed to the capabilities it names", () => {
+    const { platform, projectDir } = platformFor(
+      { cwd: shop, options: { target: "local", project: undefined, env: undefined, json: false } },
+      ["queues", "flags"],
+    );
+    expect(projectDir).toBe(shop);
+    expect(platform.target).toBe("local");
+    expect(typeof platform.pauseQueue).toBe("function");
+    expect(typeof platform.listFlags).toBe("function");
+    const outside = (p: typeof platform) =>
+      // @ts-expect-error deploy belongs to "versions", which this command did not name (typecheck fails otherwise)
+      p.deploy("shop", []);
+    expect(typeof outside).toBe("function");
   });
 });

@@ -3,7 +3,7 @@ import { BlastwallError, UsageError } from "../core/errors.js";
 import { parseTarget, type TargetName } from "../core/target.js";
 import { createPlatform } from "../platform/index.js";
 import { findProjectDir } from "../platform/local/daemon.js";
-import type { Platform, QueueState } from "../platform/platform.js";
+import type { Capability, Platform, PlatformWith, QueueState } from "../platform/platform.js";
 import { loadProject, relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import type { CommandContext, OptionSpecs } from "./command.js";
@@ -94,7 +94,18 @@ export function targetOf(ctx: ContextWith<typeof TARGET_OPTION>): TargetName {
   return parseTarget(ctx.options.target);
 }
 
-/** The project dir and the Platform a command acts on. */
+/**
+ * The project dir and the Platform a command acts on, narrowed to the capabilities the command names: calling a
+ * method of another capability does not compile, so each command's list says what it can touch.
+ *
+ * @example
+ * const { platform } = platformFor(ctx, ["queues"]);
+ * await platform.pauseQueue("orders"); // platform.deploy(…) would not compile
+ */
+export function platformFor<C extends Capability>(
+  ctx: ContextWith<typeof PLATFORM_OPTIONS>,
+  uses: readonly C[],
+): { platform: PlatformWith<C>; projectDir: string };
 export function platformFor(ctx: ContextWith<typeof PLATFORM_OPTIONS>): { platform: Platform; projectDir: string } {
   const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
   const env = ctx.options.env;

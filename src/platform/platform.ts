@@ -315,6 +315,32 @@ export interface PlatformAnalysis {
   listAnalysis?(worker: string, since?: Date): Promise<AnalysisRecord[]>;
 }
 
+/**
+ * Each capability by the name a consumer asks for it with, e.g. `platformFor(ctx, ["queues"])`. A new capability
+ * interface goes here and into `Platform`'s extends list below.
+ */
+export interface PlatformCapabilities {
+  versions: PlatformVersions;
+  signals: PlatformSignals;
+  queues: PlatformQueues;
+  flags: PlatformFlags;
+  d1: PlatformD1;
+  analysis: PlatformAnalysis;
+}
+
+/** A capability's name. */
+export type Capability = keyof PlatformCapabilities;
+
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/**
+ * A platform narrowed to the capabilities named (and its target): what a consumer that asked for them may call.
+ *
+ * @example
+ * function pauseAll(platform: PlatformWith<"queues">, queues: string[]) { return Promise.all(queues.map((q) => platform.pauseQueue(q))); }
+ */
+export type PlatformWith<C extends Capability> = PlatformTarget & Intersection<PlatformCapabilities[C]>;
+
 /** Every capability: what each target implements and `createPlatform` returns. */
 export interface Platform
   extends PlatformTarget,
