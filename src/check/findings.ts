@@ -65,9 +65,9 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** Exit code of `check`: 1 when any error-severity finding remains. */
-export function exitCodeFor(findings: readonly Finding[]): 0 | 1 {
-  return findings.some((f) => f.severity === "error") ? 1 : 0;
+/** Whether the gate fails: any error-severity finding remains (the CLI exits 1 then). */
+export function failsGate(findings: readonly Finding[]): boolean {
+  return findings.some((f) => f.severity === "error");
 }
 
 export interface Suppression {

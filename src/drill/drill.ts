@@ -4,7 +4,7 @@ import { loadProject, type Project } from "../project/discover.js";
 import { workerKinds } from "../project/handlers.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { buildRunbook, type IncidentId, type Runbook, type RunbookIncident } from "../runbook/index.js";
-import { createSandbox, type DrillSandbox } from "./sandbox.js";
+import { createSandbox, type DrillCli, type DrillSandbox } from "./sandbox.js";
 
 export type StepKind = "setup" | "fault" | "runbook" | "verify";
 
@@ -73,11 +73,7 @@ export interface Scenario {
   run(ctx: DrillContext): Promise<void>;
 }
 
-/**
- * Runs one `blastwall <argv>` command in `cwd` and resolves to its exit code and everything it printed. The CLI
- * injects itself here: a drill runs the very commands a person would, without importing the CLI.
- */
-export type DrillCli = (argv: string[], cwd: string) => Promise<{ code: number; output: string }>;
+export type { DrillCli };
 
 export interface DrillOptions {
   projectDir: string;
@@ -126,7 +122,7 @@ export async function runDrill(scenario: Scenario, options: DrillOptions): Promi
   const started = Date.now();
   const { http, consumer } = drillWorkers(loadProject(projectDir));
   const rec = new DrillRecord(options.progress);
-  const box = await createSandbox(projectDir, scenario.name, { keep });
+  const box = await createSandbox(projectDir, scenario.name, { cli: options.cli, keep });
   try {
     // Built from the copy, so a scenario that adds a file (a bad migration) sees it named in the runbook.
     const copy = loadProject(box.dir);

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { BlastwallError } from "../core/errors.js";
 import { createLocalPlatform, type LocalPlatform } from "../platform/local/client.js";
-import { startEdgeDaemon, stopEdge } from "../platform/local/daemon.js";
+import { stopEdge } from "../platform/local/daemon.js";
 
 /** A throwaway copy of a project with its own local edge, so a drill never touches the project's state. */
 export interface DrillSandbox {
@@ -12,7 +13,15 @@ export interface DrillSandbox {
   teardown(): Promise<void>;
 }
 
+/**
+ * Runs one `blastwall <argv>` command in `cwd` and resolves to its exit code and everything it printed. The CLI
+ * injects itself here: a drill runs the very commands a person would, without importing the CLI.
+ */
+export type DrillCli = (argv: string[], cwd: string) => Promise<{ code: number; output: string }>;
+
 export interface SandboxOptions {
+  /** Starts the sandbox's edge with `local up`, as a person would. */
+  cli: DrillCli;
   /** Keep the copy (and its edge.log) after the drill, for a post-mortem. */
   keep?: boolean;
 }
@@ -26,14 +35,14 @@ const SKIP = /[/\\](\.blastwall|\.wrangler|node_modules)([/\\]|$)/;
  * own `node_modules` if it has one, and starts a local edge there on free ports.
  *
  * @example
- * const box = await createSandbox("examples/shop", "bad-version");
+ * const box = await createSandbox("examples/shop", "bad-version", { cli: ctx.invoke });
  * await box.platform.listQueues();
  * await box.teardown();
  */
 export async function createSandbox(
   projectDir: string,
   label: string,
-  { keep = false }: SandboxOptions = {},
+  { cli, keep = false }: SandboxOptions,
 ): Promise<DrillSandbox> {
   const root = resolve(projectDir);
   const dir = join(dirname(root), `.blastwall-drill-${label}-${randomBytes(3).toString("hex")}`);
@@ -44,7 +53,14 @@ export async function createSandbox(
     if (!keep) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await startEdgeDaemon({ projectDir: dir, port: 0, controlPort: 0 });
+    // Free ports; migrations stay pending, as the scenarios expect them.
+    const up = await cli(["local", "up", "--project", dir, "--port", "0", "--skip-migrations"], dir);
+    if (up.code !== 0) {
+      throw new BlastwallError(`the drill's local edge did not start (exit ${up.code}):\n${up.output}`, {
+        kind: "failure",
+        fix: `run \`blastwall local up --project ${dir} --port 0\` to see the same error, or pass --keep to read its edge.log`,
+      });
+    }
   } catch (err) {
     await teardown();
     throw err;

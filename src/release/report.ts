@@ -19,6 +19,18 @@ export type Outcome =
   | "failed"
   | "interrupted";
 
+/**
+ * Whether a release ended where the user wanted the Worker: promoted, already up to date, or migrated. The CLI maps
+ * this to its exit code.
+ *
+ * @example
+ * reachedGoal("promoted"); // true
+ * reachedGoal("rolled-back"); // false
+ */
+export function reachedGoal(outcome: Outcome): boolean {
+  return outcome === "promoted" || outcome === "up-to-date" || outcome === "migrated";
+}
+
 export interface StepReport {
   percent: number;
   seconds: number;

@@ -104,17 +104,12 @@ function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Exit code of a finished release: 0 when the Worker ends where the user wanted it. */
-export function exitCodeOf(outcome: Outcome): 0 | 1 {
-  return outcome === "promoted" || outcome === "up-to-date" || outcome === "migrated" ? 0 : 1;
-}
-
 /**
  * Runs one release of one Worker to the end and returns its report.
  *
  * @example
  * const report = await runRelease({ projectDir, wrangler, config }, { platform, out });
- * process.exitCode = exitCodeOf(report.outcome);
+ * if (!reachedGoal(report.outcome)) console.log(report.reason);
  */
 export async function runRelease(options: RunReleaseOptions, deps: ReleaseDeps): Promise<ReleaseReport> {
   const r = new ReleaseRun(options, deps);

@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { findCycles, type ImportEdge, importGraph, importSpecifiers } from "./import-graph.js";
+import { findCycles, type ImportEdge, importGraph, importSpecifiers, sourceFiles } from "./import-graph.js";
 import { layerViolations } from "./layers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -72,6 +74,15 @@ describe("the layers of src", () => {
 
   it("imports only downward, and nothing outside src/cli imports src/cli", () => {
     const found = layerViolations(edges).map((v) => `${v.from} imports ${v.to}: ${v.rule}`);
+    expect(found).toEqual([]);
+  });
+
+  it("names no file of src/cli by path from outside it (the CLI injects what it owns, e.g. the edge's entry)", () => {
+    const byPath = /\b(?:join|resolve|URL)\([^;]*["'`](?:\.\.\/)*cli["'`/]/;
+    const found = sourceFiles(`${root}src`)
+      .filter((f) => !f.includes(`${sep}src${sep}cli${sep}`) && !f.endsWith(".test.ts"))
+      .filter((f) => byPath.test(readFileSync(f, "utf8")))
+      .map((f) => relative(root, f));
     expect(found).toEqual([]);
   });
 });

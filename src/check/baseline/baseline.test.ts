@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { gitIn, writeProject } from "../config/fixture.js";
 import { TEST_WRANGLER } from "../d1/testing.js";
-import { exitCodeFor } from "../findings.js";
+import { failsGate } from "../findings.js";
 import { renderPretty } from "../report/pretty.js";
 import { runCheck } from "../run-check.js";
 import { BASELINE_FILE } from "./baseline-file.js";
@@ -47,7 +47,7 @@ describe("adoption baseline", () => {
     expect(errors(r)).toEqual(
       expect.arrayContaining(["d1/drop-column@migrations/0002_drop_legacy.sql", "do/deleted-classes@wrangler.toml"]),
     );
-    expect(exitCodeFor(r.findings)).toBe(1);
+    expect(failsGate(r.findings)).toBe(true);
   });
 
   it("--init parks every finding and says how many; then the next new hazard fails", async () => {
@@ -55,7 +55,7 @@ describe("adoption baseline", () => {
     const before = (await runCheck(dir)).findings.filter((f) => f.severity !== "info").length;
     const init = await runCheck(dir, { init: true });
     expect(existsSync(join(dir, BASELINE_FILE))).toBe(true);
-    expect(exitCodeFor(init.findings)).toBe(0);
+    expect(failsGate(init.findings)).toBe(false);
     expect(init.baseline).toMatchObject({ parked: before, written: BASELINE_FILE });
     expect(init.findings.find((f) => f.rule === "do/deleted-classes")?.parked).toEqual({
       from: "baseline",
@@ -66,7 +66,7 @@ describe("adoption baseline", () => {
     expect(text).toContain("shipped history (parked as info");
 
     const again = await runCheck(dir);
-    expect(exitCodeFor(again.findings)).toBe(0);
+    expect(failsGate(again.findings)).toBe(false);
     expect(renderPretty(again, { root: dir })).toContain(
       `${before} findings on shipped history parked as info (from ${BASELINE_FILE})`,
     );

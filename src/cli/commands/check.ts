@@ -1,5 +1,5 @@
 import { relative, resolve } from "node:path";
-import { exitCodeFor } from "../../check/findings.js";
+import { failsGate } from "../../check/findings.js";
 import { isReportFormat, REPORT_FORMATS, renderReport } from "../../check/report/index.js";
 import { ruleMetas } from "../../check/rules/index.js";
 import { runCheck } from "../../check/run-check.js";
@@ -93,6 +93,6 @@ export default defineCommand({
     });
     if (out.json) out.data(JSON.parse(text));
     else out.line(text.replace(/\n$/, ""));
-    return exitCodeFor(result.findings);
+    return failsGate(result.findings) ? 1 : 0;
   },
 });

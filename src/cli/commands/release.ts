@@ -5,7 +5,8 @@ import { parseTarget } from "../../core/target.js";
 import { findProjectDir } from "../../platform/local/daemon.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
-import { exitCodeOf, type Outcome, runRelease } from "../../release/run.js";
+import { reachedGoal } from "../../release/report.js";
+import { type Outcome, runRelease } from "../../release/run.js";
 import { releaseReportRenderer } from "../../ui/release-report.js";
 import { defineCommand } from "../command.js";
 import { PROJECT_OPTION } from "../platform-options.js";
@@ -82,6 +83,6 @@ export default defineCommand({
     const event = NOTIFIED[report.outcome];
     if (event)
       await notify({ event, subject: report.worker, target, message: report.reason }, { env: processEnv, out });
-    return exitCodeOf(report.outcome);
+    return reachedGoal(report.outcome) ? 0 : 1;
   },
 });

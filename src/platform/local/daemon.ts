@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { BlastwallError } from "../../core/errors.js";
 import { type ControlDashboard, createControlServer } from "./control.js";
 import type { Edge } from "./edge.js";
@@ -274,17 +273,13 @@ function ownFile(file: string): boolean {
   }
 }
 
-/**
- * The daemon's entry file (`.ts` when run from source, `.js` when built). It lives with the CLI, the composition root
- * that gives the edge its dashboard; named by path, never imported, so the platform layer stays below the UI.
- */
-function edgeMainPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  return join(dirname(here), "..", "..", "cli", `edge-main${here.endsWith(".ts") ? ".ts" : ".js"}`);
-}
-
 export interface StartDaemonOptions extends EdgeDataOptions {
   projectDir: string;
+  /**
+   * The file the detached process runs: it calls `runEdgeForeground` with the dashboard. The CLI, the composition
+   * root that owns it, passes its path, so this layer names nothing above it.
+   */
+  entry: string;
   port?: number;
   controlPort?: number;
   staticDir?: string;
@@ -298,6 +293,7 @@ export interface StartDaemonOptions extends EdgeDataOptions {
  */
 export async function startEdgeDaemon({
   projectDir,
+  entry,
   port = 8787,
   controlPort = 0,
   staticDir,
@@ -312,7 +308,7 @@ export async function startEdgeDaemon({
   const logFd = openSync(paths.logFile, "a");
   const args = [
     ...process.execArgv,
-    edgeMainPath(),
+    entry,
     JSON.stringify({ projectDir: root, port, controlPort, ...(staticDir ? { staticDir } : {}), ...data }),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ["ignore", logFd, logFd], cwd: root });

@@ -1,4 +1,5 @@
 import { basename, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { UsageError } from "../../../core/errors.js";
 import type { Progress } from "../../../core/progress.js";
 import { createLocalPlatform } from "../../../platform/local/client.js";
@@ -16,6 +17,12 @@ import { loadProject } from "../../../project/discover.js";
 import { type AppliedMigration, applyPendingMigrations } from "../../../release/apply-pending.js";
 import { createEdgeDashboard } from "../../../ui/edge-dashboard.js";
 import { defineCommand } from "../../command.js";
+
+/** The detached edge's entry, beside the CLI (`.ts` when run from source, `.js` when built). */
+function edgeMainPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  return resolve(dirname(here), "..", "..", `edge-main${here.endsWith(".ts") ? ".ts" : ".js"}`);
+}
 
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -155,7 +162,7 @@ export default defineCommand({
       return 0;
     }
     const step = out.step("start local edge");
-    const info = await startEdgeDaemon({ projectDir, port, controlPort, staticDir, ...data });
+    const info = await startEdgeDaemon({ projectDir, entry: edgeMainPath(), port, controlPort, staticDir, ...data });
     step.ok(`pid ${info.pid}`);
     const migrations = options["skip-migrations"] ? {} : await applyLocalMigrations(projectDir, out);
     report(info, migrations);
