@@ -82,7 +82,7 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
       // The 41 thrown requests are the 41 5xx telemetry recorded: errors are max(5xx, exceptions) = 41, not 82.
       exceptions: 41,
       // 905 of 946 requests sit at or under 50 ms (95.7%), so p95 is 50; the 41 overflows make p99 "≥ 10 s".
-      latency: { p50: 50, p95: 50, p99: 10000 },
+      latency: { p50: 50, p90: 50, p95: 50, p99: 10000 },
       slowerThan: { "250": 44 },
     });
     expect(canary?.histogram).toEqual({ boundsMs: [5, 50, Number.POSITIVE_INFINITY], counts: [5, 900, 41] });
@@ -92,9 +92,40 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
       status: { "2xx": 5800, "3xx": 0, "4xx": 182, "5xx": 18 },
       weighted: { requests: 9000, status: { "2xx": 8800, "3xx": 0, "4xx": 182, "5xx": 18 } },
       exceptions: 18,
-      latency: { p50: 25, p95: 100, p99: 100 },
+      latency: { p50: 25, p90: 100, p95: 100, p99: 100 },
       slowerThan: { "250": 120 },
     });
+    // No route label in these rows (telemetry without `routes`): the analysis compares the whole Worker.
+    expect(canary?.byRoute).toBeUndefined();
+  });
+
+  it("splits each version's counts by the route label telemetry writes (blob4), with p90", async () => {
+    const saved = api.state.analyticsEngineSql;
+    api.state.analyticsEngineSql = (sql) =>
+      sql.includes("double3 >")
+        ? fixture("analytics-engine-slower-routes.json")
+        : fixture("analytics-engine-telemetry-routes.json");
+    try {
+      const [canary, stable] = await platform().metrics({ worker: "shop-api", since, until, slowerThanMs: [250] });
+      expect(canary?.byRoute).toEqual({
+        "orders/:id": { requests: 440, errors: 40, slowerThan: { "250": 40 } },
+        cart: { requests: 501, errors: 1, slowerThan: { "250": 4 } },
+        other: { requests: 5, errors: 0, slowerThan: { "250": 0 } },
+      });
+      expect(stable?.byRoute).toEqual({
+        "orders/:id": { requests: 2010, errors: 10, slowerThan: { "250": 50 } },
+        cart: { requests: 3990, errors: 8, slowerThan: { "250": 70 } },
+      });
+      // The routes add up to the version: raw rows, 5xx and slower-than counts alike.
+      expect(canary).toMatchObject({ requests: 946, status: { "5xx": 41 }, slowerThan: { "250": 44 } });
+      expect(stable).toMatchObject({ requests: 6000, status: { "5xx": 18 }, slowerThan: { "250": 120 } });
+      // 2182 of 6000 stable rows are at or under 25 ms and 5982 at or under 100 ms: p50 = p90 = 100.
+      expect(stable?.latency).toMatchObject({ p50: 100, p90: 100 });
+      // The canary's 41 overflow rows are 4.3% of 946: p90 stays at 50 ms, p99 is "≥ 10 s".
+      expect(canary?.latency).toMatchObject({ p50: 50, p90: 50, p99: 10000 });
+    } finally {
+      api.state.analyticsEngineSql = saved;
+    }
   });
 
   it("reports its ingestion lag, so the release reads windows that end that long before now", async () => {
@@ -112,14 +143,16 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
     });
     expect(gql?.query).toContain("datetime_geq: $since, datetime_lt: $until");
     expect(gql?.query).toMatch(/dimensions \{ scriptName scriptVersion status \}/);
-    expect(gql?.query).toMatch(/quantiles \{ cpuTimeP50 cpuTimeP99 wallTimeP50 wallTimeP99 \}/);
+    expect(gql?.query).toMatch(/quantiles \{ cpuTimeP50 cpuTimeP99 wallTimeP50 wallTimeP90 wallTimeP99 \}/);
     const sql = sqlCalls.find((s) => !s.includes("double3 >"));
     expect(sql).toContain("FROM shop_telemetry");
     expect(sql).toContain("index1 = 'shop-api'");
     expect(sql).toContain(`blob1 IN ('${CANARY}', '${STABLE}')`);
     expect(sql).toContain(`timestamp >= toDateTime(${since.getTime() / 1000})`);
     expect(sql).toContain(`timestamp < toDateTime(${until.getTime() / 1000})`);
-    expect(sql).toContain("count() AS rows, SUM(_sample_interval) AS n");
+    expect(sql).toContain("blob4 AS route, count() AS rows, SUM(_sample_interval) AS n");
+    expect(sql).toContain("GROUP BY version_id, status_class, bucket_ms, route");
+    expect(sqlCalls.find((q) => q.includes("double3 >"))).toContain("GROUP BY version_id, route");
     expect(sql).toMatch(/FORMAT JSON$/);
     const auth = api.requests.filter((r) => r.path.endsWith("/graphql") || r.path.endsWith("/analytics_engine/sql"));
     expect(auth.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);

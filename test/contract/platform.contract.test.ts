@@ -178,18 +178,21 @@ describe("Cloudflare target contract tests (REST)", () => {
       versions: [{ version_id: "v-only", percentage: 100 }],
     });
     const cf = platform();
+    const lag = (await cf.metricsIngestion()).lagSeconds;
     let total = 0;
-    // Polls every 60 s over [t0+60k, t0+60(k+1)), asked right at the window's end.
+    // The data-time contract: the release reads [lastRead, now − lag) and the platform answers exactly that window
+    // (never shifted), so each 60 s window is asked the lag after its end, when its late rows have arrived.
     for (let k = 1; k <= 3; k++) {
-      now = (t0 + 60 * (k + 1)) * 1000;
+      const until = t0 + 60 * k;
+      now = (until + lag) * 1000;
       const [m] = await cf.metrics({
         worker: "lagged",
-        since: new Date((t0 + 60 * k) * 1000),
-        until: new Date((t0 + 60 * (k + 1)) * 1000),
+        since: new Date((until - 60) * 1000),
+        until: new Date(until * 1000),
       });
       total += m?.requests ?? 0;
     }
-    // Shifted back by the 60 s lag, the three windows cover [t0, t0+180) exactly: every row once.
+    // The three windows cover [t0, t0+180) exactly: every row once (a window shifted by the lag would count 120).
     expect(total).toBe(180);
   });
 

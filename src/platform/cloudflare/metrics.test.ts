@@ -53,6 +53,7 @@ describe("metrics helpers", () => {
       requests: 10,
       histogram: { boundsMs: [5, 25, Number.POSITIVE_INFINITY], counts: [1, 7, 2] },
       weighted: { requests: 10, status: { "2xx": 7, "3xx": 0, "4xx": 0, "5xx": 2 } },
+      routes: new Map([["", { requests: 10, errors: 2 }]]),
     });
   });
 
@@ -69,6 +70,7 @@ describe("metrics helpers", () => {
             cpuTimeP50: 0,
             cpuTimeP99: 0,
             wallTimeP50: 2000,
+            wallTimeP90: 5000,
             wallTimeP99: 9000,
           },
         ],
@@ -81,7 +83,7 @@ describe("metrics helpers", () => {
       requests: 4,
       status: { "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
       exceptions: 1,
-      latency: { p50: 2, p95: 9, p99: 9 },
+      latency: { p50: 2, p90: 5, p95: 9, p99: 9 },
       statusUnknown: true,
     });
   });

@@ -1,5 +1,5 @@
 import { DEFAULT_LATENCY_BUCKETS_MS, OVERFLOW_BUCKET_MS, TELEMETRY_COLUMNS } from "../../runtime/telemetry/layout.js";
-import type { LatencySummary, VersionMetrics } from "../platform.js";
+import type { LatencySummary, RouteMetrics, VersionMetrics } from "../platform.js";
 
 /**
  * Per-version metrics from two sources, both keyed by the Worker version id:
@@ -12,7 +12,13 @@ import type { LatencySummary, VersionMetrics } from "../platform.js";
 export interface InvocationsRow {
   dimensions: { scriptName?: string; scriptVersion?: string; status?: string };
   sum: { requests?: number; errors?: number; subrequests?: number };
-  quantiles?: { cpuTimeP50?: number; cpuTimeP99?: number; wallTimeP50?: number; wallTimeP99?: number };
+  quantiles?: {
+    cpuTimeP50?: number;
+    cpuTimeP99?: number;
+    wallTimeP50?: number;
+    wallTimeP90?: number;
+    wallTimeP99?: number;
+  };
 }
 
 export interface InvocationsByVersion {
@@ -25,6 +31,7 @@ export interface InvocationsByVersion {
   cpuTimeP50: number;
   cpuTimeP99: number;
   wallTimeP50: number;
+  wallTimeP90: number;
   wallTimeP99: number;
 }
 
@@ -38,7 +45,7 @@ export const INVOCATIONS_QUERY = `query BlastwallInvocations($accountTag: string
       ) {
         dimensions { scriptName scriptVersion status }
         sum { requests errors subrequests }
-        quantiles { cpuTimeP50 cpuTimeP99 wallTimeP50 wallTimeP99 }
+        quantiles { cpuTimeP50 cpuTimeP99 wallTimeP50 wallTimeP90 wallTimeP99 }
       }
     }
   }
@@ -62,6 +69,7 @@ export function summariseInvocations(rows: readonly InvocationsRow[]): Map<strin
       cpuTimeP50: 0,
       cpuTimeP99: 0,
       wallTimeP50: 0,
+      wallTimeP90: 0,
       wallTimeP99: 0,
       weight: 0,
     };
@@ -73,6 +81,7 @@ export function summariseInvocations(rows: readonly InvocationsRow[]): Map<strin
     cur.cpuTimeP50 += (q.cpuTimeP50 ?? 0) * n;
     cur.cpuTimeP99 += (q.cpuTimeP99 ?? 0) * n;
     cur.wallTimeP50 += (q.wallTimeP50 ?? 0) * n;
+    cur.wallTimeP90 += (q.wallTimeP90 ?? 0) * n;
     cur.wallTimeP99 += (q.wallTimeP99 ?? 0) * n;
     cur.weight += n;
     acc.set(id, cur);
@@ -85,6 +94,7 @@ export function summariseInvocations(rows: readonly InvocationsRow[]): Map<strin
       cpuTimeP50: v.cpuTimeP50 / w,
       cpuTimeP99: v.cpuTimeP99 / w,
       wallTimeP50: v.wallTimeP50 / w,
+      wallTimeP90: v.wallTimeP90 / w,
       wallTimeP99: v.wallTimeP99 / w,
     });
   }
@@ -122,14 +132,14 @@ function windowClause(worker: string, versions: readonly string[], since: Date, 
 }
 
 /**
- * Status class × latency bucket per version: `count()` is the raw sampled rows (what a statistical test may use:
- * each row is one observed request), `SUM(_sample_interval)` the estimated total (for display only).
+ * Status class × latency bucket × route label per version: `count()` is the raw sampled rows (what a statistical
+ * test may use: each row is one observed request), `SUM(_sample_interval)` the estimated total (for display only).
  */
 export function telemetrySql(dataset: string, worker: string, versions: readonly string[], since: Date, until: Date) {
-  return `SELECT ${C.versionId} AS version_id, ${C.statusClass} AS status_class, ${C.bucketMs} AS bucket_ms, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} GROUP BY version_id, status_class, bucket_ms FORMAT JSON`;
+  return `SELECT ${C.versionId} AS version_id, ${C.statusClass} AS status_class, ${C.bucketMs} AS bucket_ms, ${C.route} AS route, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} GROUP BY version_id, status_class, bucket_ms, route FORMAT JSON`;
 }
 
-/** Requests slower than `boundMs`, per version, from the exact latency column. */
+/** Requests slower than `boundMs`, per version and route label, from the exact latency column. */
 export function slowerThanSql(
   dataset: string,
   worker: string,
@@ -140,7 +150,7 @@ export function slowerThanSql(
 ) {
   if (!Number.isFinite(boundMs) || boundMs < 0)
     throw new Error(`latency bound must be a finite number ≥ 0: ${boundMs}`);
-  return `SELECT ${C.versionId} AS version_id, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} AND ${C.latencyMs} > ${boundMs} GROUP BY version_id FORMAT JSON`;
+  return `SELECT ${C.versionId} AS version_id, ${C.route} AS route, count() AS rows, SUM(_sample_interval) AS n FROM ${assertDatasetName(dataset)} WHERE ${windowClause(worker, versions, since, until)} AND ${C.latencyMs} > ${boundMs} GROUP BY version_id, route FORMAT JSON`;
 }
 
 /** The `FORMAT JSON` document of the SQL API. ClickHouse quotes 64-bit integers, so counts may be strings. */
@@ -164,6 +174,8 @@ export interface TelemetryByVersion {
   histogram: { boundsMs: number[]; counts: number[] };
   /** Estimated totals (`SUM(_sample_interval)`), for display. */
   weighted: { requests: number; status: StatusCounts };
+  /** Raw rows and 5xx rows by the route label telemetry wrote ("" where the Worker configured no routes). */
+  routes: Map<string, { requests: number; errors: number }>;
 }
 
 const zeroStatus = (): StatusCounts => ({ "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 });
@@ -176,12 +188,22 @@ function rowsOf(row: Record<string, unknown>): number {
 export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion> {
   const raw = new Map<
     string,
-    { status: StatusCounts; weighted: StatusCounts; total: number; buckets: Map<number, number> }
+    Omit<TelemetryByVersion, "requests" | "histogram" | "weighted"> & {
+      weighted: StatusCounts;
+      total: number;
+      buckets: Map<number, number>;
+    }
   >();
   for (const row of doc.data ?? []) {
     const id = String(row.version_id ?? "");
     if (!id) continue;
-    const cur = raw.get(id) ?? { status: zeroStatus(), weighted: zeroStatus(), total: 0, buckets: new Map() };
+    const cur = raw.get(id) ?? {
+      status: zeroStatus(),
+      weighted: zeroStatus(),
+      total: 0,
+      buckets: new Map(),
+      routes: new Map(),
+    };
     const n = rowsOf(row);
     const w = row.n === undefined ? n : num(row.n);
     const cls = String(row.status_class ?? "");
@@ -193,10 +215,14 @@ export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion
     cur.total += w;
     const bound = num(row.bucket_ms) >= OVERFLOW_BUCKET_MS ? Number.POSITIVE_INFINITY : num(row.bucket_ms);
     cur.buckets.set(bound, (cur.buckets.get(bound) ?? 0) + n);
+    const route = cur.routes.get(String(row.route ?? "")) ?? { requests: 0, errors: 0 };
+    route.requests += n;
+    if (cls === "5xx") route.errors += n;
+    cur.routes.set(String(row.route ?? ""), route);
     raw.set(id, cur);
   }
   const out = new Map<string, TelemetryByVersion>();
-  for (const [id, { status, weighted, total, buckets }] of raw) {
+  for (const [id, { status, weighted, total, buckets, routes }] of raw) {
     const boundsMs = [...buckets.keys()].sort((a, b) => a - b);
     if (boundsMs.at(-1) !== Number.POSITIVE_INFINITY) boundsMs.push(Number.POSITIVE_INFINITY);
     const counts = boundsMs.map((b) => buckets.get(b) ?? 0);
@@ -205,6 +231,7 @@ export function summariseTelemetry(doc: SqlJson): Map<string, TelemetryByVersion
       requests: counts.reduce((t, c) => t + c, 0),
       histogram: { boundsMs, counts },
       weighted: { requests: total, status: weighted },
+      routes,
     });
   }
   return out;
@@ -231,9 +258,22 @@ export function histogramQuantile({ boundsMs, counts }: { boundsMs: number[]; co
   return ceiling;
 }
 
-export function slowerThanCounts(doc: SqlJson): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const row of doc.data ?? []) out.set(String(row.version_id ?? ""), rowsOf(row));
+/** Slower-than counts of one bound: per version, and per version and route label. */
+export interface SlowerCounts {
+  byVersion: Map<string, number>;
+  byRoute: Map<string, Map<string, number>>;
+}
+
+export function slowerThanCounts(doc: SqlJson): SlowerCounts {
+  const out: SlowerCounts = { byVersion: new Map(), byRoute: new Map() };
+  for (const row of doc.data ?? []) {
+    const id = String(row.version_id ?? "");
+    const n = rowsOf(row);
+    out.byVersion.set(id, (out.byVersion.get(id) ?? 0) + n);
+    const routes = out.byRoute.get(id) ?? new Map<string, number>();
+    routes.set(String(row.route ?? ""), (routes.get(String(row.route ?? "")) ?? 0) + n);
+    out.byRoute.set(id, routes);
+  }
   return out;
 }
 
@@ -242,12 +282,37 @@ function latencyOf(inv: InvocationsByVersion | undefined, tel: TelemetryByVersio
   if (tel) {
     return {
       p50: histogramQuantile(tel.histogram, 0.5),
+      p90: histogramQuantile(tel.histogram, 0.9),
       p95: histogramQuantile(tel.histogram, 0.95),
       p99: histogramQuantile(tel.histogram, 0.99),
     };
   }
   const p99 = (inv?.wallTimeP99 ?? 0) / 1000;
-  return { p50: (inv?.wallTimeP50 ?? 0) / 1000, p95: p99, p99 };
+  return { p50: (inv?.wallTimeP50 ?? 0) / 1000, p90: (inv?.wallTimeP90 ?? 0) / 1000, p95: p99, p99 };
+}
+
+/**
+ * Counts by the route label telemetry wrote, when it wrote one (`routes` configured): requests and 5xx rows per
+ * route, and the slower-than counts per route. Failures the Worker could not record (out of resources) carry no
+ * route, so a route's errors are its 5xx rows only.
+ */
+function routesOf(
+  versionId: string,
+  tel: TelemetryByVersion,
+  slower: Map<number, SlowerCounts>,
+): Record<string, RouteMetrics> | undefined {
+  if (![...tel.routes.keys()].some((r) => r !== "")) return undefined;
+  return Object.fromEntries(
+    [...tel.routes].map(([route, { requests, errors }]) => {
+      const m: RouteMetrics = { requests, errors };
+      if (slower.size > 0) {
+        m.slowerThan = Object.fromEntries(
+          [...slower].map(([b, c]) => [String(b), c.byRoute.get(versionId)?.get(route) ?? 0]),
+        );
+      }
+      return [route, m];
+    }),
+  );
 }
 
 /**
@@ -261,7 +326,7 @@ export function mergeVersionMetrics(
   versions: readonly string[],
   invocations: Map<string, InvocationsByVersion>,
   telemetry: Map<string, TelemetryByVersion>,
-  slower: Map<number, Map<string, number>>,
+  slower: Map<number, SlowerCounts>,
 ): VersionMetrics[] {
   return versions.map((versionId) => {
     const inv = invocations.get(versionId);
@@ -276,10 +341,12 @@ export function mergeVersionMetrics(
     if (tel) {
       m.histogram = tel.histogram;
       m.weighted = tel.weighted;
+      const byRoute = routesOf(versionId, tel, slower);
+      if (byRoute) m.byRoute = byRoute;
     } else if ((inv?.requests ?? 0) > 0) m.statusUnknown = true;
     if (slower.size > 0) {
       m.slowerThan = Object.fromEntries(
-        [...slower].map(([bound, counts]) => [String(bound), counts.get(versionId) ?? 0]),
+        [...slower].map(([bound, counts]) => [String(bound), counts.byVersion.get(versionId) ?? 0]),
       );
     }
     return m;
