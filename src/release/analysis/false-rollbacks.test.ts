@@ -62,11 +62,18 @@ const SCENARIOS: [string, Scenario, DecisionLoopOptions["analysis"]?][] = [
     { watch: { queues: ["dlq"] } },
   ],
   [
+    "Durable Object errors growing with traffic (2×) and drifting, attributed",
+    healthy(300, { growth: 2, rateCv: 0.3, durableObjects: { perRequest: 5e-4, attributed: true } }),
+    { watch: { durableObjects: ["Cart"] } },
+  ],
+  ["requests in version-affinity clusters of 30", healthy(20, { affinity: 30 })],
+  [
     "a common-mode incident breaching the SLO on both versions",
     healthy(300, { incident: { from: 60, to: 150, factor: 5 } }),
     { slo: { errorRate: 0.02 } },
   ],
   ["a 5 rps Worker", healthy(5)],
+  ["a 2 rps Worker", healthy(2)],
 ];
 
 describe("false rollbacks at α = 0.01 (2,000 simulated releases per scenario)", () => {
@@ -76,6 +83,19 @@ describe("false rollbacks at α = 0.01 (2,000 simulated releases per scenario)",
       expect(c["rolled-back"] / RUNS).toBeLessThanOrEqual(ALPHA);
     });
   }
+
+  it("does not take version-affinity clusters for a split mismatch", () => {
+    const rand = seededRandom(31);
+    let srm = 0;
+    for (let i = 0; i < RUNS; i++) {
+      const r = simulateDecisionLoop(healthy(100, { affinity: 30 }), rand, {
+        analysis: { alpha: ALPHA },
+        steps: STEPS,
+      });
+      if (r.outcome === "paused" && r.reason.startsWith("sample ratio")) srm++;
+    }
+    expect(srm / RUNS).toBeLessThanOrEqual(ALPHA);
+  });
 
   it("pauses, and never rolls back, through a common-mode SLO breach", () => {
     const c = outcomes(healthy(300, { incident: { from: 30, to: 180, factor: 5 } }), 99, { slo: { errorRate: 0.02 } });
