@@ -12,6 +12,9 @@ export interface ClassifyContext {
   nullAddedColumns: ReadonlySet<string>;
   /** `table(col,…)` of every index this file adds, to tell a relaxed index from a dropped one. */
   addedIndexes: ReadonlySet<string>;
+  /** Column lists of the unique indexes this file adds or drops (whole-table ones), by lower-cased table. */
+  uniqueAdded: ReadonlyMap<string, readonly string[][]>;
+  uniqueDropped: ReadonlyMap<string, readonly string[][]>;
 }
 
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
@@ -20,6 +23,28 @@ const indexKey = (table: string, columns: readonly string[]) => `${table}(${colu
 /** A unique index only on columns this file added without a default: every existing row is NULL, so it cannot fail. */
 export function uniqueOnNewColumns(c: { table: string; index: { columns: string[] } }, ctx: ClassifyContext): boolean {
   return c.index.columns.length > 0 && c.index.columns.every((col) => ctx.nullAddedColumns.has(key(c.table, col)));
+}
+
+const covers = (wide: readonly string[], narrow: readonly string[]) =>
+  narrow.length > 0 && narrow.every((c) => wide.some((w) => w.toLowerCase() === c.toLowerCase()));
+
+/**
+ * A unique index on a superset of the columns of a unique index that held before this file (one the file drops,
+ * as when a key widens to `(coll, slug, locale)`): every existing row is already unique on it, so it cannot fail.
+ */
+export function uniqueImpliedBefore(
+  c: { table: string; index: { columns: string[]; partial?: boolean } },
+  ctx: ClassifyContext,
+): boolean {
+  return (ctx.uniqueDropped.get(c.table.toLowerCase()) ?? []).some((cols) => covers(c.index.columns, cols));
+}
+
+function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-index"): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const c of changes)
+    if (c.kind === kind && c.index.unique && !c.index.partial)
+      out.set(c.table.toLowerCase(), [...(out.get(c.table.toLowerCase()) ?? []), c.index.columns]);
+  return out;
 }
 
 /** The context for a list of sibling changes (a file's, or one rebuild's nested changes). */
@@ -34,7 +59,9 @@ export function contextFor(changes: readonly Change[], createdHere: (table: stri
   const addedIndexes = new Set(
     changes.flatMap((c) => (c.kind === "add-index" ? [indexKey(c.table, c.index.columns)] : [])),
   );
-  return { createdHere, addedColumns, nullAddedColumns, addedIndexes };
+  const uniqueAdded = uniqueByTable(changes, "add-index");
+  const uniqueDropped = uniqueByTable(changes, "drop-index");
+  return { createdHere, addedColumns, nullAddedColumns, addedIndexes, uniqueAdded, uniqueDropped };
 }
 
 /** Whether one schema change only adds (expand) or removes, renames or narrows (contract). */
@@ -46,10 +73,16 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
     case "create-trigger":
       return "expand";
     case "add-index":
-      return c.index.unique && !ctx.createdHere(c.table) && !uniqueOnNewColumns(c, ctx) ? "contract" : "expand";
-    case "drop-index":
-      // Dropping a plain index, or re-creating a unique one on the same columns without UNIQUE, only relaxes.
-      return !c.index.unique || ctx.addedIndexes.has(indexKey(c.table, c.index.columns)) ? "expand" : "contract";
+      return c.index.unique && !ctx.createdHere(c.table) && !uniqueOnNewColumns(c, ctx) && !uniqueImpliedBefore(c, ctx)
+        ? "contract"
+        : "expand";
+    case "drop-index": {
+      // Dropping a plain index, re-creating a unique one without UNIQUE, or widening its key, only relaxes.
+      const widened = (ctx.uniqueAdded.get(c.table.toLowerCase()) ?? []).some((cols) => covers(cols, c.index.columns));
+      return !c.index.unique || widened || ctx.addedIndexes.has(indexKey(c.table, c.index.columns))
+        ? "expand"
+        : "contract";
+    }
     case "add-foreign-key":
       // A reference on a column added alongside it constrains only new values: additive.
       return ctx.createdHere(c.table) || c.fk.from.every((col) => ctx.addedColumns.has(key(c.table, col)))

@@ -128,3 +128,39 @@ describe("the running version's queries, judged from the Worker code", () => {
     expect(f?.message).toContain("the running version's queries on order_items fail");
   });
 });
+
+describe("false-alarm shapes from real projects", () => {
+  it("widening a unique key (drop the old, add a superset) is expand and cannot fail", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql":
+        "CREATE TABLE e (id INTEGER PRIMARY KEY, coll TEXT, slug TEXT);\nCREATE UNIQUE INDEX e_coll_slug_unique ON e (coll, slug);",
+      "migrations/0002_locale.sql": `ALTER TABLE e ADD locale text DEFAULT 'en' NOT NULL;
+DROP INDEX IF EXISTS e_coll_slug_unique;
+CREATE UNIQUE INDEX e_coll_slug_locale_unique ON e (coll, slug, locale);`,
+    });
+    expect(hits(r)).toEqual([]);
+    expect(r.migrations.find((m) => m.file.endsWith("0002_locale.sql"))?.class).toBe("expand");
+  });
+
+  it("a partial unique index over rows the same file deleted first cannot fail", async () => {
+    const base = "CREATE TABLE inv (id INTEGER PRIMARY KEY, teamId TEXT, email TEXT, acceptedAt TEXT);";
+    const index = "CREATE UNIQUE INDEX inv_pending ON inv (teamId, email) WHERE acceptedAt IS NULL;";
+    const deleted = await checkMigrations({
+      "migrations/0001_base.sql": base,
+      "migrations/0002_pending.sql": `DELETE FROM inv WHERE acceptedAt IS NULL;\n${index}`,
+    });
+    expect(hits(deleted, "d1/add-unique")).toEqual([]);
+    const kept = await checkMigrations({ "migrations/0001_base.sql": base, "migrations/0002_pending.sql": index });
+    expect(hits(kept, "d1/add-unique")).toEqual(["d1/add-unique@0002_pending.sql:1"]);
+  });
+
+  it("a parent dropped before its child in one file does not list the child as a cascade victim", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql":
+        "CREATE TABLE `group` (id INTEGER PRIMARY KEY);\nCREATE TABLE users_groups (group_id INTEGER REFERENCES `group` (id) ON DELETE CASCADE);",
+      "migrations/0002_drop.sql": "DROP TABLE `group`;\nDROP TABLE users_groups;",
+    });
+    expect(hits(r, "d1/rebuild-cascade")).toEqual([]);
+    expect(hits(r, "d1/drop-table")).toEqual(["d1/drop-table@0002_drop.sql:1", "d1/drop-table@0002_drop.sql:2"]);
+  });
+});

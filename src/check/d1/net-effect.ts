@@ -91,3 +91,30 @@ export function droppedInFile(file: MigrationFile): Set<string> {
     ),
   );
 }
+
+const normalize = (sql: string) =>
+  sql
+    .replace(/["`[\]]/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/;\s*$/, "")
+    .trim()
+    .toLowerCase();
+
+/**
+ * Whether the partial index created at `line` (`CREATE UNIQUE INDEX … WHERE cond`) covers only rows an earlier
+ * `DELETE FROM table WHERE cond` (the same condition) removed: no existing row is in it, so it cannot fail.
+ *
+ * @example
+ * partialRowsDeleted(file, "inv", 2); // true after "DELETE FROM inv WHERE acceptedAt IS NULL;"
+ */
+export function partialRowsDeleted(file: MigrationFile, table: string, line: number): boolean {
+  const create = file.statements.find((s, i) => s.line === line && file.outcomes[i]?.verb === "create-index");
+  const where = create && /\)\s*where\s+([\s\S]+)$/i.exec(create.sql.trim())?.[1];
+  if (!where) return false;
+  const cond = normalize(where);
+  return steps(file, line).some(({ stmt, outcome }) => {
+    if (outcome.verb !== "delete" || lc(outcome.target ?? "") !== lc(table)) return false;
+    const deleted = /\bwhere\s+([\s\S]+)$/i.exec(stmt.sql.trim())?.[1];
+    return deleted !== undefined && normalize(deleted) === cond;
+  });
+}

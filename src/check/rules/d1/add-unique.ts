@@ -1,4 +1,5 @@
-import { contextFor, uniqueOnNewColumns } from "../../d1/classify.js";
+import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
+import { partialRowsDeleted } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -15,6 +16,8 @@ export default defineRule({
       if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
       // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
       if (uniqueOnNewColumns(c, ctx)) return [];
+      // A wider key than a unique index that held before, or a partial index over rows this file deleted first.
+      if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
       const cols = c.index.columns.join(", ");
       const t = ident(c.table);
       const groupBy = c.index.columns.map(ident).join(", ");
