@@ -27,7 +27,7 @@ export interface Finding {
    * finding recorded by `check --init`): its severity dropped to info, and this keeps where that came from and
    * the severity it had.
    */
-  parked?: { from: "baseline" | "base" | "data"; severity: Severity };
+  parked?: { from: "baseline" | "base" | "data" | "lock"; severity: Severity };
 }
 
 export interface MigrationSummary {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { gitIn, writeProject } from "../config/fixture.js";
+import { writeLock } from "../d1/lock.js";
 import { TEST_WRANGLER } from "../d1/testing.js";
 import { failsGate } from "../findings.js";
 import { renderPretty } from "../report/pretty.js";
@@ -121,5 +122,20 @@ describe("adoption baseline", () => {
     const d1 = errors(r).filter((e) => e.startsWith("d1/"));
     expect(d1).toEqual(["d1/drop-column@migrations/0003_drop_name.sql"]);
     expect(r.findings.find((f) => f.file === "migrations/0002_drop_legacy.sql")?.parked?.from).toBe("data");
+  });
+
+  it("migrations.lock parks the migrations it lists; a migration added after the lock still fails", async () => {
+    const dir = oldApp();
+    const names = ["0001_users.sql", "0002_drop_legacy.sql"];
+    writeLock(
+      join(dir, "migrations"),
+      names.map((name) => ({ name, content: readFileSync(join(dir, "migrations", name)) })),
+    );
+    writeFileSync(join(dir, "migrations/0003_drop_name.sql"), "ALTER TABLE users DROP COLUMN name;\n");
+    const r = await runCheck(dir);
+    const d1 = errors(r).filter((e) => e.startsWith("d1/"));
+    expect(d1).toEqual(["d1/drop-column@migrations/0003_drop_name.sql"]);
+    expect(r.findings.find((f) => f.file === "migrations/0002_drop_legacy.sql")?.parked?.from).toBe("lock");
+    expect(r.baseline?.sources).toEqual(["migrations/migrations.lock"]);
   });
 });

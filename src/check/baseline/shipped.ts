@@ -5,11 +5,12 @@ import type { AnalyzerOutput, CheckOptions } from "../analyzer.js";
 import { createConfigAnalyzer } from "../config/analyzer.js";
 import { configAtRef, filesAtRef } from "../config/git-base.js";
 import { configSections } from "../config/sections.js";
+import { LOCK_FILE, readLock } from "../d1/lock.js";
 import { listMigrationDirs } from "../d1/migrations.js";
 import { BASELINE_FILE, type BaselineFile, fingerprint, readBaseline, stepKey } from "./baseline-file.js";
 
 /** Where the knowledge that something shipped came from, for the summary line. */
-export type ShippedSource = "baseline" | "base" | "data";
+export type ShippedSource = "baseline" | "base" | "data" | "lock";
 
 /** Everything that already shipped: findings on it no longer fail the check. */
 export interface Shipped {
@@ -70,8 +71,28 @@ async function addGitBase(shipped: Shipped, project: Project, ref: string): Prom
 }
 
 /**
+ * The migrations each folder's migrations.lock lists: a lock records migrations as they are applied, so what it
+ * lists shipped. Returns the lock files read, for the summary line.
+ */
+function addLocks(shipped: Shipped, project: Project): string[] {
+  const locks: string[] = [];
+  for (const dir of listMigrationDirs(project)) {
+    if (!dir.exists) continue;
+    const lockRel = dir.rel === "." ? LOCK_FILE : `${dir.rel}/${LOCK_FILE}`;
+    const entries = readLock(dir.dir, lockRel);
+    if (!entries) continue;
+    locks.push(lockRel);
+    for (const e of entries) {
+      const rel = dir.rel === "." ? e.name : `${dir.rel}/${e.name}`;
+      if (!shipped.migrations.has(rel)) shipped.migrations.set(rel, "lock");
+    }
+  }
+  return locks;
+}
+
+/**
  * Collects what shipped from every source the run has: blastwall.baseline.json (`check --init`), the `--base`
- * git ref, and the migrations `--data` records as applied.
+ * git ref, the migrations each migrations.lock lists, and the migrations `--data` records as applied.
  *
  * @example
  * const shipped = await collectShipped(project, { base: "origin/main" }, outputs);
@@ -91,6 +112,7 @@ export async function collectShipped(
     await addGitBase(shipped, project, options.base);
     shipped.sources.push(`--base ${options.base}`);
   }
+  shipped.sources.push(...addLocks(shipped, project));
   const applied = outputs.flatMap((o) => o.appliedOnData ?? []);
   if (applied.length > 0) {
     for (const m of applied) if (!shipped.migrations.has(m)) shipped.migrations.set(m, "data");

@@ -18,6 +18,16 @@ database_id = "00000000-0000-0000-0000-000000000000"
 migrations_dir = "migrations"
 `;
 
+/** The Worker writeProject puts in src/index.ts unless the files give their own. */
+export const TEST_WORKER = `export default {
+  async fetch(_req: Request, env: { DB: D1Database }) {
+    const orders = await env.DB.prepare("SELECT id, status, total FROM orders").all();
+    const items = await env.DB.prepare("SELECT id, order_id, sku FROM order_items").all();
+    return Response.json({ orders: orders.results, items: items.results });
+  },
+};
+`;
+
 /**
  * Writes a throwaway project (wrangler.toml plus the given files, paths relative to it) and returns its folder.
  *
@@ -27,9 +37,10 @@ migrations_dir = "migrations"
 export function writeProject(files: Record<string, string | Buffer>, wrangler = TEST_WRANGLER): string {
   const dir = mkdtempSync(join(tmpdir(), "blastwall-d1-"));
   writeFileSync(join(dir, "wrangler.toml"), wrangler);
-  // A real (if tiny) Worker, so the code analyzer has its entry point.
+  // A real (if tiny) Worker that queries BASE_MIGRATION's tables, so the code analyzer has its entry point and
+  // D1 rules see code that names what the migrations change.
   mkdirSync(join(dir, "src"), { recursive: true });
-  writeFileSync(join(dir, "src/index.ts"), 'export default { fetch: () => new Response("ok") };\n');
+  writeFileSync(join(dir, "src/index.ts"), TEST_WORKER);
   mkdirSync(join(dir, "migrations"), { recursive: true });
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
