@@ -45,6 +45,16 @@ describe("bad input never crashes the check", () => {
     expect(found[0]?.message).toMatch(/larger than 1000 kB/);
   });
 
+  it("says once that an unbuilt main was not analysed, at the config, without absolute paths", async () => {
+    const dir = writeProject({
+      "wrangler.toml": `name = "w"\nmain = "dist/index.js"\ncompatibility_date = "2025-01-01"\n`,
+    });
+    const found = await findingsOf(dir, analyzers);
+    expect(found.map((f) => [f.rule, f.file, f.line])).toEqual([["code/skipped-file", "wrangler.toml", 2]]);
+    expect(found[0]?.message).toContain("not built yet");
+    expect(JSON.stringify(found)).not.toContain(dir);
+  });
+
   it("reports a file nested too deep for the stack as skipped instead of crashing", async () => {
     const deep = `export const x = ${"(".repeat(20_000)}1${")".repeat(20_000)};\n`;
     const dir = writeProject({ "wrangler.toml": CONFIG, "src/index.ts": "export default {};\n", "src/deep.ts": deep });

@@ -184,7 +184,7 @@ function readWorkers(project: Project, run: Run, progress: AnalyzerContext["prog
     const unread = unreadMain(worker, main, configFile);
     if (unread) run.findings.push(unread);
     const paths = main && !unread ? listSources(dirname(main)) : [];
-    if (main && !paths.includes(main)) paths.push(main);
+    if (main && !unread && !paths.includes(main)) paths.push(main);
     progress?.(`${configFile}: ${paths.length} source files`);
     const files: SourceFileInfo[] = [];
     for (const path of paths) {

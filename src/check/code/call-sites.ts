@@ -66,12 +66,12 @@ function callSites(
  * @example
  * // function insert(db, table: string, cols: string[]) { db.prepare(`INSERT INTO ${table} …`) }
  * // insert(db, "users", ["id", "name"]); insert(db, "carts", ["id"]);
- * constantParameter(tableParam, fold, false, constantText); // true
+ * constantParameter(tableParam, fold, { undefinedIsConstant: true }, constantText); // true
  */
 export function constantParameter(
   p: ts.ParameterDeclaration,
   f: Fold,
-  asArray: boolean,
+  { undefinedIsConstant }: { undefinedIsConstant: boolean },
   constant: (e: ts.Expression, f: Fold) => boolean,
 ): boolean {
   const fn = p.parent;
@@ -92,7 +92,7 @@ export function constantParameter(
       if (call.arguments.slice(0, index).some(ts.isSpreadElement)) return false;
       const arg = call.arguments[index];
       if (arg) return !ts.isSpreadElement(arg) && constant(arg, f);
-      return p.initializer ? constant(p.initializer, f) : !asArray;
+      return p.initializer ? constant(p.initializer, f) : undefinedIsConstant;
     });
   } finally {
     f.visiting.delete(p);

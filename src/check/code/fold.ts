@@ -10,6 +10,8 @@ export interface Fold {
   visiting: Set<ts.Node>;
   /** The project's modules, to follow imports and ask types. */
   modules?: CodeModules;
+  /** Steps left for the whole fold (shared by its branches): call sites fan out, so cost stays bounded. */
+  budget: { steps: number };
   /** Whether to ask the type checker when the syntax does not settle it (costs a Program per file). */
   typed: boolean;
 }
@@ -26,8 +28,18 @@ export interface FoldOptions {
  * constantText(expr, startFold({ modules, typed: true }));
  */
 export function startFold({ modules, typed = false }: FoldOptions = {}): Fold {
-  return { depth: 0, trusted: new Set(), visiting: new Set(), ...(modules ? { modules } : {}), typed };
+  return {
+    depth: 0,
+    trusted: new Set(),
+    visiting: new Set(),
+    budget: { steps: MAX_FOLD_STEPS },
+    ...(modules ? { modules } : {}),
+    typed,
+  };
 }
 
 /** Past this many nested steps a value is not traced (it stays "not constant"). */
-export const MAX_FOLD_DEPTH = 10;
+export const MAX_FOLD_DEPTH = 16;
+
+/** Past this many steps in all, one spliced value is not traced further. */
+export const MAX_FOLD_STEPS = 4000;

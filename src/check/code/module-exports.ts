@@ -7,7 +7,11 @@ import { parseSourceFile } from "./source.js";
 /** Maps a relative import specifier to a file on disk: `./cart.js` may be written as `cart.ts`. */
 export function resolveImport(fromFile: string, specifier: string): string | undefined {
   if (!specifier.startsWith(".")) return undefined;
-  const base = resolve(dirname(fromFile), specifier);
+  return resolveModuleFile(resolve(dirname(fromFile), specifier));
+}
+
+/** The source file an absolute module path names, trying the extensions and index files TypeScript would. */
+export function resolveModuleFile(base: string): string | undefined {
   const stem = base.replace(/\.(m|c)?(j|t)sx?$/, "");
   const candidates = [
     base,

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import ts from "typescript";
 import { resolveImport } from "./module-exports.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
+import { createPathsResolver } from "./tsconfig-paths.js";
 
 /**
  * The project's own modules as the code rules see them: parsed once, linked by their relative imports, and typed
@@ -12,7 +13,7 @@ import { type ParsedSource, parseSourceFile } from "./source.js";
 export interface CodeModules {
   /** The parsed file at an absolute path, from the shared cache. */
   source(path: string): ts.SourceFile | undefined;
-  /** The project file an import specifier names, or undefined for packages and missing files. */
+  /** The project file an import specifier names (relative, or mapped by tsconfig `paths`); undefined for packages. */
   resolve(fromFile: string, specifier: string): string | undefined;
   /** The project files that import `path` (by a relative specifier), among the files the analyzer read. */
   importers(path: string): ts.SourceFile[];
@@ -117,6 +118,7 @@ function importersIndex(files: Iterable<ts.SourceFile>, resolve: CodeModules["re
  */
 export function createCodeModules({ parse = parseSourceFile, files = () => [] }: CodeModulesOptions = {}): CodeModules {
   const resolved = new Map<string, string | undefined>();
+  const viaPaths = createPathsResolver();
   const checkers = new Map<string, ts.TypeChecker>();
   let importers: Map<string, ts.SourceFile[]> | undefined;
   const modules: CodeModules = {
@@ -126,7 +128,11 @@ export function createCodeModules({ parse = parseSourceFile, files = () => [] }:
     },
     resolve(fromFile, specifier) {
       const key = `${dirname(fromFile)}\0${specifier}`;
-      if (!resolved.has(key)) resolved.set(key, resolveImport(fromFile, specifier));
+      if (!resolved.has(key))
+        resolved.set(
+          key,
+          resolveImport(fromFile, specifier) ?? (specifier.startsWith(".") ? undefined : viaPaths(fromFile, specifier)),
+        );
       return resolved.get(key);
     },
     importers(path) {

@@ -13,7 +13,6 @@ import { typedConstant } from "./typed-constant.js";
  * boolean.
  */
 
-const START: Fold = startFold();
 const NUMBER_CALLS = new Set([
   "Number",
   "parseInt",
@@ -44,7 +43,9 @@ const EITHER = new Set([
 ]);
 
 function deeper(f: Fold): Fold | undefined {
-  return f.depth >= MAX_FOLD_DEPTH ? undefined : { ...f, depth: f.depth + 1 };
+  if (f.depth >= MAX_FOLD_DEPTH || f.budget.steps <= 0) return undefined;
+  f.budget.steps--;
+  return { ...f, depth: f.depth + 1 };
 }
 
 /** `"a" | "b"`, `1 | 2`, `number`, `boolean`, `keyof typeof X`, or an alias of one in the same file. */
@@ -176,23 +177,44 @@ function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {
   return undefined;
 }
 
-/** `const { where } = build(…)` where every `return` of `build` is an object whose `where` is constant. */
+/** The value of property `key` of an object literal: constant text or a constant array. */
+function literalProperty(o: ts.ObjectLiteralExpression, key: string, f: Fold): boolean {
+  const p = o.properties.find((x) => x.name?.getText() === key);
+  if (p && ts.isShorthandPropertyAssignment(p)) return constantText(p.name, f) || constantArray(p.name, f);
+  return !!p && ts.isPropertyAssignment(p) && (constantText(p.initializer, f) || constantArray(p.initializer, f));
+}
+
+/**
+ * Whether property `key` of an object value is always constant: an object literal, a `const` holding one, a
+ * function whose every `return` is one, or a parameter every caller passes one (`guard.predicate` where each
+ * guard a helper builds has a fixed predicate).
+ */
+function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean {
+  const f = deeper(fold);
+  const e = unwrap(expr);
+  if (!f) return false;
+  if (ts.isObjectLiteralExpression(e)) return literalProperty(e, key, f);
+  if (ts.isConditionalExpression(e))
+    return constantProperty(e.whenTrue, key, f) && constantProperty(e.whenFalse, key, f);
+  if (ts.isCallExpression(e)) {
+    const fn = calledFunction(e, f);
+    return fn !== undefined && constantReturns(fn, f, (r) => constantProperty(r, key, f));
+  }
+  if (!ts.isIdentifier(e)) return false;
+  const d = resolveName(e, f.modules);
+  if (d && ts.isParameter(d))
+    return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantProperty(x, key, g));
+  const constDecl = d && ts.isVariableDeclaration(d) && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+  return !!constDecl && !!d.initializer && constantProperty(d.initializer, key, f);
+}
+
+/** `const { where } = build(…)`: the property `where` of what the initializer holds. */
 function constantReturnedProperty(d: ts.BindingElement, f: Fold): boolean {
   const pattern = d.parent;
   const holder = pattern.parent;
   if (!ts.isObjectBindingPattern(pattern) || !ts.isVariableDeclaration(holder) || !holder.initializer) return false;
   const key = (d.propertyName ?? d.name).getText();
-  const init = unwrap(holder.initializer);
-  const fn = ts.isCallExpression(init) ? calledFunction(init, f) : undefined;
-  const property = (o: ts.Expression): boolean => {
-    const lit = unwrap(o);
-    if (!ts.isObjectLiteralExpression(lit)) return false;
-    const p = lit.properties.find((x) => x.name?.getText() === key);
-    if (p && ts.isShorthandPropertyAssignment(p)) return constantText(p.name, f) || constantArray(p.name, f);
-    return !!p && ts.isPropertyAssignment(p) && (constantText(p.initializer, f) || constantArray(p.initializer, f));
-  };
-  if (fn) return constantReturns(fn, f, property);
-  return property(init) || constantObjectLiteral(init, f);
+  return constantProperty(holder.initializer, key, f) || constantObjectLiteral(holder.initializer, f);
 }
 
 /** A callback whose result is constant when its first parameter is (`elementConstant`) and its index always is. */
@@ -225,7 +247,9 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
     return (
       (!asArray && constantType(d.type, d.getSourceFile())) ||
       (!asArray && constantElementParameter(d, f)) ||
-      constantParameter(d, f, asArray, (e, g) => (asArray ? constantArray(e, g) : constantText(e, g)))
+      constantParameter(d, f, { undefinedIsConstant: !asArray }, (e, g) =>
+        asArray ? constantArray(e, g) : constantText(e, g),
+      )
     );
   if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray);
   if (ts.isBindingElement(d)) return constantReturnedProperty(d, f);
@@ -262,11 +286,33 @@ function constantMember(e: ts.PropertyAccessExpression, f: Fold, asArray: boolea
   return d !== undefined && ts.isIdentifier(e.name) && constantDeclaration(d, e.name, f, asArray);
 }
 
+/** `(k) => ALLOWED.includes(k)` (also `SET.has(k)`, or one side of an `&&`): only listed elements pass. */
+function allowListCallback(cb: ts.Expression | undefined, f: Fold): boolean {
+  const fn = cb && unwrap(cb);
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
+  const param = fn.parameters[0]?.name;
+  const returns = returnedValues(fn);
+  if (!param || !ts.isIdentifier(param) || returns?.length !== 1 || !returns[0]) return false;
+  const checks = (e: ts.Expression): boolean => {
+    const x = unwrap(e);
+    if (ts.isBinaryExpression(x) && x.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+      return checks(x.left) || checks(x.right);
+    if (!ts.isCallExpression(x) || !["includes", "has"].includes(calleeName(x) ?? "")) return false;
+    const arg = x.arguments[0] && unwrap(x.arguments[0]);
+    const list = receiverOf(x);
+    return !!arg && ts.isIdentifier(arg) && arg.text === param.text && !!list && constantArray(list, f);
+  };
+  return checks(returns[0]);
+}
+
 function constantArrayCall(e: ts.CallExpression | ts.NewExpression, f: Fold): boolean {
   const name = ts.isCallExpression(e) ? calleeName(e) : undefined;
   const recv = ts.isCallExpression(e) ? receiverOf(e) : undefined;
   const args = e.arguments ?? [];
-  if (ts.isNewExpression(e) || name === "Array") return args.length <= 1; // `new Array(n)`: holes only
+  const ctor = ts.isNewExpression(e) && ts.isIdentifier(e.expression) ? e.expression.text : undefined;
+  if (ctor === "Set") return !args[0] || constantArray(args[0], f);
+  if (ctor === "Array" || name === "Array") return args.length <= 1; // `new Array(n)`: holes only
+  if (name === "filter" && allowListCallback(args[0], f)) return true;
   if (name === "fill") return !!args[0] && constantText(args[0], f);
   if (name === "map" && recv) return constantCallback(args[0], constantArray(recv, f), f);
   if (name === "from" && recv && ts.isIdentifier(recv) && recv.text === "Array")
@@ -289,7 +335,7 @@ function constantArrayCall(e: ts.CallExpression | ts.NewExpression, f: Fold): bo
  * Whether an array expression can only hold constant text: a literal of constants, `ids.map(() => "?")`,
  * `Array(n).fill("?")`, `Object.keys(CONST)`, or a variable only ever filled with constants.
  */
-export function constantArray(expr: ts.Expression, fold: Fold = START): boolean {
+export function constantArray(expr: ts.Expression, fold: Fold = startFold()): boolean {
   const f = deeper(fold);
   const e = unwrap(expr);
   if (!f) return false;
@@ -317,6 +363,7 @@ function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpress
   if (ts.isPropertyAccessExpression(e)) {
     if (e.name.text === "length" || e.name.text === "size") return true;
     if (constantObjectLiteral(e.expression, f) || constantMember(e, f, false)) return true;
+    if (constantProperty(e.expression, e.name.text, f)) return true;
   } else if (constantObjectLiteral(e.expression, f) || constantArray(e.expression, f)) return true;
   return typedConstant(e, f, false);
 }
@@ -328,7 +375,7 @@ function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpress
  * // `SELECT * FROM t WHERE id IN (${ids.map(() => "?").join(", ")})`  → the splice is constant
  * constantText(span.expression); // true
  */
-export function constantText(expr: ts.Expression, fold: Fold = START): boolean {
+export function constantText(expr: ts.Expression, fold: Fold = startFold()): boolean {
   const f = deeper(fold);
   const e = unwrap(expr);
   if (!f) return false;

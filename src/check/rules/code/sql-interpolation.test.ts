@@ -45,6 +45,21 @@ export async function f(env: Env, id: string) {
     expect(await sqlFindings(dir)).toEqual([]);
   });
 
+  it("follows tsconfig paths aliases to the project's files, and flags what they resolve to when it is not constant", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "tsconfig.json": `{\n  // comments are allowed\n  "compilerOptions": { "paths": { "@/*": ["./src/*"] } }\n}\n`,
+      "src/lib/sql.ts": `export const TABLE = "users";\nexport function column(c: string) {\n  return c;\n}\n`,
+      "src/index.ts": `import { column, TABLE } from "@/lib/sql";
+export async function f(env: Env, c: string) {
+  await env.DB.prepare(\`SELECT * FROM \${TABLE}\`).all();
+  await env.DB.prepare(\`SELECT \${column(c)} FROM t\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 4, "warning"]]);
+  });
+
   it("still flags an imported value that is not constant", async () => {
     const dir = worker({
       "order.ts": `export function orderBy(q: string) {\n  return q;\n}\nexport let table = "users";\nexport function rename(t: string) {\n  table = t;\n}\n`,
@@ -148,6 +163,72 @@ export const handlers = [run];
     expect(await sqlFindings(dir)).toEqual([
       ["src/index.ts", 2, "warning"],
       ["src/index.ts", 8, "warning"],
+    ]);
+  });
+
+  it("does not flag keys filtered through an allow-list, nor a predicate every guard helper builds from constants", async () => {
+    const dir = worker({
+      "guards.ts": `const ACTIVE = '"status" = 1';
+interface Guard {
+  predicate: string;
+  binds: unknown[];
+}
+export const ALWAYS: Guard = { predicate: "1", binds: [] };
+export function underCap(userId: string, max: number): Guard {
+  return { predicate: \`(SELECT COUNT(*) FROM m WHERE "userId" = ? AND \${ACTIVE}) < ?\`, binds: [userId, max] };
+}
+export function both(a: Guard, b: Guard): Guard {
+  return { predicate: \`(\${a.predicate}) AND (\${b.predicate})\`, binds: [...a.binds, ...b.binds] };
+}
+export function insertTeam(db: D1Database, guard: Guard = ALWAYS) {
+  return db.prepare(\`INSERT INTO team (id) SELECT ? WHERE \${guard.predicate}\`);
+}
+`,
+      "index.ts": `import { both, insertTeam, underCap } from "./guards.js";
+import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+app.patch("/a/:id", async (c) => {
+  const patch = (await c.req.json()) as Record<string, unknown>;
+  const allowed = ["name", "type"] as const;
+  const keys = Object.keys(patch).filter((k) => (allowed as readonly string[]).includes(k));
+  const set = keys.map((k) => \`\${k} = ?\`).join(", ");
+  await c.env.DB.prepare(\`UPDATE accounts SET \${set} WHERE id = ?\`).bind(...keys.map((k) => patch[k]), c.req.param("id")).run();
+  insertTeam(c.env.DB, both(underCap("u", 3), underCap("v", 4)));
+  insertTeam(c.env.DB);
+  const guard = underCap("u", 5);
+  await c.env.DB.prepare(\`INSERT INTO t (id) SELECT ? WHERE \${guard.predicate}\`).bind(1, ...guard.binds).run();
+  return c.json({ ok: true });
+});
+export default app;
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("still flags keys that skip the allow-list and a guard one caller builds from input", async () => {
+    const dir = worker({
+      "index.ts": `import { Hono } from "hono";
+interface Guard {
+  predicate: string;
+}
+function insertTeam(db: D1Database, guard: Guard) {
+  return db.prepare(\`INSERT INTO team (id) SELECT ? WHERE \${guard.predicate}\`);
+}
+const app = new Hono<{ Bindings: Env }>();
+app.patch("/a/:id", async (c) => {
+  const patch = (await c.req.json()) as Record<string, unknown>;
+  const keys = Object.keys(patch).filter((k) => k !== "id");
+  await c.env.DB.prepare(\`UPDATE accounts SET \${keys.map((k) => \`\${k} = ?\`).join(", ")} WHERE id = ?\`).run();
+  insertTeam(c.env.DB, { predicate: "1" });
+  insertTeam(c.env.DB, { predicate: c.req.query("where") ?? "1" });
+  return c.json({ ok: true });
+});
+export default app;
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 6, "warning"],
+      ["src/index.ts", 12, "error"],
     ]);
   });
 

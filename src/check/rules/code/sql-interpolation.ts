@@ -165,11 +165,10 @@ function openValues(
   values: ts.Expression[],
   modules: CodeModules | undefined,
 ): { open: ts.Expression[]; tainted: ts.Expression[] } {
-  const syntactic = startFold(modules ? { modules } : {});
-  const unfolded = values.filter((v) => !constantText(v, syntactic));
+  const unfolded = values.filter((v) => !constantText(v, startFold(modules ? { modules } : {})));
   const tainted = unfolded.filter((v) => requestTainted(v));
-  const typed = startFold(modules ? { modules, typed: true } : {});
-  const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, typed));
+  const typed = () => startFold(modules ? { modules, typed: true } : {});
+  const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, typed()));
   return { open, tainted };
 }
 
