@@ -282,6 +282,11 @@ const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; sl
     scenario: { growth: 2, rateCv: 0.3, durableObjects: { perRequest: 5e-4, attributed: true } },
     rps: 1000,
   },
+  dlq_batches_of_20_attributed: { scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 20 } }, rps: 1000 },
+  durable_object_error_bursts_of_10_attributed: {
+    scenario: { durableObjects: { perRequest: 5e-4, attributed: true, clump: 10 } },
+    rps: 1000,
+  },
   version_affinity_clusters_30_20rps: { scenario: { affinity: 30 }, rps: 20 },
   version_affinity_clusters_30_1000rps: { scenario: { affinity: 30 }, rps: 1000 },
   low_traffic_1rps_decision_loop: { scenario: {}, rps: 1 },

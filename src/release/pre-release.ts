@@ -60,14 +60,22 @@ export async function readTraffic({
   return { traffic: { rps: total / seconds, errorRate, seconds }, stable: s };
 }
 
-/** Poll-sized windows back from `now`, oldest first, for the dispersion estimate. */
-async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<VersionMetrics[]> {
+/** Poll-sized windows [since, until) back from `now`, oldest first. */
+function windowRanges(o: PreReleaseReadOptions): { since: Date; until: Date }[] {
   const total = o.seconds ?? ANALYSIS_DEFAULTS.preReleaseSeconds;
   const count = Math.min(DISPERSION_WINDOWS, Math.floor(total / o.pollSeconds));
-  const out: VersionMetrics[] = [];
+  const out: { since: Date; until: Date }[] = [];
   for (let i = count; i >= 1; i--) {
     const until = new Date(o.now.getTime() - (i - 1) * o.pollSeconds * 1000);
-    const since = new Date(until.getTime() - o.pollSeconds * 1000);
+    out.push({ since: new Date(until.getTime() - o.pollSeconds * 1000), until });
+  }
+  return out;
+}
+
+/** Poll-sized windows back from `now`, oldest first, for the dispersion estimate. */
+async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<VersionMetrics[]> {
+  const out: VersionMetrics[] = [];
+  for (const { since, until } of windowRanges(o)) {
     const rows = await o.platform.metrics({
       worker: o.worker,
       since,
@@ -79,6 +87,32 @@ async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<
     if (m) out.push(m);
   }
   return out;
+}
+
+/**
+ * The watched signals per poll-sized window: their bursts (a batch dead-lettered at once, one hot object failing
+ * again and again) spread the canary's share of an attributed signal, so its test is tempered by them.
+ */
+async function readSignalDispersion(
+  o: PreReleaseReadOptions,
+): Promise<Pick<PreRelease, "dlqDispersion" | "durableObjectDispersion">> {
+  const { queues, durableObjects } = o.watch;
+  if (queues.length === 0 && durableObjects.length === 0) return {};
+  const dlq: number[] = [];
+  const objects: number[] = [];
+  for (const { since, until } of windowRanges(o)) {
+    const s = await o.platform.extraSignals({
+      worker: o.worker,
+      since,
+      until,
+      queues,
+      durableObjects,
+      ...(o.env ? { env: o.env } : {}),
+    });
+    dlq.push(queues.reduce((a, k) => a + (s.dlqMessages[k] ?? 0), 0));
+    objects.push(durableObjects.reduce((a, k) => a + (s.durableObjectErrors[k] ?? 0), 0));
+  }
+  return { dlqDispersion: estimateCountDispersion(dlq), durableObjectDispersion: estimateCountDispersion(objects) };
 }
 
 async function readSignalRates(
@@ -143,6 +177,7 @@ export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreRelea
       requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
       latencyDispersion,
       ...(await readSignalRates(o)),
+      ...(await readSignalDispersion(o)),
     },
     traffic,
     notes,

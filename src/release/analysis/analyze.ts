@@ -377,7 +377,10 @@ function foldSignals(state: AnalysisState, obs: PollObservation): AnalysisState 
       const cv = sumValues(ce ? pick(ce) : undefined, keys);
       const sv = sumValues(se ? pick(se) : undefined, keys);
       const t = state.tests[kind];
-      const test = t && canaryShare ? updateShare(t, { hits: cv, trials: cv + sv, nullOdds: canaryShare }) : t;
+      // Bursts on one version spread the canary's share by the counts' Fano factor, read before the ramp.
+      const bursts = kind === "dlq" ? o.preRelease?.dlqDispersion : o.preRelease?.durableObjectDispersion;
+      const batch = { hits: cv, trials: cv + sv, nullOdds: canaryShare ?? 1, inflation: bursts?.fano ?? 1 };
+      const test = t && canaryShare ? updateShare(t, batch) : t;
       return { prev: { ...prev, canary: prev.canary + cv, stable: prev.stable + sv }, test };
     }
     const events = sumValues(pick(extra), keys);

@@ -68,6 +68,11 @@ const SCENARIOS: [string, Scenario, DecisionLoopOptions["analysis"]?][] = [
   ],
   ["requests in version-affinity clusters of 30", healthy(20, { affinity: 30 })],
   [
+    "Durable Object errors in bursts of 10 on one version (a hot object), attributed",
+    healthy(300, { durableObjects: { perRequest: 1e-3, attributed: true, clump: 10 } }),
+    { watch: { durableObjects: ["Cart"] } },
+  ],
+  [
     "a common-mode incident breaching the SLO on both versions",
     healthy(300, { incident: { from: 60, to: 150, factor: 5 } }),
     { slo: { errorRate: 0.02 } },

@@ -59,10 +59,13 @@ export interface Scenario {
   incident?: { from: number; to: number; factor: number };
   /** Traffic grows linearly to this multiple by the end of the ramp. */
   growth?: number;
-  /** DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion. */
-  dlq?: { perRequest: number; attributed: boolean };
-  /** Durable Object errors per request on both versions (class "Cart"); `attributed` as for `dlq`. */
-  durableObjects?: { perRequest: number; attributed: boolean };
+  /** DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion; `clump`: batches. */
+  dlq?: { perRequest: number; attributed: boolean; clump?: number };
+  /**
+   * Durable Object errors per request on both versions (class "Cart"); `attributed` as for `dlq`; `clump`: they
+   * come in bursts of this mean size on one version (one hot object failing repeatedly).
+   */
+  durableObjects?: { perRequest: number; attributed: boolean; clump?: number };
 }
 
 export interface ScenarioWindow {
@@ -327,8 +330,12 @@ function drawWindowParts(s: Scenario, rand: () => number, o: DrawWindowOptions) 
 /** DLQ messages (queue "dlq") and Durable Object errors (class "Cart") of one window, by version when attributed. */
 function extraSignals(s: Scenario, rand: () => number, nc: number, ns: number): ExtraSignals | undefined {
   if (!s.dlq && !s.durableObjects) return undefined;
-  const draw = (o: { perRequest: number } | undefined) =>
-    o ? { c: poisson(rand, nc * o.perRequest), s: poisson(rand, ns * o.perRequest) } : { c: 0, s: 0 };
+  const count = (n: number, o: { perRequest: number; clump?: number }) => {
+    const k = o.clump ?? 1;
+    return k > 1 ? clusterRequests(rand, poisson(rand, (n * o.perRequest) / k), k) : poisson(rand, n * o.perRequest);
+  };
+  const draw = (o: { perRequest: number; clump?: number } | undefined) =>
+    o ? { c: count(nc, o), s: count(ns, o) } : { c: 0, s: 0 };
   const q = draw(s.dlq);
   const d = draw(s.durableObjects);
   const none: Record<string, number> = {};
@@ -418,7 +425,8 @@ export function scenarioPreRelease(
   const pre: Scenario = { ...s, errorEffect: 1, steps: [{ percent: 0, seconds: 30 * s.pollSeconds }], growth: 1 };
   delete pre.incident;
   delete pre.latencyRegression;
-  const windows = scenarioWindows(pre, rand, bounds).map((w) => w.stable);
+  const drawn = scenarioWindows(pre, rand, bounds);
+  const windows = drawn.map((w) => w.stable);
   const latencyDispersion: PreRelease["latencyDispersion"] = {};
   quantiles.forEach((q, i) => {
     const key = String(bounds[i]);
@@ -438,5 +446,7 @@ export function scenarioPreRelease(
     requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
     ...(s.dlq ? { dlqPerSecond: s.dlq.perRequest * s.rps } : {}),
     ...(s.durableObjects ? { durableObjectErrorsPerSecond: s.durableObjects.perRequest * s.rps } : {}),
+    dlqDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.dlqMessages.dlq ?? 0)),
+    durableObjectDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.durableObjectErrors.Cart ?? 0)),
   };
 }

@@ -29,6 +29,9 @@ export interface PreRelease {
   requestDispersion?: Dispersion;
   /** Dispersion of the stable slow counts at each latency bound. */
   latencyDispersion?: Partial<Record<LatencyQuantileName, Dispersion>>;
+  /** Bursts of the watched signals between poll-sized windows (a batch dead-lettered at once, a hot object failing). */
+  dlqDispersion?: Dispersion;
+  durableObjectDispersion?: Dispersion;
   /** Worker-wide rates of the watched signals, for the alerts on signals no version is attributed. */
   dlqPerSecond?: number;
   durableObjectErrorsPerSecond?: number;
