@@ -29,8 +29,8 @@ describe("platform options", () => {
 describe("platformFor", () => {
   const shop = fileURLToPath(new URL("../../examples/shop", import.meta.url));
 
-  it("gives a command the platform of its target, typed to the capabilities it names", () => {
-    const { platform, projectDir } = platformFor(
+  it("gives a command the platform of its target, typed to the capabilities it names", async () => {
+    const { platform, projectDir } = await platformFor(
       { cwd: shop, options: { target: "local", project: undefined, env: undefined, json: false } },
       ["queues", "flags"],
     );

@@ -2,7 +2,7 @@ import { basename, dirname } from "node:path";
 import { BlastwallError, UsageError } from "../core/errors.js";
 import { parseTarget, type TargetName } from "../core/target.js";
 import { createPlatform } from "../platform/index.js";
-import { findProjectDir } from "../platform/local/daemon.js";
+import { findProjectDir } from "../platform/local/find-project.js";
 import type { Capability, Platform, PlatformWith, QueueState } from "../platform/platform.js";
 import { loadProject, relativeTo } from "../project/discover.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
@@ -99,18 +99,20 @@ export function targetOf(ctx: ContextWith<typeof TARGET_OPTION>): TargetName {
  * method of another capability does not compile, so each command's list says what it can touch.
  *
  * @example
- * const { platform } = platformFor(ctx, ["queues"]);
+ * const { platform } = await platformFor(ctx, ["queues"]);
  * await platform.pauseQueue("orders"); // platform.deploy(…) would not compile
  */
 export function platformFor<C extends Capability>(
   ctx: ContextWith<typeof PLATFORM_OPTIONS>,
   uses: readonly C[],
-): { platform: PlatformWith<C>; projectDir: string };
-export function platformFor(ctx: ContextWith<typeof PLATFORM_OPTIONS>): { platform: Platform; projectDir: string } {
+): Promise<{ platform: PlatformWith<C>; projectDir: string }>;
+export async function platformFor(
+  ctx: ContextWith<typeof PLATFORM_OPTIONS>,
+): Promise<{ platform: Platform; projectDir: string }> {
   const projectDir = findProjectDir(ctx.cwd, ctx.options.project);
   const env = ctx.options.env;
   return {
-    platform: createPlatform({
+    platform: await createPlatform({
       target: targetOf(ctx),
       projectDir,
       cwd: ctx.cwd,

@@ -4,18 +4,18 @@ import { createPlatform } from "./index.js";
 import { LocalPlatform } from "./local/client.js";
 
 describe("createPlatform", () => {
-  it("builds the local platform for the project dir", () => {
-    const p = createPlatform({ target: "local", projectDir: "examples/shop" });
+  it("builds the local platform for the project dir", async () => {
+    const p = await createPlatform({ target: "local", projectDir: "examples/shop" });
     expect(p).toBeInstanceOf(LocalPlatform);
     expect(p.target).toBe("local");
   });
 
-  it("builds the cloudflare platform, and without credentials says which to set, with exit 2", () => {
+  it("builds the cloudflare platform, and without credentials says which to set, with exit 2", async () => {
     const saved = { token: process.env.CLOUDFLARE_API_TOKEN, account: process.env.CLOUDFLARE_ACCOUNT_ID };
     delete process.env.CLOUDFLARE_API_TOKEN;
     delete process.env.CLOUDFLARE_ACCOUNT_ID;
     try {
-      createPlatform({ target: "cloudflare", projectDir: "examples/shop" });
+      await createPlatform({ target: "cloudflare", projectDir: "examples/shop" });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(BlastwallError);
@@ -25,7 +25,7 @@ describe("createPlatform", () => {
     process.env.CLOUDFLARE_API_TOKEN = "test-token";
     process.env.CLOUDFLARE_ACCOUNT_ID = "0123456789abcdef";
     try {
-      expect(createPlatform({ target: "cloudflare", projectDir: "examples/shop" }).target).toBe("cloudflare");
+      expect((await createPlatform({ target: "cloudflare", projectDir: "examples/shop" })).target).toBe("cloudflare");
     } finally {
       for (const [k, v] of [
         ["CLOUDFLARE_API_TOKEN", saved.token],
@@ -38,7 +38,7 @@ describe("createPlatform", () => {
   });
 
   it("gives a usable error when the local edge is not running", async () => {
-    const p = createPlatform({ target: "local", projectDir: "examples/shop" });
+    const p = await createPlatform({ target: "local", projectDir: "examples/shop" });
     await expect(p.listVersions("shop-api")).rejects.toThrow(/local edge is not running/);
   });
 });

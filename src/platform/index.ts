@@ -1,7 +1,6 @@
 import { parseTarget } from "../core/target.js";
-import { createCloudflarePlatform } from "./cloudflare/index.js";
-import { createLocalPlatform, type LocalPlatform } from "./local/client.js";
-import { findProjectDir } from "./local/daemon.js";
+import type { LocalPlatform } from "./local/client.js";
+import { findProjectDir } from "./local/find-project.js";
 import type { Platform, TargetName } from "./platform.js";
 
 export type { Platform, TargetName } from "./platform.js";
@@ -18,23 +17,26 @@ export interface CreatePlatformOptions {
 }
 
 /**
- * Builds the Platform for a target. Commands take `--target local|cloudflare` and call this.
+ * Builds the Platform for a target. Commands take `--target local|cloudflare` and call this. Only the chosen
+ * target's modules load, so a local lever never pays for the Cloudflare client, nor a Cloudflare one for the edge's.
  *
  * @example
- * const platform = createPlatform({ target: "local", projectDir: "examples/shop" });
+ * const platform = await createPlatform({ target: "local", projectDir: "examples/shop" });
  */
-export function createPlatform(options: CreatePlatformOptions & { target?: "local" }): LocalPlatform;
-export function createPlatform(options: CreatePlatformOptions): Platform;
-export function createPlatform({
+export async function createPlatform(options: CreatePlatformOptions & { target?: "local" }): Promise<LocalPlatform>;
+export async function createPlatform(options: CreatePlatformOptions): Promise<Platform>;
+export async function createPlatform({
   target,
   projectDir,
   cwd = process.cwd(),
   env,
   localStartCommand,
-}: CreatePlatformOptions): Platform {
+}: CreatePlatformOptions): Promise<Platform> {
   if (parseTarget(target) === "local") {
     const dir = findProjectDir(cwd, projectDir);
+    const { createLocalPlatform } = await import("./local/client.js");
     return createLocalPlatform({ projectDir: dir, ...(localStartCommand ? { startCommand: localStartCommand } : {}) });
   }
+  const { createCloudflarePlatform } = await import("./cloudflare/index.js");
   return createCloudflarePlatform({ projectDir: projectDir ?? cwd, ...(env ? { env } : {}) });
 }

@@ -24,7 +24,7 @@ export default defineCommand({
   examples: ["blastwall metrics", "blastwall metrics --since 1m --json"],
   run: async (ctx) => {
     const windowMs = sinceMs(ctx.options.since ?? "5m");
-    const { platform, projectDir } = platformFor(ctx, ["signals"]);
+    const { platform, projectDir } = await platformFor(ctx, ["signals"]);
     const { name } = workerFor(ctx, projectDir);
     const until = new Date();
     const since = new Date(until.getTime() - windowMs);

@@ -25,7 +25,7 @@ export default defineCommand({
     "blastwall rollback --target cloudflare --env staging --force --message 'API_KEY rotated back by hand'",
   ],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["versions"]);
+    const { platform, projectDir } = await platformFor(ctx, ["versions"]);
     const { name } = workerFor(ctx, projectDir);
     const to = ctx.options.to;
     const message = ctx.options.message;

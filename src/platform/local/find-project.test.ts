@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findProjectDir } from "./daemon.js";
+import { findProjectDir } from "./find-project.js";
 
 /** A repo with a two-Worker app under apps/shop (configs in api/ and consumer/, blastwall.config.ts at its root). */
 function tree(): { root: string; shop: string } {

@@ -18,7 +18,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall d1 migrations apply", "blastwall d1 migrations apply --worker shop-api --database shop"],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["d1"]);
+    const { platform, projectDir } = await platformFor(ctx, ["d1"]);
     const worker = workerFor(ctx, projectDir);
     const database = databaseFor(worker.config, ctx.options.database);
     const applied = await applyPendingMigrations(platform, ctx.out, { worker: worker.name, database });

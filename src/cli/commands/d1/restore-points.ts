@@ -18,7 +18,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall d1 restore-points", "blastwall d1 restore-points --database shop --json"],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["d1"]);
+    const { platform, projectDir } = await platformFor(ctx, ["d1"]);
     const worker = workerFor(ctx, projectDir);
     const database = databaseFor(worker.config, ctx.options.database);
     const points = await platform.listRestorePoints(worker.name, database);

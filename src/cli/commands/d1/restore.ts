@@ -44,7 +44,7 @@ export default defineCommand({
         `see \`${hintCommand("d1 restore-points", ctx.options)}\``,
       );
     }
-    const { platform, projectDir } = platformFor(ctx, ["d1", "flags"]);
+    const { platform, projectDir } = await platformFor(ctx, ["d1", "flags"]);
     const worker = workerFor(ctx, projectDir);
     const database = databaseFor(worker.config, ctx.positionals[0]);
     const force = ctx.options.force;

@@ -10,7 +10,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall deployments list", "blastwall deployments list --json"],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["versions"]);
+    const { platform, projectDir } = await platformFor(ctx, ["versions"]);
     const { name } = workerFor(ctx, projectDir);
     const deployments = await platform.listDeployments(name);
     if (ctx.options.json) {

@@ -10,7 +10,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall flags list", "blastwall flags list --json"],
   run: async (ctx) => {
-    const { platform } = platformFor(ctx, ["flags"]);
+    const { platform } = await platformFor(ctx, ["flags"]);
     const flags = await platform.listFlags();
     if (ctx.options.json) {
       ctx.out.data({ flags });

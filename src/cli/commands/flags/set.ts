@@ -33,7 +33,7 @@ export default defineCommand({
     const value = VALUES[raw.toLowerCase()];
     if (value === undefined)
       throw new UsageError(`flag value "${raw}" is not on or off`, `write: blastwall flags set ${name} on`);
-    const { platform } = platformFor(ctx, ["flags"]);
+    const { platform } = await platformFor(ctx, ["flags"]);
     const state = await platform.setFlag(name, value, ctx.options.actor ?? defaultActor(ctx.env));
     if (ctx.options.json) ctx.out.data(state);
     else

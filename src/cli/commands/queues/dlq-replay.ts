@@ -20,7 +20,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues dlq replay order-events --dry-run", "blastwall queues dlq replay order-events"],
   run: async (ctx) => {
-    const { platform } = platformFor(ctx, ["queues"]);
+    const { platform } = await platformFor(ctx, ["queues"]);
     const queue = ctx.positionals[0] ?? "";
     if (!platform.replayDeadLetters) {
       throw new BlastwallError(`the ${platform.target} target cannot replay dead letters`, {

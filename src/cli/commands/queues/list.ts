@@ -13,7 +13,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues list", "blastwall queues list --json"],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["queues"]);
+    const { platform, projectDir } = await platformFor(ctx, ["queues"]);
     let states: QueueState[];
     if (platform instanceof LocalPlatform) states = await platform.listQueues();
     else {

@@ -12,7 +12,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues pause order-events"],
   run: async (ctx) => {
-    const { platform } = platformFor(ctx, ["queues"]);
+    const { platform } = await platformFor(ctx, ["queues"]);
     const queue = ctx.positionals[0] ?? "";
     const state = await platform.pauseQueue(queue);
     reportQueueState(ctx, state);

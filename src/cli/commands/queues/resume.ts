@@ -11,7 +11,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall queues resume order-events"],
   run: async (ctx) => {
-    reportQueueState(ctx, await platformFor(ctx, ["queues"]).platform.resumeQueue(ctx.positionals[0] ?? ""));
+    reportQueueState(ctx, await (await platformFor(ctx, ["queues"])).platform.resumeQueue(ctx.positionals[0] ?? ""));
     return 0;
   },
 });

@@ -83,7 +83,7 @@ export default defineCommand({
     if (split.length === 0) throw new UsageError("no version to deploy", "give <version>@<percent>, e.g. 4f2a91c0@100");
     if (split.length > 2)
       throw new UsageError("a deployment holds at most 2 versions", "give one or two <version>@<percent>");
-    const { platform, projectDir } = platformFor(ctx, ["versions"]);
+    const { platform, projectDir } = await platformFor(ctx, ["versions"]);
     const { name } = workerFor(ctx, projectDir);
     const message = ctx.options.message;
     const deployment = await platform.deploy(name, split, message ? { message } : {});

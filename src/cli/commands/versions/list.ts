@@ -10,7 +10,7 @@ export default defineCommand({
   json: true,
   examples: ["blastwall versions list", "blastwall versions list --worker shop-consumer --json"],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["versions"]);
+    const { platform, projectDir } = await platformFor(ctx, ["versions"]);
     const { name } = workerFor(ctx, projectDir);
     const [versions, current] = await Promise.all([platform.listVersions(name), platform.currentDeployment(name)]);
     const share = (id: string) => current?.versions.find((e) => e.versionId === id)?.percentage;

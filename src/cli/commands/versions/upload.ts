@@ -39,7 +39,7 @@ export default defineCommand({
     "blastwall versions upload --worker shop-consumer",
   ],
   run: async (ctx) => {
-    const { platform, projectDir } = platformFor(ctx, ["versions"]);
+    const { platform, projectDir } = await platformFor(ctx, ["versions"]);
     const worker = workerFor(ctx, projectDir);
     const tag = ctx.options.tag;
     const message = ctx.options.message;
