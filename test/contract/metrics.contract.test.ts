@@ -128,6 +128,18 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
     }
   });
 
+  it("says 5xx is unknown, not 0, when GraphQL saw requests but telemetry wrote no row", async () => {
+    const saved = api.state.analyticsEngineSql;
+    api.state.analyticsEngineSql = () => fixture("analytics-engine-empty.json");
+    try {
+      const [canary] = await platform().metrics({ worker: "shop-api", since, until });
+      // GraphQL counted 1,000 canary invocations, 41 of them thrown; with no telemetry the 5xx count cannot be read.
+      expect(canary).toMatchObject({ requests: 1000, exceptions: 41, statusUnknown: true });
+    } finally {
+      api.state.analyticsEngineSql = saved;
+    }
+  });
+
   it("reports its ingestion lag, so the release reads windows that end that long before now", async () => {
     expect(await platform().metricsIngestion()).toEqual({ lagSeconds: 60, sampled: true });
   });
