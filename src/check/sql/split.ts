@@ -54,62 +54,90 @@ interface StmtState {
   cases: number;
 }
 
-/**
- * @example
- * const { statements } = splitStatements("CREATE TABLE a (x);\n-- note\nINSERT INTO a VALUES ('x;y');");
- * statements.map((s) => s.line); // [1, 3]
- */
-export function splitStatements(text: string): SplitResult {
-  const statements: SqlStatement[] = [];
-  const comments: SqlComment[] = [];
-  const problems: SplitProblem[] = [];
-  let line = 1;
-  let lineStart = 0;
-  let i = 0;
-  const n = text.length;
-  let start = -1;
-  let startLine = 0;
-  let startCol = 0;
-  let lastEnd = 0;
-  let lastEndLine = 1;
-  let leading: SqlComment[] = [];
-  let st: StmtState = { words: [], trigger: false, lastWord: "", cases: 0 };
+const freshState = (): StmtState => ({ words: [], trigger: false, lastWord: "", cases: 0 });
 
-  const begin = () => {
-    if (start < 0) {
-      start = i;
-      startLine = line;
-      startCol = i - lineStart + 1;
-    }
-  };
-  const newline = (at: number) => {
-    line++;
-    lineStart = at + 1;
-  };
+/** One pass over the text: each kind of token has its own step, which moves `i` past it. */
+class Splitter {
+  readonly statements: SqlStatement[] = [];
+  readonly comments: SqlComment[] = [];
+  readonly problems: SplitProblem[] = [];
+  private line = 1;
+  private lineStart = 0;
+  private i = 0;
+  private start = -1;
+  private startLine = 0;
+  private startCol = 0;
+  private lastEnd = 0;
+  private lastEndLine = 1;
+  private leading: SqlComment[] = [];
+  private st: StmtState = freshState();
   // The line of the `;` that ended the previous statement: a comment on it belongs to that statement.
-  let endedOnLine = 0;
-  const place = (comment: SqlComment) => {
-    const prev = statements[statements.length - 1];
-    if (prev && comment.line === endedOnLine && leading.length === 0) prev.trailing.push(comment);
-    else leading.push(comment);
-  };
-  const finish = () => {
-    if (start >= 0) {
-      statements.push({
-        sql: text.slice(start, lastEnd),
-        line: startLine,
-        column: startCol,
-        endLine: lastEndLine,
-        offset: start,
-        leading,
+  private endedOnLine = 0;
+
+  constructor(private readonly text: string) {}
+
+  run(): SplitResult {
+    const { text } = this;
+    while (this.i < text.length) this.step(text.charCodeAt(this.i));
+    this.finish();
+    return { statements: this.statements, comments: this.comments, problems: this.problems };
+  }
+
+  private step(c: number): void {
+    if (c === 10) {
+      this.newline(this.i);
+      this.i++;
+    } else if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) this.i++;
+    else if (c === 45 && this.text.charCodeAt(this.i + 1) === 45) this.lineComment();
+    else if (c === 47 && this.text.charCodeAt(this.i + 1) === 42) this.blockComment();
+    else if (c === 39 || c === 34 || c === 96 || c === 91) this.quoted(c);
+    else if (c === 59) this.semicolon();
+    else this.token(c);
+  }
+
+  private begin(): void {
+    if (this.start >= 0) return;
+    this.start = this.i;
+    this.startLine = this.line;
+    this.startCol = this.i - this.lineStart + 1;
+  }
+
+  private newline(at: number): void {
+    this.line++;
+    this.lineStart = at + 1;
+  }
+
+  private newlines(from: number, to: number): void {
+    for (let k = from; k < to; k++) if (this.text.charCodeAt(k) === 10) this.newline(k);
+  }
+
+  private place(comment: SqlComment): void {
+    this.comments.push(comment);
+    if (this.start >= 0) return;
+    const prev = this.statements[this.statements.length - 1];
+    if (prev && comment.line === this.endedOnLine && this.leading.length === 0) prev.trailing.push(comment);
+    else this.leading.push(comment);
+  }
+
+  private finish(): void {
+    if (this.start >= 0) {
+      this.statements.push({
+        sql: this.text.slice(this.start, this.lastEnd),
+        line: this.startLine,
+        column: this.startCol,
+        endLine: this.lastEndLine,
+        offset: this.start,
+        leading: this.leading,
         trailing: [],
       });
     }
-    start = -1;
-    leading = [];
-    st = { words: [], trigger: false, lastWord: "", cases: 0 };
-  };
-  const word = (w: string) => {
+    this.start = -1;
+    this.leading = [];
+    this.st = freshState();
+  }
+
+  private word(w: string): void {
+    const st = this.st;
     const u = w.toUpperCase();
     if (st.words.length < 4) {
       st.words.push(u);
@@ -125,110 +153,105 @@ export function splitStatements(text: string): SplitResult {
       return;
     }
     st.lastWord = u;
-  };
+  }
 
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      newline(i);
-      i++;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
-      i++;
-      continue;
-    }
-    // -- line comment
-    if (c === 45 && text.charCodeAt(i + 1) === 45) {
-      let j = text.indexOf("\n", i);
-      if (j < 0) j = n;
-      const comment = { text: text.slice(i + 2, j), line };
-      comments.push(comment);
-      if (start < 0) place(comment);
-      i = j;
-      continue;
-    }
-    // /* block comment */
-    if (c === 47 && text.charCodeAt(i + 1) === 42) {
-      const j = text.indexOf("*/", i + 2);
-      const cl = line;
-      const ccol = i - lineStart + 1;
-      const end = j < 0 ? n : j + 2;
-      const body = text.slice(i + 2, j < 0 ? n : j);
-      for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) newline(k);
-      const comment = { text: body, line: cl };
-      comments.push(comment);
-      if (start < 0) place(comment);
-      if (j < 0) problems.push({ message: "unterminated /* comment", line: cl, column: ccol, offset: i });
-      i = end;
-      continue;
-    }
-    // Quoted: 'string', "identifier", `identifier`, [identifier]
-    if (c === 39 || c === 34 || c === 96 || c === 91) {
-      begin();
-      const close = c === 91 ? "]" : text[i];
-      const ql = line;
-      const qcol = i - lineStart + 1;
-      let j = i + 1;
-      let done = false;
-      while (j < n) {
-        const k = text.indexOf(close ?? "'", j);
-        if (k < 0) break;
-        // A doubled quote is an escaped quote (not for [brackets]).
-        if (c !== 91 && text[k + 1] === close) {
-          j = k + 2;
-          continue;
-        }
-        j = k + 1;
-        done = true;
-        break;
-      }
-      const end = done ? j : n;
-      for (let k = i + 1; k < end; k++) if (text.charCodeAt(k) === 10) newline(k);
-      if (!done) {
-        problems.push({
-          message: `unterminated ${c === 39 ? "string" : "quoted identifier"} starting here`,
-          line: ql,
-          column: qcol,
-          offset: i,
-        });
-      } else if (c !== 39) {
-        word(text.slice(i + 1, end - 1));
-      }
-      i = end;
-      lastEnd = i;
-      lastEndLine = line;
-      if (c === 39) st.lastWord = "'";
-      continue;
-    }
-    if (c === 59) {
-      // `;` ends the statement unless we are inside a trigger body that has not reached END yet.
-      if (st.trigger && st.lastWord !== "END") {
-        st.lastWord = ";";
-        i++;
-        lastEnd = i;
-        lastEndLine = line;
+  /** `-- line comment` */
+  private lineComment(): void {
+    let j = this.text.indexOf("\n", this.i);
+    if (j < 0) j = this.text.length;
+    this.place({ text: this.text.slice(this.i + 2, j), line: this.line });
+    this.i = j;
+  }
+
+  /** `/* block comment *\/` */
+  private blockComment(): void {
+    const { text, i } = this;
+    const j = text.indexOf("*/", i + 2);
+    const cl = this.line;
+    const ccol = i - this.lineStart + 1;
+    const end = j < 0 ? text.length : j + 2;
+    this.newlines(i, end);
+    this.place({ text: text.slice(i + 2, j < 0 ? text.length : j), line: cl });
+    if (j < 0) this.problems.push({ message: "unterminated /* comment", line: cl, column: ccol, offset: i });
+    this.i = end;
+  }
+
+  /** Where the quote opened at `i` closes (past it), or -1; a doubled quote is an escaped one (not for `[`). */
+  private closing(c: number): number {
+    const { text, i } = this;
+    const close = c === 91 ? "]" : (text[i] ?? "'");
+    let j = i + 1;
+    while (j < text.length) {
+      const k = text.indexOf(close, j);
+      if (k < 0) return -1;
+      if (c !== 91 && text[k + 1] === close) {
+        j = k + 2;
         continue;
       }
-      finish();
-      endedOnLine = line;
-      i++;
-      lastEnd = i;
-      continue;
+      return k + 1;
     }
-    begin();
-    if (isWordChar(c)) {
-      let j = i + 1;
-      while (j < n && isWordChar(text.charCodeAt(j))) j++;
-      word(text.slice(i, j));
-      i = j;
-    } else {
-      st.lastWord = text[i] ?? "";
-      i++;
-    }
-    lastEnd = i;
-    lastEndLine = line;
+    return -1;
   }
-  finish();
-  return { statements, comments, problems };
+
+  /** `'string'`, `"identifier"`, `` `identifier` ``, `[identifier]` */
+  private quoted(c: number): void {
+    this.begin();
+    const { text, i } = this;
+    const ql = this.line;
+    const qcol = i - this.lineStart + 1;
+    const closed = this.closing(c);
+    const end = closed < 0 ? text.length : closed;
+    this.newlines(i + 1, end);
+    if (closed < 0) {
+      const what = c === 39 ? "string" : "quoted identifier";
+      this.problems.push({ message: `unterminated ${what} starting here`, line: ql, column: qcol, offset: i });
+    } else if (c !== 39) {
+      this.word(text.slice(i + 1, end - 1));
+    }
+    this.i = end;
+    this.lastEnd = end;
+    this.lastEndLine = this.line;
+    if (c === 39) this.st.lastWord = "'";
+  }
+
+  /** `;` ends the statement unless we are inside a trigger body that has not reached END yet. */
+  private semicolon(): void {
+    if (this.st.trigger && this.st.lastWord !== "END") {
+      this.st.lastWord = ";";
+      this.i++;
+      this.lastEnd = this.i;
+      this.lastEndLine = this.line;
+      return;
+    }
+    this.finish();
+    this.endedOnLine = this.line;
+    this.i++;
+    this.lastEnd = this.i;
+  }
+
+  /** A word, or one punctuation character. */
+  private token(c: number): void {
+    this.begin();
+    const { text } = this;
+    if (isWordChar(c)) {
+      let j = this.i + 1;
+      while (j < text.length && isWordChar(text.charCodeAt(j))) j++;
+      this.word(text.slice(this.i, j));
+      this.i = j;
+    } else {
+      this.st.lastWord = text[this.i] ?? "";
+      this.i++;
+    }
+    this.lastEnd = this.i;
+    this.lastEndLine = this.line;
+  }
+}
+
+/**
+ * @example
+ * const { statements } = splitStatements("CREATE TABLE a (x);\n-- note\nINSERT INTO a VALUES ('x;y');");
+ * statements.map((s) => s.line); // [1, 3]
+ */
+export function splitStatements(text: string): SplitResult {
+  return new Splitter(text).run();
 }

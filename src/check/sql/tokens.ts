@@ -157,6 +157,109 @@ function skipIfExists(tokens: Token[], i: number): number {
   return i;
 }
 
+type Describe = (tokens: Token[], info: StatementInfo) => void;
+const wordAt = (tokens: readonly Token[], k: number) => (tokens[k]?.kind === "word" ? tokens[k]?.value : undefined);
+
+/** CREATE [TEMP] [UNIQUE] TABLE|VIEW|INDEX|TRIGGER|VIRTUAL TABLE name [ON table] */
+const describeCreate: Describe = (tokens, info) => {
+  const w = (k: number) => wordAt(tokens, k);
+  let k = 1;
+  if (w(k) === "TEMP" || w(k) === "TEMPORARY") k++;
+  if (w(k) === "UNIQUE") k++;
+  const kind = w(k);
+  if (kind === "VIRTUAL" && w(k + 1) === "TABLE") {
+    info.verb = "create-virtual-table";
+    [info.target] = qualifiedName(tokens, skipIfExists(tokens, k + 2));
+  } else if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
+    info.verb = `create-${kind.toLowerCase()}` as StatementVerb;
+    const [target, after] = qualifiedName(tokens, skipIfExists(tokens, k + 1));
+    info.target = target;
+    if (kind === "INDEX" || kind === "TRIGGER") {
+      const on = tokens.findIndex((t, idx) => idx >= after && t.kind === "word" && t.value === "ON");
+      if (on >= 0) [info.table] = qualifiedName(tokens, on + 1);
+    }
+  }
+};
+
+const describeDrop: Describe = (tokens, info) => {
+  const kind = wordAt(tokens, 1);
+  if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
+    info.verb = `drop-${kind.toLowerCase()}` as StatementVerb;
+    [info.target] = qualifiedName(tokens, skipIfExists(tokens, 2));
+  }
+};
+
+const describeAlter: Describe = (tokens, info) => {
+  if (wordAt(tokens, 1) !== "TABLE") return;
+  info.verb = "alter-table";
+  const [target, after] = qualifiedName(tokens, 2);
+  info.target = target;
+  if (wordAt(tokens, after) === "RENAME" && wordAt(tokens, after + 1) === "TO") info.table = nameOf(tokens[after + 2]);
+};
+
+const describeInsert: Describe = (tokens, info) => {
+  const replace = wordAt(tokens, 0) === "REPLACE" || (wordAt(tokens, 1) === "OR" && wordAt(tokens, 2) === "REPLACE");
+  info.verb = replace ? "replace" : "insert";
+  const into = tokens.findIndex((t) => t.kind === "word" && t.value === "INTO");
+  if (into >= 0) [info.target] = qualifiedName(tokens, into + 1);
+  info.insertSelect = tokens.some((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+};
+
+/** UPDATE, DELETE, or WITH … (the verb is the first top-level UPDATE/DELETE/INSERT/SELECT after the CTEs). */
+const describeWrite: Describe = (tokens, info) => {
+  const verbAt =
+    wordAt(tokens, 0) === "WITH"
+      ? tokens.findIndex(
+          (t) =>
+            t.depth === 0 && t.kind === "word" && ["UPDATE", "DELETE", "INSERT", "SELECT", "REPLACE"].includes(t.value),
+        )
+      : 0;
+  const verb = tokens[verbAt]?.value;
+  if (verb === "UPDATE" || verb === "DELETE") {
+    info.verb = verb === "UPDATE" ? "update" : "delete";
+    let k = verbAt + 1;
+    if (verb === "DELETE" && wordAt(tokens, k) === "FROM") k++;
+    if (verb === "UPDATE" && wordAt(tokens, k) === "OR") k += 2;
+    [info.target] = qualifiedName(tokens, k);
+    info.hasWhere = tokens.some((t, idx) => idx > verbAt && t.depth === 0 && t.kind === "word" && t.value === "WHERE");
+  } else if (verb === "INSERT" || verb === "REPLACE") {
+    info.verb = "insert";
+    info.insertSelect = true;
+    const into = tokens.findIndex((t, idx) => idx > verbAt && t.kind === "word" && t.value === "INTO");
+    if (into >= 0) [info.target] = qualifiedName(tokens, into + 1);
+  } else if (verb === "SELECT") info.verb = "select";
+};
+
+const setVerb =
+  (verb: StatementVerb): Describe =>
+  (_tokens, info) => {
+    info.verb = verb;
+  };
+
+/** How each leading keyword is described. */
+const BY_FIRST_WORD: Record<string, Describe> = {
+  CREATE: describeCreate,
+  DROP: describeDrop,
+  ALTER: describeAlter,
+  INSERT: describeInsert,
+  REPLACE: describeInsert,
+  UPDATE: describeWrite,
+  DELETE: describeWrite,
+  WITH: describeWrite,
+  SELECT: setVerb("select"),
+  VALUES: setVerb("select"),
+  PRAGMA: (tokens, info) => {
+    info.verb = "pragma";
+    [info.target] = qualifiedName(tokens, 1);
+  },
+  BEGIN: setVerb("transaction"),
+  COMMIT: setVerb("transaction"),
+  END: setVerb("transaction"),
+  SAVEPOINT: setVerb("transaction"),
+  RELEASE: setVerb("transaction"),
+  ROLLBACK: setVerb("transaction"),
+};
+
 /**
  * Names the statement's verb and the objects it touches.
  *
@@ -168,84 +271,8 @@ export function describeStatement(sql: string): StatementInfo {
   // for other statements.
   let tokens = tokenize(sql, HEAD_TOKENS);
   if (tokens.length >= HEAD_TOKENS && !isInsertValues(tokens)) tokens = tokenize(sql);
-  const w = (k: number) => (tokens[k]?.kind === "word" ? tokens[k]?.value : undefined);
   const info: StatementInfo = { verb: "other", hasWhere: false, insertSelect: false, tokens };
-  const v0 = w(0);
-  if (v0 === "CREATE") {
-    let k = 1;
-    if (w(k) === "TEMP" || w(k) === "TEMPORARY") k++;
-    const unique = w(k) === "UNIQUE";
-    if (unique) k++;
-    const kind = w(k);
-    if (kind === "VIRTUAL" && w(k + 1) === "TABLE") {
-      info.verb = "create-virtual-table";
-      [info.target] = qualifiedName(tokens, skipIfExists(tokens, k + 2));
-    } else if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
-      info.verb = `create-${kind.toLowerCase()}` as StatementVerb;
-      const [target, after] = qualifiedName(tokens, skipIfExists(tokens, k + 1));
-      info.target = target;
-      if (kind === "INDEX" || kind === "TRIGGER") {
-        const on = tokens.findIndex((t, idx) => idx >= after && t.kind === "word" && t.value === "ON");
-        if (on >= 0) [info.table] = qualifiedName(tokens, on + 1);
-      }
-    }
-  } else if (v0 === "DROP") {
-    const kind = w(1);
-    if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
-      info.verb = `drop-${kind.toLowerCase()}` as StatementVerb;
-      [info.target] = qualifiedName(tokens, skipIfExists(tokens, 2));
-    }
-  } else if (v0 === "ALTER" && w(1) === "TABLE") {
-    info.verb = "alter-table";
-    const [target, after] = qualifiedName(tokens, 2);
-    info.target = target;
-    if (w(after) === "RENAME" && w(after + 1) === "TO") info.table = nameOf(tokens[after + 2]);
-  } else if (v0 === "INSERT" || v0 === "REPLACE") {
-    info.verb = v0 === "INSERT" && !(w(1) === "OR" && w(2) === "REPLACE") ? "insert" : "replace";
-    const into = tokens.findIndex((t) => t.kind === "word" && t.value === "INTO");
-    if (into >= 0) [info.target] = qualifiedName(tokens, into + 1);
-    info.insertSelect = tokens.some((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
-  } else if (v0 === "UPDATE" || v0 === "DELETE" || v0 === "WITH") {
-    // WITH … UPDATE/DELETE: the verb is the first top-level UPDATE/DELETE/INSERT/SELECT after the CTEs.
-    const verbAt =
-      v0 === "WITH"
-        ? tokens.findIndex(
-            (t) =>
-              t.depth === 0 &&
-              t.kind === "word" &&
-              ["UPDATE", "DELETE", "INSERT", "SELECT", "REPLACE"].includes(t.value),
-          )
-        : 0;
-    const verb = tokens[verbAt]?.value;
-    if (verb === "UPDATE" || verb === "DELETE") {
-      info.verb = verb === "UPDATE" ? "update" : "delete";
-      let k = verbAt + 1;
-      if (verb === "DELETE" && w(k) === "FROM") k++;
-      if (verb === "UPDATE" && w(k) === "OR") k += 2;
-      [info.target] = qualifiedName(tokens, k);
-      info.hasWhere = tokens.some(
-        (t, idx) => idx > verbAt && t.depth === 0 && t.kind === "word" && t.value === "WHERE",
-      );
-    } else if (verb === "INSERT" || verb === "REPLACE") {
-      info.verb = "insert";
-      info.insertSelect = true;
-      const into = tokens.findIndex((t, idx) => idx > verbAt && t.kind === "word" && t.value === "INTO");
-      if (into >= 0) [info.target] = qualifiedName(tokens, into + 1);
-    } else if (verb === "SELECT") info.verb = "select";
-  } else if (v0 === "SELECT" || v0 === "VALUES") {
-    info.verb = "select";
-  } else if (v0 === "PRAGMA") {
-    info.verb = "pragma";
-    [info.target] = qualifiedName(tokens, 1);
-  } else if (
-    v0 === "BEGIN" ||
-    v0 === "COMMIT" ||
-    v0 === "END" ||
-    v0 === "SAVEPOINT" ||
-    v0 === "RELEASE" ||
-    v0 === "ROLLBACK"
-  ) {
-    info.verb = "transaction";
-  }
+  const first = wordAt(tokens, 0);
+  if (first !== undefined && Object.hasOwn(BY_FIRST_WORD, first)) BY_FIRST_WORD[first]?.(tokens, info);
   return info;
 }
