@@ -13,48 +13,21 @@ import {
   scopeSuppressions,
 } from "../config/suppressions.js";
 import type { Finding } from "../findings.js";
-import { codeNotAnalysed, skippedFile } from "../rules/code/skipped-file.js";
 import { rules as allRules } from "../rules/index.js";
 import { report } from "../rules/report.js";
 import type { Rule } from "../rules/rule.js";
 import { walk } from "./ast.js";
 import { listSources } from "./files.js";
 import { type CodeModules, createCodeModules } from "./modules.js";
-import type { CodeFileContext, CodeProjectContext, SourceFileInfo, WorkerBindings, WorkerCode } from "./rule.js";
+import type {
+  CodeFileContext,
+  CodeProjectContext,
+  SkippedSource,
+  SourceFileInfo,
+  WorkerBindings,
+  WorkerCode,
+} from "./rule.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
-
-/** Why a Worker's code cannot be read, as a finding: no `main`, a package specifier, or a file that is not there. */
-function unreadMain(worker: WranglerConfig, main: string | undefined, configFile: string): Finding | undefined {
-  const line = worker.locate(["main"])?.line ?? 1;
-  if (!worker.main || !main)
-    return codeNotAnalysed(
-      configFile,
-      line,
-      "the config sets no `main`",
-      "set `main` to the Worker's entry file if it has code",
-      "info",
-    );
-  if (existsSync(main)) return undefined;
-  const spec = worker.main;
-  if (!/^[./]/.test(spec) && !/\.[cm]?[jt]sx?$/.test(spec))
-    return codeNotAnalysed(
-      configFile,
-      line,
-      `main "${spec}" is a package specifier, which blastwall does not resolve`,
-      "point `main` at a file in the project (e.g. src/index.ts) to have its code checked",
-      "warning",
-    );
-  const built = /(^|\/)(dist|build|out|\.output|\.svelte-kit|\.next)\//.test(spec);
-  return codeNotAnalysed(
-    configFile,
-    line,
-    built ? `main "${spec}" does not exist (a build output that is not built yet)` : `main "${spec}" does not exist`,
-    built
-      ? "run the build before `blastwall check`, or check the source folder by pointing `main` at the source entry"
-      : `create ${spec} or fix the path in main (it is relative to ${configFile})`,
-    "warning",
-  );
-}
 
 function bindingsOf(worker: WranglerConfig): WorkerBindings {
   const all = [worker, ...Object.values(worker.env)];
@@ -147,8 +120,8 @@ interface Run {
   parse(path: string): ParsedSource;
   modules: CodeModules;
   findings: Finding[];
-  /** Files already reported as skipped, so two Workers sharing a folder report them once. */
-  skipped: Set<string>;
+  /** Files no code rule checked, each once (two Workers may share a folder): code/skipped-file reports them. */
+  skipped: Map<string, SkippedSource>;
 }
 
 function startRun(): Run {
@@ -164,13 +137,12 @@ function startRun(): Run {
   const files = function* () {
     for (const p of parsed.values()) if (p.ok) yield p.sf;
   };
-  return { parse, modules: createCodeModules({ parse, files }), findings: [], skipped: new Set() };
+  return { parse, modules: createCodeModules({ parse, files }), findings: [], skipped: new Map() };
 }
 
 function skip(run: Run, src: { path: string; file: string }, reason: string, line?: number): void {
-  if (run.skipped.has(src.path)) return;
-  run.skipped.add(src.path);
-  run.findings.push(skippedFile(src.file, reason, line));
+  if (!run.skipped.has(src.path))
+    run.skipped.set(src.path, { file: src.file, reason, ...(line !== undefined ? { line } : {}) });
 }
 
 /** Step 1: each Worker's config, bindings and parsed source files. */
@@ -181,10 +153,10 @@ function readWorkers(project: Project, run: Run, progress: AnalyzerContext["prog
   return project.workers.map((worker) => {
     const configFile = relativeTo(project.root, worker.path);
     const main = worker.main ? resolve(dirname(worker.path), worker.main) : undefined;
-    const unread = unreadMain(worker, main, configFile);
-    if (unread) run.findings.push(unread);
-    const paths = main && !unread ? listSources(dirname(main)) : [];
-    if (main && !unread && !paths.includes(main)) paths.push(main);
+    // A Worker whose main is not there is reported by code/skipped-file, which reads the config itself.
+    const readable = main !== undefined && existsSync(main);
+    const paths = main && readable ? listSources(dirname(main)) : [];
+    if (main && readable && !paths.includes(main)) paths.push(main);
     progress?.(`${configFile}: ${paths.length} source files`);
     const files: SourceFileInfo[] = [];
     for (const path of paths) {
@@ -279,7 +251,8 @@ export function createCodeAnalyzer({ rules = allRules }: CodeAnalyzerOptions = {
       const run = startRun();
       const workers = readWorkers(project, run, progress);
       const perFile = checkFiles(workers, rules, run);
-      checkProject({ project, workers, projectSections: workers[0]?.projectSections ?? [] }, rules, perFile, run);
+      const projectSections = workers[0]?.projectSections ?? [];
+      checkProject({ project, workers, projectSections, skipped: [...run.skipped.values()] }, rules, perFile, run);
       return { findings: run.findings };
     },
   };

@@ -48,10 +48,21 @@ export interface CodeFileContext {
   modules?: CodeModules;
 }
 
+/** A source file the analyzer could not read or a rule could not finish (too large, syntax error, too deep). */
+export interface SkippedSource {
+  /** Relative to the project dir. */
+  file: string;
+  reason: string;
+  /** 1-based, where the parser stopped. */
+  line?: number;
+}
+
 export interface CodeProjectContext {
   project: Project;
   workers: WorkerCode[];
   projectSections: { worker: WranglerConfig; file: string; section: ConfigSection }[];
+  /** Files no code rule checked, each once. */
+  skipped: readonly SkippedSource[];
 }
 
 /**

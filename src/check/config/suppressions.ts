@@ -1,5 +1,5 @@
 import { type Finding, parseSuppression, type Suppression } from "../findings.js";
-import { missingReason } from "../rules/suppression/missing-reason.js";
+import { suppressionFindings } from "../rules/suppressions.js";
 
 /** A parsed suppression and the 1-based line range it covers. */
 export interface ScopedSuppression {
@@ -32,12 +32,12 @@ export function scopeSuppressions(
   lastLine: number,
 ): { scoped: ScopedSuppression[]; problems: Finding[] } {
   const scoped: ScopedSuppression[] = [];
-  const problems: Finding[] = [];
+  const malformed: { line: number; error: string }[] = [];
   for (const c of comments) {
     const parsed = parseSuppression(c.body, c.line);
     if (!parsed) continue;
     if ("error" in parsed) {
-      problems.push(missingReason(file, parsed.line, parsed.error));
+      malformed.push(parsed);
       continue;
     }
     if (parsed.scope === "file") scoped.push({ suppression: parsed, from: 1, to: lastLine });
@@ -47,7 +47,7 @@ export function scopeSuppressions(
       scoped.push({ suppression: parsed, from, to });
     }
   }
-  return { scoped, problems };
+  return { scoped, problems: suppressionFindings({ file, malformed }) };
 }
 
 /** Drops the findings a suppression covers, marking those suppressions used. */

@@ -1,6 +1,5 @@
 import { type Finding, parseSuppression, type Suppression } from "../findings.js";
-import { check as unusedIgnore, meta as unusedMeta } from "../rules/d1/unused-ignore.js";
-import { missingReason } from "../rules/suppression/missing-reason.js";
+import { suppressionFindings } from "../rules/suppressions.js";
 import type { SqlComment, SqlStatement } from "../sql/split.js";
 
 interface Placed extends Suppression {
@@ -27,11 +26,12 @@ export function applySuppressions(
   for (const s of statements) for (const c of [...s.leading, ...s.trailing]) owner.set(c, s);
   const sups: Placed[] = [];
   const out: Finding[] = [];
+  const malformed: { line: number; error: string }[] = [];
   for (const c of comments) {
     const parsed = parseSuppression(c.text, c.line);
     if (!parsed) continue;
     if ("error" in parsed) {
-      out.push(missingReason(file, parsed.line, parsed.error));
+      malformed.push(parsed);
       continue;
     }
     const stmt = owner.get(c);
@@ -46,14 +46,6 @@ export function applySuppressions(
     if (match) match.used = true;
     else out.push(f);
   }
-  for (const s of sups)
-    if (!s.used)
-      out.push({
-        rule: unusedMeta.id,
-        severity: unusedMeta.severity,
-        file,
-        line: s.line,
-        ...unusedIgnore(s.rule, s.scope),
-      });
+  out.push(...suppressionFindings({ file, malformed, applied: sups }));
   return out;
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ruleMetas, rules } from "./index.js";
+import type { RuleChecks } from "./rule.js";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 const file = `${root}index.ts`;
@@ -77,5 +78,17 @@ describe("the rule registry", () => {
       .filter((f) => /\bRuleMeta\b|\bmeta: \{/.test(f.text) && !isRuleFile(f.text))
       .map((f) => f.path);
     expect(outside).toEqual([]);
+  });
+
+  it("gives every rule a check, so no rule is metadata with its detection elsewhere", () => {
+    const kinds: (keyof RuleChecks)[] = [
+      "checkConfig",
+      "checkSource",
+      "checkProject",
+      "checkMigration",
+      "checkFolder",
+      "checkSuppressions",
+    ];
+    expect(rules.filter((r) => !kinds.some((k) => typeof r[k] === "function")).map((r) => r.meta.id)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import type { CodeFileContext, CodeProjectContext } from "../code/rule.js";
 import type { ConfigRuleContext } from "../config/rule.js";
 import type { D1FolderContext, D1RuleContext, FolderHit } from "../d1/rule.js";
-import type { RuleMeta } from "../findings.js";
+import type { RuleMeta, Suppression } from "../findings.js";
 import type { Hit, PlacedHit } from "./report.js";
 
 /**
@@ -19,6 +19,18 @@ export interface RuleChecks {
   checkMigration?(ctx: D1RuleContext): readonly Hit[];
   /** Each D1 migrations folder as a whole (also a missing one): ordering, stray files, migrations.lock. */
   checkFolder?(ctx: D1FolderContext): readonly FolderHit[];
+  /** Each file's suppression comments, once its findings went through them. */
+  checkSuppressions?(ctx: SuppressionContext): readonly Hit[];
+}
+
+/** One file's `blastwall-ignore` comments, as every analyzer's suppression reader sees them. */
+export interface SuppressionContext {
+  /** The file the comments are in, relative to the project dir. */
+  file: string;
+  /** Comments that start like a suppression but cannot be one (no rule id, no reason), with what is missing. */
+  malformed: readonly { line: number; error: string }[];
+  /** The file's suppressions after its findings went through them (`used` set), where the reader tracks that. */
+  applied?: readonly Suppression[];
 }
 
 /** One rule: its metadata (id `<area>/<name>`, severity, one-line summary; docs at docs/rules/<id>.md) and checks. */

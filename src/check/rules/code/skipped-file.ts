@@ -1,4 +1,8 @@
-import type { Finding, RuleMeta } from "../../findings.js";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { SkippedSource, WorkerCode } from "../../code/rule.js";
+import type { RuleMeta, Severity } from "../../findings.js";
+import type { PlacedHit } from "../report.js";
 import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
@@ -11,29 +15,46 @@ export const meta: RuleMeta = {
  * The finding for a Worker whose code was not read at all, saying why, so "0 findings" never hides it.
  * A Worker without `main` (assets only) is info; a `main` that cannot be read is a warning.
  */
-export function codeNotAnalysed(
-  configFile: string,
-  line: number,
-  why: string,
-  fix: string,
-  severity: Finding["severity"],
-): Finding {
-  return {
-    rule: meta.id,
-    severity,
-    file: configFile,
+function codeNotAnalysed(configFile: string, line: number, why: string, fix: string, severity: Severity): PlacedHit {
+  return { file: configFile, line, severity, message: `code not analysed: ${why}`, fix, data: { reason: why } };
+}
+
+/** Why a Worker's code cannot be read: no `main`, a package specifier, or a file that is not there. */
+function unreadMain({ worker, configFile }: WorkerCode): PlacedHit | undefined {
+  const line = worker.locate(["main"])?.line ?? 1;
+  if (!worker.main)
+    return codeNotAnalysed(
+      configFile,
+      line,
+      "the config sets no `main`",
+      "set `main` to the Worker's entry file if it has code",
+      "info",
+    );
+  if (existsSync(resolve(dirname(worker.path), worker.main))) return undefined;
+  const spec = worker.main;
+  if (!/^[./]/.test(spec) && !/\.[cm]?[jt]sx?$/.test(spec))
+    return codeNotAnalysed(
+      configFile,
+      line,
+      `main "${spec}" is a package specifier, which blastwall does not resolve`,
+      "point `main` at a file in the project (e.g. src/index.ts) to have its code checked",
+      "warning",
+    );
+  const built = /(^|\/)(dist|build|out|\.output|\.svelte-kit|\.next)\//.test(spec);
+  return codeNotAnalysed(
+    configFile,
     line,
-    message: `code not analysed: ${why}`,
-    fix,
-    data: { reason: why },
-  };
+    built ? `main "${spec}" does not exist (a build output that is not built yet)` : `main "${spec}" does not exist`,
+    built
+      ? "run the build before `blastwall check`, or check the source folder by pointing `main` at the source entry"
+      : `create ${spec} or fix the path in main (it is relative to ${configFile})`,
+    "warning",
+  );
 }
 
 /** The warning for a file the code rules could not look at, so a clean report is never silently partial. */
-export function skippedFile(file: string, reason: string, line = 1): Finding {
+function skippedFile({ file, reason, line = 1 }: SkippedSource): PlacedHit {
   return {
-    rule: meta.id,
-    severity: meta.severity,
     file,
     line,
     message: `skipped ${file}: ${reason}; no code rule checked it`,
@@ -44,5 +65,11 @@ export function skippedFile(file: string, reason: string, line = 1): Finding {
   };
 }
 
-/** Reported by the code analyzer itself when it cannot read a file (see `skippedFile`, `codeNotAnalysed`). */
-export default defineRule({ meta });
+/** Every Worker whose code was not read, and every file no code rule checked. */
+export default defineRule({
+  meta,
+  checkProject: ({ workers, skipped }) => [
+    ...workers.flatMap((code) => unreadMain(code) ?? []),
+    ...skipped.map(skippedFile),
+  ],
+});
