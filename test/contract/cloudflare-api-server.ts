@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Database from "better-sqlite3";
+import { analyticsAnswer, checkAnalyticsSql } from "./schema/analytics-engine.js";
 import { checkGraphql, emptyGraphqlAnswer } from "./schema/graphql.js";
 import { checkRequest, checkResponse, type MatchedOperation, matchOperation } from "./schema/validate.js";
 
@@ -246,7 +247,7 @@ export async function startCloudflareApiServer({
     dispatchNamespaces: new Map(),
     durableObjectNamespaces: [],
     graphql: (query) => emptyGraphqlAnswer(query),
-    analyticsEngineSql: () => fixture("analytics-engine-empty.json"),
+    analyticsEngineSql: (sql) => analyticsAnswer(sql, []),
     opsFlags: new Map(),
     opsAdminToken,
   };
@@ -495,7 +496,9 @@ export async function startCloudflareApiServer({
     const a = p.slice(acct.length);
 
     if (a === "/analytics_engine/sql" && method === "POST") {
-      return json(res, 200, state.analyticsEngineSql(rec.body));
+      const answer = state.analyticsEngineSql(rec.body);
+      violations.push(...checkAnalyticsSql(rec.body, answer));
+      return json(res, 200, answer);
     }
 
     // Workers: services, scripts, versions, deployments.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudflarePlatform } from "../../src/platform/cloudflare/index.js";
 import { type ContractServer, fixture, startCloudflareApiServer } from "./cloudflare-api-server.js";
+import { analyticsAnswer } from "./schema/analytics-engine.js";
 import { emptyGraphqlAnswer } from "./schema/graphql.js";
 
 /**
@@ -130,7 +131,7 @@ describe("metrics contract test (GraphQL + Analytics Engine SQL, recorded shapes
 
   it("says 5xx is unknown, not 0, when GraphQL saw requests but telemetry wrote no row", async () => {
     const saved = api.state.analyticsEngineSql;
-    api.state.analyticsEngineSql = () => fixture("analytics-engine-empty.json");
+    api.state.analyticsEngineSql = (sql) => analyticsAnswer(sql, []);
     try {
       const [canary] = await platform().metrics({ worker: "shop-api", since, until });
       // GraphQL counted 1,000 canary invocations, 41 of them thrown; with no telemetry the 5xx count cannot be read.

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
 import { ADMIN, type FakeClock, fakeClock, harnessPlatform, tempProject } from "./harness.js";
+import { analyticsAnswer } from "./schema/analytics-engine.js";
 
 /**
  * Contract tests for the REST-only paths of the Cloudflare target, each on a documented behaviour the old fake hid:
@@ -162,7 +163,7 @@ describe("Cloudflare target contract tests (REST)", () => {
       const lo = Number(/timestamp >= toDateTime\((\d+)\)/.exec(q)?.[1]);
       const hi = Number(/timestamp < toDateTime\((\d+)\)/.exec(q)?.[1]);
       const n = rows.filter((r) => r.ts >= lo && r.ts < hi && r.readable <= now).length;
-      return { data: n ? [{ version_id: "v-only", status_class: "2xx", bucket_ms: 25, rows: n, n }] : [] };
+      return analyticsAnswer(q, n ? [{ version_id: "v-only", status_class: "2xx", bucket_ms: 25, rows: n, n }] : []);
     };
     api.state.graphql = () => ({ data: { viewer: { accounts: [] } }, errors: null });
     api.state.scripts.delete("lagged");
