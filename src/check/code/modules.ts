@@ -34,7 +34,8 @@ let libFile: ts.SourceFile | undefined;
 function lib(): ts.SourceFile {
   if (!libFile) {
     const path = join(dirname(ts.getDefaultLibFilePath({})), "lib.es5.d.ts");
-    libFile = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
+    // No parent pointers: the binder sets them, and skipping them here makes the one parse cheaper.
+    libFile = ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, false);
   }
   return libFile;
 }
