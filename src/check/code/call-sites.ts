@@ -7,9 +7,14 @@ import { hasExportModifier } from "./module-exports.js";
 /** Past this many call sites a parameter is not traced (cost bound). */
 const MAX_CALL_SITES = 64;
 
-/** The declaration that names a function, and the name: `function f` or `const f = (…) => …`. */
+/**
+ * The declaration that names a function, and the name: `function f`, `const f = (…) => …`, or a class whose
+ * constructor it is (called as `new C(…)`).
+ */
 function namedFunction(fn: ts.SignatureDeclaration): { decl: ts.Node; name: ts.Identifier } | undefined {
   if (ts.isFunctionDeclaration(fn) && fn.name) return { decl: fn, name: fn.name };
+  if (ts.isConstructorDeclaration(fn) && ts.isClassDeclaration(fn.parent) && fn.parent.name)
+    return { decl: fn.parent, name: fn.parent.name };
   if ((ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && ts.isVariableDeclaration(fn.parent)) {
     const v = fn.parent;
     if (ts.isIdentifier(v.name) && ts.getCombinedNodeFlags(v) & ts.NodeFlags.Const) return { decl: v, name: v.name };
@@ -33,25 +38,33 @@ function isExported(decl: ts.Node, name: string): boolean {
     );
 }
 
+type Call = ts.CallExpression | ts.NewExpression;
+
+/**
+ * A name in a type position (`x: Repo`, `implements Repo`): no call, and no value escapes. `extends Repo` is not
+ * one: a subclass reaches the constructor through `super(…)`, which this search does not see.
+ */
+function inType(n: ts.Identifier): boolean {
+  const p = n.parent;
+  if (ts.isExpressionWithTypeArguments(p))
+    return ts.isHeritageClause(p.parent) && p.parent.token === ts.SyntaxKind.ImplementsKeyword;
+  return ts.isTypeReferenceNode(p) || ts.isTypeQueryNode(p);
+}
+
 /**
  * Every reference to the function in `files` (its own file and the files that import it); undefined when one is
  * not a plain call (passed as a value, re-exported), so its arguments cannot all be seen.
  */
-function callSites(
-  decl: ts.Node,
-  name: ts.Identifier,
-  files: ts.SourceFile[],
-  f: Fold,
-): ts.CallExpression[] | undefined {
-  const calls: ts.CallExpression[] = [];
+function callSites(decl: ts.Node, name: ts.Identifier, files: ts.SourceFile[], f: Fold): Call[] | undefined {
+  const calls: Call[] = [];
   let open = false;
   for (const sf of files) {
     walk(sf, (n) => {
       if (open || !ts.isIdentifier(n) || n === name || n.text !== name.text) return !open;
       const parent = n.parent;
-      if (ts.isImportSpecifier(parent) || ts.isImportClause(parent)) return undefined;
+      if (ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n)) return undefined;
       if (resolveName(n, f.modules) !== decl) return undefined;
-      if (ts.isCallExpression(parent) && parent.expression === n) calls.push(parent);
+      if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression === n) calls.push(parent);
       else open = true;
       return undefined;
     });
@@ -89,8 +102,9 @@ export function constantParameter(
     const calls = callSites(named.decl, named.name, files, f);
     if (!calls || calls.length === 0) return false;
     return calls.every((call) => {
-      if (call.arguments.slice(0, index).some(ts.isSpreadElement)) return false;
-      const arg = call.arguments[index];
+      const args = call.arguments ?? [];
+      if (args.slice(0, index).some(ts.isSpreadElement)) return false;
+      const arg = args[index];
       if (arg) return !ts.isSpreadElement(arg) && constant(arg, f);
       return p.initializer ? constant(p.initializer, f) : undefinedIsConstant;
     });

@@ -12,6 +12,8 @@ export interface Fold {
   modules?: CodeModules;
   /** Steps left for the whole fold (shared by its branches): call sites fan out, so cost stays bounded. */
   budget: { steps: number };
+  /** The Worker's `vars` names: `env.NAME` is deploy-time config, not request input. */
+  vars: ReadonlySet<string>;
   /** Whether to ask the type checker when the syntax does not settle it (costs a Program per file). */
   typed: boolean;
 }
@@ -19,6 +21,7 @@ export interface Fold {
 export interface FoldOptions {
   modules?: CodeModules;
   typed?: boolean;
+  vars?: ReadonlySet<string>;
 }
 
 /**
@@ -27,12 +30,13 @@ export interface FoldOptions {
  * @example
  * constantText(expr, startFold({ modules, typed: true }));
  */
-export function startFold({ modules, typed = false }: FoldOptions = {}): Fold {
+export function startFold({ modules, typed = false, vars = new Set() }: FoldOptions = {}): Fold {
   return {
     depth: 0,
     trusted: new Set(),
     visiting: new Set(),
     budget: { steps: MAX_FOLD_STEPS },
+    vars,
     ...(modules ? { modules } : {}),
     typed,
   };

@@ -1,6 +1,7 @@
 import ts from "typescript";
-import { calleeName, enclosingScope, receiverOf, unwrap, walk } from "./ast.js";
+import { calleeName, enclosingScope, lastName, receiverOf, unwrap, walk } from "./ast.js";
 import { constantParameter } from "./call-sites.js";
+import { constantClassField } from "./class-fields.js";
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
@@ -26,7 +27,22 @@ const NUMBER_CALLS = new Set([
   "abs",
   "trunc",
 ]);
-const SAME_TEXT_METHODS = new Set(["trim", "toUpperCase", "toLowerCase", "toString", "repeat", "padStart", "padEnd"]);
+const SAME_TEXT_METHODS = new Set([
+  "trim",
+  "trimStart",
+  "trimEnd",
+  "toUpperCase",
+  "toLowerCase",
+  "toString",
+  "repeat",
+  "padStart",
+  "padEnd",
+  "slice",
+  "substring",
+  "at",
+]);
+/** Text methods whose result is constant when the receiver and these arguments are: `"?,".repeat(n).replace(/,$/, "")`. */
+const REWRITE_METHODS = new Set(["replace", "replaceAll", "concat"]);
 const ARRAY_KEEPERS = new Set(["filter", "slice", "concat", "reverse", "sort", "toSorted", "flat"]);
 const ARITHMETIC = new Set([
   ts.SyntaxKind.MinusToken,
@@ -355,6 +371,10 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
   if (name && NUMBER_CALLS.has(name)) return true;
   if (name === "String" && !recv) return !!e.arguments[0] && constantText(e.arguments[0], f);
   if (name && SAME_TEXT_METHODS.has(name) && recv) return constantText(recv, f);
+  if (name && REWRITE_METHODS.has(name) && recv && constantText(recv, f)) {
+    const texts = name === "concat" ? e.arguments : e.arguments.slice(1);
+    return texts.every((a) => constantText(a, f));
+  }
   const fn = calledFunction(e, f);
   return (fn !== undefined && constantFunction(fn, f, false)) || typedConstant(e, f, false);
 }
@@ -362,8 +382,10 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
 function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpression, f: Fold): boolean {
   if (ts.isPropertyAccessExpression(e)) {
     if (e.name.text === "length" || e.name.text === "size") return true;
+    if (f.vars.has(e.name.text) && lastName(e.expression) === "env") return true;
     if (constantObjectLiteral(e.expression, f) || constantMember(e, f, false)) return true;
     if (constantProperty(e.expression, e.name.text, f)) return true;
+    if (constantClassField(e, f, constantText)) return true;
   } else if (constantObjectLiteral(e.expression, f) || constantArray(e.expression, f)) return true;
   return typedConstant(e, f, false);
 }

@@ -232,6 +232,62 @@ export default app;
     ]);
   });
 
+  it("does not flag repository fields every constructor call fills with constants, text methods of constants, or env vars", async () => {
+    const dir = writeProject({
+      "wrangler.json": JSON.stringify({ ...JSON.parse(CONFIG), vars: { TABLE_PREFIX: "app_" } }),
+      "src/repo.ts": `export class Repo {
+  readonly #order = "created_at DESC";
+  private limit = 50;
+  constructor(private db: D1Database, private readonly table: string) {}
+  list() {
+    this.limit = 100;
+    return this.db.prepare(\`SELECT * FROM \${this.table} ORDER BY \${this.#order} LIMIT \${this.limit}\`).all();
+  }
+}
+`,
+      "src/index.ts": `import { Repo } from "./repo.js";
+export function repos(env: Env): Repo[] {
+  const marks = "?, ".repeat(3).slice(0, -2);
+  env.DB.prepare(\`SELECT * FROM \${env.TABLE_PREFIX}users WHERE id IN (\${marks}) AND \${"a = ?".replace("a", "b")}\`);
+  return [new Repo(env.DB, "users"), new Repo(env.DB, "teams")];
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("still flags a public field, a constructor some caller gives input, and a subclass passing through super", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `class Open {
+  table = "users";
+  constructor(private db: D1Database) {}
+  q() {
+    return this.db.prepare(\`SELECT * FROM \${this.table}\`);
+  }
+}
+class Repo {
+  constructor(private db: D1Database, private table: string) {}
+  q() {
+    return this.db.prepare(\`SELECT * FROM \${this.table}\`);
+  }
+}
+class Sub extends Repo {
+  constructor(db: D1Database, t: string) {
+    super(db, t);
+  }
+}
+export function f(env: Env, t: string) {
+  return [new Open(env.DB), new Repo(env.DB, "users"), new Sub(env.DB, t)];
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 5, "warning"],
+      ["src/index.ts", 11, "warning"],
+    ]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {

@@ -164,11 +164,12 @@ function methodNode(call: ts.CallExpression): ts.Node {
 function openValues(
   values: ts.Expression[],
   modules: CodeModules | undefined,
+  vars: ReadonlySet<string>,
 ): { open: ts.Expression[]; tainted: ts.Expression[] } {
-  const unfolded = values.filter((v) => !constantText(v, startFold(modules ? { modules } : {})));
+  const fold = (typed: boolean) => startFold(modules ? { modules, typed, vars } : { vars });
+  const unfolded = values.filter((v) => !constantText(v, fold(false)));
   const tainted = unfolded.filter((v) => requestTainted(v));
-  const typed = () => startFold(modules ? { modules, typed: true } : {});
-  const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, typed()));
+  const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, fold(true)));
   return { open, tainted };
 }
 
@@ -191,7 +192,7 @@ export default defineRule({
       const recv = receiverOf(node);
       const isD1 = code.bindings.d1.has(lastName(recv) ?? "");
       if (!isD1 && !SQL_START.test(p.parts[0] ?? "")) continue;
-      const { open, tainted } = openValues(p.values, modules);
+      const { open, tainted } = openValues(p.values, modules, new Set(code.bindings.vars.keys()));
       if (open.length === 0) continue;
       const receiver = recv ? recv.getText(source.sf) : "db";
       const spliced = open.map((v) => v.getText(source.sf));

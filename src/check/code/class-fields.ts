@@ -1,0 +1,74 @@
+import ts from "typescript";
+import { walk } from "./ast.js";
+import { constantParameter } from "./call-sites.js";
+import type { Fold } from "./fold.js";
+
+const SHIELDED = new Set([ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.ReadonlyKeyword]);
+
+/** Only the class itself can write the field: `private`, `protected`, `readonly` or `#name`. */
+function shielded(member: ts.PropertyDeclaration | ts.ParameterDeclaration): boolean {
+  if (ts.isPrivateIdentifier(member.name)) return true;
+  return (ts.getModifiers(member) ?? []).some((m) => SHIELDED.has(m.kind));
+}
+
+/** The class `this` means at a node: the nearest class, unless a `function` (its own `this`) comes first. */
+function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (ts.isClassLike(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+  }
+  return undefined;
+}
+
+/** Every `this.name = v` (also `+=`) inside the class. */
+function assignments(cls: ts.ClassLikeDeclaration, name: string): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  walk(cls, (n) => {
+    if (
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isPropertyAccessExpression(n.left) &&
+      n.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+      n.left.name.text === name
+    )
+      out.push(n.right);
+    return undefined;
+  });
+  return out;
+}
+
+/**
+ * Whether `this.name` always holds a constant: a field only the class can write (`private`, `readonly`, `#`),
+ * whose initializer, every `this.name = …` and, for a constructor parameter property, every `new C(…)` argument
+ * is constant.
+ *
+ * @example
+ * // class Repo { constructor(private db: D1Database, private table: "users" | "teams") {} … `${this.table}` }
+ * constantClassField(thisTable, fold, constantText); // true when every `new Repo(db, "users")` passes a constant
+ */
+export function constantClassField(
+  e: ts.PropertyAccessExpression,
+  f: Fold,
+  constant: (x: ts.Expression, f: Fold) => boolean,
+): boolean {
+  const cls = e.expression.kind === ts.SyntaxKind.ThisKeyword ? thisClass(e) : undefined;
+  if (!cls) return false;
+  const name = e.name.text;
+  let declared = false;
+  const writes = assignments(cls, name);
+  for (const m of cls.members) {
+    if (ts.isPropertyDeclaration(m) && m.name.getText() === name) {
+      if (!shielded(m)) return false;
+      declared = true;
+      if (m.initializer) writes.push(m.initializer);
+    }
+    if (!ts.isConstructorDeclaration(m)) continue;
+    for (const p of m.parameters) {
+      if (!ts.isParameterPropertyDeclaration(p, m) || p.name.getText() !== name) continue;
+      if (!shielded(p) || !constantParameter(p, f, { undefinedIsConstant: false }, constant)) return false;
+      declared = true;
+    }
+  }
+  return declared && writes.every((w) => constant(w, f));
+}
