@@ -23,10 +23,10 @@ import type {
   VersionMetrics,
 } from "../platform.js";
 import { DO_MIGRATION_TAG_ANNOTATION } from "./bundle.js";
-import { type ControlApp, type ControlError, dashboardUrl } from "./control.js";
+import type { ControlApp, ControlError } from "./control.js";
 import type { WindowQuery } from "./control-input.js";
-import { type EdgeFile, readEdgeFile } from "./daemon.js";
 import type { EdgeStatus } from "./edge.js";
+import { dashboardUrl, type EdgeFile, readEdgeFile } from "./edge-file.js";
 
 export interface LocalPlatformOptions {
   /** The project whose `.blastwall/local/edge.json` names the running edge. */

@@ -21,23 +21,11 @@ import {
   windowQueryInput,
 } from "./control-input.js";
 import type { Edge } from "./edge.js";
+import { DASHBOARD_PATH } from "./edge-file.js";
 
 /** Version prefix of every control API path. */
 export const CONTROL_PREFIX = "/v1";
-/** Where the control server serves the live dashboard (also at `/` when no static folder is installed). */
-export const DASHBOARD_PATH = "/dashboard";
-
-/**
- * The live dashboard's address. The token rides in the fragment, which browsers never send to a server: the page
- * reads it, keeps it for the tab's session and drops it from the address bar. JSON output leaves it out
- * (`withToken: false`), as it leaves out the token everywhere.
- */
-export function dashboardUrl(
-  { controlPort, token }: { controlPort: number; token: string },
-  { withToken = true }: { withToken?: boolean } = {},
-): string {
-  return `http://127.0.0.1:${controlPort}${DASHBOARD_PATH}${withToken ? `#token=${token}` : ""}`;
-}
+export { DASHBOARD_PATH, dashboardUrl } from "./edge-file.js";
 
 export interface ControlServerOptions {
   edge: Edge;

@@ -5,21 +5,11 @@ import { resolve } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
 import { type ControlDashboard, createControlServer } from "./control.js";
 import type { Edge } from "./edge.js";
+import { type EdgeFile, isAlive, readEdgeFile } from "./edge-file.js";
 import type { MetricsModel } from "./signals.js";
 import { edgePaths, writeFileAtomic } from "./state.js";
 
-/** What `.blastwall/local/edge.json` holds while an edge runs. */
-export interface EdgeFile {
-  pid: number;
-  projectDir: string;
-  routerPort: number;
-  controlPort: number;
-  /** Bearer token of the control API. The file is written with mode 0600. */
-  token: string;
-  startedAt: string;
-  /** workerd processes this edge runs (Linux), so a restart after SIGKILL can end the orphans. */
-  runtimePids?: number[];
-}
+export { type EdgeFile, isAlive, readEdgeFile } from "./edge-file.js";
 
 /** Direct children of a process, read from /proc (empty where there is no /proc). */
 export function childPids(pid: number): number[] {
@@ -65,34 +55,6 @@ function reapOrphans(file: string): void {
     for (const pid of info.runtimePids ?? []) if (isWorkerd(pid)) process.kill(pid, "SIGKILL");
   } catch {
     // an unreadable stale file has nothing to reap
-  }
-}
-
-/** Whether a process runs. A zombie (killed, not yet reaped by its parent or init) counts as dead. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.charAt(stat.lastIndexOf(")") + 2) !== "Z";
-  } catch {
-    // No /proc (macOS): kill(0) is all there is.
-    return true;
-  }
-}
-
-/** The running edge of a project, or undefined (a stale file left by a killed edge counts as not running). */
-export function readEdgeFile(projectDir: string): EdgeFile | undefined {
-  const file = edgePaths(projectDir).edgeFile;
-  if (!existsSync(file)) return undefined;
-  try {
-    const info = JSON.parse(readFileSync(file, "utf8")) as EdgeFile;
-    return isAlive(info.pid) ? info : undefined;
-  } catch {
-    return undefined;
   }
 }
 
