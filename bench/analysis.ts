@@ -282,7 +282,7 @@ const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; sl
     scenario: { growth: 2, rateCv: 0.3, durableObjects: { perRequest: 5e-4, attributed: true } },
     rps: 1000,
   },
-  dlq_batches_of_20_attributed: { scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 20 } }, rps: 1000 },
+  dlq_batches_mean_5_attributed: { scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 5 } }, rps: 1000 },
   durable_object_error_bursts_of_10_attributed: {
     scenario: { durableObjects: { perRequest: 5e-4, attributed: true, clump: 10 } },
     rps: 1000,

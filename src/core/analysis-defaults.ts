@@ -25,4 +25,9 @@ export const ANALYSIS_DEFAULTS = {
   noDataAction: "pause" as "pause" | "rollback",
   /** Relative tolerance of the sample-ratio test on the canary's share of requests (odds scale). */
   srmTolerance: 0.2,
+  /**
+   * A queue consumer's batch size when the config does not say (Cloudflare's default): a failed batch is
+   * dead-lettered at once, so DLQ messages come in bursts of up to this many on one version.
+   */
+  queueBatchSize: 10,
 } as const;

@@ -1,7 +1,12 @@
 import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../core/analysis-defaults.js";
 import type { PlatformSignals, VersionMetrics } from "../platform/platform.js";
 import type { PreRelease } from "./analysis/analyze.js";
-import { type DispersionWindow, estimateCountDispersion, estimateDispersion } from "./analysis/dispersion.js";
+import {
+  atLeastBursts,
+  type DispersionWindow,
+  estimateCountDispersion,
+  estimateDispersion,
+} from "./analysis/dispersion.js";
 import type { Traffic } from "./analysis/sample-size.js";
 import { errorsOf, slowerThan } from "./analysis/strata.js";
 
@@ -22,6 +27,8 @@ export interface PreReleaseReadOptions {
   latencyQuantiles: readonly LatencyQuantileName[];
   watch: { queues: string[]; durableObjects: string[] };
   seconds?: number;
+  /** The largest batch of the consumers whose dead letters are watched: DLQ messages come in bursts of up to it. */
+  queueBatchSize?: number;
 }
 
 export interface PreReleaseRead {
@@ -112,7 +119,11 @@ async function readSignalDispersion(
     dlq.push(queues.reduce((a, k) => a + (s.dlqMessages[k] ?? 0), 0));
     objects.push(durableObjects.reduce((a, k) => a + (s.durableObjectErrors[k] ?? 0), 0));
   }
-  return { dlqDispersion: estimateCountDispersion(dlq), durableObjectDispersion: estimateCountDispersion(objects) };
+  const batch = o.queueBatchSize ?? ANALYSIS_DEFAULTS.queueBatchSize;
+  return {
+    dlqDispersion: atLeastBursts(estimateCountDispersion(dlq), batch),
+    durableObjectDispersion: estimateCountDispersion(objects),
+  };
 }
 
 async function readSignalRates(

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Finding } from "../check/findings.js";
+import { ANALYSIS_DEFAULTS } from "../core/analysis-defaults.js";
 import { BlastwallError } from "../core/errors.js";
 import type { Progress, ProgressStep } from "../core/progress.js";
 import type {
@@ -621,6 +622,7 @@ class ReleaseRun {
         pollSeconds: config.pollIntervalSeconds,
         latencyQuantiles: a.latencyQuantiles,
         watch: config.watch,
+        queueBatchSize: queueBatchSize(this.o.wrangler, config.watch.queues),
         ...this.env(),
       });
     } catch (err) {
@@ -802,6 +804,14 @@ interface StepProgressState {
   since: Date;
   canaryRequests: number;
   analysis: AnalysisState;
+}
+
+/** The largest batch among this Worker's consumers whose dead-letter queue is watched (undefined: the default). */
+function queueBatchSize(wrangler: WranglerConfig, watched: readonly string[]): number | undefined {
+  const sizes = wrangler.queues.consumers
+    .filter((c) => c.dead_letter_queue !== undefined && watched.includes(c.dead_letter_queue))
+    .map((c) => c.max_batch_size ?? ANALYSIS_DEFAULTS.queueBatchSize);
+  return sizes.length > 0 ? Math.max(...sizes) : undefined;
 }
 
 /** The report's view of the analysis: sample ratio, the strata that carried the evidence, alerts. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { VersionMetrics } from "../../platform/platform.js";
 import { analyzePoll, createAnalysis, enabledTests, latencyBoundsNeeded, resolveAnalysisOptions } from "./analyze.js";
-import { estimateCountDispersion, estimateDispersion } from "./dispersion.js";
+import { atLeastBursts, estimateCountDispersion, estimateDispersion, NO_DISPERSION } from "./dispersion.js";
 import { effectBound } from "./effect-bound.js";
 import { poisson, seededRandom, simulateCanary, windowMetrics } from "./simulate.js";
 import { errorsOf, slowerThan } from "./strata.js";
@@ -251,6 +251,11 @@ describe("dispersion", () => {
     const clustered = Array.from({ length: 30 }, () => 10 * poisson(rand, 50));
     expect(estimateCountDispersion(clustered).fano).toBeGreaterThan(5);
     expect(estimateCountDispersion(plain.slice(0, 4)).fano).toBe(1);
+  });
+
+  it("raises a burst estimate to a known bound on burst size, never lowers it", () => {
+    expect(atLeastBursts(NO_DISPERSION, 10).fano).toBe(10);
+    expect(atLeastBursts({ fano: 30, cv2: 0, windows: 30 }, 10).fano).toBe(30);
   });
 });
 

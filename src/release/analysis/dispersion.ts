@@ -72,6 +72,17 @@ export function inflationFor(d: Dispersion, trials: number, p0: number): number 
 }
 
 /**
+ * A burst estimate raised to a known bound on burst size: for bursts of at most `maxBurst` events on one version,
+ * E[k²]/E[k] ≤ maxBurst, so tempering by it holds even when the windows read before the ramp showed no burst.
+ *
+ * @example
+ * atLeastBursts(NO_DISPERSION, 10).fano; // 10: a queue batch of 10 can be dead-lettered at once
+ */
+export function atLeastBursts(d: Dispersion, maxBurst: number): Dispersion {
+  return { ...d, fano: Math.max(d.fano, maxBurst) };
+}
+
+/**
  * The Fano factor (variance ÷ mean) of a version's request counts per poll window, for the sample-ratio test.
  * With version affinity a client's requests go to one version together, so the canary's share of requests
  * varies more than a binomial, by E[k²]/E[k] for clusters of k requests: the Fano factor of the counts

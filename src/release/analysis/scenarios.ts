@@ -1,7 +1,7 @@
-import type { LatencyQuantileName } from "../../core/analysis-defaults.js";
+import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../../core/analysis-defaults.js";
 import type { ExtraSignals, RouteMetrics, VersionMetrics } from "../../platform/platform.js";
 import type { PreRelease } from "./analyze.js";
-import { estimateCountDispersion, estimateDispersion } from "./dispersion.js";
+import { atLeastBursts, estimateCountDispersion, estimateDispersion } from "./dispersion.js";
 import { binomial, poisson } from "./simulate.js";
 
 /**
@@ -446,7 +446,10 @@ export function scenarioPreRelease(
     requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
     ...(s.dlq ? { dlqPerSecond: s.dlq.perRequest * s.rps } : {}),
     ...(s.durableObjects ? { durableObjectErrorsPerSecond: s.durableObjects.perRequest * s.rps } : {}),
-    dlqDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.dlqMessages.dlq ?? 0)),
+    dlqDispersion: atLeastBursts(
+      estimateCountDispersion(drawn.map((w) => w.extra?.dlqMessages.dlq ?? 0)),
+      ANALYSIS_DEFAULTS.queueBatchSize,
+    ),
     durableObjectDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.durableObjectErrors.Cart ?? 0)),
   };
 }
