@@ -40,6 +40,43 @@ function isExported(decl: ts.Node, name: string): boolean {
 
 type Call = ts.CallExpression | ts.NewExpression;
 
+const identifierIndex = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
+
+/** Every identifier of a file by name, gathered once per file so call-site searches stay linear. */
+function identifiersOf(sf: ts.SourceFile): Map<string, ts.Identifier[]> {
+  let index = identifierIndex.get(sf);
+  if (!index) {
+    const built = new Map<string, ts.Identifier[]>();
+    walk(sf, (n) => {
+      if (ts.isIdentifier(n)) {
+        const list = built.get(n.text);
+        if (list) list.push(n);
+        else built.set(n.text, [n]);
+      }
+      return undefined;
+    });
+    index = built;
+    identifierIndex.set(sf, index);
+  }
+  return index;
+}
+
+/** A property or member name (`x.count`, `{ count: 1 }`, `count() {}`), not a reference to a variable. */
+function isKey(n: ts.Identifier): boolean {
+  const p = n.parent;
+  return (
+    (ts.isPropertyAccessExpression(p) && p.name === n) ||
+    ((ts.isPropertyAssignment(p) ||
+      ts.isMethodDeclaration(p) ||
+      ts.isPropertyDeclaration(p) ||
+      ts.isMethodSignature(p) ||
+      ts.isPropertySignature(p) ||
+      ts.isAccessor(p) ||
+      ts.isEnumMember(p)) &&
+      p.name === n)
+  );
+}
+
 /**
  * A name in a type position (`x: Repo`, `implements Repo`): no call, and no value escapes. `extends Repo` is not
  * one: a subclass reaches the constructor through `super(…)`, which this search does not see.
@@ -57,19 +94,16 @@ function inType(n: ts.Identifier): boolean {
  */
 function callSites(decl: ts.Node, name: ts.Identifier, files: ts.SourceFile[], f: Fold): Call[] | undefined {
   const calls: Call[] = [];
-  let open = false;
   for (const sf of files) {
-    walk(sf, (n) => {
-      if (open || !ts.isIdentifier(n) || n === name || n.text !== name.text) return !open;
+    for (const n of identifiersOf(sf).get(name.text) ?? []) {
       const parent = n.parent;
-      if (ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n)) return undefined;
-      if (resolveName(n, f.modules) !== decl) return undefined;
-      if ((ts.isCallExpression(parent) || ts.isNewExpression(parent)) && parent.expression === n) calls.push(parent);
-      else open = true;
-      return undefined;
-    });
+      if (n === name || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n) || isKey(n)) continue;
+      if (resolveName(n, f.modules) !== decl) continue;
+      if (!(ts.isCallExpression(parent) || ts.isNewExpression(parent)) || parent.expression !== n) return undefined;
+      calls.push(parent);
+    }
   }
-  return open || calls.length > MAX_CALL_SITES ? undefined : calls;
+  return calls.length > MAX_CALL_SITES ? undefined : calls;
 }
 
 /**

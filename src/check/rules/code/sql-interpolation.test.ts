@@ -134,7 +134,9 @@ function buildWhere(o: { from?: string; q?: string }) {
   if (o.q) conditions.push("name LIKE ?");
   return { where: conditions.length ? \`WHERE \${conditions.join(" AND ")}\` : "", params: [o.from, o.q] };
 }
-export async function f(db: D1Database, o: { from?: string; q?: string }) {
+export async function f(db: D1Database, o: { from?: string; q?: string }, stats: { count(n: number): void }) {
+  stats.count(1);
+  const tally = { count: 2 };
   count(db, "users");
   count(db, "carts", true);
   insertRows(db, "users", ["id", "name"]);
