@@ -5,7 +5,6 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import type { Finding } from "../check/findings.js";
-import { runCheck } from "../check/run-check.js";
 import { BlastwallError } from "../core/errors.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 
@@ -23,6 +22,8 @@ export interface CheckGateResult {
 
 /** Runs `blastwall check` on the project; any error-severity finding closes the gate. */
 export async function checkGate(projectDir: string): Promise<CheckGateResult> {
+  // Loaded when the gate runs: the check engine (TypeScript, every rule) is most of what `plan --help` would load.
+  const { runCheck } = await import("../check/run-check.js");
   const result = await runCheck(projectDir);
   const errors = result.findings.filter((f) => f.severity === "error");
   const warnings = result.findings.filter((f) => f.severity === "warning").length;

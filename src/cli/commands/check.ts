@@ -6,7 +6,7 @@ import { runCheck } from "../../check/run-check.js";
 import type { Step } from "../../core/console.js";
 import { UsageError } from "../../core/errors.js";
 import { packageVersion } from "../../core/version.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { defineCommand } from "../command.js";
 import { PROJECT_OPTION } from "../platform-options.js";
 

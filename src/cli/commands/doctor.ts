@@ -1,5 +1,5 @@
 import { createCloudflarePlatform } from "../../platform/cloudflare/index.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { defineCommand } from "../command.js";
 import { ENV_OPTION, PROJECT_OPTION, table } from "../platform-options.js";
 

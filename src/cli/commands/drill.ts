@@ -1,6 +1,6 @@
 import { UsageError } from "../../core/errors.js";
 import { runDrill, SCENARIOS } from "../../drill/index.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { defineCommand } from "../command.js";
 import { PROJECT_OPTION } from "../platform-options.js";
 import { closest } from "../suggest.js";

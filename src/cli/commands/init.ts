@@ -2,7 +2,7 @@ import { stdin, stdout } from "node:process";
 import { createInterface } from "node:readline/promises";
 import type { Output } from "../../core/console.js";
 import { type InitPlan, planInit, writeInit } from "../../init/index.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { defineCommand } from "../command.js";
 import { PROJECT_OPTION } from "../platform-options.js";
 

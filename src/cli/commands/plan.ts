@@ -1,6 +1,6 @@
 import type { Output } from "../../core/console.js";
 import { parseTarget } from "../../core/target.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { dryRunGate, parseVars, withVars } from "../../release/gates.js";
 import { gatherPlan, type ReleasePlan } from "../../release/plan.js";

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { type NotifyEvent, notify } from "../../ci/webhook.js";
 import { UsageError } from "../../core/errors.js";
 import { parseTarget } from "../../core/target.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { loadReleaseContext, openPlatform } from "../../release/context.js";
 import { parseVars } from "../../release/gates.js";
 import { reachedGoal } from "../../release/report.js";

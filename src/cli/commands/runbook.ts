@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseTarget } from "../../core/target.js";
-import { findProjectDir } from "../../platform/local/daemon.js";
+import { findProjectDir } from "../../platform/local/find-project.js";
 import { loadProject } from "../../project/discover.js";
 import { buildRunbook, renderRunbook } from "../../runbook/index.js";
 import { defineCommand } from "../command.js";

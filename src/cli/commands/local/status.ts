@@ -1,5 +1,6 @@
 import { createLocalPlatform } from "../../../platform/local/client.js";
-import { findProjectDir, readEdgeFile } from "../../../platform/local/daemon.js";
+import { readEdgeFile } from "../../../platform/local/edge-file.js";
+import { findProjectDir } from "../../../platform/local/find-project.js";
 import { defineCommand } from "../../command.js";
 import { hintCommand, PROJECT_OPTION, shortId } from "../../platform-options.js";
 

@@ -1,6 +1,6 @@
 import { UsageError } from "../../../core/errors.js";
 import { createLocalPlatform } from "../../../platform/local/client.js";
-import { findProjectDir } from "../../../platform/local/daemon.js";
+import { findProjectDir } from "../../../platform/local/find-project.js";
 import { type Duration, parseDuration } from "../../../project/blastwall-config.js";
 import { defineCommand } from "../../command.js";
 import { PROJECT_OPTION } from "../../platform-options.js";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { LOCK_FILE, type MigrationContent, readLock, verifyLock, writeLock } from "../../../check/d1/lock.js";
 import { listMigrationDirs, listMigrationFiles, migrationPath } from "../../../check/d1/migrations.js";
 import { BlastwallError } from "../../../core/errors.js";
-import { findProjectDir } from "../../../platform/local/daemon.js";
+import { findProjectDir } from "../../../platform/local/find-project.js";
 import { loadProject } from "../../../project/discover.js";
 import { defineCommand } from "../../command.js";
 import { PROJECT_OPTION } from "../../platform-options.js";

@@ -1,5 +1,5 @@
 import { basename, dirname } from "node:path";
-import { findProjectDir } from "../../../platform/local/daemon.js";
+import { findProjectDir } from "../../../platform/local/find-project.js";
 import { loadProject, relativeTo } from "../../../project/discover.js";
 import { defineCommand } from "../../command.js";
 import { PROJECT_OPTION } from "../../platform-options.js";
