@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { createPlatform } from "../platform/index.js";
+import type { Capability, Platform, PlatformWith } from "../platform/platform.js";
 import { platformFor, TARGET_OPTION } from "./platform-options.js";
 import { commandModules } from "./registry.js";
 
@@ -42,5 +44,9 @@ describe("platformFor", () => {
       // @ts-expect-error deploy belongs to "versions", which this command did not name (typecheck fails otherwise)
       p.deploy("shop", []);
     expect(typeof outside).toBe("function");
+    // Every capability in Platform's extends list is named in PlatformCapabilities (typecheck fails otherwise).
+    const everyNamed = (p: PlatformWith<Capability>): Platform => p;
+    const full = await createPlatform({ target: "local", projectDir: shop });
+    expect(everyNamed(full)).toBe(full);
   });
 });
