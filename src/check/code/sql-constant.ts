@@ -224,6 +224,38 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   return !!constDecl && !!d.initializer && constantProperty(d.initializer, key, f);
 }
 
+/** The array literal a constant name holds (`const PAIRS = [["a", "TEXT"]]`), or the literal itself. */
+function arrayLiteralOf(e: ts.Expression, f: Fold): ts.ArrayLiteralExpression | undefined {
+  const x = unwrap(e);
+  if (ts.isArrayLiteralExpression(x)) return x;
+  if (!ts.isIdentifier(x)) return undefined;
+  const d = resolveName(x, f.modules);
+  const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+  if (!fixed || laterWrites(d, x.text).values.length > 0) return undefined;
+  const init = unwrap(d.initializer);
+  return ts.isArrayLiteralExpression(init) ? init : undefined;
+}
+
+/** `for (const [column, type] of PAIRS)`: the destructured part of every element of a constant array literal. */
+function constantLoopBinding(d: ts.BindingElement, f: Fold): boolean {
+  const pattern = d.parent;
+  const decl = pattern.parent;
+  const loop = decl?.parent?.parent;
+  if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop)) return false;
+  const list = arrayLiteralOf(loop.expression, f);
+  if (!list || list.elements.length === 0) return false;
+  return list.elements.every((el) => {
+    const x = unwrap(el);
+    if (ts.isArrayBindingPattern(pattern) && ts.isArrayLiteralExpression(x)) {
+      const v = x.elements[pattern.elements.indexOf(d)];
+      return !!v && !ts.isSpreadElement(v) && constantText(v, f);
+    }
+    return ts.isObjectBindingPattern(pattern) && ts.isObjectLiteralExpression(x)
+      ? literalProperty(x, (d.propertyName ?? d.name).getText(), f)
+      : false;
+  });
+}
+
 /** `const { where } = build(…)`: the property `where` of what the initializer holds. */
 function constantReturnedProperty(d: ts.BindingElement, f: Fold): boolean {
   const pattern = d.parent;
@@ -268,7 +300,7 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
       )
     );
   if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray);
-  if (ts.isBindingElement(d)) return constantReturnedProperty(d, f);
+  if (ts.isBindingElement(d)) return constantReturnedProperty(d, f) || constantLoopBinding(d, f);
   return false;
 }
 

@@ -290,6 +290,20 @@ export function f(env: Env, t: string) {
     ]);
   });
 
+  it("does not flag columns destructured from a constant list of pairs, but flags a list with a non-constant pair", async () => {
+    const dir = worker({
+      "index.ts": `export function migrate(db: D1Database, extra: string) {
+  const required: Array<[string, string]> = [["slug", "TEXT"], ["plan", "TEXT"]];
+  for (const [column, definition] of required) db.exec(\`ALTER TABLE u ADD COLUMN \${column} \${definition}\`);
+  for (const { name } of [{ name: "a" }, { name: "b" }]) db.exec(\`ALTER TABLE u ADD COLUMN \${name} TEXT\`);
+  const open: Array<[string, string]> = [["slug", extra]];
+  for (const [col, def] of open) db.exec(\`ALTER TABLE u ADD COLUMN \${col} \${def}\`);
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 6, "warning"]]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {

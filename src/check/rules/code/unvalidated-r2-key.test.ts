@@ -19,7 +19,7 @@ const keyFindings = async (index: string) =>
       analyzers,
       "code/unvalidated-r2-key",
     )
-  ).map((f) => f.line);
+  ).map((f) => [f.line, f.severity]);
 
 describe("code/unvalidated-r2-key: only request data taints a key", () => {
   it("does not flag keys read from a D1 row, a drizzle row, KV or another R2 object, even when the lookup used the request", async () => {
@@ -71,6 +71,12 @@ export default {
   },
 };
 `),
-    ).toEqual([3, 6, 8, 14, 15]);
+    ).toEqual([
+      [3, "info"],
+      [6, "warning"],
+      [8, "warning"],
+      [14, "info"],
+      [15, "info"],
+    ]);
   });
 });

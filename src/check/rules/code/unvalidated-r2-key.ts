@@ -25,16 +25,20 @@ export default defineRule({
       if (!R2_METHODS.has(method) || !code.bindings.r2.has(bucket) || !key) continue;
       if (!requestTainted(key)) continue;
       const keyText = key.getText(source.sf);
-      out.push(
-        finding(
-          meta,
-          source,
-          node,
-          `${bucket}.${method}() uses the key ${keyText}, which comes from the request unvalidated: a caller can read, overwrite or delete any object in the bucket (e.g. "../", another tenant's prefix)`,
-          `check the key before using it, e.g. \`if (!/^[\\w-]{1,64}$/.test(id)) return new Response("bad key", { status: 400 });\` and build the key from the checked part: ${bucket}.${method}(\`prefix/\${id}\`)`,
-          { bucket, method, key: keyText },
-        ),
+      // A read exposes only what the bucket holds, which is by design for public assets; blastwall cannot tell a
+      // public bucket from a private one, so reads are info and writes/deletes (overwrite anyone's object) warn.
+      const read = method === "get" || method === "head";
+      const f = finding(
+        meta,
+        source,
+        node,
+        read
+          ? `${bucket}.${method}() reads the key ${keyText}, which comes from the request unvalidated: a caller can read any object in the bucket (another user's or tenant's files), which is only safe if everything in it is public`
+          : `${bucket}.${method}() uses the key ${keyText}, which comes from the request unvalidated: a caller can overwrite or delete any object in the bucket (another user's or tenant's files)`,
+        `check the key before using it, e.g. \`if (!/^[\\w-]{1,64}$/.test(id)) return new Response("bad key", { status: 400 });\` and build the key from the checked part: ${bucket}.${method}(\`prefix/\${id}\`)`,
+        { bucket, method, key: keyText },
       );
+      out.push(read ? { ...f, severity: "info" } : f);
     }
     return out;
   },
