@@ -189,6 +189,33 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     expect(cols).toEqual([{ name: "id" }, { name: "total" }, { name: "status" }]);
   });
 
+  it("lists migrations_pattern nested migrations by wrangler's names, and refuses to apply them on wrangler < 4.98", async () => {
+    const nested = mkdtempSync(join(tmpdir(), "blastwall-contract-pattern-"));
+    try {
+      const db = { binding: "DB", database_name: "shop", database_id: D1_ID, migrations_dir: "../migrations" };
+      writeProject(nested, { d1_databases: [{ ...db, migrations_pattern: "../migrations/*/migration.sql" }] });
+      for (const folder of ["10_c", "2_b"]) {
+        mkdirSync(join(nested, "migrations", folder));
+        writeFileSync(join(nested, "migrations", folder, "migration.sql"), "SELECT 1;");
+      }
+      writeFileSync(join(nested, "migrations", "0001_top.sql"), "SELECT 1;");
+      const cf = harnessPlatform({ api, projectDir: nested, guardLog });
+      const names = (await cf.listMigrations("shop-api", "shop")).map((m) => m.name);
+      expect(names.filter((n) => n.includes("/"))).toEqual(["2_b/migration.sql", "10_c/migration.sql"]);
+      expect(names).not.toContain("0001_top.sql");
+      const before = api.requests.length;
+      const refused = cf.applyMigrations("shop-api", "shop");
+      await expect(refused).rejects.toThrow(/migrations_pattern, which wrangler 4\.86\.\d+ ignores/);
+      await expect(refused).rejects.toMatchObject({
+        location: { file: join(nested, "api", "wrangler.jsonc") },
+        fix: expect.stringMatching(/upgrade wrangler to 4\.98\+/),
+      });
+      expect(api.requests.length).toBe(before);
+    } finally {
+      rmSync(nested, { recursive: true, force: true });
+    }
+  });
+
   it("takes a Time Travel bookmark, records it in a deployment message, and restores it", async () => {
     const cf = platform();
     const db = api.state.d1.get(D1_ID);

@@ -1,7 +1,7 @@
-import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, posix, resolve } from "node:path";
-import { BlastwallError } from "../../core/errors.js";
-import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { MigrationOrder } from "../../core/migration-order.js";
+import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
@@ -86,91 +86,7 @@ function isDir(p: string): boolean {
   }
 }
 
-const norm = (p: string) => posix.normalize(p.split("\\").join("/")).replace(/\/$/, "");
-
-/** wrangler's rule: `migrations_pattern` needs `migrations_dir` and must start with it; returns it relative to it. */
-function patternUnder(
-  pattern: string | undefined,
-  dir: string | undefined,
-  configPath: string,
-  at: (key: string) => { line: number; column: number },
-): string | undefined {
-  if (pattern === undefined) return undefined;
-  const prefix = dir === undefined ? undefined : norm(dir);
-  const p = norm(pattern);
-  if (prefix === undefined || (prefix !== "." && !p.startsWith(`${prefix}/`))) {
-    throw new BlastwallError(
-      `migrations_pattern "${pattern}" must start with migrations_dir${prefix ? ` ("${prefix}/")` : ", which is not set"}`,
-      {
-        location: { file: configPath, ...at("migrations_pattern") },
-        fix: `set "migrations_dir" and start the pattern with it, e.g. "migrations_dir": "migrations", "migrations_pattern": "migrations/*/migration.sql" (wrangler refuses it the same way)`,
-      },
-    );
-  }
-  return prefix === "." ? p : p.slice(prefix.length + 1);
-}
-
-/** A glob (`*`, `**`, `?`, `{a,b}`) as a regular expression over forward-slash paths. */
-function globRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? "";
-    if (c === "*" && glob[i + 1] === "*") {
-      re += glob[i + 2] === "/" ? "(?:[^/.][^/]*/)*" : ".*";
-      i += glob[i + 2] === "/" ? 2 : 1;
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else if (c === "{") re += "(?:";
-    else if (c === "}") re += ")";
-    else if (c === ",") re += "|";
-    else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** Files under `root` whose relative path matches the glob (dot-entries skipped, as minimatch does). */
-function matchFiles(root: string, glob: string): string[] {
-  const re = globRegExp(glob);
-  const out: string[] = [];
-  const walk = (abs: string, rel: string, depth: number) => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (e.name.startsWith(".")) continue;
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory() && depth < 8) walk(join(abs, e.name), r, depth + 1);
-      else if (e.isFile() && re.test(r)) out.push(r);
-    }
-  };
-  walk(root, "", 0);
-  return out;
-}
-
-/**
- * The migration files of a folder in the order the project's wrangler applies them: `*.sql` directly in it, or
- * with `pattern` (wrangler 4.98+ `migrations_pattern`) every matching path, relative to the folder.
- */
-export function listMigrationFiles(dir: string, order?: MigrationOrder, pattern?: string): string[] {
-  if (pattern !== undefined) {
-    try {
-      return sortMigrations(matchFiles(dir, pattern), order ? { order } : {});
-    } catch (err) {
-      throw new BlastwallError(`cannot list the migrations folder: ${(err as Error).message}`, {
-        location: { file: dir },
-        fix: "make the folder readable, or point migrations_dir at the folder that holds the migrations",
-      });
-    }
-  }
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    throw new BlastwallError(`cannot list the migrations folder: ${(err as Error).message}`, {
-      location: { file: dir },
-      fix: "make the folder readable, or point migrations_dir at the folder that holds the .sql files",
-    });
-  }
-  const names = entries.filter((e) => e.name.endsWith(".sql") && !e.isDirectory()).map((e) => e.name);
-  return sortMigrations(names, order ? { order } : {});
-}
+export { listMigrationFiles };
 
 export interface ReadMigration {
   text: string;

@@ -1,8 +1,9 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError, UsageError } from "../../core/errors.js";
-import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
+import { type MigrationOrder, NUMERIC_ORDER_SINCE, versionAtLeast } from "../../core/migration-order.js";
+import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { D1Binding } from "../../project/wrangler-config.js";
 import type { MigrationState, RestorePoint } from "../platform.js";
 import { CloudflareApiError } from "./api.js";
@@ -34,19 +35,18 @@ interface D1Target {
   db: D1Binding & { database_id: string };
   dbName: string;
   migrationsDir: string;
+  /** `migrations_pattern` relative to `migrationsDir` (wrangler 4.98+), when the binding sets one. */
+  pattern?: string;
   table: string;
   configPath: string;
   compatibilityDate: string;
   scriptName: string;
 }
 
-/** The migration files in the order the wrangler that applies them uses. */
-export function migrationFiles(dir: string, order: MigrationOrder): string[] {
+/** The migration files in the order the wrangler that applies them uses, named as wrangler records them. */
+export function migrationFiles(dir: string, order: MigrationOrder, pattern?: string): string[] {
   try {
-    return sortMigrations(
-      readdirSync(dir).filter((f) => f.endsWith(".sql")),
-      { order },
-    );
+    return listMigrationFiles(dir, order, pattern);
   } catch {
     return [];
   }
@@ -78,11 +78,21 @@ function targetOf(
   }
   // An environment's database entry often leaves the migrations settings to the top-level entry.
   const top = config.d1_databases.find((d) => d.binding === db.binding);
+  const dirSetting = db.migrations_dir ?? top?.migrations_dir;
+  const at = config.d1_databases.indexOf(top ?? db);
+  const pattern = patternUnder(
+    db.migrations_pattern ?? top?.migrations_pattern,
+    dirSetting,
+    config.path,
+    (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
+  );
   return {
-    order,
+    // A pattern exists only since wrangler 4.98, which applies in numeric order.
+    order: pattern ? "numeric" : order,
+    ...(pattern ? { pattern } : {}),
     db: { ...db, database_id: db.database_id },
     dbName: db.database_name ?? database,
-    migrationsDir: resolve(dirname(config.path), db.migrations_dir ?? top?.migrations_dir ?? "migrations"),
+    migrationsDir: resolve(dirname(config.path), dirSetting ?? "migrations"),
     table: db.migrations_table ?? top?.migrations_table ?? "d1_migrations",
     configPath: config.path,
     compatibilityDate: settings.compatibility_date ?? "2024-01-01",
@@ -104,8 +114,11 @@ async function withD1Config<T>(
       // Copies, not symlinks: wrangler 4.98+ lists only regular files (Dirent.isFile), so it skips a link.
       migrationsDir = join(dir, "migrations");
       mkdirSync(migrationsDir, { recursive: true });
-      for (const f of keep(migrationFiles(t.migrationsDir, t.order)))
+      // Nested names (`0001_init/migration.sql`) keep their folders, so the same pattern names them the same.
+      for (const f of keep(migrationFiles(t.migrationsDir, t.order, t.pattern))) {
+        mkdirSync(dirname(join(migrationsDir, f)), { recursive: true });
         copyFileSync(join(t.migrationsDir, f), join(migrationsDir, f));
+      }
     }
     const configPath = join(dir, "wrangler.json");
     const d1 = { binding: t.db.binding, database_name: t.dbName, database_id: t.db.database_id };
@@ -114,7 +127,16 @@ async function withD1Config<T>(
       JSON.stringify({
         name: t.scriptName,
         compatibility_date: t.compatibilityDate,
-        d1_databases: [{ ...d1, migrations_dir: migrationsDir, migrations_table: t.table }],
+        d1_databases: [
+          {
+            ...d1,
+            migrations_table: t.table,
+            // wrangler wants the pattern to start with migrations_dir, both relative to the config.
+            ...(t.pattern && keep
+              ? { migrations_dir: "migrations", migrations_pattern: `migrations/${t.pattern}` }
+              : { migrations_dir: migrationsDir }),
+          },
+        ],
       }),
     );
     return await run(configPath);
@@ -135,7 +157,7 @@ async function listMigrations(ctx: CloudflareContext, t: D1Target): Promise<Migr
     if (!(err instanceof CloudflareApiError && /no such table/i.test(err.message))) throw err;
   }
   const appliedAt = new Map(applied.map((r) => [r.name, r.applied_at]));
-  const names = [...new Set([...applied.map((r) => r.name), ...migrationFiles(t.migrationsDir, t.order)])];
+  const names = [...new Set([...applied.map((r) => r.name), ...migrationFiles(t.migrationsDir, t.order, t.pattern)])];
   return names.map((name) => {
     const at = appliedAt.get(name);
     return appliedAt.has(name) ? { name, applied: true, ...(at ? { appliedAt: at } : {}) } : { name, applied: false };
@@ -143,6 +165,12 @@ async function listMigrations(ctx: CloudflareContext, t: D1Target): Promise<Migr
 }
 
 async function applyMigrations(ctx: CloudflareContext, t: D1Target, upTo: string | undefined): Promise<string[]> {
+  if (t.pattern && versionAtLeast(ctx.wranglerVersion, NUMERIC_ORDER_SINCE) === false) {
+    throw new BlastwallError(
+      `${t.dbName} sets migrations_pattern, which wrangler ${ctx.wranglerVersion} ignores: it would apply only top-level *.sql files`,
+      { kind: "input", location: { file: t.configPath }, fix: "upgrade wrangler to 4.98+ (npm i -D wrangler@^4.98)" },
+    );
+  }
   const before = await listMigrations(ctx, t);
   const pending = before.filter((m) => !m.applied).map((m) => m.name);
   if (upTo && !pending.includes(upTo) && !before.some((m) => m.name === upTo)) {

@@ -48,6 +48,34 @@ describe("D1 migrations and snapshots (on Miniflare's D1)", () => {
     expect(again.inserts.sort()).toEqual([...snap.inserts].sort());
   });
 
+  it("lists and applies migrations_pattern nested migrations under wrangler's names, in numeric order", async () => {
+    const migrations = join(dir, "nested");
+    const files: [string, string][] = [
+      ["10_c", "ALTER TABLE n ADD c TEXT;"],
+      ["2_b", "ALTER TABLE n ADD b TEXT;"],
+      ["1_a", "CREATE TABLE n (id TEXT);"],
+    ];
+    for (const [folder, sql] of files) {
+      mkdirSync(join(migrations, folder), { recursive: true });
+      writeFileSync(join(migrations, folder, "migration.sql"), sql);
+      writeFileSync(join(migrations, folder, "snapshot.json"), "{}");
+    }
+    writeFileSync(join(migrations, "0000_top.sql"), "SELECT 1;");
+    const target = { db: await db(), dir: migrations, table: "nested_migrations", order: "numeric" as const };
+    const pattern = { ...target, pattern: "*/migration.sql" };
+    expect((await listMigrations(target)).map((m) => m.name)).toEqual(["0000_top.sql"]);
+    await expect(applyMigrations(pattern, "2_b/migration.sql")).resolves.toEqual([
+      "1_a/migration.sql",
+      "2_b/migration.sql",
+    ]);
+    expect(await listMigrations(pattern)).toMatchObject([
+      { name: "1_a/migration.sql", applied: true },
+      { name: "2_b/migration.sql", applied: true },
+      { name: "10_c/migration.sql", applied: false },
+    ]);
+    await expect(applyMigrations(pattern)).resolves.toEqual(["10_c/migration.sql"]);
+  });
+
   it("applies migrations like wrangler, one transaction each, and stops at a failing one", async () => {
     const migrations = join(dir, "migrations");
     mkdirSync(migrations);

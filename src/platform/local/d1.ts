@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
-import { type MigrationOrder, sortMigrations } from "../../core/migration-order.js";
+import type { MigrationOrder } from "../../core/migration-order.js";
+import { listMigrationFiles } from "../../project/d1-migrations.js";
 import type { MigrationState } from "../platform.js";
 import { writeFileAtomic } from "./state.js";
 
@@ -36,13 +37,10 @@ function checkTableName(table: string): string {
   return table;
 }
 
-/** Migration files in apply order, exactly as the project's wrangler lists them: every `*.sql`. */
-export function migrationFiles(dir: string, order?: MigrationOrder): string[] {
+/** Migration files in apply order, exactly as the project's wrangler lists them (`*.sql`, or `migrations_pattern`). */
+export function migrationFiles(dir: string, order?: MigrationOrder, pattern?: string): string[] {
   if (!existsSync(dir)) return [];
-  return sortMigrations(
-    readdirSync(dir).filter((f) => f.endsWith(".sql")),
-    order ? { order } : {},
-  );
+  return listMigrationFiles(dir, order, pattern);
 }
 
 export interface MigrationsTarget {
@@ -51,10 +49,12 @@ export interface MigrationsTarget {
   table?: string;
   /** The project's wrangler order; default: the current wrangler's. */
   order?: MigrationOrder;
+  /** `migrations_pattern` relative to `dir` (wrangler 4.98+), when the binding sets one. */
+  pattern?: string;
 }
 
 /** Applied and pending migrations, in apply order. */
-export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE, order }: MigrationsTarget) {
+export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE, order, pattern }: MigrationsTarget) {
   const t = checkTableName(table);
   const [, applied] = await db.batch([
     db.prepare(migrationsTableDdl(t)),
@@ -62,7 +62,7 @@ export async function listMigrations({ db, dir, table = DEFAULT_MIGRATIONS_TABLE
   ]);
   const rows = (applied?.results ?? []) as { name: string; applied_at: string }[];
   const byName = new Map(rows.map((r) => [r.name, r.applied_at]));
-  const states: MigrationState[] = migrationFiles(dir, order).map((name) => {
+  const states: MigrationState[] = migrationFiles(dir, order, pattern).map((name) => {
     const at = byName.get(name);
     return at === undefined ? { name, applied: false } : { name, applied: true, appliedAt: at };
   });
