@@ -143,6 +143,11 @@ export interface MetricsIngestion {
   lagSeconds: number;
   /** Whether rows are sampled at high rates (counts are then the rows kept; `weighted` holds the estimates). */
   sampled: boolean;
+  /**
+   * Both versions run in one process on one machine (the local edge), so load moves their latency together and the
+   * stable version's own latency variation says nothing about a difference between them.
+   */
+  sharedHost?: boolean;
 }
 
 export interface QueueState {

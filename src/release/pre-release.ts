@@ -29,6 +29,8 @@ export interface PreReleaseReadOptions {
   seconds?: number;
   /** The largest batch of the consumers whose dead letters are watched: DLQ messages come in bursts of up to it. */
   queueBatchSize?: number;
+  /** Both versions share one host (MetricsIngestion.sharedHost): latency variation is common to them, not tempered. */
+  sharedHost?: boolean;
 }
 
 export interface PreReleaseRead {
@@ -172,7 +174,7 @@ export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreRelea
   const windows = await readWindows(o, bounds);
   const errorWindows: DispersionWindow[] = windows.map((m) => ({ trials: m.requests, hits: errorsOf(m) }));
   const latencyDispersion: PreRelease["latencyDispersion"] = {};
-  for (const q of quantiles) {
+  for (const q of o.sharedHost ? [] : quantiles) {
     const bound = latency?.[q];
     if (bound === undefined) continue;
     latencyDispersion[q] = estimateDispersion(

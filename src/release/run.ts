@@ -597,7 +597,7 @@ class ReleaseRun {
     if (!ingestion) return;
     this.ingestion = ingestion;
     this.decide(
-      `metrics: the analysis reads each window up to ${ingestion.lagSeconds} s before now (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates: the tests count the rows kept, and the dispersion estimate allows for their spread" : ""}`,
+      `metrics: the analysis reads each window up to ${ingestion.lagSeconds} s before now (ingestion lag)${ingestion.sampled ? "; rows are sampled at high rates: the tests count the rows kept, and the dispersion estimate allows for their spread" : ""}${ingestion.sharedHost ? "; both versions share one host, so load moves their latency together: the latency test is not tempered by the stable version's own latency variation" : ""}`,
     );
   }
 
@@ -623,6 +623,7 @@ class ReleaseRun {
         latencyQuantiles: a.latencyQuantiles,
         watch: config.watch,
         queueBatchSize: queueBatchSize(this.o.wrangler, config.watch.queues),
+        sharedHost: this.ingestion?.sharedHost === true,
         ...this.env(),
       });
     } catch (err) {

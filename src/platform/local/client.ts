@@ -176,7 +176,7 @@ export class LocalPlatform implements Platform {
   /** The edge's metrics model: immediate by default, lagged and sampled under `local up --like-cloudflare`. */
   async metricsIngestion(): Promise<MetricsIngestion> {
     const { metrics } = await this.status();
-    return { lagSeconds: metrics.lagSeconds, sampled: metrics.sampleAbovePerSecond !== null };
+    return { lagSeconds: metrics.lagSeconds, sampled: metrics.sampleAbovePerSecond !== null, sharedHost: true };
   }
 
   pauseQueue(queue: string): Promise<QueueState> {
