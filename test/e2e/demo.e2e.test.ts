@@ -67,7 +67,8 @@ describe("npm run demo", () => {
       .filter((r) => r.worker === "shop-api" && r.steps.length > 0);
     // The bad canary rolled back and the good one promoted, both on rows read 10 s late, and each report says so.
     expect(releases.map((r) => r.outcome).sort()).toEqual(["promoted", "rolled-back"]);
-    for (const r of releases) expect(r.analysis?.ingestion).toEqual({ lagSeconds: 10, sampled: true });
+    for (const r of releases)
+      expect(r.analysis?.ingestion).toEqual({ lagSeconds: 10, sampled: true, sharedHost: true });
   }, 480_000);
 });
 
