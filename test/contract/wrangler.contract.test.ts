@@ -1,11 +1,33 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { versionAtLeast } from "../../src/core/migration-order.js";
 import { WranglerError } from "../../src/platform/cloudflare/index.js";
 import { PreflightError } from "../../src/platform/cloudflare/preflight/index.js";
 import { type ContractServer, startCloudflareApiServer } from "./cloudflare-api-server.js";
-import { ADMIN, D1_ID, GUARD, harnessPlatform, outputViolations, TOKEN, writeProject } from "./harness.js";
+import {
+  ADMIN,
+  D1_ID,
+  GUARD,
+  harnessPlatform,
+  outputViolations,
+  TOKEN,
+  WRANGLER_BIN,
+  writeProject,
+} from "./harness.js";
+
+/** The wrangler under test: BLASTWALL_TEST_WRANGLER_BIN's, else the repo's own. */
+const WRANGLER_VERSION = (
+  JSON.parse(
+    readFileSync(
+      WRANGLER_BIN
+        ? join(dirname(WRANGLER_BIN), "..", "package.json")
+        : new URL("../../node_modules/wrangler/package.json", import.meta.url),
+      "utf8",
+    ),
+  ) as { version: string }
+).version;
 
 /**
  * Contract tests: the real wrangler 4.86, driven by blastwall's Cloudflare platform, pointed through
@@ -189,7 +211,7 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     expect(cols).toEqual([{ name: "id" }, { name: "total" }, { name: "status" }]);
   });
 
-  it("lists migrations_pattern nested migrations by wrangler's names, and refuses to apply them on wrangler < 4.98", async () => {
+  it("lists migrations_pattern nested migrations by wrangler's names; applies them on wrangler 4.98+, refuses below", async () => {
     const nested = mkdtempSync(join(tmpdir(), "blastwall-contract-pattern-"));
     try {
       const db = { binding: "DB", database_name: "shop", database_id: D1_ID, migrations_dir: "../migrations" };
@@ -203,9 +225,15 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
       const names = (await cf.listMigrations("shop-api", "shop")).map((m) => m.name);
       expect(names.filter((n) => n.includes("/"))).toEqual(["2_b/migration.sql", "10_c/migration.sql"]);
       expect(names).not.toContain("0001_top.sql");
+      if (versionAtLeast(WRANGLER_VERSION, "4.98.0")) {
+        // wrangler 4.98+ reads the pattern: the nested files apply under the same names, then leave the shared fake.
+        expect(await cf.applyMigrations("shop-api", "shop")).toEqual(["2_b/migration.sql", "10_c/migration.sql"]);
+        api.state.d1.get(D1_ID)?.db.exec("DELETE FROM d1_migrations WHERE name LIKE '%/migration.sql'");
+        return;
+      }
       const before = api.requests.length;
       const refused = cf.applyMigrations("shop-api", "shop");
-      await expect(refused).rejects.toThrow(/migrations_pattern, which wrangler 4\.86\.\d+ ignores/);
+      await expect(refused).rejects.toThrow(/migrations_pattern, which wrangler 4\.\d+\.\d+ ignores/);
       await expect(refused).rejects.toMatchObject({
         location: { file: join(nested, "api", "wrangler.jsonc") },
         fix: expect.stringMatching(/upgrade wrangler to 4\.98\+/),
