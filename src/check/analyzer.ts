@@ -6,6 +6,8 @@ export interface CheckOptions {
   data?: string;
   /** `--base`: a git ref whose configs the Durable Object migration history must extend. */
   base?: string;
+  /** `--base-schema <file.sql>`: schema made outside migrations, run before the first migration of each folder. */
+  baseSchema?: string;
   /** `--config <file>` (repeatable): check exactly these wrangler configs. */
   configs?: string[];
   /** Ignore blastwall.baseline.json (`check --init` writes a new one). */

@@ -17,6 +17,8 @@ export interface AnalyzeDirOptions {
   /** Opens a private copy of the `--data` snapshot (called once per migrations folder). */
   data?: { open: () => Database.Database; label: string };
   progress?: (detail: string) => void;
+  /** `--base-schema`: SQL run before the first migration, for tables created outside migrations. */
+  baseSchema?: { sql: string; label: string };
   /** What the bound Workers' code names, for rules that would say "the running version's queries fail". */
   code?: CodeMentions;
 }
@@ -85,6 +87,27 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
   };
 }
 
+interface MissingTracker {
+  /** Lower-cased tables the history (or the base schema) created so far. */
+  created: Set<string>;
+  /** Missing tables already reported once. */
+  reported: Set<string>;
+}
+
+/** Statements that fail on a table no migration created before them: one cause, reported once per table. */
+function missingBase(file: MigrationFile, history: MissingTracker): MigrationFile["missingBase"] {
+  const out: NonNullable<MigrationFile["missingBase"]> = [];
+  file.outcomes.forEach((o, index) => {
+    const named = o.error && /no such table: (?:main\.)?(\S+)/.exec(o.error.message)?.[1];
+    if (!named || history.created.has(lc(named))) return;
+    const first = !history.reported.has(lc(named));
+    history.reported.add(lc(named));
+    out.push({ index, table: named, first });
+  });
+  for (const t of file.createdHere) history.created.add(t);
+  return out;
+}
+
 /**
  * Analyses one migrations folder: replays its history on a fresh SQLite (and the pending part on `--data`),
  * runs every D1 rule, applies suppressions and verifies migrations.lock.
@@ -95,14 +118,15 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
  */
 export function analyzeMigrationsDir(
   dir: MigrationsDir,
-  { data, progress, code }: AnalyzeDirOptions = {},
+  { data, progress, code, baseSchema }: AnalyzeDirOptions = {},
 ): DirAnalysis {
   const names = dir.exists ? listMigrationFiles(dir.dir, dir.order, dir.pattern) : [];
   const { findings, byFile: folder } = folderFindings(dir, names);
   if (!dir.exists) return { findings, migrations: [] };
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
-  const replayer = createReplayer({ migrationsTable: dir.migrationsTable });
+  const replayer = createReplayer({ migrationsTable: dir.migrationsTable, ...(baseSchema ? { baseSchema } : {}) });
+  const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set() };
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
   try {
@@ -110,6 +134,7 @@ export function analyzeMigrationsDir(
     // but its class, so memory (and the garbage collector's work) stays flat however long the history is.
     names.forEach((name, i) => {
       const file = replayFile(replayer, dir, name);
+      file.missingBase = missingBase(file, history);
       if (onData?.pending.has(name) && !file.unreadable) {
         const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
         file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);

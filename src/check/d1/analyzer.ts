@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { BlastwallError } from "../../core/errors.js";
 import { relativeTo } from "../../project/discover.js";
 import type { Analyzer } from "../analyzer.js";
 import type { Finding, MigrationSummary } from "../findings.js";
@@ -7,6 +9,22 @@ import { analyzeMigrationsDir } from "./analyze.js";
 import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { listMigrationDirs } from "./migrations.js";
+
+/** The `--base-schema` file's SQL, labelled as the user sees it. */
+function readBaseSchema(root: string, path: string): { sql: string; label: string } {
+  const abs = resolve(path);
+  const rel = relative(root, abs);
+  const label = rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+  try {
+    return { sql: readFileSync(abs, "utf8"), label };
+  } catch (err) {
+    throw new BlastwallError(`--base-schema ${label}: ${(err as Error).message}`, {
+      kind: "input",
+      location: { file: label },
+      fix: "write it with `wrangler d1 export <db> --remote --no-data --output=base-schema.sql`",
+    });
+  }
+}
 
 /**
  * The D1 migrations analyzer of `blastwall check`: every migrations folder the project's D1 bindings name,
@@ -30,9 +48,11 @@ export const d1Analyzer: Analyzer = {
       const label = abs && (rel.startsWith("..") || isAbsolute(rel) ? abs : rel);
       if (abs && label) snapshot = loadDataSnapshot(abs, label);
       const base = snapshot;
+      const baseSchema = options.baseSchema ? readBaseSchema(project.root, options.baseSchema) : undefined;
       for (const dir of listMigrationDirs(project)) {
         const out = analyzeMigrationsDir(dir, {
           progress,
+          ...(baseSchema ? { baseSchema } : {}),
           code: codeMentionsFor({ configs: dir.configs, label: (p) => relativeTo(project.root, p) }),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),

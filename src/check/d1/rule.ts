@@ -31,6 +31,11 @@ export interface MigrationFile {
   copyLines: Set<number>;
   classes: Set<Exclude<MigrationClass, "mixed">>;
   class: MigrationClass;
+  /**
+   * Statements (by index) that fail because a table no migration ever created is missing: made outside
+   * migrations. `first` marks the first statement on that table in the folder's history.
+   */
+  missingBase?: { index: number; table: string; first: boolean }[];
   /** Replay on `--data`, when this file is pending there. */
   data?: FileOutcome;
 }

@@ -21,6 +21,7 @@ import d1EmptyMigration from "./d1/empty-migration.js";
 import d1JournalOrder from "./d1/journal-order.js";
 import d1LargeDataChange from "./d1/large-data-change.js";
 import d1LockMismatch from "./d1/lock-mismatch.js";
+import d1MissingBaseSchema from "./d1/missing-base-schema.js";
 import d1MissingMigrationsDir from "./d1/missing-migrations-dir.js";
 import d1MixedExpandContract from "./d1/mixed-expand-contract.js";
 import d1NonMigrationFile from "./d1/non-migration-file.js";
@@ -77,6 +78,7 @@ export const rules: readonly Rule[] = [
   d1JournalOrder,
   d1LargeDataChange,
   d1LockMismatch,
+  d1MissingBaseSchema,
   d1MissingMigrationsDir,
   d1MixedExpandContract,
   d1NonMigrationFile,

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { BlastwallError } from "../../core/errors.js";
 import { type Change, diffTable, type Located } from "./diff.js";
 import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
@@ -73,6 +74,8 @@ export interface ReplayerOptions {
   migrationsTable?: string;
   /** Count rows around deleting statements to report cascades (data replay). */
   trackRows?: boolean;
+  /** Schema that exists before the first migration (`--base-schema`): tables made outside migrations. */
+  baseSchema?: { sql: string; label: string };
 }
 
 const lc = (s: string) => s.toLowerCase();
@@ -117,15 +120,29 @@ export class Replayer {
   private readonly migrationsTable: string;
   private readonly trackRows: boolean;
 
-  constructor({ db, migrationsTable = "d1_migrations", trackRows = false }: ReplayerOptions = {}) {
+  constructor({ db, migrationsTable = "d1_migrations", trackRows = false, baseSchema }: ReplayerOptions = {}) {
     this.db = db ?? new Database(":memory:");
     this.migrationsTable = migrationsTable;
     this.trackRows = trackRows;
     this.db.pragma("foreign_keys = ON");
     this.db.exec(migrationsTableSql(migrationsTable));
+    if (baseSchema) this.applyBaseSchema(baseSchema);
     for (const r of this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[])
       this.refresh(r.name);
     for (const o of readObjects(this.db)) this.objects.set(`${o.type}:${lc(o.name)}`, o);
+  }
+
+  private applyBaseSchema({ sql, label }: { sql: string; label: string }): void {
+    try {
+      this.db.exec(sql);
+    } catch (err) {
+      this.db.close();
+      throw new BlastwallError(`${label}: SQLite rejects the base schema: ${(err as Error).message}`, {
+        kind: "input",
+        location: { file: label },
+        fix: "give the schema only, as `wrangler d1 export <db> --remote --no-data --output=<file.sql>` writes it",
+      });
+    }
   }
 
   /** Names of migrations the database records as applied. */

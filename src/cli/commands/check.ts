@@ -36,6 +36,12 @@ export default defineCommand({
         "git ref of what shipped: the Durable Object history must extend it, and findings on migrations, steps and config it already had drop to info",
       valueName: "<git-ref>",
     },
+    "base-schema": {
+      type: "string",
+      description:
+        "SQL of tables made outside migrations (e.g. `wrangler d1 export <db> --remote --no-data`), run before the first migration",
+      valueName: "<file.sql>",
+    },
     config: {
       type: "string",
       multiple: true,
@@ -69,6 +75,7 @@ export default defineCommand({
     const result = await runCheck(dir, {
       ...(data ? { data: resolve(cwd, data) } : {}),
       ...(base ? { base } : {}),
+      ...(options["base-schema"] ? { baseSchema: resolve(cwd, options["base-schema"]) } : {}),
       init: options.init,
       ...(options.config.length > 0 ? { configs: options.config.map((c) => resolve(cwd, c)) } : {}),
       onProgress: (analyzer, detail) => {

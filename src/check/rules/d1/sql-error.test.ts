@@ -12,8 +12,11 @@ describe("d1/sql-error", () => {
     expect(f?.message).toContain('near "FROMM": syntax error');
   });
   it("reports statements that fail on the schema (no such table) and unterminated strings", async () => {
-    expect(await hitsAfterBase("d1/sql-error", "\nALTER TABLE nope ADD COLUMN a TEXT;")).toEqual([
-      "d1/sql-error@0002_change.sql:2",
+    // A table that a migration dropped earlier (one that none created is d1/missing-base-schema's).
+    const dropped = "DROP TABLE order_items;\nALTER TABLE order_items ADD COLUMN a TEXT;";
+    expect(await hitsAfterBase("d1/sql-error", dropped)).toEqual(["d1/sql-error@0002_change.sql:2"]);
+    expect(await hitsAfterBase("d1/missing-base-schema", "\nALTER TABLE nope ADD COLUMN a TEXT;")).toEqual([
+      "d1/missing-base-schema@0002_change.sql:2",
     ]);
     expect(await hitsAfterBase("d1/sql-error", "INSERT INTO orders (status) VALUES ('open);\nSELECT 1;")).toEqual([
       "d1/sql-error@0002_change.sql:1",

@@ -1,0 +1,51 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { d1Analyzer } from "../../d1/analyzer.js";
+import { hits, writeProject } from "../../d1/testing.js";
+import { runCheck } from "../../run-check.js";
+
+/** A history that starts from a `users` table made outside migrations. */
+const HISTORY = {
+  "migrations/0001_plan.sql": "ALTER TABLE users ADD COLUMN plan TEXT;\nCREATE INDEX users_plan ON users (plan);",
+  "migrations/0002_more.sql":
+    "ALTER TABLE users ADD COLUMN seats INTEGER;\nCREATE TABLE teams (id INTEGER PRIMARY KEY);",
+  "migrations/0003_drop.sql": "ALTER TABLE users DROP COLUMN legacy;",
+};
+
+describe("d1/missing-base-schema", () => {
+  it("reports a table made outside migrations once, instead of one sql-error per statement", async () => {
+    const r = await runCheck(writeProject(HISTORY), { analyzers: [d1Analyzer] });
+    expect(hits(r)).toEqual(["d1/missing-base-schema@0001_plan.sql:1"]);
+    expect(r.findings[0]?.message).toContain("(1 more in this file)");
+    expect(r.findings[0]?.fix).toContain("--base-schema base-schema.sql");
+  });
+
+  it("--base-schema supplies the table, and the changes to it are checked again", async () => {
+    const dir = writeProject(HISTORY);
+    writeFileSync(join(dir, "base-schema.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, legacy TEXT);\n");
+    const r = await runCheck(dir, { analyzers: [d1Analyzer], baseSchema: join(dir, "base-schema.sql") });
+    expect(hits(r)).toEqual(["d1/drop-column@0003_drop.sql:1"]);
+  });
+
+  it("still reports a table that a migration dropped earlier as an SQL error", async () => {
+    const r = await runCheck(
+      writeProject({
+        "migrations/0001_a.sql": "CREATE TABLE a (x);",
+        "migrations/0002_b.sql": "DROP TABLE a;",
+        "migrations/0003_c.sql": "INSERT INTO a VALUES (1);",
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    expect(hits(r, "d1/sql-error")).toEqual(["d1/sql-error@0003_c.sql:1"]);
+    expect(hits(r, "d1/missing-base-schema")).toEqual([]);
+  });
+
+  it("names the base schema file when SQLite rejects it", async () => {
+    const dir = writeProject(HISTORY);
+    writeFileSync(join(dir, "base.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY,);\n");
+    await expect(runCheck(dir, { analyzers: [d1Analyzer], baseSchema: join(dir, "base.sql") })).rejects.toThrow(
+      /base\.sql: SQLite rejects the base schema/,
+    );
+  });
+});
