@@ -28,6 +28,7 @@ import d1NonMigrationFile from "./d1/non-migration-file.js";
 import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
 import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
 import d1RebuildCascade from "./d1/rebuild-cascade.js";
+import d1RebuildFkRestrict from "./d1/rebuild-fk-restrict.js";
 import d1RenameColumn from "./d1/rename-column.js";
 import d1RenameTable from "./d1/rename-table.js";
 import d1ReservedTable from "./d1/reserved-table.js";
@@ -85,6 +86,7 @@ export const rules: readonly Rule[] = [
   d1OrderDependsOnWrangler,
   d1OutOfOrderMigration,
   d1RebuildCascade,
+  d1RebuildFkRestrict,
   d1RenameColumn,
   d1RenameTable,
   d1ReservedTable,

@@ -49,6 +49,11 @@ export interface StatementOutcome {
   rowLoss: RowLoss[];
   /** For DROP TABLE: the foreign key actions the implicit DELETE fires in child tables. */
   cascades: Cascade[];
+  /**
+   * For DROP TABLE: NO ACTION / RESTRICT foreign keys (reached directly or through cascades) that the implicit
+   * DELETE violates as soon as the child holds a row: the DROP fails unless the file defers foreign keys.
+   */
+  blockers: Cascade[];
   /** For DROP TABLE on data: how many rows the table held. */
   droppedRows?: number;
 }
@@ -231,6 +236,7 @@ export class Replayer {
       rowsChanged: 0,
       rowLoss: [],
       cascades: [],
+      blockers: [],
     };
     if (unterminated) {
       out.skipped = "unterminated";
@@ -241,7 +247,7 @@ export class Replayer {
       return out;
     }
     if (info.verb === "drop-table" && info.target)
-      out.cascades = this.cascadeTargets(info.target).map(({ nonNull: _, ...c }) => c);
+      out.cascades = this.cascadeTargets(info.target, out.blockers).map(({ nonNull: _, ...c }) => c);
     const watch =
       this.trackRows && DELETING_VERBS.has(info.verb) && info.target ? this.cascadeTargets(info.target) : [];
     const counts = watch.map((w) => this.countRows(w.table, w.nonNull));
@@ -276,8 +282,11 @@ export class Replayer {
     return out;
   }
 
-  /** Every table a delete on `table` can reach through ON DELETE CASCADE / SET NULL / SET DEFAULT, breadth first. */
-  private cascadeTargets(table: string): Watch[] {
+  /**
+   * Every table a delete on `table` can reach through ON DELETE CASCADE / SET NULL / SET DEFAULT, breadth first.
+   * The NO ACTION / RESTRICT keys met on the way (other than a table's key to itself) go to `blockers`.
+   */
+  private cascadeTargets(table: string, blockers?: Cascade[]): Watch[] {
     const out: Watch[] = [];
     const seen = new Set([lc(table)]);
     const queue: { name: string; path: string[] }[] = [{ name: table, path: [table] }];
@@ -286,16 +295,20 @@ export class Replayer {
       if (!cur) break;
       for (const child of this.childrenOf(cur.name)) {
         for (const fk of child.foreignKeys) {
-          if (lc(fk.table) !== lc(cur.name) || fk.onDelete === "NO ACTION" || fk.onDelete === "RESTRICT") continue;
+          if (lc(fk.table) !== lc(cur.name)) continue;
           const path = [...cur.path, child.name];
-          out.push({
+          const edge = {
             table: child.name,
             action: fk.onDelete,
             path,
             fk: `${child.name}(${fk.from.join(", ")}) → ${fk.table}(${fk.to.join(", ") || "rowid"}) ON DELETE ${fk.onDelete}`,
             columns: fk.from,
-            nonNull: fk.onDelete === "CASCADE" ? undefined : fk.from,
-          });
+          };
+          if (fk.onDelete === "NO ACTION" || fk.onDelete === "RESTRICT") {
+            if (lc(child.name) !== lc(cur.name)) blockers?.push(edge);
+            continue;
+          }
+          out.push({ ...edge, nonNull: fk.onDelete === "CASCADE" ? undefined : fk.from });
           if (fk.onDelete === "CASCADE" && !seen.has(lc(child.name))) {
             seen.add(lc(child.name));
             queue.push({ name: child.name, path });

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { checkMigrations, hits } from "../../d1/testing.js";
+
+const RULE = "d1/rebuild-fk-restrict";
+
+/** users, and sessions / posts that reference it with the default (NO ACTION) and RESTRICT. */
+const BASE = `CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL);
+CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id));
+CREATE TABLE posts (id TEXT PRIMARY KEY, author_id TEXT REFERENCES users (id) ON DELETE RESTRICT);
+CREATE TABLE tags (id TEXT PRIMARY KEY, name TEXT);
+`;
+
+/** What drizzle-kit writes for a change SQLite's ALTER TABLE cannot make. */
+const DRIZZLE_REBUILD = `PRAGMA foreign_keys=OFF;--> statement-breakpoint
+CREATE TABLE \`__new_users\` (
+	\`id\` text PRIMARY KEY NOT NULL,
+	\`email\` text NOT NULL,
+	\`name\` text
+);
+--> statement-breakpoint
+INSERT INTO \`__new_users\`("id", "email") SELECT "id", "email" FROM \`users\`;--> statement-breakpoint
+DROP TABLE \`users\`;--> statement-breakpoint
+ALTER TABLE \`__new_users\` RENAME TO \`users\`;--> statement-breakpoint
+PRAGMA foreign_keys=ON;`;
+
+const DUMP = `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
+${BASE}`;
+
+const check = (change: string, base = BASE, files: Record<string, string> = {}) =>
+  checkMigrations({ "migrations/0001_base.sql": base, "migrations/0002_change.sql": change, ...files });
+
+describe("d1/rebuild-fk-restrict", () => {
+  it("flags drizzle's rebuild of a parent that NO ACTION and RESTRICT children reference, at the DROP", async () => {
+    const r = await check(DRIZZLE_REBUILD);
+    expect(hits(r, RULE)).toEqual([`${RULE}@0002_change.sql:9`]);
+    const f = r.findings.find((x) => x.rule === RULE);
+    expect(f?.severity).toBe("error");
+    expect(f?.message).toContain("the rebuild of users drops users while sessions, posts reference it");
+    expect(f?.message).toContain("sessions(user_id) → users(id) ON DELETE NO ACTION");
+    expect(f?.message).toContain("posts(author_id) → users(id) ON DELETE RESTRICT");
+    expect(f?.message).toContain("`PRAGMA foreign_keys = OFF` at line 1 is ignored on D1");
+    expect(f?.fix).toContain("`PRAGMA defer_foreign_keys = on;` before `DROP TABLE users;`");
+    expect(f?.fix).toContain("`PRAGMA defer_foreign_keys = off;` after `ALTER TABLE `__new_users` RENAME TO `users`;`");
+  });
+
+  it("flags a plain DROP TABLE of a referenced parent, and a NO ACTION child reached through a cascade", async () => {
+    const base = `${BASE}CREATE TABLE memberships (id TEXT PRIMARY KEY, user_id TEXT REFERENCES users (id) ON DELETE CASCADE);
+CREATE TABLE audit (id TEXT PRIMARY KEY, membership_id TEXT REFERENCES memberships (id));`;
+    const r = await check("DROP TABLE sessions;\nDROP TABLE posts;\nDROP TABLE users;", base);
+    expect(hits(r, RULE)).toEqual([`${RULE}@0002_change.sql:3`]);
+    expect(r.findings.find((x) => x.rule === RULE)?.message).toContain("(via users → memberships → audit)");
+  });
+
+  it("with a dump whose children hold rows, says the DROP fails there", async () => {
+    const dump = `${DUMP}INSERT INTO users VALUES ('u1', 'a@b.c');\nINSERT INTO sessions VALUES ('s1', 'u1');`;
+    const r = await checkMigrations(
+      { "migrations/0001_base.sql": BASE, "migrations/0002_change.sql": DRIZZLE_REBUILD, "prod.sql": dump },
+      "prod.sql",
+    );
+    const f = r.findings.find((x) => x.rule === RULE);
+    expect([f?.severity, f?.message]).toEqual([
+      "error",
+      expect.stringContaining("fails there: FOREIGN KEY constraint failed"),
+    ]);
+  });
+
+  it("is a warning when the dump's children are empty: it passes today", async () => {
+    const r = await checkMigrations(
+      { "migrations/0001_base.sql": BASE, "migrations/0002_change.sql": DRIZZLE_REBUILD, "prod.sql": DUMP },
+      "prod.sql",
+    );
+    const f = r.findings.find((x) => x.rule === RULE);
+    expect([f?.severity, f?.message]).toEqual(["warning", expect.stringContaining("hold no row there")]);
+  });
+
+  it("does not flag when defer_foreign_keys is on before the DROP (and the fix really passes on data)", async () => {
+    const fixed = DRIZZLE_REBUILD.replace("PRAGMA foreign_keys=OFF;", "PRAGMA defer_foreign_keys = on;").replace(
+      "PRAGMA foreign_keys=ON;",
+      "PRAGMA defer_foreign_keys = off;",
+    );
+    const dump = `${DUMP}INSERT INTO users VALUES ('u1', 'a@b.c');\nINSERT INTO sessions VALUES ('s1', 'u1');`;
+    const r = await checkMigrations(
+      { "migrations/0001_base.sql": BASE, "migrations/0002_change.sql": fixed, "prod.sql": dump },
+      "prod.sql",
+    );
+    expect(hits(r)).toEqual([]);
+  });
+
+  it("deferred, a rebuild that leaves a child's parent behind is named by d1/data-constraint on the data", async () => {
+    const lossy = DRIZZLE_REBUILD.replace("PRAGMA foreign_keys=OFF;", "PRAGMA defer_foreign_keys = on;")
+      .replace("PRAGMA foreign_keys=ON;", "PRAGMA defer_foreign_keys = off;")
+      .replace("FROM `users`;", "FROM `users` WHERE id <> 'u1';");
+    const dump = `${DUMP}INSERT INTO users VALUES ('u1', 'a@b.c');\nINSERT INTO sessions VALUES ('s1', 'u1');`;
+    const r = await checkMigrations(
+      { "migrations/0001_base.sql": BASE, "migrations/0002_change.sql": lossy, "prod.sql": dump },
+      "prod.sql",
+    );
+    expect(hits(r, RULE)).toEqual([]);
+    expect(r.findings.find((x) => x.rule === "d1/data-constraint")?.message).toContain("sessions");
+  });
+
+  it("still flags when defer_foreign_keys was turned off again before the DROP", async () => {
+    const sql = `PRAGMA defer_foreign_keys = on;\nPRAGMA defer_foreign_keys = off;\n${DRIZZLE_REBUILD}`;
+    expect(hits(await check(sql), RULE)).toHaveLength(1);
+  });
+
+  it("does not flag a parent no table references, children that reference another table, or a child dropped first", async () => {
+    const tags = DRIZZLE_REBUILD.replaceAll("users", "tags").replace("`email` text NOT NULL", "`name2` text");
+    expect(hits(await check(tags.replaceAll('"email"', '"name"')), RULE)).toEqual([]);
+    const dropChildren = `DROP TABLE sessions;\nDROP TABLE posts;\n${DRIZZLE_REBUILD}`;
+    expect(hits(await check(dropChildren), RULE)).toEqual([]);
+  });
+
+  it("does not flag children created empty in the same file, or a self-reference", async () => {
+    const base =
+      "CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL, invited_by TEXT REFERENCES users (id));";
+    const sql = `CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT REFERENCES users (id));\n${DRIZZLE_REBUILD}`;
+    expect(hits(await check(sql, base), RULE)).toEqual([]);
+  });
+
+  it("flags a child rebuilt earlier in the same file: its copied rows still reference the parent", async () => {
+    const child = `CREATE TABLE __new_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id), at INTEGER);
+INSERT INTO __new_sessions (id, user_id) SELECT id, user_id FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE __new_sessions RENAME TO sessions;
+DROP TABLE posts;
+`;
+    const r = await check(`${child}${DRIZZLE_REBUILD}`);
+    expect(r.findings.find((x) => x.rule === RULE)?.data?.children).toEqual(["sessions"]);
+  });
+});
