@@ -46,4 +46,33 @@ describe("readPreRelease", () => {
     expect(preRelease.latencyDispersion).toEqual({});
     expect(preRelease.latency?.p50).toBe(20);
   });
+
+  it("reads each poll window once, counts and watched signals together", async () => {
+    const base = swingingPlatform();
+    const reads = { metrics: [] as string[], extraSignals: [] as string[] };
+    const key = (q: { since: Date; until?: Date }) => `${q.since.getTime()}-${q.until?.getTime()}`;
+    const platform: PlatformSignals = {
+      async metrics(q) {
+        reads.metrics.push(key(q));
+        return base.metrics(q);
+      },
+      async extraSignals(q) {
+        reads.extraSignals.push(key(q));
+        // A dead-lettered batch of 8 in every third window.
+        return { dlqMessages: { dlq: q.since.getTime() % 30_000 === 0 ? 8 : 0 }, durableObjectErrors: {} };
+      },
+    };
+    const { preRelease } = await readPreRelease({
+      ...OPTIONS,
+      platform,
+      watch: { queues: ["dlq"], durableObjects: [] },
+      queueBatchSize: 5,
+    });
+    // One read of the whole pre-release window plus 30 poll windows, each asked once of each source.
+    expect(reads.metrics).toHaveLength(31);
+    expect(new Set(reads.metrics).size).toBe(31);
+    expect([...reads.extraSignals].sort()).toEqual([...reads.metrics].sort());
+    expect(preRelease.dlqDispersion?.fano).toBeGreaterThan(5);
+    expect(preRelease.durableObjectDispersion?.fano).toBe(1);
+  });
 });

@@ -81,50 +81,51 @@ function windowRanges(o: PreReleaseReadOptions): { since: Date; until: Date }[] 
   return out;
 }
 
-/** Poll-sized windows back from `now`, oldest first, for the dispersion estimate. */
-async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<VersionMetrics[]> {
-  const out: VersionMetrics[] = [];
+/** One poll-sized window of the stable version's counts, with the watched signals' totals when they are watched. */
+interface PreReleaseWindow {
+  stable: VersionMetrics | undefined;
+  dlq: number;
+  objects: number;
+}
+
+/**
+ * Poll-sized windows back from `now`, oldest first, each read once: the stable version's counts (for the
+ * dispersion of its errors, latency and requests) and, when signals are watched, their totals in the same window
+ * (for their bursts).
+ */
+async function readWindows(o: PreReleaseReadOptions, bounds: number[]): Promise<PreReleaseWindow[]> {
+  const { queues, durableObjects } = o.watch;
+  const watched = queues.length > 0 || durableObjects.length > 0;
+  const env = o.env ? { env: o.env } : {};
+  const sum = (r: Record<string, number>, keys: string[]) => keys.reduce((a, k) => a + (r[k] ?? 0), 0);
+  const out: PreReleaseWindow[] = [];
   for (const { since, until } of windowRanges(o)) {
-    const rows = await o.platform.metrics({
-      worker: o.worker,
-      since,
-      until,
-      slowerThanMs: bounds,
-      ...(o.env ? { env: o.env } : {}),
+    const [rows, signals] = await Promise.all([
+      o.platform.metrics({ worker: o.worker, since, until, slowerThanMs: bounds, ...env }),
+      watched ? o.platform.extraSignals({ worker: o.worker, since, until, queues, durableObjects, ...env }) : undefined,
+    ]);
+    out.push({
+      stable: rows.find((r) => r.versionId === o.stable),
+      dlq: signals ? sum(signals.dlqMessages, queues) : 0,
+      objects: signals ? sum(signals.durableObjectErrors, durableObjects) : 0,
     });
-    const m = rows.find((r) => r.versionId === o.stable);
-    if (m) out.push(m);
   }
   return out;
 }
 
 /**
- * The watched signals per poll-sized window: their bursts (a batch dead-lettered at once, one hot object failing
- * again and again) spread the canary's share of an attributed signal, so its test is tempered by them.
+ * The watched signals' bursts (a batch dead-lettered at once, one hot object failing again and again) spread the
+ * canary's share of an attributed signal, so its test is tempered by them.
  */
-async function readSignalDispersion(
+function signalDispersion(
   o: PreReleaseReadOptions,
-): Promise<Pick<PreRelease, "dlqDispersion" | "durableObjectDispersion">> {
-  const { queues, durableObjects } = o.watch;
-  if (queues.length === 0 && durableObjects.length === 0) return {};
-  const dlq: number[] = [];
-  const objects: number[] = [];
-  for (const { since, until } of windowRanges(o)) {
-    const s = await o.platform.extraSignals({
-      worker: o.worker,
-      since,
-      until,
-      queues,
-      durableObjects,
-      ...(o.env ? { env: o.env } : {}),
-    });
-    dlq.push(queues.reduce((a, k) => a + (s.dlqMessages[k] ?? 0), 0));
-    objects.push(durableObjects.reduce((a, k) => a + (s.durableObjectErrors[k] ?? 0), 0));
-  }
+  windows: readonly PreReleaseWindow[],
+): Pick<PreRelease, "dlqDispersion" | "durableObjectDispersion"> {
+  if (o.watch.queues.length === 0 && o.watch.durableObjects.length === 0) return {};
   const batch = o.queueBatchSize ?? ANALYSIS_DEFAULTS.queueBatchSize;
   return {
-    dlqDispersion: atLeastBursts(estimateCountDispersion(dlq), batch),
-    durableObjectDispersion: estimateCountDispersion(objects),
+    dlqDispersion: atLeastBursts(estimateCountDispersion(windows.map((w) => w.dlq)), batch),
+    durableObjectDispersion: estimateCountDispersion(windows.map((w) => w.objects)),
   };
 }
 
@@ -171,7 +172,8 @@ export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreRelea
     );
   }
   const bounds = quantiles.flatMap((q) => (latency?.[q] !== undefined ? [latency[q] as number] : []));
-  const windows = await readWindows(o, bounds);
+  const read = await readWindows(o, bounds);
+  const windows = read.flatMap((w) => (w.stable ? [w.stable] : []));
   const errorWindows: DispersionWindow[] = windows.map((m) => ({ trials: m.requests, hits: errorsOf(m) }));
   const latencyDispersion: PreRelease["latencyDispersion"] = {};
   for (const q of o.sharedHost ? [] : quantiles) {
@@ -190,7 +192,7 @@ export async function readPreRelease(o: PreReleaseReadOptions): Promise<PreRelea
       requestDispersion: estimateCountDispersion(windows.map((m) => m.requests)),
       latencyDispersion,
       ...(await readSignalRates(o)),
-      ...(await readSignalDispersion(o)),
+      ...signalDispersion(o, read),
     },
     traffic,
     notes,
