@@ -1,5 +1,6 @@
 import type { StatementOutcome } from "../sql/replay.js";
 import type { SqlStatement } from "../sql/split.js";
+import { type Token, tokenize } from "../sql/tokens.js";
 import type { MigrationFile } from "./rule.js";
 
 /** What a file does around one statement: rows it moved or filled in before, tables it drops for good. */
@@ -92,29 +93,111 @@ export function droppedInFile(file: MigrationFile): Set<string> {
   );
 }
 
-const normalize = (sql: string) =>
-  sql
-    .replace(/["`[\]]/g, "")
-    .replace(/\s+/g, " ")
-    .replace(/;\s*$/, "")
-    .trim()
-    .toLowerCase();
+/** A token as compared across spellings: identifier quoting and keyword case gone, strings kept exact. */
+const tokenKey = (t: Token): string =>
+  t.kind === "string" ? `'${t.value}` : t.kind === "ident" || t.kind === "word" ? `n:${lc(t.text)}` : t.value;
+const isName = (t: Token | undefined): t is Token => t?.kind === "ident" || t?.kind === "word";
+
+/**
+ * The top-level WHERE condition of a statement as comparable keys: `"inv"."acceptedAt" IS NULL` and
+ * `` `acceptedAt` is null `` give the same keys (quoting, keyword case, whitespace and the `table.` qualifier go).
+ */
+function whereKeys(sql: string, table: string): string[] | undefined {
+  const tokens = tokenize(sql);
+  const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "WHERE");
+  if (at < 0) return undefined;
+  const keys: string[] = [];
+  for (let i = at + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (!t || (t.value === ";" && t.kind === "punct")) break;
+    // `inv.acceptedAt` and `main.inv.acceptedAt` compare as `acceptedAt`.
+    if (isName(t) && tokens[i + 1]?.value === "." && [lc(table), "main"].includes(lc(t.text))) {
+      i++;
+      continue;
+    }
+    keys.push(tokenKey(t));
+  }
+  return keys;
+}
 
 /**
  * Whether the partial index created at `line` (`CREATE UNIQUE INDEX … WHERE cond`) covers only rows an earlier
- * `DELETE FROM table WHERE cond` (the same condition) removed: no existing row is in it, so it cannot fail.
+ * `DELETE FROM table WHERE cond` (the same condition, however quoted or qualified) removed: no existing row is in
+ * it, so it cannot fail.
  *
  * @example
- * partialRowsDeleted(file, "inv", 2); // true after "DELETE FROM inv WHERE acceptedAt IS NULL;"
+ * partialRowsDeleted(file, "inv", 2); // true after "DELETE FROM `inv` WHERE `acceptedAt` IS NULL;" for … WHERE "inv"."acceptedAt" IS NULL
  */
 export function partialRowsDeleted(file: MigrationFile, table: string, line: number): boolean {
   const create = file.statements.find((s, i) => s.line === line && file.outcomes[i]?.verb === "create-index");
-  const where = create && /\)\s*where\s+([\s\S]+)$/i.exec(create.sql.trim())?.[1];
-  if (!where) return false;
-  const cond = normalize(where);
+  const cond = create && whereKeys(create.sql, table);
+  if (!cond) return false;
   return steps(file, line).some(({ stmt, outcome }) => {
     if (outcome.verb !== "delete" || lc(outcome.target ?? "") !== lc(table)) return false;
-    const deleted = /\bwhere\s+([\s\S]+)$/i.exec(stmt.sql.trim())?.[1];
-    return deleted !== undefined && normalize(deleted) === cond;
+    const deleted = whereKeys(stmt.sql, table);
+    return deleted !== undefined && deleted.join(" ") === cond.join(" ");
   });
+}
+
+/** The plain columns listed after each `GROUP BY` / `PARTITION BY` (a list with an expression gives none). */
+function groupings(tokens: readonly Token[]): string[][] {
+  const out: string[][] = [];
+  tokens.forEach((t, i) => {
+    if ((t.value !== "GROUP" && t.value !== "PARTITION") || tokens[i + 1]?.value !== "BY") return;
+    const cols: string[] = [];
+    let j = i + 2;
+    for (;;) {
+      // `t.slug` groups by `slug`.
+      while (isName(tokens[j]) && tokens[j + 1]?.value === "." && isName(tokens[j + 2])) j += 2;
+      const name = tokens[j];
+      if (!isName(name) || tokens[j + 1]?.value === "(") return;
+      cols.push(lc(name.text));
+      if (tokens[j + 1]?.value !== ",") break;
+      j += 2;
+    }
+    out.push(cols);
+  });
+  return out;
+}
+
+/** Whether an UPDATE's top-level SET assigns one of `columns`. */
+function setsOneOf(tokens: readonly Token[], columns: ReadonlySet<string>): boolean {
+  const set = tokens.findIndex((t) => t.depth === 0 && t.value === "SET");
+  if (set < 0) return false;
+  for (let i = set + 1; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (!t || (t.depth === 0 && (t.value === "WHERE" || t.value === "FROM"))) break;
+    if (t.depth === 0 && isName(t) && tokens[i + 1]?.value === "=" && columns.has(lc(t.text))) return true;
+  }
+  return false;
+}
+
+/**
+ * The line of a statement before `line` that de-duplicates `table` on exactly `columns`: an UPDATE that rewrites
+ * one of them, or a DELETE, keyed on `GROUP BY` / `PARTITION BY` over those columns of that table, e.g.
+ * `DELETE FROM t WHERE rowid NOT IN (SELECT MIN(rowid) FROM t GROUP BY slug)` before a unique index on t(slug).
+ *
+ * @example
+ * dedupedFirst(file, "t", ["slug"], indexLine); // 3 when line 3 is the DELETE above
+ */
+export function dedupedFirst(
+  file: MigrationFile,
+  table: string,
+  columns: readonly string[],
+  line: number,
+): number | undefined {
+  const want = new Set(columns.map(lc));
+  const same = (cols: string[]) => cols.length === want.size && cols.every((c) => want.has(c));
+  return steps(file, line).find(({ stmt, outcome }) => {
+    if ((outcome.verb !== "update" && outcome.verb !== "delete") || lc(outcome.target ?? "") !== lc(table))
+      return false;
+    const tokens = tokenize(stmt.sql);
+    // The grouping must read the same table, in a subquery (the DELETE's own FROM is at depth 0).
+    const readsTable = tokens.some(
+      (t, i) =>
+        t.depth > 0 && t.value === "FROM" && isName(tokens[i + 1]) && lc(tokens[i + 1]?.text ?? "") === lc(table),
+    );
+    if (!readsTable || !groupings(tokens).some(same)) return false;
+    return outcome.verb === "delete" || setsOneOf(tokens, want);
+  })?.stmt.line;
 }

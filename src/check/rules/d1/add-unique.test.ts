@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+
+const POSTS = "CREATE TABLE posts (id TEXT PRIMARY KEY, slug TEXT NOT NULL, team_id TEXT, created_at INTEGER);";
+const uniqueAfter = async (sql: string) =>
+  (await checkMigrations({ "migrations/0001.sql": POSTS, "migrations/0002.sql": sql })).findings.filter(
+    (f) => f.rule === "d1/add-unique",
+  );
 
 describe("d1/add-unique", () => {
   it("flags a unique index on an existing table", async () => {
@@ -21,5 +27,51 @@ describe("d1/add-unique", () => {
     const withDefault =
       "ALTER TABLE orders ADD COLUMN ref TEXT DEFAULT 'x';\nCREATE UNIQUE INDEX orders_ref ON orders (ref);";
     expect(await hitsAfterBase("d1/add-unique", withDefault)).toEqual(["d1/add-unique@0002_change.sql:2"]);
+  });
+  it("is info after the same file de-duplicated exactly the index's columns (ROW_NUMBER … PARTITION BY)", async () => {
+    const sql = `UPDATE posts SET slug = slug || '-' || substr(id, -6) WHERE id IN (
+  SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY slug ORDER BY created_at) AS rn FROM posts) WHERE rn > 1
+);
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    const [f, ...rest] = await uniqueAfter(sql);
+    expect(rest).toEqual([]);
+    expect([f?.severity, f?.line, f?.data?.dedupedAt]).toEqual(["info", 4, 1]);
+    expect(f?.message).toContain("after line 1 of this file de-duplicated posts on (slug)");
+  });
+  it("is info after a DELETE keeping one row per group, quoted and qualified however", async () => {
+    const sql = `DELETE FROM "posts" WHERE rowid NOT IN (SELECT MIN(rowid) FROM \`posts\` GROUP BY "posts"."team_id", [slug]);
+CREATE UNIQUE INDEX posts_team_slug ON posts (slug, team_id);`;
+    expect((await uniqueAfter(sql)).map((f) => f.severity)).toEqual(["info"]);
+  });
+  it("still flags de-duplication over other columns, an expression, or an UPDATE that rewrites no key column", async () => {
+    const other = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY team_id);
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    const wider = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug, team_id);
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    const expr = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY lower(slug));
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    const noKey = `UPDATE posts SET created_at = 0 WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY slug) AS rn FROM posts) WHERE rn > 1);
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    const later = `CREATE UNIQUE INDEX posts_slug ON posts (slug);
+DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug);`;
+    for (const sql of [other, wider, expr, noKey, later])
+      expect(
+        (await uniqueAfter(sql)).map((f) => f.severity),
+        sql,
+      ).toEqual(["warning"]);
+  });
+  it("does not flag a partial unique index over rows the file deleted, however the WHERE is quoted or qualified", async () => {
+    const base = "CREATE TABLE inv (id TEXT PRIMARY KEY, teamId TEXT, email TEXT, acceptedAt INTEGER);";
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings.filter(
+        (f) => f.rule === "d1/add-unique",
+      );
+    const drizzle = `DELETE FROM \`inv\` WHERE \`acceptedAt\` IS NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX \`inv_team_email\` ON \`inv\` (\`teamId\`,\`email\`) WHERE "inv"."acceptedAt" IS NULL;`;
+    expect(await run(drizzle)).toEqual([]);
+    expect(await run(drizzle.replace('"inv"."acceptedAt" IS NULL', "[acceptedAt]   is   null"))).toEqual([]);
+    // Another condition, or a DELETE that keeps some of those rows, leaves rows in the index.
+    expect(await run(drizzle.replace('"inv"."acceptedAt" IS NULL', '"inv"."acceptedAt" IS NOT NULL'))).toHaveLength(1);
+    expect(await run(drizzle.replace("IS NULL;--", "IS NULL AND teamId = 'a';--"))).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
-import { partialRowsDeleted } from "../../d1/net-effect.js";
+import { dedupedFirst, partialRowsDeleted } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -21,10 +21,23 @@ export default defineRule({
       const cols = c.index.columns.join(", ");
       const t = ident(c.table);
       const groupBy = c.index.columns.map(ident).join(", ");
+      const what = `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols})`;
+      // The same file de-duplicated exactly these columns first: the index holds if that statement is right.
+      const deduped = dedupedFirst(file, c.table, c.index.columns, c.line);
+      if (deduped !== undefined)
+        return [
+          {
+            line: c.line,
+            severity: "info" as const,
+            message: `${what} after line ${deduped} of this file de-duplicated ${c.table} on (${cols}), so existing rows cannot make it fail if that statement leaves one row per (${cols})`,
+            fix: `Prove it on production data: \`blastwall check --data <export.sql>\` replays the de-duplication and the index. New duplicates written by the running version between this migration and the deploy still fail their INSERT afterwards.`,
+            data: { table: c.table, columns: c.index.columns, index: c.index.name, dedupedAt: deduped },
+          },
+        ];
       return [
         {
           line: c.line,
-          message: `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols}); it fails with "UNIQUE constraint failed" if production already holds duplicates, and then rejects writes the running version still makes`,
+          message: `${what}; it fails with "UNIQUE constraint failed" if production already holds duplicates, and then rejects writes the running version still makes`,
           fix: `Check production first: \`SELECT ${groupBy}, count(*) FROM ${t} GROUP BY ${groupBy} HAVING count(*) > 1 LIMIT 10;\` must return nothing (or run \`blastwall check --data <export.sql>\`). Deploy code that never writes duplicates, de-duplicate, then add the index in its own migration.`,
           data: { table: c.table, columns: c.index.columns, index: c.index.name },
         },
