@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_LATENCY_BUCKETS_MS,
   latencyBucketOf,
@@ -259,4 +259,72 @@ describe("telemetry() Hono middleware (inside workerd)", () => {
       ["4xx", 404],
     ]);
   });
+});
+
+describe("withTelemetry and telemetry() agree (inside workerd)", () => {
+  type Env = { DS: AnalyticsEngineDataset; CF_VERSION_METADATA: WorkerVersionMetadata };
+  const bucketsMs = [3, 7];
+  const options = {
+    worker: "shop-api",
+    dataset: (e: Env) => e.DS,
+    version: (e: Env) => e.CF_VERSION_METADATA,
+    bucketsMs,
+    routes: [
+      ["/orders/:id", "orders/:id"],
+      ["/static/*", "static"],
+    ],
+  } as const;
+
+  /** The same app, with or without the middleware; `handled` adds an onError that answers 503. */
+  function shop({ middleware, handled }: { middleware: boolean; handled: boolean }) {
+    const app = new Hono<{ Bindings: Env }>();
+    if (middleware) app.use(telemetry<Env>(options));
+    app.get("/orders/:id", (c) => c.json({ id: c.req.param("id") }, c.req.param("id") === "0" ? 404 : 200));
+    app.get("/static/*", () => Response.redirect("https://shop.test/cdn", 302));
+    app.get("/fail", () => {
+      throw new Error("bad");
+    });
+    if (handled) app.onError((_err, c) => c.text("handled", 503));
+    return app;
+  }
+
+  async function through(entry: "wrapper" | "middleware", handled: boolean, path: string) {
+    const ds = recordingDataset();
+    const app = shop({ middleware: entry === "middleware", handled });
+    const worker = entry === "wrapper" ? withTelemetry<Env, typeof app>(app, options) : app;
+    const env = { DS: ds, CF_VERSION_METADATA: version };
+    const res = await worker.fetch(new Request(`https://shop.test${path}`), env, createExecutionContext());
+    expect(ds.points).toHaveLength(1);
+    const [point] = ds.points;
+    const latencyMs = point?.doubles?.[2] ?? -1;
+    // Latency differs by clock, so compare its bucket against the configured bounds, and everything else exactly.
+    expect(point?.doubles?.[1]).toBe(latencyBucketOf(latencyMs, bucketsMs));
+    return {
+      status: res.status,
+      header: res.headers.get(VERSION_HEADER),
+      indexes: point?.indexes,
+      blobs: point?.blobs,
+      recordedStatus: point?.doubles?.[0],
+    };
+  }
+
+  const cases: Array<[path: string, handled: boolean, blobs: unknown[]]> = [
+    ["/orders/42", true, [version.id, "2xx", "v2", "orders/:id"]],
+    ["/orders/0", true, [version.id, "4xx", "v2", "orders/:id"]],
+    ["/static/a/b.css", true, [version.id, "3xx", "v2", "static"]],
+    ["/nope", true, [version.id, "4xx", "v2", "other"]],
+    ["/fail", true, [version.id, "5xx", "v2", "other"]],
+    ["/fail", false, [version.id, "5xx", "v2", "other"]],
+  ];
+  for (const [path, handled, blobs] of cases) {
+    it(`records ${path}${handled ? "" : " (no onError)"} the same way through both`, async () => {
+      // Hono's default error handler logs the error; the test only needs the response.
+      const quiet = handled ? undefined : vi.spyOn(console, "error").mockImplementation(() => undefined);
+      const wrapped = await through("wrapper", handled, path);
+      const middleware = await through("middleware", handled, path);
+      quiet?.mockRestore();
+      expect(middleware).toEqual(wrapped);
+      expect(wrapped).toMatchObject({ indexes: ["shop-api"], blobs, header: version.id });
+    });
+  }
 });
