@@ -1,11 +1,14 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ANALYSIS_DEFAULTS } from "../src/core/analysis-defaults.js";
 import type { Progress } from "../src/core/progress.js";
+import type { ResolvedRampStep } from "../src/project/blastwall-config.js";
 import { resolveWorkerConfig } from "../src/project/blastwall-config.js";
 import { loadWranglerConfig } from "../src/project/wrangler-config.js";
-import { simulateDecisionLoop } from "../src/release/analysis/decision-loop.js";
-import { type Scenario, scenarioWindows } from "../src/release/analysis/scenarios.js";
+import { resolveAnalysisOptions } from "../src/release/analysis/analyze.js";
+import { rampFor, simulateDecisionLoop } from "../src/release/analysis/decision-loop.js";
+import { type Scenario, scenarioPreRelease, scenarioWindows } from "../src/release/analysis/scenarios.js";
 import { seededRandom } from "../src/release/analysis/simulate.js";
 import { runRelease } from "../src/release/run.js";
 import { formatMark, formatVersionMessage } from "../src/release/state.js";
@@ -20,24 +23,41 @@ const HEALTHY_RUNS = Number(process.env.BENCH_ANALYSIS_HEALTHY ?? (CI ? 200 : 20
 const REGRESSED_RUNS = Number(process.env.BENCH_ANALYSIS_REGRESSED ?? (CI ? 50 : 200));
 const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? (CI ? 50 : 200));
 const EFFECTS = [1.2, 1.5, 2, 5];
-/** The default ramp as the streams the Flagger-style rule reads (it has no minimums and no deadline). */
+/** `BENCH_ANALYSIS_PARTS=levels,adversarial`: only those parts (levels, latency, route, adversarial, low); default all. */
+const PARTS = process.env.BENCH_ANALYSIS_PARTS?.split(",");
+const part = (name: string) => PARTS === undefined || PARTS.includes(name);
+/** The default ramp before plan time: 5 → 25 → 50 % at 5 min a step. */
 const RAMP = [
   { percent: 5, seconds: 300 },
   { percent: 25, seconds: 300 },
   { percent: 50, seconds: 300 },
 ];
 
+/**
+ * The ramp `release` plans for this traffic (a low-traffic Worker's preset first step gets a larger share, see
+ * `stepTargets`), with the share pinned: every rule of the comparison, the Flagger-style one included, runs on it.
+ */
+function plannedRamp(rps: number): ResolvedRampStep[] {
+  const s: Scenario = { ...model(rps), steps: RAMP };
+  const preRelease = scenarioPreRelease(s, seededRandom(0), ANALYSIS_DEFAULTS.latencyQuantiles);
+  return rampFor(s, resolveAnalysisOptions({ alpha: ALPHA, preRelease })).map((p) => ({ ...p, percentSet: true }));
+}
+
 /** A healthy Worker as the tests' model has it: 0.5 % errors, log-normal latency (median 40 ms, σ 0.6). */
-function base(rps: number): Scenario {
+function model(rps: number): Omit<Scenario, "steps"> {
   return {
     rps,
     baseErrorRate: 0.005,
     errorEffect: 1,
     latency: { medianMs: 40, sigma: 0.6 },
-    steps: RAMP,
     pollSeconds: 10,
     preReleaseSeconds: 600,
   };
+}
+
+/** The model's Worker on the ramp planned for its traffic, as the decision loop and the Flagger-style rule see it. */
+function base(rps: number): Scenario {
+  return { ...model(rps), steps: plannedRamp(rps).map((p) => ({ percent: p.percent, seconds: p.minDurationSeconds })) };
 }
 
 /** Wilson 95 % interval of a rate. */
@@ -147,6 +167,7 @@ function levelResults(rps: number, seed: number): BenchResult[] {
   const tag = `${rps}rps`;
   const h = loop(base(rps), HEALTHY_RUNS, seed);
   const out = rateResults(`false_rollback_rate_${tag}`, h.rolledBack, HEALTHY_RUNS);
+  out.push({ name: `first_step_percent_${tag}`, value: base(rps).steps[0]?.percent ?? 0, unit: "% (planned)" });
   out.push({ name: `paused_rate_${tag}`, value: round(h.paused / HEALTHY_RUNS, 4), unit: "rate (not a rollback)" });
   const calibration = flaggerCalibration(rps, seed + 1, h.rolledBack / HEALTHY_RUNS);
   out.push(...calibration);
@@ -202,6 +223,7 @@ function oracleResults(rps: number, seed: number): BenchResult[] {
   for (let i = 0; i < REGRESSED_RUNS; i++) {
     const r = simulateDecisionLoop({ ...base(rps), errorEffect: 5 }, rand, {
       analysis: { alpha: ALPHA, latencyQuantiles: [], grid: [5 / 1.05] },
+      steps: plannedRamp(rps),
     });
     times.push(r.outcome === "rolled-back" ? r.seconds : undefined);
   }
@@ -419,11 +441,11 @@ export default defineBench({
       { name: "healthy_runs_per_cell", value: HEALTHY_RUNS, unit: "runs" },
       { name: "regressed_runs_per_cell", value: REGRESSED_RUNS, unit: "runs" },
     ];
-    for (const [i, rps] of LEVELS.entries()) results.push(...levelResults(rps, 0xb1a57 + 1000 * i));
-    results.push(...latencyResults(0x1a7));
-    results.push(...routeResults(0x40e));
-    results.push(...adversarialResults(0xad0));
-    results.push(...(await lowTrafficResults(0x10)));
+    if (part("levels")) for (const [i, rps] of LEVELS.entries()) results.push(...levelResults(rps, 0xb1a57 + 1000 * i));
+    if (part("latency")) results.push(...latencyResults(0x1a7));
+    if (part("route")) results.push(...routeResults(0x40e));
+    if (part("adversarial")) results.push(...adversarialResults(0xad0));
+    if (part("low")) results.push(...(await lowTrafficResults(0x10)));
     return results;
   },
 });

@@ -37,7 +37,13 @@ describe("blastwall.config", () => {
     expect(api.smoke[2]).toMatchObject({ method: "POST", expectStatus: [201] });
     expect(api.smoke[2]?.body).toContain('"userId":"smoke-test"');
     expect(api.steps.map((s) => s.percent)).toEqual([5, 25, 50, 100]);
-    expect(api.steps[0]).toEqual({ percent: 5, minDurationSeconds: 30, minSamples: 100, minSamplesSet: true });
+    expect(api.steps[0]).toEqual({
+      percent: 5,
+      minDurationSeconds: 30,
+      minSamples: 100,
+      minSamplesSet: true,
+      percentSet: true,
+    });
     expect(api.analysis.slo).toEqual({ errorRate: 0.02, latencyMs: 1000, latencyQuantile: 0.95 });
     expect(api.pollIntervalSeconds).toBe(5);
     expect(api.soakSeconds).toBe(1800);

@@ -98,6 +98,8 @@ export interface ResolvedRampStep {
   minSamples: number;
   /** True when the config set `minSamples`; a preset minimum may be lowered to what the traffic needs. */
   minSamplesSet?: boolean;
+  /** True when the config set the steps; the preset first step's share may be raised for a low-traffic Worker. */
+  percentSet?: boolean;
 }
 
 export interface ResolvedSmokeCheck {
@@ -414,6 +416,7 @@ function resolveSteps(steps: WorkerReleaseConfig["steps"]): ResolvedRampStep[] {
             : (preset?.minDurationSeconds ?? 300),
       minSamples: step.minSamples ?? (last ? 0 : (preset?.minSamples ?? 500)),
       ...(step.minSamples !== undefined ? { minSamplesSet: true } : {}),
+      percentSet: true,
     };
   });
 }

@@ -30,6 +30,7 @@ import {
   verdictOf,
 } from "./analysis/analyze.js";
 import { effectBound } from "./analysis/effect-bound.js";
+import { plannedSteps } from "./analysis/sample-size.js";
 import { decideBlastWindow, type ScheduledMigration } from "./blast-window.js";
 import { type CheckGateResult, checkGate, type DryRunResult, dryRunGate, withVars } from "./gates.js";
 import { gatherPlan, type ReleasePlan, workerName } from "./plan.js";
@@ -652,15 +653,17 @@ class ReleaseRun {
   /** Ramps through the steps below 100 %, with the analysis at every poll. */
   private async ramp(candidate: string, stable: string, fromStep: number, plan: ReleasePlan): Promise<RampResult> {
     let analysis = await this.startAnalysis(stable);
-    for (const t of plan.traffic?.steps ?? []) if (t.warning) this.out.warn(t.warning);
+    for (const t of plan.traffic?.steps ?? []) {
+      if (t.warning) this.out.warn(t.warning);
+      if (t.raised) this.decide(t.raised);
+    }
     let last = "no ramp steps below 100%";
-    const steps = this.o.config.steps;
+    // Each step's minimum samples (and a preset first step's share) derive from the Worker's traffic at plan time.
+    const steps = plannedSteps(this.o.config.steps, plan.traffic?.steps);
     for (let i = fromStep; i < steps.length; i++) {
       const s = steps[i];
       if (!s || s.percent >= 100) break;
-      // The step's minimum samples derive from the Worker's traffic at plan time (never below the configured one).
-      const minSamples = plan.traffic?.steps.find((t) => t.percent === s.percent)?.minSamples ?? s.minSamples;
-      const r = await this.rampStep(candidate, stable, { ...s, minSamples }, analysis);
+      const r = await this.rampStep(candidate, stable, s, analysis);
       analysis = r.analysis;
       if (r.action.action !== "advance") return await this.endRamp(candidate, stable, s.percent, r.action);
       last = r.action.reason;

@@ -56,7 +56,10 @@ export function printPlan(out: Output, plan: ReleasePlan): void {
   if (t) {
     row("traffic", `${t.rps.toFixed(1)} rps, stable error rate ${(t.errorRate * 100).toFixed(2)}% before the release`);
     row("min samples", t.steps.map((x) => `${x.percent}%: ${x.minSamples} (≈${x.expected} by deadline)`).join(" · "));
-    for (const x of t.steps) if (x.warning) out.warn(x.warning);
+    for (const x of t.steps) {
+      if (x.raised) row("first step", x.raised);
+      if (x.warning) out.warn(x.warning);
+    }
   }
   const bw = plan.blastWindow;
   row(

@@ -1,8 +1,15 @@
 import { ANALYSIS_DEFAULTS } from "../../core/analysis-defaults.js";
 import type { ResolvedRampStep } from "../../project/blastwall-config.js";
 import { decideStep } from "../state.js";
-import { type AnalysisOptions, analyzePoll, createAnalysis, enabledTests, latencyBoundsNeeded } from "./analyze.js";
-import { stepTargets } from "./sample-size.js";
+import {
+  type AnalysisOptions,
+  type AnalysisState,
+  analyzePoll,
+  createAnalysis,
+  enabledTests,
+  latencyBoundsNeeded,
+} from "./analyze.js";
+import { plannedSteps, stepTargets } from "./sample-size.js";
 import { type Scenario, scenarioPreRelease, windowSource } from "./scenarios.js";
 
 /**
@@ -32,6 +39,31 @@ export const DEFAULT_RAMP: readonly ResolvedRampStep[] = [
 ];
 
 /**
+ * The ramp `release` would run for the scenario's traffic: each step's planned share and minimum samples
+ * (`stepTargets`), as `release` derives them at plan time.
+ *
+ * @example
+ * rampFor(scenario, createAnalysis({}).options).map((s) => s.percent); // [15, 25, 50] at 20 rps
+ */
+export function rampFor(
+  s: Scenario,
+  o: AnalysisState["options"],
+  steps: readonly ResolvedRampStep[] = DEFAULT_RAMP,
+  deadlineSeconds: number = ANALYSIS_DEFAULTS.noDataDeadlineSeconds,
+): ResolvedRampStep[] {
+  const targets = stepTargets({
+    steps,
+    traffic: { rps: s.rps, errorRate: s.baseErrorRate, seconds: s.preReleaseSeconds },
+    alpha: o.alpha,
+    tests: enabledTests(o).length,
+    toleratedIncrease: o.toleratedIncrease,
+    minSamples: o.minSamples,
+    deadlineSeconds,
+  });
+  return plannedSteps(steps, targets);
+}
+
+/**
  * Runs one simulated release through the decision loop.
  *
  * @example
@@ -49,20 +81,11 @@ export function simulateDecisionLoop(
   const quantiles = analysis.latencyQuantiles ?? ANALYSIS_DEFAULTS.latencyQuantiles;
   const preRelease = scenarioPreRelease(s, rand, quantiles);
   let state = createAnalysis({ ...analysis, preRelease });
-  const targets = stepTargets({
-    steps,
-    traffic: { rps: s.rps, errorRate: s.baseErrorRate, seconds: s.preReleaseSeconds },
-    alpha: state.options.alpha,
-    tests: enabledTests(state.options).length,
-    toleratedIncrease: state.options.toleratedIncrease,
-    minSamples: state.options.minSamples,
-    deadlineSeconds: noData.deadlineSeconds,
-  });
+  const ramp = rampFor(s, state.options, steps, noData.deadlineSeconds);
   const next = windowSource(s, rand, latencyBoundsNeeded(state));
   let t = 0;
-  for (const [i, step] of steps.entries()) {
+  for (const step of ramp) {
     if (step.percent >= 100) break;
-    const target = { ...step, minSamples: targets[i]?.minSamples ?? step.minSamples };
     let elapsed = 0;
     let canaryRequests = 0;
     for (;;) {
@@ -79,7 +102,7 @@ export function simulateDecisionLoop(
       });
       state = r.state;
       canaryRequests += w.canary.requests;
-      const action = decideStep({ step: target, elapsedSeconds: elapsed, canaryRequests, verdict: r.verdict, noData });
+      const action = decideStep({ step, elapsedSeconds: elapsed, canaryRequests, verdict: r.verdict, noData });
       if (action.action === "wait") continue;
       if (action.action === "advance") break;
       return { outcome: action.action === "rollback" ? "rolled-back" : "paused", seconds: t, reason: action.reason };

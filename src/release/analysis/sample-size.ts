@@ -18,7 +18,10 @@ export interface Traffic {
 }
 
 export interface StepTarget {
+  /** The step's canary share: as configured, or the preset first step's raised for a low-traffic Worker. */
   percent: number;
+  /** Set when the share was raised from the preset's: why. */
+  raised?: string;
   /**
    * Canary requests the step needs: a configured minimum as set; a preset one lowered to what a 5× regression at
    * the stable error rate needs (never below the analysis minimum).
@@ -76,19 +79,60 @@ export function stepTargets({
 }: StepTargetsOptions): StepTarget[] {
   const need = Math.max(minSamples, requestsFor5x(traffic.errorRate, alpha, tests, 1 + toleratedIncrease));
   const targetOf = (s: ResolvedRampStep) => (s.minSamplesSet ? s.minSamples : Math.min(s.minSamples, need));
-  return steps
-    .filter((s) => s.percent < 100)
-    .map((s) => {
-      const deadline = Math.max(deadlineSeconds, s.minDurationSeconds);
-      const expected = Math.floor(traffic.rps * (s.percent / 100) * deadline);
-      const target = targetOf(s);
-      const base = { percent: s.percent, minSamples: target, expected };
-      if (expected >= target) return base;
-      const seconds =
-        traffic.rps > 0 ? Math.ceil(target / (traffic.rps * (s.percent / 100))) : Number.POSITIVE_INFINITY;
-      return {
-        ...base,
-        warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but it needs ${target}; the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"}, lower the step's minSamples, or use a larger percent`,
-      };
-    });
+  const ramp = steps.filter((s) => s.percent < 100);
+  return ramp.map((step, i) => {
+    const first = i === 0 ? firstStepShare(step, ramp[1], traffic, need) : undefined;
+    const s = first ? { ...step, percent: first.percent } : step;
+    const deadline = Math.max(deadlineSeconds, s.minDurationSeconds);
+    const expected = Math.floor(traffic.rps * (s.percent / 100) * deadline);
+    const target = targetOf(s);
+    const base = { percent: s.percent, minSamples: target, expected, ...(first ? { raised: first.why } : {}) };
+    if (expected >= target) return base;
+    const seconds = traffic.rps > 0 ? Math.ceil(target / (traffic.rps * (s.percent / 100))) : Number.POSITIVE_INFINITY;
+    return {
+      ...base,
+      warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but it needs ${target}; the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"}, lower the step's minSamples, or use a larger percent`,
+    };
+  });
+}
+
+/**
+ * The preset first step's share for a low-traffic Worker. The first step is there to catch a gross regression
+ * while few users see the canary; what it needs is a number of canary requests (those at which a 5× regression is
+ * caught with about even odds), not a share. At 5 % of a 20 rps Worker they take over 7 minutes to arrive; the
+ * share is raised so that they arrive within half the step's minimum duration (at most the next step's share).
+ * A bad canary then serves about the same number of requests before it is rolled back, only sooner. A share set
+ * in the config stands.
+ */
+function firstStepShare(
+  step: ResolvedRampStep,
+  next: ResolvedRampStep | undefined,
+  traffic: Traffic,
+  need: number,
+): { percent: number; why: string } | undefined {
+  if (step.percentSet || traffic.rps <= 0 || step.minDurationSeconds <= 0) return undefined;
+  const wanted = Math.ceil((100 * need) / (traffic.rps * (step.minDurationSeconds / 3)));
+  const percent = Math.min(wanted, next?.percent ?? 50);
+  if (percent <= step.percent) return undefined;
+  return {
+    percent,
+    why: `first step ${step.percent}% → ${percent}%: at ${traffic.rps.toFixed(1)} rps the ${need} canary requests a 5× regression needs arrive within half its ${step.minDurationSeconds} s`,
+  };
+}
+
+/**
+ * The ramp as `release` runs it: the configured steps with each one's planned share and minimum samples.
+ *
+ * @example
+ * plannedSteps(config.steps, plan.traffic?.steps); // [{ percent: 15, minSamples: 440, … }, …]
+ */
+export function plannedSteps(
+  steps: readonly ResolvedRampStep[],
+  targets: readonly StepTarget[] | undefined,
+): ResolvedRampStep[] {
+  let i = 0;
+  return steps.map((s) => {
+    const t = s.percent < 100 ? targets?.[i++] : undefined;
+    return t ? { ...s, percent: t.percent, minSamples: t.minSamples } : { ...s };
+  });
 }

@@ -59,8 +59,12 @@ export interface Scenario {
   incident?: { from: number; to: number; factor: number };
   /** Traffic grows linearly to this multiple by the end of the ramp. */
   growth?: number;
-  /** DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion; `clump`: batches. */
-  dlq?: { perRequest: number; attributed: boolean; clump?: number };
+  /**
+   * DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion. `clump`: a failed batch
+   * is dead-lettered at once, on the version whose consumer failed it: batches of this mean size, never above
+   * `maxBatch` (the consumer's `max_batch_size`, which the analysis reads from the config; default 10).
+   */
+  dlq?: { perRequest: number; attributed: boolean; clump?: number; maxBatch?: number };
   /**
    * Durable Object errors per request on both versions (class "Cart"); `attributed` as for `dlq`; `clump`: they
    * come in bursts of this mean size on one version (one hot object failing repeatedly).
@@ -297,6 +301,15 @@ function clusterRequests(rand: () => number, clusters: number, k: number): numbe
   return n;
 }
 
+/** Events in `bursts` bursts of geometric size with mean `k`, each cut at `max` (a batch holds at most max_batch_size). */
+function boundedBursts(rand: () => number, bursts: number, k: number, max: number): number {
+  let n = 0;
+  for (let i = 0; i < bursts; i++) {
+    n += Math.min(max, 1 + Math.floor(Math.log(Math.max(rand(), 1e-12)) / Math.log(1 - 1 / k)));
+  }
+  return n;
+}
+
 /** One stretch's requests per version: split request by request, or cluster by cluster under affinity. */
 function splitRequests(s: Scenario, rand: () => number, mean: number, percent: number): { nc: number; ns: number } {
   const k = s.affinity ?? 1;
@@ -330,11 +343,13 @@ function drawWindowParts(s: Scenario, rand: () => number, o: DrawWindowOptions) 
 /** DLQ messages (queue "dlq") and Durable Object errors (class "Cart") of one window, by version when attributed. */
 function extraSignals(s: Scenario, rand: () => number, nc: number, ns: number): ExtraSignals | undefined {
   if (!s.dlq && !s.durableObjects) return undefined;
-  const count = (n: number, o: { perRequest: number; clump?: number }) => {
+  const count = (n: number, o: { perRequest: number; clump?: number; maxBatch?: number }) => {
     const k = o.clump ?? 1;
-    return k > 1 ? clusterRequests(rand, poisson(rand, (n * o.perRequest) / k), k) : poisson(rand, n * o.perRequest);
+    if (k <= 1) return poisson(rand, n * o.perRequest);
+    const bursts = poisson(rand, (n * o.perRequest) / k);
+    return o.maxBatch ? boundedBursts(rand, bursts, k, o.maxBatch) : clusterRequests(rand, bursts, k);
   };
-  const draw = (o: { perRequest: number; clump?: number } | undefined) =>
+  const draw = (o: { perRequest: number; clump?: number; maxBatch?: number } | undefined) =>
     o ? { c: count(nc, o), s: count(ns, o) } : { c: 0, s: 0 };
   const q = draw(s.dlq);
   const d = draw(s.durableObjects);
@@ -448,7 +463,7 @@ export function scenarioPreRelease(
     ...(s.durableObjects ? { durableObjectErrorsPerSecond: s.durableObjects.perRequest * s.rps } : {}),
     dlqDispersion: atLeastBursts(
       estimateCountDispersion(drawn.map((w) => w.extra?.dlqMessages.dlq ?? 0)),
-      ANALYSIS_DEFAULTS.queueBatchSize,
+      s.dlq?.maxBatch ?? ANALYSIS_DEFAULTS.queueBatchSize,
     ),
     durableObjectDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.durableObjectErrors.Cart ?? 0)),
   };
