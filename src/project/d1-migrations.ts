@@ -36,7 +36,7 @@ export function patternUnder(
 }
 
 /** A glob (`*`, `**`, `?`, `{a,b}`) as a regular expression over forward-slash paths. */
-function globRegExp(glob: string): RegExp {
+export function globRegExp(glob: string): RegExp {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] ?? "";

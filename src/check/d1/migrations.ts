@@ -4,6 +4,7 @@ import type { MigrationOrder } from "../../core/migration-order.js";
 import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
+import { type PackagePath, packageInPath, resolvePackagePath } from "../../project/workspaces.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
 
@@ -23,6 +24,13 @@ export interface MigrationsDir {
   /** `migrations_pattern` relative to the folder (wrangler 4.98+), when set; otherwise `*.sql`. */
   pattern?: string;
   exists: boolean;
+  /**
+   * Set when `migrations_dir` points inside a `node_modules` that does not hold the package (not installed): the
+   * folder read instead, found as the package manager links it. `written` is the path as the config gives it.
+   */
+  throughPackage?: PackagePath & { written: string };
+  /** The package a `node_modules` path names when it could not be found at all (for the missing-folder finding). */
+  missingPackage?: string;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
 }
@@ -45,7 +53,9 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
     for (const [prefix, dbs] of sections) {
       dbs.forEach((d, i) => {
         const explicit = d.migrations_dir !== undefined;
-        const dir = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
+        const written = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
+        const viaPackage = isDir(written) ? undefined : resolvePackagePath(written);
+        const dir = viaPackage?.dir ?? written;
         const keyAt = (key: string) => cfg.locate([...prefix, "d1_databases", i, key]) ?? { line: 1, column: 1 };
         // A pattern exists only since wrangler 4.98, so a config that sets one is applied by 4.98+ (numeric order),
         // even where the project's own wrangler is not installed to say so.
@@ -70,6 +80,10 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           order: pattern ? "numeric" : order,
           ...(pattern ? { pattern } : {}),
           exists: isDir(dir),
+          ...(viaPackage ? { throughPackage: { ...viaPackage, written: d.migrations_dir ?? "migrations" } } : {}),
+          ...(!viaPackage && !isDir(dir) && packageInPath(written)
+            ? { missingPackage: packageInPath(written)?.pkg }
+            : {}),
           declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
         });
       });

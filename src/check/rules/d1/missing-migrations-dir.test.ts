@@ -1,5 +1,6 @@
-import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { d1Analyzer } from "../../d1/analyzer.js";
 import { TEST_WRANGLER, writeProject } from "../../d1/testing.js";
@@ -22,5 +23,68 @@ describe("d1/missing-migrations-dir", () => {
     rmSync(join(dir, "migrations"), { recursive: true });
     const r = await runCheck(dir, { analyzers: [d1Analyzer] });
     expect(r.findings).toEqual([]);
+  });
+  describe("migrations_dir inside node_modules (a monorepo template, packages not installed)", () => {
+    const NM = 'migrations_dir = "./node_modules/@acme/core/migrations"';
+    /** A repo with apps/api (the Worker) and packages/core (the workspace package holding the migrations). */
+    function monorepo(root: Record<string, string>): string {
+      const dir = mkdtempSync(join(tmpdir(), "blastwall-ws-"));
+      const files: Record<string, string> = {
+        "apps/api/wrangler.toml": TEST_WRANGLER.replace('migrations_dir = "migrations"', NM),
+        "apps/api/src/index.ts": "export default { fetch: () => new Response('ok') };",
+        "apps/api/package.json": JSON.stringify({ name: "api", dependencies: { "@acme/core": "workspace:*" } }),
+        "packages/core/package.json": JSON.stringify({ name: "@acme/core" }),
+        "packages/core/migrations/0001_init.sql": "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);",
+        "packages/core/migrations/0002_drop.sql": "ALTER TABLE orders DROP COLUMN note;",
+        ...root,
+      };
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
+      return dir;
+    }
+
+    it("reads the workspace package of that name (package.json workspaces) and says so", async () => {
+      const dir = monorepo({ "package.json": JSON.stringify({ private: true, workspaces: ["apps/*", "packages/*"] }) });
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      const info = r.findings.find((f) => f.rule === "d1/missing-migrations-dir");
+      expect([info?.severity, info?.file]).toEqual(["info", "apps/api/wrangler.toml"]);
+      expect(info?.message).toContain("read from the workspace package @acme/core at packages/core/migrations");
+      expect(r.findings.map((f) => f.file)).toContain("packages/core/migrations/0002_drop.sql");
+      expect(r.migrations.map((m) => m.file)).toEqual([
+        "packages/core/migrations/0001_init.sql",
+        "packages/core/migrations/0002_drop.sql",
+      ]);
+    });
+
+    it("reads pnpm-workspace.yaml the same way, also when check runs in the Worker's folder", async () => {
+      const dir = monorepo({ "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n  - \"packages/*\" # libs\n" });
+      const r = await runCheck(join(dir, "apps/api"), { analyzers: [d1Analyzer] });
+      expect(r.migrations.map((m) => m.file)).toEqual([
+        "../../packages/core/migrations/0001_init.sql",
+        "../../packages/core/migrations/0002_drop.sql",
+      ]);
+    });
+
+    it("reads the installed package when node_modules holds it, with no word", async () => {
+      const dir = monorepo({
+        "apps/api/node_modules/@acme/core/migrations/0001_init.sql": "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+      });
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      expect(r.findings.filter((f) => f.rule === "d1/missing-migrations-dir")).toEqual([]);
+      expect(r.migrations.map((m) => m.file)).toEqual(["apps/api/node_modules/@acme/core/migrations/0001_init.sql"]);
+    });
+
+    it("says why and how to fix when the package is neither installed nor in the workspaces", async () => {
+      const dir = monorepo({ "package.json": JSON.stringify({ private: true, workspaces: ["apps/*"] }) });
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
+      expect(f?.severity).toBe("error");
+      expect(f?.message).toContain(
+        "the package @acme/core is neither installed there nor a package of this repo's workspaces",
+      );
+      expect(f?.fix).toContain("Run `npm install`");
+    });
   });
 });

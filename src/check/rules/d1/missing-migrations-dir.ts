@@ -1,3 +1,4 @@
+import type { D1FolderContext, FolderHit } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
 
@@ -7,11 +8,43 @@ export const meta: RuleMeta = {
   summary: "A D1 binding's migrations_dir does not exist",
 };
 
+/** A `migrations_dir` inside a `node_modules` the package is not installed in, read from where it would be linked from. */
+function throughPackage(dir: D1FolderContext["dir"]): FolderHit[] {
+  const p = dir.throughPackage;
+  if (!p) return [];
+  const where =
+    p.via === "workspace" ? `the workspace package ${p.pkg} at ${dir.rel}` : `the hoisted install at ${dir.rel}`;
+  return [
+    {
+      file: dir.declaredAt.file,
+      line: dir.declaredAt.line,
+      column: dir.declaredAt.column,
+      severity: "info",
+      message: `migrations_dir "${p.written}" of ${dir.databases.join(", ")} is not installed here (${p.pkg} is not in that node_modules), so its migrations were read from ${where}`,
+      fix:
+        p.via === "workspace"
+          ? `Install first (\`npm install\` / \`pnpm install\`) so that wrangler finds "${p.written}": wrangler reads that path as written and fails while it is missing. Or point migrations_dir at the package's folder (${dir.rel}).`
+          : `wrangler reads "${p.written}" as written, relative to the config, and the package was hoisted elsewhere: point migrations_dir at ${dir.rel}, or install so the package is linked next to the config.`,
+    },
+  ];
+}
+
 /** `migrations_dir` set in the config, but no such folder: nothing can be checked, and wrangler fails the same way. */
 export default defineRule({
   meta,
   checkFolder({ dir }) {
+    if (dir.throughPackage) return throughPackage(dir);
     if (dir.exists || !dir.declaredAt.explicit) return [];
+    if (dir.missingPackage)
+      return [
+        {
+          file: dir.declaredAt.file,
+          line: dir.declaredAt.line,
+          column: dir.declaredAt.column,
+          message: `migrations_dir "${dir.rel}" of ${dir.databases.join(", ")} is inside node_modules, and the package ${dir.missingPackage} is neither installed there nor a package of this repo's workspaces, so no migration of this database can be checked`,
+          fix: `Run \`npm install\` (or your package manager's install) before \`blastwall check\`, so that node_modules/${dir.missingPackage} exists; if ${dir.missingPackage} is a package of this repo, check that its package.json "name" is exactly "${dir.missingPackage}" and that the root package.json "workspaces" (or pnpm-workspace.yaml) lists its folder.`,
+        },
+      ];
     return [
       {
         file: dir.declaredAt.file,
