@@ -304,7 +304,20 @@ const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; sl
     scenario: { growth: 2, rateCv: 0.3, durableObjects: { perRequest: 5e-4, attributed: true } },
     rps: 1000,
   },
-  dlq_batches_mean_5_attributed: { scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 5 } }, rps: 1000 },
+  dlq_batches_mean_5_attributed: {
+    scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 5, maxBatch: 10 } },
+    rps: 1000,
+  },
+  // Every dead-lettered batch full (10 of max_batch_size 10): the tempering's tightest case.
+  dlq_full_batches_of_10_attributed: {
+    scenario: { dlq: { perRequest: 5e-4, attributed: true, clump: 1e6, maxBatch: 10 } },
+    rps: 1000,
+  },
+  // The trial that rolled back 1.4 %: batches of mean 20, now up to the consumer's max_batch_size of 100.
+  dlq_batches_mean_20_max_batch_100_attributed: {
+    scenario: { dlq: { perRequest: 2e-4, attributed: true, clump: 20, maxBatch: 100 } },
+    rps: 1000,
+  },
   durable_object_error_bursts_of_10_attributed: {
     scenario: { durableObjects: { perRequest: 5e-4, attributed: true, clump: 10 } },
     rps: 1000,

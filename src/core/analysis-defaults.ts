@@ -30,4 +30,6 @@ export const ANALYSIS_DEFAULTS = {
    * dead-lettered at once, so DLQ messages come in bursts of up to this many on one version.
    */
   queueBatchSize: 10,
+  /** The largest `max_batch_size` Cloudflare Queues allows: the burst bound of a DLQ whose consumer is not known. */
+  queueMaxBatchSize: 100,
 } as const;

@@ -812,10 +812,14 @@ interface StepProgressState {
 
 /** The largest batch among this Worker's consumers whose dead-letter queue is watched (undefined: the default). */
 function queueBatchSize(wrangler: WranglerConfig, watched: readonly string[]): number | undefined {
-  const sizes = wrangler.queues.consumers
-    .filter((c) => c.dead_letter_queue !== undefined && watched.includes(c.dead_letter_queue))
-    .map((c) => c.max_batch_size ?? ANALYSIS_DEFAULTS.queueBatchSize);
-  return sizes.length > 0 ? Math.max(...sizes) : undefined;
+  if (watched.length === 0) return undefined;
+  // A watched DLQ no consumer in this config feeds may get batches of any size the platform allows.
+  const sizes = watched.map((queue) => {
+    const feeding = wrangler.queues.consumers.filter((c) => c.dead_letter_queue === queue);
+    if (feeding.length === 0) return ANALYSIS_DEFAULTS.queueMaxBatchSize;
+    return Math.max(...feeding.map((c) => c.max_batch_size ?? ANALYSIS_DEFAULTS.queueBatchSize));
+  });
+  return Math.max(...sizes);
 }
 
 /** The report's view of the analysis: sample ratio, the strata that carried the evidence, alerts. */

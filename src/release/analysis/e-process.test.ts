@@ -81,6 +81,23 @@ describe("tempered share test (over-dispersion)", () => {
     expect(total).toBeCloseTo(1, 10);
   });
 
+  it("has expectation ≤ 1 for dead-letter batches of any mix of sizes up to the inflation (max_batch_size)", () => {
+    // A window holds batches of different sizes k ≤ B, each wholly on one version. Tempered by 1/B, a batch's
+    // factor is the one-event factor to the power k/B ≤ 1, whose expectation is ≤ 1 by Jensen.
+    const max = 10;
+    const nullOdds = 0.25;
+    const p0 = nullOdds / (1 + nullOdds);
+    const batchE = (k: number, inflation: number) =>
+      p0 * eValue(updateShare(createEProcess(), { hits: k, trials: k, nullOdds, inflation })) +
+      (1 - p0) * eValue(updateShare(createEProcess(), { hits: 0, trials: k, nullOdds, inflation }));
+    // Sizes 1, 4, 7 and 10 in one window: the factor is a product over independent batches.
+    const window = [1, 4, 7, 10].reduce((e, k) => e * batchE(k, max), 1);
+    expect(window).toBeLessThanOrEqual(1 + 1e-12);
+    for (let k = 1; k <= max; k++) expect(batchE(k, max)).toBeLessThanOrEqual(1 + 1e-12);
+    // A batch larger than the bound breaks it: why the bound is the consumer's max_batch_size, not a guess.
+    expect(batchE(2 * max, max)).toBeGreaterThan(1.01);
+  });
+
   it("has a dense grid from 1.01×", () => {
     expect(DEFAULT_GRID[0]).toBeCloseTo(1.01, 12);
     expect(DEFAULT_GRID.length).toBe(24);

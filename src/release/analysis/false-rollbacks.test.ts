@@ -68,6 +68,11 @@ const SCENARIOS: [string, Scenario, DecisionLoopOptions["analysis"]?][] = [
   ],
   ["requests in version-affinity clusters of 30", healthy(20, { affinity: 30 })],
   [
+    "DLQ messages in dead-lettered batches (mean 20, up to max_batch_size 100), attributed",
+    healthy(300, { dlq: { perRequest: 1e-3, attributed: true, clump: 20, maxBatch: 100 } }),
+    { watch: { queues: ["dlq"] } },
+  ],
+  [
     "Durable Object errors in bursts of 10 on one version (a hot object), attributed",
     healthy(300, { durableObjects: { perRequest: 1e-3, attributed: true, clump: 10 } }),
     { watch: { durableObjects: ["Cart"] } },
