@@ -9,21 +9,13 @@ import type {
   SettleRequest,
   SettleResult,
 } from "./types.js";
-import { stateOf } from "./types.js";
+import { type RecordRow, recordOf, stateOf } from "./types.js";
 
 export interface D1IdempotencyOptions {
   /** Table for the records; created on first use together with `<table>_guard`. Default `blastwall_idempotency`. */
   table?: string;
   /** Expired records deleted per claim, so the table stays bounded without a cron. Default 100. */
   sweepLimit?: number;
-}
-
-interface Row {
-  key: string;
-  status: IdempotencyRecord["status"];
-  owner: string;
-  lease_until: number;
-  expires_at: number;
 }
 
 const LEASE_LOST = "lease_lost";
@@ -112,7 +104,7 @@ class D1Sql {
   }
 }
 
-function claimOutcome(row: Row, owner: string): ClaimResult {
+function claimOutcome(row: RecordRow, owner: string): ClaimResult {
   if (row.owner === owner && row.status === "INPROGRESS") return { outcome: "claimed" };
   if (row.status === "COMPLETED") return { outcome: "completed" };
   return { outcome: "in_flight", leaseUntil: row.lease_until };
@@ -137,7 +129,7 @@ class D1IdempotencyStore implements IdempotencyStore {
   async claim(request: ClaimRequest): Promise<Map<string, ClaimResult>> {
     const results = new Map<string, ClaimResult>();
     if (request.keys.length === 0) return results;
-    const out = await this.db.batch<Row>([
+    const out = await this.db.batch<RecordRow>([
       ...this.schemaIfNew(),
       ...this.sql.claim(request),
       this.sql.select(request.keys),
@@ -233,15 +225,9 @@ class D1IdempotencyStore implements IdempotencyStore {
     const row = await this.db
       .prepare(`SELECT key, status, owner, lease_until, expires_at FROM ${this.sql.table} WHERE key = ?`)
       .bind(key)
-      .first<Row>();
+      .first<RecordRow>();
     if (row === null) return null;
-    const record: IdempotencyRecord = {
-      key: row.key,
-      status: row.status,
-      owner: row.owner,
-      leaseUntil: row.lease_until,
-      expiresAt: row.expires_at,
-    };
+    const record = recordOf(row);
     return { ...record, state: stateOf(record, now) };
   }
 }

@@ -8,15 +8,9 @@ import type {
   SettleRequest,
   SettleResult,
 } from "./types.js";
-import { fnv1a, stateOf } from "./types.js";
+import { fnv1a, type RecordRow, recordOf, stateOf } from "./types.js";
 
-interface Row extends Record<string, SqlStorageValue> {
-  key: string;
-  status: IdempotencyRecord["status"];
-  owner: string;
-  lease_until: number;
-  expires_at: number;
-}
+type Row = RecordRow & Record<string, SqlStorageValue>;
 
 /** The settle() of one shard: only keys, as statements cannot cross into a Durable Object. */
 export interface ShardSettleRequest {
@@ -56,9 +50,7 @@ export class IdempotencyShard extends DurableObject {
     const out: Record<string, ClaimResult> = {};
     for (const key of keys) {
       const row = this.#sql.exec<Row>("SELECT * FROM records WHERE key = ?", key).toArray()[0];
-      const state = row
-        ? stateOf({ status: row.status, leaseUntil: row.lease_until, expiresAt: row.expires_at }, now)
-        : "EXPIRED";
+      const state = row ? stateOf(recordOf(row), now) : "EXPIRED";
       if (row && state === "COMPLETED") out[key] = { outcome: "completed" };
       else if (row && state === "INPROGRESS") out[key] = { outcome: "in_flight", leaseUntil: row.lease_until };
       else {
@@ -99,14 +91,7 @@ export class IdempotencyShard extends DurableObject {
 
   inspect(key: string): IdempotencyRecord | null {
     const row = this.#sql.exec<Row>("SELECT * FROM records WHERE key = ?", key).toArray()[0];
-    if (!row) return null;
-    return {
-      key: row.key,
-      status: row.status,
-      owner: row.owner,
-      leaseUntil: row.lease_until,
-      expiresAt: row.expires_at,
-    };
+    return row ? recordOf(row) : null;
   }
 }
 

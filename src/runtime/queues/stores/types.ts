@@ -14,6 +14,20 @@ export interface IdempotencyRecord {
   expiresAt: number;
 }
 
+/** A record as the SQL stores (D1, Durable Object) keep it: one row, snake_case columns. */
+export interface RecordRow {
+  key: string;
+  status: RecordStatus;
+  owner: string;
+  lease_until: number;
+  expires_at: number;
+}
+
+/** The record a stored row holds. */
+export function recordOf({ key, status, owner, lease_until, expires_at }: RecordRow): IdempotencyRecord {
+  return { key, status, owner, leaseUntil: lease_until, expiresAt: expires_at };
+}
+
 /**
  * EXPIRED when the TTL has passed, or when an INPROGRESS claim's lease has run out (its worker crashed or hung),
  * so the key may be claimed again.
