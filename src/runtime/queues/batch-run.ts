@@ -77,6 +77,11 @@ export interface Failure {
   permanent: boolean;
 }
 
+/** A keyed message whose handler or side effects failed: retried (a fix can land), dead-lettered only by attempts. */
+export function handlerFailure({ message, key }: Pick<Work<unknown>, "message" | "key">, error: string): Failure {
+  return { message, key, reason: "handler_error", error, permanent: false };
+}
+
 export const errorText = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /** One consume() call: every message gets exactly one decision, recorded in `result`. */

@@ -1,5 +1,5 @@
 // The steps of consume(), in the order it runs them. Each decides some messages through the BatchRun.
-import { type BatchRun, errorText, type Failure, type Work } from "./batch-run.js";
+import { type BatchRun, errorText, type Failure, handlerFailure, type Work } from "./batch-run.js";
 import { envelopeKey, type MessageDefinition } from "./envelope.js";
 import type { ClaimResult, DoneEntry, SettleResult } from "./stores/types.js";
 
@@ -135,14 +135,7 @@ export async function claimAndRun<T>(
       running.push(
         runOnce(w).then((o) => {
           if (o.ok) done.push({ key: w.key, statements: o.statements, work: w });
-          else
-            failures.push({
-              message: w.message,
-              key: w.key,
-              reason: "handler_error",
-              error: o.error,
-              permanent: false,
-            });
+          else failures.push(handlerFailure(w, o.error));
         }),
       );
     }
@@ -170,13 +163,7 @@ export async function commitSideEffects<T>(run: BatchRun, done: Done<T>[], failu
           await db.batch([...d.statements]);
           ok.add(d);
         } catch (err) {
-          failures.push({
-            message: d.work.message,
-            key: d.key,
-            reason: "handler_error",
-            error: errorText(err),
-            permanent: false,
-          });
+          failures.push(handlerFailure(d.work, errorText(err)));
         }
       }),
     );
@@ -213,14 +200,7 @@ export async function settleClaims<T>(
     if (s.ok) run.ack(d.work.message, d.key, "processed");
     else if (s.reason === "lease_lost")
       run.retry(d.work.message, d.key, "lease_lost", 1 + Math.floor(random() * 2), s.message);
-    else
-      failures.push({
-        message: d.work.message,
-        key: d.key,
-        reason: "handler_error",
-        error: s.message,
-        permanent: false,
-      });
+    else failures.push(handlerFailure(d.work, s.message));
   }
 }
 

@@ -356,6 +356,30 @@ describe("consume", () => {
     }
   });
 
+  it("retries a message whose statements fail to commit as a handler error, and commits the rest of the batch", async () => {
+    const items = await ledger();
+    // D1 commits the statements in settle(); the Durable Object store leaves them to options.sideEffects.
+    for (const store of [d1Idempotency(env.Q_DB), durableObjectIdempotency(env.Q_SHARDS, { prefix: uid("fx") })]) {
+      const sku = uid("sku");
+      const good = envelope(uid("e"), 2, { sku, qty: 1, unit: "kg" });
+      const bad = envelope(uid("e"), 2, { sku: "broken", qty: 1, unit: "kg" });
+      const handler = (item: { sku: string; unit: string }, { key }: { key: string }) => [
+        item.sku === "broken"
+          ? env.Q_DB.prepare("INSERT INTO no_such_table (key) VALUES (?)").bind(key)
+          : items.insert(key, item.sku, item.unit),
+      ];
+      const opts = { idempotency: store, message: itemAdded, sideEffects: env.Q_DB, random: () => 0 };
+      const { result } = await run(batchOf([good, bad]), handler, opts);
+      expect(result).toMatchObject({ processed: 1, retried: 1 });
+      expect(result.outcomes.find((o) => o.action === "retry")).toMatchObject({
+        key: `test#${bad.id}`,
+        reason: "handler_error",
+        error: expect.stringMatching(/no_such_table/),
+      });
+      expect(await items.count(sku)).toBe(1);
+    }
+  });
+
   it("without a message definition, passes bodies as they are and keys by message id", async () => {
     const seen: unknown[] = [];
     const batch = batchOf([{ raw: 1 }]);
