@@ -174,19 +174,27 @@ const after = (k: SqlIdentifier, cursor: SqlValue | null): Sql =>
 async function openCursor({ db, ct, name }: Job, cursorTable: string): Promise<BackfillProgress> {
   await cursorTableDdl(ct).prepare(db).run();
   await sql`INSERT OR IGNORE INTO ${ct} (name) VALUES (${name})`.prepare(db).run();
-  const state =
+  const progress = await readCursor(db, ct, name);
+  if (progress === null) throw new Error(`backfill "${name}": cursor row vanished from ${cursorTable}`);
+  return progress;
+}
+
+/** A backfill's cursor row as its progress, or null when it has none. */
+async function readCursor(db: D1Database, ct: SqlIdentifier, name: string): Promise<BackfillProgress | null> {
+  const row =
     await sql`SELECT cursor, rows_done, rows_changed, batches, estimated_total, status FROM ${ct} WHERE name = ${name}`
       .prepare(db)
       .first<CursorRow>();
-  if (state === null) throw new Error(`backfill "${name}": cursor row vanished from ${cursorTable}`);
+  if (row === null) return null;
   return {
     name,
-    status: state.status,
-    rowsDone: state.rows_done,
-    estimatedTotal: state.estimated_total ?? 0,
-    rowsChanged: state.rows_changed,
-    batches: state.batches,
-    cursor: state.cursor,
+    status: row.status,
+    rowsDone: row.rows_done,
+    // Null until a run first estimates it, right after creating the row with rows_done 0.
+    estimatedTotal: row.estimated_total ?? row.rows_done,
+    rowsChanged: row.rows_changed,
+    batches: row.batches,
+    cursor: row.cursor,
   };
 }
 
@@ -255,23 +263,9 @@ export async function backfillProgress(
   name: string,
   { cursorTable = "_blastwall_backfills" }: { cursorTable?: string } = {},
 ): Promise<BackfillProgress | null> {
-  const ct = sql.id(cursorTable);
   const exists = await sql`SELECT 1 AS ok FROM sqlite_master WHERE type = 'table' AND name = ${cursorTable}`
     .prepare(db)
     .first();
   if (exists === null) return null;
-  const row =
-    await sql`SELECT cursor, rows_done, rows_changed, batches, estimated_total, status FROM ${ct} WHERE name = ${name}`
-      .prepare(db)
-      .first<CursorRow>();
-  if (row === null) return null;
-  return {
-    name,
-    status: row.status,
-    rowsDone: row.rows_done,
-    estimatedTotal: row.estimated_total ?? row.rows_done,
-    rowsChanged: row.rows_changed,
-    batches: row.batches,
-    cursor: row.cursor,
-  };
+  return readCursor(db, sql.id(cursorTable), name);
 }
