@@ -1,4 +1,5 @@
 import { BlastwallError } from "../../core/errors.js";
+import { isRecord } from "../../project/wrangler-config.js";
 import { redact } from "./redact.js";
 import { type Clock, createRetryPolicy, parseRetryAfter, type RetryPolicy, realClock, withRetries } from "./retry.js";
 
@@ -92,10 +93,6 @@ export interface CloudflareApi {
   graphql<T>(query: string, variables: Record<string, unknown>): Promise<T>;
   /** POST /accounts/<id>/analytics_engine/sql; returns the `FORMAT JSON` document. */
   analyticsSql<T>(sql: string): Promise<T>;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function errorsOf(body: unknown): ApiErrorDetail[] {
