@@ -1,9 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadWranglerConfig } from "../../project/wrangler-config.js";
-import { bindingsOf, DO_MIGRATION_TAG_ANNOTATION, migrationTagAnnotation, readDevVars } from "./bundle.js";
+import {
+  bindingsOf,
+  DO_MIGRATION_TAG_ANNOTATION,
+  entrySource,
+  migrationTagAnnotation,
+  ROUTE_HEADER,
+  readDevVars,
+} from "./bundle.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bw-bundle-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,5 +63,23 @@ describe("version bindings", () => {
       }),
     ).toEqual({ [DO_MIGRATION_TAG_ANNOTATION]: "v2" });
     expect(migrationTagAnnotation({ migrations: [] })).toEqual({});
+  });
+});
+
+describe("the entry in front of each version", () => {
+  it("hands the router the route label of the data point blastwall/telemetry writes", async () => {
+    // What recordRequest writes for a 404 on "orders/:id" (its workerd test pins the columns to TELEMETRY_COLUMNS).
+    const point = { indexes: ["w"], blobs: ["v1", "4xx", "", "orders/:id"], doubles: [404, 5, 3] };
+    const worker = join(dir, "entry-worker");
+    writeFileSync(
+      `${worker}.mjs`,
+      `export default { fetch(req, env) { env.AE.writeDataPoint(${JSON.stringify(point)}); return new Response("x"); } };`,
+    );
+    writeFileSync(`${worker}-entry.mjs`, entrySource("entry-worker.mjs", [], ["AE"]));
+    const entry = (await import(pathToFileURL(`${worker}-entry.mjs`).href)) as {
+      default: { fetch(req: Request, env: object, ctx: object): Promise<Response> };
+    };
+    const res = await entry.default.fetch(new Request("http://w/orders/1"), {}, {});
+    expect(res.headers.get(ROUTE_HEADER)).toBe(encodeURIComponent("orders/:id"));
   });
 });

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
 import { loadWranglerConfig, type WorkerSettings, type WranglerConfig } from "../../project/wrangler-config.js";
+import { TELEMETRY_COLUMNS } from "../../runtime/telemetry/layout.js";
 import { keyPoint, pickByPoint } from "./split.js";
 import type { VersionBindings } from "./state.js";
 import { DO_ROUTES_BINDING, SIGNALS_BINDING } from "./workers.js";
@@ -15,6 +16,12 @@ export const ENTRY_MODULE = "__blastwall_entry.mjs";
 export const EXCEPTION_HEADER = "x-blastwall-exception";
 /** Response header carrying the route label `blastwall/telemetry` wrote (URI-encoded); the router strips it. */
 export const ROUTE_HEADER = "x-blastwall-route";
+
+/** Where a `blastwall/telemetry` data point keeps a blob column: `blobN` is `blobs[N - 1]`. */
+const blobIndex = (column: string): number => Number(column.replace("blob", "")) - 1;
+const TELEMETRY_BLOBS = Object.values(TELEMETRY_COLUMNS).filter((c) => c.startsWith("blob")).length;
+const STATUS_BLOB = blobIndex(TELEMETRY_COLUMNS.statusClass);
+const ROUTE_BLOB = blobIndex(TELEMETRY_COLUMNS.route);
 
 /** The entry's Durable Object routing: the split's point function shared with the router, a namespace per binding. */
 const ROUTING_SOURCE = `const ROUTES = "${DO_ROUTES_BINDING}";
@@ -103,7 +110,7 @@ export * from "./${main}";
 ${ROUTING_SOURCE}
 const inner = user.default;
 const DATASETS = ${JSON.stringify(datasets)};
-// A blastwall/telemetry data point: indexes [worker], blobs [version, status class, tag, route].
+// A blastwall/telemetry data point (runtime/telemetry/layout.ts): its status class and route label blobs.
 function recordingEnv(env, seen) {
   if (DATASETS.length === 0) return env;
   const out = { ...env };
@@ -112,7 +119,7 @@ function recordingEnv(env, seen) {
     out[name] = {
       writeDataPoint(point) {
         const b = point && point.blobs;
-        if (Array.isArray(b) && b.length === 4 && /^[1-5]xx$/.test(String(b[1])) && typeof b[3] === "string") seen.route = b[3];
+        if (Array.isArray(b) && b.length === ${TELEMETRY_BLOBS} && /^[1-5]xx$/.test(String(b[${STATUS_BLOB}])) && typeof b[${ROUTE_BLOB}] === "string") seen.route = b[${ROUTE_BLOB}];
         if (real && typeof real.writeDataPoint === "function") real.writeDataPoint(point);
       },
     };

@@ -8,6 +8,7 @@ import {
   recordRequest,
   routeOf,
   statusClassOf,
+  TELEMETRY_COLUMNS,
   telemetry,
   VERSION_HEADER,
   withTelemetry,
@@ -157,6 +158,32 @@ describe("withTelemetry (inside workerd)", () => {
     expect(ds.points).toEqual([
       { indexes: ["shop-consumer"], blobs: ["v-1", "5xx", "", ""], doubles: [503, 5000, 3000] },
     ]);
+  });
+});
+
+describe("the data point layout (inside workerd)", () => {
+  it("recordRequest puts each field where TELEMETRY_COLUMNS says the readers find it", () => {
+    const ds = recordingDataset();
+    recordRequest(ds, { worker: "w", versionId: "v-1", versionTag: "t", status: 503, latencyMs: 3000, route: "r" });
+    const [point] = ds.points;
+    const read = (column: string) => {
+      const [, kind, n] = /^(index|blob|double)(\d+)$/.exec(column) ?? [];
+      const list = kind === "index" ? point?.indexes : kind === "blob" ? point?.blobs : point?.doubles;
+      return list?.[Number(n) - 1];
+    };
+    const fields = Object.fromEntries(
+      Object.entries(TELEMETRY_COLUMNS).map(([field, column]) => [field, read(column)]),
+    );
+    expect(fields).toEqual({
+      worker: "w",
+      versionId: "v-1",
+      statusClass: "5xx",
+      versionTag: "t",
+      route: "r",
+      status: 503,
+      bucketMs: 5000,
+      latencyMs: 3000,
+    });
   });
 });
 
