@@ -295,7 +295,7 @@ class ReleaseRun {
       const failed = await this.smokeAtZero(c.candidate, c.stable);
       if (failed) return failed;
     }
-    const ramp = await this.ramp(c.candidate, c.stable, c.fromStep, plan);
+    const ramp = await this.ramp(c.candidate, c.stable, c.resumeAt, plan);
     if (ramp.outcome !== "promoted") return await this.finish(ramp.outcome, ramp.reason);
     return await this.promote(c.candidate, c.stable, ramp.reason);
   }
@@ -417,14 +417,14 @@ class ReleaseRun {
   private async candidate(
     start: StartDecision,
     bundleHash: string,
-  ): Promise<{ candidate: string; stable: string | undefined; fromStep: number; runSmoke: boolean }> {
+  ): Promise<{ candidate: string; stable: string | undefined; resumeAt: number; runSmoke: boolean }> {
     if (start.kind === "resume") {
       this.report.candidate = start.candidate;
       this.report.stable = start.stable;
       return {
         candidate: start.candidate,
         stable: start.stable,
-        fromStep: resumeStepIndex(this.o.config.steps, start.percent),
+        resumeAt: start.percent,
         runSmoke: start.phase === "smoke",
       };
     }
@@ -432,7 +432,7 @@ class ReleaseRun {
     const candidate = await this.upload(stable, bundleHash);
     this.report.candidate = candidate;
     this.report.stable = stable;
-    return { candidate, stable, fromStep: 0, runSmoke: true };
+    return { candidate, stable, resumeAt: 0, runSmoke: true };
   }
 
   private async upload(stable: string | undefined, bundleHash: string): Promise<string> {
@@ -651,7 +651,8 @@ class ReleaseRun {
   }
 
   /** Ramps through the steps below 100 %, with the analysis at every poll. */
-  private async ramp(candidate: string, stable: string, fromStep: number, plan: ReleasePlan): Promise<RampResult> {
+  /** `resumeAt`: the canary's share when a release resumes (0 for a new one); the ramp continues at the step at or above it. */
+  private async ramp(candidate: string, stable: string, resumeAt: number, plan: ReleasePlan): Promise<RampResult> {
     let analysis = await this.startAnalysis(stable);
     for (const t of plan.traffic?.steps ?? []) {
       if (t.warning) this.out.warn(t.warning);
@@ -660,7 +661,7 @@ class ReleaseRun {
     let last = "no ramp steps below 100%";
     // Each step's minimum samples (and a preset first step's share) derive from the Worker's traffic at plan time.
     const steps = plannedSteps(this.o.config.steps, plan.traffic?.steps);
-    for (let i = fromStep; i < steps.length; i++) {
+    for (let i = resumeStepIndex(steps, resumeAt); i < steps.length; i++) {
       const s = steps[i];
       if (!s || s.percent >= 100) break;
       const r = await this.rampStep(candidate, stable, s, analysis);
