@@ -101,7 +101,7 @@ export default defineRule({
       hits.push({
         line,
         severity: data && !data.error ? "warning" : undefined,
-        message: `${what} while ${children.join(", ")} reference it: ${keys.join("; ")}. D1 enforces foreign keys in migrations${ignored}, so this DROP fails with "FOREIGN KEY constraint failed" as soon as ${children.join(" or ")} holds a row — it passes locally only on empty tables${onData}`,
+        message: `${what} while ${children.join(", ")} reference${children.length === 1 ? "s" : ""} it: ${keys.join("; ")}. D1 enforces foreign keys in migrations${ignored}, so this DROP fails with "FOREIGN KEY constraint failed" as soon as ${children.join(" or ")} holds a row — it passes locally only on empty tables${onData}`,
         fix: `Defer the foreign key checks for this migration: put \`PRAGMA defer_foreign_keys = on;\` before \`DROP TABLE ${ident(parent)};\` and \`PRAGMA defer_foreign_keys = off;\` after ${rename ? `\`${rename}\`` : "the last statement"}${off ? " (in place of the PRAGMA foreign_keys lines)" : ""}. The copied rows keep every ${children.map(ident).join(", ")} row pointing at a row of ${ident(rebuilt?.table ?? parent)}; prove it with \`blastwall check --data <export.sql>\`.`,
         data: { table: parent, children, blockers },
       });
