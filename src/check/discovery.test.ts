@@ -58,6 +58,31 @@ describe("check reads what wrangler reads", () => {
     expect((err as BlastwallError).fix).toContain("cp wrangler.jsonc.example wrangler.jsonc");
   });
 
+  it("names a Worker folder that holds only a template when other folders have configs, and --config reads it", async () => {
+    const template = `name = "jobs"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\nnew_classes = ["Room"]\n[[migrations]]\ntag = "v2"\ndeleted_classes = ["Room"]\n`;
+    const dir = writeProject({
+      "api/wrangler.toml": 'name = "api"\nmain = "src/index.ts"\n',
+      "api/src/index.ts": "export default {};\n",
+      "api/wrangler.toml.example": 'name = "api-example"\n',
+      "jobs/wrangler.toml.template": template,
+      "jobs/src/index.ts": "export default {};\n",
+      "web/wrangler.sample.jsonc": "{}",
+    });
+    const r = await runCheck(dir);
+    const unread = r.findings.filter((f) => f.rule === "config/unread-template");
+    expect(unread.map((f) => [f.file, f.severity])).toEqual([
+      ["jobs/wrangler.toml.template", "info"],
+      ["web/wrangler.sample.jsonc", "info"],
+    ]);
+    expect(unread[0]?.message).toContain("jobs has no wrangler.toml: the Worker it describes was not checked");
+    expect(unread[0]?.fix).toContain("blastwall check --config jobs/wrangler.toml.template");
+    // The template is read as TOML when given with --config.
+    const only = await runCheck(dir, { configs: [`${dir}/jobs/wrangler.toml.template`] });
+    expect(only.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual([
+      "jobs/wrangler.toml.template",
+    ]);
+  });
+
   it("says why code was not analysed, and warns about a second config in one folder", async () => {
     const dir = writeProject({
       "a/wrangler.jsonc": JSON.stringify({ name: "a", main: "dist/index.js" }),

@@ -16,12 +16,24 @@ export interface FindConfigsOptions {
 const VARIANT = /^wrangler\.[\w-]+\.(toml|json|jsonc)$/;
 /** `wrangler.jsonc.example`, `wrangler.example.toml`: templates that wrangler never reads. */
 const EXAMPLE =
-  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler\.(example|sample|template)\.(toml|json|jsonc)$/;
+  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler\.(example|sample|template|dist)\.(toml|json|jsonc)$/;
+
+/**
+ * The config name wrangler reads for a template.
+ *
+ * @example
+ * templateTarget("wrangler.toml.template"); // "wrangler.toml"  (and "wrangler.example.jsonc" → "wrangler.jsonc")
+ */
+export function templateTarget(template: string): string {
+  return template.replace(/\.(example|sample|template|dist)$/, "").replace(/\.(example|sample|template|dist)\./, ".");
+}
 
 export interface ConfigScan {
   configs: string[];
   /** Templates found on the way, to name when there is no real config. */
   examples: string[];
+  /** Templates in folders that hold no config wrangler reads: Workers check cannot see, to name. */
+  unread: string[];
 }
 
 /** Walks a project dir for wrangler configs (and templates). */
@@ -39,8 +51,8 @@ export function scanWranglerConfigs(
       fix: "pass the folder that holds your wrangler config, e.g. `blastwall check ./my-worker`",
     });
   }
-  if (st.isFile()) return { configs: [root], examples: [] };
-  const scan: ConfigScan = { configs: [], examples: [] };
+  if (st.isFile()) return { configs: [root], examples: [], unread: [] };
+  const scan: ConfigScan = { configs: [], examples: [], unread: [] };
   const walk = (d: string, depth: number) => {
     let entries: Dirent[];
     try {
@@ -51,8 +63,13 @@ export function scanWranglerConfigs(
     const files = entries.filter((e) => e.isFile()).map((e) => e.name);
     const here = CONFIG_FILE_NAMES.find((n) => files.includes(n));
     if (here) scan.configs.push(join(d, here));
-    if (variants) for (const f of files.filter((n) => VARIANT.test(n)).sort()) scan.configs.push(join(d, f));
-    for (const f of files.filter((n) => EXAMPLE.test(n))) scan.examples.push(join(d, f));
+    // `wrangler.example.toml` looks like a variant but is a template.
+    const variantFiles = variants ? files.filter((n) => VARIANT.test(n) && !EXAMPLE.test(n)).sort() : [];
+    for (const f of variantFiles) scan.configs.push(join(d, f));
+    for (const f of files.filter((n) => EXAMPLE.test(n))) {
+      scan.examples.push(join(d, f));
+      if (!here && variantFiles.length === 0) scan.unread.push(join(d, f));
+    }
     if (depth >= maxDepth) return;
     for (const e of entries) {
       if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith(".")) walk(join(d, e.name), depth + 1);
@@ -60,6 +77,7 @@ export function scanWranglerConfigs(
   };
   walk(root, 0);
   scan.configs.sort();
+  scan.unread.sort();
   return scan;
 }
 
@@ -78,6 +96,8 @@ export function findWranglerConfigs(dir: string, options: FindConfigsOptions = {
 export interface Project {
   root: string;
   workers: WranglerConfig[];
+  /** Config templates (`wrangler.toml.template`, `.example`, …) in folders with no config wrangler reads. */
+  unreadTemplates?: string[];
 }
 
 export interface LoadProjectOptions {
@@ -106,12 +126,12 @@ export function loadProject(dir: string, { configs, variants = false }: LoadProj
         location: { file: dir },
         fix:
           examples.length > 0
-            ? `copy the template to the name wrangler reads (e.g. \`cp ${examples[0]} ${examples[0]?.replace(/\.(example|sample|template|dist)$/, "").replace(/\.(example|sample|template)\./, ".")}\`), or pass it with --config`
+            ? `copy the template to the name wrangler reads (e.g. \`cp ${examples[0]} ${templateTarget(examples[0] ?? "")}\`), or pass it with --config`
             : "run blastwall from your Worker's folder, or pass it as an argument",
       },
     );
   }
-  return { root, workers: scan.configs.map((p) => loadWranglerConfig(p)) };
+  return { root, workers: scan.configs.map((p) => loadWranglerConfig(p)), unreadTemplates: scan.unread };
 }
 
 export function relativeTo(root: string, path: string): string {

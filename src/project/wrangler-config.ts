@@ -374,7 +374,9 @@ export function loadWranglerConfig(path: string): WranglerConfig {
  * const before = parseWranglerConfig("wrangler.toml", execSync("git show main:wrangler.toml").toString());
  */
 export function parseWranglerConfig(path: string, text: string): WranglerConfig {
-  const format: ConfigFormat = path.endsWith(".toml") ? "toml" : path.endsWith(".jsonc") ? "jsonc" : "json";
+  // A template given with --config (`wrangler.toml.template`) is read in the format its name ends with before that.
+  const name = path.replace(/\.(example|sample|template|dist)$/, "");
+  const format: ConfigFormat = name.endsWith(".toml") ? "toml" : name.endsWith(".jsonc") ? "jsonc" : "json";
   let raw: Record<string, unknown>;
   let locate: WranglerConfig["locate"];
   if (format === "toml") {

@@ -10,6 +10,7 @@ import codeSkippedFile from "./code/skipped-file.js";
 import codeSqlInterpolation from "./code/sql-interpolation.js";
 import codeUnvalidatedR2Key from "./code/unvalidated-r2-key.js";
 import configShadowedConfig from "./config/shadowed-config.js";
+import configUnreadTemplate from "./config/unread-template.js";
 import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
@@ -68,6 +69,7 @@ export const rules: readonly Rule[] = [
   codeSqlInterpolation,
   codeUnvalidatedR2Key,
   configShadowedConfig,
+  configUnreadTemplate,
   d1AddNotNullColumn,
   d1AddUnique,
   d1ChangeColumnType,
