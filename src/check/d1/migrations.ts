@@ -1,9 +1,10 @@
 import { readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { MigrationOrder } from "../../core/migration-order.js";
 import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
+import { drizzleOut } from "../../project/drizzle-config.js";
 import { type PackagePath, packageInPath, resolvePackagePath } from "../../project/workspaces.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
@@ -31,11 +32,53 @@ export interface MigrationsDir {
   throughPackage?: PackagePath & { written: string };
   /** The package a `node_modules` path names when it could not be found at all (for the missing-folder finding). */
   missingPackage?: string;
+  /**
+   * Set when the binding sets no `migrations_dir`, its default `migrations` folder is missing, and a drizzle-kit
+   * config's `out` holds the SQL: the folder read instead. `migrationsDir` is that folder relative to the config.
+   */
+  drizzle?: { config: string; migrationsDir: string; driver?: string };
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
 }
 
 const slash = (p: string) => p.split("\\").join("/");
+
+type D1Binding = WranglerConfig["d1_databases"][number];
+
+/**
+ * Where a binding's migrations are read from: `migrations_dir` (default `migrations`) as wrangler reads it; when
+ * that folder is missing, a `node_modules` path's workspace package, or the `out` folder of a drizzle-kit config
+ * next to a binding that sets no `migrations_dir` (wrangler would read the missing default and apply nothing).
+ */
+function folderOf(
+  cfg: WranglerConfig,
+  d: D1Binding,
+  root: string,
+): { dir: string; pattern?: string; extra: Partial<MigrationsDir> } {
+  const written = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
+  if (isDir(written)) return { dir: written, extra: {} };
+  const viaPackage = resolvePackagePath(written);
+  if (viaPackage)
+    return {
+      dir: viaPackage.dir,
+      extra: { throughPackage: { ...viaPackage, written: d.migrations_dir ?? "migrations" } },
+    };
+  const drizzle = d.migrations_dir === undefined ? drizzleOut(dirname(cfg.path), root) : undefined;
+  if (drizzle)
+    return {
+      dir: drizzle.dir,
+      ...(drizzle.pattern ? { pattern: drizzle.pattern } : {}),
+      extra: {
+        drizzle: {
+          config: slash(relativeTo(root, drizzle.config)),
+          migrationsDir: slash(relative(dirname(cfg.path), drizzle.dir)) || ".",
+          ...(drizzle.driver ? { driver: drizzle.driver } : {}),
+        },
+      },
+    };
+  const pkg = packageInPath(written)?.pkg;
+  return { dir: written, extra: pkg ? { missingPackage: pkg } : {} };
+}
 
 /**
  * Every D1 migrations folder a project's wrangler configs name, top level and `env.*`, each listed once.
@@ -53,13 +96,12 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
     for (const [prefix, dbs] of sections) {
       dbs.forEach((d, i) => {
         const explicit = d.migrations_dir !== undefined;
-        const written = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
-        const viaPackage = isDir(written) ? undefined : resolvePackagePath(written);
-        const dir = viaPackage?.dir ?? written;
+        const found = folderOf(cfg, d, project.root);
+        const dir = found.dir;
         const keyAt = (key: string) => cfg.locate([...prefix, "d1_databases", i, key]) ?? { line: 1, column: 1 };
         // A pattern exists only since wrangler 4.98, so a config that sets one is applied by 4.98+ (numeric order),
         // even where the project's own wrangler is not installed to say so.
-        const pattern = patternUnder(d.migrations_pattern, d.migrations_dir, cfg.path, keyAt);
+        const pattern = patternUnder(d.migrations_pattern, d.migrations_dir, cfg.path, keyAt) ?? found.pattern;
         const label = `${d.database_name ?? d.binding} (${d.binding} in ${slash(relativeTo(project.root, cfg.path))})`;
         const existing = byDir.get(dir);
         if (existing) {
@@ -80,10 +122,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
           order: pattern ? "numeric" : order,
           ...(pattern ? { pattern } : {}),
           exists: isDir(dir),
-          ...(viaPackage ? { throughPackage: { ...viaPackage, written: d.migrations_dir ?? "migrations" } } : {}),
-          ...(!viaPackage && !isDir(dir) && packageInPath(written)
-            ? { missingPackage: packageInPath(written)?.pkg }
-            : {}),
+          ...found.extra,
           declaredAt: { file: slash(relativeTo(project.root, cfg.path)), ...at, explicit },
         });
       });

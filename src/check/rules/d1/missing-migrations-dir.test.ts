@@ -87,4 +87,63 @@ describe("d1/missing-migrations-dir", () => {
       expect(f?.fix).toContain("Run `npm install`");
     });
   });
+  describe("no migrations_dir, no migrations/, and drizzle-kit writes the SQL elsewhere", () => {
+    const NO_DIR = TEST_WRANGLER.replace('migrations_dir = "migrations"\n', "");
+    const drizzleProject = (files: Record<string, string>, wrangler = NO_DIR) => {
+      const dir = writeProject(files, wrangler);
+      rmSync(join(dir, "migrations"), { recursive: true });
+      return dir;
+    };
+
+    it("says wrangler would apply nothing, gives migrations_dir, and checks drizzle's folder", async () => {
+      const dir = drizzleProject({
+        "drizzle.config.ts": `import { defineConfig } from "drizzle-kit";\nexport default defineConfig({ schema: "./src/db/schema.ts", out: './drizzle', dialect: "sqlite" });\n`,
+        "drizzle/0000_init.sql": "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);",
+        "drizzle/0001_drop.sql": "ALTER TABLE orders DROP COLUMN note;",
+      });
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
+      expect([f?.severity, f?.file, f?.line]).toEqual(["warning", "wrangler.toml", 5]);
+      expect(f?.message).toContain("reads migrations/, which does not exist, and applies nothing");
+      expect(f?.message).toContain(
+        "drizzle.config.ts writes the migrations to drizzle/ (2 files), which were checked instead",
+      );
+      expect(f?.fix).toContain('`migrations_dir = "drizzle"`');
+      expect(r.migrations.map((m) => m.file)).toEqual(["drizzle/0000_init.sql", "drizzle/0001_drop.sql"]);
+      expect(r.findings.some((x) => x.rule === "d1/drop-column" && x.file === "drizzle/0001_drop.sql")).toBe(true);
+    });
+
+    it("finds a drizzle.config.json up the tree and its one-folder-per-migration layout", async () => {
+      const dir = drizzleProject({
+        "api/wrangler.jsonc": JSON.stringify({
+          name: "api",
+          main: "src/index.ts",
+          d1_databases: [{ binding: "DB", database_name: "app", database_id: "x" }],
+        }),
+        "drizzle.config.json": JSON.stringify({ out: "./db/out", driver: "d1-http" }),
+        "db/out/20250101_init/migration.sql": "CREATE TABLE t (a);",
+      });
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
+      expect(f?.severity).toBe("info");
+      expect(f?.fix).toContain(
+        '`"migrations_dir": "../db/out"` and `"migrations_pattern": "../db/out/*/migration.sql"`',
+      );
+      expect(r.migrations.map((m) => m.file)).toEqual(["db/out/20250101_init/migration.sql"]);
+    });
+
+    it("stays quiet when migrations/ exists, or drizzle's out holds no SQL", async () => {
+      const withDefault = writeProject(
+        { "drizzle.config.ts": "export default { out: './drizzle' };", "drizzle/0000.sql": "CREATE TABLE t (a);" },
+        NO_DIR,
+      );
+      const a = await runCheck(withDefault, { analyzers: [d1Analyzer] });
+      expect(a.findings.filter((x) => x.rule === "d1/missing-migrations-dir")).toEqual([]);
+      const empty = drizzleProject({
+        "drizzle.config.ts": "export default { out: './drizzle' };",
+        "drizzle/meta/_journal.json": "{}",
+      });
+      expect((await runCheck(empty, { analyzers: [d1Analyzer] })).findings).toEqual([]);
+    });
+  });
 });

@@ -29,11 +29,35 @@ function throughPackage(dir: D1FolderContext["dir"]): FolderHit[] {
   ];
 }
 
+/** No `migrations_dir`, no default `migrations/`, while drizzle-kit writes the SQL elsewhere: wrangler applies nothing. */
+function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
+  const d = dir.drizzle;
+  if (!d) return [];
+  const toml = dir.configs[0]?.format === "toml";
+  const set = (k: string, v: string) => (toml ? `${k} = "${v}"` : `"${k}": "${v}"`);
+  const keys = [set("migrations_dir", d.migrationsDir)];
+  if (dir.pattern) keys.push(set("migrations_pattern", `${d.migrationsDir}/${dir.pattern}`));
+  const selfApplied = d.driver === "d1-http";
+  return [
+    {
+      file: dir.declaredAt.file,
+      line: dir.declaredAt.line,
+      column: dir.declaredAt.column,
+      severity: selfApplied ? "info" : "warning",
+      message: `${dir.databases.join(", ")} sets no migrations_dir, so \`wrangler d1 migrations apply\` reads migrations/, which does not exist, and applies nothing; ${d.config} writes the migrations to ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}), which were checked instead${selfApplied ? ` (its driver "d1-http" means drizzle-kit migrate applies them itself)` : ""}`,
+      fix: `Point wrangler at drizzle's folder: add ${keys.map((k) => `\`${k}\``).join(" and ")} to this D1 binding${dir.pattern ? " (migrations_pattern needs wrangler 4.98+)" : ""}. Note that wrangler records applied files in d1_migrations, drizzle-kit in __drizzle_migrations: apply a database with one tool only.`,
+      data: { drizzleConfig: d.config, migrationsDir: d.migrationsDir },
+    },
+  ];
+}
+
 /** `migrations_dir` set in the config, but no such folder: nothing can be checked, and wrangler fails the same way. */
 export default defineRule({
   meta,
-  checkFolder({ dir }) {
+  checkFolder(ctx) {
+    const { dir } = ctx;
     if (dir.throughPackage) return throughPackage(dir);
+    if (dir.drizzle) return drizzleElsewhere(ctx);
     if (dir.exists || !dir.declaredAt.explicit) return [];
     if (dir.missingPackage)
       return [
