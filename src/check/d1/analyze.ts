@@ -9,7 +9,7 @@ import { splitStatements } from "../sql/split.js";
 import { classify } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
-import { listMigrationFiles, type MigrationsDir, migrationPath, readMigration } from "./migrations.js";
+import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
 import type { D1FolderContext, D1RuleContext, MigrationFile } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -120,7 +120,7 @@ export function analyzeMigrationsDir(
   dir: MigrationsDir,
   { data, progress, code, baseSchema }: AnalyzeDirOptions = {},
 ): DirAnalysis {
-  const names = dir.exists ? listMigrationFiles(dir.dir, dir.order, dir.pattern) : [];
+  const names = migrationNames(dir);
   const { findings, byFile: folder } = folderFindings(dir, names);
   if (!dir.exists) return { findings, migrations: [] };
   const database = dir.databases.join(", ");

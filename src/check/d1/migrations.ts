@@ -36,7 +36,7 @@ export interface MigrationsDir {
    * Set when the binding sets no `migrations_dir`, its default `migrations` folder is missing, and a drizzle-kit
    * config's `out` holds the SQL: the folder read instead. `migrationsDir` is that folder relative to the config.
    */
-  drizzle?: { config: string; migrationsDir: string; driver?: string };
+  drizzle?: { config: string; migrationsDir: string; driver?: string; unnumbered: string[] };
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
 }
@@ -44,6 +44,8 @@ export interface MigrationsDir {
 const slash = (p: string) => p.split("\\").join("/");
 
 type D1Binding = WranglerConfig["d1_databases"][number];
+/** drizzle-kit names its migrations `0001_name.sql` (or `20250101_name/migration.sql`); other files are seeds or notes. */
+const NUMBERED = /^\d+[_-]/;
 
 /**
  * Where a binding's migrations are read from: `migrations_dir` (default `migrations`) as wrangler reads it; when
@@ -73,6 +75,7 @@ function folderOf(
           config: slash(relativeTo(root, drizzle.config)),
           migrationsDir: slash(relative(dirname(cfg.path), drizzle.dir)) || ".",
           ...(drizzle.driver ? { driver: drizzle.driver } : {}),
+          unnumbered: listMigrationFiles(drizzle.dir, undefined, drizzle.pattern).filter((n) => !NUMBERED.test(n)),
         },
       },
     };
@@ -140,6 +143,21 @@ function isDir(p: string): boolean {
 }
 
 export { listMigrationFiles };
+
+/**
+ * The migration files of a folder, in apply order, as check and `migrations lock` read them. In drizzle-kit's folder
+ * read in place of a missing `migrations/` (no wrangler config names it), only its numbered migrations: seed and
+ * note files there are applied by hand, not by a migrations command, and the finding names them apart.
+ *
+ * @example
+ * migrationNames(dir); // ["0001_init.sql", "0002_orders.sql"]
+ */
+export function migrationNames(dir: MigrationsDir): string[] {
+  if (!dir.exists) return [];
+  const names = listMigrationFiles(dir.dir, dir.order, dir.pattern);
+  const skip = new Set(dir.drizzle?.unnumbered ?? []);
+  return skip.size === 0 ? names : names.filter((n) => !skip.has(n));
+}
 
 export interface ReadMigration {
   text: string;

@@ -100,6 +100,7 @@ describe("d1/missing-migrations-dir", () => {
         "drizzle.config.ts": `import { defineConfig } from "drizzle-kit";\nexport default defineConfig({ schema: "./src/db/schema.ts", out: './drizzle', dialect: "sqlite" });\n`,
         "drizzle/0000_init.sql": "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);",
         "drizzle/0001_drop.sql": "ALTER TABLE orders DROP COLUMN note;",
+        "drizzle/seed.sql": "DELETE FROM orders;",
       });
       const r = await runCheck(dir, { analyzers: [d1Analyzer] });
       const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
@@ -109,6 +110,7 @@ describe("d1/missing-migrations-dir", () => {
         "drizzle.config.ts writes the migrations to drizzle/ (2 files), which were checked instead",
       );
       expect(f?.fix).toContain('`migrations_dir = "drizzle"`');
+      expect(f?.fix).toContain("First move seed.sql out of drizzle/ (not checked as migrations)");
       expect(r.migrations.map((m) => m.file)).toEqual(["drizzle/0000_init.sql", "drizzle/0001_drop.sql"]);
       expect(r.findings.some((x) => x.rule === "d1/drop-column" && x.file === "drizzle/0001_drop.sql")).toBe(true);
     });

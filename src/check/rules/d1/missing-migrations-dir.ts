@@ -45,8 +45,8 @@ function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
       column: dir.declaredAt.column,
       severity: selfApplied ? "info" : "warning",
       message: `${dir.databases.join(", ")} sets no migrations_dir, so \`wrangler d1 migrations apply\` reads migrations/, which does not exist, and applies nothing; ${d.config} writes the migrations to ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}), which were checked instead${selfApplied ? ` (its driver "d1-http" means drizzle-kit migrate applies them itself)` : ""}`,
-      fix: `Point wrangler at drizzle's folder: add ${keys.map((k) => `\`${k}\``).join(" and ")} to this D1 binding${dir.pattern ? " (migrations_pattern needs wrangler 4.98+)" : ""}. Note that wrangler records applied files in d1_migrations, drizzle-kit in __drizzle_migrations: apply a database with one tool only.`,
-      data: { drizzleConfig: d.config, migrationsDir: d.migrationsDir },
+      fix: `Point wrangler at drizzle's folder: add ${keys.map((k) => `\`${k}\``).join(" and ")} to this D1 binding${dir.pattern ? " (migrations_pattern needs wrangler 4.98+)" : ""}.${d.unnumbered.length > 0 ? ` First move ${d.unnumbered.join(", ")} out of ${dir.rel}/ (not checked as migrations): wrangler would apply ${d.unnumbered.length === 1 ? "it" : "them"} to production too.` : ""} Note that wrangler records applied files in d1_migrations, drizzle-kit in __drizzle_migrations: apply a database with one tool only.`,
+      data: { drizzleConfig: d.config, migrationsDir: d.migrationsDir, notChecked: d.unnumbered },
     },
   ];
 }

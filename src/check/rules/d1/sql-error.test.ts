@@ -28,4 +28,33 @@ line */ CREATE TABLE "we;ird" ([a;b] TEXT DEFAULT 'it''s -- not a comment', \`c\
 INSERT INTO "we;ird" VALUES ('x;y', 1);`;
     expect(await hitsAfterBase("d1/sql-error", sql)).toEqual([]);
   });
+  it("an INSERT whose parent row no migration inserts is a data-dependent warning, settled by --data", async () => {
+    const base = `CREATE TABLE categories (id TEXT PRIMARY KEY);
+CREATE TABLE merchants (id TEXT PRIMARY KEY, category_id TEXT REFERENCES categories (id));`;
+    const seed = "INSERT INTO merchants (id, category_id) VALUES ('m1', 'cat_fitness');";
+    const r = await checkMigrations({ "migrations/0001_base.sql": base, "migrations/0002_seed.sql": seed });
+    const f = r.findings.find((x) => x.rule === "d1/sql-error");
+    expect([f?.severity, f?.line]).toEqual(["warning", 1]);
+    expect(f?.message).toContain("references a row that no migration inserts");
+    const dump = (
+      rows: string,
+    ) => `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
+${base}
+${rows}`;
+    const files = { "migrations/0001_base.sql": base, "migrations/0002_seed.sql": seed };
+    const has = await checkMigrations(
+      { ...files, "prod.sql": dump("INSERT INTO categories VALUES ('cat_fitness');") },
+      "prod.sql",
+    );
+    expect(has.findings.find((x) => x.rule === "d1/sql-error")?.severity).toBe("info");
+    const lacks = await checkMigrations({ ...files, "prod.sql": dump("") }, "prod.sql");
+    expect(lacks.findings.find((x) => x.rule === "d1/sql-error")?.severity).toBe("error");
+    // The parent inserted first in the same file: no failure at all.
+    const both = await checkMigrations({
+      ...files,
+      "migrations/0002_seed.sql": `INSERT INTO categories VALUES ('cat_fitness');\n${seed}`,
+    });
+    expect(both.findings.filter((x) => x.rule === "d1/sql-error")).toEqual([]);
+  });
 });

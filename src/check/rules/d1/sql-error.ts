@@ -1,9 +1,34 @@
+import type { MigrationFile } from "../../d1/rule.js";
+import type { StatementOutcome } from "../../sql/replay.js";
+import type { Hit } from "../report.js";
 import { defineRule } from "../rule.js";
+
+const WRITES = new Set(["insert", "replace", "update"]);
+
+/**
+ * A write that fails only because a parent row is missing on the empty replay: no migration inserted that row, so
+ * whether production has it is a question of its data. Certain on `--data`, otherwise a warning.
+ */
+function missingParent(o: StatementOutcome, i: number, file: MigrationFile, dataLabel?: string): Hit | undefined {
+  if (o.error?.code !== "SQLITE_CONSTRAINT_FOREIGNKEY" || !WRITES.has(o.verb)) return undefined;
+  const onData = file.data?.statements[i];
+  const label = dataLabel ?? "--data";
+  if (onData?.error) return undefined;
+  return {
+    line: o.error.line,
+    severity: onData ? "info" : "warning",
+    message: onData
+      ? `${o.verb.toUpperCase()} into ${o.target ?? "a table"} references a row no migration inserts; it fails on an empty database (a fresh environment, local dev) but passes on ${label}, which holds the parent rows`
+      : `${o.verb.toUpperCase()} into ${o.target ?? "a table"} references a row that no migration inserts ("FOREIGN KEY constraint failed" on the history replayed from empty): it fails on every database that lacks the parent rows — a fresh environment, local dev, a preview database — and on production unless they are there`,
+    fix: `Insert the parent rows in the same migration (or an earlier one) before this ${o.verb.toUpperCase()}, or guard it: \`INSERT … SELECT … WHERE EXISTS (SELECT 1 FROM <parent> WHERE id = …)\`. Run \`blastwall check --data <export.sql>\` to see whether production has them.`,
+    data: { sqlite: o.error.message, code: o.error.code, dataDependent: true },
+  };
+}
 
 /** A statement that SQLite rejects while replaying the migration history on an empty database. */
 export default defineRule({
   meta: { id: "d1/sql-error", severity: "error", summary: "A migration's SQL fails to apply" },
-  checkMigration: ({ file }) => [
+  checkMigration: ({ file, dataLabel }) => [
     ...file.problems.map((p) => ({
       line: p.line,
       column: p.column,
@@ -11,17 +36,18 @@ export default defineRule({
       fix: "Close the quote or comment (a quote inside a string is written twice: 'it''s').",
     })),
     // Failures on a table made outside migrations are d1/missing-base-schema's, once per table.
-    ...file.outcomes.flatMap((o, i) =>
-      o.error && !file.missingBase?.some((m) => m.index === i)
-        ? [
-            {
-              line: o.error.line,
-              message: `SQLite rejects this statement: ${o.error.message}`,
-              fix: `Fix the statement and try it with \`wrangler d1 migrations apply <db> --local\`; D1 rolls back the whole file when one statement fails.`,
-              data: { sqlite: o.error.message, ...(o.error.code ? { code: o.error.code } : {}) },
-            },
-          ]
-        : [],
-    ),
+    ...file.outcomes.flatMap((o, i): Hit[] => {
+      if (!o.error || file.missingBase?.some((m) => m.index === i)) return [];
+      const parent = missingParent(o, i, file, dataLabel);
+      if (parent) return [parent];
+      return [
+        {
+          line: o.error.line,
+          message: `SQLite rejects this statement: ${o.error.message}`,
+          fix: `Fix the statement and try it with \`wrangler d1 migrations apply <db> --local\`; D1 rolls back the whole file when one statement fails.`,
+          data: { sqlite: o.error.message, ...(o.error.code ? { code: o.error.code } : {}) },
+        },
+      ];
+    }),
   ],
 });

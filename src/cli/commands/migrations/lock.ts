@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { LOCK_FILE, type MigrationContent, readLock, verifyLock, writeLock } from "../../../check/d1/lock.js";
-import { listMigrationDirs, listMigrationFiles, migrationPath } from "../../../check/d1/migrations.js";
+import { listMigrationDirs, migrationNames, migrationPath } from "../../../check/d1/migrations.js";
 import { BlastwallError } from "../../../core/errors.js";
 import { findProjectDir } from "../../../platform/local/find-project.js";
 import { loadProject } from "../../../project/discover.js";
@@ -28,7 +28,7 @@ export default defineCommand({
     for (const dir of listMigrationDirs(project)) {
       if (!dir.exists) continue;
       const lockRel = dir.rel === "." ? LOCK_FILE : `${dir.rel}/${LOCK_FILE}`;
-      const files: MigrationContent[] = listMigrationFiles(dir.dir, dir.order, dir.pattern).map((name) => ({
+      const files: MigrationContent[] = migrationNames(dir).map((name) => ({
         name,
         content: readFileSync(migrationPath(dir, name)),
       }));
