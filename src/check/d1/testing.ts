@@ -98,3 +98,17 @@ INSERT INTO orders_new SELECT ${copy} FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;`;
 }
+
+/**
+ * A `wrangler d1 export`-like dump: the migrations table recording `applied`, then the schema and the rows.
+ *
+ * @example
+ * exportDump(BASE_MIGRATION, "INSERT INTO orders (id) VALUES (1);"); // 0001_base.sql applied, one order
+ */
+export function exportDump(schema: string, rows = "", applied: readonly string[] = ["0001_base.sql"]): string {
+  const names = applied.map((n) => `INSERT INTO d1_migrations (name) VALUES ('${n}');`).join("\n");
+  return `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
+${names}
+${schema}
+${rows}`;
+}

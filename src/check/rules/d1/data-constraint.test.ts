@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations } from "../../d1/testing.js";
+import { BASE_MIGRATION, checkMigrations, exportDump } from "../../d1/testing.js";
 
-const dump = (
-  rows: string,
-) => `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
-INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
-${BASE_MIGRATION}
-${rows}`;
+const dump = (rows: string) => exportDump(BASE_MIGRATION, rows);
 
 async function onData(sql: string, rows: string) {
   const r = await checkMigrations(

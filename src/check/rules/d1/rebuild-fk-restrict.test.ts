@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMigrations, hits } from "../../d1/testing.js";
+import { checkMigrations, exportDump, hits } from "../../d1/testing.js";
 
 const RULE = "d1/rebuild-fk-restrict";
 
@@ -23,9 +23,7 @@ DROP TABLE \`users\`;--> statement-breakpoint
 ALTER TABLE \`__new_users\` RENAME TO \`users\`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;`;
 
-const DUMP = `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
-INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
-${BASE}`;
+const DUMP = exportDump(BASE);
 
 const check = (change: string, base = BASE, files: Record<string, string> = {}) =>
   checkMigrations({ "migrations/0001_base.sql": base, "migrations/0002_change.sql": change, ...files });

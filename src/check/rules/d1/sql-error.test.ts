@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+import { BASE_MIGRATION, checkMigrations, exportDump, hitsAfterBase } from "../../d1/testing.js";
 
 describe("d1/sql-error", () => {
   it("reports SQLite's error at the line of the offending token", async () => {
@@ -36,12 +36,7 @@ CREATE TABLE merchants (id TEXT PRIMARY KEY, category_id TEXT REFERENCES categor
     const f = r.findings.find((x) => x.rule === "d1/sql-error");
     expect([f?.severity, f?.line]).toEqual(["warning", 1]);
     expect(f?.message).toContain("references a row that no migration inserts");
-    const dump = (
-      rows: string,
-    ) => `CREATE TABLE d1_migrations(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL);
-INSERT INTO d1_migrations (name) VALUES ('0001_base.sql');
-${base}
-${rows}`;
+    const dump = (rows: string) => exportDump(base, rows);
     const files = { "migrations/0001_base.sql": base, "migrations/0002_seed.sql": seed };
     const has = await checkMigrations(
       { ...files, "prod.sql": dump("INSERT INTO categories VALUES ('cat_fitness');") },
