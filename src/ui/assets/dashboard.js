@@ -53,6 +53,9 @@
     t.append(body);
     return t;
   }
+  const note = (text) => el("p", { className: "empty" }, text);
+  /** The rows as a table, or a note saying there are none. */
+  const tableOr = (empty, headers, rows, caption) => (rows.length ? table(headers, rows, caption) : note(empty));
 
   // Sections are rebuilt only when their data changed, and a focused control keeps focus across a rebuild, so
   // keyboard users are not thrown back to the top by the poll.
@@ -116,11 +119,7 @@
           `${s.percentage}%`,
         ];
       });
-      blocks.push(
-        rows.length
-          ? table(["version", "tag", "share", "%"], rows, `${w.name} split`)
-          : el("p", { className: "empty" }, "not deployed"),
-      );
+      blocks.push(tableOr("not deployed", ["version", "tag", "share", "%"], rows, `${w.name} split`));
       if (w.current) {
         const kind = w.current.kind === "rollback" ? "ROLLBACK" : "DEPLOYMENT";
         blocks.push(
@@ -135,7 +134,7 @@
       }
       blocks.push(el("p", { className: "meta" }, `${w.versions.length} versions uploaded`));
     }
-    replace("versions-body", ...(blocks.length ? blocks : [el("p", { className: "empty" }, "no workers")]));
+    replace("versions-body", ...(blocks.length ? blocks : [note("no workers")]));
   }
 
   function alignedSeries(list, field) {
@@ -251,7 +250,7 @@
     ];
     t.append(el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col" }, h)))));
     t.append(el("tbody", {}, ...rows));
-    replace("traffic-table", rows.length ? t : el("p", { className: "empty" }, "no traffic yet"));
+    replace("traffic-table", rows.length ? t : note("no traffic yet"));
   }
 
   function alignTo(ts, s, field) {
@@ -288,7 +287,7 @@
         `Canary e-value against the decision line; latest e = ${fmt(latest.e, 2)} against ${fmt(latest.threshold, 0)}`,
       );
     } else {
-      replace("chart-analysis", el("p", { className: "empty" }, "no canary analysis yet"));
+      replace("chart-analysis", note("no canary analysis yet"));
       charts.delete("chart-analysis");
     }
     const decisions = (a.decisions || []).slice(-30).reverse();
@@ -318,7 +317,7 @@
                 : "",
             ),
           )
-        : [el("p", { className: "empty" }, "no decisions yet")]),
+        : [note("no decisions yet")]),
     );
   }
 
@@ -349,9 +348,7 @@
     });
     replace(
       "flags-body",
-      rows.length
-        ? table(["flag", "value", "fail mode", "last change", ""], rows, "ops flags")
-        : el("p", { className: "empty" }, "no flags set"),
+      tableOr("no flags set", ["flag", "value", "fail mode", "last change", ""], rows, "ops flags"),
     );
   }
 
@@ -374,12 +371,7 @@
           )
         : "",
     ]);
-    replace(
-      "queues-body",
-      rows.length
-        ? table(["queue", "backlog", "DLQ depth", "delivery", ""], rows, "queues")
-        : el("p", { className: "empty" }, "no queues"),
-    );
+    replace("queues-body", tableOr("no queues", ["queue", "backlog", "DLQ depth", "delivery", ""], rows, "queues"));
   }
 
   function renderDatabases(data) {
@@ -405,12 +397,15 @@
         ];
       });
       blocks.push(
-        rows.length
-          ? table(["migration", "state", "applied", "restore point before it"], rows, `${d.database} migrations`)
-          : el("p", { className: "empty" }, "no migrations"),
+        tableOr(
+          "no migrations",
+          ["migration", "state", "applied", "restore point before it"],
+          rows,
+          `${d.database} migrations`,
+        ),
       );
     }
-    replace("d1-body", ...(blocks.length ? blocks : [el("p", { className: "empty" }, "no D1 databases")]));
+    replace("d1-body", ...(blocks.length ? blocks : [note("no D1 databases")]));
   }
 
   function renderHistory(data) {
@@ -434,9 +429,7 @@
     }
     replace(
       "history-body",
-      rows.length
-        ? table(["when", "worker", "kind", "split", "message"], rows, "deployment history")
-        : el("p", { className: "empty" }, "no deployments"),
+      tableOr("no deployments", ["when", "worker", "kind", "split", "message"], rows, "deployment history"),
     );
   }
 
@@ -448,29 +441,27 @@
     host.hidden = gates.length === 0 && findings.length === 0;
     replace(
       "gates-body",
-      gates.length
-        ? table(
-            ["gate", "outcome", "detail"],
-            gates.map((g) => [
-              g.name,
-              badge(g.outcome.toUpperCase(), g.outcome === "ok" ? "ok" : g.outcome === "failed" ? "bad" : "muted"),
-              g.detail,
-            ]),
-            "gates",
-          )
-        : el("p", { className: "empty" }, "no gates"),
-      findings.length
-        ? table(
-            ["rule", "severity", "where", "message"],
-            findings.map((f) => [
-              el("code", {}, f.rule),
-              badge(f.severity.toUpperCase(), f.severity === "error" ? "bad" : "warn"),
-              `${f.file}:${f.line}`,
-              f.message,
-            ]),
-            "findings",
-          )
-        : el("p", { className: "empty" }, "no findings"),
+      tableOr(
+        "no gates",
+        ["gate", "outcome", "detail"],
+        gates.map((g) => [
+          g.name,
+          badge(g.outcome.toUpperCase(), g.outcome === "ok" ? "ok" : g.outcome === "failed" ? "bad" : "muted"),
+          g.detail,
+        ]),
+        "gates",
+      ),
+      tableOr(
+        "no findings",
+        ["rule", "severity", "where", "message"],
+        findings.map((f) => [
+          el("code", {}, f.rule),
+          badge(f.severity.toUpperCase(), f.severity === "error" ? "bad" : "warn"),
+          `${f.file}:${f.line}`,
+          f.message,
+        ]),
+        "findings",
+      ),
     );
   }
 
