@@ -355,9 +355,13 @@ describe("runRelease", () => {
     const p = platformWithV1();
     p.rps = 5;
     const config: BlastwallConfig = { workers: { api: { smoke: CONFIG.workers?.api?.smoke ?? [] } } };
-    const { report } = await release(dir, p, { config });
+    const { report, text } = await release(dir, p, { config });
     expect(["promoted", "paused"]).toContain(report.outcome);
     expect(p.deployments.some((d) => d.kind === "rollback")).toBe(false);
+    // The preset first step is planned from the traffic: at 5 rps, 5 % would bring too few canary requests.
+    expect(text).toContain("first step 5% → 25%");
+    const firstRamp = [...p.deployments].reverse().find((d) => d.message?.includes("p=ramp"));
+    expect(firstRamp?.versions.find((v) => v.versionId === candidateOf(p))?.percentage).toBe(25);
   });
 
   it("bakes --var values into the candidate, and counts them as a code change", async () => {
