@@ -15,6 +15,8 @@ export interface ClassifyContext {
   /** Column lists of the unique indexes this file adds or drops (whole-table ones), by lower-cased table. */
   uniqueAdded: ReadonlyMap<string, readonly string[][]>;
   uniqueDropped: ReadonlyMap<string, readonly string[][]>;
+  /** Lower-cased tables this file drops: their indexes go with them. */
+  droppedTables: ReadonlySet<string>;
 }
 
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
@@ -61,7 +63,8 @@ export function contextFor(changes: readonly Change[], createdHere: (table: stri
   );
   const uniqueAdded = uniqueByTable(changes, "add-index");
   const uniqueDropped = uniqueByTable(changes, "drop-index");
-  return { createdHere, addedColumns, nullAddedColumns, addedIndexes, uniqueAdded, uniqueDropped };
+  const droppedTables = new Set(changes.flatMap((c) => (c.kind === "drop-table" ? [c.table.toLowerCase()] : [])));
+  return { createdHere, addedColumns, nullAddedColumns, addedIndexes, uniqueAdded, uniqueDropped, droppedTables };
 }
 
 /** Whether one schema change only adds (expand) or removes, renames or narrows (contract). */
@@ -77,6 +80,8 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
         ? "contract"
         : "expand";
     case "drop-index": {
+      // `DROP INDEX …; DROP TABLE t;` (what drizzle writes): the index goes with the table, part of that contract.
+      if (ctx.droppedTables.has(c.table.toLowerCase())) return "contract";
       // Dropping a plain index, re-creating a unique one without UNIQUE, or widening its key, only relaxes.
       const widened = (ctx.uniqueAdded.get(c.table.toLowerCase()) ?? []).some((cols) => covers(cols, c.index.columns));
       return !c.index.unique || widened || ctx.addedIndexes.has(indexKey(c.table, c.index.columns))

@@ -27,4 +27,14 @@ describe("d1/mixed-expand-contract", () => {
       ),
     ).toEqual([]);
   });
+  it("does not count dropping a table's own indexes before dropping it as expand (drizzle's DROP TABLE)", async () => {
+    const base = `${BASE_MIGRATION}CREATE TABLE notes (id INTEGER PRIMARY KEY, at INTEGER);\nCREATE INDEX idx_notes_at ON notes (at);\nCREATE INDEX idx_orders_total ON orders (total);`;
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/mixed-expand-contract")
+        .map((f) => f.line);
+    expect(await run("DROP INDEX `idx_notes_at`;--> statement-breakpoint\nDROP TABLE `notes`;")).toEqual([]);
+    // Dropping another table's index is still a relaxation (expand) next to the drop.
+    expect(await run("DROP INDEX idx_orders_total;\nDROP TABLE notes;")).toEqual([2]);
+  });
 });
