@@ -100,7 +100,7 @@ export function stepTargets({
  * The preset first step's share for a low-traffic Worker. The first step is there to catch a gross regression
  * while few users see the canary; what it needs is a number of canary requests (those at which a 5× regression is
  * caught with about even odds), not a share. At 5 % of a 20 rps Worker they take over 7 minutes to arrive; the
- * share is raised so that they arrive within half the step's minimum duration (at most the next step's share).
+ * share is raised so that they arrive within a third of the step's minimum duration (at most the next step's share).
  * A bad canary then serves about the same number of requests before it is rolled back, only sooner. A share set
  * in the config stands.
  */
@@ -116,7 +116,7 @@ function firstStepShare(
   if (percent <= step.percent) return undefined;
   return {
     percent,
-    why: `first step ${step.percent}% → ${percent}%: at ${traffic.rps.toFixed(1)} rps the ${need} canary requests a 5× regression needs arrive within half its ${step.minDurationSeconds} s`,
+    why: `first step ${step.percent}% → ${percent}%: at ${traffic.rps.toFixed(1)} rps the ${need} canary requests a 5× regression needs arrive within a third of its ${step.minDurationSeconds} s`,
   };
 }
 
