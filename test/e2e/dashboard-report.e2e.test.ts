@@ -19,7 +19,16 @@ const data: DashboardData = {
       deployments: [],
     },
   ],
-  series: [],
+  series: [
+    {
+      worker: "shop-api",
+      versionId: "v1-0000-aaaa",
+      label: "v1",
+      points: [
+        { t: Date.parse("2026-01-01T00:00:00.000Z") / 1000, requests: 40, rps: 40, errors5xx: 2, errorRate: 5 },
+      ].map((p) => ({ ...p, p50: 10, p95: 20, p99: 30 })),
+    },
+  ],
   analysis: { points: [], decisions: [] },
   flags: [{ name: "disable_writes", value: "0" }],
   queues: [],
@@ -55,6 +64,18 @@ describe("release report in a browser", () => {
     await expect.poll(() => section("flags-body").locator("caption").textContent()).toBe("ops flags");
     expect(await section("flags-body").locator("tbody tr").count()).toBe(1);
     expect(await section("gates-body").locator("caption").first().textContent()).toBe("gates");
+    const row = section("traffic-table").locator('tr[data-version-id="v1-0000-aaaa"][data-worker="shop-api"]');
+    expect(await row.locator("td").allTextContents()).toEqual([
+      "shop-api",
+      "v1",
+      "not deployed",
+      "40",
+      "5.0%",
+      "40",
+      "5.0%",
+      "20.0 ms",
+    ]);
+    expect(await section("traffic-table").locator("caption").textContent()).toBe("traffic per version");
   });
 
   it("says so where there is nothing to list", async () => {

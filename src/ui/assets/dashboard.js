@@ -44,18 +44,20 @@
   const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : "–");
   const badge = (text, kind) => el("span", { className: `badge ${kind}` }, text);
 
-  function table(headers, rows, caption) {
+  /** `rowAttrs(i)`: attributes of the i-th row's `tr`, e.g. data attributes tests and scripts find it by. */
+  function table(headers, rows, caption, rowAttrs = () => ({})) {
     const t = el("table", {});
     if (caption) t.append(el("caption", { className: "sr-only" }, caption));
     t.append(el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))));
     const body = el("tbody", {});
-    for (const r of rows) body.append(el("tr", {}, ...r.map((c) => el("td", {}, c))));
+    for (const [i, r] of rows.entries()) body.append(el("tr", rowAttrs(i), ...r.map((c) => el("td", {}, c))));
     t.append(body);
     return t;
   }
   const note = (text) => el("p", { className: "empty" }, text);
   /** The rows as a table, or a note saying there are none. */
-  const tableOr = (empty, headers, rows, caption) => (rows.length ? table(headers, rows, caption) : note(empty));
+  const tableOr = (empty, headers, rows, caption, rowAttrs) =>
+    rows.length ? table(headers, rows, caption, rowAttrs) : note(empty);
 
   // Sections are rebuilt only when their data changed, and a focused control keeps focus across a rebuild, so
   // keyboard users are not thrown back to the top by the poll.
@@ -221,23 +223,17 @@
       const rErr = sum(recent, "errors5xx");
       const last = [...s.points].reverse().find((p) => p.p95 !== null);
       const rate = (e, r) => (r ? `${fmt((100 * e) / r, 1)}%` : "–");
-      return el(
-        "tr",
-        { "data-version-id": s.versionId, "data-worker": s.worker },
-        ...[
-          s.worker,
-          el("span", { className: "mono", title: s.versionId }, s.label),
-          roleOf(w, s.versionId),
-          String(req),
-          rate(err, req),
-          String(rReq),
-          el("span", { className: "recent-error-rate" }, rate(rErr, rReq)),
-          last ? `${fmt(last.p95, 1)} ms` : "–",
-        ].map((c) => el("td", {}, c)),
-      );
+      return [
+        s.worker,
+        el("span", { className: "mono", title: s.versionId }, s.label),
+        roleOf(w, s.versionId),
+        String(req),
+        rate(err, req),
+        String(rReq),
+        el("span", { className: "recent-error-rate" }, rate(rErr, rReq)),
+        last ? `${fmt(last.p95, 1)} ms` : "–",
+      ];
     });
-    const t = el("table", {});
-    t.append(el("caption", { className: "sr-only" }, "traffic per version"));
     const heads = [
       "worker",
       "version",
@@ -248,9 +244,8 @@
       `5xx rate (last ${RECENT_SECONDS} s)`,
       "latest p95",
     ];
-    t.append(el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", { scope: "col" }, h)))));
-    t.append(el("tbody", {}, ...rows));
-    replace("traffic-table", rows.length ? t : note("no traffic yet"));
+    const rowAttrs = (i) => ({ "data-version-id": all[i]?.versionId, "data-worker": all[i]?.worker });
+    replace("traffic-table", tableOr("no traffic yet", heads, rows, "traffic per version", rowAttrs));
   }
 
   function alignTo(ts, s, field) {
