@@ -49,12 +49,12 @@ interface MiddlewareContext<E> {
   env: E;
   req: { url: string };
   res: Response;
-  error?: Error;
 }
 
 /**
  * Hono middleware with the same effect as {@link withTelemetry}: `app.use(telemetry({...}))`.
- * Hono turns thrown errors into responses via `onError`, so the status recorded is the one the client saw.
+ * Hono turns thrown errors into responses via `onError`, so the status recorded is the one the client saw, as
+ * {@link withTelemetry} records it: an `HTTPException(401)` is a 4xx, not a failure of the version.
  *
  * @example
  * app.use(telemetry({ worker: "shop-api", dataset: (env) => env.TELEMETRY, version: (env) => env.CF_VERSION_METADATA }));
@@ -68,7 +68,7 @@ export function telemetry<E>(options: TelemetryOptions<E>) {
     } finally {
       const named = req.name(c.res);
       if (named !== c.res) c.res = named;
-      req.record(c.error && c.res.status < 500 ? 500 : c.res.status);
+      req.record(c.res.status);
     }
   };
 }

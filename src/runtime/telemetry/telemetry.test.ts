@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_LATENCY_BUCKETS_MS,
@@ -311,6 +312,9 @@ describe("withTelemetry and telemetry() agree (inside workerd)", () => {
     app.get("/fail", () => {
       throw new Error("bad");
     });
+    app.get("/denied", () => {
+      throw new HTTPException(401, { message: "sign in" });
+    });
     if (handled) app.onError((_err, c) => c.text("handled", 503));
     return app;
   }
@@ -342,6 +346,8 @@ describe("withTelemetry and telemetry() agree (inside workerd)", () => {
     ["/nope", true, [version.id, "4xx", "v2", "other"]],
     ["/fail", true, [version.id, "5xx", "v2", "other"]],
     ["/fail", false, [version.id, "5xx", "v2", "other"]],
+    // Hono's default error handler answers an HTTPException with its own status: the client saw a 401.
+    ["/denied", false, [version.id, "4xx", "v2", "other"]],
   ];
   for (const [path, handled, blobs] of cases) {
     it(`records ${path}${handled ? "" : " (no onError)"} the same way through both`, async () => {
