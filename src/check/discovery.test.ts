@@ -50,33 +50,46 @@ describe("check reads what wrangler reads", () => {
     expect(only.findings.filter((f) => f.rule === "do/deleted-classes")).toEqual([]);
   });
 
-  it("names a template when it is all the folder has", async () => {
-    const dir = writeProject({ "wrangler.jsonc.example": "{}", "src/index.ts": "export default {};\n" });
-    const err = await runCheck(dir).catch((e: unknown) => e);
+  it("reads a template when it is all the folder has, and names it; fails naming it when it does not parse", async () => {
+    const dir = writeProject({ "wrangler.jsonc.example": '{ "name": "app" }', "src/index.ts": "export default {};\n" });
+    const r = await runCheck(dir);
+    const f = r.findings.find((x) => x.rule === "config/unread-template");
+    expect([f?.file, f?.severity]).toEqual(["wrangler.jsonc.example", "info"]);
+    expect(f?.message).toContain("the project folder has no wrangler.jsonc: checked the template in its place");
+    const broken = writeProject({
+      "wrangler.toml.template": "name = {{NAME}}\n",
+      "src/index.ts": "export default {};\n",
+    });
+    const err = await runCheck(broken).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlastwallError);
-    expect((err as BlastwallError).message).toContain("wrangler.jsonc.example");
-    expect((err as BlastwallError).fix).toContain("cp wrangler.jsonc.example wrangler.jsonc");
+    expect((err as BlastwallError).message).toContain("wrangler.toml.template");
+    expect((err as BlastwallError).fix).toContain("cp wrangler.toml.template wrangler.toml");
   });
 
-  it("names a Worker folder that holds only a template when other folders have configs, and --config reads it", async () => {
+  it("checks a Worker folder that holds only templates when other folders have configs, and says so", async () => {
     const template = `name = "jobs"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\nnew_classes = ["Room"]\n[[migrations]]\ntag = "v2"\ndeleted_classes = ["Room"]\n`;
     const dir = writeProject({
       "api/wrangler.toml": 'name = "api"\nmain = "src/index.ts"\n',
       "api/src/index.ts": "export default {};\n",
-      "api/wrangler.toml.example": 'name = "api-example"\n',
+      "api/wrangler.toml.example": 'name = "api-example"\n[[migrations]]\ntag = "v1"\ndeleted_classes = ["X"]\n',
       "jobs/wrangler.toml.template": template,
       "jobs/src/index.ts": "export default {};\n",
-      "web/wrangler.sample.jsonc": "{}",
+      "mail/wrangler.email.example.json": '{ "name": "mail" }',
+      "web/wrangler.sample.jsonc": "{ name: {{NAME}} }",
     });
     const r = await runCheck(dir);
     const unread = r.findings.filter((f) => f.rule === "config/unread-template");
-    expect(unread.map((f) => [f.file, f.severity])).toEqual([
-      ["jobs/wrangler.toml.template", "info"],
-      ["web/wrangler.sample.jsonc", "info"],
+    expect(unread.map((f) => [f.file, f.data?.read])).toEqual([
+      ["jobs/wrangler.toml.template", true],
+      ["mail/wrangler.email.example.json", true],
+      ["web/wrangler.sample.jsonc", false],
     ]);
-    expect(unread[0]?.message).toContain("jobs has no wrangler.toml: the Worker it describes was not checked");
-    expect(unread[0]?.fix).toContain("blastwall check --config jobs/wrangler.toml.template");
-    // The template is read as TOML when given with --config.
+    expect(unread[2]?.message).toContain("does not parse");
+    // The template's Durable Object history is checked; the example next to a real config is not read.
+    expect(r.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual([
+      "jobs/wrangler.toml.template",
+    ]);
+    // --config reads a template in the format its name gives.
     const only = await runCheck(dir, { configs: [`${dir}/jobs/wrangler.toml.template`] });
     expect(only.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual([
       "jobs/wrangler.toml.template",

@@ -55,7 +55,11 @@ export async function runCheck(
   dir: string,
   { analyzers = registered, onProgress, init = false, ...options }: RunCheckOptions = {},
 ): Promise<CheckResult> {
-  const project = loadProject(dir, { variants: true, ...(options.configs ? { configs: options.configs } : {}) });
+  const project = loadProject(dir, {
+    variants: true,
+    templates: true,
+    ...(options.configs ? { configs: options.configs } : {}),
+  });
   const outputs = await runAnalyzers(project, analyzers, options, onProgress);
   const { shipped, written } = await shippedFor(project, options, outputs, init);
   const findings = parkShipped(

@@ -16,7 +16,7 @@ export interface FindConfigsOptions {
 const VARIANT = /^wrangler\.[\w-]+\.(toml|json|jsonc)$/;
 /** `wrangler.jsonc.example`, `wrangler.example.toml`: templates that wrangler never reads. */
 const EXAMPLE =
-  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler\.(example|sample|template|dist)\.(toml|json|jsonc)$/;
+  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler(\.[\w-]+)?\.(example|sample|template|dist)\.(toml|json|jsonc)$/;
 
 /**
  * The config name wrangler reads for a template.
@@ -96,8 +96,12 @@ export function findWranglerConfigs(dir: string, options: FindConfigsOptions = {
 export interface Project {
   root: string;
   workers: WranglerConfig[];
-  /** Config templates (`wrangler.toml.template`, `.example`, …) in folders with no config wrangler reads. */
-  unreadTemplates?: string[];
+  /**
+   * Config templates (`wrangler.toml.template`, `wrangler.example.json`, …) in folders with no config wrangler
+   * reads: `read` ones are among `workers` (read in place of the config a setup step writes from them), `unreadable`
+   * ones did not parse. Only with {@link LoadProjectOptions.templates}.
+   */
+  templates?: { read: string[]; unreadable: { path: string; reason: string }[] };
 }
 
 export interface LoadProjectOptions {
@@ -105,20 +109,45 @@ export interface LoadProjectOptions {
   configs?: readonly string[];
   /** Also read `wrangler.<name>.*` variants (see {@link FindConfigsOptions.variants}). */
   variants?: boolean;
+  /** Read the templates of folders that hold no config, as their Worker's config (check does; the edge does not). */
+  templates?: boolean;
+}
+
+/** Templates parsed as configs; those that do not parse (placeholders, not a config yet) are listed with why. */
+function loadTemplates(paths: readonly string[]): {
+  workers: WranglerConfig[];
+  templates: NonNullable<Project["templates"]>;
+} {
+  const workers: WranglerConfig[] = [];
+  const templates: NonNullable<Project["templates"]> = { read: [], unreadable: [] };
+  for (const path of paths) {
+    try {
+      workers.push(loadWranglerConfig(path));
+      templates.read.push(path);
+    } catch (err) {
+      templates.unreadable.push({ path, reason: (err as Error).message });
+    }
+  }
+  return { workers, templates };
 }
 
 /**
  * Loads every Worker config of a project. Fails with exit 2 when there is none, naming the folder and any
- * template (`wrangler.jsonc.example`) it found instead.
+ * template (`wrangler.jsonc.example`) it found instead (with `templates`, only when none of them parses).
  *
  * @example
  * loadProject("examples/shop").workers.length; // 2
  */
-export function loadProject(dir: string, { configs, variants = false }: LoadProjectOptions = {}): Project {
+export function loadProject(
+  dir: string,
+  { configs, variants = false, templates = false }: LoadProjectOptions = {},
+): Project {
   const root = resolve(dir);
   if (configs && configs.length > 0) return { root, workers: configs.map((p) => loadWranglerConfig(resolve(p))) };
   const scan = scanWranglerConfigs(root, { variants });
-  if (scan.configs.length === 0) {
+  const fromTemplates = templates ? loadTemplates(scan.unread) : undefined;
+  const workers = [...scan.configs.map((p) => loadWranglerConfig(p)), ...(fromTemplates?.workers ?? [])];
+  if (workers.length === 0) {
     const examples = scan.examples.map((p) => relativeTo(root, p));
     throw new BlastwallError(
       `no wrangler.toml, wrangler.json or wrangler.jsonc found under ${dir}${examples.length > 0 ? ` (only the template${examples.length > 1 ? "s" : ""} ${examples.join(", ")}, which wrangler does not read)` : ""}`,
@@ -131,7 +160,7 @@ export function loadProject(dir: string, { configs, variants = false }: LoadProj
       },
     );
   }
-  return { root, workers: scan.configs.map((p) => loadWranglerConfig(p)), unreadTemplates: scan.unread };
+  return { root, workers, ...(fromTemplates ? { templates: fromTemplates.templates } : {}) };
 }
 
 export function relativeTo(root: string, path: string): string {

@@ -4,27 +4,42 @@ import type { PlacedHit } from "../report.js";
 import { defineRule } from "../rule.js";
 
 /**
- * A folder whose only wrangler config is a template (`wrangler.toml.template`, `wrangler.jsonc.example`): wrangler
- * does not read it, so neither does check's folder search, and that Worker's bindings, Durable Object steps and D1
- * migrations go unchecked. Said once per template so "0 findings" never hides a Worker.
+ * A folder whose only wrangler config is a template (`wrangler.toml.template`, `wrangler.example.json`): wrangler
+ * does not read it, a setup step writes the real config from it. check reads the template in its place and says so
+ * (the generated config may differ), or, when the template does not parse, says that its Worker went unchecked.
  */
 export default defineRule({
   meta: {
     id: "config/unread-template",
     severity: "info",
-    summary: "A folder holds only a wrangler config template, which wrangler and check do not read",
+    summary: "A folder holds only a wrangler config template, which wrangler does not read",
   },
-  checkProject: ({ project }) =>
-    (project.unreadTemplates ?? []).map((path): PlacedHit => {
-      const file = relativeTo(project.root, path);
-      const folder = relativeTo(project.root, dirname(path));
-      const real = templateTarget(basename(path));
+  checkProject: ({ project }) => {
+    const rel = (p: string) => relativeTo(project.root, p);
+    const where = (p: string) => {
+      const folder = rel(dirname(p));
+      return { folder: folder === "." ? "the project folder" : folder, real: templateTarget(basename(p)) };
+    };
+    const read = (project.templates?.read ?? []).map((path): PlacedHit => {
+      const { folder, real } = where(path);
       return {
-        file,
+        file: rel(path),
         line: 1,
-        message: `${file} is a template that wrangler does not read, and ${folder === "." ? "the project folder" : folder} has no ${real}: the Worker it describes was not checked`,
-        fix: `Check it as it will be deployed: \`blastwall check --config ${file}\` (or on the generated config, e.g. \`--config ${folder === "." ? real : `${folder}/${real}`}\` after your setup step writes it).`,
-        data: { template: file, expects: real },
+        message: `${rel(path)} is a template that wrangler does not read, and ${folder} has no ${real}: checked the template in its place, so findings may differ from the config your setup step writes`,
+        fix: `To check exactly what deploys, run your setup step first (it writes ${real}), or pass the generated file with \`blastwall check --config <file>\`.`,
+        data: { template: rel(path), expects: real, read: true },
       };
-    }),
+    });
+    const unreadable = (project.templates?.unreadable ?? []).map(({ path, reason }): PlacedHit => {
+      const { folder, real } = where(path);
+      return {
+        file: rel(path),
+        line: 1,
+        message: `${rel(path)} is a template that wrangler does not read, ${folder} has no ${real}, and the template does not parse (${reason}): the Worker it describes was not checked`,
+        fix: `Run your setup step so that ${real} exists, then check again (or \`blastwall check --config <generated file>\`).`,
+        data: { template: rel(path), expects: real, read: false },
+      };
+    });
+    return [...read, ...unreadable];
+  },
 });
