@@ -5,17 +5,7 @@ import type { VersionMetrics } from "../../platform/platform.js";
  * bench/analysis.ts compares methods on the very same streams. Deterministic for a given seed.
  */
 
-/** mulberry32: small, fast, good enough for simulation; returns a function giving uniforms in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../../core/seeded-random.js";
 
 function normal(rand: () => number): number {
   const u = Math.max(rand(), 1e-12);
