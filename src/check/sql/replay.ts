@@ -1,9 +1,10 @@
 import Database from "better-sqlite3";
 import { BlastwallError } from "../../core/errors.js";
 import { type Change, diffTable, type Located } from "./diff.js";
+import { MasterSchema, namesIn, type SchemaEvent } from "./master.js";
 import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
-import { describeStatement, type StatementVerb } from "./tokens.js";
+import { describeStatement, type StatementInfo, type StatementVerb, tokenize } from "./tokens.js";
 
 /** Wrangler's own bookkeeping table (wrangler/src/d1/migrations/helpers.ts, initMigrationsTable). */
 export function migrationsTableSql(name: string): string {
@@ -81,6 +82,20 @@ export interface ReplayerOptions {
   trackRows?: boolean;
   /** Schema that exists before the first migration (`--base-schema`): tables made outside migrations. */
   baseSchema?: { sql: string; label: string };
+  /**
+   * `subset` (the default): each file runs on a fresh database holding only the objects it can touch, copied from a
+   * master kept in JS, so the cost per file follows what it touches, not the schema size. `whole`: one database
+   * for the whole history. `verify`: both, failing on the first file whose outcome differs. The environment
+   * variable BLASTWALL_REPLAY overrides the default. Data replay (`db` given) always uses the whole database.
+   */
+  engine?: ReplayEngine;
+}
+
+export type ReplayEngine = "subset" | "whole" | "verify";
+
+function engineFromEnv(): ReplayEngine {
+  const v = process.env.BLASTWALL_REPLAY;
+  return v === "whole" || v === "verify" ? v : "subset";
 }
 
 const lc = (s: string) => s.toLowerCase();
@@ -117,24 +132,49 @@ interface FkRow {
  * out.statements[0]?.changes; // [{ kind: "create-table", table: "orders", … }]
  */
 export class Replayer {
-  readonly db: Database.Database;
   readonly tables = new Map<string, Table>();
   private readonly objects = new Map<string, SchemaObject>();
   private readonly indexOwner = new Map<string, string>();
   private readonly children = new Map<string, Set<string>>();
   private readonly migrationsTable: string;
   private readonly trackRows: boolean;
+  /** The one database of whole replay (and of subset replay once a file needs it for good). */
+  private whole: Database.Database | undefined;
+  /** Subset replay: everything, kept in JS between files. */
+  private master: MasterSchema | undefined;
+  /** Subset replay: the current file's database. */
+  private part: ReturnType<MasterSchema["build"]> | undefined;
+  private events: SchemaEvent[] = [];
+  /** `verify`: the same history on one whole database, compared file by file. */
+  private readonly twin: Replayer | undefined;
 
-  constructor({ db, migrationsTable = "d1_migrations", trackRows = false, baseSchema }: ReplayerOptions = {}) {
-    this.db = db ?? new Database(":memory:");
+  constructor(options: ReplayerOptions = {}) {
+    const { db, migrationsTable = "d1_migrations", trackRows = false, baseSchema } = options;
+    const engine = db ? "whole" : (options.engine ?? engineFromEnv());
+    const whole = db ?? new Database(":memory:");
+    this.whole = whole;
     this.migrationsTable = migrationsTable;
     this.trackRows = trackRows;
-    this.db.pragma("foreign_keys = ON");
-    this.db.exec(migrationsTableSql(migrationsTable));
+    whole.pragma("foreign_keys = ON");
+    whole.exec(migrationsTableSql(migrationsTable));
     if (baseSchema) this.applyBaseSchema(baseSchema);
-    for (const r of this.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[])
+    for (const r of whole.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[])
       this.refresh(r.name);
-    for (const o of readObjects(this.db)) this.objects.set(`${o.type}:${lc(o.name)}`, o);
+    for (const o of readObjects(whole)) this.objects.set(`${o.type}:${lc(o.name)}`, o);
+    const virtual = whole.prepare("SELECT 1 FROM sqlite_schema WHERE sql LIKE 'CREATE VIRTUAL%'").get();
+    if (engine !== "whole" && !trackRows && !virtual) {
+      this.master = MasterSchema.read(whole);
+      whole.close();
+      this.whole = undefined;
+    }
+    this.twin = engine === "verify" && this.master ? new Replayer({ ...options, engine: "whole" }) : undefined;
+  }
+
+  /** The database the current statement runs on. */
+  get db(): Database.Database {
+    const db = this.part?.db ?? this.whole;
+    if (!db) throw new Error("replayer: no database outside a file (subset replay)");
+    return db;
   }
 
   private applyBaseSchema({ sql, label }: { sql: string; label: string }): void {
@@ -152,6 +192,11 @@ export class Replayer {
 
   /** Names of migrations the database records as applied. */
   applied(): Set<string> {
+    const kept = this.master?.rowsOf(this.migrationsTable);
+    if (kept) {
+      const at = kept.columns.indexOf("name") + 1;
+      return new Set(kept.rows.map((r) => String(r[at])));
+    }
     const rows = this.db.prepare(`SELECT name FROM ${quoteIdent(this.migrationsTable)}`).all() as { name: string }[];
     return new Set(rows.map((r) => r.name));
   }
@@ -166,6 +211,66 @@ export class Replayer {
     statements: readonly SqlStatement[],
     unterminatedFrom = Number.POSITIVE_INFINITY,
   ): FileOutcome {
+    this.enterFile(statements);
+    let out: FileOutcome;
+    try {
+      out = this.replayFile(name, statements, unterminatedFrom);
+      const part = this.part;
+      if (part && this.master) {
+        this.master.writeBack(part, this.events);
+        if (!part.keys.has(MasterSchema.tableKey(this.migrationsTable))) this.recordInMaster(name);
+      }
+    } finally {
+      this.part?.db.close();
+      this.part = undefined;
+    }
+    if (this.twin) this.compareWithTwin(name, statements, unterminatedFrom, out);
+    return out;
+  }
+
+  /** Subset replay: copies what the file can touch into a fresh database (or everything, when that is not certain). */
+  private enterFile(statements: readonly SqlStatement[]): void {
+    const master = this.master;
+    if (!master) return;
+    const plan = planFile(statements);
+    this.events = [];
+    if (plan === "whole") {
+      // State outside the schema (a PRAGMA, a TEMP object, an ATTACH, a virtual table) from here on: one database.
+      this.whole = master.build(master.all()).db;
+      this.master = undefined;
+      return;
+    }
+    const keys = plan === "all" ? master.all() : master.closure(plan.names, plan.writes, plan);
+    this.part = master.build(keys);
+  }
+
+  private recordInMaster(name: string): void {
+    if (this.master?.recordMigration(this.migrationsTable, name)) return;
+    throw new Error(`no such table: ${this.migrationsTable}`);
+  }
+
+  /** `verify`: the whole-database replay of the same file must give the same outcome and schema model. */
+  private compareWithTwin(
+    name: string,
+    statements: readonly SqlStatement[],
+    unterminatedFrom: number,
+    out: FileOutcome,
+  ): void {
+    const twin = this.twin;
+    if (!twin) return;
+    const expected = twin.applyFile(name, statements, unterminatedFrom);
+    const a = JSON.stringify([out, modelOf(this)]);
+    const b = JSON.stringify([expected, modelOf(twin)]);
+    if (a === b) return;
+    let at = 0;
+    while (at < a.length && a[at] === b[at]) at++;
+    throw new Error(
+      `subset replay differs from whole replay after ${name}: …${a.slice(Math.max(0, at - 80), at + 120)}… vs …${b.slice(Math.max(0, at - 80), at + 120)}…`,
+    );
+  }
+
+  /** The file's statements in one transaction, then the migrations table row; on a deferred FK failure, again without FKs. */
+  private replayFile(name: string, statements: readonly SqlStatement[], unterminatedFrom: number): FileOutcome {
     const db = this.db;
     db.exec("BEGIN");
     const outcomes: StatementOutcome[] = [];
@@ -174,7 +279,7 @@ export class Replayer {
       outcomes.push(this.applyStatement(stmt, stmt.offset + stmt.sql.length > unterminatedFrom));
     }
     if (!db.inTransaction) db.exec("BEGIN");
-    db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+    this.insertApplied(name);
     const foreignKeyViolations = this.trackRows ? this.foreignKeyCheck() : [];
     const rowsAfter: Record<string, number> = {};
     if (this.trackRows)
@@ -188,20 +293,40 @@ export class Replayer {
       // Deferred foreign keys failed at COMMIT (D1 would reject the file). Keep going without them so later
       // files are still analysed: the violations are already reported above.
       db.exec("ROLLBACK");
+      this.events = [];
       db.pragma("foreign_keys = OFF");
       db.exec("BEGIN");
       for (const stmt of statements) {
         try {
-          if (describeStatement(stmt.sql).verb !== "transaction") db.prepare(stmt.sql).run();
+          const info = describeStatement(stmt.sql);
+          if (info.verb !== "transaction") {
+            db.prepare(stmt.sql).run();
+            this.noteEvent(info);
+          }
         } catch {
           // already reported by the first pass
         }
       }
-      db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+      this.insertApplied(name);
       db.exec("COMMIT");
       db.pragma("foreign_keys = ON");
     }
     return { statements: outcomes, foreignKeyViolations, rowsAfter };
+  }
+
+  /** The migrations table row, written by SQL unless subset replay keeps that table in JS for this file. */
+  private insertApplied(name: string): void {
+    const part = this.part;
+    if (part && !part.keys.has(MasterSchema.tableKey(this.migrationsTable))) return;
+    this.db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+  }
+
+  /** Drops and renames, in order, so subset replay can tell a renamed object from a new one in SQLite's place. */
+  private noteEvent(info: StatementInfo): void {
+    if (!this.part || !info.target) return;
+    const drop = /^drop-(table|view|index|trigger)$/.exec(info.verb)?.[1];
+    if (drop) this.events.push({ drop: drop as "table", name: info.target });
+    else if (info.verb === "alter-table" && info.table) this.events.push({ rename: info.target, to: info.table });
   }
 
   private foreignKeyCheck(): ForeignKeyViolation[] {
@@ -256,6 +381,7 @@ export class Replayer {
     try {
       const result = this.db.prepare(stmt.sql).run();
       out.rowsChanged = result.changes;
+      this.noteEvent(info);
     } catch (err) {
       const e = err as Error & { code?: string };
       out.error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
@@ -429,7 +555,9 @@ export class Replayer {
   }
 
   close(): void {
-    this.db.close();
+    this.part?.db.close();
+    this.whole?.close();
+    this.twin?.close();
   }
 }
 
@@ -450,6 +578,74 @@ export function errorLine(stmt: SqlStatement, message: string): number {
     }
   }
   return stmt.line;
+}
+
+/** Statements that change no row of an existing table (so no foreign key action or check can fire). */
+const SCHEMA_ONLY = new Set<StatementVerb>([
+  "create-table",
+  "create-index",
+  "create-view",
+  "create-trigger",
+  "drop-index",
+  "drop-view",
+  "drop-trigger",
+  "alter-table",
+  "select",
+  "pragma",
+  "transaction",
+]);
+/** Statements that write rows to their target table. */
+const WRITE_VERBS = new Set<StatementVerb>(["insert", "replace", "update", "delete", "drop-table"]);
+const KEPT_PRAGMAS = new Set(["foreign_keys", "defer_foreign_keys"]);
+const CONNECTION_WORDS = new Set(["ATTACH", "DETACH", "ANALYZE"]);
+
+/**
+ * How subset replay runs a file: on the closure of the names its statements spell (a superset of what they touch;
+ * with every view and trigger when it renames or drops a column, since SQLite re-checks them all), on a copy of
+ * everything ("all": statements that read sqlite_* or pragma_* see the whole schema; VACUUM, REINDEX), or on one
+ * database from then on ("whole": a PRAGMA or TEMP object or ATTACH keeps state on the connection; a virtual table
+ * brings shadow tables).
+ */
+function planFile(
+  statements: readonly SqlStatement[],
+): { names: Set<string>; writes: Set<string>; writesRows: boolean; schemaWide: boolean } | "all" | "whole" {
+  const names = new Set<string>();
+  const writes = new Set<string>();
+  let all = false;
+  let writesRows = false;
+  let schemaWide = false;
+  for (const stmt of statements) {
+    const tokens = tokenize(stmt.sql, Number.POSITIVE_INFINITY);
+    const words = tokens.filter((t) => t.kind === "word").map((t) => t.value);
+    const first = words[0] ?? "";
+    const info = describeStatement(stmt.sql);
+    if (info.verb === "pragma" && !KEPT_PRAGMAS.has(lc(info.target ?? ""))) return "whole";
+    if (CONNECTION_WORDS.has(first) || info.verb === "create-virtual-table") return "whole";
+    const temp = tokens.some(
+      (t, i) =>
+        t.kind === "word" &&
+        (t.value === "TEMP" || t.value === "TEMPORARY") &&
+        ((i === 1 && first === "CREATE") || tokens[i + 1]?.value === "."),
+    );
+    if (temp) return "whole";
+    if (first === "VACUUM" || first === "REINDEX") all = true;
+    if (!SCHEMA_ONLY.has(info.verb)) writesRows = true;
+    const spelled = namesIn(stmt.sql);
+    // A statement this reading cannot place may write to anything it names.
+    if (info.verb === "other" || (WRITE_VERBS.has(info.verb) && !info.target)) for (const n of spelled) writes.add(n);
+    else if (WRITE_VERBS.has(info.verb) && info.target) writes.add(lc(info.target));
+    if (info.verb === "alter-table" && words.some((w) => w === "RENAME" || w === "DROP")) schemaWide = true;
+    for (const n of spelled) {
+      if (n.startsWith("sqlite_") || n.startsWith("pragma_")) all = true;
+      names.add(n);
+    }
+  }
+  return all ? "all" : { names, writes, writesRows, schemaWide };
+}
+
+/** The replayer's schema model, for comparing two replays. */
+function modelOf(r: Replayer): unknown {
+  return [...r.tables.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** Creates a replayer on a fresh in-memory SQLite (or on `db`, for data replay). */
