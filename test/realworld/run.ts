@@ -4,7 +4,8 @@
  * a temp folder, runs `check` on it, and scores the warnings and errors against expectations.json: false alarms
  * (reported findings labelled false alarm) and recall (labelled hazards that were found), per split.
  *
- * Options: `--split tune|holdout` and `--repo <owner/name>` (repeatable) pick projects; `--list` prints every
+ * Options: `--split tune|holdout`, `--round <n>` and `--repo <owner/name>` (repeatable) pick projects; totals are
+ * printed per split and round (each round is a fresh set of projects, labelled before `check` first ran); `--list` prints every
  * reported finding with its label, for labelling. Exits 1 when a labelled hazard is missed, a labelled false
  * alarm comes back, or a reported finding carries no label.
  *
@@ -26,6 +27,8 @@ interface Project {
   commit: string;
   dir: string;
   split: Split;
+  /** The evaluation round that brought the project in (each round's holdout was sealed until its single run). */
+  round: number;
 }
 
 /** A label key: `rule@file` (any line) or `rule@file:line` (that line only, which wins over the file key). */
@@ -137,7 +140,7 @@ function printProject(p: Project, s: Score, reported: readonly Finding[], labels
     s.unlabelled.length ? ` UNLABELLED: ${s.unlabelled.join(", ")}` : "",
   ].join("");
   console.log(
-    `${p.split.padEnd(8)} ${p.repo.padEnd(56)} reported ${s.reported}, false alarms ${s.falseAlarms}, hazards ${s.found}/${s.hazards}${tail}`,
+    `${`${p.split} r${p.round}`.padEnd(11)} ${p.repo.padEnd(56)} reported ${s.reported}, false alarms ${s.falseAlarms}, hazards ${s.found}/${s.hazards}${tail}`,
   );
   if (!list) return;
   for (const f of reported)
@@ -170,7 +173,7 @@ function add(t: Score, s: Score): Score {
   };
 }
 
-function summarize(totals: ReadonlyMap<Split, Score>): Record<string, unknown> {
+function summarize(totals: ReadonlyMap<string, Score>): Record<string, unknown> {
   return Object.fromEntries(
     [...totals].map(([split, t]) => [
       split,
@@ -188,11 +191,21 @@ function summarize(totals: ReadonlyMap<Split, Score>): Record<string, unknown> {
   );
 }
 
-function selected(projects: readonly Project[], split: string | undefined, repos: readonly string[]): Project[] {
+interface Selection {
+  split: string | undefined;
+  round: string | undefined;
+  repos: readonly string[];
+}
+
+function selected(projects: readonly Project[], { split, round, repos }: Selection): Project[] {
   if (split !== undefined && split !== "tune" && split !== "holdout")
     throw new Error(`--split must be tune or holdout, not ${split}`);
+  if (round !== undefined && !/^[0-9]+$/.test(round)) throw new Error(`--round must be a number, not ${round}`);
   return projects.filter(
-    (p) => (split === undefined || p.split === split) && (!repos.length || repos.includes(p.repo)),
+    (p) =>
+      (split === undefined || p.split === split) &&
+      (round === undefined || p.round === Number(round)) &&
+      (!repos.length || repos.includes(p.repo)),
   );
 }
 
@@ -200,6 +213,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       split: { type: "string" },
+      round: { type: "string" },
       repo: { type: "string", multiple: true },
       list: { type: "boolean", default: false },
     },
@@ -209,14 +223,16 @@ async function main(): Promise<number> {
   const { projects } = read<{ projects: Project[] }>("manifest.json");
   const labels = read<Expectations>("expectations.json");
   const tmp = mkdtempSync(join(tmpdir(), "blastwall-realworld-"));
-  const totals = new Map<Split, Score>();
+  const totals = new Map<string, Score>();
+  const selection = { split: values.split, round: values.round, repos: values.repo ?? [] };
   try {
-    for (const p of selected(projects, values.split, values.repo ?? [])) {
+    for (const p of selected(projects, selection)) {
       const result = await runCheck(extract(mirror, p, tmp));
       const reported = result.findings.filter((f) => f.severity !== "info");
       const s = score(p, reported, labels);
       printProject(p, s, reported, labels, values.list);
-      totals.set(p.split, add(totals.get(p.split) ?? empty(), s));
+      const group = `${p.split} round ${p.round}`;
+      totals.set(group, add(totals.get(group) ?? empty(), s));
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
