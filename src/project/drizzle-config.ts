@@ -23,7 +23,7 @@ function stringKey(text: string, key: string): string | undefined {
 }
 
 /** How the folder holds SQL: directly (`*.sql`), one folder per migration (`*\/migration.sql`), or not at all. */
-function sqlLayout(dir: string): "flat" | "nested" | undefined {
+export function sqlLayout(dir: string): "flat" | "nested" | undefined {
   let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });

@@ -4,7 +4,7 @@ import type { MigrationOrder } from "../../core/migration-order.js";
 import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
-import { drizzleOut } from "../../project/drizzle-config.js";
+import { drizzleOut, sqlLayout } from "../../project/drizzle-config.js";
 import { type PackagePath, packageInPath, resolvePackagePath } from "../../project/workspaces.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
@@ -37,6 +37,8 @@ export interface MigrationsDir {
    * config's `out` holds the SQL: the folder read instead. `migrationsDir` is that folder relative to the config.
    */
   drizzle?: { config: string; migrationsDir: string; driver?: string; unnumbered: string[] };
+  /** The folder holds no `*.sql` but one folder per migration (`*\/migration.sql`) and no migrations_pattern is set. */
+  nestedWithoutPattern?: boolean;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
 }
@@ -58,7 +60,14 @@ function folderOf(
   root: string,
 ): { dir: string; pattern?: string; extra: Partial<MigrationsDir> } {
   const written = resolve(dirname(cfg.path), d.migrations_dir ?? "migrations");
-  if (isDir(written)) return { dir: written, extra: {} };
+  if (isDir(written)) {
+    // Without migrations_pattern wrangler reads only `*.sql` directly in the folder; one folder per migration
+    // (drizzle-kit v1, `0001_init/migration.sql`) then applies nothing.
+    const nested = d.migrations_pattern === undefined && sqlLayout(written) === "nested";
+    return nested
+      ? { dir: written, pattern: "*/migration.sql", extra: { nestedWithoutPattern: true } }
+      : { dir: written, extra: {} };
+  }
   const viaPackage = resolvePackagePath(written);
   if (viaPackage)
     return {

@@ -148,4 +148,27 @@ describe("d1/missing-migrations-dir", () => {
       expect((await runCheck(empty, { analyzers: [d1Analyzer] })).findings).toEqual([]);
     });
   });
+  it("warns when migrations_dir holds one folder per migration but no migrations_pattern, and checks them", async () => {
+    const dir = writeProject({
+      "migrations/0000_init/migration.sql": "CREATE TABLE orders (id INTEGER PRIMARY KEY, note TEXT);",
+      "migrations/0000_init/snapshot.json": "{}",
+      "migrations/0001_drop/migration.sql": "ALTER TABLE orders DROP COLUMN note;",
+    });
+    const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+    const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
+    expect([f?.severity, f?.line]).toEqual(["warning", 9]);
+    expect(f?.message).toContain("reads only migrations/*.sql and applies nothing");
+    expect(f?.fix).toContain('`migrations_pattern = "migrations/*/migration.sql"`');
+    expect(r.migrations.map((m) => m.file)).toEqual([
+      "migrations/0000_init/migration.sql",
+      "migrations/0001_drop/migration.sql",
+    ]);
+    // With the pattern set (wrangler 4.98+) there is nothing to say.
+    const fixed = writeProject(
+      { "migrations/0000_init/migration.sql": "CREATE TABLE t (a);" },
+      `${TEST_WRANGLER}migrations_pattern = "migrations/*/migration.sql"\n`,
+    );
+    const ok = await runCheck(fixed, { analyzers: [d1Analyzer] });
+    expect(ok.findings.filter((x) => x.rule === "d1/missing-migrations-dir")).toEqual([]);
+  });
 });

@@ -51,6 +51,27 @@ function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
   ];
 }
 
+/** The folder holds one folder per migration and no `*.sql`, and no migrations_pattern tells wrangler so. */
+function nestedWithoutPattern({ dir, names }: D1FolderContext): FolderHit[] {
+  if (!dir.nestedWithoutPattern) return [];
+  const toml = dir.configs[0]?.format === "toml";
+  const base = dir.declaredAt.explicit ? dir.rel : "migrations";
+  const key = toml
+    ? `migrations_pattern = "${base}/*/migration.sql"`
+    : `"migrations_pattern": "${base}/*/migration.sql"`;
+  return [
+    {
+      file: dir.declaredAt.file,
+      line: dir.declaredAt.line,
+      column: dir.declaredAt.column,
+      severity: "warning",
+      message: `${dir.rel}/ holds no .sql file, only one folder per migration (${names[0] ?? "<name>/migration.sql"}${names.length > 1 ? ` and ${names.length - 1} more` : ""}), and ${dir.databases.join(", ")} sets no migrations_pattern: \`wrangler d1 migrations apply\` reads only ${dir.rel}/*.sql and applies nothing; the ${names.length} migration${names.length === 1 ? " was" : "s were"} checked as wrangler 4.98+ would read them with a pattern`,
+      fix: `Add \`${key}\` to this D1 binding (wrangler 4.98+; migrations_pattern must start with migrations_dir${dir.declaredAt.explicit ? "" : ", so also set migrations_dir"}).`,
+      data: { pattern: "*/migration.sql" },
+    },
+  ];
+}
+
 /** `migrations_dir` set in the config, but no such folder: nothing can be checked, and wrangler fails the same way. */
 export default defineRule({
   meta,
@@ -58,6 +79,7 @@ export default defineRule({
     const { dir } = ctx;
     if (dir.throughPackage) return throughPackage(dir);
     if (dir.drizzle) return drizzleElsewhere(ctx);
+    if (dir.nestedWithoutPattern) return nestedWithoutPattern(ctx);
     if (dir.exists || !dir.declaredAt.explicit) return [];
     if (dir.missingPackage)
       return [
