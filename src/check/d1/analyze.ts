@@ -55,7 +55,6 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
   if (read.unreadable !== undefined) return { ...empty, unreadable: read.unreadable };
   const split = splitStatements(read.text);
   const firstProblem = split.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
-  const existing = new Set(replayer.tables.keys());
   const outcome = replayer.applyFile(name, split.statements, firstProblem);
   const raw = outcome.statements.flatMap((o) => o.changes);
   const changes = collapseRebuilds(raw, (t) => replayer.tables.get(lc(t)));
@@ -63,7 +62,7 @@ function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): Migra
   const createdHere = new Set(raw.flatMap((c) => (c.kind === "create-table" ? [lc(c.table)] : [])));
   // Net effect of the file: a table it drops and creates again under the same name starts empty.
   const dropped = new Set(raw.flatMap((c) => (c.kind === "drop-table" ? [lc(c.table)] : [])));
-  const recreated = new Set([...createdHere].filter((t) => existing.has(t) && dropped.has(t)));
+  const recreated = new Set([...createdHere].filter((t) => replayer.existedBeforeFile(t) && dropped.has(t)));
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {

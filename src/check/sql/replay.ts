@@ -145,6 +145,8 @@ export class Replayer {
   /** Subset replay: the current file's database. */
   private part: ReturnType<MasterSchema["build"]> | undefined;
   private events: SchemaEvent[] = [];
+  /** Lower-cased tables the last file created, changed or dropped → whether each existed before it. */
+  private readonly beforeFile = new Map<string, boolean>();
   /** `verify`: the same history on one whole database, compared file by file. */
   private readonly twin: Replayer | undefined;
 
@@ -201,6 +203,15 @@ export class Replayer {
     return new Set(rows.map((r) => r.name));
   }
 
+  /** Whether `table` existed before the file last applied (without copying the table list per file). */
+  existedBeforeFile(table: string): boolean {
+    return this.beforeFile.get(lc(table)) ?? this.tables.has(lc(table));
+  }
+
+  private noteBefore(name: string): void {
+    if (!this.beforeFile.has(name)) this.beforeFile.set(name, this.tables.has(name));
+  }
+
   /** Tables with a foreign key to `parent`. */
   childrenOf(parent: string): Table[] {
     return [...(this.children.get(lc(parent)) ?? [])].flatMap((c) => this.tables.get(c) ?? []);
@@ -211,6 +222,7 @@ export class Replayer {
     statements: readonly SqlStatement[],
     unterminatedFrom = Number.POSITIVE_INFINITY,
   ): FileOutcome {
+    this.beforeFile.clear();
     this.enterFile(statements);
     let out: FileOutcome;
     try {
@@ -530,6 +542,7 @@ export class Replayer {
   }
 
   private store(t: Table): void {
+    this.noteBefore(lc(t.name));
     const old = this.tables.get(lc(t.name));
     if (old) this.unlink(old);
     this.tables.set(lc(t.name), t);
@@ -547,6 +560,7 @@ export class Replayer {
   }
 
   private forget(name: string): void {
+    this.noteBefore(lc(name));
     const old = this.tables.get(lc(name));
     if (old) this.unlink(old);
     this.tables.delete(lc(name));
