@@ -163,4 +163,49 @@ CREATE UNIQUE INDEX e_coll_slug_locale_unique ON e (coll, slug, locale);`,
     expect(hits(r, "d1/rebuild-cascade")).toEqual([]);
     expect(hits(r, "d1/drop-table")).toEqual(["d1/drop-table@0002_drop.sql:1", "d1/drop-table@0002_drop.sql:2"]);
   });
+  it("a child saved, dropped, created again and restored around its parent's rebuild keeps its rows", async () => {
+    const base = `CREATE TABLE articles (id TEXT PRIMARY KEY, category_id TEXT, status TEXT);
+CREATE TABLE article_translations (id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE, title TEXT);`;
+    const sql = `CREATE TABLE \`__tmp_article_translations\` AS SELECT * FROM \`article_translations\`;
+DROP TABLE \`article_translations\`;
+CREATE TABLE \`__new_articles\` (id TEXT PRIMARY KEY, category_id TEXT REFERENCES categories (id), status TEXT);
+INSERT INTO \`__new_articles\`("id", "category_id", "status") SELECT "id", NULL, "status" FROM \`articles\`;
+DROP TABLE \`articles\`;
+ALTER TABLE \`__new_articles\` RENAME TO \`articles\`;
+CREATE TABLE \`article_translations\` (id TEXT PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE, title TEXT);
+INSERT INTO \`article_translations\` SELECT * FROM \`__tmp_article_translations\`;
+DROP TABLE \`__tmp_article_translations\`;`;
+    const r = await checkMigrations({
+      "migrations/0001.sql": `CREATE TABLE categories (id TEXT PRIMARY KEY);\n${base}`,
+      "migrations/0002.sql": sql,
+    });
+    const at = (rule: string) => r.findings.filter((f) => f.rule === rule).map((f) => [f.line, f.severity]);
+    expect(at("d1/drop-table")).toEqual([[2, "info"]]);
+    expect(at("d1/large-data-change")).toEqual([]);
+    // The rebuild copies NULL where articles.category_id had values: they are lost.
+    const wiped = r.findings.find((f) => f.rule === "d1/drop-column");
+    expect([wiped?.line, wiped?.message]).toEqual([
+      4,
+      expect.stringContaining("the rebuild of articles copies NULL into category_id instead of its values"),
+    ]);
+    // Without the restore, the re-created table starts empty.
+    const lost = await checkMigrations({
+      "migrations/0001.sql": `CREATE TABLE categories (id TEXT PRIMARY KEY);\n${base}`,
+      "migrations/0002.sql": sql.replace(/INSERT INTO `article_translations`[^;]*;/, ""),
+    });
+    expect(lost.findings.filter((f) => f.rule === "d1/drop-table").map((f) => f.severity)).toEqual(["warning"]);
+  });
+
+  it("a rebuild that copies every column, or a literal into a new column, wipes nothing", async () => {
+    const sql = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, channel TEXT);
+INSERT INTO orders_new (id, status, total, channel) SELECT id, status, total, 'web' FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+    expect(await hitsAfterBase("d1/drop-column", sql)).toEqual([]);
+    const positional = sql.replace(
+      "(id, status, total, channel) SELECT id, status, total, 'web'",
+      "SELECT id, 'x', total, 'web'",
+    );
+    expect(await hitsAfterBase("d1/drop-column", positional)).toEqual(["d1/drop-column@0002_change.sql:2"]);
+  });
 });

@@ -201,3 +201,115 @@ export function dedupedFirst(
     return outcome.verb === "delete" || setsOneOf(tokens, want);
   })?.stmt.line;
 }
+
+/** A single literal (`NULL`, a number, a string): what a rebuild copies when it drops a column's values. */
+function literalOf(item: readonly Token[]): string | undefined {
+  const [only, ...rest] = item;
+  if (!only || rest.length > 0) return undefined;
+  if (only.kind === "number") return only.text;
+  if (only.kind === "string") return `'${only.text}'`;
+  return only.kind === "word" && only.value === "NULL" ? "NULL" : undefined;
+}
+
+/** `INSERT INTO x (a, b) SELECT e1, e2 FROM …` as its target columns (undefined: none listed) and select items. */
+function insertSelectParts(sql: string): { columns?: string[]; items: Token[][] } | undefined {
+  const tokens = tokenize(sql);
+  const select = tokens.findIndex((t) => t.depth === 0 && t.value === "SELECT");
+  if (select < 0) return undefined;
+  const open = tokens.findIndex((t, i) => i < select && t.depth === 0 && t.value === "(");
+  const columns =
+    open < 0 ? undefined : tokens.slice(open + 1, select).flatMap((t) => (t.depth === 1 && isName(t) ? [t.text] : []));
+  const items: Token[][] = [[]];
+  for (const t of tokens.slice(select + 1)) {
+    if (t.depth === 0 && (t.value === "FROM" || t.value === ";")) break;
+    if (t.depth === 0 && t.value === ",") items.push([]);
+    else items[items.length - 1]?.push(t);
+  }
+  return { columns, items };
+}
+
+/**
+ * Columns a rebuild keeps by name but fills with a constant instead of their values: drizzle writes
+ * `INSERT INTO __new_articles("id", "category_id") SELECT "id", NULL FROM articles` when a column's type or
+ * reference changes in a way it cannot convert, and every value of `articles.category_id` is lost.
+ *
+ * @example
+ * wipedByRebuild(file, rebuild); // [{ column: "category_id", value: "NULL", line: 38 }]
+ */
+export function wipedByRebuild(
+  file: MigrationFile,
+  rebuild: {
+    table: string;
+    before: { columns: { name: string }[] };
+    after: { columns: { name: string; hidden: number }[] };
+    line: number;
+    dropLine: number;
+  },
+): { column: string; value: string; line: number }[] {
+  const had = new Set(rebuild.before.columns.map((c) => lc(c.name)));
+  return file.statements.flatMap((stmt) => {
+    if (!file.copyLines.has(stmt.line) || stmt.line < rebuild.line || stmt.line > rebuild.dropLine) return [];
+    const parts = insertSelectParts(stmt.sql);
+    if (!parts || parts.items.some((it) => it.length === 1 && it[0]?.value === "*")) return [];
+    const names = parts.columns ?? rebuild.after.columns.filter((c) => c.hidden === 0).map((c) => c.name);
+    return parts.items.flatMap((item, i) => {
+      const column = names[i];
+      const value = literalOf(item);
+      return column && value && had.has(lc(column)) ? [{ column, value, line: stmt.line }] : [];
+    });
+  });
+}
+
+/** Lower-cased name after the first top-level `FROM`/`INTO`/`TABLE` keyword `kw`, if any. */
+function nameAfter(tokens: readonly Token[], kw: string): string | undefined {
+  const at = tokens.findIndex((t, i) => t.value === kw && isName(tokens[i + 1]));
+  const name = at < 0 ? undefined : tokens[at + 1];
+  return name ? lc(name.text) : undefined;
+}
+
+/**
+ * The statements of a save-and-restore around dropping `table` and creating it again: rows saved into a scratch
+ * table first (`CREATE TABLE __tmp AS SELECT * FROM t`, or `INSERT INTO __tmp SELECT … FROM t`), then put back
+ * (`INSERT INTO t SELECT * FROM __tmp`). Returns the restore's line, or undefined when the rows are not put back.
+ *
+ * @example
+ * restoredAfter(file, "article_translations", dropLine); // 58 for the save at 22 and the restore at 58
+ */
+export function restoredAfter(file: MigrationFile, table: string, line: number): number | undefined {
+  const t = lc(table);
+  const saved = new Set<string>();
+  for (const { stmt, outcome } of steps(file, line)) {
+    const tokens = tokenize(stmt.sql, 200);
+    const from = tokens.some(
+      (x, i) => x.value === "FROM" && isName(tokens[i + 1]) && lc(tokens[i + 1]?.text ?? "") === t,
+    );
+    if (!from || !outcome.target || lc(outcome.target) === t) continue;
+    if (outcome.verb === "create-table" || (outcome.verb === "insert" && outcome.insertSelect))
+      saved.add(lc(outcome.target));
+  }
+  if (saved.size === 0) return undefined;
+  return steps(file, Number.POSITIVE_INFINITY).find(({ stmt, outcome }) => {
+    if (stmt.line <= line || outcome.verb !== "insert" || !outcome.insertSelect || lc(outcome.target ?? "") !== t)
+      return false;
+    const source = nameAfter(tokenize(stmt.sql, 400), "FROM");
+    return source !== undefined && saved.has(source);
+  })?.stmt.line;
+}
+
+/**
+ * Whether an INSERT … SELECT only moves a table's own rows around its drop-and-create: saved into a scratch table
+ * this file creates and drops, or restored from one into the table the file created again. Like a rebuild's copy,
+ * it is part of the schema change, not a data change of its own.
+ *
+ * @example
+ * isSaveOrRestore(file, "INSERT INTO `t` SELECT * FROM `__tmp_t`;", outcome); // true when t is dropped and created again
+ */
+export function isSaveOrRestore(file: MigrationFile, sql: string, outcome: StatementOutcome): boolean {
+  if (outcome.verb !== "insert" || !outcome.insertSelect || !outcome.target) return false;
+  const target = lc(outcome.target);
+  const source = nameAfter(tokenize(sql, 400), "FROM");
+  if (!source) return false;
+  const recreated = file.recreated ?? new Set<string>();
+  const scratch = (t: string) => file.createdHere.has(t) && droppedInFile(file).has(t);
+  return (recreated.has(target) && scratch(source)) || (scratch(target) && recreated.has(source));
+}

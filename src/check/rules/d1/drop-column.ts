@@ -1,12 +1,31 @@
-import { runningVersion } from "../../d1/code-mentions.js";
-import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
+import { wipedByRebuild } from "../../d1/net-effect.js";
+import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
-/** A column of an existing table disappears (ALTER TABLE … DROP COLUMN, or a rebuild without it). */
+/** A rebuild that keeps a column but copies a constant into it: its values are gone, as if it were dropped. */
+function wiped(file: MigrationFile, code: CodeMentions | undefined): RuleHit[] {
+  return file.changes.flatMap((c) => {
+    if (c.kind !== "modify-table" || !existedBefore(file, c.table)) return [];
+    return wipedByRebuild(file, c).map((w) => {
+      const running = runningVersion(code, w.column, `reads of it get ${w.value} instead of the stored values`);
+      return {
+        line: w.line,
+        message: `the rebuild of ${c.table} copies ${w.value} into ${w.column} instead of its values: every ${c.table}.${w.column} is lost, and ${running.clause}`,
+        fix: `Copy the column in the rebuild: select ${ident(w.column)} (converted if its type changed, e.g. \`CAST(${ident(w.column)} AS TEXT)\`) where the INSERT … SELECT has ${w.value}. If the values must really go, do it in its own contract migration after the code stops using them.`,
+        data: { table: c.table, column: w.column, copies: w.value, namedInCode: !running.unused },
+        ...(running.unused ? { severity: "warning" as const } : {}),
+      };
+    });
+  });
+}
+
+/** A column of an existing table disappears (ALTER TABLE … DROP COLUMN, or a rebuild without it), or a rebuild wipes its values. */
 export default defineRule({
   meta: { id: "d1/drop-column", severity: "error", summary: "A migration drops a column that code may still use" },
-  checkMigration: ({ file, code }) =>
-    flatChanges(file).flatMap((c) => {
+  checkMigration: ({ file, code }) => [
+    ...wiped(file, code),
+    ...flatChanges(file).flatMap((c) => {
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
       const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`);
       return [
@@ -19,4 +38,5 @@ export default defineRule({
         },
       ];
     }),
+  ],
 });

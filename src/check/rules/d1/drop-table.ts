@@ -1,6 +1,6 @@
 import { runningVersion } from "../../d1/code-mentions.js";
-import { copiedFirst } from "../../d1/net-effect.js";
-import { existedBefore, ident } from "../../d1/rule.js";
+import { copiedFirst, restoredAfter } from "../../d1/net-effect.js";
+import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
 /**
@@ -10,11 +10,23 @@ import { defineRule } from "../rule.js";
 export default defineRule({
   meta: { id: "d1/drop-table", severity: "error", summary: "A migration drops a table that code may still use" },
   checkMigration: ({ file, code }) =>
-    file.changes.flatMap((c) => {
+    file.changes.flatMap((c): RuleHit[] => {
       if (c.kind !== "drop-table") return [];
       const again = file.recreated?.has(c.table.toLowerCase()) ?? false;
       if (!again && !existedBefore(file, c.table)) return [];
       const kept = copiedFirst(file, c.table, c.line);
+      // Saved to a scratch table, dropped, created again and put back: the rows survive the file.
+      const restored = again && kept ? restoredAfter(file, c.table, c.line) : undefined;
+      if (restored !== undefined)
+        return [
+          {
+            line: c.line,
+            severity: "info" as const,
+            message: `drops table ${c.table} and creates it again, after saving its rows and putting them back at line ${restored}: no row is lost if the two copies name the same columns`,
+            fix: `Prove it on production data with \`blastwall check --data <export.sql>\`: the replay reports any row or column the round trip loses.`,
+            data: { table: c.table, recreated: true, restoredAt: restored },
+          },
+        ];
       const running = runningVersion(code, c.table, "queries on it fail");
       const lost = kept
         ? `its rows were copied elsewhere earlier in this file (INSERT … SELECT or CREATE TABLE … AS SELECT), so check that copy keeps every column you need`

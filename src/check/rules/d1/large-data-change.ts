@@ -1,4 +1,5 @@
 import { isDataStatement } from "../../d1/classify.js";
+import { isSaveOrRestore } from "../../d1/net-effect.js";
 import { ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -17,6 +18,8 @@ export default defineRule({
     return file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (!stmt || o.error || !isDataStatement(o) || file.copyLines.has(stmt.line)) return [];
+      // Saving a table's rows before dropping and creating it again, and putting them back, is its rebuild's copy.
+      if (isSaveOrRestore(file, stmt.sql, o)) return [];
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
       const t = ident(o.target ?? "the_table");
