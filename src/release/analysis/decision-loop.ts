@@ -9,8 +9,8 @@ import {
   enabledTests,
   latencyBoundsNeeded,
 } from "./analyze.js";
-import { plannedSteps, stepTargets } from "./sample-size.js";
-import { type Scenario, scenarioPreRelease, windowSource } from "./scenarios.js";
+import { plannedSteps, stepTargets, type Traffic } from "./sample-size.js";
+import { type Scenario, scenarioPreRelease, scenarioTraffic, windowSource } from "./scenarios.js";
 
 /**
  * The ramp's decision loop on simulated traffic: the same analysis, step targets and `decideStep` that
@@ -30,6 +30,12 @@ export interface LoopResult {
   /** Seconds from the first ramp step to the decision. */
   seconds: number;
   reason: string;
+  /**
+   * What the canary served up to the decision (the exposure to a bad canary): its requests and its failed
+   * requests (`max(5xx, exceptions)`), as the windows count them. Rows the platform has not reported yet (ingestion
+   * lag) and the time the rollback takes are not in it.
+   */
+  served: { requests: number; failed: number };
 }
 
 export const DEFAULT_RAMP: readonly ResolvedRampStep[] = [
@@ -40,7 +46,8 @@ export const DEFAULT_RAMP: readonly ResolvedRampStep[] = [
 
 /**
  * The ramp `release` would run for the scenario's traffic: each step's planned share and minimum samples
- * (`stepTargets`), as `release` derives them at plan time.
+ * (`stepTargets`), as `release` derives them at plan time; from the scenario's true rates unless `traffic` gives
+ * a reading.
  *
  * @example
  * rampFor(scenario, createAnalysis({}).options).map((s) => s.percent); // [15, 25, 50] at 20 rps
@@ -50,10 +57,11 @@ export function rampFor(
   o: AnalysisState["options"],
   steps: readonly ResolvedRampStep[] = DEFAULT_RAMP,
   deadlineSeconds: number = ANALYSIS_DEFAULTS.noDataDeadlineSeconds,
+  traffic: Traffic = { rps: s.rps, errorRate: s.baseErrorRate, seconds: s.preReleaseSeconds },
 ): ResolvedRampStep[] {
   const targets = stepTargets({
     steps,
-    traffic: { rps: s.rps, errorRate: s.baseErrorRate, seconds: s.preReleaseSeconds },
+    traffic,
     alpha: o.alpha,
     tests: enabledTests(o).length,
     toleratedIncrease: o.toleratedIncrease,
@@ -79,11 +87,14 @@ export function simulateDecisionLoop(
   }: DecisionLoopOptions = {},
 ): LoopResult {
   const quantiles = analysis.latencyQuantiles ?? ANALYSIS_DEFAULTS.latencyQuantiles;
+  // Planned as `plan` plans it: from a reading of the traffic before the release, not the scenario's true rates.
+  const traffic = scenarioTraffic(s, rand);
   const preRelease = scenarioPreRelease(s, rand, quantiles);
   let state = createAnalysis({ ...analysis, preRelease });
-  const ramp = rampFor(s, state.options, steps, noData.deadlineSeconds);
+  const ramp = rampFor(s, state.options, steps, noData.deadlineSeconds, traffic);
   const next = windowSource(s, rand, latencyBoundsNeeded(state));
   let t = 0;
+  const served = { requests: 0, failed: 0 };
   for (const step of ramp) {
     if (step.percent >= 100) break;
     let elapsed = 0;
@@ -102,11 +113,14 @@ export function simulateDecisionLoop(
       });
       state = r.state;
       canaryRequests += w.canary.requests;
+      served.requests += w.canary.requests;
+      served.failed += Math.max(w.canary.status["5xx"], w.canary.exceptions);
       const action = decideStep({ step, elapsedSeconds: elapsed, canaryRequests, verdict: r.verdict, noData });
       if (action.action === "wait") continue;
       if (action.action === "advance") break;
-      return { outcome: action.action === "rollback" ? "rolled-back" : "paused", seconds: t, reason: action.reason };
+      const outcome = action.action === "rollback" ? "rolled-back" : "paused";
+      return { outcome, seconds: t, reason: action.reason, served };
     }
   }
-  return { outcome: "promoted", seconds: t, reason: "every step advanced" };
+  return { outcome: "promoted", seconds: t, reason: "every step advanced", served };
 }

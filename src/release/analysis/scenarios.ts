@@ -2,6 +2,7 @@ import { ANALYSIS_DEFAULTS, type LatencyQuantileName } from "../../core/analysis
 import type { ExtraSignals, RouteMetrics, VersionMetrics } from "../../platform/platform.js";
 import type { PreRelease } from "./analyze.js";
 import { atLeastBursts, estimateCountDispersion, estimateDispersion } from "./dispersion.js";
+import type { Traffic } from "./sample-size.js";
 import { binomial, poisson } from "./simulate.js";
 
 /**
@@ -63,8 +64,10 @@ export interface Scenario {
    * DLQ messages per request on both versions; `attributed` fills ExtraSignals.byVersion. `clump`: a failed batch
    * is dead-lettered at once, on the version whose consumer failed it: batches of this mean size, never above
    * `maxBatch` (the consumer's `max_batch_size`, which the analysis reads from the config; default 10).
+   * `configuredMaxBatch`: the `max_batch_size` the analysis is told, when the config says otherwise (default
+   * `maxBatch`); 1 takes the batch bound away, leaving only the bursts the pre-release windows happened to show.
    */
-  dlq?: { perRequest: number; attributed: boolean; clump?: number; maxBatch?: number };
+  dlq?: { perRequest: number; attributed: boolean; clump?: number; maxBatch?: number; configuredMaxBatch?: number };
   /**
    * Durable Object errors per request on both versions (class "Cart"); `attributed` as for `dlq`; `clump`: they
    * come in bursts of this mean size on one version (one hot object failing repeatedly).
@@ -421,6 +424,30 @@ export function scenarioWindows(s: Scenario, rand: () => number, bounds: readonl
   return out;
 }
 
+/** The scenario's Worker before the release: the stable version alone for `seconds`, healthy, no incident. */
+function stableOnly(s: Scenario, seconds: number): Scenario {
+  const pre: Scenario = { ...s, errorEffect: 1, steps: [{ percent: 0, seconds }], growth: 1 };
+  delete pre.incident;
+  delete pre.latencyRegression;
+  return pre;
+}
+
+/**
+ * What `plan` reads of the Worker's traffic before the release (`readTraffic`): the stable version alone over
+ * `preReleaseSeconds`, its rate and error rate as counted, from the same generator. The ramp is planned from this
+ * reading, not from the scenario's true rates: at low traffic the reading is noisy, and so are the planned steps.
+ *
+ * @example
+ * scenarioTraffic(scenario, seededRandom(1)); // { rps: 19.9, errorRate: 0.0052, seconds: 600 }
+ */
+export function scenarioTraffic(s: Scenario, rand: () => number): Traffic {
+  const w = windowSource(stableOnly(s, s.preReleaseSeconds), rand, [])(0, s.preReleaseSeconds);
+  const stable = w.stable;
+  const requests = stable.requests + w.canary.requests;
+  const errorRate = stable.requests > 0 ? Math.max(stable.status["5xx"], stable.exceptions) / stable.requests : 0;
+  return { rps: requests / s.preReleaseSeconds, errorRate, seconds: s.preReleaseSeconds };
+}
+
 /**
  * What `release` reads before the ramp, from the same generator with the stable version alone: exact quantiles,
  * and the dispersion of its poll-sized windows (30 of them, as pre-release.ts reads).
@@ -437,10 +464,7 @@ export function scenarioPreRelease(
     p99: stableQuantile(s, "p99"),
   };
   const bounds = quantiles.map((q) => latency[q]);
-  const pre: Scenario = { ...s, errorEffect: 1, steps: [{ percent: 0, seconds: 30 * s.pollSeconds }], growth: 1 };
-  delete pre.incident;
-  delete pre.latencyRegression;
-  const drawn = scenarioWindows(pre, rand, bounds);
+  const drawn = scenarioWindows(stableOnly(s, 30 * s.pollSeconds), rand, bounds);
   const windows = drawn.map((w) => w.stable);
   const latencyDispersion: PreRelease["latencyDispersion"] = {};
   quantiles.forEach((q, i) => {
@@ -463,7 +487,7 @@ export function scenarioPreRelease(
     ...(s.durableObjects ? { durableObjectErrorsPerSecond: s.durableObjects.perRequest * s.rps } : {}),
     dlqDispersion: atLeastBursts(
       estimateCountDispersion(drawn.map((w) => w.extra?.dlqMessages.dlq ?? 0)),
-      s.dlq?.maxBatch ?? ANALYSIS_DEFAULTS.queueBatchSize,
+      s.dlq?.configuredMaxBatch ?? s.dlq?.maxBatch ?? ANALYSIS_DEFAULTS.queueBatchSize,
     ),
     durableObjectDispersion: estimateCountDispersion(drawn.map((w) => w.extra?.durableObjectErrors.Cart ?? 0)),
   };
