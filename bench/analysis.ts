@@ -7,13 +7,13 @@ import type { ResolvedRampStep } from "../src/project/blastwall-config.js";
 import { resolveWorkerConfig } from "../src/project/blastwall-config.js";
 import { loadWranglerConfig } from "../src/project/wrangler-config.js";
 import { resolveAnalysisOptions } from "../src/release/analysis/analyze.js";
-import { rampFor, simulateDecisionLoop } from "../src/release/analysis/decision-loop.js";
+import { DEFAULT_RAMP, type LoopResult, rampFor, simulateDecisionLoop } from "../src/release/analysis/decision-loop.js";
 import { type Scenario, scenarioPreRelease, scenarioWindows } from "../src/release/analysis/scenarios.js";
 import { seededRandom } from "../src/release/analysis/simulate.js";
 import { runRelease } from "../src/release/run.js";
 import { formatMark, formatVersionMessage } from "../src/release/state.js";
 import { HEALTHY, MemoryPlatform } from "../test/release/memory-platform.js";
-import { type BenchResult, defineBench, median, round } from "./lib.js";
+import { type BenchResult, defineBench, median, percentile, round } from "./lib.js";
 
 const ALPHA = 0.01;
 const LEVELS = [20, 100, 500, 5000];
@@ -21,7 +21,7 @@ const LEVELS = [20, 100, 500, 5000];
 const CI = process.env.BENCH_ANALYSIS_CI === "1";
 const HEALTHY_RUNS = Number(process.env.BENCH_ANALYSIS_HEALTHY ?? (CI ? 200 : 2000));
 const REGRESSED_RUNS = Number(process.env.BENCH_ANALYSIS_REGRESSED ?? (CI ? 50 : 200));
-const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? (CI ? 50 : 200));
+const LOW_TRAFFIC_RUNS = Number(process.env.BENCH_ANALYSIS_LOW ?? (CI ? 50 : 1000));
 const EFFECTS = [1.2, 1.5, 2, 5];
 /** `BENCH_ANALYSIS_PARTS=levels,adversarial`: only those parts (levels, latency, route, adversarial, low); default all. */
 const PARTS = process.env.BENCH_ANALYSIS_PARTS?.split(",");
@@ -79,12 +79,21 @@ function rateResults(name: string, k: number, n: number): BenchResult[] {
   ];
 }
 
-/** Runs the decision loop `runs` times on one scenario, seeded by `seed`. */
-function loop(s: Scenario, runs: number, seed: number, slo?: { errorRate: number }) {
+/** Runs the decision loop `runs` times on one scenario, seeded by `seed`, on the planned ramp unless `steps` is given. */
+function loop(
+  s: Scenario,
+  runs: number,
+  seed: number,
+  o: { slo?: { errorRate: number }; steps?: ResolvedRampStep[] } = {},
+) {
   const rand = seededRandom(seed);
-  const out = { rolledBack: 0, paused: 0, promoted: 0, times: [] as number[] };
+  const out = { rolledBack: 0, paused: 0, promoted: 0, times: [] as number[], runs: [] as LoopResult[] };
   for (let i = 0; i < runs; i++) {
-    const r = simulateDecisionLoop(s, rand, { analysis: { alpha: ALPHA, ...(slo ? { slo } : {}) } });
+    const r = simulateDecisionLoop(s, rand, {
+      analysis: { alpha: ALPHA, ...(o.slo ? { slo: o.slo } : {}) },
+      ...(o.steps ? { steps: o.steps } : {}),
+    });
+    out.runs.push(r);
     if (r.outcome === "rolled-back") {
       out.rolledBack++;
       out.times.push(r.seconds);
@@ -98,39 +107,52 @@ function loop(s: Scenario, runs: number, seed: number, slo?: { errorRate: number
  * Flagger's rule: every 60 s, the canary's success rate must be ≥ T; the 5th failed check rolls back. For each
  * run, the rule rolls back iff the 5th-largest interval error rate exceeds T (at the time of that 5th failure).
  */
-function flaggerIntervals(s: Scenario, seed: number, runs: number): number[][] {
+function flaggerIntervals(s: Scenario, seed: number, runs: number): Interval[][] {
   const rand = seededRandom(seed);
-  const out: number[][] = [];
+  const out: Interval[][] = [];
   for (let i = 0; i < runs; i++) {
-    const rates: number[] = [];
-    let req = 0;
-    let err = 0;
+    const intervals: Interval[] = [];
+    let requests = 0;
+    let failed = 0;
     for (const w of scenarioWindows(s, rand, [])) {
-      req += w.canary.requests;
-      err += Math.max(w.canary.status["5xx"], w.canary.exceptions);
+      requests += w.canary.requests;
+      failed += Math.max(w.canary.status["5xx"], w.canary.exceptions);
       if (w.t % 60 !== 0) continue;
-      rates.push(req > 0 ? err / req : 0);
-      req = 0;
-      err = 0;
+      intervals.push({ rate: requests > 0 ? failed / requests : 0, requests, failed });
+      requests = 0;
+      failed = 0;
     }
-    out.push(rates);
+    out.push(intervals);
   }
   return out;
 }
 
-/** Seconds until the 5th interval above T, or undefined. */
-function flaggerTime(rates: readonly number[], threshold: number): number | undefined {
+/** One 60 s check of the Flagger-style rule: the canary's error rate, and what it served in that minute. */
+interface Interval {
+  rate: number;
+  requests: number;
+  failed: number;
+}
+
+/** Index of the 5th interval above T (the check that rolls back), or undefined. */
+function flaggerFailure(intervals: readonly Interval[], threshold: number): number | undefined {
   let failed = 0;
-  for (const [i, r] of rates.entries()) {
-    if (r > threshold) failed++;
-    if (failed >= 5) return (i + 1) * 60;
+  for (const [i, r] of intervals.entries()) {
+    if (r.rate > threshold) failed++;
+    if (failed >= 5) return i;
   }
   return undefined;
 }
 
+/** Seconds until the 5th interval above T, or undefined. */
+function flaggerTime(intervals: readonly Interval[], threshold: number): number | undefined {
+  const i = flaggerFailure(intervals, threshold);
+  return i === undefined ? undefined : (i + 1) * 60;
+}
+
 /** The error-rate threshold at which the Flagger-style rule rolls back `target` of the healthy runs. */
-function calibrate(healthy: readonly number[][], target: number): number {
-  const fifth = healthy.map((r) => [...r].sort((a, b) => b - a)[4] ?? 0).sort((a, b) => b - a);
+function calibrate(healthy: readonly Interval[][], target: number): number {
+  const fifth = healthy.map((r) => r.map((i) => i.rate).sort((a, b) => b - a)[4] ?? 0).sort((a, b) => b - a);
   const k = Math.floor(target * fifth.length);
   return fifth[k] ?? 0;
 }
@@ -209,6 +231,96 @@ function effectResults(rps: number, effect: number, seed: number, thresholds: Th
       const name = `detect_5x_ratio_vs_flagger_style_${which}_${rps}rps`;
       out.push({ name, value: round(oursMedian / m, 3), unit: "ratio (≤ 0.5 wanted)" });
     }
+  }
+  if (EXPOSURE_EFFECTS.includes(effect)) out.push(...exposureResults(s, tag, seed + 2, { ours, streams, thresholds }));
+  return out;
+}
+
+/** Regressions whose exposure (what the bad canary serves before it is rolled back) the bench reports. */
+const EXPOSURE_EFFECTS = [2, 5];
+
+/** One run's exposure: the canary's requests and failed requests up to the rule's decision, and whether it rolled back. */
+interface Exposure {
+  rolledBack: boolean;
+  requests: number;
+  failed: number;
+}
+
+/** The preset ramp with its 5 % first step kept (as if set in the config), minimums still planned from the traffic. */
+const PRESET_5PCT: ResolvedRampStep[] = DEFAULT_RAMP.map((p, i) => (i === 0 ? { ...p, percentSet: true } : { ...p }));
+
+/** What the Flagger-style rule's canary served up to its 5th failed check, or over the whole ramp. */
+function flaggerExposure(intervals: readonly Interval[], threshold: number): Exposure {
+  const last = flaggerFailure(intervals, threshold);
+  const upTo = intervals.slice(0, last === undefined ? intervals.length : last + 1);
+  return {
+    rolledBack: last !== undefined,
+    requests: upTo.reduce((a, i) => a + i.requests, 0),
+    failed: upTo.reduce((a, i) => a + i.failed, 0),
+  };
+}
+
+/**
+ * Median and p90 of the canary requests and failed canary requests a bad canary serves before it is rolled back
+ * (a run not rolled back counts as +∞: the canary goes on serving; -1 when the quantile is not finite), and the
+ * median served up to the rule's decision whatever it was (rollback, pause, or promotion to 100 %).
+ */
+function exposureStats(prefix: string, tag: string, runs: readonly Exposure[]): BenchResult[] {
+  const before = (v: (e: Exposure) => number) => runs.map((e) => (e.rolledBack ? v(e) : Number.POSITIVE_INFINITY));
+  const unit = "canary requests (-1: not rolled back in that share of runs)";
+  const out: BenchResult[] = [];
+  for (const [what, v] of [
+    ["canary_requests", (e: Exposure) => e.requests],
+    ["failed_canary_requests", (e: Exposure) => e.failed],
+  ] as const) {
+    for (const [q, at] of [
+      ["median", 0.5],
+      ["p90", 0.9],
+    ] as const) {
+      const value = finite(percentile(before(v), at));
+      out.push({ name: `${prefix}${what}_before_rollback_${q}_${tag}`, value, unit });
+    }
+  }
+  const toDecision = median(runs.map((e) => e.requests));
+  out.push({
+    name: `${prefix}canary_requests_before_decision_median_${tag}`,
+    value: toDecision,
+    unit: "canary requests up to rollback, pause or promotion",
+  });
+  return out;
+}
+
+/**
+ * Exposure of users to a bad canary, per rule: ours on the planned ramp (a low-traffic Worker's first step
+ * raised), ours on the preset 5 % first step, and the Flagger-style rule on the planned ramp.
+ */
+function exposureResults(
+  s: Scenario,
+  tag: string,
+  seed: number,
+  planned: { ours: ReturnType<typeof loop>; streams: Interval[][]; thresholds: Thresholds },
+): BenchResult[] {
+  const asExposure = (r: LoopResult): Exposure => ({ rolledBack: r.outcome === "rolled-back", ...r.served });
+  const out = exposureStats("", tag, planned.ours.runs.map(asExposure));
+  // At 100 rps and up the planned first step is the preset's 5 %: the same ramp, so the same runs.
+  const raised = (s.steps[0]?.percent ?? 5) > 5;
+  const preset = raised ? loop(s, REGRESSED_RUNS, seed, { steps: PRESET_5PCT }) : planned.ours;
+  out.push(
+    {
+      name: `preset_5pct_step_detection_rate_${tag}`,
+      value: round(preset.rolledBack / REGRESSED_RUNS, 3),
+      unit: "rate",
+    },
+    {
+      name: `preset_5pct_step_median_detect_seconds_${tag}`,
+      value: finite(medianTime([...preset.times, ...Array(REGRESSED_RUNS - preset.times.length).fill(undefined)])),
+      unit: "s (-1: most runs not detected)",
+    },
+    ...exposureStats("preset_5pct_step_", tag, preset.runs.map(asExposure)),
+  );
+  for (const [which, threshold] of Object.entries(planned.thresholds)) {
+    const runs = planned.streams.map((r) => flaggerExposure(r, threshold));
+    out.push(...exposureStats(`flagger_style_${which}_`, tag, runs));
   }
   return out;
 }
@@ -326,6 +438,8 @@ const ADVERSARIAL: Record<string, { scenario: Partial<Scenario>; rps: number; sl
   version_affinity_clusters_30_1000rps: { scenario: { affinity: 30 }, rps: 1000 },
   low_traffic_1rps_decision_loop: { scenario: {}, rps: 1 },
   low_traffic_2rps_decision_loop: { scenario: {}, rps: 2 },
+  // The in-memory platform's Worker of the real-loop rows below: 0.2 % errors.
+  low_traffic_2rps_0_2pct_errors_decision_loop: { scenario: { baseErrorRate: 0.002 }, rps: 2 },
   low_traffic_5rps_decision_loop: { scenario: {}, rps: 5 },
   low_traffic_8rps_decision_loop: { scenario: {}, rps: 8 },
   common_mode_incident_slo: {
@@ -373,7 +487,7 @@ const SILENT: Progress = {
 };
 
 /** One healthy release of a low-traffic Worker through the real `release` loop, default config. */
-async function lowTrafficRelease(rps: number, seed: number, dir: string): Promise<string> {
+async function lowTrafficRelease(rps: number, errorRate: number, seed: number, dir: string): Promise<string> {
   const start = new Date("2026-12-01T12:00:00Z");
   const p = new MemoryPlatform(new Date(start.getTime() - 86_400_000), {}, seed);
   const stable = "00000001-0000-4000-8000-000000000000";
@@ -383,7 +497,8 @@ async function lowTrafficRelease(rps: number, seed: number, dir: string): Promis
     createdAt: p.now().toISOString(),
     message: formatVersionMessage("r-old", "1111"),
   });
-  p.behaviour.set(stable, HEALTHY);
+  p.behaviour.set(stable, { ...HEALTHY, errorRate });
+  p.nextBehaviour = { ...HEALTHY, errorRate };
   p.deployments.unshift({
     id: "d0",
     worker: "api",
@@ -416,26 +531,29 @@ async function lowTrafficResults(seed: number): Promise<BenchResult[]> {
     JSON.stringify({ name: "api", main: "src/index.ts", compatibility_date: "2026-04-01" }),
   );
   const out: BenchResult[] = [];
-  for (const rps of [1, 2, 5]) {
+  // The in-memory Worker (0.2 % errors), and at 2 rps also the decision loop's model Worker (0.5 % errors).
+  for (const [rps, errorRate, name] of LOW_TRAFFIC) {
     const counts: Record<string, number> = {};
     for (let i = 0; i < LOW_TRAFFIC_RUNS; i++) {
-      const outcome = await lowTrafficRelease(rps, seed + 1000 * rps + i, dir);
+      const outcome = await lowTrafficRelease(rps, errorRate, seed + 1000 * rps + i, dir);
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
-    out.push(...rateResults(`false_rollback_rate_low_traffic_${rps}rps`, counts["rolled-back"] ?? 0, LOW_TRAFFIC_RUNS));
-    out.push({
-      name: `promoted_rate_low_traffic_${rps}rps`,
-      value: round((counts.promoted ?? 0) / LOW_TRAFFIC_RUNS, 3),
-      unit: "rate",
-    });
-    out.push({
-      name: `paused_rate_low_traffic_${rps}rps`,
-      value: round((counts.paused ?? 0) / LOW_TRAFFIC_RUNS, 3),
-      unit: "rate",
-    });
+    out.push(...rateResults(`false_rollback_rate_${name}`, counts["rolled-back"] ?? 0, LOW_TRAFFIC_RUNS));
+    for (const outcome of ["promoted", "paused"]) {
+      const value = round((counts[outcome] ?? 0) / LOW_TRAFFIC_RUNS, 3);
+      out.push({ name: `${outcome}_rate_${name}`, value, unit: "rate" });
+    }
   }
   return out;
 }
+
+/** Low-traffic Workers through the real `release` loop: rps, stable (and canary) error rate, result name. */
+const LOW_TRAFFIC: readonly (readonly [number, number, string])[] = [
+  [1, HEALTHY.errorRate, "low_traffic_1rps"],
+  [2, HEALTHY.errorRate, "low_traffic_2rps"],
+  [5, HEALTHY.errorRate, "low_traffic_5rps"],
+  [2, 0.005, "low_traffic_2rps_0_5pct_errors"],
+];
 
 /**
  * The default config (latency on at p50/p90/p99, α = 0.01, 5 → 25 → 50 % at 5 min) on seeded simulated traffic,
