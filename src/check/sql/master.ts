@@ -418,3 +418,45 @@ function survivingIdentity(
   }
   return live;
 }
+
+/**
+ * Everything a database holds, as text, for comparing two replays: sqlite_schema in order, AUTOINCREMENT counters,
+ * and every table's rows with their storage classes (columns whose default reads the clock by class only).
+ *
+ * @example
+ * dumpDatabase(a) === dumpDatabase(b); // same objects in the same order, same rows
+ */
+export function dumpDatabase(db: Database.Database): string {
+  const objects = db
+    .prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+    )
+    .all() as { type: string; name: string; sql: string | null }[];
+  const parts = [JSON.stringify(objects)];
+  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get())
+    parts.push(JSON.stringify(db.prepare("SELECT name, seq FROM sqlite_sequence ORDER BY name").all()));
+  for (const o of objects) {
+    if (o.type !== "table" || /^CREATE VIRTUAL/i.test(o.sql ?? "")) continue;
+    const t = quoteIdent(o.name);
+    const info = db.prepare(`PRAGMA table_xinfo(${t})`).all() as {
+      name: string;
+      hidden: number;
+      dflt_value: string | null;
+    }[];
+    const listed = db.prepare(`PRAGMA table_list(${t})`).get() as { wr: number } | undefined;
+    const taken = new Set(info.map((c) => lc(c.name)));
+    const rowid = listed?.wr ? undefined : ["rowid", "_rowid_", "oid"].find((a) => !taken.has(a));
+    const cols = info
+      .filter((c) => c.hidden === 0)
+      .map((c) =>
+        /now|current_/i.test(c.dflt_value ?? "")
+          ? `typeof(${quoteIdent(c.name)})`
+          : `typeof(${quoteIdent(c.name)}) || ':' || quote(${quoteIdent(c.name)})`,
+      );
+    const select = [rowid ?? "NULL", ...cols].join(", ");
+    const order = rowid ?? cols.map((_, i) => i + 2).join(", ");
+    const rows = db.prepare(`SELECT ${select} FROM ${t} ORDER BY ${order}`).raw(true).all();
+    parts.push(`${o.name}: ${JSON.stringify(rows)}`);
+  }
+  return parts.join("\n");
+}

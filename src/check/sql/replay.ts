@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { BlastwallError } from "../../core/errors.js";
 import { type Change, diffTable, type Located } from "./diff.js";
-import { MasterSchema, namesIn, type SchemaEvent } from "./master.js";
+import { dumpDatabase, MasterSchema, namesIn, type SchemaEvent } from "./master.js";
 import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
 import { describeStatement, type StatementInfo, type StatementVerb, tokenize } from "./tokens.js";
@@ -240,6 +240,17 @@ export class Replayer {
     return out;
   }
 
+  /** The whole database between files, as text (built from the master for subset replay). */
+  private dump(): string {
+    if (!this.master) return this.whole ? dumpDatabase(this.whole) : "";
+    const copy = this.master.build(this.master.all()).db;
+    try {
+      return dumpDatabase(copy);
+    } finally {
+      copy.close();
+    }
+  }
+
   /** Subset replay: copies what the file can touch into a fresh database (or everything, when that is not certain). */
   private enterFile(statements: readonly SqlStatement[]): void {
     const master = this.master;
@@ -271,8 +282,9 @@ export class Replayer {
     const twin = this.twin;
     if (!twin) return;
     const expected = twin.applyFile(name, statements, unterminatedFrom);
-    const a = JSON.stringify([out, modelOf(this)]);
-    const b = JSON.stringify([expected, modelOf(twin)]);
+    // Outcomes, schema model, and the whole database: every object in order and every row.
+    const a = JSON.stringify([out, modelOf(this), this.dump()]);
+    const b = JSON.stringify([expected, modelOf(twin), twin.dump()]);
     if (a === b) return;
     let at = 0;
     while (at < a.length && a[at] === b[at]) at++;
