@@ -10,6 +10,8 @@ import { seededRandom } from "../../core/seeded-random.js";
 const TABLES = ["users", "Users", "orders", '"order items"', "[audit log]", "`Tags`", "tags", "t1"];
 const COLUMNS = ["a", "b", "A", '"the note"', "c1"];
 const ACTIONS = ["CASCADE", "SET NULL", "NO ACTION", "RESTRICT", "SET DEFAULT"];
+/** Values of every storage class, including a whole REAL, a BLOB and an integer past 2^53. */
+const VALUES = ["'x'", "NULL", "2.5", "1.0", "X'00ff'", "9007199254740993", "-0.0", "'1e3'"];
 
 interface HistoryOptions {
   files?: number;
@@ -42,7 +44,7 @@ function statement(pick: Pick, rnd: () => number, n: number, live: Live): string
       const tail = !auto && rnd() < 0.15 ? " WITHOUT ROWID" : "";
       return `CREATE TABLE ${rnd() < 0.3 ? "IF NOT EXISTS " : ""}${t} (id INTEGER PRIMARY KEY${auto}, a TEXT, b INTEGER DEFAULT 0${fk})${tail};`;
     },
-    () => `INSERT INTO ${t} (id, a, b) VALUES (${id}, 'x${n}', ${id}), (${id + 4}, NULL, 2);`,
+    () => `INSERT INTO ${t} (id, a, b) VALUES (${id}, 'x${n}', ${id}), (${id + 4}, ${pick(VALUES)}, ${pick(VALUES)});`,
     () => `INSERT INTO ${t} (id, a, p_id) VALUES (${id + 10}, 'c', ${rnd() < 0.3 ? "NULL" : id});`,
     () => `INSERT OR REPLACE INTO ${t} (id, a) VALUES (${id}, 'r');`,
     () => `UPDATE ${t} SET a = 'u${n}' WHERE id = ${id};`,
