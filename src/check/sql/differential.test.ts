@@ -52,12 +52,20 @@ describe("subset replay vs whole-database replay", () => {
     }
   });
 
-  it("runs a history on one database from the first file that keeps state outside the schema", () => {
+  it("runs on one database from the first file with a PRAGMA, a TEMP object or a virtual table", () => {
     replayBoth({
       "0001.sql":
         "CREATE TABLE p (id INTEGER PRIMARY KEY);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id REFERENCES p (id) ON DELETE CASCADE);",
       "0002.sql": "PRAGMA recursive_triggers = ON;\nINSERT INTO p (id) VALUES (1);",
       "0003.sql": "CREATE TRIGGER t AFTER DELETE ON c BEGIN DELETE FROM c WHERE id = old.id + 1; END;\nDELETE FROM p;",
+    });
+    replayBoth({
+      "0001.sql":
+        "CREATE TABLE doc (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO doc (body) VALUES ('a b'), ('c');",
+      "0002.sql":
+        "CREATE VIRTUAL TABLE doc_fts USING fts5(body, content='doc', content_rowid='id');\nINSERT INTO doc_fts (doc_fts) VALUES ('rebuild');",
+      "0003.sql": "ALTER TABLE doc ADD COLUMN title TEXT;\nINSERT INTO doc_fts (rowid, body) SELECT id, body FROM doc;",
+      "0004.sql": "CREATE TEMP TABLE scratch (x);\nALTER TABLE doc RENAME TO docs;",
     });
   });
 });
