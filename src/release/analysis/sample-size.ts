@@ -101,8 +101,8 @@ export function stepTargets({
  * while few users see the canary; what it needs is a number of canary requests (those at which a 5× regression is
  * caught with about even odds), not a share. At 5 % of a 20 rps Worker they take over 7 minutes to arrive; the
  * share is raised so that they arrive within a third of the step's minimum duration (at most the next step's share).
- * A bad canary then serves about the same number of requests before it is rolled back, only sooner. A share set
- * in the config stands.
+ * A bad canary is then rolled back sooner, after somewhat more requests (bench, 5× at 20 rps: a median 527 instead
+ * of 419, p90 the same). A share set in the config stands.
  */
 function firstStepShare(
   step: ResolvedRampStep,
