@@ -37,4 +37,14 @@ describe("stepTargets", () => {
     const set = PRESET.map((s) => ({ ...s, percentSet: true }));
     expect(targets(20, set)[0]?.percent).toBe(5);
   });
+
+  it("warns about a step that expects about its minimum by the deadline, since it falls short in a good share", () => {
+    // 2 rps: the second step (25 %) expects 450 canary requests by 900 s and needs 440 or so (0.5 % errors).
+    const second = targets(2)[1];
+    expect(second?.expected).toBeGreaterThanOrEqual(second?.minSamples ?? Number.POSITIVE_INFINITY);
+    expect(second?.warning).toMatch(/about \d+ % of releases at this traffic pause there/);
+    expect(targets(20).every((t) => t.warning === undefined)).toBe(true);
+    expect(targets(500).every((t) => t.warning === undefined)).toBe(true);
+    expect(targets(0.5)[2]?.warning).toContain("the release would pause there");
+  });
 });

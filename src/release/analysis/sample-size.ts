@@ -29,7 +29,10 @@ export interface StepTarget {
   minSamples: number;
   /** Canary requests expected by the step's progress deadline at the pre-release traffic. */
   expected: number;
-  /** Set when the step cannot reach `minSamples` before its deadline: the release would pause there. */
+  /**
+   * Set when the step reaches `minSamples` before its deadline in fewer than 90 % of releases at this traffic
+   * (Poisson counts): the release pauses there when it does not.
+   */
   warning?: string;
 }
 
@@ -87,13 +90,43 @@ export function stepTargets({
     const expected = Math.floor(traffic.rps * (s.percent / 100) * deadline);
     const target = targetOf(s);
     const base = { percent: s.percent, minSamples: target, expected, ...(first ? { raised: first.why } : {}) };
-    if (expected >= target) return base;
-    const seconds = traffic.rps > 0 ? Math.ceil(target / (traffic.rps * (s.percent / 100))) : Number.POSITIVE_INFINITY;
+    const rate = traffic.rps * (s.percent / 100);
+    const short = shortfall(target, rate * deadline);
+    if (short <= SHORT_ACCEPTED) return base;
+    const seconds = rate > 0 ? Math.ceil(meanFor(target) / rate) : Number.POSITIVE_INFINITY;
+    const pause =
+      expected < target
+        ? "the release would pause there"
+        : `the canary's requests vary, so about ${Math.round(100 * short)} % of releases at this traffic pause there`;
     return {
       ...base,
-      warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, but it needs ${target}; the release would pause there. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"}, lower the step's minSamples, or use a larger percent`,
+      warning: `step ${s.percent}%: about ${expected} canary requests by its ${deadline} s deadline at ${traffic.rps.toFixed(1)} rps, and it needs ${target}; ${pause}. Raise noData.deadline to ${Number.isFinite(seconds) ? `${seconds}s` : "a longer time"}, lower the step's minSamples, or use a larger percent`,
     };
   });
+}
+
+/** A step that falls short of its minimum by the deadline in more than this share of releases gets a warning. */
+const SHORT_ACCEPTED = 0.1;
+
+/**
+ * The chance that a Poisson count with this mean stays below `target`: a step that expects about its minimum by
+ * its deadline still falls short in a good share of releases (at 2 rps, 450 expected for 440 needed: 31 %).
+ */
+function shortfall(target: number, mean: number): number {
+  if (mean <= 0) return target > 0 ? 1 : 0;
+  let logP = -mean;
+  let below = 0;
+  for (let k = 0; k < target; k++) {
+    below += Math.exp(logP);
+    logP += Math.log(mean) - Math.log(k + 1);
+  }
+  return Math.min(1, below);
+}
+
+/** The mean count at which the 5 % lower quantile (normal approximation) reaches `target`. */
+function meanFor(target: number): number {
+  const z = 1.645;
+  return ((z + Math.sqrt(z * z + 4 * target)) / 2) ** 2;
 }
 
 /**
