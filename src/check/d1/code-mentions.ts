@@ -69,6 +69,14 @@ export function codeMentionsFor({ configs, label }: CodeMentionsOptions): CodeMe
   };
 }
 
+export interface RunningVersionOptions {
+  /**
+   * Other names whose mention keeps the claim: for a rename, the new name. The code read is the version being
+   * deployed, which names the new name precisely when the version still running names the old one.
+   */
+  alsoNamed?: readonly string[];
+}
+
 /**
  * The clause rules put where they used to say "the running version's queries fail": unchanged when the code
  * names `name` or cannot be read, and a plain statement (with a lower severity) when no bound Worker names it.
@@ -80,8 +88,10 @@ export function runningVersion(
   code: CodeMentions | undefined,
   name: string,
   failure: string,
+  { alsoNamed = [] }: RunningVersionOptions = {},
 ): { unused: boolean; clause: string } {
-  if (!code || code.mentions(name)) return { unused: false, clause: `the running version's ${failure}` };
+  if (!code || [name, ...alsoNamed].some((n) => code.mentions(n)))
+    return { unused: false, clause: `the running version's ${failure}` };
   return {
     unused: true,
     clause: `no code of the Workers bound to it (${code.workers.join(", ")}) names ${name}, so the running version is not expected to query it`,

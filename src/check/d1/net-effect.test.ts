@@ -127,6 +127,23 @@ describe("the running version's queries, judged from the Worker code", () => {
     expect(f?.severity).toBe("error");
     expect(f?.message).toContain("the running version's queries on order_items fail");
   });
+
+  it("a rename keeps its claim when the code (the version being deployed) names the NEW name", async () => {
+    const tables = {
+      "migrations/0002_change.sql": "ALTER TABLE order_items RENAME TO line_items;",
+      ...worker('return env.DB.prepare("SELECT id FROM line_items").all();'),
+    };
+    expect((await find(tables, "d1/rename-table"))?.severity).toBe("error");
+    const columns = {
+      "migrations/0002_change.sql": "ALTER TABLE orders RENAME COLUMN status TO state;",
+      ...worker('return env.DB.prepare("SELECT state FROM orders").all();'),
+    };
+    const f = await find(columns, "d1/rename-column");
+    expect([f?.severity, f?.message]).toEqual([
+      "error",
+      expect.stringContaining("the running version's queries on status fail"),
+    ]);
+  });
 });
 
 describe("false-alarm shapes from real projects", () => {

@@ -53,6 +53,13 @@ function renameLine(file: MigrationFile, parent: string, dropLine: number): stri
   return i < 0 ? undefined : file.statements[i]?.sql.trim().replace(/;?$/, ";");
 }
 
+/** Whether a statement before index `before` deleted every row of `table` (`DELETE FROM t;`): the DROP deletes none. */
+function emptiedBefore(file: MigrationFile, table: string, before: number): boolean {
+  return file.outcomes
+    .slice(0, before)
+    .some((o) => o.verb === "delete" && !o.hasWhere && !o.error && lc(o.target ?? "") === lc(table));
+}
+
 interface Blocked {
   line: number;
   parent: string;
@@ -65,7 +72,7 @@ function blockedDrops(file: MigrationFile): Blocked[] {
     const stmt = file.statements[i];
     if (!stmt || o.verb !== "drop-table" || o.error || !o.target || !existedBefore(file, o.target)) return [];
     const blockers = o.blockers.filter((b) => mayHoldRows(file, b));
-    if (blockers.length === 0 || deferredBefore(file, stmt.line)) return [];
+    if (blockers.length === 0 || deferredBefore(file, stmt.line) || emptiedBefore(file, o.target, i)) return [];
     return [{ line: stmt.line, parent: o.target, blockers, data: file.data?.statements[i] }];
   });
 }

@@ -11,7 +11,9 @@ export default defineRule({
       if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
       // Re-added under the old name with the values copied back: the running version's queries still work.
       if (keptAfterRename(file, c.table, c.from, c.column.name, c.line)) return [];
-      const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`);
+      const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`, {
+        alsoNamed: [c.column.name],
+      });
       const t = ident(c.table);
       const from = ident(c.from);
       const to = ident(c.column.name);

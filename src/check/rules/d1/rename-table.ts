@@ -8,7 +8,9 @@ export default defineRule({
   checkMigration: ({ file, code }) =>
     file.changes.flatMap((c) => {
       if (c.kind !== "rename-table" || !existedBefore(file, c.from)) return [];
-      const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`);
+      const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`, {
+        alsoNamed: [c.table],
+      });
       const from = ident(c.from);
       const to = ident(c.table);
       return [
