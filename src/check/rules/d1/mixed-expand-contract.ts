@@ -1,4 +1,6 @@
 import { classOfChange, contextFor } from "../../d1/classify.js";
+import { droppedInFile, restoredAfter } from "../../d1/net-effect.js";
+import type { MigrationFile } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
 import { defineRule } from "../rule.js";
 
@@ -24,14 +26,41 @@ function describe(c: Change): string {
   }
 }
 
+/**
+ * Changes that are only the file moving a table's rows around: scratch tables it creates and drops, and a table
+ * it saves, drops, creates again and restores (`CREATE TABLE bak AS SELECT …; DROP TABLE t; CREATE TABLE t …;
+ * INSERT INTO t SELECT … FROM bak;`), with the indexes it re-creates on it.
+ */
+function roundTrips(file: MigrationFile): (c: Change & { line: number }) => boolean {
+  const gone = droppedInFile(file);
+  const scratch = (t: string) => file.createdHere.has(t) && gone.has(t) && !file.recreated?.has(t);
+  const restored = new Set(
+    file.changes.flatMap((c) =>
+      c.kind === "drop-table" &&
+      file.recreated?.has(c.table.toLowerCase()) &&
+      restoredAfter(file, c.table, c.line) !== undefined
+        ? [c.table.toLowerCase()]
+        : [],
+    ),
+  );
+  return (c) => {
+    const t = c.table.toLowerCase();
+    if (scratch(t)) return true;
+    return restored.has(t) && (c.kind === "drop-table" || c.kind === "create-table" || c.kind === "add-index");
+  };
+}
+
 /** One file both adds (expand) and removes or narrows (contract): they need a deploy between them. */
 export default defineRule({
   meta: { id: "d1/mixed-expand-contract", severity: "error", summary: "A migration mixes expand and contract changes" },
   checkMigration: ({ file }) => {
     if (!file.classes.has("expand") || !file.classes.has("contract")) return [];
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
-    const expand = file.changes.filter((c) => classOfChange(c, ctx) === "expand");
-    const contract = file.changes.filter((c) => classOfChange(c, ctx) === "contract");
+    const neutral = roundTrips(file);
+    const judged = file.changes.filter((c) => !neutral(c));
+    const expand = judged.filter((c) => classOfChange(c, ctx) === "expand");
+    const contract = judged.filter((c) => classOfChange(c, ctx) === "contract");
+    if (expand.length === 0) return [];
     const first = contract[0];
     if (!first) return [];
     const list = (cs: typeof expand) =>
