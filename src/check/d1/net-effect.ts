@@ -313,3 +313,33 @@ export function isSaveOrRestore(file: MigrationFile, sql: string, outcome: State
   const scratch = (t: string) => file.createdHere.has(t) && droppedInFile(file).has(t);
   return (recreated.has(target) && scratch(source)) || (scratch(target) && recreated.has(source));
 }
+
+/** The columns of each `ROW_NUMBER() OVER (PARTITION BY …)` in a statement: within them, the numbers are distinct. */
+function rowNumberPartitions(tokens: readonly Token[]): string[][] {
+  return tokens.flatMap((t, k) => {
+    if (t.value !== "ROW_NUMBER" || tokens[k + 3]?.value !== "OVER" || tokens[k + 5]?.value !== "PARTITION") return [];
+    return groupings(tokens.slice(k + 5)).slice(0, 1);
+  });
+}
+
+/**
+ * Whether a unique key `columns` is `(a, …, n)` where the file fills n with `ROW_NUMBER() OVER (PARTITION BY a, …)`
+ * while copying the table's rows (`INSERT … SELECT …, ROW_NUMBER() OVER (PARTITION BY a ORDER BY …) FROM table`):
+ * the numbers are distinct within each `a`, so the copied rows cannot break the key.
+ *
+ * @example
+ * numberedWithin(file, "steps", ["plan_id", "position"]); // true for … ROW_NUMBER() OVER (PARTITION BY plan_id …) FROM steps
+ */
+export function numberedWithin(file: MigrationFile, table: string, columns: readonly string[]): boolean {
+  const want = columns.map(lc);
+  return file.statements.some((stmt, i) => {
+    const o = file.outcomes[i];
+    if (!o || o.error || o.verb !== "insert" || !o.insertSelect) return false;
+    const tokens = tokenize(stmt.sql);
+    const readsTable = tokens.some(
+      (t, k) => t.value === "FROM" && isName(tokens[k + 1]) && lc(tokens[k + 1]?.text ?? "") === lc(table),
+    );
+    if (!readsTable && lc(o.target ?? "") !== lc(table)) return false;
+    return rowNumberPartitions(tokens).some((p) => p.length === want.length - 1 && p.every((c) => want.includes(c)));
+  });
+}

@@ -74,4 +74,19 @@ CREATE UNIQUE INDEX \`inv_team_email\` ON \`inv\` (\`teamId\`,\`email\`) WHERE "
     expect(await run(drizzle.replace('"inv"."acceptedAt" IS NULL', '"inv"."acceptedAt" IS NOT NULL'))).toHaveLength(1);
     expect(await run(drizzle.replace("IS NULL;--", "IS NULL AND teamId = 'a';--"))).toHaveLength(1);
   });
+  it("is info when the rebuild's copy numbers one key column with ROW_NUMBER() OVER (PARTITION BY the others)", async () => {
+    const base = "CREATE TABLE steps (id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, created_at INTEGER);";
+    const sql = `CREATE TABLE __new_steps (id TEXT PRIMARY KEY, plan_id TEXT NOT NULL, position INTEGER NOT NULL, created_at INTEGER, UNIQUE (plan_id, position));
+INSERT INTO __new_steps (id, plan_id, position, created_at) SELECT id, plan_id, ROW_NUMBER() OVER (PARTITION BY plan_id ORDER BY created_at), created_at FROM steps;
+DROP TABLE steps;
+ALTER TABLE __new_steps RENAME TO steps;`;
+    const run = async (text: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": text })).findings
+        .filter((f) => f.rule === "d1/add-unique")
+        .map((f) => f.severity);
+    expect(await run(sql)).toEqual(["info"]);
+    // RANK() ties, and a partition over other columns, do not make the key distinct.
+    expect(await run(sql.replace("ROW_NUMBER()", "RANK()"))).toEqual(["warning"]);
+    expect(await run(sql.replace("PARTITION BY plan_id", "PARTITION BY created_at"))).toEqual(["warning"]);
+  });
 });

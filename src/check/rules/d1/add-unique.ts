@@ -1,5 +1,5 @@
 import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
-import { dedupedFirst, partialRowsDeleted } from "../../d1/net-effect.js";
+import { dedupedFirst, numberedWithin, partialRowsDeleted } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -24,14 +24,24 @@ export default defineRule({
       const what = `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols})`;
       // The same file de-duplicated exactly these columns first: the index holds if that statement is right.
       const deduped = dedupedFirst(file, c.table, c.index.columns, c.line);
-      if (deduped !== undefined)
+      const numbered = deduped === undefined && numberedWithin(file, c.table, c.index.columns);
+      const why =
+        deduped !== undefined
+          ? `after line ${deduped} of this file de-duplicated ${c.table} on (${cols}), so existing rows cannot make it fail if that statement leaves one row per (${cols})`
+          : `whose last column this file fills with ROW_NUMBER() OVER (PARTITION BY the others) while copying the rows, so the copied rows are distinct on (${cols})`;
+      if (deduped !== undefined || numbered)
         return [
           {
             line: c.line,
             severity: "info" as const,
-            message: `${what} after line ${deduped} of this file de-duplicated ${c.table} on (${cols}), so existing rows cannot make it fail if that statement leaves one row per (${cols})`,
+            message: `${what} ${why}`,
             fix: `Prove it on production data: \`blastwall check --data <export.sql>\` replays the de-duplication and the index. New duplicates written by the running version between this migration and the deploy still fail their INSERT afterwards.`,
-            data: { table: c.table, columns: c.index.columns, index: c.index.name, dedupedAt: deduped },
+            data: {
+              table: c.table,
+              columns: c.index.columns,
+              index: c.index.name,
+              ...(deduped !== undefined ? { dedupedAt: deduped } : { numbered: true }),
+            },
           },
         ];
       return [
