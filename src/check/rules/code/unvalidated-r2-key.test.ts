@@ -79,4 +79,23 @@ export default {
       [15, "info"],
     ]);
   });
+  it("does not flag a key that holds a fresh random id, even with a request-given extension", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+app.post("/receipts", async (c) => {
+  const form = await c.req.formData();
+  const file = form.get("photo") as File;
+  const ext = (file.name.split(".").pop() ?? "jpg").toLowerCase().slice(0, 5);
+  const id = crypto.randomUUID();
+  const photoKey = \`receipts/\${id}.\${ext}\`;
+  await c.env.FILES.put(photoKey, await file.arrayBuffer());
+  await c.env.FILES.put(\`up/\${crypto.randomUUID()}.\${ext}\`, "x");
+  await c.env.FILES.put(\`named/\${file.name}\`, "x");
+  return c.json({ photoKey });
+});
+export default app;
+`),
+    ).toEqual([[11, "warning"]]);
+  });
 });

@@ -1,4 +1,5 @@
-import { calleeName, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
+import ts from "typescript";
+import { calleeName, initializerOf, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
 import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -11,6 +12,27 @@ export const meta: RuleMeta = {
 };
 
 const R2_METHODS = new Set(["get", "put", "delete", "head"]);
+/** Generators of fresh random ids: a key holding one is chosen by the server, not the caller. */
+const RANDOM_IDS = new Set(["randomUUID", "nanoid", "ulid", "uuid", "uuidv4", "v4", "createId", "cuid"]);
+
+/**
+ * Whether the key holds a fresh random id (`receipts/${crypto.randomUUID()}.${ext}`, directly or through the
+ * variables it is built from): the caller picks at most a suffix, never an existing object's key.
+ */
+function holdsRandomId(expr: ts.Expression, depth = 0): boolean {
+  if (depth > 4) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && RANDOM_IDS.has(calleeName(n) ?? "")) found = true;
+    else if (ts.isIdentifier(n)) {
+      const init = initializerOf(n);
+      if (init && init !== expr) found = holdsRandomId(init, depth + 1);
+    } else ts.forEachChild(n, visit);
+  };
+  visit(expr);
+  return found;
+}
 
 /** An R2 object key built from the URL, params or body, with no validator on the way. */
 export default defineRule({
@@ -23,7 +45,7 @@ export default defineRule({
       const bucket = lastName(receiverOf(node)) ?? "";
       const key = node.arguments[0];
       if (!R2_METHODS.has(method) || !code.bindings.r2.has(bucket) || !key) continue;
-      if (!requestTainted(key)) continue;
+      if (!requestTainted(key) || holdsRandomId(key)) continue;
       const keyText = key.getText(source.sf);
       // A read exposes only what the bucket holds, which is by design for public assets; blastwall cannot tell a
       // public bucket from a private one, so reads are info and writes/deletes (overwrite anyone's object) warn.
