@@ -51,7 +51,7 @@ export interface StatementOutcome {
   /** For DROP TABLE: the foreign key actions the implicit DELETE fires in child tables. */
   cascades: Cascade[];
   /**
-   * For DROP TABLE: NO ACTION / RESTRICT foreign keys (reached directly or through cascades) that the implicit
+   * For DROP TABLE and DELETE without WHERE: NO ACTION / RESTRICT foreign keys (reached directly or through cascades) that the implicit
    * DELETE violates as soon as the child holds a row: the DROP fails unless the file defers foreign keys.
    */
   blockers: Cascade[];
@@ -397,6 +397,8 @@ export class Replayer {
     }
     if (info.verb === "drop-table" && info.target)
       out.cascades = this.cascadeTargets(info.target, out.blockers).map(({ nonNull: _, ...c }) => c);
+    // DELETE without WHERE empties the table just as DROP's implicit DELETE does: the same keys block it.
+    else if (info.verb === "delete" && !info.hasWhere && info.target) this.cascadeTargets(info.target, out.blockers);
     const watch =
       this.trackRows && DELETING_VERBS.has(info.verb) && info.target ? this.cascadeTargets(info.target) : [];
     const counts = watch.map((w) => this.countRows(w.table, w.nonNull));

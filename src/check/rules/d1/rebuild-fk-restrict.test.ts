@@ -103,6 +103,18 @@ CREATE TABLE audit (id TEXT PRIMARY KEY, membership_id TEXT REFERENCES membershi
     expect(hits(await check(sql), RULE)).toEqual([]);
   });
 
+  it("flags DELETE FROM a parent without WHERE while children reference it, unless the children were emptied first", async () => {
+    const r = await check("DELETE FROM users;");
+    const f = r.findings.find((x) => x.rule === RULE);
+    expect([f?.line, f?.message]).toEqual([
+      1,
+      expect.stringContaining("DELETE FROM users deletes every row while sessions, posts reference it"),
+    ]);
+    expect(f?.fix).toContain("Delete the children's rows first");
+    expect(hits(await check("DELETE FROM users WHERE id = 'x';"), RULE)).toEqual([]);
+    expect(hits(await check("DELETE FROM sessions;\nDELETE FROM posts;\nDELETE FROM users;"), RULE)).toEqual([]);
+  });
+
   it("still flags when defer_foreign_keys was turned off again before the DROP", async () => {
     const sql = `PRAGMA defer_foreign_keys = on;\nPRAGMA defer_foreign_keys = off;\n${DRIZZLE_REBUILD}`;
     expect(hits(await check(sql), RULE)).toHaveLength(1);

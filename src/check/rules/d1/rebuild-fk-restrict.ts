@@ -62,6 +62,8 @@ function emptiedBefore(file: MigrationFile, table: string, before: number): bool
 
 interface Blocked {
   line: number;
+  /** A DELETE without WHERE rather than a DROP TABLE. */
+  del: boolean;
   parent: string;
   blockers: Cascade[];
   data?: StatementOutcome;
@@ -70,10 +72,12 @@ interface Blocked {
 function blockedDrops(file: MigrationFile): Blocked[] {
   return file.outcomes.flatMap((o, i) => {
     const stmt = file.statements[i];
-    if (!stmt || o.verb !== "drop-table" || o.error || !o.target || !existedBefore(file, o.target)) return [];
-    const blockers = o.blockers.filter((b) => mayHoldRows(file, b));
+    const empties = o.verb === "drop-table" || (o.verb === "delete" && !o.hasWhere);
+    if (!stmt || !empties || o.error || !o.target || !existedBefore(file, o.target)) return [];
+    // A child the file emptied first (`DELETE FROM child;`) holds no row that could block.
+    const blockers = o.blockers.filter((b) => mayHoldRows(file, b) && !emptiedBefore(file, b.table, i));
     if (blockers.length === 0 || deferredBefore(file, stmt.line) || emptiedBefore(file, o.target, i)) return [];
-    return [{ line: stmt.line, parent: o.target, blockers, data: file.data?.statements[i] }];
+    return [{ line: stmt.line, del: o.verb === "delete", parent: o.target, blockers, data: file.data?.statements[i] }];
   });
 }
 
@@ -93,9 +97,13 @@ export default defineRule({
   checkMigration: ({ file, dataLabel }) => {
     const hits: RuleHit[] = [];
     const off = foreignKeysOffLine(file);
-    for (const { line, parent, blockers, data } of blockedDrops(file)) {
+    for (const { line, del, parent, blockers, data } of blockedDrops(file)) {
       const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === line);
-      const what = rebuilt ? `the rebuild of ${rebuilt.table} drops ${parent}` : `DROP TABLE ${parent}`;
+      const what = rebuilt
+        ? `the rebuild of ${rebuilt.table} drops ${parent}`
+        : del
+          ? `DELETE FROM ${parent} deletes every row`
+          : `DROP TABLE ${parent}`;
       const children = [...new Set(blockers.map((b) => b.table))];
       const keys = blockers.map((b) => `${b.fk}${b.path.length > 2 ? ` (via ${b.path.join(" → ")})` : ""}`);
       const ignored = off ? ` (\`PRAGMA foreign_keys = OFF\` at line ${off} is ignored on D1)` : "";
@@ -108,8 +116,10 @@ export default defineRule({
       hits.push({
         line,
         severity: data && !data.error ? "warning" : undefined,
-        message: `${what} while ${children.join(", ")} reference${children.length === 1 ? "s" : ""} it: ${keys.join("; ")}. D1 enforces foreign keys in migrations${ignored}, so this DROP fails with "FOREIGN KEY constraint failed" as soon as ${children.join(" or ")} holds a row — it passes locally only on empty tables${onData}`,
-        fix: `Defer the foreign key checks for this migration: put \`PRAGMA defer_foreign_keys = on;\` before \`DROP TABLE ${ident(parent)};\` and \`PRAGMA defer_foreign_keys = off;\` after ${rename ? `\`${rename}\`` : "the last statement"}${off ? " (in place of the PRAGMA foreign_keys lines)" : ""}. The copied rows keep every ${children.map(ident).join(", ")} row pointing at a row of ${ident(rebuilt?.table ?? parent)}; prove it with \`blastwall check --data <export.sql>\`.`,
+        message: `${what} while ${children.join(", ")} reference${children.length === 1 ? "s" : ""} it: ${keys.join("; ")}. D1 enforces foreign keys in migrations${ignored}, so this ${del ? "DELETE" : "DROP"} fails with "FOREIGN KEY constraint failed" as soon as ${children.join(" or ")} holds a row — it passes locally only on empty tables${onData}`,
+        fix: del
+          ? `Delete the children's rows first in the same migration (\`DELETE FROM ${ident(children[0] ?? "child")};\` or only those that point at ${ident(parent)}), or declare their key ON DELETE CASCADE; \`PRAGMA defer_foreign_keys = on\` helps only if the file fixes the children before it ends.`
+          : `Defer the foreign key checks for this migration: put \`PRAGMA defer_foreign_keys = on;\` before \`DROP TABLE ${ident(parent)};\` and \`PRAGMA defer_foreign_keys = off;\` after ${rename ? `\`${rename}\`` : "the last statement"}${off ? " (in place of the PRAGMA foreign_keys lines)" : ""}. The copied rows keep every ${children.map(ident).join(", ")} row pointing at a row of ${ident(rebuilt?.table ?? parent)}; prove it with \`blastwall check --data <export.sql>\`.`,
         data: { table: parent, children, blockers },
       });
     }
