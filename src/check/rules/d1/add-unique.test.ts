@@ -89,4 +89,19 @@ ALTER TABLE __new_steps RENAME TO steps;`;
     expect(await run(sql.replace("ROW_NUMBER()", "RANK()"))).toEqual(["warning"]);
     expect(await run(sql.replace("PARTITION BY plan_id", "PARTITION BY created_at"))).toEqual(["warning"]);
   });
+  it("flags a unique index on a table made outside the migrations (it holds production rows)", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_runs.sql": "CREATE TABLE runs (id TEXT PRIMARY KEY);",
+      "migrations/0002_one_active.sql": `CREATE UNIQUE INDEX IF NOT EXISTS idx_stops_one_active
+ON stops(delivery_day_id)
+WHERE status IN ('en_route', 'arrived');
+CREATE INDEX idx_stops_day ON stops (delivery_day_id);`,
+    });
+    const f = r.findings.filter((x) => x.rule === "d1/add-unique");
+    expect(f.map((x) => [x.line, x.severity])).toEqual([[1, "warning"]]);
+    expect(f[0]?.message).toContain(
+      "adds a unique index on stops(delivery_day_id), a table made outside the migrations",
+    );
+    expect(f[0]?.fix).toContain("GROUP BY delivery_day_id HAVING count(*) > 1");
+  });
 });

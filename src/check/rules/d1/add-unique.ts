@@ -1,7 +1,33 @@
 import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
 import { dedupedFirst, numberedWithin, partialRowsDeleted } from "../../d1/net-effect.js";
-import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
+
+/**
+ * `CREATE UNIQUE INDEX … ON t` where t was made outside the migrations (the replay cannot run it): t exists in
+ * production with its rows, so the index can fail on duplicates like any other.
+ */
+function onTableMadeOutside(file: MigrationFile): RuleHit[] {
+  return (file.missingBase ?? []).flatMap(({ index, table }) => {
+    const stmt = file.statements[index];
+    const tokens = stmt ? tokenize(stmt.sql, 64) : [];
+    if (!stmt || file.outcomes[index]?.verb !== "create-index" || tokens[1]?.value !== "UNIQUE") return [];
+    const open = tokens.findIndex((t) => t.value === "(");
+    const cols = tokens
+      .slice(open + 1)
+      .flatMap((t) => (t.depth === 1 && (t.kind === "ident" || t.kind === "word") ? [t.text] : []));
+    const list = cols.map(ident).join(", ");
+    return [
+      {
+        line: stmt.line,
+        message: `adds a unique index on ${table}(${cols.join(", ")}), a table made outside the migrations: it holds production rows, so the index fails with "UNIQUE constraint failed" if they hold duplicates${/\bWHERE\b/i.test(stmt.sql) ? " among the rows its WHERE selects" : ""}`,
+        fix: `Check production first: \`SELECT ${list}, count(*) FROM ${ident(table)} GROUP BY ${list} HAVING count(*) > 1 LIMIT 10;\` must return nothing; to have blastwall replay it, give the table's schema with \`--base-schema\`.`,
+        data: { table, columns: cols, outsideMigrations: true },
+      },
+    ];
+  });
+}
 
 /** A new UNIQUE index or constraint on a table that already has rows in production. */
 export default defineRule({
@@ -12,46 +38,49 @@ export default defineRule({
   },
   checkMigration: ({ file }) => {
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
-    return flatChanges(file).flatMap((c) => {
-      if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
-      // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
-      if (uniqueOnNewColumns(c, ctx)) return [];
-      // A wider key than a unique index that held before, or a partial index over rows this file deleted first.
-      if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
-      const cols = c.index.columns.join(", ");
-      const t = ident(c.table);
-      const groupBy = c.index.columns.map(ident).join(", ");
-      const what = `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols})`;
-      // The same file de-duplicated exactly these columns first: the index holds if that statement is right.
-      const deduped = dedupedFirst(file, c.table, c.index.columns, c.line);
-      const numbered = deduped === undefined && numberedWithin(file, c.table, c.index.columns);
-      const why =
-        deduped !== undefined
-          ? `after line ${deduped} of this file de-duplicated ${c.table} on (${cols}), so existing rows cannot make it fail if that statement leaves one row per (${cols})`
-          : `whose last column this file fills with ROW_NUMBER() OVER (PARTITION BY the others) while copying the rows, so the copied rows are distinct on (${cols})`;
-      if (deduped !== undefined || numbered)
+    const outside = onTableMadeOutside(file);
+    return outside.concat(
+      flatChanges(file).flatMap((c): RuleHit[] => {
+        if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
+        // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
+        if (uniqueOnNewColumns(c, ctx)) return [];
+        // A wider key than a unique index that held before, or a partial index over rows this file deleted first.
+        if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
+        const cols = c.index.columns.join(", ");
+        const t = ident(c.table);
+        const groupBy = c.index.columns.map(ident).join(", ");
+        const what = `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols})`;
+        // The same file de-duplicated exactly these columns first: the index holds if that statement is right.
+        const deduped = dedupedFirst(file, c.table, c.index.columns, c.line);
+        const numbered = deduped === undefined && numberedWithin(file, c.table, c.index.columns);
+        const why =
+          deduped !== undefined
+            ? `after line ${deduped} of this file de-duplicated ${c.table} on (${cols}), so existing rows cannot make it fail if that statement leaves one row per (${cols})`
+            : `whose last column this file fills with ROW_NUMBER() OVER (PARTITION BY the others) while copying the rows, so the copied rows are distinct on (${cols})`;
+        if (deduped !== undefined || numbered)
+          return [
+            {
+              line: c.line,
+              severity: "info" as const,
+              message: `${what} ${why}`,
+              fix: `Prove it on production data: \`blastwall check --data <export.sql>\` replays the de-duplication and the index. New duplicates written by the running version between this migration and the deploy still fail their INSERT afterwards.`,
+              data: {
+                table: c.table,
+                columns: c.index.columns,
+                index: c.index.name,
+                ...(deduped !== undefined ? { dedupedAt: deduped } : { numbered: true }),
+              },
+            },
+          ];
         return [
           {
             line: c.line,
-            severity: "info" as const,
-            message: `${what} ${why}`,
-            fix: `Prove it on production data: \`blastwall check --data <export.sql>\` replays the de-duplication and the index. New duplicates written by the running version between this migration and the deploy still fail their INSERT afterwards.`,
-            data: {
-              table: c.table,
-              columns: c.index.columns,
-              index: c.index.name,
-              ...(deduped !== undefined ? { dedupedAt: deduped } : { numbered: true }),
-            },
+            message: `${what}; it fails with "UNIQUE constraint failed" if production already holds duplicates, and then rejects writes the running version still makes`,
+            fix: `Check production first: \`SELECT ${groupBy}, count(*) FROM ${t} GROUP BY ${groupBy} HAVING count(*) > 1 LIMIT 10;\` must return nothing (or run \`blastwall check --data <export.sql>\`). Deploy code that never writes duplicates, de-duplicate, then add the index in its own migration.`,
+            data: { table: c.table, columns: c.index.columns, index: c.index.name },
           },
         ];
-      return [
-        {
-          line: c.line,
-          message: `${what}; it fails with "UNIQUE constraint failed" if production already holds duplicates, and then rejects writes the running version still makes`,
-          fix: `Check production first: \`SELECT ${groupBy}, count(*) FROM ${t} GROUP BY ${groupBy} HAVING count(*) > 1 LIMIT 10;\` must return nothing (or run \`blastwall check --data <export.sql>\`). Deploy code that never writes duplicates, de-duplicate, then add the index in its own migration.`,
-          data: { table: c.table, columns: c.index.columns, index: c.index.name },
-        },
-      ];
-    });
+      }),
+    );
   },
 });
