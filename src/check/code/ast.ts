@@ -86,9 +86,20 @@ export function findDeclaration(name: string, from: ts.Node): Declaration | unde
   let best: { decl: Declaration; scope: ts.Node } | undefined;
   for (const c of candidates) {
     const inside = ts.isSourceFile(c.scope) || (c.scope.pos <= from.pos && from.end <= c.scope.end);
-    if (inside && (!best || c.scope.pos >= best.scope.pos)) best = c;
+    if (!inside) continue;
+    // In one function, a declaration whose block (or loop) holds `from` wins over one in a sibling block.
+    const tie = best !== undefined && c.scope.pos === best.scope.pos;
+    if (!best || c.scope.pos > best.scope.pos || (tie && (holds(c.decl, from) || !holds(best.decl, from)))) best = c;
   }
   return best?.decl;
+}
+
+/** Whether the block or loop a declaration sits in contains `from`. */
+function holds(decl: Declaration, from: ts.Node): boolean {
+  let n: ts.Node | undefined = decl.parent;
+  while (n && !ts.isBlock(n) && !ts.isIterationStatement(n, false) && !ts.isFunctionLike(n) && !ts.isSourceFile(n))
+    n = n.parent;
+  return !!n && n.pos <= from.pos && from.end <= n.end;
 }
 
 /** The initializer a name was declared with, when it is a plain `const x = …` / `let x = …`. */

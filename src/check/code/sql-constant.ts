@@ -236,12 +236,20 @@ function arrayLiteralOf(e: ts.Expression, f: Fold): ts.ArrayLiteralExpression | 
   return ts.isArrayLiteralExpression(init) ? init : undefined;
 }
 
+const isObjectGlobal = (e: ts.Expression | undefined): boolean => !!e && ts.isIdentifier(e) && e.text === "Object";
+
 /** `for (const [column, type] of PAIRS)`: the destructured part of every element of a constant array literal. */
 function constantLoopBinding(d: ts.BindingElement, f: Fold): boolean {
   const pattern = d.parent;
   const decl = pattern.parent;
   const loop = decl?.parent?.parent;
   if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop)) return false;
+  // `for (const [key, column] of Object.entries(FIELDS))`: keys and values of a constant object literal.
+  const entries = unwrap(loop.expression);
+  if (ts.isCallExpression(entries) && calleeName(entries) === "entries" && isObjectGlobal(receiverOf(entries)))
+    return (
+      ts.isArrayBindingPattern(pattern) && !!entries.arguments[0] && constantObjectLiteral(entries.arguments[0], f)
+    );
   const list = arrayLiteralOf(loop.expression, f);
   if (!list || list.elements.length === 0) return false;
   return list.elements.every((el) => {

@@ -304,6 +304,25 @@ export function f(env: Env, t: string) {
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 6, "warning"]]);
   });
 
+  it("does not flag columns from Object.entries of a constant object literal, but flags one with a request value", async () => {
+    const dir = worker({
+      "index.ts": `export async function update(db: D1Database, body: Record<string, unknown>, id: string, extra: string) {
+  const allowedFields: Record<string, string> = { name: "name", websiteUrl: "website_url" };
+  const setClauses: string[] = [];
+  for (const [jsonKey, column] of Object.entries(allowedFields)) {
+    if (jsonKey in body) setClauses.push(\`\${column} = ?\`);
+  }
+  await db.prepare(\`UPDATE contractors SET \${setClauses.join(", ")} WHERE id = ?\`).bind(id).run();
+  const open: Record<string, string> = { name: extra };
+  const more: string[] = [];
+  for (const [, column] of Object.entries(open)) more.push(\`\${column} = ?\`);
+  await db.prepare(\`UPDATE contractors SET \${more.join(", ")} WHERE id = ?\`).bind(id).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "warning"]]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {
