@@ -37,6 +37,12 @@ export interface MigrationsDir {
    * config's `out` holds the SQL: the folder read instead. `migrationsDir` is that folder relative to the config.
    */
   drizzle?: { config: string; migrationsDir: string; driver?: string; unnumbered: string[] };
+  /**
+   * Set when the binding sets no `migrations_dir`, its default `migrations` folder is missing, no drizzle-kit config
+   * names one, and a `migrations` folder of SQL sits in a parent folder (up to the project root): the folder read
+   * instead, relative to the config. wrangler would read the missing default and apply nothing.
+   */
+  above?: { migrationsDir: string };
   /** The folder holds no `*.sql` but one folder per migration (`*\/migration.sql`) and no migrations_pattern is set. */
   nestedWithoutPattern?: boolean;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
@@ -88,8 +94,23 @@ function folderOf(
         },
       },
     };
+  const above = d.migrations_dir === undefined ? migrationsAbove(dirname(cfg.path), root) : undefined;
+  if (above) return { dir: above, extra: { above: { migrationsDir: slash(relative(dirname(cfg.path), above)) } } };
   const pkg = packageInPath(written)?.pkg;
   return { dir: written, extra: pkg ? { missingPackage: pkg } : {} };
+}
+
+/** The nearest `migrations` folder holding `*.sql` in a parent of `from`, up to `root`. */
+function migrationsAbove(from: string, root: string): string | undefined {
+  const top = resolve(root);
+  let at = resolve(from);
+  while (at !== top && dirname(at) !== at) {
+    at = dirname(at);
+    const candidate = join(at, "migrations");
+    if (sqlLayout(candidate) === "flat") return candidate;
+    if (!`${at}/`.startsWith(`${top}/`)) return undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -87,6 +87,35 @@ describe("d1/missing-migrations-dir", () => {
       expect(f?.fix).toContain("Run `npm install`");
     });
   });
+  describe("no migrations_dir, no migrations/ next to the config, and a migrations/ folder above it", () => {
+    const worker = {
+      "worker/wrangler.toml":
+        'name = "api"\nmain = "src/index.ts"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "app"\ndatabase_id = "x"\n',
+      "worker/src/index.ts": "export default { fetch: () => new Response('ok') };\n",
+    };
+    it("says wrangler would apply nothing, gives migrations_dir, and checks the folder above", async () => {
+      const dir = writeProject({
+        ...worker,
+        "migrations/0001_init.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, body TEXT);",
+        "migrations/0002_drop.sql": "DROP TABLE posts;",
+      });
+      rmSync(join(dir, "wrangler.toml"));
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      const f = r.findings.find((x) => x.rule === "d1/missing-migrations-dir");
+      expect([f?.severity, f?.file]).toEqual(["warning", "worker/wrangler.toml"]);
+      expect(f?.message).toContain("reads migrations/ next to it, which does not exist, and applies nothing");
+      expect(f?.message).toContain("migrations/ (2 files) is the nearest migrations folder above it");
+      expect(f?.fix).toContain('`migrations_dir = "../migrations"`');
+      expect(r.migrations.map((m) => m.file)).toEqual(["migrations/0001_init.sql", "migrations/0002_drop.sql"]);
+      expect(r.findings.some((x) => x.rule === "d1/drop-table")).toBe(true);
+    });
+    it("stays quiet when the folder above holds no SQL", async () => {
+      const dir = writeProject({ ...worker, "migrations/README.md": "notes" });
+      rmSync(join(dir, "wrangler.toml"));
+      const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+      expect(r.findings.filter((x) => x.rule === "d1/missing-migrations-dir")).toEqual([]);
+    });
+  });
   describe("no migrations_dir, no migrations/, and drizzle-kit writes the SQL elsewhere", () => {
     const NO_DIR = TEST_WRANGLER.replace('migrations_dir = "migrations"\n', "");
     const drizzleProject = (files: Record<string, string>, wrangler = NO_DIR) => {

@@ -51,6 +51,27 @@ function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
   ];
 }
 
+/** No `migrations_dir`, no default `migrations/` next to the config, while a parent folder's `migrations/` holds SQL. */
+function migrationsAbove({ dir, names }: D1FolderContext): FolderHit[] {
+  const a = dir.above;
+  if (!a) return [];
+  const key =
+    dir.configs[0]?.format === "toml"
+      ? `migrations_dir = "${a.migrationsDir}"`
+      : `"migrations_dir": "${a.migrationsDir}"`;
+  return [
+    {
+      file: dir.declaredAt.file,
+      line: dir.declaredAt.line,
+      column: dir.declaredAt.column,
+      severity: "warning",
+      message: `${dir.declaredAt.file} sets no migrations_dir for ${dir.databases[0] ?? "its D1 binding"}, so \`wrangler d1 migrations apply\` reads migrations/ next to it, which does not exist, and applies nothing; ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}) is the nearest migrations folder above it and was checked instead`,
+      fix: `If ${dir.rel}/ holds this database's migrations, add \`${key}\` to the D1 binding (it is relative to the config file), so that wrangler applies them. If another tool applies them, this finding is expected: blastwall checked them as if wrangler did.`,
+      data: { migrationsDir: a.migrationsDir },
+    },
+  ];
+}
+
 /** The folder holds one folder per migration and no `*.sql`, and no migrations_pattern tells wrangler so. */
 function nestedWithoutPattern({ dir, names }: D1FolderContext): FolderHit[] {
   if (!dir.nestedWithoutPattern) return [];
@@ -79,6 +100,7 @@ export default defineRule({
     const { dir } = ctx;
     if (dir.throughPackage) return throughPackage(dir);
     if (dir.drizzle) return drizzleElsewhere(ctx);
+    if (dir.above) return migrationsAbove(ctx);
     if (dir.nestedWithoutPattern) return nestedWithoutPattern(ctx);
     if (dir.exists || !dir.declaredAt.explicit) return [];
     if (dir.missingPackage)
