@@ -220,6 +220,7 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   const d = resolveName(e, f.modules);
   if (d && ts.isParameter(d))
     return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantProperty(x, key, g));
+  if (d && (ts.isBindingElement(d) || ts.isVariableDeclaration(d)) && constantEntry(d, f, key)) return true;
   const constDecl = d && ts.isVariableDeclaration(d) && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
   return !!constDecl && !!d.initializer && constantProperty(d.initializer, key, f);
 }
@@ -236,7 +237,91 @@ function arrayLiteralOf(e: ts.Expression, f: Fold): ts.ArrayLiteralExpression | 
   return ts.isArrayLiteralExpression(init) ? init : undefined;
 }
 
-const isObjectGlobal = (e: ts.Expression | undefined): boolean => !!e && ts.isIdentifier(e) && e.text === "Object";
+/** Whether `name` is changed after its declaration: assigned, a property written or deleted, or `Object.assign`ed. */
+function mutated(decl: ts.VariableDeclaration, name: string): boolean {
+  const { values, arrays } = laterWrites(decl, name);
+  if (values.length > 0 || arrays.length > 0) return true;
+  let hit = false;
+  const rooted = (e: ts.Expression): boolean => {
+    const x = unwrap(e);
+    if (ts.isIdentifier(x)) return x.text === name;
+    return (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && rooted(x.expression);
+  };
+  walk(enclosingScope(decl), (n) => {
+    if (hit) return false;
+    const assigned =
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      rooted(n.left);
+    const assign = ts.isCallExpression(n) && calleeName(n) === "assign" && !!n.arguments[0] && rooted(n.arguments[0]);
+    if (assigned || assign || (ts.isDeleteExpression(n) && rooted(n.expression))) hit = true;
+    return undefined;
+  });
+  return hit;
+}
+
+/**
+ * The object literal behind `Object.entries(MAP)` (also `keys`, `values`) when `MAP` is a `const` literal that is
+ * never changed and whose keys are all written out (no spread, no computed name): its keys are text the code wrote.
+ */
+function objectEntriesOf(
+  e: ts.Expression,
+  f: Fold,
+): { method: string; object: ts.ObjectLiteralExpression } | undefined {
+  const call = unwrap(e);
+  if (!ts.isCallExpression(call)) return undefined;
+  const method = calleeName(call) ?? "";
+  const recv = receiverOf(call);
+  const arg = call.arguments[0] && unwrap(call.arguments[0]);
+  if (!["entries", "keys", "values"].includes(method) || !recv || lastName(recv) !== "Object" || !arg) return undefined;
+  let object: ts.Expression = arg;
+  if (ts.isIdentifier(arg)) {
+    const d = resolveName(arg, f.modules);
+    const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+    if (!fixed || mutated(d, arg.text)) return undefined;
+    object = unwrap(d.initializer);
+  }
+  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  const plain = object.properties.every(
+    (p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !ts.isComputedPropertyName(p.name),
+  );
+  return plain ? { method, object } : undefined;
+}
+
+/** The values of an object literal's properties (`{ a }` gives the name `a`). */
+function propertyValues(o: ts.ObjectLiteralExpression): ts.Expression[] {
+  return o.properties.flatMap((p) => {
+    if (ts.isPropertyAssignment(p)) return [p.initializer];
+    return ts.isShorthandPropertyAssignment(p) ? [p.name] : [];
+  });
+}
+
+/**
+ * `for (const [key, value] of Object.entries(MAP))`, `for (const value of Object.values(MAP))`: each value the
+ * loop variable takes, or `keys` when it takes the (constant) keys; undefined when the loop is not over one.
+ */
+function loopEntryValues(d: ts.VariableDeclaration | ts.BindingElement, f: Fold): ts.Expression[] | "keys" | undefined {
+  const inPair = ts.isBindingElement(d) && ts.isArrayBindingPattern(d.parent);
+  const decl = inPair ? d.parent.parent : d;
+  const loop = decl.parent?.parent;
+  if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop) || loop.initializer !== decl.parent)
+    return undefined;
+  const source = objectEntriesOf(loop.expression, f);
+  if (!source) return undefined;
+  const index = inPair && ts.isBindingElement(d) ? d.parent.elements.indexOf(d) : -1;
+  if (source.method === "keys" || (source.method === "entries" && index === 0)) return index <= 0 ? "keys" : undefined;
+  if (source.method === "values" && index === -1) return propertyValues(source.object);
+  return source.method === "entries" && index === 1 ? propertyValues(source.object) : undefined;
+}
+
+/** A loop variable over a constant object's entries whose value (or, with `key`, whose property) is constant. */
+function constantEntry(d: ts.VariableDeclaration | ts.BindingElement, f: Fold, key?: string): boolean {
+  const values = loopEntryValues(d, f);
+  if (values === "keys") return key === undefined;
+  if (!values || values.length === 0) return false;
+  return values.every((v) => (key === undefined ? constantText(v, f) : constantProperty(v, key, f)));
+}
 
 /** `for (const [column, type] of PAIRS)`: the destructured part of every element of a constant array literal. */
 function constantLoopBinding(d: ts.BindingElement, f: Fold): boolean {
@@ -244,12 +329,6 @@ function constantLoopBinding(d: ts.BindingElement, f: Fold): boolean {
   const decl = pattern.parent;
   const loop = decl?.parent?.parent;
   if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop)) return false;
-  // `for (const [key, column] of Object.entries(FIELDS))`: keys and values of a constant object literal.
-  const entries = unwrap(loop.expression);
-  if (ts.isCallExpression(entries) && calleeName(entries) === "entries" && isObjectGlobal(receiverOf(entries)))
-    return (
-      ts.isArrayBindingPattern(pattern) && !!entries.arguments[0] && constantObjectLiteral(entries.arguments[0], f)
-    );
   const list = arrayLiteralOf(loop.expression, f);
   if (!list || list.elements.length === 0) return false;
   return list.elements.every((el) => {
@@ -307,8 +386,9 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
         asArray ? constantArray(e, g) : constantText(e, g),
       )
     );
-  if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray);
-  if (ts.isBindingElement(d)) return constantReturnedProperty(d, f) || constantLoopBinding(d, f);
+  if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray) || (!asArray && constantEntry(d, f));
+  if (ts.isBindingElement(d))
+    return constantReturnedProperty(d, f) || constantLoopBinding(d, f) || (!asArray && constantEntry(d, f));
   return false;
 }
 

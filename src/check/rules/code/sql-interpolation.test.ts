@@ -323,6 +323,34 @@ export function f(env: Env, t: string) {
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "warning"]]);
   });
 
+  it("does not flag keys and literal values of a local object's entries, but flags a mutated or request-valued map", async () => {
+    const dir = worker({
+      "index.ts": `export function update(db: D1Database, body: Record<string, unknown>, req: string) {
+  const map = { name: { column: "name" }, email: { column: "email_address" } } as const;
+  const flat = { title: "title", done: "is_done" };
+  const sets: string[] = [];
+  const binds: unknown[] = [];
+  for (const [k, m] of Object.entries(map)) if (body[k] !== undefined) { sets.push(\`\${m.column} = ?\`); binds.push(body[k]); }
+  for (const [k, c] of Object.entries(flat)) sets.push(\`\${k} = \${c}\`);
+  for (const m of Object.values(map)) sets.push(m.column);
+  for (const k of Object.keys(map)) sets.push(k);
+  db.prepare(\`UPDATE users SET \${sets.join(", ")} WHERE id = ?\`).bind(...binds);
+  const grown = { a: "a" } as Record<string, string>;
+  grown[req] = req;
+  for (const [k] of Object.entries(grown)) db.prepare(\`SELECT \${k} FROM t\`);
+  const open = { a: { column: req } };
+  for (const [, m] of Object.entries(open)) db.prepare(\`SELECT \${m.column} FROM t\`);
+  for (const [k] of Object.entries(map)) db.prepare(\`SELECT \${body[k]} FROM t\`);
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 13, "warning"],
+      ["src/index.ts", 15, "warning"],
+      ["src/index.ts", 16, "warning"],
+    ]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {

@@ -92,10 +92,18 @@ app.post("/receipts", async (c) => {
   await c.env.FILES.put(photoKey, await file.arrayBuffer());
   await c.env.FILES.put(\`up/\${crypto.randomUUID()}.\${ext}\`, "x");
   await c.env.FILES.put(\`named/\${file.name}\`, "x");
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (!["png", "jpg"].includes(ext)) return c.text("bad type", 400);
+  await c.env.FILES.put(\`img/\${Date.now()}-\${hex}.\${ext}\`, "x");
+  await c.env.FILES.put(\`img/\${Date.now()}-\${file.name}\`, "x");
   return c.json({ photoKey });
 });
 export default app;
 `),
-    ).toEqual([[11, "warning"]]);
+    ).toEqual([
+      [11, "warning"],
+      [16, "warning"],
+    ]);
   });
 });

@@ -13,7 +13,17 @@ export const meta: RuleMeta = {
 
 const R2_METHODS = new Set(["get", "put", "delete", "head"]);
 /** Generators of fresh random ids: a key holding one is chosen by the server, not the caller. */
-const RANDOM_IDS = new Set(["randomUUID", "nanoid", "ulid", "uuid", "uuidv4", "v4", "createId", "cuid"]);
+const RANDOM_IDS = new Set([
+  "randomUUID",
+  "nanoid",
+  "ulid",
+  "uuid",
+  "uuidv4",
+  "v4",
+  "createId",
+  "cuid",
+  "getRandomValues",
+]);
 
 /**
  * Whether the key holds a fresh random id (`receipts/${crypto.randomUUID()}.${ext}`, directly or through the
