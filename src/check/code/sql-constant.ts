@@ -218,11 +218,52 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   }
   if (!ts.isIdentifier(e)) return false;
   const d = resolveName(e, f.modules);
+  const walked = d && walkedArray(d);
+  if (walked && constantElementProperty(walked, key, f)) return true;
   if (d && ts.isParameter(d))
     return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantProperty(x, key, g));
   if (d && (ts.isBindingElement(d) || ts.isVariableDeclaration(d)) && constantEntry(d, f, key)) return true;
   const constDecl = d && ts.isVariableDeclaration(d) && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
   return !!constDecl && !!d.initializer && constantProperty(d.initializer, key, f);
+}
+
+/**
+ * Whether property `key` is constant in every element an array can hold: a literal, a variable whose initializer and
+ * every later `push`/assignment are (`updates.push({ column: "name", value: body.name })`), a filtered or sliced
+ * copy of one, or a parameter every caller fills that way.
+ */
+function constantElementProperty(expr: ts.Expression, key: string, fold: Fold): boolean {
+  const f = deeper(fold);
+  const e = unwrap(expr);
+  if (!f) return false;
+  if (ts.isArrayLiteralExpression(e))
+    return e.elements.every((x) =>
+      ts.isSpreadElement(x) ? constantElementProperty(x.expression, key, f) : constantProperty(x, key, f),
+    );
+  if (ts.isCallExpression(e)) {
+    const recv = receiverOf(e);
+    return !!recv && ARRAY_KEEPERS.has(calleeName(e) ?? "") && constantElementProperty(recv, key, f);
+  }
+  if (!ts.isIdentifier(e)) return false;
+  const d = resolveName(e, f.modules);
+  if (d && ts.isParameter(d))
+    return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantElementProperty(x, key, g));
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !constantElementProperty(d.initializer, key, f))
+    return false;
+  const { values, arrays } = laterWrites(d, e.text);
+  return values.every((v) => constantProperty(v, key, f)) && arrays.every((v) => constantElementProperty(v, key, f));
+}
+
+/** The array a loop variable or an element callback's first parameter walks: `updates` in `updates.map((u) => …)`. */
+function walkedArray(d: Resolved): ts.Expression | undefined {
+  if (ts.isVariableDeclaration(d) && ts.isForOfStatement(d.parent.parent) && d.parent.parent.initializer === d.parent)
+    return d.parent.parent.expression;
+  if (!ts.isParameter(d) || d.parent.parameters[0] !== d) return undefined;
+  const fn = d.parent;
+  const call = fn.parent;
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !ts.isCallExpression(call)) return undefined;
+  if (call.arguments[0] !== fn || !ELEMENT_CALLBACKS.has(calleeName(call) ?? "")) return undefined;
+  return receiverOf(call);
 }
 
 /** The array literal a constant name holds (`const PAIRS = [["a", "TEXT"]]`), or the literal itself. */

@@ -351,6 +351,31 @@ export function f(env: Env, t: string) {
     ]);
   });
 
+  it("does not flag a column property every element of a built list has as a literal, but flags one from input", async () => {
+    const dir = worker({
+      "index.ts": `type Change = { column: string; value: unknown };
+function setClause(changes: Change[]) {
+  return changes.map((c) => \`\${c.column} = ?\`).join(", ");
+}
+export function update(db: D1Database, body: Record<string, string>) {
+  const changes: Change[] = [];
+  if (body.name !== undefined) changes.push({ column: "name", value: body.name });
+  if (body.email !== undefined) changes.push({ column: "email_address", value: body.email });
+  db.prepare(\`UPDATE u SET \${setClause(changes)} WHERE id = ?\`);
+  for (const c of changes) db.prepare(\`UPDATE u SET \${c.column} = ?\`).bind(c.value);
+  const open: Change[] = [{ column: "name", value: 1 }];
+  open.push({ column: body.sort, value: 2 });
+  for (const c of open) db.prepare(\`UPDATE u SET \${c.column} = ?\`);
+  for (const c of changes) db.prepare(\`UPDATE u SET name = \${c.value}\`);
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 13, "warning"],
+      ["src/index.ts", 14, "warning"],
+    ]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {
