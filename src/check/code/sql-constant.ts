@@ -220,6 +220,8 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   const d = resolveName(e, f.modules);
   const walked = d && walkedArray(d);
   if (walked && constantElementProperty(walked, key, f)) return true;
+  const entries = d && entryValueOf(d);
+  if (entries && constantValueProperty(entries, key, f)) return true;
   if (d && ts.isParameter(d))
     return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantProperty(x, key, g));
   if (d && (ts.isBindingElement(d) || ts.isVariableDeclaration(d)) && constantEntry(d, f, key)) return true;
@@ -242,6 +244,8 @@ function constantElementProperty(expr: ts.Expression, key: string, fold: Fold): 
     );
   if (ts.isCallExpression(e)) {
     const recv = receiverOf(e);
+    const object = objectWalked(e, "values");
+    if (object) return constantValueProperty(object, key, f);
     return !!recv && ARRAY_KEEPERS.has(calleeName(e) ?? "") && constantElementProperty(recv, key, f);
   }
   if (!ts.isIdentifier(e)) return false;
@@ -252,6 +256,58 @@ function constantElementProperty(expr: ts.Expression, key: string, fold: Fold): 
     return false;
   const { values, arrays } = laterWrites(d, e.text);
   return values.every((v) => constantProperty(v, key, f)) && arrays.every((v) => constantElementProperty(v, key, f));
+}
+
+/**
+ * Whether property `key` is constant in every value an object can hold (`fields.name = { column: "name", value }`):
+ * a literal, a variable whose initializer and later property writes are, or a parameter every caller fills so.
+ */
+function constantValueProperty(expr: ts.Expression, key: string, fold: Fold): boolean {
+  const f = deeper(fold);
+  const e = unwrap(expr);
+  if (!f) return false;
+  if (ts.isObjectLiteralExpression(e))
+    return e.properties.every((p) => {
+      if (ts.isSpreadAssignment(p)) return constantValueProperty(p.expression, key, f);
+      if (ts.isShorthandPropertyAssignment(p)) return constantProperty(p.name, key, f);
+      return ts.isPropertyAssignment(p) && constantProperty(p.initializer, key, f);
+    });
+  if (!ts.isIdentifier(e)) return false;
+  const d = resolveName(e, f.modules);
+  if (d && ts.isParameter(d))
+    return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantValueProperty(x, key, g));
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !constantValueProperty(d.initializer, key, f))
+    return false;
+  const { values, arrays } = laterWrites(d, e.text);
+  let written = true;
+  walk(enclosingScope(d), (n) => {
+    if (!written) return false;
+    const target = ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && unwrap(n.left);
+    const into = target && ts.isPropertyAccessExpression(target) && unwrap(target.expression);
+    if (into && ts.isIdentifier(into) && into.text === e.text) written = constantProperty(n.right, key, f);
+    if (ts.isCallExpression(n) && calleeName(n) === "assign" && n.arguments.some((a) => unwrap(a) === e))
+      written = false;
+    return undefined;
+  });
+  return written && arrays.length === 0 && values.every((v) => constantProperty(v, key, f));
+}
+
+/** The object `Object.values(x)` / `Object.entries(x)` walks. */
+function objectWalked(e: ts.Expression, method: string): ts.Expression | undefined {
+  const call = unwrap(e);
+  if (!ts.isCallExpression(call) || calleeName(call) !== method) return undefined;
+  const recv = receiverOf(call);
+  return recv && lastName(recv) === "Object" ? call.arguments[0] : undefined;
+}
+
+/** `v` in `for (const [k, v] of Object.entries(fields))`: the object whose values it takes. */
+function entryValueOf(d: Resolved): ts.Expression | undefined {
+  if (!ts.isBindingElement(d) || !ts.isArrayBindingPattern(d.parent) || d.parent.elements.indexOf(d) !== 1)
+    return undefined;
+  const decl = d.parent.parent;
+  const loop = decl.parent?.parent;
+  if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop)) return undefined;
+  return objectWalked(loop.expression, "entries");
 }
 
 /** The array a loop variable or an element callback's first parameter walks: `updates` in `updates.map((u) => …)`. */

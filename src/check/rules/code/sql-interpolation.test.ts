@@ -376,6 +376,31 @@ export function update(db: D1Database, body: Record<string, string>) {
     ]);
   });
 
+  it("does not flag a column property every value of a filled object has as a literal, but flags one from input", async () => {
+    const dir = worker({
+      "index.ts": `type Field = { column: string; value: unknown };
+function setClause(fields: Record<string, Field>) {
+  return Object.values(fields).map((x) => \`\${x.column} = ?\`).join(", ");
+}
+export function update(db: D1Database, body: Record<string, string>) {
+  const fields: Record<string, Field> = {};
+  if (body.name) fields.name = { column: "name", value: body.name };
+  db.prepare(\`UPDATE u SET \${setClause(fields)} WHERE id = ?\`);
+  db.prepare(\`UPDATE u SET \${setClause({ a: { column: "a", value: body.a } })} WHERE id = ?\`);
+  for (const [, x] of Object.entries(fields)) db.prepare(\`UPDATE u SET \${x.column} = ?\`);
+  const open: Record<string, Field> = {};
+  open.sort = { column: body.sort, value: 1 };
+  for (const [, x] of Object.entries(open)) db.prepare(\`UPDATE u SET \${x.column} = ?\`);
+  for (const x of Object.values(fields)) db.prepare(\`UPDATE u SET name = \${x.value}\`);
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 13, "warning"],
+      ["src/index.ts", 14, "warning"],
+    ]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {
