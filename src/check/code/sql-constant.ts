@@ -230,6 +230,20 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
 }
 
 /**
+ * A name checked with `check`: a parameter through every caller's argument (the answer), a variable through its
+ * initializer (the variable when that passes, so its later writes can be checked too).
+ */
+function heldBy(
+  e: ts.Identifier,
+  f: Fold,
+  check: (x: ts.Expression, g: Fold) => boolean,
+): ts.VariableDeclaration | boolean {
+  const d = resolveName(e, f.modules);
+  if (d && ts.isParameter(d)) return constantParameter(d, f, { undefinedIsConstant: false }, check);
+  return !!d && ts.isVariableDeclaration(d) && !!d.initializer && check(d.initializer, f) && d;
+}
+
+/**
  * Whether property `key` is constant in every element an array can hold: a literal, a variable whose initializer and
  * every later `push`/assignment are (`updates.push({ column: "name", value: body.name })`), a filtered or sliced
  * copy of one, or a parameter every caller fills that way.
@@ -249,11 +263,8 @@ function constantElementProperty(expr: ts.Expression, key: string, fold: Fold): 
     return !!recv && ARRAY_KEEPERS.has(calleeName(e) ?? "") && constantElementProperty(recv, key, f);
   }
   if (!ts.isIdentifier(e)) return false;
-  const d = resolveName(e, f.modules);
-  if (d && ts.isParameter(d))
-    return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantElementProperty(x, key, g));
-  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !constantElementProperty(d.initializer, key, f))
-    return false;
+  const d = heldBy(e, f, (x, g) => constantElementProperty(x, key, g));
+  if (typeof d === "boolean") return d;
   const { values, arrays } = laterWrites(d, e.text);
   return values.every((v) => constantProperty(v, key, f)) && arrays.every((v) => constantElementProperty(v, key, f));
 }
@@ -273,11 +284,8 @@ function constantValueProperty(expr: ts.Expression, key: string, fold: Fold): bo
       return ts.isPropertyAssignment(p) && constantProperty(p.initializer, key, f);
     });
   if (!ts.isIdentifier(e)) return false;
-  const d = resolveName(e, f.modules);
-  if (d && ts.isParameter(d))
-    return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantValueProperty(x, key, g));
-  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !constantValueProperty(d.initializer, key, f))
-    return false;
+  const d = heldBy(e, f, (x, g) => constantValueProperty(x, key, g));
+  if (typeof d === "boolean") return d;
   const { values, arrays } = laterWrites(d, e.text);
   let written = true;
   walk(enclosingScope(d), (n) => {
@@ -285,7 +293,11 @@ function constantValueProperty(expr: ts.Expression, key: string, fold: Fold): bo
     const target = ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && unwrap(n.left);
     const into = target && ts.isPropertyAccessExpression(target) && unwrap(target.expression);
     if (into && ts.isIdentifier(into) && into.text === e.text) written = constantProperty(n.right, key, f);
-    if (ts.isCallExpression(n) && calleeName(n) === "assign" && n.arguments.some((a) => unwrap(a) === e))
+    if (
+      ts.isCallExpression(n) &&
+      calleeName(n) === "assign" &&
+      n.arguments.some((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === e.text)
+    )
       written = false;
     return undefined;
   });

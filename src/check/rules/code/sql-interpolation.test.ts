@@ -389,15 +389,21 @@ export function update(db: D1Database, body: Record<string, string>) {
   db.prepare(\`UPDATE u SET \${setClause({ a: { column: "a", value: body.a } })} WHERE id = ?\`);
   for (const [, x] of Object.entries(fields)) db.prepare(\`UPDATE u SET \${x.column} = ?\`);
   const open: Record<string, Field> = {};
-  open.sort = { column: body.sort, value: 1 };
+  Object.assign(open, { sort: { column: body.sort, value: 1 } });
   for (const [, x] of Object.entries(open)) db.prepare(\`UPDATE u SET \${x.column} = ?\`);
   for (const x of Object.values(fields)) db.prepare(\`UPDATE u SET name = \${x.value}\`);
+  const set: Record<string, Field> = {};
+  set.sort = { column: body.sort, value: 1 };
+  db.prepare(\`UPDATE u SET \${setClause(set)} WHERE id = ?\`);
 }
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 8, "warning"],
+      ["src/index.ts", 9, "warning"],
       ["src/index.ts", 13, "warning"],
       ["src/index.ts", 14, "warning"],
+      ["src/index.ts", 17, "warning"],
     ]);
   });
 
