@@ -97,13 +97,20 @@ app.post("/receipts", async (c) => {
   if (!["png", "jpg"].includes(ext)) return c.text("bad type", 400);
   await c.env.FILES.put(\`img/\${Date.now()}-\${hex}.\${ext}\`, "x");
   await c.env.FILES.put(\`img/\${Date.now()}-\${file.name}\`, "x");
+  await c.env.FILES.put(newKey(ext), "x");
+  await c.env.FILES.put(pathOf(file.name), "x");
   return c.json({ photoKey });
 });
+function newKey(ext: string) {
+  return \`uploads/\${crypto.randomUUID()}.\${ext}\`;
+}
+const pathOf = (name: string) => \`uploads/\${name}\`;
 export default app;
 `),
     ).toEqual([
       [11, "warning"],
       [16, "warning"],
+      [18, "warning"],
     ]);
   });
 });

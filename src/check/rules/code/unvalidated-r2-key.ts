@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, initializerOf, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
+import { calleeName, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
 import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -25,17 +25,34 @@ const RANDOM_IDS = new Set([
   "getRandomValues",
 ]);
 
+/** The body of a function declared at the top of this file under the callee's name (`function f`, `const f = () =>`). */
+function localFunction(callee: ts.Identifier): ts.Node | undefined {
+  for (const st of callee.getSourceFile().statements) {
+    if (ts.isFunctionDeclaration(st) && st.name?.text === callee.text) return st.body;
+    if (!ts.isVariableStatement(st)) continue;
+    for (const d of st.declarationList.declarations) {
+      const init = d.initializer && unwrap(d.initializer);
+      if (ts.isIdentifier(d.name) && d.name.text === callee.text && init && ts.isArrowFunction(init)) return init.body;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Whether the key holds a fresh random id (`receipts/${crypto.randomUUID()}.${ext}`, directly or through the
  * variables it is built from): the caller picks at most a suffix, never an existing object's key.
  */
-function holdsRandomId(expr: ts.Expression, depth = 0): boolean {
+function holdsRandomId(expr: ts.Node, depth = 0): boolean {
   if (depth > 4) return false;
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n) && RANDOM_IDS.has(calleeName(n) ?? "")) found = true;
-    else if (ts.isIdentifier(n)) {
+    else if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
+      // `newKey(ext)`: a helper of this file that makes the random id.
+      const helper = localFunction(n.expression);
+      found = (!!helper && holdsRandomId(helper, depth + 1)) || n.arguments.some((a) => holdsRandomId(a, depth + 1));
+    } else if (ts.isIdentifier(n)) {
       const init = initializerOf(n);
       if (init && init !== expr) found = holdsRandomId(init, depth + 1);
     } else ts.forEachChild(n, visit);
