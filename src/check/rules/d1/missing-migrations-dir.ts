@@ -8,6 +8,16 @@ export const meta: RuleMeta = {
   summary: "A D1 binding's migrations_dir does not exist",
 };
 
+/** Where the binding sets (or would set) migrations_dir: every finding of this rule points there. */
+function declaredAt(dir: D1FolderContext["dir"]): { file: string; line: number; column: number } {
+  return { file: dir.declaredAt.file, line: dir.declaredAt.line, column: dir.declaredAt.column };
+}
+
+/** A key as the user writes it in their config's format: `k = "v"` in TOML, `"k": "v"` in JSON. */
+function configKey(dir: D1FolderContext["dir"], key: string, value: string): string {
+  return dir.configs[0]?.format === "toml" ? `${key} = "${value}"` : `"${key}": "${value}"`;
+}
+
 /** A `migrations_dir` inside a `node_modules` the package is not installed in, read from where it would be linked from. */
 function throughPackage(dir: D1FolderContext["dir"]): FolderHit[] {
   const p = dir.throughPackage;
@@ -16,9 +26,7 @@ function throughPackage(dir: D1FolderContext["dir"]): FolderHit[] {
     p.via === "workspace" ? `the workspace package ${p.pkg} at ${dir.rel}` : `the hoisted install at ${dir.rel}`;
   return [
     {
-      file: dir.declaredAt.file,
-      line: dir.declaredAt.line,
-      column: dir.declaredAt.column,
+      ...declaredAt(dir),
       severity: "info",
       message: `migrations_dir "${p.written}" of ${dir.databases.join(", ")} is not installed here (${p.pkg} is not in that node_modules), so its migrations were read from ${where}`,
       fix:
@@ -33,16 +41,12 @@ function throughPackage(dir: D1FolderContext["dir"]): FolderHit[] {
 function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
   const d = dir.drizzle;
   if (!d) return [];
-  const toml = dir.configs[0]?.format === "toml";
-  const set = (k: string, v: string) => (toml ? `${k} = "${v}"` : `"${k}": "${v}"`);
-  const keys = [set("migrations_dir", d.migrationsDir)];
-  if (dir.pattern) keys.push(set("migrations_pattern", `${d.migrationsDir}/${dir.pattern}`));
+  const keys = [configKey(dir, "migrations_dir", d.migrationsDir)];
+  if (dir.pattern) keys.push(configKey(dir, "migrations_pattern", `${d.migrationsDir}/${dir.pattern}`));
   const selfApplied = d.driver === "d1-http";
   return [
     {
-      file: dir.declaredAt.file,
-      line: dir.declaredAt.line,
-      column: dir.declaredAt.column,
+      ...declaredAt(dir),
       severity: selfApplied ? "info" : "warning",
       message: `${dir.databases.join(", ")} sets no migrations_dir, so \`wrangler d1 migrations apply\` reads migrations/, which does not exist, and applies nothing; ${d.config} writes the migrations to ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}), which were checked instead${selfApplied ? ` (its driver "d1-http" means drizzle-kit migrate applies them itself)` : ""}`,
       fix: `Point wrangler at drizzle's folder: add ${keys.map((k) => `\`${k}\``).join(" and ")} to this D1 binding${dir.pattern ? " (migrations_pattern needs wrangler 4.98+)" : ""}.${d.unnumbered.length > 0 ? ` First move ${d.unnumbered.join(", ")} out of ${dir.rel}/ (not checked as migrations): wrangler would apply ${d.unnumbered.length === 1 ? "it" : "them"} to production too.` : ""} Note that wrangler records applied files in d1_migrations, drizzle-kit in __drizzle_migrations: apply a database with one tool only.`,
@@ -55,15 +59,10 @@ function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
 function migrationsAbove({ dir, names }: D1FolderContext): FolderHit[] {
   const a = dir.above;
   if (!a) return [];
-  const key =
-    dir.configs[0]?.format === "toml"
-      ? `migrations_dir = "${a.migrationsDir}"`
-      : `"migrations_dir": "${a.migrationsDir}"`;
+  const key = configKey(dir, "migrations_dir", a.migrationsDir);
   return [
     {
-      file: dir.declaredAt.file,
-      line: dir.declaredAt.line,
-      column: dir.declaredAt.column,
+      ...declaredAt(dir),
       severity: "warning",
       message: `${dir.declaredAt.file} sets no migrations_dir for ${dir.databases[0] ?? "its D1 binding"}, so \`wrangler d1 migrations apply\` reads migrations/ next to it, which does not exist, and applies nothing; ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}) is the nearest migrations folder above it and was checked instead`,
       fix: `If ${dir.rel}/ holds this database's migrations, add \`${key}\` to the D1 binding (it is relative to the config file), so that wrangler applies them. If another tool applies them, this finding is expected: blastwall checked them as if wrangler did.`,
@@ -75,16 +74,11 @@ function migrationsAbove({ dir, names }: D1FolderContext): FolderHit[] {
 /** The folder holds one folder per migration and no `*.sql`, and no migrations_pattern tells wrangler so. */
 function nestedWithoutPattern({ dir, names }: D1FolderContext): FolderHit[] {
   if (!dir.nestedWithoutPattern) return [];
-  const toml = dir.configs[0]?.format === "toml";
   const base = dir.declaredAt.explicit ? dir.rel : "migrations";
-  const key = toml
-    ? `migrations_pattern = "${base}/*/migration.sql"`
-    : `"migrations_pattern": "${base}/*/migration.sql"`;
+  const key = configKey(dir, "migrations_pattern", `${base}/*/migration.sql`);
   return [
     {
-      file: dir.declaredAt.file,
-      line: dir.declaredAt.line,
-      column: dir.declaredAt.column,
+      ...declaredAt(dir),
       severity: "warning",
       message: `${dir.rel}/ holds no .sql file, only one folder per migration (${names[0] ?? "<name>/migration.sql"}${names.length > 1 ? ` and ${names.length - 1} more` : ""}), and ${dir.databases.join(", ")} sets no migrations_pattern: \`wrangler d1 migrations apply\` reads only ${dir.rel}/*.sql and applies nothing; the ${names.length} migration${names.length === 1 ? " was" : "s were"} checked as wrangler 4.98+ would read them with a pattern`,
       fix: `Add \`${key}\` to this D1 binding (wrangler 4.98+; migrations_pattern must start with migrations_dir${dir.declaredAt.explicit ? "" : ", so also set migrations_dir"}).`,
@@ -106,18 +100,14 @@ export default defineRule({
     if (dir.missingPackage)
       return [
         {
-          file: dir.declaredAt.file,
-          line: dir.declaredAt.line,
-          column: dir.declaredAt.column,
+          ...declaredAt(dir),
           message: `migrations_dir "${dir.rel}" of ${dir.databases.join(", ")} is inside node_modules, and the package ${dir.missingPackage} is neither installed there nor a package of this repo's workspaces, so no migration of this database can be checked`,
           fix: `Run \`npm install\` (or your package manager's install) before \`blastwall check\`, so that node_modules/${dir.missingPackage} exists; if ${dir.missingPackage} is a package of this repo, check that its package.json "name" is exactly "${dir.missingPackage}" and that the root package.json "workspaces" (or pnpm-workspace.yaml) lists its folder.`,
         },
       ];
     return [
       {
-        file: dir.declaredAt.file,
-        line: dir.declaredAt.line,
-        column: dir.declaredAt.column,
+        ...declaredAt(dir),
         message: `migrations_dir "${dir.rel}" of ${dir.databases.join(", ")} does not exist, so no migration of this database can be checked`,
         fix: `Create ${dir.rel} with \`wrangler d1 migrations create <db> <name>\`, or point migrations_dir at the folder that holds the .sql files (it is relative to the config file).`,
       },
