@@ -88,7 +88,8 @@ function workspaceDirs(root: string, patterns: readonly string[]): string[] {
   return out;
 }
 
-const isDir = (p: string) => {
+/** Whether `p` is a folder (false when it is missing or unreadable). */
+export const isDir = (p: string): boolean => {
   try {
     return statSync(p).isDirectory();
   } catch {

@@ -1,11 +1,11 @@
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { MigrationOrder } from "../../core/migration-order.js";
 import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
 import { drizzleOut, sqlLayout } from "../../project/drizzle-config.js";
-import { type PackagePath, packageInPath, resolvePackagePath } from "../../project/workspaces.js";
+import { isDir, type PackagePath, packageInPath, resolvePackagePath } from "../../project/workspaces.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
 
@@ -162,14 +162,6 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
     }
   }
   return [...byDir.values()];
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export { listMigrationFiles };
