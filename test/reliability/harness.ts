@@ -2,6 +2,7 @@
 // behind fault injection), starts it on Miniflare with the queue settings of examples/shop/consumer/wrangler.jsonc,
 // produces order events through the real local queue broker, waits until every message is acked or dead-lettered,
 // then reads the outcome back from D1.
+import { seededRandom } from "../../src/core/seeded-random.js";
 import { loadWranglerConfig } from "../../src/project/wrangler-config.js";
 import { repoPath, startHarness } from "./miniflare.js";
 
@@ -67,18 +68,6 @@ interface Totals {
   faultsFired: ReliabilityReport["faultsFired"];
 }
 
-/** A small deterministic generator, so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function reliabilityRun({
   store,
   speculative = true,
@@ -127,7 +116,7 @@ export async function reliabilityRun({
     ]);
 
     // Orders to confirm, and the events announcing them: v1 and v2 producers mixed, some poison.
-    const random = rng(42);
+    const random = seededRandom(42);
     const valid: { id: string; orderId: string; body: unknown }[] = [];
     const poison: { kind: "invalid" | "v3"; body: unknown }[] = [];
     const time = new Date().toISOString();
