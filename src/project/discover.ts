@@ -6,7 +6,10 @@ import { CONFIG_FILE_NAMES, loadWranglerConfig, type WranglerConfig } from "./wr
 const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".wrangler", ".blastwall", "coverage", ".turbo", ".cache"]);
 
 export interface FindConfigsOptions {
-  /** How deep below the project dir to look; monorepos rarely nest Workers deeper. */
+  /**
+   * How deep below the project dir to look. No limit by default: a config skipped for its depth would be a Worker
+   * checked by no one without a word (installs, build output and dot-folders are never walked).
+   */
   maxDepth?: number;
   /** Also list `wrangler.<name>.{toml,json,jsonc}` (used with `wrangler -c`); check reads them, the edge does not. */
   variants?: boolean;
@@ -39,7 +42,7 @@ export interface ConfigScan {
 /** Walks a project dir for wrangler configs (and templates). */
 export function scanWranglerConfigs(
   dir: string,
-  { maxDepth = 6, variants = false }: FindConfigsOptions = {},
+  { maxDepth = Number.POSITIVE_INFINITY, variants = false }: FindConfigsOptions = {},
 ): ConfigScan {
   const root = resolve(dir);
   let st: ReturnType<typeof statSync>;

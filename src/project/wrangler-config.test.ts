@@ -77,6 +77,17 @@ describe("wrangler config loading", () => {
     expect(loadProject(dir).workers.map((w) => w.name)).toEqual(["api", "consumer"]);
   });
 
+  it("finds a Worker however deep it sits, so none is skipped without a word", () => {
+    const dir = tmp();
+    const deep = join(dir, "apps", "a", "b", "c", "d", "e", "f", "worker");
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(join(deep, "wrangler.toml"), `name = "deep"`);
+    expect(findWranglerConfigs(dir).map((p) => p.slice(dir.length))).toEqual([
+      "/apps/a/b/c/d/e/f/worker/wrangler.toml",
+    ]);
+    expect(findWranglerConfigs(dir, { maxDepth: 2 })).toEqual([]);
+  });
+
   it("fails with exit 2 when a folder holds no config", () => {
     expect(() => loadProject(tmp())).toThrow(/no wrangler.toml/);
   });
