@@ -46,7 +46,7 @@ export function enclosingScope(node: ts.Node): ts.Node {
   return n ?? node.getSourceFile();
 }
 
-type Declaration = ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement;
+type Declaration = ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement | ts.FunctionDeclaration;
 
 /** Every declared name of a file with the scope it lives in, built once per file so lookups stay linear. */
 const declarationIndex = new WeakMap<ts.SourceFile, Map<string, { decl: Declaration; scope: ts.Node }[]>>();
@@ -69,6 +69,9 @@ function declarationsOf(sf: ts.SourceFile): Map<string, { decl: Declaration; sco
       }
       add(n.name.text, n, ts.isParameter(owner) ? owner.parent : enclosingScope(n));
     }
+    // A helper declared inside a function (top-level ones are found by the module's own lookup).
+    if (ts.isFunctionDeclaration(n) && n.name && n.body && !ts.isSourceFile(n.parent))
+      add(n.name.text, n, enclosingScope(n));
     return undefined;
   });
   index = built;

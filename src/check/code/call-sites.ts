@@ -121,6 +121,11 @@ export function constantParameter(
   { undefinedIsConstant }: { undefinedIsConstant: boolean },
   constant: (e: ts.Expression, f: Fold) => boolean,
 ): boolean {
+  if (f.bound.has(p)) {
+    const arg = f.bound.get(p);
+    if (arg) return constant(arg, f);
+    return p.initializer ? constant(p.initializer, f) : undefinedIsConstant;
+  }
   const fn = p.parent;
   const named = namedFunction(fn);
   if (!named || p.dotDotDotToken || f.visiting.has(p)) return false;

@@ -6,6 +6,8 @@ export interface Fold {
   depth: number;
   /** Parameters known to hold constant values (e.g. the element of a `.map` over a constant array). */
   trusted: ReadonlySet<ts.Node>;
+  /** Parameters of the calls being folded, each holding its call's argument (undefined: none passed). */
+  bound: ReadonlyMap<ts.Node, ts.Expression | undefined>;
   /** Functions being folded, against recursion. */
   visiting: Set<ts.Node>;
   /** The project's modules, to follow imports and ask types. */
@@ -34,6 +36,7 @@ export function startFold({ modules, typed = false, vars = new Set() }: FoldOpti
   return {
     depth: 0,
     trusted: new Set(),
+    bound: new Map(),
     visiting: new Set(),
     budget: { steps: MAX_FOLD_STEPS },
     vars,

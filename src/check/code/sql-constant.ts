@@ -5,6 +5,7 @@ import { constantClassField } from "./class-fields.js";
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
+import { laterWrites, memberWrites, mutated, type Writes } from "./writes.js";
 
 /**
  * Constant folding for SQL text: whether a value spliced into a statement can only be text the code itself wrote
@@ -101,32 +102,6 @@ function checkedAgainstList(id: ts.Identifier): boolean {
   return hit;
 }
 
-/** Every value written into variable `name` after its declaration: `x = v`, `x += v`, `x.push(v)`, `x[i] = v`. */
-function laterWrites(decl: ts.VariableDeclaration, name: string): { values: ts.Expression[]; arrays: ts.Expression[] } {
-  const values: ts.Expression[] = [];
-  const arrays: ts.Expression[] = [];
-  const scope = enclosingScope(decl);
-  const isName = (e: ts.Expression) => ts.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === name;
-  walk(scope, (n) => {
-    if (
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-    ) {
-      const target = unwrap(n.left);
-      if (isName(target)) (n.operatorToken.kind === ts.SyntaxKind.EqualsToken ? arrays : values).push(n.right);
-      if (n.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && isName(target)) values.push(n.right);
-      if (ts.isElementAccessExpression(target) && isName(target.expression)) values.push(n.right);
-    }
-    if (ts.isCallExpression(n) && ["push", "unshift"].includes(calleeName(n) ?? "")) {
-      const recv = receiverOf(n);
-      if (recv && isName(recv)) values.push(...n.arguments);
-    }
-    return undefined;
-  });
-  return { values, arrays };
-}
-
 function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, asArray: boolean): boolean {
   const loop = decl.parent.parent;
   // `for (const t of TABLES)`: each element of a constant array.
@@ -186,6 +161,21 @@ function functionOf(d: Resolved | undefined): ts.Node | undefined {
   return d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
 }
 
+/**
+ * The fold inside one call of `fn`: its parameters hold this call's arguments, so a helper is constant here when
+ * this caller passes constants, whatever its other callers pass.
+ */
+function intoCall(call: ts.CallExpression, fn: ts.Node, f: Fold): Fold {
+  if (!isFunctionValue(fn)) return f;
+  const bound = new Map(f.bound);
+  const args = call.arguments;
+  for (const [i, p] of fn.parameters.entries()) {
+    if (p.dotDotDotToken || args.slice(0, i + 1).some(ts.isSpreadElement)) break;
+    bound.set(p, args[i]);
+  }
+  return { ...f, bound };
+}
+
 function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {
   const c = unwrap(call.expression);
   if (ts.isIdentifier(c)) return functionOf(resolveName(c, f.modules));
@@ -198,6 +188,11 @@ function literalProperty(o: ts.ObjectLiteralExpression, key: string, f: Fold): b
   const p = o.properties.find((x) => x.name?.getText() === key);
   if (p && ts.isShorthandPropertyAssignment(p)) return constantText(p.name, f) || constantArray(p.name, f);
   return !!p && ts.isPropertyAssignment(p) && (constantText(p.initializer, f) || constantArray(p.initializer, f));
+}
+
+/** Whether every value written into a place after its declaration is constant text or a constant array. */
+function constantWrites(w: Writes | undefined, f: Fold): boolean {
+  return !!w && [...w.values, ...w.arrays].every((v) => constantText(v, f) || constantArray(v, f));
 }
 
 /**
@@ -214,10 +209,13 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
     return constantProperty(e.whenTrue, key, f) && constantProperty(e.whenFalse, key, f);
   if (ts.isCallExpression(e)) {
     const fn = calledFunction(e, f);
-    return fn !== undefined && constantReturns(fn, f, (r) => constantProperty(r, key, f));
+    const g = fn && intoCall(e, fn, f);
+    return fn !== undefined && !!g && constantReturns(fn, g, (r) => constantProperty(r, key, g));
   }
   if (!ts.isIdentifier(e)) return false;
   const d = resolveName(e, f.modules);
+  if (d && (ts.isParameter(d) || ts.isVariableDeclaration(d)) && !constantWrites(memberWrites(d, e.text, key), f))
+    return false;
   const walked = d && walkedArray(d);
   if (walked && constantElementProperty(walked, key, f)) return true;
   const entries = d && entryValueOf(d);
@@ -344,30 +342,6 @@ function arrayLiteralOf(e: ts.Expression, f: Fold): ts.ArrayLiteralExpression | 
   if (!fixed || laterWrites(d, x.text).values.length > 0) return undefined;
   const init = unwrap(d.initializer);
   return ts.isArrayLiteralExpression(init) ? init : undefined;
-}
-
-/** Whether `name` is changed after its declaration: assigned, a property written or deleted, or `Object.assign`ed. */
-function mutated(decl: ts.VariableDeclaration, name: string): boolean {
-  const { values, arrays } = laterWrites(decl, name);
-  if (values.length > 0 || arrays.length > 0) return true;
-  let hit = false;
-  const rooted = (e: ts.Expression): boolean => {
-    const x = unwrap(e);
-    if (ts.isIdentifier(x)) return x.text === name;
-    return (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && rooted(x.expression);
-  };
-  walk(enclosingScope(decl), (n) => {
-    if (hit) return false;
-    const assigned =
-      ts.isBinaryExpression(n) &&
-      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      rooted(n.left);
-    const assign = ts.isCallExpression(n) && calleeName(n) === "assign" && !!n.arguments[0] && rooted(n.arguments[0]);
-    if (assigned || assign || (ts.isDeleteExpression(n) && rooted(n.expression))) hit = true;
-    return undefined;
-  });
-  return hit;
 }
 
 /**
@@ -573,7 +547,7 @@ function constantArrayCall(e: ts.CallExpression | ts.NewExpression, f: Fold): bo
     return constantArray(recv, f) && args.every((a) => !ts.isArrayLiteralExpression(a) || constantArray(a, f));
   if (name === "split" && recv) return constantText(recv, f);
   const fn = ts.isCallExpression(e) ? calledFunction(e, f) : undefined;
-  return fn !== undefined && constantFunction(fn, f, true);
+  return fn !== undefined && ts.isCallExpression(e) && constantFunction(fn, intoCall(e, fn, f), true);
 }
 
 /**
@@ -588,7 +562,12 @@ export function constantArray(expr: ts.Expression, fold: Fold = startFold()): bo
     return e.elements.every((x) => (ts.isSpreadElement(x) ? constantArray(x.expression, f) : constantText(x, f)));
   if (ts.isIdentifier(e)) return constantIdentifier(e, f, true);
   if (ts.isPropertyAccessExpression(e))
-    return constantObjectLiteral(e.expression, f) || constantMember(e, f, true) || typedConstant(e, f, true);
+    return (
+      constantObjectLiteral(e.expression, f) ||
+      constantMember(e, f, true) ||
+      constantProperty(e.expression, e.name.text, f) ||
+      typedConstant(e, f, true)
+    );
   if (ts.isCallExpression(e) || ts.isNewExpression(e)) return constantArrayCall(e, f) || typedConstant(e, f, true);
   return false;
 }
@@ -605,7 +584,7 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
     return texts.every((a) => constantText(a, f));
   }
   const fn = calledFunction(e, f);
-  return (fn !== undefined && constantFunction(fn, f, false)) || typedConstant(e, f, false);
+  return (fn !== undefined && constantFunction(fn, intoCall(e, fn, f), false)) || typedConstant(e, f, false);
 }
 
 function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpression, f: Fold): boolean {

@@ -398,12 +398,51 @@ export function update(db: D1Database, body: Record<string, string>) {
 }
 `,
     });
+    // setClause is judged per call: its calls with literal columns (8, 9) stay constant beside the open one (17).
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 8, "warning"],
-      ["src/index.ts", 9, "warning"],
       ["src/index.ts", 13, "warning"],
       ["src/index.ts", 14, "warning"],
       ["src/index.ts", 17, "warning"],
+    ]);
+  });
+
+  it("does not flag clauses a local helper builds from nested { column, value } maps, but flags input written into them", async () => {
+    // Each call is judged by its own arguments: the helper's `fixed` call stays constant beside the `open` one.
+    const dir = worker({
+      "index.ts": `type Field = { column: string; value: unknown };
+export async function patch(db: D1Database, body: Record<string, string>, id: string) {
+  const orderFields: Record<string, Field> = {
+    status: { column: "status", value: body.status },
+    deliveryNote: { column: "delivery_note", value: body.deliveryNote },
+  };
+  function setClauses(fields: Record<string, Field>, given: Record<string, unknown>) {
+    const clauses: string[] = [];
+    const binds: unknown[] = [];
+    for (const [key, field] of Object.entries(fields)) {
+      if (given[key] !== undefined) { clauses.push(\`\${field.column} = ?\`); binds.push(field.value); }
+    }
+    return { clauses, binds };
+  }
+  const order = setClauses(orderFields, body);
+  order.clauses.push("updated_at = datetime('now')");
+  await db.prepare(\`UPDATE orders SET \${order.clauses.join(", ")} WHERE id = ?\`).bind(...order.binds, id).run();
+  const sorted = setClauses(orderFields, body);
+  sorted.clauses.push(body.extra);
+  await db.prepare(\`UPDATE orders SET \${sorted.clauses.join(", ")} WHERE id = ?\`).bind(id).run();
+}
+export function patchItems(db: D1Database, body: Record<string, string>) {
+  function setClauses(fields: Record<string, Field>) {
+    return Object.values(fields).map((f) => \`\${f.column} = ?\`);
+  }
+  const fixed = setClauses({ qty: { column: "qty", value: body.qty } });
+  const open = setClauses({ qty: { column: body.column, value: body.qty } });
+  return [db.prepare(\`UPDATE items SET \${fixed.join(", ")}\`), db.prepare(\`UPDATE items SET \${open.join(", ")}\`)];
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 20, "warning"],
+      ["src/index.ts", 28, "warning"],
     ]);
   });
 
