@@ -1,7 +1,8 @@
 import { type Dirent, readdirSync } from "node:fs";
-import { join, posix } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 import { BlastwallError } from "../core/errors.js";
 import { type MigrationOrder, sortMigrations } from "../core/migration-order.js";
+import type { D1Binding, WranglerConfig } from "./wrangler-config.js";
 
 // The one listing of D1 migration files (check, the local edge and the Cloudflare target all use it), named and
 // matched as wrangler records them in d1_migrations: paths relative to migrations_dir, forward slashes.
@@ -98,4 +99,39 @@ export function listMigrationFiles(dir: string, order?: MigrationOrder, pattern?
   }
   const names = entries.filter((e) => e.name.endsWith(".sql") && !e.isDirectory()).map((e) => e.name);
   return sortMigrations(names, order ? { order } : {});
+}
+
+export interface BindingMigrations {
+  /** Absolute path of the binding's migrations folder. */
+  dir: string;
+  /** `migrations_pattern` relative to `dir`, when set. */
+  pattern?: string;
+  order: MigrationOrder;
+}
+
+/**
+ * Where a top-level D1 binding's migrations live and how wrangler lists them. A pattern exists only since wrangler
+ * 4.98, which applies in numeric order, so a binding with one is numeric whatever the project's wrangler.
+ *
+ * @example
+ * const m = bindingMigrations(config, config.d1_databases[0], "numeric");
+ * listMigrationFiles(m.dir, m.order, m.pattern); // what `wrangler d1 migrations apply` applies, in its order
+ */
+export function bindingMigrations(
+  config: WranglerConfig,
+  binding: D1Binding,
+  projectOrder: MigrationOrder,
+): BindingMigrations {
+  const at = config.d1_databases.indexOf(binding);
+  const pattern = patternUnder(
+    binding.migrations_pattern,
+    binding.migrations_dir,
+    config.path,
+    (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
+  );
+  return {
+    dir: resolve(dirname(config.path), binding.migrations_dir ?? "migrations"),
+    order: pattern ? "numeric" : projectOrder,
+    ...(pattern ? { pattern } : {}),
+  };
 }

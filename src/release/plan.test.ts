@@ -1,8 +1,11 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryPlatform } from "../../test/release/memory-platform.js";
 import { resolveWorkerConfig } from "../project/blastwall-config.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
-import { gatherPlan } from "./plan.js";
+import { gatherPlan, pendingD1 } from "./plan.js";
 import { formatMark, formatVersionMessage } from "./state.js";
 
 const wrangler = loadWranglerConfig("examples/shop/api/wrangler.jsonc");
@@ -57,5 +60,38 @@ describe("gatherPlan", () => {
       { tag: "v2", added: ["BlastwallOpsFlags"], irreversible: [] },
     ]);
     expect(plan.code.detail).toBe("first deployment, bundle aa");
+  });
+});
+
+describe("pendingD1", () => {
+  it("lists a migrations_pattern layout as wrangler does (one folder per migration, numeric order)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bw-plan-pattern-"));
+    for (const [name, sql] of [
+      ["1_init", "CREATE TABLE notes (id INTEGER PRIMARY KEY);"],
+      ["2_body", "ALTER TABLE notes ADD COLUMN body TEXT;"],
+      ["10_drop", "ALTER TABLE notes DROP COLUMN body;"],
+    ] as const) {
+      mkdirSync(join(dir, "db", name), { recursive: true });
+      writeFileSync(join(dir, "db", name, "migration.sql"), sql);
+    }
+    writeFileSync(join(dir, "db", "seed.sql"), "INSERT INTO notes (id) VALUES (1);");
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      JSON.stringify({
+        name: "notes",
+        d1_databases: [
+          { binding: "DB", database_name: "notes", migrations_dir: "db", migrations_pattern: "db/*/migration.sql" },
+        ],
+      }),
+    );
+    const p = new MemoryPlatform(new Date("2026-11-26T10:00:00Z"), {
+      notes: ["1_init/migration.sql", "2_body/migration.sql", "10_drop/migration.sql"],
+    });
+    p.applied.add("1_init/migration.sql");
+    const pending = await pendingD1(p, dir, loadWranglerConfig(join(dir, "wrangler.jsonc")));
+    expect(pending.map((m) => [m.name, m.class])).toEqual([
+      ["2_body/migration.sql", "expand"],
+      ["10_drop/migration.sql", "contract"],
+    ]);
   });
 });

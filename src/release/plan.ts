@@ -1,6 +1,5 @@
-import { existsSync, readdirSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
-import { sortMigrations } from "../core/migration-order.js";
+import { existsSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
 import type {
   Deployment,
   PlatformD1,
@@ -11,6 +10,7 @@ import type {
   VersionInfo,
 } from "../platform/platform.js";
 import type { ResolvedWorkerConfig } from "../project/blastwall-config.js";
+import { bindingMigrations, listMigrationFiles } from "../project/d1-migrations.js";
 import type { WranglerConfig } from "../project/wrangler-config.js";
 import { migrationOrderFor } from "../project/wrangler-version.js";
 import { enabledTests, resolveAnalysisOptions } from "./analysis/analyze.js";
@@ -77,7 +77,10 @@ export function workerName(w: WranglerConfig): string {
   return w.name ?? basename(dirname(w.path));
 }
 
-/** Pending D1 migrations of every database the Worker binds, classified, in apply order. */
+/**
+ * Pending D1 migrations of every database the Worker binds, classified, in apply order: listed as check, the local
+ * edge and the Cloudflare target list them (migrations_pattern, wrangler's order).
+ */
 export async function pendingD1(
   platform: Pick<PlatformD1, "listMigrations">,
   projectDir: string,
@@ -89,13 +92,11 @@ export async function pendingD1(
   const seen = new Set<string>();
   for (const db of wrangler.d1_databases) {
     const database = db.database_name ?? db.binding;
-    const dir = resolve(dirname(wrangler.path), db.migrations_dir ?? "migrations");
+    const listing = bindingMigrations(wrangler, db, migrationOrderFor(projectDir));
+    const dir = listing.dir;
     if (seen.has(`${database}|${dir}`) || !existsSync(dir)) continue;
     seen.add(`${database}|${dir}`);
-    const files = sortMigrations(
-      readdirSync(dir).filter((f) => f.endsWith(".sql")),
-      { order: migrationOrderFor(projectDir) },
-    );
+    const files = listMigrationFiles(dir, listing.order, listing.pattern);
     const applied = new Set(
       (await platform.listMigrations(worker, database)).filter((m) => m.applied).map((m) => m.name),
     );

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { BlastwallError } from "../../core/errors.js";
-import { patternUnder } from "../../project/d1-migrations.js";
+import { bindingMigrations } from "../../project/d1-migrations.js";
 import { loadProject } from "../../project/discover.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
 import type { MigrationState, RestorePoint } from "../platform.js";
@@ -71,13 +71,7 @@ export class EdgeDatabases {
       });
     }
     const id = binding.database_id ?? binding.database_name ?? binding.binding;
-    const at = config.d1_databases.indexOf(binding);
-    const pattern = patternUnder(
-      binding.migrations_pattern,
-      binding.migrations_dir,
-      config.path,
-      (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
-    );
+    const listing = bindingMigrations(config, binding, migrationOrderFor(this.options.projectDir));
     // A database declared after the edge started: bind it to the internal worker first (not via exclusive(): callers hold it).
     if (!this.options.runtime.d1Ids.includes(id)) await this.options.runtime.reload();
     const index = this.options.runtime.d1Ids.indexOf(id);
@@ -95,11 +89,8 @@ export class EdgeDatabases {
       db,
       id,
       name: binding.database_name ?? binding.binding,
-      dir: resolve(dirname(config.path), binding.migrations_dir ?? "migrations"),
+      ...listing,
       table: binding.migrations_table ?? d1.DEFAULT_MIGRATIONS_TABLE,
-      // A pattern exists only since wrangler 4.98, which applies in numeric order.
-      order: pattern ? "numeric" : migrationOrderFor(this.options.projectDir),
-      ...(pattern ? { pattern } : {}),
     };
   }
 
