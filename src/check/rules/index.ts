@@ -25,6 +25,7 @@ import d1LockMismatch from "./d1/lock-mismatch.js";
 import d1MissingBaseSchema from "./d1/missing-base-schema.js";
 import d1MissingMigrationsDir from "./d1/missing-migrations-dir.js";
 import d1MixedExpandContract from "./d1/mixed-expand-contract.js";
+import d1NarrowCheck from "./d1/narrow-check.js";
 import d1NonMigrationFile from "./d1/non-migration-file.js";
 import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
 import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
@@ -84,6 +85,7 @@ export const rules: readonly Rule[] = [
   d1MissingBaseSchema,
   d1MissingMigrationsDir,
   d1MixedExpandContract,
+  d1NarrowCheck,
   d1NonMigrationFile,
   d1OrderDependsOnWrangler,
   d1OutOfOrderMigration,

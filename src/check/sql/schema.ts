@@ -1,6 +1,10 @@
 import type Database from "better-sqlite3";
+import { nameOf, type Token, tokenize } from "./tokens.js";
 
-/** The schema model that migrations are diffed on, read from SQLite's own pragmas (not parsed from SQL). */
+/**
+ * The schema model that migrations are diffed on, read from SQLite's own pragmas; CHECK constraints, which no
+ * pragma lists, from the table's stored SQL.
+ */
 
 export interface Column {
   name: string;
@@ -33,11 +37,23 @@ export interface ForeignKey {
   onUpdate: string;
 }
 
+/** A CHECK constraint, as the table's stored SQL writes it. */
+export interface Check {
+  /** The column whose definition holds it, or undefined for a table constraint. */
+  column?: string;
+  /**
+   * The expression inside `CHECK ( … )`, re-spelled from its tokens: keywords and bare names lower-case, quoted
+   * names double-quoted, strings as written. Re-spacing, comments and quoting style leave it unchanged.
+   */
+  expr: string;
+}
+
 export interface Table {
   name: string;
   columns: Column[];
   indexes: Index[];
   foreignKeys: ForeignKey[];
+  checks: Check[];
 }
 
 export interface SchemaObject {
@@ -117,7 +133,118 @@ export function readTable(db: Database.Database, name: string): Table | undefine
     columns,
     indexes: indexes.sort((a, b) => a.name.localeCompare(b.name)),
     foreignKeys: [...byId.values()],
+    checks: checksOf(storedSql(db, real)),
   };
+}
+
+function storedSql(db: Database.Database, name: string): string {
+  const row = db.prepare("SELECT sql FROM main.sqlite_schema WHERE type = 'table' AND name = ?").get(name) as
+    | { sql: string | null }
+    | undefined;
+  return row?.sql ?? "";
+}
+
+/** Words that open a table constraint rather than a column definition. */
+const TABLE_CONSTRAINT = new Set(["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]);
+/** Keywords after which "(" gets a space and a sign is unary: `x in ('a')`, `n > -1`, while `length(x)` stays a call. */
+const KEYWORDS = new Set(["IN", "AND", "OR", "NOT", "EXISTS", "WHEN", "THEN", "ELSE", "IS", "LIKE", "GLOB", "BETWEEN"]);
+/** SQLite's operators of more than one character, which the tokenizer returns one character at a time. */
+const LONG_OPERATORS = new Set(["<>", "<=", ">=", "==", "!=", "||", "<<", ">>", "->", "->>"]);
+const OPERATOR = /^[<>=!|&*/%+~-]+$/;
+
+const isPunct = (t: Token | undefined, value: string) => t?.kind === "punct" && t.value === value;
+
+/** Index of the ")" that closes the "(" at `open`. */
+function closingParen(tokens: readonly Token[], open: number): number {
+  const depth = tokens[open]?.depth ?? 0;
+  for (let i = open + 1; i < tokens.length; i++) if (isPunct(tokens[i], ")") && tokens[i]?.depth === depth) return i;
+  return tokens.length;
+}
+
+interface Piece {
+  text: string;
+  kind: "word" | "keyword" | "value" | "operator" | "punct";
+}
+
+/** Tokens as pieces of SQL: multi-character operators joined, names and strings quoted back. */
+function piecesOf(tokens: readonly Token[]): Piece[] {
+  const out: Piece[] = [];
+  for (const t of tokens) {
+    const last = out[out.length - 1];
+    if (t.kind === "punct" && last?.kind === "operator" && LONG_OPERATORS.has(last.text + t.value)) {
+      last.text += t.value;
+      continue;
+    }
+    if (t.kind === "string") out.push({ text: `'${t.text.replace(/'/g, "''")}'`, kind: "value" });
+    else if (t.kind === "ident") out.push({ text: `"${t.text.replace(/"/g, '""')}"`, kind: "value" });
+    else if (t.kind === "number") out.push({ text: t.text, kind: "value" });
+    else if (t.kind === "word")
+      out.push({ text: t.text.toLowerCase(), kind: KEYWORDS.has(t.value) ? "keyword" : "word" });
+    else out.push({ text: t.value, kind: OPERATOR.test(t.value) ? "operator" : "punct" });
+  }
+  return out;
+}
+
+/** Where a following sign is unary (`-1`), not a subtraction. */
+const opensOperand = (p: Piece | undefined) =>
+  !p || p.kind === "operator" || p.kind === "keyword" || p.text === "(" || p.text === ",";
+
+function spaced(prev: Piece | undefined, before: Piece | undefined, next: Piece): boolean {
+  if (!prev || prev.text === "(" || prev.text === ".") return false;
+  if (next.text === "," || next.text === ")" || next.text === ".") return false;
+  if (next.text === "(") return prev.kind === "keyword" || prev.kind === "operator";
+  // No space after a unary sign.
+  return !(prev.kind === "operator" && (prev.text === "-" || prev.text === "+") && opensOperand(before));
+}
+
+/**
+ * Re-spells tokens as SQL with one canonical spacing, so two spellings of one expression compare equal.
+ *
+ * @example
+ * sqlOf(tokenize(`"kind"  IN('a','b')`)); // `"kind" in ('a', 'b')`
+ */
+export function sqlOf(tokens: readonly Token[]): string {
+  const pieces = piecesOf(tokens);
+  return pieces.map((p, i) => (spaced(pieces[i - 1], pieces[i - 2], p) ? " " : "") + p.text).join("");
+}
+
+const isName = (t: Token | undefined) => t?.kind === "word" || t?.kind === "ident";
+
+/** Drops `table.` before column names: a CHECK reads only its own row, and a rebuild renames the table it names. */
+function unqualified(tokens: readonly Token[]): Token[] {
+  return tokens.filter((t, i) => {
+    if (isPunct(t, ".")) return !(isName(tokens[i - 1]) && isName(tokens[i + 1]));
+    return !(isName(t) && isPunct(tokens[i + 1], ".") && isName(tokens[i + 2]));
+  });
+}
+
+/**
+ * The CHECK constraints of a `CREATE TABLE` statement, column and table constraints alike.
+ *
+ * @example
+ * checksOf("CREATE TABLE t (kind TEXT CHECK (kind IN ('a', 'b')), n INT, CHECK (n > 0))");
+ * // [{ column: "kind", expr: "kind in ('a', 'b')" }, { expr: "n > 0" }]
+ */
+export function checksOf(createSql: string): Check[] {
+  const tokens = tokenize(createSql, Number.MAX_SAFE_INTEGER);
+  const open = tokens.findIndex((t) => t.depth === 0 && (isPunct(t, "(") || (t.kind === "word" && t.value === "AS")));
+  if (!isPunct(tokens[open], "(")) return [];
+  const out: Check[] = [];
+  const columnAt = (i: number) => {
+    const t = tokens[i];
+    return t?.kind === "word" && TABLE_CONSTRAINT.has(t.value) ? undefined : nameOf(t);
+  };
+  let column = columnAt(open + 1);
+  for (let i = open + 1; i < tokens.length && (tokens[i]?.depth ?? 0) > 0; i++) {
+    const t = tokens[i];
+    if (isPunct(t, ",") && t?.depth === 1) column = columnAt(i + 1);
+    else if (t?.kind === "word" && t.value === "CHECK" && isPunct(tokens[i + 1], "(")) {
+      const end = closingParen(tokens, i + 1);
+      out.push({ ...(column !== undefined ? { column } : {}), expr: sqlOf(unqualified(tokens.slice(i + 2, end))) });
+      i = end;
+    }
+  }
+  return out;
 }
 
 /** Views and triggers are compared by their SQL; they are few, so one scan per view/trigger statement is fine. */

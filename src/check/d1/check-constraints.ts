@@ -1,0 +1,170 @@
+import Database from "better-sqlite3";
+import { type Check, quoteIdent, type Table } from "../sql/schema.js";
+import { type Token, tokenize } from "../sql/tokens.js";
+
+/** What a table's new CHECK constraints reject that its old ones let through. */
+
+export type SqlValue = string | number | null;
+
+export interface Narrowing {
+  /** CHECKs of the new table that the old one does not have, as spelled (re-quoting is no change). */
+  added: Check[];
+  /** Rows (by the columns the CHECKs read) the old constraints accept and the new ones reject; old literals first. */
+  rejected: Record<string, SqlValue>[];
+  /** Strings the old CHECKs name and the new ones reject on their own: values the running version may write. */
+  removed: { column: string; value: string }[];
+  /** True when SQLite could not evaluate the constraints, so nothing is known about what they reject. */
+  unknown: boolean;
+}
+
+const lc = (s: string) => s.toLowerCase();
+/** Enough rows to try every old literal against every new one on two or three columns, still instant. */
+const MAX_ROWS = 4096;
+
+/** Literal values a CHECK names, with the sign of a negative number. */
+function literals(tokens: readonly Token[]): SqlValue[] {
+  const out: SqlValue[] = [];
+  tokens.forEach((t, i) => {
+    if (t.kind === "string") out.push(t.text);
+    if (t.kind !== "number" || !/^\d+(\.\d+)?$/.test(t.text)) return;
+    const n = Number(t.text);
+    out.push(tokens[i - 1]?.value === "-" ? -n : n);
+  });
+  return out;
+}
+
+/** Values near each literal: the boundary and both sides of it, and strings of a compared length. */
+function around(value: SqlValue): SqlValue[] {
+  if (typeof value === "string") return [value, `${value}_x`, value.toUpperCase()];
+  if (typeof value !== "number") return [value];
+  const near: SqlValue[] = [value, value - 1, value + 1];
+  if (Number.isInteger(value) && value >= 0 && value <= 10_000) near.push("a".repeat(value), "a".repeat(value + 1));
+  return near;
+}
+
+const GENERIC: SqlValue[] = [null, "", "other", 0, 1, -1];
+
+function readsColumn(tokens: readonly Token[], column: string): boolean {
+  return tokens.some((t) => (t.kind === "word" || t.kind === "ident") && lc(t.text) === lc(column));
+}
+
+interface Candidate {
+  column: string;
+  values: SqlValue[];
+}
+
+/** Per column the CHECKs read: the old CHECKs' literals first (what was allowed), then the new ones', then generic. */
+function candidates(before: Table, after: Table, columns: readonly string[]): Candidate[] {
+  const parsed = (t: Table) => t.checks.map((c) => tokenize(c.expr, Number.MAX_SAFE_INTEGER));
+  const old = parsed(before);
+  const now = parsed(after);
+  const out: Candidate[] = [];
+  for (const column of columns) {
+    const reading = (list: Token[][]) => list.filter((t) => readsColumn(t, column)).flatMap(literals);
+    const values = [...reading(old), ...reading(now), ...GENERIC].flatMap(around);
+    const seen = new Set<string>();
+    const unique = values.filter((v) => {
+      const key = `${typeof v}:${String(v)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    out.push({ column, values: unique });
+  }
+  return out;
+}
+
+/**
+ * Each column's values alone (the others NULL), then, for CHECKs over several columns, the combinations, each list
+ * cut so the product stays under MAX_ROWS.
+ */
+function rowsOf(list: readonly Candidate[]): Record<string, SqlValue>[] {
+  const singles = list.flatMap(({ column, values }) => values.map((v) => ({ [column]: v })));
+  if (list.length < 2) return singles;
+  const per = Math.max(2, Math.floor(MAX_ROWS ** (1 / list.length)));
+  let rows: Record<string, SqlValue>[] = [{}];
+  for (const { column, values } of list)
+    rows = rows.flatMap((r) => values.slice(0, per).map((v) => ({ ...r, [column]: v })));
+  return [...singles, ...rows];
+}
+
+/** A table of the given columns (declared types, so values get the same affinity) under the given CHECKs. */
+function tableSql(name: string, columns: ReadonlyMap<string, string>, checks: readonly Check[]): string {
+  const cols = [...columns].map(([c, type]) => `${quoteIdent(c)} ${type}`);
+  return `CREATE TABLE ${name} (${[...cols, ...checks.map((c) => `CHECK (${c.expr})`)].join(", ")})`;
+}
+
+function accepts(db: Database.Database, table: string, row: Record<string, SqlValue>): boolean {
+  const cols = Object.keys(row);
+  try {
+    db.prepare(
+      `INSERT INTO ${table} (${cols.map(quoteIdent).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
+    ).run(...cols.map((c) => row[c] ?? null));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The rows the old CHECKs accept and the new ones reject, tried on an in-memory SQLite. */
+function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): Record<string, SqlValue>[] {
+  const types = new Map<string, string>();
+  for (const c of [...before.columns, ...after.columns])
+    if (c.hidden === 0 && !types.has(lc(c.name))) types.set(lc(c.name), c.type);
+  const db = new Database(":memory:");
+  try {
+    db.exec(tableSql("old_t", types, before.checks));
+    db.exec(tableSql("new_t", types, after.checks));
+    return rowsOf(list).filter((r) => accepts(db, "old_t", r) && !accepts(db, "new_t", r));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * How a table's CHECK constraints narrow from `before` to `after`: undefined when the new table adds no CHECK
+ * (by spelling) or every row the old one accepts still passes, which is true of a widened IN list or a re-ordered
+ * one. Old and new constraints are tried on real SQLite, with each old literal and values around the new bounds.
+ *
+ * @example
+ * narrowing(before, after)?.removed; // [{ column: "category", value: "archived" }]
+ */
+export function narrowing(before: Table, after: Table): Narrowing | undefined {
+  const had = new Set(before.checks.map((c) => c.expr));
+  const added = after.checks.filter((c) => !had.has(c.expr));
+  if (added.length === 0) return undefined;
+  const exprs = [...before.checks, ...after.checks].map((c) => tokenize(c.expr, Number.MAX_SAFE_INTEGER));
+  const read = [...before.columns, ...after.columns]
+    .map((c) => c.name)
+    .filter((c, i, all) => all.findIndex((x) => lc(x) === lc(c)) === i && exprs.some((e) => readsColumn(e, c)));
+  const list = candidates(before, after, read);
+  let rejected: Record<string, SqlValue>[];
+  try {
+    rejected = rejectedRows(before, after, list);
+  } catch {
+    return { added, rejected: [], removed: [], unknown: true };
+  }
+  if (rejected.length === 0) return undefined;
+  return { added, rejected, removed: removedStrings(before, rejected), unknown: false };
+}
+
+/** Old string literals the new CHECKs reject with every other column NULL: values, not combinations. */
+function removedStrings(
+  before: Table,
+  rejected: readonly Record<string, SqlValue>[],
+): { column: string; value: string }[] {
+  const out: { column: string; value: string }[] = [];
+  const oldLiterals = new Set(
+    before.checks
+      .flatMap((c) => literals(tokenize(c.expr, Number.MAX_SAFE_INTEGER)))
+      .filter((v) => typeof v === "string"),
+  );
+  const alone = (r: Record<string, SqlValue>) => Object.entries(r).filter(([, v]) => v !== null);
+  for (const r of rejected) {
+    const set = alone(r);
+    const [column, value] = set[0] ?? [];
+    if (set.length !== 1 || column === undefined || typeof value !== "string" || !oldLiterals.has(value)) continue;
+    if (!out.some((o) => o.column === column && o.value === value)) out.push({ column, value });
+  }
+  return out;
+}
