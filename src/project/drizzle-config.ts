@@ -42,9 +42,32 @@ export function sqlLayout(dir: string): "flat" | "nested" | undefined {
   return nested ? "nested" : undefined;
 }
 
+/** A drizzle-kit config file's `out` folder, when it holds SQL. Read as text: the config is not executed. */
+export function readDrizzleConfig(path: string): DrizzleOut | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const out = stringKey(text, "out");
+  if (!out) return undefined;
+  const folder = resolve(dirname(path), out);
+  const layout = sqlLayout(folder);
+  if (!layout) return undefined;
+  const driver = stringKey(text, "driver");
+  return {
+    config: path,
+    out,
+    dir: folder,
+    ...(layout === "nested" ? { pattern: "*/migration.sql" } : {}),
+    ...(driver ? { driver } : {}),
+  };
+}
+
 /**
  * The drizzle-kit config nearest to `from` (that folder, then its parents up to `root`) and the SQL folder its
- * `out` names, when that folder holds migrations. Read as text: the config is not executed.
+ * `out` names, when that folder holds migrations.
  *
  * @example
  * drizzleOut("/repo/apps/api", "/repo"); // { config: "/repo/apps/api/drizzle.config.ts", out: "./drizzle", dir: "/repo/apps/api/drizzle" }
@@ -52,26 +75,40 @@ export function sqlLayout(dir: string): "flat" | "nested" | undefined {
 export function drizzleOut(from: string, root: string): DrizzleOut | undefined {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
     for (const name of NAMES) {
-      let text: string;
-      try {
-        text = readFileSync(join(dir, name), "utf8");
-      } catch {
-        continue;
-      }
-      const out = stringKey(text, "out");
-      if (!out) continue;
-      const folder = resolve(dir, out);
-      const layout = sqlLayout(folder);
-      if (!layout) continue;
-      const driver = stringKey(text, "driver");
-      return {
-        config: join(dir, name),
-        out,
-        dir: folder,
-        ...(layout === "nested" ? { pattern: "*/migration.sql" } : {}),
-        ...(driver ? { driver } : {}),
-      };
+      const found = readDrizzleConfig(join(dir, name));
+      if (found) return found;
     }
     if (relative(root, dir) === "" || dirname(dir) === dir || relative(root, dir).startsWith("..")) return undefined;
   }
+}
+
+/** Folders a project search never enters: installs, build output, VCS and tool state. */
+const SKIPPED = new Set(["node_modules", "dist", "build", "coverage", "out"]);
+
+/**
+ * Every drizzle-kit config in the project (a monorepo keeps one per package), up to `depth` folders down, with an
+ * `out` folder of SQL.
+ *
+ * @example
+ * drizzleConfigsUnder("/repo"); // [{ config: "/repo/packages/db/drizzle.config.ts", out: "./migrations", driver: "d1-http", … }]
+ */
+export function drizzleConfigsUnder(root: string, depth = 4): DrizzleOut[] {
+  const found: DrizzleOut[] = [];
+  const visit = (dir: string, left: number) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isFile() && NAMES.includes(e.name)) {
+        const config = readDrizzleConfig(join(dir, e.name));
+        if (config) found.push(config);
+      } else if (e.isDirectory() && left > 0 && !e.name.startsWith(".") && !SKIPPED.has(e.name))
+        visit(join(dir, e.name), left - 1);
+    }
+  };
+  visit(resolve(root), depth);
+  return found;
 }

@@ -142,7 +142,7 @@ export function analyzeMigrationsDir(
           `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
         );
       }
-      findings.push(...runRules(file, { dataLabel: data?.label, code }, folder.get(name) ?? []));
+      findings.push(...runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []));
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);

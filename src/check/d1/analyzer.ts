@@ -5,10 +5,11 @@ import { BlastwallError } from "../../core/errors.js";
 import { relativeTo } from "../../project/discover.js";
 import type { Analyzer } from "../analyzer.js";
 import type { Finding, MigrationSummary } from "../findings.js";
-import { analyzeMigrationsDir } from "./analyze.js";
+import { type AnalyzeDirOptions, analyzeMigrationsDir, type DirAnalysis } from "./analyze.js";
 import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
-import { listMigrationDirs } from "./migrations.js";
+import { drizzleBaseFor } from "./drizzle-base.js";
+import { listMigrationDirs, type MigrationsDir } from "./migrations.js";
 
 /** The `--base-schema` file's SQL, labelled as the user sees it. */
 function readBaseSchema(root: string, path: string): { sql: string; label: string } {
@@ -24,6 +25,50 @@ function readBaseSchema(root: string, path: string): { sql: string; label: strin
       fix: "write it with `wrangler d1 export <db> --remote --no-data --output=base-schema.sql`",
     });
   }
+}
+
+const lc = (s: string) => s.toLowerCase();
+/** Findings that say the history does not apply on its own: tables it never creates, statements SQLite rejects. */
+const unapplied = (a: DirAnalysis) =>
+  a.findings
+    .filter((f) => (f.rule === "d1/missing-base-schema" || f.rule === "d1/sql-error") && f.severity !== "info")
+    .map((f) => `${f.rule}@${f.file}:${f.line}`);
+
+/**
+ * Analyses a folder; when its history uses tables it never creates and a drizzle folder of the project creates
+ * them (drizzle-kit migrate applies it to the same database), analyses it again on top of that folder, and keeps
+ * that reading when it leaves fewer statements that cannot apply and no new one.
+ */
+function analyzeOnBase(dir: MigrationsDir, root: string, options: AnalyzeDirOptions): DirAnalysis {
+  const first = analyzeMigrationsDir(dir, options);
+  const missing = new Set(
+    first.findings.flatMap((f) =>
+      f.rule === "d1/missing-base-schema" && typeof f.data?.table === "string" ? [lc(f.data.table)] : [],
+    ),
+  );
+  const base = missing.size > 0 ? drizzleBaseFor(dir, root, missing) : undefined;
+  if (!base) return first;
+  const own = options.baseSchema;
+  const baseSchema = {
+    sql: own ? `${own.sql};\n${base.sql}` : base.sql,
+    label: own ? `${own.label} + ${base.folder}` : base.folder,
+  };
+  let again: DirAnalysis | undefined;
+  try {
+    again = analyzeMigrationsDir({ ...dir, base }, { ...options, baseSchema });
+  } catch {
+    return first;
+  }
+  // Better only when it fixes statements and breaks none that applied before.
+  const before = new Set(unapplied(first));
+  const after = unapplied(again);
+  if (after.length < before.size && after.every((k) => before.has(k))) return again;
+  // The two histories overlap: read the folder on its own as before, naming the drizzle folder and why it is not used.
+  const failed = again.findings.find((f) => f.rule === "d1/sql-error" && f.severity !== "info");
+  const overlap = failed
+    ? `${failed.file}:${failed.line}: ${failed.message}`
+    : "it leaves as many statements unapplied";
+  return analyzeMigrationsDir({ ...dir, base: { ...base, overlap } }, options);
 }
 
 /**
@@ -50,7 +95,7 @@ export const d1Analyzer: Analyzer = {
       const base = snapshot;
       const baseSchema = options.baseSchema ? readBaseSchema(project.root, options.baseSchema) : undefined;
       for (const dir of listMigrationDirs(project)) {
-        const out = analyzeMigrationsDir(dir, {
+        const out = analyzeOnBase(dir, project.root, {
           progress,
           ...(baseSchema ? { baseSchema } : {}),
           code: codeMentionsFor({ configs: dir.configs, label: (p) => relativeTo(project.root, p) }),

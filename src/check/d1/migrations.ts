@@ -45,8 +45,35 @@ export interface MigrationsDir {
   above?: { migrationsDir: string };
   /** The folder holds no `*.sql` but one folder per migration (`*\/migration.sql`) and no migrations_pattern is set. */
   nestedWithoutPattern?: boolean;
+  /** Set when the folder was read on top of a drizzle folder that creates the tables its history never creates. */
+  base?: DrizzleBase;
   /** Where `migrations_dir` is set (or the binding is declared, for the default), to point at when it is missing. */
   declaredAt: { file: string; line: number; column: number; explicit: boolean };
+}
+
+/**
+ * The schema a migrations folder starts from when drizzle-kit, not wrangler, made it: a drizzle folder (applied with
+ * `drizzle-kit migrate`, driver d1-http) that creates the tables the wrangler history uses but never creates.
+ */
+export interface DrizzleBase {
+  /** The drizzle config, relative to the project. */
+  config: string;
+  /** Its `out` folder, relative to the project. */
+  folder: string;
+  driver?: string;
+  /** Files of the folder run as the base, in order. */
+  applied: string[];
+  /** Files SQLite rejected on top of the ones before them, with why: left out of the base. */
+  skipped: { name: string; error: string }[];
+  /** Lower-cased tables the base creates that the history uses without creating. */
+  provides: string[];
+  /** The applied files' SQL, in order. */
+  sql: string;
+  /**
+   * Set when the history does not apply on top of the folder either (it adds columns the folder already has: the two
+   * overlap): what SQLite said first. The folder is then only named, and the history read without it.
+   */
+  overlap?: string;
 }
 
 const slash = (p: string) => p.split("\\").join("/");

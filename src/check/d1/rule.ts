@@ -5,7 +5,7 @@ import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
 import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
 import type { CodeMentions } from "./code-mentions.js";
 import type { LockProblem } from "./lock.js";
-import type { MigrationsDir } from "./migrations.js";
+import type { DrizzleBase, MigrationsDir } from "./migrations.js";
 
 /** One migration file after replay: what every D1 rule reads. */
 export interface MigrationFile {
@@ -46,6 +46,8 @@ export interface D1RuleContext {
   dataLabel?: string;
   /** What the code of the Workers bound to the folder names; undefined when it cannot be read. */
   code?: CodeMentions;
+  /** The drizzle folder that creates the tables the history never creates, when the project has one. */
+  base?: DrizzleBase | undefined;
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */

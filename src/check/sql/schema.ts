@@ -226,6 +226,8 @@ function unqualified(tokens: readonly Token[]): Token[] {
  * // [{ column: "kind", expr: "kind in ('a', 'b')" }, { expr: "n > 0" }]
  */
 export function checksOf(createSql: string): Check[] {
+  // Most tables have none; skip the tokenizer for them (readTable runs on every statement).
+  if (!/check/i.test(createSql)) return [];
   const tokens = tokenize(createSql, Number.MAX_SAFE_INTEGER);
   const open = tokens.findIndex((t) => t.depth === 0 && (isPunct(t, "(") || (t.kind === "word" && t.value === "AS")));
   if (!isPunct(tokens[open], "(")) return [];
