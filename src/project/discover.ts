@@ -1,6 +1,7 @@
-import { type Dirent, readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { BlastwallError } from "../core/errors.js";
+import { entriesOf } from "./workspaces.js";
 import { CONFIG_FILE_NAMES, loadWranglerConfig, type WranglerConfig } from "./wrangler-config.js";
 
 const SKIP_DIRS = new Set(["node_modules", ".git", "dist", ".wrangler", ".blastwall", "coverage", ".turbo", ".cache"]);
@@ -57,12 +58,7 @@ export function scanWranglerConfigs(
   if (st.isFile()) return { configs: [root], examples: [], unread: [] };
   const scan: ConfigScan = { configs: [], examples: [], unread: [] };
   const walk = (d: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    const entries = entriesOf(d);
     const files = entries.filter((e) => e.isFile()).map((e) => e.name);
     const here = CONFIG_FILE_NAMES.find((n) => files.includes(n));
     if (here) scan.configs.push(join(d, here));

@@ -1,5 +1,6 @@
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { entriesOf } from "./workspaces.js";
 
 /** Where a drizzle-kit config writes its SQL migrations. */
 export interface DrizzleOut {
@@ -24,12 +25,8 @@ function stringKey(text: string, key: string): string | undefined {
 
 /** How the folder holds SQL: directly (`*.sql`), one folder per migration (`*\/migration.sql`), or not at all. */
 export function sqlLayout(dir: string): "flat" | "nested" | undefined {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
+  const entries = entriesOf(dir);
+  if (entries.length === 0) return undefined;
   if (entries.some((e) => e.isFile() && e.name.endsWith(".sql"))) return "flat";
   const nested = entries.some((e) => {
     if (!e.isDirectory()) return false;
@@ -95,13 +92,7 @@ const SKIPPED = new Set(["node_modules", "dist", "build", "coverage", "out"]);
 export function drizzleConfigsUnder(root: string, depth = 4): DrizzleOut[] {
   const found: DrizzleOut[] = [];
   const visit = (dir: string, left: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of entriesOf(dir)) {
       if (e.isFile() && NAMES.includes(e.name)) {
         const config = readDrizzleConfig(join(dir, e.name));
         if (config) found.push(config);

@@ -2,6 +2,15 @@ import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from "no
 import { dirname, join, sep } from "node:path";
 import { globRegExp } from "./d1-migrations.js";
 
+/** A folder's entries, or none when it cannot be read (missing, a file, no permission). */
+export function entriesOf(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
 /** A path inside `node_modules` read from a package other than where it is written. */
 export interface PackagePath {
   /** The package the path names, e.g. "@acme/core". */
@@ -71,13 +80,7 @@ function workspaceDirs(root: string, patterns: readonly string[]): string[] {
   const exclude = patterns.filter((p) => p.startsWith("!")).map((p) => globRegExp(clean(p.slice(1))));
   const out: string[] = [];
   const walk = (abs: string, rel: string, depth: number) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of entriesOf(abs)) {
       if (!e.isDirectory() || e.name.startsWith(".") || e.name === "node_modules") continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (include.some((re) => re.test(r)) && !exclude.some((re) => re.test(r))) out.push(join(abs, e.name));
