@@ -3,9 +3,9 @@ import type { MigrationClass } from "../check/findings.js";
 import { splitStatements as splitSql } from "../check/sql/split.js";
 
 /**
- * Statement-level expand/contract classification of one D1 migration, so `plan` can apply the blast-window rule.
- * The check engine's replay-based classifier (src/check/d1) is the better source and can replace this behind the
- * same `classifyMigration` signature.
+ * Statement-level expand/contract classification of one D1 migration, from its text alone. `plan` judges pending
+ * files by check's replay (src/check/d1/folder-classes.ts); this is its fallback for a file whose statements fail
+ * on the replayed history (a table made outside migrations), where the stricter of the two classes wins.
  */
 
 export type StatementKind = "expand" | "contract" | "data" | "neutral";
@@ -75,7 +75,7 @@ export function classifyMigration(sql: string): MigrationClassification {
   return { class: cls, statements };
 }
 
-/** The seam for another classifier (the check engine's replay on SQLite): a migration file → its class. */
+/** A migration file → its class from its text alone (the fallback where the replay cannot run the file). */
 export type MigrationClassifier = (path: string) => MigrationClassification;
 
 export function classifyMigrationFile(path: string): MigrationClassification {

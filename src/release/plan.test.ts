@@ -94,4 +94,31 @@ describe("pendingD1", () => {
       ["10_drop/migration.sql", "contract"],
     ]);
   });
+
+  it("judges pending files by check's replay, and falls back to the stricter class where the replay fails", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bw-plan-replay-"));
+    const files: Record<string, string> = {
+      "0001_init.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT);",
+      // drizzle's rebuild for a new default: statement rules see DROP TABLE and RENAME; every row and column stays.
+      "0002_default.sql": `CREATE TABLE __new_posts (id INTEGER PRIMARY KEY, title TEXT DEFAULT 'untitled');
+INSERT INTO __new_posts (id, title) SELECT id, title FROM posts;
+DROP TABLE posts;
+ALTER TABLE __new_posts RENAME TO posts;`,
+      // A table made outside the migrations: the replay cannot run it, so the statement rules decide.
+      "0003_drop_legacy.sql": "DROP TABLE legacy_sessions;",
+    };
+    mkdirSync(join(dir, "migrations"));
+    for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, "migrations", name), sql);
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      JSON.stringify({ name: "blog", d1_databases: [{ binding: "DB", database_name: "blog" }] }),
+    );
+    const p = new MemoryPlatform(new Date("2026-11-26T10:00:00Z"), { blog: Object.keys(files) });
+    p.applied.add("0001_init.sql");
+    const pending = await pendingD1(p, dir, loadWranglerConfig(join(dir, "wrangler.jsonc")));
+    expect(pending.map((m) => [m.name, m.class])).toEqual([
+      ["0002_default.sql", "expand"],
+      ["0003_drop_legacy.sql", "contract"],
+    ]);
+  });
 });

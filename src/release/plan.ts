@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
+import { classifyFolder, type FileClass } from "../check/d1/folder-classes.js";
 import type {
   Deployment,
   PlatformD1,
@@ -23,7 +24,12 @@ import {
   type PendingDoMigration,
   pendingDoMigrations,
 } from "./blast-window.js";
-import { classifyMigrationFile, type MigrationClassifier } from "./classify-migration.js";
+import {
+  classifyMigrationFile,
+  isIrreversible,
+  type MigrationClassification,
+  type MigrationClassifier,
+} from "./classify-migration.js";
 import { readTraffic } from "./pre-release.js";
 import { bundleOf, decideStart, type StartDecision, sameBundle, secondsAt100 } from "./state.js";
 
@@ -78,8 +84,20 @@ export function workerName(w: WranglerConfig): string {
 }
 
 /**
- * Pending D1 migrations of every database the Worker binds, classified, in apply order: listed as check, the local
- * edge and the Cloudflare target list them (migrations_pattern, wrangler's order).
+ * The replay's class (check's, net effect per file), or, where a statement failed on the replayed history (a table
+ * made outside migrations), the stricter of it and the statement-level fallback: plan never calls such a file
+ * reversible on a partial replay.
+ */
+function classOf(replayed: FileClass | undefined, fallback: () => MigrationClassification): MigrationClassification {
+  if (replayed?.replayed) return replayed;
+  const f = fallback();
+  if (!replayed || (isIrreversible(f.class) && !isIrreversible(replayed.class))) return f;
+  return replayed;
+}
+
+/**
+ * Pending D1 migrations of every database the Worker binds, classified by check's replay, in apply order: listed as
+ * check, the local edge and the Cloudflare target list them (migrations_pattern, wrangler's order).
  */
 export async function pendingD1(
   platform: Pick<PlatformD1, "listMigrations">,
@@ -97,12 +115,13 @@ export async function pendingD1(
     if (seen.has(`${database}|${dir}`) || !existsSync(dir)) continue;
     seen.add(`${database}|${dir}`);
     const files = listMigrationFiles(dir, listing.order, listing.pattern);
+    const replayed = classifyFolder(dir, files, db.migrations_table ? { migrationsTable: db.migrations_table } : {});
     const applied = new Set(
       (await platform.listMigrations(worker, database)).filter((m) => m.applied).map((m) => m.name),
     );
     for (const name of files) {
       if (applied.has(name) || applied.has(name.replace(/\.sql$/, ""))) continue;
-      const c = classify(join(dir, name));
+      const c = classOf(replayed.get(name), () => classify(join(dir, name)));
       out.push({
         database,
         name,

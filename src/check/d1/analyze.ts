@@ -35,7 +35,7 @@ export interface DirAnalysis {
 const lc = (s: string) => s.toLowerCase();
 
 /** Replays one file and folds its changes; the replayer's schema moves forward by the file. */
-function replayFile(replayer: Replayer, dir: MigrationsDir, name: string): MigrationFile {
+export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | "rel">, name: string): MigrationFile {
   const read = readMigration(migrationPath(dir, name));
   const rel = dir.rel === "." ? name : `${dir.rel}/${name}`;
   const empty: MigrationFile = {

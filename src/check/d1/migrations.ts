@@ -234,6 +234,6 @@ export function readMigration(path: string): ReadMigration {
   }
 }
 
-export function migrationPath(dir: MigrationsDir, name: string): string {
+export function migrationPath(dir: Pick<MigrationsDir, "dir">, name: string): string {
   return join(dir.dir, name);
 }
