@@ -59,7 +59,15 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
   const raw = outcome.statements.flatMap((o) => o.changes);
   const changes = collapseRebuilds(raw, (t) => replayer.tables.get(lc(t)));
   // From the raw changes, so scratch tables created and dropped in the file also count as new.
-  const createdHere = new Set(raw.flatMap((c) => (c.kind === "create-table" ? [lc(c.table)] : [])));
+  // A table rebuilt by renaming it away and creating it again existed before: not new here.
+  const rebuilt = new Set(changes.flatMap((c) => (c.kind === "modify-table" ? [lc(c.table)] : [])));
+  const createdHere = new Set(
+    raw.flatMap((c) =>
+      c.kind === "create-table" && !(rebuilt.has(lc(c.table)) && replayer.existedBeforeFile(c.table))
+        ? [lc(c.table)]
+        : [],
+    ),
+  );
   // Net effect of the file: a table it drops and creates again under the same name starts empty.
   const dropped = new Set(raw.flatMap((c) => (c.kind === "drop-table" ? [lc(c.table)] : [])));
   const recreated = new Set([...createdHere].filter((t) => replayer.existedBeforeFile(t) && dropped.has(t)));

@@ -131,7 +131,10 @@ function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): 
  */
 export function narrowing(before: Table, after: Table): Narrowing | undefined {
   const had = new Set(before.checks.map((c) => c.expr));
-  const added = after.checks.filter((c) => !had.has(c.expr));
+  // A CHECK only on columns the old table lacks constrains values the running version never writes.
+  const old = (c: Check) =>
+    before.columns.some((col) => readsColumn(tokenize(c.expr, Number.MAX_SAFE_INTEGER), col.name));
+  const added = after.checks.filter((c) => !had.has(c.expr) && old(c));
   if (added.length === 0) return undefined;
   const exprs = [...before.checks, ...after.checks].map((c) => tokenize(c.expr, Number.MAX_SAFE_INTEGER));
   const read = [...before.columns, ...after.columns]

@@ -100,6 +100,9 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
     }
     case "alter-foreign-key":
       return "contract";
+    case "rename-table":
+      // Renaming a table this file just made (a rebuild whose old table is missing here) takes nothing away.
+      return ctx.createdHere(c.from) ? "expand" : "contract";
     case "modify-table": {
       const nested = contextFor(c.changes, () => false);
       return c.changes.some((n) => classOfChange(n, nested) === "contract") ? "contract" : "expand";

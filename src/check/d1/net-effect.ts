@@ -343,3 +343,71 @@ export function numberedWithin(file: MigrationFile, table: string, columns: read
     return rowNumberPartitions(tokens).some((p) => p.length === want.length - 1 && p.every((c) => want.includes(c)));
   });
 }
+
+/** `'private'` / `0` as SQLite stores a column default, as the value it gives every existing row. */
+function defaultValue(stored: string | null): string | undefined {
+  if (stored === null || /^null$/i.test(stored)) return "NULL";
+  const str = /^'(.*)'$/s.exec(stored);
+  if (str) return `'${(str[1] ?? "").replace(/''/g, "'")}`;
+  return /^-?\d+(\.\d+)?$/.test(stored) ? stored : undefined;
+}
+
+/** The top-level `AND` conjuncts of a WHERE, as token lists. */
+function conjuncts(tokens: readonly Token[], depth: number): Token[][] {
+  const out: Token[][] = [[]];
+  for (const t of tokens) {
+    if (t.depth === depth && t.kind === "word" && t.value === "AND") out.push([]);
+    else out[out.length - 1]?.push(t);
+  }
+  return out;
+}
+
+/** `col = 'x'` or `'x' = col` (also `==`, `IS`), with `table.` dropped: the column and the literal's key. */
+function equality(part: readonly Token[]): { column: string; value: string } | undefined {
+  const names = part.filter((t, i) => !(isName(t) && part[i + 1]?.value === "."));
+  const plain = names.filter((t) => t.value !== ".");
+  const eq = plain.findIndex((t) => t.value === "=" || t.value === "IS");
+  const next = plain[eq + 1]?.value === "=" ? eq + 2 : eq + 1;
+  const [left, right] = [plain.slice(0, eq), plain.slice(next)];
+  if (eq < 0 || left.length !== 1 || right.length !== 1) return undefined;
+  const key = (t: Token | undefined) =>
+    t?.kind === "string" ? `'${t.text}` : t?.kind === "number" ? t.text : t?.value === "NULL" ? "NULL" : undefined;
+  const [l, r] = [left[0], right[0]];
+  if (isName(l) && l.value !== "NULL" && key(r) !== undefined) return { column: lc(l.text), value: key(r) ?? "" };
+  if (isName(r) && r.value !== "NULL" && key(l) !== undefined) return { column: lc(r.text), value: key(l) ?? "" };
+  return undefined;
+}
+
+/**
+ * Whether the partial index created at `line` selects no row that exists when it is built, nor any the running
+ * version writes: its WHERE requires a column this file adds to hold a value other than the column's DEFAULT, and
+ * no statement of the file sets that column (`ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private'` before
+ * `CREATE UNIQUE INDEX … WHERE visibility = 'public'`). Such an index cannot fail and rejects nothing yet.
+ *
+ * @example
+ * partialOnlyNewRows(file, "groups", 2); // true for the pair above
+ */
+export function partialOnlyNewRows(file: MigrationFile, table: string, line: number): boolean {
+  const create = file.statements.find((s, i) => s.line === line && file.outcomes[i]?.verb === "create-index");
+  if (!create) return false;
+  const tokens = tokenize(create.sql);
+  const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "WHERE");
+  if (at < 0) return false;
+  const added = new Map(
+    file.changes.flatMap((c) =>
+      c.kind === "add-column" && lc(c.table) === lc(table) && c.line < line ? [[lc(c.column.name), c.column]] : [],
+    ),
+  );
+  const written = (column: string) =>
+    file.statements.some((s, i) => {
+      const o = file.outcomes[i];
+      return o?.verb === "update" && lc(o.target ?? "") === lc(table) && setsOneOf(tokenize(s.sql), new Set([column]));
+    });
+  return conjuncts(tokens.slice(at + 1), 0).some((part) => {
+    const eq = equality(part);
+    const column = eq && added.get(eq.column);
+    if (!eq || !column) return false;
+    const given = defaultValue(column.default);
+    return given !== undefined && given !== eq.value && !written(eq.column);
+  });
+}

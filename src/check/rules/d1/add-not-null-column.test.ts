@@ -15,4 +15,15 @@ describe("d1/add-not-null-column", () => {
     expect(await hitsAfterBase("d1/add-not-null-column", "ALTER TABLE orders ADD COLUMN c TEXT;")).toEqual([]);
     expect(await hitsAfterBase("d1/add-not-null-column", "CREATE TABLE c (a TEXT NOT NULL);")).toEqual([]);
   });
+
+  it("flags a NOT NULL column without a default gained through a rebuild, in each rebuild shape", async () => {
+    const columns = "id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, channel TEXT NOT NULL";
+    const copy = "INSERT INTO orders (id, status, total, channel) SELECT id, status, total, 'web' FROM";
+    const shapes = [
+      `ALTER TABLE orders RENAME TO orders_legacy;\nCREATE TABLE orders (${columns});\n${copy.replace("INTO orders", "INTO orders")} orders_legacy;\nDROP TABLE orders_legacy;`,
+      `CREATE TABLE orders_new (${columns});\n${copy.replace("INTO orders", "INTO orders_new")} orders;\nDROP TABLE orders;\nALTER TABLE orders_new RENAME TO orders;`,
+      `CREATE TABLE __new_orders (${columns});\n${copy.replace("INTO orders", "INTO __new_orders")} orders;\nDROP TABLE orders;\nALTER TABLE __new_orders RENAME TO orders;`,
+    ];
+    for (const sql of shapes) expect(await hitsAfterBase("d1/add-not-null-column", sql), sql).toHaveLength(1);
+  });
 });

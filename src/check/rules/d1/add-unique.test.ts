@@ -104,4 +104,23 @@ CREATE INDEX idx_stops_day ON stops (delivery_day_id);`,
     );
     expect(f[0]?.fix).toContain("GROUP BY delivery_day_id HAVING count(*) > 1");
   });
+
+  it("says nothing of a partial unique index whose WHERE excludes the DEFAULT of a column the file adds", async () => {
+    const sql = (
+      where: string,
+      extra = "",
+    ) => `ALTER TABLE orders ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private';
+${extra}CREATE UNIQUE INDEX orders_public_status ON orders (status) WHERE ${where};`;
+    const judged = ["d1/add-unique", "d1/mixed-expand-contract"];
+    const both = async (s: string) =>
+      (await Promise.all(judged.map((r) => hitsAfterBase(r, s)))).flat().map((h) => h.split("@")[0]);
+    expect(await both(sql(`"orders"."visibility" = 'public' AND total IS NOT NULL`))).toEqual([]);
+    // Existing rows hold 'private', which this index selects; or the file moves rows to 'public' first.
+    expect(await both(sql("visibility = 'private'"))).toEqual(judged);
+    expect(
+      await both(sql("visibility = 'public'", "UPDATE orders SET visibility = 'public' WHERE total > 0;\n")),
+    ).toContain("d1/add-unique");
+    // A column that existed before: its rows can hold 'public' already.
+    expect(await both("CREATE UNIQUE INDEX o ON orders (total) WHERE status = 'public';")).toEqual(["d1/add-unique"]);
+  });
 });

@@ -1,5 +1,5 @@
 import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
-import { dedupedFirst, numberedWithin, partialRowsDeleted } from "../../d1/net-effect.js";
+import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -44,8 +44,10 @@ export default defineRule({
         if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
         // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
         if (uniqueOnNewColumns(c, ctx)) return [];
-        // A wider key than a unique index that held before, or a partial index over rows this file deleted first.
+        // A wider key than a unique index that held before, or a partial index over rows this file deleted first,
+        // or a partial index whose WHERE excludes every existing row (they hold a new column's DEFAULT).
         if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
+        if (c.index.partial && partialOnlyNewRows(file, c.table, c.line)) return [];
         const cols = c.index.columns.join(", ");
         const t = ident(c.table);
         const groupBy = c.index.columns.map(ident).join(", ");

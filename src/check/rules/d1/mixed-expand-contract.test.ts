@@ -53,4 +53,15 @@ DROP TABLE order_items_backup;`;
       "d1/mixed-expand-contract@0002_change.sql:4",
     ]);
   });
+
+  it("does not count the RENAME of a table the file just created as contract (a rebuild of a table made elsewhere)", async () => {
+    const result = await checkMigrations({
+      "migrations/0001_other.sql": "CREATE TABLE other (id INTEGER PRIMARY KEY);",
+      "migrations/0002_rebuild.sql": `CREATE TABLE members_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+INSERT INTO members_new (id, name) SELECT id, name FROM members;
+DROP TABLE members;
+ALTER TABLE members_new RENAME TO members;`,
+    });
+    expect(result.findings.map((f) => f.rule)).toEqual(["d1/missing-base-schema"]);
+  });
 });

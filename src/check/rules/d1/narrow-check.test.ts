@@ -109,4 +109,15 @@ CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL, category TEXT N
     ]);
     expect((await narrowHits(recreate, { "src/index.ts": WRITES_NEWS })).map((f) => f.severity)).toEqual(["info"]);
   });
+
+  it("does not flag a CHECK on a column the rebuild adds (the running version never writes it)", async () => {
+    expect(
+      await narrowHits(`ALTER TABLE posts RENAME TO posts_legacy;
+CREATE TABLE posts (id INTEGER PRIMARY KEY, title TEXT NOT NULL,
+  category TEXT NOT NULL CHECK (category IN ('news', 'tech', 'life', 'food', 'travel', 'music', 'misc')),
+  role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')));
+INSERT INTO posts (id, title, category) SELECT id, title, category FROM posts_legacy;
+DROP TABLE posts_legacy;`),
+    ).toEqual([]);
+  });
 });
