@@ -1,11 +1,16 @@
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import Database from "better-sqlite3";
+import ts from "typescript";
+import type { Analyzer } from "../src/check/analyzer.js";
+import { analyzers } from "../src/check/analyzers.js";
+import { listSources } from "../src/check/code/files.js";
 import { listMigrationFiles } from "../src/check/d1/migrations.js";
 import { runCheck } from "../src/check/run-check.js";
 import { generateCodeProject } from "./gen/code-project.js";
-import { defineBench, round } from "./lib.js";
+import { defineBench, median, round } from "./lib.js";
 
 /**
  * A migration history shaped like a real one: tables that reference earlier tables (some ON DELETE CASCADE),
@@ -148,22 +153,27 @@ interface Sample {
   cpu: number;
 }
 
+/** CPU seconds this process spent (user + system, every thread: parse, SQLite and the GC's helpers). */
+function cpuNow(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+}
+
 /**
- * Fastest wall and CPU seconds of `rounds` runs: on a shared 2-core machine other sessions only ever add time, so
- * the minimum is the least disturbed measurement. CPU time is this process's own.
+ * Median wall and CPU seconds of `rounds` runs. CPU time is this process's own, so it leads: on a shared 2-core
+ * machine other jobs add mostly wall time; the median keeps one disturbed run from setting the figure.
  */
 async function timed(fn: () => unknown, rounds: number): Promise<Sample> {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const c0 = process.cpuUsage();
+    const c0 = cpuNow();
     const t0 = performance.now();
     await fn();
     wall.push((performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
+    cpu.push(cpuNow() - c0);
   }
-  return { wall: Math.min(...wall), cpu: Math.min(...cpu) };
+  return { wall: median(wall), cpu: median(cpu) };
 }
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
@@ -221,7 +231,7 @@ const SIZES = [250, 500, 1000, 2000];
 async function measure(n: number, generate: Generator): Promise<Condition> {
   const dir = writeHistory(n, generate);
   try {
-    // Warm-up run (module loading, JIT), then the fastest of a few.
+    // Warm-up run (module loading, JIT), then the median of a few.
     const first = await runCheck(dir);
     if (first.migrations.length !== n) throw new Error(`expected ${n} migrations, analysed ${first.migrations.length}`);
     const rounds = n >= 2000 ? 3 : 5;
@@ -249,22 +259,127 @@ const WHOLE: [number, number][] = [
   [500, 1000],
   [1000, 2000],
 ];
+const WHOLE_ROUNDS = 5;
 
-async function wholeGate(): Promise<Record<number, Sample>> {
-  const whole: Record<number, Sample> = {};
-  for (const [migrations, files] of WHOLE) {
-    const root = mkdtempSync(join(tmpdir(), `blastwall-bench-whole-${migrations}-`));
-    try {
-      renameSync(writeHistory(migrations), join(root, "db"));
-      generateCodeProject({ files, dir: join(root, "app") });
-      await runCheck(root);
-      whole[migrations] = await timed(() => runCheck(root), 3);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  }
-  return whole;
+/** One whole-gate run: CPU seconds per analyzer, the rest (discovery, baseline, sorting), GC pauses, the baseline. */
+type WholeRun = Record<string, number>;
+
+function writeWholeProject([migrations, files]: [number, number]): string {
+  const root = mkdtempSync(join(tmpdir(), `blastwall-bench-whole-${migrations}-`));
+  renameSync(writeHistory(migrations), join(root, "db"));
+  generateCodeProject({ files, dir: join(root, "app") });
+  return root;
 }
+
+/** Baseline: the work the gate cannot skip, bare: raw exec of every migration, ts.createSourceFile of every file. */
+function bareGate(root: string): void {
+  rawReplay(join(root, "db"));
+  for (const path of listSources(join(root, "app", "src")))
+    ts.createSourceFile(path, readFileSync(path, "utf8"), ts.ScriptTarget.Latest, true);
+}
+
+/** Main-thread GC pauses (seconds) since the last call; entries arrive after a turn of the event loop. */
+function gcClock(): { observer: PerformanceObserver; take: () => Promise<number> } {
+  let paused = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) paused += e.duration / 1000;
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const take = async () => {
+    await new Promise((r) => setTimeout(r, 10));
+    const out = paused;
+    paused = 0;
+    return out;
+  };
+  return { observer, take };
+}
+
+/** The registered analyzers, each wrapped to add its CPU seconds to `into` under its name. */
+function clockedAnalyzers(into: () => WholeRun): Analyzer[] {
+  return analyzers.map((a) => ({
+    name: a.name,
+    analyze: async (ctx) => {
+      const c0 = cpuNow();
+      const out = await a.analyze(ctx);
+      into()[a.name.replace(/\W+/g, "_")] = cpuNow() - c0;
+      return out;
+    },
+  }));
+}
+
+async function wholeRun(root: string, clocked: Analyzer[], gc: () => Promise<number>, run: WholeRun): Promise<void> {
+  await gc();
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  await runCheck(root, { analyzers: clocked });
+  run.wall = (performance.now() - t0) / 1000;
+  run.cpu = cpuNow() - c0;
+  run.gc = await gc();
+  run.rest = run.cpu - analyzers.reduce((sum, a) => sum + (run[a.name.replace(/\W+/g, "_")] ?? 0), 0);
+  const b0 = cpuNow();
+  bareGate(root);
+  run.bare = cpuNow() - b0;
+}
+
+/**
+ * The whole gate on both sizes, interleaved (small, large, then large, small, …) so drift on the shared machine
+ * hits both alike; per size, the median of each measure over WHOLE_ROUNDS runs after one warm-up each.
+ */
+async function wholeGate(): Promise<WholeRun[]> {
+  const roots = WHOLE.map(writeWholeProject);
+  const runs: WholeRun[][] = WHOLE.map(() => []);
+  let current: WholeRun = {};
+  const clocked = clockedAnalyzers(() => current);
+  const { observer, take } = gcClock();
+  try {
+    for (const root of roots) await runCheck(root, { analyzers: clocked });
+    for (let r = 0; r < WHOLE_ROUNDS; r++) {
+      for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
+        current = {};
+        await wholeRun(roots[i] ?? "", clocked, take, current);
+        runs[i]?.push(current);
+      }
+    }
+  } finally {
+    observer.disconnect();
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  }
+  return runs.map((list) => {
+    const keys = new Set(list.flatMap((run) => Object.keys(run)));
+    return Object.fromEntries([...keys].map((k) => [k, median(list.map((run) => run[k] ?? Number.NaN))]));
+  });
+}
+
+/** Whole-gate rows: per size each measure, then each measure's growth from the small size to the large one. */
+function wholeRows(whole: WholeRun[]): Row[] {
+  const [small, large] = whole;
+  const size = ([m, f]: [number, number]) => `${m}_migrations_${f}_files`;
+  const rows: Row[] = [];
+  for (const [i, dims] of WHOLE.entries()) {
+    const w = whole[i] ?? {};
+    rows.push(
+      { name: `whole_cpu_seconds_${size(dims)}`, value: round(w.cpu ?? NaN, 3), unit: "s" },
+      { name: `seconds_whole_check_${size(dims)}`, value: round(w.wall ?? NaN, 3), unit: "s" },
+      { name: `whole_bare_cpu_seconds_${size(dims)}`, value: round(w.bare ?? NaN, 3), unit: "s" },
+      { name: `whole_ratio_to_bare_${size(dims)}`, value: round((w.cpu ?? NaN) / (w.bare ?? NaN), 2), unit: "ratio" },
+      { name: `whole_gc_pause_seconds_${size(dims)}`, value: round(w.gc ?? NaN, 3), unit: "s" },
+    );
+    for (const phase of PHASES)
+      rows.push({ name: `whole_${phase}_cpu_seconds_${size(dims)}`, value: round(w[phase] ?? NaN, 3), unit: "s" });
+  }
+  const growth = (key: string) => round((large?.[key] ?? NaN) / (small?.[key] ?? NaN), 2);
+  rows.push(
+    { name: "whole_check_cpu_scaling_ratio_2x", value: growth("cpu"), unit: "ratio" },
+    { name: "whole_check_scaling_ratio_2x", value: growth("wall"), unit: "ratio" },
+    { name: "whole_bare_cpu_scaling_ratio_2x", value: growth("bare"), unit: "ratio" },
+    { name: "whole_gc_pause_scaling_ratio_2x", value: growth("gc"), unit: "ratio" },
+    ...PHASES.map((phase) => ({ name: `whole_${phase}_cpu_scaling_ratio_2x`, value: growth(phase), unit: "ratio" })),
+  );
+  return rows;
+}
+
+/** Phases of the whole gate: each analyzer by name, and the rest (discovery, baseline, parking, sorting). */
+const PHASES = [...analyzers.map((a) => a.name.replace(/\W+/g, "_")), "rest"];
 
 type Row = { name: string; value: number; unit: string };
 
@@ -305,25 +420,26 @@ function conditionRows(prefix: string, m: Record<number, Condition>): Row[] {
 /**
  * The D1 analyzer on generated histories of 250 to 2,000 migrations under two conditions (a schema that grows with
  * the history, and a fixed set of 40 tables altered over and over), each against raw better-sqlite3 exec of the same
- * files in the same process; and the whole gate on 1,000 migrations + 2,000 TypeScript files vs 500 + 1,000.
+ * files in the same process; and the whole gate on 1,000 migrations + 2,000 TypeScript files vs 500 + 1,000, per
+ * phase, against a bare exec + parse of the same input.
  */
 export default defineBench({
   name: "check",
   description:
-    "blastwall check's D1 analyzer (split, replay on SQLite, per-statement schema diff, rules) on generated histories of 250/500/1000/2000 migrations, two conditions: growing (a table per 4 migrations, indexes, triggers; the schema grows with the history) and fixed_ (40 tables altered over and over: columns added and dropped, indexes, views, triggers, drizzle rebuilds). Baseline: raw better-sqlite3 exec of the same files on one database, same process. inside_sqlite = time inside better-sqlite3 calls during check and blastwall_own = the rest of the same run (least disturbed of 3 instrumented runs). Growth ratios per 2× input. Then the whole gate (every analyzer) on 500 migrations + 1,000 TypeScript files vs 1,000 + 2,000",
+    "blastwall check's D1 analyzer (split, replay on SQLite, per-statement schema diff, rules) on generated histories of 250/500/1000/2000 migrations, two conditions: growing (a table per 4 migrations, indexes, triggers; the schema grows with the history) and fixed_ (40 tables altered over and over: columns added and dropped, indexes, views, triggers, drizzle rebuilds). Baseline: raw better-sqlite3 exec of the same files on one database, same process. Median of 5 runs (3 at 2,000), CPU time leading. inside_sqlite = time inside better-sqlite3 calls during check and blastwall_own = the rest of the same run (least disturbed of 3 instrumented runs). Growth ratios per 2× input. Then whole_: the whole gate (every analyzer) on 500 migrations + 1,000 TypeScript files vs 1,000 + 2,000, sizes interleaved, median of 5: CPU per phase (each analyzer, rest = discovery + baseline + sorting), main-thread GC pauses, and a bare baseline in the same process (raw exec of the migrations + ts.createSourceFile of the files). BLASTWALL_BENCH_CHECK=growing,fixed,whole picks parts",
   run: async () => {
-    const growing: Record<number, Condition> = {};
-    const fixed: Record<number, Condition> = {};
-    for (const n of SIZES) growing[n] = await measure(n, generateHistory);
-    for (const n of SIZES) fixed[n] = await measure(n, generateFixedHistory);
-    const whole = await wholeGate();
-    const at = (n: number) => whole[n]?.wall ?? Number.NaN;
-    return [
-      ...conditionRows("", growing),
-      ...conditionRows("fixed_", fixed),
-      { name: "seconds_whole_check_500_migrations_1000_files", value: round(at(500), 3), unit: "s" },
-      { name: "seconds_whole_check_1000_migrations_2000_files", value: round(at(1000), 3), unit: "s" },
-      { name: "whole_check_scaling_ratio_2x", value: round(at(1000) / at(500), 2), unit: "ratio" },
-    ];
+    const parts = (process.env.BLASTWALL_BENCH_CHECK ?? "growing,fixed,whole").split(",");
+    const rows: Row[] = [];
+    for (const [part, prefix, generate] of [
+      ["growing", "", generateHistory],
+      ["fixed", "fixed_", generateFixedHistory],
+    ] as const) {
+      if (!parts.includes(part)) continue;
+      const m: Record<number, Condition> = {};
+      for (const n of SIZES) m[n] = await measure(n, generate);
+      rows.push(...conditionRows(prefix, m));
+    }
+    if (parts.includes("whole")) rows.push(...wholeRows(await wholeGate()));
+    return rows;
   },
 });
