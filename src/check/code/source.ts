@@ -46,7 +46,9 @@ export function parseSourceFile(
   }
   let sf: ts.SourceFile;
   try {
-    sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, scriptKind(path));
+    // JSDoc carries types only in JS files; skipping it in TS files saves about a sixth of the parse.
+    const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseForTypeInfo };
+    sf = ts.createSourceFile(path, text, options, true, scriptKind(path));
   } catch (err) {
     // The parser recurses; generated code nested thousands of levels deep overflows the stack.
     return { ok: false, reason: `the parser gave up: ${(err as Error).message}` };
