@@ -74,7 +74,7 @@ export function workspacePatterns(dir: string): string[] | undefined {
 }
 
 /** Folders under `root` (node_modules and dot-folders skipped, 4 levels deep) that the workspace globs select. */
-function workspaceDirs(root: string, patterns: readonly string[]): string[] {
+export function workspaceDirs(root: string, patterns: readonly string[]): string[] {
   const clean = (p: string) => p.replace(/^\.\//, "").replace(/\/$/, "");
   const include = patterns.filter((p) => !p.startsWith("!")).map((p) => globRegExp(clean(p)));
   const exclude = patterns.filter((p) => p.startsWith("!")).map((p) => globRegExp(clean(p.slice(1))));
@@ -101,7 +101,7 @@ export const isDir = (p: string): boolean => {
 };
 
 /** The nearest ancestor of `from` (itself included) that declares workspaces, with its globs. */
-function workspaceRoot(from: string): { root: string; patterns: string[] } | undefined {
+export function workspaceRoot(from: string): { root: string; patterns: string[] } | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     const patterns = workspacePatterns(dir);
     if (patterns) return { root: dir, patterns };

@@ -4,6 +4,7 @@ import ts from "typescript";
 import { resolveImport } from "./module-exports.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
 import { createPathsResolver } from "./tsconfig-paths.js";
+import { createWorkspaceResolver } from "./workspace-imports.js";
 
 /**
  * The project's own modules as the code rules see them: parsed once, linked by their relative imports, and typed
@@ -13,7 +14,10 @@ import { createPathsResolver } from "./tsconfig-paths.js";
 export interface CodeModules {
   /** The parsed file at an absolute path, from the shared cache. */
   source(path: string): ts.SourceFile | undefined;
-  /** The project file an import specifier names (relative, or mapped by tsconfig `paths`); undefined for packages. */
+  /**
+   * The project file an import specifier names (relative, mapped by tsconfig `paths`, or a workspace package of the
+   * repo); undefined for installed packages.
+   */
   resolve(fromFile: string, specifier: string): string | undefined;
   /** The project files that import `path` (by a relative specifier), among the files the analyzer read. */
   importers(path: string): ts.SourceFile[];
@@ -120,6 +124,7 @@ function importersIndex(files: Iterable<ts.SourceFile>, resolve: CodeModules["re
 export function createCodeModules({ parse = parseSourceFile, files = () => [] }: CodeModulesOptions = {}): CodeModules {
   const resolved = new Map<string, string | undefined>();
   const viaPaths = createPathsResolver();
+  const viaWorkspace = createWorkspaceResolver();
   const checkers = new Map<string, ts.TypeChecker>();
   let importers: Map<string, ts.SourceFile[]> | undefined;
   const modules: CodeModules = {
@@ -132,7 +137,10 @@ export function createCodeModules({ parse = parseSourceFile, files = () => [] }:
       if (!resolved.has(key))
         resolved.set(
           key,
-          resolveImport(fromFile, specifier) ?? (specifier.startsWith(".") ? undefined : viaPaths(fromFile, specifier)),
+          resolveImport(fromFile, specifier) ??
+            (specifier.startsWith(".")
+              ? undefined
+              : (viaPaths(fromFile, specifier) ?? viaWorkspace(fromFile, specifier))),
         );
       return resolved.get(key);
     },

@@ -6,6 +6,7 @@ import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
 import { laterWrites, memberWrites, mutated, type Writes } from "./writes.js";
+import { zodParsed } from "./zod-keys.js";
 
 /**
  * Constant folding for SQL text: whether a value spliced into a statement can only be text the code itself wrote
@@ -59,6 +60,9 @@ const EITHER = new Set([
   ts.SyntaxKind.AmpersandAmpersandToken,
 ]);
 
+/** `a ?? b`, `a || b`: an array expression that is one of two arrays. */
+const EITHER_ARRAY = new Set([ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken]);
+
 function deeper(f: Fold): Fold | undefined {
   if (f.depth >= MAX_FOLD_DEPTH || f.budget.steps <= 0) return undefined;
   f.budget.steps--;
@@ -107,6 +111,9 @@ function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, a
   // `for (const t of TABLES)`: each element of a constant array.
   if (ts.isForOfStatement(loop) && loop.initializer === decl.parent)
     return !asArray && constantArray(loop.expression, f);
+  // `for (const k in parsed.data)`: the keys of a fixed object.
+  if (ts.isForInStatement(loop) && loop.initializer === decl.parent)
+    return !asArray && fixedObject(loop.expression, f) !== undefined;
   if (!decl.initializer) return false;
   const ok = asArray ? constantArray(decl.initializer, f) : constantText(decl.initializer, f);
   if (!ok) return false;
@@ -344,32 +351,59 @@ function arrayLiteralOf(e: ts.Expression, f: Fold): ts.ArrayLiteralExpression | 
   return ts.isArrayLiteralExpression(init) ? init : undefined;
 }
 
+/** Fixed keys, and the literal that holds them when its values can be read too. */
+type FixedObject = { object?: ts.ObjectLiteralExpression };
+
+/** An object literal whose keys are all written out; spreads of fixed objects add keys but hide values. */
+function fixedLiteral(o: ts.ObjectLiteralExpression, f: Fold): FixedObject | undefined {
+  let spread = false;
+  for (const p of o.properties) {
+    if (ts.isSpreadAssignment(p)) {
+      if (!fixedObject(p.expression, f)) return undefined;
+      spread = true;
+    } else if (
+      !(ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) ||
+      ts.isComputedPropertyName(p.name)
+    )
+      return undefined;
+  }
+  return spread ? {} : { object: o };
+}
+
 /**
- * The object literal behind `Object.entries(MAP)` (also `keys`, `values`) when `MAP` is a `const` literal that is
- * never changed and whose keys are all written out (no spread, no computed name): its keys are text the code wrote.
+ * An object whose keys are all text the code wrote: a literal with its keys written out, a `const` holding one that
+ * is never changed, a parameter every caller fills so, or a zod object schema's output (keys only).
  */
+function fixedObject(e: ts.Expression, fold: Fold): FixedObject | undefined {
+  const f = deeper(fold);
+  const arg = unwrap(e);
+  if (!f) return undefined;
+  if (zodParsed(arg, f.modules)) return {};
+  if (ts.isObjectLiteralExpression(arg)) return fixedLiteral(arg, f);
+  if (!ts.isIdentifier(arg)) return undefined;
+  const d = resolveName(arg, f.modules);
+  if (d && ts.isParameter(d))
+    return !mutated(d, arg.text) &&
+      constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => fixedObject(x, g) !== undefined)
+      ? {}
+      : undefined;
+  const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+  return fixed && !mutated(d, arg.text) ? fixedObject(d.initializer, f) : undefined;
+}
+
+/** `Object.entries(MAP)` (also `keys`, `values`) over a fixed object (see `fixedObject`). */
 function objectEntriesOf(
   e: ts.Expression,
   f: Fold,
-): { method: string; object: ts.ObjectLiteralExpression } | undefined {
+): { method: string; object?: ts.ObjectLiteralExpression } | undefined {
   const call = unwrap(e);
   if (!ts.isCallExpression(call)) return undefined;
   const method = calleeName(call) ?? "";
   const recv = receiverOf(call);
-  const arg = call.arguments[0] && unwrap(call.arguments[0]);
+  const arg = call.arguments[0];
   if (!["entries", "keys", "values"].includes(method) || !recv || lastName(recv) !== "Object" || !arg) return undefined;
-  let object: ts.Expression = arg;
-  if (ts.isIdentifier(arg)) {
-    const d = resolveName(arg, f.modules);
-    const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
-    if (!fixed || mutated(d, arg.text)) return undefined;
-    object = unwrap(d.initializer);
-  }
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
-  const plain = object.properties.every(
-    (p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !ts.isComputedPropertyName(p.name),
-  );
-  return plain ? { method, object } : undefined;
+  const fixed = fixedObject(arg, f);
+  return fixed && { method, ...fixed };
 }
 
 /** The values of an object literal's properties (`{ a }` gives the name `a`). */
@@ -387,13 +421,14 @@ function propertyValues(o: ts.ObjectLiteralExpression): ts.Expression[] {
 function loopEntryValues(d: ts.VariableDeclaration | ts.BindingElement, f: Fold): ts.Expression[] | "keys" | undefined {
   const inPair = ts.isBindingElement(d) && ts.isArrayBindingPattern(d.parent);
   const decl = inPair ? d.parent.parent : d;
-  const loop = decl.parent?.parent;
-  if (!ts.isVariableDeclaration(decl) || !loop || !ts.isForOfStatement(loop) || loop.initializer !== decl.parent)
-    return undefined;
-  const source = objectEntriesOf(loop.expression, f);
+  // A `for … of` variable, or the element parameter of `Object.entries(x).forEach(([k, v]) => …)`.
+  const walked = (ts.isVariableDeclaration(decl) || ts.isParameter(decl)) && walkedArray(decl);
+  if (!walked) return undefined;
+  const source = objectEntriesOf(walked, f);
   if (!source) return undefined;
   const index = inPair && ts.isBindingElement(d) ? d.parent.elements.indexOf(d) : -1;
   if (source.method === "keys" || (source.method === "entries" && index === 0)) return index <= 0 ? "keys" : undefined;
+  if (!source.object) return undefined;
   if (source.method === "values" && index === -1) return propertyValues(source.object);
   return source.method === "entries" && index === 1 ? propertyValues(source.object) : undefined;
 }
@@ -489,6 +524,7 @@ function constantObjectLiteral(e: ts.Expression, f: Fold): boolean {
     if (d && ts.isEnumDeclaration(d)) return true;
     if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const))
       return false;
+    if (ts.isIdentifier(d.name) && mutated(d, d.name.text)) return false;
     o = unwrap(d.initializer);
   }
   return (
@@ -542,7 +578,9 @@ function constantArrayCall(e: ts.CallExpression | ts.NewExpression, f: Fold): bo
     ts.isIdentifier(recv) &&
     recv.text === "Object"
   )
-    return !!args[0] && constantObjectLiteral(args[0], f);
+    return (
+      !!args[0] && (constantObjectLiteral(args[0], f) || (name === "keys" && fixedObject(args[0], f) !== undefined))
+    );
   if (name && ARRAY_KEEPERS.has(name) && recv)
     return constantArray(recv, f) && args.every((a) => !ts.isArrayLiteralExpression(a) || constantArray(a, f));
   if (name === "split" && recv) return constantText(recv, f);
@@ -569,6 +607,11 @@ export function constantArray(expr: ts.Expression, fold: Fold = startFold()): bo
       typedConstant(e, f, true)
     );
   if (ts.isCallExpression(e) || ts.isNewExpression(e)) return constantArrayCall(e, f) || typedConstant(e, f, true);
+  if (ts.isConditionalExpression(e)) return constantArray(e.whenTrue, f) && constantArray(e.whenFalse, f);
+  if (ts.isBinaryExpression(e) && EITHER_ARRAY.has(e.operatorToken.kind))
+    return constantArray(e.left, f) && constantArray(e.right, f);
+  // `COLUMNS_BY_TABLE[table]`: any entry of a fixed object of constant lists.
+  if (ts.isElementAccessExpression(e)) return constantObjectLiteral(e.expression, f) || typedConstant(e, f, true);
   return false;
 }
 

@@ -43,7 +43,7 @@ const named = (name: string) => (e: ts.Expression) => {
 };
 
 /** Every value written into variable `name` after its declaration: `x = v`, `x += v`, `x.push(v)`, `x[i] = v`. */
-export function laterWrites(decl: ts.VariableDeclaration, name: string): Writes {
+export function laterWrites(decl: ts.VariableDeclaration | ts.ParameterDeclaration, name: string): Writes {
   return writesInto(enclosingScope(decl), named(name));
 }
 
@@ -79,8 +79,11 @@ export function memberWrites(
   });
 }
 
-/** Whether `name` is changed after its declaration: assigned, a property written or deleted, or `Object.assign`ed. */
-export function mutated(decl: ts.VariableDeclaration, name: string): boolean {
+/**
+ * Whether `name` is changed after its declaration: assigned, a property written or deleted, a list inside it
+ * grown (`x.list.push(v)`), or `Object.assign`ed.
+ */
+export function mutated(decl: ts.VariableDeclaration | ts.ParameterDeclaration, name: string): boolean {
   const { values, arrays } = laterWrites(decl, name);
   if (values.length > 0 || arrays.length > 0) return true;
   let hit = false;
@@ -91,8 +94,11 @@ export function mutated(decl: ts.VariableDeclaration, name: string): boolean {
   };
   walk(enclosingScope(decl), (n) => {
     if (hit) return false;
-    const assign = ts.isCallExpression(n) && calleeName(n) === "assign" && !!n.arguments[0] && rooted(n.arguments[0]);
-    if ((isAssignment(n) && rooted(n.left)) || assign || (ts.isDeleteExpression(n) && rooted(n.expression))) hit = true;
+    const call = ts.isCallExpression(n) ? n : undefined;
+    const assign = call && calleeName(call) === "assign" && !!call.arguments[0] && rooted(call.arguments[0]);
+    const recv = call && ADDERS.has(calleeName(call) ?? "") ? receiverOf(call) : undefined;
+    if ((isAssignment(n) && rooted(n.left)) || assign || (recv && rooted(recv))) hit = true;
+    if (ts.isDeleteExpression(n) && rooted(n.expression)) hit = true;
     return undefined;
   });
   return hit;

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { createCodeAnalyzer } from "../../code/analyzer.js";
+import { findingsOf, writeProject } from "../../config/fixture.js";
+
+const analyzers = [createCodeAnalyzer()];
+const CONFIG = JSON.stringify({
+  name: "notes",
+  main: "src/index.ts",
+  compatibility_date: "2025-01-01",
+  d1_databases: [{ binding: "DB", database_name: "notes" }],
+});
+
+const sqlFindings = async (dir: string) =>
+  (await findingsOf(dir, analyzers, "code/sql-interpolation")).map((f) => [f.file, f.line, f.severity]);
+
+describe("code/sql-interpolation folds column names taken from keys the code fixed", () => {
+  it("does not flag the keys of a zod object's output, but flags a schema that lets other keys through", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `import { z } from "zod";
+const NotePatch = z.object({ title: z.string(), pinned: z.boolean() }).partial().refine((n) => Object.keys(n).length > 0);
+const Loose = z.object({ title: z.string() }).passthrough();
+export async function patch(db: D1Database, body: unknown, id: string) {
+  const parsed = NotePatch.safeParse(body);
+  if (!parsed.success) return;
+  const sets: string[] = [];
+  for (const [key] of Object.entries(parsed.data)) sets.push(\`\${key} = ?\`);
+  for (const key in parsed.data) sets.push(\`\${key} = ?\`);
+  await db.prepare(\`UPDATE notes SET \${sets.join(", ")} WHERE id = ?\`).bind(...Object.values(parsed.data), id).run();
+  const loose = Loose.parse(body);
+  await db.prepare(\`UPDATE notes SET \${Object.keys(loose).map((k) => \`\${k} = ?\`).join(", ")} WHERE id = ?\`).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 12, "warning"]]);
+  });
+
+  it("reads a schema from a workspace package of the repo and the schema behind Hono's zValidator", async () => {
+    const dir = writeProject({
+      "package.json": JSON.stringify({ name: "repo", private: true, workspaces: ["apps/*", "packages/*"] }),
+      "packages/shared/package.json": JSON.stringify({
+        name: "@notes/shared",
+        exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } },
+      }),
+      "packages/shared/src/index.ts": `import { z } from "zod";
+export const NoteUpdate = z.object({ title: z.string(), body: z.string() }).strict();
+export const AnyJson = z.record(z.string(), z.unknown());
+`,
+      "apps/api/wrangler.json": CONFIG,
+      "apps/api/src/index.ts": `import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { AnyJson, NoteUpdate } from "@notes/shared";
+const app = new Hono<{ Bindings: { DB: D1Database } }>();
+app.patch("/notes/:id", zValidator("json", NoteUpdate), async (c) => {
+  const data = c.req.valid("json");
+  const cols = Object.keys(data).map((k) => \`\${k} = ?\`);
+  await c.env.DB.prepare(\`UPDATE notes SET \${cols.join(", ")} WHERE id = ?\`).bind(...Object.values(data), c.req.param("id")).run();
+  return c.json({ ok: true });
+});
+app.put("/raw/:id", zValidator("json", AnyJson), async (c) => {
+  const data = c.req.valid("json");
+  await c.env.DB.prepare(\`UPDATE notes SET \${Object.keys(data).map((k) => \`\${k} = ?\`).join(", ")}\`).run();
+  return c.json({ ok: true });
+});
+export default app;
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["apps/api/src/index.ts", 13, "warning"]]);
+  });
+
+  it("does not flag the keys of literal objects every caller passes, but flags one a caller fills from the request", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `type Prefs = { user_id: number; digest: boolean; theme: string };
+async function savePrefs(db: D1Database, prefs: Prefs) {
+  const keys: string[] = [];
+  Object.entries(prefs).forEach(([key]) => keys.push(key));
+  await db.prepare(\`INSERT INTO prefs (\${keys.join(", ")}) VALUES (\${keys.map(() => "?").join(", ")})\`).run();
+}
+export async function onSave(db: D1Database, userId: number, digest: boolean) {
+  const base = { digest, theme: "dark" };
+  await savePrefs(db, { user_id: userId, ...base });
+}
+async function updateNote(db: D1Database, fields: { title?: string; body?: string }) {
+  const sets: string[] = [];
+  for (const [key] of Object.entries(fields)) sets.push(\`\${key} = ?\`);
+  await db.prepare(\`UPDATE notes SET \${sets.join(", ")} WHERE id = ?\`).run();
+}
+export async function onPut(db: D1Database, request: Request) {
+  await updateNote(db, (await request.json()) as { title?: string });
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 14, "warning"]]);
+  });
+
+  it("does not flag columns of an entry of a fixed object of lists, but flags one whose lists grow", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `const TABLES = ["notes", "tags"] as const;
+const COLUMNS: Record<string, string[]> = { notes: ["id", "title"], tags: ["id", "name"] };
+const GROWN: Record<string, string[]> = { notes: ["id"] };
+export async function restore(db: D1Database, dump: Record<string, Record<string, unknown>[]>, extra: string) {
+  for (const table of TABLES) {
+    for (const row of dump[table] ?? []) {
+      const allowed = COLUMNS[table] ?? [];
+      const cols = allowed.filter((c) => Object.prototype.hasOwnProperty.call(row, c));
+      await db.prepare(\`INSERT INTO \${table} (\${cols.join(",")}) VALUES (\${cols.map(() => "?").join(",")})\`).run();
+    }
+  }
+  GROWN.notes?.push(extra);
+  await db.prepare(\`SELECT \${(GROWN.notes ?? []).join(",")} FROM notes\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 13, "warning"]]);
+  });
+});
