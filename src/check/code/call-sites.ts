@@ -1,8 +1,9 @@
 import ts from "typescript";
 import { walk } from "./ast.js";
-import { resolveName } from "./declarations.js";
+import { resolveMember, resolveName } from "./declarations.js";
 import type { Fold } from "./fold.js";
 import { hasExportModifier } from "./module-exports.js";
+import type { CodeModules } from "./modules.js";
 
 /** Past this many call sites a parameter is not traced (cost bound). */
 const MAX_CALL_SITES = 64;
@@ -97,13 +98,52 @@ function callSites(decl: ts.Node, name: ts.Identifier, files: ts.SourceFile[], f
   for (const sf of files) {
     for (const n of identifiersOf(sf).get(name.text) ?? []) {
       const parent = n.parent;
-      if (n === name || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n) || isKey(n)) continue;
+      if (n === name || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n)) continue;
+      // `repo.save(…)` through `import * as repo`: a call of the function, not a property of something else.
+      const member = isKey(n) && ts.isPropertyAccessExpression(parent) && resolveMember(parent, f.modules) === decl;
+      if (member) {
+        if (!ts.isCallExpression(parent.parent) || parent.parent.expression !== parent) return undefined;
+        calls.push(parent.parent);
+        continue;
+      }
+      if (isKey(n)) continue;
       if (resolveName(n, f.modules) !== decl) continue;
       if (!(ts.isCallExpression(parent) || ts.isNewExpression(parent)) || parent.expression !== n) return undefined;
       calls.push(parent);
     }
   }
   return calls.length > MAX_CALL_SITES ? undefined : calls;
+}
+
+/** Past this many files a module's importers (through re-exports) are not listed. */
+const MAX_IMPORTERS = 64;
+
+/** Whether `sf` re-exports from `target` (`export * from "./x"`, `export { a } from "./x"`). */
+function reExports(sf: ts.SourceFile, target: string, modules: CodeModules): boolean {
+  return sf.statements.some(
+    (st) =>
+      ts.isExportDeclaration(st) &&
+      !!st.moduleSpecifier &&
+      ts.isStringLiteral(st.moduleSpecifier) &&
+      modules.resolve(sf.fileName, st.moduleSpecifier.text) === target,
+  );
+}
+
+/**
+ * The files that import `own`, also through barrels that re-export it (`repositories/index.ts`); undefined past
+ * MAX_IMPORTERS, since a partial list would hide callers.
+ */
+function importersThrough(own: ts.SourceFile, modules: CodeModules): ts.SourceFile[] | undefined {
+  const out: ts.SourceFile[] = [];
+  const queue = [own];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    for (const sf of modules.importers(next.fileName)) {
+      if (sf === own || out.includes(sf)) continue;
+      if (out.push(sf) > MAX_IMPORTERS) return undefined;
+      if (reExports(sf, next.fileName, modules)) queue.push(sf);
+    }
+  }
+  return out;
 }
 
 /**
@@ -133,8 +173,9 @@ export function constantParameter(
   const own = named.decl.getSourceFile();
   const files = [own];
   if (isExported(named.decl, named.name.text)) {
-    if (!f.modules) return false;
-    files.push(...f.modules.importers(own.fileName).filter((sf: ts.SourceFile) => sf !== own));
+    const importers = f.modules && importersThrough(own, f.modules);
+    if (!importers) return false;
+    files.push(...importers);
   }
   f.visiting.add(p);
   try {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import ts from "typescript";
 import { listSources } from "./files.js";
@@ -8,6 +8,14 @@ import { parseSourceFile } from "./source.js";
 export function resolveImport(fromFile: string, specifier: string): string | undefined {
   if (!specifier.startsWith(".")) return undefined;
   return resolveModuleFile(resolve(dirname(fromFile), specifier));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The source file an absolute module path names, trying the extensions and index files TypeScript would. */
@@ -23,7 +31,8 @@ export function resolveModuleFile(base: string): string | undefined {
     `${base}/index.ts`,
     `${base}/index.js`,
   ];
-  return candidates.find((c) => existsSync(c) && !c.endsWith("/"));
+  // `./repositories` names a folder: its index file, never the folder itself.
+  return candidates.find((c) => isFile(c));
 }
 
 /** Whether a statement carries `export`. */

@@ -115,4 +115,37 @@ export async function restore(db: D1Database, dump: Record<string, Record<string
     });
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 13, "warning"]]);
   });
+
+  it("finds a helper's callers through a folder barrel and a namespace import, so their literal keys count", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/repositories/prefs.ts": `export const savePrefs = async (db: D1Database, prefs: { digest: boolean; theme: string }) => {
+  const sets: string[] = [];
+  Object.entries(prefs).forEach(([key]) => sets.push(\`\${key} = ?\`));
+  await db.prepare(\`UPDATE prefs SET \${sets.join(", ")} WHERE id = ?\`).run();
+};
+export const saveRaw = async (db: D1Database, prefs: Record<string, unknown>) => {
+  await db.prepare(\`UPDATE prefs SET \${Object.keys(prefs).map((k) => \`\${k} = ?\`).join(", ")}\`).run();
+};
+`,
+      "src/repositories/index.ts": `export * from "./prefs";\n`,
+      "src/services/prefs.ts": `import * as repositories from "../repositories";
+export async function savePrefs(db: D1Database, prefs: { digest: boolean; theme: string }) {
+  return repositories.savePrefs(db, prefs);
+}
+`,
+      "src/index.ts": `import * as repositories from "./repositories";
+import * as PrefsService from "./services/prefs";
+export default {
+  async fetch(request: Request, env: { DB: D1Database }) {
+    const body = (await request.json()) as { digest: boolean };
+    await PrefsService.savePrefs(env.DB, { digest: body.digest, theme: "dark" });
+    await repositories.saveRaw(env.DB, body);
+    return new Response("ok");
+  },
+};
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/repositories/prefs.ts", 7, "warning"]]);
+  });
 });
