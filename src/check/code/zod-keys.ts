@@ -43,14 +43,20 @@ function literalKeys(o: ts.Expression): boolean {
   );
 }
 
+/** The initializer of the `const` a name refers to. */
+function constValue(id: ts.Identifier, modules: CodeModules | undefined): ts.Expression | undefined {
+  const d = resolveName(id, modules);
+  const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+  return fixed ? d.initializer : undefined;
+}
+
 /** `z.object({ a, b })` (or `object({ … })` imported from zod), then only methods that keep its keys. */
 function fixedKeySchema(expr: ts.Expression, modules: CodeModules | undefined, hops: number): boolean {
   const e = unwrap(expr);
   if (hops > MAX_HOPS) return false;
   if (ts.isIdentifier(e)) {
-    const d = resolveName(e, modules);
-    const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
-    return !!fixed && fixedKeySchema(d.initializer, modules, hops + 1);
+    const held = constValue(e, modules);
+    return !!held && fixedKeySchema(held, modules, hops + 1);
   }
   if (!ts.isCallExpression(e)) return false;
   const name = calleeName(e) ?? "";
@@ -107,9 +113,9 @@ export function zodParsed(expr: ts.Expression, modules: CodeModules | undefined,
   }
   if (ts.isPropertyAccessExpression(e) && e.name.text === "data") return safeParsed(e.expression, modules, hops + 1);
   if (!ts.isIdentifier(e)) return false;
+  const held = constValue(e, modules);
+  if (held) return zodParsed(held, modules, hops + 1);
   const d = resolveName(e, modules);
-  if (d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const)
-    return zodParsed(d.initializer, modules, hops + 1);
   // `const { data } = S.safeParse(x)`
   const holder = d && ts.isBindingElement(d) && ts.isObjectBindingPattern(d.parent) ? d.parent.parent : undefined;
   const key = d && ts.isBindingElement(d) ? (d.propertyName ?? d.name).getText() : "";
@@ -123,9 +129,8 @@ function safeParsed(expr: ts.Expression, modules: CodeModules | undefined, hops:
   const e = unwrap(expr);
   if (hops > MAX_HOPS) return false;
   if (ts.isIdentifier(e)) {
-    const d = resolveName(e, modules);
-    const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
-    return !!fixed && safeParsed(d.initializer, modules, hops + 1);
+    const held = constValue(e, modules);
+    return !!held && safeParsed(held, modules, hops + 1);
   }
   const name = ts.isCallExpression(e) ? calleeName(e) : undefined;
   const recv = ts.isCallExpression(e) ? receiverOf(e) : undefined;
