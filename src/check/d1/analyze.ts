@@ -5,6 +5,7 @@ import { rules } from "../rules/index.js";
 import { report } from "../rules/report.js";
 import { collapseRebuilds } from "../sql/rebuild.js";
 import { createReplayer, type Replayer } from "../sql/replay.js";
+import type { Table } from "../sql/schema.js";
 import { splitStatements } from "../sql/split.js";
 import { classify } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
@@ -71,6 +72,13 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
   // Net effect of the file: a table it drops and creates again under the same name starts empty.
   const dropped = new Set(raw.flatMap((c) => (c.kind === "drop-table" ? [lc(c.table)] : [])));
   const recreated = new Set([...createdHere].filter((t) => replayer.existedBeforeFile(t) && dropped.has(t)));
+  // Schemas some rules read (a singleton's CHECK, a cascade child's columns), kept as they are after the file.
+  const tablesAfter = new Map<string, Table>();
+  for (const o of outcome.statements)
+    for (const t of [o.target ?? "", ...o.cascades.map((c) => c.table)]) {
+      const table = replayer.tables.get(lc(t));
+      if (table) tablesAfter.set(lc(t), table);
+    }
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {
@@ -88,6 +96,7 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
     changes,
     createdHere,
     recreated,
+    tablesAfter,
     copyLines,
     classes,
     class: cls,

@@ -96,7 +96,7 @@ export function droppedInFile(file: MigrationFile): Set<string> {
 /** A token as compared across spellings: identifier quoting and keyword case gone, strings kept exact. */
 const tokenKey = (t: Token): string =>
   t.kind === "string" ? `'${t.value}` : t.kind === "ident" || t.kind === "word" ? `n:${lc(t.text)}` : t.value;
-const isName = (t: Token | undefined): t is Token => t?.kind === "ident" || t?.kind === "word";
+export const isName = (t: Token | undefined): t is Token => t?.kind === "ident" || t?.kind === "word";
 
 /**
  * The top-level WHERE condition of a statement as comparable keys: `"inv"."acceptedAt" IS NULL` and
@@ -212,7 +212,7 @@ function literalOf(item: readonly Token[]): string | undefined {
 }
 
 /** `INSERT INTO x (a, b) SELECT e1, e2 FROM …` as its target columns (undefined: none listed) and select items. */
-function insertSelectParts(sql: string): { columns?: string[]; items: Token[][] } | undefined {
+export function insertSelectParts(sql: string): { columns?: string[]; items: Token[][] } | undefined {
   const tokens = tokenize(sql);
   const select = tokens.findIndex((t) => t.depth === 0 && t.value === "SELECT");
   if (select < 0) return undefined;
@@ -353,7 +353,7 @@ function defaultValue(stored: string | null): string | undefined {
 }
 
 /** The top-level `AND` conjuncts of a WHERE, as token lists. */
-function conjuncts(tokens: readonly Token[], depth: number): Token[][] {
+export function conjuncts(tokens: readonly Token[], depth: number): Token[][] {
   const out: Token[][] = [[]];
   for (const t of tokens) {
     if (t.depth === depth && t.kind === "word" && t.value === "AND") out.push([]);
@@ -363,7 +363,7 @@ function conjuncts(tokens: readonly Token[], depth: number): Token[][] {
 }
 
 /** `col = 'x'` or `'x' = col` (also `==`, `IS`), with `table.` dropped: the column and the literal's key. */
-function equality(part: readonly Token[]): { column: string; value: string } | undefined {
+export function equality(part: readonly Token[]): { column: string; value: string } | undefined {
   const names = part.filter((t, i) => !(isName(t) && part[i + 1]?.value === "."));
   const plain = names.filter((t) => t.value !== ".");
   const eq = plain.findIndex((t) => t.value === "=" || t.value === "IS");

@@ -2,6 +2,7 @@ import type { MigrationClass } from "../findings.js";
 import type { Hit } from "../rules/report.js";
 import type { Change, Located } from "../sql/diff.js";
 import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
+import type { Table } from "../sql/schema.js";
 import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
 import type { CodeMentions } from "./code-mentions.js";
 import type { LockProblem } from "./lock.js";
@@ -27,6 +28,8 @@ export interface MigrationFile {
   createdHere: Set<string>;
   /** Lower-cased tables that existed before this file, which it drops and creates again: every row is lost. */
   recreated?: Set<string>;
+  /** Schema after the file of the tables its statements name as target and of its drops' cascade children. */
+  tablesAfter?: ReadonlyMap<string, Table>;
   /** Lines of the INSERT … SELECT statements that copy rows during a rebuild. */
   copyLines: Set<number>;
   classes: Set<Exclude<MigrationClass, "mixed">>;

@@ -39,4 +39,38 @@ DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;`;
     expect(await hitsAfterBase("d1/large-data-change", rebuild)).toEqual([]);
   });
+  it("does not flag a write to a table of one row at most, or an INSERT of one aggregate row", async () => {
+    const schema = `${BASE_MIGRATION}CREATE TABLE stats (id INTEGER PRIMARY KEY CHECK (id = 1), first_total INTEGER, n INTEGER);`;
+    const run = async (sql: string) =>
+      (
+        await checkMigrations({
+          "migrations/0001.sql": schema,
+          "migrations/0002.sql": `ALTER TABLE orders ADD COLUMN note TEXT;\n${sql}`,
+        })
+      ).findings
+        .filter((f) => f.rule === "d1/large-data-change")
+        .map((f) => f.line);
+    expect(await run("UPDATE stats SET n = first_total;")).toEqual([]);
+    expect(
+      await run(
+        "INSERT OR IGNORE INTO stats (id, first_total) SELECT 1, MIN(total) FROM orders WHERE status = 'paid' HAVING COUNT(*) > 0;",
+      ),
+    ).toEqual([]);
+    expect(
+      await run(
+        "CREATE TABLE totals (n INTEGER, s INTEGER);\nINSERT INTO totals SELECT count(*), Sum(total) FROM orders;",
+      ),
+    ).toEqual([]);
+    // One row per group, a scalar min(a, b), a window function or a UNION: as many rows as the table holds.
+    const totals = "CREATE TABLE totals (n INTEGER, s TEXT);\n";
+    expect(await run(`${totals}INSERT INTO totals SELECT count(*), status FROM orders GROUP BY status;`)).toEqual([3]);
+    expect(await run(`${totals}INSERT INTO totals SELECT min(total, 5), status FROM orders;`)).toEqual([3]);
+    expect(await run(`${totals}INSERT INTO totals SELECT count(*) OVER (), status FROM orders;`)).toEqual([3]);
+    expect(
+      await run(
+        `${totals}INSERT INTO totals SELECT count(*), 'a' FROM orders UNION ALL SELECT total, status FROM orders;`,
+      ),
+    ).toEqual([3]);
+    expect(await run("UPDATE order_items SET sku = 'x' WHERE sku IS NULL;")).toEqual([2]);
+  });
 });

@@ -1,10 +1,27 @@
 import { isDataStatement } from "../../d1/classify.js";
+import { keptChildren } from "../../d1/kept-children.js";
 import { isSaveOrRestore } from "../../d1/net-effect.js";
-import { ident } from "../../d1/rule.js";
+import { isSingleton, selectsOneRow } from "../../d1/row-bounds.js";
+import { ident, type MigrationFile } from "../../d1/rule.js";
+import type { StatementOutcome } from "../../sql/replay.js";
 import { defineRule } from "../rule.js";
 
 /** Rows changed by one statement, at or above which a data change belongs in a batched backfill. */
 export const LARGE_DATA_ROWS = 1000;
+
+/**
+ * Data statements that only move a few rows or a rebuild's own rows: saving a table's rows before dropping and
+ * creating it again (or before a DROP cascades into it) and putting them back, a write to a table that holds one
+ * row at most, and an INSERT of one aggregate row.
+ */
+function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: number) => boolean {
+  const keptLines = new Set(keptChildren(file).flatMap((k) => [k.saveLine, k.restoreLine]));
+  return (sql, o, line) =>
+    keptLines.has(line) ||
+    isSaveOrRestore(file, sql, o) ||
+    isSingleton(file.tablesAfter?.get((o.target ?? "").toLowerCase())) ||
+    (o.verb === "insert" && selectsOneRow(sql));
+}
 
 /** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
 export default defineRule({
@@ -15,11 +32,11 @@ export default defineRule({
   },
   checkMigration: ({ file, dataLabel }) => {
     if (!file.classes.has("expand") && !file.classes.has("contract")) return [];
+    const isBounded = bounded(file);
     return file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (!stmt || o.error || !isDataStatement(o) || file.copyLines.has(stmt.line)) return [];
-      // Saving a table's rows before dropping and creating it again, and putting them back, is its rebuild's copy.
-      if (isSaveOrRestore(file, stmt.sql, o)) return [];
+      if (isBounded(stmt.sql, o, stmt.line)) return [];
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
       const t = ident(o.target ?? "the_table");

@@ -1,3 +1,4 @@
+import { keptChildren } from "../../d1/kept-children.js";
 import { droppedInFile } from "../../d1/net-effect.js";
 import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
 import type { Cascade } from "../../sql/replay.js";
@@ -44,9 +45,13 @@ export default defineRule({
     const hits: RuleHit[] = [];
     // A child this file drops anyway loses its rows to that DROP (d1/drop-table), not to the cascade.
     const gone = droppedInFile(file);
+    // A child saved whole before the DROP and put back whole after it keeps its rows.
+    const kept = new Set(keptChildren(file).map((k) => `${k.dropLine}:${k.child}`));
     file.outcomes.forEach((o, i) => {
       const stmt = file.statements[i];
-      const cascades = o.cascades.filter((c) => !gone.has(c.table.toLowerCase()));
+      const cascades = o.cascades.filter(
+        (c) => !gone.has(c.table.toLowerCase()) && !kept.has(`${stmt?.line}:${c.table.toLowerCase()}`),
+      );
       if (!stmt || o.verb !== "drop-table" || cascades.length === 0 || o.error) return;
       const parent = o.target ?? "";
       if (!existedBefore(file, parent)) return;
@@ -62,11 +67,13 @@ export default defineRule({
       });
       const rowsLost = losses?.reduce((n, l) => n + l.rows, 0);
       const children = [...new Set(cascades.map((c) => c.table))];
+      // A CASCADE child saved and restored whole is recognised; a SET NULL child's UPDATE restore is not.
+      const unlinked = [...new Set(cascades.filter((c) => c.action !== "CASCADE").map((c) => c.table))];
       const { save, restore, cleanup } = keepRecipe(cascades);
       hits.push({
         line: stmt.line,
         message: `${what}, and on D1 that ${effects.join("; ")}${losses ? ` (replayed on ${dataLabel ?? "--data"})` : " (run with --data to count the rows)"}`,
-        fix: `On D1 the implicit DELETE of DROP TABLE always fires foreign key actions: PRAGMA foreign_keys = OFF is ignored inside the migration and defer_foreign_keys does not stop cascades. Prefer ALTER TABLE ${ident(parent)} ADD/RENAME/DROP COLUMN over a rebuild. If you must rebuild, keep the children's rows in the same file: start with \`PRAGMA defer_foreign_keys = on;\`, before the DROP run \`${save}\`, after the rename run \`${restore}\` then \`${cleanup}\`, prove it with \`blastwall check --data <export.sql>\`, and mark the DROP with \`-- blastwall-ignore d1/rebuild-cascade: ${children.join(", ")} kept in *_keep\`.`,
+        fix: `On D1 the implicit DELETE of DROP TABLE always fires foreign key actions: PRAGMA foreign_keys = OFF is ignored inside the migration and defer_foreign_keys does not stop cascades. Prefer ALTER TABLE ${ident(parent)} ADD/RENAME/DROP COLUMN over a rebuild. If you must rebuild, keep the children's rows in the same file: start with \`PRAGMA defer_foreign_keys = on;\`, before the DROP run \`${save}\`, after the rename run \`${restore}\` then \`${cleanup}\`, and prove it with \`blastwall check --data <export.sql>\`${unlinked.length > 0 ? `; the SET NULL restore is not recognised, so mark the DROP with \`-- blastwall-ignore d1/rebuild-cascade: ${unlinked.join(", ")} kept in *_keep\`` : ""}.`,
         data: { table: parent, children, cascades: cascades, ...(rowsLost !== undefined ? { rowsLost } : {}) },
       });
     });

@@ -23,4 +23,25 @@ describe("d1/unbounded-write", () => {
     ).toEqual([]);
     expect(await hitsAfterBase("d1/unbounded-write", "CREATE TABLE t (a);\nDELETE FROM t;")).toEqual([]);
   });
+  it("does not flag an UPDATE of a table that holds one row at most, but still a DELETE of it or a table that is not one", async () => {
+    const run = async (schema: string, sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": schema, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/unbounded-write")
+        .map((f) => f.line);
+    const single = 'CREATE TABLE "Config" ("Id" INTEGER PRIMARY KEY CHECK ("Id" = 1), n INTEGER, m INTEGER);';
+    expect(await run(single, "UPDATE config SET n = m;")).toEqual([]);
+    expect(await run(single, "UPDATE config SET n = m;\nDELETE FROM config;")).toEqual([2]);
+    // A key CHECKed to two values, or a nullable non-integer key (NULL passes a CHECK), is no singleton.
+    expect(
+      await run("CREATE TABLE s (id INTEGER PRIMARY KEY CHECK (id IN (1, 2)), n);", "UPDATE s SET n = 1;"),
+    ).toEqual([1]);
+    expect(await run("CREATE TABLE s (id TEXT PRIMARY KEY CHECK (id = 'x'), n);", "UPDATE s SET n = 1;")).toEqual([1]);
+    expect(
+      await run("CREATE TABLE s (id INTEGER PRIMARY KEY, k INTEGER CHECK (k = 1), n);", "UPDATE s SET n = 1;"),
+    ).toEqual([1]);
+    // NOT NULL and UNIQUE on the pinned column make it one too.
+    expect(
+      await run("CREATE TABLE s (k TEXT NOT NULL UNIQUE, n, CHECK (k = 'only' AND n > 0));", "UPDATE s SET n = 1;"),
+    ).toEqual([]);
+  });
 });

@@ -1,0 +1,95 @@
+import type { Table } from "../sql/schema.js";
+import { type Token, tokenize } from "../sql/tokens.js";
+import { conjuncts, equality } from "./net-effect.js";
+
+/** Statements that can only touch a row or two, whatever the table holds: not a large or unbounded write. */
+
+const lc = (s: string) => s.toLowerCase();
+const TOKENS = 4000;
+
+/** Columns a CHECK pins to one value: `id = 1`, `1 == id`, `id IS 'only'`, one of its top-level `AND` parts. */
+function pinnedColumns(expr: string): string[] {
+  return conjuncts(tokenize(expr), 0).flatMap((part) => {
+    const eq = equality(part);
+    return eq && eq.value !== "NULL" ? [eq.column] : [];
+  });
+}
+
+/**
+ * Whether a table holds one row at most: a column that is its key (the PRIMARY KEY alone, or a whole-table
+ * UNIQUE index on it alone), cannot be NULL (a NULL passes any CHECK) and has a CHECK pinning it to one value,
+ * e.g. `CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), …)`.
+ *
+ * @example
+ * isSingleton(tablesAfter.get("settings")); // true for the table above
+ */
+export function isSingleton(table: Table | undefined): boolean {
+  if (!table) return false;
+  const pk = table.columns.filter((c) => c.pk > 0);
+  const soleKey = pk.length === 1 ? pk[0] : undefined;
+  const uniques = new Set(
+    table.indexes.flatMap((ix) => (ix.unique && !ix.partial && ix.columns.length === 1 ? ix.columns.map(lc) : [])),
+  );
+  const pinned = new Set(table.checks.flatMap((c) => pinnedColumns(c.expr)));
+  return table.columns.some((c) => {
+    const key = c === soleKey || uniques.has(lc(c.name));
+    // INTEGER PRIMARY KEY is the rowid: never NULL.
+    const notNull = c.notNull || (c === soleKey && c.type === "INTEGER");
+    return key && notNull && pinned.has(lc(c.name));
+  });
+}
+
+/** Functions that are always aggregates; MIN and MAX are aggregates only with one argument. */
+const AGGREGATES = new Set([
+  "COUNT",
+  "SUM",
+  "TOTAL",
+  "AVG",
+  "GROUP_CONCAT",
+  "STRING_AGG",
+  "JSON_GROUP_ARRAY",
+  "JSON_GROUP_OBJECT",
+  "JSONB_GROUP_ARRAY",
+  "JSONB_GROUP_OBJECT",
+]);
+
+/** The index of the `)` closing the `(` at `open`. */
+function closing(tokens: readonly Token[], open: number): number {
+  const depth = tokens[open]?.depth ?? 0;
+  const at = tokens.findIndex((t, i) => i > open && t.depth === depth && t.value === ")");
+  return at < 0 ? tokens.length : at;
+}
+
+/** Whether `tokens[i]` calls an aggregate (not as a window function: `… OVER (…)` gives a row per row). */
+function aggregateCall(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i];
+  if (t?.kind !== "word" || tokens[i + 1]?.value !== "(") return false;
+  const close = closing(tokens, i + 1);
+  const args = tokens.slice(i + 2, close);
+  const oneArg = args.length > 0 && !args.some((a) => a.depth === t.depth + 1 && a.value === ",");
+  if (!AGGREGATES.has(t.value) && !((t.value === "MIN" || t.value === "MAX") && oneArg)) return false;
+  let next = close + 1;
+  if (tokens[next]?.value === "FILTER" && tokens[next + 1]?.value === "(") next = closing(tokens, next + 1) + 1;
+  return tokens[next]?.value !== "OVER";
+}
+
+/**
+ * Whether the SELECT of an `INSERT … SELECT` yields one row at most: it selects an aggregate and has no
+ * `GROUP BY` and no compound part (`UNION`, …), e.g. `INSERT INTO stats (n) SELECT COUNT(*) FROM t WHERE …`.
+ *
+ * @example
+ * selectsOneRow("INSERT INTO s (id, x) SELECT 1, MIN(x) FROM t HAVING COUNT(*) > 0;"); // true
+ */
+export function selectsOneRow(sql: string): boolean {
+  const tokens = tokenize(sql, TOKENS);
+  if (tokens.length >= TOKENS) return false;
+  const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+  if (select < 0) return false;
+  const rest = tokens.slice(select + 1);
+  const top = rest.filter((t) => t.depth === 0 && t.kind === "word");
+  const compound = top.some((t) => ["UNION", "EXCEPT", "INTERSECT", "VALUES"].includes(t.value));
+  if (compound || top.some((t, i) => t.value === "GROUP" && top[i + 1]?.value === "BY")) return false;
+  const from = rest.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "FROM");
+  const items = from < 0 ? rest : rest.slice(0, from);
+  return items.some((t, i) => t.depth === 0 && aggregateCall(items, i));
+}
