@@ -15,15 +15,13 @@
  * @example
  * BLASTWALL_REALWORLD_MIRROR=<dir> npm run realworld:adopt -- --round 3
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, posix } from "node:path";
-import { parseArgs } from "node:util";
 import { type Finding, failsGate, type MigrationSummary } from "../../src/check/findings.js";
 import { runCheck } from "../../src/check/run-check.js";
 import { createReplayer } from "../../src/check/sql/replay.js";
 import { splitStatements } from "../../src/check/sql/split.js";
-import { extract, type Project, selected } from "./snapshots.js";
+import { eachSnapshot, type Project } from "./snapshots.js";
 
 interface Trial {
   repo: string;
@@ -123,25 +121,12 @@ function print(t: Trial): void {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { split: { type: "string" }, round: { type: "string" }, repo: { type: "string", multiple: true } },
-  });
-  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
-  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
-  const { projects } = JSON.parse(readFileSync(new URL("manifest.json", import.meta.url), "utf8")) as {
-    projects: Project[];
-  };
-  const tmp = mkdtempSync(join(tmpdir(), "blastwall-adopt-"));
   const trials: Trial[] = [];
-  try {
-    for (const p of selected(projects, { split: values.split, round: values.round, repos: values.repo ?? [] })) {
-      const t = await trial(p, extract(mirror, p, tmp));
-      print(t);
-      trials.push(t);
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  await eachSnapshot("blastwall-adopt-", async (p, root) => {
+    const t = await trial(p, root);
+    print(t);
+    trials.push(t);
+  });
   const injected = trials.flatMap((t) => (t.injected ? [t.injected] : []));
   const summary = {
     projects: trials.length,

@@ -16,15 +16,13 @@
  * @example
  * BLASTWALL_REALWORLD_MIRROR=<dir> npm run realworld:discovery -- --round 3
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { CheckResult } from "../../src/check/findings.js";
 import { runCheck } from "../../src/check/run-check.js";
 import { loadProject } from "../../src/project/discover.js";
 import { loadWranglerConfig, type WorkerSettings } from "../../src/project/wrangler-config.js";
-import { extract, type Project, selected } from "./snapshots.js";
+import { eachSnapshot } from "./snapshots.js";
 
 const CONFIG_LIKE = /^wrangler(\.[\w-]+)*\.(toml|json|jsonc)(\.(example|sample|template|dist))?$/;
 const rel = (root: string, p: string): string => relative(root, p).split("\\").join("/") || ".";
@@ -99,32 +97,19 @@ async function audit(root: string): Promise<Audit> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { split: { type: "string" }, round: { type: "string" }, repo: { type: "string", multiple: true } },
-  });
-  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
-  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
-  const { projects } = JSON.parse(readFileSync(new URL("manifest.json", import.meta.url), "utf8")) as {
-    projects: Project[];
-  };
-  const tmp = mkdtempSync(join(tmpdir(), "blastwall-discovery-"));
   const total = { projects: 0, configs: 0, bindingFolders: 0, otherSqlFolders: 0, silentlySkipped: 0 };
-  try {
-    for (const p of selected(projects, { split: values.split, round: values.round, repos: values.repo ?? [] })) {
-      const a = await audit(extract(mirror, p, tmp));
-      const tail = a.skipped.length ? ` SILENTLY SKIPPED: ${a.skipped.join(", ")}` : "";
-      console.log(
-        `${p.repo.padEnd(56)} configs ${a.configs}, binding folders ${a.folders}, other SQL folders ${a.otherSqlFolders}${tail}`,
-      );
-      total.projects++;
-      total.configs += a.configs;
-      total.bindingFolders += a.folders;
-      total.otherSqlFolders += a.otherSqlFolders;
-      total.silentlySkipped += a.skipped.length;
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+  await eachSnapshot("blastwall-discovery-", async (p, root) => {
+    const a = await audit(root);
+    const tail = a.skipped.length ? ` SILENTLY SKIPPED: ${a.skipped.join(", ")}` : "";
+    console.log(
+      `${p.repo.padEnd(56)} configs ${a.configs}, binding folders ${a.folders}, other SQL folders ${a.otherSqlFolders}${tail}`,
+    );
+    total.projects++;
+    total.configs += a.configs;
+    total.bindingFolders += a.folders;
+    total.otherSqlFolders += a.otherSqlFolders;
+    total.silentlySkipped += a.skipped.length;
+  });
   console.log(JSON.stringify(total, null, 2));
   return total.silentlySkipped ? 1 : 0;
 }

@@ -3,8 +3,10 @@
  * into a temp folder. Shared by the scoring run (run.ts) and the adoption trial (adopt.ts).
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
 
 export type Split = "tune" | "holdout";
 
@@ -78,4 +80,30 @@ export function selected(projects: readonly Project[], { split, round, repos }: 
       (round === undefined || p.round === Number(round)) &&
       (!repos.length || repos.includes(p.repo)),
   );
+}
+
+/**
+ * For the trial scripts: reads `--split`, `--round` and `--repo` (repeatable), extracts each picked project of
+ * manifest.json from BLASTWALL_REALWORLD_MIRROR into a temp folder and hands it to `visit`, in manifest order; the
+ * folder is removed afterwards, whatever happens.
+ *
+ * @example
+ * await eachSnapshot("blastwall-adopt-", async (p, root) => console.log(p.repo, await runCheck(root)));
+ */
+export async function eachSnapshot(prefix: string, visit: (p: Project, root: string) => Promise<void>): Promise<void> {
+  const { values } = parseArgs({
+    options: { split: { type: "string" }, round: { type: "string" }, repo: { type: "string", multiple: true } },
+  });
+  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
+  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
+  const { projects } = JSON.parse(readFileSync(new URL("manifest.json", import.meta.url), "utf8")) as {
+    projects: Project[];
+  };
+  const tmp = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    for (const p of selected(projects, { split: values.split, round: values.round, repos: values.repo ?? [] }))
+      await visit(p, extract(mirror, p, tmp));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
