@@ -125,7 +125,7 @@ function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, a
 }
 
 /** Every `return` value of a function body (nested functions left out); undefined when one returns nothing. */
-function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] | undefined {
+export function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] | undefined {
   const body = fn.body;
   if (!body) return undefined;
   if (!ts.isBlock(body)) return [body];

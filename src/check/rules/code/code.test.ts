@@ -248,6 +248,31 @@ export const settings = { fetch: true, queue: "orders" } as const;
   });
 });
 
+describe("code/queue-without-idempotency: only consumers with effects", () => {
+  it("does not flag a consumer that only logs and acks, but flags one that writes", async () => {
+    const quiet = worker(`export default {
+  async queue(batch: MessageBatch, env: Env) {
+    for (const m of batch.messages) {
+      try { console.log("got", m.id, JSON.stringify(m.body)); m.ack(); } catch { m.retry(); }
+    }
+  },
+};
+`);
+    expect(await findingsOf(quiet, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const busy = worker(`export default {
+  async queue(batch: MessageBatch<{ n: number }>, env: Env) {
+    for (const m of batch.messages) {
+      console.log("got", m.id);
+      await env.DB.prepare("UPDATE counters SET n = n + ?").bind(m.body.n).run();
+      m.ack();
+    }
+  },
+};
+`);
+    expect((await findingsOf(busy, analyzers, "code/queue-without-idempotency")).map((f) => f.line)).toEqual([2]);
+  });
+});
+
 describe("code/kv-read-after-write", () => {
   it("flags a get of the key just put", async () => {
     const dir = worker(`export async function f(env: Env, k: string) {

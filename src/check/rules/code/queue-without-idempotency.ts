@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, memberName, unwrap, walk } from "../../code/ast.js";
+import { calleeName, lastName, memberName, receiverOf, unwrap, walk } from "../../code/ast.js";
 import { finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -95,6 +95,27 @@ function isIdempotent(handler: ts.Node, sf: ts.SourceFile): boolean {
   return check(handler);
 }
 
+/** Calls that change nothing outside the handler: logging, settling messages, JSON. */
+const NO_EFFECT = new Set(["ack", "retry", "ackAll", "retryAll"]);
+const NO_EFFECT_RECEIVERS = new Set(["console", "JSON"]);
+
+/** Whether a handler does anything a redelivery could repeat: any call besides logging and ack/retry. */
+function hasSideEffects(handler: ts.Node): boolean {
+  const fn = ts.isPropertyAssignment(handler) ? unwrap(handler.initializer) : handler;
+  // `queue: handleBatch`, `queue: wrap(fn)`: the work happens elsewhere, so assume it has effects.
+  if (!ts.isMethodDeclaration(fn) && !ts.isFunctionLike(fn)) return true;
+  let effect = false;
+  walk(fn, (n) => {
+    if (effect) return false;
+    if (!ts.isCallExpression(n)) return undefined;
+    const name = calleeName(n) ?? "";
+    const receiver = lastName(receiverOf(n));
+    if (!NO_EFFECT.has(name) && !NO_EFFECT_RECEIVERS.has(receiver ?? "")) effect = true;
+    return undefined;
+  });
+  return effect;
+}
+
 /** `queue` members of objects and classes in a file: the default export's, or any handler object's. */
 function queueHandlers(sf: ts.SourceFile): ts.Node[] {
   const out: ts.Node[] = [];
@@ -142,7 +163,8 @@ export default defineRule({
   checkSource({ code, source }: { code: WorkerCode; source: SourceFileInfo }) {
     const out: Finding[] = [];
     for (const h of queueHandlers(source.sf)) {
-      if (isIdempotent(h, source.sf)) continue;
+      // A consumer that only logs and acks has nothing a redelivery could repeat.
+      if (!hasSideEffects(h) || isIdempotent(h, source.sf)) continue;
       out.push(
         finding(
           meta,

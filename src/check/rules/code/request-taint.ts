@@ -1,5 +1,9 @@
 import ts from "typescript";
 import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { resolveName } from "../../code/declarations.js";
+import type { CodeModules } from "../../code/modules.js";
+import { returnedValues } from "../../code/sql-constant.js";
+import { laterWrites } from "../../code/writes.js";
 
 /** Names that hold the incoming request in Workers, Hono and itty-router handlers. */
 const REQUEST_ROOTS = new Set(["request", "req", "params", "query", "searchParams", "url"]);
@@ -63,6 +67,35 @@ function readsStorage(e: ts.Expression): boolean {
   return ts.isCallExpression(n) && isStorageClient(n, 0);
 }
 
+/** Calls that answer the request instead of returning data: `c.json(…)`, `c.text(…)`, `Response.json(…)`. */
+const RESPONSE_CALLS = new Set(["json", "text", "html", "body", "redirect", "notFound", "newResponse"]);
+
+/** A value a helper may return besides stored data: a response, `null`/`undefined`, or a row it read. */
+function storedOrResponse(r: ts.Expression): boolean {
+  const e = unwrap(r);
+  if (readsStorage(e) || e.kind === ts.SyntaxKind.NullKeyword) return true;
+  if (ts.isNewExpression(e)) return lastName(e.expression) === "Response";
+  if (ts.isCallExpression(e)) return RESPONSE_CALLS.has(calleeName(e) ?? "");
+  if (!ts.isIdentifier(e)) return false;
+  if (e.text === "undefined") return true;
+  const d = findDeclaration(e.text, e);
+  return !!d && ts.isVariableDeclaration(d) && !!d.initializer && readsStorage(unwrap(d.initializer));
+}
+
+/**
+ * A call of the project's own helper whose every `return` is a row it read from storage or a response
+ * (`requireProject(c, slug)` that looks the project up and answers 403/404 otherwise): its result is stored data,
+ * like a direct read, even when the lookup was keyed by the request.
+ */
+function storageHelperCall(e: ts.Expression, modules: CodeModules | undefined): boolean {
+  if (!ts.isCallExpression(e)) return false;
+  const callee = unwrap(e.expression);
+  const d = ts.isIdentifier(callee) ? resolveName(callee, modules) : undefined;
+  const fn = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : d;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
+  return returnedValues(fn)?.every(storedOrResponse) ?? false;
+}
+
 /** Whether `name` is checked anywhere in its scope: passed to a validator, or the receiver of one. */
 function isValidated(name: string, scope: ts.Node): boolean {
   let hit = false;
@@ -98,16 +131,17 @@ function isValidated(name: string, scope: ts.Node): boolean {
  * // const key = c.req.param("key"); await env.BUCKET.get(key)  → tainted
  * // if (!KEY.test(key)) return …;                             → clean
  */
-export function requestTainted(expr: ts.Expression, depth = 0): boolean {
+export function requestTainted(expr: ts.Expression, modules?: CodeModules, depth = 0): boolean {
   if (depth > 6) return false;
   const e = unwrap(expr);
-  if (isValidatedInput(e) || readsStorage(e)) return false;
+  if (isValidatedInput(e) || readsStorage(e) || storageHelperCall(e, modules)) return false;
   if (ts.isCallExpression(e) && isValidatorCall(e) && calleeName(e) !== "match") return false;
   if (ts.isPropertyAccessExpression(e) && (e.name.text === "req" || e.name.text === "params")) return true;
   let tainted = false;
   const visit = (n: ts.Node): void => {
     if (tainted) return;
-    if (ts.isExpression(n) && n !== e && (isValidatedInput(n) || readsStorage(n))) return;
+    if (ts.isExpression(n) && n !== e && (isValidatedInput(n) || readsStorage(n) || storageHelperCall(n, modules)))
+      return;
     if (ts.isCallExpression(n) && n !== e && isValidatorCall(n) && calleeName(n) !== "match") return;
     if (ts.isPropertyAccessExpression(n)) {
       if (n.name.text === "req" || n.name.text === "params") {
@@ -125,8 +159,10 @@ export function requestTainted(expr: ts.Expression, depth = 0): boolean {
         tainted = REQUEST_ROOTS.has(n.text);
         return;
       }
-      if (ts.isVariableDeclaration(d) && d.initializer) {
-        tainted = requestTainted(d.initializer, depth + 1);
+      if (ts.isVariableDeclaration(d)) {
+        // `let form; try { form = await c.req.formData(); } …`: what it is declared with and assigned later.
+        const held = [...(d.initializer ? [d.initializer] : []), ...laterWrites(d, n.text).arrays];
+        tainted = held.some((v) => requestTainted(v, modules, depth + 1));
         return;
       }
       if (ts.isBindingElement(d)) {
@@ -140,7 +176,7 @@ export function requestTainted(expr: ts.Expression, depth = 0): boolean {
           container = container.parent;
         }
         if (ts.isVariableDeclaration(container) && container.initializer)
-          tainted = requestTainted(container.initializer, depth + 1);
+          tainted = requestTainted(container.initializer, modules, depth + 1);
         else if (ts.isParameter(container)) tainted = REQUEST_ROOTS.has(n.text) || d.name.getText() === "params";
       }
       return;

@@ -168,7 +168,7 @@ function openValues(
 ): { open: ts.Expression[]; tainted: ts.Expression[] } {
   const fold = (typed: boolean) => startFold(modules ? { modules, typed, vars } : { vars });
   const unfolded = values.filter((v) => !constantText(v, fold(false)));
-  const tainted = unfolded.filter((v) => requestTainted(v));
+  const tainted = unfolded.filter((v) => requestTainted(v, modules));
   const open = unfolded.filter((v) => tainted.includes(v) || !constantText(v, fold(true)));
   return { open, tainted };
 }

@@ -113,4 +113,46 @@ export default app;
       [18, "warning"],
     ]);
   });
+
+  it("says info, not a warning, for names under a folder the server chose, and skips Math.random names", async () => {
+    const findings = async (files: Record<string, string>) =>
+      (await findingsOf(writeProject({ "wrangler.json": CONFIG, ...files }), analyzers, "code/unvalidated-r2-key")).map(
+        (f) => [f.file, f.line, f.severity],
+      );
+    expect(
+      await findings({
+        "src/lib/access.ts": `import type { Context } from "hono";
+export async function requireAlbum(c: Context, slug: string) {
+  const row = await c.env.DB.prepare("SELECT id, owner FROM albums WHERE slug = ?").bind(slug).first<{ id: string; owner: string }>();
+  if (!row) return c.json({ error: "not_found" }, 404);
+  if (row.owner !== c.get("user").id) return c.json({ error: "forbidden" }, 403);
+  return row;
+}
+`,
+        "src/index.ts": `import { Hono } from "hono";
+import { requireAlbum } from "./lib/access";
+const app = new Hono<{ Bindings: Env }>();
+app.post("/albums/:slug/photos", async (c) => {
+  const album = await requireAlbum(c, c.req.param("slug"));
+  if (album instanceof Response) return album;
+  let form: FormData;
+  try { form = await c.req.formData(); } catch { return c.text("bad", 400); }
+  const file = form.get("photo") as File;
+  const name = file.name.split("/").pop() ?? "photo";
+  await c.env.FILES.put(\`\${album.id}/photos/\${name}\`, file.stream());
+  const folder = form.get("folder") as string;
+  await c.env.FILES.put(\`\${folder}/\${Date.now()}-\${Math.random().toString(36).slice(2)}.jpg\`, file.stream());
+  await c.env.FILES.put(\`shared/\${name}\`, file.stream());
+  await c.env.FILES.put(\`\${form.get("owner")}/\${name}\`, file.stream());
+  return c.json({ ok: true });
+});
+export default app;
+`,
+      }),
+    ).toEqual([
+      ["src/index.ts", 11, "info"],
+      ["src/index.ts", 14, "warning"],
+      ["src/index.ts", 15, "warning"],
+    ]);
+  });
 });

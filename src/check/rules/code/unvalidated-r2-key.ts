@@ -1,5 +1,6 @@
 import ts from "typescript";
-import { calleeName, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
+import { calleeName, constantString, initializerOf, lastName, nodeIndex, receiverOf, unwrap } from "../../code/ast.js";
+import type { CodeModules } from "../../code/modules.js";
 import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -38,6 +39,34 @@ function localFunction(callee: ts.Identifier): ts.Node | undefined {
   return undefined;
 }
 
+/** `Math.random()`: a fresh random suffix (`${Date.now()}-${Math.random().toString(36).slice(2)}`). */
+function isMathRandom(call: ts.CallExpression): boolean {
+  return calleeName(call) === "random" && lastName(receiverOf(call)) === "Math";
+}
+
+/** The text of a key, following `const key = …` hops. */
+function keyExpression(expr: ts.Expression, depth = 0): ts.Expression {
+  const e = unwrap(expr);
+  const init = ts.isIdentifier(e) && depth < 4 ? initializerOf(e) : undefined;
+  return init ? keyExpression(init, depth + 1) : e;
+}
+
+/**
+ * The first value of a key like `${project.id}/pe/${name}` or `users/${user.id}/${file}` when it is neither a
+ * constant nor request input and a `/` follows it: a folder the server chose (a row's id, the signed-in user), so
+ * the caller picks names inside that folder only, never another tenant's objects.
+ */
+function serverFolder(key: ts.Expression, modules: CodeModules | undefined): ts.Expression | undefined {
+  const e = keyExpression(key);
+  if (!ts.isTemplateExpression(e)) return undefined;
+  for (const span of e.templateSpans) {
+    if (constantString(span.expression) !== undefined) continue;
+    const scoped = span.literal.text.startsWith("/") && !requestTainted(span.expression, modules);
+    return scoped ? span.expression : undefined;
+  }
+  return undefined;
+}
+
 /**
  * Whether the key holds a fresh random id (`receipts/${crypto.randomUUID()}.${ext}`, directly or through the
  * variables it is built from): the caller picks at most a suffix, never an existing object's key.
@@ -47,7 +76,7 @@ function holdsRandomId(expr: ts.Node, depth = 0): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && RANDOM_IDS.has(calleeName(n) ?? "")) found = true;
+    if (ts.isCallExpression(n) && (RANDOM_IDS.has(calleeName(n) ?? "") || isMathRandom(n))) found = true;
     else if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
       // `newKey(ext)`: a helper of this file that makes the random id.
       const helper = localFunction(n.expression);
@@ -64,7 +93,7 @@ function holdsRandomId(expr: ts.Node, depth = 0): boolean {
 /** An R2 object key built from the URL, params or body, with no validator on the way. */
 export default defineRule({
   meta,
-  checkSource({ code, source }) {
+  checkSource({ code, source, modules }) {
     if (code.bindings.r2.size === 0) return [];
     const out: Finding[] = [];
     for (const node of nodeIndex(source.sf).calls) {
@@ -72,8 +101,23 @@ export default defineRule({
       const bucket = lastName(receiverOf(node)) ?? "";
       const key = node.arguments[0];
       if (!R2_METHODS.has(method) || !code.bindings.r2.has(bucket) || !key) continue;
-      if (!requestTainted(key) || holdsRandomId(key)) continue;
+      if (!requestTainted(key, modules) || holdsRandomId(key)) continue;
       const keyText = key.getText(source.sf);
+      const folder = serverFolder(key, modules);
+      if (folder) {
+        out.push({
+          ...finding(
+            meta,
+            source,
+            node,
+            `${bucket}.${method}() uses the key ${keyText}, whose names come from the request but sit under ${folder.getText(source.sf)}/, a folder the server chose: a caller reaches only objects in that folder (blastwall cannot tell whether another caller shares it)`,
+            `if callers who share the folder must not replace each other's objects, add a fresh id to the name: ${bucket}.${method}(\`\${${folder.getText(source.sf)}}/\${crypto.randomUUID()}\`)`,
+            { bucket, method, key: keyText },
+          ),
+          severity: "info",
+        });
+        continue;
+      }
       // A read exposes only what the bucket holds, which is by design for public assets; blastwall cannot tell a
       // public bucket from a private one, so reads are info and writes/deletes (overwrite anyone's object) warn.
       const read = method === "get" || method === "head";
