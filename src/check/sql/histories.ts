@@ -38,17 +38,22 @@ function statement(pick: Pick, rnd: () => number, n: number, live: Live): string
   const bare = t.replace(/["`[\]]/g, "").replace(/ /g, "_");
   const templates: (() => string)[] = [
     () => {
+      // The parent key: its id, its PRIMARY KEY by default, or a plain column (a mismatch once rows are checked).
+      const to = pick([" (id)", " (id)", "", " (b)"]);
       const fk =
-        rnd() < 0.7 ? `, p_id INTEGER REFERENCES ${u} (id) ON DELETE ${pick(ACTIONS)} ON UPDATE ${pick(ACTIONS)}` : "";
+        rnd() < 0.7 ? `, p_id INTEGER REFERENCES ${u}${to} ON DELETE ${pick(ACTIONS)} ON UPDATE ${pick(ACTIONS)}` : "";
       const auto = rnd() < 0.2 ? " AUTOINCREMENT" : "";
       const tail = !auto && rnd() < 0.15 ? " WITHOUT ROWID" : "";
-      return `CREATE TABLE ${rnd() < 0.3 ? "IF NOT EXISTS " : ""}${t} (id INTEGER PRIMARY KEY${auto}, a TEXT, b INTEGER DEFAULT 0${fk})${tail};`;
+      const b = rnd() < 0.15 ? "b INTEGER UNIQUE ON CONFLICT REPLACE" : "b INTEGER DEFAULT 0";
+      return `CREATE TABLE ${rnd() < 0.3 ? "IF NOT EXISTS " : ""}${t} (id INTEGER PRIMARY KEY${auto}, a TEXT, ${b}${fk})${tail};`;
     },
     () => `INSERT INTO ${t} (id, a, b) VALUES (${id}, 'x${n}', ${id}), (${id + 4}, ${pick(VALUES)}, ${pick(VALUES)});`,
     () => `INSERT INTO ${t} (id, a, p_id) VALUES (${id + 10}, 'c', ${rnd() < 0.3 ? "NULL" : id});`,
     () => `INSERT OR REPLACE INTO ${t} (id, a) VALUES (${id}, 'r');`,
     () => `UPDATE ${t} SET a = 'u${n}' WHERE id = ${id};`,
     () => `UPDATE ${t} SET id = id + 100 WHERE id = ${id};`,
+    () => `UPDATE ${t} SET (a, b) = ('v${n}', ${id}) WHERE id = ${id};`,
+    () => `UPDATE ${t} SET ${pick(["rowid = rowid + 50", "p_id = NULL", "b = b * 2"])} WHERE id = ${id};`,
     () => `DELETE FROM ${t} WHERE id = ${id};`,
     () => `INSERT INTO ${t} (id, a, b) VALUES (${id + 20}, 'y', 3);\nUPDATE ${t} SET b = b + 1;`,
     () => `DELETE FROM ${t} WHERE id = ${id};`,

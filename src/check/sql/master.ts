@@ -25,6 +25,8 @@ interface TableRows {
   /** The rowid alias to read and write, or undefined for WITHOUT ROWID tables (and when every alias is a column). */
   rowid?: string;
   rows: unknown[][];
+  /** PRIMARY KEY columns, lower-cased: what a foreign key without a column list references. */
+  primaryKey: string[];
 }
 
 export interface ClosureOptions {
@@ -32,10 +34,20 @@ export interface ClosureOptions {
   writesRows?: boolean;
   /** The file renames a table or column, or drops a column: SQLite reads every view and trigger. */
   schemaWide?: boolean;
+  /**
+   * Tables the file writes only by plain UPDATEs, with the columns they assign (lower-cased). SQLite does no foreign
+   * key work for children of a row whose key stays (no check, no action), so such a table's children are left out
+   * unless a column a child references is assigned.
+   */
+  updatesOnly?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 interface ForeignKeyEdge {
   parent: string;
+  /** The child's foreign key it belongs to (one edge per column). */
+  id: number;
+  /** The parent column referenced (lower-cased), or undefined for its PRIMARY KEY. */
+  to: string | undefined;
   /** ON DELETE / ON UPDATE change the child's rows (CASCADE, SET NULL, SET DEFAULT). */
   modifiesChild: boolean;
 }
@@ -66,6 +78,14 @@ const lc = (s: string) => s.toLowerCase();
 const keyOf = (type: ObjectType, name: string) => `${type === "trigger" ? "trigger" : "rel"}:${lc(name)}`;
 const MODIFYING = new Set(["CASCADE", "SET NULL", "SET DEFAULT"]);
 const NAME_KINDS = new Set<Token["kind"]>(["word", "ident", "string", "number"]);
+const ROWID_NAMES = ["rowid", "_rowid_", "oid"];
+
+/** A queued object: `active` when rows of it may be written; `assigns` when only by UPDATEs of these columns. */
+interface Queued {
+  key: string;
+  active: boolean;
+  assigns?: ReadonlySet<string>;
+}
 
 /** Lower-cased names a piece of SQL may refer to (every word, identifier and string: a superset). */
 export function namesIn(sql: string): Set<string> {
@@ -89,6 +109,7 @@ export class MasterSchema {
   private readonly byTable = new Map<string, Set<string>>();
   private readonly children = new Map<string, Set<string>>();
   private readonly bodyNames = new Map<string, Set<string>>();
+  private readonly firesOn = new Map<string, TriggerEvent>();
   private seq = 0;
 
   /** Reads every object and row of `db` (its main schema). */
@@ -146,17 +167,22 @@ export class MasterSchema {
   closure(
     names: Iterable<string>,
     writes: Iterable<string>,
-    { writesRows = true, schemaWide = false }: ClosureOptions = {},
+    { writesRows = true, schemaWide = false, updatesOnly }: ClosureOptions = {},
   ): Set<string> {
     const out = new Set<string>();
+    // Activated as written in any way, and activated as written only by key-keeping UPDATEs.
     const active = new Set<string>();
-    const queue: { key: string; active: boolean }[] = [];
+    const keyKept = new Set<string>();
+    const queue: Queued[] = [];
     for (const n of names) {
       for (const type of ["table", "trigger"] as const) queue.push({ key: keyOf(type, n), active: false });
       // A rename rewrites the children's REFERENCES.
       if (schemaWide) for (const c of this.children.get(n) ?? []) queue.push({ key: keyOf("table", c), active: false });
     }
-    for (const n of writes) queue.push({ key: keyOf("table", n), active: true });
+    for (const n of writes) {
+      const assigns = updatesOnly?.get(lc(n));
+      queue.push({ key: keyOf("table", n), active: true, ...(assigns ? { assigns } : {}) });
+    }
     if (schemaWide) this.everyViewAndTrigger(queue);
     while (queue.length > 0) {
       const next = queue.pop();
@@ -171,8 +197,13 @@ export class MasterSchema {
       }
       if (first) this.passive(o, queue);
       if (!next.active || active.has(next.key)) continue;
-      active.add(next.key);
-      this.activate(o, queue, writesRows);
+      // A REPLACE conflict clause deletes rows in the way: such a table is written in every way.
+      const assigns = next.assigns && !/\bREPLACE\b/i.test(o.sql) ? next.assigns : undefined;
+      if (assigns) {
+        if (keyKept.has(next.key)) continue;
+        keyKept.add(next.key);
+      } else active.add(next.key);
+      this.activate(o, queue, writesRows && !(assigns && !this.assignsKey(o, assigns)), assigns);
     }
     return out;
   }
@@ -181,7 +212,7 @@ export class MasterSchema {
    * ALTER TABLE … RENAME and DROP COLUMN re-check every view and trigger in the schema (one that no longer resolves
    * fails the statement) and rewrite those that name the table: all of them, with the tables they read.
    */
-  private everyViewAndTrigger(queue: { key: string; active: boolean }[]): void {
+  private everyViewAndTrigger(queue: Queued[]): void {
     for (const [key, o] of this.objects) {
       if (o.type !== "view" && o.type !== "trigger") continue;
       queue.push({ key, active: false });
@@ -190,7 +221,7 @@ export class MasterSchema {
   }
 
   /** What any copied table or view needs to exist as it does: a table's indexes, the names a view reads. */
-  private passive(o: MasterObject, queue: { key: string; active: boolean }[]): void {
+  private passive(o: MasterObject, queue: Queued[]): void {
     const name = lc(o.name);
     for (const k of this.byTable.get(name) ?? [])
       if (this.objects.get(k)?.type === "index") queue.push({ key: k, active: false });
@@ -200,11 +231,14 @@ export class MasterSchema {
   }
 
   /** A table or view written to: its triggers and what they write, parents, and (when rows change) its children. */
-  private activate(o: MasterObject, queue: { key: string; active: boolean }[], writesRows: boolean): void {
+  private activate(o: MasterObject, queue: Queued[], writesRows: boolean, assigns?: ReadonlySet<string>): void {
     const name = lc(o.name);
     for (const k of this.byTable.get(name) ?? []) {
       if (this.objects.get(k)?.type !== "trigger") continue;
       queue.push({ key: k, active: false });
+      // A plain UPDATE fires only UPDATE triggers (of a column it assigns, when they list columns).
+      const on = this.firesOn.get(k);
+      if (assigns && on && (on.event !== "UPDATE" || (on.columns && !on.columns.some((c) => assigns.has(c))))) continue;
       // A trigger body may write to any table it names.
       for (const n of this.bodyNames.get(k) ?? []) queue.push({ key: keyOf("table", n), active: true });
     }
@@ -220,6 +254,30 @@ export class MasterSchema {
       const modifies = (this.fks.get(child) ?? []).some((fk) => lc(fk.parent) === name && fk.modifiesChild);
       queue.push({ key: keyOf("table", child), active: modifies });
     }
+  }
+
+  /**
+   * Whether assigning `columns` of table `o` can change a key a child references. Unsure counts as yes.
+   */
+  private assignsKey(o: MasterObject, columns: ReadonlySet<string>): boolean {
+    if (o.type !== "table") return true;
+    if (ROWID_NAMES.some((c) => columns.has(c))) return true;
+    const name = lc(o.name);
+    const primaryKey = this.rows.get(name)?.primaryKey;
+    if (!primaryKey) return true;
+    const keys = new Map<string, (string | undefined)[]>();
+    for (const child of this.children.get(name) ?? [])
+      for (const fk of this.fks.get(child) ?? [])
+        if (lc(fk.parent) === name) keys.set(`${child}\0${fk.id}`, [...(keys.get(`${child}\0${fk.id}`) ?? []), fk.to]);
+    for (const to of keys.values()) {
+      // SQLite looks up the parent index of every child key on any UPDATE (a mismatch fails it): only a key that is
+      // exactly the PRIMARY KEY is sure to be found.
+      const referenced = to.map((c, i) => c ?? primaryKey[i]);
+      const exact =
+        to.length === primaryKey.length && referenced.every((c) => c !== undefined && primaryKey.includes(c));
+      if (!exact || referenced.some((c) => c !== undefined && columns.has(c))) return true;
+    }
+    return false;
   }
 
   /** A fresh in-memory database holding `keys` (in sqlite_schema order) with their rows. */
@@ -318,6 +376,7 @@ export class MasterSchema {
     if (!o) return;
     this.objects.delete(key);
     this.bodyNames.delete(key);
+    this.firesOn.delete(key);
     this.byTable.get(lc(o.tblName))?.delete(key);
     if (o.type !== "table") return;
     const name = lc(o.name);
@@ -336,6 +395,8 @@ export class MasterSchema {
       this.byTable.set(lc(o.tblName), set);
     }
     if (o.type === "view" || o.type === "trigger") this.bodyNames.set(key, namesIn(o.sql));
+    const on = o.type === "trigger" ? triggerEvent(o.sql) : undefined;
+    if (on) this.firesOn.set(key, on);
   }
 
   private keepTable(name: string, rows: TableRows, fks: ForeignKeyEdge[]): void {
@@ -345,21 +406,32 @@ export class MasterSchema {
 
   private readTable(db: Database.Database, name: string): void {
     const t = quoteIdent(name);
-    const info = db.prepare(`PRAGMA table_xinfo(${t})`).all() as { name: string; hidden: number }[];
+    const info = db.prepare(`PRAGMA table_xinfo(${t})`).all() as { name: string; hidden: number; pk: number }[];
     const columns = info.filter((c) => c.hidden === 0).map((c) => c.name);
     const listed = db.prepare(`PRAGMA table_list(${t})`).get() as { wr: number } | undefined;
     const taken = new Set(info.map((c) => lc(c.name)));
-    const rowid = listed?.wr ? undefined : ["rowid", "_rowid_", "oid"].find((a) => !taken.has(a));
+    const rowid = listed?.wr ? undefined : ROWID_NAMES.find((a) => !taken.has(a));
     const cols = [rowid ?? "NULL", ...columns.map(quoteIdent)].join(", ");
     const rows = db.prepare(`SELECT ${cols} FROM ${t}`).raw(true).safeIntegers(true).all() as unknown[][];
-    this.rows.set(lc(name), { columns, rowid, rows });
+    const primaryKey = info
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => lc(c.name));
+    this.rows.set(lc(name), { columns, rowid, rows, primaryKey });
     const edges: ForeignKeyEdge[] = [];
     for (const fk of db.prepare(`PRAGMA foreign_key_list(${t})`).all() as {
+      id: number;
       table: string;
+      to: string | null;
       on_delete: string;
       on_update: string;
     }[])
-      edges.push({ parent: fk.table, modifiesChild: MODIFYING.has(fk.on_delete) || MODIFYING.has(fk.on_update) });
+      edges.push({
+        parent: fk.table,
+        id: fk.id,
+        to: fk.to === null ? undefined : lc(fk.to),
+        modifiesChild: MODIFYING.has(fk.on_delete) || MODIFYING.has(fk.on_update),
+      });
     this.linkForeignKeys(name, edges);
   }
 
@@ -371,6 +443,29 @@ export class MasterSchema {
       this.children.set(lc(e.parent), set);
     }
   }
+}
+
+interface TriggerEvent {
+  event: "INSERT" | "DELETE" | "UPDATE";
+  /** `UPDATE OF a, b`: the columns (lower-cased). */
+  columns?: string[];
+}
+
+const TRIGGER_EVENTS = new Set(["INSERT", "DELETE", "UPDATE"]);
+
+/** The event a CREATE TRIGGER fires on, from its head (up to ON); undefined when unsure. */
+export function triggerEvent(sql: string): TriggerEvent | undefined {
+  const tokens = tokenize(sql, 64);
+  const at = tokens.findIndex((t, i) => i > 2 && t.kind === "word" && TRIGGER_EVENTS.has(t.value));
+  const event = tokens[at]?.value as TriggerEvent["event"] | undefined;
+  if (!event) return undefined;
+  if (event !== "UPDATE" || tokens[at + 1]?.value !== "OF") return { event };
+  const columns: string[] = [];
+  for (let i = at + 2; tokens[i] && !(tokens[i]?.kind === "word" && tokens[i]?.value === "ON"); i++) {
+    const t = tokens[i];
+    if (t && t.value !== ",") columns.push(t.text.toLowerCase());
+  }
+  return { event, columns };
 }
 
 function totalChanges(db: Database.Database): number {
@@ -445,7 +540,7 @@ export function dumpDatabase(db: Database.Database): string {
     }[];
     const listed = db.prepare(`PRAGMA table_list(${t})`).get() as { wr: number } | undefined;
     const taken = new Set(info.map((c) => lc(c.name)));
-    const rowid = listed?.wr ? undefined : ["rowid", "_rowid_", "oid"].find((a) => !taken.has(a));
+    const rowid = listed?.wr ? undefined : ROWID_NAMES.find((a) => !taken.has(a));
     const cols = info
       .filter((c) => c.hidden === 0)
       .map((c) =>

@@ -1,10 +1,10 @@
 import Database from "better-sqlite3";
 import { BlastwallError } from "../../core/errors.js";
 import { type Change, diffTable, type Located } from "./diff.js";
-import { dumpDatabase, MasterSchema, namesIn, type SchemaEvent } from "./master.js";
+import { type ClosureOptions, dumpDatabase, MasterSchema, namesIn, type SchemaEvent } from "./master.js";
 import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
-import { describeStatement, type StatementInfo, type StatementVerb, tokenize } from "./tokens.js";
+import { describeStatement, type StatementInfo, type StatementVerb, tokenize, updatedColumns } from "./tokens.js";
 
 /** Wrangler's own bookkeeping table (wrangler/src/d1/migrations/helpers.ts, initMigrationsTable). */
 export function migrationsTableSql(name: string): string {
@@ -634,11 +634,10 @@ const CONNECTION_WORDS = new Set(["ATTACH", "DETACH", "ANALYZE"]);
  * database from then on ("whole": a PRAGMA or TEMP object or ATTACH keeps state on the connection; a virtual table
  * brings shadow tables).
  */
-function planFile(
-  statements: readonly SqlStatement[],
-): { names: Set<string>; writes: Set<string>; writesRows: boolean; schemaWide: boolean } | "all" | "whole" {
+function planFile(statements: readonly SqlStatement[]): FilePlan | "all" | "whole" {
   const names = new Set<string>();
   const writes = new Set<string>();
+  const updates = new Updates();
   let all = false;
   let writesRows = false;
   let schemaWide = false;
@@ -660,15 +659,45 @@ function planFile(
     if (!SCHEMA_ONLY.has(info.verb)) writesRows = true;
     const spelled = namesIn(stmt.sql);
     // A statement this reading cannot place may write to anything it names.
-    if (info.verb === "other" || (WRITE_VERBS.has(info.verb) && !info.target)) for (const n of spelled) writes.add(n);
-    else if (WRITE_VERBS.has(info.verb) && info.target) writes.add(lc(info.target));
+    // A trigger made here may fire here and write to anything its body names, as may a statement this reading cannot place.
+    if (info.verb === "other" || info.verb === "create-trigger" || (WRITE_VERBS.has(info.verb) && !info.target))
+      for (const n of spelled) updates.write(writes, n);
+    else if (WRITE_VERBS.has(info.verb) && info.target)
+      updates.write(writes, lc(info.target), info.verb === "update" ? updatedColumns(tokens) : undefined);
     if (info.verb === "alter-table" && words.some((w) => w === "RENAME" || w === "DROP")) schemaWide = true;
     for (const n of spelled) {
       if (n.startsWith("sqlite_") || n.startsWith("pragma_")) all = true;
       names.add(n);
     }
   }
-  return all ? "all" : { names, writes, writesRows, schemaWide };
+  return all ? "all" : { names, writes, writesRows, schemaWide, updatesOnly: updates.only() };
+}
+
+interface FilePlan extends ClosureOptions {
+  names: Set<string>;
+  writes: Set<string>;
+}
+
+/** Which written tables a file writes only by plain UPDATEs, and the columns those assign. */
+class Updates {
+  private readonly assigned = new Map<string, Set<string>>();
+  private readonly otherwise = new Set<string>();
+
+  /** Notes a write to `table`: by an UPDATE assigning `columns`, or (undefined) by anything else. */
+  write(writes: Set<string>, table: string, columns?: ReadonlySet<string>): void {
+    writes.add(table);
+    if (!columns) {
+      this.otherwise.add(table);
+      return;
+    }
+    const set = this.assigned.get(table) ?? new Set<string>();
+    for (const c of columns) set.add(c);
+    this.assigned.set(table, set);
+  }
+
+  only(): Map<string, Set<string>> {
+    return new Map([...this.assigned].filter(([t]) => !this.otherwise.has(t)));
+  }
 }
 
 /** The replayer's schema model, for comparing two replays. */

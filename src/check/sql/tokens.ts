@@ -276,3 +276,42 @@ export function describeStatement(sql: string): StatementInfo {
   if (first !== undefined && Object.hasOwn(BY_FIRST_WORD, first)) BY_FIRST_WORD[first]?.(tokens, info);
   return info;
 }
+
+const SET_ENDS = new Set(["WHERE", "FROM", "RETURNING", "ORDER", "LIMIT"]);
+const NAME_TOKENS = new Set<TokenKind>(["word", "ident", "string"]);
+
+/**
+ * The columns a plain `UPDATE t SET a = …, (b, c) = …` assigns, lower-cased; undefined for any other statement or
+ * one this reading is not sure of (`UPDATE OR REPLACE`, a WITH prefix, an unexpected token).
+ *
+ * @example
+ * updatedColumns(tokenize("UPDATE t SET status = 'x', n = n + 1 WHERE id = 1")); // Set { "status", "n" }
+ */
+export function updatedColumns(tokens: readonly Token[]): Set<string> | undefined {
+  if (tokens[0]?.value !== "UPDATE" || tokens[1]?.value === "OR") return undefined;
+  let i = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SET");
+  if (i < 0) return undefined;
+  const out = new Set<string>();
+  for (;;) {
+    const t = tokens[++i];
+    if (!t) return undefined;
+    if (t.value === "(" && t.kind === "punct") {
+      while (tokens[++i]?.value !== ")") {
+        const c = tokens[i];
+        if (!c) return undefined;
+        if (NAME_TOKENS.has(c.kind)) out.add(c.text.toLowerCase());
+        else if (c.value !== ",") return undefined;
+      }
+    } else if (NAME_TOKENS.has(t.kind)) out.add(t.text.toLowerCase());
+    else return undefined;
+    if (tokens[++i]?.value !== "=") return undefined;
+    // Skip the value: up to the next top-level comma (another assignment) or the clause after SET.
+    for (;;) {
+      const v = tokens[++i];
+      if (!v) return out;
+      if (v.depth > 0) continue;
+      if (v.kind === "word" && SET_ENDS.has(v.value)) return out;
+      if (v.value === ",") break;
+    }
+  }
+}
