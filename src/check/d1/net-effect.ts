@@ -348,7 +348,7 @@ export function numberedWithin(file: MigrationFile, table: string, columns: read
 function defaultValue(stored: string | null): string | undefined {
   if (stored === null || /^null$/i.test(stored)) return "NULL";
   const str = /^'(.*)'$/s.exec(stored);
-  if (str) return `'${(str[1] ?? "").replace(/''/g, "'")}`;
+  if (str) return `'${(str[1] ?? "").replace(/''/g, "'")}'`;
   return /^-?\d+(\.\d+)?$/.test(stored) ? stored : undefined;
 }
 
@@ -371,7 +371,7 @@ export function equality(part: readonly Token[]): { column: string; value: strin
   const [left, right] = [plain.slice(0, eq), plain.slice(next)];
   if (eq < 0 || left.length !== 1 || right.length !== 1) return undefined;
   const key = (t: Token | undefined) =>
-    t?.kind === "string" ? `'${t.text}` : t?.kind === "number" ? t.text : t?.value === "NULL" ? "NULL" : undefined;
+    t?.kind === "string" ? `'${t.text}'` : t?.kind === "number" ? t.text : t?.value === "NULL" ? "NULL" : undefined;
   const [l, r] = [left[0], right[0]];
   if (isName(l) && l.value !== "NULL" && key(r) !== undefined) return { column: lc(l.text), value: key(r) ?? "" };
   if (isName(r) && r.value !== "NULL" && key(l) !== undefined) return { column: lc(r.text), value: key(l) ?? "" };
@@ -379,25 +379,49 @@ export function equality(part: readonly Token[]): { column: string; value: strin
 }
 
 /**
+ * The value every existing row of `table` holds, after this file, in each column the file adds before `line`: the
+ * DEFAULT of `ADD COLUMN`, or the constant a rebuild's copy puts in a column the old table lacked.
+ */
+function newColumnValues(file: MigrationFile, table: string, line: number): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const c of file.changes) {
+    if (lc(c.table) !== lc(table) || c.line >= line) continue;
+    if (c.kind === "add-column") out.set(lc(c.column.name), defaultValue(c.column.default));
+    if (c.kind !== "modify-table") continue;
+    const copy = file.statements.find((s) => file.copyLines.has(s.line) && s.line >= c.line && s.line <= c.dropLine);
+    const parts = copy && insertSelectParts(copy.sql);
+    const names = parts?.columns ?? c.after.columns.filter((col) => col.hidden === 0).map((col) => col.name);
+    for (const n of c.changes) {
+      if (n.kind !== "add-column") continue;
+      const at = names.findIndex((name) => lc(name) === lc(n.column.name));
+      const item = at >= 0 ? parts?.items[at] : undefined;
+      out.set(lc(n.column.name), item ? literalOf(item) : defaultValue(n.column.default));
+    }
+  }
+  return out;
+}
+
+/**
  * Whether the partial index created at `line` selects no row that exists when it is built, nor any the running
- * version writes: its WHERE requires a column this file adds to hold a value other than the column's DEFAULT, and
- * no statement of the file sets that column (`ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private'` before
- * `CREATE UNIQUE INDEX … WHERE visibility = 'public'`). Such an index cannot fail and rejects nothing yet.
+ * version writes: its WHERE requires a column this file adds to hold another value than every existing row got
+ * (its DEFAULT, or the constant a rebuild's copy wrote), and no UPDATE of the file sets that column
+ * (`ADD COLUMN visibility TEXT NOT NULL DEFAULT 'private'` before `CREATE UNIQUE INDEX … WHERE visibility = 'public'`).
+ * Such an index cannot fail and rejects nothing the running version writes.
  *
  * @example
- * partialOnlyNewRows(file, "groups", 2); // true for the pair above
+ * partialOnlyNewRows(file, "groups", "groups_public_slug"); // true for the pair above
  */
-export function partialOnlyNewRows(file: MigrationFile, table: string, line: number): boolean {
-  const create = file.statements.find((s, i) => s.line === line && file.outcomes[i]?.verb === "create-index");
+export function partialOnlyNewRows(file: MigrationFile, table: string, index: string): boolean {
+  const create = file.statements.find((_, i) => {
+    const o = file.outcomes[i];
+    return o?.verb === "create-index" && !o.error && lc(o.target ?? "") === lc(index);
+  });
   if (!create) return false;
+  const line = create.line;
   const tokens = tokenize(create.sql);
   const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "WHERE");
   if (at < 0) return false;
-  const added = new Map(
-    file.changes.flatMap((c) =>
-      c.kind === "add-column" && lc(c.table) === lc(table) && c.line < line ? [[lc(c.column.name), c.column]] : [],
-    ),
-  );
+  const values = newColumnValues(file, table, line);
   const written = (column: string) =>
     file.statements.some((s, i) => {
       const o = file.outcomes[i];
@@ -405,9 +429,7 @@ export function partialOnlyNewRows(file: MigrationFile, table: string, line: num
     });
   return conjuncts(tokens.slice(at + 1), 0).some((part) => {
     const eq = equality(part);
-    const column = eq && added.get(eq.column);
-    if (!eq || !column) return false;
-    const given = defaultValue(column.default);
-    return given !== undefined && given !== eq.value && !written(eq.column);
+    const given = eq && values.get(eq.column);
+    return eq !== undefined && given !== undefined && given !== eq.value && !written(eq.column);
   });
 }

@@ -13,6 +13,7 @@ import configShadowedConfig from "./config/shadowed-config.js";
 import configUnreadTemplate from "./config/unread-template.js";
 import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
+import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DropColumn from "./d1/drop-column.js";
@@ -73,6 +74,7 @@ export const rules: readonly Rule[] = [
   configUnreadTemplate,
   d1AddNotNullColumn,
   d1AddUnique,
+  d1BlockingTrigger,
   d1ChangeColumnType,
   d1DataConstraint,
   d1DropColumn,

@@ -123,4 +123,15 @@ ${extra}CREATE UNIQUE INDEX orders_public_status ON orders (status) WHERE ${wher
     // A column that existed before: its rows can hold 'public' already.
     expect(await both("CREATE UNIQUE INDEX o ON orders (total) WHERE status = 'public';")).toEqual(["d1/add-unique"]);
   });
+
+  it("says nothing of a partial unique index on a value the rebuild's copy gave no existing row", async () => {
+    const sql = (copied: string) => `ALTER TABLE orders RENAME TO orders_legacy;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0,
+  role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('lead', 'member')));
+INSERT INTO orders (id, status, total, role) SELECT id, status, total, ${copied} FROM orders_legacy;
+DROP TABLE orders_legacy;
+CREATE UNIQUE INDEX orders_one_lead ON orders (status) WHERE role = 'lead';`;
+    expect(await hitsAfterBase("d1/add-unique", sql("'member'"))).toEqual([]);
+    expect(await hitsAfterBase("d1/add-unique", sql("'lead'"))).toEqual(["d1/add-unique@0002_change.sql:1"]);
+  });
 });

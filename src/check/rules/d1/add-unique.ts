@@ -47,7 +47,7 @@ export default defineRule({
         // A wider key than a unique index that held before, or a partial index over rows this file deleted first,
         // or a partial index whose WHERE excludes every existing row (they hold a new column's DEFAULT).
         if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
-        if (c.index.partial && partialOnlyNewRows(file, c.table, c.line)) return [];
+        if (c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return [];
         const cols = c.index.columns.join(", ");
         const t = ident(c.table);
         const groupBy = c.index.columns.map(ident).join(", ");

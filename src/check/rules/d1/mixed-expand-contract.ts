@@ -47,7 +47,7 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
     const t = c.table.toLowerCase();
     if (scratch(t)) return true;
     // A partial unique index over no existing row (its WHERE excludes a new column's DEFAULT) constrains nothing yet.
-    if (c.kind === "add-index" && c.index.partial && partialOnlyNewRows(file, c.table, c.line)) return true;
+    if (c.kind === "add-index" && c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return true;
     return restored.has(t) && (c.kind === "drop-table" || c.kind === "create-table" || c.kind === "add-index");
   };
 }
