@@ -1,6 +1,6 @@
 import type { Table } from "../sql/schema.js";
 import { type Token, tokenize } from "../sql/tokens.js";
-import { conjuncts, equality } from "./net-effect.js";
+import { conjuncts, equality, isName } from "./net-effect.js";
 
 /** Statements that can only touch a row or two, whatever the table holds: not a large or unbounded write. */
 
@@ -90,6 +90,67 @@ export function selectsOneRow(sql: string): boolean {
   const compound = top.some((t) => ["UNION", "EXCEPT", "INTERSECT", "VALUES"].includes(t.value));
   if (compound || top.some((t, i) => t.value === "GROUP" && top[i + 1]?.value === "BY")) return false;
   const from = rest.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "FROM");
-  const items = from < 0 ? rest : rest.slice(0, from);
+  // `SELECT 'k', 'v' WHERE NOT EXISTS (…)` reads no table: one row at most.
+  if (from < 0 || limitedToOne(rest)) return true;
+  const items = rest.slice(0, from);
   return items.some((t, i) => t.depth === 0 && aggregateCall(items, i));
+}
+
+/** A top-level `LIMIT 1` (or 0), also `LIMIT 1 OFFSET n` and `LIMIT n, 1`. */
+function limitedToOne(tokens: readonly Token[]): boolean {
+  const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "LIMIT");
+  if (at < 0) return false;
+  const [a, sep, b] = [tokens[at + 1], tokens[at + 2], tokens[at + 3]];
+  const count = sep?.value === "," ? b : a;
+  const ends = sep === undefined || sep.value === ";" || sep.value === "OFFSET" || sep.value === ",";
+  return ends && count?.kind === "number" && Number(count.text) <= 1;
+}
+
+/** Columns the top-level `AND` parts of a WHERE pin, with how many values: `id = 5` (1), `id IN (1, 2)` (2). */
+function pinnedByWhere(where: readonly Token[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of conjuncts(where, 0)) {
+    const eq = equality(part);
+    if (eq && eq.value !== "NULL") out.set(eq.column, 1);
+    const plain = part.filter((t, i) => !(isName(t) && part[i + 1]?.value === ".") && t.value !== ".");
+    const [name, op, open] = plain;
+    const list = plain.slice(3, -1);
+    const literals = list.filter((t) => t.kind === "number" || t.kind === "string");
+    const listed =
+      isName(name) &&
+      op?.kind === "word" &&
+      op.value === "IN" &&
+      open?.value === "(" &&
+      plain[plain.length - 1]?.value === ")" &&
+      list.length === literals.length * 2 - 1 &&
+      list.every((t, k) => (k % 2 === 1 ? t.value === "," : t.kind !== "punct"));
+    if (listed && literals.length > 0) out.set(lc(name.text), literals.length);
+  }
+  return out;
+}
+
+/**
+ * How many rows an UPDATE or DELETE can touch at most when its WHERE pins every column of one of the table's
+ * unique keys to literals (`WHERE id = 5`, `WHERE id IN (1, 2)`, `WHERE tenant = 'a' AND slug = 'b'` on a unique
+ * (tenant, slug)), or undefined when it does not.
+ *
+ * @example
+ * keyedRows("UPDATE orders SET status = 'x' WHERE id IN (3, 4);", orders); // 2
+ */
+export function keyedRows(sql: string, table: Table | undefined): number | undefined {
+  const tokens = tokenize(sql, TOKENS);
+  const verb = tokens[0]?.value;
+  if (!table || tokens.length >= TOKENS || (verb !== "UPDATE" && verb !== "DELETE")) return undefined;
+  const top = (word: string) => tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === word);
+  // `UPDATE t SET … FROM other WHERE other.id = 1` pins the other table's rows, not t's.
+  if (tokens[0]?.value === "UPDATE" && top("FROM") >= 0) return undefined;
+  const where = top("WHERE");
+  if (where < 0) return undefined;
+  const pinned = pinnedByWhere(tokens.slice(where + 1));
+  const pk = table.columns.filter((c) => c.pk > 0).map((c) => lc(c.name));
+  const keys = [pk, ...table.indexes.filter((ix) => ix.unique && !ix.partial).map((ix) => ix.columns.map(lc))];
+  const counts = keys
+    .filter((k) => k.length > 0 && k.every((c) => pinned.has(c)))
+    .map((k) => k.reduce((n, c) => n * (pinned.get(c) ?? 1), 1));
+  return counts.length > 0 ? Math.min(...counts) : undefined;
 }

@@ -73,4 +73,34 @@ ALTER TABLE orders_new RENAME TO orders;`;
     ).toEqual([3]);
     expect(await run("UPDATE order_items SET sku = 'x' WHERE sku IS NULL;")).toEqual([2]);
   });
+  it("does not flag an UPDATE or DELETE whose WHERE pins a unique key, or an INSERT of one row", async () => {
+    const schema = `${BASE_MIGRATION}CREATE TABLE prices (region TEXT, sku TEXT, cents INTEGER, UNIQUE (region, sku));`;
+    const run = async (sql: string) =>
+      (
+        await checkMigrations({
+          "migrations/0001.sql": schema,
+          "migrations/0002.sql": `ALTER TABLE orders ADD COLUMN note TEXT;\n${sql}`,
+        })
+      ).findings
+        .filter((f) => f.rule === "d1/large-data-change")
+        .map((f) => f.line);
+    expect(await run('UPDATE orders SET status = \'void\' WHERE "orders"."ID" = 7;')).toEqual([]);
+    expect(await run("DELETE FROM order_items WHERE id IN (3, 4, 5) AND sku IS NULL;")).toEqual([]);
+    expect(await run("UPDATE prices SET cents = 0 WHERE sku = 'a' AND region = 'eu';")).toEqual([]);
+    expect(
+      await run(
+        "INSERT INTO prices (region, sku) SELECT 'eu', 'a' WHERE NOT EXISTS (SELECT 1 FROM prices WHERE sku = 'a');",
+      ),
+    ).toEqual([]);
+    expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders ORDER BY id LIMIT 1;")).toEqual(
+      [],
+    );
+    // Part of a key, a non-unique column, a key compared to a column, an OR, or LIMIT 5: not bounded.
+    expect(await run("UPDATE prices SET cents = 0 WHERE sku = 'a';")).toEqual([2]);
+    expect(await run("UPDATE orders SET note = 'x' WHERE status = 'paid';")).toEqual([2]);
+    expect(await run("UPDATE orders SET note = 'x' WHERE id = total;")).toEqual([2]);
+    expect(await run("DELETE FROM orders WHERE id = 1 OR status IS NULL;")).toEqual([2]);
+    expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders LIMIT 5;")).toEqual([2]);
+    expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders WHERE id = 1;")).toEqual([2]);
+  });
 });

@@ -1,7 +1,7 @@
 import { isDataStatement } from "../../d1/classify.js";
 import { keptChildren } from "../../d1/kept-children.js";
 import { isSaveOrRestore } from "../../d1/net-effect.js";
-import { isSingleton, selectsOneRow } from "../../d1/row-bounds.js";
+import { isSingleton, keyedRows, selectsOneRow } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
 import { defineRule } from "../rule.js";
@@ -12,7 +12,8 @@ export const LARGE_DATA_ROWS = 1000;
 /**
  * Data statements that only move a few rows or a rebuild's own rows: saving a table's rows before dropping and
  * creating it again (or before a DROP cascades into it) and putting them back, a write to a table that holds one
- * row at most, and an INSERT of one aggregate row.
+ * row at most, an INSERT of one row (aggregates, no FROM, LIMIT 1), and an UPDATE or DELETE whose WHERE pins a
+ * unique key to a few literals.
  */
 function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: number) => boolean {
   const keptLines = new Set(keptChildren(file).flatMap((k) => [k.saveLine, k.restoreLine]));
@@ -20,7 +21,8 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     keptLines.has(line) ||
     isSaveOrRestore(file, sql, o) ||
     isSingleton(file.tablesAfter?.get((o.target ?? "").toLowerCase())) ||
-    (o.verb === "insert" && selectsOneRow(sql));
+    (o.verb === "insert" && selectsOneRow(sql)) ||
+    (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
 }
 
 /** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
