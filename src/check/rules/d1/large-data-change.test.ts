@@ -12,6 +12,15 @@ ${rows(n)}`;
 const BACKFILL =
   "ALTER TABLE orders ADD COLUMN state TEXT;\nUPDATE orders SET state = status WHERE status IS NOT NULL;";
 
+/** Lines of d1/large-data-change in an expand migration (ADD COLUMN orders.note) ending with `sql`, after `schema`. */
+async function linesAfterExpand(schema: string, sql: string): Promise<number[]> {
+  const r = await checkMigrations({
+    "migrations/0001.sql": schema,
+    "migrations/0002.sql": `ALTER TABLE orders ADD COLUMN note TEXT;\n${sql}`,
+  });
+  return r.findings.filter((f) => f.rule === "d1/large-data-change").map((f) => f.line);
+}
+
 describe("d1/large-data-change", () => {
   it("flags a backfill inside a schema migration when its size is unknown", async () => {
     expect(await hitsAfterBase("d1/large-data-change", BACKFILL)).toEqual(["d1/large-data-change@0002_change.sql:2"]);
@@ -41,15 +50,7 @@ ALTER TABLE orders_new RENAME TO orders;`;
   });
   it("does not flag a write to a table of one row at most, or an INSERT of one aggregate row", async () => {
     const schema = `${BASE_MIGRATION}CREATE TABLE stats (id INTEGER PRIMARY KEY CHECK (id = 1), first_total INTEGER, n INTEGER);`;
-    const run = async (sql: string) =>
-      (
-        await checkMigrations({
-          "migrations/0001.sql": schema,
-          "migrations/0002.sql": `ALTER TABLE orders ADD COLUMN note TEXT;\n${sql}`,
-        })
-      ).findings
-        .filter((f) => f.rule === "d1/large-data-change")
-        .map((f) => f.line);
+    const run = (sql: string) => linesAfterExpand(schema, sql);
     expect(await run("UPDATE stats SET n = first_total;")).toEqual([]);
     expect(
       await run(
@@ -75,15 +76,7 @@ ALTER TABLE orders_new RENAME TO orders;`;
   });
   it("does not flag an UPDATE or DELETE whose WHERE pins a unique key, or an INSERT of one row", async () => {
     const schema = `${BASE_MIGRATION}CREATE TABLE prices (region TEXT, sku TEXT, cents INTEGER, UNIQUE (region, sku));`;
-    const run = async (sql: string) =>
-      (
-        await checkMigrations({
-          "migrations/0001.sql": schema,
-          "migrations/0002.sql": `ALTER TABLE orders ADD COLUMN note TEXT;\n${sql}`,
-        })
-      ).findings
-        .filter((f) => f.rule === "d1/large-data-change")
-        .map((f) => f.line);
+    const run = (sql: string) => linesAfterExpand(schema, sql);
     expect(await run('UPDATE orders SET status = \'void\' WHERE "orders"."ID" = 7;')).toEqual([]);
     expect(await run("DELETE FROM order_items WHERE id IN (3, 4, 5) AND sku IS NULL;")).toEqual([]);
     expect(await run("UPDATE prices SET cents = 0 WHERE sku = 'a' AND region = 'eu';")).toEqual([]);
