@@ -19,6 +19,16 @@ function isSource(name: string): boolean {
   return SOURCE_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
 
+/**
+ * Whether a path relative to a Worker's source folder is one `listSources` would list there (same skipped folders
+ * and files), for sources read from somewhere other than the disk, such as a git ref.
+ */
+export function isSourcePath(rel: string): boolean {
+  const parts = rel.split("/");
+  const name = parts.pop() ?? "";
+  return isSource(name) && parts.every((d) => !SKIP_DIRS.has(d) && !d.startsWith("."));
+}
+
 export interface ListSourcesOptions {
   /** Stop after this many files: a guard against pointing `main` at a huge tree. */
   maxFiles?: number;

@@ -70,3 +70,40 @@ export function configAtRef(path: string, ref: string): WranglerConfig | undefin
     throw err;
   }
 }
+
+/**
+ * The text of every file under folder `dir` at git ref `ref` that `keep` accepts (paths relative to `dir`, forward
+ * slashes), read in one `git cat-file --batch`. Undefined when the folder is not in a repository or not at the ref.
+ *
+ * @example
+ * textsAtRef("apps/api/src", "origin/main", (p) => p.endsWith(".ts")); // ["import { Hono } …", …]
+ */
+export function textsAtRef(dir: string, ref: string, keep: (rel: string) => boolean): string[] | undefined {
+  const prefix = git(dir, ["rev-parse", "--show-prefix"]);
+  const listed = git(dir, ["ls-tree", "-r", "--name-only", ref, "--", "."]);
+  if (!prefix.ok || !listed.ok) return undefined;
+  const files = listed.out.split("\n").filter((p) => p.length > 0 && keep(p));
+  if (files.length === 0) return undefined;
+  let batch: Buffer;
+  try {
+    batch = execFileSync("git", ["-C", dir, "cat-file", "--batch"], {
+      input: files.map((f) => `${ref}:${prefix.out.trim()}${f}`).join("\n"),
+      maxBuffer: 1 << 30,
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+  } catch {
+    return undefined;
+  }
+  const texts: string[] = [];
+  let at = 0;
+  while (at < batch.length) {
+    const eol = batch.indexOf(10, at);
+    if (eol < 0) break;
+    const [, kind, size] = batch.subarray(at, eol).toString().split(" ");
+    at = eol + 1;
+    if (kind !== "blob") continue;
+    texts.push(batch.subarray(at, at + Number(size)).toString("utf8"));
+    at += Number(size) + 1;
+  }
+  return texts;
+}

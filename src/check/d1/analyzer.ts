@@ -98,7 +98,11 @@ export const d1Analyzer: Analyzer = {
         const out = analyzeOnBase(dir, project.root, {
           progress,
           ...(baseSchema ? { baseSchema } : {}),
-          code: codeMentionsFor({ configs: dir.configs, label: (p) => relativeTo(project.root, p) }),
+          code: codeMentionsFor({
+            configs: dir.configs,
+            label: (p) => relativeTo(project.root, p),
+            ...(options.base === undefined ? {} : { base: options.base }),
+          }),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
         });

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
-import { listSources } from "../code/files.js";
+import { isSourcePath, listSources } from "../code/files.js";
 import { MAX_SOURCE_BYTES } from "../code/source.js";
+import { textsAtRef } from "../config/git-base.js";
 
 /** Whether the code of the Workers bound to a migrations folder names a table or column at all. */
 export interface CodeMentions {
@@ -10,6 +11,11 @@ export interface CodeMentions {
   mentions(name: string): boolean;
   /** The Workers' config files, relative to the project, for messages. */
   workers: string[];
+  /**
+   * The `--base` git ref the code was read at: the version running now. Without it the code is the working tree,
+   * the version about to be deployed, which may already have stopped naming what the running version queries.
+   */
+  at?: string;
 }
 
 export interface CodeMentionsOptions {
@@ -17,6 +23,8 @@ export interface CodeMentionsOptions {
   configs: readonly WranglerConfig[];
   /** Turns an absolute config path into the one messages show. */
   label: (path: string) => string;
+  /** `--base`: read each Worker's source folder at this git ref (the running version) instead of the disk. */
+  base?: string;
 }
 
 /** Source files of one Worker, or undefined when its code cannot be read (then nothing can be said about it). */
@@ -44,29 +52,50 @@ function readSmall(path: string): string {
  * @example
  * codeMentionsFor({ configs: project.workers, label: (p) => p })?.mentions("legacy_notes"); // false
  */
-export function codeMentionsFor({ configs, label }: CodeMentionsOptions): CodeMentions | undefined {
+export function codeMentionsFor({ configs, label, base }: CodeMentionsOptions): CodeMentions | undefined {
   if (configs.length === 0) return undefined;
-  const paths = new Set<string>();
-  for (const c of configs) {
-    const files = sourcesOf(c);
-    if (!files) return undefined;
-    for (const f of files) paths.add(f);
-  }
+  const read = base === undefined ? readDisk(configs) : readAtRef(configs, base);
+  if (!read) return undefined;
   let text: string | undefined;
   const answers = new Map<string, boolean>();
   return {
     workers: configs.map((c) => label(c.path)),
+    ...(base === undefined ? {} : { at: base }),
     mentions(name) {
       const key = name.toLowerCase();
       const known = answers.get(key);
       if (known !== undefined) return known;
-      text ??= [...paths].map(readSmall).join("\n").toLowerCase();
+      text ??= read().toLowerCase();
       const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const found = new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
       answers.set(key, found);
       return found;
     },
   };
+}
+
+/** The Workers' source text on disk, read on first use; undefined when any Worker's code cannot be read. */
+function readDisk(configs: readonly WranglerConfig[]): (() => string) | undefined {
+  const paths = new Set<string>();
+  for (const c of configs) {
+    const files = sourcesOf(c);
+    if (!files) return undefined;
+    for (const f of files) paths.add(f);
+  }
+  return () => [...paths].map(readSmall).join("\n");
+}
+
+/** The same folders' source text at a git ref; undefined when any of them is not there (a Worker new since). */
+function readAtRef(configs: readonly WranglerConfig[], ref: string): (() => string) | undefined {
+  const texts: string[] = [];
+  for (const c of configs) {
+    if (!c.main) return undefined;
+    const folder = dirname(resolve(dirname(c.path), c.main));
+    const got = existsSync(folder) ? textsAtRef(folder, ref, isSourcePath) : undefined;
+    if (!got) return undefined;
+    texts.push(...got.filter((t) => t.length <= MAX_SOURCE_BYTES));
+  }
+  return () => texts.join("\n");
 }
 
 export interface RunningVersionOptions {
@@ -82,7 +111,7 @@ export interface RunningVersionOptions {
  * names `name` or cannot be read, and a plain statement (with a lower severity) when no bound Worker names it.
  *
  * @example
- * runningVersion(code, "legacy_notes", "queries on it fail"); // { unused: true, clause: "no Worker code … names legacy_notes" }
+ * runningVersion(code, "legacy_notes", "queries on it fail"); // { unused: true, clause: "the code about to be deployed … does not name legacy_notes; …" }
  */
 export function runningVersion(
   code: CodeMentions | undefined,
@@ -90,10 +119,16 @@ export function runningVersion(
   failure: string,
   { alsoNamed = [] }: RunningVersionOptions = {},
 ): { unused: boolean; clause: string } {
-  if (!code || [name, ...alsoNamed].some((n) => code.mentions(n)))
+  // Code read at --base is the running version itself: only the name it queries counts.
+  const names = code?.at === undefined ? [name, ...alsoNamed] : [name];
+  if (!code || names.some((n) => code.mentions(n)))
     return { unused: false, clause: `the running version's ${failure}` };
+  const workers = code.workers.join(", ");
   return {
     unused: true,
-    clause: `no code of the Workers bound to it (${code.workers.join(", ")}) names ${name}, so the running version is not expected to query it`,
+    clause:
+      code.at === undefined
+        ? `the code about to be deployed (${workers}) does not name ${name}, but the version running now may still query it (pass \`--base <git ref>\` to read the running version's code)`
+        : `the running version's code (${workers} at ${code.at}) does not name ${name}, so it is not expected to query it`,
   };
 }

@@ -109,7 +109,7 @@ describe("the running version's queries, judged from the Worker code", () => {
       "d1/drop-column",
     );
     expect(unnamed?.severity).toBe("warning");
-    expect(unnamed?.message).toContain("(wrangler.toml) names status");
+    expect(unnamed?.message).toContain("(wrangler.toml) does not name status");
     expect(unnamed?.message).not.toContain("queries that name it fail");
   });
 

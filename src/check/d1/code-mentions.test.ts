@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCheck } from "../run-check.js";
+import { d1Analyzer } from "./analyzer.js";
+import { BASE_MIGRATION, writeProject } from "./testing.js";
+
+const workerQuerying = (sql: string) =>
+  `export default { fetch: (_r: Request, env: { DB: D1Database }) => env.DB.prepare(${JSON.stringify(sql)}).all() };\n`;
+
+/** A repository whose last commit runs `before`; the working tree has the new migration and `after` as its code. */
+function repo(before: string, after: string, migration: string): string {
+  const dir = writeProject({ "migrations/0001_base.sql": BASE_MIGRATION, "src/index.ts": workerQuerying(before) });
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+  git("init", "-q");
+  git("add", ".");
+  git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1");
+  writeFileSync(join(dir, "src/index.ts"), workerQuerying(after));
+  writeFileSync(join(dir, "migrations/0002_change.sql"), migration);
+  return dir;
+}
+
+async function finding(dir: string, rule: string, base?: string) {
+  const r = await runCheck(dir, { analyzers: [d1Analyzer], ...(base ? { base } : {}) });
+  return r.findings.find((f) => f.rule === rule && f.file === "migrations/0002_change.sql");
+}
+
+describe("the running version's code, read at --base", () => {
+  it("keeps the claim when the running version queries a column the new code stopped naming", async () => {
+    const dir = repo("SELECT status FROM orders", "SELECT id FROM orders", "ALTER TABLE orders DROP COLUMN status;");
+    const atBase = await finding(dir, "d1/drop-column", "HEAD");
+    expect(atBase?.severity).toBe("error");
+    expect(atBase?.message).toContain("the running version's queries that name it fail");
+    // Without --base only the code about to be deployed is known, and the message says what that cannot tell.
+    const onDisk = await finding(dir, "d1/drop-column");
+    expect(onDisk?.severity).toBe("warning");
+    expect(onDisk?.message).toContain("does not name status, but the version running now may still query it");
+    expect(onDisk?.message).toContain("--base <git ref>");
+  });
+
+  it("judges a rename by the old name only: the running version never names the new one", async () => {
+    const rename = "ALTER TABLE orders RENAME COLUMN status TO state;";
+    const unused = repo("SELECT id FROM orders", "SELECT state FROM orders", rename);
+    const f = await finding(unused, "d1/rename-column", "HEAD");
+    // The new code names the new name, which keeps the claim when only it can be read; the running version's code decides.
+    expect(f?.severity).toBe("info");
+    expect(f?.message).toContain("at HEAD) does not name status");
+    const used = repo("SELECT status FROM orders", "SELECT state FROM orders", rename);
+    expect((await finding(used, "d1/rename-column", "HEAD"))?.severity).toBe("error");
+  });
+});
