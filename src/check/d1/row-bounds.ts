@@ -106,7 +106,10 @@ function limitedToOne(tokens: readonly Token[]): boolean {
   return ends && count?.kind === "number" && Number(count.text) <= 1;
 }
 
-/** Columns the top-level `AND` parts of a WHERE pin, with how many values: `id = 5` (1), `id IN (1, 2)` (2). */
+/**
+ * Columns the top-level `AND` parts of a WHERE pin, with how many values: `id = 5` (1), `id = (SELECT …)` (1),
+ * `id IN (1, 2)` (2).
+ */
 function pinnedByWhere(where: readonly Token[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const part of conjuncts(where, 0)) {
@@ -125,6 +128,9 @@ function pinnedByWhere(where: readonly Token[]): Map<string, number> {
       list.length === literals.length * 2 - 1 &&
       list.every((t, k) => (k % 2 === 1 ? t.value === "," : t.kind !== "punct"));
     if (listed && literals.length > 0) out.set(lc(name.text), literals.length);
+    // `id = (SELECT …)`: a scalar subquery gives one value.
+    const scalar = op?.value === "=" && open?.value === "(" && plain[3]?.value === "SELECT";
+    if (scalar && isName(name) && closing(plain, 2) === plain.length - 1) out.set(lc(name.text), 1);
   }
   return out;
 }

@@ -81,6 +81,10 @@ ALTER TABLE orders_new RENAME TO orders;`;
     expect(await run("DELETE FROM order_items WHERE id IN (3, 4, 5) AND sku IS NULL;")).toEqual([]);
     expect(await run("UPDATE prices SET cents = 0 WHERE sku = 'a' AND region = 'eu';")).toEqual([]);
     expect(
+      await run("UPDATE orders SET note = 'x' WHERE id = (SELECT max(order_id) FROM order_items WHERE sku = 'a');"),
+    ).toEqual([]);
+    expect(await run("UPDATE orders SET note = 'x' WHERE id IN (SELECT order_id FROM order_items);")).toEqual([2]);
+    expect(
       await run(
         "INSERT INTO prices (region, sku) SELECT 'eu', 'a' WHERE NOT EXISTS (SELECT 1 FROM prices WHERE sku = 'a');",
       ),
