@@ -52,6 +52,31 @@ describe("subset replay vs whole-database replay", () => {
     }
   });
 
+  it("copies children that referenced a table before the file made it, and the tables a new trigger writes", () => {
+    replayBoth({
+      "0001.sql":
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);\nCREATE TABLE t1 (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES tags (b) ON DELETE CASCADE);\nINSERT INTO users (id) VALUES (1);",
+      "0002.sql":
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, b INTEGER, p_id INTEGER REFERENCES users ON DELETE SET DEFAULT);\nINSERT INTO tags VALUES (1, 1, 1);\nDROP TABLE users;",
+    });
+    replayBoth({
+      "0001.sql":
+        "CREATE TABLE o (id INTEGER PRIMARY KEY);\nCREATE TABLE u (id INTEGER PRIMARY KEY, o_id INTEGER REFERENCES o (id));\nCREATE TABLE a (id INTEGER PRIMARY KEY, n TEXT);\nINSERT INTO a (id) VALUES (1);",
+      "0002.sql":
+        "CREATE TRIGGER ta AFTER UPDATE ON a BEGIN INSERT INTO u (id, o_id) VALUES (7, 9); END;\nUPDATE a SET n = 'x';",
+    });
+  });
+
+  it("leaves out the children of a table only UPDATEd with their key kept, and only then", () => {
+    replayBoth({
+      "0001.sql":
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT, b INTEGER);\nCREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER REFERENCES p ON UPDATE CASCADE);\nCREATE TABLE m (id INTEGER PRIMARY KEY, p_b INTEGER REFERENCES p (b));\nINSERT INTO p VALUES (1, 'x', 1);\nINSERT INTO c VALUES (1, 1);",
+      "0002.sql": "UPDATE p SET a = 'y';",
+      "0003.sql": "UPDATE p SET (id, a) = (2, 'z');",
+      "0004.sql": "DROP TABLE m;\nUPDATE p SET a = 'w';\nUPDATE p SET id = 3;",
+    });
+  });
+
   it("runs on one database from the first file with a PRAGMA, a TEMP object or a virtual table", () => {
     replayBoth({
       "0001.sql":

@@ -178,6 +178,10 @@ export class MasterSchema {
       for (const type of ["table", "trigger"] as const) queue.push({ key: keyOf(type, n), active: false });
       // A rename rewrites the children's REFERENCES.
       if (schemaWide) for (const c of this.children.get(n) ?? []) queue.push({ key: keyOf("table", c), active: false });
+      // A table the file may make has no place here yet, but children already reference it: rows it gets or loses
+      // (also through actions from its own parents) reach them.
+      if (writesRows && !this.objects.has(keyOf("table", n)))
+        for (const c of this.children.get(n) ?? []) queue.push({ key: keyOf("table", c), active: true });
     }
     for (const n of writes) {
       const assigns = updatesOnly?.get(lc(n));
