@@ -271,6 +271,35 @@ describe("code/queue-without-idempotency: only consumers with effects", () => {
 `);
     expect((await findingsOf(busy, analyzers, "code/queue-without-idempotency")).map((f) => f.line)).toEqual([2]);
   });
+
+  it("follows the handler into imported helpers and counts a query builder's onConflictDoNothing() as de-duplication", async () => {
+    const dir = writeProject({
+      "wrangler.json": JSON.stringify({ name: "ingest", main: "src/index.ts", compatibility_date: "2025-01-01" }),
+      "src/ingest.ts": `export async function ingest(orm: Orm, rows: Row[]) {
+  for (const r of rows) await orm.insert(items).values(r).onConflictDoNothing();
+}
+export async function handleBatch(batch: MessageBatch<{ rows: Row[] }>, env: Env) {
+  for (const m of batch.messages) await ingest(drizzle(env.DB), m.body.rows);
+}
+export async function notify(batch: MessageBatch<{ to: string }>, env: Env) {
+  for (const m of batch.messages) await env.MAIL.send(m.body.to);
+}
+`,
+      "src/index.ts": `import { handleBatch, notify } from "./ingest";
+export default {
+  async queue(batch: MessageBatch, env: Env) {
+    if (batch.queue === "ingest") await handleBatch(batch, env);
+  },
+};
+export class Mailer {
+  async queue(batch: MessageBatch, env: Env) {
+    await notify(batch, env);
+  }
+}
+`,
+    });
+    expect((await findingsOf(dir, analyzers, "code/queue-without-idempotency")).map((f) => f.line)).toEqual([8]);
+  });
 });
 
 describe("code/kv-read-after-write", () => {

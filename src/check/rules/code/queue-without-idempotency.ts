@@ -1,5 +1,7 @@
 import ts from "typescript";
 import { calleeName, lastName, memberName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import { resolveName } from "../../code/declarations.js";
+import type { CodeModules } from "../../code/modules.js";
 import { finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -10,8 +12,10 @@ export const meta: RuleMeta = {
   summary: "A queue() handler with no idempotency wrapper and no processed-ID check.",
 };
 
-/** Wrappers and helpers whose name says they de-duplicate. */
-const IDEMPOTENT_NAME = /idempot|dedup|processed|alreadyHandled|seenBefore|exactlyOnce/i;
+/** Wrappers and helpers whose name says they de-duplicate; query-builder upserts (`onConflictDoNothing()`). */
+const IDEMPOTENT_NAME = /idempot|dedup|processed|alreadyHandled|seenBefore|exactlyOnce|^onConflict|^upsert/i;
+/** Past this many functions a handler's calls are not followed further. */
+const MAX_FOLLOWED = 200;
 /** SQL that makes a replayed message a no-op. */
 const IDEMPOTENT_SQL = /\binsert\s+or\s+ignore\b|\bon\s+conflict\b|\bprocessed\w*\b/i;
 /** Storage reads and writes; keyed by the message id, they are a processed-ID store. */
@@ -37,18 +41,14 @@ function mentionsMessageId(arg: ts.Expression): boolean {
   return hit;
 }
 
-/** Functions declared in this file, by name, so a handler that delegates (`queue: handleBatch`) is followed. */
-function localFunctions(sf: ts.SourceFile): Map<string, ts.Node> {
-  const out = new Map<string, ts.Node>();
-  for (const st of sf.statements) {
-    if (ts.isFunctionDeclaration(st) && st.name) out.set(st.name.text, st);
-    if (ts.isVariableStatement(st)) {
-      for (const d of st.declarationList.declarations) {
-        if (ts.isIdentifier(d.name) && d.initializer) out.set(d.name.text, d.initializer);
-      }
-    }
-  }
-  return out;
+/** The function a name refers to, in this file or (through imports) another project file. */
+function functionNamed(id: ts.Identifier, modules: CodeModules | undefined): ts.Node | undefined {
+  const d = resolveName(id, modules);
+  if (d && ts.isFunctionDeclaration(d)) return d;
+  const init = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
+  return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init) || ts.isCallExpression(init))
+    ? init
+    : undefined;
 }
 
 /** Names imported from blastwall's queue library: any call to one counts as the idempotency wrapper. */
@@ -63,12 +63,11 @@ function blastwallQueueImports(sf: ts.SourceFile): Set<string> {
   return out;
 }
 
-function isIdempotent(handler: ts.Node, sf: ts.SourceFile): boolean {
-  const fns = localFunctions(sf);
+function isIdempotent(handler: ts.Node, sf: ts.SourceFile, modules: CodeModules | undefined): boolean {
   const wrappers = blastwallQueueImports(sf);
   const seen = new Set<ts.Node>();
   const check = (root: ts.Node): boolean => {
-    if (seen.has(root)) return false;
+    if (seen.has(root) || seen.size > MAX_FOLLOWED) return false;
     seen.add(root);
     let ok = false;
     walk(root, (n) => {
@@ -81,12 +80,12 @@ function isIdempotent(handler: ts.Node, sf: ts.SourceFile): boolean {
         else if (STORE_CALLS.has(name) && n.arguments.some(mentionsMessageId)) ok = true;
         else {
           const callee = unwrap(n.expression);
-          const local = ts.isIdentifier(callee) ? fns.get(callee.text) : undefined;
-          if (local && check(local)) ok = true;
+          const fn = ts.isIdentifier(callee) ? functionNamed(callee, modules) : undefined;
+          if (fn && check(fn)) ok = true;
         }
       } else if (ts.isIdentifier(n) && n.parent && ts.isPropertyAssignment(n.parent) && n.parent.initializer === n) {
-        const local = fns.get(n.text);
-        if (local && check(local)) ok = true;
+        const fn = functionNamed(n, modules);
+        if (fn && check(fn)) ok = true;
       }
       return undefined;
     });
@@ -160,11 +159,11 @@ function fixFor(code: WorkerCode): string {
 /** Queues deliver at least once: a handler that cannot tell a redelivery repeats its side effects. */
 export default defineRule({
   meta,
-  checkSource({ code, source }: { code: WorkerCode; source: SourceFileInfo }) {
+  checkSource({ code, source, modules }: { code: WorkerCode; source: SourceFileInfo; modules?: CodeModules }) {
     const out: Finding[] = [];
     for (const h of queueHandlers(source.sf)) {
       // A consumer that only logs and acks has nothing a redelivery could repeat.
-      if (!hasSideEffects(h) || isIdempotent(h, source.sf)) continue;
+      if (!hasSideEffects(h) || isIdempotent(h, source.sf, modules)) continue;
       out.push(
         finding(
           meta,
