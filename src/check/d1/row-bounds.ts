@@ -154,7 +154,9 @@ export function keyedRows(sql: string, table: Table | undefined): number | undef
   if (where < 0) return undefined;
   const pinned = pinnedByWhere(tokens.slice(where + 1));
   const pk = table.columns.filter((c) => c.pk > 0).map((c) => lc(c.name));
-  const keys = [pk, ...table.indexes.filter((ix) => ix.unique && !ix.partial).map((ix) => ix.columns.map(lc))];
+  const unique = table.indexes.filter((ix) => ix.unique && !ix.partial).map((ix) => ix.columns.map(lc));
+  // rowid and its aliases name one row (a WITHOUT ROWID table has none, and the replay rejects the statement).
+  const keys = [pk, ["rowid"], ["oid"], ["_rowid_"], ...unique];
   const counts = keys
     .filter((k) => k.length > 0 && k.every((c) => pinned.has(c)))
     .map((k) => k.reduce((n, c) => n * (pinned.get(c) ?? 1), 1));

@@ -79,6 +79,7 @@ ALTER TABLE orders_new RENAME TO orders;`;
     const run = (sql: string) => linesAfterExpand(schema, sql);
     expect(await run('UPDATE orders SET status = \'void\' WHERE "orders"."ID" = 7;')).toEqual([]);
     expect(await run("DELETE FROM order_items WHERE id IN (3, 4, 5) AND sku IS NULL;")).toEqual([]);
+    expect(await run("DELETE FROM prices WHERE ROWID = 12;")).toEqual([]);
     expect(await run("UPDATE prices SET cents = 0 WHERE sku = 'a' AND region = 'eu';")).toEqual([]);
     expect(
       await run("UPDATE orders SET note = 'x' WHERE id = (SELECT max(order_id) FROM order_items WHERE sku = 'a');"),
