@@ -79,6 +79,14 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
       const table = replayer.tables.get(lc(t));
       if (table) tablesAfter.set(lc(t), table);
     }
+  // SQLite re-points the children's REFERENCES at a renamed table: which ones, after the file.
+  const renamedChildren = new Map<string, string[]>();
+  for (const c of changes)
+    if (c.kind === "rename-table")
+      renamedChildren.set(
+        lc(c.table),
+        replayer.childrenOf(c.table).flatMap((t) => (lc(t.name) === lc(c.table) ? [] : [t.name])),
+      );
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {
@@ -97,6 +105,7 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
     createdHere,
     recreated,
     tablesAfter,
+    renamedChildren,
     copyLines,
     classes,
     class: cls,

@@ -30,6 +30,8 @@ export interface MigrationFile {
   recreated?: Set<string>;
   /** Schema after the file of the tables its statements name as target and of its drops' cascade children. */
   tablesAfter?: ReadonlyMap<string, Table>;
+  /** For each table this file renames (by its new, lower-cased name): the tables whose foreign keys follow it. */
+  renamedChildren?: ReadonlyMap<string, string[]>;
   /** Lines of the INSERT … SELECT statements that copy rows during a rebuild. */
   copyLines: Set<number>;
   classes: Set<Exclude<MigrationClass, "mixed">>;

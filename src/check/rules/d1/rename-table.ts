@@ -1,6 +1,32 @@
 import { runningVersion } from "../../d1/code-mentions.js";
-import { existedBefore, ident } from "../../d1/rule.js";
+import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import type { Change, Located } from "../../sql/diff.js";
 import { defineRule } from "../rule.js";
+
+type Rename = Located<Extract<Change, { kind: "rename-table" }>>;
+
+/**
+ * `ALTER TABLE t RENAME TO t_old; ALTER TABLE t_new RENAME TO t;` (a rebuild that keeps the old table): the name t
+ * is taken again at once, so queries on it keep working, but SQLite re-points every foreign key that referenced t
+ * at t_old.
+ */
+function swapped(file: MigrationFile, c: Rename): RuleHit[] | undefined {
+  const retaken = file.changes.some(
+    (x) => x.kind === "rename-table" && x.line > c.line && x.table.toLowerCase() === c.from.toLowerCase(),
+  );
+  if (!retaken) return undefined;
+  const children = file.renamedChildren?.get(c.table.toLowerCase()) ?? [];
+  if (children.length === 0) return [];
+  const list = children.join(", ");
+  return [
+    {
+      line: c.line,
+      message: `renames ${c.from} to ${c.table} and puts another table in its place: queries on ${c.from} keep working, but SQLite re-points the foreign keys of ${list} at ${c.table}, so their rows for new ${c.from} rows fail with "FOREIGN KEY constraint failed" and ${c.table} cannot be dropped while they reference it`,
+      fix: `Rebuild ${c.from} the way that keeps its children's references: copy into the new table, \`DROP TABLE ${ident(c.from)};\`, then rename the new table to ${ident(c.from)} (the children's REFERENCES ${c.from} then point at it), keeping ${list}'s rows as d1/rebuild-cascade describes.`,
+      data: { from: c.from, to: c.table, children },
+    },
+  ];
+}
 
 /** ALTER TABLE … RENAME TO on a table that code uses (rebuilds are reported as modify-table, not here). */
 export default defineRule({
@@ -8,6 +34,8 @@ export default defineRule({
   checkMigration: ({ file, code }) =>
     file.changes.flatMap((c) => {
       if (c.kind !== "rename-table" || !existedBefore(file, c.from)) return [];
+      const swap = swapped(file, c);
+      if (swap) return swap;
       const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`, {
         alsoNamed: [c.table],
       });
