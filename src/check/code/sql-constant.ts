@@ -114,11 +114,17 @@ function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, a
   // `for (const k in parsed.data)`: the keys of a fixed object.
   if (ts.isForInStatement(loop) && loop.initializer === decl.parent)
     return !asArray && fixedObject(loop.expression, f) !== undefined;
-  if (!decl.initializer) return false;
-  const ok = asArray ? constantArray(decl.initializer, f) : constantText(decl.initializer, f);
+  // `let column; switch (sort) { case "name": column = "name"; … }`: no initializer, only constant writes.
+  const declared = decl.initializer;
+  const ok = declared
+    ? asArray
+      ? constantArray(declared, f)
+      : constantText(declared, f)
+    : !asArray && !ts.isCatchClause(decl.parent);
   if (!ok) return false;
   if (ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && !asArray) return true;
   const { values, arrays } = laterWrites(decl, name);
+  if (!declared && arrays.length === 0) return false;
   return (
     values.every((v) => constantText(v, f)) && arrays.every((v) => (asArray ? constantArray(v, f) : constantText(v, f)))
   );

@@ -446,6 +446,25 @@ export function patchItems(db: D1Database, body: Record<string, string>) {
     ]);
   });
 
+  it("does not flag a variable declared bare and set only to literals (switch allow-list), but flags one set from input", async () => {
+    const dir = worker({
+      "index.ts": `export async function list(db: D1Database, sort: string) {
+  let column: string;
+  switch (sort) {
+    case "name": column = "name"; break;
+    case "date": column = "created_at"; break;
+    default: column = "id";
+  }
+  await db.prepare(\`SELECT * FROM notes ORDER BY \${column}\`).all();
+  let picked;
+  if (sort.length < 20) picked = sort;
+  await db.prepare(\`SELECT * FROM notes ORDER BY \${picked}\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "warning"]]);
+  });
+
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
     const dir = worker({
       "index.ts": `export async function f(db: D1Database, table: string, upsert: boolean) {
