@@ -33,13 +33,13 @@ function wholeSource(tokens: readonly Token[]): string | undefined {
 function wholeCopies(file: MigrationFile): WholeCopy[] {
   return file.statements.flatMap((stmt, i) => {
     const o = file.outcomes[i];
-    const copies = o?.verb === "create-table" || (o?.verb === "insert" && o.insertSelect);
+    const copies = o?.verb === "create-table" || ((o?.verb === "insert" || o?.verb === "replace") && o.insertSelect);
     if (!o || o.error || !copies || !o.target) return [];
     const tokens = tokenize(stmt.sql, TOKENS);
     const source = tokens.length < TOKENS ? wholeSource(tokens) : undefined;
     const parts = source === undefined ? undefined : insertSelectParts(stmt.sql);
     if (!source || !parts) return [];
-    const columns = o.verb === "insert" ? parts.columns : undefined;
+    const columns = o.verb === "create-table" ? undefined : parts.columns;
     return [{ line: stmt.line, target: lc(o.target), source, ...(columns ? { columns } : {}), items: parts.items }];
   });
 }

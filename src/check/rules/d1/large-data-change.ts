@@ -21,7 +21,7 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     keptLines.has(line) ||
     isSaveOrRestore(file, sql, o) ||
     isSingleton(file.tablesAfter?.get((o.target ?? "").toLowerCase())) ||
-    (o.verb === "insert" && selectsOneRow(sql)) ||
+    ((o.verb === "insert" || o.verb === "replace") && selectsOneRow(sql)) ||
     (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
 }
 

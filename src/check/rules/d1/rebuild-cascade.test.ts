@@ -125,6 +125,7 @@ DROP TABLE notes_pre;`;
         .filter((f) => f.rule === "d1/rebuild-cascade" || f.rule === "d1/large-data-change")
         .map((f) => `${f.rule}:${f.line}:${f.data?.children ?? ""}`);
     expect(await run(keep)).toEqual([]);
+    expect(await run(keep.replace("INSERT INTO [notes]", "INSERT OR REPLACE INTO [notes]"))).toEqual([]);
     // A restore that leaves a column out, reads part of the copy, or copies a constant still loses data.
     expect(
       await run(keep.replace("(id, order_id, sku) SELECT id, order_id, sku", "(id, order_id) SELECT id, order_id")),
