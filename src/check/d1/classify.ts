@@ -1,6 +1,7 @@
 import type { MigrationClass } from "../findings.js";
 import type { Change } from "../sql/diff.js";
 import type { StatementOutcome } from "../sql/replay.js";
+import { narrowing } from "./check-constraints.js";
 
 type Pure = Exclude<MigrationClass, "mixed">;
 
@@ -105,6 +106,8 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
       return ctx.createdHere(c.from) ? "expand" : "contract";
     case "modify-table": {
       const nested = contextFor(c.changes, () => false);
+      // A rebuild that adds or narrows a CHECK on old columns rejects rows the running version writes.
+      if (narrowing(c.before, c.after)) return "contract";
       return c.changes.some((n) => classOfChange(n, nested) === "contract") ? "contract" : "expand";
     }
     default:

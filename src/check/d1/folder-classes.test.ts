@@ -47,6 +47,24 @@ PRAGMA foreign_keys=ON;`,
     expect(classifyFolder(dir, names).get("0002_default.sql")?.class).not.toBe("mixed");
   });
 
+  it("calls a rebuild that narrows a CHECK on an old column contract: the running version's writes fail", () => {
+    const { dir, names } = folder({
+      "0001_init.sql":
+        "CREATE TABLE posts (id INTEGER PRIMARY KEY, state TEXT CHECK (state IN ('draft', 'live', 'gone')));",
+      "0002_narrow.sql": `CREATE TABLE __new_posts (id INTEGER PRIMARY KEY, state TEXT CHECK (state IN ('draft', 'live')));
+INSERT INTO __new_posts (id, state) SELECT id, state FROM posts;
+DROP TABLE posts;
+ALTER TABLE __new_posts RENAME TO posts;`,
+      "0003_widen.sql": `CREATE TABLE __new_posts (id INTEGER PRIMARY KEY, state TEXT CHECK (state IN ('draft', 'live', 'held')));
+INSERT INTO __new_posts (id, state) SELECT id, state FROM posts;
+DROP TABLE posts;
+ALTER TABLE __new_posts RENAME TO posts;`,
+    });
+    const c = classifyFolder(dir, names);
+    expect(c.get("0002_narrow.sql")?.class).toBe("contract");
+    expect(c.get("0003_widen.sql")?.class).toBe("expand");
+  });
+
   it("marks a file whose statements fail on the replayed history (a table made outside migrations)", () => {
     const { dir, names } = folder({ "0001_drop.sql": "DROP TABLE legacy_sessions;" });
     expect(classifyFolder(dir, names).get("0001_drop.sql")?.replayed).toBe(false);
