@@ -428,8 +428,20 @@ export function partialOnlyNewRows(file: MigrationFile, table: string, index: st
       return o?.verb === "update" && lc(o.target ?? "") === lc(table) && setsOneOf(tokenize(s.sql), new Set([column]));
     });
   return conjuncts(tokens.slice(at + 1), 0).some((part) => {
+    // `col IS NOT NULL` on a column every existing row holds NULL in selects none of them.
+    const notNull = notNullTest(part);
+    if (notNull !== undefined) return values.get(notNull) === "NULL" && !written(notNull);
     const eq = equality(part);
     const given = eq && values.get(eq.column);
     return eq !== undefined && given !== undefined && given !== eq.value && !written(eq.column);
   });
+}
+
+/** The column of `col IS NOT NULL` / `col NOT NULL` / `col NOTNULL` (`table.` dropped), else undefined. */
+function notNullTest(part: readonly Token[]): string | undefined {
+  const plain = part.filter((t, i) => t.value !== "." && !(isName(t) && part[i + 1]?.value === "."));
+  const [col, ...rest] = plain;
+  const tail = rest.map((t) => t.value).join(" ");
+  if (!col || !isName(col) || col.value === "NULL") return undefined;
+  return tail === "IS NOT NULL" || tail === "NOT NULL" || tail === "NOTNULL" ? lc(col.text) : undefined;
 }

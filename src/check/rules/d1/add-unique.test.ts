@@ -124,6 +124,34 @@ ${extra}CREATE UNIQUE INDEX orders_public_status ON orders (status) WHERE ${wher
     expect(await both("CREATE UNIQUE INDEX o ON orders (total) WHERE status = 'public';")).toEqual(["d1/add-unique"]);
   });
 
+  it("says nothing of a partial unique index WHERE a column the file adds without a default IS NOT NULL", async () => {
+    const judged = ["d1/add-unique", "d1/mixed-expand-contract"];
+    const both = async (s: string) =>
+      (await Promise.all(judged.map((r) => hitsAfterBase(r, s)))).flat().map((h) => h.split("@")[0]);
+    const add = "ALTER TABLE orders ADD COLUMN external_ref TEXT;\n";
+    for (const where of [
+      "external_ref IS NOT NULL",
+      '"orders".external_ref NOTNULL',
+      "external_ref NOT NULL AND total > 0",
+    ])
+      expect(await both(`${add}CREATE UNIQUE INDEX o_ref ON orders (status, external_ref) WHERE ${where};`)).toEqual(
+        [],
+      );
+    // Filled in by the same file, or given a default: existing rows are in the index.
+    expect(
+      await both(
+        `${add}UPDATE orders SET external_ref = 'o-' || id;\nCREATE UNIQUE INDEX o_ref ON orders (status) WHERE external_ref IS NOT NULL;`,
+      ),
+    ).toContain("d1/add-unique");
+    expect(
+      await both(
+        "ALTER TABLE orders ADD COLUMN external_ref TEXT DEFAULT 'none';\nCREATE UNIQUE INDEX o_ref ON orders (status) WHERE external_ref IS NOT NULL;",
+      ),
+    ).toContain("d1/add-unique");
+    // An old column: its rows can hold values already.
+    expect(await both("CREATE UNIQUE INDEX o ON orders (total) WHERE status IS NOT NULL;")).toEqual(["d1/add-unique"]);
+  });
+
   it("says nothing of a partial unique index on a value the rebuild's copy gave no existing row", async () => {
     const sql = (copied: string) => `ALTER TABLE orders RENAME TO orders_legacy;
 CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0,
