@@ -362,10 +362,14 @@ export function conjuncts(tokens: readonly Token[], depth: number): Token[][] {
   return out;
 }
 
+/** A condition's tokens with every `table.` qualifier dropped, so `"t"."col"` reads as `col`. */
+function unqualified(part: readonly Token[]): Token[] {
+  return part.filter((t, i) => t.value !== "." && !(isName(t) && part[i + 1]?.value === "."));
+}
+
 /** `col = 'x'` or `'x' = col` (also `==`, `IS`), with `table.` dropped: the column and the literal's key. */
 export function equality(part: readonly Token[]): { column: string; value: string } | undefined {
-  const names = part.filter((t, i) => !(isName(t) && part[i + 1]?.value === "."));
-  const plain = names.filter((t) => t.value !== ".");
+  const plain = unqualified(part);
   const eq = plain.findIndex((t) => t.value === "=" || t.value === "IS");
   const next = plain[eq + 1]?.value === "=" ? eq + 2 : eq + 1;
   const [left, right] = [plain.slice(0, eq), plain.slice(next)];
@@ -439,8 +443,7 @@ export function partialOnlyNewRows(file: MigrationFile, table: string, index: st
 
 /** The column of `col IS NOT NULL` / `col NOT NULL` / `col NOTNULL` (`table.` dropped), else undefined. */
 function notNullTest(part: readonly Token[]): string | undefined {
-  const plain = part.filter((t, i) => t.value !== "." && !(isName(t) && part[i + 1]?.value === "."));
-  const [col, ...rest] = plain;
+  const [col, ...rest] = unqualified(part);
   const tail = rest.map((t) => t.value).join(" ");
   if (!col || !isName(col) || col.value === "NULL") return undefined;
   return tail === "IS NOT NULL" || tail === "NOT NULL" || tail === "NOTNULL" ? lc(col.text) : undefined;
