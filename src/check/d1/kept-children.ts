@@ -45,7 +45,7 @@ function wholeCopies(file: MigrationFile): WholeCopy[] {
 }
 
 /** A select item that is a column as it is (`v`, `c.v`) or `*`: the name, or `*`. */
-function plainItem(item: readonly Token[]): string | undefined {
+export function plainItem(item: readonly Token[]): string | undefined {
   const last = item[item.length - 1];
   if (item.length === 1 && last?.value === "*") return "*";
   const qualified = item.length === 3 && isName(item[0]) && item[1]?.value === ".";

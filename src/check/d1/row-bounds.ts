@@ -1,6 +1,7 @@
 import type { Table } from "../sql/schema.js";
 import { type Token, tokenize } from "../sql/tokens.js";
 import { conjuncts, equality, isName } from "./net-effect.js";
+import type { MigrationFile } from "./rule.js";
 
 /** Statements that can only touch a row or two, whatever the table holds: not a large or unbounded write. */
 
@@ -161,4 +162,69 @@ export function keyedRows(sql: string, table: Table | undefined): number | undef
     .filter((k) => k.length > 0 && k.every((c) => pinned.has(c)))
     .map((k) => k.reduce((n, c) => n * (pinned.get(c) ?? 1), 1));
   return counts.length > 0 ? Math.min(...counts) : undefined;
+}
+
+/**
+ * The one table a SELECT reads (`FROM t`, `FROM main.t AS x`), or undefined when it reads none, joins several or
+ * is compound (`UNION`, …). Subqueries in its WHERE do not count: they filter, they add no row.
+ */
+export function soleSource(tokens: readonly Token[]): string | undefined {
+  const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+  const from = tokens.findIndex((t, i) => i > select && t.depth === 0 && t.kind === "word" && t.value === "FROM");
+  if (select < 0 || from < 0) return undefined;
+  const at = tokens[from + 2]?.value === "." ? from + 3 : from + 1;
+  const source = tokens[at];
+  const top = tokens.slice(at + 1).filter((t) => t.depth === 0);
+  const joins = top.some(
+    (t) =>
+      t.value === "," || ["JOIN", "UNION", "EXCEPT", "INTERSECT", "VALUES"].includes(t.kind === "word" ? t.value : ""),
+  );
+  return isName(source) && !joins ? lc(source.text) : undefined;
+}
+
+/** Whether an INSERT … SELECT adds no row when its one source table is empty (no aggregate without a GROUP BY). */
+function copiesNothingFrom(sql: string, empty: (table: string) => boolean): boolean {
+  const tokens = tokenize(sql, TOKENS);
+  if (tokens.length >= TOKENS) return false;
+  const source = soleSource(tokens);
+  if (source === undefined || !empty(source)) return false;
+  const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+  // `SELECT COUNT(*) FROM empty` still gives a row.
+  return !tokens.some((t, i) => i > select && t.depth === 0 && aggregateCall(tokens, i));
+}
+
+/**
+ * Whether `table` provably holds no row just before `line`: this file created it, or emptied it with a DELETE
+ * without WHERE (or LIMIT), and wrote no row into it since; an INSERT … SELECT from a table that is itself empty
+ * adds none, and a rename carries the state to the new name. Never after a statement the replay rejected, which
+ * may have run on production rows. Rows written by triggers are not followed.
+ *
+ * @example
+ * emptyAt(file, "briefings", 73); // true after "DELETE FROM briefings;" at line 10 and no INSERT into it since
+ */
+export function emptyAt(file: MigrationFile, table: string, line: number): boolean {
+  const empty = new Map<string, boolean>();
+  const isEmpty = (t: string) => empty.get(t) === true;
+  for (let i = 0; i < file.statements.length; i++) {
+    const stmt = file.statements[i];
+    const o = file.outcomes[i];
+    if (!stmt || stmt.line >= line) break;
+    // A statement the replay rejected (a table made outside the migrations) may write rows in production.
+    if (o?.error) return false;
+    if (!o || o.skipped) continue;
+    const target = lc(o.target ?? "");
+    for (const c of o.changes) {
+      // CREATE TABLE IF NOT EXISTS on a table that was there creates nothing, and records no change.
+      if (c.kind === "create-table") empty.set(lc(c.table), !/\bAS\s+SELECT\b/i.test(stmt.sql));
+      if (c.kind === "drop-table") empty.delete(lc(c.table));
+      if (c.kind === "rename-table") {
+        empty.set(lc(c.table), isEmpty(lc(c.from)));
+        empty.delete(lc(c.from));
+      }
+    }
+    if (o.verb === "delete" && !o.hasWhere && !/\bLIMIT\b/i.test(stmt.sql)) empty.set(target, true);
+    if (o.verb === "insert" || o.verb === "replace")
+      if (!(o.insertSelect && copiesNothingFrom(stmt.sql, isEmpty))) empty.set(target, false);
+  }
+  return isEmpty(lc(table));
 }

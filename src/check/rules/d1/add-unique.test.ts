@@ -162,4 +162,94 @@ CREATE UNIQUE INDEX orders_one_lead ON orders (status) WHERE role = 'lead';`;
     expect(await hitsAfterBase("d1/add-unique", sql("'member'"))).toEqual([]);
     expect(await hitsAfterBase("d1/add-unique", sql("'lead'"))).toEqual(["d1/add-unique@0002_change.sql:1"]);
   });
+
+  it("says nothing of a rebuild's key copied from the old table's PRIMARY KEY (unique by construction)", async () => {
+    const base = "CREATE TABLE rl (key TEXT PRIMARY KEY NOT NULL, count INTEGER NOT NULL);";
+    const rebuild = (table: string, copy: string, extra = "") => `CREATE TABLE rl_next (${table});
+${copy}
+DROP TABLE rl;
+ALTER TABLE rl_next RENAME TO rl;
+${extra}`;
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/add-unique")
+        .map((f) => f.severity);
+    const table = "id TEXT PRIMARY KEY NOT NULL, key TEXT NOT NULL UNIQUE, count INTEGER NOT NULL";
+    expect(await run(rebuild(table, "INSERT INTO rl_next (id, key, count) SELECT key, key, count FROM rl;"))).toEqual(
+      [],
+    );
+    expect(
+      await run(
+        rebuild(
+          table,
+          'INSERT INTO "rl_next" (id, key, count) SELECT r.key, r.key, r.count FROM rl AS r WHERE r.count > 0;',
+        ),
+      ),
+    ).toEqual([]);
+    // The rowid is a key too, in a column of any affinity.
+    expect(await run(rebuild(table, "INSERT INTO rl_next (id, key, count) SELECT rowid, key, count FROM rl;"))).toEqual(
+      [],
+    );
+    // Copied from a column that was not a key, joined rows, a second write, or another affinity: it can fail.
+    const must = [
+      rebuild(
+        "id INTEGER PRIMARY KEY, key TEXT, count INTEGER UNIQUE",
+        "INSERT INTO rl_next (id, key, count) SELECT NULL, key, count FROM rl;",
+      ),
+      rebuild(
+        table,
+        "INSERT INTO rl_next (id, key, count) SELECT rl.key, rl.key, rl.count FROM rl JOIN rl AS b ON b.count = rl.count;",
+      ),
+      rebuild(
+        table,
+        "INSERT INTO rl_next (id, key, count) SELECT key, key, count FROM rl;",
+        "INSERT INTO rl (id, key, count) SELECT 'x' || key, key, 0 FROM rl;",
+      ),
+      // '01' and '1' are distinct TEXT keys and the same INTEGER.
+      rebuild(
+        "id INTEGER NOT NULL UNIQUE, key TEXT NOT NULL UNIQUE, count INTEGER NOT NULL",
+        "INSERT INTO rl_next (id, key, count) SELECT key, key, count FROM rl;",
+      ),
+      rebuild(
+        "id TEXT PRIMARY KEY COLLATE NOCASE, key TEXT NOT NULL UNIQUE, count INTEGER NOT NULL",
+        "INSERT INTO rl_next (id, key, count) SELECT key, key, count FROM rl;",
+      ),
+    ];
+    for (const sql of must) expect(await run(sql), sql).toEqual(["warning"]);
+  });
+
+  it("says nothing of a unique index on a table the same file emptied first, and flags it once rows come back", async () => {
+    expect(
+      await hitsAfterBase("d1/add-unique", "DELETE FROM order_items;\nCREATE UNIQUE INDEX u_sku ON order_items (sku);"),
+    ).toEqual([]);
+    const rebuild = `DELETE FROM orders;
+CREATE TABLE orders_next (id INTEGER PRIMARY KEY, status TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0, UNIQUE (status, total));
+INSERT INTO orders_next SELECT id, coalesce(status, ''), total FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_next RENAME TO orders;`;
+    expect(await hitsAfterBase("d1/add-unique", rebuild)).toEqual([]);
+    // A DELETE with a WHERE, rows written back after the DELETE, or a copy from a table that still has rows.
+    const must = [
+      "DELETE FROM order_items WHERE sku IS NULL;\nCREATE UNIQUE INDEX u_sku ON order_items (sku);",
+      "DELETE FROM order_items;\nINSERT INTO order_items (order_id, sku) SELECT id, status FROM orders;\nCREATE UNIQUE INDEX u_sku ON order_items (sku);",
+      "DELETE FROM orders;\nINSERT INTO orders (status) VALUES ('new');\nCREATE UNIQUE INDEX u_status ON orders (status);",
+      rebuild.replace("DELETE FROM orders;", "DELETE FROM order_items;"),
+    ];
+    for (const sql of must) expect(await hitsAfterBase("d1/add-unique", sql), sql).toHaveLength(1);
+  });
+
+  it("still flags a unique index after a rebuild of a table made outside the migrations (its copy has rows there)", async () => {
+    const sql = `CREATE TABLE __new_users (id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL);
+INSERT INTO __new_users (id, email) SELECT id, email FROM users;
+DROP TABLE users;
+ALTER TABLE __new_users RENAME TO users;
+CREATE UNIQUE INDEX users_email_unique ON users (email);`;
+    const r = await checkMigrations({
+      "migrations/0001.sql": "CREATE TABLE runs (id TEXT PRIMARY KEY);",
+      "migrations/0002.sql": sql,
+    });
+    expect(r.findings.filter((f) => f.rule === "d1/add-unique").map((f) => [f.line, f.severity])).toEqual([
+      [5, "warning"],
+    ]);
+  });
 });

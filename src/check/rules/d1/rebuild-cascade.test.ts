@@ -147,4 +147,20 @@ DROP TABLE notes_pre;`;
       "d1/large-data-change:9:",
     ]);
   });
+
+  it("says nothing of children (or a parent) the same file emptied before the DROP, and flags those it did not", async () => {
+    expect(await hitsAfterBase("d1/rebuild-cascade", `DELETE FROM order_items;\n${REBUILD_ORDERS}`)).toEqual([]);
+    expect(await hitsAfterBase("d1/rebuild-cascade", `DELETE FROM orders;\n${REBUILD_ORDERS}`)).toEqual([]);
+    // Emptied with a WHERE, refilled afterwards, or emptied after the DROP: the cascade still deletes rows.
+    for (const before of [
+      "DELETE FROM order_items WHERE sku IS NULL;",
+      "DELETE FROM order_items;\nINSERT INTO order_items (order_id, sku) SELECT id, status FROM orders;",
+    ])
+      expect(await hitsAfterBase("d1/rebuild-cascade", `${before}\n${REBUILD_ORDERS}`), before).toEqual([
+        `d1/rebuild-cascade@0002_change.sql:${before.split("\n").length + 4}`,
+      ]);
+    expect(await hitsAfterBase("d1/rebuild-cascade", `${REBUILD_ORDERS}DELETE FROM order_items;`)).toEqual([
+      "d1/rebuild-cascade@0002_change.sql:4",
+    ]);
+  });
 });

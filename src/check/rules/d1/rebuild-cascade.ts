@@ -1,5 +1,6 @@
 import { keptChildren } from "../../d1/kept-children.js";
 import { droppedInFile } from "../../d1/net-effect.js";
+import { emptyAt } from "../../d1/row-bounds.js";
 import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
 import type { Cascade } from "../../sql/replay.js";
 import { defineRule } from "../rule.js";
@@ -49,10 +50,13 @@ export default defineRule({
     const kept = new Set(keptChildren(file).map((k) => `${k.dropLine}:${k.child}`));
     file.outcomes.forEach((o, i) => {
       const stmt = file.statements[i];
+      if (!stmt || o.verb !== "drop-table" || o.error) return;
+      // A table on the cascade's path (the parent, a link, the child) that the file emptied first: nothing to reach.
+      const reached = (c: Cascade) => !c.path.some((t) => emptyAt(file, t, stmt.line));
       const cascades = o.cascades.filter(
-        (c) => !gone.has(c.table.toLowerCase()) && !kept.has(`${stmt?.line}:${c.table.toLowerCase()}`),
+        (c) => !gone.has(c.table.toLowerCase()) && !kept.has(`${stmt.line}:${c.table.toLowerCase()}`) && reached(c),
       );
-      if (!stmt || o.verb !== "drop-table" || cascades.length === 0 || o.error) return;
+      if (cascades.length === 0) return;
       const parent = o.target ?? "";
       if (!existedBefore(file, parent)) return;
       const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === stmt.line);

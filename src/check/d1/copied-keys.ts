@@ -1,0 +1,89 @@
+import type { Change } from "../sql/diff.js";
+import type { Column, Table } from "../sql/schema.js";
+import { tokenize } from "../sql/tokens.js";
+import { plainItem } from "./kept-children.js";
+import { insertSelectParts } from "./net-effect.js";
+import { soleSource } from "./row-bounds.js";
+import type { MigrationFile } from "./rule.js";
+
+/** Keys a rebuild's new table gets from the old one: unique by construction when copied from a unique key. */
+
+const lc = (s: string) => s.toLowerCase();
+const ROWID = new Set(["rowid", "oid", "_rowid_"]);
+type Rebuild = Extract<Change, { kind: "modify-table" }> & { line: number };
+
+/** SQLite's column affinity of a declared type (datatype3.html, 3.1). */
+function affinity(type: string): string {
+  const t = type.toUpperCase();
+  if (t.includes("INT")) return "INTEGER";
+  if (/CHAR|CLOB|TEXT/.test(t)) return "TEXT";
+  if (t === "" || t.includes("BLOB")) return "BLOB";
+  if (/REAL|FLOA|DOUB/.test(t)) return "REAL";
+  return "NUMERIC";
+}
+
+/** The old table's unique keys: its PRIMARY KEY, its whole-table unique indexes on plain columns, and the rowid. */
+function keysOf(table: Table): string[][] {
+  const pk = table.columns.filter((c) => c.pk > 0).map((c) => lc(c.name));
+  const unique = table.indexes
+    .filter((ix) => ix.unique && !ix.partial && !ix.columns.includes("<expr>"))
+    .map((ix) => ix.columns.map(lc));
+  // A column named rowid hides the rowid.
+  const rowid = [...ROWID].filter((r) => !table.columns.some((c) => lc(c.name) === r)).map((r) => [r]);
+  return [pk, ...unique, ...rowid].filter((k) => k.length > 0);
+}
+
+/**
+ * Whether the unique key `columns` of a rebuilt table is unique by construction: the rebuild fills the new table
+ * with one `INSERT … SELECT` from the old table alone (no join, no union), each key column copied as it is from an
+ * old column with the same affinity, and those old columns include a key that was unique before (its PRIMARY KEY,
+ * a unique index, or the rowid), e.g. `INSERT INTO t_next (id, key, n) SELECT key, key, n FROM t` where `key` was
+ * t's PRIMARY KEY. Nothing else in the file writes the table, and no COLLATE could make distinct values equal.
+ *
+ * @example
+ * uniqueByCopy(file, rebuild, ["id"]); // true for the copy above
+ */
+export function uniqueByCopy(file: MigrationFile, rebuild: Rebuild, columns: readonly string[]): boolean {
+  const copies = file.statements.flatMap((s, i) =>
+    file.copyLines.has(s.line) && s.line >= rebuild.line && s.line <= rebuild.dropLine ? [{ s, i }] : [],
+  );
+  const [copy, ...more] = copies;
+  const drop = file.statements.findIndex(
+    (s, i) => s.line === rebuild.dropLine && file.outcomes[i]?.verb === "drop-table",
+  );
+  const old = lc(file.outcomes[drop]?.target ?? "");
+  const target = lc(file.outcomes[copy?.i ?? -1]?.target ?? "");
+  // A statement the replay rejected (a table made outside the migrations) leaves the copy unknown.
+  if (!copy || more.length > 0 || !old || !target || file.outcomes.some((o) => o.error)) return false;
+  const names = new Set([target, lc(rebuild.table)]);
+  const otherWrite = file.outcomes.some((o, i) => {
+    const writes = o.verb === "insert" || o.verb === "replace" || o.verb === "update";
+    return i !== copy.i && writes && names.has(lc(o.target ?? ""));
+  });
+  const collates = file.statements.some(
+    (s, i) => /\bCOLLATE\b/i.test(s.sql) && /^create-(table|index)$/.test(file.outcomes[i]?.verb ?? ""),
+  );
+  if (otherWrite || collates || soleSource(tokenize(copy.s.sql)) !== old) return false;
+  const parts = insertSelectParts(copy.s.sql);
+  if (!parts) return false;
+  const visible = (t: Table) => t.columns.filter((c) => c.hidden === 0);
+  const filled = parts.columns ?? visible(rebuild.after).map((c) => c.name);
+  const star = parts.items.length === 1 && plainItem(parts.items[0] ?? []) === "*";
+  const sources: string[] = [];
+  for (const col of columns) {
+    const at = filled.findIndex((n) => lc(n) === lc(col));
+    const source = star ? visible(rebuild.before)[at]?.name : plainItem(parts.items[at] ?? []);
+    const now = rebuild.after.columns.find((c) => lc(c.name) === lc(col));
+    if (at < 0 || source === undefined || source === "*" || !now) return false;
+    const was: Column | undefined = rebuild.before.columns.find((c) => lc(c.name) === lc(source));
+    // rowid values are distinct integers, and stay distinct in a column of any affinity.
+    if (
+      was
+        ? affinity(was.type) !== affinity(now.type)
+        : !keysOf(rebuild.before).some((k) => k[0] === lc(source) && ROWID.has(k[0]))
+    )
+      return false;
+    sources.push(lc(source));
+  }
+  return keysOf(rebuild.before).some((key) => key.every((k) => sources.includes(k)));
+}
