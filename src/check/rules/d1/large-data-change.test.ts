@@ -101,4 +101,31 @@ ALTER TABLE orders_new RENAME TO orders;`;
     expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders LIMIT 5;")).toEqual([2]);
     expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders WHERE id = 1;")).toEqual([2]);
   });
+
+  it("says nothing of an UPDATE or DELETE whose WHERE no row can match: the column it tests holds the file's new DEFAULT", async () => {
+    const lines = async (sql: string) => hitsAfterBase("d1/large-data-change", sql);
+    const add = "ALTER TABLE orders ADD COLUMN state TEXT DEFAULT 'local';\n";
+    const none = [
+      `${add}UPDATE orders\nSET state = CASE WHEN total > 0 THEN 'paid' ELSE 'local' END\nWHERE state IS NULL OR TRIM(state) = '';`,
+      `${add}UPDATE orders SET state = 'x' WHERE "orders"."state" <> 'local' AND total > 0;`,
+      "ALTER TABLE orders ADD COLUMN note TEXT;\nDELETE FROM orders WHERE note IS NOT NULL AND total > 0;",
+    ];
+    for (const sql of none) expect(await lines(sql), sql).toEqual([]);
+    const flagged = [
+      // Every row holds NULL, which IS NULL matches; a branch on an old column; a branch SQLite cannot decide once.
+      "ALTER TABLE orders ADD COLUMN state TEXT;\nUPDATE orders SET state = 'x' WHERE state IS NULL;",
+      `${add}UPDATE orders SET state = 'x' WHERE state IS NULL OR status = 'paid';`,
+      `${add}UPDATE orders SET state = 'x' WHERE state <> 'local' OR random() > 0;`,
+      `${add}UPDATE orders SET state = 'x' WHERE state <> (SELECT 'local');`,
+      // INTEGER affinity turns '1' into 1: the row matches.
+      "ALTER TABLE orders ADD COLUMN n INTEGER DEFAULT 1;\nDELETE FROM orders WHERE n = '1';",
+    ];
+    for (const sql of flagged) expect(await lines(sql), sql).toEqual(["d1/large-data-change@0002_change.sql:2"]);
+    // Written in between: the rows no longer all hold the DEFAULT.
+    expect(
+      await lines(
+        `${add}UPDATE orders SET state = NULL WHERE total > 0;\nUPDATE orders SET state = 'x' WHERE state IS NULL;`,
+      ),
+    ).toEqual(["d1/large-data-change@0002_change.sql:2", "d1/large-data-change@0002_change.sql:3"]);
+  });
 });

@@ -1,6 +1,7 @@
 import { isDataStatement } from "../../d1/classify.js";
 import { keptChildren } from "../../d1/kept-children.js";
 import { isSaveOrRestore } from "../../d1/net-effect.js";
+import { matchesNoRow } from "../../d1/no-row.js";
 import { isSingleton, keyedRows, selectsOneRow } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
@@ -38,7 +39,8 @@ export default defineRule({
     return file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
       if (!stmt || o.error || !isDataStatement(o) || file.copyLines.has(stmt.line)) return [];
-      if (isBounded(stmt.sql, o, stmt.line)) return [];
+      // Bounded by a key or a singleton, or a WHERE that no existing row can match (it holds a new column's DEFAULT).
+      if (isBounded(stmt.sql, o, stmt.line) || matchesNoRow(file, i)) return [];
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
       const t = ident(o.target ?? "the_table");
