@@ -7,10 +7,12 @@ import { collapseRebuilds } from "../sql/rebuild.js";
 import { createReplayer, type Replayer } from "../sql/replay.js";
 import type { Table } from "../sql/schema.js";
 import { splitStatements } from "../sql/split.js";
+import { tokenize } from "../sql/tokens.js";
 import { classify } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
+import { soleSource } from "./row-bounds.js";
 import type { D1FolderContext, D1RuleContext, MigrationFile } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
@@ -134,6 +136,21 @@ function missingBase(file: MigrationFile, history: MissingTracker): MigrationFil
 }
 
 /**
+ * Adds to `seeded` the tables this file writes rows into, in statement order: INSERT and REPLACE (a rebuild's copy
+ * only when it reads a seeded table), and renames carry a table's mark to its new name.
+ */
+function trackSeeded(file: MigrationFile, seeded: Set<string>): void {
+  file.outcomes.forEach((o, i) => {
+    const stmt = file.statements[i];
+    if (stmt && o.target && (o.verb === "insert" || o.verb === "replace")) {
+      const source = file.copyLines.has(stmt.line) ? soleSource(tokenize(stmt.sql)) : undefined;
+      if (source === undefined || seeded.has(source)) seeded.add(lc(o.target));
+    }
+    for (const c of o.changes) if (c.kind === "rename-table" && seeded.has(lc(c.from))) seeded.add(lc(c.table));
+  });
+}
+
+/**
  * Analyses one migrations folder: replays its history on a fresh SQLite (and the pending part on `--data`),
  * runs every D1 rule, applies suppressions and verifies migrations.lock.
  *
@@ -152,6 +169,7 @@ export function analyzeMigrationsDir(
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable, ...(baseSchema ? { baseSchema } : {}) });
   const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set() };
+  const seeded = new Set<string>();
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
   try {
@@ -168,7 +186,9 @@ export function analyzeMigrationsDir(
           `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
         );
       }
+      file.seeded = seeded;
       findings.push(...runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []));
+      trackSeeded(file, seeded);
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);

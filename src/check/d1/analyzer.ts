@@ -101,6 +101,7 @@ export const d1Analyzer: Analyzer = {
           code: codeMentionsFor({
             configs: dir.configs,
             label: (p) => relativeTo(project.root, p),
+            root: project.root,
             ...(options.base === undefined ? {} : { base: options.base }),
           }),
           // Each folder replays on its own copy, so one database's migrations never see another's.

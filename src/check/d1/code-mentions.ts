@@ -4,6 +4,7 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { isSourcePath, listSources } from "../code/files.js";
 import { MAX_SOURCE_BYTES } from "../code/source.js";
 import { textsAtRef } from "../config/git-base.js";
+import { readsWholeCode } from "./code-reach.js";
 
 /** Whether the code of the Workers bound to a migrations folder names a table or column at all. */
 export interface CodeMentions {
@@ -16,6 +17,11 @@ export interface CodeMentions {
    * the version about to be deployed, which may already have stopped naming what the running version queries.
    */
   at?: string;
+  /**
+   * Whether the files read are all of those Workers' code: no import leaves the folders read (a workspace package,
+   * a path alias, `../shared`). Only then does "no source file names x" mean "no code does". Answered on first call.
+   */
+  wholeCode(): boolean;
 }
 
 export interface CodeMentionsOptions {
@@ -25,6 +31,8 @@ export interface CodeMentionsOptions {
   label: (path: string) => string;
   /** `--base`: read each Worker's source folder at this git ref (the running version) instead of the disk. */
   base?: string;
+  /** The project's folder: package.json files from a Worker up to it say which imports are registry packages. */
+  root?: string;
 }
 
 /** Source files of one Worker, or undefined when its code cannot be read (then nothing can be said about it). */
@@ -52,20 +60,38 @@ function readSmall(path: string): string {
  * @example
  * codeMentionsFor({ configs: project.workers, label: (p) => p })?.mentions("legacy_notes"); // false
  */
-export function codeMentionsFor({ configs, label, base }: CodeMentionsOptions): CodeMentions | undefined {
+export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOptions): CodeMentions | undefined {
   if (configs.length === 0) return undefined;
   const read = base === undefined ? readDisk(configs) : readAtRef(configs, base);
   if (!read) return undefined;
+  let files: Source[] | undefined;
   let text: string | undefined;
+  let whole: boolean | undefined;
   const answers = new Map<string, boolean>();
   return {
     workers: configs.map((c) => label(c.path)),
     ...(base === undefined ? {} : { at: base }),
+    wholeCode() {
+      files ??= read();
+      const all = files;
+      whole ??= [...new Set(all.map((f) => f.folder))].every((folder) =>
+        readsWholeCode(
+          folder,
+          all.filter((f) => f.folder === folder),
+          root ?? folder,
+        ),
+      );
+      return whole;
+    },
     mentions(name) {
       const key = name.toLowerCase();
       const known = answers.get(key);
       if (known !== undefined) return known;
-      text ??= read().toLowerCase();
+      files ??= read();
+      text ??= files
+        .map((f) => f.text)
+        .join("\n")
+        .toLowerCase();
       const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       const found = new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
       answers.set(key, found);
@@ -74,28 +100,40 @@ export function codeMentionsFor({ configs, label, base }: CodeMentionsOptions): 
   };
 }
 
-/** The Workers' source text on disk, read on first use; undefined when any Worker's code cannot be read. */
-function readDisk(configs: readonly WranglerConfig[]): (() => string) | undefined {
-  const paths = new Set<string>();
-  for (const c of configs) {
-    const files = sourcesOf(c);
-    if (!files) return undefined;
-    for (const f of files) paths.add(f);
-  }
-  return () => [...paths].map(readSmall).join("\n");
+/** One source file read: its path (or, at a git ref, a stand-in directly in its folder) and text. */
+interface Source {
+  folder: string;
+  path: string;
+  text: string;
 }
 
-/** The same folders' source text at a git ref; undefined when any of them is not there (a Worker new since). */
-function readAtRef(configs: readonly WranglerConfig[], ref: string): (() => string) | undefined {
-  const texts: string[] = [];
+/** The Workers' source files on disk, read on first use; undefined when any Worker's code cannot be read. */
+function readDisk(configs: readonly WranglerConfig[]): (() => Source[]) | undefined {
+  const paths = new Map<string, string>();
+  for (const c of configs) {
+    const files = sourcesOf(c);
+    if (!files || !c.main) return undefined;
+    const folder = dirname(resolve(dirname(c.path), c.main));
+    for (const f of files) if (!paths.has(f)) paths.set(f, folder);
+  }
+  return () => [...paths].map(([path, folder]) => ({ folder, path, text: readSmall(path) }));
+}
+
+/**
+ * The same folders' source text at a git ref; undefined when any of them is not there (a Worker new since). Paths
+ * are not kept, so each text stands directly in its folder: a `../` import counts as leaving it.
+ */
+function readAtRef(configs: readonly WranglerConfig[], ref: string): (() => Source[]) | undefined {
+  const out: Source[] = [];
   for (const c of configs) {
     if (!c.main) return undefined;
     const folder = dirname(resolve(dirname(c.path), c.main));
     const got = existsSync(folder) ? textsAtRef(folder, ref, isSourcePath) : undefined;
     if (!got) return undefined;
-    texts.push(...got.filter((t) => t.length <= MAX_SOURCE_BYTES));
+    for (const text of got)
+      if (text.length <= MAX_SOURCE_BYTES) out.push({ folder, path: resolve(folder, "index.ts"), text });
   }
-  return () => texts.join("\n");
+  return () => out;
 }
 
 export interface RunningVersionOptions {

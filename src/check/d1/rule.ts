@@ -41,6 +41,11 @@ export interface MigrationFile {
    * migrations. `first` marks the first statement on that table in the folder's history.
    */
   missingBase?: { index: number; table: string; first: boolean }[];
+  /**
+   * Lower-cased tables an earlier migration of the folder wrote rows into (INSERT, REPLACE, a copy from such a
+   * table; followed through renames): such a table may hold rows whatever the code says.
+   */
+  seeded?: ReadonlySet<string>;
   /** Replay on `--data`, when this file is pending there. */
   data?: FileOutcome;
 }

@@ -39,4 +39,89 @@ ${recreate}`;
     });
     expect(r.findings[0]?.fix).toContain("DROP TABLE order_items;");
   });
+
+  describe("a table nothing used", () => {
+    const BASE = `${"CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT);"}\nCREATE TABLE legacy_notes (id INTEGER PRIMARY KEY, body TEXT);`;
+    const WORKER = `import { Hono } from "hono";
+import { list } from "./orders";
+const app = new Hono();
+app.get("/", (c) => c.json(list()));
+export default app;
+`;
+    const ORDERS = `export const list = () => "SELECT id, status FROM orders";\n`;
+    const PACKAGE = JSON.stringify({ name: "app", dependencies: { hono: "^4.0.0" } });
+    /** d1/drop-table on a project committed to git (code read at HEAD with --base, or from disk without it). */
+    const drop = async (files: Record<string, string>, migrations: Record<string, string> = {}, base = "HEAD") => {
+      const { writeProject } = await import("../../d1/testing.js");
+      const { runCheck } = await import("../../run-check.js");
+      const { d1Analyzer } = await import("../../d1/analyzer.js");
+      const { execFileSync } = await import("node:child_process");
+      const { writeFileSync } = await import("node:fs");
+      const { join } = await import("node:path");
+      const all = {
+        "package.json": PACKAGE,
+        "src/index.ts": WORKER,
+        "src/orders.ts": ORDERS,
+        "migrations/0001.sql": BASE,
+        "migrations/0002.sql": "DROP TABLE legacy_notes;",
+        ...files,
+        ...migrations,
+      };
+      // The running version: its code and 0001; the migrations after it are the change being checked.
+      const pending = Object.entries(all).filter(([p]) => p.startsWith("migrations/") && p !== "migrations/0001.sql");
+      const dir = writeProject(
+        Object.fromEntries(Object.entries(all).filter(([p]) => !pending.some(([q]) => q === p))),
+      );
+      const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { stdio: "ignore" });
+      git("init", "-q");
+      git("add", ".");
+      git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "v1");
+      for (const [p, text] of pending) writeFileSync(join(dir, p), text);
+      const r = await runCheck(dir, { analyzers: [d1Analyzer], ...(base ? { base } : {}) });
+      return r.findings.filter((f) => f.rule === "d1/drop-table");
+    };
+    it("is info when no source of the running version (--base) names it and no migration wrote a row into it", async () => {
+      const [f, ...rest] = await drop({});
+      expect(rest).toEqual([]);
+      expect(f?.severity).toBe("info");
+      expect(f?.message).toContain("which nothing used: no source file of wrangler.toml at HEAD (the running version");
+      expect(f?.message).toContain(
+        "names legacy_notes in any case or quoting (legacy_notes, legacynotes, legacy-notes)",
+      );
+      expect(f?.fix).toContain("SELECT count(*) FROM legacy_notes;");
+    });
+    it("stays an error without --base: the code about to be deployed may have stopped naming it in this change", async () => {
+      expect((await drop({}, {}, "")).map((f) => f.severity)).toEqual(["error"]);
+    });
+    it("stays an error when code names it in any spelling, a migration wrote into it, or code is imported from outside", async () => {
+      const cases: Record<string, string>[] = [
+        { "src/orders.ts": `${ORDERS}export const notes = 'SELECT * FROM "LEGACY_NOTES"';\n` },
+        { "src/orders.ts": `${ORDERS}export const legacyNotes = db.select().from(schema.legacyNotes);\n` },
+        { "migrations/0001.sql": `${BASE}\nINSERT INTO legacy_notes (body) VALUES ('hello');` },
+        { "migrations/0002.sql": "INSERT INTO legacy_notes (body) VALUES ('x');\nDROP TABLE legacy_notes;" },
+        {
+          "src/orders.ts": `import { db } from "@app/db";\n${ORDERS}`,
+          "packages/db/package.json": '{ "name": "@app/db" }',
+        },
+        { "src/orders.ts": `import { db } from "@app/db";\n${ORDERS}` },
+        { "src/orders.ts": `import { db } from "../shared/db";\n${ORDERS}` },
+      ];
+      for (const files of cases)
+        expect(
+          (await drop(files)).map((f) => f.severity),
+          JSON.stringify(files),
+        ).toEqual(["error"]);
+    });
+    it("follows a seeded table through a rename", async () => {
+      const renamed = {
+        "migrations/0001.sql": `${BASE}\nCREATE TABLE old_notes (id INTEGER PRIMARY KEY, body TEXT);\nINSERT INTO old_notes (body) VALUES ('a');`,
+        "migrations/0002.sql": "DROP TABLE legacy_notes;\nALTER TABLE old_notes RENAME TO legacy_notes;",
+        "migrations/0003.sql": "DROP TABLE legacy_notes;",
+      };
+      expect((await drop({}, renamed)).map((f) => [f.file.split("/").pop(), f.severity])).toEqual([
+        ["0002.sql", "info"],
+        ["0003.sql", "error"],
+      ]);
+    });
+  });
 });

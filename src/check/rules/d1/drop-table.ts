@@ -1,7 +1,36 @@
-import { runningVersion } from "../../d1/code-mentions.js";
+import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
 import { copiedFirst, restoredAfter } from "../../d1/net-effect.js";
-import { existedBefore, ident, type RuleHit } from "../../d1/rule.js";
+import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
+
+/** How code could spell a table: `api_keys`, `apiKeys` / `ApiKeys` (the search ignores case), `api-keys`. */
+function spellings(table: string): string[] {
+  return [...new Set([table, table.replace(/_/g, ""), table.replace(/_/g, "-")])];
+}
+
+/**
+ * Why a dropped table was never used, or undefined when it may have been: the running version's code (read at
+ * `--base`) of every bound Worker was read whole (no import leaves the folders read) and no source file names it in
+ * any spelling, and no migration (earlier, or this file before the DROP) wrote a row into it.
+ */
+function neverUsed(
+  file: MigrationFile,
+  code: CodeMentions | undefined,
+  table: string,
+  line: number,
+): string | undefined {
+  const t = table.toLowerCase();
+  // Only the running version's code (read at --base) says what it used: the code about to be deployed may have
+  // stopped naming the table in this very change, while the version still running writes to it.
+  if (!code || code.at === undefined || spellings(t).some((n) => code.mentions(n)) || file.seeded?.has(t))
+    return undefined;
+  const written = file.statements.some((s, i) => {
+    const o = file.outcomes[i];
+    return s.line < line && (o?.verb === "insert" || o?.verb === "replace") && o.target?.toLowerCase() === t;
+  });
+  if (written || !code.wholeCode()) return undefined;
+  return `no source file of ${code.workers.join(", ")} at ${code.at} (the running version, every import inside the folders read) names ${table} in any case or quoting (${spellings(table).join(", ")}), and no migration wrote a row into it, so it should hold no rows`;
+}
 
 /**
  * DROP TABLE of a table that existed before this migration: the running code may still read or write it. Judged on
@@ -25,6 +54,17 @@ export default defineRule({
             message: `drops table ${c.table} and creates it again, after saving its rows and putting them back at line ${restored}: no row is lost if the two copies name the same columns`,
             fix: `Prove it on production data with \`blastwall check --data <export.sql>\`: the replay reports any row or column the round trip loses.`,
             data: { table: c.table, recreated: true, restoredAt: restored },
+          },
+        ];
+      const unused = again || kept ? undefined : neverUsed(file, code, c.table, c.line);
+      if (unused)
+        return [
+          {
+            line: c.line,
+            severity: "info" as const,
+            message: `drops table ${c.table} (${c.before.columns.length} columns), which nothing used: ${unused}`,
+            fix: `Confirm it is empty in production first: \`SELECT count(*) FROM ${ident(c.table)};\` must return 0 (or run \`blastwall check --data <export.sql>\`); take a Time Travel bookmark (\`wrangler d1 time-travel info <db>\`).`,
+            data: { table: c.table, recreated: false, copiedFirst: false, namedInCode: false, seeded: false },
           },
         ];
       const running = runningVersion(code, c.table, "queries on it fail");

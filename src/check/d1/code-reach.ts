@@ -1,0 +1,117 @@
+import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
+
+/**
+ * Whether the source read for a Worker is all of its code: no import reaches outside the folder read (a relative
+ * path above it, a workspace package, a tsconfig alias). Only then can "no source file names x" mean "no code does".
+ */
+
+const IMPORT =
+  /\b(?:import|export)\s[^;'"`]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)|\bimport\s+["']([^"']+)["']|\brequire\s*\(\s*["']([^"']+)["']\s*\)/g;
+/** Version specs that point into the repository rather than at the registry. */
+const LOCAL_SPEC = /^(workspace:|file:|link:|portal:|\*$)/;
+const MAX_DEPTH = 4;
+
+/** Every module specifier a source text imports, exports from or requires. */
+export function specifiers(text: string): string[] {
+  return [...text.matchAll(IMPORT)].flatMap((m) => [m[1] ?? m[2] ?? m[3] ?? m[4] ?? ""]).filter((s) => s !== "");
+}
+
+/** `@scope/pkg/sub` → `@scope/pkg`, `pkg/sub` → `pkg`. */
+function packageName(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? spec);
+}
+
+interface PackageJson {
+  name?: unknown;
+  dependencies?: Record<string, unknown>;
+  devDependencies?: Record<string, unknown>;
+  peerDependencies?: Record<string, unknown>;
+  optionalDependencies?: Record<string, unknown>;
+}
+
+function readJson(path: string): PackageJson | undefined {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return parsed && typeof parsed === "object" ? (parsed as PackageJson) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The folders from `dir` up to the project's `root` (both included; just `dir` when it is not under `root`). */
+function upwards(dir: string, root: string): string[] {
+  const out: string[] = [];
+  let at = resolve(dir);
+  const top = resolve(root);
+  for (;;) {
+    out.push(at);
+    if (at === top || !at.startsWith(top + sep) || dirname(at) === at) break;
+    at = dirname(at);
+  }
+  return out;
+}
+
+/** Names of the packages that live in the repository (any package.json under `root`, not in node_modules). */
+function localPackages(root: string): Set<string> {
+  const names = new Set<string>();
+  const visit = (d: string, depth: number) => {
+    const name = readJson(join(d, "package.json"))?.name;
+    if (typeof name === "string") names.add(name);
+    if (depth >= MAX_DEPTH) return;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries)
+      if (e.isDirectory() && e.name !== "node_modules" && !e.name.startsWith(".")) visit(join(d, e.name), depth + 1);
+  };
+  visit(root, 0);
+  return names;
+}
+
+/** Registry packages the Worker may import: declared in a package.json above it, not pointing into the repository. */
+function registryPackages(folders: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const local = localPackages(folders[folders.length - 1] ?? ".");
+  for (const f of folders) {
+    const pkg = readJson(join(f, "package.json"));
+    for (const deps of [pkg?.dependencies, pkg?.devDependencies, pkg?.peerDependencies, pkg?.optionalDependencies])
+      for (const [name, spec] of Object.entries(deps ?? {}))
+        if (typeof spec === "string" && !LOCAL_SPEC.test(spec) && !local.has(name)) out.add(name);
+  }
+  return out;
+}
+
+/**
+ * Whether the files read under `folder` are the Worker's whole code: every import is relative and stays inside
+ * `folder`, a runtime module (`node:fs`, `cloudflare:workers`), or a registry package declared in a package.json
+ * above the folder. A workspace package, a path alias (`@/db`, `~/lib`) or `../shared` may hold the code that names
+ * a table, so the answer is then no.
+ *
+ * @example
+ * readsWholeCode("apps/api/src", [{ path: "apps/api/src/index.ts", text: 'import { db } from "@acme/db";' }], "."); // false
+ */
+export function readsWholeCode(
+  folder: string,
+  files: readonly { path: string; text: string }[],
+  projectRoot: string,
+): boolean {
+  const root = resolve(folder);
+  let registry: Set<string> | undefined;
+  for (const { path, text } of files)
+    for (const spec of specifiers(text)) {
+      if (spec.startsWith(".")) {
+        const target = resolve(dirname(path), spec);
+        if (target !== root && !target.startsWith(root + sep)) return false;
+        continue;
+      }
+      if (/^[a-z]+:/.test(spec)) continue;
+      registry ??= registryPackages(upwards(root, projectRoot));
+      if (!registry.has(packageName(spec))) return false;
+    }
+  return true;
+}
