@@ -106,6 +106,16 @@ function checkedAgainstList(id: ts.Identifier): boolean {
   return hit;
 }
 
+/** `const X = …` at the top level of a module. */
+function isModuleConst(decl: ts.VariableDeclaration): boolean {
+  const statement = decl.parent.parent;
+  return (
+    !!(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) &&
+    ts.isVariableStatement(statement) &&
+    ts.isSourceFile(statement.parent)
+  );
+}
+
 function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, asArray: boolean): boolean {
   const loop = decl.parent.parent;
   // `for (const t of TABLES)`: each element of a constant array.
@@ -116,6 +126,9 @@ function constantVariable(decl: ts.VariableDeclaration, name: string, f: Fold, a
     return !asArray && fixedObject(loop.expression, f) !== undefined;
   // `let column; switch (sort) { case "name": column = "name"; … }`: no initializer, only constant writes.
   const declared = decl.initializer;
+  // A module-level `const` is computed when the Worker loads, before any request exists, so no request data can
+  // be in it, however it is built (`[...].map(…).join(…)` over constant tables).
+  if (!asArray && declared && isModuleConst(decl) && !isFunctionValue(unwrap(declared))) return true;
   const ok = declared
     ? asArray
       ? constantArray(declared, f)

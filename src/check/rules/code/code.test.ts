@@ -358,6 +358,31 @@ describe("code/r2-unquoted-etag", () => {
 `);
     expect(await findingsOf(dir, analyzers, "code/r2-unquoted-etag")).toEqual([]);
   });
+
+  it("flags the etag of a typed R2 object and of a list() element, not a helper's own etag field", async () => {
+    const dir = worker(`export function serve(obj: R2ObjectBody) {
+  return new Response(obj.body, { headers: { ETag: obj.etag } });
+}
+export async function index(env: Env) {
+  const listed = await env.FILES.list();
+  const h = new Headers();
+  for (const o of listed.objects) h.append("ETag", o.etag);
+  return h;
+}
+async function cached(env: Env): Promise<{ etag: string; bytes: ArrayBuffer }> {
+  const obj = await env.FILES.get("thumb");
+  if (!obj) throw new Error("none");
+  return { etag: obj.httpEtag, bytes: await obj.arrayBuffer() };
+}
+export async function thumb(env: Env) {
+  const acquired = await cached(env);
+  const headers = new Headers();
+  headers.set("ETag", acquired.etag);
+  return new Response(acquired.bytes, { headers });
+}
+`);
+    expect((await findingsOf(dir, analyzers, "code/r2-unquoted-etag")).map((f) => f.line)).toEqual([2, 7]);
+  });
 });
 
 describe("code/http-and-queue-in-one-worker", () => {

@@ -1,5 +1,14 @@
 import ts from "typescript";
-import { calleeName, constantString, memberName, nodeIndex, unwrap } from "../../code/ast.js";
+import {
+  calleeName,
+  constantString,
+  findDeclaration,
+  lastName,
+  memberName,
+  nodeIndex,
+  receiverOf,
+  unwrap,
+} from "../../code/ast.js";
 import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -10,10 +19,37 @@ export const meta: RuleMeta = {
   summary: "An R2 object's unquoted etag written into an ETag response header; use httpEtag.",
 };
 
-function bareEtag(e: ts.Expression | undefined): ts.PropertyAccessExpression | undefined {
+const R2_READS = new Set(["get", "head", "put"]);
+
+/**
+ * Whether `obj` holds an R2 object: the result of `BUCKET.get/head/put(…)` on an R2 binding, a parameter typed
+ * `R2Object…`, or an element of a `list()` result's `objects`. Anything else named `etag` (a helper's own field,
+ * which may already hold `httpEtag`) is not R2's unquoted etag as far as blastwall can show.
+ */
+function isR2Object(obj: ts.Expression, buckets: ReadonlySet<string>, depth = 0): boolean {
+  const e = unwrap(obj);
+  if (ts.isCallExpression(e)) return R2_READS.has(calleeName(e) ?? "") && buckets.has(lastName(receiverOf(e)) ?? "");
+  if (ts.isPropertyAccessExpression(e) && e.name.text === "objects") return true;
+  if (ts.isElementAccessExpression(e)) return isR2Object(e.expression, buckets, depth);
+  if (!ts.isIdentifier(e) || depth > 4) return false;
+  const d = findDeclaration(e.text, e);
+  if (!d) return false;
+  if (ts.isParameter(d)) return !!d.type && /\bR2Object/.test(d.type.getText());
+  if (!ts.isVariableDeclaration(d)) return false;
+  if (d.type && /\bR2Object/.test(d.type.getText())) return true;
+  const loop = d.parent.parent;
+  // `for (const o of listed.objects)`: each element of a list result.
+  if (ts.isForOfStatement(loop) && loop.initializer === d.parent)
+    return isR2Object(loop.expression, buckets, depth + 1);
+  return !!d.initializer && isR2Object(d.initializer, buckets, depth + 1);
+}
+
+function bareEtag(e: ts.Expression | undefined, buckets: ReadonlySet<string>): ts.PropertyAccessExpression | undefined {
   if (!e) return undefined;
   const u = unwrap(e);
-  return ts.isPropertyAccessExpression(u) && u.name.text === "etag" ? u : undefined;
+  return ts.isPropertyAccessExpression(u) && u.name.text === "etag" && isR2Object(u.expression, buckets)
+    ? u
+    : undefined;
 }
 
 /** Whether an object literal is a set of headers: `headers: {…}`, `new Headers({…})`. */
@@ -26,7 +62,8 @@ function isHeadersObject(obj: ts.ObjectLiteralExpression): boolean {
 /** `headers.set("ETag", obj.etag)`, `c.header("etag", obj.etag)`, `{ headers: { ETag: obj.etag } }`. */
 export default defineRule({
   meta,
-  checkSource({ source }) {
+  checkSource({ code, source }) {
+    const buckets = code.bindings.r2;
     const out: Finding[] = [];
     const report = (node: ts.Node, etag: ts.PropertyAccessExpression) => {
       const obj = etag.expression.getText(source.sf);
@@ -46,13 +83,13 @@ export default defineRule({
       const name = calleeName(n);
       const [header, value] = n.arguments;
       if ((name === "set" || name === "append" || name === "header") && header) {
-        const etag = bareEtag(value);
+        const etag = bareEtag(value, buckets);
         if (etag && constantString(header)?.toLowerCase() === "etag") report(n, etag);
       }
     }
     for (const n of properties) {
       if (memberName(n)?.toLowerCase() !== "etag") continue;
-      const etag = bareEtag(n.initializer);
+      const etag = bareEtag(n.initializer, buckets);
       if (etag && ts.isObjectLiteralExpression(n.parent) && isHeadersObject(n.parent)) report(n, etag);
     }
     return out;

@@ -1,5 +1,14 @@
 import ts from "typescript";
-import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
+import {
+  calleeName,
+  constantString,
+  enclosingScope,
+  findDeclaration,
+  lastName,
+  receiverOf,
+  unwrap,
+  walk,
+} from "../../code/ast.js";
 import { resolveName } from "../../code/declarations.js";
 import type { CodeModules } from "../../code/modules.js";
 import { returnedValues } from "../../code/sql-constant.js";
@@ -20,6 +29,17 @@ export function isValidatorCall(call: ts.CallExpression): boolean {
 /** `c.req.valid("param")` (Hono validator middleware) yields already-validated input. */
 function isValidatedInput(e: ts.Expression): boolean {
   return ts.isCallExpression(e) && calleeName(e) === "valid";
+}
+
+/**
+ * Calls that turn the request into the caller's identity (`authenticate(request, env)`, `getSession(c)`,
+ * `requireUser(c)`): what they return is who the server verified, not a value the caller wrote.
+ */
+const IDENTITY_CALL =
+  /^(authenticate\w*|authori[sz]e\w*|requireAuth\w*|require(User|Session|Account|Member|Admin)\w*|get(Session|User|CurrentUser|Auth|Identity|Principal|Account)\w*|current(User|Session|Account)|auth)$/;
+
+function isIdentityCall(e: ts.Expression): boolean {
+  return ts.isCallExpression(e) && IDENTITY_CALL.test(calleeName(e) ?? "");
 }
 
 /** Parameter types that hold a storage client, not request data. */
@@ -76,6 +96,13 @@ function storedOrResponse(r: ts.Expression): boolean {
   if (readsStorage(e) || e.kind === ts.SyntaxKind.NullKeyword) return true;
   if (ts.isNewExpression(e)) return lastName(e.expression) === "Response";
   if (ts.isCallExpression(e)) return RESPONSE_CALLS.has(calleeName(e) ?? "");
+  // `{ ...row, storage: "quiz" as const }`: a stored row with constant fields added.
+  if (ts.isObjectLiteralExpression(e))
+    return e.properties.every((p) =>
+      ts.isSpreadAssignment(p)
+        ? storedOrResponse(p.expression)
+        : ts.isPropertyAssignment(p) && constantString(p.initializer) !== undefined,
+    );
   if (!ts.isIdentifier(e)) return false;
   if (e.text === "undefined") return true;
   const d = findDeclaration(e.text, e);
@@ -134,13 +161,17 @@ function isValidated(name: string, scope: ts.Node): boolean {
 export function requestTainted(expr: ts.Expression, modules?: CodeModules, depth = 0): boolean {
   if (depth > 6) return false;
   const e = unwrap(expr);
-  if (isValidatedInput(e) || readsStorage(e) || storageHelperCall(e, modules)) return false;
+  if (isValidatedInput(e) || readsStorage(e) || storageHelperCall(e, modules) || isIdentityCall(e)) return false;
   if (ts.isCallExpression(e) && isValidatorCall(e) && calleeName(e) !== "match") return false;
   if (ts.isPropertyAccessExpression(e) && (e.name.text === "req" || e.name.text === "params")) return true;
   let tainted = false;
   const visit = (n: ts.Node): void => {
     if (tainted) return;
-    if (ts.isExpression(n) && n !== e && (isValidatedInput(n) || readsStorage(n) || storageHelperCall(n, modules)))
+    if (
+      ts.isExpression(n) &&
+      n !== e &&
+      (isValidatedInput(n) || readsStorage(n) || storageHelperCall(n, modules) || isIdentityCall(n))
+    )
       return;
     if (ts.isCallExpression(n) && n !== e && isValidatorCall(n) && calleeName(n) !== "match") return;
     if (ts.isPropertyAccessExpression(n)) {

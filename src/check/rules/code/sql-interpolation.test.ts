@@ -60,6 +60,23 @@ export async function f(env: Env, c: string) {
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 4, "warning"]]);
   });
 
+  it("does not flag a module-level const built at load time by map/join over constant tables, but flags one built per request", async () => {
+    const dir = worker({
+      "index.ts": `const OUTCOMES = { retry: ["timeout", "rate_limited"], fatal: ["invalid"] } as const;
+const KIND_CASE = Object.entries(OUTCOMES)
+  .map(([kind, list]) => \`WHEN outcome IN (\${list.map((o) => \`'\${o}'\`).join(", ")}) THEN '\${kind}'\`)
+  .join("\\n");
+export async function f(env: Env, request: Request) {
+  await env.DB.prepare(\`SELECT CASE \${KIND_CASE} END AS kind FROM calls\`).all();
+  const body = await request.json<{ kinds: string[] }>();
+  const perRequest = body.kinds.map((k) => \`'\${k}'\`).join(", ");
+  await env.DB.prepare(\`SELECT * FROM calls WHERE kind IN (\${perRequest})\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 9, "error"]]);
+  });
+
   it("still flags an imported value that is not constant", async () => {
     const dir = worker({
       "order.ts": `export function orderBy(q: string) {\n  return q;\n}\nexport let table = "users";\nexport function rename(t: string) {\n  table = t;\n}\n`,

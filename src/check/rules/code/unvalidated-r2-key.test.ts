@@ -50,6 +50,50 @@ export default app;
     ).toEqual([]);
   });
 
+  it("does not flag keys under the verified caller's folder, with a server timestamp, or from a helper that returns a stored row plus constants", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+async function authenticate(request: Request, env: Env): Promise<{ accountId: string }> {
+  const row = await env.DB.prepare("SELECT account_id FROM sessions WHERE token = ?").bind(request.headers.get("authorization")).first<{ account_id: string }>();
+  if (!row) throw new Error("401");
+  return { accountId: row.account_id };
+}
+async function getSheet(c: { env: Env }, id: string) {
+  const row = await c.env.DB.prepare("SELECT id, pdf_key FROM sheets WHERE id = ?").bind(id).first<{ id: string; pdf_key: string }>();
+  if (row) return { ...row, storage: "sheet" as const };
+  throw new Error("404");
+}
+app.put("/d/:id", async (c) => {
+  const auth = await authenticate(c.req.raw, c.env);
+  const body = await c.req.json<{ sourceId: string }>();
+  await c.env.FILES.put(\`accounts/\${auth.accountId}/detections/\${c.req.param("id")}\`, "x");
+  await c.env.FILES.put(\`notifications/\${body.sourceId}/\${Date.now()}.png\`, "x");
+  const sheet = await getSheet(c, c.req.param("id"));
+  await c.env.FILES.delete([sheet.pdf_key]);
+  return c.text("ok");
+});
+export default app;
+`),
+    ).toEqual([[16, "info"]]);
+  });
+
+  it("still flags a request key next to an identity call", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+declare function getUser(c: unknown): Promise<{ id: string }>;
+app.delete("/f", async (c) => {
+  const user = await getUser(c);
+  const { key } = await c.req.json<{ key: string }>();
+  await c.env.FILES.delete(key);
+  return c.text(user.id);
+});
+export default app;
+`),
+    ).toEqual([[7, "warning"]]);
+  });
+
   it("still flags keys from the URL, params, headers, form data and JSON body", async () => {
     expect(
       await keyFindings(`import { Hono } from "hono";
@@ -109,7 +153,6 @@ export default app;
 `),
     ).toEqual([
       [11, "warning"],
-      [16, "warning"],
       [18, "warning"],
     ]);
   });

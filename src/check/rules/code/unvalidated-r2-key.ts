@@ -39,9 +39,14 @@ function localFunction(callee: ts.Identifier): ts.Node | undefined {
   return undefined;
 }
 
-/** `Math.random()`: a fresh random suffix (`${Date.now()}-${Math.random().toString(36).slice(2)}`). */
+/**
+ * `Math.random()` or `Date.now()`: a fresh value the server adds (`${Date.now()}-${Math.random().toString(36).slice(2)}`),
+ * so the key cannot name an object that already exists.
+ */
 function isMathRandom(call: ts.CallExpression): boolean {
-  return calleeName(call) === "random" && lastName(receiverOf(call)) === "Math";
+  const name = calleeName(call);
+  const recv = lastName(receiverOf(call));
+  return (name === "random" && recv === "Math") || (name === "now" && recv === "Date");
 }
 
 /** The text of a key, following `const key = …` hops. */
