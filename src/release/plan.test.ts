@@ -1,12 +1,19 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MemoryPlatform } from "../../test/release/memory-platform.js";
+import { classifyFolder } from "../check/d1/folder-classes.js";
 import { resolveWorkerConfig } from "../project/blastwall-config.js";
 import { loadWranglerConfig } from "../project/wrangler-config.js";
 import { gatherPlan, pendingD1 } from "./plan.js";
 import { formatMark, formatVersionMessage } from "./state.js";
+
+// A pass-through spy: the tests below count the replays plan runs.
+vi.mock("../check/d1/folder-classes.js", async (original) => {
+  const actual = await original<typeof import("../check/d1/folder-classes.js")>();
+  return { ...actual, classifyFolder: vi.fn(actual.classifyFolder) };
+});
 
 const wrangler = loadWranglerConfig("examples/shop/api/wrangler.jsonc");
 const config = resolveWorkerConfig({}, "shop-api", wrangler);
@@ -120,5 +127,26 @@ ALTER TABLE __new_posts RENAME TO posts;`,
       ["0002_default.sql", "expand"],
       ["0003_drop_legacy.sql", "contract"],
     ]);
+  });
+
+  it("does not replay a folder whose migrations are all applied", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bw-plan-applied-"));
+    mkdirSync(join(dir, "migrations"));
+    writeFileSync(join(dir, "migrations", "0001_init.sql"), "CREATE TABLE posts (id INTEGER PRIMARY KEY);");
+    writeFileSync(
+      join(dir, "wrangler.jsonc"),
+      JSON.stringify({ name: "blog", d1_databases: [{ binding: "DB", database_name: "blog" }] }),
+    );
+    const p = new MemoryPlatform(new Date("2026-11-26T10:00:00Z"), { blog: ["0001_init.sql"] });
+    p.applied.add("0001_init.sql");
+    const replays = vi.mocked(classifyFolder).mock.calls.length;
+    expect(await pendingD1(p, dir, loadWranglerConfig(join(dir, "wrangler.jsonc")))).toEqual([]);
+    expect(vi.mocked(classifyFolder).mock.calls.length).toBe(replays);
+    writeFileSync(join(dir, "migrations", "0002_title.sql"), "ALTER TABLE posts ADD COLUMN title TEXT;");
+    const p2 = new MemoryPlatform(new Date("2026-11-26T10:00:00Z"), { blog: ["0001_init.sql", "0002_title.sql"] });
+    p2.applied.add("0001_init.sql");
+    const pending = await pendingD1(p2, dir, loadWranglerConfig(join(dir, "wrangler.jsonc")));
+    expect(pending.map((m) => m.name)).toEqual(["0002_title.sql"]);
+    expect(vi.mocked(classifyFolder).mock.calls.length).toBe(replays + 1);
   });
 });

@@ -115,12 +115,14 @@ export async function pendingD1(
     if (seen.has(`${database}|${dir}`) || !existsSync(dir)) continue;
     seen.add(`${database}|${dir}`);
     const files = listMigrationFiles(dir, listing.order, listing.pattern);
-    const replayed = classifyFolder(dir, files, db.migrations_table ? { migrationsTable: db.migrations_table } : {});
     const applied = new Set(
       (await platform.listMigrations(worker, database)).filter((m) => m.applied).map((m) => m.name),
     );
-    for (const name of files) {
-      if (applied.has(name) || applied.has(name.replace(/\.sql$/, ""))) continue;
+    const pending = files.filter((name) => !applied.has(name) && !applied.has(name.replace(/\.sql$/, "")));
+    // The replay reads the whole history; with nothing pending there is nothing to classify.
+    if (pending.length === 0) continue;
+    const replayed = classifyFolder(dir, files, db.migrations_table ? { migrationsTable: db.migrations_table } : {});
+    for (const name of pending) {
       const c = classOf(replayed.get(name), () => classify(join(dir, name)));
       out.push({
         database,
