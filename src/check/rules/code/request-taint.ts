@@ -87,6 +87,17 @@ function readsStorage(e: ts.Expression): boolean {
   return ts.isCallExpression(n) && isStorageClient(n, 0);
 }
 
+/** A literal: a string (or a `const` bound to one), number, boolean, `null` or `undefined`. */
+function isLiteralValue(v: ts.Expression): boolean {
+  const e = unwrap(v);
+  return (
+    constantString(e) !== undefined ||
+    ts.isNumericLiteral(e) ||
+    [ts.SyntaxKind.NullKeyword, ts.SyntaxKind.TrueKeyword, ts.SyntaxKind.FalseKeyword].includes(e.kind) ||
+    (ts.isIdentifier(e) && e.text === "undefined")
+  );
+}
+
 /** Calls that answer the request instead of returning data: `c.json(…)`, `c.text(…)`, `Response.json(…)`. */
 const RESPONSE_CALLS = new Set(["json", "text", "html", "body", "redirect", "notFound", "newResponse"]);
 
@@ -101,7 +112,7 @@ function storedOrResponse(r: ts.Expression): boolean {
     return e.properties.every((p) =>
       ts.isSpreadAssignment(p)
         ? storedOrResponse(p.expression)
-        : ts.isPropertyAssignment(p) && constantString(p.initializer) !== undefined,
+        : ts.isPropertyAssignment(p) && isLiteralValue(p.initializer),
     );
   if (!ts.isIdentifier(e)) return false;
   if (e.text === "undefined") return true;
@@ -149,6 +160,38 @@ function isValidated(name: string, scope: ts.Node): boolean {
   return hit;
 }
 
+/** Whether each parameter of a helper being followed holds request input at the call being judged. */
+type ParameterTaint = ReadonlyMap<ts.ParameterDeclaration, boolean>;
+
+/**
+ * The result of a call of the project's own function, judged by what it returns with each parameter holding what
+ * the call passes (`commit(env, row, input)` returning `{ row, deleteKey: row.pending_key }` carries no request
+ * input when `row` is a stored row, whatever `input` holds). Undefined when the callee cannot be read, or a
+ * destructured parameter receives request input: then every argument counts, as for any other call.
+ */
+function helperResultTainted(
+  call: ts.CallExpression,
+  modules: CodeModules | undefined,
+  depth: number,
+  params: ParameterTaint,
+): boolean | undefined {
+  const callee = unwrap(call.expression);
+  const d = ts.isIdentifier(callee) ? resolveName(callee, modules) : undefined;
+  const fn = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : d;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
+  const returned = returnedValues(fn);
+  if (!returned || returned.length === 0) return undefined;
+  const inner = new Map(params);
+  for (const [i, p] of fn.parameters.entries()) {
+    // A rest parameter holds every argument from its position on.
+    const args = p.dotDotDotToken ? call.arguments.slice(i) : call.arguments.slice(i, i + 1);
+    const tainted = args.some((a) => requestTainted(a, modules, depth + 1, params));
+    if (tainted && !ts.isIdentifier(p.name)) return undefined;
+    inner.set(p, tainted);
+  }
+  return returned.some((r) => requestTainted(r, modules, depth + 1, inner));
+}
+
 /**
  * Whether an expression carries unvalidated request input (URL, params, query, headers or body), following
  * `const x = …` declarations within the file. Values that pass through a validator are clean, and so are values
@@ -158,10 +201,17 @@ function isValidated(name: string, scope: ts.Node): boolean {
  * // const key = c.req.param("key"); await env.BUCKET.get(key)  → tainted
  * // if (!KEY.test(key)) return …;                             → clean
  */
-export function requestTainted(expr: ts.Expression, modules?: CodeModules, depth = 0): boolean {
+export function requestTainted(
+  expr: ts.Expression,
+  modules?: CodeModules,
+  depth = 0,
+  params: ParameterTaint = new Map(),
+): boolean {
   if (depth > 6) return false;
   const e = unwrap(expr);
   if (isValidatedInput(e) || readsStorage(e) || storageHelperCall(e, modules) || isIdentityCall(e)) return false;
+  const viaHelper = ts.isCallExpression(e) ? helperResultTainted(e, modules, depth, params) : undefined;
+  if (viaHelper !== undefined) return viaHelper;
   if (ts.isCallExpression(e) && isValidatorCall(e) && calleeName(e) !== "match") return false;
   if (ts.isPropertyAccessExpression(e) && (e.name.text === "req" || e.name.text === "params")) return true;
   let tainted = false;
@@ -187,13 +237,13 @@ export function requestTainted(expr: ts.Expression, modules?: CodeModules, depth
       const d = findDeclaration(n.text, n);
       if (!d) return;
       if (ts.isParameter(d)) {
-        tainted = REQUEST_ROOTS.has(n.text);
+        tainted = params.get(d) ?? REQUEST_ROOTS.has(n.text);
         return;
       }
       if (ts.isVariableDeclaration(d)) {
         // `let form; try { form = await c.req.formData(); } …`: what it is declared with and assigned later.
         const held = [...(d.initializer ? [d.initializer] : []), ...laterWrites(d, n.text).arrays];
-        tainted = held.some((v) => requestTainted(v, modules, depth + 1));
+        tainted = held.some((v) => requestTainted(v, modules, depth + 1, params));
         return;
       }
       if (ts.isBindingElement(d)) {
@@ -207,7 +257,7 @@ export function requestTainted(expr: ts.Expression, modules?: CodeModules, depth
           container = container.parent;
         }
         if (ts.isVariableDeclaration(container) && container.initializer)
-          tainted = requestTainted(container.initializer, modules, depth + 1);
+          tainted = requestTainted(container.initializer, modules, depth + 1, params);
         else if (ts.isParameter(container)) tainted = REQUEST_ROOTS.has(n.text) || d.name.getText() === "params";
       }
       return;

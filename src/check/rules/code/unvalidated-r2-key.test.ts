@@ -61,7 +61,7 @@ async function authenticate(request: Request, env: Env): Promise<{ accountId: st
 }
 async function getSheet(c: { env: Env }, id: string) {
   const row = await c.env.DB.prepare("SELECT id, pdf_key FROM sheets WHERE id = ?").bind(id).first<{ id: string; pdf_key: string }>();
-  if (row) return { ...row, storage: "sheet" as const };
+  if (row) return { ...row, storage: "sheet" as const, archived: null };
   throw new Error("404");
 }
 app.put("/d/:id", async (c) => {
@@ -76,6 +76,33 @@ app.put("/d/:id", async (c) => {
 export default app;
 `),
     ).toEqual([[16, "info"]]);
+  });
+
+  it("follows the project's own helpers: a stored key they return is clean, a request value they return is not", async () => {
+    expect(
+      await keyFindings(`import { Hono } from "hono";
+const app = new Hono<{ Bindings: Env }>();
+async function commit(env: Env, row: { id: string; pending_key: string | null }, input: { name: string }) {
+  await env.DB.prepare("UPDATE items SET name = ? WHERE id = ?").bind(input.name, row.id).run();
+  const deleteKey = row.pending_key;
+  return { row, deleteKey };
+}
+function keyOf(prefix: string, ...parts: string[]) {
+  return [prefix, ...parts].join("/");
+}
+app.post("/i/:id", async (c) => {
+  const input = await c.req.json<{ name: string; key: string }>();
+  const row = await c.env.DB.prepare("SELECT id, pending_key FROM items WHERE id = ?").bind(c.req.param("id")).first<{ id: string; pending_key: string | null }>();
+  if (!row) return c.text("no", 404);
+  let result: { deleteKey: string | null };
+  result = await commit(c.env, row, input);
+  if (result.deleteKey) await c.env.FILES.delete(result.deleteKey);
+  await c.env.FILES.delete(keyOf("up", input.key));
+  return c.text("ok");
+});
+export default app;
+`),
+    ).toEqual([[18, "warning"]]);
   });
 
   it("still flags a request key next to an identity call", async () => {
