@@ -363,8 +363,8 @@ describe("code/r2-unquoted-etag", () => {
     const dir = worker(`export function serve(obj: R2ObjectBody) {
   return new Response(obj.body, { headers: { ETag: obj.etag } });
 }
-export async function index(env: Env) {
-  const listed = await env.FILES.list();
+export async function index(env: Env, c: { get(k: "storage"): R2Bucket }) {
+  const listed = await c.get("storage").list();
   const h = new Headers();
   for (const o of listed.objects) h.append("ETag", o.etag);
   return h;

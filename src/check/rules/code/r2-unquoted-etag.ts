@@ -3,7 +3,6 @@ import {
   calleeName,
   constantString,
   findDeclaration,
-  lastName,
   memberName,
   nodeIndex,
   receiverOf,
@@ -22,15 +21,16 @@ export const meta: RuleMeta = {
 const R2_READS = new Set(["get", "head", "put"]);
 
 /**
- * Whether `obj` holds an R2 object: the result of `BUCKET.get/head/put(…)` on an R2 binding, a parameter typed
+ * Whether `obj` holds an R2 object: the result of a `get/head/put(…)` method call (`env.BUCKET.get(key)`), a parameter typed
  * `R2Object…`, or an element of a `list()` result's `objects`. Anything else named `etag` (a helper's own field,
  * which may already hold `httpEtag`) is not R2's unquoted etag as far as blastwall can show.
  */
-function isR2Object(obj: ts.Expression, buckets: ReadonlySet<string>, depth = 0): boolean {
+function isR2Object(obj: ts.Expression, depth = 0): boolean {
   const e = unwrap(obj);
-  if (ts.isCallExpression(e)) return R2_READS.has(calleeName(e) ?? "") && buckets.has(lastName(receiverOf(e)) ?? "");
+  // A method call `x.get(key)`: the bucket may be a binding or come from elsewhere (`c.get("storage").get(key)`).
+  if (ts.isCallExpression(e)) return R2_READS.has(calleeName(e) ?? "") && receiverOf(e) !== undefined;
   if (ts.isPropertyAccessExpression(e) && e.name.text === "objects") return true;
-  if (ts.isElementAccessExpression(e)) return isR2Object(e.expression, buckets, depth);
+  if (ts.isElementAccessExpression(e)) return isR2Object(e.expression, depth);
   if (!ts.isIdentifier(e) || depth > 4) return false;
   const d = findDeclaration(e.text, e);
   if (!d) return false;
@@ -39,17 +39,14 @@ function isR2Object(obj: ts.Expression, buckets: ReadonlySet<string>, depth = 0)
   if (d.type && /\bR2Object/.test(d.type.getText())) return true;
   const loop = d.parent.parent;
   // `for (const o of listed.objects)`: each element of a list result.
-  if (ts.isForOfStatement(loop) && loop.initializer === d.parent)
-    return isR2Object(loop.expression, buckets, depth + 1);
-  return !!d.initializer && isR2Object(d.initializer, buckets, depth + 1);
+  if (ts.isForOfStatement(loop) && loop.initializer === d.parent) return isR2Object(loop.expression, depth + 1);
+  return !!d.initializer && isR2Object(d.initializer, depth + 1);
 }
 
-function bareEtag(e: ts.Expression | undefined, buckets: ReadonlySet<string>): ts.PropertyAccessExpression | undefined {
+function bareEtag(e: ts.Expression | undefined): ts.PropertyAccessExpression | undefined {
   if (!e) return undefined;
   const u = unwrap(e);
-  return ts.isPropertyAccessExpression(u) && u.name.text === "etag" && isR2Object(u.expression, buckets)
-    ? u
-    : undefined;
+  return ts.isPropertyAccessExpression(u) && u.name.text === "etag" && isR2Object(u.expression) ? u : undefined;
 }
 
 /** Whether an object literal is a set of headers: `headers: {…}`, `new Headers({…})`. */
@@ -62,8 +59,7 @@ function isHeadersObject(obj: ts.ObjectLiteralExpression): boolean {
 /** `headers.set("ETag", obj.etag)`, `c.header("etag", obj.etag)`, `{ headers: { ETag: obj.etag } }`. */
 export default defineRule({
   meta,
-  checkSource({ code, source }) {
-    const buckets = code.bindings.r2;
+  checkSource({ source }) {
     const out: Finding[] = [];
     const report = (node: ts.Node, etag: ts.PropertyAccessExpression) => {
       const obj = etag.expression.getText(source.sf);
@@ -83,13 +79,13 @@ export default defineRule({
       const name = calleeName(n);
       const [header, value] = n.arguments;
       if ((name === "set" || name === "append" || name === "header") && header) {
-        const etag = bareEtag(value, buckets);
+        const etag = bareEtag(value);
         if (etag && constantString(header)?.toLowerCase() === "etag") report(n, etag);
       }
     }
     for (const n of properties) {
       if (memberName(n)?.toLowerCase() !== "etag") continue;
-      const etag = bareEtag(n.initializer, buckets);
+      const etag = bareEtag(n.initializer);
       if (etag && ts.isObjectLiteralExpression(n.parent) && isHeadersObject(n.parent)) report(n, etag);
     }
     return out;
