@@ -28,6 +28,22 @@ export function uniqueOnNewColumns(c: { table: string; index: { columns: string[
   return c.index.columns.length > 0 && c.index.columns.every((col) => ctx.nullAddedColumns.has(key(c.table, col)));
 }
 
+/**
+ * A unique index over a column this file adds with a non-NULL DEFAULT: the running version's inserts do not name
+ * the column, so each gets the same default and the second one fails, however few rows the table holds now.
+ */
+export function uniqueOnDefaultedNewColumn(
+  c: { table: string; index: { columns: string[]; partial?: boolean } },
+  ctx: ClassifyContext,
+): boolean {
+  return (
+    !c.index.partial &&
+    c.index.columns.some(
+      (col) => ctx.addedColumns.has(key(c.table, col)) && !ctx.nullAddedColumns.has(key(c.table, col)),
+    )
+  );
+}
+
 const covers = (wide: readonly string[], narrow: readonly string[]) =>
   narrow.length > 0 && narrow.every((c) => wide.some((w) => w.toLowerCase() === c.toLowerCase()));
 

@@ -234,6 +234,8 @@ ALTER TABLE orders_next RENAME TO orders;`;
       "DELETE FROM order_items;\nINSERT INTO order_items (order_id, sku) SELECT id, status FROM orders;\nCREATE UNIQUE INDEX u_sku ON order_items (sku);",
       "DELETE FROM orders;\nINSERT INTO orders (status) VALUES ('new');\nCREATE UNIQUE INDEX u_status ON orders (status);",
       rebuild.replace("DELETE FROM orders;", "DELETE FROM order_items;"),
+      // Emptied, but the key holds a column added here with a DEFAULT: the running version's second insert fails.
+      "DELETE FROM orders;\nALTER TABLE orders ADD COLUMN handle TEXT NOT NULL DEFAULT '';\nCREATE UNIQUE INDEX u_handle ON orders (handle);",
     ];
     for (const sql of must) expect(await hitsAfterBase("d1/add-unique", sql), sql).toHaveLength(1);
   });

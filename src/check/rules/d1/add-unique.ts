@@ -1,4 +1,4 @@
-import { contextFor, uniqueImpliedBefore, uniqueOnNewColumns } from "../../d1/classify.js";
+import { contextFor, uniqueImpliedBefore, uniqueOnDefaultedNewColumn, uniqueOnNewColumns } from "../../d1/classify.js";
 import { uniqueByCopy } from "../../d1/copied-keys.js";
 import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
 import { emptyAt } from "../../d1/row-bounds.js";
@@ -50,8 +50,13 @@ export default defineRule({
         // or a partial index whose WHERE excludes every existing row (they hold a new column's DEFAULT).
         if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];
         if (c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return [];
-        // No row to break it: the file emptied the table first (a rebuild's key: the table it ends the file as).
-        if (emptyAt(file, c.table, c.viaRebuild ? Number.POSITIVE_INFINITY : c.line)) return [];
+        // No row to break it: the file emptied the table first (a rebuild's key: the table it ends the file as),
+        // unless the key holds a column added here with a DEFAULT, which every insert of the running version repeats.
+        if (
+          emptyAt(file, c.table, c.viaRebuild ? Number.POSITIVE_INFINITY : c.line) &&
+          !uniqueOnDefaultedNewColumn(c, ctx)
+        )
+          return [];
         // A rebuild's key copied from a key of the old table: unique by construction.
         const rebuild = file.changes.find((r) => r.kind === "modify-table" && r.line === c.line && r.table === c.table);
         if (c.viaRebuild && rebuild?.kind === "modify-table" && uniqueByCopy(file, rebuild, c.index.columns)) return [];
