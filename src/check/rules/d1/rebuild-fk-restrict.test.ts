@@ -113,6 +113,10 @@ CREATE TABLE audit (id TEXT PRIMARY KEY, membership_id TEXT REFERENCES membershi
     expect(f?.fix).toContain("Delete the children's rows first");
     expect(hits(await check("DELETE FROM users WHERE id = 'x';"), RULE)).toEqual([]);
     expect(hits(await check("DELETE FROM sessions;\nDELETE FROM posts;\nDELETE FROM users;"), RULE)).toEqual([]);
+    // Emptied, then given rows again before the parent's DELETE: they block it.
+    const refilled =
+      "DELETE FROM sessions;\nDELETE FROM posts;\nINSERT INTO sessions (id, user_id) SELECT id, id FROM users;\nDELETE FROM users;";
+    expect(hits(await check(refilled), RULE)).toEqual([`${RULE}@0002_change.sql:4`]);
   });
 
   it("still flags when defer_foreign_keys was turned off again before the DROP", async () => {

@@ -1,3 +1,4 @@
+import { emptyAt } from "../../d1/row-bounds.js";
 import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import type { Cascade, StatementOutcome } from "../../sql/replay.js";
 import { tokenize } from "../../sql/tokens.js";
@@ -53,13 +54,6 @@ function renameLine(file: MigrationFile, parent: string, dropLine: number): stri
   return i < 0 ? undefined : file.statements[i]?.sql.trim().replace(/;?$/, ";");
 }
 
-/** Whether a statement before index `before` deleted every row of `table` (`DELETE FROM t;`): the DROP deletes none. */
-function emptiedBefore(file: MigrationFile, table: string, before: number): boolean {
-  return file.outcomes
-    .slice(0, before)
-    .some((o) => o.verb === "delete" && !o.hasWhere && !o.error && lc(o.target ?? "") === lc(table));
-}
-
 interface Blocked {
   line: number;
   /** A DELETE without WHERE rather than a DROP TABLE. */
@@ -75,8 +69,8 @@ function blockedDrops(file: MigrationFile): Blocked[] {
     const empties = o.verb === "drop-table" || (o.verb === "delete" && !o.hasWhere);
     if (!stmt || !empties || o.error || !o.target || !existedBefore(file, o.target)) return [];
     // A child the file emptied first (`DELETE FROM child;`) holds no row that could block.
-    const blockers = o.blockers.filter((b) => mayHoldRows(file, b) && !emptiedBefore(file, b.table, i));
-    if (blockers.length === 0 || deferredBefore(file, stmt.line) || emptiedBefore(file, o.target, i)) return [];
+    const blockers = o.blockers.filter((b) => mayHoldRows(file, b) && !emptyAt(file, b.table, stmt.line));
+    if (blockers.length === 0 || deferredBefore(file, stmt.line) || emptyAt(file, o.target, stmt.line)) return [];
     return [{ line: stmt.line, del: o.verb === "delete", parent: o.target, blockers, data: file.data?.statements[i] }];
   });
 }
