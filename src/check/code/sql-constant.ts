@@ -161,7 +161,7 @@ export function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] 
   return bare || returns.length === 0 ? undefined : returns;
 }
 
-function isFunctionValue(fn: ts.Node): fn is ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression {
+export function isFunctionValue(fn: ts.Node): fn is ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression {
   return ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn);
 }
 
@@ -182,7 +182,7 @@ function constantFunction(fn: ts.Node, f: Fold, asArray: boolean): boolean {
 }
 
 /** The function a declaration names: `function f` or `const f = () => …`. */
-function functionOf(d: Resolved | undefined): ts.Node | undefined {
+export function functionOf(d: Resolved | undefined): ts.Node | undefined {
   if (d && ts.isFunctionDeclaration(d)) return d;
   return d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
 }

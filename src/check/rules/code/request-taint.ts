@@ -11,7 +11,7 @@ import {
 } from "../../code/ast.js";
 import { resolveName } from "../../code/declarations.js";
 import type { CodeModules } from "../../code/modules.js";
-import { returnedValues } from "../../code/sql-constant.js";
+import { functionOf, isFunctionValue, returnedValues } from "../../code/sql-constant.js";
 import { laterWrites } from "../../code/writes.js";
 
 /** Names that hold the incoming request in Workers, Hono and itty-router handlers. */
@@ -126,12 +126,18 @@ function storedOrResponse(r: ts.Expression): boolean {
  * like a direct read, even when the lookup was keyed by the request.
  */
 function storageHelperCall(e: ts.Expression, modules: CodeModules | undefined): boolean {
-  if (!ts.isCallExpression(e)) return false;
-  const callee = unwrap(e.expression);
-  const d = ts.isIdentifier(callee) ? resolveName(callee, modules) : undefined;
-  const fn = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : d;
-  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
-  return returnedValues(fn)?.every(storedOrResponse) ?? false;
+  const fn = ts.isCallExpression(e) ? calledHelper(e, modules) : undefined;
+  return (fn && returnedValues(fn)?.every(storedOrResponse)) ?? false;
+}
+
+/** The project's own function a call names (`f(…)` for `function f` or `const f = () => …`), if it can be read. */
+function calledHelper(
+  call: ts.CallExpression,
+  modules: CodeModules | undefined,
+): ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | undefined {
+  const callee = unwrap(call.expression);
+  const fn = ts.isIdentifier(callee) ? functionOf(resolveName(callee, modules)) : undefined;
+  return fn && isFunctionValue(fn) ? fn : undefined;
 }
 
 /** Whether `name` is checked anywhere in its scope: passed to a validator, or the receiver of one. */
@@ -175,12 +181,9 @@ function helperResultTainted(
   depth: number,
   params: ParameterTaint,
 ): boolean | undefined {
-  const callee = unwrap(call.expression);
-  const d = ts.isIdentifier(callee) ? resolveName(callee, modules) : undefined;
-  const fn = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : d;
-  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return undefined;
-  const returned = returnedValues(fn);
-  if (!returned || returned.length === 0) return undefined;
+  const fn = calledHelper(call, modules);
+  const returned = fn && returnedValues(fn);
+  if (!fn || !returned || returned.length === 0) return undefined;
   const inner = new Map(params);
   for (const [i, p] of fn.parameters.entries()) {
     // A rest parameter holds every argument from its position on.
