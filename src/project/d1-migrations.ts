@@ -107,11 +107,15 @@ export interface BindingMigrations {
   /** `migrations_pattern` relative to `dir`, when set. */
   pattern?: string;
   order: MigrationOrder;
+  /** `migrations_table`, when set. */
+  table?: string;
 }
 
 /**
- * Where a top-level D1 binding's migrations live and how wrangler lists them. A pattern exists only since wrangler
- * 4.98, which applies in numeric order, so a binding with one is numeric whatever the project's wrangler.
+ * Which migration files wrangler applies for a D1 binding, top level or `env.*`: where they live, how they are listed
+ * and the table that records them. An environment's entry often leaves the migrations settings to the top-level entry
+ * of the same binding; wrangler then uses those. A pattern exists only since wrangler 4.98, which applies in numeric
+ * order, so a binding with one is numeric whatever the project's wrangler.
  *
  * @example
  * const m = bindingMigrations(config, config.d1_databases[0], "numeric");
@@ -122,16 +126,22 @@ export function bindingMigrations(
   binding: D1Binding,
   projectOrder: MigrationOrder,
 ): BindingMigrations {
-  const at = config.d1_databases.indexOf(binding);
+  const top = config.d1_databases.includes(binding)
+    ? binding
+    : config.d1_databases.find((d) => d.binding === binding.binding);
+  const dir = binding.migrations_dir ?? top?.migrations_dir;
+  const table = binding.migrations_table ?? top?.migrations_table;
+  const at = config.d1_databases.indexOf(top ?? binding);
   const pattern = patternUnder(
-    binding.migrations_pattern,
-    binding.migrations_dir,
+    binding.migrations_pattern ?? top?.migrations_pattern,
+    dir,
     config.path,
     (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
   );
   return {
-    dir: resolve(dirname(config.path), binding.migrations_dir ?? "migrations"),
+    dir: resolve(dirname(config.path), dir ?? "migrations"),
     order: pattern ? "numeric" : projectOrder,
     ...(pattern ? { pattern } : {}),
+    ...(table !== undefined ? { table } : {}),
   };
 }

@@ -121,7 +121,7 @@ export async function pendingD1(
     const pending = files.filter((name) => !applied.has(name) && !applied.has(name.replace(/\.sql$/, "")));
     // The replay reads the whole history; with nothing pending there is nothing to classify.
     if (pending.length === 0) continue;
-    const replayed = classifyFolder(dir, files, db.migrations_table ? { migrationsTable: db.migrations_table } : {});
+    const replayed = classifyFolder(dir, files, listing.table ? { migrationsTable: listing.table } : {});
     for (const name of pending) {
       const c = classOf(replayed.get(name), () => classify(join(dir, name)));
       out.push({

@@ -1,9 +1,9 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { BlastwallError, UsageError } from "../../core/errors.js";
 import { type MigrationOrder, NUMERIC_ORDER_SINCE, versionAtLeast } from "../../core/migration-order.js";
-import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
+import { bindingMigrations, listMigrationFiles } from "../../project/d1-migrations.js";
 import type { D1Binding } from "../../project/wrangler-config.js";
 import type { MigrationState, RestorePoint } from "../platform.js";
 import { CloudflareApiError } from "./api.js";
@@ -76,24 +76,14 @@ function targetOf(
       fix: "add it to d1_databases with its database_id (wrangler d1 list shows the ids)",
     });
   }
-  // An environment's database entry often leaves the migrations settings to the top-level entry.
-  const top = config.d1_databases.find((d) => d.binding === db.binding);
-  const dirSetting = db.migrations_dir ?? top?.migrations_dir;
-  const at = config.d1_databases.indexOf(top ?? db);
-  const pattern = patternUnder(
-    db.migrations_pattern ?? top?.migrations_pattern,
-    dirSetting,
-    config.path,
-    (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
-  );
+  const listing = bindingMigrations(config, db, order);
   return {
-    // A pattern exists only since wrangler 4.98, which applies in numeric order.
-    order: pattern ? "numeric" : order,
-    ...(pattern ? { pattern } : {}),
+    order: listing.order,
+    ...(listing.pattern ? { pattern: listing.pattern } : {}),
     db: { ...db, database_id: db.database_id },
     dbName: db.database_name ?? database,
-    migrationsDir: resolve(dirname(config.path), dirSetting ?? "migrations"),
-    table: db.migrations_table ?? top?.migrations_table ?? "d1_migrations",
+    migrationsDir: listing.dir,
+    table: listing.table ?? "d1_migrations",
     configPath: config.path,
     compatibilityDate: settings.compatibility_date ?? "2024-01-01",
     scriptName: ctx.scriptName(worker, env),

@@ -90,7 +90,7 @@ export class EdgeDatabases {
       id,
       name: binding.database_name ?? binding.binding,
       ...listing,
-      table: binding.migrations_table ?? d1.DEFAULT_MIGRATIONS_TABLE,
+      table: listing.table ?? d1.DEFAULT_MIGRATIONS_TABLE,
     };
   }
 
