@@ -615,8 +615,9 @@ export function constantArray(expr: ts.Expression, fold: Fold = startFold()): bo
   const f = deeper(fold);
   const e = unwrap(expr);
   if (!f) return false;
+  // The parts of one expression keep its depth (`fold`): depth counts hops to names and calls; the budget bounds both.
   if (ts.isArrayLiteralExpression(e))
-    return e.elements.every((x) => (ts.isSpreadElement(x) ? constantArray(x.expression, f) : constantText(x, f)));
+    return e.elements.every((x) => (ts.isSpreadElement(x) ? constantArray(x.expression, fold) : constantText(x, fold)));
   if (ts.isIdentifier(e)) return constantIdentifier(e, f, true);
   if (ts.isPropertyAccessExpression(e))
     return (
@@ -626,9 +627,9 @@ export function constantArray(expr: ts.Expression, fold: Fold = startFold()): bo
       typedConstant(e, f, true)
     );
   if (ts.isCallExpression(e) || ts.isNewExpression(e)) return constantArrayCall(e, f) || typedConstant(e, f, true);
-  if (ts.isConditionalExpression(e)) return constantArray(e.whenTrue, f) && constantArray(e.whenFalse, f);
+  if (ts.isConditionalExpression(e)) return constantArray(e.whenTrue, fold) && constantArray(e.whenFalse, fold);
   if (ts.isBinaryExpression(e) && EITHER_ARRAY.has(e.operatorToken.kind))
-    return constantArray(e.left, f) && constantArray(e.right, f);
+    return constantArray(e.left, fold) && constantArray(e.right, fold);
   // `COLUMNS_BY_TABLE[table]`: any entry of a fixed object of constant lists.
   if (ts.isElementAccessExpression(e)) return constantObjectLiteral(e.expression, f) || typedConstant(e, f, true);
   return false;
@@ -676,11 +677,12 @@ export function constantText(expr: ts.Expression, fold: Fold = startFold()): boo
   if (k === ts.SyntaxKind.TrueKeyword || k === ts.SyntaxKind.FalseKeyword || k === ts.SyntaxKind.NullKeyword)
     return true;
   if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return true; // -x, x++: numbers
-  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => constantText(s.expression, f));
-  if (ts.isConditionalExpression(e)) return constantText(e.whenTrue, f) && constantText(e.whenFalse, f);
+  // The parts of one expression keep its depth (`fold`): depth counts hops to names and calls; the budget bounds both.
+  if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => constantText(s.expression, fold));
+  if (ts.isConditionalExpression(e)) return constantText(e.whenTrue, fold) && constantText(e.whenFalse, fold);
   if (ts.isBinaryExpression(e)) {
     if (ARITHMETIC.has(e.operatorToken.kind)) return true;
-    if (EITHER.has(e.operatorToken.kind)) return constantText(e.left, f) && constantText(e.right, f);
+    if (EITHER.has(e.operatorToken.kind)) return constantText(e.left, fold) && constantText(e.right, fold);
     return false;
   }
   if (ts.isIdentifier(e)) return e.text === "undefined" || constantIdentifier(e, f, false);

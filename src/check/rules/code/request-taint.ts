@@ -227,6 +227,12 @@ export function requestTainted(
     )
       return;
     if (ts.isCallExpression(n) && n !== e && isValidatorCall(n) && calleeName(n) !== "match") return;
+    // `params.sort === "atk" ? A : B` is A or B: the condition picks a branch, none of its text reaches the value.
+    if (ts.isConditionalExpression(n)) {
+      visit(n.whenTrue);
+      visit(n.whenFalse);
+      return;
+    }
     if (ts.isPropertyAccessExpression(n)) {
       if (n.name.text === "req" || n.name.text === "params") {
         tainted = true;

@@ -502,3 +502,59 @@ export function patchItems(db: D1Database, body: Record<string, string>) {
     expect(found?.fix).not.toContain(".bind(table");
   });
 });
+
+describe("code/sql-interpolation: what a ternary picks, and folds many steps deep", () => {
+  it("judges a ternary by its branches: a request value in the condition only picks one", async () => {
+    const dir = worker({
+      "index.ts": `export async function list(db: D1Database, params: { sort?: string }, column: string) {
+  const order = params.sort === "name" ? column : "id";
+  await db.prepare(\`SELECT * FROM cards ORDER BY \${order}\`).all();
+  const picked = params.sort === "name" ? params.sort : "id";
+  await db.prepare(\`SELECT * FROM cards ORDER BY \${picked}\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 3, "warning"],
+      ["src/index.ts", 5, "error"],
+    ]);
+  });
+
+  it("folds a ranking CASE that local helpers build from column lists picked by ternaries, but flags input in it", async () => {
+    const rankedSearch = (
+      extra: string,
+    ) => `export async function search(db: D1Database, params: { q: string; sort?: string; lang?: string }) {
+  const binds: unknown[] = [];
+  let relevance = "";
+  const script = params.q.length > 3 ? "long" : "short";
+  const lang = params.lang === "en" || params.lang === "de" ? params.lang : null;
+  const preferred = script === "long" ? ["title_en"] : script === "short" ? ["title_de"] : [];
+  const site = lang ? [TITLE[lang]] : [];
+  const all = ["title_en", "title_de"];
+  const cases: string[] = [];
+  let rank = 0;
+  const addCase = (expr: string, vals: unknown[]) => {
+    cases.push(\`WHEN \${expr} THEN \${rank++}\`);
+    binds.push(...vals);
+  };
+  const eqExpr = (cols: string[]) => cols.map((col) => \`\${col} = ?\`).join(" OR ");
+  const likeExpr = (cols: string[]) => cols.map((col) => \`\${col} LIKE ?\`).join(" OR ");
+  addCase("id = ?", [Number(params.q)]);
+  if (preferred.length) addCase(\`(\${eqExpr(preferred)})\`, preferred.map(() => params.q));
+  if (site.length) addCase(\`(\${likeExpr(site)})\`, site.map(() => params.q));
+  addCase(\`(\${likeExpr(all)})\`, all.map(() => params.q));${extra}
+  relevance = \`CASE \${cases.join(" ")} ELSE \${rank} END, \`;
+  const order =
+    params.sort === "date" ? \`\${relevance}created_at DESC, id ASC\` :
+    params.sort === "title" ? \`\${relevance}title_en ASC, id ASC\` :
+    \`\${relevance}id ASC\`;
+  return db.prepare(\`SELECT * FROM cards ORDER BY \${order} LIMIT 20\`).bind(...binds).all();
+}
+const TITLE: Record<"en" | "de", string> = { en: "title_en", de: "title_de" };
+`;
+    const folded = worker({ "index.ts": rankedSearch("") });
+    expect(await sqlFindings(folded)).toEqual([]);
+    const open = worker({ "index.ts": rankedSearch("\n  addCase(params.q, []);") });
+    expect(await sqlFindings(open)).toEqual([["src/index.ts", 27, "warning"]]);
+  });
+});
