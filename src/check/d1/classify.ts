@@ -18,6 +18,11 @@ export interface ClassifyContext {
   uniqueDropped: ReadonlyMap<string, readonly string[][]>;
   /** Lower-cased tables this file drops: their indexes go with them. */
   droppedTables: ReadonlySet<string>;
+  /**
+   * `table\0index` (lower-cased) of indexes that only follow an ALTER TABLE … RENAME COLUMN: nothing new is unique
+   * (they stay part of the rename's contract). A rebuild's renames are guessed, so the rules ask only of a file's own.
+   */
+  renamedIndexes: ReadonlySet<string>;
 }
 
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
@@ -58,6 +63,48 @@ export function uniqueImpliedBefore(
   return (ctx.uniqueDropped.get(c.table.toLowerCase()) ?? []).some((cols) => covers(c.index.columns, cols));
 }
 
+const renamedKey = (table: string, name: string) => `${table}\0${name}`.toLowerCase();
+
+/** Whether an index change only carries an index over a column rename (see ClassifyContext.renamedIndexes). */
+export function followsRename(c: { table: string; index: { name: string } }, ctx: ClassifyContext): boolean {
+  return ctx.renamedIndexes.has(renamedKey(c.table, c.index.name));
+}
+
+/**
+ * SQLite keeps an index, under its name, when a column it covers is renamed; the diff sees the old column list
+ * dropped and the new one added. Pairs such a drop and add: same table, name, uniqueness and WHERE, and the old
+ * columns mapped through the list's renames of that table give the new ones.
+ */
+function indexesFollowingRenames(changes: readonly Change[]): Set<string> {
+  const out = new Set<string>();
+  const renamed = (table: string, col: string): string => {
+    let name = col;
+    for (const r of changes)
+      if (
+        r.kind === "rename-column" &&
+        r.table.toLowerCase() === table.toLowerCase() &&
+        r.from.toLowerCase() === name.toLowerCase()
+      )
+        name = r.column.name;
+    return name.toLowerCase();
+  };
+  for (const d of changes) {
+    if (d.kind !== "drop-index") continue;
+    const mapped = d.index.columns.map((col) => renamed(d.table, col));
+    const same = changes.some(
+      (a) =>
+        a.kind === "add-index" &&
+        renamedKey(a.table, a.index.name) === renamedKey(d.table, d.index.name) &&
+        a.index.unique === d.index.unique &&
+        Boolean(a.index.partial) === Boolean(d.index.partial) &&
+        a.index.columns.length === mapped.length &&
+        a.index.columns.every((col, i) => col.toLowerCase() === mapped[i]),
+    );
+    if (same) out.add(renamedKey(d.table, d.index.name));
+  }
+  return out;
+}
+
 function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-index"): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
   for (const c of changes)
@@ -81,7 +128,17 @@ export function contextFor(changes: readonly Change[], createdHere: (table: stri
   const uniqueAdded = uniqueByTable(changes, "add-index");
   const uniqueDropped = uniqueByTable(changes, "drop-index");
   const droppedTables = new Set(changes.flatMap((c) => (c.kind === "drop-table" ? [c.table.toLowerCase()] : [])));
-  return { createdHere, addedColumns, nullAddedColumns, addedIndexes, uniqueAdded, uniqueDropped, droppedTables };
+  const renamedIndexes = indexesFollowingRenames(changes);
+  return {
+    createdHere,
+    addedColumns,
+    nullAddedColumns,
+    addedIndexes,
+    uniqueAdded,
+    uniqueDropped,
+    droppedTables,
+    renamedIndexes,
+  };
 }
 
 /** Whether one schema change only adds (expand) or removes, renames or narrows (contract). */

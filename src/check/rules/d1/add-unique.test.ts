@@ -254,4 +254,25 @@ CREATE UNIQUE INDEX users_email_unique ON users (email);`;
       [5, "warning"],
     ]);
   });
+
+  it("says nothing of a RENAME COLUMN: the column's UNIQUE constraint or index follows it, nothing new is unique", async () => {
+    const base =
+      "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, handle TEXT, bio TEXT);\nCREATE UNIQUE INDEX users_handle ON users (handle) WHERE handle IS NOT NULL;";
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => ["d1/add-unique", "d1/rename-column", "d1/mixed-expand-contract"].includes(f.rule))
+        .map((f) => `${f.rule}:${f.line}`);
+    // The rename itself is still reported (a contract, not mixed); only the "new" unique index is not.
+    expect(await run("ALTER TABLE users RENAME COLUMN email TO email_hash;")).toEqual(["d1/rename-column:1"]);
+    expect(await run('ALTER TABLE "users" RENAME "handle" TO "nick";')).toEqual(["d1/rename-column:1"]);
+    // A unique index the same file adds on the renamed column is new, and so is one on a column that had none.
+    expect(
+      await run("ALTER TABLE users RENAME COLUMN bio TO about;\nCREATE UNIQUE INDEX users_about ON users (about);"),
+    ).toEqual(["d1/rename-column:1", "d1/add-unique:2"]);
+    expect(
+      await run(
+        "ALTER TABLE users RENAME COLUMN email TO email_hash;\nCREATE UNIQUE INDEX users_pair ON users (bio, handle);",
+      ),
+    ).toEqual(["d1/rename-column:1", "d1/add-unique:2"]);
+  });
 });

@@ -1,4 +1,10 @@
-import { contextFor, uniqueImpliedBefore, uniqueOnDefaultedNewColumn, uniqueOnNewColumns } from "../../d1/classify.js";
+import {
+  contextFor,
+  followsRename,
+  uniqueImpliedBefore,
+  uniqueOnDefaultedNewColumn,
+  uniqueOnNewColumns,
+} from "../../d1/classify.js";
 import { uniqueByCopy } from "../../d1/copied-keys.js";
 import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
 import { emptyAt } from "../../d1/row-bounds.js";
@@ -44,6 +50,8 @@ export default defineRule({
     return outside.concat(
       flatChanges(file).flatMap((c): RuleHit[] => {
         if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
+        // The column's own index, carried over by ALTER TABLE … RENAME COLUMN: nothing new is unique.
+        if (!c.viaRebuild && followsRename(c, ctx)) return [];
         // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
         if (uniqueOnNewColumns(c, ctx)) return [];
         // A wider key than a unique index that held before, or a partial index over rows this file deleted first,
