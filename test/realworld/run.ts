@@ -12,13 +12,12 @@
  * @example
  * BLASTWALL_REALWORLD_MIRROR=<dir> npm run realworld -- --split tune --list
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Finding } from "../../src/check/findings.js";
 import { runCheck } from "../../src/check/run-check.js";
-import { extract, type Project, selected } from "./snapshots.js";
+import { eachSnapshot, type Project, selectionOf, selectionOptions } from "./snapshots.js";
 
 /** A label key: `rule@file` (any line) or `rule@file:line` (that line only, which wins over the file key). */
 interface Expectations {
@@ -136,33 +135,21 @@ function summarize(totals: ReadonlyMap<string, Score>): Record<string, unknown> 
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      split: { type: "string" },
-      round: { type: "string" },
-      repo: { type: "string", multiple: true },
-      list: { type: "boolean", default: false },
-    },
-  });
-  const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
-  if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
-  const { projects } = read<{ projects: Project[] }>("manifest.json");
+  const { values } = parseArgs({ options: { ...selectionOptions, list: { type: "boolean", default: false } } });
   const labels = read<Expectations>("expectations.json");
-  const tmp = mkdtempSync(join(tmpdir(), "blastwall-realworld-"));
   const totals = new Map<string, Score>();
-  const selection = { split: values.split, round: values.round, repos: values.repo ?? [] };
-  try {
-    for (const p of selected(projects, selection)) {
-      const result = await runCheck(extract(mirror, p, tmp));
+  await eachSnapshot(
+    "blastwall-realworld-",
+    async (p, root) => {
+      const result = await runCheck(root);
       const reported = result.findings.filter((f) => f.severity !== "info");
       const s = score(p, reported, labels);
       printProject(p, s, reported, labels, values.list);
       const group = `${p.split} round ${p.round}`;
       totals.set(group, add(totals.get(group) ?? empty(), s));
-    }
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+    },
+    selectionOf(values),
+  );
   console.log(JSON.stringify(summarize(totals), null, 2));
   const all = [...totals.values()].reduce(add, empty());
   if (all.missed.length) console.error(`missed labelled hazards: ${all.missed.join(", ")}`);

@@ -1,6 +1,7 @@
 /**
  * Public projects of manifest.json, read from their snapshots: which ones a run picks, and extracting one commit
- * into a temp folder. Shared by the scoring run (run.ts) and the adoption trial (adopt.ts).
+ * into a temp folder. Shared by the scoring run (run.ts), the adoption trial (adopt.ts) and the discovery audit
+ * (discovery.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -82,18 +83,33 @@ export function selected(projects: readonly Project[], { split, round, repos }: 
   );
 }
 
+/** The options that pick projects; a script with options of its own spreads these into its `parseArgs`. */
+export const selectionOptions = {
+  split: { type: "string" },
+  round: { type: "string" },
+  repo: { type: "string", multiple: true },
+} as const;
+
+/** The selection that parsed `selectionOptions` values name. */
+export const selectionOf = (values: { split?: string; round?: string; repo?: string[] }): Selection => ({
+  split: values.split,
+  round: values.round,
+  repos: values.repo ?? [],
+});
+
 /**
- * For the trial scripts: reads `--split`, `--round` and `--repo` (repeatable), extracts each picked project of
- * manifest.json from BLASTWALL_REALWORLD_MIRROR into a temp folder and hands it to `visit`, in manifest order; the
- * folder is removed afterwards, whatever happens.
+ * For the trial scripts: extracts each project of manifest.json that `selection` picks (by default the command line's
+ * `--split`, `--round` and `--repo`, repeatable) from BLASTWALL_REALWORLD_MIRROR into a temp folder and hands it to
+ * `visit`, in manifest order; the folder is removed afterwards, whatever happens.
  *
  * @example
  * await eachSnapshot("blastwall-adopt-", async (p, root) => console.log(p.repo, await runCheck(root)));
  */
-export async function eachSnapshot(prefix: string, visit: (p: Project, root: string) => Promise<void>): Promise<void> {
-  const { values } = parseArgs({
-    options: { split: { type: "string" }, round: { type: "string" }, repo: { type: "string", multiple: true } },
-  });
+export async function eachSnapshot(
+  prefix: string,
+  visit: (p: Project, root: string) => Promise<void>,
+  selection: Selection = selectionOf(parseArgs({ options: selectionOptions }).values),
+): Promise<void> {
   const mirror = process.env.BLASTWALL_REALWORLD_MIRROR;
   if (!mirror) throw new Error("set BLASTWALL_REALWORLD_MIRROR to the folder that holds <owner>+<name>/repo git dirs");
   const { projects } = JSON.parse(readFileSync(new URL("manifest.json", import.meta.url), "utf8")) as {
@@ -101,8 +117,7 @@ export async function eachSnapshot(prefix: string, visit: (p: Project, root: str
   };
   const tmp = mkdtempSync(join(tmpdir(), prefix));
   try {
-    for (const p of selected(projects, { split: values.split, round: values.round, repos: values.repo ?? [] }))
-      await visit(p, extract(mirror, p, tmp));
+    for (const p of selected(projects, selection)) await visit(p, extract(mirror, p, tmp));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
