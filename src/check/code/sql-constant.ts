@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { calleeName, enclosingScope, lastName, receiverOf, unwrap, walk } from "./ast.js";
+import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "./ast.js";
 import { constantParameter } from "./call-sites.js";
 import { constantClassField } from "./class-fields.js";
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
@@ -16,19 +16,28 @@ import { zodParsed } from "./zod-keys.js";
  * boolean.
  */
 
-const NUMBER_CALLS = new Set([
-  "Number",
-  "parseInt",
-  "parseFloat",
-  "toFixed",
-  "floor",
-  "ceil",
-  "round",
-  "min",
-  "max",
-  "abs",
-  "trunc",
+/** Built-ins that always return a number (or, for `toFixed`, a number's digits), by the object that owns them. */
+const NUMBER_CALLS: ReadonlyMap<string, ReadonlySet<string | undefined>> = new Map([
+  ["Number", new Set([undefined])],
+  ["parseInt", new Set([undefined, "Number"])],
+  ["parseFloat", new Set([undefined, "Number"])],
+  ...["floor", "ceil", "round", "min", "max", "abs", "trunc", "sign", "pow", "sqrt", "log", "random"].map(
+    (m) => [m, new Set(["Math"])] as const,
+  ),
 ]);
+
+/** `Math.max(…)`, `Number(…)`, `Number.parseInt(…)`, `n.toFixed(2)`: a number whatever its arguments; `_.max(names)` is not. */
+function numberCall(e: ts.CallExpression, f: Fold): boolean {
+  const name = calleeName(e);
+  const recv = receiverOf(e);
+  if (name === "toFixed") return !!recv;
+  const owners = name === undefined ? undefined : NUMBER_CALLS.get(name);
+  const owner = recv ? unwrap(recv) : unwrap(e.expression);
+  if (!owners || !ts.isIdentifier(owner) || !owners.has(recv ? owner.text : undefined)) return false;
+  // A project name that shadows the global (`const Math = …`, an own `Number()` helper) is not the built-in.
+  return !findDeclaration(owner.text, owner) && !resolveName(owner, f.modules);
+}
+
 const SAME_TEXT_METHODS = new Set([
   "trim",
   "trimStart",
@@ -202,11 +211,16 @@ function intoCall(call: ts.CallExpression, fn: ts.Node, f: Fold): Fold {
   return { ...f, bound };
 }
 
-function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {
-  const c = unwrap(call.expression);
+/** The project's function an expression names (`bind`, `schema.columns`): a declaration or a `const f = () => …`. */
+function namedFunction(e: ts.Expression, f: Fold): ts.Node | undefined {
+  const c = unwrap(e);
   if (ts.isIdentifier(c)) return functionOf(resolveName(c, f.modules));
   if (ts.isPropertyAccessExpression(c)) return functionOf(resolveMember(c, f.modules));
   return undefined;
+}
+
+function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {
+  return namedFunction(call.expression, f);
 }
 
 /** The value of property `key` of an object literal: constant text or a constant array. */
@@ -489,13 +503,18 @@ function constantReturnedProperty(d: ts.BindingElement, f: Fold): boolean {
   return constantProperty(holder.initializer, key, f) || constantObjectLiteral(holder.initializer, f);
 }
 
-/** A callback whose result is constant when its first parameter is (`elementConstant`) and its index always is. */
+/**
+ * A callback, written inline or passed by name (`ids.map(bind)`), whose result is constant: its index parameter
+ * always is, its element and array parameters when the array is constant (`elementConstant`).
+ */
 function constantCallback(cb: ts.Expression | undefined, elementConstant: boolean, f: Fold): boolean {
-  const fn = cb && unwrap(cb);
-  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
+  const inline = cb && unwrap(cb);
+  const fn =
+    inline && (ts.isArrowFunction(inline) || ts.isFunctionExpression(inline) ? inline : namedFunction(inline, f));
+  if (!fn || !isFunctionValue(fn)) return false;
   const trusted = new Set(f.trusted);
   fn.parameters.forEach((p, i) => {
-    if (i > 0 || elementConstant) trusted.add(p);
+    if (i === 1 || (i <= 2 && elementConstant)) trusted.add(p);
   });
   return constantFunction(fn, { ...f, trusted }, false);
 }
@@ -639,7 +658,7 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
   const name = calleeName(e);
   const recv = receiverOf(e);
   if (name === "join" && recv) return constantArray(recv, f) && (!e.arguments[0] || constantText(e.arguments[0], f));
-  if (name && NUMBER_CALLS.has(name)) return true;
+  if (numberCall(e, f)) return true;
   if (name === "String" && !recv) return !!e.arguments[0] && constantText(e.arguments[0], f);
   if (name && SAME_TEXT_METHODS.has(name) && recv) return constantText(recv, f);
   if (name && REWRITE_METHODS.has(name) && recv && constantText(recv, f)) {

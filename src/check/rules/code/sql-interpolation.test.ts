@@ -558,3 +558,54 @@ const TITLE: Record<"en" | "de", string> = { en: "title_en", de: "title_de" };
     expect(await sqlFindings(open)).toEqual([["src/index.ts", 27, "warning"]]);
   });
 });
+
+describe("code/sql-interpolation: placeholder helpers passed by name, and numbers", () => {
+  it("folds clauses a local bind() helper fills with numbered placeholders, also when passed to map by name, and clamped numbers", async () => {
+    const dir = worker({
+      "index.ts": `export async function list(db: D1Database, filters: { categories?: string[]; region?: string; limit?: number; offset?: number }) {
+  const clauses = ["active = 1", "status = 'approved'"];
+  const bindings: unknown[] = [];
+  const bind = (value: unknown) => {
+    bindings.push(value);
+    return \`?\${bindings.length}\`;
+  };
+  if (filters.categories?.length) clauses.push(\`category IN (\${filters.categories.map(bind).join(", ")})\`);
+  if (filters.region) clauses.push(\`region = \${bind(filters.region)}\`);
+  const limit = Math.min(48, Math.max(1, filters.limit ?? 24));
+  const offset = Math.max(0, filters.offset ?? 0);
+  await db.prepare(\`SELECT * FROM products WHERE \${clauses.join(" AND ")} LIMIT \${limit + 1} OFFSET \${offset}\`).bind(...bindings).all();
+  function quote(value: string) {
+    return \`'\${value}'\`;
+  }
+  await db.prepare(\`SELECT * FROM products WHERE category IN (\${(filters.categories ?? []).map(quote).join(", ")})\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 16, "warning"]]);
+  });
+
+  it("trusts numbers from the number built-ins and number types, not a library's max nor request input cast to a number", async () => {
+    const dir = worker({
+      "index.ts": `import _ from "lodash";
+export async function page(request: Request, db: D1Database, size: number) {
+  const url = new URL(request.url);
+  const n = Math.min(Number.parseInt(url.searchParams.get("n") ?? "10", 10), 50);
+  const skip = Math.floor(Number(url.searchParams.get("skip")) || 0) * size;
+  await db.prepare(\`SELECT * FROM t LIMIT \${n} OFFSET \${skip + size}\`).all();
+  const column = _.max(url.searchParams.getAll("col"));
+  await db.prepare(\`SELECT * FROM t ORDER BY \${column}\`).all();
+  const body: any = await request.json();
+  const limit: number = body.limit;
+  await db.prepare(\`SELECT * FROM t LIMIT \${limit}\`).all();
+  const text = body.limit as unknown as string;
+  await db.prepare(\`SELECT * FROM t LIMIT \${text.length} OFFSET \${text}\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 8, "error"],
+      ["src/index.ts", 11, "error"],
+      ["src/index.ts", 13, "error"],
+    ]);
+  });
+});
