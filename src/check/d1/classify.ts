@@ -16,6 +16,11 @@ export interface ClassifyContext {
   /** Column lists of the unique indexes this file adds or drops (whole-table ones), by lower-cased table. */
   uniqueAdded: ReadonlyMap<string, readonly string[][]>;
   uniqueDropped: ReadonlyMap<string, readonly string[][]>;
+  /**
+   * The PRIMARY KEY columns, by lower-cased table, of each table a rebuild in the list replaces, as it was before.
+   * An `INTEGER PRIMARY KEY` is the rowid and has no index, so the diff cannot pair it with the new table's key.
+   */
+  keysBefore: ReadonlyMap<string, readonly string[][]>;
   /** Lower-cased tables this file drops: their indexes go with them. */
   droppedTables: ReadonlySet<string>;
   /**
@@ -54,13 +59,32 @@ const covers = (wide: readonly string[], narrow: readonly string[]) =>
 
 /**
  * A unique index on a superset of the columns of a unique index that held before this file (one the file drops,
- * as when a key widens to `(coll, slug, locale)`): every existing row is already unique on it, so it cannot fail.
+ * as when a key widens to `(coll, slug, locale)`, or the PRIMARY KEY of a table a rebuild replaces, such as an
+ * `INTEGER PRIMARY KEY` that becomes `TEXT PRIMARY KEY`): every existing row is already unique on it, so it cannot fail.
  */
 export function uniqueImpliedBefore(
   c: { table: string; index: { columns: string[]; partial?: boolean } },
   ctx: ClassifyContext,
 ): boolean {
-  return (ctx.uniqueDropped.get(c.table.toLowerCase()) ?? []).some((cols) => covers(c.index.columns, cols));
+  const held = [
+    ...(ctx.uniqueDropped.get(c.table.toLowerCase()) ?? []),
+    ...(ctx.keysBefore.get(c.table.toLowerCase()) ?? []),
+  ];
+  return held.some((cols) => covers(c.index.columns, cols));
+}
+
+type Rebuild = Extract<Change, { kind: "modify-table" }>;
+
+function primaryKeysBefore(rebuilds: readonly Rebuild[]): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  for (const r of rebuilds) {
+    const pk = r.before.columns
+      .filter((col) => col.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((col) => col.name);
+    if (pk.length > 0) out.set(r.table.toLowerCase(), [...(out.get(r.table.toLowerCase()) ?? []), pk]);
+  }
+  return out;
 }
 
 const renamedKey = (table: string, name: string) => `${table}\0${name}`.toLowerCase();
@@ -113,8 +137,12 @@ function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-ind
   return out;
 }
 
-/** The context for a list of sibling changes (a file's, or one rebuild's nested changes). */
-export function contextFor(changes: readonly Change[], createdHere: (table: string) => boolean): ClassifyContext {
+/** The context for a list of sibling changes (a file's, or one rebuild's nested changes: then `rebuilt` is it). */
+export function contextFor(
+  changes: readonly Change[],
+  createdHere: (table: string) => boolean,
+  rebuilt: readonly Rebuild[] = [],
+): ClassifyContext {
   const adds = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []));
   const addedColumns = new Set(adds.map((c) => key(c.table, c.column.name)));
   const nullAddedColumns = new Set(
@@ -129,6 +157,7 @@ export function contextFor(changes: readonly Change[], createdHere: (table: stri
   const uniqueDropped = uniqueByTable(changes, "drop-index");
   const droppedTables = new Set(changes.flatMap((c) => (c.kind === "drop-table" ? [c.table.toLowerCase()] : [])));
   const renamedIndexes = indexesFollowingRenames(changes);
+  const keysBefore = primaryKeysBefore([...changes.flatMap((c) => (c.kind === "modify-table" ? [c] : [])), ...rebuilt]);
   return {
     createdHere,
     addedColumns,
@@ -136,6 +165,7 @@ export function contextFor(changes: readonly Change[], createdHere: (table: stri
     addedIndexes,
     uniqueAdded,
     uniqueDropped,
+    keysBefore,
     droppedTables,
     renamedIndexes,
   };
@@ -178,7 +208,7 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
       // Renaming a table this file just made (a rebuild whose old table is missing here) takes nothing away.
       return ctx.createdHere(c.from) ? "expand" : "contract";
     case "modify-table": {
-      const nested = contextFor(c.changes, () => false);
+      const nested = contextFor(c.changes, () => false, [c]);
       // A rebuild that adds or narrows a CHECK on old columns rejects rows the running version writes.
       if (narrowing(c.before, c.after)) return "contract";
       return c.changes.some((n) => classOfChange(n, nested) === "contract") ? "contract" : "expand";

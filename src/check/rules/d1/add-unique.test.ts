@@ -275,4 +275,33 @@ CREATE UNIQUE INDEX users_email_unique ON users (email);`;
       ),
     ).toEqual(["d1/rename-column:1", "d1/add-unique:2"]);
   });
+
+  it("says nothing of a rebuild's key on the old table's PRIMARY KEY, a rowid alias with no index of its own", async () => {
+    const run = async (base: string, key: string) => {
+      const sql = `CREATE TABLE __new_teams (${key});
+INSERT INTO __new_teams (id, name) SELECT id, name FROM teams;
+DROP TABLE teams;
+ALTER TABLE __new_teams RENAME TO teams;`;
+      return (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/add-unique")
+        .map((f) => f.message.replace(/;.*/, ""));
+    };
+    for (const base of [
+      "CREATE TABLE teams (id integer PRIMARY KEY NOT NULL, name text NOT NULL);",
+      "CREATE TABLE teams (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name TEXT);",
+      "CREATE TABLE teams (name TEXT, id INTEGER, PRIMARY KEY (id));",
+    ]) {
+      expect(await run(base, "id text PRIMARY KEY NOT NULL, name text NOT NULL"), base).toEqual([]);
+      // A wider key holds too.
+      expect(await run(base, "id TEXT NOT NULL, name TEXT, UNIQUE (name, id)"), base).toEqual([]);
+      // A key on another column is new.
+      expect(await run(base, "id TEXT PRIMARY KEY NOT NULL, name TEXT UNIQUE"), base).toEqual([
+        "adds a unique constraint on teams(name)",
+      ]);
+    }
+    // An id that was no key before is a new key.
+    expect(
+      await run("CREATE TABLE teams (id INTEGER, name TEXT PRIMARY KEY);", "id TEXT PRIMARY KEY, name TEXT"),
+    ).toEqual(["adds a unique constraint on teams(id)"]);
+  });
 });
