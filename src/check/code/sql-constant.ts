@@ -6,7 +6,7 @@ import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
 import { laterWrites, memberWrites, mutated, type Writes } from "./writes.js";
-import { zodParsed } from "./zod-keys.js";
+import { zodConstantField, zodParsed } from "./zod-keys.js";
 
 /**
  * Constant folding for SQL text: whether a value spliced into a statement can only be text the code itself wrote
@@ -244,6 +244,7 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   const f = deeper(fold);
   const e = unwrap(expr);
   if (!f) return false;
+  if (zodConstantField(e, key, f.modules, (x) => constantText(x, f) || constantArray(x, f))) return true;
   if (ts.isObjectLiteralExpression(e)) return literalProperty(e, key, f);
   if (ts.isConditionalExpression(e))
     return constantProperty(e.whenTrue, key, f) && constantProperty(e.whenFalse, key, f);

@@ -148,4 +148,45 @@ export default {
     });
     expect(await sqlFindings(dir)).toEqual([["src/repositories/prefs.ts", 7, "warning"]]);
   });
+
+  it("does not flag zod fields parsed to literals or numbers (z.enum, z.literal, z.coerce.number), but flags text fields", async () => {
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { z } from "zod";
+const Dir = z.enum(["ASC", "DESC"]);
+const ListQuery = z
+  .object({
+    sort: z.enum(["created_at", "title"]).default("created_at"),
+    dir: Dir.optional().catch("DESC"),
+    kind: z.literal("note"),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    search: z.string().optional(),
+    alias: z.enum(["a", "b"]).transform((v) => v),
+    column: z.string().default("title"),
+  })
+  .partial();
+const app = new Hono<{ Bindings: { DB: D1Database } }>();
+app.get("/notes", zValidator("query", ListQuery), async (c) => {
+  const { sort, limit } = c.req.valid("query");
+  const q = ListQuery.parse(c.req.query());
+  await c.env.DB.prepare(\`SELECT * FROM notes WHERE kind = '\${q.kind}' ORDER BY \${sort} \${q.dir} LIMIT \${limit}\`).all();
+  const parsed = ListQuery.safeParse(c.req.query());
+  if (!parsed.success) return c.json({}, 400);
+  await c.env.DB.prepare(\`SELECT * FROM notes ORDER BY \${parsed.data.sort} LIMIT \${parsed.data.limit}\`).all();
+  await c.env.DB.prepare(\`SELECT * FROM notes WHERE title LIKE '%\${q.search}%'\`).all();
+  await c.env.DB.prepare(\`SELECT * FROM notes ORDER BY \${q.alias}\`).all();
+  await c.env.DB.prepare(\`SELECT * FROM notes ORDER BY \${parsed.data.column}\`).all();
+  return c.json({});
+});
+export default app;
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 24, "warning"],
+      ["src/index.ts", 25, "warning"],
+      ["src/index.ts", 26, "warning"],
+    ]);
+  });
 });
