@@ -109,6 +109,50 @@ describe("d1/missing-migrations-dir", () => {
       expect(r.migrations.map((m) => m.file)).toEqual(["migrations/0001_init.sql", "migrations/0002_drop.sql"]);
       expect(r.findings.some((x) => x.rule === "d1/drop-table")).toBe(true);
     });
+    describe("a second config of the same database, while the root config applies the folder", () => {
+      const cron = {
+        "worker/wrangler.toml": TEST_WRANGLER.replace('migrations_dir = "migrations"\n', "").replace(
+          'name = "app"',
+          'name = "app-cron"',
+        ),
+        "worker/src/index.ts": "export default { scheduled: () => {} };\n",
+        "migrations/0001_init.sql": "CREATE TABLE posts (id INTEGER PRIMARY KEY, body TEXT);",
+      };
+      const found = async (files: Record<string, string>, wrangler?: string) => {
+        const r = await runCheck(writeProject({ ...cron, ...files }, wrangler), { analyzers: [d1Analyzer] });
+        return r.findings.filter((x) => x.rule === "d1/missing-migrations-dir");
+      };
+      it("is info naming the config that applies the migrations: nothing is skipped", async () => {
+        const [f, ...rest] = await found({
+          "package.json": JSON.stringify({ scripts: { "db:migrate": "wrangler d1 migrations apply app --remote" } }),
+        });
+        expect(rest).toEqual([]);
+        expect([f?.severity, f?.file]).toEqual(["info", "worker/wrangler.toml"]);
+        expect(f?.message).toContain(
+          "binds the same database (app) as wrangler.toml, which applies migrations/ (1 file)",
+        );
+      });
+      it("stays a warning when a package.json script applies migrations through the second config", async () => {
+        for (const apply of [
+          "wrangler d1 migrations apply app --remote -c worker/wrangler.toml",
+          "npx wrangler d1 migrations apply app --local --config=worker/wrangler.toml",
+          "cd worker && wrangler d1 migrations apply app --remote",
+        ]) {
+          const [f] = await found({ "package.json": JSON.stringify({ scripts: { migrate: apply } }) });
+          expect([apply, f?.severity]).toEqual([apply, "warning"]);
+        }
+      });
+      it("stays a warning when the root config binds another database", async () => {
+        const [f] = await found(
+          {},
+          TEST_WRANGLER.replace('database_name = "app"', 'database_name = "other"').replace(
+            /0000-0000-0000/,
+            "1111-1111-1111",
+          ),
+        );
+        expect(f?.severity).toBe("warning");
+      });
+    });
     it("stays quiet when the folder above holds no SQL", async () => {
       const dir = writeProject({ ...worker, "migrations/README.md": "notes" });
       rmSync(join(dir, "wrangler.toml"));

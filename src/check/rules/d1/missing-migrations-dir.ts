@@ -1,3 +1,5 @@
+import { dirname, relative, resolve } from "node:path";
+import { configsApplyingMigrations } from "../../d1/order-apply-scripts.js";
 import type { D1FolderContext, FolderHit } from "../../d1/rule.js";
 import type { RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -55,11 +57,58 @@ function drizzleElsewhere({ dir, names }: D1FolderContext): FolderHit[] {
   ];
 }
 
+type Config = D1FolderContext["dir"]["configs"][number];
+type Binding = Config["d1_databases"][number];
+
+const bindingsOf = (c: Config): Binding[] =>
+  [c.d1_databases, ...Object.values(c.env).map((e) => e.d1_databases)].flat();
+/** One D1 database: the same database_id, or the same database_name where either config leaves the id out. */
+const sameDatabase = (a: Binding, b: Binding) =>
+  a.database_id && b.database_id
+    ? a.database_id === b.database_id
+    : !!a.database_name && a.database_name === b.database_name;
+const slash = (p: string) => p.split("\\").join("/");
+
+/**
+ * The config that owns this folder's migrations when the declaring config only reaches it from above: another
+ * config of the folder that reads it as its own migrations folder and binds the same database, while no package.json
+ * script applies migrations through the declaring config. Then nothing is skipped, and the finding is only info.
+ */
+function ownerOf(dir: D1FolderContext["dir"]): { owner: string; database: string } | undefined {
+  const reads = (c: Config, b: Binding) => resolve(dirname(c.path), b.migrations_dir ?? "migrations") === dir.dir;
+  const owners = dir.configs.filter((c) => bindingsOf(c).some((b) => reads(c, b)));
+  const others = dir.configs.filter((c) => !owners.includes(c));
+  if (owners.length === 0 || others.length === 0) return undefined;
+  const root =
+    dir.rel === "." || !slash(dir.rel).startsWith("..") ? resolve(dir.dir, relative(dir.rel, ".")) : undefined;
+  const rel = (p: string) => slash(root ? relative(root, p) : p);
+  const declaring = others.find((c) => rel(c.path) === dir.declaredAt.file);
+  if (!declaring) return undefined;
+  const match = owners.flatMap((o) =>
+    bindingsOf(o).flatMap((ob) =>
+      reads(o, ob) && bindingsOf(declaring).some((b) => sameDatabase(b, ob)) ? [{ o, ob }] : [],
+    ),
+  )[0];
+  if (!match || configsApplyingMigrations(dirname(declaring.path)).has(declaring.path)) return undefined;
+  return { owner: rel(match.o.path), database: match.ob.database_name ?? match.ob.database_id ?? match.ob.binding };
+}
+
 /** No `migrations_dir`, no default `migrations/` next to the config, while a parent folder's `migrations/` holds SQL. */
 function migrationsAbove({ dir, names }: D1FolderContext): FolderHit[] {
   const a = dir.above;
   if (!a) return [];
   const key = configKey(dir, "migrations_dir", a.migrationsDir);
+  const owned = ownerOf(dir);
+  if (owned)
+    return [
+      {
+        ...declaredAt(dir),
+        severity: "info",
+        message: `${dir.declaredAt.file} sets no migrations_dir and has no migrations/ next to it, but it binds the same database (${owned.database}) as ${owned.owner}, which applies ${dir.rel}/ (${names.length} file${names.length === 1 ? "" : "s"}), and no package.json script applies migrations through ${dir.declaredAt.file}: nothing is skipped`,
+        fix: `Nothing to fix while migrations are applied with ${owned.owner}. If they should also apply with \`-c ${dir.declaredAt.file}\`, add \`${key}\` to its D1 binding.`,
+        data: { migrationsDir: a.migrationsDir, owner: owned.owner },
+      },
+    ];
   return [
     {
       ...declaredAt(dir),

@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/** The file names wrangler looks for, in each folder from the working directory up, when no `-c` is given. */
+const DEFAULT_CONFIGS = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+function findConfigUp(from: string): string | undefined {
+  let at = resolve(from);
+  for (;;) {
+    for (const n of DEFAULT_CONFIGS) if (existsSync(join(at, n))) return join(at, n);
+    const up = dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+function scriptsOf(pkgJson: string): string[] {
+  try {
+    const scripts = (JSON.parse(readFileSync(pkgJson, "utf8")) as { scripts?: unknown }).scripts;
+    if (!scripts || typeof scripts !== "object") return [];
+    return Object.values(scripts).filter((s): s is string => typeof s === "string");
+  } catch {
+    return [];
+  }
+}
+
+/** The configs one script's `wrangler d1 migrations apply` commands use, following `cd` between commands. */
+function applyConfigs(script: string, cwd: string): string[] {
+  const out: string[] = [];
+  let at = cwd;
+  for (const command of script.split(/&&|\|\||;|\|/)) {
+    const words = command.trim().split(/\s+/);
+    if (words[0] === "cd" && words[1]) {
+      at = resolve(at, words[1]);
+      continue;
+    }
+    const w = words.indexOf("wrangler");
+    if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "migrations" || words[w + 3] !== "apply") continue;
+    let config: string | undefined;
+    words.forEach((word, i) => {
+      const eq = /^--config=(.+)$/.exec(word)?.[1];
+      if (eq) config = eq;
+      else if ((word === "-c" || word === "--config") && words[i + 1]) config = words[i + 1];
+    });
+    const path = config ? resolve(at, config.replace(/^["']|["']$/g, "")) : findConfigUp(at);
+    if (path) out.push(path);
+  }
+  return out;
+}
+
+/**
+ * The wrangler configs (absolute paths) that package.json scripts apply D1 migrations with
+ * (`wrangler d1 migrations apply <db> -c worker/wrangler.toml`, or the config wrangler finds from the script's folder),
+ * reading every package.json from `from` up to the repository root (a `.git` folder or a workspaces root).
+ *
+ * @example
+ * configsApplyingMigrations("/repo/worker"); // Set { "/repo/worker/wrangler.toml" }
+ */
+export function configsApplyingMigrations(from: string): Set<string> {
+  const out = new Set<string>();
+  let at = resolve(from);
+  for (;;) {
+    const pkg = join(at, "package.json");
+    if (existsSync(pkg)) for (const s of scriptsOf(pkg)) for (const c of applyConfigs(s, at)) out.add(c);
+    const workspaces = existsSync(pkg) && /"workspaces"\s*:/.test(readFileSync(pkg, "utf8"));
+    const up = dirname(at);
+    if (up === at || workspaces || existsSync(join(at, ".git")) || existsSync(join(at, "pnpm-workspace.yaml"))) break;
+    at = up;
+  }
+  return out;
+}
