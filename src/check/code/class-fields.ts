@@ -72,3 +72,36 @@ export function constantClassField(
   }
   return declared && writes.every((w) => constant(w, f));
 }
+
+/** Whether a class in the file extends `cls` by name: a subclass may override its methods. */
+function extendedInFile(cls: ts.ClassLikeDeclaration): boolean {
+  const name = cls.name?.text;
+  let hit = false;
+  walk(cls.getSourceFile(), (n) => {
+    if (hit) return false;
+    if (ts.isHeritageClause(n) && n.token === ts.SyntaxKind.ExtendsKeyword)
+      hit = n.types.some((t) => ts.isIdentifier(t.expression) && t.expression.text === name);
+    return undefined;
+  });
+  return hit;
+}
+
+/**
+ * The method `this.name(…)` calls, when no subclass can replace it: `private` or `#name`, or a class that is not
+ * exported and that nothing in its file extends. Undefined when the name is not one method of the class.
+ *
+ * @example
+ * // class Repo { private placeholders(n: number) { … } byIds(ids) { … this.placeholders(ids.length) … } }
+ * ownMethod(thisPlaceholders); // the `placeholders` declaration
+ */
+export function ownMethod(e: ts.PropertyAccessExpression): ts.MethodDeclaration | undefined {
+  const cls = e.expression.kind === ts.SyntaxKind.ThisKeyword ? thisClass(e) : undefined;
+  if (!cls) return undefined;
+  const named = cls.members.filter((m) => m.name?.getText() === e.name.getText());
+  const [m] = named;
+  if (named.length !== 1 || !m || !ts.isMethodDeclaration(m) || !m.body) return undefined;
+  const priv =
+    ts.isPrivateIdentifier(m.name) || (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.PrivateKeyword);
+  const exported = (ts.getModifiers(cls) ?? []).some((x) => x.kind === ts.SyntaxKind.ExportKeyword);
+  return priv || (!exported && !extendedInFile(cls)) ? m : undefined;
+}

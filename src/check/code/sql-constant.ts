@@ -1,7 +1,7 @@
 import ts from "typescript";
 import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "./ast.js";
 import { constantParameter } from "./call-sites.js";
-import { constantClassField } from "./class-fields.js";
+import { constantClassField, ownMethod } from "./class-fields.js";
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
@@ -170,8 +170,13 @@ export function returnedValues(fn: ts.FunctionLikeDeclaration): ts.Expression[] 
   return bare || returns.length === 0 ? undefined : returns;
 }
 
-export function isFunctionValue(fn: ts.Node): fn is ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression {
-  return ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn);
+/** A function whose body can be read: a declaration, an arrow, a function expression, or a class's own method. */
+export type FunctionValue = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration;
+
+export function isFunctionValue(fn: ts.Node): fn is FunctionValue {
+  return (
+    ts.isFunctionDeclaration(fn) || ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)
+  );
 }
 
 /** A function whose every `return` is constant (`check` says what constant means: text, array, property…). */
@@ -215,7 +220,7 @@ function intoCall(call: ts.CallExpression, fn: ts.Node, f: Fold): Fold {
 function namedFunction(e: ts.Expression, f: Fold): ts.Node | undefined {
   const c = unwrap(e);
   if (ts.isIdentifier(c)) return functionOf(resolveName(c, f.modules));
-  if (ts.isPropertyAccessExpression(c)) return functionOf(resolveMember(c, f.modules));
+  if (ts.isPropertyAccessExpression(c)) return ownMethod(c) ?? functionOf(resolveMember(c, f.modules));
   return undefined;
 }
 

@@ -11,7 +11,7 @@ import {
 } from "../../code/ast.js";
 import { resolveName } from "../../code/declarations.js";
 import type { CodeModules } from "../../code/modules.js";
-import { functionOf, isFunctionValue, returnedValues } from "../../code/sql-constant.js";
+import { type FunctionValue, functionOf, isFunctionValue, returnedValues } from "../../code/sql-constant.js";
 import { laterWrites } from "../../code/writes.js";
 
 /** Names that hold the incoming request in Workers, Hono and itty-router handlers. */
@@ -131,10 +131,7 @@ function storageHelperCall(e: ts.Expression, modules: CodeModules | undefined): 
 }
 
 /** The project's own function a call names (`f(…)` for `function f` or `const f = () => …`), if it can be read. */
-function calledHelper(
-  call: ts.CallExpression,
-  modules: CodeModules | undefined,
-): ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | undefined {
+function calledHelper(call: ts.CallExpression, modules: CodeModules | undefined): FunctionValue | undefined {
   const callee = unwrap(call.expression);
   const fn = ts.isIdentifier(callee) ? functionOf(resolveName(callee, modules)) : undefined;
   return fn && isFunctionValue(fn) ? fn : undefined;

@@ -609,3 +609,45 @@ export async function page(request: Request, db: D1Database, size: number) {
     ]);
   });
 });
+
+describe("code/sql-interpolation: a class's own helper methods", () => {
+  it("folds this.helper() when the method cannot be overridden and returns constants, but flags one that returns input", async () => {
+    const dir = worker({
+      "repo.ts": `export class NoteRepo {
+  constructor(private db: D1Database) {}
+  private placeholders(n: number) {
+    return Array(n).fill("?").join(", ");
+  }
+  #order(newest: boolean) {
+    return newest ? "created_at DESC" : "created_at ASC";
+  }
+  private raw(column: string) {
+    return column;
+  }
+  columns() {
+    return "id, title";
+  }
+  byIds(ids: string[], newest: boolean, column: string) {
+    return [
+      this.db.prepare(\`SELECT * FROM notes WHERE id IN (\${this.placeholders(ids.length)}) ORDER BY \${this.#order(newest)}\`),
+      this.db.prepare(\`SELECT * FROM notes ORDER BY \${this.raw(column)}\`),
+      this.db.prepare(\`SELECT \${this.columns()} FROM notes\`),
+    ];
+  }
+}
+export class LoudRepo extends NoteRepo {
+  override columns() {
+    return globalThis.location.search;
+  }
+}
+`,
+      "index.ts": `import { NoteRepo } from "./repo.js";
+export default { fetch: (_r: Request, env: Env) => new NoteRepo(env.DB).byIds([], true, "id") };
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/repo.ts", 18, "warning"],
+      ["src/repo.ts", 19, "warning"],
+    ]);
+  });
+});
