@@ -8,7 +8,7 @@ import { createReplayer, type Replayer } from "../sql/replay.js";
 import type { Table } from "../sql/schema.js";
 import { splitStatements } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
-import { classify } from "./classify.js";
+import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
@@ -96,7 +96,13 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
     for (const o of lines)
       if (o.verb === "insert" && o.insertSelect && o.line >= c.line && o.line <= c.dropLine) copyLines.add(o.line);
   }
-  const { classes, class: cls } = classify(changes, lines, copyLines, createdHere);
+  const { classes, class: cls } = classify(
+    changes,
+    lines,
+    copyLines,
+    createdHere,
+    writtenColumns(split.statements, outcome.statements),
+  );
   return {
     ...empty,
     statements: split.statements,

@@ -1,6 +1,7 @@
 import type { MigrationClass } from "../findings.js";
 import type { Change } from "../sql/diff.js";
 import type { StatementOutcome } from "../sql/replay.js";
+import { tokenize, updatedColumns } from "../sql/tokens.js";
 import { narrowing } from "./check-constraints.js";
 
 type Pure = Exclude<MigrationClass, "mixed">;
@@ -11,6 +12,11 @@ export interface ClassifyContext {
   addedColumns: ReadonlySet<string>;
   /** Columns added in this file with no default: every existing row holds NULL, which a unique index allows. */
   nullAddedColumns: ReadonlySet<string>;
+  /**
+   * `table.column` (`table.*`: any column) the file's UPDATE, INSERT and REPLACE statements write; undefined when
+   * not known (a rebuild's nested changes, whose copy fills the new table).
+   */
+  written?: ReadonlySet<string>;
   /** `table(col,…)` of every index this file adds, to tell a relaxed index from a dropped one. */
   addedIndexes: ReadonlySet<string>;
   /** Column lists of the unique indexes this file adds or drops (whole-table ones), by lower-cased table. */
@@ -33,9 +39,44 @@ export interface ClassifyContext {
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
 const indexKey = (table: string, columns: readonly string[]) => `${table}(${columns.join(",")})`.toLowerCase();
 
-/** A unique index only on columns this file added without a default: every existing row is NULL, so it cannot fail. */
+const stillNull = (ctx: ClassifyContext, table: string, col: string) =>
+  ctx.nullAddedColumns.has(key(table, col)) && !ctx.written?.has(key(table, col)) && !ctx.written?.has(key(table, "*"));
+
+/**
+ * A unique index only on columns this file added without a default: every existing row is NULL, so it cannot fail.
+ * (A backfill of all of them is not followed here: it usually derives them from the row's key.)
+ */
 export function uniqueOnNewColumns(c: { table: string; index: { columns: string[] } }, ctx: ClassifyContext): boolean {
   return c.index.columns.length > 0 && c.index.columns.every((col) => ctx.nullAddedColumns.has(key(c.table, col)));
+}
+
+/**
+ * A unique index one of whose columns this file added without a default and never writes: that column is NULL in
+ * every existing row and in every row the running version inserts (it does not know the column), and NULLs are
+ * distinct in a unique index, so the index can reject none of them. Only for a file's own changes (`written` known).
+ */
+export function uniqueOnNullColumn(c: { table: string; index: { columns: string[] } }, ctx: ClassifyContext): boolean {
+  return ctx.written !== undefined && c.index.columns.some((col) => stillNull(ctx, c.table, col));
+}
+
+/**
+ * What a file's statements write, for ClassifyContext.written: an UPDATE's SET columns (`table.*` when they cannot
+ * be read), and `table.*` for any INSERT or REPLACE.
+ */
+export function writtenColumns(
+  statements: readonly { sql: string }[],
+  outcomes: readonly (StatementOutcome | undefined)[],
+): Set<string> {
+  const out = new Set<string>();
+  statements.forEach((s, i) => {
+    const o = outcomes[i];
+    if (!o?.target) return;
+    if (o.verb === "insert" || o.verb === "replace") out.add(key(o.target, "*"));
+    if (o.verb !== "update") return;
+    const cols = updatedColumns(tokenize(s.sql));
+    for (const col of cols ?? ["*"]) out.add(key(o.target, col));
+  });
+  return out;
 }
 
 /**
@@ -137,17 +178,21 @@ function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-ind
   return out;
 }
 
-/** The context for a list of sibling changes (a file's, or one rebuild's nested changes: then `rebuilt` is it). */
+/**
+ * The context for a list of sibling changes: a file's (then `written` is what its statements write, see
+ * writtenColumns), or one rebuild's nested changes (then `rebuilt` is that rebuild).
+ */
 export function contextFor(
   changes: readonly Change[],
   createdHere: (table: string) => boolean,
-  rebuilt: readonly Rebuild[] = [],
+  { rebuilt = [], written }: { rebuilt?: readonly Rebuild[]; written?: ReadonlySet<string> } = {},
 ): ClassifyContext {
   const adds = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []));
   const addedColumns = new Set(adds.map((c) => key(c.table, c.column.name)));
   const nullAddedColumns = new Set(
     adds
-      .filter((c) => c.column.default === null || /^null$/i.test(c.column.default))
+      // A generated column has no default, yet holds values.
+      .filter((c) => c.column.hidden === 0 && (c.column.default === null || /^null$/i.test(c.column.default)))
       .map((c) => key(c.table, c.column.name)),
   );
   const addedIndexes = new Set(
@@ -162,6 +207,7 @@ export function contextFor(
     createdHere,
     addedColumns,
     nullAddedColumns,
+    ...(written ? { written } : {}),
     addedIndexes,
     uniqueAdded,
     uniqueDropped,
@@ -180,7 +226,11 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
     case "create-trigger":
       return "expand";
     case "add-index":
-      return c.index.unique && !ctx.createdHere(c.table) && !uniqueOnNewColumns(c, ctx) && !uniqueImpliedBefore(c, ctx)
+      return c.index.unique &&
+        !ctx.createdHere(c.table) &&
+        !uniqueOnNewColumns(c, ctx) &&
+        !uniqueOnNullColumn(c, ctx) &&
+        !uniqueImpliedBefore(c, ctx)
         ? "contract"
         : "expand";
     case "drop-index": {
@@ -208,7 +258,7 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
       // Renaming a table this file just made (a rebuild whose old table is missing here) takes nothing away.
       return ctx.createdHere(c.from) ? "expand" : "contract";
     case "modify-table": {
-      const nested = contextFor(c.changes, () => false, [c]);
+      const nested = contextFor(c.changes, () => false, { rebuilt: [c] });
       // A rebuild that adds or narrows a CHECK on old columns rejects rows the running version writes.
       if (narrowing(c.before, c.after)) return "contract";
       return c.changes.some((n) => classOfChange(n, nested) === "contract") ? "contract" : "expand";
@@ -236,9 +286,10 @@ export function classify(
   outcomes: readonly (StatementOutcome & { line: number })[],
   copyLines: ReadonlySet<number>,
   createdHere: ReadonlySet<string>,
+  written?: ReadonlySet<string>,
 ): { classes: Set<Pure>; class: MigrationClass } {
   const classes = new Set<Pure>();
-  const ctx = contextFor(changes, (t) => createdHere.has(t.toLowerCase()));
+  const ctx = contextFor(changes, (t) => createdHere.has(t.toLowerCase()), written ? { written } : {});
   for (const c of changes) classes.add(classOfChange(c, ctx));
   for (const o of outcomes) if (isDataStatement(o) && !copyLines.has(o.line)) classes.add("data");
   const list = [...classes];

@@ -2,7 +2,7 @@ import { BlastwallError } from "../../core/errors.js";
 import type { MigrationClass } from "../findings.js";
 import { createReplayer } from "../sql/replay.js";
 import { replayFile } from "./analyze.js";
-import { classOfChange, contextFor, isDataStatement } from "./classify.js";
+import { classOfChange, contextFor, isDataStatement, writtenColumns } from "./classify.js";
 import type { MigrationFile } from "./rule.js";
 
 /** One statement behind a file's class, for messages ("contract: ALTER TABLE orders DROP COLUMN… at line 3"). */
@@ -29,7 +29,9 @@ export interface ClassifyFolderOptions {
 const summaryOf = (sql: string) => sql.replace(/\s+/g, " ").trim().split(" ").slice(0, 6).join(" ");
 
 function statementsOf(file: MigrationFile): ClassifiedStatement[] {
-  const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
+  const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
+    written: writtenColumns(file.statements, file.outcomes),
+  });
   const textAt = (line: number) =>
     summaryOf(file.statements.find((s) => s.line <= line && line <= s.endLine)?.sql ?? "");
   const changes = file.changes.map((c) => ({ line: c.line, kind: classOfChange(c, ctx), summary: textAt(c.line) }));

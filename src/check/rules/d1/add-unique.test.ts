@@ -304,4 +304,38 @@ ALTER TABLE __new_teams RENAME TO teams;`;
       await run("CREATE TABLE teams (id INTEGER, name TEXT PRIMARY KEY);", "id TEXT PRIMARY KEY, name TEXT"),
     ).toEqual(["adds a unique constraint on teams(id)"]);
   });
+
+  it("says nothing of a unique index that includes a column the file adds without a default (NULL rows are distinct)", async () => {
+    const run = async (sql: string) => {
+      const r = await checkMigrations({ "migrations/0001.sql": POSTS, "migrations/0002.sql": sql });
+      const rules = ["d1/add-unique", "d1/mixed-expand-contract"];
+      return {
+        hits: r.findings.filter((f) => rules.includes(f.rule)).map((f) => `${f.rule}:${f.line}`),
+        class: r.migrations[1]?.class,
+      };
+    };
+    const safe = `ALTER TABLE posts ADD COLUMN season_id TEXT;
+CREATE UNIQUE INDEX posts_team_season_slug ON posts (team_id, season_id, slug);`;
+    expect(await run(safe)).toEqual({ hits: [], class: "expand" });
+    expect(await run(safe.replace("season_id TEXT", "season_id TEXT DEFAULT NULL"))).toEqual({
+      hits: [],
+      class: "expand",
+    });
+    // A constant DEFAULT (every running insert repeats it), a backfill, rows the file inserts, or a generated
+    // column: the new column holds values, so the key can collide.
+    const must = [
+      safe.replace("season_id TEXT", "season_id TEXT NOT NULL DEFAULT 'none'"),
+      safe.replace("CREATE UNIQUE", "UPDATE posts SET season_id = 's1';\nCREATE UNIQUE"),
+      safe.replace("CREATE UNIQUE", "INSERT INTO posts (id, slug, season_id) VALUES ('p', 'a', 's');\nCREATE UNIQUE"),
+      safe.replace("season_id TEXT", "season_id TEXT AS (slug) VIRTUAL"),
+      safe.replace("CREATE UNIQUE", "UPDATE posts SET (created_at, season_id) = (1, 's1');\nCREATE UNIQUE"),
+    ];
+    for (const sql of must) {
+      const { hits } = await run(sql);
+      expect(
+        hits.filter((h) => h.startsWith("d1/add-unique")),
+        sql,
+      ).toHaveLength(1);
+    }
+  });
 });

@@ -4,6 +4,8 @@ import {
   uniqueImpliedBefore,
   uniqueOnDefaultedNewColumn,
   uniqueOnNewColumns,
+  uniqueOnNullColumn,
+  writtenColumns,
 } from "../../d1/classify.js";
 import { uniqueByCopy } from "../../d1/copied-keys.js";
 import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
@@ -45,15 +47,18 @@ export default defineRule({
     summary: "A unique index or constraint is added to an existing table",
   },
   checkMigration: ({ file }) => {
-    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
+    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
+      written: writtenColumns(file.statements, file.outcomes),
+    });
     const outside = onTableMadeOutside(file);
     return outside.concat(
       flatChanges(file).flatMap((c): RuleHit[] => {
         if (c.kind !== "add-index" || !c.index.unique || !existedBefore(file, c.table)) return [];
         // The column's own index, carried over by ALTER TABLE … RENAME COLUMN: nothing new is unique.
         if (!c.viaRebuild && followsRename(c, ctx)) return [];
-        // On a column this file adds without a default, every existing row is NULL: the index cannot fail.
-        if (uniqueOnNewColumns(c, ctx)) return [];
+        // On a column this file adds without a default and never writes, every existing row is NULL and so is every
+        // row the running version inserts: NULLs are distinct, the index cannot fail (a rebuild's copy fills its columns).
+        if (uniqueOnNewColumns(c, ctx) || (!c.viaRebuild && uniqueOnNullColumn(c, ctx))) return [];
         // A wider key than a unique index that held before, or a partial index over rows this file deleted first,
         // or a partial index whose WHERE excludes every existing row (they hold a new column's DEFAULT).
         if (uniqueImpliedBefore(c, ctx) || partialRowsDeleted(file, c.table, c.line)) return [];

@@ -1,4 +1,4 @@
-import { classOfChange, contextFor } from "../../d1/classify.js";
+import { classOfChange, contextFor, writtenColumns } from "../../d1/classify.js";
 import { droppedInFile, partialOnlyNewRows, restoredAfter } from "../../d1/net-effect.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
@@ -57,7 +57,9 @@ export default defineRule({
   meta: { id: "d1/mixed-expand-contract", severity: "error", summary: "A migration mixes expand and contract changes" },
   checkMigration: ({ file }) => {
     if (!file.classes.has("expand") || !file.classes.has("contract")) return [];
-    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()));
+    const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
+      written: writtenColumns(file.statements, file.outcomes),
+    });
     const neutral = roundTrips(file);
     const judged = file.changes.filter((c) => !neutral(c));
     const expand = judged.filter((c) => classOfChange(c, ctx) === "expand");
