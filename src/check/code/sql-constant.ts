@@ -21,6 +21,7 @@ const NUMBER_CALLS: ReadonlyMap<string, ReadonlySet<string | undefined>> = new M
   ["Number", new Set([undefined])],
   ["parseInt", new Set([undefined, "Number"])],
   ["parseFloat", new Set([undefined, "Number"])],
+  ["now", new Set(["Date", "performance"])],
   ...["floor", "ceil", "round", "min", "max", "abs", "trunc", "sign", "pow", "sqrt", "log", "random"].map(
     (m) => [m, new Set(["Math"])] as const,
   ),
@@ -33,9 +34,36 @@ function numberCall(e: ts.CallExpression, f: Fold): boolean {
   if (name === "toFixed") return !!recv;
   const owners = name === undefined ? undefined : NUMBER_CALLS.get(name);
   const owner = recv ? unwrap(recv) : unwrap(e.expression);
-  if (!owners || !ts.isIdentifier(owner) || !owners.has(recv ? owner.text : undefined)) return false;
-  // A project name that shadows the global (`const Math = …`, an own `Number()` helper) is not the built-in.
-  return !findDeclaration(owner.text, owner) && !resolveName(owner, f.modules);
+  return !!owners && ts.isIdentifier(owner) && owners.has(recv ? owner.text : undefined) && isGlobal(owner, f);
+}
+
+/** A name no project declaration shadows (`const Math = …`, an own `Number()` or `crypto` is not the built-in). */
+function isGlobal(id: ts.Identifier, f: Fold): boolean {
+  return !findDeclaration(id.text, id) && !resolveName(id, f.modules);
+}
+
+/** `new Date(…)`, or a `const` holding one. */
+function isNewDate(expr: ts.Expression, f: Fold): boolean {
+  const e = unwrap(expr);
+  if (ts.isNewExpression(e))
+    return ts.isIdentifier(e.expression) && e.expression.text === "Date" && isGlobal(e.expression, f);
+  if (!ts.isIdentifier(e)) return false;
+  const d = resolveName(e, f.modules);
+  const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+  return !!fixed && ts.isNewExpression(unwrap(d.initializer)) && isNewDate(d.initializer, f);
+}
+
+/**
+ * Text the runtime writes in a fixed alphabet, whatever its input: a Date's `toISOString()` (digits and `-:.TZ`),
+ * `crypto.randomUUID()` (hex and dashes). It cannot close a quote or add a clause.
+ */
+function generatedText(e: ts.CallExpression, f: Fold): boolean {
+  const name = calleeName(e);
+  const r = receiverOf(e);
+  const recv = r && unwrap(r);
+  if (!recv) return false;
+  if (name === "toISOString") return isNewDate(recv, f);
+  return name === "randomUUID" && ts.isIdentifier(recv) && recv.text === "crypto" && isGlobal(recv, f);
 }
 
 const SAME_TEXT_METHODS = new Set([
@@ -664,7 +692,7 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
   const name = calleeName(e);
   const recv = receiverOf(e);
   if (name === "join" && recv) return constantArray(recv, f) && (!e.arguments[0] || constantText(e.arguments[0], f));
-  if (numberCall(e, f)) return true;
+  if (numberCall(e, f) || generatedText(e, f)) return true;
   if (name === "String" && !recv) return !!e.arguments[0] && constantText(e.arguments[0], f);
   if (name && SAME_TEXT_METHODS.has(name) && recv) return constantText(recv, f);
   if (name && REWRITE_METHODS.has(name) && recv && constantText(recv, f)) {

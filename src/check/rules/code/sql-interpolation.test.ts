@@ -651,3 +651,28 @@ export default { fetch: (_r: Request, env: Env) => new NoteRepo(env.DB).byIds([]
     ]);
   });
 });
+
+describe("code/sql-interpolation: text the runtime generates", () => {
+  it("folds ISO dates, random UUIDs and Date.now(), but flags a date's free text and look-alikes the project defines", async () => {
+    const dir = worker({
+      "index.ts": `export async function cleanup(db: D1Database, label: { toISOString(): string }) {
+  const cutoff = new Date(Date.now() - 86400000).toISOString();
+  const day = new Date().toISOString().slice(0, 10);
+  await db.prepare(\`DELETE FROM t WHERE created < '\${cutoff}' AND day < '\${day}' AND ts < \${Date.now()}\`).run();
+  await db.prepare(\`INSERT INTO t (id) VALUES ('\${crypto.randomUUID()}')\`).run();
+  await db.prepare(\`DELETE FROM t WHERE created < '\${label.toISOString()}'\`).run();
+  await db.prepare(\`DELETE FROM t WHERE note = '\${new Date().toString()}'\`).run();
+}
+export async function fake(db: D1Database, id: string) {
+  const crypto = { randomUUID: () => id };
+  await db.prepare(\`INSERT INTO t (id) VALUES ('\${crypto.randomUUID()}')\`).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 6, "warning"],
+      ["src/index.ts", 7, "warning"],
+      ["src/index.ts", 11, "warning"],
+    ]);
+  });
+});
