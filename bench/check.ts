@@ -10,7 +10,7 @@ import { listSources } from "../src/check/code/files.js";
 import { listMigrationFiles } from "../src/check/d1/migrations.js";
 import { runCheck } from "../src/check/run-check.js";
 import { generateCodeProject } from "./gen/code-project.js";
-import { defineBench, median, round } from "./lib.js";
+import { type BenchResult, defineBench, median, pairedRatios, round, type Spread } from "./lib.js";
 
 /**
  * A migration history shaped like a real one: tables that reference earlier tables (some ON DELETE CASCADE),
@@ -159,22 +159,19 @@ function cpuNow(): number {
   return (c.user + c.system) / 1e6;
 }
 
-/**
- * Median wall and CPU seconds of `rounds` runs. CPU time is this process's own, so it leads: on a shared 2-core
- * machine other jobs add mostly wall time; the median keeps one disturbed run from setting the figure.
- */
-async function timed(fn: () => unknown, rounds: number): Promise<Sample> {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const c0 = cpuNow();
-    const t0 = performance.now();
-    await fn();
-    wall.push((performance.now() - t0) / 1000);
-    cpu.push(cpuNow() - c0);
-  }
-  return { wall: median(wall), cpu: median(cpu) };
+/** Wall and CPU seconds of one run. CPU time is this process's own, so it leads: other jobs add mostly wall time. */
+async function once(fn: () => unknown): Promise<Sample> {
+  const c0 = cpuNow();
+  const t0 = performance.now();
+  await fn();
+  return { wall: (performance.now() - t0) / 1000, cpu: cpuNow() - c0 };
 }
+
+/** The median wall and CPU seconds of some runs: one disturbed run does not set the figure. */
+const medianOf = (runs: readonly Sample[]): Sample => ({
+  wall: median(runs.map((r) => r.wall)),
+  cpu: median(runs.map((r) => r.cpu)),
+});
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -218,8 +215,9 @@ async function insideSqlite(fn: () => unknown): Promise<{ inside: number; total:
 }
 
 interface Condition {
-  check: Sample;
-  raw: Sample;
+  /** Every timed run in round order: run r of each size was taken in the same round, so runs pair up across sizes. */
+  check: Sample[];
+  raw: Sample[];
   /** From the least disturbed of 3 instrumented runs: seconds inside SQLite calls, and the rest. */
   sqlite: number;
   own: number;
@@ -227,30 +225,52 @@ interface Condition {
 }
 
 const SIZES = [250, 500, 1000, 2000];
+/** Timed rounds of each size; odd, so every median is one of the runs. */
+const ROUNDS = 5;
 
-async function measure(n: number, generate: Generator): Promise<Condition> {
-  const dir = writeHistory(n, generate);
+/**
+ * One condition at every size. The first run of each size, in ascending order, warms up (module loading, JIT) and
+ * reads the peak RSS (the process peak so far, hence this size's). Then ROUNDS rounds run each size once (check, then
+ * raw exec), ascending in even rounds and descending in odd ones: drift on the shared machine hits neighbouring
+ * sizes alike, and run r of a size pairs with run r of the size twice as large.
+ */
+async function measureCondition(generate: Generator): Promise<Record<number, Condition>> {
+  const dirs = SIZES.map((n) => writeHistory(n, generate));
   try {
-    // Warm-up run (module loading, JIT), then the median of a few.
-    const first = await runCheck(dir);
-    if (first.migrations.length !== n) throw new Error(`expected ${n} migrations, analysed ${first.migrations.length}`);
-    const rounds = n >= 2000 ? 3 : 5;
-    const check = await timed(() => runCheck(dir), rounds);
-    const raw = await timed(() => rawReplay(dir), rounds);
-    // Runs with a clock around every SQLite call, split within the same run: SQLite's share and blastwall's own.
-    const split: { inside: number; total: number }[] = [];
-    for (let i = 0; i < 3; i++) split.push(await insideSqlite(() => runCheck(dir)));
-    const best = split.reduce((a, b) => (b.total < a.total ? b : a));
-    // maxRSS is the process peak so far (KiB); sizes run in ascending order, so it is this size's peak.
-    return {
-      check,
-      raw,
-      sqlite: best.inside,
-      own: best.total - best.inside,
-      rss: process.resourceUsage().maxRSS / 1024,
-    };
+    const rss: number[] = [];
+    for (const [i, n] of SIZES.entries()) {
+      const first = await runCheck(dirs[i] ?? "");
+      if (first.migrations.length !== n)
+        throw new Error(`expected ${n} migrations, analysed ${first.migrations.length}`);
+      rss.push(process.resourceUsage().maxRSS / 1024);
+    }
+    const check: Sample[][] = SIZES.map(() => []);
+    const raw: Sample[][] = SIZES.map(() => []);
+    const up = [...SIZES.keys()];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const i of r % 2 === 0 ? up : [...up].reverse()) {
+        const dir = dirs[i] ?? "";
+        check[i]?.push(await once(() => runCheck(dir)));
+        raw[i]?.push(await once(() => rawReplay(dir)));
+      }
+    }
+    const out: Record<number, Condition> = {};
+    for (const [i, n] of SIZES.entries()) {
+      // Runs with a clock around every SQLite call, split within the same run: SQLite's share and blastwall's own.
+      const split: { inside: number; total: number }[] = [];
+      for (let k = 0; k < 3; k++) split.push(await insideSqlite(() => runCheck(dirs[i] ?? "")));
+      const best = split.reduce((a, b) => (b.total < a.total ? b : a));
+      out[n] = {
+        check: check[i] ?? [],
+        raw: raw[i] ?? [],
+        sqlite: best.inside,
+        own: best.total - best.inside,
+        rss: rss[i] ?? Number.NaN,
+      };
+    }
+    return out;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -259,7 +279,8 @@ const WHOLE: [number, number][] = [
   [500, 1000],
   [1000, 2000],
 ];
-const WHOLE_ROUNDS = 5;
+/** Odd, so every median is one of the runs; seven pairs give the growth a range worth reading. */
+const WHOLE_ROUNDS = 7;
 
 /** One whole-gate run: CPU seconds per analyzer, the rest (discovery, baseline, sorting), GC pauses, the baseline. */
 type WholeRun = Record<string, number>;
@@ -323,9 +344,11 @@ async function wholeRun(root: string, clocked: Analyzer[], gc: () => Promise<num
 
 /**
  * The whole gate on both sizes, interleaved (small, large, then large, small, …) so drift on the shared machine
- * hits both alike; per size, the median of each measure over WHOLE_ROUNDS runs after one warm-up each.
+ * hits both alike: WHOLE_ROUNDS runs of each size after one warm-up each, in round order, so run r of the small
+ * size pairs with run r of the large one. No forced GC between runs: one before each run (a fresh process's heap)
+ * adds a fixed cost per run that lowered the growth (×1.81 against ×1.95 in one trial), i.e. measures something else.
  */
-async function wholeGate(): Promise<WholeRun[]> {
+async function wholeGate(): Promise<WholeRun[][]> {
   const roots = WHOLE.map(writeWholeProject);
   const runs: WholeRun[][] = WHOLE.map(() => []);
   let current: WholeRun = {};
@@ -344,14 +367,28 @@ async function wholeGate(): Promise<WholeRun[]> {
     observer.disconnect();
     for (const root of roots) rmSync(root, { recursive: true, force: true });
   }
-  return runs.map((list) => {
-    const keys = new Set(list.flatMap((run) => Object.keys(run)));
-    return Object.fromEntries([...keys].map((k) => [k, median(list.map((run) => run[k] ?? Number.NaN))]));
-  });
+  return runs;
 }
 
-/** Whole-gate rows: per size each measure, then each measure's growth from the small size to the large one. */
-function wholeRows(whole: WholeRun[]): Row[] {
+/** Per size, the median of each measure over its runs. */
+const wholeMedians = (runs: readonly WholeRun[]): WholeRun => {
+  const keys = new Set(runs.flatMap((run) => Object.keys(run)));
+  return Object.fromEntries([...keys].map((k) => [k, median(runs.map((run) => run[k] ?? Number.NaN))]));
+};
+
+/** `<name>_paired_median`, `_paired_min` and `_paired_max`: the growth of paired runs and its range. */
+const pairedRows = (name: string, spread: Spread): Row[] => [
+  { name: `${name}_paired_median`, value: round(spread.median, 2), unit: "ratio" },
+  { name: `${name}_paired_min`, value: round(spread.min, 2), unit: "ratio" },
+  { name: `${name}_paired_max`, value: round(spread.max, 2), unit: "ratio" },
+];
+
+/**
+ * Whole-gate rows: per size the median of each measure; each measure's growth from the small size to the large one
+ * as the ratio of those medians, and as the median and range of the paired runs' ratios.
+ */
+function wholeRows(runs: WholeRun[][]): Row[] {
+  const whole = runs.map(wholeMedians);
   const [small, large] = whole;
   const size = ([m, f]: [number, number]) => `${m}_migrations_${f}_files`;
   const rows: Row[] = [];
@@ -368,13 +405,16 @@ function wholeRows(whole: WholeRun[]): Row[] {
       rows.push({ name: `whole_${phase}_cpu_seconds_${size(dims)}`, value: round(w[phase] ?? NaN, 3), unit: "s" });
   }
   const growth = (key: string) => round((large?.[key] ?? NaN) / (small?.[key] ?? NaN), 2);
-  rows.push(
-    { name: "whole_check_cpu_scaling_ratio_2x", value: growth("cpu"), unit: "ratio" },
-    { name: "whole_check_scaling_ratio_2x", value: growth("wall"), unit: "ratio" },
-    { name: "whole_bare_cpu_scaling_ratio_2x", value: growth("bare"), unit: "ratio" },
-    { name: "whole_gc_pause_scaling_ratio_2x", value: growth("gc"), unit: "ratio" },
-    ...PHASES.map((phase) => ({ name: `whole_${phase}_cpu_scaling_ratio_2x`, value: growth(phase), unit: "ratio" })),
-  );
+  const of = (i: number, key: string) => (runs[i] ?? []).map((run) => run[key] ?? Number.NaN);
+  const measures: [string, string][] = [
+    ["whole_check_cpu_scaling_ratio_2x", "cpu"],
+    ["whole_check_scaling_ratio_2x", "wall"],
+    ["whole_bare_cpu_scaling_ratio_2x", "bare"],
+    ["whole_gc_pause_scaling_ratio_2x", "gc"],
+    ...PHASES.map((phase): [string, string] => [`whole_${phase}_cpu_scaling_ratio_2x`, phase]),
+  ];
+  rows.push(...measures.map(([name, key]) => ({ name, value: growth(key), unit: "ratio" })));
+  for (const [name, key] of measures) rows.push(...pairedRows(name, pairedRatios(of(0, key), of(1, key))));
   return rows;
 }
 
@@ -383,19 +423,28 @@ const PHASES = [...analyzers.map((a) => a.name.replace(/\W+/g, "_")), "rest"];
 
 type Row = { name: string; value: number; unit: string };
 
-/** One condition's rows: seconds per size, the check ÷ raw-exec ratio, and the growth of each part per 2× input. */
+/**
+ * One condition's rows: per size the median seconds, the check ÷ raw-exec ratio and the instrumented split; then the
+ * growth of each part per 2× input as the ratio of medians, and for check and raw exec also as the median and range of
+ * the paired runs' ratios.
+ */
 function conditionRows(prefix: string, m: Record<number, Condition>): Row[] {
-  const get = (n: number) =>
-    m[n] ?? { check: { wall: NaN, cpu: NaN }, raw: { wall: NaN, cpu: NaN }, sqlite: NaN, own: NaN, rss: NaN };
+  const get = (n: number) => m[n] ?? { check: [], raw: [], sqlite: NaN, own: NaN, rss: NaN };
+  const check = (n: number) => medianOf(get(n).check);
+  const raw = (n: number) => medianOf(get(n).raw);
   const own = (n: number) => get(n).own;
   const rows: Row[] = [];
   for (const n of SIZES) {
     const c = get(n);
     rows.push(
-      { name: `${prefix}seconds_${n}_migrations`, value: round(c.check.wall, 3), unit: "s" },
-      { name: `${prefix}cpu_seconds_${n}_migrations`, value: round(c.check.cpu, 3), unit: "s" },
-      { name: `${prefix}raw_sqlite_cpu_seconds_${n}_migrations`, value: round(c.raw.cpu, 3), unit: "s" },
-      { name: `${prefix}ratio_to_raw_sqlite_${n}_migrations`, value: round(c.check.cpu / c.raw.cpu, 2), unit: "ratio" },
+      { name: `${prefix}seconds_${n}_migrations`, value: round(check(n).wall, 3), unit: "s" },
+      { name: `${prefix}cpu_seconds_${n}_migrations`, value: round(check(n).cpu, 3), unit: "s" },
+      { name: `${prefix}raw_sqlite_cpu_seconds_${n}_migrations`, value: round(raw(n).cpu, 3), unit: "s" },
+      {
+        name: `${prefix}ratio_to_raw_sqlite_${n}_migrations`,
+        value: round(check(n).cpu / raw(n).cpu, 2),
+        unit: "ratio",
+      },
       { name: `${prefix}inside_sqlite_seconds_${n}_migrations`, value: round(c.sqlite, 3), unit: "s" },
       { name: `${prefix}blastwall_own_seconds_${n}_migrations`, value: round(own(n), 3), unit: "s" },
       { name: `${prefix}peak_rss_mb_${n}_migrations`, value: round(c.rss, 1), unit: "MB" },
@@ -407,14 +456,64 @@ function conditionRows(prefix: string, m: Record<number, Condition>): Row[] {
       value: round(f(n) / f(n / 2), 2),
       unit: "ratio",
     }));
+  const paired = (label: string, runs: (n: number) => number[]) =>
+    SIZES.slice(1).flatMap((n) =>
+      pairedRows(`${prefix}${label}_ratio_${n / 2}_to_${n}`, pairedRatios(runs(n / 2), runs(n))),
+    );
   rows.push(
-    ...growth("scaling", (n) => get(n).check.wall),
-    ...growth("cpu_scaling", (n) => get(n).check.cpu),
-    ...growth("raw_sqlite_scaling", (n) => get(n).raw.cpu),
+    ...growth("scaling", (n) => check(n).wall),
+    ...growth("cpu_scaling", (n) => check(n).cpu),
+    ...growth("raw_sqlite_scaling", (n) => raw(n).cpu),
     ...growth("inside_sqlite_scaling", (n) => get(n).sqlite),
     ...growth("blastwall_own_scaling", own),
+    ...paired("cpu_scaling", (n) => get(n).check.map((r) => r.cpu)),
+    ...paired("scaling", (n) => get(n).check.map((r) => r.wall)),
+    ...paired("raw_sqlite_scaling", (n) => get(n).raw.map((r) => r.cpu)),
   );
   return rows;
+}
+
+/** What issue 15 asks of the gate: 1,000 migrations in at most 5 s, growing at most ×2.2 per 2× input. */
+const ISSUE = { seconds: 5, growth: 2.2 };
+
+/**
+ * The headline, in words: the whole gate's CPU time and its paired growth with the range, per condition, then what
+ * the CPU figure leaves out (wall, GC pauses).
+ */
+function summarize(results: BenchResult[]): string[] {
+  const v = (name: string) => results.find((r) => r.name === name)?.value ?? Number.NaN;
+  const x = (n: number) => `×${n.toFixed(2)}`;
+  const spread = (name: string) =>
+    `${x(v(`${name}_paired_median`))} (${x(v(`${name}_paired_min`))}–${x(v(`${name}_paired_max`))})`;
+  const verdict = (seconds: number, growth: string) => {
+    const median = v(`${growth}_paired_median`);
+    const max = v(`${growth}_paired_max`);
+    const met = seconds <= ISSUE.seconds && median <= ISSUE.growth;
+    const tail = met && max > ISSUE.growth ? `, though the slowest pair reached ${x(max)}` : "";
+    return `issue 15 (≤ ${ISSUE.seconds} s, ≤ ${x(ISSUE.growth)} per 2× input): ${met ? "met" : "NOT met"} by the medians${tail}`;
+  };
+  const lines: string[] = [];
+  const whole = "whole_check_cpu_scaling_ratio_2x";
+  if (results.some((r) => r.name === whole)) {
+    const cpu = v("whole_cpu_seconds_1000_migrations_2000_files");
+    lines.push(
+      `whole gate, CPU time: 1,000 migrations + 2,000 TypeScript files ${cpu.toFixed(2)} s (500 + 1,000: ${v("whole_cpu_seconds_500_migrations_1000_files").toFixed(2)} s), medians of ${WHOLE_ROUNDS}; growth per 2× input ${spread(whole)}, median (range) of ${WHOLE_ROUNDS} paired runs; ${verdict(cpu, whole)}`,
+      `  per phase: ${PHASES.map((p) => `${p} ${spread(`whole_${p}_cpu_scaling_ratio_2x`)}`).join(", ")}; bare exec + parse baseline ${spread("whole_bare_cpu_scaling_ratio_2x")}`,
+      `  left out of the CPU figure: wall time ${spread("whole_check_scaling_ratio_2x")} (adds waiting for the shared cores), main-thread GC pauses ${spread("whole_gc_pause_scaling_ratio_2x")} (wall-clock; their work is inside the CPU figure, not subtracted)`,
+    );
+  }
+  for (const [label, prefix] of [
+    ["D1 analyzer, growing schema", ""],
+    ["D1 analyzer, fixed 40-table schema", "fixed_"],
+  ]) {
+    const growth = `${prefix}cpu_scaling_ratio_1000_to_2000`;
+    if (!results.some((r) => r.name === growth)) continue;
+    const cpu = v(`${prefix}cpu_seconds_1000_migrations`);
+    lines.push(
+      `${label}, CPU time: 1,000 migrations ${cpu.toFixed(2)} s, median of ${ROUNDS}; growth 500→1,000 ${spread(`${prefix}cpu_scaling_ratio_500_to_1000`)}, 1,000→2,000 ${spread(growth)}; raw SQLite exec 1,000→2,000 ${spread(`${prefix}raw_sqlite_scaling_ratio_1000_to_2000`)}; ${verdict(cpu, growth)}`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -426,7 +525,8 @@ function conditionRows(prefix: string, m: Record<number, Condition>): Row[] {
 export default defineBench({
   name: "check",
   description:
-    "blastwall check's D1 analyzer (split, replay on SQLite, per-statement schema diff, rules) on generated histories of 250/500/1000/2000 migrations, two conditions: growing (a table per 4 migrations, indexes, triggers; the schema grows with the history) and fixed_ (40 tables altered over and over: columns added and dropped, indexes, views, triggers, drizzle rebuilds). Baseline: raw better-sqlite3 exec of the same files on one database, same process. Median of 5 runs (3 at 2,000), CPU time leading. inside_sqlite = time inside better-sqlite3 calls during check and blastwall_own = the rest of the same run (least disturbed of 3 instrumented runs). Growth ratios per 2× input. Then whole_: the whole gate (every analyzer) on 500 migrations + 1,000 TypeScript files vs 1,000 + 2,000, sizes interleaved, median of 5: CPU per phase (each analyzer, rest = discovery + baseline + sorting), main-thread GC pauses, and a bare baseline in the same process (raw exec of the migrations + ts.createSourceFile of the files). BLASTWALL_BENCH_CHECK=growing,fixed,whole picks parts",
+    "blastwall check's D1 analyzer (split, replay on SQLite, per-statement schema diff, rules) on generated histories of 250/500/1000/2000 migrations, two conditions: growing (a table per 4 migrations, indexes, triggers; the schema grows with the history) and fixed_ (40 tables altered over and over: columns added and dropped, indexes, views, triggers, drizzle rebuilds). Baseline: raw better-sqlite3 exec of the same files on one database, same process. Sizes interleaved (ascending, then descending, …) over 5 rounds after a warm-up each; median per size, CPU time leading. inside_sqlite = time inside better-sqlite3 calls during check and blastwall_own = the rest of the same run (least disturbed of 3 instrumented runs). Growth per 2× input as the ratio of the medians, and (_paired_median/_min/_max) as the median and range of the ratios of the runs taken in the same round. Then whole_: the whole gate (every analyzer) on 500 migrations + 1,000 TypeScript files vs 1,000 + 2,000, sizes interleaved, 7 rounds, medians and paired growth the same way: CPU per phase (each analyzer, rest = discovery + baseline + sorting), main-thread GC pauses, and a bare baseline in the same process (raw exec of the migrations + ts.createSourceFile of the files). CPU = user + system of this process, every thread, GC work included; wall and GC pauses are reported beside it, not in it. BLASTWALL_BENCH_CHECK=growing,fixed,whole picks parts",
+  summary: summarize,
   run: async () => {
     const parts = (process.env.BLASTWALL_BENCH_CHECK ?? "growing,fixed,whole").split(",");
     const rows: Row[] = [];
@@ -435,9 +535,7 @@ export default defineBench({
       ["fixed", "fixed_", generateFixedHistory],
     ] as const) {
       if (!parts.includes(part)) continue;
-      const m: Record<number, Condition> = {};
-      for (const n of SIZES) m[n] = await measure(n, generate);
-      rows.push(...conditionRows(prefix, m));
+      rows.push(...conditionRows(prefix, await measureCondition(generate)));
     }
     if (parts.includes("whole")) rows.push(...wholeRows(await wholeGate()));
     return rows;

@@ -12,6 +12,8 @@ export interface Bench {
   /** What is measured against what: every bench compares to a baseline run in the same process. */
   description: string;
   run(): Promise<BenchResult[]>;
+  /** Optional plain-language lines that lead the output: the headline figures and what they leave out. */
+  summary?(results: BenchResult[]): string[];
 }
 
 /**
@@ -39,6 +41,31 @@ export function percentile(sample: readonly number[], q: number): number {
 
 export function median(sample: readonly number[]): number {
   return percentile(sample, 0.5);
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** How many pairs. */
+  n: number;
+}
+
+/**
+ * The ratios b[i] / a[i] of samples taken in pairs (a run of each, back to back, so drift on a shared machine hits
+ * both): their median and range. A ratio of two medians can pair a quiet run with a disturbed one; these cannot.
+ *
+ * @example
+ * pairedRatios([1, 1.1, 1], [2, 2.4, 2.1]); // { median: 2.1, min: 2, max: 2.18…, n: 3 }
+ */
+export function pairedRatios(a: readonly number[], b: readonly number[]): Spread {
+  const ratios = a.slice(0, b.length).map((x, i) => (b[i] ?? Number.NaN) / x);
+  return {
+    median: median(ratios),
+    min: ratios.length ? Math.min(...ratios) : Number.NaN,
+    max: ratios.length ? Math.max(...ratios) : Number.NaN,
+    n: ratios.length,
+  };
 }
 
 export function round(value: number, digits = 3): number {

@@ -1,4 +1,5 @@
 import { readdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { type Bench, machine } from "./lib.js";
 
@@ -13,11 +14,16 @@ const available = readdirSync(dir)
 async function runOne(name: string): Promise<Record<string, unknown>> {
   const mod = (await import(`./${name}.js`)) as { default: Bench };
   const started = Date.now();
+  // The 1, 5 and 15 minute load averages before and after: on a shared machine they say how disturbed the run was.
+  const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
+  const loadBefore = load();
   const results = await mod.default.run();
   return {
     bench: name,
     description: mod.default.description,
+    ...(mod.default.summary ? { summary: mod.default.summary(results) } : {}),
     machine: machine(),
+    load: { before: loadBefore, after: load() },
     seconds: Math.round((Date.now() - started) / 100) / 10,
     results,
   };
