@@ -228,6 +228,83 @@ export function insertSelectParts(sql: string): { columns?: string[]; items: Tok
   return { columns, items };
 }
 
+/** Words that end a join's table name where an alias could stand. */
+const NOT_ALIAS = new Set([
+  "ON",
+  "USING",
+  "LEFT",
+  "RIGHT",
+  "INNER",
+  "OUTER",
+  "CROSS",
+  "FULL",
+  "NATURAL",
+  "JOIN",
+  "WHERE",
+]);
+
+/** The tables (by name and alias, lower-cased) a SELECT joins `ON` a condition that reads `column`. */
+function joinedOn(tokens: readonly Token[], column: string): Set<string> {
+  const out = new Set<string>();
+  const ends = new Set(["JOIN", "WHERE", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "EXCEPT", "INTERSECT", ","]);
+  for (let i = 0; i < tokens.length; i++) {
+    const table = tokens[i + 1];
+    if (tokens[i]?.depth !== 0 || tokens[i]?.value !== "JOIN" || !isName(table)) continue;
+    let at = i + 2;
+    if (tokens[at]?.value === "AS") at++;
+    const maybe = tokens[at];
+    const alias = isName(maybe) && !(maybe.kind === "word" && NOT_ALIAS.has(maybe.value)) ? maybe : undefined;
+    let k = alias ? at + 1 : at;
+    if (tokens[k]?.value !== "ON") continue;
+    let reads = false;
+    for (k++; k < tokens.length; k++) {
+      const t = tokens[k];
+      if (!t || (t.depth === 0 && ends.has(t.value))) break;
+      if (isName(t) && lc(t.text) === lc(column)) reads = true;
+    }
+    if (reads) for (const name of [table, alias]) if (name) out.add(lc(name.text));
+  }
+  return out;
+}
+
+/**
+ * The column, new in the rebuilt table, that a rebuild's copy carries `column`'s values into, or undefined: the
+ * select item that fills it reads `column` (`CAST(city_id AS TEXT)`, a subquery on it), or reads a table the copy
+ * joins on a condition over `column` (`COALESCE(c.name, '')` with `LEFT JOIN cities c ON c.id = p.city_id`). The
+ * old column is gone, but what its values said lives on, converted.
+ *
+ * @example
+ * carriedInto(file, rebuild, "city_id"); // "city" for the join above filling people_new.city
+ */
+export function carriedInto(
+  file: MigrationFile,
+  rebuild: {
+    before: { columns: { name: string }[] };
+    after: { columns: { name: string; hidden: number }[] };
+    line: number;
+    dropLine: number;
+  },
+  column: string,
+): string | undefined {
+  const had = new Set(rebuild.before.columns.map((c) => lc(c.name)));
+  for (const stmt of file.statements) {
+    if (!file.copyLines.has(stmt.line) || stmt.line < rebuild.line || stmt.line > rebuild.dropLine) continue;
+    const parts = insertSelectParts(stmt.sql);
+    if (!parts || parts.items.some((it) => it.length === 1 && it[0]?.value === "*")) continue;
+    const names = parts.columns ?? rebuild.after.columns.filter((c) => c.hidden === 0).map((c) => c.name);
+    const joined = joinedOn(tokenize(stmt.sql), column);
+    const found = parts.items.findIndex((item, i) => {
+      const target = names[i];
+      if (!target || had.has(lc(target))) return false;
+      return item.some(
+        (t, k) => isName(t) && (lc(t.text) === lc(column) || (joined.has(lc(t.text)) && item[k + 1]?.value === ".")),
+      );
+    });
+    if (found >= 0) return names[found];
+  }
+  return undefined;
+}
+
 /**
  * Columns a rebuild keeps by name but fills with a constant instead of their values: drizzle writes
  * `INSERT INTO __new_articles("id", "category_id") SELECT "id", NULL FROM articles` when a column's type or

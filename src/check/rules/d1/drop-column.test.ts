@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/drop-column", () => {
   it("flags ALTER TABLE … DROP COLUMN", async () => {
@@ -19,5 +19,69 @@ describe("d1/drop-column", () => {
     const sql =
       "-- blastwall-ignore d1/drop-column: v42 stopped reading status\nALTER TABLE orders DROP COLUMN status;";
     expect(await hitsAfterBase("d1/drop-column", sql)).toEqual([]);
+  });
+
+  it("says nothing when a rebuild carries the column's values into a new column the code does not name", async () => {
+    const base = `CREATE TABLE cities (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE people (id INTEGER PRIMARY KEY, nick TEXT, city_id INTEGER REFERENCES cities (id));`;
+    const rebuild = (columns: string, copy: string) => `CREATE TABLE people_new (${columns});
+${copy}
+DROP TABLE people;
+ALTER TABLE people_new RENAME TO people;`;
+    const run = async (sql: string, worker?: string) =>
+      (
+        await checkMigrations({
+          "migrations/0001.sql": base,
+          "migrations/0002.sql": sql,
+          ...(worker ? { "src/index.ts": worker } : {}),
+        })
+      ).findings
+        .filter((f) => f.rule === "d1/drop-column")
+        .map((f) => `${f.severity}:${f.data?.column}`);
+    const cols = "id INTEGER PRIMARY KEY, nick TEXT, city TEXT NOT NULL";
+    // The dropped id is the join key that fills the new column.
+    const joined = rebuild(
+      cols,
+      "INSERT INTO people_new (id, nick, city) SELECT p.id, p.nick, COALESCE(c.name, '') FROM people p LEFT JOIN cities c ON c.id = p.city_id;",
+    );
+    expect(await run(joined)).toEqual([]);
+    // Read directly, converted, or through a subquery.
+    expect(
+      await run(
+        rebuild(cols, "INSERT INTO people_new (id, nick, city) SELECT id, nick, CAST(city_id AS TEXT) FROM people;"),
+      ),
+    ).toEqual([]);
+    expect(
+      await run(
+        rebuild(
+          cols,
+          "INSERT INTO people_new (id, nick, city) SELECT id, nick, (SELECT name FROM cities WHERE cities.id = people.city_id) FROM people;",
+        ),
+      ),
+    ).toEqual([]);
+    const must = [
+      // The join is on another column, the new column does not read the joined table, the dropped column only
+      // filters, or it goes into a column the table already had.
+      rebuild(
+        cols,
+        "INSERT INTO people_new (id, nick, city) SELECT p.id, p.nick, COALESCE(c.name, '') FROM people p LEFT JOIN cities c ON c.id = p.id;",
+      ),
+      rebuild(
+        cols,
+        "INSERT INTO people_new (id, nick, city) SELECT p.id, c.name, '' FROM people p LEFT JOIN cities c ON c.id = p.city_id;",
+      ),
+      rebuild(
+        cols,
+        "INSERT INTO people_new (id, nick, city) SELECT id, nick, '' FROM people WHERE city_id IS NOT NULL;",
+      ),
+      rebuild(
+        "id INTEGER PRIMARY KEY, nick TEXT",
+        "INSERT INTO people_new (id, nick) SELECT id, COALESCE(nick, city_id) FROM people;",
+      ),
+    ];
+    for (const sql of must) expect(await run(sql), sql).toEqual(["warning:city_id"]);
+    // The code names the column: its queries fail whatever became of the values.
+    const worker = `export default { fetch: (_r: Request, env: { DB: D1Database }) => env.DB.prepare("SELECT city_id FROM people").all() };\n`;
+    expect(await run(joined, worker)).toEqual(["error:city_id"]);
   });
 });

@@ -1,5 +1,5 @@
 import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
-import { wipedByRebuild } from "../../d1/net-effect.js";
+import { carriedInto, wipedByRebuild } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -28,6 +28,15 @@ export default defineRule({
     ...flatChanges(file).flatMap((c) => {
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
       const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`);
+      // Nothing queries it, and the rebuild's copy carries its values into a new column: nothing is lost.
+      const rebuild = file.changes.find((r) => r.kind === "modify-table" && r.line === c.line && r.table === c.table);
+      if (
+        c.viaRebuild &&
+        running.unused &&
+        rebuild?.kind === "modify-table" &&
+        carriedInto(file, rebuild, c.column.name)
+      )
+        return [];
       return [
         {
           line: c.line,
