@@ -29,12 +29,17 @@ const NUMBER_CALLS: ReadonlyMap<string, ReadonlySet<string | undefined>> = new M
 
 /** `Math.max(…)`, `Number(…)`, `Number.parseInt(…)`, `n.toFixed(2)`: a number whatever its arguments; `_.max(names)` is not. */
 function numberCall(e: ts.CallExpression, f: Fold): boolean {
-  const name = calleeName(e);
-  const recv = receiverOf(e);
-  if (name === "toFixed") return !!recv;
+  return (calleeName(e) === "toFixed" && !!receiverOf(e)) || numberFunction(e.expression, f);
+}
+
+/** `Number`, `parseInt`, `Math.round`, `Number.parseFloat`: a built-in that returns a number (also as a callback). */
+function numberFunction(expr: ts.Expression, f: Fold): boolean {
+  const e = unwrap(expr);
+  const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) ? e.name.text : undefined;
   const owners = name === undefined ? undefined : NUMBER_CALLS.get(name);
-  const owner = recv ? unwrap(recv) : unwrap(e.expression);
-  return !!owners && ts.isIdentifier(owner) && owners.has(recv ? owner.text : undefined) && isGlobal(owner, f);
+  const owner = ts.isPropertyAccessExpression(e) ? unwrap(e.expression) : e;
+  const held = ts.isPropertyAccessExpression(e) && ts.isIdentifier(owner) ? owner.text : undefined;
+  return !!owners && ts.isIdentifier(owner) && owners.has(held) && isGlobal(owner, f);
 }
 
 /** A name no project declaration shadows (`const Math = …`, an own `Number()` or `crypto` is not the built-in). */
@@ -51,6 +56,60 @@ function isNewDate(expr: ts.Expression, f: Fold): boolean {
   const d = resolveName(e, f.modules);
   const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
   return !!fixed && ts.isNewExpression(unwrap(d.initializer)) && isNewDate(d.initializer, f);
+}
+
+/** The entries a `new Map(…)` starts with hold only constant values: `[["new", "created_at"], …]`, `Object.entries(CONST)`. */
+function constantEntries(arg: ts.Expression | undefined, f: Fold): boolean {
+  const e = arg && unwrap(arg);
+  if (!e) return true;
+  const call = ts.isCallExpression(e) ? e : undefined;
+  const recv = call && receiverOf(call);
+  if (call && calleeName(call) === "entries" && recv && lastName(recv) === "Object")
+    return !!call.arguments[0] && constantObjectLiteral(call.arguments[0], f);
+  return (
+    ts.isArrayLiteralExpression(e) &&
+    e.elements.every((pair) => {
+      const p = unwrap(pair);
+      const value = ts.isArrayLiteralExpression(p) && p.elements.length === 2 ? p.elements[1] : undefined;
+      return !!value && !ts.isSpreadElement(value) && constantText(value, f);
+    })
+  );
+}
+
+/** What may be done with a constant map besides `set`: reads, which leave its values as they are. */
+const MAP_READS = new Set(["get", "has", "keys", "values", "entries", "forEach", "size"]);
+
+/**
+ * `MAP.get(key)` on a `const MAP = new Map(…)` whose entries, and every `MAP.set(k, v)` in its file and the files
+ * that import it, put constant values: the lookup is one of them or undefined, whatever the key. A map used any
+ * other way (passed to a function, reassigned) may be filled out of sight.
+ */
+function constantMapLookup(e: ts.CallExpression, f: Fold): boolean {
+  const r = receiverOf(e);
+  const map = calleeName(e) === "get" && r ? unwrap(r) : undefined;
+  if (!map || !ts.isIdentifier(map)) return false;
+  const d = resolveName(map, f.modules);
+  const made = d && ts.isVariableDeclaration(d) && d.initializer && unwrap(d.initializer);
+  if (!d || !made || !ts.isNewExpression(made) || !(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const)) return false;
+  if (!ts.isIdentifier(made.expression) || made.expression.text !== "Map" || !isGlobal(made.expression, f))
+    return false;
+  if (!constantEntries(made.arguments?.[0], f)) return false;
+  const own = d.getSourceFile();
+  let ok = true;
+  for (const sf of [own, ...(f.modules?.importers(own.fileName) ?? [])]) {
+    walk(sf, (n) => {
+      if (!ok) return false;
+      if (!ts.isIdentifier(n) || n.text !== map.text || n === d.name) return undefined;
+      const use = n.parent;
+      if (ts.isImportSpecifier(use) || ts.isExportSpecifier(use)) return undefined;
+      const member = ts.isPropertyAccessExpression(use) && use.expression === n ? use.name.text : undefined;
+      const call = use.parent && ts.isCallExpression(use.parent) ? use.parent : undefined;
+      if (member === "set" && call) ok = !!call.arguments[1] && constantText(call.arguments[1], f);
+      else ok = member !== undefined && MAP_READS.has(member);
+      return undefined;
+    });
+  }
+  return ok;
 }
 
 /**
@@ -545,6 +604,7 @@ function constantCallback(cb: ts.Expression | undefined, elementConstant: boolea
   const inline = cb && unwrap(cb);
   const fn =
     inline && (ts.isArrowFunction(inline) || ts.isFunctionExpression(inline) ? inline : namedFunction(inline, f));
+  if (inline && numberFunction(inline, f)) return true; // `ids.map(Number)`
   if (!fn || !isFunctionValue(fn)) return false;
   const trusted = new Set(f.trusted);
   fn.parameters.forEach((p, i) => {
@@ -692,7 +752,7 @@ function constantCall(e: ts.CallExpression, f: Fold): boolean {
   const name = calleeName(e);
   const recv = receiverOf(e);
   if (name === "join" && recv) return constantArray(recv, f) && (!e.arguments[0] || constantText(e.arguments[0], f));
-  if (numberCall(e, f) || generatedText(e, f)) return true;
+  if (numberCall(e, f) || generatedText(e, f) || constantMapLookup(e, f)) return true;
   if (name === "String" && !recv) return !!e.arguments[0] && constantText(e.arguments[0], f);
   if (name && SAME_TEXT_METHODS.has(name) && recv) return constantText(recv, f);
   if (name && REWRITE_METHODS.has(name) && recv && constantText(recv, f)) {

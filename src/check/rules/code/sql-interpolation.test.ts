@@ -676,3 +676,31 @@ export async function fake(db: D1Database, id: string) {
     ]);
   });
 });
+
+describe("code/sql-interpolation: lookups in constant maps, and number callbacks", () => {
+  it("folds a lookup in a Map of constants and ids mapped through Number, but flags a Map some code fills from input", async () => {
+    const dir = worker({
+      "index.ts": `const SORT_COLUMNS = new Map([
+  ["new", "created_at"],
+  ["top", "score"],
+]);
+const LABELS = new Map(Object.entries({ a: "label_a", b: "label_b" } as const));
+const OPEN = new Map<string, string>();
+export async function list(db: D1Database, request: Request) {
+  const url = new URL(request.url);
+  const sort = url.searchParams.get("sort") ?? "";
+  const col = SORT_COLUMNS.get(sort) ?? "created_at";
+  const ids = url.searchParams.getAll("id");
+  await db.prepare(\`SELECT \${LABELS.get(sort)} FROM t WHERE id IN (\${ids.map(Number).join(",")}) ORDER BY \${col}\`).all();
+  OPEN.set("x", sort);
+  await db.prepare(\`SELECT * FROM t ORDER BY \${OPEN.get(sort) ?? "id"}\`).all();
+  await db.prepare(\`SELECT * FROM t WHERE id IN (\${ids.map(String).join(",")})\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 14, "error"],
+      ["src/index.ts", 15, "error"],
+    ]);
+  });
+});
