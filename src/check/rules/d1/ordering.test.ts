@@ -4,20 +4,87 @@ import { checkMigrations, hits } from "../../d1/testing.js";
 const T = (n: number) => `CREATE TABLE t${n} (id INTEGER);\n`;
 
 describe("d1/duplicate-migration-number", () => {
-  it("flags the second file of a shared number, with a free number in the fix", async () => {
+  const BASE = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n";
+  const dup = (r: Awaited<ReturnType<typeof checkMigrations>>) =>
+    r.findings.filter((f) => f.rule === "d1/duplicate-migration-number");
+
+  it("flags a pair where the other order fails, says which file fails, and gives a free number", async () => {
     const r = await checkMigrations({
-      "migrations/0005_a.sql": T(5),
-      "migrations/0006_a.sql": T(6),
-      "migrations/0006_b.sql": T(7),
+      "migrations/0005_init.sql": BASE,
+      "migrations/0006_a.sql": "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);\n",
+      "migrations/0006_b.sql": "CREATE INDEX tags_name ON tags (name);\n",
     });
-    expect(hits(r, "d1/duplicate-migration-number")).toEqual(["d1/duplicate-migration-number@0006_b.sql:1"]);
-    expect(r.findings.find((f) => f.rule === "d1/duplicate-migration-number")?.fix).toContain("0007_b.sql");
+    const [f, ...rest] = dup(r);
+    expect(rest).toEqual([]);
+    expect([f?.file, f?.severity]).toEqual(["migrations/0006_b.sql", "error"]);
+    expect(f?.message).toContain("with 0006_b.sql first, 0006_b.sql fails at line 1: no such table: main.tags");
+    expect(f?.message).toContain("if 0006_b.sql was merged and applied first");
+    expect(f?.fix).toContain("0007_b.sql");
+  });
+  it("flags a pair that adds the same column: whichever runs second fails", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": BASE,
+      "migrations/0002_auth.sql": "ALTER TABLE users ADD COLUMN token TEXT;\n",
+      "migrations/0002_token.sql": "ALTER TABLE users ADD COLUMN token TEXT;\n",
+    });
+    expect(hits(r, "d1/duplicate-migration-number")).toEqual(["d1/duplicate-migration-number@0002_token.sql:1"]);
+    expect(dup(r)[0]?.message).toContain("0002_auth.sql fails at line 1: duplicate column name: token");
+  });
+  it("flags a pair whose orders leave different schemas", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": BASE,
+      "migrations/0002_a.sql": "CREATE TABLE IF NOT EXISTS audit (id INTEGER, at TEXT);\n",
+      "migrations/0002_b.sql": "CREATE TABLE IF NOT EXISTS audit (id INTEGER, who TEXT);\n",
+    });
+    const [f] = dup(r);
+    expect([f?.file, f?.severity]).toEqual(["migrations/0002_b.sql", "error"]);
+    expect(f?.message).toContain(
+      "table audit differs: columns (id, at) in name order, (id, who) with 0002_b.sql first",
+    );
+  });
+  it("flags a pair whose orders leave different rows", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": `${BASE}INSERT INTO users (id, email) VALUES (1, 'A@x.io');\n`,
+      "migrations/0002_lower.sql": "UPDATE users SET email = lower(email);\n",
+      "migrations/0002_seed.sql": "INSERT INTO users (id, email) VALUES (2, 'B@x.io');\n",
+    });
+    const [f] = dup(r);
+    expect([f?.file, f?.severity]).toEqual(["migrations/0002_seed.sql", "error"]);
+    expect(f?.message).toContain("table users holds other rows: 2 in name order, 2 with 0002_seed.sql first");
+  });
+  it("warns when the orders differ only in a table's column order", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": BASE,
+      "migrations/0002_a.sql": "ALTER TABLE users ADD COLUMN a TEXT;\n",
+      "migrations/0002_b.sql": "ALTER TABLE users ADD COLUMN b TEXT;\n",
+    });
+    const [f] = dup(r);
+    expect(f?.severity).toBe("warning");
+    expect(f?.message).toContain("(id, email, a, b) in name order, (id, email, b, a) with 0002_b.sql first");
+  });
+  it("reports a pair that commutes as info only: both orders give the same schema and rows", async () => {
+    const r = await checkMigrations({
+      "migrations/0005_a.sql": "CREATE TABLE t5 (id INTEGER);\n",
+      "migrations/0006_a.sql": "CREATE TABLE t6 (id INTEGER);\nINSERT INTO t6 VALUES (1);\n",
+      "migrations/0006_b.sql": "CREATE TABLE t7 (id INTEGER);\nCREATE INDEX t5_id ON t5 (id);\n",
+    });
+    expect(dup(r).map((f) => [f.file, f.severity])).toEqual([["migrations/0006_b.sql", "info"]]);
+    expect(dup(r)[0]?.message).toContain("give the same schema and rows");
+  });
+  it("ignores rows that differ between two runs of the same order (random ids)", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": BASE,
+      "migrations/0002_a.sql": "CREATE TABLE keys (k TEXT);\nINSERT INTO keys VALUES (hex(randomblob(8)));\n",
+      "migrations/0002_b.sql": "CREATE INDEX users_email ON users (email);\n",
+    });
+    expect(dup(r).map((f) => f.severity)).toEqual(["info"]);
   });
   it("does not flag distinct numbers, and honours a file's ignore", async () => {
     expect(hits(await checkMigrations({ "migrations/0001_a.sql": T(1), "migrations/0002_b.sql": T(2) }))).toEqual([]);
     const r = await checkMigrations({
-      "migrations/0006_a.sql": T(6),
-      "migrations/0006_b.sql": `-- blastwall-ignore-file d1/duplicate-migration-number: independent tables\n${T(7)}`,
+      "migrations/0006_a.sql": "CREATE TABLE tags (id INTEGER, name TEXT);\n",
+      "migrations/0006_b.sql":
+        "-- blastwall-ignore-file d1/duplicate-migration-number: shipped together\nCREATE INDEX tags_name ON tags (name);\n",
     });
     expect(hits(r)).toEqual([]);
   });
