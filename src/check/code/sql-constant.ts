@@ -522,14 +522,40 @@ function objectEntriesOf(
   e: ts.Expression,
   f: Fold,
 ): { method: string; object?: ts.ObjectLiteralExpression } | undefined {
+  const g = deeper(f);
   const call = unwrap(e);
+  if (!g) return undefined;
+  if (ts.isIdentifier(call)) {
+    // `const entries = Object.entries(x).filter(…)`, never changed.
+    const d = resolveName(call, g.modules);
+    const held = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
+    return held && !mutated(d, call.text) ? objectEntriesOf(d.initializer, g) : undefined;
+  }
   if (!ts.isCallExpression(call)) return undefined;
   const method = calleeName(call) ?? "";
   const recv = receiverOf(call);
   const arg = call.arguments[0];
+  if (SUBSETS.has(method) && recv) {
+    // Some of the same entries; or, filtered on an allow-list of keys, entries whose keys are constant.
+    const whole = objectEntriesOf(recv, g);
+    if (whole) return whole;
+    const entries = objectCall(recv, "entries");
+    return method === "filter" && entries && allowListCallback(arg, g, true) ? { method: "entries" } : undefined;
+  }
   if (!["entries", "keys", "values"].includes(method) || !recv || lastName(recv) !== "Object" || !arg) return undefined;
-  const fixed = fixedObject(arg, f);
+  const fixed = fixedObject(arg, g);
   return fixed && { method, ...fixed };
+}
+
+/** Array methods whose result holds some of the receiver's elements and nothing else. */
+const SUBSETS = new Set(["filter", "slice", "reverse", "sort", "toSorted", "toReversed"]);
+
+/** `Object.<method>(x)`. */
+function objectCall(e: ts.Expression, method: string): ts.CallExpression | undefined {
+  const call = unwrap(e);
+  if (!ts.isCallExpression(call) || calleeName(call) !== method) return undefined;
+  const recv = receiverOf(call);
+  return recv && lastName(recv) === "Object" ? call : undefined;
 }
 
 /** The values of an object literal's properties (`{ a }` gives the name `a`). */
@@ -673,11 +699,17 @@ function constantMember(e: ts.PropertyAccessExpression, f: Fold, asArray: boolea
   return d !== undefined && ts.isIdentifier(e.name) && constantDeclaration(d, e.name, f, asArray);
 }
 
-/** `(k) => ALLOWED.includes(k)` (also `SET.has(k)`, or one side of an `&&`): only listed elements pass. */
-function allowListCallback(cb: ts.Expression | undefined, f: Fold): boolean {
+/**
+ * `(k) => ALLOWED.includes(k)` (also `SET.has(k)`, or one side of an `&&`): only listed elements pass; with
+ * `entryKey`, `([k]) => …` over entries, only pairs with listed keys.
+ */
+function allowListCallback(cb: ts.Expression | undefined, f: Fold, entryKey = false): boolean {
   const fn = cb && unwrap(cb);
   if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return false;
-  const param = fn.parameters[0]?.name;
+  const first = fn.parameters[0]?.name;
+  // `([key]) => ALLOWED.includes(key)` over `Object.entries(…)`: the key of each pair.
+  const pair = entryKey && first && ts.isArrayBindingPattern(first) ? first.elements[0] : undefined;
+  const param = entryKey ? (pair && ts.isBindingElement(pair) ? pair.name : undefined) : first;
   const returns = returnedValues(fn);
   if (!param || !ts.isIdentifier(param) || returns?.length !== 1 || !returns[0]) return false;
   const checks = (e: ts.Expression): boolean => {

@@ -704,3 +704,23 @@ export async function list(db: D1Database, request: Request) {
     ]);
   });
 });
+
+describe("code/sql-interpolation: entries filtered through an allow-list", () => {
+  it("folds keys of entries an allow-list filtered, also held in a variable, but flags entries filtered on their value", async () => {
+    const dir = worker({
+      "index.ts": `const COLUMNS = ["title", "done"] as const;
+export async function update(db: D1Database, patch: Record<string, string>, id: string) {
+  const entries = Object.entries(patch).filter(([key]) => (COLUMNS as readonly string[]).includes(key));
+  const sets = entries.map(([key]) => \`\${key} = ?\`).join(", ");
+  await db.prepare(\`UPDATE todos SET \${sets} WHERE id = ?\`).bind(...entries.map(([, v]) => v), id).run();
+  for (const [key] of Object.entries(patch).filter(([k, v]) => COLUMNS.includes(k as "title") && v !== "")) {
+    await db.prepare(\`UPDATE todos SET \${key} = NULL WHERE id = ?\`).bind(id).run();
+  }
+  const loose = Object.entries(patch).filter(([, v]) => COLUMNS.includes(v as "title"));
+  await db.prepare(\`UPDATE todos SET \${loose.map(([key]) => \`\${key} = ?\`).join(", ")}\`).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 10, "warning"]]);
+  });
+});
