@@ -18,11 +18,12 @@ const config = parseWranglerConfig(
     env: {
       staging: { d1_databases: [{ binding: "DB", database_name: "shop-staging" }, { binding: "OTHER" }] },
       own: { d1_databases: [{ binding: "DB", migrations_dir: "staging-db" }] },
+      bad: { d1_databases: [{ binding: "DB", migrations_pattern: "db/*/migration.sql" }] },
     },
   }),
 );
 
-// What wrangler applies for DB (its top-level settings) and for a binding that sets nothing.
+// What wrangler applies for DB (its top-level settings) and for an entry that sets nothing (top level or env).
 const dbListing = { dir: "/p/api/db", pattern: "*/migration.sql", order: "numeric", table: "applied" };
 const defaults = { dir: "/p/api/migrations", order: "lexical" };
 
@@ -33,17 +34,18 @@ describe("bindingMigrations", () => {
     expect(logs && bindingMigrations(config, logs, "lexical")).toEqual(defaults);
   });
 
-  it("gives an environment's entry the top-level entry's migrations settings it leaves out", () => {
+  it("reads an environment's entry on its own: wrangler does not inherit d1_databases", () => {
     const [staging, other] = config.env.staging?.d1_databases ?? [];
-    expect(staging && bindingMigrations(config, staging, "lexical")).toEqual(dbListing);
-    // No top-level entry of that binding: wrangler's defaults.
+    expect(staging && bindingMigrations(config, staging, "lexical")).toEqual(defaults);
     expect(other && bindingMigrations(config, other, "lexical")).toEqual(defaults);
+    const [own] = config.env.own?.d1_databases ?? [];
+    expect(own && bindingMigrations(config, own, "lexical")).toEqual({ dir: "/p/api/staging-db", order: "lexical" });
   });
 
-  it("refuses a top-level pattern that does not start with the environment's own migrations_dir", () => {
-    const [own] = config.env.own?.d1_databases ?? [];
-    expect(() => own && bindingMigrations(config, own, "lexical")).toThrow(
-      /migrations_pattern "db\/\*\/migration.sql" must start with migrations_dir \("staging-db\/"\)/,
+  it("refuses an environment's pattern without its own migrations_dir, at that entry's line", () => {
+    const [bad] = config.env.bad?.d1_databases ?? [];
+    expect(() => bad && bindingMigrations(config, bad, "lexical")).toThrow(
+      /migrations_pattern "db\/\*\/migration.sql" must start with migrations_dir, which is not set/,
     );
   });
 });

@@ -111,11 +111,22 @@ export interface BindingMigrations {
   table?: string;
 }
 
+/** Where a D1 entry sits in the config: `d1_databases[i]` at the top level or under `env.<name>`. */
+function entryPath(config: WranglerConfig, binding: D1Binding): (string | number)[] {
+  const top = config.d1_databases.indexOf(binding);
+  if (top >= 0) return ["d1_databases", top];
+  for (const [name, section] of Object.entries(config.env)) {
+    const i = section.d1_databases.indexOf(binding);
+    if (i >= 0) return ["env", name, "d1_databases", i];
+  }
+  return ["d1_databases"];
+}
+
 /**
  * Which migration files wrangler applies for a D1 binding, top level or `env.*`: where they live, how they are listed
- * and the table that records them. An environment's entry often leaves the migrations settings to the top-level entry
- * of the same binding; wrangler then uses those. A pattern exists only since wrangler 4.98, which applies in numeric
- * order, so a binding with one is numeric whatever the project's wrangler.
+ * and the table that records them. wrangler does not inherit `d1_databases` into an environment, so an `env.*` entry
+ * that leaves out `migrations_dir` uses `migrations/`, not the top-level entry's folder. A pattern exists only since
+ * wrangler 4.98, which applies in numeric order, so a binding with one is numeric whatever the project's wrangler.
  *
  * @example
  * const m = bindingMigrations(config, config.d1_databases[0], "numeric");
@@ -126,22 +137,17 @@ export function bindingMigrations(
   binding: D1Binding,
   projectOrder: MigrationOrder,
 ): BindingMigrations {
-  const top = config.d1_databases.includes(binding)
-    ? binding
-    : config.d1_databases.find((d) => d.binding === binding.binding);
-  const dir = binding.migrations_dir ?? top?.migrations_dir;
-  const table = binding.migrations_table ?? top?.migrations_table;
-  const at = config.d1_databases.indexOf(top ?? binding);
+  const path = entryPath(config, binding);
   const pattern = patternUnder(
-    binding.migrations_pattern ?? top?.migrations_pattern,
-    dir,
+    binding.migrations_pattern,
+    binding.migrations_dir,
     config.path,
-    (key) => config.locate(["d1_databases", at, key]) ?? { line: 1, column: 1 },
+    (key) => config.locate([...path, key]) ?? { line: 1, column: 1 },
   );
   return {
-    dir: resolve(dirname(config.path), dir ?? "migrations"),
+    dir: resolve(dirname(config.path), binding.migrations_dir ?? "migrations"),
     order: pattern ? "numeric" : projectOrder,
     ...(pattern ? { pattern } : {}),
-    ...(table !== undefined ? { table } : {}),
+    ...(binding.migrations_table !== undefined ? { table: binding.migrations_table } : {}),
   };
 }

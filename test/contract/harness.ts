@@ -64,7 +64,11 @@ export default { async fetch() { return new Response("shop-api"); } };\n`,
       durable_objects: { bindings: [{ name: "CARTS", class_name: "Cart" }] },
       migrations: [{ tag: "v1", new_sqlite_classes: ["Cart"] }],
       queues: { producers: [{ binding: "ORDER_EVENTS", queue: "order-events" }] },
-      env: { staging: { d1_databases: [{ binding: "DB", database_name: "shop", database_id: D1_ID }] } },
+      env: {
+        staging: {
+          d1_databases: [{ binding: "DB", database_name: "shop", database_id: D1_ID, migrations_dir: "../migrations" }],
+        },
+      },
       ...extra,
     }),
   );

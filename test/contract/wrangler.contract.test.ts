@@ -326,7 +326,7 @@ describe("Cloudflare platform contract test (real wrangler → loopback API)", {
     expect((await cf.listDeployments("shop-api", "staging")).map((x) => x.message)).toEqual(["staging"]);
     // Production is untouched.
     expect((await cf.currentDeployment("shop-api"))?.versions).toEqual([{ versionId: v1, percentage: 100 }]);
-    // The staging database entry names no migrations_dir; the top-level entry's folder applies.
+    // wrangler does not inherit d1_databases into an environment: the staging entry names its own folder.
     const staging = platform({}, "staging");
     expect((await staging.listMigrations("shop-api", "shop")).map((m) => m.name)).toEqual([
       "0001_create_orders.sql",
