@@ -1,6 +1,7 @@
 import ts from "typescript";
 import { walk } from "./ast.js";
 import { constantParameter } from "./call-sites.js";
+import { resolveName } from "./declarations.js";
 import type { Fold } from "./fold.js";
 
 const SHIELDED = new Set([ts.SyntaxKind.PrivateKeyword, ts.SyntaxKind.ProtectedKeyword, ts.SyntaxKind.ReadonlyKeyword]);
@@ -38,6 +39,36 @@ function assignments(cls: ts.ClassLikeDeclaration, name: string): ts.Expression[
   return out;
 }
 
+const GROWERS = new Set(["push", "unshift", "splice", "fill", "copyWithin", "set", "add"]);
+
+/** Whether the list or map a field holds is changed in place in `scope`: `this.cols.push(x)`, `Repo.COLS[0] = x`. */
+function grownIn(scope: ts.Node, holds: (e: ts.Expression) => boolean): boolean {
+  let hit = false;
+  walk(scope, (n) => {
+    if (hit) return false;
+    const target =
+      ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && GROWERS.has(n.expression.name.text)
+        ? n.expression.expression
+        : ts.isBinaryExpression(n) &&
+            n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+            n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+            ts.isElementAccessExpression(n.left)
+          ? n.left.expression
+          : undefined;
+    if (target && holds(target)) hit = true;
+    return undefined;
+  });
+  return hit;
+}
+
+/** `this.name` (or, with `owner`, `Owner.name`). */
+const fieldAccess = (name: string, owner?: string) => (e: ts.Expression) =>
+  ts.isPropertyAccessExpression(e) &&
+  e.name.text === name &&
+  (owner === undefined
+    ? e.expression.kind === ts.SyntaxKind.ThisKeyword
+    : ts.isIdentifier(e.expression) && e.expression.text === owner);
+
 /**
  * Whether `this.name` always holds a constant: a field only the class can write (`private`, `readonly`, `#`),
  * whose initializer, every `this.name = …` and, for a constructor parameter property, every `new C(…)` argument
@@ -70,7 +101,7 @@ export function constantClassField(
       declared = true;
     }
   }
-  return declared && writes.every((w) => constant(w, f));
+  return declared && !grownIn(cls, fieldAccess(name)) && writes.every((w) => constant(w, f));
 }
 
 /** Whether a class in the file extends `cls` by name: a subclass may override its methods. */
@@ -104,4 +135,52 @@ export function ownMethod(e: ts.PropertyAccessExpression): ts.MethodDeclaration 
     ts.isPrivateIdentifier(m.name) || (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.PrivateKeyword);
   const exported = (ts.getModifiers(cls) ?? []).some((x) => x.kind === ts.SyntaxKind.ExportKeyword);
   return priv || (!exported && !extendedInFile(cls)) ? m : undefined;
+}
+
+/**
+ * Whether `Class.NAME` always holds a constant: a static field whose initializer is constant and which is
+ * `readonly`, or whose every write (`Class.NAME = v`, `this.NAME = v` in the class), in its file and the files
+ * that import it, is constant too.
+ *
+ * @example
+ * // class UserRepo { static TABLE = "users"; … `FROM ${UserRepo.TABLE}` }
+ * constantStaticField(userRepoTable, fold, constantText); // true
+ */
+export function constantStaticField(
+  e: ts.PropertyAccessExpression,
+  f: Fold,
+  constant: (x: ts.Expression, f: Fold) => boolean,
+): boolean {
+  const owner = e.expression;
+  const cls = ts.isIdentifier(owner) ? resolveName(owner, f.modules) : undefined;
+  if (!cls || !ts.isClassDeclaration(cls) || !cls.name) return false;
+  const name = e.name.text;
+  const field = cls.members.find(
+    (m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && m.name.getText() === name,
+  );
+  const mods = field ? (ts.getModifiers(field) ?? []) : [];
+  if (!field?.initializer || !mods.some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return false;
+  if (!constant(field.initializer, f)) return false;
+  const className = cls.name.text;
+  const own = cls.getSourceFile();
+  const files = [own, ...(f.modules?.importers(own.fileName) ?? [])];
+  if (files.some((sf) => grownIn(sf, fieldAccess(name, className))) || grownIn(cls, fieldAccess(name))) return false;
+  if (mods.some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword)) return true;
+  const writes = assignments(cls, name);
+  for (const sf of files) {
+    walk(sf, (n) => {
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+        ts.isPropertyAccessExpression(n.left) &&
+        n.left.name.text === name &&
+        ts.isIdentifier(n.left.expression) &&
+        n.left.expression.text === className
+      )
+        writes.push(n.right);
+      return undefined;
+    });
+  }
+  return writes.every((w) => constant(w, f));
 }

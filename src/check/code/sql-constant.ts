@@ -1,7 +1,7 @@
 import ts from "typescript";
 import { calleeName, enclosingScope, findDeclaration, lastName, receiverOf, unwrap, walk } from "./ast.js";
 import { constantParameter } from "./call-sites.js";
-import { constantClassField, ownMethod } from "./class-fields.js";
+import { constantClassField, constantStaticField, ownMethod } from "./class-fields.js";
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
@@ -769,6 +769,8 @@ export function constantArray(expr: ts.Expression, fold: Fold = startFold()): bo
       constantObjectLiteral(e.expression, f) ||
       constantMember(e, f, true) ||
       constantProperty(e.expression, e.name.text, f) ||
+      constantClassField(e, f, constantArray) ||
+      constantStaticField(e, f, constantArray) ||
       typedConstant(e, f, true)
     );
   if (ts.isCallExpression(e) || ts.isNewExpression(e)) return constantArrayCall(e, f) || typedConstant(e, f, true);
@@ -801,7 +803,7 @@ function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpress
     if (f.vars.has(e.name.text) && lastName(e.expression) === "env") return true;
     if (constantObjectLiteral(e.expression, f) || constantMember(e, f, false)) return true;
     if (constantProperty(e.expression, e.name.text, f)) return true;
-    if (constantClassField(e, f, constantText)) return true;
+    if (constantClassField(e, f, constantText) || constantStaticField(e, f, constantText)) return true;
   } else if (constantObjectLiteral(e.expression, f) || constantArray(e.expression, f)) return true;
   return typedConstant(e, f, false);
 }

@@ -724,3 +724,34 @@ export async function update(db: D1Database, patch: Record<string, string>, id: 
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 10, "warning"]]);
   });
 });
+
+describe("code/sql-interpolation: a class's constant fields", () => {
+  it("folds a private readonly list field and a static field nothing writes, but flags a static field written from input", async () => {
+    const dir = worker({
+      "index.ts": `export class UserRepo {
+  static TABLE = "users";
+  static readonly ARCHIVE = "users_archive";
+  static target = "users";
+  private readonly cols = ["id", "name"];
+  constructor(private db: D1Database) {}
+  list(limit: number) {
+    return this.db.prepare(\`SELECT \${this.cols.join(", ")} FROM \${UserRepo.TABLE} UNION SELECT * FROM \${UserRepo.ARCHIVE} LIMIT \${limit}\`).all();
+  }
+  private readonly extra: string[] = ["id"];
+  more(column: string) {
+    this.extra.push(column);
+    return this.db.prepare(\`SELECT \${this.extra.join(", ")} FROM users\`).all();
+  }
+  retarget(name: string) {
+    UserRepo.target = name;
+    return this.db.prepare(\`SELECT * FROM \${UserRepo.target}\`).all();
+  }
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 13, "warning"],
+      ["src/index.ts", 17, "warning"],
+    ]);
+  });
+});
