@@ -307,8 +307,53 @@ function intoCall(call: ts.CallExpression, fn: ts.Node, f: Fold): Fold {
 function namedFunction(e: ts.Expression, f: Fold): ts.Node | undefined {
   const c = unwrap(e);
   if (ts.isIdentifier(c)) return functionOf(resolveName(c, f.modules));
-  if (ts.isPropertyAccessExpression(c)) return ownMethod(c) ?? functionOf(resolveMember(c, f.modules));
+  if (ts.isPropertyAccessExpression(c))
+    return ownMethod(c) ?? functionOf(resolveMember(c, f.modules)) ?? objectMethod(c, f);
   return undefined;
+}
+
+/** Whether `sf` writes a property of `name` (`utils.inList = …`, `utils["x"] = …`) or `Object.assign`s into it. */
+function propertyWritten(sf: ts.SourceFile, name: string): boolean {
+  let hit = false;
+  const isName = (e: ts.Expression) => ts.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === name;
+  walk(sf, (n) => {
+    if (hit) return false;
+    const left =
+      ts.isBinaryExpression(n) &&
+      n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+        ? unwrap(n.left)
+        : undefined;
+    if (left && (ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) && isName(left.expression))
+      hit = true;
+    if (ts.isCallExpression(n) && calleeName(n) === "assign" && n.arguments[0] && isName(n.arguments[0])) hit = true;
+    return undefined;
+  });
+  return hit;
+}
+
+/**
+ * `utils.inList(…)` for a `const utils = { inList: (n) => …, columns() { … } }`: the function the property holds,
+ * unless some file that sees the object replaces one of its properties.
+ */
+function objectMethod(c: ts.PropertyAccessExpression, f: Fold): ts.Node | undefined {
+  const holder = unwrap(c.expression);
+  const d = ts.isIdentifier(holder) ? resolveName(holder, f.modules) : undefined;
+  if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !ts.isIdentifier(d.name)) return undefined;
+  const o = unwrap(d.initializer);
+  if (!(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) || !ts.isObjectLiteralExpression(o)) return undefined;
+  const p = o.properties.find(
+    (x) => x.name && (ts.isIdentifier(x.name) || ts.isStringLiteral(x.name)) && x.name.text === c.name.text,
+  );
+  let fn: ts.Node | undefined;
+  if (p && ts.isMethodDeclaration(p)) fn = p;
+  else if (p && ts.isPropertyAssignment(p)) fn = unwrap(p.initializer);
+  else if (p && ts.isShorthandPropertyAssignment(p)) fn = functionOf(resolveName(p.name, f.modules));
+  if (!fn || !isFunctionValue(fn)) return undefined;
+  const own = d.getSourceFile();
+  const files = [own, ...(f.modules?.importers(own.fileName) ?? [])];
+  const name = d.name.text;
+  return files.some((sf) => propertyWritten(sf, name) || propertyWritten(sf, holder.getText())) ? undefined : fn;
 }
 
 function calledFunction(call: ts.CallExpression, f: Fold): ts.Node | undefined {

@@ -755,3 +755,31 @@ describe("code/sql-interpolation: a class's constant fields", () => {
     ]);
   });
 });
+
+describe("code/sql-interpolation: helpers kept in an object", () => {
+  it("folds a helper called through a const object of functions, but flags one whose helper returns input or is replaced", async () => {
+    const dir = worker({
+      "sql.ts": `export const sqlUtils = {
+  inList: (n: number) => Array(n).fill("?").join(", "),
+  columns() {
+    return "id, title";
+  },
+  raw: (s: string) => s,
+};
+export const swapped = { columns: () => "id" };
+`,
+      "index.ts": `import { sqlUtils, swapped } from "./sql.js";
+export async function list(db: D1Database, ids: string[], column: string) {
+  await db.prepare(\`SELECT \${sqlUtils.columns()} FROM t WHERE id IN (\${sqlUtils.inList(ids.length)})\`).bind(...ids).all();
+  await db.prepare(\`SELECT \${sqlUtils.raw(column)} FROM t\`).all();
+  swapped.columns = () => column;
+  await db.prepare(\`SELECT \${swapped.columns()} FROM t\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 4, "warning"],
+      ["src/index.ts", 6, "warning"],
+    ]);
+  });
+});
