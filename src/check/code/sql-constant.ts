@@ -188,8 +188,35 @@ function constantType(t: ts.TypeNode | undefined, sf: ts.SourceFile, depth = 0):
   return false;
 }
 
-/** `ALLOWED.includes(x)`, `ALLOWED.has(x)` or `x in MAP` anywhere in the function that uses `x`. */
-function checkedAgainstList(id: ts.Identifier): boolean {
+/** One piece of a digits pattern: `\d` or `[0-9]`, with an optional quantifier. */
+const DIGIT_PIECE = /^(?:\\d|\[0-9\])(?:[*+?]|\{\d+(?:,\d*)?\})?/;
+
+/**
+ * A regex that only passes digits: anchored at both ends (`^…$`, no `m` flag, which anchors each line) and built
+ * only of `\d` and `[0-9]`, so what passes is a number's text.
+ */
+function digitsPattern(expr: ts.Expression, f: Fold): boolean {
+  let e = unwrap(expr);
+  if (ts.isIdentifier(e)) {
+    const d = resolveName(e, f.modules);
+    if (!d || !ts.isVariableDeclaration(d) || !d.initializer || !(ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const))
+      return false;
+    e = unwrap(d.initializer);
+  }
+  if (!ts.isRegularExpressionLiteral(e)) return false;
+  const [, body = "", flags = ""] = /^\/(.*)\/(\w*)$/s.exec(e.text) ?? [];
+  if (flags.includes("m") || body.length <= 2 || !body.startsWith("^") || !body.endsWith("$")) return false;
+  let rest = body.slice(1, -1);
+  for (let piece = DIGIT_PIECE.exec(rest); piece && rest; piece = DIGIT_PIECE.exec(rest))
+    rest = rest.slice(piece[0].length);
+  return rest === "";
+}
+
+/**
+ * `ALLOWED.includes(x)`, `ALLOWED.has(x)`, `x in MAP`, or a digits pattern's `RE.test(x)`, anywhere in the function
+ * that uses `x`.
+ */
+function checkedAgainstList(id: ts.Identifier, f: Fold): boolean {
   let hit = false;
   walk(enclosingScope(id), (n) => {
     if (hit) return false;
@@ -197,6 +224,8 @@ function checkedAgainstList(id: ts.Identifier): boolean {
       !!e && ts.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === id.text;
     if (ts.isCallExpression(n) && ["includes", "has"].includes(calleeName(n) ?? "") && uses(n.arguments[0])) hit = true;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.InKeyword && uses(n.left)) hit = true;
+    const re = ts.isCallExpression(n) && calleeName(n) === "test" && uses(n.arguments[0]) ? receiverOf(n) : undefined;
+    if (re && digitsPattern(re, f)) hit = true;
     return undefined;
   });
   return hit;
@@ -716,7 +745,7 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
 function constantIdentifier(id: ts.Identifier, f: Fold, asArray: boolean): boolean {
   const d = resolveName(id, f.modules);
   if (d && constantDeclaration(d, id, f, asArray)) return true;
-  return (!asArray && checkedAgainstList(id)) || typedConstant(id, f, asArray);
+  return (!asArray && checkedAgainstList(id, f)) || typedConstant(id, f, asArray);
 }
 
 /** An object whose every property is constant: a `const` literal (also `as const`), an enum, or an import of one. */

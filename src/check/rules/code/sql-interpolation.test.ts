@@ -783,3 +783,29 @@ export async function list(db: D1Database, ids: string[], column: string) {
     ]);
   });
 });
+
+describe("code/sql-interpolation: values checked to be digits", () => {
+  it("folds a value an anchored digits-only pattern checked, but not an unanchored or wider pattern", async () => {
+    const dir = worker({
+      "index.ts": `const DIGITS = /^[0-9]{1,4}$/;
+export async function page(db: D1Database, url: URL) {
+  const lim = url.searchParams.get("limit");
+  const limit = lim && /^\\d+$/.test(lim) ? lim : "20";
+  const off = url.searchParams.get("offset") ?? "0";
+  if (!DIGITS.test(off)) throw new Error("bad offset");
+  await db.prepare(\`SELECT * FROM t LIMIT \${limit} OFFSET \${off}\`).all();
+  const a = url.searchParams.get("a") ?? "";
+  if (!/\\d+/.test(a)) throw new Error("bad");
+  await db.prepare(\`SELECT * FROM t LIMIT \${a}\`).all();
+  const b = url.searchParams.get("b") ?? "";
+  if (!/^\\d+$/m.test(b)) throw new Error("bad");
+  await db.prepare(\`SELECT * FROM t WHERE id IN (\${b})\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 10, "warning"],
+      ["src/index.ts", 13, "warning"],
+    ]);
+  });
+});
