@@ -742,10 +742,85 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
   return false;
 }
 
+/** `x === "a"` (or `"a" == x`); with `negated`, `x !== "a"`: a comparison of `name` with a constant. */
+function comparedWith(e: ts.Expression, name: string, negated: boolean, f: Fold): boolean {
+  const x = unwrap(e);
+  if (!ts.isBinaryExpression(x)) return false;
+  const op = x.operatorToken.kind;
+  // `x === "a" || x === "b"` lets only the literals through; so does `x !== "a" && x !== "b"` when it exits.
+  const join = negated ? ts.SyntaxKind.AmpersandAmpersandToken : ts.SyntaxKind.BarBarToken;
+  if (op === join) return comparedWith(x.left, name, negated, f) && comparedWith(x.right, name, negated, f);
+  const equal = [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken];
+  const unequal = [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken];
+  if (!(negated ? unequal : equal).includes(op)) return false;
+  const isName = (y: ts.Expression) => ts.isIdentifier(unwrap(y)) && (unwrap(y) as ts.Identifier).text === name;
+  const literal = (y: ts.Expression) => ts.isStringLiteralLike(unwrap(y)) || ts.isNumericLiteral(unwrap(y));
+  return (isName(x.left) && literal(x.right)) || (isName(x.right) && literal(x.left));
+}
+
+/** A statement that always leaves its block: `return`, `throw`, `break`, `continue`, or a block ending in one. */
+function exits(st: ts.Statement | undefined): boolean {
+  if (!st) return false;
+  if (ts.isBlock(st)) return exits(st.statements[st.statements.length - 1]);
+  return ts.isReturnStatement(st) || ts.isThrowStatement(st) || ts.isBreakStatement(st) || ts.isContinueStatement(st);
+}
+
+/** Inside `case "a": case "b":` of `switch (name)`, reached from no other case or `default`. */
+function inLiteralCases(clause: ts.CaseClause, name: string): boolean {
+  const sw = clause.parent.parent;
+  const subject = unwrap(sw.expression);
+  if (!ts.isIdentifier(subject) || subject.text !== name) return false;
+  const clauses = clause.parent.clauses;
+  let i = clauses.indexOf(clause);
+  // Empty clauses above fall through into this one; one with statements must exit, or its values come too.
+  while (i > 0 && clauses[i - 1]?.statements.length === 0) i--;
+  const above = clauses[i - 1];
+  if (above && !exits(above.statements[above.statements.length - 1])) return false;
+  return clauses
+    .slice(i, clauses.indexOf(clause) + 1)
+    .every(
+      (c) =>
+        ts.isCaseClause(c) &&
+        (ts.isStringLiteralLike(unwrap(c.expression)) || ts.isNumericLiteral(unwrap(c.expression))),
+    );
+}
+
+/**
+ * Whether a use of a name that is never reassigned sits where an equality check let only literals through:
+ * after `if (x !== "a" && x !== "b") return …;`, inside `if (x === "a" || x === "b") …`, or in
+ * `case "a": case "b":` of `switch (x)`. The check runs on the value itself, so even request input is one of them.
+ */
+function equalityNarrowed(id: ts.Identifier, f: Fold): boolean {
+  const d = resolveName(id, f.modules);
+  if (!d || !(ts.isVariableDeclaration(d) || ts.isParameter(d))) return false;
+  const { values, arrays } = laterWrites(d, id.text);
+  if (values.length > 0 || arrays.length > 0) return false;
+  for (
+    let child: ts.Node = id, n = id.parent;
+    n && !ts.isFunctionLike(n) && !ts.isSourceFile(n);
+    child = n, n = n.parent
+  ) {
+    if (ts.isIfStatement(n) && n.thenStatement === child && comparedWith(n.expression, id.text, false, f)) return true;
+    if (ts.isCaseClause(n) && n.statements.some((st) => st === child) && inLiteralCases(n, id.text)) return true;
+    if (!ts.isBlock(n) && !ts.isCaseClause(n) && !ts.isDefaultClause(n)) continue;
+    const statements: readonly ts.Statement[] = n.statements;
+    const before = statements.slice(0, statements.indexOf(child as ts.Statement));
+    const guarded = before.some(
+      (st) =>
+        ts.isIfStatement(st) &&
+        !st.elseStatement &&
+        exits(st.thenStatement) &&
+        comparedWith(st.expression, id.text, true, f),
+    );
+    if (guarded) return true;
+  }
+  return false;
+}
+
 function constantIdentifier(id: ts.Identifier, f: Fold, asArray: boolean): boolean {
   const d = resolveName(id, f.modules);
   if (d && constantDeclaration(d, id, f, asArray)) return true;
-  return (!asArray && checkedAgainstList(id, f)) || typedConstant(id, f, asArray);
+  return (!asArray && (checkedAgainstList(id, f) || equalityNarrowed(id, f))) || typedConstant(id, f, asArray);
 }
 
 /** An object whose every property is constant: a `const` literal (also `as const`), an enum, or an import of one. */

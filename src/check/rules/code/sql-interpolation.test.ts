@@ -809,3 +809,41 @@ export async function page(db: D1Database, url: URL) {
     ]);
   });
 });
+
+describe("code/sql-interpolation: values compared with literals before use", () => {
+  it("folds request input that an equality guard, an if or a switch case narrowed to literals, but not a fall-through or a loose guard", async () => {
+    const dir = worker({
+      "index.ts": `export async function list(db: D1Database, request: Request) {
+  const url = new URL(request.url);
+  const col = url.searchParams.get("col");
+  if (col !== "name" && col !== "email") return new Response("bad", { status: 400 });
+  await db.prepare(\`SELECT \${col} FROM users\`).all();
+  const kind = url.searchParams.get("kind");
+  switch (kind) {
+    case "a":
+    case "b":
+      await db.prepare(\`SELECT * FROM \${kind}_items\`).all();
+      break;
+    case "c":
+      console.log("c");
+    case "d":
+      await db.prepare(\`SELECT * FROM \${kind}_items\`).all();
+      break;
+    default:
+      await db.prepare(\`SELECT * FROM \${kind}_items\`).all();
+  }
+  const dir = url.searchParams.get("dir");
+  if (dir === "ASC" || dir === "DESC") await db.prepare(\`SELECT * FROM t ORDER BY id \${dir}\`).all();
+  const loose = url.searchParams.get("loose");
+  if (loose !== "name" || loose !== "email") return new Response("bad", { status: 400 });
+  await db.prepare(\`SELECT \${loose} FROM users\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([
+      ["src/index.ts", 15, "error"],
+      ["src/index.ts", 18, "error"],
+      ["src/index.ts", 24, "error"],
+    ]);
+  });
+});
