@@ -742,20 +742,40 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
   return false;
 }
 
-/** `x === "a"` (or `"a" == x`); with `negated`, `x !== "a"`: a comparison of `name` with a constant. */
+/**
+ * `x === "a"` (or `"a" == x`, `typeof x === "number"`); with `negated`, `x !== "a"`: a check that, when it holds
+ * (or, negated, fails), leaves `name` a literal or a number.
+ */
 function comparedWith(e: ts.Expression, name: string, negated: boolean, f: Fold): boolean {
   const x = unwrap(e);
   if (!ts.isBinaryExpression(x)) return false;
   const op = x.operatorToken.kind;
-  // `x === "a" || x === "b"` lets only the literals through; so does `x !== "a" && x !== "b"` when it exits.
-  const join = negated ? ts.SyntaxKind.AmpersandAmpersandToken : ts.SyntaxKind.BarBarToken;
-  if (op === join) return comparedWith(x.left, name, negated, f) && comparedWith(x.right, name, negated, f);
+  // `x === "a" || x === "b"` lets only the literals through, so does `x !== "a" && x !== "b"` when it exits: each
+  // side must narrow. `x === "a" && y`, or an exit on `x !== "a" || y`, narrows when one side does.
+  const both = negated ? ts.SyntaxKind.AmpersandAmpersandToken : ts.SyntaxKind.BarBarToken;
+  const either = negated ? ts.SyntaxKind.BarBarToken : ts.SyntaxKind.AmpersandAmpersandToken;
+  if (op === both) return comparedWith(x.left, name, negated, f) && comparedWith(x.right, name, negated, f);
+  if (op === either) return comparedWith(x.left, name, negated, f) || comparedWith(x.right, name, negated, f);
   const equal = [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken];
   const unequal = [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken];
   if (!(negated ? unequal : equal).includes(op)) return false;
   const isName = (y: ts.Expression) => ts.isIdentifier(unwrap(y)) && (unwrap(y) as ts.Identifier).text === name;
   const literal = (y: ts.Expression) => ts.isStringLiteralLike(unwrap(y)) || ts.isNumericLiteral(unwrap(y));
-  return (isName(x.left) && literal(x.right)) || (isName(x.right) && literal(x.left));
+  // `typeof x === "number"`: a number or boolean's text cannot carry SQL either.
+  const typeOf = (y: ts.Expression) => {
+    const t = unwrap(y);
+    return ts.isTypeOfExpression(t) && isName(t.expression);
+  };
+  const scalar = (y: ts.Expression) => {
+    const t = unwrap(y);
+    return ts.isStringLiteralLike(t) && ["number", "bigint", "boolean"].includes(t.text);
+  };
+  return (
+    (isName(x.left) && literal(x.right)) ||
+    (isName(x.right) && literal(x.left)) ||
+    (typeOf(x.left) && scalar(x.right)) ||
+    (typeOf(x.right) && scalar(x.left))
+  );
 }
 
 /** A statement that always leaves its block: `return`, `throw`, `break`, `continue`, or a block ending in one. */

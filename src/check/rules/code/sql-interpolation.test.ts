@@ -835,7 +835,7 @@ describe("code/sql-interpolation: values compared with literals before use", () 
   const dir = url.searchParams.get("dir");
   if (dir === "ASC" || dir === "DESC") await db.prepare(\`SELECT * FROM t ORDER BY id \${dir}\`).all();
   const loose = url.searchParams.get("loose");
-  if (loose !== "name" || loose !== "email") return new Response("bad", { status: 400 });
+  if (loose !== "name" && loose.length > 10) return new Response("bad", { status: 400 });
   await db.prepare(\`SELECT \${loose} FROM users\`).all();
 }
 `,
@@ -845,5 +845,24 @@ describe("code/sql-interpolation: values compared with literals before use", () 
       ["src/index.ts", 18, "error"],
       ["src/index.ts", 24, "error"],
     ]);
+  });
+});
+
+describe("code/sql-interpolation: values checked to be numbers", () => {
+  it("folds request input a typeof guard proved a number or boolean, but not one proved a string", async () => {
+    const dir = worker({
+      "index.ts": `export async function page(db: D1Database, request: Request) {
+  const body: { limit?: unknown; flag?: unknown; name?: unknown } = await request.json();
+  const limit = body.limit;
+  if (typeof limit !== "number" || limit > 100) throw new Error("bad limit");
+  const flag = body.flag;
+  if (typeof flag === "boolean") await db.prepare(\`SELECT * FROM t WHERE on = \${flag} LIMIT \${limit}\`).all();
+  const name = body.name;
+  if (typeof name !== "string") throw new Error("bad name");
+  await db.prepare(\`SELECT * FROM t WHERE name = '\${name}'\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 9, "error"]]);
   });
 });
