@@ -216,12 +216,12 @@ function digitsPattern(expr: ts.Expression, f: Fold): boolean {
  * `ALLOWED.includes(x)`, `ALLOWED.has(x)`, `x in MAP`, or a digits pattern's `RE.test(x)`, anywhere in the function
  * that uses `x`.
  */
-function checkedAgainstList(id: ts.Identifier, f: Fold): boolean {
+function checkedAgainstList(id: ts.Identifier | ts.PropertyAccessExpression, f: Fold): boolean {
   let hit = false;
+  const text = id.getText();
   walk(enclosingScope(id), (n) => {
     if (hit) return false;
-    const uses = (e: ts.Expression | undefined) =>
-      !!e && ts.isIdentifier(unwrap(e)) && (unwrap(e) as ts.Identifier).text === id.text;
+    const uses = (e: ts.Expression | undefined) => !!e && sameRef(e, text);
     if (ts.isCallExpression(n) && ["includes", "has"].includes(calleeName(n) ?? "") && uses(n.arguments[0])) hit = true;
     if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.InKeyword && uses(n.left)) hit = true;
     const re = ts.isCallExpression(n) && calleeName(n) === "test" && uses(n.arguments[0]) ? receiverOf(n) : undefined;
@@ -229,6 +229,28 @@ function checkedAgainstList(id: ts.Identifier, f: Fold): boolean {
     return undefined;
   });
   return hit;
+}
+
+/** `x` or `query.sort`, written as `text`. */
+function sameRef(e: ts.Expression, text: string): boolean {
+  const u = unwrap(e);
+  return (ts.isIdentifier(u) || ts.isPropertyAccessExpression(u)) && u.getText() === text;
+}
+
+/**
+ * A name, or a property of one (`query.sort`), that holds the same value wherever it is read: the name is never
+ * reassigned and the property never written.
+ */
+function stableRef(e: ts.Identifier | ts.PropertyAccessExpression, f: Fold): boolean {
+  const root = ts.isIdentifier(e) ? e : unwrap(e.expression);
+  if (!ts.isIdentifier(root)) return false;
+  const d = resolveName(root, f.modules);
+  if (!d || !(ts.isVariableDeclaration(d) || ts.isParameter(d))) return false;
+  const { values, arrays } = laterWrites(d, root.text);
+  if (values.length > 0 || arrays.length > 0) return false;
+  if (ts.isIdentifier(e)) return true;
+  const member = memberWrites(d, root.text, e.name.text);
+  return !!member && member.values.length === 0 && member.arrays.length === 0;
 }
 
 /** `const X = …` at the top level of a module. */
@@ -759,7 +781,7 @@ function comparedWith(e: ts.Expression, name: string, negated: boolean, f: Fold)
   const equal = [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken];
   const unequal = [ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken];
   if (!(negated ? unequal : equal).includes(op)) return false;
-  const isName = (y: ts.Expression) => ts.isIdentifier(unwrap(y)) && (unwrap(y) as ts.Identifier).text === name;
+  const isName = (y: ts.Expression) => sameRef(y, name);
   const literal = (y: ts.Expression) => ts.isStringLiteralLike(unwrap(y)) || ts.isNumericLiteral(unwrap(y));
   // `typeof x === "number"`: a number or boolean's text cannot carry SQL either.
   const typeOf = (y: ts.Expression) => {
@@ -788,8 +810,7 @@ function exits(st: ts.Statement | undefined): boolean {
 /** Inside `case "a": case "b":` of `switch (name)`, reached from no other case or `default`. */
 function inLiteralCases(clause: ts.CaseClause, name: string): boolean {
   const sw = clause.parent.parent;
-  const subject = unwrap(sw.expression);
-  if (!ts.isIdentifier(subject) || subject.text !== name) return false;
+  if (!sameRef(sw.expression, name)) return false;
   const clauses = clause.parent.clauses;
   let i = clauses.indexOf(clause);
   // Empty clauses above fall through into this one; one with statements must exit, or its values come too.
@@ -810,18 +831,16 @@ function inLiteralCases(clause: ts.CaseClause, name: string): boolean {
  * after `if (x !== "a" && x !== "b") return …;`, inside `if (x === "a" || x === "b") …`, or in
  * `case "a": case "b":` of `switch (x)`. The check runs on the value itself, so even request input is one of them.
  */
-function equalityNarrowed(id: ts.Identifier, f: Fold): boolean {
-  const d = resolveName(id, f.modules);
-  if (!d || !(ts.isVariableDeclaration(d) || ts.isParameter(d))) return false;
-  const { values, arrays } = laterWrites(d, id.text);
-  if (values.length > 0 || arrays.length > 0) return false;
+function equalityNarrowed(id: ts.Identifier | ts.PropertyAccessExpression, f: Fold): boolean {
+  if (!stableRef(id, f)) return false;
+  const name = id.getText();
   for (
     let child: ts.Node = id, n = id.parent;
     n && !ts.isFunctionLike(n) && !ts.isSourceFile(n);
     child = n, n = n.parent
   ) {
-    if (ts.isIfStatement(n) && n.thenStatement === child && comparedWith(n.expression, id.text, false, f)) return true;
-    if (ts.isCaseClause(n) && n.statements.some((st) => st === child) && inLiteralCases(n, id.text)) return true;
+    if (ts.isIfStatement(n) && n.thenStatement === child && comparedWith(n.expression, name, false, f)) return true;
+    if (ts.isCaseClause(n) && n.statements.some((st) => st === child) && inLiteralCases(n, name)) return true;
     if (!ts.isBlock(n) && !ts.isCaseClause(n) && !ts.isDefaultClause(n)) continue;
     const statements: readonly ts.Statement[] = n.statements;
     const before = statements.slice(0, statements.indexOf(child as ts.Statement));
@@ -830,7 +849,7 @@ function equalityNarrowed(id: ts.Identifier, f: Fold): boolean {
         ts.isIfStatement(st) &&
         !st.elseStatement &&
         exits(st.thenStatement) &&
-        comparedWith(st.expression, id.text, true, f),
+        comparedWith(st.expression, name, true, f),
     );
     if (guarded) return true;
   }
@@ -973,6 +992,8 @@ function constantAccess(e: ts.PropertyAccessExpression | ts.ElementAccessExpress
     if (constantObjectLiteral(e.expression, f) || constantMember(e, f, false)) return true;
     if (constantProperty(e.expression, e.name.text, f)) return true;
     if (constantClassField(e, f, constantText) || constantStaticField(e, f, constantText)) return true;
+    // `if (!SORTS.includes(query.sort)) return …`, `if (query.dir !== "ASC" && query.dir !== "DESC") throw …`
+    if (stableRef(e, f) && (checkedAgainstList(e, f) || equalityNarrowed(e, f))) return true;
   } else if (constantObjectLiteral(e.expression, f) || constantArray(e.expression, f)) return true;
   return typedConstant(e, f, false);
 }

@@ -866,3 +866,21 @@ describe("code/sql-interpolation: values checked to be numbers", () => {
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 9, "error"]]);
   });
 });
+
+describe("code/sql-interpolation: a property checked before use", () => {
+  it("folds query.sort an allow-list or equality guard checked, but not after the property is rewritten", async () => {
+    const dir = worker({
+      "index.ts": `const SORTS = ["name", "created_at"];
+export async function list(db: D1Database, query: { sort: string; dir: string }, body: { col: string }) {
+  if (!SORTS.includes(query.sort)) throw new Error("bad sort");
+  if (query.dir !== "ASC" && query.dir !== "DESC") throw new Error("bad dir");
+  await db.prepare(\`SELECT * FROM t ORDER BY \${query.sort} \${query.dir}\`).all();
+  if (!SORTS.includes(body.col)) throw new Error("bad column");
+  body.col = query.dir + body.col;
+  await db.prepare(\`SELECT \${body.col} FROM t\`).all();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 8, "warning"]]);
+  });
+});
