@@ -37,6 +37,30 @@ export interface DirAnalysis {
 
 const lc = (s: string) => s.toLowerCase();
 
+/** What some rules read of the schema as the file leaves it. */
+function schemaAfterFile(
+  replayer: Replayer,
+  outcomes: MigrationFile["outcomes"],
+  changes: MigrationFile["changes"],
+): Pick<Required<MigrationFile>, "tablesAfter" | "renamedChildren"> {
+  // Schemas some rules read (a singleton's CHECK, a cascade child's columns), kept as they are after the file.
+  const tablesAfter = new Map<string, Table>();
+  for (const o of outcomes)
+    for (const t of [o.target ?? "", ...o.cascades.map((c) => c.table)]) {
+      const table = replayer.tables.get(lc(t));
+      if (table) tablesAfter.set(lc(t), table);
+    }
+  // SQLite re-points the children's REFERENCES at a renamed table: which ones, after the file.
+  const renamedChildren = new Map<string, string[]>();
+  for (const c of changes)
+    if (c.kind === "rename-table")
+      renamedChildren.set(
+        lc(c.table),
+        replayer.childrenOf(c.table).flatMap((t) => (lc(t.name) === lc(c.table) ? [] : [t.name])),
+      );
+  return { tablesAfter, renamedChildren };
+}
+
 /** Replays one file and folds its changes; the replayer's schema moves forward by the file. */
 export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | "rel">, name: string): MigrationFile {
   const read = readMigration(migrationPath(dir, name));
@@ -74,21 +98,7 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
   // Net effect of the file: a table it drops and creates again under the same name starts empty.
   const dropped = new Set(raw.flatMap((c) => (c.kind === "drop-table" ? [lc(c.table)] : [])));
   const recreated = new Set([...createdHere].filter((t) => replayer.existedBeforeFile(t) && dropped.has(t)));
-  // Schemas some rules read (a singleton's CHECK, a cascade child's columns), kept as they are after the file.
-  const tablesAfter = new Map<string, Table>();
-  for (const o of outcome.statements)
-    for (const t of [o.target ?? "", ...o.cascades.map((c) => c.table)]) {
-      const table = replayer.tables.get(lc(t));
-      if (table) tablesAfter.set(lc(t), table);
-    }
-  // SQLite re-points the children's REFERENCES at a renamed table: which ones, after the file.
-  const renamedChildren = new Map<string, string[]>();
-  for (const c of changes)
-    if (c.kind === "rename-table")
-      renamedChildren.set(
-        lc(c.table),
-        replayer.childrenOf(c.table).flatMap((t) => (lc(t.name) === lc(c.table) ? [] : [t.name])),
-      );
+  const { tablesAfter, renamedChildren } = schemaAfterFile(replayer, outcome.statements, changes);
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {
