@@ -50,6 +50,20 @@ describe("check reads what wrangler reads", () => {
     expect(only.findings.filter((f) => f.rule === "do/deleted-classes")).toEqual([]);
   });
 
+  it("reads a second Worker's config named with a dash (wrangler-cron.toml), not a dashed template", async () => {
+    const deleting = `name = "cron"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\nnew_classes = ["Room"]\n[[migrations]]\ntag = "v2"\ndeleted_classes = ["Room"]\n`;
+    const dir = writeProject({
+      "wrangler.toml": 'name = "app"\nmain = "src/index.ts"\n',
+      "wrangler-cron.toml": deleting,
+      "wrangler-sample.toml": deleting,
+      "src/index.ts": "export default {};\n",
+    });
+    const r = await runCheck(dir);
+    expect(r.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual([
+      "wrangler-cron.toml",
+    ]);
+  });
+
   it("reads a template when it is all the folder has, and names it; fails naming it when it does not parse", async () => {
     const dir = writeProject({ "wrangler.jsonc.example": '{ "name": "app" }', "src/index.ts": "export default {};\n" });
     const r = await runCheck(dir);

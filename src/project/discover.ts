@@ -12,15 +12,18 @@ export interface FindConfigsOptions {
    * checked by no one without a word (installs, build output and dot-folders are never walked).
    */
   maxDepth?: number;
-  /** Also list `wrangler.<name>.{toml,json,jsonc}` (used with `wrangler -c`); check reads them, the edge does not. */
+  /** Also list `wrangler.<name>.{toml,json,jsonc}` and `wrangler-<name>.*` (used with `wrangler -c`); check reads them, the edge does not. */
   variants?: boolean;
 }
 
-/** `wrangler.production.toml`, `wrangler.staging.jsonc`: configs used with `wrangler -c <file>`. */
-const VARIANT = /^wrangler\.[\w-]+\.(toml|json|jsonc)$/;
-/** `wrangler.jsonc.example`, `wrangler.example.toml`: templates that wrangler never reads. */
+/**
+ * `wrangler.production.toml`, `wrangler.staging.jsonc`, `wrangler-cron.toml`: configs used with `wrangler -c <file>`.
+ * wrangler reads any file name given to `-c`, and a second Worker of a folder is often named with a dash.
+ */
+const VARIANT = /^wrangler[.-][\w-]+\.(toml|json|jsonc)$/;
+/** `wrangler.jsonc.example`, `wrangler.example.toml`, `wrangler-sample.toml`: templates that wrangler never reads. */
 const EXAMPLE =
-  /^wrangler(\.[\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler(\.[\w-]+)?\.(example|sample|template|dist)\.(toml|json|jsonc)$/;
+  /^wrangler([.-][\w-]+)?\.(toml|json|jsonc)\.(example|sample|template|dist)$|^wrangler([.-][\w-]+)?[.-](example|sample|template|dist)\.(toml|json|jsonc)$/;
 
 /**
  * The config name wrangler reads for a template.
@@ -29,7 +32,7 @@ const EXAMPLE =
  * templateTarget("wrangler.toml.template"); // "wrangler.toml"  (and "wrangler.example.jsonc" → "wrangler.jsonc")
  */
 export function templateTarget(template: string): string {
-  return template.replace(/\.(example|sample|template|dist)$/, "").replace(/\.(example|sample|template|dist)\./, ".");
+  return template.replace(/\.(example|sample|template|dist)$/, "").replace(/[.-](example|sample|template|dist)\./, ".");
 }
 
 export interface ConfigScan {

@@ -4,7 +4,7 @@
  * and why. This walks each extracted project itself, independently of check's discovery (no depth limit; only
  * `node_modules` and `.git` are left out), and accounts for what it finds:
  *
- * - every wrangler config, variant (`wrangler.<name>.toml`) and template (`wrangler.toml.example`, …): read by
+ * - every wrangler config, variant (`wrangler.<name>.toml`, `wrangler-<name>.toml`) and template (`wrangler.toml.example`, …): read by
  *   check, or named by one of its findings (any severity);
  * - every migrations folder a D1 binding of any config it finds points at (`migrations_dir`, default `migrations`,
  *   top level and per environment): replayed by check, or named by one of its findings.
@@ -24,7 +24,7 @@ import { loadProject } from "../../src/project/discover.js";
 import { loadWranglerConfig, type WorkerSettings } from "../../src/project/wrangler-config.js";
 import { eachSnapshot } from "./snapshots.js";
 
-const CONFIG_LIKE = /^wrangler(\.[\w-]+)*\.(toml|json|jsonc)(\.(example|sample|template|dist))?$/;
+const CONFIG_LIKE = /^wrangler([.-][\w-]+)*\.(toml|json|jsonc)(\.(example|sample|template|dist))?$/;
 const rel = (root: string, p: string): string => relative(root, p).split("\\").join("/") || ".";
 
 interface Tree {
