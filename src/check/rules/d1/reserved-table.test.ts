@@ -13,6 +13,24 @@ describe("d1/reserved-table", () => {
       "d1/reserved-table@0002_change.sql:1",
     ]);
   });
+  it("does not flag a plain SELECT from sqlite_master or d1_migrations, but still flags _cf_* reads", async () => {
+    expect(
+      await hitsAfterBase(
+        "d1/reserved-table",
+        "SELECT name FROM sqlite_master WHERE type='table' AND name = 'orders';",
+      ),
+    ).toEqual([]);
+    expect(await hitsAfterBase("d1/reserved-table", "SELECT name FROM d1_migrations;")).toEqual([]);
+    expect(await hitsAfterBase("d1/reserved-table", "SELECT * FROM _cf_KV;")).toEqual([
+      "d1/reserved-table@0002_change.sql:1",
+    ]);
+    expect(
+      await hitsAfterBase(
+        "d1/reserved-table",
+        "DELETE FROM sqlite_sequence WHERE name IN (SELECT name FROM sqlite_master);",
+      ),
+    ).toEqual(["d1/reserved-table@0002_change.sql:1"]);
+  });
   it("does not flag sqlite_ functions or ordinary tables", async () => {
     expect(
       await hitsAfterBase("d1/reserved-table", "INSERT INTO order_items (sku) SELECT sqlite_version() WHERE 0;"),

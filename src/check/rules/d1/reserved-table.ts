@@ -1,6 +1,6 @@
 import { defineRule } from "../rule.js";
 
-/** A statement names d1_migrations, a sqlite_* table, or a _cf_* table (D1's own). */
+/** A statement writes d1_migrations or a sqlite_* table, or names a _cf_* table (D1's own). */
 export default defineRule({
   meta: {
     id: "d1/reserved-table",
@@ -12,6 +12,9 @@ export default defineRule({
       const stmt = file.statements[i];
       if (!o.reserved || !stmt) return [];
       const name = o.reserved;
+      const cf = /^_cf_/i.test(name);
+      // A plain SELECT only reads: D1 serves sqlite_master and the migrations table; it refuses only _cf_* access.
+      if (o.verb === "select" && !cf) return [];
       const isMigrations = !/^(sqlite_|_cf_)/i.test(name);
       return [
         {
@@ -19,7 +22,7 @@ export default defineRule({
           column: stmt.column,
           message: isMigrations
             ? `touches ${name}, wrangler's record of applied migrations; editing it makes D1 skip or re-run migrations`
-            : `touches ${name}, a table that ${/^_cf_/i.test(name) ? "D1 reserves for itself (remote D1 rejects access to _cf_* tables)" : "SQLite manages itself; D1 rejects writes to it"}`,
+            : `touches ${name}, a table that ${cf ? "D1 reserves for itself (remote D1 rejects access to _cf_* tables)" : "SQLite manages itself; D1 rejects writes to it"}`,
           fix: isMigrations
             ? `Leave ${name} to \`wrangler d1 migrations apply\`. To re-run a migration, write a new one; to mark one applied by hand, do it once with \`wrangler d1 execute\`, outside the migrations folder.`
             : `Remove the statement; keep migrations to your own tables.`,
