@@ -1,3 +1,6 @@
+import { resolve } from "node:path";
+import { bindingMigrations } from "../../../project/d1-migrations.js";
+import { type MigrationsDir, migrationPath, readMigration } from "../../d1/migrations.js";
 import type { RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
 
@@ -11,21 +14,75 @@ export const meta: RuleMeta = {
 const TEST_DATA = /(^|[_\-.\d])(test[_-]?data|dummy|fake|mock|mocks|sample[_-]?data|fixtures?)([_\-.]|$)/i;
 /** Seed files: a numbered `0004_seed_roles.sql` is usually reference data on purpose, an unnumbered `seed.sql` not. */
 const SEED = /(^|[_\-.\d])(seeds?|seeding|seed[_-]?data)([_\-.]|$)/i;
+/** A seed named for an environment that is not production: `0001_seed_dev.sql`, `0003_demo_seed.sql`. */
+const NOT_PRODUCTION = /(^|[_\-.\d])(dev|development|demo|local|example|staging|qa)([_\-.]|$)/i;
+/** Credential columns: a literal there ships one known login to every database the folder is applied to. */
+const CREDENTIAL = /^(password|passwd|pwd|password_hash|password_salt|pass_hash|hashed_password|salt|api_key|secret)$/i;
+const INSERT_COLUMNS = /\binsert\s+(?:or\s+\w+\s+)?into\s+[^\s(]+\s*\(([^)]*)\)\s*values\b/gi;
 
-function strayData(name: string): boolean {
+/** The credential column a file fills with literal VALUES, if any. */
+function literalCredential(text: string): string | undefined {
+  for (const m of text.matchAll(INSERT_COLUMNS)) {
+    const col = (m[1] ?? "")
+      .split(",")
+      .map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ""))
+      .find((c) => CREDENTIAL.test(c));
+    if (col) return col;
+  }
+  return undefined;
+}
+
+/** Why a file looks like seed or test data, or undefined for a migration. */
+function strayData(name: string, text: () => string): string | undefined {
   const stem = name.replace(/\.sql$/, ".");
-  return TEST_DATA.test(stem) || (SEED.test(stem) && !/^\d/.test(name));
+  if (TEST_DATA.test(stem)) return "looks like test data";
+  if (!SEED.test(stem)) return undefined;
+  if (!/^\d/.test(name)) return "looks like seed data";
+  if (NOT_PRODUCTION.test(stem)) return "is named as seed data for a non-production environment";
+  const col = literalCredential(text());
+  return col ? `seeds literal ${col} values, so every database gets the same known login` : undefined;
+}
+
+/**
+ * Whether some binding that applies this folder can reach a remote database: `wrangler d1 migrations apply --remote`
+ * needs a `database_id`, so a folder only id-less (local, demo) bindings apply never reaches production. Unknown
+ * (no binding found) counts as reachable.
+ */
+function reachesRemote(dir: MigrationsDir): boolean {
+  let matched = false;
+  for (const cfg of dir.configs) {
+    const bindings = [...cfg.d1_databases, ...Object.values(cfg.env).flatMap((e) => e.d1_databases)];
+    for (const b of bindings) {
+      let listed: string;
+      try {
+        listed = bindingMigrations(cfg, b, dir.order).dir;
+      } catch {
+        continue;
+      }
+      if (resolve(listed) !== resolve(dir.dir)) continue;
+      matched = true;
+      if (b.database_id !== undefined) return true;
+    }
+  }
+  return !matched;
 }
 
 /** A `.sql` file named like seed or test data: wrangler applies every `.sql` in the folder, to every database. */
 export default defineRule({
   meta,
   checkFolder({ dir, names }) {
-    return names.filter(strayData).map((name) => ({
-      name,
-      line: 1,
-      message: `${name} looks like seed or test data, and \`wrangler d1 migrations apply --remote\` applies every .sql in ${dir.rel}/ to production`,
-      fix: `move it out of ${dir.rel}/ (e.g. to seeds/${name}) and load it with \`wrangler d1 execute <db> --local --file seeds/${name}\`; if it is a real migration, rename it to say what it changes`,
-    }));
+    if (!reachesRemote(dir)) return [];
+    return names.flatMap((name) => {
+      const why = strayData(name, () => readMigration(migrationPath(dir, name)).text);
+      if (!why) return [];
+      return [
+        {
+          name,
+          line: 1,
+          message: `${name} ${why}, and \`wrangler d1 migrations apply --remote\` applies every .sql in ${dir.rel}/ to production`,
+          fix: `move it out of ${dir.rel}/ (e.g. to seeds/${name}) and load it with \`wrangler d1 execute <db> --local --file seeds/${name}\`; if it is a real migration, rename it to say what it changes${why.includes("login") ? ", and create the first account at deploy time from a secret instead of a literal" : ""}`,
+        },
+      ];
+    });
   },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMigrations, hits } from "../../d1/testing.js";
+import { checkMigrations, hits, TEST_WRANGLER } from "../../d1/testing.js";
 
 const T = (n: number) => `CREATE TABLE t${n} (id INTEGER);\n`;
 
@@ -128,8 +128,36 @@ describe("d1/non-migration-file", () => {
     const r = await checkMigrations({
       "migrations/0001_create_tests.sql": T(1),
       "migrations/0002_seed_roles.sql": "INSERT INTO t1 VALUES (1);\n",
+      "migrations/0003_seed_users.sql": "INSERT INTO t1 (id, email) VALUES (3, 'a@x.io');\n",
+      "migrations/0004_devices.sql": "INSERT INTO t1 (id, password_hash) VALUES (4, 'x');\n",
     });
     expect(hits(r, "d1/non-migration-file")).toEqual([]);
+  });
+  it("flags a numbered seed named for dev or demo, or one that seeds a literal login", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_seed_dev.sql": "INSERT INTO t1 VALUES (1);\n",
+      "migrations/0003_seed.sql": "INSERT INTO t1 (id, login, \"password_hash\") VALUES (2, 'admin', 'f7f8');\n",
+    });
+    expect(hits(r, "d1/non-migration-file").sort()).toEqual([
+      "d1/non-migration-file@0002_seed_dev.sql:1",
+      "d1/non-migration-file@0003_seed.sql:1",
+    ]);
+    const login = r.findings.find((f) => f.file.endsWith("0003_seed.sql"));
+    expect(login?.message).toContain("seeds literal password_hash values");
+  });
+  it("does not flag seeds in a folder only bindings without a database_id apply (wrangler cannot apply it remotely)", async () => {
+    const files = {
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_seed_demo.sql": "INSERT INTO t1 VALUES (1);\n",
+    };
+    const local = await checkMigrations({
+      ...files,
+      "wrangler.toml": TEST_WRANGLER.replace(/^database_id = .*$/m, ""),
+    });
+    expect(hits(local, "d1/non-migration-file")).toEqual([]);
+    const remote = await checkMigrations(files);
+    expect(hits(remote, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_seed_demo.sql:1"]);
   });
 });
 
