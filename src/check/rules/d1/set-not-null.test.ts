@@ -15,4 +15,20 @@ describe("d1/set-not-null", () => {
     const loosen = rebuildOrders("id INTEGER PRIMARY KEY, status TEXT, total INTEGER");
     expect(await hitsAfterBase("d1/set-not-null", loosen)).toEqual([]);
   });
+  it("does not flag the old rowid alias (a lone INTEGER PRIMARY KEY) that the rebuild keeps as a NOT NULL column", async () => {
+    const base = (key: string) => ({
+      "migrations/0001_base.sql": `CREATE TABLE s (qr_id ${key} PRIMARY KEY, t TEXT);`,
+    });
+    const change = (
+      key: string,
+    ) => `CREATE TABLE s_new (id INTEGER PRIMARY KEY AUTOINCREMENT, qr_id ${key} NOT NULL, t TEXT);
+INSERT INTO s_new (qr_id, t) SELECT qr_id, t FROM s;
+DROP TABLE s;
+ALTER TABLE s_new RENAME TO s;`;
+    expect(await hitsAfterBase("d1/set-not-null", change("INTEGER"), base("INTEGER"))).toEqual([]);
+    // A TEXT primary key of a rowid table can hold NULL in SQLite: still flagged.
+    expect(await hitsAfterBase("d1/set-not-null", change("TEXT"), base("TEXT"))).toEqual([
+      "d1/set-not-null@0002_change.sql:1",
+    ]);
+  });
 });

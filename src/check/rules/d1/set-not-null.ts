@@ -1,6 +1,18 @@
 import { filledIn } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import type { Table } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
+
+/** The column is the table's rowid alias (a lone INTEGER PRIMARY KEY, no separate key index): never NULL. */
+function isRowidAlias(table: Table, column: string): boolean {
+  const key = table.columns.filter((c) => c.pk > 0);
+  return (
+    key.length === 1 &&
+    key[0]?.name.toLowerCase() === column.toLowerCase() &&
+    key[0].type.toUpperCase() === "INTEGER" &&
+    !table.indexes.some((ix) => ix.origin === "pk")
+  );
+}
 
 /** A nullable column becomes NOT NULL (SQLite can only do it by rebuilding the table). */
 export default defineRule({
@@ -9,9 +21,14 @@ export default defineRule({
     severity: "error",
     summary: "A nullable column of an existing table becomes NOT NULL",
   },
-  checkMigration: ({ file }) =>
-    flatChanges(file).flatMap((c) => {
+  checkMigration: ({ file }) => {
+    const rebuilt = new Map<string, Table>();
+    for (const c of file.changes) if (c.kind === "modify-table") rebuilt.set(c.table.toLowerCase(), c.before);
+    return flatChanges(file).flatMap((c) => {
       if (c.kind !== "alter-column" || c.before.notNull || !c.after.notNull || !existedBefore(file, c.table)) return [];
+      // The old rowid alias held a value in every row, so neither the copy nor a write that keeps it can be NULL.
+      const old = rebuilt.get(c.table.toLowerCase());
+      if (old && isRowidAlias(old, c.before.name)) return [];
       const t = ident(c.table);
       const col = ident(c.after.name);
       // An UPDATE earlier in this file filled every NULL in: the copy cannot fail on them.
@@ -27,5 +44,6 @@ export default defineRule({
           data: { table: c.table, column: c.after.name, filledIn: filled },
         },
       ];
-    }),
+    });
+  },
 });
