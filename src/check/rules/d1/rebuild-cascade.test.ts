@@ -163,4 +163,18 @@ DROP TABLE notes_pre;`;
       "d1/rebuild-cascade@0002_change.sql:4",
     ]);
   });
+
+  it("does not flag a table's self-reference (its rows were copied before the DROP), but flags another child", async () => {
+    const nav =
+      "CREATE TABLE nav (id TEXT PRIMARY KEY, label TEXT, parent_id TEXT REFERENCES nav (id) ON DELETE CASCADE);";
+    const rebuild = `CREATE TABLE nav_new (id TEXT PRIMARY KEY, parent_id TEXT REFERENCES nav_new (id) ON DELETE CASCADE);
+INSERT INTO nav_new (id, parent_id) SELECT id, parent_id FROM nav;
+DROP TABLE nav;
+ALTER TABLE nav_new RENAME TO nav;`;
+    const child = "CREATE TABLE pins (id INTEGER PRIMARY KEY, nav_id TEXT REFERENCES nav (id) ON DELETE CASCADE);";
+    expect(await hitsAfterBase("d1/rebuild-cascade", rebuild, { "migrations/0001_base.sql": nav })).toEqual([]);
+    expect(
+      await hitsAfterBase("d1/rebuild-cascade", rebuild, { "migrations/0001_base.sql": `${nav}\n${child}` }),
+    ).toEqual(["d1/rebuild-cascade@0002_change.sql:3"]);
+  });
 });

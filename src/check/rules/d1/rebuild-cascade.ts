@@ -53,11 +53,16 @@ export default defineRule({
       if (!stmt || o.verb !== "drop-table" || o.error) return;
       // A table on the cascade's path (the parent, a link, the child) that the file emptied first: nothing to reach.
       const reached = (c: Cascade) => !c.path.some((t) => emptyAt(file, t, stmt.line));
+      const parent = o.target ?? "";
+      // A self-reference cascades only inside the table being dropped, whose rows are gone (or copied) anyway.
       const cascades = o.cascades.filter(
-        (c) => !gone.has(c.table.toLowerCase()) && !kept.has(`${stmt.line}:${c.table.toLowerCase()}`) && reached(c),
+        (c) =>
+          c.table.toLowerCase() !== parent.toLowerCase() &&
+          !gone.has(c.table.toLowerCase()) &&
+          !kept.has(`${stmt.line}:${c.table.toLowerCase()}`) &&
+          reached(c),
       );
       if (cascades.length === 0) return;
-      const parent = o.target ?? "";
       if (!existedBefore(file, parent)) return;
       const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === stmt.line);
       const losses = file.data?.statements[i]?.rowLoss;
