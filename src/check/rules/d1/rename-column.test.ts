@@ -20,4 +20,19 @@ describe("d1/rename-column", () => {
   it("does not flag new columns", async () => {
     expect(await hitsAfterBase("d1/rename-column", "ALTER TABLE orders ADD COLUMN state TEXT;")).toEqual([]);
   });
+
+  it("names the column a rebuild's copy fills from the old one, not the one at its old position", async () => {
+    const rename = async (copy: string) =>
+      (
+        await checkMigrations({
+          "migrations/0001.sql": BASE_MIGRATION,
+          "migrations/0002.sql": `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, note TEXT, state TEXT, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new (id, ${copy}, total) SELECT id, status, total FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`,
+        })
+      ).findings.find((x) => x.rule === "d1/rename-column")?.message;
+    expect(await rename("state")).toContain("renames column orders.status to state");
+    expect(await rename("note")).toContain("renames column orders.status to note");
+  });
 });
