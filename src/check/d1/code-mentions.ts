@@ -145,8 +145,9 @@ export interface RunningVersionOptions {
 }
 
 /**
- * The clause rules put where they used to say "the running version's queries fail": unchanged when the code
- * names `name` or cannot be read, and a plain statement (with a lower severity) when no bound Worker names it.
+ * The clause rules put where they used to say "the running version's queries fail": asserted only when the code read
+ * at --base names `name`; hedged when only the code about to be deployed names it or no code can be read; and a
+ * plain statement (with a lower severity) when no bound Worker names it.
  *
  * @example
  * runningVersion(code, "legacy_notes", "queries on it fail"); // { unused: true, clause: "the code about to be deployed … does not name legacy_notes; …" }
@@ -159,8 +160,21 @@ export function runningVersion(
 ): { unused: boolean; clause: string } {
   // Code read at --base is the running version itself: only the name it queries counts.
   const names = code?.at === undefined ? [name, ...alsoNamed] : [name];
-  if (!code || names.some((n) => code.mentions(n)))
-    return { unused: false, clause: `the running version's ${failure}` };
+  // Only the code at --base shows what the running version queries; anything else keeps the claim but hedges it.
+  if (!code)
+    return {
+      unused: false,
+      clause: `if the version running now names ${name}, its ${failure} (its Workers' code could not be read)`,
+    };
+  const found = names.find((n) => code.mentions(n));
+  if (found !== undefined)
+    return {
+      unused: false,
+      clause:
+        code.at === undefined
+          ? `the code about to be deployed names ${found}, so the version running now likely ${found === name ? "does too" : `still names ${name}`}, and its ${failure} (pass \`--base <git ref>\` to read the running version's code)`
+          : `the running version's ${failure}`,
+    };
   const workers = code.workers.join(", ");
   return {
     unused: true,

@@ -103,7 +103,10 @@ describe("the running version's queries, judged from the Worker code", () => {
       "d1/drop-column",
     );
     expect(named?.severity).toBe("error");
-    expect(named?.message).toContain("the running version's queries that name it fail");
+    expect(named?.message).toContain(
+      "the code about to be deployed names status, so the version running now likely does too, and its queries that name it fail",
+    );
+    expect(named?.message).toContain("--base <git ref>");
     const unnamed = await find(
       { ...drop, ...worker('return env.DB.prepare("SELECT id FROM orders").all();') },
       "d1/drop-column",
@@ -125,7 +128,7 @@ describe("the running version's queries, judged from the Worker code", () => {
     );
     const f = r.findings.find((x) => x.rule === "d1/rename-table");
     expect(f?.severity).toBe("error");
-    expect(f?.message).toContain("the running version's queries on order_items fail");
+    expect(f?.message).toContain("if the version running now names order_items, its queries on order_items fail");
   });
 
   it("a rename keeps its claim when the code (the version being deployed) names the NEW name", async () => {
@@ -141,7 +144,9 @@ describe("the running version's queries, judged from the Worker code", () => {
     const f = await find(columns, "d1/rename-column");
     expect([f?.severity, f?.message]).toEqual([
       "error",
-      expect.stringContaining("the running version's queries on status fail"),
+      expect.stringContaining(
+        "names state, so the version running now likely still names status, and its queries on status fail",
+      ),
     ]);
   });
 });
