@@ -23,7 +23,8 @@ export interface ClassifyContext {
   uniqueAdded: ReadonlyMap<string, readonly string[][]>;
   uniqueDropped: ReadonlyMap<string, readonly string[][]>;
   /**
-   * The PRIMARY KEY columns, by lower-cased table, of each table a rebuild in the list replaces, as it was before.
+   * The PRIMARY KEY and whole-table UNIQUE columns, by lower-cased table, of each table a rebuild in the list
+   * replaces, as it was before.
    * An `INTEGER PRIMARY KEY` is the rowid and has no index, so the diff cannot pair it with the new table's key.
    */
   keysBefore: ReadonlyMap<string, readonly string[][]>;
@@ -123,7 +124,12 @@ function primaryKeysBefore(rebuilds: readonly Rebuild[]): Map<string, string[][]
       .filter((col) => col.pk > 0)
       .sort((a, b) => a.pk - b.pk)
       .map((col) => col.name);
-    if (pk.length > 0) out.set(r.table.toLowerCase(), [...(out.get(r.table.toLowerCase()) ?? []), pk]);
+    // Every whole-table unique key the old table held, too: a rebuild that widens UNIQUE (a, b) to (a, b, c).
+    const unique = r.before.indexes
+      .filter((ix) => ix.unique && !ix.partial && !ix.columns.includes("<expr>"))
+      .map((ix) => ix.columns);
+    const keys = [...(pk.length > 0 ? [pk] : []), ...unique];
+    if (keys.length > 0) out.set(r.table.toLowerCase(), [...(out.get(r.table.toLowerCase()) ?? []), ...keys]);
   }
   return out;
 }

@@ -338,4 +338,20 @@ CREATE UNIQUE INDEX posts_team_season_slug ON posts (team_id, season_id, slug);`
       ).toHaveLength(1);
     }
   });
+
+  it("does not flag a rebuild that widens an old UNIQUE key to a superset, but flags a key that is not one", async () => {
+    const base = (key: string) => ({
+      "migrations/0001_base.sql": `CREATE TABLE entries (id INTEGER PRIMARY KEY, s TEXT NOT NULL, d TEXT NOT NULL, UNIQUE (${key}));`,
+    });
+    const rebuild = (
+      key: string,
+    ) => `CREATE TABLE entries_new (id INTEGER PRIMARY KEY, s TEXT NOT NULL, d TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 1, UNIQUE (${key}));
+INSERT INTO entries_new (id, s, d, n) SELECT id, s, d, 1 FROM entries;
+DROP TABLE entries;
+ALTER TABLE entries_new RENAME TO entries;`;
+    expect(await hitsAfterBase("d1/add-unique", rebuild("s, d, n"), base("s, d"))).toEqual([]);
+    expect(await hitsAfterBase("d1/add-unique", rebuild("d, n"), base("s, d"))).toEqual([
+      "d1/add-unique@0002_change.sql:1",
+    ]);
+  });
 });
