@@ -8,8 +8,11 @@ import { readsWholeCode } from "./code-reach.js";
 
 /** Whether the code of the Workers bound to a migrations folder names a table or column at all. */
 export interface CodeMentions {
-  /** True when any source file of those Workers contains `name` as a whole word (any case). */
-  mentions(name: string): boolean;
+  /**
+   * True when any source file of those Workers contains `name` as a whole word (any case); with `table`, a file
+   * that also names the table (a column's name alone may belong to another table's query).
+   */
+  mentions(name: string, table?: string): boolean;
   /** The Workers' config files, relative to the project, for messages. */
   workers: string[];
   /**
@@ -65,7 +68,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
   const read = base === undefined ? readDisk(configs) : readAtRef(configs, base);
   if (!read) return undefined;
   let files: Source[] | undefined;
-  let text: string | undefined;
+  let lower: string[] | undefined;
   let whole: boolean | undefined;
   const answers = new Map<string, boolean>();
   return {
@@ -83,21 +86,22 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       );
       return whole;
     },
-    mentions(name) {
-      const key = name.toLowerCase();
+    mentions(name, table) {
+      const key = `${name}\0${table ?? ""}`.toLowerCase();
       const known = answers.get(key);
       if (known !== undefined) return known;
       files ??= read();
-      text ??= files
-        .map((f) => f.text)
-        .join("\n")
-        .toLowerCase();
-      const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const found = new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
+      lower ??= files.map((f) => f.text.toLowerCase());
+      const found = lower.some((text) => wholeWord(text, name) && (table === undefined || wholeWord(text, table)));
       answers.set(key, found);
       return found;
     },
   };
+}
+
+function wholeWord(text: string, name: string): boolean {
+  const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
 }
 
 /** One source file read: its path (or, at a git ref, a stand-in directly in its folder) and text. */
@@ -142,6 +146,8 @@ export interface RunningVersionOptions {
    * deployed, which names the new name precisely when the version still running names the old one.
    */
   alsoNamed?: readonly string[];
+  /** The column's table: a mention counts only in a file that names it too. */
+  table?: string;
 }
 
 /**
@@ -156,7 +162,7 @@ export function runningVersion(
   code: CodeMentions | undefined,
   name: string,
   failure: string,
-  { alsoNamed = [] }: RunningVersionOptions = {},
+  { alsoNamed = [], table }: RunningVersionOptions = {},
 ): { unused: boolean; clause: string } {
   // Code read at --base is the running version itself: only the name it queries counts.
   const names = code?.at === undefined ? [name, ...alsoNamed] : [name];
@@ -166,7 +172,7 @@ export function runningVersion(
       unused: false,
       clause: `if the version running now names ${name}, its ${failure} (its Workers' code could not be read)`,
     };
-  const found = names.find((n) => code.mentions(n));
+  const found = names.find((n) => code.mentions(n, table));
   if (found !== undefined)
     return {
       unused: false,

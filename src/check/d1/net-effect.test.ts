@@ -116,6 +116,20 @@ describe("the running version's queries, judged from the Worker code", () => {
     expect(unnamed?.message).not.toContain("queries that name it fail");
   });
 
+  it("counts a column's name only in a file that also names its table", async () => {
+    const drop = { "migrations/0002_change.sql": "ALTER TABLE orders DROP COLUMN status;" };
+    const other = await find(
+      { ...drop, ...worker('return env.DB.prepare("SELECT status FROM order_items").all();') },
+      "d1/drop-column",
+    );
+    expect(other?.severity).toBe("warning");
+    const same = await find(
+      { ...drop, ...worker('return env.DB.prepare("SELECT status FROM orders").all();') },
+      "d1/drop-column",
+    );
+    expect(same?.severity).toBe("error");
+  });
+
   it("a rename of a table no code names is info; a missing main keeps the old claim", async () => {
     const rename = { "migrations/0002_change.sql": "ALTER TABLE order_items RENAME TO line_items;" };
     expect((await find({ ...rename, ...worker("return new Response();") }, "d1/rename-table"))?.severity).toBe("info");

@@ -27,7 +27,9 @@ export default defineRule({
     ...wiped(file, code),
     ...flatChanges(file).flatMap((c) => {
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
-      const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`);
+      const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`, {
+        table: c.table,
+      });
       // Nothing queries it, and the rebuild's copy carries its values into a new column: nothing is lost.
       const rebuild = file.changes.find((r) => r.kind === "modify-table" && r.line === c.line && r.table === c.table);
       if (

@@ -19,6 +19,7 @@ export default defineRule({
       if (keptAfterRename(file, c.table, c.from, column.name, c.line)) return [];
       const running = runningVersion(code, c.from, `queries on ${c.from} fail until the new code is live`, {
         alsoNamed: [column.name],
+        table: c.table,
       });
       const t = ident(c.table);
       const from = ident(c.from);
