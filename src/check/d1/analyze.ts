@@ -186,6 +186,7 @@ export function analyzeMigrationsDir(
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable, ...(baseSchema ? { baseSchema } : {}) });
   const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set() };
   const seeded = new Set<string>();
+  const createdBy = new Map<string, string>();
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
   try {
@@ -203,8 +204,10 @@ export function analyzeMigrationsDir(
         );
       }
       file.seeded = seeded;
+      file.createdBy = createdBy;
       findings.push(...runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []));
       trackSeeded(file, seeded);
+      for (const t of file.createdHere) createdBy.set(t, file.name);
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);

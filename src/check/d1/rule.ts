@@ -46,6 +46,8 @@ export interface MigrationFile {
    * table; followed through renames): such a table may hold rows whatever the code says.
    */
   seeded?: ReadonlySet<string>;
+  /** Lower-cased table → the earlier migration that last created it (for messages). */
+  createdBy?: ReadonlyMap<string, string>;
   /** Replay on `--data`, when this file is pending there. */
   data?: FileOutcome;
 }

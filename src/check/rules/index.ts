@@ -37,6 +37,7 @@ import d1RenameTable from "./d1/rename-table.js";
 import d1ReservedTable from "./d1/reserved-table.js";
 import d1RowsLost from "./d1/rows-lost.js";
 import d1SetNotNull from "./d1/set-not-null.js";
+import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
 import d1SqlError from "./d1/sql-error.js";
 import d1Transaction from "./d1/transaction.js";
 import d1UnboundedWrite from "./d1/unbounded-write.js";
@@ -98,6 +99,7 @@ export const rules: readonly Rule[] = [
   d1ReservedTable,
   d1RowsLost,
   d1SetNotNull,
+  d1ShadowedCreateTable,
   d1SqlError,
   d1Transaction,
   d1UnboundedWrite,
