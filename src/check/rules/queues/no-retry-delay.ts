@@ -13,17 +13,20 @@ export const meta: RuleMeta = {
 export default defineRule({
   meta,
   checkConfig(ctx) {
-    return consumers(ctx)
-      .filter((c) => c.consumer.retry_delay === undefined)
-      .map(({ consumer, path }) =>
-        at(
-          ctx,
-          meta,
-          [...path, "queue"],
-          `the consumer of ${consumer.queue} has no retry_delay: a failed message is redelivered at once, so ${consumer.max_retries ?? 3} retries can be spent before a failing dependency recovers`,
-          `add ${kv(ctx, "retry_delay", 30)} (seconds) to this consumer, and back off further in code with \`msg.retry({ delaySeconds })\``,
-          { queue: consumer.queue },
-        ),
-      );
+    return (
+      consumers(ctx)
+        // max_retries 0 never redelivers: there is no retry to delay.
+        .filter((c) => c.consumer.retry_delay === undefined && c.consumer.max_retries !== 0)
+        .map(({ consumer, path }) =>
+          at(
+            ctx,
+            meta,
+            [...path, "queue"],
+            `the consumer of ${consumer.queue} has no retry_delay: a failed message is redelivered at once, so ${consumer.max_retries ?? 3} retries can be spent before a failing dependency recovers`,
+            `add ${kv(ctx, "retry_delay", 30)} (seconds) to this consumer, and back off further in code with \`msg.retry({ delaySeconds })\``,
+            { queue: consumer.queue },
+          ),
+        )
+    );
   },
 });

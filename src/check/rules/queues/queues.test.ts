@@ -45,6 +45,12 @@ describe("queues/no-retry-delay", () => {
     const zero = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "dlq"\nretry_delay = 0\n') });
     expect(await findingsOf(zero, analyzers, "queues/no-retry-delay")).toEqual([]);
   });
+  it("leaves alone a consumer with max_retries = 0 (nothing is retried), not one with retries", async () => {
+    const noRetry = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "dlq"\nmax_retries = 0\n') });
+    expect(await findingsOf(noRetry, analyzers, "queues/no-retry-delay")).toEqual([]);
+    const one = writeProject({ "wrangler.toml": consumer('dead_letter_queue = "dlq"\nmax_retries = 1\n') });
+    expect(await findingsOf(one, analyzers, "queues/no-retry-delay")).toHaveLength(1);
+  });
 });
 
 describe("queues/v8-content-type-with-pull-consumer", () => {
