@@ -110,6 +110,18 @@ describe("check reads what wrangler reads", () => {
     ]);
   });
 
+  it("says a Python Worker's code is not analysed (info) instead of parsing entry.py as TypeScript", async () => {
+    const dir = writeProject({
+      "wrangler.toml": 'name = "py"\nmain = "src/entry.py"\ncompatibility_flags = ["python_workers"]\n',
+      "src/entry.py": 'from workers import Response\n\ndef on_fetch(request):\n    return Response("it\'s fine")\n',
+    });
+    const r = await runCheck(dir);
+    const code = r.findings.filter((f) => f.rule === "code/skipped-file").map((f) => [f.file, f.severity, f.message]);
+    expect(code).toEqual([
+      ["wrangler.toml", "info", expect.stringContaining('code not analysed: main "src/entry.py" is a Python Worker')],
+    ]);
+  });
+
   it("says why code was not analysed, and warns about a second config in one folder", async () => {
     const dir = writeProject({
       "a/wrangler.jsonc": JSON.stringify({ name: "a", main: "dist/index.js" }),

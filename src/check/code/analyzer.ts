@@ -17,7 +17,7 @@ import { rules as allRules } from "../rules/index.js";
 import { report } from "../rules/report.js";
 import type { Rule } from "../rules/rule.js";
 import { walk } from "./ast.js";
-import { listSources } from "./files.js";
+import { isScriptFile, listSources } from "./files.js";
 import { type CodeModules, createCodeModules } from "./modules.js";
 import type {
   CodeFileContext,
@@ -156,7 +156,8 @@ function readWorkers(project: Project, run: Run, progress: AnalyzerContext["prog
     // A Worker whose main is not there is reported by code/skipped-file, which reads the config itself.
     const readable = main !== undefined && existsSync(main);
     const paths = main && readable ? listSources(dirname(main)) : [];
-    if (main && readable && !paths.includes(main)) paths.push(main);
+    // A main in another language (a Python Worker's entry.py) is not parsed: code/skipped-file names it.
+    if (main && readable && isScriptFile(main) && !paths.includes(main)) paths.push(main);
     progress?.(`${configFile}: ${paths.length} source files`);
     const files: SourceFileInfo[] = [];
     for (const path of paths) {

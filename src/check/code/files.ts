@@ -14,9 +14,14 @@ const SKIP_DIRS = new Set([
   "fixtures",
 ]);
 
+/** A JavaScript or TypeScript file, the only language the code rules parse (a Python Worker's entry.py is not). */
+export function isScriptFile(name: string): boolean {
+  return SOURCE_EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
 function isSource(name: string): boolean {
   if (name.endsWith(".d.ts") || /\.(test|spec)\.[cm]?[jt]sx?$/.test(name)) return false;
-  return SOURCE_EXTENSIONS.some((ext) => name.endsWith(ext));
+  return isScriptFile(name);
 }
 
 /**

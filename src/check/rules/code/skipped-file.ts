@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { isScriptFile } from "../../code/files.js";
 import type { SkippedSource, WorkerCode } from "../../code/rule.js";
 import type { RuleMeta, Severity } from "../../findings.js";
 import type { PlacedHit } from "../report.js";
@@ -13,7 +14,8 @@ export const meta: RuleMeta = {
 
 /**
  * The finding for a Worker whose code was not read at all, saying why, so "0 findings" never hides it.
- * A Worker without `main` (assets only) is info; a `main` that cannot be read is a warning.
+ * A Worker without `main` (assets only) or with a `main` in another language is info; a `main` that cannot be read
+ * is a warning.
  */
 function codeNotAnalysed(configFile: string, line: number, why: string, fix: string, severity: Severity): PlacedHit {
   return { file: configFile, line, severity, message: `code not analysed: ${why}`, fix, data: { reason: why } };
@@ -30,8 +32,18 @@ function unreadMain({ worker, configFile }: WorkerCode): PlacedHit | undefined {
       "set `main` to the Worker's entry file if it has code",
       "info",
     );
-  if (existsSync(resolve(dirname(worker.path), worker.main))) return undefined;
   const spec = worker.main;
+  if (existsSync(resolve(dirname(worker.path), spec))) {
+    if (isScriptFile(spec)) return undefined;
+    const python = spec.endsWith(".py");
+    return codeNotAnalysed(
+      configFile,
+      line,
+      `main "${spec}" is ${python ? "a Python Worker" : "not JavaScript or TypeScript"}, and blastwall's code rules read only JavaScript and TypeScript`,
+      "nothing to fix in the project; the config, D1, queue and Durable Object rules still check it",
+      "info",
+    );
+  }
   if (!/^[./]/.test(spec) && !/\.[cm]?[jt]sx?$/.test(spec))
     return codeNotAnalysed(
       configFile,
