@@ -21,17 +21,15 @@ function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
   return undefined;
 }
 
-/** Every `this.name = v` (also `+=`) inside the class. */
-function assignments(cls: ts.ClassLikeDeclaration, name: string): ts.Expression[] {
+/** Every value assigned (`=`, also `+=`) in `scope` to a field `holds` matches: `this.cols = v`, `Repo.COLS = v`. */
+function assignments(scope: ts.Node, holds: (e: ts.Expression) => boolean): ts.Expression[] {
   const out: ts.Expression[] = [];
-  walk(cls, (n) => {
+  walk(scope, (n) => {
     if (
       ts.isBinaryExpression(n) &&
       n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
       n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-      ts.isPropertyAccessExpression(n.left) &&
-      n.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
-      n.left.name.text === name
+      holds(n.left)
     )
       out.push(n.right);
     return undefined;
@@ -87,7 +85,7 @@ export function constantClassField(
   if (!cls) return false;
   const name = e.name.text;
   let declared = false;
-  const writes = assignments(cls, name);
+  const writes = assignments(cls, fieldAccess(name));
   for (const m of cls.members) {
     if (ts.isPropertyDeclaration(m) && m.name.getText() === name) {
       if (!shielded(m)) return false;
@@ -166,21 +164,9 @@ export function constantStaticField(
   const files = [own, ...(f.modules?.importers(own.fileName) ?? [])];
   if (files.some((sf) => grownIn(sf, fieldAccess(name, className))) || grownIn(cls, fieldAccess(name))) return false;
   if (mods.some((m) => m.kind === ts.SyntaxKind.ReadonlyKeyword)) return true;
-  const writes = assignments(cls, name);
-  for (const sf of files) {
-    walk(sf, (n) => {
-      if (
-        ts.isBinaryExpression(n) &&
-        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
-        ts.isPropertyAccessExpression(n.left) &&
-        n.left.name.text === name &&
-        ts.isIdentifier(n.left.expression) &&
-        n.left.expression.text === className
-      )
-        writes.push(n.right);
-      return undefined;
-    });
-  }
+  const writes = [
+    ...assignments(cls, fieldAccess(name)),
+    ...files.flatMap((sf) => assignments(sf, fieldAccess(name, className))),
+  ];
   return writes.every((w) => constant(w, f));
 }
