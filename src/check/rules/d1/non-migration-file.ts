@@ -71,8 +71,7 @@ function reachesRemote(dir: MigrationsDir): boolean {
 export default defineRule({
   meta,
   checkFolder({ dir, names }) {
-    if (!reachesRemote(dir)) return [];
-    return names.flatMap((name) => {
+    const hits = names.flatMap((name) => {
       const why = strayData(name, () => readMigration(migrationPath(dir, name)).text);
       if (!why) return [];
       return [
@@ -84,5 +83,7 @@ export default defineRule({
         },
       ];
     });
+    // Only a folder with a stray file is worth resolving every binding's folder for.
+    return hits.length > 0 && reachesRemote(dir) ? hits : [];
   },
 });
