@@ -38,12 +38,17 @@ function blobsOf(git: string, commit: string): TreeEntry[] {
 }
 
 /**
- * Writes the commit's files with `git cat-file --batch` rather than `git archive`, because snapshots leave out
+ * Writes the commit's files with `git cat-file --batch` rather than `git checkout`, because snapshots leave out
  * files of 4 MiB and more and `git archive` fails on a missing blob; those files are skipped.
  */
 export function extract(mirror: string, p: Project, into: string): string {
   const git = join(mirror, p.repo.replace("/", "+"), "repo");
   const out = join(into, p.repo.replace("/", "+"));
+  // A user's clone carries its history, which check reads to tell which migrations shipped together: a shared
+  // clone (no objects copied) whose index and HEAD are the manifest commit, then the files as below.
+  execFileSync("git", ["clone", "-q", "--shared", "--no-checkout", git, out]);
+  execFileSync("git", ["-C", out, "update-ref", "--no-deref", "HEAD", p.commit]);
+  execFileSync("git", ["-C", out, "read-tree", p.commit]);
   const entries = blobsOf(git, p.commit);
   const batch = execFileSync("git", ["-C", git, "cat-file", "--batch"], {
     input: `${entries.map((e) => e.blob).join("\n")}\n`,

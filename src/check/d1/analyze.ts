@@ -12,6 +12,8 @@ import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
+import { Origins, sameReleaseToInfo } from "./release-origin.js";
+import type { ReleaseWindows } from "./release-windows.js";
 import { soleSource } from "./row-bounds.js";
 import type { D1FolderContext, D1RuleContext, MigrationFile } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
@@ -24,6 +26,8 @@ export interface AnalyzeDirOptions {
   baseSchema?: { sql: string; label: string };
   /** What the bound Workers' code names, for rules that would say "the running version's queries fail". */
   code?: CodeMentions;
+  /** Which files ship together (git history or `--base`): contract changes to what their window made are info. */
+  windows?: ReleaseWindows;
 }
 
 export interface DirAnalysis {
@@ -176,7 +180,7 @@ function trackSeeded(file: MigrationFile, seeded: Set<string>): void {
  */
 export function analyzeMigrationsDir(
   dir: MigrationsDir,
-  { data, progress, code, baseSchema }: AnalyzeDirOptions = {},
+  { data, progress, code, baseSchema, windows }: AnalyzeDirOptions = {},
 ): DirAnalysis {
   const names = migrationNames(dir);
   const { findings, byFile: folder } = folderFindings(dir, names);
@@ -187,6 +191,7 @@ export function analyzeMigrationsDir(
   const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set() };
   const seeded = new Set<string>();
   const createdBy = new Map<string, string>();
+  const origins = new Origins();
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
   try {
@@ -205,7 +210,12 @@ export function analyzeMigrationsDir(
       }
       file.seeded = seeded;
       file.createdBy = createdBy;
-      findings.push(...runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []));
+      const own = runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []);
+      const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
+      findings.push(
+        ...(windows ? sameReleaseToInfo(own, { file, origins, windows, first: names[0], pendingOnData }) : own),
+      );
+      origins.record(file);
       trackSeeded(file, seeded);
       for (const t of file.createdHere) createdBy.set(t, file.name);
       migrations.push({ file: file.rel, class: file.class, database });

@@ -10,6 +10,7 @@ import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { drizzleBaseFor } from "./drizzle-base.js";
 import { listMigrationDirs, type MigrationsDir } from "./migrations.js";
+import { releaseWindows } from "./release-windows.js";
 
 /** The `--base-schema` file's SQL, labelled as the user sees it. */
 function readBaseSchema(root: string, path: string): { sql: string; label: string } {
@@ -104,6 +105,7 @@ export const d1Analyzer: Analyzer = {
             root: project.root,
             ...(options.base === undefined ? {} : { base: options.base }),
           }),
+          ...(dir.exists ? { windows: releaseWindows(dir.dir, { base: options.base }) } : {}),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
         });
