@@ -99,6 +99,12 @@ function callSites(decl: ts.Node, name: ts.Identifier, files: ts.SourceFile[], f
     for (const n of identifiersOf(sf).get(name.text) ?? []) {
       const parent = n.parent;
       if (n === name || ts.isImportSpecifier(parent) || ts.isImportClause(parent) || inType(n)) continue;
+      // `export { f }` of its own module: the importers, searched too, hold the calls; under another name
+      // (`export { f as g }`) they call `g`, which this search by name would miss.
+      if (ts.isExportSpecifier(parent) && !parent.parent.parent.moduleSpecifier && sf === decl.getSourceFile()) {
+        if (parent.propertyName) return undefined;
+        continue;
+      }
       // `repo.save(…)` through `import * as repo`: a call of the function, not a property of something else.
       const member = isKey(n) && ts.isPropertyAccessExpression(parent) && resolveMember(parent, f.modules) === decl;
       if (member) {

@@ -166,6 +166,59 @@ export async function f(db: D1Database, o: { from?: string; q?: string }, stats:
     expect(await sqlFindings(dir)).toEqual([]);
   });
 
+  it("follows a helper named in the module's own export list (`export { a, b }`) to every importer's call", async () => {
+    const dir = worker({
+      "logs.js": `async function remove(env, table, id) {
+  await env.DB.prepare(\`DELETE FROM \${table} WHERE id = ?\`).bind(id).run();
+}
+async function insert(env, table, fields, values) {
+  const columns = ["student_id", ...fields, "created_at"];
+  return env.DB.prepare(\`INSERT INTO \${table} (\${columns.join(",")}) VALUES (\${columns.map(() => "?").join(",")})\`).bind(...values).run();
+}
+export { remove, insert };
+`,
+      "index.ts": `import { insert, remove } from "./logs.js";
+const TABLE = "dhor_log";
+const FIELDS = ["segment_from", "segment_to"];
+export async function f(env: Env, id: number, v: unknown[]) {
+  await insert(env, TABLE, FIELDS, v);
+  await insert(env, "reflections", ["reflection"], v);
+  await remove(env, TABLE, id);
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+    const leaky = worker({
+      "logs.js": `async function remove(env, table, id) {
+  await env.DB.prepare(\`DELETE FROM \${table} WHERE id = ?\`).bind(id).run();
+}
+export { remove };
+`,
+      "index.ts": `import { remove } from "./logs.js";
+export async function f(env: Env, req: Request) {
+  await remove(env, new URL(req.url).searchParams.get("t") ?? "x", 1);
+  await remove(env, "dhor_log", 1);
+}
+`,
+    });
+    expect(await sqlFindings(leaky)).toEqual([["src/logs.js", 2, "warning"]]);
+    // Exported under another name: the importers' calls of `del` cannot be matched, so nothing is assumed.
+    const renamed = worker({
+      "logs.js": `async function remove(env, table, id) {
+  await env.DB.prepare(\`DELETE FROM \${table} WHERE id = ?\`).bind(id).run();
+}
+export { remove as del };
+export const tidy = (env) => remove(env, "dhor_log", 1);
+`,
+      "index.ts": `import { del } from "./logs.js";
+export async function f(env: Env, t: string) {
+  await del(env, t, 1);
+}
+`,
+    });
+    expect(await sqlFindings(renamed)).toEqual([["src/logs.js", 2, "warning"]]);
+  });
+
   it("flags a helper as soon as one caller passes something that is not constant", async () => {
     const dir = worker({
       "index.ts": `function count(db: D1Database, table: string) {
