@@ -3,6 +3,8 @@ import { relativeTo } from "../../project/discover.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import type { Analyzer, AnalyzerContext } from "../analyzer.js";
 import { moduleExports } from "../code/module-exports.js";
+import { handlerDelaysRetries, queueHandlers } from "../code/queue-handlers.js";
+import { parseSourceFile } from "../code/source.js";
 import type { Finding } from "../findings.js";
 import { rules as allRules } from "../rules/index.js";
 import { report } from "../rules/report.js";
@@ -17,6 +19,21 @@ function entryExportsOf(worker: WranglerConfig): () => Set<string> | undefined {
   return () => {
     if (!cached)
       cached = { value: worker.main ? moduleExports(resolve(dirname(worker.path), worker.main)) : undefined };
+    return cached.value;
+  };
+}
+
+function queueDelaysRetriesOf(worker: WranglerConfig): () => boolean | undefined {
+  let cached: { value: boolean | undefined } | undefined;
+  return () => {
+    if (!cached) {
+      const parsed = worker.main ? parseSourceFile(resolve(dirname(worker.path), worker.main)) : undefined;
+      const handlers = parsed?.ok ? queueHandlers(parsed.sf) : [];
+      const verdicts = handlers.map(handlerDelaysRetries);
+      cached = {
+        value: verdicts.length > 0 && verdicts.every((v) => v !== undefined) ? verdicts.every(Boolean) : undefined,
+      };
+    }
     return cached.value;
   };
 }
@@ -57,6 +74,7 @@ export function createConfigAnalyzer({ rules = allRules }: { rules?: readonly Ru
           sections: projectSections.filter((p) => p.worker === worker).map((p) => p.section),
           projectSections,
           entryExports: entryExportsOf(worker),
+          queueDelaysRetries: queueDelaysRetriesOf(worker),
           base: options.base ? configAtRef(worker.path, options.base) : undefined,
           baseRef: options.base,
         };

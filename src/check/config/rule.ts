@@ -12,6 +12,11 @@ export interface ConfigRuleContext {
   sections: ConfigSection[];
   /** Names exported by the Worker's entry module (`main`); undefined when it cannot be read. */
   entryExports(): Set<string> | undefined;
+  /**
+   * Whether the entry module's queue() handler never lets a message come back at once (every retry passes
+   * `delaySeconds`, every error is caught); undefined when there is no readable handler.
+   */
+  queueDelaysRetries(): boolean | undefined;
   /** Every section of every Worker in the project, to resolve bindings that name another Worker (`script_name`). */
   projectSections: { worker: WranglerConfig; file: string; section: ConfigSection }[];
   /** The same config at the `--base` git ref, when given and the file existed there. */

@@ -248,6 +248,30 @@ export const settings = { fetch: true, queue: "orders" } as const;
   });
 });
 
+describe("code/queue-without-idempotency: shorthand handlers", () => {
+  it("reads the function a shorthand `queue` member names: its upsert clears it, its POST does not", async () => {
+    const upsert = worker(`async function queue(batch: MessageBatch<{ repo: string }>, env: Env) {
+  for (const m of batch.messages) {
+    await env.DB.prepare("INSERT OR IGNORE INTO scans (repo) VALUES (?)").bind(m.body.repo).run();
+    m.ack();
+  }
+}
+async function fetch() { return new Response(); }
+export default { fetch, queue };
+`);
+    expect(await findingsOf(upsert, analyzers, "code/queue-without-idempotency")).toEqual([]);
+    const post = worker(`async function queue(batch: MessageBatch<{ to: string }>, env: Env) {
+  for (const m of batch.messages) {
+    await fetch("https://mail.example/send", { method: "POST", body: m.body.to });
+    m.ack();
+  }
+}
+export default { fetch: () => new Response(), queue };
+`);
+    expect((await findingsOf(post, analyzers, "code/queue-without-idempotency")).map((f) => f.line)).toEqual([7]);
+  });
+});
+
 describe("code/queue-without-idempotency: only consumers with effects", () => {
   it("does not flag a consumer that only logs and acks, but flags one that writes", async () => {
     const quiet = worker(`export default {

@@ -1,7 +1,7 @@
 import ts from "typescript";
-import { calleeName, lastName, memberName, receiverOf, unwrap, walk } from "../../code/ast.js";
-import { resolveName } from "../../code/declarations.js";
+import { calleeName, lastName, receiverOf, unwrap, walk } from "../../code/ast.js";
 import type { CodeModules } from "../../code/modules.js";
+import { functionNamed, handlerFunction, queueHandlers } from "../../code/queue-handlers.js";
 import { finding, type SourceFileInfo, type WorkerCode } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -39,16 +39,6 @@ function mentionsMessageId(arg: ts.Expression): boolean {
     return undefined;
   });
   return hit;
-}
-
-/** The function a name refers to, in this file or (through imports) another project file. */
-function functionNamed(id: ts.Identifier, modules: CodeModules | undefined): ts.Node | undefined {
-  const d = resolveName(id, modules);
-  if (d && ts.isFunctionDeclaration(d)) return d;
-  const init = d && ts.isVariableDeclaration(d) && d.initializer ? unwrap(d.initializer) : undefined;
-  return init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init) || ts.isCallExpression(init))
-    ? init
-    : undefined;
 }
 
 /** Names imported from blastwall's queue library: any call to one counts as the idempotency wrapper. */
@@ -115,35 +105,6 @@ function hasSideEffects(handler: ts.Node): boolean {
   return effect;
 }
 
-/** `queue` members of objects and classes in a file: the default export's, or any handler object's. */
-function queueHandlers(sf: ts.SourceFile): ts.Node[] {
-  const out: ts.Node[] = [];
-  // Fast path: a file that never spells "queue" cannot declare a queue() handler.
-  if (!sf.text.includes("queue")) return out;
-  walk(sf, (n) => {
-    if (memberName(n) !== "queue") return undefined;
-    const owner = n.parent;
-    const isHandlerObject =
-      (ts.isObjectLiteralExpression(owner) &&
-        owner.properties.some((p) => ["fetch", "scheduled"].includes(memberName(p) ?? ""))) ||
-      (ts.isObjectLiteralExpression(owner) && ts.isExportAssignment(owner.parent)) ||
-      (ts.isObjectLiteralExpression(owner) &&
-        (ts.isSatisfiesExpression(owner.parent) || ts.isAsExpression(owner.parent))) ||
-      ts.isClassLike(owner);
-    // `queue: "orders"` in a settings object is data, not a handler.
-    const isFunctionValue =
-      ts.isMethodDeclaration(n) ||
-      ts.isShorthandPropertyAssignment(n) ||
-      (ts.isPropertyAssignment(n) &&
-        (ts.isIdentifier(unwrap(n.initializer)) ||
-          ts.isCallExpression(unwrap(n.initializer)) ||
-          ts.isFunctionLike(unwrap(n.initializer))));
-    if (isHandlerObject && isFunctionValue) out.push(n);
-    return undefined;
-  });
-  return out;
-}
-
 function fixFor(code: WorkerCode): string {
   const d1 = [...code.bindings.d1][0];
   const kv = [...code.bindings.kv][0];
@@ -162,8 +123,9 @@ export default defineRule({
   checkSource({ code, source, modules }: { code: WorkerCode; source: SourceFileInfo; modules?: CodeModules }) {
     const out: Finding[] = [];
     for (const h of queueHandlers(source.sf)) {
+      const fn = handlerFunction(h, modules);
       // A consumer that only logs and acks has nothing a redelivery could repeat.
-      if (!hasSideEffects(h) || isIdempotent(h, source.sf, modules)) continue;
+      if (!hasSideEffects(fn) || isIdempotent(fn, source.sf, modules)) continue;
       out.push(
         finding(
           meta,

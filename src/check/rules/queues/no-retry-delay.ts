@@ -13,6 +13,8 @@ export const meta: RuleMeta = {
 export default defineRule({
   meta,
   checkConfig(ctx) {
+    // A handler that catches every error and delays each retry itself never gets a message back at once.
+    if (ctx.queueDelaysRetries()) return [];
     return (
       consumers(ctx)
         // max_retries 0 never redelivers: there is no retry to delay.

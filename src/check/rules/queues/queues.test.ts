@@ -53,6 +53,54 @@ describe("queues/no-retry-delay", () => {
   });
 });
 
+describe("queues/no-retry-delay reads the queue() handler", () => {
+  const config = `main = "src/index.ts"\n${consumer('dead_letter_queue = "dlq"\nmax_retries = 5\n')}`;
+  const withHandler = (body: string) => writeProject({ "wrangler.toml": config, "src/index.ts": body });
+  const retryDelay = (dir: string) => findingsOf(dir, analyzers, "queues/no-retry-delay");
+
+  it("leaves alone a handler that catches every error and passes delaySeconds to each retry", async () => {
+    const dir = withHandler(`async function queue(batch: MessageBatch, env: Env) {
+  async function worker() {
+    for (const m of batch.messages) {
+      try { await env.DB.prepare("SELECT 1").run(); m.ack(); }
+      catch (err) { if (m.attempts < 5) m.retry({ delaySeconds: 30 * m.attempts }); else m.ack(); }
+    }
+  }
+  await Promise.all([worker(), worker()]);
+}
+export default { fetch: () => new Response(), queue };
+`);
+    expect(await retryDelay(dir)).toEqual([]);
+  });
+
+  it("flags a retry without delaySeconds, an await outside try, and a catch that rethrows", async () => {
+    const bare = withHandler(`export default {
+  async queue(batch: MessageBatch, env: Env) {
+    for (const m of batch.messages) {
+      try { await env.DB.prepare("SELECT 1").run(); m.ack(); } catch { m.retry(); }
+    }
+  },
+};
+`);
+    expect(await retryDelay(bare)).toHaveLength(1);
+    const open = withHandler(`export default {
+  async queue(batch: MessageBatch, env: Env) {
+    await env.DB.prepare("SELECT 1").run();
+    for (const m of batch.messages) m.retry({ delaySeconds: 10 });
+  },
+};
+`);
+    expect(await retryDelay(open)).toHaveLength(1);
+    const rethrow = withHandler(`export default {
+  async queue(batch: MessageBatch, env: Env) {
+    try { await env.DB.prepare("SELECT 1").run(); } catch (e) { batch.retryAll({ delaySeconds: 5 }); throw e; }
+  },
+};
+`);
+    expect(await retryDelay(rethrow)).toHaveLength(1);
+  });
+});
+
 describe("queues/v8-content-type-with-pull-consumer", () => {
   const pull = `{ "name": "puller", "queues": { "consumers": [{ "queue": "events", "type": "http_pull", "dead_letter_queue": "events-dlq", "retry_delay": 5 }] } }`;
 
