@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import type { Finding, MigrationSummary } from "../findings.js";
+import { stillRejected } from "../rules/d1/check-rejects-code-value.js";
 import { rules } from "../rules/index.js";
 import { report } from "../rules/report.js";
 import { collapseRebuilds } from "../sql/rebuild.js";
@@ -222,6 +223,8 @@ export function analyzeMigrationsDir(
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
     });
+    // Rules judged against the code about to be deployed settle on the schema the whole history leaves.
+    findings.splice(0, findings.length, ...findings.filter((f) => stillRejected(f, replayer.tables)));
   } finally {
     replayer.close();
     onData?.replayer.close();

@@ -25,6 +25,19 @@ export interface CodeMentions {
    * a path alias, `../shared`). Only then does "no source file names x" mean "no code does". Answered on first call.
    */
   wholeCode(): boolean;
+  /**
+   * Array literals of two or more strings (`["13line", "15line_madani"]`) in the files that name both `table` and
+   * `column`: the value sets code checks or writes, for rules that compare them with a CHECK.
+   */
+  stringLists(table: string, column: string): CodeList[];
+}
+
+/** A list of string literals in the Workers' code. */
+export interface CodeList {
+  /** The file, as messages show it. */
+  file: string;
+  line: number;
+  values: string[];
 }
 
 export interface CodeMentionsOptions {
@@ -86,6 +99,14 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       );
       return whole;
     },
+    stringLists(table, column) {
+      files ??= read();
+      lower ??= files.map((f) => f.text.toLowerCase());
+      const text = lower;
+      return files.flatMap((f, i) =>
+        wholeWord(text[i] ?? "", table) && wholeWord(text[i] ?? "", column) ? listsIn(f.text, label(f.path)) : [],
+      );
+    },
     mentions(name, table) {
       const key = `${name}\0${table ?? ""}`.toLowerCase();
       const known = answers.get(key);
@@ -97,6 +118,17 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       return found;
     },
   };
+}
+
+/** `[ "a", 'b', … ]` holding only string literals (no escapes, no interpolation), two or more. */
+const STRING_LIST = /\[\s*((?:"[^"\\\n]*"|'[^'\\\n]*')(?:\s*,\s*(?:"[^"\\\n]*"|'[^'\\\n]*'))+)\s*,?\s*\]/g;
+
+function listsIn(text: string, file: string): CodeList[] {
+  return [...text.matchAll(STRING_LIST)].map((m) => ({
+    file,
+    line: text.slice(0, m.index).split("\n").length,
+    values: [...(m[1] ?? "").matchAll(/"([^"]*)"|'([^']*)'/g)].map((v) => v[1] ?? v[2] ?? ""),
+  }));
 }
 
 function wholeWord(text: string, name: string): boolean {

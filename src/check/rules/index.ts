@@ -15,6 +15,7 @@ import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
 import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
+import d1CheckRejectsCodeValue from "./d1/check-rejects-code-value.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
@@ -77,6 +78,7 @@ export const rules: readonly Rule[] = [
   d1AddUnique,
   d1BlockingTrigger,
   d1ChangeColumnType,
+  d1CheckRejectsCodeValue,
   d1DataConstraint,
   d1DropColumn,
   d1DropTable,
