@@ -117,6 +117,7 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
     copyLines,
     createdHere,
     writtenColumns(split.statements, outcome.statements),
+    tablesAfter,
   );
   return {
     ...empty,

@@ -1,6 +1,7 @@
 import type { MigrationClass } from "../findings.js";
 import type { Change } from "../sql/diff.js";
 import type { StatementOutcome } from "../sql/replay.js";
+import type { Table } from "../sql/schema.js";
 import { tokenize, updatedColumns } from "../sql/tokens.js";
 import { narrowing } from "./check-constraints.js";
 
@@ -176,6 +177,35 @@ function indexesFollowingRenames(changes: readonly Change[]): Set<string> {
   return out;
 }
 
+/**
+ * The whole-table unique keys (PRIMARY KEY, UNIQUE) that a table this file adds a unique index to keeps from before
+ * the file: its keys after the file, less the indexes the file adds. A table the file rebuilds or creates is left out,
+ * since its keys after the file are new.
+ */
+function keysKept(changes: readonly Change[], tablesAfter: ReadonlyMap<string, Table>): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  const lcT = (t: string) => t.toLowerCase();
+  const replaced = new Set(
+    changes.flatMap((c) => (c.kind === "modify-table" || c.kind === "create-table" ? [lcT(c.table)] : [])),
+  );
+  const added = new Set(changes.flatMap((c) => (c.kind === "add-index" ? [renamedKey(c.table, c.index.name)] : [])));
+  for (const c of changes) {
+    const t = lcT(c.table);
+    const table = tablesAfter.get(t);
+    if (c.kind !== "add-index" || !c.index.unique || replaced.has(t) || !table || out.has(t)) continue;
+    const pk = table.columns
+      .filter((col) => col.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((col) => col.name);
+    const unique = table.indexes
+      .filter((ix) => ix.unique && !ix.partial && !ix.columns.includes("<expr>"))
+      .filter((ix) => !added.has(renamedKey(c.table, ix.name)))
+      .map((ix) => ix.columns);
+    out.set(t, [...(pk.length > 0 ? [pk] : []), ...unique]);
+  }
+  return out;
+}
+
 function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-index"): Map<string, string[][]> {
   const out = new Map<string, string[][]>();
   for (const c of changes)
@@ -191,7 +221,11 @@ function uniqueByTable(changes: readonly Change[], kind: "add-index" | "drop-ind
 export function contextFor(
   changes: readonly Change[],
   createdHere: (table: string) => boolean,
-  { rebuilt = [], written }: { rebuilt?: readonly Rebuild[]; written?: ReadonlySet<string> } = {},
+  {
+    rebuilt = [],
+    written,
+    tablesAfter,
+  }: { rebuilt?: readonly Rebuild[]; written?: ReadonlySet<string>; tablesAfter?: ReadonlyMap<string, Table> } = {},
 ): ClassifyContext {
   const adds = changes.flatMap((c) => (c.kind === "add-column" ? [c] : []));
   const addedColumns = new Set(adds.map((c) => key(c.table, c.column.name)));
@@ -209,6 +243,9 @@ export function contextFor(
   const droppedTables = new Set(changes.flatMap((c) => (c.kind === "drop-table" ? [c.table.toLowerCase()] : [])));
   const renamedIndexes = indexesFollowingRenames(changes);
   const keysBefore = primaryKeysBefore([...changes.flatMap((c) => (c.kind === "modify-table" ? [c] : [])), ...rebuilt]);
+  // A unique index whose key holds a key the table already had cannot fail, nor reject a write the old key allowed.
+  for (const [t, keys] of tablesAfter ? keysKept(changes, tablesAfter) : [])
+    keysBefore.set(t, [...(keysBefore.get(t) ?? []), ...keys]);
   return {
     createdHere,
     addedColumns,
@@ -293,9 +330,13 @@ export function classify(
   copyLines: ReadonlySet<number>,
   createdHere: ReadonlySet<string>,
   written?: ReadonlySet<string>,
+  tablesAfter?: ReadonlyMap<string, Table>,
 ): { classes: Set<Pure>; class: MigrationClass } {
   const classes = new Set<Pure>();
-  const ctx = contextFor(changes, (t) => createdHere.has(t.toLowerCase()), written ? { written } : {});
+  const ctx = contextFor(changes, (t) => createdHere.has(t.toLowerCase()), {
+    ...(written ? { written } : {}),
+    ...(tablesAfter ? { tablesAfter } : {}),
+  });
   for (const c of changes) classes.add(classOfChange(c, ctx));
   for (const o of outcomes) if (isDataStatement(o) && !copyLines.has(o.line)) classes.add("data");
   const list = [...classes];

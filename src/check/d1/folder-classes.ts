@@ -31,6 +31,7 @@ const summaryOf = (sql: string) => sql.replace(/\s+/g, " ").trim().split(" ").sl
 function statementsOf(file: MigrationFile): ClassifiedStatement[] {
   const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
     written: writtenColumns(file.statements, file.outcomes),
+    ...(file.tablesAfter ? { tablesAfter: file.tablesAfter } : {}),
   });
   const textAt = (line: number) =>
     summaryOf(file.statements.find((s) => s.line <= line && line <= s.endLine)?.sql ?? "");

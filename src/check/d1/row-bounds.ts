@@ -228,3 +228,18 @@ export function emptyAt(file: MigrationFile, table: string, line: number): boole
   }
   return isEmpty(lc(table));
 }
+
+/**
+ * The number of rows an `INSERT … VALUES (…), (…)` lists (its top-level parenthesised tuples after VALUES), or
+ * undefined when it has no VALUES list or is too long to read.
+ *
+ * @example
+ * valuesRows("INSERT OR REPLACE INTO meta (k, v) VALUES ('a', '1'), ('b', '2');"); // 2
+ */
+export function valuesRows(sql: string): number | undefined {
+  const tokens = tokenize(sql, TOKENS);
+  if (tokens.length >= TOKENS) return undefined;
+  const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "VALUES");
+  if (at < 0) return undefined;
+  return tokens.slice(at + 1).filter((t) => t.depth === 0 && t.value === "(").length;
+}

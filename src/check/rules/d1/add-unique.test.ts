@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+import { checkMigrations, hits, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 const POSTS = "CREATE TABLE posts (id TEXT PRIMARY KEY, slug TEXT NOT NULL, team_id TEXT, created_at INTEGER);";
 const uniqueAfter = async (sql: string) =>
@@ -353,5 +353,25 @@ ALTER TABLE entries_new RENAME TO entries;`;
     expect(await hitsAfterBase("d1/add-unique", rebuild("d, n"), base("s, d"))).toEqual([
       "d1/add-unique@0002_change.sql:1",
     ]);
+  });
+});
+
+describe("d1/add-unique: a key that holds a key the table already has", () => {
+  it("does not flag a unique index whose columns hold an existing UNIQUE key, nor call it a contract step", async () => {
+    const base = "CREATE TABLE env (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, note TEXT);";
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": base,
+      "migrations/0002_users.sql":
+        "ALTER TABLE env ADD COLUMN user_id TEXT NOT NULL DEFAULT 'anonymous';\nCREATE UNIQUE INDEX env_user_name ON env (user_id, name);",
+    });
+    expect(hits(r).filter((h) => h.startsWith("d1/add-unique") || h.startsWith("d1/mixed-expand-contract"))).toEqual(
+      [],
+    );
+    const narrower = await checkMigrations({
+      "migrations/0001_base.sql": base,
+      "migrations/0002_users.sql":
+        "ALTER TABLE env ADD COLUMN user_id TEXT NOT NULL DEFAULT 'anonymous';\nCREATE UNIQUE INDEX env_user_note ON env (user_id, note);",
+    });
+    expect(hits(narrower, "d1/add-unique")).toEqual(["d1/add-unique@0002_users.sql:2"]);
   });
 });

@@ -49,6 +49,7 @@ export default defineRule({
   checkMigration: ({ file }) => {
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
       written: writtenColumns(file.statements, file.outcomes),
+      ...(file.tablesAfter ? { tablesAfter: file.tablesAfter } : {}),
     });
     const outside = onTableMadeOutside(file);
     return outside.concat(

@@ -129,3 +129,32 @@ ALTER TABLE orders_new RENAME TO orders;`;
     ).toEqual(["d1/large-data-change@0002_change.sql:2", "d1/large-data-change@0002_change.sql:3"]);
   });
 });
+
+describe("d1/large-data-change: writes whose size the file states", () => {
+  it("does not flag an INSERT OR REPLACE of listed rows, but flags a REPLACE … SELECT", async () => {
+    const meta = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);\n";
+    expect(
+      await linesAfterExpand(
+        BASE_MIGRATION + meta,
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', 'v2'), ('mode', 'on');",
+      ),
+    ).toEqual([]);
+    expect(
+      await linesAfterExpand(
+        BASE_MIGRATION + meta,
+        "INSERT OR REPLACE INTO meta (key, value) SELECT status, 'x' FROM orders;",
+      ),
+    ).toEqual([2]);
+  });
+
+  it("does not flag an UPDATE or DELETE of a table this file created and left empty, but does once it wrote rows", async () => {
+    const created = "CREATE TABLE merge_map (old_id INTEGER, new_id INTEGER);\n";
+    expect(await linesAfterExpand(BASE_MIGRATION, `${created}DELETE FROM merge_map;`)).toEqual([]);
+    expect(
+      await linesAfterExpand(
+        BASE_MIGRATION,
+        `${created}INSERT INTO merge_map SELECT id, id FROM orders;\nDELETE FROM merge_map WHERE old_id = new_id;`,
+      ),
+    ).toEqual([3, 4]);
+  });
+});

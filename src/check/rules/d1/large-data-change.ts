@@ -2,7 +2,7 @@ import { isDataStatement } from "../../d1/classify.js";
 import { keptChildren } from "../../d1/kept-children.js";
 import { isSaveOrRestore } from "../../d1/net-effect.js";
 import { matchesNoRow } from "../../d1/no-row.js";
-import { isSingleton, keyedRows, selectsOneRow } from "../../d1/row-bounds.js";
+import { emptyAt, isSingleton, keyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
 import { defineRule } from "../rule.js";
@@ -13,8 +13,9 @@ export const LARGE_DATA_ROWS = 1000;
 /**
  * Data statements that only move a few rows or a rebuild's own rows: saving a table's rows before dropping and
  * creating it again (or before a DROP cascades into it) and putting them back, a write to a table that holds one
- * row at most, an INSERT of one row (aggregates, no FROM, LIMIT 1), and an UPDATE or DELETE whose WHERE pins a
- * unique key to a few literals.
+ * row at most, an INSERT of one row (aggregates, no FROM, LIMIT 1), a REPLACE of a few listed rows, an UPDATE or
+ * DELETE of a table the file created and left empty, and an UPDATE or DELETE whose WHERE pins a unique key to a few
+ * literals.
  */
 function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: number) => boolean {
   const keptLines = new Set(keptChildren(file).flatMap((k) => [k.saveLine, k.restoreLine]));
@@ -23,6 +24,10 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     isSaveOrRestore(file, sql, o) ||
     isSingleton(file.tablesAfter?.get((o.target ?? "").toLowerCase())) ||
     ((o.verb === "insert" || o.verb === "replace") && selectsOneRow(sql)) ||
+    // `INSERT OR REPLACE … VALUES (…), (…)` writes the rows it lists, no more.
+    (o.verb === "replace" && !o.insertSelect && (valuesRows(sql) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS) ||
+    // An UPDATE or DELETE of a table this file created and has not written to yet touches no row.
+    ((o.verb === "update" || o.verb === "delete") && emptyAt(file, o.target ?? "", line)) ||
     (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
 }
 

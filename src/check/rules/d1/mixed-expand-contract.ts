@@ -59,6 +59,7 @@ export default defineRule({
     if (!file.classes.has("expand") || !file.classes.has("contract")) return [];
     const ctx = contextFor(file.changes, (t) => file.createdHere.has(t.toLowerCase()), {
       written: writtenColumns(file.statements, file.outcomes),
+      ...(file.tablesAfter ? { tablesAfter: file.tablesAfter } : {}),
     });
     const neutral = roundTrips(file);
     const judged = file.changes.filter((c) => !neutral(c));

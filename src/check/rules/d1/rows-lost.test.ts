@@ -58,3 +58,31 @@ DROP TABLE orders_old;`;
     expect(await lost(renameAway)).toEqual([]);
   });
 });
+
+describe("d1/rows-lost without --data", () => {
+  const rebuild = (
+    filter: string,
+  ) => `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new SELECT id, status, total FROM orders ${filter};
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`;
+  const lost = async (filter: string) =>
+    (
+      await checkMigrations({
+        "migrations/0001_base.sql": BASE_MIGRATION,
+        "migrations/0002_change.sql": rebuild(filter),
+      })
+    ).findings
+      .filter((f) => f.rule === "d1/rows-lost")
+      .map((f) => [f.line, f.severity, f.data?.filter]);
+
+  it("warns when a rebuild's copy filters, groups or keeps one row per key", async () => {
+    expect(await lost("WHERE status IS NOT NULL")).toEqual([[2, "warning", "WHERE"]]);
+    expect(await lost("WHERE id IN (SELECT MIN(id) FROM orders GROUP BY status)")).toEqual([[2, "warning", "WHERE"]]);
+  });
+
+  it("does not warn for a copy of every row, or a WHERE that always holds (written so ON CONFLICT parses)", async () => {
+    expect(await lost("")).toEqual([]);
+    expect(await lost("WHERE 1=1 ON CONFLICT(id) DO NOTHING")).toEqual([]);
+  });
+});

@@ -1,5 +1,71 @@
-import { ident, type RuleHit } from "../../d1/rule.js";
+import Database from "better-sqlite3";
+import { ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import { type Token, tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
+
+const CONSTANT_WORDS = new Set(["AND", "OR", "NOT", "IS", "NULL", "TRUE", "FALSE"]);
+const WHERE_ENDS = new Set(["ON", "GROUP", "ORDER", "LIMIT", "HAVING", "WINDOW", "RETURNING"]);
+
+/** A WHERE that names no column and holds on SQLite (`WHERE 1=1`, written so that ON CONFLICT parses): no filter. */
+function alwaysTrue(where: readonly Token[]): boolean {
+  if (where.some((t) => t.kind === "ident" || (t.kind === "word" && !CONSTANT_WORDS.has(t.value)))) return false;
+  const db = new Database(":memory:");
+  try {
+    const expr = where.map((t) => (t.kind === "string" ? `'${t.text.replace(/'/g, "''")}'` : t.text)).join(" ");
+    const row = db.prepare(`SELECT CASE WHEN (${expr}) THEN 1 ELSE 0 END AS ok`).get() as { ok: number } | undefined;
+    return row?.ok === 1;
+  } catch {
+    return false;
+  } finally {
+    db.close();
+  }
+}
+
+/** What in a copy's text keeps fewer rows than its source: a filter, a grouping, a limit, or skipped conflicts. */
+function filterOf(sql: string): string | undefined {
+  const tokens = tokenize(sql);
+  const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+  if (select < 0) return undefined;
+  const head = tokens.slice(0, select).map((t) => t.value);
+  if (head.includes("IGNORE")) return "INSERT OR IGNORE";
+  if (tokens[select + 1]?.value === "DISTINCT") return "SELECT DISTINCT";
+  const words = tokens.slice(select + 1).filter((t) => t.depth === 0 && t.kind === "word");
+  const from = words.findIndex((t) => t.value === "FROM");
+  const after = words.slice(from + 1).map((t) => t.value);
+  const where = tokens.findIndex((t, i) => i > select && t.depth === 0 && t.kind === "word" && t.value === "WHERE");
+  if (where >= 0) {
+    const end = tokens.findIndex(
+      (t, i) => i > where && t.depth === 0 && (t.value === ";" || (t.kind === "word" && WHERE_ENDS.has(t.value))),
+    );
+    if (!alwaysTrue(tokens.slice(where + 1, end < 0 ? undefined : end))) return "WHERE";
+  }
+  if (after.includes("GROUP")) return "GROUP BY";
+  if (after.includes("LIMIT")) return "LIMIT";
+  return undefined;
+}
+
+/**
+ * Without `--data`: a rebuild whose copy filters (WHERE, GROUP BY, DISTINCT, LIMIT, OR IGNORE) keeps only some of the
+ * table's rows; the others go with the old table. A copy from a table this file emptied or created loses nothing.
+ */
+function filteringCopies(file: MigrationFile): RuleHit[] {
+  return file.changes.flatMap((c): RuleHit[] => {
+    if (c.kind !== "modify-table" || file.createdHere.has(c.table.toLowerCase())) return [];
+    const copy = file.statements.find((s) => file.copyLines.has(s.line) && s.line >= c.line && s.line <= c.dropLine);
+    const filter = copy ? filterOf(copy.sql) : undefined;
+    if (!copy || !filter) return [];
+    const t = ident(c.table);
+    return [
+      {
+        line: copy.line,
+        severity: "warning",
+        message: `the rebuild of ${c.table} copies only the rows its ${filter} keeps: the other rows are dropped with the old table (run with --data to count them)`,
+        fix: `Copy every row: \`INSERT INTO <new table> SELECT … FROM ${t};\` without a filter, and merge or fix the rows that would not fit in an earlier data migration, so the loss is a decision the migration states; compare \`SELECT count(*) FROM ${t}\` before and after.`,
+        data: { table: c.table, filter },
+      },
+    ];
+  });
+}
 
 /**
  * On `--data`, rows disappear as a side effect: a statement deletes or unlinks rows in other tables through
@@ -13,7 +79,7 @@ export default defineRule({
   },
   checkMigration: ({ file, dataLabel }) => {
     const data = file.data;
-    if (!data) return [];
+    if (!data) return filteringCopies(file);
     const label = dataLabel ?? "--data";
     const hits: RuleHit[] = data.statements.flatMap((o, i) => {
       const stmt = file.statements[i];

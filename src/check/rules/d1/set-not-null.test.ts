@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 const rebuild = (statusDecl: string) =>
   rebuildOrders(`id INTEGER PRIMARY KEY, status ${statusDecl}, total INTEGER NOT NULL DEFAULT 0`);
@@ -30,5 +30,28 @@ ALTER TABLE s_new RENAME TO s;`;
     expect(await hitsAfterBase("d1/set-not-null", change("TEXT"), base("TEXT"))).toEqual([
       "d1/set-not-null@0002_change.sql:1",
     ]);
+  });
+});
+
+describe("d1/set-not-null: a column that keeps a DEFAULT", () => {
+  it("reports at info when the column had a DEFAULT and keeps one (only explicit NULL writes can break the copy)", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": "CREATE TABLE rules (id INTEGER PRIMARY KEY, match_count INTEGER DEFAULT 0);",
+      "migrations/0002_change.sql": `CREATE TABLE rules_new (id INTEGER PRIMARY KEY, match_count INTEGER NOT NULL DEFAULT 0);
+INSERT INTO rules_new SELECT id, match_count FROM rules;
+DROP TABLE rules;
+ALTER TABLE rules_new RENAME TO rules;`,
+    });
+    const found = r.findings.filter((f) => f.rule === "d1/set-not-null");
+    expect(found.map((f) => f.severity)).toEqual(["info"]);
+    expect(found[0]?.message).toContain("only rows where code wrote NULL explicitly");
+    const noDefault = await checkMigrations({
+      "migrations/0001_base.sql": "CREATE TABLE rules (id INTEGER PRIMARY KEY, match_count INTEGER);",
+      "migrations/0002_change.sql": `CREATE TABLE rules_new (id INTEGER PRIMARY KEY, match_count INTEGER NOT NULL DEFAULT 0);
+INSERT INTO rules_new SELECT id, match_count FROM rules;
+DROP TABLE rules;
+ALTER TABLE rules_new RENAME TO rules;`,
+    });
+    expect(noDefault.findings.filter((f) => f.rule === "d1/set-not-null").map((f) => f.severity)).toEqual(["error"]);
   });
 });

@@ -1,5 +1,5 @@
 import { filledIn } from "../../d1/net-effect.js";
-import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { existedBefore, flatChanges, ident, type RuleHit } from "../../d1/rule.js";
 import type { Table } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
 
@@ -14,6 +14,8 @@ function isRowidAlias(table: Table, column: string): boolean {
   );
 }
 
+const hasValueDefault = (d: string | null) => d !== null && !/^null$/i.test(d.trim());
+
 /** A nullable column becomes NOT NULL (SQLite can only do it by rebuilding the table). */
 export default defineRule({
   meta: {
@@ -24,13 +26,25 @@ export default defineRule({
   checkMigration: ({ file }) => {
     const rebuilt = new Map<string, Table>();
     for (const c of file.changes) if (c.kind === "modify-table") rebuilt.set(c.table.toLowerCase(), c.before);
-    return flatChanges(file).flatMap((c) => {
+    return flatChanges(file).flatMap((c): RuleHit[] => {
       if (c.kind !== "alter-column" || c.before.notNull || !c.after.notNull || !existedBefore(file, c.table)) return [];
       // The old rowid alias held a value in every row, so neither the copy nor a write that keeps it can be NULL.
       const old = rebuilt.get(c.table.toLowerCase());
       if (old && isRowidAlias(old, c.before.name)) return [];
       const t = ident(c.table);
       const col = ident(c.after.name);
+      // A column that had a non-NULL DEFAULT and keeps one: writes that leave it out never stored NULL, and do not
+      // fail now. Only rows where code wrote NULL on purpose can break the copy.
+      if (hasValueDefault(c.before.default) && hasValueDefault(c.after.default))
+        return [
+          {
+            line: c.line,
+            severity: "info" as const,
+            message: `makes ${c.table}.${c.after.name} NOT NULL; it had DEFAULT ${c.before.default} and keeps DEFAULT ${c.after.default}, so only rows where code wrote NULL explicitly can make the copy fail`,
+            fix: `Check \`SELECT count(*) FROM ${t} WHERE ${col} IS NULL\` is 0 on production (or run \`blastwall check --data <export.sql>\`).`,
+            data: { table: c.table, column: c.after.name, defaulted: true },
+          },
+        ];
       // An UPDATE earlier in this file filled every NULL in: the copy cannot fail on them.
       const filled = filledIn(file, c.table, c.after.name, c.line);
       const copy = filled
