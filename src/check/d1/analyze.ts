@@ -50,11 +50,15 @@ function schemaAfterFile(
 ): Pick<Required<MigrationFile>, "tablesAfter" | "renamedChildren"> {
   // Schemas some rules read (a singleton's CHECK, a cascade child's columns), kept as they are after the file.
   const tablesAfter = new Map<string, Table>();
-  for (const o of outcomes)
-    for (const t of [o.target ?? "", ...o.cascades.map((c) => c.table)]) {
-      const table = replayer.tables.get(lc(t));
-      if (table) tablesAfter.set(lc(t), table);
-    }
+  // A CREATE INDEX statement's target is the index: the tables its changes name count too.
+  const named = [
+    ...outcomes.flatMap((o) => [o.target ?? "", ...o.cascades.map((c) => c.table)]),
+    ...changes.map((c) => c.table),
+  ];
+  for (const t of named) {
+    const table = replayer.tables.get(lc(t));
+    if (table) tablesAfter.set(lc(t), table);
+  }
   // SQLite re-points the children's REFERENCES at a renamed table: which ones, after the file.
   const renamedChildren = new Map<string, string[]>();
   for (const c of changes)

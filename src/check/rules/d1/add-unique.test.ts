@@ -375,3 +375,17 @@ describe("d1/add-unique: a key that holds a key the table already has", () => {
     expect(hits(narrower, "d1/add-unique")).toEqual(["d1/add-unique@0002_users.sql:2"]);
   });
 });
+
+describe("d1/add-unique: an index on the primary key", () => {
+  it("does not flag a unique index on a TEXT PRIMARY KEY column, nor call it a contract step", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_base.sql":
+        "CREATE TABLE user (id TEXT NOT NULL PRIMARY KEY, name TEXT);\nCREATE TABLE team (id TEXT PRIMARY KEY, owner TEXT);",
+      "migrations/0002_indexes.sql":
+        "CREATE UNIQUE INDEX user_id ON user (id);\nCREATE INDEX team_owner ON team (owner);",
+    });
+    expect(hits(r).filter((h) => h.startsWith("d1/add-unique") || h.startsWith("d1/mixed-expand-contract"))).toEqual(
+      [],
+    );
+  });
+});
