@@ -231,6 +231,49 @@ function checkedAgainstList(id: ts.Identifier | ts.PropertyAccessExpression, f: 
   return hit;
 }
 
+/** Reads that give the same value each time in one expression: a name, a property, `params.get("k")`. */
+const REREAD_CALLS = new Set(["get", "header", "query", "param"]);
+function rereadable(e: ts.Expression): boolean {
+  const u = unwrap(e);
+  if (ts.isIdentifier(u) || ts.isPropertyAccessExpression(u)) return true;
+  return (
+    ts.isCallExpression(u) &&
+    REREAD_CALLS.has(calleeName(u) ?? "") &&
+    u.arguments.every((a) => ts.isStringLiteralLike(a) || ts.isNumericLiteral(a))
+  );
+}
+
+/** `x || ""` or `x ?? "asc"` checked against a list: the value that can reach the guarded branch is `x` itself. */
+function withoutFallback(e: ts.Expression): ts.Expression {
+  const u = unwrap(e);
+  const fallback =
+    ts.isBinaryExpression(u) &&
+    (u.operatorToken.kind === ts.SyntaxKind.BarBarToken ||
+      u.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) &&
+    (ts.isStringLiteralLike(unwrap(u.right)) || ts.isNumericLiteral(unwrap(u.right)));
+  return fallback ? unwrap(u.left) : u;
+}
+
+/**
+ * Which branch of `LIST.includes(x) ? a : b` (or `!LIST.includes(x) ? b : a`, `.has`) is that same `x`, when LIST is a
+ * constant array or Set: that branch holds one of LIST's values.
+ */
+function listGuarded(e: ts.ConditionalExpression, f: Fold): "true" | "false" | undefined {
+  let cond = unwrap(e.condition);
+  let negated = false;
+  if (ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken) {
+    negated = true;
+    cond = unwrap(cond.operand);
+  }
+  if (!ts.isCallExpression(cond) || !["includes", "has"].includes(calleeName(cond) ?? "")) return undefined;
+  const list = receiverOf(cond);
+  const arg = cond.arguments[0] && withoutFallback(cond.arguments[0]);
+  if (!arg || !list || !rereadable(arg) || !constantArray(list, f)) return undefined;
+  const branch = negated ? e.whenFalse : e.whenTrue;
+  if (unwrap(branch).getText() !== arg.getText()) return undefined;
+  return negated ? "false" : "true";
+}
+
 /** `x` or `query.sort`, written as `text`. */
 function sameRef(e: ts.Expression, text: string): boolean {
   const u = unwrap(e);
@@ -1016,7 +1059,13 @@ export function constantText(expr: ts.Expression, fold: Fold = startFold()): boo
   if (ts.isPrefixUnaryExpression(e) || ts.isPostfixUnaryExpression(e)) return true; // -x, x++: numbers
   // The parts of one expression keep its depth (`fold`): depth counts hops to names and calls; the budget bounds both.
   if (ts.isTemplateExpression(e)) return e.templateSpans.every((s) => constantText(s.expression, fold));
-  if (ts.isConditionalExpression(e)) return constantText(e.whenTrue, fold) && constantText(e.whenFalse, fold);
+  if (ts.isConditionalExpression(e)) {
+    // `LIST.includes(x) ? x : "desc"`: the branch the check guards holds one of LIST's values.
+    const guarded = listGuarded(e, f);
+    return (
+      (guarded === "true" || constantText(e.whenTrue, fold)) && (guarded === "false" || constantText(e.whenFalse, fold))
+    );
+  }
   if (ts.isBinaryExpression(e)) {
     if (ARITHMETIC.has(e.operatorToken.kind)) return true;
     if (EITHER.has(e.operatorToken.kind)) return constantText(e.left, fold) && constantText(e.right, fold);

@@ -219,6 +219,34 @@ export async function f(env: Env, t: string) {
     expect(await sqlFindings(renamed)).toEqual([["src/logs.js", 2, "warning"]]);
   });
 
+  it("folds a ternary whose taken branch is the value an allow-list check just accepted", async () => {
+    const code = (dir: string) => `const ALLOWED_DIRS = ["asc", "desc"];
+export async function list(env: Env, request: Request) {
+  const url = new URL(request.url);
+  const sortDir = ${dir};
+  return env.DB.prepare(\`SELECT * FROM logs ORDER BY created_at \${sortDir}\`).all();
+}
+`;
+    const guarded = worker({
+      "index.ts": code(
+        `ALLOWED_DIRS.includes(url.searchParams.get("dir") || "") ? url.searchParams.get("dir")! : "desc"`,
+      ),
+    });
+    expect(await sqlFindings(guarded)).toEqual([]);
+    const negated = worker({
+      "index.ts": code(
+        `!ALLOWED_DIRS.includes(url.searchParams.get("dir") ?? "") ? "desc" : url.searchParams.get("dir")`,
+      ),
+    });
+    expect(await sqlFindings(negated)).toEqual([]);
+    const otherValue = worker({
+      "index.ts": code(
+        `ALLOWED_DIRS.includes(url.searchParams.get("dir") || "") ? url.searchParams.get("order")! : "desc"`,
+      ),
+    });
+    expect((await sqlFindings(otherValue)).length).toBe(1);
+  });
+
   it("flags a helper as soon as one caller passes something that is not constant", async () => {
     const dir = worker({
       "index.ts": `function count(db: D1Database, table: string) {
