@@ -18,16 +18,19 @@ const SEED = /(^|[_\-.\d])(seeds?|seeding|seed[_-]?data)([_\-.]|$)/i;
 const NOT_PRODUCTION = /(^|[_\-.\d])(dev|development|demo|local|example|staging|qa)([_\-.]|$)/i;
 /** Credential columns: a literal there ships one known login to every database the folder is applied to. */
 const CREDENTIAL = /^(password|passwd|pwd|password_hash|password_salt|pass_hash|hashed_password|salt|api_key|secret)$/i;
+/** Password columns: a migration of any name that fills one with a literal ships a known login. */
+const LOGIN = /^(password|passwd|pwd|password_hash|pass_hash|hashed_password)$/i;
+/** Who a password belongs to. */
+const IDENTITY = /^(email|e_mail|username|user_name|login|user_id|handle|account)$/i;
 const INSERT_COLUMNS = /\binsert\s+(?:or\s+\w+\s+)?into\s+[^\s(]+\s*\(([^)]*)\)\s*values\b/gi;
 
-/** The credential column a file fills with literal VALUES, if any. */
-function literalCredential(text: string): string | undefined {
+/** The credential column (by `columns`) a file fills with literal VALUES, if any. */
+function literalCredential(text: string, columns: RegExp = CREDENTIAL): string | undefined {
   for (const m of text.matchAll(INSERT_COLUMNS)) {
-    const col = (m[1] ?? "")
-      .split(",")
-      .map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ""))
-      .find((c) => CREDENTIAL.test(c));
-    if (col) return col;
+    const names = (m[1] ?? "").split(",").map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ""));
+    const col = names.find((c) => columns.test(c));
+    // Outside a seed file, a password is a login only beside whose it is (a challenge's answer hash is not).
+    if (col && (columns === CREDENTIAL || names.some((c) => IDENTITY.test(c)))) return col;
   }
   return undefined;
 }
@@ -36,10 +39,12 @@ function literalCredential(text: string): string | undefined {
 function strayData(name: string, text: () => string): string | undefined {
   const stem = name.replace(/\.sql$/, ".");
   if (TEST_DATA.test(stem)) return "looks like test data";
-  if (!SEED.test(stem)) return undefined;
-  if (!/^\d/.test(name)) return "looks like seed data";
-  if (NOT_PRODUCTION.test(stem)) return "is named as seed data for a non-production environment";
-  const col = literalCredential(text());
+  const seed = SEED.test(stem);
+  if (seed && !/^\d/.test(name)) return "looks like seed data";
+  if (seed && NOT_PRODUCTION.test(stem)) return "is named as seed data for a non-production environment";
+  // Whatever its name (`0002_create_users.sql`, `0005_add_demo_clinician.sql`), a literal password is a known login;
+  // a file named as a seed counts salts and keys too.
+  const col = literalCredential(text(), seed ? CREDENTIAL : LOGIN);
   return col ? `seeds literal ${col} values, so every database gets the same known login` : undefined;
 }
 

@@ -129,7 +129,7 @@ describe("d1/non-migration-file", () => {
       "migrations/0001_create_tests.sql": T(1),
       "migrations/0002_seed_roles.sql": "INSERT INTO t1 VALUES (1);\n",
       "migrations/0003_seed_users.sql": "INSERT INTO t1 (id, email) VALUES (3, 'a@x.io');\n",
-      "migrations/0004_devices.sql": "INSERT INTO t1 (id, password_hash) VALUES (4, 'x');\n",
+      "migrations/0004_devices.sql": "INSERT INTO t1 (id, password_salt) VALUES (4, 'x');\n",
     });
     expect(hits(r, "d1/non-migration-file")).toEqual([]);
   });
@@ -145,6 +145,14 @@ describe("d1/non-migration-file", () => {
     ]);
     const login = r.findings.find((f) => f.file.endsWith("0003_seed.sql"));
     expect(login?.message).toContain("seeds literal password_hash values");
+  });
+  it("flags a migration of any name that seeds a literal password: a known login in every database", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_create_users.sql": "INSERT INTO t1 (id, email, password_hash) VALUES (1, 'ops@x.io', '6b0e');\n",
+      "migrations/0003_ctf_config.sql": "INSERT INTO t1 (id, password_salt) VALUES (2, 'c2Fs');\n",
+    });
+    expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_create_users.sql:1"]);
   });
   it("does not flag seeds in a folder only bindings without a database_id apply (wrangler cannot apply it remotely)", async () => {
     const files = {
