@@ -9,6 +9,7 @@
  * - every migrations folder a D1 binding of any config it finds points at (`migrations_dir`, default `migrations`,
  *   top level and per environment): replayed by check, or named by one of its findings.
  *
+ * A template beside a config that check read is not counted: wrangler never reads it, and the folder's Worker is read.
  * Anything else is printed as SILENTLY SKIPPED. Folders of SQL that no binding points at are counted apart: wrangler
  * never applies them either. Options as run.ts: `--split`, `--round`, `--repo`. Exits 1 when anything was skipped
  * without a word.
@@ -25,6 +26,7 @@ import { loadWranglerConfig, type WorkerSettings } from "../../src/project/wrang
 import { eachSnapshot } from "./snapshots.js";
 
 const CONFIG_LIKE = /^wrangler([.-][\w-]+)*\.(toml|json|jsonc)(\.(example|sample|template|dist))?$/;
+const TEMPLATE = /\.(example|sample|template|dist)$|^wrangler[.-](example|sample|template)\./;
 const rel = (root: string, p: string): string => relative(root, p).split("\\").join("/") || ".";
 
 interface Tree {
@@ -85,8 +87,13 @@ async function audit(root: string): Promise<Audit> {
   const read = new Set(loadProject(root, { variants: true, templates: true }).workers.map((w) => rel(root, w.path)));
   const replayed = new Set(result.migrations.map((m) => dirname(m.file)));
   const folders = [...new Set(tree.configs.flatMap((c) => bindingFolders(root, c)))];
+  // A template beside a config check read is no config wrangler reads: the folder's Worker is read from the real one.
+  const readFolders = new Set([...read].map((c) => dirname(c)));
+  const spareTemplate = (c: string) => TEMPLATE.test(c.split("/").pop() ?? "") && readFolders.has(dirname(c));
   const skipped = [
-    ...tree.configs.filter((c) => !read.has(c) && !named(result, c)).map((c) => `config ${c}`),
+    ...tree.configs
+      .filter((c) => !read.has(c) && !named(result, c) && !spareTemplate(c))
+      .map((c) => `config ${c}`),
     ...folders
       .filter((f) => tree.sqlFolders.has(f) || [...tree.sqlFolders].some((s) => s.startsWith(`${f}/`)))
       .filter((f) => ![...replayed].some((r) => r === f || r.startsWith(`${f}/`)) && !named(result, f))
