@@ -91,9 +91,7 @@ async function audit(root: string): Promise<Audit> {
   const readFolders = new Set([...read].map((c) => dirname(c)));
   const spareTemplate = (c: string) => TEMPLATE.test(c.split("/").pop() ?? "") && readFolders.has(dirname(c));
   const skipped = [
-    ...tree.configs
-      .filter((c) => !read.has(c) && !named(result, c) && !spareTemplate(c))
-      .map((c) => `config ${c}`),
+    ...tree.configs.filter((c) => !read.has(c) && !named(result, c) && !spareTemplate(c)).map((c) => `config ${c}`),
     ...folders
       .filter((f) => tree.sqlFolders.has(f) || [...tree.sqlFolders].some((s) => s.startsWith(`${f}/`)))
       .filter((f) => ![...replayed].some((r) => r === f || r.startsWith(`${f}/`)) && !named(result, f))
