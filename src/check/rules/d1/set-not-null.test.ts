@@ -34,24 +34,24 @@ ALTER TABLE s_new RENAME TO s;`;
 });
 
 describe("d1/set-not-null: a column that keeps a DEFAULT", () => {
+  /** Severities of d1/set-not-null when `rules.match_count` (declared `before`) is rebuilt NOT NULL DEFAULT 0. */
+  const severities = async (before: string) =>
+    (
+      await checkMigrations({
+        "migrations/0001_base.sql": `CREATE TABLE rules (id INTEGER PRIMARY KEY, match_count ${before});`,
+        "migrations/0002_change.sql": `CREATE TABLE rules_new (id INTEGER PRIMARY KEY, match_count INTEGER NOT NULL DEFAULT 0);
+INSERT INTO rules_new SELECT id, match_count FROM rules;
+DROP TABLE rules;
+ALTER TABLE rules_new RENAME TO rules;`,
+      })
+    ).findings
+      .filter((f) => f.rule === "d1/set-not-null")
+      .map((f) => [f.severity, f.message]);
+
   it("reports at info when the column had a DEFAULT and keeps one (only explicit NULL writes can break the copy)", async () => {
-    const r = await checkMigrations({
-      "migrations/0001_base.sql": "CREATE TABLE rules (id INTEGER PRIMARY KEY, match_count INTEGER DEFAULT 0);",
-      "migrations/0002_change.sql": `CREATE TABLE rules_new (id INTEGER PRIMARY KEY, match_count INTEGER NOT NULL DEFAULT 0);
-INSERT INTO rules_new SELECT id, match_count FROM rules;
-DROP TABLE rules;
-ALTER TABLE rules_new RENAME TO rules;`,
-    });
-    const found = r.findings.filter((f) => f.rule === "d1/set-not-null");
-    expect(found.map((f) => f.severity)).toEqual(["info"]);
-    expect(found[0]?.message).toContain("only rows where code wrote NULL explicitly");
-    const noDefault = await checkMigrations({
-      "migrations/0001_base.sql": "CREATE TABLE rules (id INTEGER PRIMARY KEY, match_count INTEGER);",
-      "migrations/0002_change.sql": `CREATE TABLE rules_new (id INTEGER PRIMARY KEY, match_count INTEGER NOT NULL DEFAULT 0);
-INSERT INTO rules_new SELECT id, match_count FROM rules;
-DROP TABLE rules;
-ALTER TABLE rules_new RENAME TO rules;`,
-    });
-    expect(noDefault.findings.filter((f) => f.rule === "d1/set-not-null").map((f) => f.severity)).toEqual(["error"]);
+    const [hit] = await severities("INTEGER DEFAULT 0");
+    expect(hit?.[0]).toBe("info");
+    expect(hit?.[1]).toContain("only rows where code wrote NULL explicitly");
+    expect((await severities("INTEGER")).map(([s]) => s)).toEqual(["error"]);
   });
 });

@@ -13,22 +13,22 @@ export const meta: RuleMeta = {
 export default defineRule({
   meta,
   checkConfig(ctx) {
-    // A handler that catches every error and delays each retry itself never gets a message back at once.
-    if (ctx.queueDelaysRetries()) return [];
-    return (
-      consumers(ctx)
-        // max_retries 0 never redelivers: there is no retry to delay.
-        .filter((c) => c.consumer.retry_delay === undefined && c.consumer.max_retries !== 0)
-        .map(({ consumer, path }) =>
-          at(
-            ctx,
-            meta,
-            [...path, "queue"],
-            `the consumer of ${consumer.queue} has no retry_delay: a failed message is redelivered at once, so ${consumer.max_retries ?? 3} retries can be spent before a failing dependency recovers`,
-            `add ${kv(ctx, "retry_delay", 30)} (seconds) to this consumer, and back off further in code with \`msg.retry({ delaySeconds })\``,
-            { queue: consumer.queue },
-          ),
-        )
+    // max_retries 0 never redelivers: there is no retry to delay.
+    const undelayed = consumers(ctx).filter(
+      (c) => c.consumer.retry_delay === undefined && c.consumer.max_retries !== 0,
+    );
+    // A handler that catches every error and delays each retry itself never gets a message back at once (the entry is
+    // parsed only when a consumer would be reported).
+    if (undelayed.length === 0 || ctx.queueDelaysRetries()) return [];
+    return undelayed.map(({ consumer, path }) =>
+      at(
+        ctx,
+        meta,
+        [...path, "queue"],
+        `the consumer of ${consumer.queue} has no retry_delay: a failed message is redelivered at once, so ${consumer.max_retries ?? 3} retries can be spent before a failing dependency recovers`,
+        `add ${kv(ctx, "retry_delay", 30)} (seconds) to this consumer, and back off further in code with \`msg.retry({ delaySeconds })\``,
+        { queue: consumer.queue },
+      ),
     );
   },
 });
