@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import type { Finding, MigrationSummary } from "../findings.js";
-import { stillRejected } from "../rules/d1/check-rejects-code-value.js";
 import { rules } from "../rules/index.js";
 import { report } from "../rules/report.js";
 import { collapseRebuilds } from "../sql/rebuild.js";
@@ -229,7 +228,8 @@ export function analyzeMigrationsDir(
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
     });
     // Rules judged against the code about to be deployed settle on the schema the whole history leaves.
-    findings.splice(0, findings.length, ...findings.filter((f) => stillRejected(f, replayer.tables)));
+    const settled = findings.filter((f) => byId.get(f.rule)?.keepOnFinalSchema?.(f, replayer.tables) ?? true);
+    findings.splice(0, findings.length, ...settled);
   } finally {
     replayer.close();
     onData?.replayer.close();
@@ -239,6 +239,9 @@ export function analyzeMigrationsDir(
   const appliedOnData = names.filter((n) => !onData.pending.has(n)).map(rel);
   return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
 }
+
+/** The rules by id, for the checks that run on a rule's own findings. */
+const byId = new Map(rules.map((r) => [r.meta.id, r]));
 
 function runRules(
   file: MigrationFile,

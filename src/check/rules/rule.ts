@@ -1,7 +1,8 @@
 import type { CodeFileContext, CodeProjectContext } from "../code/rule.js";
 import type { ConfigRuleContext } from "../config/rule.js";
 import type { D1FolderContext, D1RuleContext, FolderHit } from "../d1/rule.js";
-import type { RuleMeta, Suppression } from "../findings.js";
+import type { Finding, RuleMeta, Suppression } from "../findings.js";
+import type { Table } from "../sql/schema.js";
 import type { Hit, PlacedHit } from "./report.js";
 
 /**
@@ -17,6 +18,11 @@ export interface RuleChecks {
   checkProject?(ctx: CodeProjectContext): readonly PlacedHit[];
   /** Each D1 migration file, after static replay on the history before it. */
   checkMigration?(ctx: D1RuleContext): readonly Hit[];
+  /**
+   * After a D1 folder's whole history replayed: whether one of this rule's findings in it still stands on the schema
+   * the history leaves (a rule that judges the code about to be deployed, which runs on that schema). Kept when absent.
+   */
+  keepOnFinalSchema?(finding: Finding, tables: ReadonlyMap<string, Table>): boolean;
   /** Each D1 migrations folder as a whole (also a missing one): ordering, stray files, migrations.lock. */
   checkFolder?(ctx: D1FolderContext): readonly FolderHit[];
   /** Each file's suppression comments, once its findings went through them. */

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import type { CodeList, CodeMentions } from "../../d1/code-mentions.js";
 import { ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import type { Finding } from "../../findings.js";
 import type { Check, Table } from "../../sql/schema.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -87,6 +88,20 @@ function wider(n: NewCheck, code: CodeMentions): { list: CodeList; values: strin
 }
 
 /**
+ * The code read is the version about to be deployed, which runs on the schema the whole history leaves: a finding
+ * stands only while the table's last CHECKs on that column still reject a value the code lists.
+ */
+function stillRejected(f: Finding, tables: ReadonlyMap<string, Table>): boolean {
+  const { table, column, rejected } = f.data ?? {};
+  if (typeof table !== "string" || typeof column !== "string" || !Array.isArray(rejected)) return true;
+  const last = tables.get(lc(table));
+  if (!last) return false;
+  const checks = last.checks.filter((k) => lc(columnOf(last, k) ?? "") === lc(column));
+  const values = rejected.filter((v): v is string => typeof v === "string");
+  return rejectedBy(last, column, checks, values).length > 0;
+}
+
+/**
  * A CHECK on one column whose literals are all in a value list of the Workers' code (same table and column named
  * in that file) that holds more values: the code accepts and writes values the CHECK rejects.
  */
@@ -96,6 +111,7 @@ export default defineRule({
     severity: "warning",
     summary: "A new CHECK rejects a value the Workers' code lists for that column",
   },
+  keepOnFinalSchema: stillRejected,
   checkMigration: ({ file, code }) => {
     if (!code) return [];
     return newChecks(file).flatMap((n): RuleHit[] => {
@@ -118,30 +134,3 @@ export default defineRule({
     });
   },
 });
-
-/**
- * The code read is the version about to be deployed, which runs on the schema the whole history leaves: a finding
- * stands only while the table's last CHECKs on that column still reject a value the code lists.
- *
- * @example
- * findings = findings.filter((f) => stillRejected(f, replayer.tables));
- */
-export function stillRejected(
-  f: { rule: string; data?: Record<string, unknown> },
-  tables: ReadonlyMap<string, Table>,
-): boolean {
-  if (f.rule !== "d1/check-rejects-code-value") return true;
-  const { table, column, rejected } = f.data ?? {};
-  if (typeof table !== "string" || typeof column !== "string" || !Array.isArray(rejected)) return true;
-  const last = tables.get(lc(table));
-  if (!last) return false;
-  const checks = last.checks.filter((k) => lc(columnOf(last, k) ?? "") === lc(column));
-  return (
-    rejectedBy(
-      last,
-      column,
-      checks,
-      rejected.filter((v): v is string => typeof v === "string"),
-    ).length > 0
-  );
-}
