@@ -215,7 +215,7 @@ export function analyzeMigrationsDir(
       }
       file.seeded = seeded;
       file.createdBy = createdBy;
-      const own = runRules(file, { dataLabel: data?.label, code, base: dir.base }, folder.get(name) ?? []);
+      const own = runRules(file, { dataLabel: data?.label, code, base: dir.base, windows }, folder.get(name) ?? []);
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
       findings.push(
         ...(windows ? sameReleaseToInfo(own, { file, origins, windows, first: names[0], pendingOnData }) : own),

@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { folderLog, git, type LogCommit } from "./git-history.js";
+import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
 
 /**
  * Which migration files ship together. Files that one git commit first added form one release window: no deployed
@@ -9,6 +10,8 @@ import { execFileSync } from "node:child_process";
  */
 export interface ReleaseWindows {
   of(name: string): ReleaseWindow | undefined;
+  /** The file's shipped text when it changed after it shipped (see `shippedEdits`). */
+  edited(name: string): ShippedEdit | undefined;
 }
 
 export interface ReleaseWindow {
@@ -18,37 +21,20 @@ export interface ReleaseWindow {
   label: string;
 }
 
-function git(dir: string, args: string[]): string | undefined {
-  try {
-    return execFileSync("git", ["-C", dir, ...args], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 1 << 28,
-    });
-  } catch {
-    return undefined;
-  }
-}
-
 /** File (relative to `dir`) → the oldest commit that added it, with whether that commit has a parent. */
-function firstAdded(dir: string): Map<string, { commit: string; root: boolean }> {
+function firstAdded(log: readonly LogCommit[]): Map<string, { commit: string; root: boolean }> {
   const out = new Map<string, { commit: string; root: boolean }>();
-  const log = git(dir, ["log", "--diff-filter=A", "--format=@%H %P", "--name-only", "--relative", "--", "."]) ?? "";
-  let current: { commit: string; root: boolean } | undefined;
-  for (const line of log.split("\n")) {
-    if (line.startsWith("@")) {
-      const [commit = "", ...parents] = line.slice(1).trim().split(" ");
-      current = { commit, root: parents.filter(Boolean).length === 0 };
-    } else if (line && current) out.set(line, current); // newest first: the oldest add wins
-  }
+  for (const commit of log)
+    for (const c of commit.changes)
+      if (c.status === "A" && !out.has(c.path)) out.set(c.path, { commit: commit.id, root: commit.root });
   return out;
 }
 
-const NONE: ReleaseWindows = { of: () => undefined };
+const NONE: ReleaseWindows = { of: () => undefined, edited: () => undefined };
 
 /**
  * The release windows of a migrations folder, from its git history (two git calls), or from `--base`: every file not
- * at that ref is one release.
+ * at that ref is one release. Also which files were edited after they shipped.
  *
  * @example
  * const windows = releaseWindows("apps/api/migrations");
@@ -58,7 +44,9 @@ export function releaseWindows(dir: string, { base }: { base?: string } = {}): R
   const tracked = git(dir, ["ls-files", "-z", "--", "."]);
   if (tracked === undefined) return NONE;
   const inGit = new Set(tracked.split("\0").filter(Boolean));
-  const added = firstAdded(dir);
+  const log = folderLog(dir) ?? [];
+  const added = firstAdded(log);
+  const edited = shippedEdits(dir, log, base === undefined ? {} : { base });
   const atBase =
     base === undefined
       ? undefined
@@ -71,5 +59,6 @@ export function releaseWindows(dir: string, { base }: { base?: string } = {}): R
       if (!first || first.root) return undefined;
       return { id: first.commit, label: `the same commit ${first.commit.slice(0, 7)}` };
     },
+    edited,
   };
 }

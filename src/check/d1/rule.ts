@@ -7,6 +7,7 @@ import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
 import type { CodeMentions } from "./code-mentions.js";
 import type { LockProblem } from "./lock.js";
 import type { DrizzleBase, MigrationsDir } from "./migrations.js";
+import type { ReleaseWindows } from "./release-windows.js";
 
 /** One migration file after replay: what every D1 rule reads. */
 export interface MigrationFile {
@@ -60,6 +61,8 @@ export interface D1RuleContext {
   code?: CodeMentions;
   /** The drizzle folder that creates the tables the history never creates, when the project has one. */
   base?: DrizzleBase | undefined;
+  /** Which files ship together and which changed after they shipped (git history or `--base`). */
+  windows?: ReleaseWindows | undefined;
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */

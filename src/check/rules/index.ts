@@ -20,6 +20,7 @@ import d1DataConstraint from "./d1/data-constraint.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
 import d1DuplicateMigrationNumber from "./d1/duplicate-migration-number.js";
+import d1EditedMigration from "./d1/edited-migration.js";
 import d1EmptyMigration from "./d1/empty-migration.js";
 import d1JournalOrder from "./d1/journal-order.js";
 import d1LargeDataChange from "./d1/large-data-change.js";
@@ -83,6 +84,7 @@ export const rules: readonly Rule[] = [
   d1DropColumn,
   d1DropTable,
   d1DuplicateMigrationNumber,
+  d1EditedMigration,
   d1EmptyMigration,
   d1JournalOrder,
   d1LargeDataChange,

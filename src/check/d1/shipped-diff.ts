@@ -1,0 +1,138 @@
+import Database from "better-sqlite3";
+import { type SqlStatement, splitStatements } from "../sql/split.js";
+import { describeStatement, type StatementVerb, tokenize } from "../sql/tokens.js";
+
+/** How a migration's current text differs from the text it shipped with. */
+export interface ShippedDiff {
+  /** Statements of the current text that a database which applied the shipped text never ran. */
+  added: SqlStatement[];
+  /** Statements of the shipped text that the current text no longer runs. */
+  dropped: SqlStatement[];
+  /** What the current text creates that the shipped text did not: "column users.avatar_url (TEXT NOT NULL)". */
+  missing: string[];
+  /** What the shipped text created that the current text does not. */
+  extra: string[];
+  /** True when every differing statement is schema DDL that both texts leave the same: a reformat or a squash. */
+  sameSchema: boolean;
+}
+
+const SCHEMA_VERBS = new Set<StatementVerb>([
+  "create-table",
+  "create-virtual-table",
+  "create-index",
+  "create-view",
+  "create-trigger",
+  "drop-table",
+  "drop-index",
+  "drop-view",
+  "drop-trigger",
+  "alter-table",
+]);
+
+/** A statement as SQLite reads it: case, quoting, spacing, comments and `IF [NOT] EXISTS` do not count. */
+function statementKey(sql: string): string {
+  const words = tokenize(sql, Number.POSITIVE_INFINITY).map((t) =>
+    t.kind === "word" || t.kind === "ident" ? t.text.toLowerCase() : `${t.kind}:${t.text}`,
+  );
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (words[i] === "if" && words[i + 1] === "exists") i += 1;
+    else if (words[i] === "if" && words[i + 1] === "not" && words[i + 2] === "exists") i += 2;
+    else out.push(words[i] ?? "");
+  }
+  return out.join(" ");
+}
+
+interface Side {
+  statements: SqlStatement[];
+  failed: Set<SqlStatement>;
+  /** Schema item key → how a message names it. */
+  schema: Map<string, string>;
+}
+
+/** Runs statements on an empty SQLite, each on its own (a failing one is skipped), and lists what they leave. */
+function run(statements: SqlStatement[]): Side {
+  const db = new Database(":memory:");
+  const failed = new Set<SqlStatement>();
+  try {
+    for (const s of statements)
+      try {
+        db.exec(s.sql);
+      } catch {
+        failed.add(s);
+      }
+    return { statements, failed, schema: schemaItems(db) };
+  } finally {
+    db.close();
+  }
+}
+
+function schemaItems(db: Database.Database): Map<string, string> {
+  const items = new Map<string, string>();
+  const objects = db
+    .prepare(
+      "SELECT type, name, tbl_name AS tbl, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+    )
+    .all() as { type: string; name: string; tbl: string; sql: string }[];
+  for (const o of objects) {
+    const table = o.tbl.toLowerCase();
+    if (o.type !== "table") {
+      items.set(`${o.type} ${o.name.toLowerCase()}: ${statementKey(o.sql)}`, `${o.type} ${o.name} on ${o.tbl}`);
+      continue;
+    }
+    items.set(`table ${table}`, `table ${o.name}`);
+    const columns = db.prepare(`PRAGMA table_info("${o.name.replace(/"/g, '""')}")`).all() as {
+      name: string;
+      type: string;
+      notnull: number;
+    }[];
+    for (const c of columns) {
+      const type = [c.type.toUpperCase(), c.notnull ? "NOT NULL" : ""].filter(Boolean).join(" ");
+      items.set(
+        `column ${table}.${c.name.toLowerCase()} ${type}`,
+        `column ${o.name}.${c.name}${type ? ` (${type})` : ""}`,
+      );
+    }
+  }
+  return items;
+}
+
+/** Statements of `a` whose key `b` does not hold (as many times as `a` holds it). */
+function unmatched(a: readonly SqlStatement[], b: readonly SqlStatement[]): SqlStatement[] {
+  const left = new Map<string, number>();
+  for (const s of b) left.set(statementKey(s.sql), (left.get(statementKey(s.sql)) ?? 0) + 1);
+  return a.filter((s) => {
+    const k = statementKey(s.sql);
+    const n = left.get(k) ?? 0;
+    if (n > 0) left.set(k, n - 1);
+    return n === 0;
+  });
+}
+
+/**
+ * Compares a migration's current text with the text it shipped with. A database that applied the shipped text (and
+ * the migration files deleted since, `removed`) ran exactly those statements; wrangler never runs the file again.
+ *
+ * @example
+ * const d = shippedDiff("CREATE TABLE u (id INTEGER);", "CREATE TABLE u (id INTEGER, avatar_url TEXT);");
+ * d.missing; // ["column u.avatar_url (TEXT)"]
+ */
+export function shippedDiff(shippedText: string, currentText: string, removed: readonly string[] = []): ShippedDiff {
+  const ownShipped = splitStatements(shippedText).statements;
+  const before = run([...ownShipped, ...removed.flatMap((t) => splitStatements(t).statements)]);
+  // What the shipped text itself made; the files deleted since only explain what the new text took over from them.
+  const shippedOnly = removed.length ? run(ownShipped).schema : before.schema;
+  const now = run(splitStatements(currentText).statements);
+  const added = unmatched(now.statements, before.statements);
+  const dropped = unmatched(ownShipped, now.statements);
+  const missing = [...now.schema].filter(([k]) => !before.schema.has(k)).map(([, label]) => label);
+  const extra = [...shippedOnly].filter(([k]) => !now.schema.has(k)).map(([, label]) => label);
+  const settled = (s: SqlStatement, side: Side) =>
+    SCHEMA_VERBS.has(describeStatement(s.sql).verb) && !side.failed.has(s);
+  const sameSchema =
+    missing.length === 0 &&
+    extra.length === 0 &&
+    added.every((s) => settled(s, now)) &&
+    dropped.every((s) => settled(s, before));
+  return { added, dropped, missing, extra, sameSchema };
+}

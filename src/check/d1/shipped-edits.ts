@@ -1,0 +1,125 @@
+import { git, type LogCommit } from "./git-history.js";
+
+/** A migration file whose text changed after databases may have applied it. */
+export interface ShippedEdit {
+  /** The text it had when it shipped: what such a database ran. */
+  shippedText: string;
+  /** For messages: how we know it shipped ("0002_add_tags.sql was added after it, in commit 1a2b3c4"). */
+  shipped: string;
+  /** For messages: where the change is ("commit 5d6e7f8 (2024-04-10)", "the working tree"). */
+  edited: string;
+  /** The commit (or `--base` ref) that holds the shipped text, and the file's name there. */
+  ref: string;
+  shippedName: string;
+  /** Migration files deleted since it shipped, with their last text: a database that shipped may have run them. */
+  removed: () => { name: string; text: string }[];
+}
+
+interface Lineage {
+  name: string;
+  addedAt: number;
+  /** Index of the commit that first added another migration after this one, and that file. */
+  shipped?: { at: number; by: string; name: string };
+  edits: number[];
+}
+
+const isMigration = (path: string) => !path.includes("/") && path.toLowerCase().endsWith(".sql");
+const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
+
+/** Walks the folder's history: when each file shipped (another migration was committed after it) and later edits. */
+function lineages(log: readonly LogCommit[]): Map<string, Lineage> {
+  const live = new Map<string, Lineage>();
+  log.forEach((commit, at) => {
+    for (const c of commit.changes) {
+      const from = c.status === "R" && c.from !== undefined ? live.get(c.from) : undefined;
+      if (c.status === "D" || from) live.delete(c.from ?? c.path);
+      if (from) {
+        from.name = c.path;
+        if (from.shipped) from.edits.push(at);
+        live.set(c.path, from);
+      } else if (c.status === "A" || c.status === "R") {
+        if (isMigration(c.path)) live.set(c.path, { name: c.path, addedAt: at, edits: [] });
+      } else if (c.status === "M") {
+        const l = live.get(c.path);
+        if (l?.shipped) l.edits.push(at);
+      }
+    }
+    // After the commit's own edits: a file changed in the commit that moved on from it shipped with that change.
+    const added = commit.changes.find((c) => c.status === "A" && isMigration(c.path));
+    if (added && !commit.root)
+      for (const l of live.values()) if (!l.shipped && l.addedAt < at) l.shipped = { at, by: added.path, name: l.name };
+  });
+  return live;
+}
+
+/** Deleted migration files at or after commit `at`, read from the commit before each deletion. */
+function removedSince(dir: string, log: readonly LogCommit[], at: number): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  for (const commit of log.slice(at))
+    for (const c of commit.changes)
+      if (c.status === "D" && isMigration(c.path)) {
+        const text = git(dir, ["show", `${commit.id}^:./${c.path}`]);
+        if (text !== undefined) out.push({ name: c.path, text });
+      }
+  return out;
+}
+
+/**
+ * Which migration files were edited after they shipped. A file has shipped once a later commit added another
+ * migration on top of it (someone applied it and moved on), or, with `--base`, when it is at that ref. Its shipped
+ * text is read only for files edited since (a later commit, or the working tree), so an unedited history costs one
+ * `git diff` per folder.
+ *
+ * @example
+ * const edits = shippedEdits("migrations", folderLog("migrations") ?? []);
+ * edits("0001_init.sql")?.shippedText; // the text databases applied before the edit
+ */
+export function shippedEdits(
+  dir: string,
+  log: readonly LogCommit[],
+  { base }: { base?: string } = {},
+): (name: string) => ShippedEdit | undefined {
+  const live = lineages(log);
+  let dirty: Set<string> | undefined;
+  const changedSince = (ref: string) =>
+    new Set(
+      (git(dir, ["-c", "core.quotepath=off", "diff", "--name-only", "--relative", ref, "--", "."]) ?? "")
+        .split("\n")
+        .filter(Boolean),
+    );
+  let changedFromBase: Set<string> | undefined;
+  return (name) => {
+    if (base !== undefined) {
+      changedFromBase ??= changedSince(base);
+      const text = changedFromBase.has(name) ? git(dir, ["show", `${base}:./${name}`]) : undefined;
+      if (text !== undefined)
+        return {
+          shippedText: text,
+          shipped: `it is at --base ${base}`,
+          edited: `this change (since --base ${base})`,
+          ref: base,
+          shippedName: name,
+          removed: () => [],
+        };
+    }
+    const l = live.get(name);
+    if (!l?.shipped) return undefined;
+    const first = l.edits[0];
+    dirty ??= changedSince("HEAD");
+    if (first === undefined && !dirty.has(name)) return undefined;
+    const { at, by, name: then } = l.shipped;
+    const ship = log[at];
+    const shippedText = ship && git(dir, ["show", `${ship.id}:./${then}`]);
+    if (!ship || shippedText === undefined) return undefined;
+    const editedIn = first === undefined ? undefined : log[first];
+    const more = l.edits.length > 1 ? ` and ${l.edits.length - 1} later commit${l.edits.length > 2 ? "s" : ""}` : "";
+    return {
+      shippedText,
+      shipped: `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,
+      edited: editedIn ? `commit ${editedIn.id.slice(0, 7)} (${day(editedIn.time)})${more}` : "the working tree",
+      ref: ship.id.slice(0, 7),
+      shippedName: then,
+      removed: () => removedSince(dir, log, at),
+    };
+  };
+}

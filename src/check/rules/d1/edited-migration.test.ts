@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { gitIn, writeProject } from "../../config/fixture.js";
+import { d1Analyzer } from "../../d1/analyzer.js";
+import { TEST_WRANGLER } from "../../d1/testing.js";
+import { runCheck } from "../../run-check.js";
+
+const BASE = "CREATE TABLE content (id INTEGER PRIMARY KEY, title TEXT);";
+const WIDER = "CREATE TABLE content (\n  id INTEGER PRIMARY KEY,\n  title TEXT,\n  parent_id INTEGER\n);";
+const NEXT = "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);";
+
+/** A project whose migrations arrive in the given commits (a file set to "" is deleted), then `pending` edits. */
+function history(commits: Record<string, string | null>[], pending: Record<string, string> = {}): string {
+  const dir = writeProject({ "wrangler.toml": TEST_WRANGLER });
+  gitIn(dir, "init", "-q");
+  for (const [i, files] of commits.entries()) {
+    for (const [path, text] of Object.entries(files))
+      if (text === null) gitIn(dir, "rm", "-q", path);
+      else writeProject({ [path]: text }, dir);
+    gitIn(dir, "add", "-A");
+    gitIn(dir, "commit", "-q", "-m", `c${i}`);
+  }
+  writeProject(pending, dir);
+  return dir;
+}
+
+async function edited(dir: string, base?: string) {
+  const r = await runCheck(dir, { analyzers: [d1Analyzer], ...(base ? { base } : {}) });
+  return r.findings.filter((f) => f.rule === "d1/edited-migration");
+}
+
+describe("d1/edited-migration", () => {
+  it("flags a migration edited after a later one was committed, naming what old databases lack", async () => {
+    const dir = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_tags.sql": NEXT },
+      { "migrations/0001_base.sql": `-- widened\n${WIDER}` },
+    ]);
+    const [hit, more] = await edited(dir);
+    expect(more).toBeUndefined();
+    expect(hit?.severity).toBe("warning");
+    expect(hit?.file).toBe("migrations/0001_base.sql");
+    expect(hit?.line).toBe(2);
+    expect(hit?.message).toMatch(/0001_base\.sql changed in commit [0-9a-f]{7} \(\d{4}-\d\d-\d\d\) after it shipped/);
+    expect(hit?.message).toMatch(/0002_tags\.sql was added after it/);
+    expect(hit?.message).toMatch(/lack column content\.parent_id \(INTEGER\)/);
+    expect(hit?.fix).toMatch(/git show [0-9a-f]{7}:\.\/migrations\/0001_base\.sql > migrations\/0001_base\.sql/);
+  });
+
+  it("flags an uncommitted edit and, with --base, any edit of a file at that ref", async () => {
+    const pending = history([{ "migrations/0001_base.sql": BASE }, { "migrations/0002_tags.sql": NEXT }], {
+      "migrations/0001_base.sql": `${BASE}\nDELETE FROM content WHERE title IS NULL;`,
+    });
+    const [hit] = await edited(pending);
+    expect(hit?.message).toMatch(/changed in the working tree after it shipped/);
+    expect(hit?.message).toMatch(/never ran DELETE content/);
+
+    const based = history([{ "migrations/0001_base.sql": BASE }, { "migrations/0001_base.sql": WIDER }]);
+    expect(await edited(based)).toEqual([]); // no later migration: it may never have been applied
+    gitIn(based, "tag", "prod", "HEAD~1");
+    const [atBase] = await edited(based, "prod");
+    expect(atBase?.message).toMatch(/it is at --base prod/);
+  });
+
+  it("says when a shipped migration was renamed: wrangler applies it again", async () => {
+    const long = (extra: string) =>
+      `CREATE TABLE content (\n${["id INTEGER PRIMARY KEY", "title TEXT", "body TEXT", "slug TEXT", "author TEXT", "created_at TEXT", extra].join(",\n")}\n);`;
+    const dir = history([
+      { "migrations/m1.sql": long("updated_at TEXT") },
+      { "migrations/m2.sql": NEXT },
+      { "migrations/m1.sql": null, "migrations/0001_base.sql": long("parent_id INTEGER") },
+    ]);
+    const [hit] = await edited(dir);
+    expect(hit?.message).toMatch(/renamed from m1\.sql, so wrangler runs it again under its new name/);
+  });
+
+  it("stays quiet for a fix before anything was added on top, or in the commit that adds the next migration", async () => {
+    expect(
+      await edited(history([{ "migrations/0001_base.sql": BASE }, { "migrations/0001_base.sql": WIDER }])),
+    ).toEqual([]);
+    const sameCommit = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0001_base.sql": WIDER, "migrations/0002_tags.sql": NEXT },
+    ]);
+    expect(await edited(sameCommit)).toEqual([]);
+  });
+
+  it("stays quiet when only comments, case, spacing or IF NOT EXISTS changed", async () => {
+    const dir = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_tags.sql": NEXT },
+      {
+        "migrations/0001_base.sql":
+          "-- the base\ncreate table if not exists CONTENT (\n  id integer primary key,\n  title text\n);\n",
+      },
+    ]);
+    expect(await edited(dir)).toEqual([]);
+  });
+
+  it("stays quiet for a squash: later migrations folded into the first leave the same schema", async () => {
+    const dir = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_parent.sql": "ALTER TABLE content ADD COLUMN parent_id INTEGER;" },
+      { "migrations/0002_parent.sql": null, "migrations/0001_base.sql": WIDER },
+    ]);
+    expect(await edited(dir)).toEqual([]);
+  });
+
+  it("reports nothing outside a git repository", async () => {
+    const dir = writeProject({
+      "wrangler.toml": TEST_WRANGLER,
+      "migrations/0001_base.sql": WIDER,
+      "migrations/0002_tags.sql": NEXT,
+    });
+    expect(await edited(dir)).toEqual([]);
+  });
+});

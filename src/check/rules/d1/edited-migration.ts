@@ -1,0 +1,67 @@
+import type { MigrationFile } from "../../d1/rule.js";
+import { shippedDiff } from "../../d1/shipped-diff.js";
+import type { ShippedEdit } from "../../d1/shipped-edits.js";
+import { describeStatement } from "../../sql/tokens.js";
+import type { Hit } from "../report.js";
+import { defineRule } from "../rule.js";
+
+const LISTED = 4;
+
+function list(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED).join(", ");
+  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
+}
+
+/** "INSERT into users", "CREATE-TABLE teams": what a statement does, short. */
+function verbOf(sql: string): string {
+  const d = describeStatement(sql);
+  const verb =
+    d.verb === "other"
+      ? (sql.trim().split(/\s+/)[0] ?? "statement").toUpperCase()
+      : d.verb.replace("-", " ").toUpperCase();
+  return d.target ? `${verb} ${d.target}` : verb;
+}
+
+function hitFor(file: MigrationFile, edit: ShippedEdit): Hit | undefined {
+  const removed = edit.removed();
+  const d = shippedDiff(
+    edit.shippedText,
+    file.text,
+    removed.map((r) => r.text),
+  );
+  if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
+  const what = [
+    d.missing.length ? `lack ${list(d.missing)}` : "",
+    d.extra.length ? `still have ${list(d.extra)}` : "",
+    !d.missing.length && d.added.length ? `never ran ${list(d.added.map((s) => verbOf(s.sql)))}` : "",
+    !d.extra.length && d.dropped.length
+      ? `ran ${list(d.dropped.map((s) => verbOf(s.sql)))}, which it no longer holds`
+      : "",
+  ].filter(Boolean);
+  const renamed =
+    edit.shippedName !== file.name
+      ? ` It was also renamed from ${edit.shippedName}, so wrangler runs it again under its new name on those databases.`
+      : "";
+  const folder = file.rel.slice(0, file.rel.length - file.name.length);
+  return {
+    line: d.added[0]?.line ?? 1,
+    column: d.added[0]?.column ?? 1,
+    message: `${file.name} changed in ${edit.edited} after it shipped (${edit.shipped}). wrangler records applied migrations by name and never runs one again, so databases that applied the earlier text ${what.join("; ")}, while new databases get the new text.${renamed}`,
+    fix: `Restore the shipped text (\`git show ${edit.ref}:./${folder}${edit.shippedName} > ${file.rel}\`) and put the change in a new migration after the last one${removed.length ? `; the migrations deleted since (${list(removed.map((r) => r.name))}) ran on those databases too` : ""}. If no database applied the earlier text, say so at the top of the file: \`-- blastwall-ignore-file d1/edited-migration: never applied anywhere\`.`,
+    data: { shipped: edit.ref, missing: d.missing, extra: d.extra },
+  };
+}
+
+/** A migration whose text changed after databases applied it: they never run the new text. */
+export default defineRule({
+  meta: {
+    id: "d1/edited-migration",
+    severity: "warning",
+    summary: "A migration was edited after it shipped, so databases that applied it never get the change",
+  },
+  checkMigration: ({ file, windows }) => {
+    const edit = windows?.edited(file.name);
+    const hit = edit && !file.unreadable ? hitFor(file, edit) : undefined;
+    return hit ? [hit] : [];
+  },
+});
