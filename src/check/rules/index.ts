@@ -37,6 +37,7 @@ import d1RebuildFkRestrict from "./d1/rebuild-fk-restrict.js";
 import d1RenameColumn from "./d1/rename-column.js";
 import d1RenameTable from "./d1/rename-table.js";
 import d1ReservedTable from "./d1/reserved-table.js";
+import d1RewriteInPlace from "./d1/rewrite-in-place.js";
 import d1RowsLost from "./d1/rows-lost.js";
 import d1SetNotNull from "./d1/set-not-null.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
@@ -101,6 +102,7 @@ export const rules: readonly Rule[] = [
   d1RenameColumn,
   d1RenameTable,
   d1ReservedTable,
+  d1RewriteInPlace,
   d1RowsLost,
   d1SetNotNull,
   d1ShadowedCreateTable,

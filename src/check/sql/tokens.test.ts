@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tokenize, updatedColumns } from "./tokens.js";
+import { setAssignments, tokenize, updatedColumns } from "./tokens.js";
 
 const columns = (sql: string) => {
   const set = updatedColumns(tokenize(sql));
@@ -22,5 +22,16 @@ describe("updatedColumns", () => {
     expect(columns("UPDATE t SET a.b = 1")).toBeUndefined();
     expect(columns("UPDATE t SET")).toBeUndefined();
     expect(columns("DELETE FROM t")).toBeUndefined();
+  });
+});
+
+describe("setAssignments", () => {
+  it("gives each assignment's columns and value tokens, up to the clause after SET", () => {
+    const a = setAssignments(tokenize("UPDATE t SET a = f(a, 1), (b, c) = (1, 2) WHERE id = 3"));
+    expect(a?.map((x) => [x.columns, x.value.map((t) => t.text).join(" ")])).toEqual([
+      [["a"], "f ( a , 1 )"],
+      [["b", "c"], "( 1 , 2 )"],
+    ]);
+    expect(setAssignments(tokenize("UPDATE OR REPLACE t SET a = 1"))).toBeUndefined();
   });
 });

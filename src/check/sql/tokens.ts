@@ -280,38 +280,58 @@ export function describeStatement(sql: string): StatementInfo {
 const SET_ENDS = new Set(["WHERE", "FROM", "RETURNING", "ORDER", "LIMIT"]);
 const NAME_TOKENS = new Set<TokenKind>(["word", "ident", "string"]);
 
+/** One `SET` assignment: the column (or the columns of a `(b, c) = …` tuple), lower-cased, and its value's tokens. */
+export interface SetAssignment {
+  columns: string[];
+  value: Token[];
+}
+
 /**
- * The columns a plain `UPDATE t SET a = …, (b, c) = …` assigns, lower-cased; undefined for any other statement or
- * one this reading is not sure of (`UPDATE OR REPLACE`, a WITH prefix, an unexpected token).
+ * The assignments of a plain `UPDATE t SET a = …, (b, c) = …`; undefined for any other statement or one this reading
+ * is not sure of (`UPDATE OR REPLACE`, a WITH prefix, an unexpected token).
+ *
+ * @example
+ * setAssignments(tokenize("UPDATE t SET n = n + 1 WHERE id = 1"))?.[0]?.columns; // ["n"]
+ */
+export function setAssignments(tokens: readonly Token[]): SetAssignment[] | undefined {
+  if (tokens[0]?.value !== "UPDATE" || tokens[1]?.value === "OR") return undefined;
+  let i = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SET");
+  if (i < 0) return undefined;
+  const out: SetAssignment[] = [];
+  for (;;) {
+    const t = tokens[++i];
+    if (!t) return undefined;
+    const columns: string[] = [];
+    if (t.value === "(" && t.kind === "punct") {
+      while (tokens[++i]?.value !== ")") {
+        const c = tokens[i];
+        if (!c) return undefined;
+        if (NAME_TOKENS.has(c.kind)) columns.push(c.text.toLowerCase());
+        else if (c.value !== ",") return undefined;
+      }
+    } else if (NAME_TOKENS.has(t.kind)) columns.push(t.text.toLowerCase());
+    else return undefined;
+    if (tokens[++i]?.value !== "=") return undefined;
+    const value: Token[] = [];
+    out.push({ columns, value });
+    // The value runs up to the next top-level comma (another assignment) or the clause after SET.
+    for (;;) {
+      const v = tokens[++i];
+      if (!v) return out;
+      if (v.depth === 0 && v.kind === "word" && SET_ENDS.has(v.value)) return out;
+      if (v.depth === 0 && v.value === ",") break;
+      value.push(v);
+    }
+  }
+}
+
+/**
+ * The columns a plain `UPDATE t SET a = …, (b, c) = …` assigns, lower-cased; undefined when `setAssignments` is.
  *
  * @example
  * updatedColumns(tokenize("UPDATE t SET status = 'x', n = n + 1 WHERE id = 1")); // Set { "status", "n" }
  */
 export function updatedColumns(tokens: readonly Token[]): Set<string> | undefined {
-  if (tokens[0]?.value !== "UPDATE" || tokens[1]?.value === "OR") return undefined;
-  let i = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SET");
-  if (i < 0) return undefined;
-  const out = new Set<string>();
-  for (;;) {
-    const t = tokens[++i];
-    if (!t) return undefined;
-    if (t.value === "(" && t.kind === "punct") {
-      while (tokens[++i]?.value !== ")") {
-        const c = tokens[i];
-        if (!c) return undefined;
-        if (NAME_TOKENS.has(c.kind)) out.add(c.text.toLowerCase());
-        else if (c.value !== ",") return undefined;
-      }
-    } else if (NAME_TOKENS.has(t.kind)) out.add(t.text.toLowerCase());
-    else return undefined;
-    if (tokens[++i]?.value !== "=") return undefined;
-    // Skip the value: up to the next top-level comma (another assignment) or the clause after SET.
-    for (;;) {
-      const v = tokens[++i];
-      if (!v) return out;
-      if (v.depth > 0) continue;
-      if (v.kind === "word" && SET_ENDS.has(v.value)) return out;
-      if (v.value === ",") break;
-    }
-  }
+  const assignments = setAssignments(tokens);
+  return assignments && new Set(assignments.flatMap((a) => a.columns));
 }
