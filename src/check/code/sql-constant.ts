@@ -5,7 +5,7 @@ import { constantClassField, constantStaticField, ownMethod } from "./class-fiel
 import { type Resolved, resolveMember, resolveName } from "./declarations.js";
 import { type Fold, MAX_FOLD_DEPTH, startFold } from "./fold.js";
 import { typedConstant } from "./typed-constant.js";
-import { laterWrites, memberWrites, mutated, type Writes } from "./writes.js";
+import { keyWrites, laterWrites, memberWrites, mutated, type Writes } from "./writes.js";
 import { zodConstantField, zodParsed } from "./zod-keys.js";
 
 /**
@@ -480,10 +480,15 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   if (ts.isConditionalExpression(e))
     return constantProperty(e.whenTrue, key, f) && constantProperty(e.whenFalse, key, f);
   if (ts.isCallExpression(e)) {
+    const picked = pickedFrom(e);
+    if (picked) return constantElementProperty(picked, key, f);
     const fn = calledFunction(e, f);
     const g = fn && intoCall(e, fn, f);
     return fn !== undefined && !!g && constantReturns(fn, g, (r) => constantProperty(r, key, g));
   }
+  // `DIVISIONS[body.division].column`, `FIELDS[i].name`: whichever entry the key picks, its property is one of theirs.
+  if (ts.isElementAccessExpression(e))
+    return constantElementProperty(e.expression, key, f) || constantValueProperty(e.expression, key, f);
   if (!ts.isIdentifier(e)) return false;
   const d = resolveName(e, f.modules);
   if (d && (ts.isParameter(d) || ts.isVariableDeclaration(d)) && !constantWrites(memberWrites(d, e.text, key), f))
@@ -495,8 +500,17 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   if (d && ts.isParameter(d))
     return constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => constantProperty(x, key, g));
   if (d && (ts.isBindingElement(d) || ts.isVariableDeclaration(d)) && constantEntry(d, f, key)) return true;
+  if (d && ts.isBindingElement(d) && everyReturned(d, f, (x, g) => constantProperty(x, key, g))) return true;
   const constDecl = d && ts.isVariableDeclaration(d) && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
   return !!constDecl && !!d.initializer && constantProperty(d.initializer, key, f);
+}
+
+/** Methods that return one element of their array (or undefined, which a property read of would throw on). */
+const ELEMENT_PICKS = new Set(["find", "findLast", "at"]);
+
+/** The array `FIELDS.find((f) => f.name === x)` / `FIELDS.at(-1)` picks an element of. */
+function pickedFrom(call: ts.CallExpression): ts.Expression | undefined {
+  return ELEMENT_PICKS.has(calleeName(call) ?? "") ? receiverOf(call) : undefined;
 }
 
 /**
@@ -652,8 +666,37 @@ function fixedObject(e: ts.Expression, fold: Fold): FixedObject | undefined {
       constantParameter(d, f, { undefinedIsConstant: false }, (x, g) => fixedObject(x, g) !== undefined)
       ? {}
       : undefined;
+  if (d && ts.isBindingElement(d))
+    return everyReturned(d, f, (x, g) => fixedObject(x, g) !== undefined) ? {} : undefined;
   const fixed = d && ts.isVariableDeclaration(d) && d.initializer && ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const;
-  return fixed && !mutated(d, arg.text) ? fixedObject(d.initializer, f) : undefined;
+  if (!fixed) return undefined;
+  if (!mutated(d, arg.text)) return fixedObject(d.initializer, f);
+  // `const data = {}; data[field.name] = …`: keys added only under constant names keep the keys fixed.
+  const keys = keyWrites(d, arg.text);
+  return keys?.every((k) => constantText(k, f)) && fixedObject(d.initializer, f) ? {} : undefined;
+}
+
+/**
+ * `const { data } = parse(body)`: whether `check` holds for the `data` of every object the function returns. A
+ * returned object without it (`return { error }`) leaves `data` undefined, which no query can be built from.
+ */
+function everyReturned(d: ts.BindingElement, f: Fold, check: (x: ts.Expression, g: Fold) => boolean): boolean {
+  const holder = d.parent.parent;
+  const call = ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(holder) && holder.initializer;
+  const e = call && unwrap(call);
+  if (!e || !ts.isCallExpression(e)) return false;
+  const fn = calledFunction(e, f);
+  const g = fn && intoCall(e, fn, f);
+  const key = (d.propertyName ?? d.name).getText();
+  const held = (r: ts.Expression): boolean => {
+    const o = unwrap(r);
+    if (!g || !ts.isObjectLiteralExpression(o)) return false;
+    const p = o.properties.find((x) => x.name?.getText() === key);
+    if (!p) return !o.properties.some(ts.isSpreadAssignment);
+    if (ts.isShorthandPropertyAssignment(p)) return check(p.name, g);
+    return ts.isPropertyAssignment(p) && check(p.initializer, g);
+  };
+  return !!fn && !!g && constantReturns(fn, g, held);
 }
 
 /** `Object.entries(MAP)` (also `keys`, `values`) over a fixed object (see `fixedObject`). */

@@ -103,3 +103,39 @@ export function mutated(decl: ts.VariableDeclaration | ts.ParameterDeclaration, 
   });
   return hit;
 }
+
+/**
+ * The computed keys written into an object after its declaration (`data[field.name] = v` gives `field.name`; `data.x
+ * = v` adds a written-out key), or undefined when it changes any other way (reassigned, `Object.assign`, `delete`,
+ * a nested write, an array method).
+ *
+ * @example
+ * // const data = {}; for (const f of FIELDS) data[f.name] = String(values[f.name]);
+ * keyWrites(decl, "data"); // [f.name]
+ */
+export function keyWrites(decl: ts.VariableDeclaration, name: string): ts.Expression[] | undefined {
+  const keys: ts.Expression[] = [];
+  let other = false;
+  const isName = (e: ts.Expression) => {
+    const x = unwrap(e);
+    return ts.isIdentifier(x) && x.text === name;
+  };
+  const rooted = (e: ts.Expression): boolean => {
+    const x = unwrap(e);
+    if (ts.isIdentifier(x)) return x.text === name;
+    return (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && rooted(x.expression);
+  };
+  walk(enclosingScope(decl), (n) => {
+    if (other) return false;
+    const call = ts.isCallExpression(n) ? n : undefined;
+    const assign = call && calleeName(call) === "assign" && !!call.arguments[0] && rooted(call.arguments[0]);
+    const recv = call && ADDERS.has(calleeName(call) ?? "") ? receiverOf(call) : undefined;
+    if (assign || (recv && rooted(recv)) || (ts.isDeleteExpression(n) && rooted(n.expression))) other = true;
+    if (!isAssignment(n) || !rooted(n.left)) return undefined;
+    const left = unwrap(n.left);
+    if (ts.isElementAccessExpression(left) && isName(left.expression)) keys.push(left.argumentExpression);
+    else if (!(ts.isPropertyAccessExpression(left) && isName(left.expression))) other = true;
+    return undefined;
+  });
+  return other ? undefined : keys;
+}

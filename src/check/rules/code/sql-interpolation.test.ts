@@ -965,3 +965,75 @@ export async function list(db: D1Database, query: { sort: string; dir: string },
     expect(await sqlFindings(dir)).toEqual([["src/index.ts", 8, "warning"]]);
   });
 });
+
+describe("code/sql-interpolation: entries picked from constant tables", () => {
+  it("folds a found element, a keyed entry, a destructured return and keys written under constant names", async () => {
+    const dir = worker({
+      "fields.ts": `export const FIELDS = [
+  { name: "max_kills", label: "Kills", type: "int" },
+  { name: "enlist_date", label: "Enlisted", type: "date" },
+];
+export const DIVISIONS = { a: { column: "count_a", logo: "x" }, b: { column: "count_b", logo: "y" } };
+export function parseData(values: Record<string, string>) {
+  const data: Record<string, string> = {};
+  for (const field of FIELDS) {
+    if (values[field.name] === "") return { error: \`\${field.label} is empty\` };
+    data[field.name] = String(values[field.name]);
+  }
+  return { data };
+}
+export function pick(key: string) {
+  const division = DIVISIONS[key as keyof typeof DIVISIONS];
+  if (!division) return { error: "unknown" };
+  return { division, count: 1 };
+}
+`,
+      "index.ts": `import { DIVISIONS, FIELDS, parseData, pick } from "./fields.js";
+async function total(db: D1Database, column: string) {
+  return db.prepare(\`SELECT SUM(\${column}) AS n FROM submissions\`).first();
+}
+export default {
+  async fetch(req: Request, env: { DB: D1Database }) {
+    const body = (await req.json()) as Record<string, string>;
+    const field = FIELDS.find((f) => f.name === body.field);
+    if (field) await env.DB.prepare(\`SELECT \${field.name} FROM highscores ORDER BY \${field.name}\`).all();
+    await total(env.DB, DIVISIONS[body.division as "a"].column);
+    const { division } = pick(body.division);
+    if (division) await env.DB.prepare(\`INSERT INTO s (user, \${division.column}) VALUES (?, ?)\`).bind(1, 2).run();
+    const { data } = parseData(body);
+    const columns = ["user"];
+    for (const [key] of Object.entries(data)) columns.push(key);
+    await env.DB.prepare(\`INSERT INTO highscores (\${columns.join(", ")}) VALUES (?)\`).bind(1).run();
+    return new Response("ok");
+  },
+};
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([]);
+  });
+
+  it("still flags a returned request value, a table with a request-made entry, and a key written from the request", async () => {
+    const dir = worker({
+      "index.ts": `const MAP: Record<string, { column: string }> = { a: { column: "count_a" } };
+function parse(body: Record<string, string>) {
+  if (!body.x) return { error: "missing" };
+  return { column: body.x };
+}
+export default {
+  async fetch(req: Request, env: { DB: D1Database }) {
+    const body = (await req.json()) as Record<string, string>;
+    const { column } = parse(body);
+    await env.DB.prepare(\`SELECT \${column} FROM t\`).all();
+    MAP.b = { column: body.y };
+    await env.DB.prepare(\`SELECT \${MAP[body.k].column} FROM t\`).all();
+    const data: Record<string, string> = {};
+    data[body.z] = "1";
+    await env.DB.prepare(\`SELECT \${Object.keys(data).join(", ")} FROM t\`).all();
+    return new Response("ok");
+  },
+};
+`,
+    });
+    expect((await sqlFindings(dir)).map(([, line]) => line)).toEqual([10, 12, 15]);
+  });
+});
