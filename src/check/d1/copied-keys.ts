@@ -1,5 +1,5 @@
 import type { Change } from "../sql/diff.js";
-import type { Column, Table } from "../sql/schema.js";
+import { affinity, type Column, type Table } from "../sql/schema.js";
 import { tokenize } from "../sql/tokens.js";
 import { plainItem } from "./kept-children.js";
 import { insertSelectParts } from "./net-effect.js";
@@ -11,16 +11,6 @@ import type { MigrationFile } from "./rule.js";
 const lc = (s: string) => s.toLowerCase();
 const ROWID = new Set(["rowid", "oid", "_rowid_"]);
 type Rebuild = Extract<Change, { kind: "modify-table" }> & { line: number };
-
-/** SQLite's column affinity of a declared type (datatype3.html, 3.1). */
-function affinity(type: string): string {
-  const t = type.toUpperCase();
-  if (t.includes("INT")) return "INTEGER";
-  if (/CHAR|CLOB|TEXT/.test(t)) return "TEXT";
-  if (t === "" || t.includes("BLOB")) return "BLOB";
-  if (/REAL|FLOA|DOUB/.test(t)) return "REAL";
-  return "NUMERIC";
-}
 
 /** The old table's unique keys: its PRIMARY KEY, its whole-table unique indexes on plain columns, and the rowid. */
 function keysOf(table: Table): string[][] {

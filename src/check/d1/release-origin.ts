@@ -90,9 +90,13 @@ function subjectOf(f: Finding): { table: string; column?: string } | undefined {
       const from = str(d.from);
       return from === undefined ? undefined : { table: from };
     }
-    case "d1/drop-column":
-    case "d1/set-not-null":
     case "d1/change-column-type": {
+      const column = str(d.column);
+      if (table === undefined) return undefined;
+      return column === undefined ? { table } : { table, column };
+    }
+    case "d1/drop-column":
+    case "d1/set-not-null": {
       const column = str(d.column);
       return table === undefined || column === undefined ? undefined : { table, column };
     }

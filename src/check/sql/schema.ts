@@ -266,3 +266,19 @@ export function readObject(db: Database.Database, type: "view" | "trigger", name
 }
 
 export const quoteIdent = q;
+
+/**
+ * SQLite's column affinity of a declared type (datatype3.html §3.1): INT and INTEGER, VARCHAR(255) and TEXT mean
+ * the same; STRING is NUMERIC.
+ *
+ * @example
+ * affinity("VARCHAR(255)"); // "TEXT"
+ */
+export function affinity(type: string): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" {
+  const t = type.toUpperCase();
+  if (t.includes("INT")) return "INTEGER";
+  if (/CHAR|CLOB|TEXT/.test(t)) return "TEXT";
+  if (t === "" || t.includes("BLOB")) return "BLOB";
+  if (/REAL|FLOA|DOUB/.test(t)) return "REAL";
+  return "NUMERIC";
+}

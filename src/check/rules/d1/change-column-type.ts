@@ -1,22 +1,54 @@
-import { existedBefore, flatChanges, ident } from "../../d1/rule.js";
+import { runningVersion } from "../../d1/code-mentions.js";
+import { existedBefore, type FlatChange, flatChanges, ident } from "../../d1/rule.js";
+import { affinity } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
 
-/** A column's declared type changes through a rebuild: affinity changes how old and new values compare and sort. */
+type TypeChange = Extract<FlatChange, { kind: "alter-column" }>;
+
+/**
+ * A rebuild changes the affinity of columns of an existing table: values keep the storage class they had, so
+ * comparisons and ORDER BY change. One finding per rebuild; a change of the declared name only
+ * (`VARCHAR(255)` to `TEXT`) keeps the affinity and is not one.
+ */
 export default defineRule({
   meta: { id: "d1/change-column-type", severity: "warning", summary: "A rebuild changes a column's type" },
-  checkMigration: ({ file }) =>
-    flatChanges(file).flatMap((c) => {
-      if (c.kind !== "alter-column" || c.before.type.toLowerCase() === c.after.type.toLowerCase()) return [];
-      if (!existedBefore(file, c.table)) return [];
-      const t = ident(c.table);
-      const newCol = ident(`${c.after.name}_${(c.after.type || "new").toLowerCase().replace(/\W+/g, "_")}`);
+  checkMigration: ({ file, code }) => {
+    const byRebuild = new Map<string, TypeChange[]>();
+    for (const c of flatChanges(file)) {
+      if (c.kind !== "alter-column" || affinity(c.before.type) === affinity(c.after.type)) continue;
+      if (!existedBefore(file, c.table)) continue;
+      const key = `${c.line}:${c.table}`;
+      byRebuild.set(key, [...(byRebuild.get(key) ?? []), c]);
+    }
+    return [...byRebuild.values()].flatMap((changes) => {
+      const [first] = changes;
+      if (!first) return [];
+      const t = ident(first.table);
+      const type = (c: TypeChange) => c.after.type || "(no type)";
+      const list = changes.map((c) => `${c.after.name} from ${c.before.type || "(no type)"} to ${type(c)}`).join(", ");
+      const running = runningVersion(code, first.table, "reads of these columns get values stored under the old type");
+      const newCol = ident(`${first.after.name}_${(first.after.type || "new").toLowerCase().replace(/\W+/g, "_")}`);
       return [
         {
-          line: c.line,
-          message: `changes ${c.table}.${c.after.name} from ${c.before.type || "(no type)"} to ${c.after.type || "(no type)"} by rebuilding ${c.table}; existing values keep their old storage class, comparisons and ORDER BY change, and the running version may read values it does not expect`,
-          fix: `Add a new column instead: \`ALTER TABLE ${t} ADD COLUMN ${newCol} ${c.after.type};\`, deploy code that writes both, backfill \`UPDATE ${t} SET ${newCol} = CAST(${ident(c.after.name)} AS ${c.after.type || "TEXT"}) WHERE …\` in batches, switch reads, and drop ${c.after.name} in a later release.`,
-          data: { table: c.table, column: c.after.name, from: c.before.type, to: c.after.type },
+          line: first.line,
+          message: `the rebuild of ${first.table} changes ${list}; existing values keep their old storage class, so comparisons and ORDER BY on them change, and ${running.clause}`,
+          fix: `Add a new column instead: \`ALTER TABLE ${t} ADD COLUMN ${newCol} ${first.after.type};\`, deploy code that writes both, backfill \`UPDATE ${t} SET ${newCol} = CAST(${ident(first.after.name)} AS ${first.after.type || "TEXT"}) WHERE …\` in batches, switch reads, and drop ${first.after.name} in a later release${
+            changes.length > 1
+              ? ` (the same for ${changes
+                  .slice(1)
+                  .map((c) => c.after.name)
+                  .join(", ")})`
+              : ""
+          }.`,
+          data: {
+            table: first.table,
+            // One column names the subject for release windows; several make the table the subject.
+            ...(changes.length === 1 ? { column: first.after.name } : {}),
+            columns: changes.map((c) => ({ column: c.after.name, from: c.before.type, to: c.after.type })),
+          },
+          ...(running.unused ? { severity: "info" as const } : {}),
         },
       ];
-    }),
+    });
+  },
 });

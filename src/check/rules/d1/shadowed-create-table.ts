@@ -1,19 +1,9 @@
 import Database from "better-sqlite3";
 import { ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
-import { type Column, readTable, type Table } from "../../sql/schema.js";
+import { affinity, type Column, readTable, type Table } from "../../sql/schema.js";
 import type { SqlStatement } from "../../sql/split.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
-
-/** SQLite's column affinity (datatype3.html §3.1): INT and INTEGER, VARCHAR and TEXT mean the same. */
-function affinity(type: string): string {
-  const t = type.toUpperCase();
-  if (t.includes("INT")) return "INTEGER";
-  if (/CHAR|CLOB|TEXT/.test(t)) return "TEXT";
-  if (t.includes("BLOB") || t === "") return "BLOB";
-  if (/REAL|FLOA|DOUB/.test(t)) return "REAL";
-  return "NUMERIC";
-}
 
 /** The table the statement declares, as SQLite itself reads it on an empty database. */
 function declared(sql: string, name: string): Table | undefined {
