@@ -1,7 +1,7 @@
 import type { MigrationClass } from "../findings.js";
 import type { Change } from "../sql/diff.js";
 import type { StatementOutcome } from "../sql/replay.js";
-import type { Table } from "../sql/schema.js";
+import type { Index, Table } from "../sql/schema.js";
 import { tokenize, updatedColumns } from "../sql/tokens.js";
 import { narrowing } from "./check-constraints.js";
 
@@ -23,6 +23,8 @@ export interface ClassifyContext {
   /** Column lists of the unique indexes this file adds or drops (whole-table ones), by lower-cased table. */
   uniqueAdded: ReadonlyMap<string, readonly string[][]>;
   uniqueDropped: ReadonlyMap<string, readonly string[][]>;
+  /** The partial unique indexes this file drops, by lower-cased table: a new one as strict as one of them cannot fail. */
+  partialDropped: ReadonlyMap<string, readonly Index[]>;
   /**
    * The PRIMARY KEY and whole-table UNIQUE columns, by lower-cased table, of each table a rebuild in the list
    * replaces, as it was before.
@@ -36,6 +38,8 @@ export interface ClassifyContext {
    * (they stay part of the rename's contract). A rebuild's renames are guessed, so the rules ask only of a file's own.
    */
   renamedIndexes: ReadonlySet<string>;
+  /** `trigger:name` / `view:name` (lower-cased) of the triggers and views this file creates: a drop of one is a replacement. */
+  createdObjects: ReadonlySet<string>;
 }
 
 const key = (table: string, column: string) => `${table}.${column}`.toLowerCase();
@@ -106,14 +110,22 @@ const covers = (wide: readonly string[], narrow: readonly string[]) =>
  * `INTEGER PRIMARY KEY` that becomes `TEXT PRIMARY KEY`): every existing row is already unique on it, so it cannot fail.
  */
 export function uniqueImpliedBefore(
-  c: { table: string; index: { columns: string[]; partial?: boolean } },
+  c: { table: string; index: { columns: string[]; partial?: boolean; where?: string[] } },
   ctx: ClassifyContext,
 ): boolean {
   const held = [
     ...(ctx.uniqueDropped.get(c.table.toLowerCase()) ?? []),
     ...(ctx.keysBefore.get(c.table.toLowerCase()) ?? []),
   ];
-  return held.some((cols) => covers(c.index.columns, cols));
+  if (held.some((cols) => covers(c.index.columns, cols))) return true;
+  // A partial unique index whose rows the new one's condition narrows (every part of its WHERE is in the new WHERE).
+  const where = c.index.where;
+  return (
+    where !== undefined &&
+    (ctx.partialDropped.get(c.table.toLowerCase()) ?? []).some(
+      (ix) => covers(c.index.columns, ix.columns) && (ix.where ?? []).every((part) => where.includes(part)),
+    )
+  );
 }
 
 type Rebuild = Extract<Change, { kind: "modify-table" }>;
@@ -240,6 +252,10 @@ export function contextFor(
   );
   const uniqueAdded = uniqueByTable(changes, "add-index");
   const uniqueDropped = uniqueByTable(changes, "drop-index");
+  const partialDropped = new Map<string, Index[]>();
+  for (const c of changes)
+    if (c.kind === "drop-index" && c.index.unique && c.index.partial)
+      partialDropped.set(c.table.toLowerCase(), [...(partialDropped.get(c.table.toLowerCase()) ?? []), c.index]);
   const droppedTables = new Set(changes.flatMap((c) => (c.kind === "drop-table" ? [c.table.toLowerCase()] : [])));
   const renamedIndexes = indexesFollowingRenames(changes);
   const keysBefore = primaryKeysBefore([...changes.flatMap((c) => (c.kind === "modify-table" ? [c] : [])), ...rebuilt]);
@@ -254,9 +270,15 @@ export function contextFor(
     addedIndexes,
     uniqueAdded,
     uniqueDropped,
+    partialDropped,
     keysBefore,
     droppedTables,
     renamedIndexes,
+    createdObjects: new Set(
+      changes.flatMap((c) =>
+        c.kind === "create-trigger" || c.kind === "create-view" ? [`${c.kind.slice(7)}:${c.name.toLowerCase()}`] : [],
+      ),
+    ),
   };
 }
 
@@ -297,6 +319,10 @@ export function classOfChange(c: Change, ctx: ClassifyContext): Pure {
     }
     case "alter-foreign-key":
       return "contract";
+    case "drop-trigger":
+    case "drop-view":
+      // Dropped and created again by the same file: the new definition replaces it, which takes nothing away here.
+      return ctx.createdObjects.has(`${c.kind.slice(5)}:${c.name.toLowerCase()}`) ? "expand" : "contract";
     case "rename-table":
       // Renaming a table this file just made (a rebuild whose old table is missing here) takes nothing away.
       return ctx.createdHere(c.from) ? "expand" : "contract";

@@ -26,6 +26,8 @@ export interface Index {
   origin: string;
   partial: boolean;
   columns: string[];
+  /** A partial index's condition, each top-level `AND` part normalised (case, spacing, quotes), sorted. */
+  where?: string[];
 }
 
 export interface ForeignKey {
@@ -92,6 +94,24 @@ interface FkRow {
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** The top-level `AND` parts of a partial index's WHERE, normalised and sorted (see `Index.where`). */
+function partialWhere(db: Database.Database, name: string): string[] {
+  const row = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").get(name) as
+    | { sql: string | null }
+    | undefined;
+  const tokens = tokenize(row?.sql ?? "", Number.POSITIVE_INFINITY);
+  const at = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "WHERE");
+  const parts: string[][] = [[]];
+  for (const t of at < 0 ? [] : tokens.slice(at + 1)) {
+    if (t.depth === 0 && t.kind === "word" && t.value === "AND") parts.push([]);
+    else parts[parts.length - 1]?.push(t.kind === "string" ? `'${t.text}'` : t.text.toLowerCase());
+  }
+  return parts
+    .map((p) => p.join(" "))
+    .filter(Boolean)
+    .sort();
+}
+
 /** Reads one table from SQLite, or undefined when no such table exists. Costs a few pragma lookups, not a scan. */
 export function readTable(db: Database.Database, name: string): Table | undefined {
   // table_list(name) is a hash lookup; a sqlite_schema query would scan every object on every statement.
@@ -116,6 +136,7 @@ export function readTable(db: Database.Database, name: string): Table | undefine
     columns: (db.prepare(`PRAGMA index_xinfo(${q(ix.name)})`).all() as IndexInfoRow[])
       .filter((r) => r.key === 1)
       .map((r) => r.name ?? "<expr>"),
+    ...(ix.partial === 1 ? { where: partialWhere(db, ix.name) } : {}),
   }));
   const fkRows = db.prepare(`PRAGMA foreign_key_list(${q(real)})`).all() as FkRow[];
   const byId = new Map<number, ForeignKey>();

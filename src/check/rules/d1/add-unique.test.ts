@@ -89,6 +89,20 @@ ALTER TABLE __new_steps RENAME TO steps;`;
     expect(await run(sql.replace("ROW_NUMBER()", "RANK()"))).toEqual(["warning"]);
     expect(await run(sql.replace("PARTITION BY plan_id", "PARTITION BY created_at"))).toEqual(["warning"]);
   });
+  it("does not flag a partial unique index as strict as the one the file replaces, but does a looser one", async () => {
+    const base = `${POSTS}\nCREATE UNIQUE INDEX ux_pending ON posts (team_id, slug) WHERE created_at IS NULL;`;
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/add-unique" || f.rule === "d1/mixed-expand-contract")
+        .map((f) => `${f.rule}:${f.line}`);
+    const narrower =
+      'ALTER TABLE posts ADD COLUMN event_id TEXT;\nDROP INDEX ux_pending;\nCREATE UNIQUE INDEX ux_pending_legacy ON posts (team_id, slug) WHERE "created_at" is null AND event_id IS NULL;';
+    expect(await run(narrower)).toEqual([]);
+    // Over rows the old index did not cover (any created_at): duplicates may exist.
+    const looser =
+      "DROP INDEX ux_pending;\nCREATE UNIQUE INDEX ux_any ON posts (team_id, slug) WHERE slug IS NOT NULL;";
+    expect(await run(looser)).toContain("d1/add-unique:2");
+  });
   it("flags a unique index on a table made outside the migrations (it holds production rows)", async () => {
     const r = await checkMigrations({
       "migrations/0001_runs.sql": "CREATE TABLE runs (id TEXT PRIMARY KEY);",

@@ -1,5 +1,6 @@
 import type { CodeMentions } from "../../d1/code-mentions.js";
 import { conjuncts, isName } from "../../d1/net-effect.js";
+import { emptyAt } from "../../d1/row-bounds.js";
 import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import type { SqlStatement } from "../../sql/split.js";
 import { type Token, tokenize } from "../../sql/tokens.js";
@@ -54,7 +55,12 @@ function gates(tokens: readonly Token[]): Token[][] {
  * of its top-level AND terms, a column the table already had to hold given values: every such write aborts.
  * Whitelists (`WHEN (… OR …) IS NOT TRUE`) and terms on columns the file adds are not judged.
  */
-function refusalOf(stmt: SqlStatement, table: string, added: ReadonlySet<string>): Refusal | undefined {
+function refusalOf(
+  stmt: SqlStatement,
+  table: string,
+  added: ReadonlySet<string>,
+  empty: (table: string) => boolean,
+): Refusal | undefined {
   const tokens = tokenize(stmt.sql);
   const raises = tokens.some(
     (t, i) => t.value === "RAISE" && ["ABORT", "FAIL", "ROLLBACK"].includes(tokens[i + 2]?.value ?? ""),
@@ -67,12 +73,24 @@ function refusalOf(stmt: SqlStatement, table: string, added: ReadonlySet<string>
   const name = tokens.findIndex((t) => t.value === "TRIGGER");
   const trigger = tokens.slice(name + 1).find((t) => isName(t) && !["IF", "NOT", "EXISTS"].includes(t.value));
   if (on < 0 || events.length === 0 || !trigger) return undefined;
-  for (const term of gates(tokens)) {
+  const terms = gates(tokens);
+  // `AND EXISTS (SELECT … FROM closeouts …)` on a table still empty: it fires only once new code writes that table.
+  if (terms.some((term) => existsOn(term, empty))) return undefined;
+  for (const term of terms) {
     const test = newValueTest(term, 0);
     if (test && term.length === termLength(term) && !added.has(test.column.toLowerCase()))
       return { table, trigger: trigger.text, events, ...test };
   }
   return undefined;
+}
+
+/** Whether a gate term is `EXISTS (SELECT … FROM t …)` whose first table `empty` says holds no row. */
+function existsOn(term: readonly Token[], empty: (table: string) => boolean): boolean {
+  if (term[0]?.value !== "EXISTS" || term[1]?.value !== "(") return false;
+  const depth = (term[1]?.depth ?? 0) + 1;
+  const from = term.findIndex((t) => t.depth === depth && t.kind === "word" && t.value === "FROM");
+  const first = from < 0 ? undefined : term[from + 1];
+  return !!first && isName(first) && empty(first.text);
 }
 
 /** How many tokens `NEW.col = v` / `NEW.col IN (…)` spans, so a term with more after it is not taken. */
@@ -116,7 +134,7 @@ function refusals(file: MigrationFile, code: CodeMentions | undefined): RuleHit[
     const table =
       o?.verb === "create-trigger" && !o.error ? o.changes.find((c) => c.kind === "create-trigger")?.table : undefined;
     if (!table || !existedBefore(file, table)) return [];
-    const r = refusalOf(stmt, table, added(file, table));
+    const r = refusalOf(stmt, table, added(file, table), (t) => !existedBefore(file, t) && emptyAt(file, t, stmt.line));
     return r ? [hitFor(r, stmt, code)] : [];
   });
 }

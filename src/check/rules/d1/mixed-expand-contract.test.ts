@@ -27,6 +27,18 @@ describe("d1/mixed-expand-contract", () => {
       ),
     ).toEqual([]);
   });
+  it("does not count a trigger or view dropped and created again in the file as a contract step", async () => {
+    const base = `${BASE_MIGRATION}CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END;\nCREATE VIEW open_orders AS SELECT * FROM orders;`;
+    const run = async (sql: string) =>
+      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+        .filter((f) => f.rule === "d1/mixed-expand-contract")
+        .map((f) => f.line);
+    const replace =
+      "ALTER TABLE orders ADD COLUMN note TEXT;\nDROP TRIGGER orders_ai;\nCREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 2; END;\nDROP VIEW open_orders;\nCREATE VIEW open_orders AS SELECT id FROM orders;";
+    expect(await run(replace)).toEqual([]);
+    // Dropped for good, next to an expand step, it is still a contract.
+    expect(await run("ALTER TABLE orders ADD COLUMN note TEXT;\nDROP TRIGGER orders_ai;")).toEqual([2]);
+  });
   it("does not count dropping a table's own indexes before dropping it as expand (drizzle's DROP TABLE)", async () => {
     const base = `${BASE_MIGRATION}CREATE TABLE notes (id INTEGER PRIMARY KEY, at INTEGER);\nCREATE INDEX idx_notes_at ON notes (at);\nCREATE INDEX idx_orders_total ON orders (total);`;
     const run = async (sql: string) =>
