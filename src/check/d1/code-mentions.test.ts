@@ -50,3 +50,36 @@ describe("the running version's code, read at --base", () => {
     expect((await finding(used, "d1/rename-column", "HEAD"))?.severity).toBe("error");
   });
 });
+
+describe("a Pages project's code", () => {
+  const pages = (server: string) =>
+    writeProject({
+      "wrangler.toml": `name = "site"\npages_build_output_dir = "dist"\ncompatibility_date = "2025-01-01"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "site"\ndatabase_id = "00000000-0000-0000-0000-000000000000"\n`,
+      "functions/api/[[route]].ts": `import { app } from "../../server/app";\nexport const onRequest = app.fetch;\n`,
+      "server/app.ts": server,
+      "src/index.ts": "export const ui = 1;\n",
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": "DROP TABLE order_items;",
+    });
+
+  it("is read from the whole project, since its Functions import from across it", async () => {
+    const named = await finding(pages(workerQuerying("SELECT sku FROM order_items")), "d1/drop-table");
+    expect(named?.message).toContain("the code about to be deployed names order_items");
+    const unnamed = await finding(pages(workerQuerying("SELECT id FROM orders")), "d1/drop-table");
+    expect(unnamed?.message).toContain("does not name order_items");
+  });
+
+  it("lets a string-literal union type stand for the values code writes to a column", async () => {
+    const dir = writeProject({
+      "wrangler.toml": `name = "site"\npages_build_output_dir = "dist"\ncompatibility_date = "2025-01-01"\n\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "site"\ndatabase_id = "00000000-0000-0000-0000-000000000000"\n`,
+      "functions/api/users.ts": `import { setRole } from "../../server/users";\nexport const onRequest = setRole;\n`,
+      "src/index.ts": "export const ui = 1;\n",
+      "server/users.ts": `export type Role = "admin" | "editor" | "treasurer";\nexport const setRole = (db: D1Database, role: Role) => db.prepare("UPDATE users SET role = ?").bind(role).run();\n`,
+      "migrations/0001_base.sql":
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('admin', 'editor')));",
+    });
+    const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+    const hit = r.findings.find((f) => f.rule === "d1/check-rejects-code-value");
+    expect(hit?.message).toMatch(/rejects 'treasurer', which server\/users\.ts:1 lists/);
+  });
+});

@@ -26,7 +26,8 @@ export interface CodeMentions {
    */
   wholeCode(): boolean;
   /**
-   * Array literals of two or more strings (`["13line", "15line_madani"]`) in the files that name both `table` and
+   * Array literals of two or more strings (`["13line", "15line_madani"]`), and unions of string literal types
+   * (`type Role = "admin" | "editor"`), in the files that name both `table` and
    * `column`: the value sets code checks or writes, for rules that compare them with a CHECK.
    */
   stringLists(table: string, column: string): CodeList[];
@@ -51,12 +52,26 @@ export interface CodeMentionsOptions {
   root?: string;
 }
 
+/**
+ * The folder whose sources are a Worker's code: that of its `main`; for a Pages project (`pages_build_output_dir`,
+ * no `main`) the config's own folder when it has a `functions/` folder, since Functions import from across the
+ * project (`../server/…`). Undefined when there is no code to read.
+ */
+function codeFolder(config: WranglerConfig): string | undefined {
+  const dir = dirname(config.path);
+  if (config.main) return dirname(resolve(dir, config.main));
+  const pages = typeof config.raw.pages_build_output_dir === "string";
+  return pages && existsSync(resolve(dir, "functions")) ? dir : undefined;
+}
+
 /** Source files of one Worker, or undefined when its code cannot be read (then nothing can be said about it). */
 function sourcesOf(config: WranglerConfig): string[] | undefined {
-  if (!config.main) return undefined;
+  const folder = codeFolder(config);
+  if (!folder) return undefined;
+  if (!config.main) return listSources(folder);
   const main = resolve(dirname(config.path), config.main);
   if (!existsSync(main)) return undefined;
-  const files = listSources(dirname(main));
+  const files = listSources(folder);
   return files.includes(main) ? files : [...files, main];
 }
 
@@ -123,8 +138,11 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
 /** `[ "a", 'b', … ]` holding only string literals (no escapes, no interpolation), two or more. */
 const STRING_LIST = /\[\s*((?:"[^"\\\n]*"|'[^'\\\n]*')(?:\s*,\s*(?:"[^"\\\n]*"|'[^'\\\n]*'))+)\s*,?\s*\]/g;
 
+/** `"a" | "b" | …`: a TypeScript union of two or more string literals (a column's type: `role: "admin" | "user"`). */
+const STRING_UNION = /((?:"[^"\\\n]*"|'[^'\\\n]*')(?:\s*\|\s*(?:"[^"\\\n]*"|'[^'\\\n]*'))+)/g;
+
 function listsIn(text: string, file: string): CodeList[] {
-  return [...text.matchAll(STRING_LIST)].map((m) => ({
+  return [...text.matchAll(STRING_LIST), ...text.matchAll(STRING_UNION)].map((m) => ({
     file,
     line: text.slice(0, m.index).split("\n").length,
     values: [...(m[1] ?? "").matchAll(/"([^"]*)"|'([^']*)'/g)].map((v) => v[1] ?? v[2] ?? ""),
@@ -148,8 +166,8 @@ function readDisk(configs: readonly WranglerConfig[]): (() => Source[]) | undefi
   const paths = new Map<string, string>();
   for (const c of configs) {
     const files = sourcesOf(c);
-    if (!files || !c.main) return undefined;
-    const folder = dirname(resolve(dirname(c.path), c.main));
+    const folder = codeFolder(c);
+    if (!files || !folder) return undefined;
     for (const f of files) if (!paths.has(f)) paths.set(f, folder);
   }
   return () => [...paths].map(([path, folder]) => ({ folder, path, text: readSmall(path) }));
@@ -162,8 +180,8 @@ function readDisk(configs: readonly WranglerConfig[]): (() => Source[]) | undefi
 function readAtRef(configs: readonly WranglerConfig[], ref: string): (() => Source[]) | undefined {
   const out: Source[] = [];
   for (const c of configs) {
-    if (!c.main) return undefined;
-    const folder = dirname(resolve(dirname(c.path), c.main));
+    const folder = codeFolder(c);
+    if (!folder) return undefined;
     const got = existsSync(folder) ? textsAtRef(folder, ref, isSourcePath) : undefined;
     if (!got) return undefined;
     for (const text of got)

@@ -61,6 +61,19 @@ describe("d1/narrow-check", () => {
     expect(found.map((f) => f.severity)).toEqual(["warning"]);
   });
 
+  it("counts a value as written only in a file that names the table, and says when the copy maps old rows", async () => {
+    const elsewhere = "export const label = (s: string) => (s === 'music' ? 'Music' : s);\n";
+    const mapped = drizzleRebuild("category IN ('news', 'tech', 'life')").replace(
+      'SELECT "id", "title", "category" FROM',
+      `SELECT "id", "title", CASE WHEN "category" IN ('food', 'travel', 'music', 'misc') THEN 'life' ELSE "category" END FROM`,
+    );
+    const found = await narrowHits(mapped, { "src/index.ts": WRITES_NEWS, "src/label.ts": elsewhere });
+    expect(found.map((f) => f.severity)).toEqual(["info"]);
+    expect(found[0]?.message).toContain("the file moves rows off them in or before the copy");
+    const still = await narrowHits(mapped, { "src/index.ts": WRITES_MUSIC });
+    expect(still.map((f) => f.severity)).toEqual(["warning"]);
+  });
+
   it("flags a CHECK added to an existing column by a rebuild", async () => {
     const found =
       await narrowHits(`CREATE TABLE posts_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL CHECK (length(title) <= 80),

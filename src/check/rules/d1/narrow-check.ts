@@ -76,7 +76,7 @@ function writesClause(values: readonly string[], written: readonly string[], cod
   return "the running version's writes of them fail";
 }
 
-function messageFor(r: Replacement, n: Narrowing, values: readonly string[], writes: string): string {
+function messageFor(r: Replacement, n: Narrowing, values: readonly string[], writes: string, moved: boolean): string {
   const name = r.after.name;
   const checks = n.added.map((c) => `CHECK (${c.expr})`).join(" and ");
   if (n.unknown)
@@ -85,22 +85,26 @@ function messageFor(r: Replacement, n: Narrowing, values: readonly string[], wri
     values.length > 0
       ? `${checks}, which no longer allows ${listOf(values)}`
       : `${checks}, which rejects values the old table accepted (e.g. ${example(n)})`;
-  const rows = r.copied
-    ? `rows already holding ${values.length > 0 ? "them" : "such values"} make this copy fail when it runs on production`
-    : "every row is dropped anyway";
+  const rows = moved
+    ? "the file moves rows off them in or before the copy"
+    : r.copied
+      ? `rows already holding ${values.length > 0 ? "them" : "such values"} make this copy fail when it runs on production`
+      : "every row is dropped anyway";
   return `${r.copied ? "rebuilds" : "re-creates"} ${name} with ${what}: ${rows}; ${writes}`;
 }
 
 function hitFor(file: MigrationFile, r: Replacement, n: Narrowing, code: CodeMentions | undefined): RuleHit {
   const values = n.removed.map((v) => v.value);
-  const written = values.filter((v) => code?.mentions(v));
-  const quiet = written.length === 0 && (!r.copied || remapped(file, values, r.until));
+  // A value counts as written where a file names it next to the table (a bare "pending" may be any table's).
+  const written = values.filter((v) => code?.mentions(v, r.after.name));
+  const moved = r.copied && remapped(file, values, r.until);
+  const quiet = written.length === 0 && (!r.copied || moved);
   return {
     line: r.line,
-    message: messageFor(r, n, values, writesClause(values, written, code)),
+    message: messageFor(r, n, values, writesClause(values, written, code), moved),
     fix: fixFor(r, n, values),
     data: { table: r.after.name, checks: n.added.map((c) => c.expr), removed: values, writtenByCode: written },
-    ...(quiet ? { severity: "info" as const } : written.length === 0 ? { severity: "warning" as const } : {}),
+    ...(quiet ? { severity: "info" as const } : written.length === 0 || moved ? { severity: "warning" as const } : {}),
   };
 }
 
