@@ -17,6 +17,12 @@ describe("d1/rename-column", () => {
     const sql = rebuildOrders("id INTEGER PRIMARY KEY, state TEXT, total INTEGER NOT NULL DEFAULT 0");
     expect(await hitsAfterBase("d1/rename-column", sql)).toEqual(["d1/rename-column@0002_change.sql:1"]);
   });
+  it("does not flag renaming a column the same file added, but still reports the drop it replaces", async () => {
+    const swap =
+      "ALTER TABLE orders ADD COLUMN new_status TEXT;\nUPDATE orders SET new_status = upper(status);\nALTER TABLE orders DROP COLUMN status;\nALTER TABLE orders RENAME COLUMN new_status TO status;";
+    expect(await hitsAfterBase("d1/rename-column", swap)).toEqual([]);
+    expect(await hitsAfterBase("d1/drop-column", swap)).toEqual(["d1/drop-column@0002_change.sql:3"]);
+  });
   it("does not flag new columns", async () => {
     expect(await hitsAfterBase("d1/rename-column", "ALTER TABLE orders ADD COLUMN state TEXT;")).toEqual([]);
   });

@@ -7,8 +7,18 @@ import { defineRule } from "../rule.js";
 export default defineRule({
   meta: { id: "d1/rename-column", severity: "error", summary: "A migration renames a column that code may still use" },
   checkMigration: ({ file, code }) =>
-    flatChanges(file).flatMap((c) => {
+    flatChanges(file).flatMap((c, _, all) => {
       if (c.kind !== "rename-column" || !existedBefore(file, c.table)) return [];
+      // A column this file added holds no production value and no running version names it: renaming it breaks
+      // nothing (dropping the column whose name it takes is reported by d1/drop-column).
+      const addedHere = all.some(
+        (a) =>
+          a.kind === "add-column" &&
+          a.line <= c.line &&
+          a.table.toLowerCase() === c.table.toLowerCase() &&
+          a.column.name.toLowerCase() === c.from.toLowerCase(),
+      );
+      if (addedHere) return [];
       // Re-added under the old name with the values copied back: the running version's queries still work.
       // A rebuild's new name is the column its copy fills from the old one (INSERT list against SELECT list), not
       // the column that happens to stand at the old one's position.
