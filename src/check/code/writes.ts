@@ -79,42 +79,10 @@ export function memberWrites(
   });
 }
 
-/**
- * Whether `name` is changed after its declaration: assigned, a property written or deleted, a list inside it
- * grown (`x.list.push(v)`), or `Object.assign`ed.
- */
-export function mutated(decl: ts.VariableDeclaration | ts.ParameterDeclaration, name: string): boolean {
-  const { values, arrays } = laterWrites(decl, name);
-  if (values.length > 0 || arrays.length > 0) return true;
-  let hit = false;
-  const rooted = (e: ts.Expression): boolean => {
-    const x = unwrap(e);
-    if (ts.isIdentifier(x)) return x.text === name;
-    return (ts.isPropertyAccessExpression(x) || ts.isElementAccessExpression(x)) && rooted(x.expression);
-  };
-  walk(enclosingScope(decl), (n) => {
-    if (hit) return false;
-    const call = ts.isCallExpression(n) ? n : undefined;
-    const assign = call && calleeName(call) === "assign" && !!call.arguments[0] && rooted(call.arguments[0]);
-    const recv = call && ADDERS.has(calleeName(call) ?? "") ? receiverOf(call) : undefined;
-    if ((isAssignment(n) && rooted(n.left)) || assign || (recv && rooted(recv))) hit = true;
-    if (ts.isDeleteExpression(n) && rooted(n.expression)) hit = true;
-    return undefined;
-  });
-  return hit;
-}
-
-/**
- * The computed keys written into an object after its declaration (`data[field.name] = v` gives `field.name`; `data.x
- * = v` adds a written-out key), or undefined when it changes any other way (reassigned, `Object.assign`, `delete`,
- * a nested write, an array method).
- *
- * @example
- * // const data = {}; for (const f of FIELDS) data[f.name] = String(values[f.name]);
- * keyWrites(decl, "data"); // [f.name]
- */
-export function keyWrites(decl: ts.VariableDeclaration, name: string): ts.Expression[] | undefined {
+/** How `name` changes after its declaration: computed keys written, written-out keys written, or anything else. */
+function changesTo(decl: ts.VariableDeclaration | ts.ParameterDeclaration, name: string) {
   const keys: ts.Expression[] = [];
+  let props = false;
   let other = false;
   const isName = (e: ts.Expression) => {
     const x = unwrap(e);
@@ -134,8 +102,32 @@ export function keyWrites(decl: ts.VariableDeclaration, name: string): ts.Expres
     if (!isAssignment(n) || !rooted(n.left)) return undefined;
     const left = unwrap(n.left);
     if (ts.isElementAccessExpression(left) && isName(left.expression)) keys.push(left.argumentExpression);
-    else if (!(ts.isPropertyAccessExpression(left) && isName(left.expression))) other = true;
+    else if (ts.isPropertyAccessExpression(left) && isName(left.expression)) props = true;
+    else other = true;
     return undefined;
   });
+  return { keys, props, other };
+}
+
+/**
+ * Whether `name` is changed after its declaration: assigned, a property written or deleted, a list inside it
+ * grown (`x.list.push(v)`), or `Object.assign`ed.
+ */
+export function mutated(decl: ts.VariableDeclaration | ts.ParameterDeclaration, name: string): boolean {
+  const { keys, props, other } = changesTo(decl, name);
+  return other || props || keys.length > 0;
+}
+
+/**
+ * The computed keys written into an object after its declaration (`data[field.name] = v` gives `field.name`; `data.x
+ * = v` adds a written-out key), or undefined when it changes any other way (reassigned, `Object.assign`, `delete`,
+ * a nested write, an array method).
+ *
+ * @example
+ * // const data = {}; for (const f of FIELDS) data[f.name] = String(values[f.name]);
+ * keyWrites(decl, "data"); // [f.name]
+ */
+export function keyWrites(decl: ts.VariableDeclaration, name: string): ts.Expression[] | undefined {
+  const { keys, other } = changesTo(decl, name);
   return other ? undefined : keys;
 }
