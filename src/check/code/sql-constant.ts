@@ -684,7 +684,8 @@ function everyReturned(d: ts.BindingElement, f: Fold, check: (x: ts.Expression, 
   const holder = d.parent.parent;
   const call = ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(holder) && holder.initializer;
   const e = call && unwrap(call);
-  if (!e || !ts.isCallExpression(e)) return false;
+  // A plain function call (`parseData(body)`): a method's body is found by scanning its object's importers.
+  if (!e || !ts.isCallExpression(e) || !ts.isIdentifier(e.expression)) return false;
   const fn = calledFunction(e, f);
   const g = fn && intoCall(e, fn, f);
   const key = (d.propertyName ?? d.name).getText();
