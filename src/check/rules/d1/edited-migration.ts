@@ -12,13 +12,13 @@ function list(items: readonly string[]): string {
   return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
 }
 
-/** "INSERT into users", "CREATE-TABLE teams": what a statement does, short. */
+/** "INSERT users", "CREATE VIRTUAL TABLE search": what a statement does, short. */
 function verbOf(sql: string): string {
   const d = describeStatement(sql);
   const verb =
     d.verb === "other"
       ? (sql.trim().split(/\s+/)[0] ?? "statement").toUpperCase()
-      : d.verb.replace("-", " ").toUpperCase();
+      : d.verb.replaceAll("-", " ").toUpperCase();
   return d.target ? `${verb} ${d.target}` : verb;
 }
 
