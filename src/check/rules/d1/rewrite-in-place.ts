@@ -1,3 +1,4 @@
+import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
 import { matchesNoRow } from "../../d1/no-row.js";
 import { emptyAt, isSingleton, keyedRows } from "../../d1/row-bounds.js";
 import { existedBefore, flatChanges, ident, type MigrationFile } from "../../d1/rule.js";
@@ -93,7 +94,7 @@ function bounded(file: MigrationFile, index: number, table: string): boolean {
   );
 }
 
-function hitsOf(file: MigrationFile, index: number, code: Parameters<typeof codeNote>[0]): Hit[] {
+function hitsOf(file: MigrationFile, index: number, code: CodeMentions | undefined): Hit[] {
   const stmt = file.statements[index];
   const o = file.outcomes[index];
   const table = lc(o?.target ?? "");
@@ -108,34 +109,20 @@ function hitsOf(file: MigrationFile, index: number, code: Parameters<typeof code
     if (onlyNulls(tokens, column) || savedBefore(file, table, column, stmt.line)) return [];
     const t = ident(o.target ?? table);
     const c = ident(column);
-    const note = codeNote(code, column, o.target ?? table);
-    if (note === undefined) return [];
+    const running = runningVersion(code, column, "reads of it get the new shape before its code is live", {
+      table: o.target ?? table,
+    });
     return [
       {
         line: stmt.line,
         column: stmt.column,
-        ...(note.severity ? { severity: note.severity } : {}),
-        message: `UPDATE ${o.target} rebuilds ${column} from its own value into another shape on every row the WHERE matches: the earlier values are gone once the migration commits (only a Time Travel restore brings them back)${note.text}`,
+        ...(running.unused ? { severity: "info" as const } : {}),
+        message: `UPDATE ${o.target} rebuilds ${column} from its own value into another shape on every row the WHERE matches: the earlier values are gone once the migration commits (only a Time Travel restore brings them back), and ${running.clause}`,
         fix: `Expand/contract instead: \`ALTER TABLE ${t} ADD COLUMN ${column}_v2 …;\`, fill ${column}_v2 with this expression in batches (\`UPDATE ${t} SET ${column}_v2 = … WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${column}_v2 IS NULL LIMIT 1000);\`), deploy code that reads ${column}_v2, and drop ${c} in a later release.`,
         data: { table: o.target, column },
       },
     ];
   });
-}
-
-/** What the code of the bound Workers says about the column; undefined drops the hit (never, today). */
-function codeNote(
-  code: { mentions(name: string, table?: string): boolean; wholeCode(): boolean } | undefined,
-  column: string,
-  table: string,
-): { text: string; severity?: "info" } | undefined {
-  if (!code) return { text: ", while the running version may still read the old shape until the new code is live" };
-  if (code.mentions(column, table))
-    return {
-      text: `, while the running version, whose code names ${column}, still reads the old shape until the new code is live`,
-    };
-  if (code.wholeCode()) return { text: `; no code of the bound Workers names ${column}`, severity: "info" };
-  return { text: ", while the running version may still read the old shape until the new code is live" };
 }
 
 /** An UPDATE that rebuilds a column's existing values into another shape, in place. */
