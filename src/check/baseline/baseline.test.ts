@@ -99,6 +99,9 @@ describe("adoption baseline", () => {
   it("--base parks migrations, steps and config findings that the ref already had", async () => {
     const dir = oldApp();
     git(dir, "init", "-q", "-b", "main");
+    // Two releases: a first commit holding both files would ship them together, and the drop would be info.
+    git(dir, "add", "-A", ":!migrations/0002_drop_legacy.sql");
+    git(dir, "commit", "-q", "-m", "first");
     git(dir, "add", "-A");
     git(dir, "commit", "-q", "-m", "shipped");
     writeFileSync(join(dir, "migrations/0003_drop_name.sql"), "ALTER TABLE users DROP COLUMN name;\n");

@@ -217,9 +217,7 @@ export function analyzeMigrationsDir(
       file.createdBy = createdBy;
       const own = runRules(file, { dataLabel: data?.label, code, base: dir.base, windows }, folder.get(name) ?? []);
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
-      findings.push(
-        ...(windows ? sameReleaseToInfo(own, { file, origins, windows, first: names[0], pendingOnData }) : own),
-      );
+      findings.push(...(windows ? sameReleaseToInfo(own, { file, origins, windows, pendingOnData }) : own));
       origins.record(file);
       trackSeeded(file, seeded);
       for (const t of file.createdHere) createdBy.set(t, file.name);
@@ -250,7 +248,8 @@ function runRules(
 ): Finding[] {
   const own: Finding[] = [...fromFolder];
   for (const rule of rules)
-    for (const hit of rule.checkMigration?.({ file, ...context }) ?? []) own.push(report(rule.meta, hit, file.rel));
+    for (const hit of rule.checkMigration?.({ file, ...context, folderFindings: fromFolder }) ?? [])
+      own.push(report(rule.meta, hit, file.rel));
   return applySuppressions(file.rel, file.statements, file.comments, own);
 }
 

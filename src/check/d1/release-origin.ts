@@ -1,6 +1,8 @@
 import type { Finding } from "../findings.js";
 import type { Change } from "../sql/diff.js";
+import { tokenize } from "../sql/tokens.js";
 import type { ReleaseWindows } from "./release-windows.js";
+import { soleSource } from "./row-bounds.js";
 import type { MigrationFile } from "./rule.js";
 
 const lc = (s: string) => s.toLowerCase();
@@ -13,6 +15,8 @@ const colKey = (table: string, column: string) => `${lc(table)}.${lc(column)}`;
 export class Origins {
   private readonly tables = new Map<string, string>();
   private readonly columns = new Map<string, string>();
+  /** Tables that took rows from another table since they were created: they may hold shipped rows. */
+  private readonly copied = new Set<string>();
 
   table(table: string): string | undefined {
     return this.tables.get(lc(table));
@@ -22,9 +26,24 @@ export class Origins {
     return this.columns.get(colKey(table, column));
   }
 
-  /** Records what `file` created, dropped and renamed, after its rules ran. */
+  /** Whether `table` took rows from another table (`INSERT … SELECT … FROM other`) since it was created. */
+  hasCopied(table: string): boolean {
+    return this.copied.has(lc(table));
+  }
+
+  /** Records what `file` created, dropped, renamed and filled from other tables, after its rules ran. */
   record(file: MigrationFile): void {
     for (const c of file.changes) this.apply(c, file.name);
+    file.outcomes.forEach((o, i) => {
+      const stmt = file.statements[i];
+      if (!stmt || !o.insertSelect || o.target === undefined) return;
+      const source = soleSource(tokenize(stmt.sql));
+      if (source !== undefined && lc(source) === lc(o.target)) return;
+      // Where the file renamed the table it filled, the rows now sit under the new name.
+      const target = lc(o.target);
+      const renamed = file.changes.find((c) => c.kind === "rename-table" && lc(c.from) === target);
+      this.copied.add(renamed ? lc(renamed.table) : target);
+    });
   }
 
   private apply(c: Change, name: string): void {
@@ -63,26 +82,40 @@ export class Origins {
 
   private forgetTable(t: string): void {
     this.tables.delete(t);
+    this.copied.delete(t);
     for (const k of [...this.columns.keys()]) if (k.startsWith(`${t}.`)) this.columns.delete(k);
   }
 
   private moveTable(from: string, to: string): void {
     const origin = this.tables.get(from);
+    const copied = this.copied.has(from);
     const moved = [...this.columns].filter(([k]) => k.startsWith(`${from}.`));
     this.forgetTable(from);
     this.forgetTable(to);
     if (origin !== undefined) this.tables.set(to, origin);
+    if (copied) this.copied.add(to);
     for (const [k, v] of moved) this.columns.set(`${to}.${k.slice(from.length + 1)}`, v);
   }
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-/** What a contract finding is about: the table, and the column when it is about one. */
-function subjectOf(f: Finding): { table: string; column?: string } | undefined {
+/**
+ * What a finding is about: the table, and the column when it is about one. `rows` marks findings about the rows a
+ * table holds (a DELETE of every row, a unique index that duplicates fail, a rewrite of values) rather than about
+ * the code that names it.
+ */
+function subjectOf(f: Finding): { table: string; column?: string; rows?: true } | undefined {
   const d = f.data ?? {};
   const table = str(d.table);
   switch (f.rule) {
+    case "d1/unbounded-write":
+    case "d1/large-data-change":
+    case "d1/rebuild-fk-restrict":
+    case "d1/add-unique":
+    case "d1/rewrite-in-place":
+    case "d1/narrow-check":
+      return table === undefined ? undefined : { table, rows: true };
     case "d1/drop-table":
     case "d1/add-not-null-column":
       return table === undefined ? undefined : { table };
@@ -113,8 +146,6 @@ export interface SameReleaseOptions {
   file: MigrationFile;
   origins: Origins;
   windows: ReleaseWindows;
-  /** The folder's first file in apply order: the commit that adds it brings in a history, it is not one release. */
-  first: string | undefined;
   /** With `--data`: whether a file is still pending there (one it records as applied has shipped). */
   pendingOnData?: (name: string) => boolean;
 }
@@ -122,17 +153,17 @@ export interface SameReleaseOptions {
 /**
  * Drops to info the contract findings on tables and columns that an earlier file of the same release window created:
  * no deployed version held rows in them or named them, so dropping, renaming or tightening them breaks nothing.
+ * Findings about a table's rows drop too, unless the table took rows from another one since.
  *
  * @example
- * findings = sameReleaseToInfo(findings, { file, origins, windows: releaseWindows(dir.dir), first: names[0] });
+ * findings = sameReleaseToInfo(findings, { file, origins, windows: releaseWindows(dir.dir) });
  */
 export function sameReleaseToInfo(
   findings: Finding[],
-  { file, origins, windows, first, pendingOnData }: SameReleaseOptions,
+  { file, origins, windows, pendingOnData }: SameReleaseOptions,
 ): Finding[] {
   const own = windows.of(file.name);
-  // A folder's whole history added at once (a move, a re-add, a first commit of an existing app) is no release.
-  if (own === undefined || (first !== undefined && windows.of(first)?.id === own.id)) return findings;
+  if (own === undefined) return findings;
   return findings.map((f) => {
     if (f.severity === "info") return f;
     const subject = subjectOf(f);
@@ -141,11 +172,15 @@ export function sameReleaseToInfo(
       subject.column === undefined ? origins.table(subject.table) : origins.column(subject.table, subject.column);
     if (origin === undefined || origin === file.name) return f;
     if (windows.of(origin)?.id !== own.id || (pendingOnData && !pendingOnData(origin))) return f;
+    if (subject.rows && origins.hasCopied(subject.table)) return f;
     const what = subject.column === undefined ? `table ${subject.table}` : `${subject.table}.${subject.column}`;
+    const so = subject.rows
+      ? "and took no rows from another table, so it holds only rows this release wrote"
+      : "so no deployed version has held rows in it or named it";
     return {
       ...f,
       severity: "info",
-      message: `${f.message}; but ${what} was created by ${origin} in ${own.label} as this file, so no deployed version has held rows in it or named it`,
+      message: `${f.message}; but ${what} was created by ${origin} in ${own.label} as this file, ${so}`,
       data: { ...f.data, sameRelease: { createdBy: origin, window: own.id } },
     };
   });

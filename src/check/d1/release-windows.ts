@@ -4,9 +4,10 @@ import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
 /**
  * Which migration files ship together. Files that one git commit first added form one release window: no deployed
  * version ran between them, so a table or column one of them creates and a later one drops held no production rows
- * and no running code named it. Files git does not track yet form the pending window. `undefined` means unknown:
- * no repository, a root commit (an imported history or a shallow clone's boundary, not a release), or a file whose
- * first commit cannot be found (renamed since).
+ * and no running code named it. Files git does not track yet form the pending window. The commit that adds a
+ * folder's first migrations is the app's first release when it adds a few (`FIRST_RELEASE_MAX`); more is read as a
+ * history brought in at once (a move, a re-upload), which is no release. `undefined` means unknown: no repository,
+ * such an imported history, a shallow clone's boundary, or a file whose first commit cannot be found (renamed since).
  */
 export interface ReleaseWindows {
   of(name: string): ReleaseWindow | undefined;
@@ -21,13 +22,34 @@ export interface ReleaseWindow {
   label: string;
 }
 
-/** File (relative to `dir`) → the oldest commit that added it, with whether that commit has a parent. */
-function firstAdded(log: readonly LogCommit[]): Map<string, { commit: string; root: boolean }> {
-  const out = new Map<string, { commit: string; root: boolean }>();
+/**
+ * The most migrations the commit that adds a folder's first ones may add and still be read as one release. A new app
+ * starts with a few files; a history moved or re-uploaded brings many. In the public projects this was measured on,
+ * first commits of 2 to 5 files were new apps, and those of 15 to 31 files imported histories whose drops were real.
+ */
+export const FIRST_RELEASE_MAX = 5;
+
+/** File (relative to `dir`) → the oldest commit that added it. */
+function firstAdded(log: readonly LogCommit[]): Map<string, { commit: string }> {
+  const out = new Map<string, { commit: string }>();
   for (const commit of log)
-    for (const c of commit.changes)
-      if (c.status === "A" && !out.has(c.path)) out.set(c.path, { commit: commit.id, root: commit.root });
+    for (const c of commit.changes) if (c.status === "A" && !out.has(c.path)) out.set(c.path, { commit: commit.id });
   return out;
+}
+
+const isSql = (path: string) => path.toLowerCase().endsWith(".sql");
+
+/**
+ * The first commit that adds migrations to the folder, and whether it brought a history in rather than released it:
+ * it adds more than `FIRST_RELEASE_MAX`, or it is a shallow clone's boundary (its files were added anywhere in the
+ * history the clone cut off).
+ */
+function firstCommit(dir: string, log: readonly LogCommit[]): { id: string; imported: boolean } | undefined {
+  const first = log.find((c) => c.changes.some((ch) => ch.status === "A" && isSql(ch.path)));
+  if (!first) return undefined;
+  const count = first.changes.filter((ch) => ch.status === "A" && isSql(ch.path)).length;
+  const boundary = first.root && git(dir, ["rev-parse", "--is-shallow-repository"])?.trim() !== "false";
+  return { id: first.id, imported: count > FIRST_RELEASE_MAX || boundary };
 }
 
 const NONE: ReleaseWindows = { of: () => undefined, edited: () => undefined };
@@ -46,18 +68,29 @@ export function releaseWindows(dir: string, { base }: { base?: string } = {}): R
   const inGit = new Set(tracked.split("\0").filter(Boolean));
   const log = folderLog(dir) ?? [];
   const added = firstAdded(log);
+  const first = firstCommit(dir, log);
   const edited = shippedEdits(dir, log, base === undefined ? {} : { base });
   const atBase =
     base === undefined
       ? undefined
       : new Set((git(dir, ["ls-tree", "-r", "--name-only", base, "--", "."]) ?? "").split("\n").filter(Boolean));
+  // A folder wholly new since --base, with many files, was moved or brought in, like an imported first commit.
+  const sqlFiles = [...inGit].filter(isSql);
+  const newFolder =
+    atBase !== undefined && sqlFiles.length > FIRST_RELEASE_MAX && sqlFiles.every((n) => !atBase.has(n));
   return {
     of(name) {
-      if (atBase && !atBase.has(name)) return { id: "release", label: `the same release (not at --base ${base})` };
+      if (atBase && !atBase.has(name))
+        return newFolder ? undefined : { id: "release", label: `the same release (not at --base ${base})` };
       if (!inGit.has(name)) return { id: "pending", label: "the same uncommitted change" };
-      const first = added.get(name);
-      if (!first || first.root) return undefined;
-      return { id: first.commit, label: `the same commit ${first.commit.slice(0, 7)}` };
+      const commit = added.get(name)?.commit;
+      if (commit === undefined) return undefined;
+      if (commit !== first?.id) return { id: commit, label: `the same commit ${commit.slice(0, 7)}` };
+      if (first.imported) return undefined;
+      return {
+        id: commit,
+        label: `the same commit ${commit.slice(0, 7)} (the folder's first, read as the app's first release)`,
+      };
     },
     edited,
   };

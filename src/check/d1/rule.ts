@@ -1,4 +1,4 @@
-import type { MigrationClass } from "../findings.js";
+import type { Finding, MigrationClass } from "../findings.js";
 import type { Hit } from "../rules/report.js";
 import type { Change, Located } from "../sql/diff.js";
 import type { FileOutcome, StatementOutcome } from "../sql/replay.js";
@@ -63,6 +63,8 @@ export interface D1RuleContext {
   base?: DrizzleBase | undefined;
   /** Which files ship together and which changed after they shipped (git history or `--base`). */
   windows?: ReleaseWindows | undefined;
+  /** What the folder rules (lock, order) found on this file, so a file rule can leave a problem they report. */
+  folderFindings?: readonly Finding[];
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */

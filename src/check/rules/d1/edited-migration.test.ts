@@ -1,6 +1,9 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gitIn, writeProject } from "../../config/fixture.js";
 import { d1Analyzer } from "../../d1/analyzer.js";
+import { writeLock } from "../../d1/lock.js";
 import { TEST_WRANGLER } from "../../d1/testing.js";
 import { runCheck } from "../../run-check.js";
 
@@ -59,6 +62,20 @@ describe("d1/edited-migration", () => {
     gitIn(based, "tag", "prod", "HEAD~1");
     const [atBase] = await edited(based, "prod");
     expect(atBase?.message).toMatch(/it is at --base prod/);
+  });
+
+  it("leaves to d1/lock-mismatch an edit that migrations.lock already reports", async () => {
+    const dir = history([{ "migrations/0001_base.sql": BASE }, { "migrations/0002_tags.sql": NEXT }]);
+    const m = join(dir, "migrations");
+    writeLock(
+      m,
+      ["0001_base.sql", "0002_tags.sql"].map((name) => ({ name, content: readFileSync(join(m, name)) })),
+    );
+    writeFileSync(join(m, "0001_base.sql"), WIDER);
+    const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+    const rules = r.findings.filter((f) => f.file === "migrations/0001_base.sql").map((f) => f.rule);
+    expect(rules).toContain("d1/lock-mismatch");
+    expect(rules).not.toContain("d1/edited-migration");
   });
 
   it("says when a shipped migration was renamed: wrangler applies it again", async () => {

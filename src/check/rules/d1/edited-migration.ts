@@ -59,7 +59,9 @@ export default defineRule({
     severity: "warning",
     summary: "A migration was edited after it shipped, so databases that applied it never get the change",
   },
-  checkMigration: ({ file, windows }) => {
+  checkMigration: ({ file, windows, folderFindings = [] }) => {
+    // migrations.lock already reports this edit, as an error.
+    if (folderFindings.some((f) => f.rule === "d1/lock-mismatch" && f.data?.kind === "edited")) return [];
     const edit = windows?.edited(file.name);
     const hit = edit && !file.unreadable ? hitFor(file, edit) : undefined;
     return hit ? [hit] : [];
