@@ -9,7 +9,7 @@ import { type AnalyzeDirOptions, analyzeMigrationsDir, type DirAnalysis } from "
 import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { drizzleBaseFor } from "./drizzle-base.js";
-import { listMigrationDirs, type MigrationsDir } from "./migrations.js";
+import { listMigrationDirs, type MigrationsDir, migrationNames } from "./migrations.js";
 import { releaseWindows } from "./release-windows.js";
 
 /** The `--base-schema` file's SQL, labelled as the user sees it. */
@@ -105,7 +105,9 @@ export const d1Analyzer: Analyzer = {
             root: project.root,
             ...(options.base === undefined ? {} : { base: options.base }),
           }),
-          ...(dir.exists ? { windows: releaseWindows(dir.dir, { base: options.base }) } : {}),
+          ...(dir.exists
+            ? { windows: releaseWindows(dir.dir, { base: options.base, names: migrationNames(dir) }) }
+            : {}),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),
         });

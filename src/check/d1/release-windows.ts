@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { folderLog, git, type LogCommit } from "./git-history.js";
+import { sameHistorySchema } from "./shipped-diff.js";
 import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
 
 /**
@@ -13,6 +16,11 @@ export interface ReleaseWindows {
   of(name: string): ReleaseWindow | undefined;
   /** The file's shipped text when it changed after it shipped (see `shippedEdits`). */
   edited(name: string): ShippedEdit | undefined;
+  /**
+   * True when the folder's files edited after they shipped, taken together, leave databases that applied the shipped
+   * texts with the same schema as new ones: a change moved from one file to another.
+   */
+  editsCancelOut(): boolean;
 }
 
 export interface ReleaseWindow {
@@ -52,17 +60,50 @@ function firstCommit(dir: string, log: readonly LogCommit[]): { id: string; impo
   return { id: first.id, imported: count > FIRST_RELEASE_MAX || boundary };
 }
 
-const NONE: ReleaseWindows = { of: () => undefined, edited: () => undefined };
+const NONE: ReleaseWindows = { of: () => undefined, edited: () => undefined, editsCancelOut: () => false };
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replays the history as databases that shipped it applied it (shipped texts) and as it is now, once. */
+function cancelOut(dir: string, names: readonly string[], edited: (name: string) => ShippedEdit | undefined) {
+  let result: boolean | undefined;
+  return (): boolean => {
+    if (result !== undefined) return result;
+    const edits = names.map((n) => edited(n));
+    const current = names.map((n) => readText(join(dir, n)));
+    // Files deleted since shipping ran on those databases too, at places this comparison cannot place.
+    const unplaced = edits.some((e) => e !== undefined && e.removed().length > 0);
+    result =
+      edits.some(Boolean) &&
+      !unplaced &&
+      current.every((t) => t !== undefined) &&
+      sameHistorySchema(
+        names.map((_, i) => edits[i]?.shippedText ?? current[i] ?? ""),
+        current.map((t) => t ?? ""),
+      );
+    return result;
+  };
+}
 
 /**
  * The release windows of a migrations folder, from its git history (two git calls), or from `--base`: every file not
- * at that ref is one release. Also which files were edited after they shipped.
+ * at that ref is one release. Also which files were edited after they shipped; `names` (apply order) lets it
+ * compare the whole history as shipped with today's.
  *
  * @example
  * const windows = releaseWindows("apps/api/migrations");
  * windows.of("0007_add_parent.sql")?.id === windows.of("0009_drop_parent.sql")?.id; // added by one commit
  */
-export function releaseWindows(dir: string, { base }: { base?: string } = {}): ReleaseWindows {
+export function releaseWindows(
+  dir: string,
+  { base, names = [] }: { base?: string; names?: readonly string[] } = {},
+): ReleaseWindows {
   const tracked = git(dir, ["ls-files", "-z", "--", "."]);
   if (tracked === undefined) return NONE;
   const inGit = new Set(tracked.split("\0").filter(Boolean));
@@ -93,5 +134,6 @@ export function releaseWindows(dir: string, { base }: { base?: string } = {}): R
       };
     },
     edited,
+    editsCancelOut: cancelOut(dir, names, edited),
   };
 }

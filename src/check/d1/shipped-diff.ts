@@ -14,6 +14,8 @@ export interface ShippedDiff {
   extra: string[];
   /** True when every differing statement is schema DDL that both texts leave the same: a reformat or a squash. */
   sameSchema: boolean;
+  /** True when every differing statement is schema DDL (it may fail on its own, e.g. an ALTER of an earlier table). */
+  schemaOnly: boolean;
 }
 
 const SCHEMA_VERBS = new Set<StatementVerb>([
@@ -134,5 +136,21 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
     extra.length === 0 &&
     added.every((s) => settled(s, now)) &&
     dropped.every((s) => settled(s, before));
-  return { added, dropped, missing, extra, sameSchema };
+  const schemaOnly = [...added, ...dropped].every((s) => SCHEMA_VERBS.has(describeStatement(s.sql).verb));
+  return { added, dropped, missing, extra, sameSchema, schemaOnly };
+}
+
+/**
+ * Whether two whole histories, each a list of migration texts in apply order, leave the same schema on an empty
+ * SQLite: edits that move a change from one file to another (an `ALTER … ADD COLUMN` folded into the `CREATE TABLE`
+ * of an earlier file) leave old and new databases alike.
+ *
+ * @example
+ * sameHistorySchema(["CREATE TABLE u (id);", "ALTER TABLE u ADD COLUMN name;"], ["CREATE TABLE u (id, name);", ""]); // true
+ */
+export function sameHistorySchema(oldTexts: readonly string[], newTexts: readonly string[]): boolean {
+  const statements = (texts: readonly string[]) => texts.flatMap((t) => splitStatements(t).statements);
+  const a = run(statements(oldTexts)).schema;
+  const b = run(statements(newTexts)).schema;
+  return a.size === b.size && [...a.keys()].every((k) => b.has(k));
 }

@@ -78,6 +78,22 @@ describe("d1/edited-migration", () => {
     expect(rules).not.toContain("d1/edited-migration");
   });
 
+  it("stays quiet when edits move a column between shipped files, and not when only one side moved", async () => {
+    const ALTER = "ALTER TABLE content ADD COLUMN parent_id INTEGER;";
+    const shipped: Record<string, string>[] = [
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_parent.sql": ALTER },
+      { "migrations/0003_tags.sql": NEXT },
+    ];
+    const moved = history([
+      ...shipped,
+      { "migrations/0001_base.sql": WIDER, "migrations/0002_parent.sql": "-- folded into 0001\n" },
+    ]);
+    expect(await edited(moved)).toEqual([]);
+    const half = history([...shipped, { "migrations/0002_parent.sql": "-- folded into 0001\n" }]);
+    expect((await edited(half)).map((f) => f.file)).toEqual(["migrations/0002_parent.sql"]);
+  });
+
   it("says when a shipped migration was renamed: wrangler applies it again", async () => {
     const long = (extra: string) =>
       `CREATE TABLE content (\n${["id INTEGER PRIMARY KEY", "title TEXT", "body TEXT", "slug TEXT", "author TEXT", "created_at TEXT", extra].join(",\n")}\n);`;

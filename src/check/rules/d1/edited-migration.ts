@@ -22,7 +22,7 @@ function verbOf(sql: string): string {
   return d.target ? `${verb} ${d.target}` : verb;
 }
 
-function hitFor(file: MigrationFile, edit: ShippedEdit): Hit | undefined {
+function hitFor(file: MigrationFile, edit: ShippedEdit, cancelOut: () => boolean): Hit | undefined {
   const removed = edit.removed();
   const d = shippedDiff(
     edit.shippedText,
@@ -30,6 +30,8 @@ function hitFor(file: MigrationFile, edit: ShippedEdit): Hit | undefined {
     removed.map((r) => r.text),
   );
   if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
+  // A schema change moved into another edited file (an ALTER folded into an earlier CREATE) changes no database.
+  if (d.schemaOnly && cancelOut()) return undefined;
   const what = [
     d.missing.length ? `lack ${list(d.missing)}` : "",
     d.extra.length ? `still have ${list(d.extra)}` : "",
@@ -63,7 +65,7 @@ export default defineRule({
     // migrations.lock already reports this edit, as an error.
     if (folderFindings.some((f) => f.rule === "d1/lock-mismatch" && f.data?.kind === "edited")) return [];
     const edit = windows?.edited(file.name);
-    const hit = edit && !file.unreadable ? hitFor(file, edit) : undefined;
+    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, () => windows.editsCancelOut()) : undefined;
     return hit ? [hit] : [];
   },
 });
