@@ -144,19 +144,50 @@ interface MissingTracker {
   created: Set<string>;
   /** Missing tables already reported once. */
   reported: Set<string>;
+  /**
+   * Lower-cased tables a statement failed on because of a missing table (an INSERT whose parent was made outside
+   * migrations, a rebuild whose DROP cascaded into one): on the replay they lack rows or columns production has.
+   */
+  short: Set<string>;
 }
 
-/** Statements that fail on a table no migration created before them: one cause, reported once per table. */
+/** The missing or short table a failed statement goes through: one it names, or its target's foreign-key parent. */
+function failsThrough(file: MigrationFile, index: number, history: MissingTracker): string | undefined {
+  const o = file.outcomes[index];
+  const stmt = file.statements[index];
+  if (!o?.error || !stmt) return undefined;
+  const known = (t: string) => history.short.has(lc(t)) || (history.reported.has(lc(t)) && !history.created.has(lc(t)));
+  const named = tokenize(stmt.sql).find((t) => (t.kind === "ident" || t.kind === "word") && known(t.text));
+  if (named) return named.text;
+  if (o.error.code !== "SQLITE_CONSTRAINT_FOREIGNKEY" || o.target === undefined) return undefined;
+  return file.tablesAfter?.get(lc(o.target))?.foreignKeys.find((fk) => known(fk.table))?.table;
+}
+
+/**
+ * Statements that fail on a table no migration created before them: one cause, reported once per table. Statements
+ * that then fail only through it (a child row whose parent row could not be inserted, a rebuild whose DROP failed,
+ * a column that rebuild would have added) are marked `via` and judged by nobody.
+ */
 function missingBase(file: MigrationFile, history: MissingTracker): MigrationFile["missingBase"] {
   const out: NonNullable<MigrationFile["missingBase"]> = [];
   file.outcomes.forEach((o, index) => {
-    const named = o.error && /no such table: (?:main\.)?(\S+)/.exec(o.error.message)?.[1];
-    if (!named || history.created.has(lc(named))) return;
-    const first = !history.reported.has(lc(named));
-    history.reported.add(lc(named));
-    out.push({ index, table: named, first });
+    if (!o.error) return;
+    const named = /no such table: (?:main\.)?(\S+)/.exec(o.error.message)?.[1];
+    if (named && !history.created.has(lc(named))) {
+      const first = !history.reported.has(lc(named));
+      history.reported.add(lc(named));
+      out.push({ index, table: named, first });
+    } else {
+      const via = failsThrough(file, index, history);
+      if (via === undefined) return;
+      out.push({ index, table: via, first: false, via: true });
+    }
+    if (o.target !== undefined) history.short.add(lc(o.target));
   });
-  for (const t of file.createdHere) history.created.add(t);
+  for (const t of file.createdHere) {
+    history.created.add(t);
+    history.short.delete(t);
+  }
   return out;
 }
 
@@ -193,7 +224,7 @@ export function analyzeMigrationsDir(
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable, ...(baseSchema ? { baseSchema } : {}) });
-  const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set() };
+  const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set(), short: new Set() };
   const seeded = new Set<string>();
   const createdBy = new Map<string, string>();
   const origins = new Origins();

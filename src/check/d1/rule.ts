@@ -39,9 +39,11 @@ export interface MigrationFile {
   class: MigrationClass;
   /**
    * Statements (by index) that fail because a table no migration ever created is missing: made outside
-   * migrations. `first` marks the first statement on that table in the folder's history.
+   * migrations. `first` marks the first statement on that table in the folder's history. `via` marks a statement
+   * that fails on the replay only through such a failure: it names a table whose rows or schema an earlier failing
+   * statement left short (`table`), or writes rows whose parent is in one.
    */
-  missingBase?: { index: number; table: string; first: boolean }[];
+  missingBase?: { index: number; table: string; first: boolean; via?: true }[];
   /**
    * Lower-cased tables an earlier migration of the folder wrote rows into (INSERT, REPLACE, a copy from such a
    * table; followed through renames): such a table may hold rows whatever the code says.

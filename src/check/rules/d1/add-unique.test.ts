@@ -119,6 +119,15 @@ CREATE INDEX idx_stops_day ON stops (delivery_day_id);`,
     expect(f[0]?.fix).toContain("GROUP BY delivery_day_id HAVING count(*) > 1");
   });
 
+  it("says nothing of a unique index on a column the file adds to a table made outside the migrations", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_runs.sql": "CREATE TABLE runs (id TEXT PRIMARY KEY);",
+      "migrations/0002_handle.sql":
+        "ALTER TABLE users ADD COLUMN public_handle TEXT;\nCREATE UNIQUE INDEX idx_users_handle ON users(public_handle);",
+    });
+    expect(r.findings.filter((x) => x.rule === "d1/add-unique")).toEqual([]);
+  });
+
   it("says nothing of a partial unique index whose WHERE excludes the DEFAULT of a column the file adds", async () => {
     const sql = (
       where: string,

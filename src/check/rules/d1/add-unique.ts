@@ -14,19 +14,31 @@ import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } f
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
+/** Whether a statement of the file before `index` is `ALTER TABLE <table> ADD [COLUMN] <column>` (even one that failed). */
+function addedEarlier(file: MigrationFile, table: string, column: string, index: number): boolean {
+  const same = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+  return file.statements.slice(0, index).some((s) => {
+    const t = tokenize(s.sql, 8).map((x) => (x.kind === "word" ? x.value : x.text));
+    const at = t[4] === "COLUMN" ? 5 : 4;
+    return t[0] === "ALTER" && t[1] === "TABLE" && same(t[2], table) && t[3] === "ADD" && same(t[at], column);
+  });
+}
+
 /**
  * `CREATE UNIQUE INDEX … ON t` where t was made outside the migrations (the replay cannot run it): t exists in
  * production with its rows, so the index can fail on duplicates like any other.
  */
 function onTableMadeOutside(file: MigrationFile): RuleHit[] {
-  return (file.missingBase ?? []).flatMap(({ index, table }) => {
+  return (file.missingBase ?? []).flatMap(({ index, table, via }) => {
     const stmt = file.statements[index];
     const tokens = stmt ? tokenize(stmt.sql, 64) : [];
-    if (!stmt || file.outcomes[index]?.verb !== "create-index" || tokens[1]?.value !== "UNIQUE") return [];
+    if (via || !stmt || file.outcomes[index]?.verb !== "create-index" || tokens[1]?.value !== "UNIQUE") return [];
     const open = tokens.findIndex((t) => t.value === "(");
     const cols = tokens
       .slice(open + 1)
       .flatMap((t) => (t.depth === 1 && (t.kind === "ident" || t.kind === "word") ? [t.text] : []));
+    // A column this file adds before the index holds NULL in every existing row: nothing can collide.
+    if (cols.length > 0 && cols.every((c) => addedEarlier(file, table, c, index))) return [];
     const list = cols.map(ident).join(", ");
     return [
       {

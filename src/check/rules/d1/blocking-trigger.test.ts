@@ -70,4 +70,13 @@ BEGIN SELECT RAISE(ABORT, 'closed'); END;`;
     expect(await found(guard(""), "PREPARING")).toEqual([]);
     expect(await found(guard("INSERT INTO closeouts SELECT id FROM projects;\n"), "PREPARING")).toEqual([[3, "error"]]);
   });
+
+  it("does not flag a reference guard (NOT EXISTS over rows of an existing table), but does over an empty new one", async () => {
+    const trigger = `CREATE TRIGGER projects_quote_guard BEFORE INSERT ON projects
+WHEN NEW.status = 'PREPARING' AND NOT EXISTS (SELECT 1 FROM quotes WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'missing quote'); END;`;
+    const withQuotes = `${BASE}\nCREATE TABLE quotes (id TEXT PRIMARY KEY);`;
+    expect(await found(trigger, "PREPARING", withQuotes)).toEqual([]);
+    expect(await found(`CREATE TABLE quotes (id TEXT PRIMARY KEY);\n${trigger}`, "PREPARING")).toEqual([[2, "error"]]);
+  });
 });

@@ -76,6 +76,9 @@ function refusalOf(
   const terms = gates(tokens);
   // `AND EXISTS (SELECT … FROM closeouts …)` on a table still empty: it fires only once new code writes that table.
   if (terms.some((term) => existsOn(term, empty))) return undefined;
+  // `AND NOT EXISTS (SELECT 1 FROM quotes WHERE id = NEW.resource_id)` over a table that holds rows: a reference
+  // check, not a refusal of the value (over an empty one it refuses every such write).
+  if (terms.some((term) => correlatedNotExists(term, empty))) return undefined;
   for (const term of terms) {
     const test = newValueTest(term, 0);
     if (test && term.length === termLength(term) && !added.has(test.column.toLowerCase()))
@@ -91,6 +94,14 @@ function existsOn(term: readonly Token[], empty: (table: string) => boolean): bo
   const from = term.findIndex((t) => t.depth === depth && t.kind === "word" && t.value === "FROM");
   const first = from < 0 ? undefined : term[from + 1];
   return !!first && isName(first) && empty(first.text);
+}
+
+/** Whether a gate term is `NOT EXISTS (SELECT … FROM t … NEW.x …)` over a table `t` that may hold rows. */
+function correlatedNotExists(term: readonly Token[], empty: (table: string) => boolean): boolean {
+  if (term[0]?.value !== "NOT") return false;
+  const inner = term.slice(1);
+  const correlated = inner.some((t, i) => t.kind === "word" && t.value === "NEW" && inner[i + 1]?.value === ".");
+  return correlated && inner[0]?.value === "EXISTS" && !existsOn(inner, empty) && existsOn(inner, () => true);
 }
 
 /** How many tokens `NEW.col = v` / `NEW.col IN (…)` spans, so a term with more after it is not taken. */

@@ -48,6 +48,24 @@ DROP TABLE orders;
 ALTER TABLE orders_new RENAME TO orders;`;
     expect(await hitsAfterBase("d1/large-data-change", rebuild)).toEqual([]);
   });
+  it("does not flag fixing up a rebuild's new table before it is renamed, but flags the same UPDATE on a kept table", async () => {
+    const fixup = (
+      rename: string,
+    ) => `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT);
+INSERT INTO orders_new (id, status, total) SELECT id, status, total FROM orders;
+UPDATE orders_new SET note = (SELECT sku FROM order_items WHERE order_items.order_id = orders_new.id LIMIT 1);
+${rename}`;
+    expect(
+      await hitsAfterBase(
+        "d1/large-data-change",
+        fixup("DROP TABLE orders;\nALTER TABLE orders_new RENAME TO orders;"),
+      ),
+    ).toEqual([]);
+    expect(await hitsAfterBase("d1/large-data-change", fixup(""))).toEqual([
+      "d1/large-data-change@0002_change.sql:2",
+      "d1/large-data-change@0002_change.sql:3",
+    ]);
+  });
   it("does not flag a write to a table of one row at most, or an INSERT of one aggregate row", async () => {
     const schema = `${BASE_MIGRATION}CREATE TABLE stats (id INTEGER PRIMARY KEY CHECK (id = 1), first_total INTEGER, n INTEGER);`;
     const run = (sql: string) => linesAfterExpand(schema, sql);

@@ -5,17 +5,30 @@ import { matchesNoRow } from "../../d1/no-row.js";
 import { emptyAt, isSingleton, keyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
+import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
 /** Rows changed by one statement, at or above which a data change belongs in a batched backfill. */
 export const LARGE_DATA_ROWS = 1000;
 
+/** Whether a statement after `line` renames `table` away (read from its text: the replay may have failed there). */
+function renamedLater(file: MigrationFile, table: string, line: number): boolean {
+  return file.statements.some((s) => {
+    if (s.line <= line) return false;
+    const t = tokenize(s.sql, 6);
+    const named = t[2]?.text.toLowerCase() === table.toLowerCase();
+    return (
+      t[0]?.value === "ALTER" && t[1]?.value === "TABLE" && named && t[3]?.value === "RENAME" && t[4]?.value === "TO"
+    );
+  });
+}
+
 /**
  * Data statements that only move a few rows or a rebuild's own rows: saving a table's rows before dropping and
  * creating it again (or before a DROP cascades into it) and putting them back, a write to a table that holds one
  * row at most, an INSERT of one row (aggregates, no FROM, LIMIT 1), a REPLACE of a few listed rows, an UPDATE or
- * DELETE of a table the file created and left empty, and an UPDATE or DELETE whose WHERE pins a unique key to a few
- * literals.
+ * DELETE of a table the file created and left empty, writes into a rebuild's new table before it is renamed over the
+ * old one, and an UPDATE or DELETE whose WHERE pins a unique key to a few literals.
  */
 function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: number) => boolean {
   const keptLines = new Set(keptChildren(file).flatMap((k) => [k.saveLine, k.restoreLine]));
@@ -28,6 +41,8 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     (o.verb === "replace" && !o.insertSelect && (valuesRows(sql) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS) ||
     // An UPDATE or DELETE of a table this file created and has not written to yet touches no row.
     ((o.verb === "update" || o.verb === "delete") && emptyAt(file, o.target ?? "", line)) ||
+    // Filling or fixing the new table of a rebuild (created here, renamed over the old one later) is the copy itself.
+    (file.createdHere.has((o.target ?? "").toLowerCase()) && renamedLater(file, o.target ?? "", line)) ||
     (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
 }
 

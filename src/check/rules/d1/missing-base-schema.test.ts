@@ -21,6 +21,37 @@ describe("d1/missing-base-schema", () => {
     expect(r.findings[0]?.fix).toContain("--base-schema base-schema.sql");
   });
 
+  it("stays quiet on what fails only through the missing table: a child row whose parent row could not be inserted", async () => {
+    const r = await runCheck(
+      writeProject({
+        "migrations/0001_courses.sql": [
+          "CREATE TABLE courses (id TEXT PRIMARY KEY, author TEXT REFERENCES users(id));",
+          "CREATE TABLE lessons (id TEXT PRIMARY KEY, course TEXT NOT NULL REFERENCES courses(id));",
+          "INSERT INTO courses (id, author) VALUES ('c1', 'u1');",
+          "INSERT INTO lessons (id, course) VALUES ('l1', 'c1');",
+        ].join("\n"),
+        "migrations/0002_rebuild.sql": [
+          "CREATE TABLE courses_new (id TEXT PRIMARY KEY, author TEXT REFERENCES users(id), level TEXT);",
+          "INSERT INTO courses_new (id, author) SELECT id, author FROM courses;",
+          "DROP TABLE courses;",
+          "ALTER TABLE courses_new RENAME TO courses;",
+        ].join("\n"),
+        "migrations/0003_level.sql": "UPDATE courses SET level = 'basic' WHERE level IS NULL;",
+        "migrations/0004_tags.sql": [
+          "CREATE TABLE tags (id TEXT PRIMARY KEY);",
+          "CREATE TABLE lesson_tags (tag TEXT NOT NULL REFERENCES tags(id));",
+          "INSERT INTO lesson_tags (tag) VALUES ('missing');",
+        ].join("\n"),
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    // One finding for users; the parent row no migration inserts into tags is still an SQL error of its own.
+    expect(hits(r).filter((h) => !h.startsWith("d1/rebuild"))).toEqual([
+      "d1/missing-base-schema@0001_courses.sql:3",
+      "d1/sql-error@0004_tags.sql:3",
+    ]);
+  });
+
   it("--base-schema supplies the table, and the changes to it are checked again", async () => {
     const dir = writeProject(HISTORY);
     writeFileSync(join(dir, "base-schema.sql"), "CREATE TABLE users (id INTEGER PRIMARY KEY, legacy TEXT);\n");

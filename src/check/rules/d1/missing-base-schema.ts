@@ -45,7 +45,7 @@ export default defineRule({
     (file.missingBase ?? []).flatMap((m) => {
       const o = file.outcomes[m.index];
       if (!m.first || !o?.error) return [];
-      const later = (file.missingBase ?? []).filter((x) => x.table === m.table).length - 1;
+      const later = (file.missingBase ?? []).filter((x) => x.table === m.table && !x.via).length - 1;
       const named = base?.provides.includes(m.table.toLowerCase())
         ? `; ${base.folder}/ (${base.config}) creates it, but this folder does not apply on top of it (see the finding there)`
         : "";

@@ -25,6 +25,16 @@ describe("d1/rebuild-cascade", () => {
     expect(await hitsAfterBase("d1/rebuild-cascade", REBUILD_ORDERS)).toEqual(["d1/rebuild-cascade@0002_change.sql:4"]);
   });
 
+  it("flags the save-aside shape: the parent copied to a backup, dropped, created again and refilled", async () => {
+    const saveAside = `CREATE TABLE orders_backup AS SELECT * FROM orders;
+DROP TABLE orders;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT);
+INSERT INTO orders (id, status, total) SELECT id, status, total FROM orders_backup;
+DROP TABLE orders_backup;
+`;
+    expect(await hitsAfterBase("d1/rebuild-cascade", saveAside)).toEqual(["d1/rebuild-cascade@0002_change.sql:2"]);
+  });
+
   it("with a wrangler d1 export dump, reports exactly how many child rows the cascade deletes", async () => {
     const r = await checkMigrations(
       { "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": REBUILD_ORDERS, "prod.sql": DUMP },

@@ -63,7 +63,8 @@ export default defineRule({
           reached(c),
       );
       if (cascades.length === 0) return;
-      if (!existedBefore(file, parent)) return;
+      // A table the file drops and creates again (saving its rows aside) existed before: its children hold rows.
+      if (!existedBefore(file, parent) && !file.recreated?.has(parent.toLowerCase())) return;
       const rebuilt = file.changes.find((c) => c.kind === "modify-table" && c.dropLine === stmt.line);
       const losses = file.data?.statements[i]?.rowLoss;
       const what = rebuilt ? `the rebuild of ${rebuilt.table} drops ${parent}` : `DROP TABLE ${parent}`;
