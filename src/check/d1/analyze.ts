@@ -6,7 +6,7 @@ import { report } from "../rules/report.js";
 import { collapseRebuilds } from "../sql/rebuild.js";
 import { createReplayer, type Replayer } from "../sql/replay.js";
 import type { Table } from "../sql/schema.js";
-import { splitStatements } from "../sql/split.js";
+import { type SqlStatement, splitStatements } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
 import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
@@ -41,18 +41,28 @@ export interface DirAnalysis {
 
 const lc = (s: string) => s.toLowerCase();
 
+/** The table of `CREATE [UNIQUE] INDEX … ON t (…)`. */
+function indexTable(sql: string): string | undefined {
+  const tokens = tokenize(sql, 32);
+  const on = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "ON");
+  return on < 0 ? undefined : tokens[on + 1]?.text;
+}
+
 /** What some rules read of the schema as the file leaves it. */
 function schemaAfterFile(
   replayer: Replayer,
   outcomes: MigrationFile["outcomes"],
   changes: MigrationFile["changes"],
-): Pick<Required<MigrationFile>, "tablesAfter" | "renamedChildren"> {
+  statements: readonly SqlStatement[],
+): Pick<Required<MigrationFile>, "tablesAfter" | "renamedChildren" | "danglingChildren"> {
   // Schemas some rules read (a singleton's CHECK, a cascade child's columns), kept as they are after the file.
   const tablesAfter = new Map<string, Table>();
   // A CREATE INDEX statement's target is the index: the tables its changes name count too.
   const named = [
     ...outcomes.flatMap((o) => [o.target ?? "", ...o.cascades.map((c) => c.table)]),
     ...changes.map((c) => c.table),
+    // A CREATE INDEX that changed nothing (IF NOT EXISTS on a taken name) still names its table.
+    ...outcomes.flatMap((o, i) => (o.verb === "create-index" ? [indexTable(statements[i]?.sql ?? "") ?? ""] : [])),
   ];
   for (const t of named) {
     const table = replayer.tables.get(lc(t));
@@ -66,7 +76,14 @@ function schemaAfterFile(
         lc(c.table),
         replayer.childrenOf(c.table).flatMap((t) => (lc(t.name) === lc(c.table) ? [] : [t.name])),
       );
-  return { tablesAfter, renamedChildren };
+  // A table dropped for good whose children still declare REFERENCES to it: they cannot be written any more.
+  const danglingChildren = new Map<string, Table[]>();
+  for (const c of changes) {
+    if (c.kind !== "drop-table" || replayer.tables.has(lc(c.table))) continue;
+    const kids = replayer.childrenOf(c.table).filter((t) => lc(t.name) !== lc(c.table));
+    if (kids.length > 0) danglingChildren.set(lc(c.table), kids);
+  }
+  return { tablesAfter, renamedChildren, danglingChildren };
 }
 
 /** Replays one file and folds its changes; the replayer's schema moves forward by the file. */
@@ -106,7 +123,12 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
   // Net effect of the file: a table it drops and creates again under the same name starts empty.
   const dropped = new Set(raw.flatMap((c) => (c.kind === "drop-table" ? [lc(c.table)] : [])));
   const recreated = new Set([...createdHere].filter((t) => replayer.existedBeforeFile(t) && dropped.has(t)));
-  const { tablesAfter, renamedChildren } = schemaAfterFile(replayer, outcome.statements, changes);
+  const { tablesAfter, renamedChildren, danglingChildren } = schemaAfterFile(
+    replayer,
+    outcome.statements,
+    changes,
+    split.statements,
+  );
   const lines = outcome.statements.map((o, i) => ({ ...o, line: split.statements[i]?.line ?? 1 }));
   const copyLines = new Set<number>();
   for (const c of changes) {
@@ -133,6 +155,7 @@ export function replayFile(replayer: Replayer, dir: Pick<MigrationsDir, "dir" | 
     recreated,
     tablesAfter,
     renamedChildren,
+    danglingChildren,
     copyLines,
     classes,
     class: cls,

@@ -33,6 +33,8 @@ export interface MigrationFile {
   tablesAfter?: ReadonlyMap<string, Table>;
   /** For each table this file renames (by its new, lower-cased name): the tables whose foreign keys follow it. */
   renamedChildren?: ReadonlyMap<string, string[]>;
+  /** Tables the file dropped for good (lower-cased) → the tables still declaring a foreign key to them after it. */
+  danglingChildren?: ReadonlyMap<string, Table[]>;
   /** Lines of the INSERT … SELECT statements that copy rows during a rebuild. */
   copyLines: Set<number>;
   classes: Set<Exclude<MigrationClass, "mixed">>;

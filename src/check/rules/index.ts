@@ -16,6 +16,7 @@ import d1AddUnique from "./d1/add-unique.js";
 import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
 import d1CheckRejectsCodeValue from "./d1/check-rejects-code-value.js";
+import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
@@ -34,12 +35,14 @@ import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
 import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
 import d1RebuildCascade from "./d1/rebuild-cascade.js";
 import d1RebuildFkRestrict from "./d1/rebuild-fk-restrict.js";
+import d1RebuildLosesIndex from "./d1/rebuild-loses-index.js";
 import d1RenameColumn from "./d1/rename-column.js";
 import d1RenameTable from "./d1/rename-table.js";
 import d1ReservedTable from "./d1/reserved-table.js";
 import d1RewriteInPlace from "./d1/rewrite-in-place.js";
 import d1RowsLost from "./d1/rows-lost.js";
 import d1SetNotNull from "./d1/set-not-null.js";
+import d1ShadowedCreateIndex from "./d1/shadowed-create-index.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
 import d1SqlError from "./d1/sql-error.js";
 import d1Transaction from "./d1/transaction.js";
@@ -81,6 +84,7 @@ export const rules: readonly Rule[] = [
   d1BlockingTrigger,
   d1ChangeColumnType,
   d1CheckRejectsCodeValue,
+  d1DanglingReference,
   d1DataConstraint,
   d1DropColumn,
   d1DropTable,
@@ -99,12 +103,14 @@ export const rules: readonly Rule[] = [
   d1OutOfOrderMigration,
   d1RebuildCascade,
   d1RebuildFkRestrict,
+  d1RebuildLosesIndex,
   d1RenameColumn,
   d1RenameTable,
   d1ReservedTable,
   d1RewriteInPlace,
   d1RowsLost,
   d1SetNotNull,
+  d1ShadowedCreateIndex,
   d1ShadowedCreateTable,
   d1SqlError,
   d1Transaction,

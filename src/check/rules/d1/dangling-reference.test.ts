@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { checkMigrations } from "../../d1/testing.js";
+
+const BASE = `CREATE TABLE pets (id TEXT PRIMARY KEY, name TEXT);
+CREATE TABLE visits (id TEXT PRIMARY KEY, pet_id TEXT REFERENCES pets(id), note TEXT);`;
+
+async function hits(change: string): Promise<string[]> {
+  const r = await checkMigrations({ "migrations/0001_init.sql": BASE, "migrations/0002_change.sql": change });
+  return r.findings.filter((f) => f.rule === "d1/dangling-reference").map((f) => `${f.line} ${f.message}`);
+}
+
+describe("d1/dangling-reference", () => {
+  it("flags a dropped table that a table which stays still references", async () => {
+    const [hit, more] = await hits("DROP TABLE pets;");
+    expect(more).toBeUndefined();
+    expect(hit).toMatch(/^1 drops pets while visits\(pet_id\) still REFERENCES it/);
+    expect(hit).toContain('"no such table: main.pets"');
+  });
+
+  it("says nothing when the child is dropped or rebuilt without the reference, or the parent comes back", async () => {
+    expect(await hits("DROP TABLE visits;\nDROP TABLE pets;")).toEqual([]);
+    const rebuild = `CREATE TABLE visits_new (id TEXT PRIMARY KEY, pet_id TEXT, note TEXT);
+INSERT INTO visits_new SELECT id, pet_id, note FROM visits;
+DROP TABLE visits;
+ALTER TABLE visits_new RENAME TO visits;
+DROP TABLE pets;`;
+    expect(await hits(rebuild)).toEqual([]);
+    const back =
+      "CREATE TABLE pets_new (id TEXT PRIMARY KEY, name TEXT, kind TEXT);\nDROP TABLE pets;\nALTER TABLE pets_new RENAME TO pets;";
+    expect(await hits(back)).toEqual([]);
+  });
+});
