@@ -21,6 +21,8 @@ export interface ReleaseWindows {
    * texts with the same schema as new ones: a change moved from one file to another.
    */
   editsCancelOut(): boolean;
+  /** The same for one file: today's folder with only `name` back at its shipped text leaves the same schema. */
+  editCancelsOut(name: string): boolean;
 }
 
 export interface ReleaseWindow {
@@ -60,7 +62,12 @@ function firstCommit(dir: string, log: readonly LogCommit[]): { id: string; impo
   return { id: first.id, imported: count > FIRST_RELEASE_MAX || boundary };
 }
 
-const NONE: ReleaseWindows = { of: () => undefined, edited: () => undefined, editsCancelOut: () => false };
+const NONE: ReleaseWindows = {
+  of: () => undefined,
+  edited: () => undefined,
+  editsCancelOut: () => false,
+  editCancelsOut: () => false,
+};
 
 function readText(path: string): string | undefined {
   try {
@@ -70,24 +77,35 @@ function readText(path: string): string | undefined {
   }
 }
 
-/** Replays the history as databases that shipped it applied it (shipped texts) and as it is now, once. */
+/**
+ * Replays the history as databases that shipped it applied it (shipped texts; all edited files, or only `only`) and
+ * as it is now, and says whether both leave the same schema. Whole-folder results are kept.
+ */
 function cancelOut(dir: string, names: readonly string[], edited: (name: string) => ShippedEdit | undefined) {
-  let result: boolean | undefined;
-  return (): boolean => {
-    if (result !== undefined) return result;
-    const edits = names.map((n) => edited(n));
-    const current = names.map((n) => readText(join(dir, n)));
+  let whole: boolean | undefined;
+  let current: (string | undefined)[] | undefined;
+  const compare = (only: string | undefined): boolean => {
+    const edits = names.map((n) => (only === undefined || n === only ? edited(n) : undefined));
+    current ??= names.map((n) => readText(join(dir, n)));
+    const now = current;
     // Files deleted since shipping ran on those databases too, at places this comparison cannot place.
     const unplaced = edits.some((e) => e !== undefined && e.removed().length > 0);
-    result =
+    return (
       edits.some(Boolean) &&
       !unplaced &&
-      current.every((t) => t !== undefined) &&
+      now.every((t) => t !== undefined) &&
       sameHistorySchema(
-        names.map((_, i) => edits[i]?.shippedText ?? current[i] ?? ""),
-        current.map((t) => t ?? ""),
-      );
-    return result;
+        names.map((_, i) => edits[i]?.shippedText ?? now[i] ?? ""),
+        now.map((t) => t ?? ""),
+      )
+    );
+  };
+  return {
+    all: (): boolean => {
+      whole ??= compare(undefined);
+      return whole;
+    },
+    one: (name: string): boolean => compare(name),
   };
 }
 
@@ -119,6 +137,7 @@ export function releaseWindows(
   const sqlFiles = [...inGit].filter(isSql);
   const newFolder =
     atBase !== undefined && sqlFiles.length > FIRST_RELEASE_MAX && sqlFiles.every((n) => !atBase.has(n));
+  const cancel = cancelOut(dir, names, edited);
   return {
     of(name) {
       if (atBase && !atBase.has(name))
@@ -134,6 +153,7 @@ export function releaseWindows(
       };
     },
     edited,
-    editsCancelOut: cancelOut(dir, names, edited),
+    editsCancelOut: cancel.all,
+    editCancelsOut: cancel.one,
   };
 }

@@ -14,7 +14,10 @@ export interface ShippedDiff {
   extra: string[];
   /** True when every differing statement is schema DDL that both texts leave the same: a reformat or a squash. */
   sameSchema: boolean;
-  /** True when every differing statement is schema DDL (it may fail on its own, e.g. an ALTER of an earlier table). */
+  /**
+   * True when every differing statement is schema DDL (it may fail on its own, e.g. an ALTER of an earlier table) or
+   * writes only into a scratch table one of the two texts creates and drops or renames away (a rebuild's new table).
+   */
   schemaOnly: boolean;
 }
 
@@ -136,7 +139,18 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
     extra.length === 0 &&
     added.every((s) => settled(s, now)) &&
     dropped.every((s) => settled(s, before));
-  const schemaOnly = [...added, ...dropped].every((s) => SCHEMA_VERBS.has(describeStatement(s.sql).verb));
+  // Tables a text creates and no longer has at its end: a rebuild's new table, a scratch copy.
+  const scratch = (side: Side) =>
+    side.statements.flatMap((s) => {
+      const d = describeStatement(s.sql);
+      const t = d.target?.toLowerCase();
+      return d.verb === "create-table" && t !== undefined && !side.schema.has(`table ${t}`) ? [t] : [];
+    });
+  const own = new Set([...scratch(before), ...scratch(now)]);
+  const schemaOnly = [...added, ...dropped].every((s) => {
+    const d = describeStatement(s.sql);
+    return SCHEMA_VERBS.has(d.verb) || (d.target !== undefined && own.has(d.target.toLowerCase()));
+  });
   return { added, dropped, missing, extra, sameSchema, schemaOnly };
 }
 

@@ -94,6 +94,24 @@ describe("d1/edited-migration", () => {
     expect((await edited(half)).map((f) => f.file)).toEqual(["migrations/0002_parent.sql"]);
   });
 
+  it("stays quiet for an edit a later migration makes anyway, while another edit in the folder is reported", async () => {
+    const rebuild = `CREATE TABLE links_new (id INTEGER PRIMARY KEY, slug TEXT);
+INSERT INTO links_new (id, slug) SELECT id, slug FROM links;
+DROP TABLE links;
+ALTER TABLE links_new RENAME TO links;`;
+    const dir = history([
+      { "migrations/0001_links.sql": "CREATE TABLE links (id INTEGER PRIMARY KEY, slug TEXT, tags TEXT);" },
+      { "migrations/0002_no_tags.sql": rebuild },
+      { "migrations/0003_tags.sql": NEXT },
+      { "migrations/0004_more.sql": "CREATE TABLE more (id INTEGER PRIMARY KEY);" },
+      {
+        "migrations/0001_links.sql": "CREATE TABLE links (id INTEGER PRIMARY KEY, slug TEXT);",
+        "migrations/0003_tags.sql": NEXT.replace("name TEXT", "name TEXT, color TEXT"),
+      },
+    ]);
+    expect((await edited(dir)).map((f) => f.file)).toEqual(["migrations/0003_tags.sql"]);
+  });
+
   it("says when a shipped migration was renamed: wrangler applies it again", async () => {
     const long = (extra: string) =>
       `CREATE TABLE content (\n${["id INTEGER PRIMARY KEY", "title TEXT", "body TEXT", "slug TEXT", "author TEXT", "created_at TEXT", extra].join(",\n")}\n);`;

@@ -1,3 +1,4 @@
+import type { ReleaseWindows } from "../../d1/release-windows.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import { shippedDiff } from "../../d1/shipped-diff.js";
 import type { ShippedEdit } from "../../d1/shipped-edits.js";
@@ -22,7 +23,7 @@ function verbOf(sql: string): string {
   return d.target ? `${verb} ${d.target}` : verb;
 }
 
-function hitFor(file: MigrationFile, edit: ShippedEdit, cancelOut: () => boolean): Hit | undefined {
+function hitFor(file: MigrationFile, edit: ShippedEdit, windows: ReleaseWindows): Hit | undefined {
   const removed = edit.removed();
   const d = shippedDiff(
     edit.shippedText,
@@ -30,8 +31,9 @@ function hitFor(file: MigrationFile, edit: ShippedEdit, cancelOut: () => boolean
     removed.map((r) => r.text),
   );
   if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
-  // A schema change moved into another edited file (an ALTER folded into an earlier CREATE) changes no database.
-  if (d.schemaOnly && cancelOut()) return undefined;
+  // A schema change moved into another edited file (an ALTER folded into an earlier CREATE), or one a later migration
+  // makes anyway on databases that applied the shipped text, leaves them like new ones.
+  if (d.schemaOnly && (windows.editCancelsOut(file.name) || windows.editsCancelOut())) return undefined;
   const what = [
     d.missing.length ? `lack ${list(d.missing)}` : "",
     d.extra.length ? `still have ${list(d.extra)}` : "",
@@ -65,7 +67,7 @@ export default defineRule({
     // migrations.lock already reports this edit, as an error.
     if (folderFindings.some((f) => f.rule === "d1/lock-mismatch" && f.data?.kind === "edited")) return [];
     const edit = windows?.edited(file.name);
-    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, () => windows.editsCancelOut()) : undefined;
+    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, windows) : undefined;
     return hit ? [hit] : [];
   },
 });
