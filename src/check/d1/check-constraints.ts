@@ -115,7 +115,26 @@ function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): 
   try {
     db.exec(tableSql("old_t", types, before.checks));
     db.exec(tableSql("new_t", types, after.checks));
-    return rowsOf(list).filter((r) => accepts(db, "old_t", r) && !accepts(db, "new_t", r));
+    // The old table never held NULL in its NOT NULL columns: a row rejected only for such a NULL is no old row.
+    // Each gets a value the old table accepts alone (one of its candidates), else a placeholder of its type.
+    const fill = new Map<string, SqlValue>();
+    for (const col of before.columns.filter((c) => c.notNull && c.pk === 0)) {
+      const tried = list.find((l) => lc(l.column) === lc(col.name))?.values ?? [];
+      const ok = tried.find((v) => v !== null && accepts(db, "old_t", { [col.name]: v }));
+      fill.set(col.name, ok ?? (/INT|REAL|FLOA|DOUB|NUM/i.test(col.type) ? 1 : "x"));
+    }
+    const filled = (r: Record<string, SqlValue>) => {
+      const out = { ...r };
+      for (const [c, v] of fill) if ((out[c] ?? null) === null) out[c] = v;
+      return out;
+    };
+    // A value in a column the old table lacks is no old row either: the copy and the running version leave it NULL.
+    const had = new Set(before.columns.map((c) => lc(c.name)));
+    const oldRow = (r: Record<string, SqlValue>) =>
+      Object.entries(r).every(([c, v]) => v === null || had.has(lc(c))) && accepts(db, "old_t", r);
+    // The row with its NOT NULL columns filled must still be one the old table takes, and one the new one refuses.
+    const refused = (r: Record<string, SqlValue>) => accepts(db, "old_t", r) && !accepts(db, "new_t", r);
+    return rowsOf(list).filter((r) => oldRow(r) && !accepts(db, "new_t", r) && refused(filled(r)));
   } finally {
     db.close();
   }

@@ -85,6 +85,20 @@ ALTER TABLE posts_new RENAME TO posts;`);
     expect(found[0]?.message).toContain("length(title) <= 80");
   });
 
+  it("does not flag a CHECK that only a NULL in an old NOT NULL column could break, but flags one a value breaks", async () => {
+    const rebuild = (
+      check: string,
+    ) => `CREATE TABLE posts_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL, author_id TEXT,
+  category TEXT NOT NULL CHECK (category IN ('news', 'tech', 'life', 'food', 'travel', 'music', 'misc')),
+  CHECK (${check}));
+INSERT INTO posts_new (id, title, author_id, category) SELECT id, title, NULL, category FROM posts;
+DROP TABLE posts;
+ALTER TABLE posts_new RENAME TO posts;`;
+    expect(await narrowHits(rebuild("(author_id IS NOT NULL) + (title IS NOT NULL) = 1"))).toEqual([]);
+    const found = await narrowHits(rebuild("title <> 'draft'"));
+    expect(found.map((f) => [f.at, f.severity])).toEqual([["0002_change.sql:4", "warning"]]);
+  });
+
   it("does not flag a widened IN list, nor one re-quoted and re-ordered", async () => {
     expect(
       await narrowHits(drizzleRebuild("category IN ('news','tech','life','food','travel','music','misc','art')")),
