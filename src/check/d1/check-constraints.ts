@@ -116,7 +116,7 @@ function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): 
     db.exec(tableSql("old_t", types, before.checks));
     db.exec(tableSql("new_t", types, after.checks));
     // The old table never held NULL in its NOT NULL columns: a row rejected only for such a NULL is no old row.
-    // Each gets a value the old table accepts alone (one of its candidates), else a placeholder of its type.
+    // Each gets a value the old table accepts alone (one of its candidates), else a stand-in of its type.
     const fill = new Map<string, SqlValue>();
     for (const col of before.columns.filter((c) => c.notNull && c.pk === 0)) {
       const tried = list.find((l) => lc(l.column) === lc(col.name))?.values ?? [];

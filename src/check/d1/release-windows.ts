@@ -40,10 +40,10 @@ export interface ReleaseWindow {
 export const FIRST_RELEASE_MAX = 5;
 
 /** File (relative to `dir`) → the oldest commit that added it. */
-function firstAdded(log: readonly LogCommit[]): Map<string, { commit: string }> {
-  const out = new Map<string, { commit: string }>();
+function firstAdded(log: readonly LogCommit[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const commit of log)
-    for (const c of commit.changes) if (c.status === "A" && !out.has(c.path)) out.set(c.path, { commit: commit.id });
+    for (const c of commit.changes) if (c.status === "A" && !out.has(c.path)) out.set(c.path, commit.id);
   return out;
 }
 
@@ -79,7 +79,7 @@ function readText(path: string): string | undefined {
 
 /**
  * Replays the history as databases that shipped it applied it (shipped texts; all edited files, or only `only`) and
- * as it is now, and says whether both leave the same schema. Whole-folder results are kept.
+ * as it is now, and says whether both leave the same schema. The whole-folder answer is computed once.
  */
 function cancelOut(dir: string, names: readonly string[], edited: (name: string) => ShippedEdit | undefined) {
   let whole: boolean | undefined;
@@ -100,12 +100,21 @@ function cancelOut(dir: string, names: readonly string[], edited: (name: string)
       )
     );
   };
-  return {
-    all: (): boolean => {
-      whole ??= compare(undefined);
-      return whole;
-    },
-    one: (name: string): boolean => compare(name),
+  const all = (): boolean => {
+    whole ??= compare(undefined);
+    return whole;
+  };
+  // With a single edited file, its own comparison is the whole folder's.
+  const one = (name: string): boolean => (names.filter((n) => edited(n)).length === 1 ? all() : compare(name));
+  return { all, one };
+}
+
+/** `shippedEdits`' answer per file, asked of git once: the rule, and both comparisons, read the same files. */
+function memo(edited: (name: string) => ShippedEdit | undefined): (name: string) => ShippedEdit | undefined {
+  const seen = new Map<string, ShippedEdit | undefined>();
+  return (name) => {
+    if (!seen.has(name)) seen.set(name, edited(name));
+    return seen.get(name);
   };
 }
 
@@ -128,7 +137,7 @@ export function releaseWindows(
   const log = folderLog(dir) ?? [];
   const added = firstAdded(log);
   const first = firstCommit(dir, log);
-  const edited = shippedEdits(dir, log, base === undefined ? {} : { base });
+  const edited = memo(shippedEdits(dir, log, base === undefined ? {} : { base }));
   const atBase =
     base === undefined
       ? undefined
@@ -143,7 +152,7 @@ export function releaseWindows(
       if (atBase && !atBase.has(name))
         return newFolder ? undefined : { id: "release", label: `the same release (not at --base ${base})` };
       if (!inGit.has(name)) return { id: "pending", label: "the same uncommitted change" };
-      const commit = added.get(name)?.commit;
+      const commit = added.get(name);
       if (commit === undefined) return undefined;
       if (commit !== first?.id) return { id: commit, label: `the same commit ${commit.slice(0, 7)}` };
       if (first.imported) return undefined;

@@ -33,7 +33,7 @@ function hitFor(file: MigrationFile, edit: ShippedEdit, windows: ReleaseWindows)
   if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
   // A schema change moved into another edited file (an ALTER folded into an earlier CREATE), or one a later migration
   // makes anyway on databases that applied the shipped text, leaves them like new ones.
-  if (d.schemaOnly && (windows.editCancelsOut(file.name) || windows.editsCancelOut())) return undefined;
+  if (d.schemaOnly && (windows.editsCancelOut() || windows.editCancelsOut(file.name))) return undefined;
   const what = [
     d.missing.length ? `lack ${list(d.missing)}` : "",
     d.extra.length ? `still have ${list(d.extra)}` : "",
