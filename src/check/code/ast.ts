@@ -46,6 +46,33 @@ export function enclosingScope(node: ts.Node): ts.Node {
   return n ?? node.getSourceFile();
 }
 
+/** Per branching ancestor of `node` (an if/else or a `?:`), which arm holds it. */
+function arms(node: ts.Node): Map<ts.Node, ts.Node> {
+  const out = new Map<ts.Node, ts.Node>();
+  let child = node;
+  for (let n = node.parent; n; child = n, n = n.parent) {
+    if (ts.isIfStatement(n) && child !== n.expression) out.set(n, child);
+    if (ts.isConditionalExpression(n) && child !== n.condition) out.set(n, child);
+  }
+  return out;
+}
+
+/**
+ * Whether two nodes sit in different arms of one `if … else` or `?:`, so no single run reaches both.
+ *
+ * @example
+ * // if (down) { await KV.put(k, "1"); } else { await KV.get(k); }
+ * exclusiveBranches(putCall, getCall); // true
+ */
+export function exclusiveBranches(a: ts.Node, b: ts.Node): boolean {
+  const of = arms(a);
+  for (const [branch, arm] of arms(b)) {
+    const other = of.get(branch);
+    if (other !== undefined && other !== arm) return true;
+  }
+  return false;
+}
+
 type Declaration = ts.VariableDeclaration | ts.ParameterDeclaration | ts.BindingElement | ts.FunctionDeclaration;
 
 /** Every declared name of a file with the scope it lives in, built once per file so lookups stay linear. */

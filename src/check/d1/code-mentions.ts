@@ -55,13 +55,14 @@ export interface CodeMentionsOptions {
 /**
  * The folder whose sources are a Worker's code: that of its `main`; for a Pages project (`pages_build_output_dir`,
  * no `main`) the config's own folder when it has a `functions/` folder, since Functions import from across the
- * project (`../server/…`). Undefined when there is no code to read.
+ * project (`../server/…`), or a `src/` folder that a build turns into the output's `_worker.js` (Hono's and
+ * others' Vite plugins for Pages). Undefined when there is no code to read.
  */
 function codeFolder(config: WranglerConfig): string | undefined {
   const dir = dirname(config.path);
   if (config.main) return dirname(resolve(dir, config.main));
   const pages = typeof config.raw.pages_build_output_dir === "string";
-  return pages && existsSync(resolve(dir, "functions")) ? dir : undefined;
+  return pages && (existsSync(resolve(dir, "functions")) || existsSync(resolve(dir, "src"))) ? dir : undefined;
 }
 
 /** Source files of one Worker, or undefined when its code cannot be read (then nothing can be said about it). */
@@ -149,7 +150,8 @@ function listsIn(text: string, file: string): CodeList[] {
   }));
 }
 
-function wholeWord(text: string, name: string): boolean {
+/** Whether lower-case `text` holds `name` as a whole word (`$` and `_` count as word characters). */
+export function wholeWord(text: string, name: string): boolean {
   const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
 }

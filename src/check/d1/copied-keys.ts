@@ -1,6 +1,7 @@
 import type { Change } from "../sql/diff.js";
 import { affinity, type Column, type Table } from "../sql/schema.js";
 import { tokenize } from "../sql/tokens.js";
+import { copyKeepsRows } from "./check-constraints.js";
 import { plainItem } from "./kept-children.js";
 import { insertSelectParts } from "./net-effect.js";
 import { soleSource } from "./row-bounds.js";
@@ -23,6 +24,52 @@ function keysOf(table: Table): string[][] {
   return [pk, ...unique, ...rowid].filter((k) => k.length > 0);
 }
 
+/** A rebuild's single copy from its old table: which old column fills each new column, where it can tell. */
+interface Copy {
+  /** The new table's column names the copy fills, in order. */
+  filled: string[];
+  /** Per filled column, the plain old column it copies (`undefined` for an expression or a literal). */
+  sources: (string | undefined)[];
+  /** The old table the copy reads, the new table it fills, and its text. */
+  from: string;
+  into: string;
+  sql: string;
+}
+
+/**
+ * The rebuild's copy when it is one `INSERT … SELECT` from the old table alone (no join, no union), nothing else in
+ * the file writes the new table, the replay rejected no statement, and no COLLATE could make distinct values equal.
+ */
+function soleCopy(file: MigrationFile, rebuild: Rebuild): Copy | undefined {
+  const copies = file.statements.flatMap((s, i) =>
+    file.copyLines.has(s.line) && s.line >= rebuild.line && s.line <= rebuild.dropLine ? [{ s, i }] : [],
+  );
+  const [copy, ...more] = copies;
+  const drop = file.statements.findIndex(
+    (s, i) => s.line === rebuild.dropLine && file.outcomes[i]?.verb === "drop-table",
+  );
+  const old = lc(file.outcomes[drop]?.target ?? "");
+  const target = lc(file.outcomes[copy?.i ?? -1]?.target ?? "");
+  // A statement the replay rejected (a table made outside the migrations) leaves the copy unknown.
+  if (!copy || more.length > 0 || !old || !target || file.outcomes.some((o) => o.error)) return undefined;
+  const names = new Set([target, lc(rebuild.table)]);
+  const otherWrite = file.outcomes.some((o, i) => {
+    const writes = o.verb === "insert" || o.verb === "replace" || o.verb === "update";
+    return i !== copy.i && writes && names.has(lc(o.target ?? ""));
+  });
+  const collates = file.statements.some(
+    (s, i) => /\bCOLLATE\b/i.test(s.sql) && /^create-(table|index)$/.test(file.outcomes[i]?.verb ?? ""),
+  );
+  if (otherWrite || collates || soleSource(tokenize(copy.s.sql)) !== old) return undefined;
+  const parts = insertSelectParts(copy.s.sql);
+  if (!parts) return undefined;
+  const visible = (t: Table) => t.columns.filter((c) => c.hidden === 0);
+  const star = parts.items.length === 1 && plainItem(parts.items[0] ?? []) === "*";
+  const filled = parts.columns ?? visible(rebuild.after).map((c) => c.name);
+  const sources = filled.map((_, at) => (star ? visible(rebuild.before)[at]?.name : plainItem(parts.items[at] ?? [])));
+  return { filled, sources, from: old, into: target, sql: copy.s.sql };
+}
+
 /**
  * Whether the unique key `columns` of a rebuilt table is unique by construction: the rebuild fills the new table
  * with one `INSERT … SELECT` from the old table alone (no join, no union), each key column copied as it is from an
@@ -34,35 +81,15 @@ function keysOf(table: Table): string[][] {
  * uniqueByCopy(file, rebuild, ["id"]); // true for the copy above
  */
 export function uniqueByCopy(file: MigrationFile, rebuild: Rebuild, columns: readonly string[]): boolean {
-  const copies = file.statements.flatMap((s, i) =>
-    file.copyLines.has(s.line) && s.line >= rebuild.line && s.line <= rebuild.dropLine ? [{ s, i }] : [],
-  );
-  const [copy, ...more] = copies;
-  const drop = file.statements.findIndex(
-    (s, i) => s.line === rebuild.dropLine && file.outcomes[i]?.verb === "drop-table",
-  );
-  const old = lc(file.outcomes[drop]?.target ?? "");
-  const target = lc(file.outcomes[copy?.i ?? -1]?.target ?? "");
-  // A statement the replay rejected (a table made outside the migrations) leaves the copy unknown.
-  if (!copy || more.length > 0 || !old || !target || file.outcomes.some((o) => o.error)) return false;
-  const names = new Set([target, lc(rebuild.table)]);
-  const otherWrite = file.outcomes.some((o, i) => {
-    const writes = o.verb === "insert" || o.verb === "replace" || o.verb === "update";
-    return i !== copy.i && writes && names.has(lc(o.target ?? ""));
-  });
-  const collates = file.statements.some(
-    (s, i) => /\bCOLLATE\b/i.test(s.sql) && /^create-(table|index)$/.test(file.outcomes[i]?.verb ?? ""),
-  );
-  if (otherWrite || collates || soleSource(tokenize(copy.s.sql)) !== old) return false;
-  const parts = insertSelectParts(copy.s.sql);
-  if (!parts) return false;
-  const visible = (t: Table) => t.columns.filter((c) => c.hidden === 0);
-  const filled = parts.columns ?? visible(rebuild.after).map((c) => c.name);
-  const star = parts.items.length === 1 && plainItem(parts.items[0] ?? []) === "*";
+  const copy = soleCopy(file, rebuild);
+  return copy !== undefined && uniqueIn(copy, rebuild, columns);
+}
+
+function uniqueIn(copy: Copy, rebuild: Rebuild, columns: readonly string[]): boolean {
   const sources: string[] = [];
   for (const col of columns) {
-    const at = filled.findIndex((n) => lc(n) === lc(col));
-    const source = star ? visible(rebuild.before)[at]?.name : plainItem(parts.items[at] ?? []);
+    const at = copy.filled.findIndex((n) => lc(n) === lc(col));
+    const source = copy.sources[at];
     const now = rebuild.after.columns.find((c) => lc(c.name) === lc(col));
     if (at < 0 || source === undefined || source === "*" || !now) return false;
     const was: Column | undefined = rebuild.before.columns.find((c) => lc(c.name) === lc(source));
@@ -76,4 +103,28 @@ export function uniqueByCopy(file: MigrationFile, rebuild: Rebuild, columns: rea
     sources.push(lc(source));
   }
   return keysOf(rebuild.before).some((key) => key.every((k) => sources.includes(k)));
+}
+
+/**
+ * Whether `INSERT OR IGNORE` in a rebuild's copy can skip no row: every unique key of the new table is unique by
+ * copy (or is an INTEGER PRIMARY KEY left for SQLite to number), and the copy, run on rows the old table can hold,
+ * meets every NOT NULL and CHECK of the new table (a CASE that maps unknown values to an allowed one does). A
+ * foreign key failure is no conflict OR IGNORE skips: it stops the statement.
+ *
+ * @example
+ * // CREATE TABLE t_new (id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE); t had the same keys
+ * ignoresNoRow(file, rebuild); // true for INSERT OR IGNORE INTO t_new (id, slug) SELECT id, slug FROM t
+ */
+export function ignoresNoRow(file: MigrationFile, rebuild: Rebuild): boolean {
+  const copy = soleCopy(file, rebuild);
+  if (!copy) return false;
+  const { before, after } = rebuild;
+  const at = (name: string) => copy.filled.findIndex((n) => lc(n) === lc(name));
+  const pk = after.columns.filter((c) => c.pk > 0);
+  const rowidAlias = pk.length === 1 && pk[0]?.type === "INTEGER" && at(pk[0].name) < 0;
+  const keys = keysOf(after).filter(
+    (k) => !ROWID.has(k[0] ?? "") && !(rowidAlias && k.length === 1 && k[0] === lc(pk[0]?.name ?? "")),
+  );
+  if (!keys.every((k) => uniqueIn(copy, rebuild, k))) return false;
+  return copyKeepsRows({ before, after, from: copy.from, into: copy.into, sql: copy.sql });
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sortMigrations } from "../../core/migration-order.js";
+import { wholeWord } from "./code-mentions.js";
 import { folderLog, git, type LogCommit } from "./git-history.js";
-import { sameHistorySchema } from "./shipped-diff.js";
+import { historyDifference } from "./shipped-diff.js";
 import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
 
 /**
@@ -17,12 +19,21 @@ export interface ReleaseWindows {
   /** The file's shipped text when it changed after it shipped (see `shippedEdits`). */
   edited(name: string): ShippedEdit | undefined;
   /**
-   * True when the folder's files edited after they shipped, taken together, leave databases that applied the shipped
-   * texts with the same schema as new ones: a change moved from one file to another.
+   * How databases that applied the shipped texts of the folder's edited files, taken together, differ in schema from
+   * new ones: `[]` when alike (a change moved from one file to another); the tables only one side has, with the
+   * files whose shipped or current text names each, when those are the whole difference (a marker table); undefined
+   * otherwise.
    */
-  editsCancelOut(): boolean;
-  /** The same for one file: today's folder with only `name` back at its shipped text leaves the same schema. */
-  editCancelsOut(name: string): boolean;
+  editsDiffer(): readonly OneSidedTable[] | undefined;
+  /** The same for one file: today's folder with only `name` back at its shipped text. */
+  editDiffers(name: string): readonly OneSidedTable[] | undefined;
+}
+
+/** A table that only old databases, or only new ones, have. */
+export interface OneSidedTable {
+  table: string;
+  /** Migration files (names) whose shipped or current text names it. */
+  namedBy: string[];
 }
 
 export interface ReleaseWindow {
@@ -65,8 +76,8 @@ function firstCommit(dir: string, log: readonly LogCommit[]): { id: string; impo
 const NONE: ReleaseWindows = {
   of: () => undefined,
   edited: () => undefined,
-  editsCancelOut: () => false,
-  editCancelsOut: () => false,
+  editsDiffer: () => undefined,
+  editDiffers: () => undefined,
 };
 
 function readText(path: string): string | undefined {
@@ -79,33 +90,47 @@ function readText(path: string): string | undefined {
 
 /**
  * Replays the history as databases that shipped it applied it (shipped texts; all edited files, or only `only`) and
- * as it is now, and says whether both leave the same schema. The whole-folder answer is computed once.
+ * as it is now, and says how their schemas differ (see `ReleaseWindows.editsDiffer`). The whole-folder answer is
+ * computed once.
  */
 function cancelOut(dir: string, names: readonly string[], edited: (name: string) => ShippedEdit | undefined) {
-  let whole: boolean | undefined;
+  let whole: { differ: readonly OneSidedTable[] | undefined } | undefined;
   let current: (string | undefined)[] | undefined;
-  const compare = (only: string | undefined): boolean => {
+  const compare = (only: string | undefined): readonly OneSidedTable[] | undefined => {
     const edits = names.map((n) => (only === undefined || n === only ? edited(n) : undefined));
     current ??= names.map((n) => readText(join(dir, n)));
     const now = current;
-    // Files deleted since shipping ran on those databases too, at places this comparison cannot place.
-    const unplaced = edits.some((e) => e !== undefined && e.removed().length > 0);
-    return (
-      edits.some(Boolean) &&
-      !unplaced &&
-      now.every((t) => t !== undefined) &&
-      sameHistorySchema(
-        names.map((_, i) => edits[i]?.shippedText ?? now[i] ?? ""),
-        now.map((t) => t ?? ""),
-      )
+    if (!edits.some(Boolean) || !now.every((t) => t !== undefined)) return undefined;
+    // Files deleted since shipping ran on those databases too, where wrangler's order puts their names.
+    const removed = new Map<string, string>();
+    for (const e of edits) for (const r of e?.removed() ?? []) if (!names.includes(r.name)) removed.set(r.name, r.text);
+    const at = new Map(names.map((n, i) => [n, i]));
+    const oldNames = removed.size === 0 ? [...names] : sortMigrations([...names, ...removed.keys()]);
+    const shippedText = (n: string) => {
+      const i = at.get(n);
+      return i === undefined ? (removed.get(n) ?? "") : (edits[i]?.shippedText ?? now[i] ?? "");
+    };
+    const shipped = oldNames.map(shippedText);
+    const differ = historyDifference(
+      shipped,
+      now.map((t) => t ?? ""),
     );
+    const namedBy = (table: string) =>
+      oldNames.filter((n) => {
+        const i = at.get(n);
+        return [shippedText(n), i === undefined ? undefined : now[i]].some(
+          (x) => x !== undefined && wholeWord(x.toLowerCase(), table),
+        );
+      });
+    return differ?.map((table) => ({ table, namedBy: namedBy(table) }));
   };
-  const all = (): boolean => {
-    whole ??= compare(undefined);
-    return whole;
+  const all = (): readonly OneSidedTable[] | undefined => {
+    whole ??= { differ: compare(undefined) };
+    return whole.differ;
   };
   // With a single edited file, its own comparison is the whole folder's.
-  const one = (name: string): boolean => (names.filter((n) => edited(n)).length === 1 ? all() : compare(name));
+  const one = (name: string): readonly OneSidedTable[] | undefined =>
+    names.filter((n) => edited(n)).length === 1 ? all() : compare(name);
   return { all, one };
 }
 
@@ -162,7 +187,7 @@ export function releaseWindows(
       };
     },
     edited,
-    editsCancelOut: cancel.all,
-    editCancelsOut: cancel.one,
+    editsDiffer: cancel.all,
+    editDiffers: cancel.one,
   };
 }

@@ -16,9 +16,16 @@ export interface ShippedDiff {
   sameSchema: boolean;
   /**
    * True when every differing statement is schema DDL (it may fail on its own, e.g. an ALTER of an earlier table) or
-   * writes only into a scratch table one of the two texts creates and drops or renames away (a rebuild's new table).
+   * writes only into a scratch table one of the two texts creates and drops or renames away (a rebuild's new table),
+   * or copies rows from a table (`INSERT … SELECT … FROM`): a database that applied the shipped text ran its copy,
+   * and a new one holds no rows but those the migrations write, so only the schema the texts leave tells them apart.
    */
   schemaOnly: boolean;
+  /**
+   * Tables (lower case) that the differing statements that are no schema DDL write into, beyond scratch tables: a
+   * marker table the new text creates and fills. Empty exactly when `schemaOnly`.
+   */
+  writes: string[];
 }
 
 const SCHEMA_VERBS = new Set<StatementVerb>([
@@ -90,9 +97,12 @@ function schemaItems(db: Database.Database): Map<string, string> {
       name: string;
       type: string;
       notnull: number;
+      dflt_value: string | null;
     }[];
     for (const c of columns) {
-      const type = [c.type.toUpperCase(), c.notnull ? "NOT NULL" : ""].filter(Boolean).join(" ");
+      // A DEFAULT fills every insert that leaves the column out: old and new databases differ when it does.
+      const dflt = c.dflt_value === null ? "" : `DEFAULT ${c.dflt_value}`;
+      const type = [c.type.toUpperCase(), c.notnull ? "NOT NULL" : "", dflt].filter(Boolean).join(" ");
       items.set(
         `column ${table}.${c.name.toLowerCase()} ${type}`,
         `column ${o.name}.${c.name}${type ? ` (${type})` : ""}`,
@@ -147,24 +157,56 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
       return d.verb === "create-table" && t !== undefined && !side.schema.has(`table ${t}`) ? [t] : [];
     });
   const own = new Set([...scratch(before), ...scratch(now)]);
-  const schemaOnly = [...added, ...dropped].every((s) => {
+  const writes = new Set<string>();
+  let schemaOnly = true;
+  for (const s of [...added, ...dropped]) {
     const d = describeStatement(s.sql);
-    return SCHEMA_VERBS.has(d.verb) || (d.target !== undefined && own.has(d.target.toLowerCase()));
-  });
-  return { added, dropped, missing, extra, sameSchema, schemaOnly };
+    const target = d.target?.toLowerCase();
+    if (SCHEMA_VERBS.has(d.verb) || (target !== undefined && own.has(target)) || copiesRows(s.sql)) continue;
+    schemaOnly = false;
+    // "" stands for a statement without a table (a PRAGMA): it matches no table.
+    writes.add(target ?? "");
+  }
+  return { added, dropped, missing, extra, sameSchema, schemaOnly, writes: schemaOnly ? [] : [...writes] };
+}
+
+/** `INSERT … SELECT … FROM t`: rows copied from a table, not values the statement writes itself. */
+function copiesRows(sql: string): boolean {
+  const tokens = tokenize(sql);
+  const first = tokens.find((t) => t.kind === "word");
+  const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
+  const from = tokens.findIndex((t, i) => i > select && t.depth === 0 && t.kind === "word" && t.value === "FROM");
+  return (first?.value === "INSERT" || first?.value === "REPLACE") && select > 0 && from > select;
 }
 
 /**
- * Whether two whole histories, each a list of migration texts in apply order, leave the same schema on an empty
- * SQLite: edits that move a change from one file to another (an `ALTER … ADD COLUMN` folded into the `CREATE TABLE`
- * of an earlier file) leave old and new databases alike.
+ * How two whole histories, each a list of migration texts in apply order, differ in the schema they leave on an empty
+ * SQLite: `[]` when alike (edits that move a change from one file to another, such as an `ALTER … ADD COLUMN` folded
+ * into the `CREATE TABLE` of an earlier file), the tables (lower case) that only one side has when those are the whole
+ * difference, and undefined when more differs.
  *
  * @example
- * sameHistorySchema(["CREATE TABLE u (id);", "ALTER TABLE u ADD COLUMN name;"], ["CREATE TABLE u (id, name);", ""]); // true
+ * historyDifference(["CREATE TABLE u (id);", "ALTER TABLE u ADD COLUMN name;"], ["CREATE TABLE u (id, name);", ""]); // []
+ * historyDifference(["CREATE TABLE u (id);"], ["CREATE TABLE u (id); CREATE TABLE _marker (id);"]); // ["_marker"]
  */
-export function sameHistorySchema(oldTexts: readonly string[], newTexts: readonly string[]): boolean {
+export function historyDifference(oldTexts: readonly string[], newTexts: readonly string[]): string[] | undefined {
   const statements = (texts: readonly string[]) => texts.flatMap((t) => splitStatements(t).statements);
   const a = run(statements(oldTexts)).schema;
   const b = run(statements(newTexts)).schema;
-  return a.size === b.size && [...a.keys()].every((k) => b.has(k));
+  const tables = (s: Map<string, string>) =>
+    new Set([...s.keys()].flatMap((k) => (k.startsWith("table ") ? [k.slice("table ".length)] : [])));
+  const ta = tables(a);
+  const tb = tables(b);
+  const oneSided = [...ta].filter((x) => !tb.has(x)).concat([...tb].filter((x) => !ta.has(x)));
+  // A one-sided table's own items (columns, indexes, triggers) follow it.
+  const ownedBy = (key: string, side: Map<string, string>) =>
+    oneSided.some(
+      (tb) =>
+        key === `table ${tb}` ||
+        key.startsWith(`column ${tb}.`) ||
+        (side.get(key) ?? "").toLowerCase().endsWith(` on ${tb}`),
+    );
+  const rest = (x: Map<string, string>, y: Map<string, string>) =>
+    [...x.keys()].filter((k) => !y.has(k) && !ownedBy(k, x));
+  return rest(a, b).length === 0 && rest(b, a).length === 0 ? oneSided : undefined;
 }

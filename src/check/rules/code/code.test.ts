@@ -352,6 +352,25 @@ export async function g(env: Env) {
 `);
     expect(await findingsOf(dir, analyzers, "code/kv-read-after-write")).toEqual([]);
   });
+
+  it("does not flag a put and a get in the two arms of one if/else, but flags one after the if", async () => {
+    const dir = worker(`export async function f(env: Env, down: boolean) {
+  if (down) {
+    const key = "fail";
+    await env.CONFIG.put(key, "1");
+  } else {
+    const key = "fail";
+    if (await env.CONFIG.get(key)) await env.CONFIG.delete(key);
+  }
+  return down ? env.CONFIG.put("x", "1") : env.CONFIG.get("x");
+}
+export async function g(env: Env, down: boolean) {
+  if (down) await env.CONFIG.put("k", "1");
+  return env.CONFIG.get("k");
+}
+`);
+    expect((await findingsOf(dir, analyzers, "code/kv-read-after-write")).map((f) => f.line)).toEqual([13]);
+  });
 });
 
 describe("code/r2-unquoted-etag", () => {

@@ -1,5 +1,5 @@
 import type ts from "typescript";
-import { calleeName, enclosingScope, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
+import { calleeName, enclosingScope, exclusiveBranches, lastName, nodeIndex, receiverOf } from "../../code/ast.js";
 import { finding } from "../../code/rule.js";
 import type { Finding, RuleMeta } from "../../findings.js";
 import { defineRule } from "../rule.js";
@@ -10,7 +10,10 @@ export const meta: RuleMeta = {
   summary: "A KV get of a key just put, expecting the new value (KV is eventually consistent).",
 };
 
-/** Within one function: `NS.put(k, …)` then `NS.get(k)` on the same namespace and key. */
+/**
+ * Within one function: `NS.put(k, …)` then `NS.get(k)` on the same namespace and key, on one path (not the two arms
+ * of an if/else).
+ */
 export default defineRule({
   meta,
   checkSource({ code, source }) {
@@ -18,7 +21,7 @@ export default defineRule({
     const out: Finding[] = [];
     const sf = source.sf;
     // Puts seen so far, per innermost function: a read in the same function after a put of the same key.
-    const puts = new Map<ts.Node, Set<string>>();
+    const puts = new Map<ts.Node, Map<string, ts.CallExpression[]>>();
     for (const n of nodeIndex(sf).calls) {
       const method = calleeName(n);
       const recv = receiverOf(n);
@@ -29,11 +32,14 @@ export default defineRule({
       let seen = puts.get(scope);
       if (method === "put") {
         if (!seen) {
-          seen = new Set();
+          seen = new Map();
           puts.set(scope, seen);
         }
-        seen.add(id);
-      } else if ((method === "get" || method === "getWithMetadata") && seen?.has(id)) {
+        seen.set(id, [...(seen.get(id) ?? []), n]);
+      } else if (
+        (method === "get" || method === "getWithMetadata") &&
+        (seen?.get(id) ?? []).some((put) => !exclusiveBranches(put, n))
+      ) {
         const ns = recv.getText(sf);
         const k = key.getText(sf);
         out.push(

@@ -112,6 +112,34 @@ ALTER TABLE links_new RENAME TO links;`;
     expect((await edited(dir)).map((f) => f.file)).toEqual(["migrations/0003_tags.sql"]);
   });
 
+  it("stays quiet when an edit leaves old databases without only a marker table that nothing reads", async () => {
+    const ALTER = "ALTER TABLE content ADD COLUMN parent_id INTEGER;";
+    const marker = `CREATE TABLE IF NOT EXISTS _migration_0002_done (id INTEGER PRIMARY KEY);
+INSERT OR IGNORE INTO _migration_0002_done (id) VALUES (1);`;
+    const commits = (worker: string): Record<string, string>[] => [
+      { "migrations/0001_base.sql": BASE, "src/index.ts": worker },
+      { "migrations/0002_parent.sql": ALTER },
+      { "migrations/0003_tags.sql": NEXT },
+      // The column moves into 0001; 0002 becomes a marker so that it still does something.
+      { "migrations/0001_base.sql": WIDER, "migrations/0002_parent.sql": marker },
+    ];
+    const quiet = history(commits("export default { fetch: () => new Response('ok') };\n"));
+    expect(await edited(quiet)).toEqual([]);
+    // The running code reads the marker: old databases lack a table it queries.
+    const read = history(
+      commits(
+        "export default { fetch: (_r: Request, env: { DB: D1Database }) => env.DB.prepare('SELECT id FROM _migration_0002_done').all() };\n",
+      ),
+    );
+    expect((await edited(read)).map((f) => f.file)).toEqual(["migrations/0002_parent.sql"]);
+    // A later migration names the marker table, so it is no marker.
+    const later = history([
+      ...commits("export default { fetch: () => new Response('ok') };\n"),
+      { "migrations/0004_drop_marker.sql": "INSERT INTO _migration_0002_done (id) VALUES (2);" },
+    ]);
+    expect((await edited(later)).map((f) => f.file)).toEqual(["migrations/0002_parent.sql"]);
+  });
+
   it("says when a shipped migration was renamed: wrangler applies it again", async () => {
     const long = (extra: string) =>
       `CREATE TABLE content (\n${["id INTEGER PRIMARY KEY", "title TEXT", "body TEXT", "slug TEXT", "author TEXT", "created_at TEXT", extra].join(",\n")}\n);`;

@@ -1,4 +1,5 @@
-import type { ReleaseWindows } from "../../d1/release-windows.js";
+import type { CodeMentions } from "../../d1/code-mentions.js";
+import type { OneSidedTable, ReleaseWindows } from "../../d1/release-windows.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import { shippedDiff } from "../../d1/shipped-diff.js";
 import type { ShippedEdit } from "../../d1/shipped-edits.js";
@@ -23,7 +24,30 @@ function verbOf(sql: string): string {
   return d.target ? `${verb} ${d.target}` : verb;
 }
 
-function hitFor(file: MigrationFile, edit: ShippedEdit, windows: ReleaseWindows): Hit | undefined {
+/**
+ * Whether old and new databases differ only in tables this edit has no part in, or in marker tables: each one-sided
+ * table is either not named by this file, or named by no other migration and by none of the Workers' code (all of
+ * it read); and the edit writes only into such tables.
+ */
+function harmless(
+  differ: readonly OneSidedTable[] | undefined,
+  { name, writes, code }: { name: string; writes: readonly string[]; code: CodeMentions | undefined },
+) {
+  if (differ === undefined) return false;
+  const marker = (t: OneSidedTable) =>
+    t.namedBy.every((n) => n === name) && code?.wholeCode() === true && !code.mentions(t.table);
+  return (
+    differ.every((t) => !t.namedBy.includes(name) || marker(t)) &&
+    writes.every((w) => differ.some((t) => t.table === w))
+  );
+}
+
+function hitFor(
+  file: MigrationFile,
+  edit: ShippedEdit,
+  windows: ReleaseWindows,
+  code: CodeMentions | undefined,
+): Hit | undefined {
   const removed = edit.removed();
   const d = shippedDiff(
     edit.shippedText,
@@ -32,8 +56,9 @@ function hitFor(file: MigrationFile, edit: ShippedEdit, windows: ReleaseWindows)
   );
   if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
   // A schema change moved into another edited file (an ALTER folded into an earlier CREATE), or one a later migration
-  // makes anyway on databases that applied the shipped text, leaves them like new ones.
-  if (d.schemaOnly && (windows.editsCancelOut() || windows.editCancelsOut(file.name))) return undefined;
+  // makes anyway on databases that applied the shipped text, leaves them like new ones, but for marker tables.
+  const own = { name: file.name, writes: d.writes, code };
+  if (harmless(windows.editsDiffer(), own) || harmless(windows.editDiffers(file.name), own)) return undefined;
   const what = [
     d.missing.length ? `lack ${list(d.missing)}` : "",
     d.extra.length ? `still have ${list(d.extra)}` : "",
@@ -63,11 +88,11 @@ export default defineRule({
     severity: "warning",
     summary: "A migration was edited after it shipped, so databases that applied it never get the change",
   },
-  checkMigration: ({ file, windows, folderFindings = [] }) => {
+  checkMigration: ({ file, windows, code, folderFindings = [] }) => {
     // migrations.lock already reports this edit, as an error.
     if (folderFindings.some((f) => f.rule === "d1/lock-mismatch" && f.data?.kind === "edited")) return [];
     const edit = windows?.edited(file.name);
-    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, windows) : undefined;
+    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, windows, code) : undefined;
     return hit ? [hit] : [];
   },
 });

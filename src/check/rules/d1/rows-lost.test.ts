@@ -86,3 +86,57 @@ ALTER TABLE orders_new RENAME TO orders;`;
     expect(await lost("WHERE 1=1 ON CONFLICT(id) DO NOTHING")).toEqual([]);
   });
 });
+
+describe("d1/rows-lost: INSERT OR IGNORE in a rebuild", () => {
+  const copy = async (
+    newTable: string,
+    insert = "INSERT OR IGNORE INTO orders_new (id, status, total) SELECT id, status, total FROM orders;",
+  ) =>
+    (
+      await checkMigrations({
+        "migrations/0001_base.sql": BASE_MIGRATION,
+        "migrations/0002_change.sql": `CREATE TABLE orders_new (${newTable});
+${insert}
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;`,
+      })
+    ).findings
+      .filter((f) => f.rule === "d1/rows-lost")
+      .map((f) => [f.line, f.data?.filter]);
+
+  it("warns when the new table has a key, a NOT NULL or a CHECK the old rows may break", async () => {
+    const ignored = [[2, "INSERT OR IGNORE"]];
+    expect(await copy("id INTEGER PRIMARY KEY, status TEXT UNIQUE, total INTEGER NOT NULL DEFAULT 0")).toEqual(ignored);
+    expect(await copy("id INTEGER PRIMARY KEY, status TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0")).toEqual(
+      ignored,
+    );
+    expect(await copy("id INTEGER PRIMARY KEY, status TEXT CHECK (status <> ''), total INTEGER NOT NULL")).toEqual(
+      ignored,
+    );
+    // The key comes from an expression, so two old rows may meet.
+    expect(
+      await copy(
+        "id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0",
+        "INSERT OR IGNORE INTO orders_new (id, status, total) SELECT id / 2, status, total FROM orders;",
+      ),
+    ).toEqual(ignored);
+  });
+
+  it("is quiet when the new table's keys, NOT NULLs and CHECKs all held on the old one", async () => {
+    expect(await copy("id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, note TEXT")).toEqual([]);
+    // SQLite numbers an INTEGER PRIMARY KEY the copy leaves out; a literal fills a NOT NULL column.
+    expect(
+      await copy(
+        "id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL, kind TEXT NOT NULL",
+        "INSERT OR IGNORE INTO orders_new (status, total, kind) SELECT status, total, 'order' FROM orders;",
+      ),
+    ).toEqual([]);
+    // A CASE that maps values outside the new CHECK to an allowed one meets it on every old row.
+    expect(
+      await copy(
+        "id INTEGER PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('paid', 'other')), total INTEGER NOT NULL",
+        "INSERT OR IGNORE INTO orders_new (id, status, total) SELECT id, CASE WHEN status IN ('paid') THEN status ELSE 'other' END, total FROM orders;",
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { ignoresNoRow } from "../../d1/copied-keys.js";
 import { ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { type Token, tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -22,12 +23,12 @@ function alwaysTrue(where: readonly Token[]): boolean {
 }
 
 /** What in a copy's text keeps fewer rows than its source: a filter, a grouping, a limit, or skipped conflicts. */
-function filterOf(sql: string): string | undefined {
+function filterOf(sql: string, ignoreSkips: () => boolean): string | undefined {
   const tokens = tokenize(sql);
   const select = tokens.findIndex((t) => t.depth === 0 && t.kind === "word" && t.value === "SELECT");
   if (select < 0) return undefined;
   const head = tokens.slice(0, select).map((t) => t.value);
-  if (head.includes("IGNORE")) return "INSERT OR IGNORE";
+  if (head.includes("IGNORE") && ignoreSkips()) return "INSERT OR IGNORE";
   if (tokens[select + 1]?.value === "DISTINCT") return "SELECT DISTINCT";
   const words = tokens.slice(select + 1).filter((t) => t.depth === 0 && t.kind === "word");
   const from = words.findIndex((t) => t.value === "FROM");
@@ -46,13 +47,14 @@ function filterOf(sql: string): string | undefined {
 
 /**
  * Without `--data`: a rebuild whose copy filters (WHERE, GROUP BY, DISTINCT, LIMIT, OR IGNORE) keeps only some of the
- * table's rows; the others go with the old table. A copy from a table this file emptied or created loses nothing.
+ * table's rows; the others go with the old table. A copy from a table this file emptied or created loses nothing, nor
+ * does OR IGNORE when the new table's keys, NOT NULLs and CHECKs all held on the old one (nothing can conflict).
  */
 function filteringCopies(file: MigrationFile): RuleHit[] {
   return file.changes.flatMap((c): RuleHit[] => {
     if (c.kind !== "modify-table" || file.createdHere.has(c.table.toLowerCase())) return [];
     const copy = file.statements.find((s) => file.copyLines.has(s.line) && s.line >= c.line && s.line <= c.dropLine);
-    const filter = copy ? filterOf(copy.sql) : undefined;
+    const filter = copy ? filterOf(copy.sql, () => !ignoresNoRow(file, c)) : undefined;
     if (!copy || !filter) return [];
     const t = ident(c.table);
     return [
