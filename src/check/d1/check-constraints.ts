@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { type Check, quoteIdent, type Table } from "../sql/schema.js";
+import { type Check, type Column, quoteIdent, type Table } from "../sql/schema.js";
 import { type Token, tokenize } from "../sql/tokens.js";
 
 /** What a table's new CHECK constraints reject that its old ones let through. */
@@ -106,6 +106,21 @@ function accepts(db: Database.Database, table: string, row: Record<string, SqlVa
   }
 }
 
+/** Per NOT NULL column, a value `takes` accepts alone (one of its candidates), else a stand-in of its type. */
+function notNullFill(
+  columns: readonly Column[],
+  list: readonly Candidate[],
+  takes: (column: string, value: SqlValue) => boolean,
+): Map<string, SqlValue> {
+  const fill = new Map<string, SqlValue>();
+  for (const col of columns) {
+    const tried = list.find((l) => lc(l.column) === lc(col.name))?.values ?? [];
+    const ok = tried.find((v) => v !== null && takes(col.name, v));
+    fill.set(col.name, ok ?? (/INT|REAL|FLOA|DOUB|NUM/i.test(col.type) ? 1 : "x"));
+  }
+  return fill;
+}
+
 /** The rows the old CHECKs accept and the new ones reject, tried on an in-memory SQLite. */
 function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): Record<string, SqlValue>[] {
   const types = new Map<string, string>();
@@ -117,12 +132,11 @@ function rejectedRows(before: Table, after: Table, list: readonly Candidate[]): 
     db.exec(tableSql("new_t", types, after.checks));
     // The old table never held NULL in its NOT NULL columns: a row rejected only for such a NULL is no old row.
     // Each gets a value the old table accepts alone (one of its candidates), else a stand-in of its type.
-    const fill = new Map<string, SqlValue>();
-    for (const col of before.columns.filter((c) => c.notNull && c.pk === 0)) {
-      const tried = list.find((l) => lc(l.column) === lc(col.name))?.values ?? [];
-      const ok = tried.find((v) => v !== null && accepts(db, "old_t", { [col.name]: v }));
-      fill.set(col.name, ok ?? (/INT|REAL|FLOA|DOUB|NUM/i.test(col.type) ? 1 : "x"));
-    }
+    const fill = notNullFill(
+      before.columns.filter((c) => c.notNull && c.pk === 0),
+      list,
+      (column, v) => accepts(db, "old_t", { [column]: v }),
+    );
     const filled = (r: Record<string, SqlValue>) => {
       const out = { ...r };
       for (const [c, v] of fill) if ((out[c] ?? null) === null) out[c] = v;
@@ -232,18 +246,16 @@ export function copyKeepsRows({
     const columns = before.columns.filter((c) => c.hidden === 0).map((c) => c.name);
     const list = candidates(before, after, columns);
     const source = quoteIdent(from);
-    const fill = new Map<string, SqlValue>();
-    for (const col of before.columns.filter((c) => c.notNull && c.hidden === 0)) {
-      const tried = list.find((l) => lc(l.column) === lc(col.name))?.values ?? [];
-      const ok = tried.find((v) => {
-        if (v === null) return false;
+    const fill = notNullFill(
+      before.columns.filter((c) => c.notNull && c.hidden === 0),
+      list,
+      (column, v) => {
         db.exec("SAVEPOINT probe");
-        const taken = accepts(db, source, { [col.name]: v });
+        const taken = accepts(db, source, { [column]: v });
         db.exec("ROLLBACK TO probe; RELEASE probe");
         return taken;
-      });
-      fill.set(col.name, ok ?? (/INT|REAL|FLOA|DOUB|NUM/i.test(col.type) ? 1 : "x"));
-    }
+      },
+    );
     for (const { column, values } of list)
       for (const v of values)
         accepts(db, source, { ...Object.fromEntries(fill), [column]: v ?? fill.get(column) ?? null });

@@ -138,7 +138,12 @@ function cancelOut(dir: string, names: readonly string[], edited: (name: string)
 function memo(edited: (name: string) => ShippedEdit | undefined): (name: string) => ShippedEdit | undefined {
   const seen = new Map<string, ShippedEdit | undefined>();
   return (name) => {
-    if (!seen.has(name)) seen.set(name, edited(name));
+    if (!seen.has(name)) {
+      const edit = edited(name);
+      // `removed()` asks git for each deleted file's text; both comparisons read it.
+      let removed: ReturnType<ShippedEdit["removed"]> | undefined;
+      seen.set(name, edit && { ...edit, removed: () => (removed ??= edit.removed()) });
+    }
     return seen.get(name);
   };
 }
