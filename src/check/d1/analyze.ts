@@ -205,7 +205,8 @@ function missingBase(file: MigrationFile, history: MissingTracker): MigrationFil
       if (via === undefined) return;
       out.push({ index, table: via, first: false, via: true });
     }
-    if (o.target !== undefined) history.short.add(lc(o.target));
+    // A statement replayed with stand-ins for its missing parents left production's effect: its table is not short.
+    if (o.target !== undefined && !o.stubbedParents) history.short.add(lc(o.target));
   });
   for (const t of file.createdHere) {
     history.created.add(t);

@@ -38,9 +38,10 @@ interface Copy {
 
 /**
  * The rebuild's copy when it is one `INSERT … SELECT` from the old table alone (no join, no union), nothing else in
- * the file writes the new table, the replay rejected no statement, and no COLLATE could make distinct values equal.
+ * the file writes the new table (before the copy only, without `laterWrites`), the replay rejected no statement, and
+ * no COLLATE could make distinct values equal.
  */
-function soleCopy(file: MigrationFile, rebuild: Rebuild): Copy | undefined {
+function soleCopy(file: MigrationFile, rebuild: Rebuild, { laterWrites = true } = {}): Copy | undefined {
   const copies = file.statements.flatMap((s, i) =>
     file.copyLines.has(s.line) && s.line >= rebuild.line && s.line <= rebuild.dropLine ? [{ s, i }] : [],
   );
@@ -50,12 +51,15 @@ function soleCopy(file: MigrationFile, rebuild: Rebuild): Copy | undefined {
   );
   const old = lc(file.outcomes[drop]?.target ?? "");
   const target = lc(file.outcomes[copy?.i ?? -1]?.target ?? "");
-  // A statement the replay rejected (a table made outside the migrations) leaves the copy unknown.
-  if (!copy || more.length > 0 || !old || !target || file.outcomes.some((o) => o.error)) return undefined;
+  // A statement the replay rejected leaves the copy unknown, unless stand-ins for parents made outside the
+  // migrations let it run as production does.
+  const rejected = file.outcomes.some((o) => o.error && !o.stubbedParents);
+  if (!copy || more.length > 0 || !old || !target || rejected) return undefined;
   const names = new Set([target, lc(rebuild.table)]);
+  // Rows written before the copy can collide with it; rows written after it collide with the key, not the copy.
   const otherWrite = file.outcomes.some((o, i) => {
     const writes = o.verb === "insert" || o.verb === "replace" || o.verb === "update";
-    return i !== copy.i && writes && names.has(lc(o.target ?? ""));
+    return i !== copy.i && (laterWrites || i < copy.i) && writes && names.has(lc(o.target ?? ""));
   });
   const collates = file.statements.some(
     (s, i) => /\bCOLLATE\b/i.test(s.sql) && /^create-(table|index)$/.test(file.outcomes[i]?.verb ?? ""),
@@ -116,7 +120,8 @@ function uniqueIn(copy: Copy, rebuild: Rebuild, columns: readonly string[]): boo
  * ignoresNoRow(file, rebuild); // true for INSERT OR IGNORE INTO t_new (id, slug) SELECT id, slug FROM t
  */
 export function ignoresNoRow(file: MigrationFile, rebuild: Rebuild): boolean {
-  const copy = soleCopy(file, rebuild);
+  // Rows written after the copy cannot make it skip one.
+  const copy = soleCopy(file, rebuild, { laterWrites: false });
   if (!copy) return false;
   const { before, after } = rebuild;
   const at = (name: string) => copy.filled.findIndex((n) => lc(n) === lc(name));

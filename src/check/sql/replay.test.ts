@@ -105,6 +105,50 @@ CREATE INDEX ix_a ON t (a);`;
     expect(s[2]?.error?.message).toContain("no such table: nope");
   });
 
+  it("replays a rebuild whose parents were made outside the migrations with stand-ins, and keeps the fresh-database error", () => {
+    // users and orgs are never created: production made them by hand. The rebuild's copy and DROP need them.
+    const history = [
+      "CREATE TABLE modul (id TEXT PRIMARY KEY, org TEXT REFERENCES orgs(id), kind TEXT CHECK (kind IN ('a','b')));" +
+        "CREATE TABLE progress (id TEXT PRIMARY KEY, user_id TEXT REFERENCES users(id), modul_id TEXT REFERENCES modul(id) ON DELETE CASCADE);",
+      "CREATE TABLE modul_new (id TEXT PRIMARY KEY, org TEXT REFERENCES orgs(id), kind TEXT CHECK (kind IN ('a','b','c')));" +
+        "INSERT INTO modul_new SELECT * FROM modul; DROP TABLE modul; ALTER TABLE modul_new RENAME TO modul;" +
+        "UPDATE users SET name = 'x';",
+    ];
+    for (const engine of ["subset", "whole", "verify"] as const) {
+      const r = createReplayer({ engine });
+      r.applyFile("0.sql", splitStatements(history[0] ?? "").statements);
+      const out = r.applyFile("1.sql", splitStatements(history[1] ?? "").statements);
+      expect(out.statements.map((o) => [o.verb, o.error?.message, o.stubbedParents])).toEqual([
+        ["create-table", undefined, undefined],
+        ["insert", "no such table: main.orgs", ["orgs"]],
+        ["drop-table", expect.stringMatching(/^no such table: main\.(users|orgs)$/), expect.any(Array)],
+        ["alter-table", undefined, undefined],
+        // The stand-in is only for other tables' keys: the table itself is still missing.
+        ["update", "no such table: users", undefined],
+      ]);
+      expect(r.tables.get("modul")?.checks.map((c) => c.expr)).toEqual(["kind in ('a', 'b', 'c')"]);
+      expect([r.tables.has("users"), r.tables.has("orgs")]).toEqual([false, false]);
+      if (engine === "whole")
+        expect(r.db.prepare("SELECT name FROM sqlite_schema WHERE name IN ('users', 'orgs')").all()).toEqual([]);
+      r.close();
+    }
+  });
+
+  it("leaves a failing statement undone when stand-ins do not help: a child row needs a parent row", () => {
+    const r = createReplayer({ engine: "whole" });
+    r.applyFile(
+      "0.sql",
+      splitStatements("CREATE TABLE post (id INTEGER PRIMARY KEY, author TEXT NOT NULL REFERENCES users(id));")
+        .statements,
+    );
+    const out = r.applyFile("1.sql", splitStatements("INSERT INTO post (author) VALUES ('u1');").statements);
+    expect(out.statements[0]?.error?.message).toBe("no such table: main.users");
+    expect(out.statements[0]?.stubbedParents).toBeUndefined();
+    expect(r.db.prepare("SELECT count(*) AS n FROM post").get()).toEqual({ n: 0 });
+    expect(r.db.prepare("SELECT name FROM sqlite_schema WHERE name = 'users'").all()).toEqual([]);
+    r.close();
+  });
+
   it("ignores PRAGMA foreign_keys = OFF inside the file, as D1 does", () => {
     const r = createReplayer({ trackRows: true });
     r.applyFile(

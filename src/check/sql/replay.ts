@@ -60,6 +60,11 @@ export interface StatementOutcome {
   blockers: Cascade[];
   /** For DROP TABLE on data: how many rows the table held. */
   droppedRows?: number;
+  /**
+   * Foreign-key parents made outside the migrations that the statement needed: it failed for want of them (`error`
+   * says so, as on a fresh database), and its effect was replayed with empty stand-ins, as production runs it.
+   */
+  stubbedParents?: string[];
 }
 
 export interface ForeignKeyViolation {
@@ -154,6 +159,8 @@ export class Replayer {
   private readonly twin: Replayer | undefined;
   /** Set once a file wrote values no two replays agree on (random(), the clock): rows are no longer compared. */
   private twinRowsDiverge = false;
+  /** Empty stand-ins for foreign-key parents made outside the migrations, kept until the file is committed. */
+  private stubs: string[] = [];
 
   constructor(options: ReplayerOptions = {}) {
     const { db, migrationsTable = "d1_migrations", trackRows = false, baseSchema } = options;
@@ -343,6 +350,7 @@ export class Replayer {
       db.exec("COMMIT");
       db.pragma("foreign_keys = ON");
     }
+    this.dropStubs();
     return { statements: outcomes, foreignKeyViolations, rowsAfter };
   }
 
@@ -403,6 +411,12 @@ export class Replayer {
       out.skipped = "transaction";
       return out;
     }
+    const stub = this.stubs.find((t) => namedIn(info).has(lc(t)));
+    if (stub !== undefined) {
+      // The stand-in is for other tables' keys only: a statement on the table itself fails, as on a fresh database.
+      out.error = { message: `no such table: ${stub}`, line: stmt.line, code: "SQLITE_ERROR" };
+      return out;
+    }
     if (info.verb === "drop-table" && info.target)
       out.cascades = this.cascadeTargets(info.target, out.blockers).map(({ nonNull: _, ...c }) => c);
     // DELETE without WHERE empties the table just as DROP's implicit DELETE does: the same keys block it.
@@ -419,7 +433,12 @@ export class Replayer {
     } catch (err) {
       const e = err as Error & { code?: string };
       out.error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
-      return out;
+      const stubbed = this.runWithParentStubs(stmt, info, e.message);
+      if (!stubbed) return out;
+      // A fresh database fails here (the error stays); production has the parent, so its effect is replayed.
+      out.rowsChanged = stubbed.changes;
+      out.stubbedParents = stubbed.parents;
+      this.noteEvent(info);
     }
     watch.forEach((w, i) => {
       const before = counts[i] ?? 0;
@@ -440,6 +459,60 @@ export class Replayer {
         line: stmt.line,
       }));
     return out;
+  }
+
+  /**
+   * A statement that failed only because a foreign-key parent made outside the migrations is missing (SQLite looks
+   * the parent up for every write to the child, and for a DROP's implicit DELETE): run it again with empty stand-ins
+   * for those parents, dropped right after, so the rebuilds and copies production runs leave their schema here too.
+   * Undefined (and nothing changed) when the statement names the parent itself or still fails.
+   */
+  private runWithParentStubs(
+    stmt: SqlStatement,
+    info: StatementInfo,
+    message: string,
+  ): { changes: number; parents: string[] } | undefined {
+    const named = namedIn(info);
+    const db = this.db;
+    const parents: string[] = [];
+    db.exec("SAVEPOINT blastwall_stub");
+    try {
+      let error = message;
+      for (let round = 0; round < 8; round++) {
+        const missing = /^no such table: main\.(\S+)$/.exec(error)?.[1];
+        if (!missing || named.has(lc(missing)) || parents.some((p) => lc(p) === lc(missing))) break;
+        const stub = parentStub(db, missing);
+        if (!stub) break;
+        db.exec(stub);
+        parents.push(missing);
+        try {
+          const result = db.prepare(stmt.sql).run();
+          db.exec("RELEASE blastwall_stub");
+          this.stubs.push(...parents);
+          return { changes: result.changes, parents };
+        } catch (err) {
+          error = (err as Error).message;
+        }
+      }
+    } catch {
+      // A stand-in SQLite rejects: give up on it, as below.
+    }
+    db.exec("ROLLBACK TO blastwall_stub");
+    db.exec("RELEASE blastwall_stub");
+    return undefined;
+  }
+
+  /**
+   * Drops the file's stand-ins once it is committed, with foreign keys off: dropping one with them on runs a DELETE
+   * whose cascades need the others.
+   */
+  private dropStubs(): void {
+    if (this.stubs.length === 0) return;
+    const db = this.db;
+    db.pragma("foreign_keys = OFF");
+    for (const p of this.stubs) db.exec(`DROP TABLE IF EXISTS ${quoteIdent(p)}`);
+    db.pragma("foreign_keys = ON");
+    this.stubs = [];
   }
 
   /**
@@ -716,4 +789,41 @@ function modelOf(r: Replayer): unknown {
 /** Creates a replayer on a fresh in-memory SQLite (or on `db`, for data replay). */
 export function createReplayer(options: ReplayerOptions = {}): Replayer {
   return new Replayer(options);
+}
+
+/** Lower-cased names a statement's tokens carry. */
+function namedIn(info: StatementInfo): Set<string> {
+  return new Set(info.tokens.flatMap((t) => (t.kind === "word" || t.kind === "ident" ? [lc(t.value)] : [])));
+}
+
+/**
+ * An empty stand-in for a missing foreign-key parent: the columns the database's foreign keys name in it, each set
+ * unique, and `id` as the primary key that keys naming no column point at. Undefined when no key points at it.
+ */
+function parentStub(db: Database.Database, parent: string): string | undefined {
+  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[];
+  const groups = new Map<number | string, string[]>();
+  for (const { name } of tables) {
+    const rows = db.prepare('SELECT id, "table" AS parent, "to" AS col FROM pragma_foreign_key_list(?)').all(name) as {
+      id: number;
+      parent: string;
+      col: string | null;
+    }[];
+    for (const r of rows) {
+      if (lc(r.parent) !== lc(parent)) continue;
+      const key = `${name}:${r.id}`;
+      groups.set(key, [...(groups.get(key) ?? []), r.col ?? ""]);
+    }
+  }
+  if (groups.size === 0) return undefined;
+  const keys = [...groups.values()];
+  if (keys.some((k) => k.includes("") && k.length > 1)) return undefined;
+  const columns = [...new Set(keys.flat().filter((c) => c !== ""))].filter((c) => lc(c) !== "id");
+  const unique = keys.filter((k) => !k.includes("") && !(k.length === 1 && lc(k[0] ?? "") === "id"));
+  const defs = [
+    `"id" PRIMARY KEY`,
+    ...columns.map(quoteIdent),
+    ...unique.map((k) => `UNIQUE (${k.map(quoteIdent).join(", ")})`),
+  ];
+  return `CREATE TABLE ${quoteIdent(parent)} (${defs.join(", ")})`;
 }

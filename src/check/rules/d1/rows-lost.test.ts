@@ -139,4 +139,40 @@ ALTER TABLE orders_new RENAME TO orders;`,
       ),
     ).toEqual([]);
   });
+
+  const rebuild = async (files: Record<string, string>) =>
+    (await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, ...files })).findings
+      .filter((f) => f.rule === "d1/rows-lost")
+      .map((f) => [f.file, f.line]);
+  const steps = (
+    before: string,
+    after: string,
+  ) => `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0);
+${before}INSERT OR IGNORE INTO orders_new (id, status, total) SELECT id, status, total FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;
+${after}`;
+
+  it("judges only rows written before the copy: seed rows after it cannot make it skip one", async () => {
+    expect(
+      await rebuild({ "migrations/0002_change.sql": steps("", "INSERT OR IGNORE INTO orders (id) VALUES (1);\n") }),
+    ).toEqual([]);
+    expect(
+      await rebuild({ "migrations/0002_change.sql": steps("INSERT INTO orders_new (id) VALUES (1);\n", "") }),
+    ).toEqual([["migrations/0002_change.sql", 3]]);
+  });
+
+  it("judges a copy whose foreign-key parent was made outside the migrations, as production runs it", async () => {
+    // teams is not created by any migration (made by hand); the copy needs it only to look up keys.
+    const base = "CREATE TABLE members (id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES teams(id), role TEXT);";
+    const change = `CREATE TABLE members_new (id INTEGER PRIMARY KEY, team_id INTEGER REFERENCES teams(id), role TEXT CHECK (role IN ('a', 'b')));
+INSERT OR IGNORE INTO members_new (id, team_id, role) SELECT id, team_id, role FROM members;
+DROP TABLE members;
+ALTER TABLE members_new RENAME TO members;`;
+    expect(await rebuild({ "migrations/0002_members.sql": base, "migrations/0003_check.sql": change })).toEqual([
+      ["migrations/0003_check.sql", 2],
+    ]);
+    const keeps = change.replace(" CHECK (role IN ('a', 'b'))", "");
+    expect(await rebuild({ "migrations/0002_members.sql": base, "migrations/0003_check.sql": keeps })).toEqual([]);
+  });
 });
