@@ -194,8 +194,10 @@ function failsThrough(file: MigrationFile, index: number, history: MissingTracke
 function missingBase(file: MigrationFile, history: MissingTracker): MigrationFile["missingBase"] {
   const out: NonNullable<MigrationFile["missingBase"]> = [];
   file.outcomes.forEach((o, index) => {
-    if (!o.error) return;
-    const named = /no such table: (?:main\.)?(\S+)/.exec(o.error.message)?.[1];
+    // A statement that ran on stand-ins for its missing parents still fails on a fresh database.
+    const error = o.error ?? o.freshError;
+    if (!error) return;
+    const named = /no such table: (?:main\.)?(\S+)/.exec(error.message)?.[1];
     if (named && !history.created.has(lc(named))) {
       const first = !history.reported.has(lc(named));
       history.reported.add(lc(named));
@@ -206,7 +208,7 @@ function missingBase(file: MigrationFile, history: MissingTracker): MigrationFil
       out.push({ index, table: via, first: false, via: true });
     }
     // A statement replayed with stand-ins for its missing parents left production's effect: its table is not short.
-    if (o.target !== undefined && !o.stubbedParents) history.short.add(lc(o.target));
+    if (o.target !== undefined && !o.freshError) history.short.add(lc(o.target));
   });
   for (const t of file.createdHere) {
     history.created.add(t);

@@ -51,10 +51,8 @@ function soleCopy(file: MigrationFile, rebuild: Rebuild, { laterWrites = true } 
   );
   const old = lc(file.outcomes[drop]?.target ?? "");
   const target = lc(file.outcomes[copy?.i ?? -1]?.target ?? "");
-  // A statement the replay rejected leaves the copy unknown, unless stand-ins for parents made outside the
-  // migrations let it run as production does.
-  const rejected = file.outcomes.some((o) => o.error && !o.stubbedParents);
-  if (!copy || more.length > 0 || !old || !target || rejected) return undefined;
+  // A statement the replay rejected (a table made outside the migrations) leaves the copy unknown.
+  if (!copy || more.length > 0 || !old || !target || file.outcomes.some((o) => o.error)) return undefined;
   const names = new Set([target, lc(rebuild.table)]);
   // Rows written before the copy can collide with it; rows written after it collide with the key, not the copy.
   const otherWrite = file.outcomes.some((o, i) => {

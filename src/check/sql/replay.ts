@@ -61,10 +61,11 @@ export interface StatementOutcome {
   /** For DROP TABLE on data: how many rows the table held. */
   droppedRows?: number;
   /**
-   * Foreign-key parents made outside the migrations that the statement needed: it failed for want of them (`error`
-   * says so, as on a fresh database), and its effect was replayed with empty stand-ins, as production runs it.
+   * Foreign-key parents made outside the migrations that the statement needed: it fails for want of them on a fresh
+   * database (`freshError`), and ran here with empty stand-ins, as production runs it (so `error` is unset).
    */
   stubbedParents?: string[];
+  freshError?: { message: string; line: number; code?: string };
 }
 
 export interface ForeignKeyViolation {
@@ -432,10 +433,14 @@ export class Replayer {
       this.noteEvent(info);
     } catch (err) {
       const e = err as Error & { code?: string };
-      out.error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
+      const error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
       const stubbed = this.runWithParentStubs(stmt, info, e.message);
-      if (!stubbed) return out;
-      // A fresh database fails here (the error stays); production has the parent, so its effect is replayed.
+      if (!stubbed) {
+        out.error = error;
+        return out;
+      }
+      // A fresh database fails here; production has the parents, so the statement's effect is replayed.
+      out.freshError = error;
       out.rowsChanged = stubbed.changes;
       out.stubbedParents = stubbed.parents;
       this.noteEvent(info);

@@ -44,14 +44,15 @@ export default defineRule({
   checkMigration: ({ file, base }) =>
     (file.missingBase ?? []).flatMap((m) => {
       const o = file.outcomes[m.index];
-      if (!m.first || !o?.error) return [];
+      const error = o?.error ?? o?.freshError;
+      if (!m.first || !error) return [];
       const later = (file.missingBase ?? []).filter((x) => x.table === m.table && !x.via).length - 1;
       const named = base?.provides.includes(m.table.toLowerCase())
         ? `; ${base.folder}/ (${base.config}) creates it, but this folder does not apply on top of it (see the finding there)`
         : "";
       return [
         {
-          line: o.error.line,
+          line: error.line,
           message: `uses table ${m.table}, which no migration before it creates (made outside migrations?): \`wrangler d1 migrations apply --local\` fails here on a fresh database, and every later statement on ${m.table} fails the same way${later > 0 ? ` (${later} more in this file)` : ""}, so they are not reported one by one and the checks on ${m.table} are skipped${named}`,
           fix: `Supply the schema the history starts from: \`wrangler d1 export <db> --remote --no-data --output=base-schema.sql\`, keep only what no migration creates, and run \`blastwall check --base-schema base-schema.sql\` (its statements run before the first migration). Or add a first migration with \`CREATE TABLE IF NOT EXISTS ${ident(m.table)} (…);\`.`,
           data: { table: m.table },
