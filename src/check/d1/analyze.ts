@@ -172,6 +172,42 @@ interface MissingTracker {
    * migrations, a rebuild whose DROP cascaded into one): on the replay they lack rows or columns production has.
    */
   short: Set<string>;
+  /** Lower-cased foreign-key parents already met missing (see `missingParents`). */
+  parents: Set<string>;
+}
+
+/** The line of `REFERENCES parent` in the statement at `line`, or that line. */
+function referenceLine(file: MigrationFile, line: number, parent: string): number {
+  const stmt = file.statements.find((s) => s.line === line);
+  if (!stmt) return line;
+  for (const m of stmt.sql.matchAll(/\bREFERENCES\s+["`[]?(\w+)/gi))
+    if (lc(m[1] ?? "") === lc(parent)) return line + (stmt.sql.slice(0, m.index).match(/\n/g)?.length ?? 0);
+  return line;
+}
+
+/**
+ * Parents of the foreign keys this file declares that do not exist after it: every INSERT into the child (and
+ * DELETE from it) fails on a database without them. Each parent once per history.
+ */
+function missingParents(
+  file: MigrationFile,
+  exists: (table: string) => boolean,
+  history: MissingTracker,
+): MigrationFile["missingParents"] {
+  const out: NonNullable<MigrationFile["missingParents"]> = [];
+  for (const c of file.changes) {
+    const declared = c.kind === "create-table" || c.kind === "modify-table" || c.kind === "add-column";
+    const table = declared ? file.tablesAfter?.get(lc(c.table)) : undefined;
+    for (const fk of table?.foreignKeys ?? []) {
+      const parent = lc(fk.table);
+      if (exists(parent) || history.parents.has(parent) || history.reported.has(parent)) continue;
+      // An added column's key is the file's own only when it is that column's.
+      if (c.kind === "add-column" && !fk.from.some((f) => lc(f) === lc(c.column.name))) continue;
+      history.parents.add(parent);
+      out.push({ table: fk.table, child: c.table, line: referenceLine(file, c.line, fk.table) });
+    }
+  }
+  return out;
 }
 
 /** The missing or short table a failed statement goes through: one it names, or its target's foreign-key parent. */
@@ -250,7 +286,12 @@ export function analyzeMigrationsDir(
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
   const replayer = createReplayer({ migrationsTable: dir.migrationsTable, ...(baseSchema ? { baseSchema } : {}) });
-  const history: MissingTracker = { created: new Set(replayer.tables.keys()), reported: new Set(), short: new Set() };
+  const history: MissingTracker = {
+    created: new Set(replayer.tables.keys()),
+    reported: new Set(),
+    short: new Set(),
+    parents: new Set(),
+  };
   const seeded = new Set<string>();
   const createdBy = new Map<string, string>();
   const origins = new Origins();
@@ -262,6 +303,7 @@ export function analyzeMigrationsDir(
     names.forEach((name, i) => {
       const file = replayFile(replayer, dir, name);
       file.missingBase = missingBase(file, history);
+      file.missingParents = missingParents(file, (t) => replayer.tables.has(t), history);
       if (onData?.pending.has(name) && !file.unreadable) {
         const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
         file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);
@@ -282,8 +324,13 @@ export function analyzeMigrationsDir(
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
     });
-    // Rules judged against the code about to be deployed settle on the schema the whole history leaves.
-    const settled = findings.filter((f) => byId.get(f.rule)?.keepOnFinalSchema?.(f, replayer.tables) ?? true);
+    // Rules judged against the code about to be deployed settle on the schema the whole history leaves. A missing
+    // foreign-key parent that a later migration creates, or that a failing statement reported, is no finding of its own.
+    const settled = findings.filter(
+      (f) =>
+        (byId.get(f.rule)?.keepOnFinalSchema?.(f, replayer.tables) ?? true) &&
+        !(f.data?.viaForeignKey === true && typeof f.data.table === "string" && history.reported.has(lc(f.data.table))),
+    );
     findings.splice(0, findings.length, ...settled);
   } finally {
     replayer.close();

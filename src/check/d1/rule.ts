@@ -47,6 +47,12 @@ export interface MigrationFile {
    */
   missingBase?: { index: number; table: string; first: boolean; via?: true }[];
   /**
+   * Foreign keys this file declares (in a table it creates or rebuilds, or a column it adds) whose parent no
+   * migration has created by the end of the file, the first time each parent is met. Kept only when the parent is
+   * still missing at the end of the history and no failing statement reported it.
+   */
+  missingParents?: { table: string; child: string; line: number }[];
+  /**
    * Lower-cased tables an earlier migration of the folder wrote rows into (INSERT, REPLACE, a copy from such a
    * table; followed through renames): such a table may hold rows whatever the code says.
    */

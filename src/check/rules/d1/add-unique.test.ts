@@ -43,18 +43,35 @@ CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
 CREATE UNIQUE INDEX posts_team_slug ON posts (slug, team_id);`;
     expect((await uniqueAfter(sql)).map((f) => f.severity)).toEqual(["info"]);
   });
+  it("is info after a DELETE that leaves one row per index key on rows built to collide, expressions included", async () => {
+    // The index's own expressions: NULL and '' are one key for both the grouping and the index.
+    const coalesce = `DELETE FROM posts WHERE rowid NOT IN (SELECT MAX(rowid) FROM posts GROUP BY slug, COALESCE(team_id, ''));
+CREATE UNIQUE INDEX posts_team_slug ON posts (slug, COALESCE(team_id, ''));`;
+    // One row per case-insensitive slug is at most one per slug.
+    const lower = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY lower(slug));
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    for (const sql of [coalesce, lower]) {
+      const [f, ...rest] = await uniqueAfter(sql);
+      expect([f?.severity, f?.data?.dedupedAt, rest.length], sql).toEqual(["info", 1, 0]);
+    }
+    const large = await checkMigrations({ "migrations/0001.sql": POSTS, "migrations/0002.sql": coalesce });
+    expect(large.findings.filter((f) => f.rule === "d1/large-data-change")).toEqual([]);
+  });
   it("still flags de-duplication over other columns, an expression, or an UPDATE that rewrites no key column", async () => {
     const other = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY team_id);
 CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
     const wider = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug, team_id);
 CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
-    const expr = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY lower(slug));
-CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
+    // Grouped by the plain value, keyed by an expression that merges some: 'a' and 'A', NULL and ''.
+    const expr = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug);
+CREATE UNIQUE INDEX posts_slug ON posts (lower(slug));`;
+    const nulls = `DELETE FROM posts WHERE rowid NOT IN (SELECT MAX(rowid) FROM posts GROUP BY slug, team_id);
+CREATE UNIQUE INDEX posts_team_slug ON posts (slug, COALESCE(team_id, ''));`;
     const noKey = `UPDATE posts SET created_at = 0 WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY slug) AS rn FROM posts) WHERE rn > 1);
 CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
     const later = `CREATE UNIQUE INDEX posts_slug ON posts (slug);
 DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug);`;
-    for (const sql of [other, wider, expr, noKey, later])
+    for (const sql of [other, wider, expr, nulls, noKey, later])
       expect(
         (await uniqueAfter(sql)).map((f) => f.severity),
         sql,

@@ -7,6 +7,18 @@ describe("d1/drop-column", () => {
       "d1/drop-column@0002_change.sql:2",
     ]);
   });
+  it("flags DROP COLUMN on a table made outside the migrations: production has its rows, the replay cannot run it", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_users.sql": "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY);",
+      "migrations/0002_drop.sql": "-- posts comes from schema.sql\nALTER TABLE posts DROP COLUMN is_own_car;",
+    });
+    const found = r.findings.filter((f) => f.rule === "d1/drop-column");
+    expect(found.map((f) => [f.line, f.severity, f.data?.column])).toEqual([[2, "warning", "is_own_car"]]);
+    expect(found[0]?.message).toContain("drops column posts.is_own_car of a table made outside the migrations");
+    // Adding a column there is no contract step.
+    const add = await checkMigrations({ "migrations/0001_add.sql": "ALTER TABLE posts ADD COLUMN video_url TEXT;" });
+    expect(add.findings.filter((f) => f.rule === "d1/drop-column")).toEqual([]);
+  });
   it("flags a rebuild that leaves a column out", async () => {
     const sql = rebuildOrders("id INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0", "id, total");
     expect(await hitsAfterBase("d1/drop-column", sql)).toEqual(["d1/drop-column@0002_change.sql:1"]);

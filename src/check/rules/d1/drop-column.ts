@@ -1,6 +1,7 @@
 import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
 import { carriedInto, wipedByRebuild } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
 /** A rebuild that keeps a column but copies a constant into it: its values are gone, as if it were dropped. */
@@ -20,11 +21,36 @@ function wiped(file: MigrationFile, code: CodeMentions | undefined): RuleHit[] {
   });
 }
 
+/**
+ * `ALTER TABLE t DROP COLUMN c` where t was made outside the migrations (the replay cannot run it): t exists in
+ * production with its rows, so the column's values go like any other's.
+ */
+function onTableMadeOutside(file: MigrationFile, code: CodeMentions | undefined): RuleHit[] {
+  return (file.missingBase ?? []).flatMap(({ index, table, via }) => {
+    const stmt = file.statements[index];
+    const t = stmt ? tokenize(stmt.sql, 8) : [];
+    if (via || !stmt || t[0]?.value !== "ALTER" || t[1]?.value !== "TABLE" || t[3]?.value !== "DROP") return [];
+    const column = (t[4]?.value === "COLUMN" ? t[5] : t[4])?.text;
+    if (column === undefined || t[2]?.text.toLowerCase() !== table.toLowerCase()) return [];
+    const running = runningVersion(code, column, `queries that name it fail with "no such column"`, { table });
+    return [
+      {
+        line: stmt.line,
+        message: `drops column ${table}.${column} of a table made outside the migrations (it holds production rows); ${running.clause}${running.unused ? ", but its values are gone for good" : ""}`,
+        fix: `Contract in two releases: 1) deploy code that stops reading and writing ${table}.${column}; 2) once that version serves 100%, ship the DROP COLUMN alone in a later migration. To have blastwall check ${table} like the others, give its schema with \`--base-schema\`.`,
+        data: { table, column, namedInCode: !running.unused, outsideMigrations: true },
+        ...(running.unused ? { severity: "warning" as const } : {}),
+      },
+    ];
+  });
+}
+
 /** A column of an existing table disappears (ALTER TABLE … DROP COLUMN, or a rebuild without it), or a rebuild wipes its values. */
 export default defineRule({
   meta: { id: "d1/drop-column", severity: "error", summary: "A migration drops a column that code may still use" },
   checkMigration: ({ file, code }) => [
     ...wiped(file, code),
+    ...onTableMadeOutside(file, code),
     ...flatChanges(file).flatMap((c) => {
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
       const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`, {

@@ -1,6 +1,7 @@
 import { isDataStatement } from "../../d1/classify.js";
+import { dedupedOnReplay } from "../../d1/dedupe-probe.js";
 import { keptChildren } from "../../d1/kept-children.js";
-import { isSaveOrRestore } from "../../d1/net-effect.js";
+import { dedupedFirst, isSaveOrRestore } from "../../d1/net-effect.js";
 import { matchesNoRow } from "../../d1/no-row.js";
 import { emptyAt, isSingleton, keyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
@@ -46,6 +47,23 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
 }
 
+/**
+ * A DELETE that de-duplicates `table` for a unique index this file then creates on it: it must run in the index's
+ * transaction, or the running version writes new duplicates in between, so it is no backfill to move out.
+ */
+function dedupesForIndex(file: MigrationFile, o: StatementOutcome, line: number): boolean {
+  if (o.verb !== "delete" || !o.target) return false;
+  const table = o.target.toLowerCase();
+  return file.changes.some(
+    (c) =>
+      c.kind === "add-index" &&
+      c.index.unique &&
+      c.table.toLowerCase() === table &&
+      c.line > line &&
+      (dedupedFirst(file, c.table, c.index.columns, c.line) ?? dedupedOnReplay(file, c.table, c.line)) === line,
+  );
+}
+
 /** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
 export default defineRule({
   meta: {
@@ -60,7 +78,7 @@ export default defineRule({
       const stmt = file.statements[i];
       if (!stmt || o.error || !isDataStatement(o) || file.copyLines.has(stmt.line)) return [];
       // Bounded by a key or a singleton, or a WHERE that no existing row can match (it holds a new column's DEFAULT).
-      if (isBounded(stmt.sql, o, stmt.line) || matchesNoRow(file, i)) return [];
+      if (isBounded(stmt.sql, o, stmt.line) || matchesNoRow(file, i) || dedupesForIndex(file, o, stmt.line)) return [];
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
       const t = ident(o.target ?? "the_table");

@@ -16,7 +16,8 @@ const HISTORY = {
 describe("d1/missing-base-schema", () => {
   it("reports a table made outside migrations once, instead of one sql-error per statement", async () => {
     const r = await runCheck(writeProject(HISTORY), { analyzers: [d1Analyzer] });
-    expect(hits(r)).toEqual(["d1/missing-base-schema@0001_plan.sql:1"]);
+    // The DROP COLUMN is judged apart: users holds production rows whatever the replay knows of it.
+    expect(hits(r)).toEqual(["d1/missing-base-schema@0001_plan.sql:1", "d1/drop-column@0003_drop.sql:1"]);
     expect(r.findings[0]?.message).toContain("(1 more in this file)");
     expect(r.findings[0]?.fix).toContain("--base-schema base-schema.sql");
   });
@@ -50,6 +51,56 @@ describe("d1/missing-base-schema", () => {
       "d1/missing-base-schema@0001_courses.sql:3",
       "d1/sql-error@0004_tags.sql:3",
     ]);
+  });
+
+  it("reports a foreign key to a table nothing creates, at its REFERENCES line, once per table", async () => {
+    const cards = [
+      "CREATE TABLE saved_cards (",
+      "  id TEXT PRIMARY KEY,",
+      "  account_id TEXT NOT NULL,",
+      "  FOREIGN KEY (account_id) REFERENCES accounts(id) ON DELETE CASCADE",
+      ");",
+    ].join("\n");
+    const r = await runCheck(
+      writeProject({
+        "migrations/0001_cards.sql": cards,
+        "migrations/0002_tokens.sql":
+          "CREATE TABLE tokens (id TEXT PRIMARY KEY, account_id TEXT REFERENCES accounts(id));",
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    expect(hits(r)).toEqual(["d1/missing-base-schema@0001_cards.sql:4"]);
+    expect(r.findings[0]?.message).toContain(
+      'every INSERT into saved_cards (and every DELETE from it) fails with "no such table: main.accounts"',
+    );
+  });
+
+  it("says nothing of a foreign key whose parent a later migration creates, a base schema holds, or a failing statement reported", async () => {
+    const later = await runCheck(
+      writeProject({
+        "migrations/0001_cards.sql":
+          "CREATE TABLE cards (id TEXT PRIMARY KEY, account_id TEXT REFERENCES accounts(id));",
+        "migrations/0002_accounts.sql": "CREATE TABLE accounts (id TEXT PRIMARY KEY);",
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    expect(hits(later)).toEqual([]);
+    const dir = writeProject({
+      "migrations/0001_cards.sql": "CREATE TABLE cards (id TEXT PRIMARY KEY, account_id TEXT REFERENCES accounts(id));",
+    });
+    writeFileSync(join(dir, "base-schema.sql"), "CREATE TABLE accounts (id TEXT PRIMARY KEY);\n");
+    const base = await runCheck(dir, { analyzers: [d1Analyzer], baseSchema: join(dir, "base-schema.sql") });
+    expect(hits(base)).toEqual([]);
+    // The FK comes first, the statement that fails on accounts later: one finding, the statement's.
+    const named = await runCheck(
+      writeProject({
+        "migrations/0001_cards.sql":
+          "CREATE TABLE cards (id TEXT PRIMARY KEY, account_id TEXT REFERENCES accounts(id));",
+        "migrations/0002_plan.sql": "ALTER TABLE accounts ADD COLUMN plan TEXT;",
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    expect(hits(named)).toEqual(["d1/missing-base-schema@0002_plan.sql:1"]);
   });
 
   it("--base-schema supplies the table, and the changes to it are checked again", async () => {

@@ -32,7 +32,8 @@ function readOnBase({ dir }: D1FolderContext): FolderHit[] {
 
 /**
  * A statement fails because a table that no migration creates is missing (it was made in the dashboard, by an ORM
- * push, or by hand): on a fresh database the rest of the history that uses it fails too. One finding per table.
+ * push, or by hand): on a fresh database the rest of the history that uses it fails too. A foreign key to such a
+ * table fails every write to its child instead. One finding per table.
  */
 export default defineRule({
   meta: {
@@ -41,8 +42,17 @@ export default defineRule({
     summary: "A migration uses a table that no migration creates: the history does not apply to a fresh database",
   },
   checkFolder: readOnBase,
-  checkMigration: ({ file, base }) =>
-    (file.missingBase ?? []).flatMap((m) => {
+  // A parent that a later migration creates is no missing base (its children's writes wait for it).
+  keepOnFinalSchema: (f, tables) =>
+    !(f.data?.viaForeignKey === true && typeof f.data.table === "string" && tables.has(f.data.table.toLowerCase())),
+  checkMigration: ({ file, base }) => [
+    ...(file.missingParents ?? []).map(({ table, child, line }) => ({
+      line,
+      message: `${child} declares a foreign key to ${table}, which no migration creates (made outside migrations, or never made?): D1 enforces foreign keys, so every INSERT into ${child} (and every DELETE from it) fails with "no such table: main.${table}" on any database that lacks ${table}, a fresh one included`,
+      fix: `If production has ${table}, supply the schema the history starts from: \`wrangler d1 export <db> --remote --no-data --output=base-schema.sql\`, keep only what no migration creates, and run \`blastwall check --base-schema base-schema.sql\`, or add a migration with \`CREATE TABLE IF NOT EXISTS ${ident(table)} (…);\`. If it does not, drop the reference by rebuilding ${ident(child)} without \`REFERENCES ${ident(table)}\`.`,
+      data: { table, child, viaForeignKey: true },
+    })),
+    ...(file.missingBase ?? []).flatMap((m) => {
       const o = file.outcomes[m.index];
       const error = o?.error ?? o?.freshError;
       if (!m.first || !error) return [];
@@ -53,10 +63,11 @@ export default defineRule({
       return [
         {
           line: error.line,
-          message: `uses table ${m.table}, which no migration before it creates (made outside migrations?): \`wrangler d1 migrations apply --local\` fails here on a fresh database, and every later statement on ${m.table} fails the same way${later > 0 ? ` (${later} more in this file)` : ""}, so they are not reported one by one and the checks on ${m.table} are skipped${named}`,
+          message: `uses table ${m.table}, which no migration before it creates (made outside migrations?): \`wrangler d1 migrations apply --local\` fails here on a fresh database, and every later statement on ${m.table} fails the same way${later > 0 ? ` (${later} more in this file)` : ""}, so they are not reported one by one and the checks that need its schema are skipped${named}`,
           fix: `Supply the schema the history starts from: \`wrangler d1 export <db> --remote --no-data --output=base-schema.sql\`, keep only what no migration creates, and run \`blastwall check --base-schema base-schema.sql\` (its statements run before the first migration). Or add a first migration with \`CREATE TABLE IF NOT EXISTS ${ident(m.table)} (…);\`.`,
           data: { table: m.table },
         },
       ];
     }),
+  ],
 });

@@ -7,7 +7,7 @@ import { defineRule } from "../rule.js";
 export const meta: RuleMeta = {
   id: "d1/non-migration-file",
   severity: "error",
-  summary: "A seed or test-data file sits in the migrations folder, where wrangler applies it to production",
+  summary: "A seed, test-data or schema file sits in the migrations folder, where wrangler applies it to production",
 };
 
 /** Data for tests or demos: never wanted in production, numbered or not. */
@@ -16,6 +16,10 @@ const TEST_DATA = /(^|[_\-.\d])(test[_-]?data|dummy|fake|mock|mocks|sample[_-]?d
 const SEED = /(^|[_\-.\d])(seeds?|seeding|seed[_-]?data)([_\-.]|$)/i;
 /** A seed named for an environment that is not production: `0001_seed_dev.sql`, `0003_demo_seed.sql`. */
 const NOT_PRODUCTION = /(^|[_\-.\d])(dev|development|demo|local|example|staging|qa)([_\-.]|$)/i;
+/** A whole-schema file (`schema.sql`, `init.sql`, `full_schema.sql`), run by hand with `d1 execute --file`. */
+const SCHEMA_FILE = /^(schema|full[_-]?schema|db[_-]?schema|database|init|init[_-]?db|setup|dump|structure|tables)$/i;
+/** Statements that destroy rows when a schema file meets a database that already has its tables. */
+const DESTROYS = /\b(drop\s+table(?:\s+if\s+exists)?|delete\s+from)\s+["`[]?(\w+)/gi;
 /** Credential columns: a literal there ships one known login to every database the folder is applied to. */
 const CREDENTIAL = /^(password|passwd|pwd|password_hash|password_salt|pass_hash|hashed_password|salt|api_key|secret)$/i;
 /** Password columns: a migration of any name that fills one with a literal ships a known login. */
@@ -38,6 +42,12 @@ function literalCredential(text: string, columns: RegExp = CREDENTIAL): string |
 /** Why a file looks like seed or test data, or undefined for a migration. */
 function strayData(name: string, text: () => string): string | undefined {
   const stem = name.replace(/\.sql$/, ".");
+  // A schema file that empties tables: databases set up from it by hand hold rows it destroys when wrangler applies it.
+  if (SCHEMA_FILE.test(name.replace(/\.sql$/, ""))) {
+    const tables = [...new Set([...text().matchAll(DESTROYS)].map((m) => m[2] ?? ""))];
+    if (tables.length > 0)
+      return `is a schema file that empties ${tables.join(", ")} (DROP TABLE / DELETE FROM): a database set up from it by hand, then migrated, loses those rows when wrangler applies it as a migration`;
+  }
   if (TEST_DATA.test(stem)) return "looks like test data";
   const seed = SEED.test(stem);
   if (seed && !/^\d/.test(name)) return "looks like seed data";
@@ -72,7 +82,10 @@ function reachesRemote(dir: MigrationsDir): boolean {
   return !matched;
 }
 
-/** A `.sql` file named like seed or test data: wrangler applies every `.sql` in the folder, to every database. */
+/**
+ * A `.sql` file named like seed or test data, or a schema file that drops or empties tables: wrangler applies every
+ * `.sql` in the folder, in name order, to every database.
+ */
 export default defineRule({
   meta,
   checkFolder({ dir, names }) {
@@ -84,7 +97,9 @@ export default defineRule({
           name,
           line: 1,
           message: `${name} ${why}, and \`wrangler d1 migrations apply --remote\` applies every .sql in ${dir.rel}/ to production`,
-          fix: `move it out of ${dir.rel}/ (e.g. to seeds/${name}) and load it with \`wrangler d1 execute <db> --local --file seeds/${name}\`; if it is a real migration, rename it to say what it changes${why.includes("login") ? ", and create the first account at deploy time from a secret instead of a literal" : ""}`,
+          fix: why.includes("schema file")
+            ? `move it out of ${dir.rel}/ (e.g. to ${name} at the project root) so wrangler stops applying it, and let new databases get their tables from the migrations alone; to reset a local database, run it with \`wrangler d1 execute <db> --local --file ${name}\``
+            : `move it out of ${dir.rel}/ (e.g. to seeds/${name}) and load it with \`wrangler d1 execute <db> --local --file seeds/${name}\`; if it is a real migration, rename it to say what it changes${why.includes("login") ? ", and create the first account at deploy time from a secret instead of a literal" : ""}`,
         },
       ];
     });

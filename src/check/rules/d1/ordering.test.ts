@@ -154,6 +154,22 @@ describe("d1/non-migration-file", () => {
     });
     expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_create_users.sql:1"]);
   });
+  it("flags a schema file that drops or empties tables, and not one that only creates them", async () => {
+    const dropping = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/schema.sql": "DROP TABLE IF EXISTS media_assets;\nCREATE TABLE media_assets (id TEXT PRIMARY KEY);\n",
+    });
+    expect(hits(dropping, "d1/non-migration-file")).toEqual(["d1/non-migration-file@schema.sql:1"]);
+    expect(dropping.findings.find((f) => f.rule === "d1/non-migration-file")?.message).toContain(
+      "schema.sql is a schema file that empties media_assets",
+    );
+    const creating = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/schema.sql": "CREATE TABLE IF NOT EXISTS media_assets (id TEXT PRIMARY KEY);\n",
+      "migrations/0002_drop_old.sql": "DROP TABLE t1;\n",
+    });
+    expect(hits(creating, "d1/non-migration-file")).toEqual([]);
+  });
   it("does not flag seeds in a folder only bindings without a database_id apply (wrangler cannot apply it remotely)", async () => {
     const files = {
       "migrations/0001_init.sql": T(1),

@@ -29,6 +29,20 @@ const check = (change: string, base = BASE, files: Record<string, string> = {}) 
   checkMigrations({ "migrations/0001_base.sql": base, "migrations/0002_change.sql": change, ...files });
 
 describe("d1/rebuild-fk-restrict", () => {
+  it("flags a drop-and-recreate that saves the rows in a backup table: the DROP itself is blocked", async () => {
+    const r = await check(`CREATE TABLE users_backup AS SELECT * FROM users;
+DROP TABLE users;
+CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL, name TEXT);
+INSERT INTO users (id, email) SELECT id, email FROM users_backup;
+DROP TABLE users_backup;`);
+    expect(hits(r, RULE)).toEqual([`${RULE}@0002_change.sql:2`]);
+    // Created in this very file, the table held no row and no child row can point at it.
+    const fresh = await check(`CREATE TABLE teams (id TEXT PRIMARY KEY);
+CREATE TABLE members (team_id TEXT REFERENCES teams (id));
+DROP TABLE teams;
+CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT);`);
+    expect(hits(fresh, RULE)).toEqual([]);
+  });
   it("flags drizzle's rebuild of a parent that NO ACTION and RESTRICT children reference, at the DROP", async () => {
     const r = await check(DRIZZLE_REBUILD);
     expect(hits(r, RULE)).toEqual([`${RULE}@0002_change.sql:9`]);

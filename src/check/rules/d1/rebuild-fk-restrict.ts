@@ -67,7 +67,9 @@ function blockedDrops(file: MigrationFile): Blocked[] {
   return file.outcomes.flatMap((o, i) => {
     const stmt = file.statements[i];
     const empties = o.verb === "drop-table" || (o.verb === "delete" && !o.hasWhere);
-    if (!stmt || !empties || o.error || !o.target || !existedBefore(file, o.target)) return [];
+    // A table the file drops and creates again (saving its rows aside) existed before: its children hold rows.
+    const before = o.target !== undefined && (existedBefore(file, o.target) || file.recreated?.has(lc(o.target)));
+    if (!stmt || !empties || o.error || !o.target || !before) return [];
     // A child the file emptied first (`DELETE FROM child;`) holds no row that could block.
     const blockers = o.blockers.filter((b) => mayHoldRows(file, b) && !emptyAt(file, b.table, stmt.line));
     if (blockers.length === 0 || deferredBefore(file, stmt.line) || emptyAt(file, o.target, stmt.line)) return [];
