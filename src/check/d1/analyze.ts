@@ -12,6 +12,7 @@ import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
+import { isName } from "./net-effect.js";
 import { Origins, sameReleaseToInfo } from "./release-origin.js";
 import type { ReleaseWindows } from "./release-windows.js";
 import { soleSource } from "./row-bounds.js";
@@ -63,6 +64,10 @@ function schemaAfterFile(
     ...changes.map((c) => c.table),
     // A CREATE INDEX that changed nothing (IF NOT EXISTS on a taken name) still names its table.
     ...outcomes.flatMap((o, i) => (o.verb === "create-index" ? [indexTable(statements[i]?.sql ?? "") ?? ""] : [])),
+    // The tables an INSERT … SELECT reads: their keys bound how many rows it copies.
+    ...outcomes.flatMap((o, i) =>
+      o.insertSelect ? tokenize(statements[i]?.sql ?? "", 400).flatMap((t) => (isName(t) ? [t.text] : [])) : [],
+    ),
   ];
   for (const t of named) {
     const table = replayer.tables.get(lc(t));

@@ -153,7 +153,127 @@ export function keyedRows(sql: string, table: Table | undefined): number | undef
   if (tokens[0]?.value === "UPDATE" && top("FROM") >= 0) return undefined;
   const where = top("WHERE");
   if (where < 0) return undefined;
-  const pinned = pinnedByWhere(tokens.slice(where + 1));
+  return keyCount(pinnedByWhere(tokens.slice(where + 1)), table);
+}
+
+/**
+ * How many rows an `INSERT … SELECT` (or REPLACE) writes at most when every table its SELECT reads has one of its
+ * unique keys pinned to literals, in the WHERE or a JOIN's ON: `SELECT i.id, 'ALCAR' FROM ingredients i WHERE
+ * i.name = 'Acetyl-L-Carnitin'` on a unique `name` gives one row; joining `ingredients child ON child.name = 'x'`
+ * multiplies by one more. Undefined when one is not pinned, or the SELECT is compound.
+ *
+ * @example
+ * selectedKeyedRows(sql, (t) => schema.get(t)); // 1
+ */
+export function selectedKeyedRows(sql: string, tableOf: (name: string) => Table | undefined): number | undefined {
+  const tokens = tokenize(sql, TOKENS);
+  const verb = tokens[0]?.value;
+  if (tokens.length >= TOKENS || (verb !== "INSERT" && verb !== "REPLACE")) return undefined;
+  const top = (word: string, after: number) =>
+    tokens.findIndex((t, i) => i > after && t.depth === 0 && t.kind === "word" && t.value === word);
+  const select = top("SELECT", -1);
+  const from = top("FROM", select);
+  if (select < 0 || from < 0 || ["UNION", "EXCEPT", "INTERSECT"].some((w) => top(w, from) >= 0)) return undefined;
+  const where = top("WHERE", from);
+  // The SELECT ends where the statement's own tail begins (an upsert's ON CONFLICT, ORDER BY, LIMIT, RETURNING).
+  const tail = tokens.findIndex(
+    (t, i) =>
+      i > Math.max(from, where) &&
+      t.depth === 0 &&
+      t.kind === "word" &&
+      ["ORDER", "LIMIT", "RETURNING", "GROUP"].includes(t.value),
+  );
+  const conflict = tokens.findIndex(
+    (t, i) => i > from && t.depth === 0 && t.value === "ON" && tokens[i + 1]?.value === "CONFLICT",
+  );
+  const semicolon = tokens.findIndex((t, i) => i > from && t.depth === 0 && t.value === ";");
+  const ends = [tail, conflict, semicolon].filter((x) => x > 0);
+  const end = ends.length > 0 ? Math.min(...ends) : tokens.length;
+  const sources = fromItems(tokens.slice(from + 1, where < 0 ? end : where));
+  if (!sources || sources.items.length === 0) return undefined;
+  const conds = [...sources.on, ...(where < 0 ? [] : conjuncts(tokens.slice(where + 1, end), 0))];
+  let rows = 1;
+  for (const item of sources.items) {
+    const table = tableOf(item.table);
+    if (!table) return undefined;
+    const pinned =
+      sources.items.length === 1
+        ? pinnedByWhere(conds.flatMap((c, k) => (k > 0 ? [AND, ...c] : c)))
+        : pinnedFor(conds, item.alias);
+    const n = keyCount(pinned, table);
+    if (n === undefined) return undefined;
+    rows *= n;
+  }
+  return rows;
+}
+
+const AND: Token = { kind: "word", value: "AND", text: "AND", depth: 0 };
+const JOINS = new Set(["JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "FULL", "NATURAL"]);
+
+/** The tables of a FROM clause (each with its alias) and the conjuncts of its JOINs' ON, or undefined if unreadable. */
+function fromItems(tokens: readonly Token[]): { items: { table: string; alias: string }[]; on: Token[][] } | undefined {
+  const items: { table: string; alias: string }[] = [];
+  const on: Token[][] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    while (i < tokens.length && (tokens[i]?.value === "," || JOINS.has(tokens[i]?.value ?? ""))) i++;
+    const name = tokens[i];
+    if (!isName(name)) return undefined;
+    let table = name.text;
+    i++;
+    if (tokens[i]?.value === "." && isName(tokens[i + 1])) {
+      table = tokens[i + 1]?.text ?? table;
+      i += 2;
+    }
+    if (tokens[i]?.value === "AS") i++;
+    const alias =
+      isName(tokens[i]) && !JOINS.has(tokens[i]?.value ?? "") && tokens[i]?.value !== "ON"
+        ? tokens[i]?.text
+        : undefined;
+    if (alias !== undefined) i++;
+    items.push({ table: lc(table), alias: lc(alias ?? table) });
+    if (tokens[i]?.value === "ON") {
+      const stop = tokens.findIndex((t, k) => k > i && t.depth === 0 && (t.value === "," || JOINS.has(t.value)));
+      on.push(...conjuncts(tokens.slice(i + 1, stop < 0 ? undefined : stop), 0));
+      i = stop < 0 ? tokens.length : stop;
+    } else if (i < tokens.length && tokens[i]?.value !== "," && !JOINS.has(tokens[i]?.value ?? "")) return undefined;
+  }
+  return { items, on };
+}
+
+/** Columns of `alias` that conjuncts `alias.col = literal` (either side) pin, each to one value. */
+function pinnedFor(conds: readonly Token[][], alias: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lit = (t: Token | undefined) => t?.kind === "string" || t?.kind === "number";
+  for (const c of conds) {
+    const [a, dot, col, eq, v] = c;
+    const [w, eq2, b, dot2, col2] = c;
+    if (
+      c.length === 5 &&
+      isName(a) &&
+      dot?.value === "." &&
+      isName(col) &&
+      eq?.value === "=" &&
+      lit(v) &&
+      lc(a.text) === alias
+    )
+      out.set(lc(col.text), 1);
+    else if (
+      c.length === 5 &&
+      lit(w) &&
+      eq2?.value === "=" &&
+      isName(b) &&
+      dot2?.value === "." &&
+      isName(col2) &&
+      lc(b.text) === alias
+    )
+      out.set(lc(col2.text), 1);
+  }
+  return out;
+}
+
+/** The fewest rows a unique key of `table` that `pinned` fixes every column of allows, or undefined. */
+function keyCount(pinned: ReadonlyMap<string, number>, table: Table): number | undefined {
   const pk = table.columns.filter((c) => c.pk > 0).map((c) => lc(c.name));
   const unique = table.indexes.filter((ix) => ix.unique && !ix.partial).map((ix) => ix.columns.map(lc));
   // rowid and its aliases name one row (a WITHOUT ROWID table has none, and the replay rejects the statement).

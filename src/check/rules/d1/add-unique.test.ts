@@ -43,17 +43,12 @@ CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
 CREATE UNIQUE INDEX posts_team_slug ON posts (slug, team_id);`;
     expect((await uniqueAfter(sql)).map((f) => f.severity)).toEqual(["info"]);
   });
-  it("is info after a DELETE that leaves one row per index key on rows built to collide, expressions included", async () => {
-    // The index's own expressions: NULL and '' are one key for both the grouping and the index.
+  it("stays a warning after a de-duplication it cannot match by columns: the running version's writes may still collide", async () => {
+    // The DELETE makes the index succeed (large-data-change leaves it in place), but the version running now may
+    // upsert on another key and write rows the new one rejects: that is the risk left to report.
     const coalesce = `DELETE FROM posts WHERE rowid NOT IN (SELECT MAX(rowid) FROM posts GROUP BY slug, COALESCE(team_id, ''));
 CREATE UNIQUE INDEX posts_team_slug ON posts (slug, COALESCE(team_id, ''));`;
-    // One row per case-insensitive slug is at most one per slug.
-    const lower = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY lower(slug));
-CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
-    for (const sql of [coalesce, lower]) {
-      const [f, ...rest] = await uniqueAfter(sql);
-      expect([f?.severity, f?.data?.dedupedAt, rest.length], sql).toEqual(["info", 1, 0]);
-    }
+    expect((await uniqueAfter(coalesce)).map((f) => f.severity)).toEqual(["warning"]);
     const large = await checkMigrations({ "migrations/0001.sql": POSTS, "migrations/0002.sql": coalesce });
     expect(large.findings.filter((f) => f.rule === "d1/large-data-change")).toEqual([]);
   });
@@ -62,9 +57,8 @@ CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
 CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
     const wider = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug, team_id);
 CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
-    // Grouped by the plain value, keyed by an expression that merges some: 'a' and 'A', NULL and ''.
-    const expr = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY slug);
-CREATE UNIQUE INDEX posts_slug ON posts (lower(slug));`;
+    const expr = `DELETE FROM posts WHERE rowid NOT IN (SELECT MIN(rowid) FROM posts GROUP BY lower(slug));
+CREATE UNIQUE INDEX posts_slug ON posts (slug);`;
     const nulls = `DELETE FROM posts WHERE rowid NOT IN (SELECT MAX(rowid) FROM posts GROUP BY slug, team_id);
 CREATE UNIQUE INDEX posts_team_slug ON posts (slug, COALESCE(team_id, ''));`;
     const noKey = `UPDATE posts SET created_at = 0 WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY slug) AS rn FROM posts) WHERE rn > 1);

@@ -8,7 +8,6 @@ import {
   writtenColumns,
 } from "../../d1/classify.js";
 import { uniqueByCopy } from "../../d1/copied-keys.js";
-import { dedupedOnReplay } from "../../d1/dedupe-probe.js";
 import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
 import { emptyAt } from "../../d1/row-bounds.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
@@ -92,9 +91,7 @@ export default defineRule({
         const groupBy = c.index.columns.map(ident).join(", ");
         const what = `adds a unique ${c.index.origin === "c" ? `index ${c.index.name}` : "constraint"} on ${c.table}(${cols})`;
         // The same file de-duplicated exactly these columns first: the index holds if that statement is right.
-        const deduped =
-          dedupedFirst(file, c.table, c.index.columns, c.line) ??
-          (c.viaRebuild ? undefined : dedupedOnReplay(file, c.table, c.line));
+        const deduped = dedupedFirst(file, c.table, c.index.columns, c.line);
         const numbered = deduped === undefined && numberedWithin(file, c.table, c.index.columns);
         const why =
           deduped !== undefined

@@ -117,7 +117,38 @@ ${rename}`;
     expect(await run("UPDATE orders SET note = 'x' WHERE id = total;")).toEqual([2]);
     expect(await run("DELETE FROM orders WHERE id = 1 OR status IS NULL;")).toEqual([2]);
     expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders LIMIT 5;")).toEqual([2]);
-    expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders WHERE id = 1;")).toEqual([2]);
+  });
+
+  it("does not flag an INSERT … SELECT whose every source table has a unique key pinned, in the WHERE or a JOIN's ON", async () => {
+    const schema = `${BASE_MIGRATION}CREATE TABLE prices (region TEXT, sku TEXT, cents INTEGER, UNIQUE (region, sku));
+CREATE TABLE links (a INTEGER, b INTEGER);`;
+    const run = (sql: string) => linesAfterExpand(schema, sql);
+    expect(await run("INSERT INTO prices (region, sku) SELECT status, 'a' FROM orders WHERE id = 1;")).toEqual([]);
+    expect(
+      await run(
+        "INSERT OR IGNORE INTO links (a, b) SELECT o.id, i.id FROM orders o JOIN order_items i ON i.id = 7 WHERE o.id = 1 AND NOT EXISTS (SELECT 1 FROM links WHERE a = o.id);",
+      ),
+    ).toEqual([]);
+    // A joined table pinned on a non-unique column, or not at all, and a WHERE on the wrong alias: unbounded.
+    expect(
+      await run(
+        "INSERT INTO links (a, b) SELECT o.id, i.id FROM orders o JOIN order_items i ON i.sku = 'x' WHERE o.id = 1;",
+      ),
+    ).toEqual([2]);
+    expect(
+      await run("INSERT INTO links (a, b) SELECT o.id, i.id FROM orders o, order_items i WHERE o.id = 1;"),
+    ).toEqual([2]);
+    expect(
+      await run(
+        "INSERT INTO links (a, b) SELECT o.id, i.id FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.id = 1;",
+      ),
+    ).toEqual([2]);
+    // sqlite_sequence holds one row per AUTOINCREMENT table.
+    expect(
+      await run(
+        "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(id), 0) FROM orders)) WHERE name = 'orders';",
+      ),
+    ).toEqual([]);
   });
 
   it("says nothing of an UPDATE or DELETE whose WHERE no row can match: the column it tests holds the file's new DEFAULT", async () => {

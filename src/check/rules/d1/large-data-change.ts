@@ -3,7 +3,7 @@ import { dedupedOnReplay } from "../../d1/dedupe-probe.js";
 import { keptChildren } from "../../d1/kept-children.js";
 import { dedupedFirst, isSaveOrRestore } from "../../d1/net-effect.js";
 import { matchesNoRow } from "../../d1/no-row.js";
-import { emptyAt, isSingleton, keyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
+import { emptyAt, isSingleton, keyedRows, selectedKeyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
 import { ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
 import { tokenize } from "../../sql/tokens.js";
@@ -29,7 +29,8 @@ function renamedLater(file: MigrationFile, table: string, line: number): boolean
  * creating it again (or before a DROP cascades into it) and putting them back, a write to a table that holds one
  * row at most, an INSERT of one row (aggregates, no FROM, LIMIT 1), a REPLACE of a few listed rows, an UPDATE or
  * DELETE of a table the file created and left empty, writes into a rebuild's new table before it is renamed over the
- * old one, and an UPDATE or DELETE whose WHERE pins a unique key to a few literals.
+ * old one, an UPDATE or DELETE whose WHERE pins a unique key to a few literals, and an INSERT … SELECT whose one
+ * source table's unique key its WHERE pins so.
  */
 function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: number) => boolean {
   const keptLines = new Set(keptChildren(file).flatMap((k) => [k.saveLine, k.restoreLine]));
@@ -37,6 +38,8 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     keptLines.has(line) ||
     isSaveOrRestore(file, sql, o) ||
     isSingleton(file.tablesAfter?.get((o.target ?? "").toLowerCase())) ||
+    // sqlite_sequence holds one row per AUTOINCREMENT table.
+    (o.target ?? "").toLowerCase() === "sqlite_sequence" ||
     ((o.verb === "insert" || o.verb === "replace") && selectsOneRow(sql)) ||
     // `INSERT OR REPLACE … VALUES (…), (…)` writes the rows it lists, no more.
     (o.verb === "replace" && !o.insertSelect && (valuesRows(sql) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS) ||
@@ -44,7 +47,9 @@ function bounded(file: MigrationFile): (sql: string, o: StatementOutcome, line: 
     ((o.verb === "update" || o.verb === "delete") && emptyAt(file, o.target ?? "", line)) ||
     // Filling or fixing the new table of a rebuild (created here, renamed over the old one later) is the copy itself.
     (file.createdHere.has((o.target ?? "").toLowerCase()) && renamedLater(file, o.target ?? "", line)) ||
-    (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS;
+    (keyedRows(sql, file.tablesAfter?.get((o.target ?? "").toLowerCase())) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS ||
+    // An INSERT … SELECT of the rows a unique key of its one source table pins (`WHERE i.name = 'x'`).
+    (o.insertSelect && (selectedKeyedRows(sql, (t) => file.tablesAfter?.get(t)) ?? LARGE_DATA_ROWS) < LARGE_DATA_ROWS);
 }
 
 /**

@@ -20,6 +20,12 @@ const NOT_PRODUCTION = /(^|[_\-.\d])(dev|development|demo|local|example|staging|
 const SCHEMA_FILE = /^(schema|full[_-]?schema|db[_-]?schema|database|init|init[_-]?db|setup|dump|structure|tables)$/i;
 /** Statements that destroy rows when a schema file meets a database that already has its tables. */
 const DESTROYS = /\b(drop\s+table(?:\s+if\s+exists)?|delete\s+from)\s+["`[]?(\w+)/gi;
+/**
+ * A comment that calls the rows of the INSERT right below it sample or demo data: `-- Insert sample posts`,
+ * `-- demo data`; not a thing named so (`-- Insert demo login plugin`).
+ */
+const DEMO_INSERT =
+  /^[ \t]*--[^\n]*\b(sample|demo|dummy|fake|mock)\b(?![ \t]+of\b)(?:[ \t]+[\w-]+){0,3}?[ \t]+(data|rows|records|entries|content|[a-z]+s)\b[^\n]*\n(?:[ \t]*\n)*[ \t]*INSERT\b/gim;
 /** Credential columns: a literal there ships one known login to every database the folder is applied to. */
 const CREDENTIAL = /^(password|passwd|pwd|password_hash|password_salt|pass_hash|hashed_password|salt|api_key|secret)$/i;
 /** Password columns: a migration of any name that fills one with a literal ships a known login. */
@@ -39,23 +45,35 @@ function literalCredential(text: string, columns: RegExp = CREDENTIAL): string |
   return undefined;
 }
 
-/** Why a file looks like seed or test data, or undefined for a migration. */
-function strayData(name: string, text: () => string): string | undefined {
+/** Why a file looks like seed or test data, and the line to show, or undefined for a migration. */
+function strayData(name: string, text: () => string): { why: string; line: number; byComment?: true } | undefined {
+  const atTop = (why: string) => ({ why, line: 1 });
   const stem = name.replace(/\.sql$/, ".");
   // A schema file that empties tables: databases set up from it by hand hold rows it destroys when wrangler applies it.
   if (SCHEMA_FILE.test(name.replace(/\.sql$/, ""))) {
     const tables = [...new Set([...text().matchAll(DESTROYS)].map((m) => m[2] ?? ""))];
     if (tables.length > 0)
-      return `is a schema file that empties ${tables.join(", ")} (DROP TABLE / DELETE FROM): a database set up from it by hand, then migrated, loses those rows when wrangler applies it as a migration`;
+      return atTop(
+        `is a schema file that empties ${tables.join(", ")} (DROP TABLE / DELETE FROM): a database set up from it by hand, then migrated, loses those rows when wrangler applies it as a migration`,
+      );
   }
-  if (TEST_DATA.test(stem)) return "looks like test data";
+  if (TEST_DATA.test(stem)) return atTop("looks like test data");
   const seed = SEED.test(stem);
-  if (seed && !/^\d/.test(name)) return "looks like seed data";
-  if (seed && NOT_PRODUCTION.test(stem)) return "is named as seed data for a non-production environment";
+  if (seed && !/^\d/.test(name)) return atTop("looks like seed data");
+  if (seed && NOT_PRODUCTION.test(stem)) return atTop("is named as seed data for a non-production environment");
   // Whatever its name (`0002_create_users.sql`, `0005_add_demo_clinician.sql`), a literal password is a known login;
   // a file named as a seed counts salts and keys too.
   const col = literalCredential(text(), seed ? CREDENTIAL : LOGIN);
-  return col ? `seeds literal ${col} values, so every database gets the same known login` : undefined;
+  if (col) return atTop(`seeds literal ${col} values, so every database gets the same known login`);
+  const demo = [...text().matchAll(DEMO_INSERT)][0];
+  if (!demo) return undefined;
+  return {
+    why: `inserts rows that its own comment calls ${demo[1]?.toLowerCase()} data (${demo[0].split("\n")[0]?.trim()})`,
+    line: text()
+      .slice(0, (demo.index ?? 0) + demo[0].length)
+      .split("\n").length,
+    byComment: true,
+  };
 }
 
 /**
@@ -90,12 +108,15 @@ export default defineRule({
   meta,
   checkFolder({ dir, names }) {
     const hits = names.flatMap((name) => {
-      const why = strayData(name, () => readMigration(migrationPath(dir, name)).text);
-      if (!why) return [];
+      const stray = strayData(name, () => readMigration(migrationPath(dir, name)).text);
+      if (!stray) return [];
+      const { why, line, byComment } = stray;
       return [
         {
           name,
-          line: 1,
+          line,
+          // A comment's word is weaker evidence than a file's name or a literal password.
+          ...(byComment ? { severity: "warning" as const } : {}),
           message: `${name} ${why}, and \`wrangler d1 migrations apply --remote\` applies every .sql in ${dir.rel}/ to production`,
           fix: why.includes("schema file")
             ? `move it out of ${dir.rel}/ (e.g. to ${name} at the project root) so wrangler stops applying it, and let new databases get their tables from the migrations alone; to reset a local database, run it with \`wrangler d1 execute <db> --local --file ${name}\``

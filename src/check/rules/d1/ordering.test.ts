@@ -154,6 +154,21 @@ describe("d1/non-migration-file", () => {
     });
     expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_create_users.sql:1"]);
   });
+  it("flags an INSERT that its own comment calls sample or demo data, at the INSERT, and not other comments", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_posts.sql":
+        "CREATE TABLE posts (id TEXT);\n\n-- Insert sample posts\nINSERT INTO posts VALUES ('p1');\n",
+      "migrations/0003_roles.sql":
+        "-- Default roles, e.g. a sample of what admins can grant\nCREATE TABLE roles (id TEXT);\nINSERT INTO roles VALUES ('admin');\n",
+      "migrations/0004_flags.sql": "-- Seed the feature flags\nINSERT INTO t1 VALUES (5);\n",
+      "migrations/0005_plugins.sql": "-- Insert demo login plugin\nINSERT INTO t1 VALUES (6);\n",
+    });
+    expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_posts.sql:4"]);
+    const found = r.findings.find((f) => f.rule === "d1/non-migration-file");
+    expect(found?.message).toContain("inserts rows that its own comment calls sample data (-- Insert sample posts)");
+    expect(found?.severity).toBe("warning");
+  });
   it("flags a schema file that drops or empties tables, and not one that only creates them", async () => {
     const dropping = await checkMigrations({
       "migrations/0001_init.sql": T(1),

@@ -6,7 +6,7 @@ describe("d1/reserved-table", () => {
     expect(await hitsAfterBase("d1/reserved-table", "INSERT INTO d1_migrations (name) VALUES ('0003_x.sql');")).toEqual(
       ["d1/reserved-table@0002_change.sql:1"],
     );
-    expect(await hitsAfterBase("d1/reserved-table", "DELETE FROM sqlite_sequence WHERE name = 'orders';")).toEqual([
+    expect(await hitsAfterBase("d1/reserved-table", "DROP TABLE sqlite_stat1;")).toEqual([
       "d1/reserved-table@0002_change.sql:1",
     ]);
     expect(await hitsAfterBase("d1/reserved-table", "CREATE TABLE _cf_things (a);")).toEqual([
@@ -24,12 +24,14 @@ describe("d1/reserved-table", () => {
     expect(await hitsAfterBase("d1/reserved-table", "SELECT * FROM _cf_KV;")).toEqual([
       "d1/reserved-table@0002_change.sql:1",
     ]);
-    expect(
-      await hitsAfterBase(
-        "d1/reserved-table",
-        "DELETE FROM sqlite_sequence WHERE name IN (SELECT name FROM sqlite_master);",
-      ),
-    ).toEqual(["d1/reserved-table@0002_change.sql:1"]);
+  });
+  it("does not flag writes to sqlite_sequence rows, which SQLite and D1 allow (AUTOINCREMENT counters)", async () => {
+    for (const sql of [
+      "DELETE FROM sqlite_sequence WHERE name IN (SELECT name FROM sqlite_master);",
+      "UPDATE sqlite_sequence SET seq = 100 WHERE name = 'orders';",
+      "INSERT INTO sqlite_sequence (name, seq) VALUES ('orders', 5);",
+    ])
+      expect(await hitsAfterBase("d1/reserved-table", sql), sql).toEqual([]);
   });
   it("does not flag sqlite_ functions or ordinary tables", async () => {
     expect(

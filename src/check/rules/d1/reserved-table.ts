@@ -15,6 +15,8 @@ export default defineRule({
       const cf = /^_cf_/i.test(name);
       // A plain SELECT only reads: D1 serves sqlite_master and the migrations table; it refuses only _cf_* access.
       if (o.verb === "select" && !cf) return [];
+      // Rows of sqlite_sequence (AUTOINCREMENT counters) are writable in SQLite and on D1 (workerd's D1 allows it).
+      if (/^sqlite_sequence$/i.test(name) && ["insert", "update", "delete", "replace"].includes(o.verb)) return [];
       const isMigrations = !/^(sqlite_|_cf_)/i.test(name);
       return [
         {
