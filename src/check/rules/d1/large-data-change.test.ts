@@ -22,8 +22,32 @@ async function linesAfterExpand(schema: string, sql: string): Promise<number[]> 
 }
 
 describe("d1/large-data-change", () => {
-  it("flags a backfill inside a schema migration when its size is unknown", async () => {
-    expect(await hitsAfterBase("d1/large-data-change", BACKFILL)).toEqual(["d1/large-data-change@0002_change.sql:2"]);
+  it("reports a backfill of unknown size as info, and an overwrite or DELETE of existing values as a warning", async () => {
+    const severities = async (sql: string) =>
+      (
+        await checkMigrations({ "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": sql })
+      ).findings
+        .filter((f) => f.rule === "d1/large-data-change")
+        .map((f) => [f.line, f.severity]);
+    // Filling the column this file adds, or copying rows: nothing existing changes, and only --data knows the size.
+    expect(await severities(BACKFILL)).toEqual([[2, "info"]]);
+    expect(
+      await severities(
+        "CREATE TABLE archive (id INTEGER, total INTEGER);\nINSERT INTO archive SELECT id, total FROM orders;",
+      ),
+    ).toEqual([[2, "info"]]);
+    // Overwriting a column the rows already had, or deleting them, changes what production holds.
+    expect(
+      await severities(
+        "ALTER TABLE orders ADD COLUMN state TEXT;\nUPDATE orders SET status = 'x' WHERE id NOT IN (1, 2);",
+      ),
+    ).toEqual([[2, "warning"]]);
+    expect(
+      await severities("ALTER TABLE orders ADD COLUMN state TEXT;\nUPDATE orders SET state = status, status = NULL;"),
+    ).toEqual([[2, "warning"]]);
+    expect(
+      await severities("ALTER TABLE orders ADD COLUMN state TEXT;\nDELETE FROM order_items WHERE sku IS NULL;"),
+    ).toEqual([[2, "warning"]]);
   });
   it("with --data, flags it only when it changes ≥ 1000 rows, and says how many", async () => {
     const big = await checkMigrations(
@@ -32,6 +56,8 @@ describe("d1/large-data-change", () => {
     );
     const f = big.findings.find((x) => x.rule === "d1/large-data-change");
     expect(f?.message).toContain("changes 2500 rows");
+    // Measured, a large backfill is a warning again.
+    expect(f?.severity).toBe("warning");
     const small = await checkMigrations(
       { "migrations/0001_base.sql": BASE_MIGRATION, "migrations/0002_change.sql": BACKFILL, "prod.sql": dump(10) },
       "prod.sql",

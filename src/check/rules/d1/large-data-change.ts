@@ -4,9 +4,9 @@ import { keptChildren } from "../../d1/kept-children.js";
 import { dedupedFirst, isSaveOrRestore } from "../../d1/net-effect.js";
 import { matchesNoRow } from "../../d1/no-row.js";
 import { emptyAt, isSingleton, keyedRows, selectedKeyedRows, selectsOneRow, valuesRows } from "../../d1/row-bounds.js";
-import { ident, type MigrationFile } from "../../d1/rule.js";
+import { flatChanges, ident, type MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
-import { tokenize } from "../../sql/tokens.js";
+import { tokenize, updatedColumns } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
 /** Rows changed by one statement, at or above which a data change belongs in a batched backfill. */
@@ -69,6 +69,24 @@ function dedupesForIndex(file: MigrationFile, o: StatementOutcome, line: number)
   );
 }
 
+/**
+ * Without `--data`, how big a copy or a backfill is stays unknown: an `INSERT … SELECT`, or an UPDATE that only fills
+ * columns this file adds, is then reported as info (run with `--data` to measure it). An UPDATE that overwrites
+ * columns rows already had, or a DELETE, changes existing values and stays a warning.
+ */
+function onlyAddsValues(file: MigrationFile, o: StatementOutcome, sql: string, line: number): boolean {
+  if (o.verb === "insert" && o.insertSelect) return true;
+  if (o.verb !== "update" || !o.target) return false;
+  const set = updatedColumns(tokenize(sql));
+  const table = o.target.toLowerCase();
+  const added = new Set(
+    flatChanges(file).flatMap((c) =>
+      c.kind === "add-column" && c.table.toLowerCase() === table && c.line < line ? [c.column.name.toLowerCase()] : [],
+    ),
+  );
+  return set !== undefined && set.size > 0 && [...set].every((c) => added.has(c.toLowerCase()));
+}
+
 /** A data change (UPDATE, DELETE, INSERT … SELECT) inside a migration that also changes the schema. */
 export default defineRule({
   meta: {
@@ -86,6 +104,7 @@ export default defineRule({
       if (isBounded(stmt.sql, o, stmt.line) || matchesNoRow(file, i) || dedupesForIndex(file, o, stmt.line)) return [];
       const rows = file.data?.statements[i]?.rowsChanged;
       if (file.data && (rows ?? 0) < LARGE_DATA_ROWS) return [];
+      const advisory = !file.data && onlyAddsValues(file, o, stmt.sql, stmt.line);
       const t = ident(o.target ?? "the_table");
       const pick = `rowid IN (SELECT rowid FROM ${t} WHERE <not yet done> LIMIT ${LARGE_DATA_ROWS})`;
       const batch =
@@ -105,6 +124,7 @@ export default defineRule({
           message: `${o.verb.toUpperCase()} on ${o.target ?? "a table"} inside a schema migration ${size}; it holds D1's single writer for the whole file and rolls the schema change back with it if it times out`,
           fix: `Move it out of the schema migration into a backfill that runs after the expand migration is applied and the new code is live, in batches of ${LARGE_DATA_ROWS}: \`${batch}\` until it changes 0 rows.`,
           data: { table: o.target, ...(rows !== undefined ? { rows } : {}) },
+          ...(advisory ? { severity: "info" as const } : {}),
         },
       ];
     });
