@@ -246,28 +246,10 @@ function pinnedFor(conds: readonly Token[][], alias: string): Map<string, number
   const out = new Map<string, number>();
   const lit = (t: Token | undefined) => t?.kind === "string" || t?.kind === "number";
   for (const c of conds) {
-    const [a, dot, col, eq, v] = c;
-    const [w, eq2, b, dot2, col2] = c;
-    if (
-      c.length === 5 &&
-      isName(a) &&
-      dot?.value === "." &&
-      isName(col) &&
-      eq?.value === "=" &&
-      lit(v) &&
-      lc(a.text) === alias
-    )
-      out.set(lc(col.text), 1);
-    else if (
-      c.length === 5 &&
-      lit(w) &&
-      eq2?.value === "=" &&
-      isName(b) &&
-      dot2?.value === "." &&
-      isName(col2) &&
-      lc(b.text) === alias
-    )
-      out.set(lc(col2.text), 1);
+    // `'x' = a.col` reads as `a.col = 'x'`.
+    const [a, dot, col, eq, v] = lit(c[0]) && c.length === 5 ? [c[2], c[3], c[4], c[1], c[0]] : c;
+    const pins = isName(a) && dot?.value === "." && isName(col) && eq?.value === "=" && lit(v);
+    if (c.length === 5 && pins && lc(a.text) === alias) out.set(lc(col.text), 1);
   }
   return out;
 }

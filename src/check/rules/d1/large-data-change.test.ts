@@ -155,6 +155,11 @@ CREATE TABLE links (a INTEGER, b INTEGER);`;
         "INSERT OR IGNORE INTO links (a, b) SELECT o.id, i.id FROM orders o JOIN order_items i ON i.id = 7 WHERE o.id = 1 AND NOT EXISTS (SELECT 1 FROM links WHERE a = o.id);",
       ),
     ).toEqual([]);
+    expect(
+      await run(
+        "INSERT INTO links (a, b) SELECT o.id, i.id FROM orders o JOIN order_items i ON 7 = i.id WHERE 1 = o.id;",
+      ),
+    ).toEqual([]);
     // A joined table pinned on a non-unique column, or not at all, and a WHERE on the wrong alias: unbounded.
     expect(
       await run(
