@@ -427,24 +427,7 @@ export class Replayer {
     const counts = watch.map((w) => this.countRows(w.table, w.nonNull));
     const beforeDrop = info.verb === "drop-table" && info.target ? this.tables.get(lc(info.target)) : undefined;
     if (this.trackRows && beforeDrop) out.droppedRows = this.countRows(beforeDrop.name);
-    try {
-      const result = this.db.prepare(stmt.sql).run();
-      out.rowsChanged = result.changes;
-      this.noteEvent(info);
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      const error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
-      const stubbed = this.runWithParentStubs(stmt, info, e.message);
-      if (!stubbed) {
-        out.error = error;
-        return out;
-      }
-      // A fresh database fails here; production has the parents, so the statement's effect is replayed.
-      out.freshError = error;
-      out.rowsChanged = stubbed.changes;
-      out.stubbedParents = stubbed.parents;
-      this.noteEvent(info);
-    }
+    if (!this.run(stmt, info, out)) return out;
     watch.forEach((w, i) => {
       const before = counts[i] ?? 0;
       const after = this.countRows(w.table, w.nonNull);
@@ -464,6 +447,30 @@ export class Replayer {
         line: stmt.line,
       }));
     return out;
+  }
+
+  /**
+   * Runs the statement, filling `out` with its rows changed, or its error; false when it did not run. A statement
+   * that fails only for want of parents made outside the migrations runs on stand-ins (see `runWithParentStubs`).
+   */
+  private run(stmt: SqlStatement, info: StatementInfo, out: StatementOutcome): boolean {
+    try {
+      out.rowsChanged = this.db.prepare(stmt.sql).run().changes;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
+      const stubbed = this.runWithParentStubs(stmt, info, e.message);
+      if (!stubbed) {
+        out.error = error;
+        return false;
+      }
+      // A fresh database fails here; production has the parents, so the statement's effect is replayed.
+      out.freshError = error;
+      out.rowsChanged = stubbed.changes;
+      out.stubbedParents = stubbed.parents;
+    }
+    this.noteEvent(info);
+    return true;
   }
 
   /**
