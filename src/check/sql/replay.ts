@@ -412,7 +412,8 @@ export class Replayer {
       out.skipped = "transaction";
       return out;
     }
-    const stub = this.stubs.find((t) => namedIn(info).has(lc(t)));
+    const named = this.stubs.length > 0 ? namedIn(info) : undefined;
+    const stub = named && this.stubs.find((t) => named.has(lc(t)));
     if (stub !== undefined) {
       // The stand-in is for other tables' keys only: a statement on the table itself fails, as on a fresh database.
       out.error = { message: `no such table: ${stub}`, line: stmt.line, code: "SQLITE_ERROR" };
@@ -476,7 +477,7 @@ export class Replayer {
   /**
    * A statement that failed only because a foreign-key parent made outside the migrations is missing (SQLite looks
    * the parent up for every write to the child, and for a DROP's implicit DELETE): run it again with empty stand-ins
-   * for those parents, dropped right after, so the rebuilds and copies production runs leave their schema here too.
+   * for those parents, kept until the file commits, so the rebuilds and copies production runs leave their schema.
    * Undefined (and nothing changed) when the statement names the parent itself or still fails.
    */
   private runWithParentStubs(
@@ -493,7 +494,7 @@ export class Replayer {
       for (let round = 0; round < 8; round++) {
         const missing = /^no such table: main\.(\S+)$/.exec(error)?.[1];
         if (!missing || named.has(lc(missing)) || parents.some((p) => lc(p) === lc(missing))) break;
-        const stub = parentStub(db, missing);
+        const stub = parentStub(missing, this.childrenOf(missing));
         if (!stub) break;
         db.exec(stub);
         parents.push(missing);
@@ -809,29 +810,16 @@ function namedIn(info: StatementInfo): Set<string> {
 }
 
 /**
- * An empty stand-in for a missing foreign-key parent: the columns the database's foreign keys name in it, each set
- * unique, and `id` as the primary key that keys naming no column point at. Undefined when no key points at it.
+ * An empty stand-in for a missing foreign-key parent, from the keys its `children` declare: the columns they name in
+ * it, each key unique, and `id` as the primary key that keys naming no column point at. Undefined when none does.
  */
-function parentStub(db: Database.Database, parent: string): string | undefined {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[];
-  const groups = new Map<number | string, string[]>();
-  for (const { name } of tables) {
-    const rows = db.prepare('SELECT id, "table" AS parent, "to" AS col FROM pragma_foreign_key_list(?)').all(name) as {
-      id: number;
-      parent: string;
-      col: string | null;
-    }[];
-    for (const r of rows) {
-      if (lc(r.parent) !== lc(parent)) continue;
-      const key = `${name}:${r.id}`;
-      groups.set(key, [...(groups.get(key) ?? []), r.col ?? ""]);
-    }
-  }
-  if (groups.size === 0) return undefined;
-  const keys = [...groups.values()];
-  if (keys.some((k) => k.includes("") && k.length > 1)) return undefined;
-  const columns = [...new Set(keys.flat().filter((c) => c !== ""))].filter((c) => lc(c) !== "id");
-  const unique = keys.filter((k) => !k.includes("") && !(k.length === 1 && lc(k[0] ?? "") === "id"));
+function parentStub(parent: string, children: readonly Table[]): string | undefined {
+  const fks = children.flatMap((c) => c.foreignKeys.filter((fk) => lc(fk.table) === lc(parent)));
+  // A composite key naming no column points at a composite primary key: no stand-in can guess it.
+  if (fks.length === 0 || fks.some((fk) => fk.to.length === 0 && fk.from.length > 1)) return undefined;
+  const keys = fks.map((fk) => fk.to);
+  const columns = [...new Set(keys.flat())].filter((c) => lc(c) !== "id");
+  const unique = keys.filter((k) => k.length > 0 && !(k.length === 1 && lc(k[0] ?? "") === "id"));
   const defs = [
     `"id" PRIMARY KEY`,
     ...columns.map(quoteIdent),

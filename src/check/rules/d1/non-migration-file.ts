@@ -46,7 +46,13 @@ function literalCredential(text: string, columns: RegExp = CREDENTIAL): string |
 }
 
 /** Why a file looks like seed or test data, and the line to show, or undefined for a migration. */
-function strayData(name: string, text: () => string): { why: string; line: number; byComment?: true } | undefined {
+function strayData(name: string, read: () => string): { why: string; line: number; byComment?: true } | undefined {
+  // Read the file once, and only when its name does not settle it.
+  let content: string | undefined;
+  const text = () => {
+    content ??= read();
+    return content;
+  };
   const atTop = (why: string) => ({ why, line: 1 });
   const stem = name.replace(/\.sql$/, ".");
   // A schema file that empties tables: databases set up from it by hand hold rows it destroys when wrangler applies it.
