@@ -16,7 +16,7 @@ import { isName } from "./net-effect.js";
 import { Origins, sameReleaseToInfo } from "./release-origin.js";
 import type { ReleaseWindows } from "./release-windows.js";
 import { soleSource } from "./row-bounds.js";
-import type { D1FolderContext, D1RuleContext, MigrationFile } from "./rule.js";
+import { type D1FolderContext, type D1RuleContext, type MigrationFile, referenceLine } from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface AnalyzeDirOptions {
@@ -179,15 +179,6 @@ interface MissingTracker {
   short: Set<string>;
   /** Lower-cased foreign-key parents already met missing (see `missingParents`). */
   parents: Set<string>;
-}
-
-/** The line of `REFERENCES parent` in the statement at `line`, or that line. */
-function referenceLine(file: MigrationFile, line: number, parent: string): number {
-  const stmt = file.statements.find((s) => s.line === line);
-  if (!stmt) return line;
-  for (const m of stmt.sql.matchAll(/\bREFERENCES\s+["`[]?(\w+)/gi))
-    if (lc(m[1] ?? "") === lc(parent)) return line + (stmt.sql.slice(0, m.index).match(/\n/g)?.length ?? 0);
-  return line;
 }
 
 /**

@@ -31,6 +31,30 @@ export interface CodeMentions {
    * `column`: the value sets code checks or writes, for rules that compare them with a CHECK.
    */
   stringLists(table: string, column: string): CodeList[];
+  /**
+   * The `ALTER TABLE t ADD [COLUMN] c` statements written out in the Workers' code (a runtime self-migration),
+   * outside comments: columns the running code adds to the database itself. Read on first call.
+   */
+  columnAdds(): CodeColumnAdd[];
+  /**
+   * The first `DELETE FROM <table>` written out in the Workers' code (outside comments and tooling files) that is not the first
+   * statement of a `try` (code that expects it to fail) and, with `clearedBy`, not preceded in its file, within
+   * 60 lines, by a `DELETE FROM <clearedBy>`. Undefined when there is none.
+   */
+  deletesFrom(table: string, clearedBy?: string): CodePlace | undefined;
+}
+
+/** A place in the Workers' code. */
+export interface CodePlace {
+  /** The file, as messages show it. */
+  file: string;
+  line: number;
+}
+
+/** A column the Workers' code adds at runtime. */
+export interface CodeColumnAdd extends CodePlace {
+  table: string;
+  column: string;
 }
 
 /** A list of string literals in the Workers' code. */
@@ -99,7 +123,9 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
   let files: Source[] | undefined;
   let lower: string[] | undefined;
   let whole: boolean | undefined;
+  let adds: CodeColumnAdd[] | undefined;
   const answers = new Map<string, boolean>();
+  const deletes = new Map<string, CodePlace | undefined>();
   return {
     workers: configs.map((c) => label(c.path)),
     ...(base === undefined ? {} : { at: base }),
@@ -122,6 +148,29 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       return files.flatMap((f, i) =>
         wholeWord(text[i] ?? "", table) && wholeWord(text[i] ?? "", column) ? listsIn(f.text, label(f.path)) : [],
       );
+    },
+    columnAdds() {
+      files ??= read();
+      adds ??= files.flatMap((f) => (TOOLING.test(label(f.path)) ? [] : columnAddsIn(f.text, label(f.path))));
+      return adds;
+    },
+    deletesFrom(table, clearedBy) {
+      const key = `${table}\0${clearedBy ?? ""}`.toLowerCase();
+      if (deletes.has(key)) return deletes.get(key);
+      files ??= read();
+      let found: CodePlace | undefined;
+      for (const f of files) {
+        if (TOOLING.test(label(f.path))) continue;
+        const at = deleteSites(f.text, table).find(
+          (i) => !inTry(f.text, i) && !(clearedBy && deleteSites(window(f.text, i, 60), clearedBy).length > 0),
+        );
+        if (at !== undefined) {
+          found = { file: label(f.path), line: lineAt(f.text, at) };
+          break;
+        }
+      }
+      deletes.set(key, found);
+      return found;
     },
     mentions(name, table) {
       const key = `${name}\0${table ?? ""}`.toLowerCase();
@@ -150,9 +199,49 @@ function listsIn(text: string, file: string): CodeList[] {
   }));
 }
 
+/** Files that do not run in the Worker: scripts run by hand, tests, seeds. Their ALTERs touch other databases. */
+const TOOLING = /(^|\/)(scripts?|tools?|bin|tests?|__tests__|e2e|seeds?|fixtures?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
+
+/** `ALTER TABLE "t" ADD [COLUMN] "c"`, names bare or quoted with `"` (escaped too, inside a string), `` ` `` or `[]`. */
+const COLUMN_ADD = /\bALTER\s+TABLE\s+\\?["`[]?(\w+)\\?["`\]]?\s+ADD\s+(?:COLUMN\s+)?\\?["`[]?(\w+)\\?["`\]]?/gi;
+
+function columnAddsIn(text: string, file: string): CodeColumnAdd[] {
+  return [...text.matchAll(COLUMN_ADD)].flatMap((m) => {
+    const [, table = "", column = ""] = m;
+    if (commentedOut(text, m.index) || /^(CONSTRAINT|PRIMARY|UNIQUE|FOREIGN|CHECK)$/i.test(column)) return [];
+    return [{ file, line: lineAt(text, m.index), table, column }];
+  });
+}
+
+/** Whether the line holding `index` is a comment up to it (`//`, a block comment's `*`, SQL's `--`): it runs nothing. */
+function commentedOut(text: string, index: number): boolean {
+  const before = text.slice(text.lastIndexOf("\n", index) + 1, index).trimStart();
+  return before.startsWith("//") || before.startsWith("*") || before.startsWith("--");
+}
+
+const lineAt = (text: string, index: number): number => text.slice(0, index).split("\n").length;
+
+/** Offsets of `DELETE FROM <table>` in `text`, names bare or quoted, outside comments. */
+function deleteSites(text: string, table: string): number[] {
+  const pattern = new RegExp(`\\bDELETE\\s+FROM\\s+\\\\?["\`[]?${escapeRegExp(table)}(?![\\w$])`, "gi");
+  return [...text.matchAll(pattern)].flatMap((m) => (commentedOut(text, m.index) ? [] : [m.index]));
+}
+
+/** The `lines` lines of `text` before `index`. */
+function window(text: string, index: number, lines: number): string {
+  const before = text.slice(0, index).split("\n");
+  return before.slice(Math.max(0, before.length - lines)).join("\n");
+}
+
+/** Whether the statement at `index` opens a `try` block (`try {` on one of the 3 lines before it, or its own). */
+function inTry(text: string, index: number): boolean {
+  return /\btry\s*\{[^{}]*$/.test(window(text, index, 3));
+}
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** Whether lower-case `text` holds `name` as a whole word (`$` and `_` count as word characters). */
 export function wholeWord(text: string, name: string): boolean {
-  const escaped = name.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escaped = escapeRegExp(name.toLowerCase());
   return new RegExp(`(^|[^\\w$])${escaped}($|[^\\w$])`).test(text);
 }
 

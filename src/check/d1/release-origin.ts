@@ -116,6 +116,7 @@ function subjectOf(f: Finding): { table: string; column?: string; rows?: true } 
     case "d1/rewrite-in-place":
     case "d1/narrow-check":
     case "d1/add-column-non-constant-default":
+    case "d1/copy-column-order":
       return table === undefined ? undefined : { table, rows: true };
     case "d1/drop-table":
     case "d1/add-not-null-column":

@@ -207,7 +207,7 @@ export function selectedKeyedRows(sql: string, tableOf: (name: string) => Table 
   return rows;
 }
 
-const AND: Token = { kind: "word", value: "AND", text: "AND", depth: 0 };
+const AND: Token = { kind: "word", value: "AND", text: "AND", depth: 0, at: 0 };
 const JOINS = new Set(["JOIN", "LEFT", "RIGHT", "INNER", "OUTER", "CROSS", "FULL", "NATURAL"]);
 
 /** The tables of a FROM clause (each with its alias) and the conjuncts of its JOINs' ON, or undefined if unreadable. */

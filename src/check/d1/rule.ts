@@ -117,3 +117,13 @@ export function existedBefore(file: MigrationFile, table: string): boolean {
 export function ident(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
+
+/** The line of `REFERENCES parent` in the statement at `line`, or that line. */
+export function referenceLine(file: MigrationFile, line: number, parent: string): number {
+  const stmt = file.statements.find((s) => s.line === line);
+  if (!stmt) return line;
+  for (const m of stmt.sql.matchAll(/\bREFERENCES\s+["`[]?(\w+)/gi))
+    if (m[1]?.toLowerCase() === parent.toLowerCase())
+      return line + (stmt.sql.slice(0, m.index).match(/\n/g)?.length ?? 0);
+  return line;
+}

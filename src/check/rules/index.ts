@@ -18,13 +18,16 @@ import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1CascadeBeforeUpdate from "./d1/cascade-before-update.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
 import d1CheckRejectsCodeValue from "./d1/check-rejects-code-value.js";
+import d1CopyColumnOrder from "./d1/copy-column-order.js";
 import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
+import d1DuplicateColumn from "./d1/duplicate-column.js";
 import d1DuplicateMigrationNumber from "./d1/duplicate-migration-number.js";
 import d1EditedMigration from "./d1/edited-migration.js";
 import d1EmptyMigration from "./d1/empty-migration.js";
+import d1FkBlocksDelete from "./d1/fk-blocks-delete.js";
 import d1JournalOrder from "./d1/journal-order.js";
 import d1LargeDataChange from "./d1/large-data-change.js";
 import d1LockMismatch from "./d1/lock-mismatch.js";
@@ -88,13 +91,16 @@ export const rules: readonly Rule[] = [
   d1CascadeBeforeUpdate,
   d1ChangeColumnType,
   d1CheckRejectsCodeValue,
+  d1CopyColumnOrder,
   d1DanglingReference,
   d1DataConstraint,
   d1DropColumn,
   d1DropTable,
+  d1DuplicateColumn,
   d1DuplicateMigrationNumber,
   d1EditedMigration,
   d1EmptyMigration,
+  d1FkBlocksDelete,
   d1JournalOrder,
   d1LargeDataChange,
   d1LockMismatch,

@@ -4,6 +4,7 @@ import { type Change, diffTable, type Located } from "./diff.js";
 import { type ClosureOptions, dumpDatabase, MasterSchema, namesIn, type SchemaEvent } from "./master.js";
 import { quoteIdent, readObject, readObjects, readTable, type SchemaObject, type Table } from "./schema.js";
 import type { SqlStatement } from "./split.js";
+import { type StarCopy, starCopy } from "./star-copy.js";
 import { describeStatement, type StatementInfo, type StatementVerb, tokenize, updatedColumns } from "./tokens.js";
 
 /** SQL whose values differ from one run to the next: random ids and the clock. */
@@ -66,6 +67,8 @@ export interface StatementOutcome {
    */
   stubbedParents?: string[];
   freshError?: { message: string; line: number; code?: string };
+  /** For `INSERT … SELECT *`: the columns it fills and the ones it copies, in the order SQLite pairs them. */
+  starCopy?: StarCopy;
 }
 
 export interface ForeignKeyViolation {
@@ -428,6 +431,8 @@ export class Replayer {
     const counts = watch.map((w) => this.countRows(w.table, w.nonNull));
     const beforeDrop = info.verb === "drop-table" && info.target ? this.tables.get(lc(info.target)) : undefined;
     if (this.trackRows && beforeDrop) out.droppedRows = this.countRows(beforeDrop.name);
+    if ((info.verb === "insert" || info.verb === "replace") && info.insertSelect && info.target)
+      out.starCopy = starCopy(this.db, stmt.sql, info.tokens, info.target);
     if (!this.run(stmt, info, out)) return out;
     watch.forEach((w, i) => {
       const before = counts[i] ?? 0;

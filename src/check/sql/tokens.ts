@@ -10,6 +10,8 @@ export interface Token {
   text: string;
   /** Parenthesis depth the token sits at (0 = top level of the statement). */
   depth: number;
+  /** Offset of the token's first character in the statement's text. */
+  at: number;
 }
 
 const isWordChar = (c: number): boolean =>
@@ -63,7 +65,7 @@ export function tokenize(sql: string, limit = 4000): Token[] {
         j = k + 1;
         break;
       }
-      out.push({ kind: c === 39 ? "string" : "ident", value, text: value, depth });
+      out.push({ kind: c === 39 ? "string" : "ident", value, text: value, depth, at: i });
       i = j;
       continue;
     }
@@ -71,18 +73,18 @@ export function tokenize(sql: string, limit = 4000): Token[] {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
       const w = sql.slice(i, j);
-      out.push({ kind: c >= 48 && c <= 57 ? "number" : "word", value: w.toUpperCase(), text: w, depth });
+      out.push({ kind: c >= 48 && c <= 57 ? "number" : "word", value: w.toUpperCase(), text: w, depth, at: i });
       i = j;
       continue;
     }
     if (c === 40) {
-      out.push({ kind: "punct", value: "(", text: "(", depth });
+      out.push({ kind: "punct", value: "(", text: "(", depth, at: i });
       depth++;
     } else if (c === 41) {
       depth = Math.max(0, depth - 1);
-      out.push({ kind: "punct", value: ")", text: ")", depth });
+      out.push({ kind: "punct", value: ")", text: ")", depth, at: i });
     } else {
-      out.push({ kind: "punct", value: sql[i] ?? "", text: sql[i] ?? "", depth });
+      out.push({ kind: "punct", value: sql[i] ?? "", text: sql[i] ?? "", depth, at: i });
     }
     i++;
   }

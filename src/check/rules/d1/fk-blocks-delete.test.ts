@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+
+const RULE = "d1/fk-blocks-delete";
+
+/** A Worker that runs `statements` (as written in its source) on its D1 database. */
+function worker(statements: string[]): string {
+  const calls = statements.map((s) => `    await env.DB.prepare(${JSON.stringify(s)}).bind(1).run();`).join("\n");
+  return `export default {
+  async fetch(_req: Request, env: { DB: D1Database }) {
+${calls}
+    return new Response("ok");
+  },
+};
+`;
+}
+
+const NOTES =
+  "CREATE TABLE order_notes (\n  id INTEGER PRIMARY KEY,\n  order_id INTEGER NOT NULL REFERENCES orders (id),\n  body TEXT\n);";
+
+describe(RULE, () => {
+  it("flags a new child without ON DELETE of a parent the code deletes from, at its REFERENCES line", async () => {
+    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) };
+    for (const [sql, line] of [
+      [NOTES, 3],
+      [NOTES.replace("REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE RESTRICT"), 3],
+      [
+        "CREATE TABLE order_notes (id INTEGER PRIMARY KEY, order_id INTEGER, FOREIGN KEY (order_id) REFERENCES orders (id));",
+        1,
+      ],
+      ["ALTER TABLE order_items ADD COLUMN gift_for INTEGER REFERENCES orders (id);", 1],
+    ] as const)
+      expect(await hitsAfterBase(RULE, sql, deletesOrders), sql).toEqual([`${RULE}@0002_change.sql:${line}`]);
+    // Children cleared only after the parent's DELETE do not help it: it fails first.
+    const after = {
+      "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", "DELETE FROM order_notes WHERE order_id = ?"]),
+    };
+    expect(await hitsAfterBase(RULE, NOTES, after)).toEqual([`${RULE}@0002_change.sql:3`]);
+  });
+
+  it("reports a child with two keys to the same parent once", async () => {
+    const two =
+      "CREATE TABLE order_links (\n  id INTEGER PRIMARY KEY,\n  from_id INTEGER REFERENCES orders (id),\n  to_id INTEGER REFERENCES orders (id)\n);";
+    const got = await hitsAfterBase(RULE, two, { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) });
+    expect(got).toEqual([`${RULE}@0002_change.sql:3`]);
+  });
+
+  it("names the code's DELETE and offers ON DELETE CASCADE", async () => {
+    const result = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": NOTES,
+      "src/index.ts": worker(["SELECT 1", 'delete from "orders" where id = ?']),
+    });
+    const f = result.findings.find((x) => x.rule === RULE);
+    expect(f?.message).toContain("src/index.ts:4");
+    expect(f?.message).toContain("FOREIGN KEY constraint failed");
+    expect(f?.fix).toContain("FOREIGN KEY (order_id) REFERENCES orders ON DELETE CASCADE");
+  });
+
+  it("does not flag an ON DELETE action, code that clears the children first, catches the failure or never deletes the parent, or a parent made here", async () => {
+    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) };
+    for (const sql of [
+      NOTES.replace("REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE CASCADE"),
+      NOTES.replace("NOT NULL REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE SET NULL"),
+      `CREATE TABLE shops (id INTEGER PRIMARY KEY);\nCREATE TABLE shop_notes (id INTEGER PRIMARY KEY, shop_id INTEGER REFERENCES shops (id));`,
+      "CREATE TABLE order_links (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES order_links (id));",
+    ])
+      expect(await hitsAfterBase(RULE, sql, deletesOrders), sql).toEqual([]);
+    const both = {
+      "src/index.ts": worker(["DELETE FROM order_notes WHERE order_id = ?", "DELETE FROM orders WHERE id = ?"]),
+    };
+    expect(await hitsAfterBase(RULE, NOTES, both)).toEqual([]);
+    expect(
+      await hitsAfterBase(RULE, NOTES, {
+        "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]).replace("    await", "    // await"),
+      }),
+    ).toEqual([]);
+    expect(
+      await hitsAfterBase(RULE, NOTES, { "src/index.ts": worker(["DELETE FROM orders_archive WHERE id = ?"]) }),
+    ).toEqual([]);
+  });
+});
