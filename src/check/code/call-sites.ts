@@ -6,7 +6,7 @@ import { hasExportModifier } from "./module-exports.js";
 import type { CodeModules } from "./modules.js";
 
 /** Past this many call sites a parameter is not traced (cost bound). */
-const MAX_CALL_SITES = 64;
+const MAX_CALL_SITES = 256;
 
 /**
  * The declaration that names a function, and the name: `function f`, `const f = (…) => …`, or a class whose

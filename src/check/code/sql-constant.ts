@@ -477,6 +477,11 @@ function constantProperty(expr: ts.Expression, key: string, fold: Fold): boolean
   if (!f) return false;
   if (zodConstantField(e, key, f.modules, (x) => constantText(x, f) || constantArray(x, f))) return true;
   if (ts.isObjectLiteralExpression(e)) return literalProperty(e, key, f);
+  // `fields.push([field, value])`: a tuple's element by its index.
+  if (ts.isArrayLiteralExpression(e) && /^\d+$/.test(key)) {
+    const v = e.elements[Number(key)];
+    return !!v && !ts.isSpreadElement(v) && constantText(v, f);
+  }
   if (ts.isConditionalExpression(e))
     return constantProperty(e.whenTrue, key, f) && constantProperty(e.whenFalse, key, f);
   if (ts.isCallExpression(e)) {
@@ -847,8 +852,32 @@ function constantDeclaration(d: Resolved, id: ts.Identifier, f: Fold, asArray: b
     );
   if (ts.isVariableDeclaration(d)) return constantVariable(d, id.text, f, asArray) || (!asArray && constantEntry(d, f));
   if (ts.isBindingElement(d))
-    return constantReturnedProperty(d, f) || constantLoopBinding(d, f) || (!asArray && constantEntry(d, f));
+    return (
+      constantReturnedProperty(d, f) ||
+      constantLoopBinding(d, f) ||
+      (!asArray && (constantEntry(d, f) || constantCallbackBinding(d, f)))
+    );
   return false;
+}
+
+/**
+ * `fields.map(([field]) => field)`, `cols.forEach(({ name }) => …)`: the part of each element that a callback's
+ * destructured element parameter takes, constant when that part is in every element the array can hold.
+ */
+function constantCallbackBinding(d: ts.BindingElement, f: Fold): boolean {
+  const pattern = d.parent;
+  const p = pattern.parent;
+  if (!ts.isParameter(p) || d.dotDotDotToken || !ts.isIdentifier(d.name)) return false;
+  const fn = p.parent;
+  const call = fn.parent;
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !ts.isCallExpression(call)) return false;
+  if (call.arguments[0] !== fn || fn.parameters.indexOf(p) !== 0 || !ELEMENT_CALLBACKS.has(calleeName(call) ?? ""))
+    return false;
+  const recv = receiverOf(call);
+  const key = ts.isArrayBindingPattern(pattern)
+    ? String(pattern.elements.indexOf(d))
+    : (d.propertyName ?? d.name).getText();
+  return !!recv && constantElementProperty(recv, key, f);
 }
 
 /**

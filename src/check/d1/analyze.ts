@@ -10,6 +10,7 @@ import { type SqlStatement, splitStatements } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
 import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
+import { InsertedRows } from "./inserted-rows.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
 import { isName } from "./net-effect.js";
@@ -289,6 +290,7 @@ export function analyzeMigrationsDir(
     parents: new Set(),
   };
   const seeded = new Set<string>();
+  const inserted = new InsertedRows();
   const createdBy = new Map<string, string>();
   const origins = new Origins();
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
@@ -309,12 +311,14 @@ export function analyzeMigrationsDir(
         );
       }
       file.seeded = seeded;
+      file.insertedRows = inserted;
       file.createdBy = createdBy;
       const own = runRules(file, { dataLabel: data?.label, code, base: dir.base, windows }, folder.get(name) ?? []);
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
       findings.push(...(windows ? sameReleaseToInfo(own, { file, origins, windows, pendingOnData }) : own));
       origins.record(file);
       trackSeeded(file, seeded);
+      inserted.record(file);
       for (const t of file.createdHere) createdBy.set(t, file.name);
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)

@@ -57,6 +57,8 @@ export interface MigrationFile {
    * table; followed through renames): such a table may hold rows whatever the code says.
    */
   seeded?: ReadonlySet<string>;
+  /** The rows earlier migrations inserted (plain INSERT … VALUES), as far as no DELETE or DROP cleared them since. */
+  insertedRows?: { insertedBy(table: string, key: string): string | undefined };
   /** Lower-cased table → the earlier migration that last created it (for messages). */
   createdBy?: ReadonlyMap<string, string>;
   /** Replay on `--data`, when this file is pending there. */
@@ -126,4 +128,12 @@ export function referenceLine(file: MigrationFile, line: number, parent: string)
     if (m[1]?.toLowerCase() === parent.toLowerCase())
       return line + (stmt.sql.slice(0, m.index).match(/\n/g)?.length ?? 0);
   return line;
+}
+
+/**
+ * Whether statement `index` failed on the replay only because its own target is a table made outside the
+ * migrations: on production, where the table exists, it runs, so what its text says it does still happens.
+ */
+export function failsOnlyForMissingBase(file: MigrationFile, index: number, target: string): boolean {
+  return file.missingBase?.some((m) => m.index === index && m.table.toLowerCase() === target.toLowerCase()) ?? false;
 }

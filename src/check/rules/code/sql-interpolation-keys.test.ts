@@ -189,4 +189,28 @@ export default app;
       ["src/index.ts", 26, "warning"],
     ]);
   });
+  it("folds a column list of tuples whose first element is a fixed key, and a helper called from many places", async () => {
+    const calls = Array.from({ length: 90 }, (_, i) => `  await columnsOf(db, "t${i % 3}");`).join("\n");
+    const dir = writeProject({
+      "wrangler.json": CONFIG,
+      "src/index.ts": `const CREATE_FIELDS = ["name", "brand", "price"] as const;
+async function columnsOf(db: D1Database, table: string): Promise<Set<string>> {
+  const { results } = await db.prepare(\`PRAGMA table_info(\${table})\`).all<{ name: string }>();
+  return new Set(results.map((r) => r.name));
+}
+export async function create(db: D1Database, data: Record<string, unknown>, id: number, extra: string) {
+  const columns = await columnsOf(db, "products");
+${calls}
+  const fields: Array<[string, unknown]> = [];
+  fields.push(["id", id]);
+  for (const field of CREATE_FIELDS) if (columns.has(field)) fields.push([field, data[field] ?? null]);
+  await db.prepare(\`INSERT INTO products (\${fields.map(([field]) => field).join(", ")}) VALUES (\${fields.map(() => "?").join(", ")})\`).bind(...fields.map(([, v]) => v)).run();
+  const loose: Array<[string, unknown]> = [["id", id]];
+  loose.push([extra, 1]);
+  await db.prepare(\`INSERT INTO products (\${loose.map(([field]) => field).join(", ")}) VALUES (?, ?)\`).run();
+}
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 104, "warning"]]);
+  });
 });

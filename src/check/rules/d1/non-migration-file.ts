@@ -2,6 +2,9 @@ import { resolve } from "node:path";
 import { bindingMigrations } from "../../../project/d1-migrations.js";
 import { type MigrationsDir, migrationPath, readMigration } from "../../d1/migrations.js";
 import type { RuleMeta } from "../../findings.js";
+import { insertValues } from "../../sql/insert-values.js";
+import { splitStatements } from "../../sql/split.js";
+import { setAssignments, type Token, tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
 export const meta: RuleMeta = {
@@ -26,21 +29,57 @@ const DESTROYS = /\b(drop\s+table(?:\s+if\s+exists)?|delete\s+from)\s+["`[]?(\w+
  */
 const DEMO_INSERT =
   /^[ \t]*--[^\n]*\b(sample|demo|dummy|fake|mock)\b(?![ \t]+of\b)(?:[ \t]+[\w-]+){0,3}?[ \t]+(data|rows|records|entries|content|[a-z]+s)\b[^\n]*\n(?:[ \t]*\n)*[ \t]*INSERT\b/gim;
+/** A column or table name with case and separators dropped: `passwordHash`, `password_hash` → `passwordhash`. */
+const squash = (name: string) => name.toLowerCase().replace(/[_\-\s]/g, "");
 /** Credential columns: a literal there ships one known login to every database the folder is applied to. */
-const CREDENTIAL = /^(password|passwd|pwd|password_hash|password_salt|pass_hash|hashed_password|salt|api_key|secret)$/i;
+const CREDENTIAL = new Set([
+  ...["password", "passwd", "pwd", "passwordhash", "passwordsalt", "passhash", "hashedpassword", "passworddigest"],
+  ...["pwdhash", "salt", "apikey", "apisecret", "clientsecret", "secret"],
+]);
 /** Password columns: a migration of any name that fills one with a literal ships a known login. */
-const LOGIN = /^(password|passwd|pwd|password_hash|pass_hash|hashed_password)$/i;
+const LOGIN = new Set([
+  "password",
+  "passwd",
+  "pwd",
+  "passwordhash",
+  "passhash",
+  "hashedpassword",
+  "passworddigest",
+  "pwdhash",
+]);
 /** Who a password belongs to. */
-const IDENTITY = /^(email|e_mail|username|user_name|login|user_id|handle|account)$/i;
-const INSERT_COLUMNS = /\binsert\s+(?:or\s+\w+\s+)?into\s+[^\s(]+\s*\(([^)]*)\)\s*values\b/gi;
+const IDENTITY = new Set(["email", "emailaddress", "username", "login", "userid", "handle", "account"]);
+/** A table of API keys or tokens (`api_keys`, `access_tokens`), and the columns that hold the key itself. */
+const KEY_TABLE = /(apikey|apitoken|accesstoken|accesskey|authtoken|secret)s?$/;
+const KEY_COLUMN = new Set(["key", "token", "secret", "value", "apikey", "keyvalue", "keyhash", "tokenhash", "hash"]);
 
-/** The credential column (by `columns`) a file fills with literal VALUES, if any. */
-function literalCredential(text: string, columns: RegExp = CREDENTIAL): string | undefined {
-  for (const m of text.matchAll(INSERT_COLUMNS)) {
-    const names = (m[1] ?? "").split(",").map((c) => c.trim().replace(/^["`[]|["`\]]$/g, ""));
-    const col = names.find((c) => columns.test(c));
-    // Outside a seed file, a password is a login only beside whose it is (a challenge's answer hash is not).
-    if (col && (columns === CREDENTIAL || names.some((c) => IDENTITY.test(c)))) return col;
+/** A single non-empty string literal: what nobody can keep secret once it is committed. */
+const literal = (item: readonly Token[] | undefined) =>
+  item?.length === 1 && item[0]?.kind === "string" && item[0].text.length > 0;
+
+/**
+ * The credential column a file fills with a literal: an INSERT … VALUES whose row gives a password column (beside
+ * whose login it is), an API-key table's key, or, in a seed file (`all`), any credential column a string; or an
+ * UPDATE that sets a password column to one.
+ */
+function literalCredential(text: string, all: boolean): string | undefined {
+  // Most migrations name no credential at all: only those are split into statements.
+  if (!/pass|pwd|salt|secret|key|token/i.test(text)) return undefined;
+  for (const stmt of splitStatements(text).statements) {
+    const insert = insertValues(stmt.sql);
+    if (insert) {
+      const names = insert.columns.map(squash);
+      const keyTable = KEY_TABLE.test(squash(insert.table));
+      const at = names.findIndex((c) => (all ? CREDENTIAL : LOGIN).has(c) || (keyTable && KEY_COLUMN.has(c)));
+      const col = insert.columns[at];
+      // Outside a seed file, a password is a login only beside whose it is (a challenge's answer hash is not).
+      const owned = all || keyTable || names.some((c) => IDENTITY.has(c));
+      if (col && owned && insert.rows.some((row) => literal(row[at]))) return col;
+      continue;
+    }
+    const set = setAssignments(tokenize(stmt.sql));
+    const reset = set?.find((a) => a.columns.length === 1 && LOGIN.has(squash(a.columns[0] ?? "")) && literal(a.value));
+    if (reset) return reset.columns[0];
   }
   return undefined;
 }
@@ -69,7 +108,7 @@ function strayData(name: string, read: () => string): { why: string; line: numbe
   if (seed && NOT_PRODUCTION.test(stem)) return atTop("is named as seed data for a non-production environment");
   // Whatever its name (`0002_create_users.sql`, `0005_add_demo_clinician.sql`), a literal password is a known login;
   // a file named as a seed counts salts and keys too.
-  const col = literalCredential(text(), seed ? CREDENTIAL : LOGIN);
+  const col = literalCredential(text(), seed);
   if (col) return atTop(`seeds literal ${col} values, so every database gets the same known login`);
   const demo = [...text().matchAll(DEMO_INSERT)][0];
   if (!demo) return undefined;

@@ -154,6 +154,35 @@ describe("d1/non-migration-file", () => {
     });
     expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_create_users.sql:1"]);
   });
+  it("reads credential columns in any spelling, API-key tables, upserts and password resets", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_admin.sql":
+        'INSERT INTO "User" ("id", "username", "passwordHash") VALUES (\'a1\', \'root\', \'$2b$10$abc\')\nON CONFLICT("username") DO UPDATE SET "passwordHash" = \'$2b$10$abc\';\n',
+      "migrations/0003_fix_api_key.sql":
+        "INSERT OR REPLACE INTO api_keys (id, key, name, enabled) VALUES ('k1', 'la_dev_DA77', 'Fixed key', 1);\n",
+      "migrations/0004_reset.sql": "UPDATE users SET password_hash = '5e88489' WHERE email = 'ops@x.io';\n",
+    });
+    expect(hits(r, "d1/non-migration-file").sort()).toEqual([
+      "d1/non-migration-file@0002_admin.sql:1",
+      "d1/non-migration-file@0003_fix_api_key.sql:1",
+      "d1/non-migration-file@0004_reset.sql:1",
+    ]);
+    expect(r.findings.find((f) => f.file.endsWith("0003_fix_api_key.sql"))?.message).toContain(
+      "seeds literal key values",
+    );
+  });
+  it("does not flag a credential column filled by an expression, NULL or an empty string", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_keys.sql":
+        "INSERT INTO api_keys (id, key, name) VALUES ('k1', 'la_' || hex(randomblob(16)), 'Generated');\n",
+      "migrations/0003_users.sql":
+        "INSERT INTO users (id, email, password_hash) VALUES (1, 'a@x.io', NULL), (2, 'b@x.io', '');\n",
+      "migrations/0004_clear.sql": "UPDATE users SET password_hash = NULL WHERE email = 'a@x.io';\n",
+    });
+    expect(hits(r, "d1/non-migration-file")).toEqual([]);
+  });
   it("flags an INSERT that its own comment calls sample or demo data, at the INSERT, and not other comments", async () => {
     const r = await checkMigrations({
       "migrations/0001_init.sql": T(1),

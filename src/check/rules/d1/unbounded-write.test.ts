@@ -13,6 +13,18 @@ describe("d1/unbounded-write", () => {
       [2, "warning"],
     ]);
   });
+  it("flags a DELETE without WHERE of a table made outside the migrations, which the replay cannot run", async () => {
+    const r = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002.sql": "ALTER TABLE docs ADD COLUMN hidden INTEGER DEFAULT 0;",
+      "migrations/0003.sql":
+        "DELETE FROM docs;\nINSERT INTO docs (slug) VALUES ('intro');\nDELETE FROM missing_too WHERE 1 = 0;",
+    });
+    const found = r.findings
+      .filter((f) => f.rule === "d1/unbounded-write")
+      .map((f) => `${f.file.split("/").pop()}:${f.line}`);
+    expect(found).toEqual(["0003.sql:1"]);
+  });
   it("does not flag a WHERE, a WHERE-less subquery, or a table created in the file", async () => {
     expect(await hitsAfterBase("d1/unbounded-write", "DELETE FROM order_items WHERE sku IS NULL;")).toEqual([]);
     expect(

@@ -1,5 +1,5 @@
 import { isSingleton } from "../../d1/row-bounds.js";
-import { existedBefore, ident } from "../../d1/rule.js";
+import { existedBefore, failsOnlyForMissingBase, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
 /** UPDATE or DELETE without a WHERE on a table that existed before the migration. */
@@ -8,7 +8,9 @@ export default defineRule({
   checkMigration: ({ file, dataLabel }) =>
     file.outcomes.flatMap((o, i) => {
       const stmt = file.statements[i];
-      if (!stmt || o.error || (o.verb !== "update" && o.verb !== "delete") || o.hasWhere || !o.target) return [];
+      if (!stmt || (o.verb !== "update" && o.verb !== "delete") || o.hasWhere || !o.target) return [];
+      // A write to a table made outside the migrations fails on the replay, and empties the table on production.
+      if (o.error && !failsOnlyForMissingBase(file, i, o.target)) return [];
       if (!existedBefore(file, o.target)) return [];
       // An UPDATE of a table that holds one row at most (`id … CHECK (id = 1)`) rewrites that row, nothing more.
       if (o.verb === "update" && isSingleton(file.tablesAfter?.get(o.target.toLowerCase()))) return [];
