@@ -227,10 +227,11 @@ function deleteSites(text: string, table: string): number[] {
   return [...text.matchAll(pattern)].flatMap((m) => (commentedOut(text, m.index) ? [] : [m.index]));
 }
 
-/** The `lines` lines of `text` before `index`. */
+/** The `lines` lines of `text` before `index` (the last one up to `index`), found by walking back from it. */
 function window(text: string, index: number, lines: number): string {
-  const before = text.slice(0, index).split("\n");
-  return before.slice(Math.max(0, before.length - lines)).join("\n");
+  let start = index;
+  for (let n = 0; n < lines && start > 0; n++) start = text.lastIndexOf("\n", start - 1);
+  return text.slice(Math.max(0, start + 1), index);
 }
 
 /** Whether the statement at `index` opens a `try` block (`try {` on one of the 3 lines before it, or its own). */

@@ -1,4 +1,5 @@
 import { insertValues } from "../sql/insert-values.js";
+import type { SqlStatement } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
 import type { MigrationFile } from "./rule.js";
 
@@ -7,14 +8,32 @@ const lc = (s: string) => s.toLowerCase();
 const MAX_ROWS = 20000;
 const MAX_ROW_TEXT = 400;
 
+/** A plain INSERT's rows, as `rowsOf` reads them. */
+export interface PlainInsert {
+  table: string;
+  columns: string[];
+  rows: string[][];
+}
+
+/** Each statement is read once: the rule reads it before `InsertedRows.record` does. */
+const read = new WeakMap<SqlStatement, PlainInsert | null>();
+
 /**
  * The rows of a plain `INSERT INTO t (…) VALUES (…)` (no OR IGNORE / OR REPLACE / ON CONFLICT, which settle a
  * repeat themselves), each as its values re-spelled from their tokens; undefined for anything else.
  *
  * @example
- * plainInsertRows("INSERT INTO agents (name) VALUES ('a'), ( 'b' )"); // { table: "agents", columns: ["name"], rows: [["'a'"], ["'b'"]] }
+ * plainInsertRows(stmt); // INSERT INTO agents (name) VALUES ('a'), ( 'b' ) → { table: "agents", columns: ["name"], rows: [["'a'"], ["'b'"]] }
  */
-export function plainInsertRows(sql: string): { table: string; columns: string[]; rows: string[][] } | undefined {
+export function plainInsertRows(stmt: SqlStatement): PlainInsert | undefined {
+  const known = read.get(stmt);
+  if (known !== undefined) return known ?? undefined;
+  const rows = readPlainInsert(stmt.sql);
+  read.set(stmt, rows ?? null);
+  return rows;
+}
+
+function readPlainInsert(sql: string): PlainInsert | undefined {
   const head = tokenize(sql, 12);
   if (head[0]?.value !== "INSERT" || head[1]?.value === "OR") return undefined;
   if (/\bON\s+CONFLICT\b/i.test(sql)) return undefined;
@@ -64,7 +83,7 @@ export class InsertedRows {
           if (rows) this.byTable.set(lc(c.table), rows);
         }
       if (o.verb !== "insert" || o.insertSelect) return;
-      const insert = plainInsertRows(stmt.sql);
+      const insert = plainInsertRows(stmt);
       if (!insert) return;
       const rows = this.byTable.get(insert.table) ?? new Map<string, string>();
       for (const values of insert.rows) {

@@ -63,8 +63,9 @@ const literal = (item: readonly Token[] | undefined) =>
  * UPDATE that sets a password column to one.
  */
 function literalCredential(text: string, all: boolean): string | undefined {
-  // Most migrations name no credential at all: only those are split into statements.
-  if (!/pass|pwd|salt|secret|key|token/i.test(text)) return undefined;
+  // Only a file that writes rows and names a credential-like word is split into statements (`PRIMARY KEY` alone
+  // would let nearly every migration through).
+  if (!/\b(insert|update)\b/i.test(text) || !/pass|pwd|salt|secret|key|token/i.test(text)) return undefined;
   for (const stmt of splitStatements(text).statements) {
     const insert = insertValues(stmt.sql);
     if (insert) {

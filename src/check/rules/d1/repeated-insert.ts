@@ -24,7 +24,7 @@ export default defineRule({
       if (!o || o.error || o.skipped) return [];
       if (o.verb === "delete" || o.verb === "drop-table") cleared.add(lc(o.target ?? ""));
       if (o.verb !== "insert" || o.insertSelect) return [];
-      const insert = plainInsertRows(stmt.sql);
+      const insert = plainInsertRows(stmt);
       if (!insert || cleared.has(insert.table)) return [];
       const repeats = insert.rows.flatMap((values) => {
         for (const { key, differs } of rowKeys(insert.columns, values)) {
