@@ -20,7 +20,9 @@ describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
 
   beforeAll(async () => {
     shop = await startShopEdge("release-kill");
-    writeFastConfig(shop.dir, { minDuration: "8s", minSamples: 200 });
+    // This test is about kills, not latency. On a loaded CI host both versions once breached a 1 s p95, and a
+    // shared breach pauses by design (analyze.test.ts covers that), leaving 50/50 for a reason no kill caused.
+    writeFastConfig(shop.dir, { minDuration: "8s", minSamples: 200, sloLatencyMs: 10_000 });
     const first = await release(shop.dir, ["--worker", "shop-api"]);
     expect(first.report.outcome, first.stderr).toBe("promoted");
     traffic = generateTraffic(shop);

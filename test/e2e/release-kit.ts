@@ -13,8 +13,12 @@ const VERSION_HEADER = "x-blastwall-version";
 /**
  * Replaces the shop's blastwall.config.ts with a test config: the same smoke checks, a short ramp (0 → 50 → 100),
  * 1 s polls and short minimum durations, so a release takes seconds. The analysis settings are the shop's.
+ * `sloLatencyMs` sets the absolute p95 SLO.
  */
-export function writeFastConfig(dir: string, { minDuration = "10s", minSamples = 100 } = {}): void {
+export function writeFastConfig(
+  dir: string,
+  { minDuration = "10s", minSamples = 100, sloLatencyMs = 1000 } = {},
+): void {
   rmSync(join(dir, "blastwall.config.ts"), { force: true });
   const config = {
     defaults: {
@@ -31,7 +35,7 @@ export function writeFastConfig(dir: string, { minDuration = "10s", minSamples =
           { name: "get cart", path: "/carts/smoke-test", bodyMatch: '"lines"' },
         ],
         steps: [{ percent: 50, minDuration, minSamples }, 100],
-        analysis: { slo: { errorRate: 0.02, latencyMs: 1000, latencyQuantile: 0.95 } },
+        analysis: { slo: { errorRate: 0.02, latencyMs: sloLatencyMs, latencyQuantile: 0.95 } },
         watch: { queues: ["order-events-dlq"], durableObjects: ["Cart"] },
       },
     },
