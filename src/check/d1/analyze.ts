@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type Database from "better-sqlite3";
+import { applySuppressions as applyCodeSuppressions } from "../config/suppressions.js";
 import type { Finding, MigrationSummary } from "../findings.js";
 import { rules } from "../rules/index.js";
 import { report } from "../rules/report.js";
@@ -10,6 +11,7 @@ import { type SqlStatement, splitStatements } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
 import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
+import { codeSuppressions } from "./code-suppress.js";
 import { InsertedRows } from "./inserted-rows.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
@@ -17,7 +19,13 @@ import { isName } from "./net-effect.js";
 import { Origins, sameReleaseToInfo } from "./release-origin.js";
 import type { ReleaseWindows } from "./release-windows.js";
 import { soleSource } from "./row-bounds.js";
-import { type D1FolderContext, type D1RuleContext, type MigrationFile, referenceLine } from "./rule.js";
+import {
+  type D1FinalContext,
+  type D1FolderContext,
+  type D1RuleContext,
+  type MigrationFile,
+  referenceLine,
+} from "./rule.js";
 import { applySuppressions } from "./suppress.js";
 
 export interface AnalyzeDirOptions {
@@ -332,6 +340,7 @@ export function analyzeMigrationsDir(
         !(f.data?.viaForeignKey === true && typeof f.data.table === "string" && history.reported.has(lc(f.data.table))),
     );
     findings.splice(0, findings.length, ...settled);
+    if (code && names.length > 0) findings.push(...finalSchemaFindings(dir, names, replayer, code));
   } finally {
     replayer.close();
     onData?.replayer.close();
@@ -340,6 +349,39 @@ export function analyzeMigrationsDir(
   const rel = (n: string) => (dir.rel === "." ? n : `${dir.rel}/${n}`);
   const appliedOnData = names.filter((n) => !onData.pending.has(n)).map(rel);
   return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
+}
+
+/** The rules that judge the code's statements on the schema the whole history leaves (built once, if any run). */
+function finalSchemaFindings(
+  dir: MigrationsDir,
+  names: readonly string[],
+  replayer: Replayer,
+  code: CodeMentions,
+): Finding[] {
+  const judges = rules.filter((r) => r.checkFinalSchema);
+  if (judges.length === 0 || code.queries().queries.length === 0) return [];
+  return replayer.withFinalSchema((db) => {
+    const compile = (sql: string): string | undefined => {
+      try {
+        db.prepare(sql);
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const ctx: D1FinalContext = { dir, last: names[names.length - 1] ?? "", tables: replayer.tables, code, compile };
+    const found = judges.flatMap((rule) =>
+      (rule.checkFinalSchema?.(ctx) ?? []).map((hit) => report(rule.meta, hit, hit.file)),
+    );
+    // They point into source files: the `// blastwall-ignore` comments written there apply (the code analyzer
+    // reports the malformed ones).
+    return [...new Set(found.map((f) => f.file))].flatMap((file) =>
+      applyCodeSuppressions(
+        found.filter((f) => f.file === file),
+        codeSuppressions(file, code.textOf(file) ?? "").scoped,
+      ),
+    );
+  });
 }
 
 /** The rules by id, for the checks that run on a rule's own findings. */

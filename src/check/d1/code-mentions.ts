@@ -4,7 +4,9 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { isSourcePath, listSources } from "../code/files.js";
 import { MAX_SOURCE_BYTES } from "../code/source.js";
 import { textsAtRef } from "../config/git-base.js";
+import { type CodeQuery, queriesIn, tablesCreatedIn } from "./code-queries.js";
 import { readsWholeCode } from "./code-reach.js";
+import { commentedOut, lineAt, TOOLING } from "./code-text.js";
 
 /** Whether the code of the Workers bound to a migrations folder names a table or column at all. */
 export interface CodeMentions {
@@ -42,6 +44,13 @@ export interface CodeMentions {
    * 60 lines, by a `DELETE FROM <clearedBy>`. Undefined when there is none.
    */
   deletesFrom(table: string, clearedBy?: string): CodePlace | undefined;
+  /**
+   * The SQL statements the Workers' code passes to D1 as written (a literal given to `.prepare(`, blastwall's `sql`
+   * tag), outside comments and tooling files, and the tables the same code creates itself. Read on first call.
+   */
+  queries(): { queries: CodeQuery[]; createdTables: ReadonlySet<string> };
+  /** The text of one source file read, by the name messages show (for its `blastwall-ignore` comments). */
+  textOf(file: string): string | undefined;
 }
 
 /** A place in the Workers' code. */
@@ -126,6 +135,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
   let adds: CodeColumnAdd[] | undefined;
   const answers = new Map<string, boolean>();
   const deletes = new Map<string, CodePlace | undefined>();
+  let statements: { queries: CodeQuery[]; createdTables: ReadonlySet<string> } | undefined;
   return {
     workers: configs.map((c) => label(c.path)),
     ...(base === undefined ? {} : { at: base }),
@@ -172,6 +182,16 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       deletes.set(key, found);
       return found;
     },
+    queries() {
+      files ??= read();
+      const run = files.filter((f) => !TOOLING.test(label(f.path)));
+      statements ??= {
+        queries: run.flatMap((f) => queriesIn(f.text, label(f.path))),
+        createdTables: new Set(run.flatMap((f) => tablesCreatedIn(f.text))),
+      };
+      return statements;
+    },
+    textOf: (file) => (files ??= read()).find((f) => label(f.path) === file)?.text,
     mentions(name, table) {
       const key = `${name}\0${table ?? ""}`.toLowerCase();
       const known = answers.get(key);
@@ -199,9 +219,6 @@ function listsIn(text: string, file: string): CodeList[] {
   }));
 }
 
-/** Files that do not run in the Worker: scripts run by hand, tests, seeds. Their ALTERs touch other databases. */
-const TOOLING = /(^|\/)(scripts?|tools?|bin|tests?|__tests__|e2e|seeds?|fixtures?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-
 /** `ALTER TABLE "t" ADD [COLUMN] "c"`, names bare or quoted with `"` (escaped too, inside a string), `` ` `` or `[]`. */
 const COLUMN_ADD = /\bALTER\s+TABLE\s+\\?["`[]?(\w+)\\?["`\]]?\s+ADD\s+(?:COLUMN\s+)?\\?["`[]?(\w+)\\?["`\]]?/gi;
 
@@ -212,14 +229,6 @@ function columnAddsIn(text: string, file: string): CodeColumnAdd[] {
     return [{ file, line: lineAt(text, m.index), table, column }];
   });
 }
-
-/** Whether the line holding `index` is a comment up to it (`//`, a block comment's `*`, SQL's `--`): it runs nothing. */
-function commentedOut(text: string, index: number): boolean {
-  const before = text.slice(text.lastIndexOf("\n", index) + 1, index).trimStart();
-  return before.startsWith("//") || before.startsWith("*") || before.startsWith("--");
-}
-
-const lineAt = (text: string, index: number): number => text.slice(0, index).split("\n").length;
 
 /** Offsets of `DELETE FROM <table>` in `text`, names bare or quoted, outside comments. */
 function deleteSites(text: string, table: string): number[] {

@@ -93,6 +93,19 @@ export interface D1FolderContext {
   fileOf(name: string): string;
 }
 
+/** What a rule over a folder's final schema reads, once its whole history replayed. */
+export interface D1FinalContext {
+  dir: MigrationsDir;
+  /** The folder's last file (as it is named in the folder), for messages. */
+  last: string;
+  /** The tables the history leaves. */
+  tables: ReadonlyMap<string, Table>;
+  /** What the code of the Workers bound to the folder names and runs. */
+  code: CodeMentions;
+  /** SQLite's error preparing `sql` on the schema the history leaves, or undefined when it compiles. */
+  compile(sql: string): string | undefined;
+}
+
 /** A folder rule's hit: `name` is a file inside the folder (that file's suppressions apply), else `file` is set. */
 export interface FolderHit extends RuleHit {
   name?: string;

@@ -38,6 +38,7 @@ import d1NarrowCheck from "./d1/narrow-check.js";
 import d1NonMigrationFile from "./d1/non-migration-file.js";
 import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
 import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
+import d1QueryUnknownColumn from "./d1/query-unknown-column.js";
 import d1RebuildCascade from "./d1/rebuild-cascade.js";
 import d1RebuildFkRestrict from "./d1/rebuild-fk-restrict.js";
 import d1RebuildLosesIndex from "./d1/rebuild-loses-index.js";
@@ -112,6 +113,7 @@ export const rules: readonly Rule[] = [
   d1NonMigrationFile,
   d1OrderDependsOnWrangler,
   d1OutOfOrderMigration,
+  d1QueryUnknownColumn,
   d1RebuildCascade,
   d1RebuildFkRestrict,
   d1RebuildLosesIndex,

@@ -87,6 +87,7 @@ describe("the rule registry", () => {
       "checkProject",
       "checkMigration",
       "checkFolder",
+      "checkFinalSchema",
       "checkSuppressions",
     ];
     expect(rules.filter((r) => !kinds.some((k) => typeof r[k] === "function")).map((r) => r.meta.id)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { CodeFileContext, CodeProjectContext } from "../code/rule.js";
 import type { ConfigRuleContext } from "../config/rule.js";
-import type { D1FolderContext, D1RuleContext, FolderHit } from "../d1/rule.js";
+import type { D1FinalContext, D1FolderContext, D1RuleContext, FolderHit } from "../d1/rule.js";
 import type { Finding, RuleMeta, Suppression } from "../findings.js";
 import type { Table } from "../sql/schema.js";
 import type { Hit, PlacedHit } from "./report.js";
@@ -23,6 +23,8 @@ export interface RuleChecks {
    * the history leaves (a rule that judges the code about to be deployed, which runs on that schema). Kept when absent.
    */
   keepOnFinalSchema?(finding: Finding, tables: ReadonlyMap<string, Table>): boolean;
+  /** Once per D1 migrations folder, after its whole history replayed: the code's statements on the schema it leaves. */
+  checkFinalSchema?(ctx: D1FinalContext): readonly PlacedHit[];
   /** Each D1 migrations folder as a whole (also a missing one): ordering, stray files, migrations.lock. */
   checkFolder?(ctx: D1FolderContext): readonly FolderHit[];
   /** Each file's suppression comments, once its findings went through them. */

@@ -681,6 +681,21 @@ export class Replayer {
     for (const [k, o] of this.objects) if (o.type === "trigger" && lc(o.table) === lc(name)) this.objects.delete(k);
   }
 
+  /**
+   * Runs `use` on a database holding everything the history left (between files only): the replay's own in whole
+   * replay, else one built from the master for the call.
+   */
+  withFinalSchema<T>(use: (db: Database.Database) => T): T {
+    if (this.whole) return use(this.whole);
+    if (!this.master) throw new Error("replayer: no schema kept");
+    const built = this.master.build(this.master.all());
+    try {
+      return use(built.db);
+    } finally {
+      built.db.close();
+    }
+  }
+
   close(): void {
     this.part?.db.close();
     this.whole?.close();
