@@ -168,17 +168,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       const key = `${table}\0${clearedBy ?? ""}`.toLowerCase();
       if (deletes.has(key)) return deletes.get(key);
       files ??= read();
-      let found: CodePlace | undefined;
-      for (const f of files) {
-        if (TOOLING.test(label(f.path))) continue;
-        const at = deleteSites(f.text, table).find(
-          (i) => !inTry(f.text, i) && !(clearedBy && deleteSites(window(f.text, i, 60), clearedBy).length > 0),
-        );
-        if (at !== undefined) {
-          found = { file: label(f.path), line: lineAt(f.text, at) };
-          break;
-        }
-      }
+      const found = firstDelete(files, label, table, clearedBy);
       deletes.set(key, found);
       return found;
     },
@@ -191,7 +181,10 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       };
       return statements;
     },
-    textOf: (file) => (files ??= read()).find((f) => label(f.path) === file)?.text,
+    textOf(file) {
+      files ??= read();
+      return files.find((f) => label(f.path) === file)?.text;
+    },
     mentions(name, table) {
       const key = `${name}\0${table ?? ""}`.toLowerCase();
       const known = answers.get(key);
@@ -203,6 +196,23 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       return found;
     },
   };
+}
+
+/** The first `DELETE FROM <table>` of the Workers' files (not tooling) that no `try` catches and no nearby clearing precedes. */
+function firstDelete(
+  files: readonly Source[],
+  label: (path: string) => string,
+  table: string,
+  clearedBy: string | undefined,
+): CodePlace | undefined {
+  for (const f of files) {
+    if (TOOLING.test(label(f.path))) continue;
+    const at = deleteSites(f.text, table).find(
+      (i) => !inTry(f.text, i) && !(clearedBy && deleteSites(window(f.text, i, 60), clearedBy).length > 0),
+    );
+    if (at !== undefined) return { file: label(f.path), line: lineAt(f.text, at) };
+  }
+  return undefined;
 }
 
 /** `[ "a", 'b', … ]` holding only string literals (no escapes, no interpolation), two or more. */
