@@ -87,6 +87,24 @@ export function uniqueByCopy(file: MigrationFile, rebuild: Rebuild, columns: rea
   return copy !== undefined && uniqueIn(copy, rebuild, columns);
 }
 
+/**
+ * Whether the rebuild's sole copy leaves a column of the unique key `columns` out, with no DEFAULT, so every copied
+ * row holds NULL there, and NULLs never collide: `UNIQUE (phone)` on a rebuilt users whose copy does not fill
+ * `phone`. Nothing else in the file writes the table, so only the copied rows are there when the key is checked.
+ *
+ * @example
+ * nullByCopy(file, rebuild, ["phone"]); // true for INSERT INTO users (id, name) SELECT id, name FROM users_old
+ */
+export function nullByCopy(file: MigrationFile, rebuild: Rebuild, columns: readonly string[]): boolean {
+  const copy = soleCopy(file, rebuild);
+  if (!copy) return false;
+  const filled = new Set(copy.filled.map(lc));
+  return columns.some((col) => {
+    const now = rebuild.after.columns.find((c) => lc(c.name) === lc(col));
+    return now !== undefined && now.hidden === 0 && now.default === null && now.pk === 0 && !filled.has(lc(col));
+  });
+}
+
 function uniqueIn(copy: Copy, rebuild: Rebuild, columns: readonly string[]): boolean {
   const sources: string[] = [];
   for (const col of columns) {

@@ -13,6 +13,19 @@ describe("d1/add-unique", () => {
       "d1/add-unique@0002_change.sql:1",
     ]);
   });
+  it("says nothing of a rebuild's UNIQUE column that its copy leaves NULL in every row, but flags one it fills", async () => {
+    const rename = (copied: string) => `ALTER TABLE orders RENAME TO orders_old;
+CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, phone TEXT UNIQUE);
+INSERT INTO orders (${copied}) SELECT ${copied} FROM orders_old;
+DROP TABLE orders_old;`;
+    expect(await hitsAfterBase("d1/add-unique", rename("id, status, total"))).toEqual([]);
+    const filled = rebuildOrders(
+      "id INTEGER PRIMARY KEY, status TEXT, total INTEGER NOT NULL DEFAULT 0, phone TEXT UNIQUE",
+      "id, status, total, status",
+    );
+    expect(await hitsAfterBase("d1/add-unique", filled)).toEqual(["d1/add-unique@0002_change.sql:1"]);
+  });
+
   it("flags a UNIQUE constraint added by a rebuild", async () => {
     const sql = rebuildOrders("id INTEGER PRIMARY KEY, status TEXT UNIQUE, total INTEGER NOT NULL DEFAULT 0");
     expect(await hitsAfterBase("d1/add-unique", sql)).toEqual(["d1/add-unique@0002_change.sql:1"]);

@@ -7,7 +7,7 @@ import {
   uniqueOnNullColumn,
   writtenColumns,
 } from "../../d1/classify.js";
-import { uniqueByCopy } from "../../d1/copied-keys.js";
+import { nullByCopy, uniqueByCopy } from "../../d1/copied-keys.js";
 import { dedupedFirst, numberedWithin, partialOnlyNewRows, partialRowsDeleted } from "../../d1/net-effect.js";
 import { emptyAt } from "../../d1/row-bounds.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
@@ -85,7 +85,13 @@ export default defineRule({
           return [];
         // A rebuild's key copied from a key of the old table: unique by construction.
         const rebuild = file.changes.find((r) => r.kind === "modify-table" && r.line === c.line && r.table === c.table);
-        if (c.viaRebuild && rebuild?.kind === "modify-table" && uniqueByCopy(file, rebuild, c.index.columns)) return [];
+        // Or holding a column the copy leaves NULL in every row: NULLs never collide.
+        if (
+          c.viaRebuild &&
+          rebuild?.kind === "modify-table" &&
+          (uniqueByCopy(file, rebuild, c.index.columns) || nullByCopy(file, rebuild, c.index.columns))
+        )
+          return [];
         const cols = c.index.columns.join(", ");
         const t = ident(c.table);
         const groupBy = c.index.columns.map(ident).join(", ");

@@ -22,6 +22,28 @@ async function linesAfterExpand(schema: string, sql: string): Promise<number[]> 
 }
 
 describe("d1/large-data-change", () => {
+  it("reports REPLACE … SELECT into a table the file just created as info (a copy), and into an older one as a warning", async () => {
+    const fresh = `ALTER TABLE orders ADD COLUMN note TEXT;
+CREATE TABLE order_search (id INTEGER PRIMARY KEY, text TEXT);
+INSERT OR REPLACE INTO order_search (id, text) SELECT id, status FROM orders;`;
+    const r = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": fresh,
+    });
+    expect(r.findings.filter((f) => f.rule === "d1/large-data-change").map((f) => [f.line, f.severity])).toEqual([
+      [3, "info"],
+    ]);
+    const older = `ALTER TABLE orders ADD COLUMN note TEXT;
+INSERT OR REPLACE INTO order_items (id, order_id, sku) SELECT id, id, status FROM orders;`;
+    const w = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_change.sql": older,
+    });
+    expect(w.findings.filter((f) => f.rule === "d1/large-data-change").map((f) => [f.line, f.severity])).toEqual([
+      [2, "warning"],
+    ]);
+  });
+
   it("reports a backfill of unknown size as info, and an overwrite or DELETE of existing values as a warning", async () => {
     const severities = async (sql: string) =>
       (

@@ -70,12 +70,15 @@ function dedupesForIndex(file: MigrationFile, o: StatementOutcome, line: number)
 }
 
 /**
- * Without `--data`, how big a copy or a backfill is stays unknown: an `INSERT … SELECT`, or an UPDATE that only fills
+ * Without `--data`, how big a copy or a backfill is stays unknown: an `INSERT … SELECT` (or `REPLACE … SELECT` into a
+ * table this file created and has not written yet), or an UPDATE that only fills
  * columns this file adds, is then reported as info (run with `--data` to measure it). An UPDATE that overwrites
  * columns rows already had, or a DELETE, changes existing values and stays a warning.
  */
 function onlyAddsValues(file: MigrationFile, o: StatementOutcome, sql: string, line: number): boolean {
   if (o.verb === "insert" && o.insertSelect) return true;
+  // REPLACE … SELECT into a table this file created and has not written yet replaces nothing: it is a copy.
+  if (o.verb === "replace" && o.insertSelect && o.target && emptyAt(file, o.target, line)) return true;
   if (o.verb !== "update" || !o.target) return false;
   const set = updatedColumns(tokenize(sql));
   const table = o.target.toLowerCase();

@@ -17,6 +17,8 @@ export const meta: RuleMeta = {
 const TEST_DATA = /(^|[_\-.\d])(test[_-]?data|dummy|fake|mock|mocks|sample[_-]?data|fixtures?)([_\-.]|$)/i;
 /** Seed files: a numbered `0004_seed_roles.sql` is usually reference data on purpose, an unnumbered `seed.sql` not. */
 const SEED = /(^|[_\-.\d])(seeds?|seeding|seed[_-]?data)([_\-.]|$)/i;
+/** A statement that writes rows (outside `--` comments is not checked: a seed's rows are its statements). */
+const WRITES_ROWS = /\b(?:insert|replace)\s+(?:or\s+\w+\s+)?into\b|\bupdate\s+["`[]?\w+["`\]]?\s+set\b/i;
 /** A seed named for an environment that is not production: `0001_seed_dev.sql`, `0003_demo_seed.sql`. */
 const NOT_PRODUCTION = /(^|[_\-.\d])(dev|development|demo|local|example|staging|qa)([_\-.]|$)/i;
 /** A whole-schema file (`schema.sql`, `init.sql`, `full_schema.sql`), run by hand with `d1 execute --file`. */
@@ -104,7 +106,9 @@ function strayData(name: string, read: () => string): { why: string; line: numbe
       );
   }
   if (TEST_DATA.test(stem)) return atTop("looks like test data");
-  const seed = SEED.test(stem);
+  // A name that says seed is data only when the file writes rows: `0016_add_qa_seed_state.sql` that only creates
+  // tables is a migration about a feature so named.
+  const seed = SEED.test(stem) && WRITES_ROWS.test(text());
   if (seed && !/^\d/.test(name)) return atTop("looks like seed data");
   if (seed && NOT_PRODUCTION.test(stem)) return atTop("is named as seed data for a non-production environment");
   // Whatever its name (`0002_create_users.sql`, `0005_add_demo_clinician.sql`), a literal password is a known login;

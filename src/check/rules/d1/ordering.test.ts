@@ -133,6 +133,15 @@ describe("d1/non-migration-file", () => {
     });
     expect(hits(r, "d1/non-migration-file")).toEqual([]);
   });
+  it("does not flag a file named as a seed that writes no rows (a feature so named)", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": "CREATE TABLE t1 (id INTEGER PRIMARY KEY, email TEXT);\n",
+      "migrations/0002_add_qa_seed_state.sql": "CREATE TABLE qa_seed_state (id INTEGER PRIMARY KEY, seeded_at TEXT);\n",
+      "migrations/seed_tables.sql": "CREATE TABLE seeds (id INTEGER PRIMARY KEY);\n",
+    });
+    expect(hits(r, "d1/non-migration-file")).toEqual([]);
+  });
+
   it("flags a numbered seed named for dev or demo, or one that seeds a literal login", async () => {
     const r = await checkMigrations({
       "migrations/0001_init.sql": T(1),
