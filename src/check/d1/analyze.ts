@@ -23,6 +23,7 @@ import {
   type D1FinalContext,
   type D1FolderContext,
   type D1RuleContext,
+  flatChanges,
   type MigrationFile,
   referenceLine,
 } from "./rule.js";
@@ -300,6 +301,7 @@ export function analyzeMigrationsDir(
   const seeded = new Set<string>();
   const inserted = new InsertedRows();
   const createdBy = new Map<string, string>();
+  const removed = new Set<string>();
   const origins = new Origins();
   const onData = data ? openDataReplay(dir, names, data, progress) : undefined;
   const every = Math.max(1, Math.floor(names.length / 20));
@@ -328,6 +330,7 @@ export function analyzeMigrationsDir(
       trackSeeded(file, seeded);
       inserted.record(file);
       for (const t of file.createdHere) createdBy.set(t, file.name);
+      noteRemovedColumns(file, removed);
       migrations.push({ file: file.rel, class: file.class, database });
       if (i % every === 0 || i === names.length - 1)
         progress?.(`${i + 1}/${names.length} files of ${dir.rel}/ replayed`);
@@ -340,7 +343,7 @@ export function analyzeMigrationsDir(
         !(f.data?.viaForeignKey === true && typeof f.data.table === "string" && history.reported.has(lc(f.data.table))),
     );
     findings.splice(0, findings.length, ...settled);
-    if (code && names.length > 0) findings.push(...finalSchemaFindings(dir, names, replayer, code));
+    if (code && names.length > 0) findings.push(...finalSchemaFindings({ dir, names, replayer, code, removed }));
   } finally {
     replayer.close();
     onData?.replayer.close();
@@ -352,12 +355,19 @@ export function analyzeMigrationsDir(
 }
 
 /** The rules that judge the code's statements on the schema the whole history leaves (built once, if any run). */
-function finalSchemaFindings(
-  dir: MigrationsDir,
-  names: readonly string[],
-  replayer: Replayer,
-  code: CodeMentions,
-): Finding[] {
+function finalSchemaFindings({
+  dir,
+  names,
+  replayer,
+  code,
+  removed,
+}: {
+  dir: MigrationsDir;
+  names: readonly string[];
+  replayer: Replayer;
+  code: CodeMentions;
+  removed: ReadonlySet<string>;
+}): Finding[] {
   const judges = rules.filter((r) => r.checkFinalSchema);
   if (judges.length === 0 || code.queries().queries.length === 0) return [];
   return replayer.withFinalSchema((db) => {
@@ -369,7 +379,8 @@ function finalSchemaFindings(
         return (err as Error).message;
       }
     };
-    const ctx: D1FinalContext = { dir, last: names[names.length - 1] ?? "", tables: replayer.tables, code, compile };
+    const last = names[names.length - 1] ?? "";
+    const ctx: D1FinalContext = { dir, last, tables: replayer.tables, code, compile, removed };
     const found = judges.flatMap((rule) =>
       (rule.checkFinalSchema?.(ctx) ?? []).map((hit) => report(rule.meta, hit, hit.file)),
     );
@@ -382,6 +393,15 @@ function finalSchemaFindings(
       ),
     );
   });
+}
+
+/** Adds `table.column` (lower-cased) for each column the file drops or renames away, a table's too when it drops it. */
+function noteRemovedColumns(file: MigrationFile, removed: Set<string>): void {
+  for (const c of flatChanges(file)) {
+    if (c.kind === "drop-column") removed.add(lc(`${c.table}.${c.column.name}`));
+    else if (c.kind === "rename-column") removed.add(lc(`${c.table}.${c.from}`));
+    else if (c.kind === "drop-table") for (const col of c.before.columns) removed.add(lc(`${c.table}.${col.name}`));
+  }
 }
 
 /** The rules by id, for the checks that run on a rule's own findings. */

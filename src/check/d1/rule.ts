@@ -104,6 +104,8 @@ export interface D1FinalContext {
   code: CodeMentions;
   /** SQLite's error preparing `sql` on the schema the history leaves, or undefined when it compiles. */
   compile(sql: string): string | undefined;
+  /** `table.column` (lower-cased) of every column a migration of the folder dropped or renamed away. */
+  removed: ReadonlySet<string>;
 }
 
 /** A folder rule's hit: `name` is a file inside the folder (that file's suppressions apply), else `file` is set. */

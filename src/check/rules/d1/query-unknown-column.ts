@@ -62,7 +62,7 @@ export default defineRule({
     severity: "error",
     summary: "The Worker's code queries a column that no migration creates",
   },
-  checkFinalSchema: ({ dir, last, tables, code, compile }) => {
+  checkFinalSchema: ({ dir, last, tables, code, compile, removed }) => {
     const { queries, createdTables } = code.queries();
     const addedAtRuntime = new Set(code.columnAdds().map((a) => lc(a.column)));
     // One finding per missing column, at its first statement, naming the others: one fix settles them all.
@@ -76,6 +76,9 @@ export default defineRule({
       const error = compile(q.sql);
       const missing = error === undefined ? undefined : missingColumn(error, named, tables);
       if (!error || !missing || addedAtRuntime.has(lc(missing.column))) continue;
+      // A column a migration dropped or renamed: that contract change is d1/drop-column's (and the release rule's).
+      const on = missing.table ? [missing.table] : named;
+      if (on.some((t) => removed.has(lc(`${t}.${missing.column}`)))) continue;
       seen.add(where);
       const owner = (missing.table && tables.get(missing.table)?.name) ?? named.join(" or ");
       const key = `${lc(owner)}.${lc(missing.column)}`;
