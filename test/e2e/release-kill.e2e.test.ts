@@ -62,7 +62,7 @@ describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
           const served = servedBy(after);
           const phase = parseMark(after?.message)?.phase;
           log.push(
-            `round ${round}: ${faulty ? "faulty" : "good"} candidate, killed at ${killAfterMs} ms (exit ${killed.code}); re-run: ${again.report.resumed ? "resumed, " : ""}${again.report.outcome}${again.report.outcome === "paused" ? ` (${again.report.reason})` : ""}; serving ${served.join(" ")} (${phase ?? "no mark"})`,
+            `round ${round}: ${faulty ? "faulty" : "good"} candidate, killed at ${killAfterMs} ms (exit ${killed.code}); re-run: ${again.report.resumed ? "resumed, " : ""}${again.report.outcome}${again.report.outcome === "paused" || (!faulty && again.report.outcome === "rolled-back") ? ` (${again.report.reason})` : ""}; serving ${served.join(" ")} (${phase ?? "no mark"})`,
           );
           // Never mixed: one version serves 100%, and no in-flight phase is left on the platform.
           expect(served, log.join("\n")).toHaveLength(1);
