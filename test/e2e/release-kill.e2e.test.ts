@@ -20,9 +20,11 @@ describe(`release killed at ${ROUNDS} random points (seed ${SEED})`, () => {
 
   beforeAll(async () => {
     shop = await startShopEdge("release-kill");
-    // This test is about kills, not latency. On a loaded CI host both versions once breached a 1 s p95, and a
-    // shared breach pauses by design (analyze.test.ts covers that), leaving 50/50 for a reason no kill caused.
-    writeFastConfig(shop.dir, { minDuration: "8s", minSamples: 200, sloLatencyMs: 10_000 });
+    // This test is about kills, not latency, so it judges errors only. On a loaded CI host both versions once
+    // breached a 1 s p95 (a shared breach pauses by design), and once a re-run's canary, idle since the killed run
+    // uploaded it, answered slower than the warm stable in its first second at 50% (p50 +10%, e=863116): real
+    // latency on that host, but no kill caused it. release.e2e.test.ts keeps the latency tests.
+    writeFastConfig(shop.dir, { minDuration: "8s", minSamples: 200, sloLatencyMs: 10_000, compareLatency: false });
     const first = await release(shop.dir, ["--worker", "shop-api"]);
     expect(first.report.outcome, first.stderr).toBe("promoted");
     traffic = generateTraffic(shop);

@@ -13,16 +13,22 @@ const VERSION_HEADER = "x-blastwall-version";
 /**
  * Replaces the shop's blastwall.config.ts with a test config: the same smoke checks, a short ramp (0 → 50 → 100),
  * 1 s polls and short minimum durations, so a release takes seconds. The analysis settings are the shop's.
- * `sloLatencyMs` sets the absolute p95 SLO.
+ * `sloLatencyMs` sets the absolute p95 SLO; `compareLatency: false` leaves the canary-vs-stable latency tests out
+ * (errors, the SLO ceilings, DLQ and DO signals are still judged).
  */
 export function writeFastConfig(
   dir: string,
-  { minDuration = "10s", minSamples = 100, sloLatencyMs = 1000 } = {},
+  { minDuration = "10s", minSamples = 100, sloLatencyMs = 1000, compareLatency = true } = {},
 ): void {
   rmSync(join(dir, "blastwall.config.ts"), { force: true });
   const config = {
     defaults: {
-      analysis: { alpha: 0.01, toleratedIncrease: 0.1, latencyQuantiles: ["p50", "p90", "p99"], minSamples: 50 },
+      analysis: {
+        alpha: 0.01,
+        toleratedIncrease: 0.1,
+        latencyQuantiles: compareLatency ? ["p50", "p90", "p99"] : false,
+        minSamples: 50,
+      },
       noData: { deadline: "30s", action: "rollback" },
       soak: "0s",
       pollInterval: "1s",
