@@ -92,9 +92,10 @@ function schemaAfterFile(
         replayer.childrenOf(c.table).flatMap((t) => (lc(t.name) === lc(c.table) ? [] : [t.name])),
       );
   // A table dropped for good whose children still declare REFERENCES to it: they cannot be written any more.
+  // Per statement too: a rebuild folded into one change still dropped `t_old`, which a rename re-pointed them at.
   const danglingChildren = new Map<string, Table[]>();
-  for (const c of changes) {
-    if (c.kind !== "drop-table" || replayer.tables.has(lc(c.table))) continue;
+  for (const c of [...changes, ...outcomes.flatMap((o) => o.changes)]) {
+    if (c.kind !== "drop-table" || replayer.tables.has(lc(c.table)) || danglingChildren.has(lc(c.table))) continue;
     const kids = replayer.childrenOf(c.table).filter((t) => lc(t.name) !== lc(c.table));
     if (kids.length > 0) danglingChildren.set(lc(c.table), kids);
   }

@@ -130,6 +130,20 @@ export function existedBefore(file: MigrationFile, table: string): boolean {
   return !file.createdHere.has(table.toLowerCase());
 }
 
+/**
+ * The `ALTER TABLE t RENAME TO gone` of this file, when `gone` is a name it renamed a table to and later dropped:
+ * SQLite re-pointed the children's REFERENCES at `gone`, so the rebuild built in the old table's place gets none.
+ */
+export function renamedAway(file: MigrationFile, gone: string): { line: number; from: string } | undefined {
+  if (file.tablesAfter?.has(gone.toLowerCase())) return undefined;
+  for (const [i, o] of file.outcomes.entries()) {
+    const c = o.changes.find((x) => x.kind === "rename-table" && x.table.toLowerCase() === gone.toLowerCase());
+    const stmt = file.statements[i];
+    if (c?.kind === "rename-table" && stmt) return { line: stmt.line, from: c.from };
+  }
+  return undefined;
+}
+
 /** `"orders"`: identifiers quoted only when they need it, as a user would write them. */
 export function ident(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;

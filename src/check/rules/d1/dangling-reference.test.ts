@@ -29,4 +29,35 @@ DROP TABLE pets;`;
       "CREATE TABLE pets_new (id TEXT PRIMARY KEY, name TEXT, kind TEXT);\nDROP TABLE pets;\nALTER TABLE pets_new RENAME TO pets;";
     expect(await hits(back)).toEqual([]);
   });
+
+  it("flags the rename-the-old-table rebuild at the rename: the children follow the rename to the dropped copy", async () => {
+    const renameOld = `PRAGMA foreign_keys=OFF;
+ALTER TABLE pets RENAME TO pets_old;
+CREATE TABLE pets (id TEXT PRIMARY KEY, name TEXT, kind TEXT);
+INSERT INTO pets (id, name) SELECT id, name FROM pets_old;
+DROP TABLE pets_old;`;
+    const [hit, more] = await hits(renameOld);
+    expect(more).toBeUndefined();
+    expect(hit).toMatch(/^2 renames pets to pets_old, .*visits\(pet_id\) now references pets_old, which line 5 drops/);
+    expect(hit).toContain("The pets this file creates again gets none of them");
+    const r = await checkMigrations({ "migrations/0001_init.sql": BASE, "migrations/0002_change.sql": renameOld });
+    const fix = r.findings.find((f) => f.rule === "d1/dangling-reference")?.fix ?? "";
+    expect(fix).toContain("ALTER TABLE pets_new RENAME TO pets;");
+  });
+
+  it("says nothing when the renamed copy is dropped but the children were rebuilt onto the new table", async () => {
+    const both = `ALTER TABLE pets RENAME TO pets_old;
+CREATE TABLE pets (id TEXT PRIMARY KEY, name TEXT, kind TEXT);
+INSERT INTO pets (id, name) SELECT id, name FROM pets_old;
+CREATE TABLE visits_new (id TEXT PRIMARY KEY, pet_id TEXT REFERENCES pets(id), note TEXT);
+INSERT INTO visits_new SELECT id, pet_id, note FROM visits;
+DROP TABLE visits;
+ALTER TABLE visits_new RENAME TO visits;
+DROP TABLE pets_old;`;
+    expect(await hits(both)).toEqual([]);
+    // Renamed away and kept: the children point at a table that exists.
+    expect(await hits("ALTER TABLE pets RENAME TO pets_archive;\nCREATE TABLE pets (id TEXT PRIMARY KEY);")).toEqual(
+      [],
+    );
+  });
 });

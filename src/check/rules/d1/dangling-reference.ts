@@ -1,4 +1,4 @@
-import { ident, type RuleHit } from "../../d1/rule.js";
+import { ident, type MigrationFile, type RuleHit, renamedAway } from "../../d1/rule.js";
 import type { ForeignKey, Table } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
 
@@ -10,6 +10,34 @@ function referrers(children: readonly Table[], gone: string): { table: Table; fk
     const fks = table.foreignKeys.filter((fk) => lc(fk.table) === gone);
     return fks.length > 0 ? [{ table, fks }] : [];
   });
+}
+
+interface RenamedAway {
+  line: number;
+  from: string;
+  gone: string;
+  dropLine: number;
+  named: string[];
+  refs: { table: Table }[];
+}
+
+/**
+ * `ALTER TABLE pets RENAME TO pets_old; CREATE TABLE pets …; DROP TABLE pets_old`: the rename re-pointed the
+ * children at pets_old, so the new pets has none and they reference a dropped table. Reported at the rename.
+ */
+function renamedHit(file: MigrationFile, r: RenamedAway): RuleHit {
+  const kids = r.refs.map((x) => x.table.name).join(", ");
+  const from = ident(r.from);
+  const tmp = ident(`${r.from}_new`);
+  const comeBack = file.tablesAfter?.has(r.from.toLowerCase())
+    ? ` The ${from} this file creates again gets none of them.`
+    : "";
+  return {
+    line: r.line,
+    message: `renames ${r.from} to ${r.gone}, and SQLite re-points every foreign key to ${r.from} at ${r.gone} with it: ${r.named.join(", ")} now reference${r.refs.length === 1 ? "s" : ""} ${r.gone}, which line ${r.dropLine} drops.${comeBack} From this migration on every INSERT into ${kids} (and every DELETE from it) fails with "no such table: main.${r.gone}", even when the key is NULL`,
+    fix: `Rebuild the other way round, so the children keep pointing at ${from}: \`CREATE TABLE ${tmp} (…); INSERT INTO ${tmp} SELECT … FROM ${from}; DROP TABLE ${from}; ALTER TABLE ${tmp} RENAME TO ${from};\` (renaming the new table onto the old name leaves their REFERENCES ${from} as written), with \`PRAGMA defer_foreign_keys = on;\` before the DROP on D1.`,
+    data: { table: r.gone, renamedFrom: r.from, referrers: r.refs.map((x) => x.table.name) },
+  };
 }
 
 /**
@@ -36,6 +64,8 @@ export default defineRule({
       if (refs.length === 0) return [];
       const gone = dropped.table;
       const named = refs.map(({ table, fks }) => `${table.name}(${fks.flatMap((fk) => fk.from).join(", ")})`);
+      const renamed = renamedAway(file, gone);
+      if (renamed) return [renamedHit(file, { ...renamed, gone, dropLine: stmt.line, named, refs })];
       const first = refs[0];
       const child = first ? ident(first.table.name) : "the_child";
       return [

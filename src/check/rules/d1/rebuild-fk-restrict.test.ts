@@ -56,6 +56,19 @@ CREATE TABLE teams (id TEXT PRIMARY KEY, name TEXT);`);
     expect(f?.fix).toContain("`PRAGMA defer_foreign_keys = off;` after `ALTER TABLE `__new_users` RENAME TO `users`;`");
   });
 
+  it("for a rebuild that renamed the old table away, says deferring cannot help and gives the other order", async () => {
+    const r = await check(`ALTER TABLE users RENAME TO users_old;
+CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, email TEXT NOT NULL, name TEXT);
+INSERT INTO users (id, email) SELECT id, email FROM users_old;
+DROP TABLE users_old;`);
+    expect(hits(r, RULE)).toEqual([`${RULE}@0002_change.sql:4`]);
+    const fix = r.findings.find((x) => x.rule === RULE)?.fix ?? "";
+    expect(fix).toMatch(/^Deferring the checks does not help here: `ALTER TABLE users RENAME TO users_old` \(line 1\)/);
+    expect(fix).toContain("DROP TABLE users; ALTER TABLE users_new RENAME TO users;");
+    // The children left pointing at the dropped copy are the other rule's finding, at the rename.
+    expect(hits(r, "d1/dangling-reference")).toEqual(["d1/dangling-reference@0002_change.sql:1"]);
+  });
+
   it("flags a plain DROP TABLE of a referenced parent, and a NO ACTION child reached through a cascade", async () => {
     const base = `${BASE}CREATE TABLE memberships (id TEXT PRIMARY KEY, user_id TEXT REFERENCES users (id) ON DELETE CASCADE);
 CREATE TABLE audit (id TEXT PRIMARY KEY, membership_id TEXT REFERENCES memberships (id));`;

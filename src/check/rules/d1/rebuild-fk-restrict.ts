@@ -1,5 +1,5 @@
 import { emptyAt } from "../../d1/row-bounds.js";
-import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
+import { existedBefore, ident, type MigrationFile, type RuleHit, renamedAway } from "../../d1/rule.js";
 import type { Cascade, StatementOutcome } from "../../sql/replay.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -109,13 +109,16 @@ export default defineRule({
           : `; replayed on ${dataLabel ?? "--data"} it passes only because ${children.join(", ")} hold no row there`
         : "";
       const rename = renameLine(file, rebuilt?.table ?? parent, line);
+      const away = del ? undefined : renamedAway(file, parent);
       hits.push({
         line,
         severity: data && !data.error ? "warning" : undefined,
         message: `${what} while ${children.join(", ")} reference${children.length === 1 ? "s" : ""} it: ${keys.join("; ")}. D1 enforces foreign keys in migrations${ignored}, so this ${del ? "DELETE" : "DROP"} fails with "FOREIGN KEY constraint failed" as soon as ${children.join(" or ")} holds a row — it passes locally only on empty tables${onData}`,
-        fix: del
-          ? `Delete the children's rows first in the same migration (\`DELETE FROM ${ident(children[0] ?? "child")};\` or only those that point at ${ident(parent)}), or declare their key ON DELETE CASCADE; \`PRAGMA defer_foreign_keys = on\` helps only if the file fixes the children before it ends.`
-          : `Defer the foreign key checks for this migration: put \`PRAGMA defer_foreign_keys = on;\` before \`DROP TABLE ${ident(parent)};\` and \`PRAGMA defer_foreign_keys = off;\` after ${rename ? `\`${rename}\`` : "the last statement"}${off ? " (in place of the PRAGMA foreign_keys lines)" : ""}. The copied rows keep every ${children.map(ident).join(", ")} row pointing at a row of ${ident(rebuilt?.table ?? parent)}; prove it with \`blastwall check --data <export.sql>\`.`,
+        fix: away
+          ? `Deferring the checks does not help here: \`ALTER TABLE ${ident(away.from)} RENAME TO ${ident(parent)}\` (line ${away.line}) re-pointed ${children.map(ident).join(", ")} at ${ident(parent)}, so at the end of the migration they still reference the dropped table. Rebuild the other way round: \`CREATE TABLE ${ident(`${away.from}_new`)} (…); INSERT INTO ${ident(`${away.from}_new`)} SELECT … FROM ${ident(away.from)}; PRAGMA defer_foreign_keys = on; DROP TABLE ${ident(away.from)}; ALTER TABLE ${ident(`${away.from}_new`)} RENAME TO ${ident(away.from)}; PRAGMA defer_foreign_keys = off;\`.`
+          : del
+            ? `Delete the children's rows first in the same migration (\`DELETE FROM ${ident(children[0] ?? "child")};\` or only those that point at ${ident(parent)}), or declare their key ON DELETE CASCADE; \`PRAGMA defer_foreign_keys = on\` helps only if the file fixes the children before it ends.`
+            : `Defer the foreign key checks for this migration: put \`PRAGMA defer_foreign_keys = on;\` before \`DROP TABLE ${ident(parent)};\` and \`PRAGMA defer_foreign_keys = off;\` after ${rename ? `\`${rename}\`` : "the last statement"}${off ? " (in place of the PRAGMA foreign_keys lines)" : ""}. The copied rows keep every ${children.map(ident).join(", ")} row pointing at a row of ${ident(rebuilt?.table ?? parent)}; prove it with \`blastwall check --data <export.sql>\`.`,
         data: { table: parent, children, blockers },
       });
     }
