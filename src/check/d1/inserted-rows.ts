@@ -1,7 +1,8 @@
-import { insertValues } from "../sql/insert-values.js";
+import { type InsertValues, insertValues } from "../sql/insert-values.js";
+import type { Table } from "../sql/schema.js";
 import type { SqlStatement } from "../sql/split.js";
 import { tokenize } from "../sql/tokens.js";
-import type { MigrationFile } from "./rule.js";
+import type { KeyedRow, MigrationFile } from "./rule.js";
 
 const lc = (s: string) => s.toLowerCase();
 /** Row keys kept per table, and the longest row text kept: a 10 MB seed is not worth remembering row by row. */
@@ -38,7 +39,11 @@ function readPlainInsert(sql: string): PlainInsert | undefined {
   if (head[0]?.value !== "INSERT" || head[1]?.value === "OR") return undefined;
   if (/\bON\s+CONFLICT\b/i.test(sql)) return undefined;
   const insert = insertValues(sql);
-  if (!insert) return undefined;
+  return insert ? textOf(insert) : undefined;
+}
+
+/** Each value re-spelled from its tokens (strings quoted, the rest lower-cased), so spacing never matters. */
+function textOf(insert: InsertValues): PlainInsert {
   const rows = insert.rows.map((row) =>
     row.map((item) => item.map((t) => (t.kind === "string" ? `'${t.text}'` : t.text.toLowerCase())).join(" ")),
   );
@@ -60,9 +65,36 @@ export function rowKeys(columns: readonly string[], values: readonly string[]): 
   return keys;
 }
 
+/** Any `INSERT [OR x] … VALUES` or `REPLACE … VALUES`, its rows read as `plainInsertRows` reads them. */
+export function anyInsertRows(stmt: SqlStatement): (PlainInsert & { replace: boolean }) | undefined {
+  const head = tokenize(stmt.sql, 4);
+  const insert = insertValues(stmt.sql);
+  if (!insert) return undefined;
+  const or = head[1]?.value === "OR" ? head[2]?.value : undefined;
+  return {
+    ...textOf(insert),
+    replace: head[0]?.value === "REPLACE" || or === "REPLACE",
+  };
+}
+
+/** The lower-cased single columns that name one row of `table`: its primary key and its UNIQUE columns. */
+export function uniqueColumns(table: Table | undefined): string[] {
+  if (!table) return [];
+  const pk = table.columns.filter((c) => c.pk > 0);
+  const keys = table.indexes.filter((i) => i.unique && !i.partial && i.columns.length === 1).map((i) => i.columns[0]);
+  return [...new Set([...(pk.length === 1 ? [pk[0]?.name] : []), ...keys].flatMap((c) => (c ? [lc(c)] : [])))];
+}
+
 /** Rows earlier migrations inserted, by table, as far as no DELETE or DROP of that table has cleared them since. */
 export class InsertedRows {
   private readonly byTable = new Map<string, Map<string, string>>();
+  /** By table, then `column\u0000value` of a unique column: the row that holds that value. */
+  private readonly keyed = new Map<string, Map<string, KeyedRow>>();
+
+  /** The row an earlier migration left under `column = value` (a unique column) of `table`, if one did. */
+  rowUnder(table: string, column: string, value: string): KeyedRow | undefined {
+    return this.keyed.get(lc(table))?.get(`${lc(column)}\u0000${value}`);
+  }
 
   /** The earlier migration that inserted a row known by `key` (see `rowKeys`) into `table`, if one did. */
   insertedBy(table: string, key: string): string | undefined {
@@ -76,12 +108,18 @@ export class InsertedRows {
       if (!stmt || o.error || o.skipped) return;
       const target = lc(o.target ?? "");
       if (o.verb === "delete" || o.verb === "drop-table") this.byTable.delete(target);
+      // An UPDATE may change the values a row is known by: forget them rather than judge by stale ones.
+      if (o.verb === "delete" || o.verb === "drop-table" || o.verb === "update" || o.insertSelect)
+        this.keyed.delete(target);
       for (const c of o.changes)
         if (c.kind === "rename-table") {
-          const rows = this.byTable.get(lc(c.from));
-          this.byTable.delete(lc(c.from));
-          if (rows) this.byTable.set(lc(c.table), rows);
-        }
+          for (const map of [this.byTable, this.keyed] as Map<string, unknown>[]) {
+            const rows = map.get(lc(c.from));
+            map.delete(lc(c.from));
+            if (rows) map.set(lc(c.table), rows);
+          }
+        } else if (c.kind !== "add-index" && c.kind !== "add-column") this.keyed.delete(lc(c.table));
+      if ((o.verb === "insert" || o.verb === "replace") && !o.insertSelect) this.recordKeyed(file, stmt);
       if (o.verb !== "insert" || o.insertSelect) return;
       const insert = plainInsertRows(stmt);
       if (!insert) return;
@@ -92,5 +130,24 @@ export class InsertedRows {
       }
       this.byTable.set(insert.table, rows);
     });
+  }
+
+  /** Each row of an INSERT or REPLACE under its unique columns: a REPLACE takes the key, OR IGNORE leaves it. */
+  private recordKeyed(file: MigrationFile, stmt: SqlStatement): void {
+    const insert = anyInsertRows(stmt);
+    const keys = insert ? uniqueColumns(file.tablesAfter?.get(insert.table)) : [];
+    if (!insert || keys.length === 0) return;
+    const rows = this.keyed.get(insert.table) ?? new Map<string, KeyedRow>();
+    for (const values of insert.rows) {
+      if (values.join("").length > MAX_ROW_TEXT || rows.size >= MAX_ROWS) continue;
+      const row: KeyedRow = { file: file.name, values: new Map(insert.columns.map((c, i) => [c, values[i] ?? ""])) };
+      for (const k of keys) {
+        const v = row.values.get(k);
+        if (v === undefined || v === "null") continue;
+        const key = `${k}\u0000${v}`;
+        if (insert.replace || !rows.has(key)) rows.set(key, row);
+      }
+    }
+    this.keyed.set(insert.table, rows);
   }
 }

@@ -58,7 +58,10 @@ export interface MigrationFile {
    */
   seeded?: ReadonlySet<string>;
   /** The rows earlier migrations inserted (plain INSERT … VALUES), as far as no DELETE or DROP cleared them since. */
-  insertedRows?: { insertedBy(table: string, key: string): string | undefined };
+  insertedRows?: {
+    insertedBy(table: string, key: string): string | undefined;
+    rowUnder(table: string, column: string, value: string): KeyedRow | undefined;
+  };
   /** Lower-cased table → the earlier migration that last created it (for messages). */
   createdBy?: ReadonlyMap<string, string>;
   /** Replay on `--data`, when this file is pending there. */
@@ -106,6 +109,12 @@ export interface D1FinalContext {
   compile(sql: string): string | undefined;
   /** `table.column` (lower-cased) of every column a migration of the folder dropped or renamed away. */
   removed: ReadonlySet<string>;
+}
+
+/** A row an earlier migration put in place, as its values by lower-cased column, and the file that did. */
+export interface KeyedRow {
+  file: string;
+  values: ReadonlyMap<string, string>;
 }
 
 /** A folder rule's hit: `name` is a file inside the folder (that file's suppressions apply), else `file` is set. */

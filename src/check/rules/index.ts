@@ -45,6 +45,7 @@ import d1RebuildLosesIndex from "./d1/rebuild-loses-index.js";
 import d1RenameColumn from "./d1/rename-column.js";
 import d1RenameTable from "./d1/rename-table.js";
 import d1RepeatedInsert from "./d1/repeated-insert.js";
+import d1ReplaceReusesKey from "./d1/replace-reuses-key.js";
 import d1ReservedTable from "./d1/reserved-table.js";
 import d1RewriteInPlace from "./d1/rewrite-in-place.js";
 import d1RowsLost from "./d1/rows-lost.js";
@@ -120,6 +121,7 @@ export const rules: readonly Rule[] = [
   d1RenameColumn,
   d1RenameTable,
   d1RepeatedInsert,
+  d1ReplaceReusesKey,
   d1ReservedTable,
   d1RewriteInPlace,
   d1RowsLost,
