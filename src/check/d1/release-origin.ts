@@ -111,6 +111,7 @@ function subjectOf(f: Finding): { table: string; column?: string; rows?: true } 
   switch (f.rule) {
     case "d1/unbounded-write":
     case "d1/large-data-change":
+    case "d1/delete-rows":
     case "d1/rebuild-fk-restrict":
     case "d1/add-unique":
     case "d1/rewrite-in-place":

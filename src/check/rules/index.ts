@@ -21,6 +21,7 @@ import d1CheckRejectsCodeValue from "./d1/check-rejects-code-value.js";
 import d1CopyColumnOrder from "./d1/copy-column-order.js";
 import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
+import d1DeleteRows from "./d1/delete-rows.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
 import d1DuplicateColumn from "./d1/duplicate-column.js";
@@ -97,6 +98,7 @@ export const rules: readonly Rule[] = [
   d1CopyColumnOrder,
   d1DanglingReference,
   d1DataConstraint,
+  d1DeleteRows,
   d1DropColumn,
   d1DropTable,
   d1DuplicateColumn,
