@@ -80,6 +80,21 @@ describe("check reads what wrangler reads", () => {
     expect((err as BlastwallError).fix).toContain("cp wrangler.toml.template wrangler.toml");
   });
 
+  it("reads the template of the default config beside a variant that is another app (wrangler.pages.toml)", async () => {
+    const dir = writeProject({
+      "wrangler.pages.toml": 'name = "site"\npages_build_output_dir = "dist"\n',
+      "wrangler.example.toml":
+        'name = "api"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\ndeleted_classes = ["Room"]\n',
+      "wrangler.production.toml.example": 'name = "api-prod"\n',
+      "wrangler.production.toml": 'name = "api-prod"\nmain = "src/index.ts"\n',
+      "src/index.ts": "export default {};\n",
+    });
+    const r = await runCheck(dir);
+    const unread = r.findings.filter((f) => f.rule === "config/unread-template");
+    // The example stands in for the missing wrangler.toml; the production one has its real config beside it.
+    expect(unread.map((f) => [f.file, f.data?.read])).toEqual([["wrangler.example.toml", true]]);
+  });
+
   it("checks a Worker folder that holds only templates when other folders have configs, and says so", async () => {
     const template = `name = "jobs"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\nnew_classes = ["Room"]\n[[migrations]]\ntag = "v2"\ndeleted_classes = ["Room"]\n`;
     const dir = writeProject({

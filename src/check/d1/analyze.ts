@@ -15,6 +15,7 @@ import { codeSuppressions } from "./code-suppress.js";
 import { InsertedRows } from "./inserted-rows.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
+import { nestedMigrationFiles } from "./nested-files.js";
 import { isName } from "./net-effect.js";
 import { Origins, sameReleaseToInfo } from "./release-origin.js";
 import type { ReleaseWindows } from "./release-windows.js";
@@ -370,7 +371,8 @@ function finalSchemaFindings({
   removed: ReadonlySet<string>;
 }): Finding[] {
   const judges = rules.filter((r) => r.checkFinalSchema);
-  if (judges.length === 0 || code.queries().queries.length === 0) return [];
+  const nested = nestedMigrationFiles(dir);
+  if (judges.length === 0 || (code.queries().queries.length === 0 && nested.length === 0)) return [];
   return replayer.withFinalSchema((db) => {
     const compile = (sql: string): string | undefined => {
       try {
@@ -381,7 +383,7 @@ function finalSchemaFindings({
       }
     };
     const last = names[names.length - 1] ?? "";
-    const ctx: D1FinalContext = { dir, last, tables: replayer.tables, code, compile, removed };
+    const ctx: D1FinalContext = { dir, last, tables: replayer.tables, code, compile, removed, nested };
     const found = judges.flatMap((rule) =>
       (rule.checkFinalSchema?.(ctx) ?? []).map((hit) => report(rule.meta, hit, hit.file)),
     );

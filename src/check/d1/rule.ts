@@ -7,6 +7,7 @@ import type { SplitProblem, SqlComment, SqlStatement } from "../sql/split.js";
 import type { CodeMentions } from "./code-mentions.js";
 import type { LockProblem } from "./lock.js";
 import type { DrizzleBase, MigrationsDir } from "./migrations.js";
+import type { NestedFile } from "./nested-files.js";
 import type { ReleaseWindows } from "./release-windows.js";
 
 /** One migration file after replay: what every D1 rule reads. */
@@ -109,6 +110,8 @@ export interface D1FinalContext {
   compile(sql: string): string | undefined;
   /** `table.column` (lower-cased) of every column a migration of the folder dropped or renamed away. */
   removed: ReadonlySet<string>;
+  /** The `.sql` files in subfolders of the folder, which wrangler does not apply (`nested-files.ts`). */
+  nested: readonly NestedFile[];
 }
 
 /** A row an earlier migration put in place, as its values by lower-cased column, and the file that did. */

@@ -36,6 +36,7 @@ import d1MissingBaseSchema from "./d1/missing-base-schema.js";
 import d1MissingMigrationsDir from "./d1/missing-migrations-dir.js";
 import d1MixedExpandContract from "./d1/mixed-expand-contract.js";
 import d1NarrowCheck from "./d1/narrow-check.js";
+import d1NestedMigration from "./d1/nested-migration.js";
 import d1NonMigrationFile from "./d1/non-migration-file.js";
 import d1OrderDependsOnWrangler from "./d1/order-depends-on-wrangler.js";
 import d1OutOfOrderMigration from "./d1/out-of-order-migration.js";
@@ -113,6 +114,7 @@ export const rules: readonly Rule[] = [
   d1MissingMigrationsDir,
   d1MixedExpandContract,
   d1NarrowCheck,
+  d1NestedMigration,
   d1NonMigrationFile,
   d1OrderDependsOnWrangler,
   d1OutOfOrderMigration,
