@@ -24,16 +24,22 @@ function scriptsOf(pkgJson: string): string[] {
   }
 }
 
-/** The configs one script's `wrangler d1 migrations apply` commands use, following `cd` between commands. */
-function applyConfigs(script: string, cwd: string): string[] {
-  const out: string[] = [];
+/** Each command of a script as its words, with the folder it runs in (following `cd` between commands). */
+function commandsOf(script: string, cwd: string): { words: string[]; at: string }[] {
+  const out: { words: string[]; at: string }[] = [];
   let at = cwd;
   for (const command of script.split(/&&|\|\||;|\|/)) {
     const words = command.trim().split(/\s+/);
-    if (words[0] === "cd" && words[1]) {
-      at = resolve(at, words[1]);
-      continue;
-    }
+    if (words[0] === "cd" && words[1]) at = resolve(at, words[1]);
+    else out.push({ words, at });
+  }
+  return out;
+}
+
+/** The configs one script's `wrangler d1 migrations apply` commands use. */
+function applyConfigs(script: string, cwd: string): string[] {
+  const out: string[] = [];
+  for (const { words, at } of commandsOf(script, cwd)) {
     const w = words.indexOf("wrangler");
     if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "migrations" || words[w + 3] !== "apply") continue;
     let config: string | undefined;
@@ -65,6 +71,75 @@ export function configsApplyingMigrations(from: string): Set<string> {
     const workspaces = existsSync(pkg) && /"workspaces"\s*:/.test(readFileSync(pkg, "utf8"));
     const up = dirname(at);
     if (up === at || workspaces || existsSync(join(at, ".git")) || existsSync(join(at, "pnpm-workspace.yaml"))) break;
+    at = up;
+  }
+  return out;
+}
+
+/** A package.json script that runs one SQL file with `wrangler d1 execute --file`. */
+export interface ExecutedFile {
+  /** The package.json, absolute. */
+  pkg: string;
+  /** The script's name and its line in the package.json. */
+  script: string;
+  line: number;
+  /** The SQL file, absolute. */
+  file: string;
+  /** `--local` (the dev database only). */
+  local: boolean;
+  /** `--remote`; without either flag wrangler 3.33+ runs on the local database. */
+  remote: boolean;
+}
+
+/** The files one script's `wrangler d1 execute … --file <f>` commands run. */
+function executedFiles(script: string, cwd: string): { file: string; local: boolean; remote: boolean }[] {
+  const out: { file: string; local: boolean; remote: boolean }[] = [];
+  for (const { words, at } of commandsOf(script, cwd)) {
+    const w = words.indexOf("wrangler");
+    if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "execute") continue;
+    const local = words.includes("--local");
+    words.forEach((word, i) => {
+      const file = /^--file=(.+)$/.exec(word)?.[1] ?? (word === "--file" ? words[i + 1] : undefined);
+      if (file)
+        out.push({ file: resolve(at, file.replace(/^["']|["']$/g, "")), local, remote: words.includes("--remote") });
+    });
+  }
+  return out;
+}
+
+/**
+ * The SQL files package.json scripts run with `wrangler d1 execute --file`, reading every package.json from `from`
+ * up to the repository root, as `configsApplyingMigrations` does.
+ *
+ * @example
+ * filesExecutedByScripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:migrate:prod", line: 21, file: "/repo/migrations/0000_init.sql", local: false, remote: true }]
+ */
+export function filesExecutedByScripts(from: string): ExecutedFile[] {
+  const out: ExecutedFile[] = [];
+  let at = resolve(from);
+  for (;;) {
+    const pkg = join(at, "package.json");
+    const text = existsSync(pkg) ? readFileSync(pkg, "utf8") : "";
+    let scripts: Record<string, unknown> = {};
+    try {
+      scripts = ((text ? JSON.parse(text) : {}) as { scripts?: Record<string, unknown> }).scripts ?? {};
+    } catch {
+      scripts = {};
+    }
+    for (const [name, script] of Object.entries(scripts)) {
+      if (typeof script !== "string") continue;
+      const offset = text.indexOf(JSON.stringify(name));
+      const line = offset < 0 ? 1 : text.slice(0, offset).split("\n").length;
+      for (const f of executedFiles(script, at)) out.push({ pkg, script: name, line, ...f });
+    }
+    const up = dirname(at);
+    if (
+      up === at ||
+      /"workspaces"\s*:/.test(text) ||
+      existsSync(join(at, ".git")) ||
+      existsSync(join(at, "pnpm-workspace.yaml"))
+    )
+      break;
     at = up;
   }
   return out;

@@ -14,6 +14,7 @@ import configUnreadTemplate from "./config/unread-template.js";
 import d1AddColumnNonConstantDefault from "./d1/add-column-non-constant-default.js";
 import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
+import d1AppliedByExecute from "./d1/applied-by-execute.js";
 import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1CascadeBeforeUpdate from "./d1/cascade-before-update.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
@@ -92,6 +93,7 @@ export const rules: readonly Rule[] = [
   d1AddColumnNonConstantDefault,
   d1AddNotNullColumn,
   d1AddUnique,
+  d1AppliedByExecute,
   d1BlockingTrigger,
   d1CascadeBeforeUpdate,
   d1ChangeColumnType,

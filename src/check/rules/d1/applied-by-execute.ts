@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { configsApplyingMigrations, filesExecutedByScripts } from "../../d1/order-apply-scripts.js";
+import type { FolderHit } from "../../d1/rule.js";
+import { defineRule } from "../rule.js";
+
+const slash = (p: string) => p.split(sep).join("/");
+
+/** `-- Apply with: wrangler d1 execute DB --remote --file=migrations/0002_add_api_keys.sql` in the file itself. */
+function commentLine(text: string, name: string): number | undefined {
+  const base = name.split("/").pop() ?? name;
+  const lines = text.split("\n");
+  const at = lines.findIndex(
+    (l) => /^\s*--/.test(l) && /\bd1\s+execute\b/.test(l) && /--file/.test(l) && l.includes(base),
+  );
+  return at < 0 ? undefined : at + 1;
+}
+
+const why =
+  '`wrangler d1 execute --file` runs the SQL but records nothing in d1_migrations: a later `wrangler d1 migrations apply` sees the file as pending and runs it again (CREATE TABLE fails with "already exists", ADD COLUMN with "duplicate column name"), running the same command twice fails the same way, and databases set up one way or the other no longer match';
+
+/**
+ * Migrations applied with `wrangler d1 execute --file` (a package.json script, or the file's own instructions)
+ * instead of `wrangler d1 migrations apply`: nothing is recorded, so neither path can run the next migration.
+ * A script with `--local` only touches the dev database and is left alone; a file's own comment counts only when no
+ * script applies the folder with `migrations apply`.
+ */
+export default defineRule({
+  meta: {
+    id: "d1/applied-by-execute",
+    severity: "warning",
+    summary: "Migrations are applied with `wrangler d1 execute --file`, which records nothing in d1_migrations",
+  },
+  checkFolder({ dir, names }) {
+    if (!dir.exists || names.length === 0) return [];
+    const root = resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+    const inFolder = new Map(names.map((n) => [resolve(dir.dir, n), n]));
+    const hits: FolderHit[] = [];
+    const byPkg = new Map<string, { script: string; line: number; remote: boolean; files: string[] }>();
+    // The script shown: one with --remote, else one named for production, else the first.
+    const rank = (e: { remote: boolean; script: string }) => (e.remote ? 2 : /prod/i.test(e.script) ? 1 : 0);
+    for (const e of filesExecutedByScripts(root)) {
+      const name = inFolder.get(e.file);
+      if (!name || e.local) continue;
+      const kept = byPkg.get(e.pkg);
+      const seen = kept && rank(kept) >= rank(e) ? kept : { ...e, files: kept?.files ?? [] };
+      if (!seen.files.includes(name)) seen.files.push(name);
+      byPkg.set(e.pkg, seen);
+    }
+    for (const [pkg, { script, line, remote, files }] of byPkg) {
+      const more = files.length > 1 ? ` (and ${files.length - 1} more)` : "";
+      const local = remote
+        ? ""
+        : " (and without `--remote`, wrangler 3.33 and later runs it on the local database only, so the database the script is for gets nothing)";
+      hits.push({
+        file: slash(relative(root, pkg)),
+        line,
+        message: `the \`${script}\` script applies ${dir.rel === "." ? "" : `${dir.rel}/`}${files[0]}${more} with \`wrangler d1 execute --file\`${local}: ${why}`,
+        fix: `Apply ${dir.rel}/ with \`wrangler d1 migrations apply <database> --remote\` only. On a database where these files already ran through execute, record them first: \`wrangler d1 execute <database> --remote --command "INSERT INTO d1_migrations (name) VALUES ('${files[0]}')${files.length > 1 ? ", …" : ""}"\`, then change the script.`,
+        data: { script, files },
+      });
+    }
+    // No script runs them with execute: the files may still tell the operator to, unless a script applies them.
+    if (byPkg.size > 0 || configsApplyingMigrations(root).size > 0) return hits;
+    for (const name of names) {
+      let text = "";
+      try {
+        text = readFileSync(join(dir.dir, name), "utf8");
+      } catch {
+        continue;
+      }
+      const at = commentLine(text, name);
+      if (at === undefined) continue;
+      hits.push({
+        name,
+        line: at,
+        message: `this migration's own comment says to apply it with \`wrangler d1 execute --file\`: ${why}`,
+        fix: `Apply it with \`wrangler d1 migrations apply <database> --remote\` and change the comment; on a database where it already ran through execute, record it first: \`INSERT INTO d1_migrations (name) VALUES ('${name}')\`.`,
+        data: { file: name },
+      });
+      break;
+    }
+    return hits;
+  },
+});
