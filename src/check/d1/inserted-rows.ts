@@ -119,7 +119,7 @@ export class InsertedRows {
             if (rows) map.set(lc(c.table), rows);
           }
         } else if (c.kind !== "add-index" && c.kind !== "add-column") this.keyed.delete(lc(c.table));
-      if ((o.verb === "insert" || o.verb === "replace") && !o.insertSelect) this.recordKeyed(file, stmt);
+      if ((o.verb === "insert" || o.verb === "replace") && !o.insertSelect) this.recordKeyed(file, stmt, target);
       if (o.verb !== "insert" || o.insertSelect) return;
       const insert = plainInsertRows(stmt);
       if (!insert) return;
@@ -132,11 +132,15 @@ export class InsertedRows {
     });
   }
 
-  /** Each row of an INSERT or REPLACE under its unique columns: a REPLACE takes the key, OR IGNORE leaves it. */
-  private recordKeyed(file: MigrationFile, stmt: SqlStatement): void {
-    const insert = anyInsertRows(stmt);
-    const keys = insert ? uniqueColumns(file.tablesAfter?.get(insert.table)) : [];
-    if (!insert || keys.length === 0) return;
+  /**
+   * Each row of an INSERT or REPLACE under its unique columns, for a table with two or more (a key and a name):
+   * a REPLACE takes the key, OR IGNORE leaves it.
+   */
+  private recordKeyed(file: MigrationFile, stmt: SqlStatement, target: string): void {
+    // A row is told apart from another item only by a second unique column: with fewer, nothing to read.
+    const keys = uniqueColumns(file.tablesAfter?.get(target));
+    const insert = keys.length < 2 ? undefined : anyInsertRows(stmt);
+    if (!insert) return;
     const rows = this.keyed.get(insert.table) ?? new Map<string, KeyedRow>();
     for (const values of insert.rows) {
       if (values.join("").length > MAX_ROW_TEXT || rows.size >= MAX_ROWS) continue;
