@@ -71,8 +71,7 @@ export function scanWranglerConfigs(
     for (const f of files.filter((n) => EXAMPLE.test(n))) {
       scan.examples.push(join(d, f));
       // Beside variants only (`wrangler.pages.toml`), a template stands for the default config the folder lacks.
-      const standsIn = variantFiles.length === 0 || !variantFiles.includes(templateTarget(f));
-      if (!here && standsIn) scan.unread.push(join(d, f));
+      if (!here && !variantFiles.includes(templateTarget(f))) scan.unread.push(join(d, f));
     }
     if (depth >= maxDepth) return;
     for (const e of entries) {

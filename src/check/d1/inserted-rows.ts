@@ -16,8 +16,36 @@ export interface PlainInsert {
   rows: string[][];
 }
 
-/** Each statement is read once: the rule reads it before `InsertedRows.record` does. */
-const read = new WeakMap<SqlStatement, PlainInsert | null>();
+/** What an INSERT or REPLACE is, read from its head; its rows, read on first use (null: none readable). */
+interface InsertRead {
+  plain: boolean;
+  replace: boolean;
+  rows?: PlainInsert | null;
+}
+
+/** Each statement is read once: the rules read it before `InsertedRows.record` does. */
+const reads = new WeakMap<SqlStatement, InsertRead>();
+
+function readOf(stmt: SqlStatement): InsertRead {
+  const known = reads.get(stmt);
+  if (known) return known;
+  const head = tokenize(stmt.sql, 12);
+  const or = head[1]?.value === "OR" ? head[2]?.value : undefined;
+  const read: InsertRead = {
+    plain: head[0]?.value === "INSERT" && head[1]?.value !== "OR" && !/\bON\s+CONFLICT\b/i.test(stmt.sql),
+    replace: head[0]?.value === "REPLACE" || or === "REPLACE",
+  };
+  reads.set(stmt, read);
+  return read;
+}
+
+function rowsOf(stmt: SqlStatement, read: InsertRead): PlainInsert | undefined {
+  if (read.rows === undefined) {
+    const insert = insertValues(stmt.sql);
+    read.rows = insert ? textOf(insert) : null;
+  }
+  return read.rows ?? undefined;
+}
 
 /**
  * The rows of a plain `INSERT INTO t (…) VALUES (…)` (no OR IGNORE / OR REPLACE / ON CONFLICT, which settle a
@@ -27,19 +55,8 @@ const read = new WeakMap<SqlStatement, PlainInsert | null>();
  * plainInsertRows(stmt); // INSERT INTO agents (name) VALUES ('a'), ( 'b' ) → { table: "agents", columns: ["name"], rows: [["'a'"], ["'b'"]] }
  */
 export function plainInsertRows(stmt: SqlStatement): PlainInsert | undefined {
-  const known = read.get(stmt);
-  if (known !== undefined) return known ?? undefined;
-  const rows = readPlainInsert(stmt.sql);
-  read.set(stmt, rows ?? null);
-  return rows;
-}
-
-function readPlainInsert(sql: string): PlainInsert | undefined {
-  const head = tokenize(sql, 12);
-  if (head[0]?.value !== "INSERT" || head[1]?.value === "OR") return undefined;
-  if (/\bON\s+CONFLICT\b/i.test(sql)) return undefined;
-  const insert = insertValues(sql);
-  return insert ? textOf(insert) : undefined;
+  const read = readOf(stmt);
+  return read.plain ? rowsOf(stmt, read) : undefined;
 }
 
 /** Each value re-spelled from its tokens (strings quoted, the rest lower-cased), so spacing never matters. */
@@ -67,14 +84,9 @@ export function rowKeys(columns: readonly string[], values: readonly string[]): 
 
 /** Any `INSERT [OR x] … VALUES` or `REPLACE … VALUES`, its rows read as `plainInsertRows` reads them. */
 export function anyInsertRows(stmt: SqlStatement): (PlainInsert & { replace: boolean }) | undefined {
-  const head = tokenize(stmt.sql, 4);
-  const insert = insertValues(stmt.sql);
-  if (!insert) return undefined;
-  const or = head[1]?.value === "OR" ? head[2]?.value : undefined;
-  return {
-    ...textOf(insert),
-    replace: head[0]?.value === "REPLACE" || or === "REPLACE",
-  };
+  const read = readOf(stmt);
+  const rows = rowsOf(stmt, read);
+  return rows ? { ...rows, replace: read.replace } : undefined;
 }
 
 /** The lower-cased single columns that name one row of `table`: its primary key and its UNIQUE columns. */
@@ -83,6 +95,13 @@ export function uniqueColumns(table: Table | undefined): string[] {
   const pk = table.columns.filter((c) => c.pk > 0);
   const keys = table.indexes.filter((i) => i.unique && !i.partial && i.columns.length === 1).map((i) => i.columns[0]);
   return [...new Set([...(pk.length === 1 ? [pk[0]?.name] : []), ...keys].flatMap((c) => (c ? [lc(c)] : [])))];
+}
+
+/** A renamed table's entry, under its new name. */
+function moveEntry<T>(map: Map<string, T>, from: string, to: string): void {
+  const entry = map.get(from);
+  map.delete(from);
+  if (entry !== undefined) map.set(to, entry);
 }
 
 /** Rows earlier migrations inserted, by table, as far as no DELETE or DROP of that table has cleared them since. */
@@ -113,11 +132,8 @@ export class InsertedRows {
         this.keyed.delete(target);
       for (const c of o.changes)
         if (c.kind === "rename-table") {
-          for (const map of [this.byTable, this.keyed] as Map<string, unknown>[]) {
-            const rows = map.get(lc(c.from));
-            map.delete(lc(c.from));
-            if (rows) map.set(lc(c.table), rows);
-          }
+          moveEntry(this.byTable, lc(c.from), lc(c.table));
+          moveEntry(this.keyed, lc(c.from), lc(c.table));
         } else if (c.kind !== "add-index" && c.kind !== "add-column") this.keyed.delete(lc(c.table));
       if ((o.verb === "insert" || o.verb === "replace") && !o.insertSelect) this.recordKeyed(file, stmt, target);
       if (o.verb !== "insert" || o.insertSelect) return;

@@ -14,14 +14,45 @@ function findConfigUp(from: string): string | undefined {
   }
 }
 
-function scriptsOf(pkgJson: string): string[] {
-  try {
-    const scripts = (JSON.parse(readFileSync(pkgJson, "utf8")) as { scripts?: unknown }).scripts;
-    if (!scripts || typeof scripts !== "object") return [];
-    return Object.values(scripts).filter((s): s is string => typeof s === "string");
-  } catch {
-    return [];
+/** One package.json script: its name, its command line, and the line it sits on. */
+interface PackageScript {
+  pkg: string;
+  /** The package's folder, where the script runs. */
+  dir: string;
+  name: string;
+  script: string;
+  line: number;
+}
+
+/**
+ * The scripts of every package.json from `from` up to the repository root (a `.git` folder, a workspaces root or a
+ * pnpm workspace), each package.json read once.
+ */
+function packageScriptsUp(from: string): PackageScript[] {
+  const out: PackageScript[] = [];
+  let at = resolve(from);
+  for (;;) {
+    const pkg = join(at, "package.json");
+    const text = existsSync(pkg) ? readFileSync(pkg, "utf8") : "";
+    let scripts: unknown;
+    try {
+      scripts = text ? (JSON.parse(text) as { scripts?: unknown }).scripts : undefined;
+    } catch {
+      scripts = undefined;
+    }
+    for (const [name, script] of Object.entries(scripts && typeof scripts === "object" ? scripts : {})) {
+      if (typeof script !== "string") continue;
+      const offset = text.indexOf(JSON.stringify(name));
+      const line = offset < 0 ? 1 : text.slice(0, offset).split("\n").length;
+      out.push({ pkg, dir: at, name, script, line });
+    }
+    const up = dirname(at);
+    const root =
+      /"workspaces"\s*:/.test(text) || existsSync(join(at, ".git")) || existsSync(join(at, "pnpm-workspace.yaml"));
+    if (up === at || root) break;
+    at = up;
   }
+  return out;
 }
 
 /** Each command of a script as its words, with the folder it runs in (following `cd` between commands). */
@@ -63,17 +94,7 @@ function applyConfigs(script: string, cwd: string): string[] {
  * configsApplyingMigrations("/repo/worker"); // Set { "/repo/worker/wrangler.toml" }
  */
 export function configsApplyingMigrations(from: string): Set<string> {
-  const out = new Set<string>();
-  let at = resolve(from);
-  for (;;) {
-    const pkg = join(at, "package.json");
-    if (existsSync(pkg)) for (const s of scriptsOf(pkg)) for (const c of applyConfigs(s, at)) out.add(c);
-    const workspaces = existsSync(pkg) && /"workspaces"\s*:/.test(readFileSync(pkg, "utf8"));
-    const up = dirname(at);
-    if (up === at || workspaces || existsSync(join(at, ".git")) || existsSync(join(at, "pnpm-workspace.yaml"))) break;
-    at = up;
-  }
-  return out;
+  return new Set(packageScriptsUp(from).flatMap((s) => applyConfigs(s.script, s.dir)));
 }
 
 /** A package.json script that runs one SQL file with `wrangler d1 execute --file`. */
@@ -109,38 +130,13 @@ function executedFiles(script: string, cwd: string): { file: string; local: bool
 
 /**
  * The SQL files package.json scripts run with `wrangler d1 execute --file`, reading every package.json from `from`
- * up to the repository root, as `configsApplyingMigrations` does.
+ * up to the repository root (`packageScriptsUp`).
  *
  * @example
  * filesExecutedByScripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:migrate:prod", line: 21, file: "/repo/migrations/0000_init.sql", local: false, remote: true }]
  */
 export function filesExecutedByScripts(from: string): ExecutedFile[] {
-  const out: ExecutedFile[] = [];
-  let at = resolve(from);
-  for (;;) {
-    const pkg = join(at, "package.json");
-    const text = existsSync(pkg) ? readFileSync(pkg, "utf8") : "";
-    let scripts: Record<string, unknown> = {};
-    try {
-      scripts = ((text ? JSON.parse(text) : {}) as { scripts?: Record<string, unknown> }).scripts ?? {};
-    } catch {
-      scripts = {};
-    }
-    for (const [name, script] of Object.entries(scripts)) {
-      if (typeof script !== "string") continue;
-      const offset = text.indexOf(JSON.stringify(name));
-      const line = offset < 0 ? 1 : text.slice(0, offset).split("\n").length;
-      for (const f of executedFiles(script, at)) out.push({ pkg, script: name, line, ...f });
-    }
-    const up = dirname(at);
-    if (
-      up === at ||
-      /"workspaces"\s*:/.test(text) ||
-      existsSync(join(at, ".git")) ||
-      existsSync(join(at, "pnpm-workspace.yaml"))
-    )
-      break;
-    at = up;
-  }
-  return out;
+  return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
+    executedFiles(script, dir).map((f) => ({ pkg, script: name, line, ...f })),
+  );
 }

@@ -69,10 +69,10 @@ export default defineRule({
       const o = file.outcomes[i];
       if (o && ["delete", "update", "drop-table"].includes(o.verb)) touched.add(lc(o.target ?? ""));
       if (!o || o.error || o.skipped || o.insertSelect || (o.verb !== "insert" && o.verb !== "replace")) return [];
-      const insert = anyInsertRows(stmt);
+      // Only a second unique column tells two items apart: with fewer, the statement is not read at all.
+      const keys = uniqueColumns(file.tablesAfter?.get(lc(o.target ?? "")));
+      const insert = keys.length < 2 ? undefined : anyInsertRows(stmt);
       if (!insert?.replace || touched.has(insert.table)) return [];
-      const keys = uniqueColumns(file.tablesAfter?.get(insert.table));
-      if (keys.length < 2) return [];
       const clashes = insert.rows.flatMap((values) => {
         const row = new Map(insert.columns.map((c, k) => [c, values[k] ?? ""]));
         const c = clashOf((column, value) => seen.rowUnder(insert.table, column, value), keys, row);
