@@ -15,7 +15,7 @@ function findConfigUp(from: string): string | undefined {
 }
 
 /** One package.json script: its name, its command line, and the line it sits on. */
-interface PackageScript {
+export interface PackageScript {
   pkg: string;
   /** The package's folder, where the script runs. */
   dir: string;
@@ -28,7 +28,7 @@ interface PackageScript {
  * The scripts of every package.json from `from` up to the repository root (a `.git` folder, a workspaces root or a
  * pnpm workspace), each package.json read once.
  */
-function packageScriptsUp(from: string): PackageScript[] {
+export function packageScriptsUp(from: string): PackageScript[] {
   const out: PackageScript[] = [];
   let at = resolve(from);
   for (;;) {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { sortMigrations } from "../../core/migration-order.js";
 import { wholeWord } from "./code-mentions.js";
 import { folderLog, git, type LogCommit } from "./git-history.js";
+import { pushDeploy } from "./push-deploy.js";
 import { historyDifference } from "./shipped-diff.js";
 import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
 
@@ -167,7 +168,10 @@ export function releaseWindows(
   const log = folderLog(dir) ?? [];
   const added = firstAdded(log);
   const first = firstCommit(dir, log);
-  const edited = memo(shippedEdits(dir, log, base === undefined ? {} : { base }));
+  const pushed = pushDeploy(dir);
+  const edited = memo(
+    shippedEdits(dir, log, { ...(base === undefined ? {} : { base }), ...(pushed === undefined ? {} : { pushed }) }),
+  );
   const atBase =
     base === undefined
       ? undefined

@@ -1,4 +1,5 @@
 import { git, type LogCommit } from "./git-history.js";
+import type { PushDeploy } from "./push-deploy.js";
 
 /** A migration file whose text changed after databases may have applied it. */
 export interface ShippedEdit {
@@ -18,16 +19,35 @@ export interface ShippedEdit {
 interface Lineage {
   name: string;
   addedAt: number;
-  /** Index of the commit that first added another migration after this one, and that file. */
-  shipped?: { at: number; by: string; name: string };
+  /** Index of the last commit that changed it. */
+  last: number;
+  /**
+   * Index of the commit whose text shipped, and why: the commit that first added another migration after this one
+   * (`by` names that file), or, in a folder a workflow applies on push, its last change before a later edit.
+   */
+  shipped?: { at: number; by?: string; name: string };
   edits: number[];
 }
+
+/**
+ * How long after a commit an edit must come for the commit to have been pushed on its own. Commits made minutes
+ * apart are often pushed together, and a push applies only its last commit's text.
+ */
+export const PUSHED_APART_SECONDS = 15 * 60;
 
 const isMigration = (path: string) => !path.includes("/") && path.toLowerCase().endsWith(".sql");
 const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
 
+/** "32 minutes", "3 days": how long after `from` the commit `to` came. */
+function minutes(to: LogCommit, from: LogCommit): string {
+  const m = Math.max(0, Math.round((to.time - from.time) / 60));
+  if (m < 120) return `${m} minutes`;
+  const h = Math.round(m / 60);
+  return h < 48 ? `${h} hours` : `${Math.round(h / 24)} days`;
+}
+
 /** Walks the folder's history: when each file shipped (another migration was committed after it) and later edits. */
-function lineages(log: readonly LogCommit[]): Map<string, Lineage> {
+function lineages(log: readonly LogCommit[], pushed: boolean): Map<string, Lineage> {
   const live = new Map<string, Lineage>();
   log.forEach((commit, at) => {
     for (const c of commit.changes) {
@@ -38,10 +58,14 @@ function lineages(log: readonly LogCommit[]): Map<string, Lineage> {
         if (from.shipped) from.edits.push(at);
         live.set(c.path, from);
       } else if (c.status === "A" || c.status === "R") {
-        if (isMigration(c.path)) live.set(c.path, { name: c.path, addedAt: at, edits: [] });
+        if (isMigration(c.path)) live.set(c.path, { name: c.path, addedAt: at, last: at, edits: [] });
       } else if (c.status === "M") {
         const l = live.get(c.path);
+        const prior = l && log[l.last];
+        if (l && !l.shipped && pushed && prior && commit.time - prior.time >= PUSHED_APART_SECONDS)
+          l.shipped = { at: l.last, name: l.name };
         if (l?.shipped) l.edits.push(at);
+        if (l) l.last = at;
       }
     }
     // After the commit's own edits: a file changed in the commit that moved on from it shipped with that change.
@@ -77,9 +101,9 @@ function removedSince(dir: string, log: readonly LogCommit[], at: number): { nam
 export function shippedEdits(
   dir: string,
   log: readonly LogCommit[],
-  { base }: { base?: string } = {},
+  { base, pushed }: { base?: string; pushed?: PushDeploy } = {},
 ): (name: string) => ShippedEdit | undefined {
-  const live = lineages(log);
+  const live = lineages(log, pushed !== undefined);
   let dirty: Set<string> | undefined;
   const changedSince = (ref: string) =>
     new Set(
@@ -113,9 +137,13 @@ export function shippedEdits(
     if (!ship || shippedText === undefined) return undefined;
     const editedIn = first === undefined ? undefined : log[first];
     const more = l.edits.length > 1 ? ` and ${l.edits.length - 1} later commit${l.edits.length > 2 ? "s" : ""}` : "";
+    const workflow = pushed && `${pushed.file.slice(pushed.file.lastIndexOf(".github"))}:${pushed.line}`;
     return {
       shippedText,
-      shipped: `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,
+      shipped:
+        by === undefined
+          ? `${workflow} applies migrations on every push, and commit ${ship.id.slice(0, 7)} (${day(ship.time)}) holding it came ${minutes(editedIn ?? ship, ship)} before the edit`
+          : `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,
       edited: editedIn ? `commit ${editedIn.id.slice(0, 7)} (${day(editedIn.time)})${more}` : "the working tree",
       ref: ship.id.slice(0, 7),
       shippedName: then,

@@ -11,16 +11,30 @@ const BASE = "CREATE TABLE content (id INTEGER PRIMARY KEY, title TEXT);";
 const WIDER = "CREATE TABLE content (\n  id INTEGER PRIMARY KEY,\n  title TEXT,\n  parent_id INTEGER\n);";
 const NEXT = "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);";
 
-/** A project whose migrations arrive in the given commits (a file set to "" is deleted), then `pending` edits. */
-function history(commits: Record<string, string | null>[], pending: Record<string, string> = {}): string {
+/**
+ * A project whose migrations arrive in the given commits (a file set to null is deleted), then `pending` edits.
+ * `minutes` spaces the commits that far apart (default: all in the same second).
+ */
+function history(
+  commits: Record<string, string | null>[],
+  pending: Record<string, string> = {},
+  { minutes = 0 }: { minutes?: number } = {},
+): string {
   const dir = writeProject({ "wrangler.toml": TEST_WRANGLER });
   gitIn(dir, "init", "-q");
+  const start = Date.parse("2026-01-05T10:00:00Z") / 1000;
   for (const [i, files] of commits.entries()) {
     for (const [path, text] of Object.entries(files))
       if (text === null) gitIn(dir, "rm", "-q", path);
       else writeProject({ [path]: text }, dir);
     gitIn(dir, "add", "-A");
-    gitIn(dir, "commit", "-q", "-m", `c${i}`);
+    // gitIn passes the environment on: the committer date is what the folder's log reads.
+    process.env.GIT_COMMITTER_DATE = `@${start + i * minutes * 60} +0000`;
+    try {
+      gitIn(dir, "commit", "-q", "-m", `c${i}`);
+    } finally {
+      delete process.env.GIT_COMMITTER_DATE;
+    }
   }
   writeProject(pending, dir);
   return dir;
@@ -182,6 +196,37 @@ INSERT OR IGNORE INTO _migration_0002_done (id) VALUES (1);`;
       { "migrations/0002_parent.sql": null, "migrations/0001_base.sql": WIDER },
     ]);
     expect(await edited(dir)).toEqual([]);
+  });
+
+  it("reads a migration as shipped once pushed when a workflow applies migrations on every push", async () => {
+    const workflow = (on: string, run: string) => ({
+      ".github/workflows/deploy.yml": `name: deploy\non:\n  ${on}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ${run}\n`,
+    });
+    const pushed = (files: Record<string, string>, minutes: number) =>
+      history([{ ...files, "migrations/0001_base.sql": BASE }, { "migrations/0001_base.sql": WIDER }], {}, { minutes });
+    const direct = workflow("push:\n    branches: [main]", "npx wrangler d1 migrations apply db --remote");
+    const [hit] = await edited(pushed(direct, 40));
+    expect(hit?.message).toMatch(/\.github\/workflows\/deploy\.yml:10 applies migrations on every push/);
+    expect(hit?.message).toMatch(/came 40 minutes before the edit/);
+    expect(hit?.message).toMatch(/lack column content\.parent_id/);
+    // Through a package.json script that applies them remotely.
+    const viaScript = {
+      ...workflow("[push]", "npm run db:migrate:prod"),
+      "package.json": JSON.stringify({ scripts: { "db:migrate:prod": "wrangler d1 migrations apply db --remote" } }),
+    };
+    expect(await edited(pushed(viaScript, 40))).toHaveLength(1);
+
+    // Minutes apart (likely pushed together), a manual trigger, a local apply or a database made per run: not shipped.
+    expect(await edited(pushed(direct, 5))).toEqual([]);
+    expect(
+      await edited(pushed(workflow("workflow_dispatch:", "npx wrangler d1 migrations apply db --remote"), 40)),
+    ).toEqual([]);
+    expect(await edited(pushed(workflow("push:", "npx wrangler d1 migrations apply db --local"), 40))).toEqual([]);
+    const throwaway = workflow(
+      "push:",
+      "npx wrangler d1 create ci-db && npx wrangler d1 migrations apply ci-db --remote",
+    );
+    expect(await edited(pushed(throwaway, 40))).toEqual([]);
   });
 
   it("reports nothing outside a git repository", async () => {
