@@ -138,11 +138,17 @@ async function main(): Promise<number> {
   const { values } = parseArgs({ options: { ...selectionOptions, list: { type: "boolean", default: false } } });
   const labels = read<Expectations>("expectations.json");
   const totals = new Map<string, Score>();
+  const crashed: string[] = [];
   await eachSnapshot(
     "blastwall-realworld-",
     async (p, root) => {
-      const result = await runCheck(root);
-      const reported = result.findings.filter((f) => f.severity !== "info");
+      // A crash scores as nothing found (every hazard missed) and the run goes on to the next project.
+      let reported: Finding[] = [];
+      try {
+        reported = (await runCheck(root)).findings.filter((f) => f.severity !== "info");
+      } catch (e) {
+        crashed.push(`${p.repo}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       const s = score(p, reported, labels);
       printProject(p, s, reported, labels, values.list);
       const group = `${p.split} round ${p.round}`;
@@ -156,7 +162,8 @@ async function main(): Promise<number> {
   if (all.returned.length) console.error(`labelled false alarms came back: ${all.returned.join(", ")}`);
   if (all.unlabelled.length)
     console.error(`unlabelled findings (label them in expectations.json): ${all.unlabelled.length}`);
-  return all.missed.length || all.returned.length || all.unlabelled.length ? 1 : 0;
+  for (const c of crashed) console.error(`CRASHED ${c}`);
+  return all.missed.length || all.returned.length || all.unlabelled.length || crashed.length ? 1 : 0;
 }
 
 process.exitCode = await main();

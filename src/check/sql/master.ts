@@ -129,6 +129,13 @@ export class MasterSchema {
     return this.rows.get(lc(table));
   }
 
+  /** Whether the migrations table kept here already holds `name` (a migration wrote it itself). */
+  migrationRecorded(table: string, name: string): boolean {
+    const data = this.rows.get(lc(table));
+    // Rows are [rowid, id, name, applied_at] in wrangler's shape.
+    return data?.columns.join(",") === "id,name,applied_at" && data.rows.some((r) => r[2] === name);
+  }
+
   /**
    * Records a migration as applied in the migrations table kept here (it is not in the part unless the file names it):
    * the row SQLite would write (`id` from the AUTOINCREMENT counter, `applied_at` as CURRENT_TIMESTAMP). False when

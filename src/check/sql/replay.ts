@@ -78,6 +78,28 @@ export interface ForeignKeyViolation {
   count: number;
 }
 
+/**
+ * wrangler sends a file and the insert of its name into the migrations table together, so a name a migration wrote
+ * itself makes the whole file fail. Reported on the statement that wrote it in this file, else on its last one.
+ */
+function noteRecordClash(
+  outcomes: StatementOutcome[],
+  statements: readonly SqlStatement[],
+  name: string,
+  table: string,
+): void {
+  const ok = (o: StatementOutcome) => !o.error && !o.skipped;
+  let at = outcomes.findLastIndex((o) => ok(o) && o.reserved?.toLowerCase() === table.toLowerCase());
+  if (at < 0) at = outcomes.findLastIndex(ok);
+  const outcome = outcomes[at];
+  if (!outcome) return;
+  outcome.error = {
+    message: `wrangler records ${name} in ${table} after the file's statements, and that insert fails ("UNIQUE constraint failed: ${table}.name") because a migration already wrote that name: D1 rolls the whole file back, so it never applies`,
+    line: statements[at]?.line ?? 1,
+    code: "SQLITE_CONSTRAINT_UNIQUE",
+  };
+}
+
 export interface FileOutcome {
   statements: StatementOutcome[];
   /** PRAGMA foreign_key_check after the file: rows whose parent no longer exists (data replay only). */
@@ -246,7 +268,11 @@ export class Replayer {
       const part = this.part;
       if (part && this.master) {
         this.master.writeBack(part, this.events);
-        if (!part.keys.has(MasterSchema.tableKey(this.migrationsTable))) this.recordInMaster(name);
+        // A part that holds the migrations table had the row written by SQL in replayFile.
+        const inPart = part.keys.has(MasterSchema.tableKey(this.migrationsTable));
+        if (!inPart && this.master.migrationRecorded(this.migrationsTable, name))
+          noteRecordClash(out.statements, statements, name, this.migrationsTable);
+        else if (!inPart) this.recordInMaster(name);
       }
     } finally {
       this.part?.db.close();
@@ -322,7 +348,7 @@ export class Replayer {
       outcomes.push(this.applyStatement(stmt, stmt.offset + stmt.sql.length > unterminatedFrom));
     }
     if (!db.inTransaction) db.exec("BEGIN");
-    this.insertApplied(name);
+    if (!this.insertApplied(name)) noteRecordClash(outcomes, statements, name, this.migrationsTable);
     const foreignKeyViolations = this.trackRows ? this.foreignKeyCheck() : [];
     const rowsAfter: Record<string, number> = {};
     if (this.trackRows)
@@ -358,11 +384,17 @@ export class Replayer {
     return { statements: outcomes, foreignKeyViolations, rowsAfter };
   }
 
-  /** The migrations table row, written by SQL unless subset replay keeps that table in JS for this file. */
-  private insertApplied(name: string): void {
+  /**
+   * The migrations table row, written by SQL unless subset replay keeps that table in JS for this file. False when a
+   * migration already wrote that name there: wrangler's own insert then fails on the table's UNIQUE name.
+   */
+  private insertApplied(name: string): boolean {
     const part = this.part;
-    if (part && !part.keys.has(MasterSchema.tableKey(this.migrationsTable))) return;
-    this.db.prepare(`INSERT INTO ${quoteIdent(this.migrationsTable)} (name) VALUES (?)`).run(name);
+    if (part && !part.keys.has(MasterSchema.tableKey(this.migrationsTable))) return true;
+    const table = quoteIdent(this.migrationsTable);
+    if (this.db.prepare(`SELECT 1 FROM ${table} WHERE name = ?`).get(name) !== undefined) return false;
+    this.db.prepare(`INSERT INTO ${table} (name) VALUES (?)`).run(name);
+    return true;
   }
 
   /** Drops and renames, in order, so subset replay can tell a renamed object from a new one in SQLite's place. */

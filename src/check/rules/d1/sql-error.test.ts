@@ -22,6 +22,25 @@ describe("d1/sql-error", () => {
       "d1/sql-error@0002_change.sql:1",
     ]);
   });
+  it("reports a migration that records its own name in d1_migrations: wrangler's insert of it then fails", async () => {
+    const own =
+      "ALTER TABLE orders ADD COLUMN a TEXT;\nINSERT OR IGNORE INTO d1_migrations (name) VALUES ('0002_change.sql');";
+    const r = await checkMigrations({ "migrations/0001.sql": BASE_MIGRATION, "migrations/0002_change.sql": own });
+    const f = r.findings.find((x) => x.rule === "d1/sql-error");
+    expect(f?.line).toBe(2);
+    expect(f?.message).toMatch(
+      /wrangler records 0002_change\.sql in d1_migrations after the file's statements, and that insert fails \("UNIQUE constraint failed/,
+    );
+    expect(r.findings.some((x) => x.rule === "d1/reserved-table" && x.line === 2)).toBe(true);
+    // Written by an earlier file: the later one fails on its last statement.
+    const early = await checkMigrations({
+      "migrations/0001.sql": `${BASE_MIGRATION}\nINSERT INTO d1_migrations (name) VALUES ('0003_next.sql');`,
+      "migrations/0002_change.sql": "ALTER TABLE orders ADD COLUMN a TEXT;",
+      "migrations/0003_next.sql": "ALTER TABLE orders ADD COLUMN b TEXT;\nALTER TABLE orders ADD COLUMN c TEXT;",
+    });
+    const later = early.findings.filter((x) => x.rule === "d1/sql-error");
+    expect(later.map((x) => `${x.file}:${x.line}`)).toEqual(["migrations/0003_next.sql:2"]);
+  });
   it("does not flag valid SQL with odd quoting and comments", async () => {
     const sql = `/* multi
 line */ CREATE TABLE "we;ird" ([a;b] TEXT DEFAULT 'it''s -- not a comment', \`c\` INTEGER); -- trailing

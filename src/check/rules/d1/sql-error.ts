@@ -40,11 +40,15 @@ export default defineRule({
       if (!o.error || file.missingBase?.some((m) => m.index === i)) return [];
       const parent = missingParent(o, i, file, dataLabel);
       if (parent) return [parent];
+      // The replay's own words when the failure is wrangler's record of the file, not the statement.
+      const record = o.error.message.startsWith("wrangler ");
       return [
         {
           line: o.error.line,
-          message: `SQLite rejects this statement: ${o.error.message}`,
-          fix: `Fix the statement and try it with \`wrangler d1 migrations apply <db> --local\`; D1 rolls back the whole file when one statement fails.`,
+          message: record ? o.error.message : `SQLite rejects this statement: ${o.error.message}`,
+          fix: record
+            ? "Remove the write to the migrations table: wrangler records each file itself, once it has run."
+            : `Fix the statement and try it with \`wrangler d1 migrations apply <db> --local\`; D1 rolls back the whole file when one statement fails.`,
           data: { sqlite: o.error.message, ...(o.error.code ? { code: o.error.code } : {}) },
         },
       ];
