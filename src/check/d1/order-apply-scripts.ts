@@ -67,9 +67,19 @@ function commandsOf(script: string, cwd: string): { words: string[]; at: string 
   return out;
 }
 
-/** The configs one script's `wrangler d1 migrations apply` commands use. */
-function applyConfigs(script: string, cwd: string): string[] {
-  const out: string[] = [];
+/** One `wrangler d1 migrations apply` command of a script. */
+interface ApplyCommand {
+  /** The config it uses (absolute), when one is found. */
+  config?: string;
+  /** The database argument as written. */
+  database?: string;
+  remote: boolean;
+  local: boolean;
+}
+
+/** A script's `wrangler d1 migrations apply` commands. */
+function applyCommands(script: string, cwd: string): ApplyCommand[] {
+  const out: ApplyCommand[] = [];
   for (const { words, at } of commandsOf(script, cwd)) {
     const w = words.indexOf("wrangler");
     if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "migrations" || words[w + 3] !== "apply") continue;
@@ -80,9 +90,41 @@ function applyConfigs(script: string, cwd: string): string[] {
       else if ((word === "-c" || word === "--config") && words[i + 1]) config = words[i + 1];
     });
     const path = config ? resolve(at, config.replace(/^["']|["']$/g, "")) : findConfigUp(at);
-    if (path) out.push(path);
+    const database = words[w + 4] && !words[w + 4]?.startsWith("-") ? words[w + 4] : undefined;
+    out.push({
+      ...(path ? { config: path } : {}),
+      ...(database ? { database } : {}),
+      // `--preview` runs on the binding's remote preview database.
+      remote: words.includes("--remote") || words.includes("--preview"),
+      local: words.includes("--local"),
+    });
   }
   return out;
+}
+
+/** The configs one script's `wrangler d1 migrations apply` commands use. */
+function applyConfigs(script: string, cwd: string): string[] {
+  return applyCommands(script, cwd).flatMap((c) => c.config ?? []);
+}
+
+/** A package.json script's `wrangler d1 migrations apply` command, with where the script is. */
+export interface ApplyScript extends ApplyCommand {
+  pkg: string;
+  script: string;
+  line: number;
+}
+
+/**
+ * Every `wrangler d1 migrations apply` that package.json scripts run, from `from` up to the repository root
+ * (`packageScriptsUp`), with its config, database argument and `--remote`/`--local` flags.
+ *
+ * @example
+ * applyScripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:migrate:prod", line: 12, config: "/repo/wrangler.jsonc", database: "shop", remote: false, local: false }]
+ */
+export function applyScripts(from: string): ApplyScript[] {
+  return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
+    applyCommands(script, dir).map((c) => ({ pkg, script: name, line, ...c })),
+  );
 }
 
 /**

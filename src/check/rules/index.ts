@@ -15,6 +15,7 @@ import d1AddColumnNonConstantDefault from "./d1/add-column-non-constant-default.
 import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
 import d1AppliedByExecute from "./d1/applied-by-execute.js";
+import d1ApplyNotRemote from "./d1/apply-not-remote.js";
 import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1CascadeBeforeUpdate from "./d1/cascade-before-update.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
@@ -94,6 +95,7 @@ export const rules: readonly Rule[] = [
   d1AddNotNullColumn,
   d1AddUnique,
   d1AppliedByExecute,
+  d1ApplyNotRemote,
   d1BlockingTrigger,
   d1CascadeBeforeUpdate,
   d1ChangeColumnType,
