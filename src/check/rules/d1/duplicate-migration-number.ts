@@ -66,7 +66,8 @@ export default defineRule({
         hits.push({
           name,
           line: 1,
-          ...(clash.kind === "columns" ? { severity: "warning" as const } : {}),
+          // Only positional SQL sees another column order, and D1's results are keyed by name: worth knowing, no hazard.
+          ...(clash.kind === "columns" ? { severity: "info" as const } : {}),
           message: `${name} has number ${n}, like ${other}. ${order}, and the two orders give different databases: ${clash.difference}`,
           fix: `If ${name} has not been applied anywhere, rename it to ${renamed} so every database runs it after ${other}. If both shipped, add a migration that brings both orders to the same schema (e.g. guarded by what ${clash.kind === "rows" ? "the rows" : "the schema"} holds), then mark this file: \`-- blastwall-ignore-file ${meta.id}: <why both orders now end the same>\``,
           data: { number: n, other, commutes: false, difference: clash.kind },

@@ -52,14 +52,14 @@ describe("d1/duplicate-migration-number", () => {
     expect([f?.file, f?.severity]).toEqual(["migrations/0002_seed.sql", "error"]);
     expect(f?.message).toContain("table users holds other rows: 2 in name order, 2 with 0002_seed.sql first");
   });
-  it("warns when the orders differ only in a table's column order", async () => {
+  it("reports as info when the orders differ only in a table's column order", async () => {
     const r = await checkMigrations({
       "migrations/0001_init.sql": BASE,
       "migrations/0002_a.sql": "ALTER TABLE users ADD COLUMN a TEXT;\n",
       "migrations/0002_b.sql": "ALTER TABLE users ADD COLUMN b TEXT;\n",
     });
     const [f] = dup(r);
-    expect(f?.severity).toBe("warning");
+    expect(f?.severity).toBe("info");
     expect(f?.message).toContain("(id, email, a, b) in name order, (id, email, b, a) with 0002_b.sql first");
   });
   it("reports a pair that commutes as info only: both orders give the same schema and rows", async () => {
