@@ -654,6 +654,115 @@ function fixedLiteral(o: ts.ObjectLiteralExpression, f: Fold): FixedObject | und
   return spread ? {} : { object: o };
 }
 
+/** A statement that leaves the function: `return` or `throw` (a loop's `continue` or `break` would let a key pass). */
+function leavesFunction(st: ts.Statement | undefined): boolean {
+  if (st && ts.isBlock(st)) return leavesFunction(st.statements[st.statements.length - 1]);
+  return !!st && (ts.isReturnStatement(st) || ts.isThrowStatement(st));
+}
+
+/** `LIST.includes(k)` or `SET.has(k)` on a constant list. */
+function listedCall(e: ts.Expression, key: string, f: Fold): boolean {
+  const call = unwrap(e);
+  if (!ts.isCallExpression(call) || !["includes", "has"].includes(calleeName(call) ?? "")) return false;
+  const list = receiverOf(call);
+  return !!call.arguments[0] && sameRef(call.arguments[0], key) && !!list && constantArray(list, f);
+}
+
+/** `!LIST.includes(k)`, `!SET.has(k)` on a constant list, or `k !== "a" && k !== "b"`: true for a key not listed. */
+function rejectsUnlisted(cond: ts.Expression, key: string, f: Fold): boolean {
+  const c = unwrap(cond);
+  if (ts.isPrefixUnaryExpression(c) && c.operator === ts.SyntaxKind.ExclamationToken)
+    return listedCall(c.operand, key, f);
+  return comparedWith(c, key, true, f);
+}
+
+/** The loop variable of `for (const k of Object.keys(x))`, `for (const [k] of Object.entries(x))` or `for (const k in x)`. */
+function keyLoopVariable(st: ts.Statement, object: string): string | undefined {
+  if (!ts.isForOfStatement(st) && !ts.isForInStatement(st)) return undefined;
+  const list = st.initializer;
+  const decl = ts.isVariableDeclarationList(list) && list.declarations.length === 1 ? list.declarations[0] : undefined;
+  if (!decl) return undefined;
+  if (ts.isForInStatement(st))
+    return sameRef(st.expression, object) && ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  const call = unwrap(st.expression);
+  const over =
+    ts.isCallExpression(call) && lastName(receiverOf(call) ?? call) === "Object" ? calleeName(call) : undefined;
+  if (!ts.isCallExpression(call) || !call.arguments[0] || !sameRef(call.arguments[0], object)) return undefined;
+  if (over === "keys" && ts.isIdentifier(decl.name)) return decl.name.text;
+  const first = ts.isArrayBindingPattern(decl.name) ? decl.name.elements[0] : undefined;
+  return over === "entries" && first && ts.isBindingElement(first) && ts.isIdentifier(first.name)
+    ? first.name.text
+    : undefined;
+}
+
+/**
+ * `for (const k of Object.keys(x)) { if (!ALLOWED.includes(k)) return …; }` (also `Object.entries`, `for … in`), or
+ * `if (Object.keys(x).some((k) => !ALLOWED.includes(k))) throw …`: a statement after which every key of `x` is
+ * listed.
+ */
+function checksEveryKey(st: ts.Statement, object: string, f: Fold): boolean {
+  const key = keyLoopVariable(st, object);
+  if (key && (ts.isForOfStatement(st) || ts.isForInStatement(st))) {
+    const body = ts.isBlock(st.statement) ? st.statement.statements : [st.statement];
+    for (const b of body) {
+      if (
+        ts.isIfStatement(b) &&
+        !b.elseStatement &&
+        leavesFunction(b.thenStatement) &&
+        rejectsUnlisted(b.expression, key, f)
+      )
+        return true;
+      // A statement that may skip the rest of the body lets the key through unchecked.
+      let skips = false;
+      walk(b, (n) => {
+        if (ts.isContinueStatement(n) || ts.isBreakStatement(n)) skips = true;
+        return ts.isFunctionLike(n) ? false : undefined;
+      });
+      if (skips) return false;
+    }
+    return false;
+  }
+  if (!ts.isIfStatement(st) || st.elseStatement || !leavesFunction(st.thenStatement)) return false;
+  let cond = unwrap(st.expression);
+  const negated = ts.isPrefixUnaryExpression(cond) && cond.operator === ts.SyntaxKind.ExclamationToken;
+  if (ts.isPrefixUnaryExpression(cond) && negated) cond = unwrap(cond.operand);
+  if (!ts.isCallExpression(cond)) return false;
+  const method = calleeName(cond);
+  const keys = receiverOf(cond);
+  const cb = cond.arguments[0] && unwrap(cond.arguments[0]);
+  const param = cb && ts.isArrowFunction(cb) ? cb.parameters[0] : undefined;
+  if (!keys || !cb || !ts.isArrowFunction(cb) || !param || !ts.isIdentifier(param.name) || ts.isBlock(cb.body))
+    return false;
+  const call = unwrap(keys);
+  const ofObject =
+    ts.isCallExpression(call) &&
+    calleeName(call) === "keys" &&
+    !!call.arguments[0] &&
+    sameRef(call.arguments[0], object);
+  if (!ofObject) return false;
+  const k = param.name.text;
+  if (method === "some" && !negated) return rejectsUnlisted(cb.body, k, f);
+  return method === "every" && negated && listedCall(cb.body, k, f);
+}
+
+/**
+ * Whether every key of the object `id` names was checked against a constant list before this use, in a block that
+ * encloses it within the function (see `checksEveryKey`), and `id` is never reassigned.
+ */
+function keysCheckedBefore(id: ts.Identifier, f: Fold): boolean {
+  if (!stableRef(id, f)) return false;
+  for (
+    let child: ts.Node = id, n = id.parent;
+    n && !ts.isFunctionLike(n) && !ts.isSourceFile(n);
+    child = n, n = n.parent
+  ) {
+    if (!ts.isBlock(n)) continue;
+    const at = n.statements.indexOf(child as ts.Statement);
+    if (at > 0 && n.statements.slice(0, at).some((st) => checksEveryKey(st, id.text, f))) return true;
+  }
+  return false;
+}
+
 /**
  * An object whose keys are all text the code wrote: a literal with its keys written out, a `const` holding one that
  * is never changed, a parameter every caller fills so, or a zod object schema's output (keys only).
@@ -665,6 +774,8 @@ function fixedObject(e: ts.Expression, fold: Fold): FixedObject | undefined {
   if (zodParsed(arg, f.modules)) return {};
   if (ts.isObjectLiteralExpression(arg)) return fixedLiteral(arg, f);
   if (!ts.isIdentifier(arg)) return undefined;
+  // Keys of request input, each checked against a constant list before this use: keys only.
+  if (keysCheckedBefore(arg, f)) return {};
   const d = resolveName(arg, f.modules);
   if (d && ts.isParameter(d))
     return !mutated(d, arg.text) &&

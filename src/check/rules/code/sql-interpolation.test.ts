@@ -1037,3 +1037,33 @@ export default {
     expect((await sqlFindings(dir)).map(([, line]) => line)).toEqual([10, 12, 15]);
   });
 });
+
+describe("code/sql-interpolation: keys checked one by one against an allow-list", () => {
+  it("folds the keys of request input that a loop or a some() before the SQL rejects unless listed, not a loop that only skips them", async () => {
+    const dir = worker({
+      "index.ts": `const FIELDS = ["finished", "progress", "bookmarked"];
+export default {
+  async fetch(request: Request, env: { DB: D1Database }) {
+    const data = (await request.json()) as Record<string, unknown>;
+    for (const key of Object.keys(data)) {
+      if (!FIELDS.includes(key)) {
+        return new Response("bad field", { status: 422 });
+      }
+    }
+    await env.DB.prepare(\`UPDATE item SET \${Object.keys(data).map((k) => \`\${k} = ?\`).join(", ")}\`).bind(...Object.values(data)).run();
+    const other = (await request.json()) as Record<string, unknown>;
+    if (Object.keys(other).some((k) => !FIELDS.includes(k))) throw new Error("bad field");
+    await env.DB.prepare(\`UPDATE item SET \${Object.keys(other).map((k) => \`\${k} = ?\`).join(", ")}\`).run();
+    const loose = (await request.json()) as Record<string, unknown>;
+    for (const key in loose) {
+      if (!FIELDS.includes(key)) continue;
+    }
+    await env.DB.prepare(\`UPDATE item SET \${Object.keys(loose).map((k) => \`\${k} = ?\`).join(", ")}\`).run();
+    return new Response("ok");
+  },
+};
+`,
+    });
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 18, "error"]]);
+  });
+});
