@@ -374,6 +374,33 @@ export function restoredAfter(file: MigrationFile, table: string, line: number):
 }
 
 /**
+ * A full-text index dropped and created again, then filled anew in the same file: `CREATE VIRTUAL TABLE t USING
+ * fts5(…)` after the drop, then `INSERT INTO t … SELECT … FROM source` or FTS's `INSERT INTO t(t) VALUES
+ * ('rebuild')`. Its rows are derived from another table, so the rebuild loses nothing. Returns the refill's line.
+ *
+ * @example
+ * refilledIndex(file, "papers_fts", dropLine); // 19 for "INSERT INTO papers_fts(rowid, title) SELECT rowid, title FROM papers"
+ */
+export function refilledIndex(file: MigrationFile, table: string, line: number): number | undefined {
+  const t = lc(table);
+  const all = steps(file, Number.POSITIVE_INFINITY).filter(({ stmt }) => stmt.line > line);
+  const created = all.find(
+    ({ stmt, outcome }) =>
+      lc(outcome.target ?? "") === t &&
+      /^(?:\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)*CREATE\s+VIRTUAL\s+TABLE\b[^(]*\bUSING\s+fts[345]\b/i.test(stmt.sql),
+  );
+  if (!created) return undefined;
+  return all.find(({ stmt, outcome }) => {
+    if (stmt.line <= created.stmt.line || outcome.verb !== "insert" || lc(outcome.target ?? "") !== t) return false;
+    if (outcome.insertSelect) {
+      const source = nameAfter(tokenize(stmt.sql, 400), "FROM");
+      return source !== undefined && source !== t;
+    }
+    return /\bVALUES\s*\(\s*'rebuild'\s*\)/i.test(stmt.sql);
+  })?.stmt.line;
+}
+
+/**
  * Whether an INSERT … SELECT only moves a table's own rows around its drop-and-create: saved into a scratch table
  * this file creates and drops, or restored from one into the table the file created again. Like a rebuild's copy,
  * it is part of the schema change, not a data change of its own.

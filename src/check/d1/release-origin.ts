@@ -167,14 +167,30 @@ export function sameReleaseToInfo(
 ): Finding[] {
   const own = windows.of(file.name);
   if (own === undefined) return findings;
+  const sameWindow = (origin: string | undefined): origin is string =>
+    origin !== undefined &&
+    origin !== file.name &&
+    windows.of(origin)?.id === own.id &&
+    (!pendingOnData || pendingOnData(origin));
   return findings.map((f) => {
     if (f.severity === "info") return f;
+    const contract = f.rule === "d1/mixed-expand-contract" ? f.data?.contractTables : undefined;
+    if (Array.isArray(contract)) {
+      const tables = contract.filter((t): t is string => typeof t === "string");
+      const by = tables.map((t) => origins.table(t));
+      if (tables.length === 0 || !by.every(sameWindow)) return f;
+      return {
+        ...f,
+        severity: "info",
+        message: `${f.message}; but every table its contract half touches (${tables.join(", ")}) was created by ${[...new Set(by)].join(", ")} in ${own.label} as this file, so no deployed version has named them`,
+        data: { ...f.data, sameRelease: { createdBy: by[0], window: own.id } },
+      };
+    }
     const subject = subjectOf(f);
     if (!subject) return f;
     const origin =
       subject.column === undefined ? origins.table(subject.table) : origins.column(subject.table, subject.column);
-    if (origin === undefined || origin === file.name) return f;
-    if (windows.of(origin)?.id !== own.id || (pendingOnData && !pendingOnData(origin))) return f;
+    if (!sameWindow(origin)) return f;
     if (subject.rows && origins.hasCopied(subject.table)) return f;
     const what = subject.column === undefined ? `table ${subject.table}` : `${subject.table}.${subject.column}`;
     const so = subject.rows

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hitsAfterBase } from "../../d1/testing.js";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
 
 describe("d1/drop-table", () => {
   it("flags dropping a table that existed before", async () => {
@@ -123,5 +123,29 @@ export default app;
         ["0003.sql", "error"],
       ]);
     });
+  });
+});
+
+describe("d1/drop-table: a full-text index built again", () => {
+  const fts = (refill: string) => ({
+    "migrations/0001_base.sql": `${BASE_MIGRATION}\nCREATE VIRTUAL TABLE search USING fts5(sku);\nINSERT INTO search(sku) SELECT sku FROM order_items;`,
+    "migrations/0002_change.sql": `DROP TABLE IF EXISTS search;\n-- with the order id\nCREATE VIRTUAL TABLE search USING fts5(sku, order_id UNINDEXED);\n${refill}`,
+  });
+  const of = (r: Awaited<ReturnType<typeof checkMigrations>>, rule: string) =>
+    r.findings.filter((f) => f.rule === rule);
+
+  it("reports it as info when the file fills it again from its source, and as lost rows when it does not", async () => {
+    const rebuilt = await checkMigrations(
+      fts("INSERT INTO search(sku, order_id) SELECT sku, order_id FROM order_items;"),
+    );
+    const [f] = of(rebuilt, "d1/drop-table");
+    expect(f?.severity).toBe("info");
+    expect(f?.message).toContain("builds it again from its source at line 4");
+    expect(of(rebuilt, "d1/mixed-expand-contract")).toEqual([]);
+    const fts5Rebuild = await checkMigrations(fts("INSERT INTO search(search) VALUES ('rebuild');"));
+    expect(of(fts5Rebuild, "d1/drop-table")[0]?.severity).toBe("info");
+    const empty = await checkMigrations(fts(""));
+    expect(of(empty, "d1/drop-table")[0]?.severity).toBe("error");
+    expect(of(empty, "d1/drop-table")[0]?.message).toContain("starts empty");
   });
 });

@@ -1,5 +1,5 @@
 import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
-import { copiedFirst, restoredAfter } from "../../d1/net-effect.js";
+import { copiedFirst, refilledIndex, restoredAfter } from "../../d1/net-effect.js";
 import { existedBefore, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -54,6 +54,18 @@ export default defineRule({
             message: `drops table ${c.table} and creates it again, after saving its rows and putting them back at line ${restored}: no row is lost if the two copies name the same columns`,
             fix: `Prove it on production data with \`blastwall check --data <export.sql>\`: the replay reports any row or column the round trip loses.`,
             data: { table: c.table, recreated: true, restoredAt: restored },
+          },
+        ];
+      // A full-text index built again from its source table: its rows are derived, none is lost.
+      const refilled = again ? refilledIndex(file, c.table, c.line) : undefined;
+      if (refilled !== undefined)
+        return [
+          {
+            line: c.line,
+            severity: "info" as const,
+            message: `drops the full-text index ${c.table} and builds it again from its source at line ${refilled}: its rows are derived from that table, so none is lost`,
+            fix: "Nothing to fix. On a large source table, check that the rebuild fits D1's statement time limit with `blastwall check --data <export.sql>`.",
+            data: { table: c.table, recreated: true, refilledAt: refilled },
           },
         ];
       const unused = again || kept ? undefined : neverUsed(file, code, c.table, c.line);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+import { gitIn, writeProject } from "../../config/fixture.js";
+import { d1Analyzer } from "../../d1/analyzer.js";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase, TEST_WRANGLER } from "../../d1/testing.js";
+import { runCheck } from "../../run-check.js";
 
 describe("d1/mixed-expand-contract", () => {
   it("flags a file that adds and drops, at the first contract change", async () => {
@@ -75,5 +78,30 @@ DROP TABLE members;
 ALTER TABLE members_new RENAME TO members;`,
     });
     expect(result.findings.map((f) => f.rule)).toEqual(["d1/missing-base-schema"]);
+  });
+});
+
+describe("d1/mixed-expand-contract: tables the same release created", () => {
+  it("drops to info when every table the contract half touches came in the same commit, not an older one", async () => {
+    const project = (commits: Record<string, string>[]) => {
+      const dir = writeProject({ "wrangler.toml": TEST_WRANGLER });
+      gitIn(dir, "init", "-q");
+      commits.forEach((files, i) => {
+        writeProject(files, dir);
+        gitIn(dir, "add", "-A");
+        gitIn(dir, "commit", "-q", "-m", `c${i}`);
+      });
+      return dir;
+    };
+    const notes = { "migrations/0002_notes.sql": "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);" };
+    const mixed = {
+      "migrations/0003_mixed.sql": "ALTER TABLE orders ADD COLUMN note TEXT;\nDROP TABLE notes;",
+    };
+    const severity = async (dir: string) =>
+      (await runCheck(dir, { analyzers: [d1Analyzer] })).findings.find((f) => f.rule === "d1/mixed-expand-contract")
+        ?.severity;
+    const base = { "migrations/0001_base.sql": BASE_MIGRATION };
+    expect(await severity(project([base, { ...notes, ...mixed }]))).toBe("info");
+    expect(await severity(project([base, notes, mixed]))).toBe("error");
   });
 });

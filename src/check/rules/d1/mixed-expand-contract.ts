@@ -1,5 +1,5 @@
 import { classOfChange, contextFor, writtenColumns } from "../../d1/classify.js";
-import { droppedInFile, partialOnlyNewRows, restoredAfter } from "../../d1/net-effect.js";
+import { droppedInFile, partialOnlyNewRows, refilledIndex, restoredAfter } from "../../d1/net-effect.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
 import { defineRule } from "../rule.js";
@@ -27,9 +27,10 @@ function describe(c: Change): string {
 }
 
 /**
- * Changes that are only the file moving a table's rows around: scratch tables it creates and drops, and a table
- * it saves, drops, creates again and restores (`CREATE TABLE bak AS SELECT …; DROP TABLE t; CREATE TABLE t …;
- * INSERT INTO t SELECT … FROM bak;`), with the indexes it re-creates on it.
+ * Changes that are only the file moving a table's rows around: scratch tables it creates and drops, a table it
+ * saves, drops, creates again and restores (`CREATE TABLE bak AS SELECT …; DROP TABLE t; CREATE TABLE t …;
+ * INSERT INTO t SELECT … FROM bak;`), and a full-text index it builds again from its source (`refilledIndex`), with
+ * the indexes it re-creates on it.
  */
 function roundTrips(file: MigrationFile): (c: Change & { line: number }) => boolean {
   const gone = droppedInFile(file);
@@ -38,7 +39,7 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
     file.changes.flatMap((c) =>
       c.kind === "drop-table" &&
       file.recreated?.has(c.table.toLowerCase()) &&
-      restoredAfter(file, c.table, c.line) !== undefined
+      (restoredAfter(file, c.table, c.line) !== undefined || refilledIndex(file, c.table, c.line) !== undefined)
         ? [c.table.toLowerCase()]
         : [],
     ),
@@ -75,7 +76,12 @@ export default defineRule({
         line: first.line,
         message: `mixes expand (${list(expand)}) with contract (${list(contract)}); the contract half breaks the version that is running while the expand half is only useful to code not yet deployed`,
         fix: `Split ${file.name} in two: keep ${list(expand)} in this file and ship it with the code that uses it; move ${list(contract)} to a new, later-numbered migration that ships only after the new code serves 100%.`,
-        data: { expand: expand.length, contract: contract.length },
+        // The tables the contract half touches, so a table the same release created drops the finding to info.
+        data: {
+          expand: expand.length,
+          contract: contract.length,
+          contractTables: [...new Set(contract.map((c) => c.table.toLowerCase()))],
+        },
       },
     ];
   },
