@@ -26,6 +26,11 @@ export interface LogCommit {
   time: number;
   /** No parent: a root commit (an imported history or a shallow clone's boundary). */
   root: boolean;
+  /**
+   * For a commit made on a branch that a merge commit on HEAD's first-parent line brought in: that merge's id.
+   * Until then the branch's commits ran nowhere but on the developer's machine and in its preview.
+   */
+  mergedBy?: string;
   changes: FileChange[];
 }
 
@@ -67,5 +72,44 @@ export function folderLog(dir: string): LogCommit[] | undefined {
       if (change) out[out.length - 1]?.changes.push(change);
     }
   }
+  const merged = mergeOf(dir);
+  for (const c of out) {
+    const m = merged.get(c.id);
+    if (m) c.mergedBy = m;
+  }
   return out.reverse();
+}
+
+/** "Merge origin/main", "Merge branch 'main' of github.com:…", "Merge remote-tracking branch 'origin/master'". */
+const PULLED_MAIN = /^Merge (?:remote-tracking )?(?:branch )?'?(?:origin\/)?(?:main|master|trunk)'?(?:\s|$)/i;
+
+/**
+ * Each commit that a merge on HEAD's first-parent line brought in from a branch → that merge, oldest merge first so a
+ * commit belongs to the merge that first brought it. Two git calls; empty when git cannot answer.
+ */
+function mergeOf(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const parents = new Map<string, string[]>();
+  for (const line of (git(dir, ["rev-list", "--parents", "HEAD"]) ?? "").split("\n")) {
+    const [id, ...ps] = line.trim().split(" ");
+    if (id) parents.set(id, ps);
+  }
+  const mainline = (git(dir, ["log", "--first-parent", "--format=%H%x09%s", "HEAD"]) ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => ({ id: l.split("\t")[0] ?? "", subject: l.slice(l.indexOf("\t") + 1) }))
+    .reverse();
+  const onMain = new Set(mainline.map((m) => m.id));
+  for (const { id: m, subject } of mainline) {
+    // `git pull` on a local branch merges the shared main into it: there the second parent is what shipped.
+    if (PULLED_MAIN.test(subject)) continue;
+    const stack = (parents.get(m) ?? []).slice(1);
+    while (stack.length > 0) {
+      const c = stack.pop();
+      if (c === undefined || onMain.has(c) || out.has(c)) continue;
+      out.set(c, m);
+      stack.push(...(parents.get(c) ?? []));
+    }
+  }
+  return out;
 }

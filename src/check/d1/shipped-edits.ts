@@ -25,7 +25,7 @@ interface Lineage {
    * Index of the commit whose text shipped, and why: the commit that first added another migration after this one
    * (`by` names that file), or, in a folder a workflow applies on push, its last change before a later edit.
    */
-  shipped?: { at: number; by?: string; name: string };
+  shipped?: { at: number; by?: string; name: string; branch?: string };
   edits: number[];
 }
 
@@ -61,8 +61,15 @@ function lineages(log: readonly LogCommit[], pushed: boolean): Map<string, Linea
         if (isMigration(c.path)) live.set(c.path, { name: c.path, addedAt: at, last: at, edits: [] });
       } else if (c.status === "M") {
         const l = live.get(c.path);
+        // Changed on the branch that added the later file, before its merge: the merge ships this text.
+        if (l?.shipped?.branch !== undefined && commit.mergedBy === l.shipped.branch) {
+          l.shipped.at = at;
+          l.last = at;
+          continue;
+        }
         const prior = l && log[l.last];
-        if (l && !l.shipped && pushed && prior && commit.time - prior.time >= PUSHED_APART_SECONDS)
+        const onMain = prior && prior.mergedBy === undefined && commit.mergedBy === undefined;
+        if (l && !l.shipped && pushed && prior && onMain && commit.time - prior.time >= PUSHED_APART_SECONDS)
           l.shipped = { at: l.last, name: l.name };
         if (l?.shipped) l.edits.push(at);
         if (l) l.last = at;
@@ -71,7 +78,9 @@ function lineages(log: readonly LogCommit[], pushed: boolean): Map<string, Linea
     // After the commit's own edits: a file changed in the commit that moved on from it shipped with that change.
     const added = commit.changes.find((c) => c.status === "A" && isMigration(c.path));
     if (added && !commit.root)
-      for (const l of live.values()) if (!l.shipped && l.addedAt < at) l.shipped = { at, by: added.path, name: l.name };
+      for (const l of live.values())
+        if (!l.shipped && l.addedAt < at)
+          l.shipped = { at, by: added.path, name: l.name, ...(commit.mergedBy ? { branch: commit.mergedBy } : {}) };
   });
   return live;
 }
@@ -131,7 +140,7 @@ export function shippedEdits(
     const first = l.edits[0];
     dirty ??= changedSince("HEAD");
     if (first === undefined && !dirty.has(name)) return undefined;
-    const { at, by, name: then } = l.shipped;
+    const { at, by, name: then, branch } = l.shipped;
     const ship = log[at];
     const shippedText = ship && git(dir, ["show", `${ship.id}:./${then}`]);
     if (!ship || shippedText === undefined) return undefined;
@@ -143,7 +152,9 @@ export function shippedEdits(
       shipped:
         by === undefined
           ? `${workflow} applies migrations on every push, and commit ${ship.id.slice(0, 7)} (${day(ship.time)}) holding it came ${minutes(editedIn ?? ship, ship)} before the edit`
-          : `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,
+          : branch
+            ? `${by} was added after it on the branch that merge ${branch.slice(0, 7)} brought in, whose text of it is commit ${ship.id.slice(0, 7)}'s (${day(ship.time)})`
+            : `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,
       edited: editedIn ? `commit ${editedIn.id.slice(0, 7)} (${day(editedIn.time)})${more}` : "the working tree",
       ref: ship.id.slice(0, 7),
       shippedName: then,

@@ -229,6 +229,43 @@ INSERT OR IGNORE INTO _migration_0002_done (id) VALUES (1);`;
     expect(await edited(pushed(throwaway, 40))).toEqual([]);
   });
 
+  it("reads a branch's edits before its merge as the text that shipped, and reports an edit after the merge", async () => {
+    /** Commits each set of files on `branch` (made from main when new). */
+    const commitOn = (dir: string, branch: string, sets: Record<string, string>[]) => {
+      gitIn(dir, "checkout", "-q", "-B", branch);
+      for (const [i, files] of sets.entries()) {
+        writeProject(files, dir);
+        gitIn(dir, "add", "-A");
+        gitIn(dir, "commit", "-q", "-m", `${branch} ${i}`);
+      }
+    };
+    const onBranch: Record<string, string>[] = [
+      { "migrations/0002_tags.sql": NEXT },
+      { "migrations/0001_base.sql": WIDER },
+    ];
+    const dir = history([{ "migrations/0001_base.sql": BASE }]);
+    gitIn(dir, "branch", "-M", "main");
+    commitOn(dir, "feature", onBranch);
+    gitIn(dir, "checkout", "-q", "main");
+    gitIn(dir, "merge", "-q", "--no-ff", "-m", "merge feature", "feature");
+    expect(await edited(dir)).toEqual([]);
+    writeProject({ "migrations/0001_base.sql": `${WIDER}\nCREATE INDEX content_parent ON content (parent_id);` }, dir);
+    gitIn(dir, "commit", "-q", "-am", "after the merge");
+    const [hit] = await edited(dir);
+    expect(hit?.message).toMatch(/on the branch that merge [0-9a-f]{7} brought in/);
+    expect(hit?.message).toMatch(/lack index content_parent on content/);
+
+    // `git pull` merged the shared main into a local branch: main's side shipped, so its edit counts.
+    const pulled = history([{ "migrations/0001_base.sql": BASE }]);
+    gitIn(pulled, "branch", "-M", "main");
+    commitOn(pulled, "local", [{ "notes.md": "local work" }]);
+    gitIn(pulled, "checkout", "-q", "main");
+    commitOn(pulled, "main", onBranch);
+    gitIn(pulled, "checkout", "-q", "local");
+    gitIn(pulled, "merge", "-q", "--no-ff", "-m", "Merge branch 'main' of github.com:acme/app", "main");
+    expect(await edited(pulled)).toHaveLength(1);
+  });
+
   it("reports nothing outside a git repository", async () => {
     const dir = writeProject({
       "wrangler.toml": TEST_WRANGLER,
