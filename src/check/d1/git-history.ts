@@ -72,7 +72,9 @@ export function folderLog(dir: string): LogCommit[] | undefined {
       if (change) out[out.length - 1]?.changes.push(change);
     }
   }
-  const merged = mergeOf(dir);
+  // Which branch a commit came from matters only to edits, so a history without any skips the two whole-repo walks.
+  const edits = out.some((c) => c.changes.some((x) => x.status === "M" || x.status === "R"));
+  const merged = edits ? mergeOf(dir) : new Map<string, string>();
   for (const c of out) {
     const m = merged.get(c.id);
     if (m) c.mergedBy = m;

@@ -10,6 +10,11 @@ import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
 
 /** One migrations folder and the D1 bindings that use it (several Workers often share one). */
+/** The project folder a migrations folder was found from (`dir.rel` is relative to it). */
+export function projectRoot(dir: Pick<MigrationsDir, "dir" | "rel">): string {
+  return resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+}
+
 export interface MigrationsDir {
   /** Absolute path. */
   dir: string;

@@ -24,28 +24,32 @@ export interface PackageScript {
   line: number;
 }
 
+/** One package.json on the way up: where it is, its text and its parsed object (undefined when it does not parse). */
+export interface PackageUp {
+  pkg: string;
+  dir: string;
+  text: string;
+  json: Record<string, unknown> | undefined;
+}
+
 /**
- * The scripts of every package.json from `from` up to the repository root (a `.git` folder, a workspaces root or a
- * pnpm workspace), each package.json read once.
+ * Every package.json from `from` up to the repository root (a `.git` folder, a workspaces root or a pnpm workspace),
+ * nearest first, each read once.
  */
-export function packageScriptsUp(from: string): PackageScript[] {
-  const out: PackageScript[] = [];
+export function packagesUp(from: string): PackageUp[] {
+  const out: PackageUp[] = [];
   let at = resolve(from);
   for (;;) {
     const pkg = join(at, "package.json");
     const text = existsSync(pkg) ? readFileSync(pkg, "utf8") : "";
-    let scripts: unknown;
+    let json: Record<string, unknown> | undefined;
     try {
-      scripts = text ? (JSON.parse(text) as { scripts?: unknown }).scripts : undefined;
+      const parsed: unknown = text ? JSON.parse(text) : undefined;
+      json = parsed && typeof parsed === "object" ? (parsed as Record<string, unknown>) : undefined;
     } catch {
-      scripts = undefined;
+      json = undefined;
     }
-    for (const [name, script] of Object.entries(scripts && typeof scripts === "object" ? scripts : {})) {
-      if (typeof script !== "string") continue;
-      const offset = text.indexOf(JSON.stringify(name));
-      const line = offset < 0 ? 1 : text.slice(0, offset).split("\n").length;
-      out.push({ pkg, dir: at, name, script, line });
-    }
+    if (text) out.push({ pkg, dir: at, text, json });
     const up = dirname(at);
     const root =
       /"workspaces"\s*:/.test(text) || existsSync(join(at, ".git")) || existsSync(join(at, "pnpm-workspace.yaml"));
@@ -53,6 +57,19 @@ export function packageScriptsUp(from: string): PackageScript[] {
     at = up;
   }
   return out;
+}
+
+/** The scripts of every package.json from `from` up to the repository root (`packagesUp`). */
+export function packageScriptsUp(from: string): PackageScript[] {
+  return packagesUp(from).flatMap(({ pkg, dir, text, json }) => {
+    const scripts = json?.scripts;
+    return Object.entries(scripts && typeof scripts === "object" ? scripts : {}).flatMap(([name, script]) => {
+      if (typeof script !== "string") return [];
+      const offset = text.indexOf(JSON.stringify(name));
+      const line = offset < 0 ? 1 : text.slice(0, offset).split("\n").length;
+      return [{ pkg, dir, name, script, line }];
+    });
+  });
 }
 
 /** Each command of a script as its words, with the folder it runs in (following `cd` between commands). */

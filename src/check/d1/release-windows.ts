@@ -168,7 +168,8 @@ export function releaseWindows(
   const log = folderLog(dir) ?? [];
   const added = firstAdded(log);
   const first = firstCommit(dir, log);
-  const pushed = pushDeploy(dir);
+  // Only an edit can ship by push: a history without one needs no workflow read.
+  const pushed = log.some((c) => c.changes.some((x) => x.status === "M")) ? pushDeploy(dir) : undefined;
   const edited = memo(
     shippedEdits(dir, log, { ...(base === undefined ? {} : { base }), ...(pushed === undefined ? {} : { pushed }) }),
   );

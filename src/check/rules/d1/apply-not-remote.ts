@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { applyScripts } from "../../d1/order-apply-scripts.js";
+import { dirname, relative, sep } from "node:path";
+import { projectRoot } from "../../d1/migrations.js";
+import { applyScripts, packagesUp } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
@@ -15,24 +15,16 @@ const FOR_LOCAL = /local|dev(?!ice)|test|seed/i;
  * none names wrangler (npx then runs the latest).
  */
 function wranglerWanted(pkg: string): [number, number] | undefined {
-  let at = dirname(pkg);
-  for (;;) {
-    const file = join(at, "package.json");
-    if (existsSync(file)) {
-      let spec: unknown;
-      try {
-        const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, unknown> | undefined>;
-        spec = json.devDependencies?.wrangler ?? json.dependencies?.wrangler;
-      } catch {
-        spec = undefined;
-      }
-      const m = typeof spec === "string" ? /(\d+)(?:\.(\d+))?/.exec(spec) : null;
-      if (m) return [Number(m[1]), Number(m[2] ?? 0)];
-    }
-    const up = dirname(at);
-    if (up === at || existsSync(join(at, ".git"))) return undefined;
-    at = up;
+  for (const { json } of packagesUp(dirname(pkg))) {
+    const deps = (key: string) => {
+      const d = json?.[key];
+      return d && typeof d === "object" ? (d as Record<string, unknown>).wrangler : undefined;
+    };
+    const spec = deps("devDependencies") ?? deps("dependencies");
+    const m = typeof spec === "string" ? /(\d+)(?:\.(\d+))?/.exec(spec) : null;
+    if (m) return [Number(m[1]), Number(m[2] ?? 0)];
   }
+  return undefined;
 }
 
 /** wrangler 3.33 made `d1 migrations apply` local unless `--remote` is given (workers-sdk #4930). */
@@ -52,7 +44,7 @@ export default defineRule({
   },
   checkFolder({ dir, names }) {
     if (!dir.exists || names.length === 0) return [];
-    const root = resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+    const root = projectRoot(dir);
     const configs = new Set(dir.configs.map((c) => c.path));
     const hits: FolderHit[] = [];
     const seen = new Set<string>();
