@@ -84,39 +84,77 @@ function commandsOf(script: string, cwd: string): { words: string[]; at: string 
   return out;
 }
 
-/** One `wrangler d1 migrations apply` command of a script. */
-interface ApplyCommand {
+/** Flags of `wrangler d1` commands that take a value, so the word after them is no database name. */
+const VALUE_FLAGS = new Set([
+  ...["-c", "--config", "-e", "--env", "--file", "--command", "--persist-to", "--output", "--table", "--timestamp"],
+  ...["--bookmark", "--batch-size", "--location", "--jurisdiction", "--experimental-json-config"],
+]);
+
+/** One `wrangler d1 <subcommand> [database]` command of a script. */
+export interface D1Command {
+  /** The subcommand, `migrations apply` or `execute` and so on. */
+  sub: string;
   /** The config it uses (absolute), when one is found. */
   config?: string;
   /** The database argument as written. */
   database?: string;
+  /** `--env <name>`: wrangler then reads that environment's `d1_databases` only. */
+  env?: string;
   remote: boolean;
   local: boolean;
+  /** The `--file` arguments, absolute. */
+  files: string[];
 }
 
-/** A script's `wrangler d1 migrations apply` commands. */
-function applyCommands(script: string, cwd: string): ApplyCommand[] {
-  const out: ApplyCommand[] = [];
+/** Every `wrangler d1 …` command of a script, with its database, config, environment and flags. */
+function d1Commands(script: string, cwd: string): D1Command[] {
+  const out: D1Command[] = [];
   for (const { words, at } of commandsOf(script, cwd)) {
     const w = words.indexOf("wrangler");
-    if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "migrations" || words[w + 3] !== "apply") continue;
-    let config: string | undefined;
+    if (w < 0 || words[w + 1] !== "d1" || !words[w + 2]) continue;
+    const subWords = words[w + 2] === "migrations" || words[w + 2] === "time-travel" ? 2 : 1;
+    const sub = words.slice(w + 2, w + 2 + subWords).join(" ");
+    const unquote = (v: string) => v.replace(/^["']|["']$/g, "");
+    const flag = (names: string[]) => {
+      for (let i = w; i < words.length; i++) {
+        const word = words[i] ?? "";
+        const eq = names.map((n) => (word.startsWith(`${n}=`) ? word.slice(n.length + 1) : undefined)).find(Boolean);
+        if (eq) return unquote(eq);
+        if (names.includes(word) && words[i + 1]) return unquote(words[i + 1] ?? "");
+      }
+      return undefined;
+    };
+    const config = flag(["-c", "--config"]);
+    const env = flag(["-e", "--env"]);
+    const path = config ? resolve(at, config) : findConfigUp(at);
+    let database: string | undefined;
+    for (let i = w + 2 + subWords; i < words.length && database === undefined; i++) {
+      const word = words[i] ?? "";
+      if (VALUE_FLAGS.has(word)) i++;
+      else if (word && !word.startsWith("-")) database = unquote(word);
+    }
+    const files: string[] = [];
     words.forEach((word, i) => {
-      const eq = /^--config=(.+)$/.exec(word)?.[1];
-      if (eq) config = eq;
-      else if ((word === "-c" || word === "--config") && words[i + 1]) config = words[i + 1];
+      const file = /^--file=(.+)$/.exec(word)?.[1] ?? (word === "--file" ? words[i + 1] : undefined);
+      if (file) files.push(resolve(at, unquote(file)));
     });
-    const path = config ? resolve(at, config.replace(/^["']|["']$/g, "")) : findConfigUp(at);
-    const database = words[w + 4] && !words[w + 4]?.startsWith("-") ? words[w + 4] : undefined;
     out.push({
+      sub,
       ...(path ? { config: path } : {}),
       ...(database ? { database } : {}),
+      ...(env ? { env } : {}),
       // `--preview` runs on the binding's remote preview database.
       remote: words.includes("--remote") || words.includes("--preview"),
       local: words.includes("--local"),
+      files,
     });
   }
   return out;
+}
+
+/** A script's `wrangler d1 migrations apply` commands. */
+function applyCommands(script: string, cwd: string): D1Command[] {
+  return d1Commands(script, cwd).filter((c) => c.sub === "migrations apply");
 }
 
 /** The configs one script's `wrangler d1 migrations apply` commands use. */
@@ -125,7 +163,7 @@ function applyConfigs(script: string, cwd: string): string[] {
 }
 
 /** A package.json script's `wrangler d1 migrations apply` command, with where the script is. */
-export interface ApplyScript extends ApplyCommand {
+export interface ApplyScript extends D1Command {
   pkg: string;
   script: string;
   line: number;
@@ -173,18 +211,9 @@ export interface ExecutedFile {
 
 /** The files one script's `wrangler d1 execute … --file <f>` commands run. */
 function executedFiles(script: string, cwd: string): { file: string; local: boolean; remote: boolean }[] {
-  const out: { file: string; local: boolean; remote: boolean }[] = [];
-  for (const { words, at } of commandsOf(script, cwd)) {
-    const w = words.indexOf("wrangler");
-    if (w < 0 || words[w + 1] !== "d1" || words[w + 2] !== "execute") continue;
-    const local = words.includes("--local");
-    words.forEach((word, i) => {
-      const file = /^--file=(.+)$/.exec(word)?.[1] ?? (word === "--file" ? words[i + 1] : undefined);
-      if (file)
-        out.push({ file: resolve(at, file.replace(/^["']|["']$/g, "")), local, remote: words.includes("--remote") });
-    });
-  }
-  return out;
+  return d1Commands(script, cwd)
+    .filter((c) => c.sub === "execute")
+    .flatMap(({ files, local, remote }) => files.map((file) => ({ file, local, remote })));
 }
 
 /**
@@ -197,5 +226,25 @@ function executedFiles(script: string, cwd: string): { file: string; local: bool
 export function filesExecutedByScripts(from: string): ExecutedFile[] {
   return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
     executedFiles(script, dir).map((f) => ({ pkg, script: name, line, ...f })),
+  );
+}
+
+/** A package.json script's `wrangler d1` command, with where the script is. */
+export interface D1Script extends D1Command {
+  pkg: string;
+  script: string;
+  line: number;
+}
+
+/**
+ * Every `wrangler d1 …` command that package.json scripts run, from `from` up to the repository root
+ * (`packageScriptsUp`).
+ *
+ * @example
+ * d1Scripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:console:prod", line: 20, sub: "execute", database: "shop", remote: true, local: false, files: [], config: "/repo/wrangler.toml" }]
+ */
+export function d1Scripts(from: string): D1Script[] {
+  return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
+    d1Commands(script, dir).map((c) => ({ pkg, script: name, line, ...c })),
   );
 }

@@ -59,6 +59,7 @@ import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
 import d1SqlError from "./d1/sql-error.js";
 import d1Transaction from "./d1/transaction.js";
 import d1UnboundedWrite from "./d1/unbounded-write.js";
+import d1UnknownDatabase from "./d1/unknown-database.js";
 import d1UnreadableMigration from "./d1/unreadable-migration.js";
 import d1UnusedIgnore from "./d1/unused-ignore.js";
 import doClassNotCreated from "./do/class-not-created.js";
@@ -139,6 +140,7 @@ export const rules: readonly Rule[] = [
   d1SqlError,
   d1Transaction,
   d1UnboundedWrite,
+  d1UnknownDatabase,
   d1UnreadableMigration,
   d1UnusedIgnore,
   doClassNotCreated,
