@@ -59,12 +59,38 @@ const KEY_COLUMN = new Set(["key", "token", "secret", "value", "apikey", "keyval
 const literal = (item: readonly Token[] | undefined) =>
   item?.length === 1 && item[0]?.kind === "string" && item[0].text.length > 0;
 
+/** The key and value columns of a settings table (`admin_config (key, value)`, `settings (name, setting_value)`). */
+const SETTING_KEY = new Set(["key", "name", "settingkey", "configkey", "setting", "optionname", "k"]);
+const SETTING_VALUE = new Set(["value", "settingvalue", "configvalue", "optionvalue", "val", "v"]);
+/** A setting that holds a credential: `password`, `admin_password`, `jwt_secret`, `api_key` (not `password_min_length`). */
+const CREDENTIAL_SETTING = /(^|[_\-.])(password|passwd|pwd|secret|api[_\-.]?key|token|pin)$/i;
+/** Values that switch or size a setting, or a JSON section of settings, rather than being the credential itself. */
+const NOT_A_CREDENTIAL = /^(true|false|yes|no|on|off|enabled|disabled|null|none|\d{1,2})$|^\s*[{[]/i;
+
 /**
- * The credential column a file fills with a literal: an INSERT … VALUES whose row gives a password column (beside
- * whose login it is), an API-key table's key, or, in a seed file (`all`), any credential column a string; or an
- * UPDATE that sets a password column to one.
+ * A settings row whose key names a credential and whose value is a literal: `INSERT INTO admin_config (key, value)
+ * VALUES ('password', 'admin')` ships the same login to every database.
  */
-function literalCredential(text: string, all: boolean): string | undefined {
+function literalSetting(insert: NonNullable<ReturnType<typeof insertValues>>): string | undefined {
+  const names = insert.columns.map(squash);
+  const k = names.findIndex((c) => SETTING_KEY.has(c));
+  const v = names.findIndex((c) => SETTING_VALUE.has(c));
+  if (k < 0 || v < 0) return undefined;
+  for (const row of insert.rows) {
+    const key = row[k]?.[0];
+    const value = row[v]?.[0];
+    if (!literal(row[k]) || !literal(row[v]) || !key || !value) continue;
+    if (CREDENTIAL_SETTING.test(key.text) && !NOT_A_CREDENTIAL.test(value.text)) return key.text;
+  }
+  return undefined;
+}
+
+/**
+ * The credential a file fills with a literal, and the line of the statement: an INSERT … VALUES whose row gives a
+ * password column (beside whose login it is), an API-key table's key, a settings row keyed by a credential, or, in a
+ * seed file (`all`), any credential column a string; or an UPDATE that sets a password column to one.
+ */
+function literalCredential(text: string, all: boolean): { what: string; line: number } | undefined {
   // Only a file that writes rows and names a credential-like word is split into statements (`PRIMARY KEY` alone
   // would let nearly every migration through).
   if (!/\b(insert|update)\b/i.test(text) || !/pass|pwd|salt|secret|key|token/i.test(text)) return undefined;
@@ -77,12 +103,15 @@ function literalCredential(text: string, all: boolean): string | undefined {
       const col = insert.columns[at];
       // Outside a seed file, a password is a login only beside whose it is (a challenge's answer hash is not).
       const owned = all || keyTable || names.some((c) => IDENTITY.has(c));
-      if (col && owned && insert.rows.some((row) => literal(row[at]))) return col;
+      if (col && owned && insert.rows.some((row) => literal(row[at])))
+        return { what: `literal ${col} values`, line: stmt.line };
+      const setting = literalSetting(insert);
+      if (setting) return { what: `a literal '${setting}' in ${insert.table}`, line: stmt.line };
       continue;
     }
     const set = setAssignments(tokenize(stmt.sql));
     const reset = set?.find((a) => a.columns.length === 1 && LOGIN.has(squash(a.columns[0] ?? "")) && literal(a.value));
-    if (reset) return reset.columns[0];
+    if (reset?.columns[0]) return { what: `literal ${reset.columns[0]} values`, line: stmt.line };
   }
   return undefined;
 }
@@ -113,8 +142,8 @@ function strayData(name: string, read: () => string): { why: string; line: numbe
   if (seed && NOT_PRODUCTION.test(stem)) return atTop("is named as seed data for a non-production environment");
   // Whatever its name (`0002_create_users.sql`, `0005_add_demo_clinician.sql`), a literal password is a known login;
   // a file named as a seed counts salts and keys too.
-  const col = literalCredential(text(), seed);
-  if (col) return atTop(`seeds literal ${col} values, so every database gets the same known login`);
+  const cred = literalCredential(text(), seed);
+  if (cred) return { why: `seeds ${cred.what}, so every database gets the same known login`, line: cred.line };
   const demo = [...text().matchAll(DEMO_INSERT)][0];
   if (!demo) return undefined;
   return {

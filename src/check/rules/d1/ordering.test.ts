@@ -181,6 +181,19 @@ describe("d1/non-migration-file", () => {
       "seeds literal key values",
     );
   });
+  it("flags a settings row keyed by a credential with a literal value, at its INSERT", async () => {
+    const r = await checkMigrations({
+      "migrations/0001_init.sql": T(1),
+      "migrations/0002_admin_config.sql":
+        "CREATE TABLE admin_config (key TEXT PRIMARY KEY, value TEXT);\nINSERT OR IGNORE INTO admin_config (key, value) VALUES ('site_name', 'Lab'), ('admin_password', 'admin');\n",
+      "migrations/0003_settings.sql":
+        "CREATE TABLE settings (setting_key TEXT, setting_value TEXT);\nINSERT INTO settings (setting_key, setting_value) VALUES ('password_min_length', '12'), ('require_password', 'true'), ('jwt_secret', ''), ('token', '{\"refresh_hours\":8}');\n",
+    });
+    expect(hits(r, "d1/non-migration-file")).toEqual(["d1/non-migration-file@0002_admin_config.sql:2"]);
+    expect(r.findings.find((f) => f.rule === "d1/non-migration-file")?.message).toContain(
+      "seeds a literal 'admin_password' in admin_config, so every database gets the same known login",
+    );
+  });
   it("does not flag a credential column filled by an expression, NULL or an empty string", async () => {
     const r = await checkMigrations({
       "migrations/0001_init.sql": T(1),
