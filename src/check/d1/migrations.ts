@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { MigrationOrder } from "../../core/migration-order.js";
-import { listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
+import { bindingMigrations, listMigrationFiles, patternUnder } from "../../project/d1-migrations.js";
 import type { Project } from "../../project/discover.js";
 import { relativeTo } from "../../project/discover.js";
 import { drizzleOut, sqlLayout } from "../../project/drizzle-config.js";
@@ -13,6 +13,27 @@ import { migrationOrderFor } from "../../project/wrangler-version.js";
 /** The project folder a migrations folder was found from (`dir.rel` is relative to it). */
 export function projectRoot(dir: Pick<MigrationsDir, "dir" | "rel">): string {
   return resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+}
+
+/**
+ * The D1 bindings (top level and `env.*`) whose migrations folder is `dir`, each with its config; a binding whose
+ * folder cannot be resolved is left out.
+ *
+ * @example
+ * folderBindings(dir).map((b) => b.binding.database_name); // ["shop", "shop-staging"]
+ */
+export function folderBindings(
+  dir: Pick<MigrationsDir, "dir" | "configs" | "order">,
+): { cfg: WranglerConfig; binding: D1Binding }[] {
+  return dir.configs.flatMap((cfg) =>
+    [...cfg.d1_databases, ...Object.values(cfg.env).flatMap((e) => e.d1_databases)].flatMap((binding) => {
+      try {
+        return resolve(bindingMigrations(cfg, binding, dir.order).dir) === resolve(dir.dir) ? [{ cfg, binding }] : [];
+      } catch {
+        return [];
+      }
+    }),
+  );
 }
 
 export interface MigrationsDir {

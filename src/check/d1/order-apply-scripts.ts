@@ -106,8 +106,14 @@ export interface D1Command {
   files: string[];
 }
 
-/** Every `wrangler d1 …` command of a script, with its database, config, environment and flags. */
-function d1Commands(script: string, cwd: string): D1Command[] {
+/**
+ * Every `wrangler d1 …` command of a script or shell line run in `cwd`, with its database, config, environment and
+ * flags.
+ *
+ * @example
+ * d1Commands("cd api && wrangler d1 execute shop --remote --file=seed.sql", "/repo")[0]?.files; // ["/repo/api/seed.sql"]
+ */
+export function d1Commands(script: string, cwd: string): D1Command[] {
   const out: D1Command[] = [];
   for (const { words, at } of commandsOf(script, cwd)) {
     const w = words.indexOf("wrangler");

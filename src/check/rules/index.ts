@@ -24,6 +24,7 @@ import d1CopyColumnOrder from "./d1/copy-column-order.js";
 import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DeleteRows from "./d1/delete-rows.js";
+import d1DestructiveSetupFile from "./d1/destructive-setup-file.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
 import d1DuplicateColumn from "./d1/duplicate-column.js";
@@ -105,6 +106,7 @@ export const rules: readonly Rule[] = [
   d1DanglingReference,
   d1DataConstraint,
   d1DeleteRows,
+  d1DestructiveSetupFile,
   d1DropColumn,
   d1DropTable,
   d1DuplicateColumn,
