@@ -25,6 +25,7 @@ import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DeleteRows from "./d1/delete-rows.js";
 import d1DestructiveSetupFile from "./d1/destructive-setup-file.js";
+import d1DropBootstrappedTable from "./d1/drop-bootstrapped-table.js";
 import d1DropColumn from "./d1/drop-column.js";
 import d1DropTable from "./d1/drop-table.js";
 import d1DuplicateColumn from "./d1/duplicate-column.js";
@@ -107,6 +108,7 @@ export const rules: readonly Rule[] = [
   d1DataConstraint,
   d1DeleteRows,
   d1DestructiveSetupFile,
+  d1DropBootstrappedTable,
   d1DropColumn,
   d1DropTable,
   d1DuplicateColumn,
