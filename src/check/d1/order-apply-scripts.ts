@@ -158,16 +158,6 @@ export function d1Commands(script: string, cwd: string): D1Command[] {
   return out;
 }
 
-/** A script's `wrangler d1 migrations apply` commands. */
-function applyCommands(script: string, cwd: string): D1Command[] {
-  return d1Commands(script, cwd).filter((c) => c.sub === "migrations apply");
-}
-
-/** The configs one script's `wrangler d1 migrations apply` commands use. */
-function applyConfigs(script: string, cwd: string): string[] {
-  return applyCommands(script, cwd).flatMap((c) => c.config ?? []);
-}
-
 /** A package.json script's `wrangler d1 migrations apply` command, with where the script is. */
 export interface ApplyScript extends D1Command {
   pkg: string;
@@ -183,9 +173,7 @@ export interface ApplyScript extends D1Command {
  * applyScripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:migrate:prod", line: 12, config: "/repo/wrangler.jsonc", database: "shop", remote: false, local: false }]
  */
 export function applyScripts(from: string): ApplyScript[] {
-  return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
-    applyCommands(script, dir).map((c) => ({ pkg, script: name, line, ...c })),
-  );
+  return d1Scripts(from).filter((c) => c.sub === "migrations apply");
 }
 
 /**
@@ -197,7 +185,7 @@ export function applyScripts(from: string): ApplyScript[] {
  * configsApplyingMigrations("/repo/worker"); // Set { "/repo/worker/wrangler.toml" }
  */
 export function configsApplyingMigrations(from: string): Set<string> {
-  return new Set(packageScriptsUp(from).flatMap((s) => applyConfigs(s.script, s.dir)));
+  return new Set(applyScripts(from).flatMap((c) => c.config ?? []));
 }
 
 /** A package.json script that runs one SQL file with `wrangler d1 execute --file`. */
@@ -215,13 +203,6 @@ export interface ExecutedFile {
   remote: boolean;
 }
 
-/** The files one script's `wrangler d1 execute … --file <f>` commands run. */
-function executedFiles(script: string, cwd: string): { file: string; local: boolean; remote: boolean }[] {
-  return d1Commands(script, cwd)
-    .filter((c) => c.sub === "execute")
-    .flatMap(({ files, local, remote }) => files.map((file) => ({ file, local, remote })));
-}
-
 /**
  * The SQL files package.json scripts run with `wrangler d1 execute --file`, reading every package.json from `from`
  * up to the repository root (`packageScriptsUp`).
@@ -230,9 +211,11 @@ function executedFiles(script: string, cwd: string): { file: string; local: bool
  * filesExecutedByScripts("/repo"); // [{ pkg: "/repo/package.json", script: "db:migrate:prod", line: 21, file: "/repo/migrations/0000_init.sql", local: false, remote: true }]
  */
 export function filesExecutedByScripts(from: string): ExecutedFile[] {
-  return packageScriptsUp(from).flatMap(({ pkg, dir, name, line, script }) =>
-    executedFiles(script, dir).map((f) => ({ pkg, script: name, line, ...f })),
-  );
+  return d1Scripts(from)
+    .filter((c) => c.sub === "execute")
+    .flatMap(({ pkg, script, line, files, local, remote }) =>
+      files.map((file) => ({ pkg, script, line, file, local, remote })),
+    );
 }
 
 /** A package.json script's `wrangler d1` command, with where the script is. */

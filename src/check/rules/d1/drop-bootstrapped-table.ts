@@ -46,14 +46,22 @@ export default defineRule({
     if (drops.length === 0) return [];
     const made = bootstrappedTables(dir.dir);
     if (made.size === 0) return [];
+    // When each migration was first committed (one git call per file; uncommitted counts as now).
+    const firstCommit = new Map<string, number>();
+    const addedAt = (name: string) => {
+      const known = firstCommit.get(name);
+      if (known !== undefined) return known;
+      const log = git(dir.dir, ["log", "--diff-filter=A", "--format=%ct", "--", name]);
+      const t = Number(log?.trim().split("\n").pop());
+      firstCommit.set(name, t);
+      return t;
+    };
     // One finding per file, at its first such DROP.
     const byFile = new Map<string, { line: number; tables: string[]; by: Bootstrap }>();
     for (const d of drops) {
       const by = made.get(d.table);
       if (!by) continue;
-      // When the migration was first committed; uncommitted counts as now.
-      const log = git(dir.dir, ["log", "--diff-filter=A", "--format=%ct", "--", d.name]);
-      const added = Number(log?.trim().split("\n").pop());
+      const added = addedAt(d.name);
       if (Number.isFinite(added) && added > 0 && by.time >= added) continue;
       const seen = byFile.get(d.name);
       if (seen) seen.tables.push(d.table);

@@ -1,7 +1,6 @@
-import { relative, resolve, sep } from "node:path";
-import { bindingMigrations } from "../../../project/d1-migrations.js";
+import { basename, relative, sep } from "node:path";
 import type { D1Binding, WranglerConfig } from "../../../project/wrangler-config.js";
-import { type MigrationsDir, projectRoot } from "../../d1/migrations.js";
+import { folderBindings, type MigrationsDir, projectRoot } from "../../d1/migrations.js";
 import { type D1Script, d1Scripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -20,12 +19,7 @@ function bindingsFor(cfg: WranglerConfig, env: string | undefined): D1Binding[] 
 /** Whether `dir` is the folder of the config's first D1 binding, so each script is reported once per config. */
 function ownsReport(dir: MigrationsDir, cfg: WranglerConfig, bindings: readonly D1Binding[]): boolean {
   const first = bindings[0] ?? Object.values(cfg.env).flatMap((e) => e.d1_databases)[0];
-  if (!first) return false;
-  try {
-    return resolve(bindingMigrations(cfg, first, dir.order).dir) === resolve(dir.dir);
-  } catch {
-    return false;
-  }
+  return folderBindings(dir).some((b) => b.cfg === cfg && b.binding === first);
 }
 
 /** What wrangler does with a name it cannot find in the config, for this command. */
@@ -63,7 +57,7 @@ export default defineRule({
       const bindings = bindingsFor(cfg, s.env);
       if (!bindings || !ownsReport(dir, cfg, bindings)) continue;
       if (bindings.some((b) => b.binding === name || b.database_name === name)) continue;
-      const file = cfg.path.split(sep).pop() ?? "wrangler config";
+      const file = basename(cfg.path);
       const what = outcome(s, name, file);
       if (!what) continue;
       const known = bindings.map((b) => (b.database_name ? `${b.database_name} (binding ${b.binding})` : b.binding));
