@@ -325,6 +325,7 @@ export function analyzeMigrationsDir(
       file.seeded = seeded;
       file.insertedRows = inserted;
       file.createdBy = createdBy;
+      file.tableAfter = (t) => replayer.tables.get(lc(t));
       const own = runRules(file, { dataLabel: data?.label, code, base: dir.base, windows }, folder.get(name) ?? []);
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
       findings.push(...(windows ? sameReleaseToInfo(own, { file, origins, windows, pendingOnData }) : own));

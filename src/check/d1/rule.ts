@@ -65,6 +65,8 @@ export interface MigrationFile {
   };
   /** Lower-cased table → the earlier migration that last created it (for messages). */
   createdBy?: ReadonlyMap<string, string>;
+  /** Any table as the history leaves it after this file (valid while the file's rules run). */
+  tableAfter?: (table: string) => Table | undefined;
   /** Replay on `--data`, when this file is pending there. */
   data?: FileOutcome;
 }

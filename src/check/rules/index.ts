@@ -20,6 +20,7 @@ import d1BlockingTrigger from "./d1/blocking-trigger.js";
 import d1CascadeBeforeUpdate from "./d1/cascade-before-update.js";
 import d1ChangeColumnType from "./d1/change-column-type.js";
 import d1CheckRejectsCodeValue from "./d1/check-rejects-code-value.js";
+import d1CommentedOutMigration from "./d1/commented-out-migration.js";
 import d1CopyColumnOrder from "./d1/copy-column-order.js";
 import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
@@ -103,6 +104,7 @@ export const rules: readonly Rule[] = [
   d1CascadeBeforeUpdate,
   d1ChangeColumnType,
   d1CheckRejectsCodeValue,
+  d1CommentedOutMigration,
   d1CopyColumnOrder,
   d1DanglingReference,
   d1DataConstraint,
