@@ -15,7 +15,7 @@ import { codeSuppressions } from "./code-suppress.js";
 import { InsertedRows } from "./inserted-rows.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
-import { nestedMigrationFiles } from "./nested-files.js";
+import { nestedMigrationFiles, setAsideMigrationFiles } from "./nested-files.js";
 import { isName } from "./net-effect.js";
 import { Origins, sameReleaseToInfo } from "./release-origin.js";
 import type { ReleaseWindows } from "./release-windows.js";
@@ -191,6 +191,8 @@ interface MissingTracker {
   short: Set<string>;
   /** Lower-cased foreign-key parents already met missing (see `missingParents`). */
   parents: Set<string>;
+  /** Lower-cased tables whose CREATE (… AS SELECT) failed through a missing table: missing because of it. */
+  unmade: Set<string>;
 }
 
 /**
@@ -242,7 +244,10 @@ function missingBase(file: MigrationFile, history: MissingTracker): MigrationFil
     const error = o.error ?? o.freshError;
     if (!error) return;
     const named = /no such table: (?:main\.)?(\S+)/.exec(error.message)?.[1];
-    if (named && !history.created.has(lc(named))) {
+    // A table whose CREATE … AS SELECT failed on a missing table is missing through it, not a cause of its own.
+    if (named && history.unmade.has(lc(named)) && !history.created.has(lc(named))) {
+      out.push({ index, table: named, first: false, via: true });
+    } else if (named && !history.created.has(lc(named))) {
       const first = !history.reported.has(lc(named));
       history.reported.add(lc(named));
       out.push({ index, table: named, first });
@@ -251,6 +256,7 @@ function missingBase(file: MigrationFile, history: MissingTracker): MigrationFil
       if (via === undefined) return;
       out.push({ index, table: via, first: false, via: true });
     }
+    if (o.verb === "create-table" && o.target !== undefined && o.error) history.unmade.add(lc(o.target));
     // A statement replayed with stand-ins for its missing parents left production's effect: its table is not short.
     if (o.target !== undefined && !o.freshError) history.short.add(lc(o.target));
   });
@@ -299,6 +305,7 @@ export function analyzeMigrationsDir(
     reported: new Set(),
     short: new Set(),
     parents: new Set(),
+    unmade: new Set(),
   };
   const seeded = new Set<string>();
   const inserted = new InsertedRows();
@@ -373,7 +380,9 @@ function finalSchemaFindings({
 }): Finding[] {
   const judges = rules.filter((r) => r.checkFinalSchema);
   const nested = nestedMigrationFiles(dir);
-  if (judges.length === 0 || (code.queries().queries.length === 0 && nested.length === 0)) return [];
+  const setAside = setAsideMigrationFiles(dir);
+  if (judges.length === 0 || (code.queries().queries.length === 0 && nested.length === 0 && setAside.length === 0))
+    return [];
   return replayer.withFinalSchema((db) => {
     const compile = (sql: string): string | undefined => {
       try {
@@ -384,7 +393,7 @@ function finalSchemaFindings({
       }
     };
     const last = names[names.length - 1] ?? "";
-    const ctx: D1FinalContext = { dir, last, tables: replayer.tables, code, compile, removed, nested };
+    const ctx: D1FinalContext = { dir, last, tables: replayer.tables, code, compile, removed, nested, setAside };
     const found = judges.flatMap((rule) =>
       (rule.checkFinalSchema?.(ctx) ?? []).map((hit) => report(rule.meta, hit, hit.file)),
     );

@@ -57,3 +57,33 @@ export function nestedMigrationFiles(dir: MigrationsDir): NestedFile[] {
   walk(dir.dir, "", 0);
   return out;
 }
+
+/** Suffixes that set a migration aside under a name wrangler does not apply: `0007_x.sql.bak`, `0007_x.sql~`. */
+const SET_ASIDE = /\.sql(?:\.(?:bak|backup|old|orig|disabled|disable|skip|skipped|off|ignore|ignored|unused|tmp)|~)$/i;
+
+/**
+ * The files directly in a migrations folder named like a migration with a suffix that keeps wrangler from applying
+ * them (`0007_add_tenant.sql.bak`): a migration someone set aside, often after databases had applied it.
+ *
+ * @example
+ * setAsideMigrationFiles(dir); // [{ name: "0007_add_tenant.sql.bak", sql: "ALTER TABLE banks ADD COLUMN …" }]
+ */
+export function setAsideMigrationFiles(dir: MigrationsDir): NestedFile[] {
+  if (!dir.exists) return [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir.dir).sort();
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    if (!SET_ASIDE.test(name) || !/^\d/.test(name)) return [];
+    try {
+      const path = join(dir.dir, name);
+      const s = statSync(path);
+      return s.isFile() && s.size <= MAX_BYTES ? [{ name, sql: readFileSync(path, "utf8") }] : [];
+    } catch {
+      return [];
+    }
+  });
+}

@@ -114,6 +114,8 @@ export interface D1FinalContext {
   removed: ReadonlySet<string>;
   /** The `.sql` files in subfolders of the folder, which wrangler does not apply (`nested-files.ts`). */
   nested: readonly NestedFile[];
+  /** The files directly in the folder set aside under a name wrangler does not apply (`0007_x.sql.bak`). */
+  setAside: readonly NestedFile[];
 }
 
 /** A row an earlier migration put in place, as its values by lower-cased column, and the file that did. */

@@ -56,6 +56,7 @@ import d1ReplaceReusesKey from "./d1/replace-reuses-key.js";
 import d1ReservedTable from "./d1/reserved-table.js";
 import d1RewriteInPlace from "./d1/rewrite-in-place.js";
 import d1RowsLost from "./d1/rows-lost.js";
+import d1SetAsideMigration from "./d1/set-aside-migration.js";
 import d1SetNotNull from "./d1/set-not-null.js";
 import d1ShadowedCreateIndex from "./d1/shadowed-create-index.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
@@ -140,6 +141,7 @@ export const rules: readonly Rule[] = [
   d1ReservedTable,
   d1RewriteInPlace,
   d1RowsLost,
+  d1SetAsideMigration,
   d1SetNotNull,
   d1ShadowedCreateIndex,
   d1ShadowedCreateTable,

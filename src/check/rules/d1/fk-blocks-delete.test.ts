@@ -15,12 +15,19 @@ ${calls}
 `;
 }
 
+/** Code that writes the children the tests add, so that they can hold rows. */
+const WRITES = [
+  "INSERT INTO order_notes (order_id, body) VALUES (?, 'x')",
+  "INSERT INTO order_links (from_id, to_id) VALUES (?, 1)",
+  "UPDATE order_items SET gift_for = ?",
+];
+
 const NOTES =
   "CREATE TABLE order_notes (\n  id INTEGER PRIMARY KEY,\n  order_id INTEGER NOT NULL REFERENCES orders (id),\n  body TEXT\n);";
 
 describe(RULE, () => {
   it("flags a new child without ON DELETE of a parent the code deletes from, at its REFERENCES line", async () => {
-    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) };
+    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", ...WRITES]) };
     for (const [sql, line] of [
       [NOTES, 3],
       [NOTES.replace("REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE RESTRICT"), 3],
@@ -33,7 +40,11 @@ describe(RULE, () => {
       expect(await hitsAfterBase(RULE, sql, deletesOrders), sql).toEqual([`${RULE}@0002_change.sql:${line}`]);
     // Children cleared only after the parent's DELETE do not help it: it fails first.
     const after = {
-      "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", "DELETE FROM order_notes WHERE order_id = ?"]),
+      "src/index.ts": worker([
+        "DELETE FROM orders WHERE id = ?",
+        "DELETE FROM order_notes WHERE order_id = ?",
+        ...WRITES,
+      ]),
     };
     expect(await hitsAfterBase(RULE, NOTES, after)).toEqual([`${RULE}@0002_change.sql:3`]);
   });
@@ -41,7 +52,9 @@ describe(RULE, () => {
   it("reports a child with two keys to the same parent once", async () => {
     const two =
       "CREATE TABLE order_links (\n  id INTEGER PRIMARY KEY,\n  from_id INTEGER REFERENCES orders (id),\n  to_id INTEGER REFERENCES orders (id)\n);";
-    const got = await hitsAfterBase(RULE, two, { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) });
+    const got = await hitsAfterBase(RULE, two, {
+      "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", ...WRITES]),
+    });
     expect(got).toEqual([`${RULE}@0002_change.sql:3`]);
   });
 
@@ -49,7 +62,7 @@ describe(RULE, () => {
     const result = await checkMigrations({
       "migrations/0001_base.sql": BASE_MIGRATION,
       "migrations/0002_change.sql": NOTES,
-      "src/index.ts": worker(["SELECT 1", 'delete from "orders" where id = ?']),
+      "src/index.ts": worker(["SELECT 1", 'delete from "orders" where id = ?', ...WRITES]),
     });
     const f = result.findings.find((x) => x.rule === RULE);
     expect(f?.message).toContain("src/index.ts:4");
@@ -57,8 +70,20 @@ describe(RULE, () => {
     expect(f?.fix).toContain("FOREIGN KEY (order_id) REFERENCES orders ON DELETE CASCADE");
   });
 
+  it("does not flag a child that no code names and no migration writes into; does once a migration seeds it", async () => {
+    const deletes = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) };
+    expect(await hitsAfterBase(RULE, NOTES, deletes)).toEqual([]);
+    expect(
+      await hitsAfterBase(
+        RULE,
+        `${NOTES}\nINSERT INTO order_notes (order_id, body) SELECT id, 'imported' FROM orders;`,
+        deletes,
+      ),
+    ).toEqual([`${RULE}@0002_change.sql:3`]);
+  });
+
   it("does not flag an ON DELETE action, code that clears the children first, catches the failure or never deletes the parent, or a parent made here", async () => {
-    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?"]) };
+    const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", ...WRITES]) };
     for (const sql of [
       NOTES.replace("REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE CASCADE"),
       NOTES.replace("NOT NULL REFERENCES orders (id)", "REFERENCES orders (id) ON DELETE SET NULL"),

@@ -53,6 +53,20 @@ describe("d1/missing-base-schema", () => {
     ]);
   });
 
+  it("stays quiet on a backup table that CREATE TABLE … AS SELECT could not make from the missing table", async () => {
+    const r = await runCheck(
+      writeProject({
+        "migrations/0001_backup.sql": "CREATE TABLE users_temp AS SELECT * FROM users;\nDROP TABLE IF EXISTS users;",
+        "migrations/0002_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);",
+        "migrations/0003_restore.sql": "INSERT INTO users SELECT * FROM users_temp;\nDROP TABLE users_temp;",
+      }),
+      { analyzers: [d1Analyzer] },
+    );
+    expect(hits(r).filter((h) => h.startsWith("d1/missing-base-schema") || h.startsWith("d1/sql-error"))).toEqual([
+      "d1/missing-base-schema@0001_backup.sql:1",
+    ]);
+  });
+
   it("reports a foreign key to a table nothing creates, at its REFERENCES line, once per table", async () => {
     const cards = [
       "CREATE TABLE saved_cards (",

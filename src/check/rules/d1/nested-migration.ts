@@ -13,8 +13,11 @@ interface Missing {
   columns: string[];
 }
 
-/** The tables (CREATE TABLE) and columns (ALTER TABLE … ADD COLUMN) a file makes that the history never does. */
-function missingFrom(sql: string, ctx: D1FinalContext): Missing | undefined {
+/**
+ * The tables (CREATE TABLE) and columns (ALTER TABLE … ADD COLUMN) a file makes that the history never does, and
+ * that the Workers' code uses.
+ */
+export function missingFrom(sql: string, ctx: D1FinalContext): Missing | undefined {
   const out: Missing = { line: 0, tables: [], columns: [] };
   for (const stmt of splitStatements(sql).statements) {
     const info = describeStatement(stmt.sql);
