@@ -9,7 +9,7 @@ import { type AnalyzeDirOptions, analyzeMigrationsDir, type DirAnalysis } from "
 import { codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { drizzleBaseFor } from "./drizzle-base.js";
-import { listMigrationDirs, type MigrationsDir, migrationNames } from "./migrations.js";
+import { folderBindings, listMigrationDirs, type MigrationsDir, migrationNames } from "./migrations.js";
 import { releaseWindows } from "./release-windows.js";
 
 /** The `--base-schema` file's SQL, labelled as the user sees it. */
@@ -106,7 +106,13 @@ export const d1Analyzer: Analyzer = {
             ...(options.base === undefined ? {} : { base: options.base }),
           }),
           ...(dir.exists
-            ? { windows: releaseWindows(dir.dir, { base: options.base, names: migrationNames(dir) }) }
+            ? {
+                windows: releaseWindows(dir.dir, {
+                  base: options.base,
+                  names: migrationNames(dir),
+                  databaseIds: folderBindings(dir).map((b) => b.binding.database_id),
+                }),
+              }
             : {}),
           // Each folder replays on its own copy, so one database's migrations never see another's.
           ...(base && label ? { data: { open: () => new Database(base.serialize()), label } } : {}),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sortMigrations } from "../../core/migration-order.js";
 import { wholeWord } from "./code-mentions.js";
+import { type DatabaseArrival, databaseArrival } from "./database-arrival.js";
 import { folderLog, git, type LogCommit } from "./git-history.js";
 import { pushDeploy } from "./push-deploy.js";
 import { historyDifference } from "./shipped-diff.js";
@@ -160,7 +161,11 @@ function memo(edited: (name: string) => ShippedEdit | undefined): (name: string)
  */
 export function releaseWindows(
   dir: string,
-  { base, names = [] }: { base?: string; names?: readonly string[] } = {},
+  {
+    base,
+    names = [],
+    databaseIds = [],
+  }: { base?: string; names?: readonly string[]; databaseIds?: readonly (string | undefined)[] } = {},
 ): ReleaseWindows {
   const tracked = git(dir, ["ls-files", "-z", "--", "."]);
   if (tracked === undefined) return NONE;
@@ -182,6 +187,20 @@ export function releaseWindows(
   const newFolder =
     atBase !== undefined && sqlFiles.length > FIRST_RELEASE_MAX && sqlFiles.every((n) => !atBase.has(n));
   const cancel = cancelOut(dir, names, edited);
+  const times = new Map(log.map((c) => [c.id, c.time]));
+  let arrival: { at?: DatabaseArrival } | undefined;
+  // Files committed before the config named a real database first ran together, on the new, empty database.
+  const beforeDatabase = (commit: string): ReleaseWindow | undefined => {
+    arrival ??= { ...(databaseIds.length === 0 ? {} : { at: databaseArrival(dir, databaseIds) }) };
+    const at = arrival.at;
+    const time = times.get(commit);
+    if (!at || time === undefined || time > at.time) return undefined;
+    const was = at.replaced ? ` in place of "${at.replaced}"` : "";
+    return {
+      id: `database:${at.id}`,
+      label: `the files committed before ${at.config} named the database (commit ${at.id.slice(0, 7)}${was}), which first ran together on it, empty`,
+    };
+  };
   return {
     of(name) {
       if (atBase && !atBase.has(name))
@@ -189,6 +208,8 @@ export function releaseWindows(
       if (!inGit.has(name)) return { id: "pending", label: "the same uncommitted change" };
       const commit = added.get(name);
       if (commit === undefined) return undefined;
+      const early = beforeDatabase(commit);
+      if (early) return early;
       if (commit !== first?.id) return { id: commit, label: `the same commit ${commit.slice(0, 7)}` };
       if (first.imported) return undefined;
       return {
