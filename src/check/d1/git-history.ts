@@ -49,8 +49,9 @@ function parseChange(line: string): FileChange | undefined {
  *
  * @example
  * folderLog("migrations")?.[0]?.changes; // [{ status: "A", path: "0001_init.sql" }]
+ * folderLog("migrations", { merges: true }); // with `mergedBy` even when no file was ever edited
  */
-export function folderLog(dir: string): LogCommit[] | undefined {
+export function folderLog(dir: string, { merges = false }: { merges?: boolean } = {}): LogCommit[] | undefined {
   const log = git(dir, [
     "-c",
     "core.quotepath=off",
@@ -74,7 +75,7 @@ export function folderLog(dir: string): LogCommit[] | undefined {
   }
   // Which branch a commit came from matters only to edits, so a history without any skips the two whole-repo walks.
   const edits = out.some((c) => c.changes.some((x) => x.status === "M" || x.status === "R"));
-  const merged = edits ? mergeOf(dir) : new Map<string, string>();
+  const merged = edits || merges ? mergeOf(dir) : new Map<string, string>();
   for (const c of out) {
     const m = merged.get(c.id);
     if (m) c.mergedBy = m;

@@ -8,6 +8,11 @@ import { type MigrationsDir, migrationPath, readMigration } from "./migrations.j
 export interface OrderPair {
   first: string;
   second: string;
+  /**
+   * The other order of the files from `first` to `second`, when it is not `second` moved first: the order a
+   * database that applied them as they arrived ran them in.
+   */
+  order?: readonly string[];
 }
 
 /** Whether running `second` before `first` gives the same database as the apply order, and if not, what differs. */
@@ -111,7 +116,7 @@ const columnNames = (cols: readonly string[]) => cols.map((c) => (JSON.parse(c) 
 
 /** The first way the two databases differ, in words; undefined when they are the same. */
 function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => State): PairVerdict {
-  const swappedLabel = `with ${pair.second} first`;
+  const swappedLabel = pair.order ? `in the order the files arrived` : `with ${pair.second} first`;
   const a = new Set(inOrder.failures.map(failureKey));
   const b = new Set(swapped.failures.map(failureKey));
   const onlySwapped = swapped.failures.filter((f) => !a.has(failureKey(f)));
@@ -215,7 +220,7 @@ export function commuteVerdicts(
         for (const pair of here) {
           const span = names.slice(i, (at.get(pair.second) ?? i) + 1);
           const inName = () => runOrder(image, span, parsed, dir.migrationsTable);
-          const swappedOrder = [pair.second, ...span.filter((n) => n !== pair.second)];
+          const swappedOrder = pair.order ?? [pair.second, ...span.filter((n) => n !== pair.second)];
           const verdict = compare(inName(), runOrder(image, swappedOrder, parsed, dir.migrationsTable), pair, inName);
           out.set(pairKey(pair), verdict);
         }

@@ -36,6 +36,7 @@ import d1EmptyMigration from "./d1/empty-migration.js";
 import d1FkBlocksDelete from "./d1/fk-blocks-delete.js";
 import d1JournalOrder from "./d1/journal-order.js";
 import d1LargeDataChange from "./d1/large-data-change.js";
+import d1LateMigration from "./d1/late-migration.js";
 import d1LockMismatch from "./d1/lock-mismatch.js";
 import d1MissingBaseSchema from "./d1/missing-base-schema.js";
 import d1MissingMigrationsDir from "./d1/missing-migrations-dir.js";
@@ -121,6 +122,7 @@ export const rules: readonly Rule[] = [
   d1FkBlocksDelete,
   d1JournalOrder,
   d1LargeDataChange,
+  d1LateMigration,
   d1LockMismatch,
   d1MissingBaseSchema,
   d1MissingMigrationsDir,
