@@ -13,6 +13,10 @@ export interface OrderPair {
    * database that applied them as they arrived ran them in.
    */
   order?: readonly string[];
+  /** The order `order` is compared with, when it is not name order. */
+  baseline?: readonly string[];
+  /** How messages name the two orders, when they are not "in name order" and "with `second` first". */
+  labels?: { baseline: string; order: string };
 }
 
 /** Whether running `second` before `first` gives the same database as the apply order, and if not, what differs. */
@@ -23,6 +27,8 @@ export type PairVerdict =
       /** `columns`: the only difference is the order of a table's columns (positional SQL sees it). */
       kind: "fails" | "schema" | "columns" | "rows";
       difference: string;
+      /** A statement fails in both orders (not the same one): the history fails whatever the order. */
+      bothFail?: true;
     };
 
 interface Parsed {
@@ -116,7 +122,8 @@ const columnNames = (cols: readonly string[]) => cols.map((c) => (JSON.parse(c) 
 
 /** The first way the two databases differ, in words; undefined when they are the same. */
 function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => State): PairVerdict {
-  const swappedLabel = pair.order ? `in the order the files arrived` : `with ${pair.second} first`;
+  const swappedLabel = pair.labels?.order ?? `with ${pair.second} first`;
+  const nameLabel = pair.labels?.baseline ?? "in name order";
   const a = new Set(inOrder.failures.map(failureKey));
   const b = new Set(swapped.failures.map(failureKey));
   const onlySwapped = swapped.failures.filter((f) => !a.has(failureKey(f)));
@@ -125,9 +132,10 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
     const say = (f: Failure) => `${f.file} fails at line ${f.line}: ${f.message}`;
     const parts = [
       ...onlySwapped.slice(0, 1).map((f) => `${swappedLabel}, ${say(f)}`),
-      ...onlyInOrder.slice(0, 1).map((f) => `in name order, ${say(f)}`),
+      ...onlyInOrder.slice(0, 1).map((f) => `${nameLabel}, ${say(f)}`),
     ];
-    return { commutes: false, kind: "fails", difference: parts.join("; ") };
+    const bothFail = inOrder.failures.length > 0 && swapped.failures.length > 0;
+    return { commutes: false, kind: "fails", difference: parts.join("; "), ...(bothFail ? { bothFail } : {}) };
   }
   const keys = [...new Set([...inOrder.objects.keys(), ...swapped.objects.keys()])].sort();
   let columnsOnly: string | undefined;
@@ -139,7 +147,7 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
       return {
         commutes: false,
         kind: "schema",
-        difference: `${k} exists ${x === undefined ? swappedLabel : "in name order"} only`,
+        difference: `${k} exists ${x === undefined ? swappedLabel : nameLabel} only`,
       };
     const table = k.startsWith("table ") ? k.slice("table ".length) : undefined;
     const cx = table === undefined ? undefined : inOrder.columns.get(table);
@@ -152,7 +160,7 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
         .sort()
         .join();
     if (cx && cy && [...cx].sort().join() === [...cy].sort().join() && parts(x) === parts(y)) {
-      columnsOnly ??= `table ${table} has its columns in another order: (${columnNames(cx)}) in name order, (${columnNames(cy)}) ${swappedLabel}`;
+      columnsOnly ??= `table ${table} has its columns in another order: (${columnNames(cx)}) ${nameLabel}, (${columnNames(cy)}) ${swappedLabel}`;
       continue;
     }
     return {
@@ -160,7 +168,7 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
       kind: "schema",
       difference:
         cx && cy
-          ? `${k} differs: columns (${columnNames(cx)}) in name order, (${columnNames(cy)}) ${swappedLabel}`
+          ? `${k} differs: columns (${columnNames(cx)}) ${nameLabel}, (${columnNames(cy)}) ${swappedLabel}`
           : `${k} differs: \`${short(x)}\` in name order, \`${short(y)}\` ${swappedLabel}`,
     };
   }
@@ -175,7 +183,7 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
     return {
       commutes: false,
       kind: "rows",
-      difference: `table ${t} holds other rows: ${count(rows)} in name order, ${count(other)} ${swappedLabel}${count(rows) === count(other) ? " (same count, other values)" : ""}`,
+      difference: `table ${t} holds other rows: ${count(rows)} ${nameLabel}, ${count(other)} ${swappedLabel}${count(rows) === count(other) ? " (same count, other values)" : ""}`,
     };
   }
   if (columnsOnly) return { commutes: false, kind: "columns", difference: columnsOnly };
@@ -219,7 +227,7 @@ export function commuteVerdicts(
         const image = history.db.serialize();
         for (const pair of here) {
           const span = names.slice(i, (at.get(pair.second) ?? i) + 1);
-          const inName = () => runOrder(image, span, parsed, dir.migrationsTable);
+          const inName = () => runOrder(image, pair.baseline ?? span, parsed, dir.migrationsTable);
           const swappedOrder = pair.order ?? [pair.second, ...span.filter((n) => n !== pair.second)];
           const verdict = compare(inName(), runOrder(image, swappedOrder, parsed, dir.migrationsTable), pair, inName);
           out.set(pairKey(pair), verdict);

@@ -52,7 +52,9 @@ describe(RULE, () => {
       { files: { "migrations/0002_a_note.sql": "ALTER TABLE tags ADD COLUMN note TEXT;" }, minutes: 60 * 24 },
     ]);
     expect(found.map((f) => `${f.file}:${f.severity}`)).toEqual(["migrations/0002_a_note.sql:error"]);
-    expect(found[0]?.message).toContain("in name order, 0002_a_note.sql fails at line 1: no such table: tags");
+    expect(found[0]?.message).toContain(
+      "with 0002_a_note.sql first, 0002_a_note.sql fails at line 1: no such table: tags",
+    );
   });
 
   it("is info when both orders end the same", async () => {

@@ -11,6 +11,8 @@ import { defineRule } from "../rule.js";
 interface Arrival {
   id: string;
   time: number;
+  /** When it last took its current name, if a rename gave it: before then it sorted elsewhere. */
+  renamed?: number;
 }
 
 const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
@@ -36,7 +38,7 @@ function arrivals(dir: string, log: readonly LogCommit[]): Map<string, Arrival> 
       if (out.has(c.path)) continue;
       // A rename from a file the log never showed added (a merge brought it in) has no known arrival.
       const before = c.status === "R" && c.from !== undefined ? out.get(c.from) : undefined;
-      if (before) out.set(c.path, before);
+      if (before) out.set(c.path, { ...before, renamed: at.time });
       else if (c.status === "A") out.set(c.path, at);
     }
   }
@@ -73,11 +75,18 @@ export default defineRule({
         const then = came.get(other);
         const m = leadingMigrationNumber(other);
         if (!then || !Number.isFinite(m) || m === n || then.time + PUSHED_APART_SECONDS > now.time) continue;
-        // As a database migrated along the way ran them: what had arrived before it, then it, then the rest.
+        // Renamed since this file arrived: its name then may have sorted before this one.
+        if (then.renamed !== undefined && then.renamed >= now.time) continue;
+        // As a database migrated along the way ran them: what had arrived before it, then it, then the rest. It is
+        // compared with the same order but this file in its name's place, so a difference is this file's alone,
+        // not that of another late file in between.
         const span = names.slice(i, j + 1).filter((x) => x !== name);
         const before = (x: string) => (came.get(x)?.time ?? Number.POSITIVE_INFINITY) < now.time;
-        const order = [...span.filter(before), name, ...span.filter((x) => !before(x))];
-        late.push({ first: name, second: other, order, then, now });
+        const after = span.filter((x) => !before(x));
+        const order = [...span.filter(before), name, ...after];
+        const baseline = [name, ...span.filter(before), ...after];
+        const labels = { baseline: `with ${name} first`, order: `as databases migrated along the way ran them` };
+        late.push({ first: name, second: other, order, baseline, labels, then, now });
         break;
       }
     });
@@ -92,29 +101,35 @@ export default defineRule({
     const verdicts = commuteVerdicts(dir, names, late);
     const last = names[names.length - 1] ?? "";
     let next = Math.max(0, ...names.map(leadingMigrationNumber).filter(Number.isFinite));
-    return late.map(({ first, second, then, now }): FolderHit => {
+    return late.flatMap(({ first, second, then, now }): FolderHit[] => {
       const v = verdicts.get(pairKey({ first, second }));
+      // A statement that fails in both orders is no question of order: the other rules report it.
+      if (v && !v.commutes && v.bothFail) return [];
       next++;
       const width = first.split("_")[0]?.length ?? 4;
       const renamed = `${String(next).padStart(width, "0")}_${first.split("_").slice(1).join("_") || "migration.sql"}`;
       const story = `${first} reached the branch in commit ${now.id.slice(0, 7)} (${day(now.time)}), after ${second} had (commit ${then.id.slice(0, 7)}, ${day(then.time)}), yet sorts before it: a database that applied ${second} before ${first} existed runs ${first} after it, while a fresh database runs it before`;
       if (!v || v.commutes)
-        return {
+        return [
+          {
+            name: first,
+            line: 1,
+            severity: "info",
+            message: `${story}. The two orders were replayed and give the same schema and rows, so every database ends up the same.`,
+            fix: `Nothing to fix. Number new migrations after the last one (${last}) so the order never depends on when a database was migrated.`,
+            data: { shippedFirst: second, commutes: true },
+          },
+        ];
+      return [
+        {
           name: first,
           line: 1,
-          severity: "info",
-          message: `${story}. The two orders were replayed and give the same schema and rows, so every database ends up the same.`,
-          fix: `Nothing to fix. Number new migrations after the last one (${last}) so the order never depends on when a database was migrated.`,
-          data: { shippedFirst: second, commutes: true },
-        };
-      return {
-        name: first,
-        line: 1,
-        ...(v.kind === "columns" ? { severity: "info" as const } : {}),
-        message: `${story}, and the two orders give different databases: ${v.difference}`,
-        fix: `If ${first} has not been applied anywhere, rename it to ${renamed} so every database runs it after ${last}. If it shipped, add a migration that brings both orders to the same schema and rows, then mark this file: \`-- blastwall-ignore-file d1/late-migration: <why both orders now end the same>\``,
-        data: { shippedFirst: second, commutes: false, difference: v.kind },
-      };
+          ...(v.kind === "columns" ? { severity: "info" as const } : {}),
+          message: `${story}, and the two orders give different databases: ${v.difference}`,
+          fix: `If ${first} has not been applied anywhere, rename it to ${renamed} so every database runs it after ${last}. If it shipped, add a migration that brings both orders to the same schema and rows, then mark this file: \`-- blastwall-ignore-file d1/late-migration: <why both orders now end the same>\``,
+          data: { shippedFirst: second, commutes: false, difference: v.kind },
+        },
+      ];
     });
   },
 });
