@@ -295,7 +295,7 @@ export function analyzeMigrationsDir(
   { data, progress, code, baseSchema, windows }: AnalyzeDirOptions = {},
 ): DirAnalysis {
   const names = migrationNames(dir);
-  const { findings, byFile: folder } = folderFindings(dir, names);
+  const { findings, byFile: folder } = folderFindings(dir, names, windows);
   if (!dir.exists) return { findings, migrations: [] };
   const database = dir.databases.join(", ");
   const migrations: MigrationSummary[] = [];
@@ -472,6 +472,7 @@ function openDataReplay(
 function folderFindings(
   dir: MigrationsDir,
   names: readonly string[],
+  windows: ReleaseWindows | undefined,
 ): { findings: Finding[]; byFile: Map<string, Finding[]> } {
   const fileOf = (name: string) => (dir.rel === "." ? name : `${dir.rel}/${name}`);
   const lockFile = fileOf(LOCK_FILE);
@@ -480,6 +481,7 @@ function folderFindings(
     dir,
     names,
     fileOf,
+    windows,
     lock: () => {
       if (lock === null) lock = checkLock(dir, names, lockFile);
       return lock;

@@ -29,6 +29,8 @@ export interface ReleaseWindows {
   editsDiffer(): readonly OneSidedTable[] | undefined;
   /** The same for one file: today's folder with only `name` back at its shipped text. */
   editDiffers(name: string): readonly OneSidedTable[] | undefined;
+  /** When the folder's database came to exist (see `databaseArrival`), asked of git once. */
+  born(): DatabaseArrival | undefined;
 }
 
 /** A table that only old databases, or only new ones, have. */
@@ -80,6 +82,7 @@ const NONE: ReleaseWindows = {
   edited: () => undefined,
   editsDiffer: () => undefined,
   editDiffers: () => undefined,
+  born: () => undefined,
 };
 
 function readText(path: string): string | undefined {
@@ -188,11 +191,14 @@ export function releaseWindows(
     atBase !== undefined && sqlFiles.length > FIRST_RELEASE_MAX && sqlFiles.every((n) => !atBase.has(n));
   const cancel = cancelOut(dir, names, edited);
   const times = new Map(log.map((c) => [c.id, c.time]));
-  let arrival: { at?: DatabaseArrival } | undefined;
+  let arrival: { at: DatabaseArrival | undefined } | undefined;
+  const born = () => {
+    arrival ??= { at: databaseArrival(dir, databaseIds) };
+    return arrival.at;
+  };
   // Files committed before the config named a real database first ran together, on the new, empty database.
   const beforeDatabase = (commit: string): ReleaseWindow | undefined => {
-    arrival ??= { ...(databaseIds.length === 0 ? {} : { at: databaseArrival(dir, databaseIds) }) };
-    const at = arrival.at;
+    const at = born();
     const time = times.get(commit);
     if (!at || time === undefined || time > at.time) return undefined;
     const was = at.replaced ? ` in place of "${at.replaced}"` : "";
@@ -220,5 +226,6 @@ export function releaseWindows(
     edited,
     editsDiffer: cancel.all,
     editDiffers: cancel.one,
+    born,
   };
 }

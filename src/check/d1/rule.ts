@@ -97,6 +97,8 @@ export interface D1FolderContext {
   lock(): { file: string; problems: readonly LockProblem[] } | undefined;
   /** A file of the folder, relative to the project dir. */
   fileOf(name: string): string;
+  /** Which files ship together and when the database came to exist (git history), when known. */
+  windows?: ReleaseWindows | undefined;
 }
 
 /** What a rule over a folder's final schema reads, once its whole history replayed. */

@@ -1,7 +1,5 @@
 import { leadingMigrationNumber } from "../../../core/migration-order.js";
-import { databaseArrival } from "../../d1/database-arrival.js";
 import { folderLog, git, type LogCommit } from "../../d1/git-history.js";
-import { folderBindings } from "../../d1/migrations.js";
 import { commuteVerdicts, type OrderPair, pairKey } from "../../d1/order-commute.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { PUSHED_APART_SECONDS } from "../../d1/shipped-edits.js";
@@ -57,7 +55,7 @@ export default defineRule({
     severity: "error",
     summary: "A migration committed after a later-numbered one shipped runs in another order on existing databases",
   },
-  checkFolder({ dir, names }) {
+  checkFolder({ dir, names, windows }) {
     if (names.length < 2 || !dir.exists) return [];
     const log = folderLog(dir.dir, { merges: true });
     if (!log || log.length < 2) return [];
@@ -90,18 +88,14 @@ export default defineRule({
         break;
       }
     });
-    if (late.length === 0) return [];
     // Before the config named a real database (and a push after), no database existed to apply the later file first.
-    const born = databaseArrival(
-      dir.dir,
-      folderBindings(dir).map((b) => b.binding.database_id),
-    );
-    if (born) late.splice(0, late.length, ...late.filter((l) => l.now.time >= born.time + PUSHED_APART_SECONDS));
-    if (late.length === 0) return [];
-    const verdicts = commuteVerdicts(dir, names, late);
+    const born = late.length > 0 ? windows?.born() : undefined;
+    const judged = born ? late.filter((l) => l.now.time >= born.time + PUSHED_APART_SECONDS) : late;
+    if (judged.length === 0) return [];
+    const verdicts = commuteVerdicts(dir, names, judged);
     const last = names[names.length - 1] ?? "";
     let next = Math.max(0, ...names.map(leadingMigrationNumber).filter(Number.isFinite));
-    return late.flatMap(({ first, second, then, now }): FolderHit[] => {
+    return judged.flatMap(({ first, second, then, now }): FolderHit[] => {
       const v = verdicts.get(pairKey({ first, second }));
       // A statement that fails in both orders is no question of order: the other rules report it.
       if (v && !v.commutes && v.bothFail) return [];
