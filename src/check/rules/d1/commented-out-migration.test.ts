@@ -31,6 +31,18 @@ describe(RULE, () => {
     expect(findings[0]?.message).toContain("table plan_requests");
   });
 
+  it("names the app's own query, not a sample under docs/", async () => {
+    const result = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "migrations/0002_plan_requests.sql": "-- CREATE TABLE plan_requests (id INTEGER PRIMARY KEY, status TEXT);\n",
+      "src/docs/api-sample.ts": WORKER,
+      "src/index.ts": WORKER,
+    });
+    const message = result.findings.find((f) => f.rule === RULE)?.message ?? "";
+    expect(message).toContain("(src/index.ts:3)");
+    expect(message).not.toContain("docs/");
+  });
+
   it("sees through dummy DDL and bare SELECTs, and block comments", async () => {
     const { keys, findings } = await found({
       "migrations/0002_tenant.sql":

@@ -89,6 +89,8 @@ function absent(o: CommentedObject, tables: ReadonlyMap<string, Table>): boolean
   return false;
 }
 
+const SAMPLE_DIR = /(^|\/)(docs?|examples?|samples?)\//i;
+
 function hitFor(file: MigrationFile, code: D1RuleContext["code"]): Hit[] {
   if (file.unreadable || file.problems.length > 0 || !runsNothing(file)) return [];
   const { lines, objects: all } = commentedStatements(file);
@@ -114,9 +116,11 @@ function hitFor(file: MigrationFile, code: D1RuleContext["code"]): Hit[] {
   const what = [...new Set(objects.map(label))];
   const shown = what.slice(0, 4).join(", ") + (what.length > 4 ? ` and ${what.length - 4} more` : "");
   const runs = file.outcomes.length === 0 ? "runs no statement" : "runs only statements that change nothing";
-  const site = code
-    ?.queries()
-    .queries.find((q) => used.some((o) => o.kind === "table" && tablesNamed(q.sql).includes(lc(o.table))));
+  const sites = (code?.queries().queries ?? []).filter((q) =>
+    used.some((o) => o.kind === "table" && tablesNamed(q.sql).includes(lc(o.table))),
+  );
+  // The app's own query, not a sample under docs/ or examples/, is where it breaks first.
+  const site = sites.find((q) => !SAMPLE_DIR.test(q.file)) ?? sites[0];
   const usedBy = used.length
     ? ` The Workers' code${site ? ` (${site.file}:${site.line})` : ""} uses ${[...new Set(used.map(label))].join(", ")}, so it fails there with "no such table" or "no such column".`
     : "";
