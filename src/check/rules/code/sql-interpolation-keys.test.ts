@@ -32,7 +32,7 @@ export async function patch(db: D1Database, body: unknown, id: string) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 12, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 12, "info"]]);
   });
 
   it("reads a schema from a workspace package of the repo and the schema behind Hono's zValidator", async () => {
@@ -65,7 +65,7 @@ app.put("/raw/:id", zValidator("json", AnyJson), async (c) => {
 export default app;
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["apps/api/src/index.ts", 13, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["apps/api/src/index.ts", 13, "info"]]);
   });
 
   it("does not flag the keys of literal objects every caller passes, but flags one a caller fills from the request", async () => {
@@ -91,7 +91,7 @@ export async function onPut(db: D1Database, request: Request) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 14, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 14, "info"]]);
   });
 
   it("does not flag columns of an entry of a fixed object of lists, but flags one whose lists grow", async () => {
@@ -113,7 +113,7 @@ export async function restore(db: D1Database, dump: Record<string, Record<string
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 13, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 13, "info"]]);
   });
 
   it("finds a helper's callers through a folder barrel and a namespace import, so their literal keys count", async () => {
@@ -146,7 +146,7 @@ export default {
 };
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/repositories/prefs.ts", 7, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/repositories/prefs.ts", 7, "info"]]);
   });
 
   it("does not flag zod fields parsed to literals or numbers (z.enum, z.literal, z.coerce.number), but flags text fields", async () => {
@@ -184,9 +184,9 @@ export default app;
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 24, "warning"],
-      ["src/index.ts", 25, "warning"],
-      ["src/index.ts", 26, "warning"],
+      ["src/index.ts", 24, "info"],
+      ["src/index.ts", 25, "info"],
+      ["src/index.ts", 26, "info"],
     ]);
   });
   it("folds a column list of tuples whose first element is a fixed key, and a helper called from many places", async () => {
@@ -211,6 +211,6 @@ ${calls}
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 104, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 104, "info"]]);
   });
 });

@@ -57,7 +57,7 @@ export async function f(env: Env, c: string) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 4, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 4, "info"]]);
   });
 
   it("does not flag a module-level const built at load time by map/join over constant tables, but flags one built per request", async () => {
@@ -88,8 +88,8 @@ export async function f(env: Env, q: string) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 3, "warning"],
-      ["src/index.ts", 4, "warning"],
+      ["src/index.ts", 3, "info"],
+      ["src/index.ts", 4, "info"],
     ]);
   });
 
@@ -131,7 +131,7 @@ export async function g(env: Env, opts: { column: string }) {
     });
     expect(await sqlFindings(dir)).toEqual([
       ["src/index.ts", 5, "error"],
-      ["src/index.ts", 10, "warning"],
+      ["src/index.ts", 10, "info"],
     ]);
   });
 
@@ -201,7 +201,7 @@ export async function f(env: Env, req: Request) {
 }
 `,
     });
-    expect(await sqlFindings(leaky)).toEqual([["src/logs.js", 2, "warning"]]);
+    expect(await sqlFindings(leaky)).toEqual([["src/logs.js", 2, "info"]]);
     // Exported under another name: the importers' calls of `del` cannot be matched, so nothing is assumed.
     const renamed = worker({
       "logs.js": `async function remove(env, table, id) {
@@ -216,7 +216,7 @@ export async function f(env: Env, t: string) {
 }
 `,
     });
-    expect(await sqlFindings(renamed)).toEqual([["src/logs.js", 2, "warning"]]);
+    expect(await sqlFindings(renamed)).toEqual([["src/logs.js", 2, "info"]]);
   });
 
   it("folds a ternary whose taken branch is the value an allow-list check just accepted", async () => {
@@ -261,8 +261,8 @@ export const handlers = [run];
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 2, "warning"],
-      ["src/index.ts", 8, "warning"],
+      ["src/index.ts", 2, "info"],
+      ["src/index.ts", 8, "info"],
     ]);
   });
 
@@ -327,7 +327,7 @@ export default app;
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 6, "warning"],
+      ["src/index.ts", 6, "info"],
       ["src/index.ts", 12, "error"],
     ]);
   });
@@ -383,8 +383,8 @@ export function f(env: Env, t: string) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 5, "warning"],
-      ["src/index.ts", 11, "warning"],
+      ["src/index.ts", 5, "info"],
+      ["src/index.ts", 11, "info"],
     ]);
   });
 
@@ -399,7 +399,7 @@ export function f(env: Env, t: string) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 6, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 6, "info"]]);
   });
 
   it("does not flag columns from Object.entries of a constant object literal, but flags one with a request value", async () => {
@@ -418,7 +418,7 @@ export function f(env: Env, t: string) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "info"]]);
   });
 
   it("does not flag keys and literal values of a local object's entries, but flags a mutated or request-valued map", async () => {
@@ -443,9 +443,9 @@ export function f(env: Env, t: string) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 13, "warning"],
-      ["src/index.ts", 15, "warning"],
-      ["src/index.ts", 16, "warning"],
+      ["src/index.ts", 13, "info"],
+      ["src/index.ts", 15, "info"],
+      ["src/index.ts", 16, "info"],
     ]);
   });
 
@@ -469,8 +469,8 @@ export function update(db: D1Database, body: Record<string, string>) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 13, "warning"],
-      ["src/index.ts", 14, "warning"],
+      ["src/index.ts", 13, "info"],
+      ["src/index.ts", 14, "info"],
     ]);
   });
 
@@ -498,9 +498,9 @@ export function update(db: D1Database, body: Record<string, string>) {
     });
     // setClause is judged per call: its calls with literal columns (8, 9) stay constant beside the open one (17).
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 13, "warning"],
-      ["src/index.ts", 14, "warning"],
-      ["src/index.ts", 17, "warning"],
+      ["src/index.ts", 13, "info"],
+      ["src/index.ts", 14, "info"],
+      ["src/index.ts", 17, "info"],
     ]);
   });
 
@@ -539,8 +539,8 @@ export function patchItems(db: D1Database, body: Record<string, string>) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 20, "warning"],
-      ["src/index.ts", 28, "warning"],
+      ["src/index.ts", 20, "info"],
+      ["src/index.ts", 28, "info"],
     ]);
   });
 
@@ -560,7 +560,7 @@ export function patchItems(db: D1Database, body: Record<string, string>) {
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 11, "info"]]);
   });
 
   it("names only the values that did not fold in the fix, and never binds a name", async () => {
@@ -574,7 +574,7 @@ export function patchItems(db: D1Database, body: Record<string, string>) {
 `,
     });
     const [found] = await findingsOf(dir, analyzers, "code/sql-interpolation");
-    expect(found).toMatchObject({ line: 3, severity: "warning" });
+    expect(found).toMatchObject({ line: 3, severity: "info" });
     expect(found?.fix).toContain("`table` sits where a table or column name");
     expect(found?.fix).toContain(
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the fix quotes a tagged template
@@ -596,7 +596,7 @@ describe("code/sql-interpolation: what a ternary picks, and folds many steps dee
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 3, "warning"],
+      ["src/index.ts", 3, "info"],
       ["src/index.ts", 5, "error"],
     ]);
   });
@@ -636,7 +636,7 @@ const TITLE: Record<"en" | "de", string> = { en: "title_en", de: "title_de" };
     const folded = worker({ "index.ts": rankedSearch("") });
     expect(await sqlFindings(folded)).toEqual([]);
     const open = worker({ "index.ts": rankedSearch("\n  addCase(params.q, []);") });
-    expect(await sqlFindings(open)).toEqual([["src/index.ts", 27, "warning"]]);
+    expect(await sqlFindings(open)).toEqual([["src/index.ts", 27, "info"]]);
   });
 });
 
@@ -662,7 +662,7 @@ describe("code/sql-interpolation: placeholder helpers passed by name, and number
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 16, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 16, "info"]]);
   });
 
   it("trusts numbers from the number built-ins and number types, not a library's max nor request input cast to a number", async () => {
@@ -727,8 +727,8 @@ export default { fetch: (_r: Request, env: Env) => new NoteRepo(env.DB).byIds([]
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/repo.ts", 18, "warning"],
-      ["src/repo.ts", 19, "warning"],
+      ["src/repo.ts", 18, "info"],
+      ["src/repo.ts", 19, "info"],
     ]);
   });
 });
@@ -751,9 +751,9 @@ export async function fake(db: D1Database, id: string) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 6, "warning"],
-      ["src/index.ts", 7, "warning"],
-      ["src/index.ts", 11, "warning"],
+      ["src/index.ts", 6, "info"],
+      ["src/index.ts", 7, "info"],
+      ["src/index.ts", 11, "info"],
     ]);
   });
 });
@@ -802,7 +802,7 @@ export async function update(db: D1Database, patch: Record<string, string>, id: 
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 10, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 10, "info"]]);
   });
 });
 
@@ -831,8 +831,8 @@ describe("code/sql-interpolation: a class's constant fields", () => {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 13, "warning"],
-      ["src/index.ts", 17, "warning"],
+      ["src/index.ts", 13, "info"],
+      ["src/index.ts", 17, "info"],
     ]);
   });
 });
@@ -859,8 +859,8 @@ export async function list(db: D1Database, ids: string[], column: string) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 4, "warning"],
-      ["src/index.ts", 6, "warning"],
+      ["src/index.ts", 4, "info"],
+      ["src/index.ts", 6, "info"],
     ]);
   });
 });
@@ -885,8 +885,8 @@ export async function page(db: D1Database, url: URL) {
 `,
     });
     expect(await sqlFindings(dir)).toEqual([
-      ["src/index.ts", 10, "warning"],
-      ["src/index.ts", 13, "warning"],
+      ["src/index.ts", 10, "info"],
+      ["src/index.ts", 13, "info"],
     ]);
   });
 });
@@ -962,7 +962,7 @@ export async function list(db: D1Database, query: { sort: string; dir: string },
 }
 `,
     });
-    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 8, "warning"]]);
+    expect(await sqlFindings(dir)).toEqual([["src/index.ts", 8, "info"]]);
   });
 });
 

@@ -12,7 +12,7 @@ export const meta: RuleMeta = {
   id: "code/sql-interpolation",
   severity: "error",
   summary:
-    "SQL built by interpolation or concatenation from values that are not constant, passed to D1 prepare() or exec(); an error for request input, a warning when the value cannot be traced.",
+    "SQL built by interpolation or concatenation from values that are not constant, passed to D1 prepare() or exec(); an error for request input, info when the value cannot be traced.",
 };
 
 const SQL_START = /^\s*(select|insert|update|delete|with|replace|create|drop|alter|pragma|upsert)\b/i;
@@ -176,7 +176,7 @@ function openValues(
 /**
  * `prepare()`/`exec()` on a D1 binding (or with SQL text) whose SQL is spliced together from values that are not
  * constant. Splices the code wrote itself (placeholder lists, fixed column lists, literal unions, allow-listed
- * names) are folded away. Request input is an error; a value that cannot be traced either way is a warning.
+ * names) are folded away. Request input is an error; a value that cannot be traced either way is info.
  */
 export default defineRule({
   meta,
@@ -207,7 +207,9 @@ export default defineRule({
         fixFor(receiver, method, p, new Set(open), source.sf),
         { values: spliced, requestInput: tainted.length > 0 },
       );
-      out.push(tainted.length > 0 ? f : { ...f, severity: "warning" });
+      // Untraced values were a false alarm 21 times in 24 over 191 public apps (library-supplied model names,
+      // helper-built WHERE clauses): they are listed, not counted against the build.
+      out.push(tainted.length > 0 ? f : { ...f, severity: "info" });
     }
     return out;
   },
