@@ -4,6 +4,12 @@ import { d1Analyzer } from "../../d1/analyzer.js";
 import { BASE_MIGRATION, checkMigrations, hitsAfterBase, TEST_WRANGLER } from "../../d1/testing.js";
 import { runCheck } from "../../run-check.js";
 
+/** The lines this rule flags in 0002.sql, checked after `base` as 0001.sql. */
+const linesAfter = (base: string) => async (sql: string) =>
+  (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
+    .filter((f) => f.rule === "d1/mixed-expand-contract")
+    .map((f) => f.line);
+
 describe("d1/mixed-expand-contract", () => {
   it("flags a file that adds and drops, at the first contract change", async () => {
     const sql = "ALTER TABLE orders ADD COLUMN state TEXT;\nALTER TABLE orders DROP COLUMN status;";
@@ -32,22 +38,30 @@ describe("d1/mixed-expand-contract", () => {
   });
   it("does not count a trigger or view dropped and created again in the file as a contract step", async () => {
     const base = `${BASE_MIGRATION}CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END;\nCREATE VIEW open_orders AS SELECT * FROM orders;`;
-    const run = async (sql: string) =>
-      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
-        .filter((f) => f.rule === "d1/mixed-expand-contract")
-        .map((f) => f.line);
+    const run = linesAfter(base);
     const replace =
       "ALTER TABLE orders ADD COLUMN note TEXT;\nDROP TRIGGER orders_ai;\nCREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 2; END;\nDROP VIEW open_orders;\nCREATE VIEW open_orders AS SELECT id FROM orders;";
     expect(await run(replace)).toEqual([]);
     // Dropped for good, next to an expand step, it is still a contract.
     expect(await run("ALTER TABLE orders ADD COLUMN note TEXT;\nDROP TRIGGER orders_ai;")).toEqual([2]);
   });
+  it("does not count the trigger and view a rebuild puts back as expand steps", async () => {
+    const base = `${BASE_MIGRATION}CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END;\nCREATE VIEW open_orders AS SELECT * FROM orders;`;
+    const run = linesAfter(base);
+    const rebuild = `CREATE TABLE orders_new (id INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0);
+INSERT INTO orders_new (id, total) SELECT id, total FROM orders;
+DROP VIEW open_orders;
+DROP TABLE orders;
+ALTER TABLE orders_new RENAME TO orders;
+CREATE TRIGGER orders_ai AFTER INSERT ON orders BEGIN SELECT 1; END;
+CREATE VIEW open_orders AS SELECT * FROM orders;`;
+    expect(await run(rebuild)).toEqual([]);
+    // A new table next to the same rebuild is an expand step.
+    expect((await run(`${rebuild}\nCREATE TABLE order_notes (id INTEGER PRIMARY KEY);`)).length).toBe(1);
+  });
   it("does not count dropping a table's own indexes before dropping it as expand (drizzle's DROP TABLE)", async () => {
     const base = `${BASE_MIGRATION}CREATE TABLE notes (id INTEGER PRIMARY KEY, at INTEGER);\nCREATE INDEX idx_notes_at ON notes (at);\nCREATE INDEX idx_orders_total ON orders (total);`;
-    const run = async (sql: string) =>
-      (await checkMigrations({ "migrations/0001.sql": base, "migrations/0002.sql": sql })).findings
-        .filter((f) => f.rule === "d1/mixed-expand-contract")
-        .map((f) => f.line);
+    const run = linesAfter(base);
     expect(await run("DROP INDEX `idx_notes_at`;--> statement-breakpoint\nDROP TABLE `notes`;")).toEqual([]);
     // Dropping another table's index is still a relaxation (expand) next to the drop.
     expect(await run("DROP INDEX idx_orders_total;\nDROP TABLE notes;")).toEqual([2]);

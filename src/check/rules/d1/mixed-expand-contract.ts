@@ -30,7 +30,7 @@ function describe(c: Change): string {
  * Changes that are only the file moving a table's rows around: scratch tables it creates and drops, a table it
  * saves, drops, creates again and restores (`CREATE TABLE bak AS SELECT …; DROP TABLE t; CREATE TABLE t …;
  * INSERT INTO t SELECT … FROM bak;`), and a full-text index it builds again from its source (`refilledIndex`), with
- * the indexes it re-creates on it.
+ * the indexes it re-creates on it; and views and triggers it defines again.
  */
 function roundTrips(file: MigrationFile): (c: Change & { line: number }) => boolean {
   const gone = droppedInFile(file);
@@ -44,9 +44,30 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
         : [],
     ),
   );
+  // A view or trigger the file drops and creates again under the same name, or a trigger it puts back on a table
+  // it rebuilds (DROP TABLE took it away): a redefinition that acts on every version at once, not an expand.
+  const objectKey = (c: Change) =>
+    `${c.kind.replace(/^(create|drop)-/, "")}:${"name" in c ? c.name.toLowerCase() : ""}`;
+  const dropped = new Set(
+    file.changes.flatMap((c) => (c.kind === "drop-view" || c.kind === "drop-trigger" ? [objectKey(c)] : [])),
+  );
+  const redefined = (c: Change & { line: number }) =>
+    ((c.kind === "create-view" || c.kind === "create-trigger") && dropped.has(objectKey(c))) ||
+    ((c.kind === "drop-view" || c.kind === "drop-trigger") &&
+      file.changes.some(
+        (d) => d.line > c.line && d.kind === `create-${c.kind.slice(5)}` && objectKey(d) === objectKey(c),
+      )) ||
+    (c.kind === "create-trigger" &&
+      file.changes.some(
+        (d) =>
+          d.line < c.line &&
+          d.table.toLowerCase() === c.table.toLowerCase() &&
+          (d.kind === "modify-table" ||
+            (d.kind === "drop-table" && file.recreated?.has(d.table.toLowerCase()) === true)),
+      ));
   return (c) => {
     const t = c.table.toLowerCase();
-    if (scratch(t)) return true;
+    if (scratch(t) || redefined(c)) return true;
     // A partial unique index over no existing row (its WHERE excludes a new column's DEFAULT) constrains nothing yet.
     if (c.kind === "add-index" && c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return true;
     return restored.has(t) && (c.kind === "drop-table" || c.kind === "create-table" || c.kind === "add-index");
