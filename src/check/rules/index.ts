@@ -61,6 +61,7 @@ import d1SetAsideMigration from "./d1/set-aside-migration.js";
 import d1SetNotNull from "./d1/set-not-null.js";
 import d1ShadowedCreateIndex from "./d1/shadowed-create-index.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
+import d1ShellSubstitution from "./d1/shell-substitution.js";
 import d1SqlError from "./d1/sql-error.js";
 import d1Transaction from "./d1/transaction.js";
 import d1UnboundedWrite from "./d1/unbounded-write.js";
@@ -147,6 +148,7 @@ export const rules: readonly Rule[] = [
   d1SetNotNull,
   d1ShadowedCreateIndex,
   d1ShadowedCreateTable,
+  d1ShellSubstitution,
   d1SqlError,
   d1Transaction,
   d1UnboundedWrite,
