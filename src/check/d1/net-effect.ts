@@ -1,4 +1,5 @@
 import type { StatementOutcome } from "../sql/replay.js";
+import type { Column } from "../sql/schema.js";
 import type { SqlStatement } from "../sql/split.js";
 import { type Token, tokenize } from "../sql/tokens.js";
 import type { MigrationFile } from "./rule.js";
@@ -551,4 +552,23 @@ function notNullTest(part: readonly Token[]): string | undefined {
   const tail = rest.map((t) => t.value).join(" ");
   if (!col || !isName(col) || col.value === "NULL") return undefined;
   return tail === "IS NOT NULL" || tail === "NOT NULL" || tail === "NOTNULL" ? lc(col.text) : undefined;
+}
+
+/**
+ * Where the file adds `table.column` again after dropping it at `line` (`DROP COLUMN phone; … ADD COLUMN phone
+ * TEXT;`), and the new column: the column survives, its values do not.
+ *
+ * @example
+ * readdedAfter(file, "members", "phone", 2)?.line; // 7 for "ALTER TABLE members ADD COLUMN phone TEXT;" on line 7
+ */
+export function readdedAfter(
+  file: MigrationFile,
+  table: string,
+  column: string,
+  line: number,
+): { line: number; column: Column } | undefined {
+  for (const c of file.changes)
+    if (c.kind === "add-column" && lc(c.table) === lc(table) && lc(c.column.name) === lc(column) && c.line > line)
+      return { line: c.line, column: c.column };
+  return undefined;
 }

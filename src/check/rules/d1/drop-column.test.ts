@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase, rebuildOrders } from "../../d1/testing.js";
 
 describe("d1/drop-column", () => {
   it("flags ALTER TABLE … DROP COLUMN", async () => {
@@ -18,6 +18,17 @@ describe("d1/drop-column", () => {
     // Adding a column there is no contract step.
     const add = await checkMigrations({ "migrations/0001_add.sql": "ALTER TABLE posts ADD COLUMN video_url TEXT;" });
     expect(add.findings.filter((f) => f.rule === "d1/drop-column")).toEqual([]);
+  });
+  it("says the values are lost, not that queries fail, when the file adds the column again", async () => {
+    const sql =
+      "ALTER TABLE orders DROP COLUMN status;\n-- make it optional\nALTER TABLE orders ADD COLUMN status TEXT DEFAULT 'new';";
+    const r = await checkMigrations({ "migrations/0001.sql": BASE_MIGRATION, "migrations/0002.sql": sql });
+    const found = r.findings.filter((f) => f.rule === "d1/drop-column");
+    expect(found.map((f) => [f.line, f.severity])).toEqual([[1, "error"]]);
+    expect(found[0]?.message).toContain("adds it again at line 3");
+    expect(found[0]?.message).toContain("gets 'new' instead");
+    expect(found[0]?.fix).toContain("RENAME COLUMN status TO status_old");
+    expect(r.findings.filter((f) => f.rule === "d1/mixed-expand-contract")).toEqual([]);
   });
   it("flags a rebuild that leaves a column out", async () => {
     const sql = rebuildOrders("id INTEGER PRIMARY KEY, total INTEGER NOT NULL DEFAULT 0", "id, total");

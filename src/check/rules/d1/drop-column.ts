@@ -1,5 +1,5 @@
 import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
-import { carriedInto, wipedByRebuild } from "../../d1/net-effect.js";
+import { carriedInto, readdedAfter, wipedByRebuild } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -51,7 +51,7 @@ export default defineRule({
   checkMigration: ({ file, code }) => [
     ...wiped(file, code),
     ...onTableMadeOutside(file, code),
-    ...flatChanges(file).flatMap((c) => {
+    ...flatChanges(file).flatMap((c): RuleHit[] => {
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
       const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`, {
         table: c.table,
@@ -65,6 +65,18 @@ export default defineRule({
         carriedInto(file, rebuild, c.column.name)
       )
         return [];
+      const again = c.viaRebuild ? undefined : readdedAfter(file, c.table, c.column.name, c.line);
+      if (again !== undefined) {
+        const [t, col] = [ident(c.table), ident(c.column.name)];
+        return [
+          {
+            line: c.line,
+            message: `drops column ${c.table}.${c.column.name} and adds it again at line ${again.line}: queries that name it keep working, but every stored ${c.column.name} is lost — each existing row of ${c.table} gets ${again.column.default ?? "NULL"} instead`,
+            fix: `To change the column's definition and keep its values, move them across: \`ALTER TABLE ${t} RENAME COLUMN ${col} TO ${ident(`${c.column.name}_old`)}; ALTER TABLE ${t} ADD COLUMN <the new definition of ${col}>; UPDATE ${t} SET ${col} = ${ident(`${c.column.name}_old`)}; ALTER TABLE ${t} DROP COLUMN ${ident(`${c.column.name}_old`)};\` (the DROP can wait for a later release), or rebuild the table with an INSERT … SELECT that copies ${col}.`,
+            data: { table: c.table, column: c.column.name, readdedAt: again.line, namedInCode: !running.unused },
+          },
+        ];
+      }
       return [
         {
           line: c.line,

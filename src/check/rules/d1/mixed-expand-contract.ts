@@ -1,5 +1,5 @@
 import { classOfChange, contextFor, writtenColumns } from "../../d1/classify.js";
-import { droppedInFile, partialOnlyNewRows, refilledIndex, restoredAfter } from "../../d1/net-effect.js";
+import { droppedInFile, partialOnlyNewRows, readdedAfter, refilledIndex, restoredAfter } from "../../d1/net-effect.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
 import { defineRule } from "../rule.js";
@@ -65,9 +65,20 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
           (d.kind === "modify-table" ||
             (d.kind === "drop-table" && file.recreated?.has(d.table.toLowerCase()) === true)),
       ));
+  // `DROP COLUMN x; … ADD COLUMN x`: the column stays, its values go (d1/drop-column says so), neither half is a step.
+  const readded = (c: Change & { line: number }) =>
+    (c.kind === "drop-column" && readdedAfter(file, c.table, c.column.name, c.line) !== undefined) ||
+    (c.kind === "add-column" &&
+      file.changes.some(
+        (d) =>
+          d.kind === "drop-column" &&
+          d.line < c.line &&
+          d.table.toLowerCase() === c.table.toLowerCase() &&
+          d.column.name.toLowerCase() === c.column.name.toLowerCase(),
+      ));
   return (c) => {
     const t = c.table.toLowerCase();
-    if (scratch(t) || redefined(c)) return true;
+    if (scratch(t) || redefined(c) || readded(c)) return true;
     // A partial unique index over no existing row (its WHERE excludes a new column's DEFAULT) constrains nothing yet.
     if (c.kind === "add-index" && c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return true;
     return restored.has(t) && (c.kind === "drop-table" || c.kind === "create-table" || c.kind === "add-index");
