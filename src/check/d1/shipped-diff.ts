@@ -26,6 +26,11 @@ export interface ShippedDiff {
    * marker table the new text creates and fills. Empty exactly when `schemaOnly`.
    */
   writes: string[];
+  /**
+   * True when the shipped text cannot run at all (SQLite cannot parse a statement of it, or a string never ends):
+   * wrangler's apply failed on it and recorded nothing, so every database runs the current text.
+   */
+  shippedNeverRan: boolean;
 }
 
 const SCHEMA_VERBS = new Set<StatementVerb>([
@@ -58,6 +63,8 @@ function statementKey(sql: string): string {
 interface Side {
   statements: SqlStatement[];
   failed: Set<SqlStatement>;
+  /** A statement SQLite cannot even parse (or an unterminated string): the file as a whole never applies. */
+  unparsable: boolean;
   /** Schema item key → how a message names it. */
   schema: Map<string, string>;
 }
@@ -78,18 +85,22 @@ function failsOutside(side: Side, other: Side): boolean {
   });
 }
 
+const SYNTAX = /syntax error|incomplete input|unrecognized token/i;
+
 /** Runs statements on an empty SQLite, each on its own (a failing one is skipped), and lists what they leave. */
 function run(statements: SqlStatement[]): Side {
   const db = new Database(":memory:");
   const failed = new Set<SqlStatement>();
+  let unparsable = false;
   try {
     for (const s of statements)
       try {
         db.exec(s.sql);
-      } catch {
+      } catch (e) {
         failed.add(s);
+        if (e instanceof Error && SYNTAX.test(e.message)) unparsable = true;
       }
-    return { statements, failed, schema: schemaItems(db) };
+    return { statements, failed, unparsable, schema: schemaItems(db) };
   } finally {
     db.close();
   }
@@ -149,7 +160,8 @@ function unmatched(a: readonly SqlStatement[], b: readonly SqlStatement[]): SqlS
  * d.missing; // ["column u.avatar_url (TEXT)"]
  */
 export function shippedDiff(shippedText: string, currentText: string, removed: readonly string[] = []): ShippedDiff {
-  const ownShipped = splitStatements(shippedText).statements;
+  const shippedSplit = splitStatements(shippedText);
+  const ownShipped = shippedSplit.statements;
   const before = run([...ownShipped, ...removed.flatMap((t) => splitStatements(t).statements)]);
   // What the shipped text itself made; the files deleted since only explain what the new text took over from them.
   const shippedOnly = removed.length ? run(ownShipped).schema : before.schema;
@@ -183,7 +195,17 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
     // "" stands for a statement without a table (a PRAGMA): it matches no table.
     writes.add(target ?? "");
   }
-  return { added, dropped, missing, extra, sameSchema, schemaOnly, writes: schemaOnly ? [] : [...writes] };
+  const shippedNeverRan = shippedSplit.problems.length > 0 || (removed.length ? run(ownShipped) : before).unparsable;
+  return {
+    added,
+    dropped,
+    missing,
+    extra,
+    sameSchema,
+    schemaOnly,
+    writes: schemaOnly ? [] : [...writes],
+    shippedNeverRan,
+  };
 }
 
 /** `INSERT … SELECT … FROM t`: rows copied from a table, not values the statement writes itself. */

@@ -63,6 +63,25 @@ describe("d1/edited-migration", () => {
     expect(hit?.fix).toMatch(/git show [0-9a-f]{7}:\.\/migrations\/0001_base\.sql > migrations\/0001_base\.sql/);
   });
 
+  it("stays quiet when the shipped text could not be parsed: wrangler's apply failed and recorded nothing", async () => {
+    const seed = "INSERT INTO content (id, title) VALUES\n(1, 'a'),\n(2, 'b')";
+    const broken = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_seed.sql": `${seed},` },
+      { "migrations/0003_tags.sql": NEXT },
+      { "migrations/0002_seed.sql": `${seed};` },
+    ]);
+    expect(await edited(broken)).toEqual([]);
+    // The same edit of a text that ran is reported.
+    const ran = history([
+      { "migrations/0001_base.sql": BASE },
+      { "migrations/0002_seed.sql": `${seed};` },
+      { "migrations/0003_tags.sql": NEXT },
+      { "migrations/0002_seed.sql": `${seed},\n(3, 'c');` },
+    ]);
+    expect((await edited(ran)).map((f) => f.file)).toEqual(["migrations/0002_seed.sql"]);
+  });
+
   it("flags an uncommitted edit and, with --base, any edit of a file at that ref", async () => {
     const pending = history([{ "migrations/0001_base.sql": BASE }, { "migrations/0002_tags.sql": NEXT }], {
       "migrations/0001_base.sql": `${BASE}\nDELETE FROM content WHERE title IS NULL;`,

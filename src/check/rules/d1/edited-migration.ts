@@ -55,6 +55,8 @@ function hitFor(
     removed.map((r) => r.text),
   );
   if ((d.added.length === 0 && d.dropped.length === 0) || d.sameSchema) return undefined;
+  // The shipped text could not even be parsed: wrangler's apply failed and recorded nothing, so the edit is what runs.
+  if (d.shippedNeverRan) return undefined;
   // A schema change moved into another edited file (an ALTER folded into an earlier CREATE), or one a later migration
   // makes anyway on databases that applied the shipped text, leaves them like new ones, but for marker tables.
   const own = { name: file.name, writes: d.writes, code };
