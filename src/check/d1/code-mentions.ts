@@ -1,12 +1,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, resolve, sep } from "node:path";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { isSourcePath, listSources } from "../code/files.js";
 import { MAX_SOURCE_BYTES } from "../code/source.js";
+import { createPathsResolver } from "../code/tsconfig-paths.js";
 import { textsAtRef } from "../config/git-base.js";
 import { type CodeQuery, queriesIn, tablesCreatedIn } from "./code-queries.js";
-import { readsWholeCode } from "./code-reach.js";
+import { reachedFrom, readsWholeCode } from "./code-reach.js";
 import { commentedOut, lineAt, TOOLING } from "./code-text.js";
+import { workerEntries } from "./worker-entries.js";
 
 /** Whether the code of the Workers bound to a migrations folder names a table or column at all. */
 export interface CodeMentions {
@@ -44,6 +46,11 @@ export interface CodeMentions {
    * 60 lines, by a `DELETE FROM <clearedBy>`. Undefined when there is none.
    */
   deletesFrom(table: string, clearedBy?: string): CodePlace | undefined;
+  /**
+   * Whether the deployed code writes rows into `table` by name: `INSERT INTO`, `REPLACE INTO` or `UPDATE` of it
+   * anywhere in its text (a statement built by interpolation counts when it names the table).
+   */
+  writesTo(table: string): boolean;
   /**
    * The SQL statements the Workers' code passes to D1 as written (a literal given to `.prepare(`, blastwall's `sql`
    * tag), outside comments and tooling files, and the tables the same code creates itself. Read on first call.
@@ -161,7 +168,9 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
     },
     columnAdds() {
       files ??= read();
-      adds ??= files.flatMap((f) => (TOOLING.test(label(f.path)) ? [] : columnAddsIn(f.text, label(f.path))));
+      adds ??= files.flatMap((f) =>
+        TOOLING.test(label(f.path)) || f.deployed === false ? [] : columnAddsIn(f.text, label(f.path)),
+      );
       return adds;
     },
     deletesFrom(table, clearedBy) {
@@ -172,9 +181,14 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       deletes.set(key, found);
       return found;
     },
+    writesTo(table) {
+      files ??= read();
+      return writesInto(files, label, table);
+    },
     queries() {
       files ??= read();
-      const run = files.filter((f) => !TOOLING.test(label(f.path)));
+      // Only what is deployed runs: a file the entry never imports (an old entry, a draft) queries nothing.
+      const run = files.filter((f) => !TOOLING.test(label(f.path)) && f.deployed !== false);
       statements ??= {
         queries: run.flatMap((f) => queriesIn(f.text, label(f.path))),
         createdTables: new Set(run.flatMap((f) => tablesCreatedIn(f.text))),
@@ -198,6 +212,15 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
   };
 }
 
+/** Whether deployed code (not tooling) writes into `table` by name: INSERT / REPLACE INTO or UPDATE of it. */
+function writesInto(files: readonly Source[], label: (path: string) => string, table: string): boolean {
+  const write = new RegExp(
+    `\\b(?:(?:insert|replace)(?:\\s+or\\s+\\w+)?\\s+into|update(?:\\s+or\\s+\\w+)?)\\s+\\\\?["'\`[]?${escapeRegExp(table)}(?![\\w$])`,
+    "i",
+  );
+  return files.some((f) => f.deployed !== false && !TOOLING.test(label(f.path)) && write.test(f.text));
+}
+
 /** The first `DELETE FROM <table>` of the Workers' files (not tooling) that no `try` catches and no nearby clearing precedes. */
 function firstDelete(
   files: readonly Source[],
@@ -206,7 +229,7 @@ function firstDelete(
   clearedBy: string | undefined,
 ): CodePlace | undefined {
   for (const f of files) {
-    if (TOOLING.test(label(f.path))) continue;
+    if (TOOLING.test(label(f.path)) || f.deployed === false) continue;
     const at = deleteSites(f.text, table).find(
       (i) => !inTry(f.text, i) && !(clearedBy && deleteSites(window(f.text, i, 60), clearedBy).length > 0),
     );
@@ -270,6 +293,8 @@ interface Source {
   folder: string;
   path: string;
   text: string;
+  /** False for a file the Worker's `main` never imports (an old entry, a draft): it is not deployed. */
+  deployed?: boolean;
 }
 
 /** The Workers' source files on disk, read on first use; undefined when any Worker's code cannot be read. */
@@ -281,7 +306,22 @@ function readDisk(configs: readonly WranglerConfig[]): (() => Source[]) | undefi
     if (!files || !folder) return undefined;
     for (const f of files) if (!paths.has(f)) paths.set(f, folder);
   }
-  return () => [...paths].map(([path, folder]) => ({ folder, path, text: readSmall(path) }));
+  return () => {
+    const sources = [...paths].map(([path, folder]) => ({ folder, path, text: readSmall(path) }));
+    // A file counts as deployed when some Worker's entry imports it, or when a Worker's imports cannot be followed.
+    const viaPaths = createPathsResolver();
+    const reached = new Set<string>();
+    const whole = new Set<string>();
+    for (const c of configs) {
+      const folder = codeFolder(c) ?? "";
+      const entries = workerEntries(c);
+      const got = entries ? reachedFrom({ entries, files: sources, viaPaths }) : undefined;
+      if (got) for (const f of got) reached.add(f);
+      else whole.add(folder);
+    }
+    const underWhole = (path: string) => [...whole].some((d) => resolve(path).startsWith(resolve(d) + sep));
+    return sources.map((f) => ({ ...f, deployed: reached.has(resolve(f.path)) || underWhole(f.path) }));
+  };
 }
 
 /**

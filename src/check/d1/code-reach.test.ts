@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readsWholeCode, specifiers } from "./code-reach.js";
+import { reachedFrom, readsWholeCode, specifiers } from "./code-reach.js";
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "blastwall-reach-"));
@@ -43,5 +43,51 @@ describe("readsWholeCode", () => {
       'import a from "@/db/schema";',
     ])
       expect(at(text), text).toBe(false);
+  });
+});
+
+describe("reachedFrom", () => {
+  const read = (dir: string, paths: string[]) =>
+    paths.map((p) => ({ path: join(dir, p), text: readFileSync(join(dir, p), "utf8") }));
+
+  it("follows relative imports, index files and lazy literal imports from the entry, and leaves out what none reaches", () => {
+    const dir = project({
+      "src/index.tsx": `import { api } from "./routes";\nimport "./styles.css";\nexport default { fetch: () => import("./lazy.js") };`,
+      "src/routes/index.ts": `export * from "./orders";`,
+      "src/routes/orders.ts": "export const api = 1;",
+      "src/lazy.ts": "export const x = 1;",
+      "src/index-old.tsx": `import { api } from "./routes";`,
+    });
+    const files = read(dir, [
+      "src/index.tsx",
+      "src/routes/index.ts",
+      "src/routes/orders.ts",
+      "src/lazy.ts",
+      "src/index-old.tsx",
+    ]);
+    const got = reachedFrom({ entries: [join(dir, "src/index.tsx")], files });
+    expect([...(got ?? [])].map((p) => p.slice(dir.length + 1)).sort()).toEqual([
+      "src/index.tsx",
+      "src/lazy.ts",
+      "src/routes/index.ts",
+      "src/routes/orders.ts",
+    ]);
+  });
+
+  it("gives up (undefined) on a computed import or a folder with no script entry; passes over a missing module", () => {
+    const dir = project({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Worker source holding a template literal
+      "src/a.ts": "const name = 'x';\nexport default () => import(`./routes/${name}`);",
+      "src/b.ts": `import { page } from "./pages";`,
+      "src/pages/index.vue": "",
+      "src/c.ts": `// import (later) the old router\nimport { gone } from "./missing";\nimport { d } from "./d";`,
+      "src/d.ts": "export const d = 1;",
+    });
+    const files = read(dir, ["src/a.ts", "src/b.ts", "src/c.ts", "src/d.ts"]);
+    expect(reachedFrom({ entries: [join(dir, "src/a.ts")], files })).toBeUndefined();
+    expect(reachedFrom({ entries: [join(dir, "src/b.ts")], files })).toBeUndefined();
+    expect(
+      [...(reachedFrom({ entries: [join(dir, "src/c.ts")], files }) ?? [])].map((p) => p.slice(dir.length + 1)),
+    ).toEqual(["src/c.ts", "src/d.ts"]);
   });
 });

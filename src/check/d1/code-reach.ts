@@ -1,5 +1,6 @@
-import { type Dirent, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
+import { resolveModuleFile } from "../code/module-exports.js";
 
 /**
  * Whether the source read for a Worker is all of its code: no import reaches outside the folder read (a relative
@@ -114,4 +115,62 @@ export function readsWholeCode(
       if (!registry.has(packageName(spec))) return false;
     }
   return true;
+}
+
+// A dynamic import or require whose target is computed: what it loads cannot be followed.
+const COMPUTED_LOAD = /\bimport\s*\(\s*[^"'\s)]|\brequire\s*\(\s*[^"'\s)]/;
+// Imports of files that are not modules of code (styles, data, assets): nothing to follow.
+const ASSET =
+  /\.(css|scss|sass|less|json|html?|svg|png|jpe?g|gif|webp|ico|wasm|txt|md|sql|ya?ml|toml|graphql|gql)(\?.*)?$/i;
+
+const INDEXES = ["index.tsx", "index.jsx", "index.mjs"];
+
+/** The text with its comments blanked, so a word like "import (…" in prose is not read as code. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/(^|[^:\\])\/\/[^\n]*/gm, "$1");
+}
+
+export interface ReachedFromOptions {
+  /** The Worker's entry files (`main`, a Pages build's entry, Pages Functions), absolute. */
+  entries: readonly string[];
+  /** Every source file read for the Worker, with its text. */
+  files: readonly { path: string; text: string }[];
+  /** Resolves a bare specifier through tsconfig paths; undefined when it names a package. */
+  viaPaths?: (fromFile: string, specifier: string) => string | undefined;
+}
+
+/**
+ * The files the entries import, directly or through others: the code that is deployed. Undefined when that cannot be
+ * told for sure (a computed `import(x)`, a folder import whose entry is no script), so callers read every file. A
+ * module missing from the repository is passed over.
+ *
+ * @example
+ * reachedFrom({ entries: ["/app/src/index.ts"], files })?.has("/app/src/old-index.ts"); // false when nothing imports it
+ */
+export function reachedFrom({ entries, files, viaPaths }: ReachedFromOptions): Set<string> | undefined {
+  const text = new Map(files.map((f) => [resolve(f.path), f.text]));
+  const starts = entries.map((e) => resolve(e));
+  if (starts.length === 0 || starts.some((s) => !text.has(s))) return undefined;
+  const seen = new Set<string>(starts);
+  const queue = [...starts];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const source = withoutComments(text.get(file) ?? "");
+    if (COMPUTED_LOAD.test(source)) return undefined;
+    for (const spec of specifiers(source)) {
+      if (ASSET.test(spec)) continue;
+      let target: string | undefined;
+      if (spec.startsWith(".")) {
+        const base = resolve(dirname(file), spec);
+        target = [base, ...INDEXES.map((i) => `${base}/${i}`)].map(resolveModuleFile).find((t) => t !== undefined);
+        // A folder whose entry is not a file we read: what it loads cannot be followed. A module missing from the
+        // repository altogether loads nothing here.
+        if (!target && existsSync(base)) return undefined;
+      } else target = viaPaths?.(file, spec);
+      if (target && text.has(resolve(target)) && !seen.has(resolve(target))) {
+        seen.add(resolve(target));
+        queue.push(resolve(target));
+      }
+    }
+  }
+  return seen;
 }

@@ -82,6 +82,18 @@ describe(RULE, () => {
     ).toEqual([`${RULE}@0002_change.sql:3`]);
   });
 
+  it("does not flag a child the code only reads with its own SQL; does once some code writes into it", async () => {
+    const reads = ["DELETE FROM orders WHERE id = ?", "SELECT body FROM order_notes WHERE order_id = ?"];
+    expect(await hitsAfterBase(RULE, NOTES, { "src/index.ts": worker(reads) })).toEqual([]);
+    const written = { "src/index.ts": worker([...reads, "INSERT INTO order_notes (order_id, body) VALUES (?, 'x')"]) };
+    expect(await hitsAfterBase(RULE, NOTES, written)).toEqual([`${RULE}@0002_change.sql:3`]);
+    // A write the code builds by interpolation still names the table.
+    const built = {
+      "src/index.ts": `${worker(reads)}export const add = (db: D1Database, c: string) => db.prepare(\`INSERT INTO order_notes (\${c}) VALUES (?)\`);\n`,
+    };
+    expect(await hitsAfterBase(RULE, NOTES, built)).toEqual([`${RULE}@0002_change.sql:3`]);
+  });
+
   it("does not flag an ON DELETE action, code that clears the children first, catches the failure or never deletes the parent, or a parent made here", async () => {
     const deletesOrders = { "src/index.ts": worker(["DELETE FROM orders WHERE id = ?", ...WRITES]) };
     for (const sql of [

@@ -1,6 +1,7 @@
 import { existedBefore, flatChanges, ident, referenceLine } from "../../d1/rule.js";
 import type { ForeignKey } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
+import { tablesNamed } from "./query-unknown-column.js";
 
 const lc = (s: string) => s.toLowerCase();
 const BLOCKING = new Set(["NO ACTION", "RESTRICT", ""]);
@@ -37,12 +38,14 @@ export default defineRule({
       // A delete that code clears the children for just before, or catches the failure of, is not reported.
       const deletes = code.deletesFrom(parent, child);
       if (!deletes) return [];
-      // Rows come only from code or migrations: a child none of the code names and no migration so far writes
-      // into never holds one.
+      // Rows come only from code or migrations: a child that no migration so far writes into, and that the deployed
+      // code never names, or reads with its own SQL but never writes, never holds one.
       const written =
         file.seeded?.has(lc(child)) ||
         file.outcomes.some((o) => (o.verb === "insert" || o.verb === "replace") && lc(o.target ?? "") === lc(child));
-      if (!written && code.wholeCode() && !code.mentions(child)) return [];
+      const readOnly = () =>
+        !code.writesTo(child) && code.queries().queries.some((q) => tablesNamed(q.sql).includes(lc(child)));
+      if (!written && code.wholeCode() && (!code.mentions(child) || readOnly())) return [];
       const cols = from.join(", ");
       return [
         {

@@ -43,6 +43,20 @@ describe(RULE, () => {
     }
   });
 
+  it("reads only the files the Worker's main imports: an old entry nothing imports is not deployed", async () => {
+    const query = `    await env.DB.prepare("SELECT id, note FROM orders WHERE id = ?").bind(1).all();`;
+    const old = { "src/index-old.ts": worker(query) };
+    expect((await found(`    await env.DB.prepare("SELECT id FROM orders").all();`, {}, old)).keys).toEqual([]);
+    // Imported by the entry, it is deployed and flagged.
+    const imported = `import "./index-old";\n${worker(`    await env.DB.prepare("SELECT id FROM orders").all();`)}`;
+    const result = await checkMigrations({
+      "migrations/0001_base.sql": BASE_MIGRATION,
+      "src/index.ts": imported,
+      ...old,
+    });
+    expect(hits(result, RULE)).toEqual([`${RULE}@index-old.ts:3`]);
+  });
+
   it("names the table, its columns and the migration that would add the column", async () => {
     const { findings } = await found(`    await env.DB.prepare("INSERT INTO orders (id, note) VALUES (?, ?)").run();`);
     expect(findings[0]?.severity).toBe("error");
