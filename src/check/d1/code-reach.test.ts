@@ -55,7 +55,8 @@ describe("reachedFrom", () => {
       "src/index.tsx": `import { api } from "./routes";\nimport "./styles.css";\nexport default { fetch: () => import("./lazy.js") };`,
       "src/routes/index.ts": `export * from "./orders";`,
       "src/routes/orders.ts": "export const api = 1;",
-      "src/lazy.ts": "export const x = 1;",
+      "src/lazy.ts": `export { Card } from "./card";`,
+      "src/card.jsx": "export const Card = () => null;",
       "src/index-old.tsx": `import { api } from "./routes";`,
     });
     const files = read(dir, [
@@ -63,10 +64,12 @@ describe("reachedFrom", () => {
       "src/routes/index.ts",
       "src/routes/orders.ts",
       "src/lazy.ts",
+      "src/card.jsx",
       "src/index-old.tsx",
     ]);
     const got = reachedFrom({ entries: [join(dir, "src/index.tsx")], files });
     expect([...(got ?? [])].map((p) => p.slice(dir.length + 1)).sort()).toEqual([
+      "src/card.jsx",
       "src/index.tsx",
       "src/lazy.ts",
       "src/routes/index.ts",

@@ -123,7 +123,8 @@ const COMPUTED_LOAD = /\bimport\s*\(\s*[^"'\s)]|\brequire\s*\(\s*[^"'\s)]/;
 const ASSET =
   /\.(css|scss|sass|less|json|html?|svg|png|jpe?g|gif|webp|ico|wasm|txt|md|sql|ya?ml|toml|graphql|gql)(\?.*)?$/i;
 
-const INDEXES = ["index.tsx", "index.jsx", "index.mjs"];
+// What `resolveModuleFile` does not try: other script extensions, and folder entries in them.
+const ALSO = [".jsx", ".cjs", ".cts", "/index.tsx", "/index.jsx", "/index.mjs"];
 
 /** The text with its comments blanked, so a word like "import (…" in prose is not read as code. */
 function withoutComments(text: string): string {
@@ -161,7 +162,7 @@ export function reachedFrom({ entries, files, viaPaths }: ReachedFromOptions): S
       let target: string | undefined;
       if (spec.startsWith(".")) {
         const base = resolve(dirname(file), spec);
-        target = [base, ...INDEXES.map((i) => `${base}/${i}`)].map(resolveModuleFile).find((t) => t !== undefined);
+        target = [base, ...ALSO.map((a) => `${base}${a}`)].map(resolveModuleFile).find((t) => t !== undefined);
         // A folder whose entry is not a file we read: what it loads cannot be followed. A module missing from the
         // repository altogether loads nothing here.
         if (!target && existsSync(base)) return undefined;
