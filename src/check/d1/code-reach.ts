@@ -167,9 +167,10 @@ export function reachedFrom({ entries, files, viaPaths }: ReachedFromOptions): S
         // repository altogether loads nothing here.
         if (!target && existsSync(base)) return undefined;
       } else target = viaPaths?.(file, spec);
-      if (target && text.has(resolve(target)) && !seen.has(resolve(target))) {
-        seen.add(resolve(target));
-        queue.push(resolve(target));
+      const next = target && resolve(target);
+      if (next && text.has(next) && !seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
       }
     }
   }

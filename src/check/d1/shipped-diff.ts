@@ -164,12 +164,12 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
   const ownShipped = shippedSplit.statements;
   const before = run([...ownShipped, ...removed.flatMap((t) => splitStatements(t).statements)]);
   // What the shipped text itself made; the files deleted since only explain what the new text took over from them.
-  const shippedOnly = removed.length ? run(ownShipped).schema : before.schema;
+  const shippedOnly = removed.length ? run(ownShipped) : before;
   const now = run(splitStatements(currentText).statements);
   const added = unmatched(now.statements, before.statements);
   const dropped = unmatched(ownShipped, now.statements);
   const missing = [...now.schema].filter(([k]) => !before.schema.has(k)).map(([, label]) => label);
-  const extra = [...shippedOnly].filter(([k]) => !now.schema.has(k)).map(([, label]) => label);
+  const extra = [...shippedOnly.schema].filter(([k]) => !now.schema.has(k)).map(([, label]) => label);
   const settled = (s: SqlStatement, side: Side) =>
     SCHEMA_VERBS.has(describeStatement(s.sql).verb) && !side.failed.has(s);
   const sameSchema =
@@ -195,7 +195,7 @@ export function shippedDiff(shippedText: string, currentText: string, removed: r
     // "" stands for a statement without a table (a PRAGMA): it matches no table.
     writes.add(target ?? "");
   }
-  const shippedNeverRan = shippedSplit.problems.length > 0 || (removed.length ? run(ownShipped) : before).unparsable;
+  const shippedNeverRan = shippedSplit.problems.length > 0 || shippedOnly.unparsable;
   return {
     added,
     dropped,
