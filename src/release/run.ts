@@ -636,7 +636,7 @@ class ReleaseRun {
     const d = read?.preRelease.errorDispersion;
     if (d && (d.fano > 1.5 || d.cv2 > 0.02)) {
       this.decide(
-        `stable error counts varied more than chance before the release (Fano ${d.fano.toFixed(1)}, CV² ${d.cv2.toFixed(3)} over ${d.windows} windows): the tests allow for it`,
+        `stable error counts varied more than chance before the release (Fano ${d.fano.toFixed(1)}, CV² ${d.cv2.toFixed(3)} over ${d.windows} windows${d.peak ? `, the largest ${d.peak.hits} errors of ${d.peak.trials} requests in one window` : ""}): the tests allow for it, so a regression needs more evidence`,
       );
     }
     return createAnalysis({

@@ -105,7 +105,7 @@ export class Edge {
       onRequest: (s) => this.signals.record(s),
       hint: (w) => this.databases.pendingHint(w),
     });
-    runtime.onRestart = () => this.router.invalidate();
+    runtime.onRestart = () => this.router.runtimeRestarted();
     this.deployments = new EdgeDeployments({
       projectDir,
       paths,
@@ -155,7 +155,7 @@ export class Edge {
   /** Called after workerd restarted with a new config (the daemon records the new workerd pid). */
   set onRuntimeRestart(fn: (() => void) | undefined) {
     this.runtime.onRestart = () => {
-      this.router.invalidate();
+      this.router.runtimeRestarted();
       fn?.();
     };
   }

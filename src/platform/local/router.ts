@@ -1,4 +1,4 @@
-import { Agent, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { Agent, type IncomingMessage, type ServerResponse } from "node:http";
 import { BlastwallError } from "../../core/errors.js";
 import { workerKinds } from "../../project/handlers.js";
 import type { WranglerConfig } from "../../project/wrangler-config.js";
@@ -10,6 +10,7 @@ import type { RequestSample } from "./metrics.js";
 import type { EdgeRuntime } from "./runtime.js";
 import { chooseVersion, orderSplit } from "./split.js";
 import type { EdgeState, VersionRecord } from "./state.js";
+import { sendUpstream } from "./upstream.js";
 
 /** Response header naming the version that served a request through the router. */
 export const VERSION_HEADER = "x-blastwall-version";
@@ -46,7 +47,7 @@ export interface EdgeRouterOptions {
  * createServer((req, res) => void router.handle(req, res));
  */
 export class EdgeRouter {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  private agent = new Agent({ keepAlive: true, maxSockets: 256 });
   private table: RouteTable | undefined;
 
   constructor(private readonly options: EdgeRouterOptions) {}
@@ -54,6 +55,17 @@ export class EdgeRouter {
   /** Versions or deployments changed: rebuild the table on the next request. */
   invalidate(): void {
     this.table = undefined;
+  }
+
+  /**
+   * workerd restarted on the same ports: the pooled sockets point at the old process. Requests in flight have
+   * finished (the reload waits for them), so the pool is dropped rather than handing out dead sockets.
+   */
+  runtimeRestarted(): void {
+    this.invalidate();
+    const old = this.agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256 });
+    old.destroy();
   }
 
   close(): void {
@@ -165,9 +177,12 @@ export class EdgeRouter {
     let status = 499;
     let exception = false;
     let route: string | undefined;
-    const upstream = request(
-      { host: target.hostname, port: target.port, method: req.method, path, headers: req.headers, agent: this.agent },
-      (up) => {
+    const upstream = sendUpstream({
+      target,
+      req,
+      path,
+      agent: this.agent,
+      onResponse: (up) => {
         status = up.statusCode ?? 502;
         exception = up.headers[EXCEPTION_HEADER] !== undefined;
         route = routeLabel(up.headers[ROUTE_HEADER]);
@@ -180,12 +195,12 @@ export class EdgeRouter {
           up.pipe(res);
         }
       },
-    );
-    upstream.on("error", (err) => {
-      status = 502;
-      exception = true;
-      if (!res.headersSent) plain(res, 502, `local edge: ${version.runtimeName} did not answer: ${err.message}\n`);
-      else res.destroy(err);
+      onError: (err) => {
+        status = 502;
+        exception = true;
+        if (!res.headersSent) plain(res, 502, `local edge: ${version.runtimeName} did not answer: ${err.message}\n`);
+        else res.destroy(err);
+      },
     });
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
@@ -202,7 +217,6 @@ export class EdgeRouter {
         ...(route ? { route } : {}),
       });
     });
-    req.pipe(upstream);
   }
 
   /** The entry wrapper's exception page (never the app's own body), with the next command when the edge knows one. */

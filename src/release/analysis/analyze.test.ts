@@ -238,6 +238,9 @@ describe("dispersion", () => {
     // Every error counted three times: variance 3× the binomial's.
     const clumped = Array.from({ length: 60 }, (_, i) => ({ trials: 10000, hits: 3 * (40 + ((i * 7) % 21)) }));
     expect(estimateDispersion(clumped).fano).toBeGreaterThan(2);
+    // The window the excess rests on is kept for the report: 3 × (40 + 14) hits.
+    expect(estimateDispersion(clumped).peak).toEqual({ trials: 10000, hits: 162 });
+    expect(estimateDispersion(plain).peak).toBeUndefined();
   });
 
   it("reads request clustering from the counts' successive differences, not from a slow trend", () => {

@@ -18,6 +18,8 @@ export interface Dispersion {
   cv2: number;
   /** Windows the estimate rests on. */
   windows: number;
+  /** When the excess is significant: the window with the most hits, so a report can show the burst it rests on. */
+  peak?: DispersionWindow;
 }
 
 export const NO_DISPERSION: Dispersion = { fano: 1, cv2: 0, windows: 0 };
@@ -52,7 +54,8 @@ export function estimateDispersion(windows: readonly DispersionWindow[]): Disper
   const upper = (n - 1) / chiSquareQuantile(n - 1, -1.2816);
   const fano = Math.max(1, (pearson / (n - 1)) * upper);
   const cv2 = Math.max(0, (excess / n) * upper);
-  return { fano, cv2, windows: n };
+  const peak = used.reduce((a, w) => (w.hits > a.hits ? w : a));
+  return { fano, cv2, windows: n, peak: { trials: peak.trials, hits: peak.hits } };
 }
 
 /** The χ²(df) quantile at normal score z (Wilson-Hilferty): z = ±1.2816 gives the 90 % and 10 % points. */
