@@ -14,9 +14,12 @@ import { workerEntries } from "./worker-entries.js";
 export interface CodeMentions {
   /**
    * True when any source file of those Workers contains `name` as a whole word (any case); with `table`, a file
-   * that also names the table (a column's name alone may belong to another table's query).
+   * that also names the table (a column's name alone may belong to another table's query). With `scope`
+   * "deployed", only files the Worker's entries import count (no tooling): for a claim that a query would run;
+   * "table" also asks that the table (`name`, or `table` when given) be named as one there (`tableReference`),
+   * so a word in the page's text is no use of it.
    */
-  mentions(name: string, table?: string): boolean;
+  mentions(name: string, table?: string, scope?: MentionScope): boolean;
   /** The Workers' config files, relative to the project, for messages. */
   workers: string[];
   /**
@@ -59,6 +62,9 @@ export interface CodeMentions {
   /** The text of one source file read, by the name messages show (for its `blastwall-ignore` comments). */
   textOf(file: string): string | undefined;
 }
+
+/** Which files `mentions` reads: all the Workers' sources, those the entries import, or their table names (see `mentions`). */
+export type MentionScope = "any" | "deployed" | "table";
 
 /** A place in the Workers' code. */
 export interface CodePlace {
@@ -116,6 +122,11 @@ function sourcesOf(config: WranglerConfig): string[] | undefined {
   return files.includes(main) ? files : [...files, main];
 }
 
+/** Whether a file's code runs in the Worker: an entry imports it, and it is not tooling (scripts, tests, seeds). */
+function runs(f: Source, label: (path: string) => string): boolean {
+  return f.deployed !== false && !TOOLING.test(label(f.path));
+}
+
 function readSmall(path: string): string {
   try {
     return statSync(path).size > MAX_SOURCE_BYTES ? "" : readFileSync(path, "utf8");
@@ -168,9 +179,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
     },
     columnAdds() {
       files ??= read();
-      adds ??= files.flatMap((f) =>
-        TOOLING.test(label(f.path)) || f.deployed === false ? [] : columnAddsIn(f.text, label(f.path)),
-      );
+      adds ??= files.flatMap((f) => (runs(f, label) ? columnAddsIn(f.text, label(f.path)) : []));
       return adds;
     },
     deletesFrom(table, clearedBy) {
@@ -188,7 +197,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
     queries() {
       files ??= read();
       // Only what is deployed runs: a file the entry never imports (an old entry, a draft) queries nothing.
-      const run = files.filter((f) => !TOOLING.test(label(f.path)) && f.deployed !== false);
+      const run = files.filter((f) => runs(f, label));
       statements ??= {
         queries: run.flatMap((f) => queriesIn(f.text, label(f.path))),
         createdTables: new Set(run.flatMap((f) => tablesCreatedIn(f.text))),
@@ -199,17 +208,43 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       files ??= read();
       return files.find((f) => label(f.path) === file)?.text;
     },
-    mentions(name, table) {
-      const key = `${name}\0${table ?? ""}`.toLowerCase();
+    mentions(name, table, scope = "any") {
+      const key = `${name}\0${table ?? ""}\0${scope}`.toLowerCase();
       const known = answers.get(key);
       if (known !== undefined) return known;
       files ??= read();
       lower ??= files.map((f) => f.text.toLowerCase());
-      const found = lower.some((text) => wholeWord(text, name) && (table === undefined || wholeWord(text, table)));
+      const found = mentionedIn({ files, lower, label }, name, table, scope);
       answers.set(key, found);
       return found;
     },
   };
+}
+
+/** Whether a file in `scope` names `name` (and `table`) as `mentions` describes. */
+function mentionedIn(
+  read: { files: readonly Source[]; lower: readonly string[]; label: (path: string) => string },
+  name: string,
+  table: string | undefined,
+  scope: MentionScope,
+): boolean {
+  const named = scope === "table" ? tableReference(table ?? name) : undefined;
+  return read.files.some((f, i) => {
+    const t = read.lower[i] ?? "";
+    if (scope !== "any" && !runs(f, read.label)) return false;
+    return wholeWord(t, name) && (table === undefined || wholeWord(t, table)) && (!named || named.test(t));
+  });
+}
+
+/**
+ * `table` where code names a table: after FROM, JOIN, INTO, UPDATE or [CREATE] TABLE [IF NOT EXISTS] in SQL, or as
+ * a whole string literal (an ORM's `sqliteTable("sessions", …)`, an adapter's `{ session: "sessions" }`).
+ */
+function tableReference(table: string): RegExp {
+  const name = escapeRegExp(table.toLowerCase());
+  return new RegExp(
+    `\\b(?:from|join|into|update|table(?:\\s+if\\s+not\\s+exists)?)\\s+\\\\?["'\`[]?${name}(?![\\w$])|["'\`]${name}["'\`]`,
+  );
 }
 
 /** Whether deployed code (not tooling) writes into `table` by name: INSERT / REPLACE INTO or UPDATE of it. */
@@ -218,7 +253,7 @@ function writesInto(files: readonly Source[], label: (path: string) => string, t
     `\\b(?:(?:insert|replace)(?:\\s+or\\s+\\w+)?\\s+into|update(?:\\s+or\\s+\\w+)?)\\s+\\\\?["'\`[]?${escapeRegExp(table)}(?![\\w$])`,
     "i",
   );
-  return files.some((f) => f.deployed !== false && !TOOLING.test(label(f.path)) && write.test(f.text));
+  return files.some((f) => runs(f, label) && write.test(f.text));
 }
 
 /** The first `DELETE FROM <table>` of the Workers' files (not tooling) that no `try` catches and no nearby clearing precedes. */
@@ -229,7 +264,7 @@ function firstDelete(
   clearedBy: string | undefined,
 ): CodePlace | undefined {
   for (const f of files) {
-    if (TOOLING.test(label(f.path)) || f.deployed === false) continue;
+    if (!runs(f, label)) continue;
     const at = deleteSites(f.text, table).find(
       (i) => !inTry(f.text, i) && !(clearedBy && deleteSites(window(f.text, i, 60), clearedBy).length > 0),
     );

@@ -15,7 +15,8 @@ interface Missing {
 
 /**
  * The tables (CREATE TABLE) and columns (ALTER TABLE … ADD COLUMN) a file makes that the history never does, and
- * that the Workers' code uses.
+ * that the deployed code uses: a file no entry imports (an old entry, a draft) runs no query that could fail, and
+ * a table's name as a word in the page's text is no use of the table (its SQL or a string literal naming it is).
  */
 export function missingFrom(sql: string, ctx: D1FinalContext): Missing | undefined {
   const out: Missing = { line: 0, tables: [], columns: [] };
@@ -24,7 +25,7 @@ export function missingFrom(sql: string, ctx: D1FinalContext): Missing | undefin
     const table = info.target;
     if (!table) continue;
     let made: string | undefined;
-    if (info.verb === "create-table" && !ctx.tables.has(lc(table)) && ctx.code.mentions(table)) {
+    if (info.verb === "create-table" && !ctx.tables.has(lc(table)) && ctx.code.mentions(table, undefined, "table")) {
       out.tables.push(table);
       made = table;
     } else if (info.verb === "alter-table") {
@@ -33,7 +34,7 @@ export function missingFrom(sql: string, ctx: D1FinalContext): Missing | undefin
       const name = nameOf(t[add + 1]?.value === "COLUMN" ? t[add + 2] : t[add + 1]);
       const have = ctx.tables.get(lc(table));
       const known = have?.columns.some((c) => lc(c.name) === lc(name ?? ""));
-      if (add > 0 && name && have && !known && ctx.code.mentions(name, table)) {
+      if (add > 0 && name && have && !known && ctx.code.mentions(name, table, "table")) {
         out.columns.push(`${table}.${name}`);
         made = name;
       }

@@ -55,6 +55,43 @@ describe(RULE, () => {
     ).toEqual([]);
   });
 
+  it("asks only the deployed code: a file the entry never imports runs no query that could fail", async () => {
+    const result = async (extra: Record<string, string>, entry: string) =>
+      hits(
+        await checkMigrations({
+          "migrations/0001_base.sql": BASE_MIGRATION,
+          "migrations/0002_tenant.sql.bak": TENANT,
+          ...extra,
+          "src/index.ts": entry,
+        }),
+        RULE,
+      );
+    const plain = "export default { fetch: () => new Response('ok') };\n";
+    // An old entry that nothing imports still queries orders.tenant_id.
+    expect(await result({ "src/index-old.ts": WORKER }, plain)).toEqual([]);
+    // The same module, imported by the entry, runs.
+    expect(await result({ "src/orders.ts": WORKER }, `export { default } from "./orders";\n`)).toEqual([
+      `${RULE}@0002_tenant.sql.bak:2`,
+    ]);
+  });
+
+  it("counts a table as used where the deployed code's SQL or a string literal names it, not a word in the page's text", async () => {
+    const devices = "CREATE TABLE devices (id INTEGER PRIMARY KEY, status TEXT);\n";
+    const entry = (body: string) =>
+      `export default {\n  async fetch(_r: Request, env: { DB: D1Database }) {\n    ${body}\n  },\n};\n`;
+    const result = async (code: string) =>
+      (await found({ "migrations/0002_devices.sql.disabled": devices }, entry(code))).keys;
+    expect(await result('return new Response("<p>Your devices are listed below</p>");')).toEqual([]);
+    for (const query of [
+      'return Response.json(await env.DB.prepare("SELECT * FROM devices WHERE status = ?").bind("on").all());',
+      'await env.DB.prepare(`UPDATE "devices" SET status = ?`).bind("off").run(); return new Response();',
+      // An ORM's table definition, the way drizzle and Lucia's adapters name tables.
+      'const t = sqliteTable("devices", {}); return new Response(String(t));',
+    ]) {
+      expect(await result(query), query).toEqual([`${RULE}@0002_devices.sql.disabled:1`]);
+    }
+  });
+
   it("names the commit that renamed it out of the apply set", async () => {
     const dir = writeProject({
       "migrations/0001_base.sql": BASE_MIGRATION,
