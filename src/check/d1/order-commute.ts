@@ -29,6 +29,8 @@ export type PairVerdict =
       difference: string;
       /** A statement fails in both orders (not the same one): the history fails whatever the order. */
       bothFail?: true;
+      /** A statement fails only in the pair's `order` (`labels.order`), the one no other rule replays. */
+      failsOnlyInOrder?: true;
     };
 
 interface Parsed {
@@ -135,7 +137,13 @@ function compare(inOrder: State, swapped: State, pair: OrderPair, rerun: () => S
       ...onlyInOrder.slice(0, 1).map((f) => `${nameLabel}, ${say(f)}`),
     ];
     const bothFail = inOrder.failures.length > 0 && swapped.failures.length > 0;
-    return { commutes: false, kind: "fails", difference: parts.join("; "), ...(bothFail ? { bothFail } : {}) };
+    return {
+      commutes: false,
+      kind: "fails",
+      difference: parts.join("; "),
+      ...(bothFail ? { bothFail } : {}),
+      ...(onlySwapped.length > 0 ? { failsOnlyInOrder: true as const } : {}),
+    };
   }
   const keys = [...new Set([...inOrder.objects.keys(), ...swapped.objects.keys()])].sort();
   let columnsOnly: string | undefined;

@@ -57,6 +57,22 @@ describe(RULE, () => {
     );
   });
 
+  it("reports a late file that fails where databases migrated along the way run it, though the name order fails too", async () => {
+    // Production applied 0004 first, so the late 0003's ADD COLUMN fails there; a fresh database fails at 0004
+    // instead, which the other rules report. Only this rule says what the databases that shipped hit.
+    const found = await late([
+      { files: { "migrations/0004_coupon.sql": "ALTER TABLE orders ADD COLUMN coupon TEXT;" }, minutes: 60 },
+      {
+        files: { "migrations/0003_coupon_code.sql": "ALTER TABLE orders ADD COLUMN coupon TEXT;\n" },
+        minutes: 60 * 24,
+      },
+    ]);
+    expect(found.map((f) => `${f.file}:${f.severity}`)).toEqual(["migrations/0003_coupon_code.sql:error"]);
+    expect(found[0]?.message).toContain(
+      "as databases migrated along the way ran them, 0003_coupon_code.sql fails at line 1: duplicate column name: coupon",
+    );
+  });
+
   it("is info when both orders end the same", async () => {
     const found = await late([
       { files: { "migrations/0003_notes.sql": "CREATE TABLE notes (id INTEGER PRIMARY KEY);" }, minutes: 60 },

@@ -97,8 +97,9 @@ export default defineRule({
     let next = Math.max(0, ...names.map(leadingMigrationNumber).filter(Number.isFinite));
     return judged.flatMap(({ first, second, then, now }): FolderHit[] => {
       const v = verdicts.get(pairKey({ first, second }));
-      // A statement that fails in both orders is no question of order: the other rules report it.
-      if (v && !v.commutes && v.bothFail) return [];
+      // When both orders fail, the name order's failures are the other rules' to report; the order databases
+      // migrated along the way ran is this rule's, so it is quiet only when that order fails nowhere else.
+      if (v && !v.commutes && v.bothFail && !v.failsOnlyInOrder) return [];
       next++;
       const width = first.split("_")[0]?.length ?? 4;
       const renamed = `${String(next).padStart(width, "0")}_${first.split("_").slice(1).join("_") || "migration.sql"}`;
