@@ -17,10 +17,10 @@ const SKIP = new Set(["node_modules", ".git", "dist", "build", ".wrangler", ".ne
 const MAX_DOCS = 200;
 const MAX_BYTES = 512 * 1024;
 
-/** The markdown files at `root` and in its docs folders (two levels down). */
-function docFiles(root: string): string[] {
+/** The markdown files at `root` and in its docs folders (`depth` levels down). */
+function docFiles(root: string, depth: number): string[] {
   const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
+  const walk = (dir: string, level: number) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -30,12 +30,22 @@ function docFiles(root: string): string[] {
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       if (out.length >= MAX_DOCS) return;
       if (e.isFile() && /\.mdx?$/i.test(e.name)) out.push(join(dir, e.name));
-      else if (e.isDirectory() && !SKIP.has(e.name) && (depth > 0 || DOC_DIRS.has(e.name.toLowerCase())) && depth < 2)
-        walk(join(dir, e.name), depth + 1);
+      else if (
+        e.isDirectory() &&
+        !SKIP.has(e.name) &&
+        (level > 0 || DOC_DIRS.has(e.name.toLowerCase())) &&
+        level < depth
+      )
+        walk(join(dir, e.name), level + 1);
     }
   };
   walk(root, 0);
   return out;
+}
+
+export interface DocCommandsOptions {
+  /** How many folders below a docs folder are read: 2 reads `docs/guides/x.md`, 3 also `docs/plans/2026/x.md`. */
+  depth?: number;
 }
 
 /**
@@ -45,9 +55,9 @@ function docFiles(root: string): string[] {
  * @example
  * docCommands("/repo"); // [{ doc: "/repo/README.md", line: 68, sub: "execute", database: "forum-db", files: ["/repo/schema.sql"], remote: false, local: false }]
  */
-export function docCommands(root: string): DocCommand[] {
+export function docCommands(root: string, { depth = 2 }: DocCommandsOptions = {}): DocCommand[] {
   const out: DocCommand[] = [];
-  for (const doc of docFiles(root)) {
+  for (const doc of docFiles(root, depth)) {
     let text: string;
     try {
       text = readFileSync(doc, "utf8");

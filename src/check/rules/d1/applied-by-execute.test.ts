@@ -57,6 +57,35 @@ describe(RULE, () => {
     expect(applied).toEqual([]);
   });
 
+  it("flags the first migration a plan or runbook in docs/ tells operators to run with d1 execute --remote --file", async () => {
+    const plan = (flag: string) =>
+      [
+        "# Billing rollout",
+        "",
+        "```bash",
+        `npx wrangler d1 execute AUTH_DB ${flag} --file=migrations/0003_billing.sql`,
+        "```",
+        "",
+      ].join("\n");
+    const files = (flag: string) => ({
+      "migrations/0003_billing.sql": "CREATE TABLE credits (id TEXT);\n",
+      "docs/plans/2026/billing.md": plan(flag),
+    });
+    const [f, ...rest] = await found(files("--remote"));
+    expect(rest).toEqual([]);
+    expect([f?.file, f?.line]).toEqual(["migrations/0003_billing.sql", 1]);
+    expect(f?.message).toContain("docs/plans/2026/billing.md:4 tells operators");
+    // The dev database only, or a project whose scripts apply the folder with migrations apply: nothing said.
+    expect(await found(files("--local"))).toEqual([]);
+    const applied = {
+      ...files("--remote"),
+      "package.json": pkg({ migrate: "wrangler d1 migrations apply db --remote" }),
+      "wrangler.toml":
+        'name = "app"\nmain = "src/index.ts"\n[[d1_databases]]\nbinding = "DB"\ndatabase_name = "db"\ndatabase_id = "x"\n',
+    };
+    expect(await found(applied)).toEqual([]);
+  });
+
   it("says nothing for --local scripts, files outside the migrations folder, or migrations apply", async () => {
     const files = {
       "package.json": pkg({

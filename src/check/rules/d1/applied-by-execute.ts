@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
+import { docCommands } from "../../d1/doc-commands.js";
 import { projectRoot } from "../../d1/migrations.js";
 import { configsApplyingMigrations, filesExecutedByScripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
@@ -61,26 +62,61 @@ export default defineRule({
         data: { script, files },
       });
     }
-    // No script runs them with execute: the files may still tell the operator to, unless a script applies them.
+    // No script runs them with execute: the files, or the project's docs, may still tell the operator to, unless a
+    // script applies them.
     if (byPkg.size > 0 || configsApplyingMigrations(root).size > 0) return hits;
-    for (const name of names) {
-      let text = "";
-      try {
-        text = readFileSync(join(dir.dir, name), "utf8");
-      } catch {
-        continue;
-      }
-      const at = commentLine(text, name);
-      if (at === undefined) continue;
-      hits.push({
-        name,
-        line: at,
-        message: `this migration's own comment says to apply it with \`wrangler d1 execute --file\`: ${why}`,
-        fix: `Apply it with \`wrangler d1 migrations apply <database> --remote\` and change the comment; on a database where it already ran through execute, record it first: \`INSERT INTO d1_migrations (name) VALUES ('${name}')\`.`,
-        data: { file: name },
-      });
-      break;
-    }
-    return hits;
+    const told = ownComment(dir.dir, names) ?? docInstruction(root, inFolder);
+    return told ? [...hits, told] : hits;
   },
 });
+
+const recordFirst = (name: string, then: string) =>
+  `Apply it with \`wrangler d1 migrations apply <database> --remote\` and ${then}; on a database where it already ran through execute, record it first: \`INSERT INTO d1_migrations (name) VALUES ('${name}')\`.`;
+
+/** The first migration whose own comment says to apply it with execute. */
+function ownComment(folder: string, names: readonly string[]): FolderHit | undefined {
+  for (const name of names) {
+    let text = "";
+    try {
+      text = readFileSync(join(folder, name), "utf8");
+    } catch {
+      continue;
+    }
+    const at = commentLine(text, name);
+    if (at === undefined) continue;
+    return {
+      name,
+      line: at,
+      message: `this migration's own comment says to apply it with \`wrangler d1 execute --file\`: ${why}`,
+      fix: recordFirst(name, "change the comment"),
+      data: { file: name },
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The first migration (in apply order) that the project's markdown tells operators to run on the remote database
+ * with `wrangler d1 execute --remote --file` (a plan, a runbook, the README). A `--local` line only touches the dev
+ * database and is left alone. Docs folders are read three levels down, where plans and runbooks sit.
+ */
+function docInstruction(root: string, inFolder: ReadonlyMap<string, string>): FolderHit | undefined {
+  const order = [...inFolder.values()];
+  let best: { name: string; doc: string; line: number } | undefined;
+  for (const c of docCommands(root, { depth: 3 })) {
+    if (c.sub !== "execute" || !c.remote) continue;
+    for (const file of c.files) {
+      const name = inFolder.get(file);
+      if (name && (!best || order.indexOf(name) < order.indexOf(best.name))) best = { name, doc: c.doc, line: c.line };
+    }
+  }
+  if (!best) return undefined;
+  const where = `${slash(relative(root, best.doc))}:${best.line}`;
+  return {
+    name: best.name,
+    line: 1,
+    message: `${where} tells operators to apply this migration with \`wrangler d1 execute --remote --file\`: ${why}`,
+    fix: recordFirst(best.name, `change ${where}`),
+    data: { file: best.name, doc: where },
+  };
+}
