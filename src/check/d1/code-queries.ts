@@ -98,3 +98,20 @@ export function tablesCreatedIn(text: string): string[] {
     (m) => (commentedOut(text, m.index) ? [] : [(m[1] ?? "").toLowerCase()]),
   );
 }
+
+/** Tables a statement reads or writes: after FROM, JOIN, INTO, UPDATE (lower-cased), less its own CTE names. */
+export function tablesNamed(sql: string): string[] {
+  const ctes = new Set(
+    [
+      ...sql.matchAll(
+        /(?:\bWITH(?:\s+RECURSIVE)?|,)\s*["`[]?(\w+)["`\]]?\s*(?:\([^()]*\))?\s+AS\s*(?:NOT\s+)?(?:MATERIALIZED\s+)?\(/gi,
+      ),
+    ].map((m) => (m[1] ?? "").toLowerCase()),
+  );
+  const named = [
+    // A name followed by `(` after FROM or JOIN is a table-valued function (json_each); after INTO, the column list.
+    ...sql.matchAll(/\b(?:FROM|JOIN|UPDATE(?:\s+OR\s+\w+)?)\s+["`[]?([\w$]+)(?![\w$])["`\]]?(?!\s*\()/gi),
+    ...sql.matchAll(/\bINTO\s+["`[]?([\w$]+)/gi),
+  ].map((m) => (m[1] ?? "").toLowerCase());
+  return [...new Set(named.filter((t) => !ctes.has(t)))];
+}

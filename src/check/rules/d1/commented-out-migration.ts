@@ -1,8 +1,8 @@
+import { tablesNamed } from "../../d1/code-queries.js";
 import type { D1RuleContext, MigrationFile } from "../../d1/rule.js";
 import type { Table } from "../../sql/schema.js";
 import type { Hit } from "../report.js";
 import { defineRule } from "../rule.js";
-import { tablesNamed } from "./query-unknown-column.js";
 
 const lc = (s: string) => s.toLowerCase();
 const NAME = String.raw`["\`[]?([\w$]+)["\`\]]?`;

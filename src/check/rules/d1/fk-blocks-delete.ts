@@ -1,7 +1,7 @@
+import { tablesNamed } from "../../d1/code-queries.js";
 import { existedBefore, flatChanges, ident, referenceLine } from "../../d1/rule.js";
 import type { ForeignKey } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
-import { tablesNamed } from "./query-unknown-column.js";
 
 const lc = (s: string) => s.toLowerCase();
 const BLOCKING = new Set(["NO ACTION", "RESTRICT", ""]);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { queriesIn } from "../../d1/code-queries.js";
+import { queriesIn, tablesNamed } from "../../d1/code-queries.js";
 import { BASE_MIGRATION, checkMigrations, hits } from "../../d1/testing.js";
-import { tablesNamed } from "./query-unknown-column.js";
 
 const RULE = "d1/query-unknown-column";
 

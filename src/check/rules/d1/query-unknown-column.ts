@@ -1,3 +1,4 @@
+import { tablesNamed } from "../../d1/code-queries.js";
 import { type D1FinalContext, ident } from "../../d1/rule.js";
 import type { Table } from "../../sql/schema.js";
 import type { PlacedHit } from "../report.js";
@@ -8,23 +9,6 @@ const lc = (s: string) => s.toLowerCase();
 /** SQLite's two ways of saying a statement names a column its table does not have. */
 const NO_SUCH_COLUMN = /^no such column: ([\w$.]+)$/;
 const NO_COLUMN_NAMED = /^table ["`[]?(\w+)["`\]]? has no column named (\w+)$/;
-
-/** Tables a statement reads or writes: after FROM, JOIN, INTO, UPDATE (lower-cased), less its own CTE names. */
-export function tablesNamed(sql: string): string[] {
-  const ctes = new Set(
-    [
-      ...sql.matchAll(
-        /(?:\bWITH(?:\s+RECURSIVE)?|,)\s*["`[]?(\w+)["`\]]?\s*(?:\([^()]*\))?\s+AS\s*(?:NOT\s+)?(?:MATERIALIZED\s+)?\(/gi,
-      ),
-    ].map((m) => lc(m[1] ?? "")),
-  );
-  const named = [
-    // A name followed by `(` after FROM or JOIN is a table-valued function (json_each); after INTO, the column list.
-    ...sql.matchAll(/\b(?:FROM|JOIN|UPDATE(?:\s+OR\s+\w+)?)\s+["`[]?([\w$]+)(?![\w$])["`\]]?(?!\s*\()/gi),
-    ...sql.matchAll(/\bINTO\s+["`[]?([\w$]+)/gi),
-  ].map((m) => lc(m[1] ?? ""));
-  return [...new Set(named.filter((t) => !ctes.has(t)))];
-}
 
 /** The table and column SQLite's error is about; the table only when the statement makes it certain. */
 function missingColumn(
