@@ -57,7 +57,7 @@ describe(RULE, () => {
     expect(applied).toEqual([]);
   });
 
-  it("flags the first migration a plan or runbook in docs/ tells operators to run with d1 execute --remote --file", async () => {
+  it("flags the first migration a plan in docs/ tells operators to run with d1 execute --remote --file, beside migrations apply", async () => {
     const plan = (flag: string) =>
       [
         "# Billing rollout",
@@ -67,14 +67,18 @@ describe(RULE, () => {
         "```",
         "",
       ].join("\n");
-    const files = (flag: string) => ({
+    const setup = "# Setup\n\n`npx wrangler d1 migrations apply AUTH_DB --remote`\n";
+    const files = (flag: string, readme = setup) => ({
       "migrations/0003_billing.sql": "CREATE TABLE credits (id TEXT);\n",
       "docs/plans/2026/billing.md": plan(flag),
+      "README.md": readme,
     });
     const [f, ...rest] = await found(files("--remote"));
     expect(rest).toEqual([]);
     expect([f?.file, f?.line]).toEqual(["migrations/0003_billing.sql", 1]);
     expect(f?.message).toContain("docs/plans/2026/billing.md:4 tells operators");
+    // Docs that only ever run the files by hand: no d1_migrations to disagree with.
+    expect(await found(files("--remote", "# Setup\n"))).toEqual([]);
     // The dev database only, or a project whose scripts apply the folder with migrations apply: nothing said.
     expect(await found(files("--local"))).toEqual([]);
     const applied = {

@@ -97,13 +97,17 @@ function ownComment(folder: string, names: readonly string[]): FolderHit | undef
 
 /**
  * The first migration (in apply order) that the project's markdown tells operators to run on the remote database
- * with `wrangler d1 execute --remote --file` (a plan, a runbook, the README). A `--local` line only touches the dev
- * database and is left alone. Docs folders are read three levels down, where plans and runbooks sit.
+ * with `wrangler d1 execute --remote --file` (a plan, a runbook, the README), when the same docs also apply the
+ * folder with `migrations apply`: two paths, so one re-runs what the other ran. A project that only ever runs its
+ * files by hand has no d1_migrations to disagree with. A `--local` line only touches the dev database and is left
+ * alone. Docs folders are read three levels down, where plans and runbooks sit.
  */
 function docInstruction(root: string, inFolder: ReadonlyMap<string, string>): FolderHit | undefined {
   const order = [...inFolder.values()];
+  const commands = docCommands(root, { depth: 3 });
+  if (!commands.some((c) => c.sub === "migrations apply")) return undefined;
   let best: { name: string; doc: string; line: number } | undefined;
-  for (const c of docCommands(root, { depth: 3 })) {
+  for (const c of commands) {
     if (c.sub !== "execute" || !c.remote) continue;
     for (const file of c.files) {
       const name = inFolder.get(file);
