@@ -103,18 +103,17 @@ function ownComment(folder: string, names: readonly string[]): FolderHit | undef
  * alone. Docs folders are read three levels down, where plans and runbooks sit.
  */
 function docInstruction(root: string, inFolder: ReadonlyMap<string, string>): FolderHit | undefined {
-  const order = [...inFolder.values()];
   const commands = docCommands(root, { depth: 3 });
   if (!commands.some((c) => c.sub === "migrations apply")) return undefined;
-  let best: { name: string; doc: string; line: number } | undefined;
-  for (const c of commands) {
-    if (c.sub !== "execute" || !c.remote) continue;
-    for (const file of c.files) {
-      const name = inFolder.get(file);
-      if (name && (!best || order.indexOf(name) < order.indexOf(best.name))) best = { name, doc: c.doc, line: c.line };
-    }
-  }
-  if (!best) return undefined;
+  // Each migration's first instruction, then the first migration in apply order (the map's order) that has one.
+  const told = new Map<string, { doc: string; line: number }>();
+  for (const c of commands)
+    if (c.sub === "execute" && c.remote)
+      for (const file of c.files) if (!told.has(file)) told.set(file, { doc: c.doc, line: c.line });
+  const at = [...inFolder].find(([file]) => told.has(file));
+  const doc = at && told.get(at[0]);
+  if (!at || !doc) return undefined;
+  const best = { name: at[1], ...doc };
   const where = `${slash(relative(root, best.doc))}:${best.line}`;
   return {
     name: best.name,
