@@ -2,8 +2,10 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadProject } from "../../project/discover.js";
 import { runCheck } from "../run-check.js";
 import { d1Analyzer } from "./analyzer.js";
+import { codeMentionsFor } from "./code-mentions.js";
 import { BASE_MIGRATION, writeProject } from "./testing.js";
 
 const workerQuerying = (sql: string) =>
@@ -81,5 +83,26 @@ describe("a Pages project's code", () => {
     const r = await runCheck(dir, { analyzers: [d1Analyzer] });
     const hit = r.findings.find((f) => f.rule === "d1/check-rejects-code-value");
     expect(hit?.message).toMatch(/rejects 'treasurer', which server\/users\.ts:1 lists/);
+  });
+});
+
+describe("whether the code read is the Worker's whole code", () => {
+  const whole = (files: Record<string, string>) => {
+    const dir = writeProject({ "package.json": JSON.stringify({ dependencies: { hono: "^4" } }), ...files });
+    return codeMentionsFor({ configs: loadProject(dir).workers, label: (p) => p, root: dir })?.wholeCode();
+  };
+
+  it("asks only the code that runs: a tooling script's or an unimported draft's imports do not count", () => {
+    const entry = 'import { Hono } from "hono";\nimport { q } from "./q";\nexport default new Hono();\n';
+    const q = 'export const q = "SELECT id FROM orders";\n';
+    expect(
+      whole({ "src/index.ts": entry, "src/q.ts": q, "src/scripts/build.ts": 'import { marked } from "marked";\n' }),
+    ).toBe(true);
+    expect(whole({ "src/index.ts": entry, "src/q.ts": q, "src/old-index.ts": 'import { db } from "@app/db";\n' })).toBe(
+      true,
+    );
+    expect(whole({ "src/index.ts": entry, "src/q.ts": 'import { db } from "@app/db";\nexport const q = db;\n' })).toBe(
+      false,
+    );
   });
 });

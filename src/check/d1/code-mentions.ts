@@ -160,10 +160,11 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
     wholeCode() {
       files ??= read();
       const all = files;
+      // Only the imports of code that runs matter: a tooling script or an unimported draft may load anything.
       whole ??= [...new Set(all.map((f) => f.folder))].every((folder) =>
         readsWholeCode(
           folder,
-          all.filter((f) => f.folder === folder),
+          all.filter((f) => f.folder === folder && runs(f, label)),
           root ?? folder,
         ),
       );

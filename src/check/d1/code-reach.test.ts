@@ -44,6 +44,21 @@ describe("readsWholeCode", () => {
     ])
       expect(at(text), text).toBe(false);
   });
+  it("passes over Node's modules named bare, packages of types only, and type-only imports, which load no code", () => {
+    const dir = project({ "package.json": JSON.stringify({ dependencies: { hono: "^4" } }) });
+    const at = (text: string) => readsWholeCode(join(dir, "src"), [{ path: join(dir, "src/index.ts"), text }], dir);
+    for (const text of [
+      'import { randomUUID } from "crypto";',
+      'import { readFile } from "fs/promises";',
+      'import type { D1Database } from "@cloudflare/workers-types";',
+      'import type { Env } from "../../shared/env";\nexport type { Row } from "@app/db";',
+      'import { Hono } from "hono";\nimport type { User } from "@app/auth";',
+    ])
+      expect(at(text), text).toBe(true);
+    // A value import beside a type import of the same package still loads it.
+    expect(at('import type { Db } from "@app/db";\nimport { db } from "@app/db";')).toBe(false);
+    expect(at('import { chunk } from "lodash";')).toBe(false);
+  });
 });
 
 describe("reachedFrom", () => {

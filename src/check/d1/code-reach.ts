@@ -1,4 +1,5 @@
 import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { resolveModuleFile } from "../code/module-exports.js";
 
@@ -16,6 +17,22 @@ const MAX_DEPTH = 4;
 /** Every module specifier a source text imports, exports from or requires. */
 export function specifiers(text: string): string[] {
   return [...text.matchAll(IMPORT)].flatMap((m) => [m[1] ?? m[2] ?? m[3] ?? m[4] ?? ""]).filter((s) => s !== "");
+}
+
+// `import type … from` and `export type … from` load nothing at run time, so their target holds no code that runs.
+const TYPE_ONLY = /\b(?:import|export)\s+type\s[^;'"`]*?\bfrom\s*["']([^"']+)["']/g;
+// Node's own modules named bare (`crypto`, `fs/promises`): workerd serves them under nodejs_compat, and no table is
+// named in them.
+const BUILTIN = new Set(builtinModules);
+
+/** The specifiers a source text loads at run time: `specifiers` less its type-only imports and exports. */
+function runtimeSpecifiers(text: string): string[] {
+  return specifiers(text.replace(TYPE_ONLY, " "));
+}
+
+/** Packages that hold type declarations only (`@types/node`, `@cloudflare/workers-types`). */
+function typesOnlyPackage(name: string): boolean {
+  return name.startsWith("@types/") || name === "@cloudflare/workers-types";
 }
 
 /** `@scope/pkg/sub` → `@scope/pkg`, `pkg/sub` → `pkg`. */
@@ -88,9 +105,9 @@ function registryPackages(folders: readonly string[]): Set<string> {
 }
 
 /**
- * Whether the files read under `folder` are the Worker's whole code: every import is relative and stays inside
- * `folder`, a runtime module (`node:fs`, `cloudflare:workers`), or a registry package declared in a package.json
- * above the folder. A workspace package, a path alias (`@/db`, `~/lib`) or `../shared` may hold the code that names
+ * Whether the files read under `folder` are the Worker's whole code: every import that loads code at run time is
+ * relative and stays inside `folder`, a runtime module (`node:fs`, `cloudflare:workers`, bare `crypto`), a package of
+ * types only, or a registry package declared in a package.json above the folder. A workspace package, a path alias (`@/db`, `~/lib`) or `../shared` may hold the code that names
  * a table, so the answer is then no.
  *
  * @example
@@ -104,15 +121,16 @@ export function readsWholeCode(
   const root = resolve(folder);
   let registry: Set<string> | undefined;
   for (const { path, text } of files)
-    for (const spec of specifiers(text)) {
+    for (const spec of runtimeSpecifiers(text)) {
       if (spec.startsWith(".")) {
         const target = resolve(dirname(path), spec);
         if (target !== root && !target.startsWith(root + sep)) return false;
         continue;
       }
-      if (/^[a-z]+:/.test(spec)) continue;
+      const name = packageName(spec);
+      if (/^[a-z]+:/.test(spec) || BUILTIN.has(spec) || typesOnlyPackage(name)) continue;
       registry ??= registryPackages(upwards(root, projectRoot));
-      if (!registry.has(packageName(spec))) return false;
+      if (!registry.has(name)) return false;
     }
   return true;
 }
