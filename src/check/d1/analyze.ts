@@ -333,7 +333,11 @@ export function analyzeMigrationsDir(
       file.insertedRows = inserted;
       file.createdBy = createdBy;
       file.tableAfter = (t) => replayer.tables.get(lc(t));
-      const own = runRules(file, { dataLabel: data?.label, code, base: dir.base, windows }, folder.get(name) ?? []);
+      const own = runRules(
+        file,
+        { dataLabel: data?.label, code, base: dir.base, windows, folder: { dir, last: names[names.length - 1] ?? "" } },
+        folder.get(name) ?? [],
+      );
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
       findings.push(...(windows ? sameReleaseToInfo(own, { file, origins, windows, pendingOnData }) : own));
       origins.record(file);

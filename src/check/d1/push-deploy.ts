@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { packageScriptsUp } from "./order-apply-scripts.js";
+import { workspaceDirs, workspaceRoot } from "../../project/workspaces.js";
+import { type PackageScript, packageScriptsUp } from "./order-apply-scripts.js";
 
 /** A CI workflow that applies D1 migrations to the remote database on every push. */
 export interface PushDeploy {
@@ -71,4 +72,119 @@ export function pushDeploy(from: string): PushDeploy | undefined {
     if (line >= 0) return { file, line: line + 1 };
   }
   return undefined;
+}
+
+/** A wrangler command that puts code live: `wrangler deploy`, `wrangler publish`, `wrangler pages deploy`. */
+const DEPLOYS = /\bwrangler(?:@[\w.^~-]+)?\s+(?:deploy|publish|pages\s+deploy)\b(?![^\n]*--dry-run)/;
+const WRANGLER_ACTION = /^\s*(?:-\s*)?uses:\s*["']?cloudflare\/wrangler-action@/;
+/** `migrations apply` aimed anywhere but the local database (a test job's `--local` run applies nothing live). */
+const APPLY_NOT_LOCAL = /\bmigrations\s+apply\b(?![^\n]*--local\b)/;
+const WORKING_DIR = /^\s*(?:working-directory|workingDirectory):\s*["']?([^"'#\s]+)/;
+
+/** The step around `line` (0-based): from its `- ` item to the next item at the same indent. */
+function stepAround(lines: readonly string[], line: number): string[] {
+  let start = line;
+  while (start > 0 && !/^\s*-\s/.test(lines[start] ?? "")) start--;
+  const indent = /^\s*/.exec(lines[start] ?? "")?.[0].length ?? 0;
+  let end = line + 1;
+  for (; end < lines.length; end++) {
+    const l = lines[end] ?? "";
+    const at = /^\s*/.exec(l)?.[0].length ?? 0;
+    if (l.trim() !== "" && (at < indent || (at === indent && /^\s*-\s/.test(l)))) break;
+  }
+  return lines.slice(start, end);
+}
+
+/** A step line that runs a package manager (not a step's `name:`), which may run a package script by name. */
+const PACKAGE_RUN = /^(?!\s*-?\s*name:).*\b(?:npm|npx|pnpm|yarn|bun|turbo)\b/;
+const words = (l: string) => l.split(/[\s"'&;|]+/);
+
+/** Whether a step deploys: a deploying wrangler command, a package script that runs one, or wrangler-action's default. */
+function deploysAt(lines: readonly string[], i: number, deployScripts: ReadonlySet<string>): boolean {
+  const l = lines[i] ?? "";
+  if (/^\s*#/.test(l)) return false;
+  if (DEPLOYS.test(l) || (PACKAGE_RUN.test(l) && words(l).some((w) => deployScripts.has(w)))) return true;
+  if (!WRANGLER_ACTION.test(l)) return false;
+  // wrangler-action runs `wrangler deploy` unless its `command:` input says otherwise.
+  const command = stepAround(lines, i).findIndex((s) => /^\s*command:/.test(s));
+  if (command < 0) return true;
+  const step = stepAround(lines, i);
+  return step.slice(command).some((s) => /\b(?:deploy|publish)\b/.test(s) && !/\bversions\s+upload\b/.test(s));
+}
+
+/** A push-triggered workflow step that deploys a Worker, when nothing in CI applies D1 migrations (see below). */
+export interface DeployWithoutMigrate {
+  /** The workflow file, absolute, and the line of the deploying step. */
+  file: string;
+  line: number;
+}
+
+/**
+ * The workflow step that deploys on every push one of `workers` (their config folders, absolute), when no workflow
+ * (whatever its trigger) and no package.json script a workflow runs applies D1 migrations to the remote database.
+ * Then each push puts live code written for the newest migration before anyone has applied it. A step that names a
+ * `working-directory` counts only when one of the Workers' folders is in it. A workflow that runs `d1 create` (a
+ * throwaway database per run) is passed over.
+ *
+ * @example
+ * deployWithoutMigrate("/repo/migrations", ["/repo"]); // { file: "/repo/.github/workflows/deploy.yml", line: 24 }
+ */
+export function deployWithoutMigrate(from: string, workers: readonly string[]): DeployWithoutMigrate | undefined {
+  const files = workflowsUp(from);
+  const scripts = scriptsOfRepo(from);
+  const texts = files.map((file) => ({ file, text: readFileSync(file, "utf8") }));
+  const migrating = migratingScripts(scripts);
+  // A step names such a script (`npm run db:migrate:prod`, `pnpm --filter api db:migrate:prod`), or runs one whose
+  // name says it migrates when its text is out of reach.
+  const runsApply = (l: string) =>
+    words(l).some((w) => migrating.has(w)) || (PACKAGE_RUN.test(l) && /\bmigrat/i.test(l) && !/--local\b/.test(l));
+  const migrates = (text: string) =>
+    text.split("\n").some((l) => !/^\s*#/.test(l) && (APPLY_NOT_LOCAL.test(l) || runsApply(l)));
+  if (texts.length === 0 || texts.some(({ text }) => migrates(text))) return undefined;
+  const deployScripts = new Set(scripts.filter((s) => DEPLOYS.test(s.script)).map((s) => s.name));
+  for (const { file, text } of texts) {
+    if (!triggeredByPush(text) || /\bd1\s+create\b/.test(text)) continue;
+    const root = dirname(dirname(dirname(file)));
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      if (!deploysAt(lines, i, deployScripts)) continue;
+      const wd = stepAround(lines, i)
+        .map((s) => WORKING_DIR.exec(s)?.[1])
+        .find((w) => w !== undefined);
+      const inIt = (w: string) => workers.some((d) => d === w || d.startsWith(`${w}/`));
+      if (wd === undefined || inIt(resolve(root, wd))) return { file, line: i + 1 };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The names of the scripts that apply migrations anywhere but locally: directly, through another such script
+ * (`release: pnpm db:migrate && wrangler deploy`), or as npm's `predeploy`, which `npm run deploy` runs first.
+ */
+function migratingScripts(scripts: readonly PackageScript[]): Set<string> {
+  const out = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of scripts)
+      if (!out.has(s.name) && (APPLY_NOT_LOCAL.test(s.script) || words(s.script).some((w) => out.has(w)))) {
+        out.add(s.name);
+        if (s.name.startsWith("pre")) out.add(s.name.slice(3));
+        grew = true;
+      }
+  }
+  return out;
+}
+
+/** The package.json scripts from `from` up, and those of every workspace package (what `pnpm --filter` runs). */
+function scriptsOfRepo(from: string): PackageScript[] {
+  const ws = workspaceRoot(resolve(from));
+  const dirs = ws ? workspaceDirs(ws.root, ws.patterns) : [];
+  const seen = new Set<string>();
+  return [from, ...dirs].flatMap(packageScriptsUp).filter((s) => {
+    const key = `${s.pkg}:${s.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -83,6 +83,8 @@ export interface D1RuleContext {
   windows?: ReleaseWindows | undefined;
   /** What the folder rules (lock, order) found on this file, so a file rule can leave a problem they report. */
   folderFindings?: readonly Finding[];
+  /** The folder the file is in, and its last file in apply order (the newest migration, the one not yet shipped). */
+  folder?: { dir: MigrationsDir; last: string };
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */
