@@ -79,3 +79,21 @@ export function databaseArrival(dir: string, ids: readonly (string | undefined)[
     undefined,
   );
 }
+
+/**
+ * When the oldest of the databases the configs name now first appeared in a wrangler config (committer time), or
+ * undefined when an id is no real one or git cannot date it. A database that arrived after a migration was deleted
+ * never ran that migration.
+ *
+ * @example
+ * oldestDatabaseSince("migrations", ["9f1c2d3e-…"]); // 1767225600
+ */
+export function oldestDatabaseSince(dir: string, ids: readonly (string | undefined)[]): number | undefined {
+  const times = [...new Set(ids)].map((id) => {
+    if (id === undefined || !UUID.test(id)) return undefined;
+    const first = git(dir, ["log", "--reverse", "--format=%ct", `-S${id}`, "--", ...CONFIGS])?.split("\n")[0];
+    return first ? Number(first) : undefined;
+  });
+  if (times.length === 0 || times.some((t) => t === undefined || !Number.isFinite(t))) return undefined;
+  return Math.min(...times.filter((t): t is number => t !== undefined));
+}

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sortMigrations } from "../../core/migration-order.js";
 import { wholeWord } from "./code-mentions.js";
-import { type DatabaseArrival, databaseArrival } from "./database-arrival.js";
+import { type DatabaseArrival, databaseArrival, oldestDatabaseSince } from "./database-arrival.js";
+import { type DeletedMigration, deletedMigrations } from "./deleted-migrations.js";
 import { folderLog, git, type LogCommit } from "./git-history.js";
 import { pushDeploy } from "./push-deploy.js";
 import { historyDifference } from "./shipped-diff.js";
@@ -31,6 +32,8 @@ export interface ReleaseWindows {
   editDiffers(name: string): readonly OneSidedTable[] | undefined;
   /** When the folder's database came to exist (see `databaseArrival`), asked of git once. */
   born(): DatabaseArrival | undefined;
+  /** Migration files deleted after they shipped (see `deletedMigrations`), read on first call. */
+  deleted(): readonly DeletedMigration[];
 }
 
 /** A table that only old databases, or only new ones, have. */
@@ -83,6 +86,7 @@ const NONE: ReleaseWindows = {
   editsDiffer: () => undefined,
   editDiffers: () => undefined,
   born: () => undefined,
+  deleted: () => [],
 };
 
 function readText(path: string): string | undefined {
@@ -154,6 +158,21 @@ function memo(edited: (name: string) => ShippedEdit | undefined): (name: string)
 }
 
 /**
+ * The shipped migrations deleted while a database the configs name now already existed: one that arrived with or
+ * after the deletion (the config moved to a new database) never ran the file.
+ */
+function deletedSinceDatabase(
+  dir: string,
+  log: readonly LogCommit[],
+  present: ReadonlySet<string>,
+  databaseIds: readonly (string | undefined)[],
+): DeletedMigration[] {
+  const deleted = deletedMigrations(dir, log, present);
+  const since = deleted.length > 0 ? oldestDatabaseSince(dir, databaseIds) : undefined;
+  return since === undefined ? deleted : deleted.filter((d) => since < d.deletedIn.time);
+}
+
+/**
  * The release windows of a migrations folder, from its git history (two git calls), or from `--base`: every file not
  * at that ref is one release. Also which files were edited after they shipped; `names` (apply order) lets it
  * compare the whole history as shipped with today's.
@@ -192,6 +211,7 @@ export function releaseWindows(
   const cancel = cancelOut(dir, names, edited);
   const times = new Map(log.map((c) => [c.id, c.time]));
   let arrival: { at: DatabaseArrival | undefined } | undefined;
+  let gone: DeletedMigration[] | undefined;
   const born = () => {
     arrival ??= { at: databaseArrival(dir, databaseIds) };
     return arrival.at;
@@ -227,5 +247,6 @@ export function releaseWindows(
     editsDiffer: cancel.all,
     editDiffers: cancel.one,
     born,
+    deleted: () => (gone ??= deletedSinceDatabase(dir, log, new Set([...inGit, ...names]), databaseIds)),
   };
 }

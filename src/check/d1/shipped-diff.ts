@@ -106,6 +106,8 @@ function run(statements: SqlStatement[]): Side {
   }
 }
 
+const sameDefault = (value: string) => (/^true$/i.test(value) ? "1" : /^false$/i.test(value) ? "0" : value);
+
 function schemaItems(db: Database.Database): Map<string, string> {
   const items = new Map<string, string>();
   const objects = db
@@ -128,7 +130,8 @@ function schemaItems(db: Database.Database): Map<string, string> {
     }[];
     for (const c of columns) {
       // A DEFAULT fills every insert that leaves the column out: old and new databases differ when it does.
-      const dflt = c.dflt_value === null ? "" : `DEFAULT ${c.dflt_value}`;
+      // SQLite stores TRUE and FALSE as 1 and 0: `DEFAULT true` and `DEFAULT 1` fill the same value.
+      const dflt = c.dflt_value === null ? "" : `DEFAULT ${sameDefault(c.dflt_value)}`;
       const type = [c.type.toUpperCase(), c.notnull ? "NOT NULL" : "", dflt].filter(Boolean).join(" ");
       items.set(
         `column ${table}.${c.name.toLowerCase()} ${type}`,
@@ -252,4 +255,31 @@ export function historyDifference(oldTexts: readonly string[], newTexts: readonl
   const rest = (x: Map<string, string>, y: Map<string, string>) =>
     [...x.keys()].filter((k) => !y.has(k) && !ownedBy(k, x));
   return rest(a, b).length === 0 && rest(b, a).length === 0 ? oneSided : undefined;
+}
+
+/** What two whole histories leave in the schema that the other does not (`column u.avatar_url (TEXT)`). */
+export interface SchemaDifference {
+  onlyOld: string[];
+  onlyNew: string[];
+}
+
+/**
+ * The schema items each of two histories (migration texts in apply order) leaves on an empty SQLite and the other
+ * does not. Undefined when a statement only one side holds fails on a table no migration makes: production runs it,
+ * the empty database cannot, so the two cannot be told apart here.
+ *
+ * @example
+ * schemaDifference(["CREATE TABLE u (id, n);", "ALTER TABLE u DROP COLUMN n;"], ["CREATE TABLE u (id, n);"]);
+ * // { onlyOld: [], onlyNew: ["column u.n"] }
+ */
+export function schemaDifference(
+  oldTexts: readonly string[],
+  newTexts: readonly string[],
+): SchemaDifference | undefined {
+  const statements = (texts: readonly string[]) => texts.flatMap((t) => splitStatements(t).statements);
+  const a = run(statements(oldTexts));
+  const b = run(statements(newTexts));
+  if (failsOutside(a, b) || failsOutside(b, a)) return undefined;
+  const only = (x: Side, y: Side) => [...x.schema].filter(([k]) => !y.schema.has(k)).map(([, label]) => label);
+  return { onlyOld: only(a, b), onlyNew: only(b, a) };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadProject } from "../../project/discover.js";
+import { gitIn, writeProject as writeFixture } from "../config/fixture.js";
 import type { CheckResult } from "../findings.js";
 import { runCheck } from "../run-check.js";
 import { d1Analyzer } from "./analyzer.js";
@@ -111,4 +112,33 @@ export function exportDump(schema: string, rows = "", applied: readonly string[]
 ${names}
 ${schema}
 ${rows}`;
+}
+
+/**
+ * A git repository of a project (TEST_WRANGLER) whose migrations arrive in the given commits (a file set to null is
+ * deleted), then `pending` edits. `minutes` spaces the commits that far apart (default: all in the same second).
+ */
+export function migrationHistory(
+  commits: Record<string, string | null>[],
+  pending: Record<string, string> = {},
+  { minutes = 0 }: { minutes?: number } = {},
+): string {
+  const dir = writeFixture({ "wrangler.toml": TEST_WRANGLER });
+  gitIn(dir, "init", "-q");
+  const start = Date.parse("2026-01-05T10:00:00Z") / 1000;
+  for (const [i, files] of commits.entries()) {
+    for (const [path, text] of Object.entries(files))
+      if (text === null) gitIn(dir, "rm", "-q", path);
+      else writeFixture({ [path]: text }, dir);
+    gitIn(dir, "add", "-A");
+    // gitIn passes the environment on: the committer date is what the folder's log reads.
+    process.env.GIT_COMMITTER_DATE = `@${start + i * minutes * 60} +0000`;
+    try {
+      gitIn(dir, "commit", "-q", "-m", `c${i}`);
+    } finally {
+      delete process.env.GIT_COMMITTER_DATE;
+    }
+  }
+  writeFixture(pending, dir);
+  return dir;
 }

@@ -25,6 +25,7 @@ import d1CopyColumnOrder from "./d1/copy-column-order.js";
 import d1DanglingReference from "./d1/dangling-reference.js";
 import d1DataConstraint from "./d1/data-constraint.js";
 import d1DeleteRows from "./d1/delete-rows.js";
+import d1DeletedMigration from "./d1/deleted-migration.js";
 import d1DeployWithoutMigrate from "./d1/deploy-without-migrate.js";
 import d1DestructiveSetupFile from "./d1/destructive-setup-file.js";
 import d1DropBootstrappedTable from "./d1/drop-bootstrapped-table.js";
@@ -113,6 +114,7 @@ export const rules: readonly Rule[] = [
   d1DanglingReference,
   d1DataConstraint,
   d1DeleteRows,
+  d1DeletedMigration,
   d1DeployWithoutMigrate,
   d1DestructiveSetupFile,
   d1DropBootstrappedTable,

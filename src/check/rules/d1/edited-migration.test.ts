@@ -4,41 +4,12 @@ import { describe, expect, it } from "vitest";
 import { gitIn, writeProject } from "../../config/fixture.js";
 import { d1Analyzer } from "../../d1/analyzer.js";
 import { writeLock } from "../../d1/lock.js";
-import { TEST_WRANGLER } from "../../d1/testing.js";
+import { migrationHistory as history, TEST_WRANGLER } from "../../d1/testing.js";
 import { runCheck } from "../../run-check.js";
 
 const BASE = "CREATE TABLE content (id INTEGER PRIMARY KEY, title TEXT);";
 const WIDER = "CREATE TABLE content (\n  id INTEGER PRIMARY KEY,\n  title TEXT,\n  parent_id INTEGER\n);";
 const NEXT = "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT);";
-
-/**
- * A project whose migrations arrive in the given commits (a file set to null is deleted), then `pending` edits.
- * `minutes` spaces the commits that far apart (default: all in the same second).
- */
-function history(
-  commits: Record<string, string | null>[],
-  pending: Record<string, string> = {},
-  { minutes = 0 }: { minutes?: number } = {},
-): string {
-  const dir = writeProject({ "wrangler.toml": TEST_WRANGLER });
-  gitIn(dir, "init", "-q");
-  const start = Date.parse("2026-01-05T10:00:00Z") / 1000;
-  for (const [i, files] of commits.entries()) {
-    for (const [path, text] of Object.entries(files))
-      if (text === null) gitIn(dir, "rm", "-q", path);
-      else writeProject({ [path]: text }, dir);
-    gitIn(dir, "add", "-A");
-    // gitIn passes the environment on: the committer date is what the folder's log reads.
-    process.env.GIT_COMMITTER_DATE = `@${start + i * minutes * 60} +0000`;
-    try {
-      gitIn(dir, "commit", "-q", "-m", `c${i}`);
-    } finally {
-      delete process.env.GIT_COMMITTER_DATE;
-    }
-  }
-  writeProject(pending, dir);
-  return dir;
-}
 
 async function edited(dir: string, base?: string) {
   const r = await runCheck(dir, { analyzers: [d1Analyzer], ...(base ? { base } : {}) });
