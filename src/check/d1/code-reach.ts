@@ -107,8 +107,8 @@ function registryPackages(folders: readonly string[]): Set<string> {
 /**
  * Whether the files read under `folder` are the Worker's whole code: every import that loads code at run time is
  * relative and stays inside `folder`, a runtime module (`node:fs`, `cloudflare:workers`, bare `crypto`), a package of
- * types only, or a registry package declared in a package.json above the folder. A workspace package, a path alias (`@/db`, `~/lib`) or `../shared` may hold the code that names
- * a table, so the answer is then no.
+ * types only, or a registry package declared in a package.json above the folder. A workspace package, a path alias
+ * (`@/db`, `~/lib`) or `../shared` may hold the code that names a table, so the answer is then no.
  *
  * @example
  * readsWholeCode("apps/api/src", [{ path: "apps/api/src/index.ts", text: 'import { db } from "@acme/db";' }], "."); // false

@@ -1,4 +1,4 @@
-import { git, type LogCommit } from "./git-history.js";
+import { git, isMigrationPath as isMigration, type LogCommit } from "./git-history.js";
 
 /** A migration file that shipped and was later deleted from the folder (not renamed). */
 export interface DeletedMigration {
@@ -15,8 +15,6 @@ export interface DeletedMigration {
   before: () => readonly { name: string; text: string }[];
 }
 
-const isMigration = (path: string) => !path.includes("/") && path.toLowerCase().endsWith(".sql");
-
 /**
  * How long a file must have stayed in the folder before its deletion counts. One deleted within a day of being added
  * (replaced by a generated file an hour later, dropped as "not needed" after minutes) most likely never left the
@@ -27,8 +25,8 @@ export const MIN_LIFETIME_SECONDS = 24 * 3600;
 /**
  * The migration files that git shows deleted (not renamed) after they shipped: after a later commit added another
  * migration on top of them (someone applied them and moved on), and at least `MIN_LIFETIME_SECONDS` after they were
- * added. Databases that applied one keep what it did, and
- * `d1_migrations` records its name; databases built since never run it. `log` is the folder's history, oldest first
+ * added. Databases that applied one keep what it did, and `d1_migrations` records its name; databases built since
+ * never run it. `log` is the folder's history, oldest first
  * (`folderLog`); a name back in the folder today (`present`) is left out.
  *
  * @example

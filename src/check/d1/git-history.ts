@@ -116,3 +116,9 @@ function mergeOf(dir: string): Map<string, string> {
   }
   return out;
 }
+
+/** A migration file directly in the folder, as the folder's log names it (`0003_x.sql`, not `meta/x.sql`). */
+export const isMigrationPath = (path: string): boolean => !path.includes("/") && path.toLowerCase().endsWith(".sql");
+
+/** A commit time (seconds since the epoch) as its day, for messages: "2026-03-07". */
+export const day = (time: number): string => new Date(time * 1000).toISOString().slice(0, 10);

@@ -106,9 +106,9 @@ function deploysAt(lines: readonly string[], i: number, deployScripts: ReadonlyS
   if (DEPLOYS.test(l) || (PACKAGE_RUN.test(l) && words(l).some((w) => deployScripts.has(w)))) return true;
   if (!WRANGLER_ACTION.test(l)) return false;
   // wrangler-action runs `wrangler deploy` unless its `command:` input says otherwise.
-  const command = stepAround(lines, i).findIndex((s) => /^\s*command:/.test(s));
-  if (command < 0) return true;
   const step = stepAround(lines, i);
+  const command = step.findIndex((s) => /^\s*command:/.test(s));
+  if (command < 0) return true;
   return step.slice(command).some((s) => /\b(?:deploy|publish)\b/.test(s) && !/\bversions\s+upload\b/.test(s));
 }
 
@@ -142,6 +142,7 @@ export function deployWithoutMigrate(from: string, workers: readonly string[]): 
     text.split("\n").some((l) => !/^\s*#/.test(l) && (APPLY_NOT_LOCAL.test(l) || runsApply(l)));
   if (texts.length === 0 || texts.some(({ text }) => migrates(text))) return undefined;
   const deployScripts = new Set(scripts.filter((s) => DEPLOYS.test(s.script)).map((s) => s.name));
+  const holdsWorker = (w: string) => workers.some((d) => d === w || d.startsWith(`${w}/`));
   for (const { file, text } of texts) {
     if (!triggeredByPush(text) || /\bd1\s+create\b/.test(text)) continue;
     const root = dirname(dirname(dirname(file)));
@@ -151,8 +152,7 @@ export function deployWithoutMigrate(from: string, workers: readonly string[]): 
       const wd = stepAround(lines, i)
         .map((s) => WORKING_DIR.exec(s)?.[1])
         .find((w) => w !== undefined);
-      const inIt = (w: string) => workers.some((d) => d === w || d.startsWith(`${w}/`));
-      if (wd === undefined || inIt(resolve(root, wd))) return { file, line: i + 1 };
+      if (wd === undefined || holdsWorker(resolve(root, wd))) return { file, line: i + 1 };
     }
   }
   return undefined;

@@ -164,6 +164,12 @@ export function renamedAway(file: MigrationFile, gone: string): { line: number; 
   return undefined;
 }
 
+/** The first four items joined with commas, and how many more there are: "a, b, c, d and 3 more". */
+export function listSome(items: readonly string[], shown = 4): string {
+  const head = items.slice(0, shown).join(", ");
+  return items.length > shown ? `${head} and ${items.length - shown} more` : head;
+}
+
 /** `"orders"`: identifiers quoted only when they need it, as a user would write them. */
 export function ident(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;

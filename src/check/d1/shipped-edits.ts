@@ -1,4 +1,4 @@
-import { git, type LogCommit } from "./git-history.js";
+import { day, git, isMigrationPath as isMigration, type LogCommit } from "./git-history.js";
 import type { PushDeploy } from "./push-deploy.js";
 
 /** A migration file whose text changed after databases may have applied it. */
@@ -34,9 +34,6 @@ interface Lineage {
  * apart are often pushed together, and a push applies only its last commit's text.
  */
 export const PUSHED_APART_SECONDS = 15 * 60;
-
-const isMigration = (path: string) => !path.includes("/") && path.toLowerCase().endsWith(".sql");
-const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
 
 /** "32 minutes", "3 days": how long after `from` the commit `to` came. */
 function minutes(to: LogCommit, from: LogCommit): string {

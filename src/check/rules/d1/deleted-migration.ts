@@ -1,27 +1,11 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type MigrationOrder, sortMigrations } from "../../../core/migration-order.js";
 import { wholeWord } from "../../d1/code-mentions.js";
 import type { DeletedMigration } from "../../d1/deleted-migrations.js";
-import type { FolderHit } from "../../d1/rule.js";
+import { day } from "../../d1/git-history.js";
+import { migrationPath, readMigration } from "../../d1/migrations.js";
+import { type FolderHit, listSome } from "../../d1/rule.js";
 import { schemaDifference } from "../../d1/shipped-diff.js";
 import { defineRule } from "../rule.js";
-
-const LISTED = 4;
-const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
-
-function list(items: readonly string[]): string {
-  const shown = items.slice(0, LISTED).join(", ");
-  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
 
 /** The deletions grouped by the commit that made them: a squash deletes many files at once, and is one finding. */
 function byCommit(deleted: readonly DeletedMigration[]): DeletedMigration[][] {
@@ -78,8 +62,9 @@ export default defineRule({
   },
   checkFolder({ dir, names, windows, fileOf }) {
     if (!dir.exists || !windows || names.length === 0) return [];
-    const current = names.map((n) => readText(join(dir.dir, n)));
-    if (!current.every((t): t is string => t !== undefined)) return [];
+    const read = names.map((n) => readMigration(migrationPath(dir, n)));
+    if (read.some((r) => r.unreadable)) return [];
+    const current = read.map((r) => r.text);
     const hits: FolderHit[] = [];
     for (const group of byCommit(windows.deleted())) {
       const old = historyAsShipped(group[0]?.before() ?? [], names, current, dir.order);
@@ -90,14 +75,14 @@ export default defineRule({
       const gone = [first.name, ...group.filter((d) => d !== first).map((d) => d.name)];
       const it = gone.length === 1 ? "it" : "them";
       const what = [
-        diff.onlyOld.length ? `have ${list(diff.onlyOld)}` : "",
-        diff.onlyNew.length ? `lack ${list(diff.onlyNew)}` : "",
+        diff.onlyOld.length ? `have ${listSome(diff.onlyOld)}` : "",
+        diff.onlyNew.length ? `lack ${listSome(diff.onlyNew)}` : "",
       ].filter(Boolean);
       const commit = first.deletedIn.commit.slice(0, 7);
       hits.push({
         file: fileOf(first.name),
         line: 1,
-        message: `${list(gone)} shipped (${first.shippedBy.file} was added after ${it}, in commit ${first.shippedBy.commit.slice(0, 7)} (${day(first.shippedBy.time)})) and commit ${commit} (${day(first.deletedIn.time)}) deleted ${it}. wrangler never runs an applied migration again and never undoes one, so databases that applied ${it} ${what.join(" and ")}, unlike databases built from the folder since`,
+        message: `${listSome(gone)} shipped (${first.shippedBy.file} was added after ${it}, in commit ${first.shippedBy.commit.slice(0, 7)} (${day(first.shippedBy.time)})) and commit ${commit} (${day(first.deletedIn.time)}) deleted ${it}. wrangler never runs an applied migration again and never undoes one, so databases that applied ${it} ${what.join(" and ")}, unlike databases built from the folder since`,
         fix: `Put ${it} back as shipped (\`git show ${commit}^:./${fileOf(first.name)} > ${fileOf(first.name)}\`${gone.length > 1 ? ", and the others the same way" : ""}) so every database runs one history; to undo what ${it} did, add a new migration after the last one. If no database ever applied ${it}, park this finding with \`blastwall check --init\`.`,
         data: { deleted: gone, commit, onlyOld: diff.onlyOld, onlyNew: diff.onlyNew },
       });

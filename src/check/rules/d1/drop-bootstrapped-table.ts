@@ -1,5 +1,5 @@
 import { type Bootstrap, bootstrappedTables } from "../../d1/bootstrapped-tables.js";
-import { git } from "../../d1/git-history.js";
+import { day, git } from "../../d1/git-history.js";
 import { migrationPath, readMigration } from "../../d1/migrations.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { splitStatements } from "../../sql/split.js";
@@ -26,8 +26,6 @@ function dropsOfUnknown(dir: string, names: readonly string[]): { name: string; 
   }
   return out;
 }
-
-const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
 /**
  * A migration drops a table that no earlier migration created, while the app's own code created that table at run

@@ -1,18 +1,11 @@
 import type { CodeMentions } from "../../d1/code-mentions.js";
 import type { OneSidedTable, ReleaseWindows } from "../../d1/release-windows.js";
-import type { MigrationFile } from "../../d1/rule.js";
+import { listSome, type MigrationFile } from "../../d1/rule.js";
 import { shippedDiff } from "../../d1/shipped-diff.js";
 import type { ShippedEdit } from "../../d1/shipped-edits.js";
 import { describeStatement } from "../../sql/tokens.js";
 import type { Hit } from "../report.js";
 import { defineRule } from "../rule.js";
-
-const LISTED = 4;
-
-function list(items: readonly string[]): string {
-  const shown = items.slice(0, LISTED).join(", ");
-  return items.length > LISTED ? `${shown} and ${items.length - LISTED} more` : shown;
-}
 
 /** "INSERT users", "CREATE VIRTUAL TABLE search": what a statement does, short. */
 function verbOf(sql: string): string {
@@ -62,11 +55,11 @@ function hitFor(
   const own = { name: file.name, writes: d.writes, code };
   if (harmless(windows.editsDiffer(), own) || harmless(windows.editDiffers(file.name), own)) return undefined;
   const what = [
-    d.missing.length ? `lack ${list(d.missing)}` : "",
-    d.extra.length ? `still have ${list(d.extra)}` : "",
-    !d.missing.length && d.added.length ? `never ran ${list(d.added.map((s) => verbOf(s.sql)))}` : "",
+    d.missing.length ? `lack ${listSome(d.missing)}` : "",
+    d.extra.length ? `still have ${listSome(d.extra)}` : "",
+    !d.missing.length && d.added.length ? `never ran ${listSome(d.added.map((s) => verbOf(s.sql)))}` : "",
     !d.extra.length && d.dropped.length
-      ? `ran ${list(d.dropped.map((s) => verbOf(s.sql)))}, which it no longer holds`
+      ? `ran ${listSome(d.dropped.map((s) => verbOf(s.sql)))}, which it no longer holds`
       : "",
   ].filter(Boolean);
   const renamed =
@@ -78,7 +71,7 @@ function hitFor(
     line: d.added[0]?.line ?? 1,
     column: d.added[0]?.column ?? 1,
     message: `${file.name} changed in ${edit.edited} after it shipped (${edit.shipped}). wrangler records applied migrations by name and never runs one again, so databases that applied the earlier text ${what.join("; ")}, while new databases get the new text.${renamed}`,
-    fix: `Restore the shipped text (\`git show ${edit.ref}:./${folder}${edit.shippedName} > ${file.rel}\`) and put the change in a new migration after the last one${removed.length ? `; the migrations deleted since (${list(removed.map((r) => r.name))}) ran on those databases too` : ""}. If no database applied the earlier text, say so at the top of the file: \`-- blastwall-ignore-file d1/edited-migration: never applied anywhere\`.`,
+    fix: `Restore the shipped text (\`git show ${edit.ref}:./${folder}${edit.shippedName} > ${file.rel}\`) and put the change in a new migration after the last one${removed.length ? `; the migrations deleted since (${listSome(removed.map((r) => r.name))}) ran on those databases too` : ""}. If no database applied the earlier text, say so at the top of the file: \`-- blastwall-ignore-file d1/edited-migration: never applied anywhere\`.`,
     data: { shipped: edit.ref, missing: d.missing, extra: d.extra },
   };
 }

@@ -1,5 +1,5 @@
 import { leadingMigrationNumber } from "../../../core/migration-order.js";
-import { folderLog, git, type LogCommit } from "../../d1/git-history.js";
+import { day, folderLog, git, type LogCommit } from "../../d1/git-history.js";
 import { commuteVerdicts, type OrderPair, pairKey } from "../../d1/order-commute.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { PUSHED_APART_SECONDS } from "../../d1/shipped-edits.js";
@@ -12,8 +12,6 @@ interface Arrival {
   /** When it last took its current name, if a rename gave it: before then it sorted elsewhere. */
   renamed?: number;
 }
-
-const day = (time: number) => new Date(time * 1000).toISOString().slice(0, 10);
 
 /** Each migration's first arrival, followed through renames (a renamed file keeps the arrival of its old name). */
 function arrivals(dir: string, log: readonly LogCommit[]): Map<string, Arrival> {
