@@ -55,6 +55,11 @@ export interface CodeMentions {
    */
   writesTo(table: string): boolean;
   /**
+   * Whether the deployed code hands `table` to a query builder by name, through which it may write without SQL text:
+   * an ORM's table (`sqliteTable("t", …)`) or a builder's `insertInto("t")`, `updateTable("t")`, `replaceInto("t")`.
+   */
+  buildsOn(table: string): boolean;
+  /**
    * The SQL statements the Workers' code passes to D1 as written (a literal given to `.prepare(`, blastwall's `sql`
    * tag), outside comments and tooling files, and the tables the same code creates itself. Read on first call.
    */
@@ -148,6 +153,10 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
   const read = base === undefined ? readDisk(configs) : readAtRef(configs, base);
   if (!read) return undefined;
   let files: Source[] | undefined;
+  const sources = (): Source[] => {
+    files ??= read();
+    return files;
+  };
   let lower: string[] | undefined;
   let whole: boolean | undefined;
   let adds: CodeColumnAdd[] | undefined;
@@ -158,8 +167,7 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
     workers: configs.map((c) => label(c.path)),
     ...(base === undefined ? {} : { at: base }),
     wholeCode() {
-      files ??= read();
-      const all = files;
+      const all = sources();
       // Only the imports of code that runs matter: a tooling script or an unimported draft may load anything.
       whole ??= [...new Set(all.map((f) => f.folder))].every((folder) =>
         readsWholeCode(
@@ -171,34 +179,29 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       return whole;
     },
     stringLists(table, column) {
-      files ??= read();
-      lower ??= files.map((f) => f.text.toLowerCase());
+      const all = sources();
+      lower ??= all.map((f) => f.text.toLowerCase());
       const text = lower;
-      return files.flatMap((f, i) =>
+      return all.flatMap((f, i) =>
         wholeWord(text[i] ?? "", table) && wholeWord(text[i] ?? "", column) ? listsIn(f.text, label(f.path)) : [],
       );
     },
     columnAdds() {
-      files ??= read();
-      adds ??= files.flatMap((f) => (runs(f, label) ? columnAddsIn(f.text, label(f.path)) : []));
+      adds ??= sources().flatMap((f) => (runs(f, label) ? columnAddsIn(f.text, label(f.path)) : []));
       return adds;
     },
     deletesFrom(table, clearedBy) {
       const key = `${table}\0${clearedBy ?? ""}`.toLowerCase();
       if (deletes.has(key)) return deletes.get(key);
-      files ??= read();
-      const found = firstDelete(files, label, table, clearedBy);
+      const found = firstDelete(sources(), label, table, clearedBy);
       deletes.set(key, found);
       return found;
     },
-    writesTo(table) {
-      files ??= read();
-      return writesInto(files, label, table);
-    },
+    writesTo: (table) => writesInto(sources(), label, table),
+    buildsOn: (table) => builtOn(sources(), label, table),
     queries() {
-      files ??= read();
       // Only what is deployed runs: a file the entry never imports (an old entry, a draft) queries nothing.
-      const run = files.filter((f) => runs(f, label));
+      const run = sources().filter((f) => runs(f, label));
       statements ??= {
         queries: run.flatMap((f) => queriesIn(f.text, label(f.path))),
         createdTables: new Set(run.flatMap((f) => tablesCreatedIn(f.text))),
@@ -206,16 +209,15 @@ export function codeMentionsFor({ configs, label, base, root }: CodeMentionsOpti
       return statements;
     },
     textOf(file) {
-      files ??= read();
-      return files.find((f) => label(f.path) === file)?.text;
+      return sources().find((f) => label(f.path) === file)?.text;
     },
     mentions(name, table, scope = "any") {
       const key = `${name}\0${table ?? ""}\0${scope}`.toLowerCase();
       const known = answers.get(key);
       if (known !== undefined) return known;
-      files ??= read();
-      lower ??= files.map((f) => f.text.toLowerCase());
-      const found = mentionedIn({ files, lower, label }, name, table, scope);
+      const all = sources();
+      lower ??= all.map((f) => f.text.toLowerCase());
+      const found = mentionedIn({ files: all, lower, label }, name, table, scope);
       answers.set(key, found);
       return found;
     },
@@ -248,13 +250,35 @@ function tableReference(table: string): RegExp {
   );
 }
 
-/** Whether deployed code (not tooling) writes into `table` by name: INSERT / REPLACE INTO or UPDATE of it. */
+/**
+ * Whether deployed code (not tooling) writes into `table` by name: INSERT / REPLACE INTO or UPDATE of it, where a
+ * statement starts (`statementStart`), so that a message such as "…saved with UPDATE contratti" is no write.
+ */
 function writesInto(files: readonly Source[], label: (path: string) => string, table: string): boolean {
   const write = new RegExp(
     `\\b(?:(?:insert|replace)(?:\\s+or\\s+\\w+)?\\s+into|update(?:\\s+or\\s+\\w+)?)\\s+\\\\?["'\`[]?${escapeRegExp(table)}(?![\\w$])`,
+    "gi",
+  );
+  return files.some((f) => runs(f, label) && [...f.text.matchAll(write)].some((m) => statementStart(f.text, m.index)));
+}
+
+/** Whether deployed code (not tooling) hands `table` to a query builder by name (see `CodeMentions.buildsOn`). */
+function builtOn(files: readonly Source[], label: (path: string) => string, table: string): boolean {
+  const builder = new RegExp(
+    `(?:table|insertinto|updatetable|replaceinto)\\s*\\(\\s*["'\`]${escapeRegExp(table)}["'\`]`,
     "i",
   );
-  return files.some((f) => runs(f, label) && write.test(f.text));
+  return files.some((f) => runs(f, label) && builder.test(f.text));
+}
+
+/**
+ * Whether a SQL keyword at `at` begins a statement: first in its string or line, or after `;`, `(` or `)` (a CTE's
+ * body) — not a word inside prose.
+ */
+function statementStart(text: string, at: number): boolean {
+  const before = /(\S?)(\s*)$/.exec(text.slice(Math.max(0, at - 200), at));
+  const last = before?.[1] ?? "";
+  return last === "" || /["'`;()]/.test(last) || (before?.[2] ?? "").includes("\n");
 }
 
 /** The first `DELETE FROM <table>` of the Workers' files (not tooling) that no `try` catches and no nearby clearing precedes. */

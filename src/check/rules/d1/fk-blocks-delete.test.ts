@@ -92,6 +92,29 @@ describe(RULE, () => {
       "src/index.ts": `${worker(reads)}export const add = (db: D1Database, c: string) => db.prepare(\`INSERT INTO order_notes (\${c}) VALUES (?)\`);\n`,
     };
     expect(await hitsAfterBase(RULE, NOTES, built)).toEqual([`${RULE}@0002_change.sql:3`]);
+    // A message that names the statement in prose writes nothing; a statement on its own line, or after a CTE, does.
+    const prose = {
+      "src/index.ts": `${worker(reads)}export const hint = "Correggi le note con UPDATE order_notes dal pannello";\n`,
+    };
+    expect(await hitsAfterBase(RULE, NOTES, prose)).toEqual([]);
+    // Code that queries with its own SQL and names the child only in words never writes it; an ORM table may.
+    const words = {
+      "src/index.ts": `${worker(["DELETE FROM orders WHERE id = ?"])}export const title = "order_notes: see the docs";\n`,
+    };
+    expect(await hitsAfterBase(RULE, NOTES, words)).toEqual([]);
+    const orm = {
+      "src/index.ts": `${worker(["DELETE FROM orders WHERE id = ?"])}export const notes = sqliteTable("order_notes", {});\n`,
+    };
+    expect(await hitsAfterBase(RULE, NOTES, orm)).toEqual([`${RULE}@0002_change.sql:3`]);
+    for (const sql of [
+      "`\n      UPDATE order_notes SET body = ?`",
+      '"WITH n AS (SELECT 1) UPDATE order_notes SET body = ?"',
+    ]) {
+      const statement = {
+        "src/index.ts": `${worker(reads)}export const q = (db: D1Database) => db.prepare(${sql});\n`,
+      };
+      expect(await hitsAfterBase(RULE, NOTES, statement), sql).toEqual([`${RULE}@0002_change.sql:3`]);
+    }
   });
 
   it("does not flag an ON DELETE action, code that clears the children first, catches the failure or never deletes the parent, or a parent made here", async () => {

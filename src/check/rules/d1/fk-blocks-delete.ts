@@ -39,12 +39,18 @@ export default defineRule({
       const deletes = code.deletesFrom(parent, child);
       if (!deletes) return [];
       // Rows come only from code or migrations: a child that no migration so far writes into, and that the deployed
-      // code never names, or reads with its own SQL but never writes, never holds one.
+      // code never names, or never writes with its own SQL while it reads it so, or never hands to a query builder
+      // while it queries others with SQL, never holds one.
       const written =
         file.seeded?.has(lc(child)) ||
         file.outcomes.some((o) => (o.verb === "insert" || o.verb === "replace") && lc(o.target ?? "") === lc(child));
-      const readOnly = () =>
-        !code.writesTo(child) && code.queries().queries.some((q) => tablesNamed(q.sql).includes(lc(child)));
+      const readOnly = () => {
+        if (code.writesTo(child)) return false;
+        const { queries } = code.queries();
+        return (
+          queries.some((q) => tablesNamed(q.sql).includes(lc(child))) || (queries.length > 0 && !code.buildsOn(child))
+        );
+      };
       if (!written && code.wholeCode() && (!code.mentions(child) || readOnly())) return [];
       const cols = from.join(", ");
       return [
