@@ -55,6 +55,21 @@ describe("bad input never crashes the check", () => {
     expect(JSON.stringify(found)).not.toContain(dir);
   });
 
+  it("says why a Pages project's code is not read, in the finding and in the progress line", async () => {
+    const dir = writeProject({
+      "wrangler.jsonc": `{ "name": "p", "pages_build_output_dir": "dist", "compatibility_date": "2025-01-01" }\n`,
+      "functions/api/[id].ts": "export const onRequest = () => new Response();\n",
+    });
+    const lines: string[] = [];
+    const { findings } = await runCheck(dir, { analyzers, onProgress: (_a, d) => lines.push(d) });
+    expect(findings.map((f) => [f.rule, f.severity, f.file])).toEqual([
+      ["code/skipped-file", "info", "wrangler.jsonc"],
+    ]);
+    expect(findings[0]?.message).toContain("a Pages project");
+    expect(findings[0]?.fix).not.toContain("set `main`");
+    expect(lines).toContain(`wrangler.jsonc: 0 source files (code not analysed: ${findings[0]?.data?.reason})`);
+  });
+
   it("reports a file nested too deep for the stack as skipped instead of crashing", async () => {
     const deep = `export const x = ${"(".repeat(20_000)}1${")".repeat(20_000)};\n`;
     const dir = writeProject({ "wrangler.toml": CONFIG, "src/index.ts": "export default {};\n", "src/deep.ts": deep });

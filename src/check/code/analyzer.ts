@@ -28,6 +28,7 @@ import type {
   WorkerCode,
 } from "./rule.js";
 import { type ParsedSource, parseSourceFile } from "./source.js";
+import { unreadMain } from "./unread-main.js";
 
 function bindingsOf(worker: WranglerConfig): WorkerBindings {
   const all = [worker, ...Object.values(worker.env)];
@@ -158,7 +159,8 @@ function readWorkers(project: Project, run: Run, progress: AnalyzerContext["prog
     const paths = main && readable ? listSources(dirname(main)) : [];
     // A main in another language (a Python Worker's entry.py) is not parsed: code/skipped-file names it.
     if (main && readable && isScriptFile(main) && !paths.includes(main)) paths.push(main);
-    progress?.(`${configFile}: ${paths.length} source files`);
+    const unread = paths.length === 0 ? unreadMain(worker, configFile) : undefined;
+    progress?.(`${configFile}: ${paths.length} source files${unread ? ` (code not analysed: ${unread.why})` : ""}`);
     const files: SourceFileInfo[] = [];
     for (const path of paths) {
       const p = run.parse(path);
