@@ -11,6 +11,7 @@ export default defineConfig({
           include: ["src/**/*.test.ts", "test/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["src/runtime/**", "test/workers/**", "test/e2e/**", "**/node_modules/**"],
           testTimeout: 30_000,
+          globalSetup: ["test/temp-folder.ts"],
         },
       },
       "test/workers/vitest.config.ts",

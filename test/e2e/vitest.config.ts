@@ -10,5 +10,6 @@ export default defineProject({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    globalSetup: ["test/temp-folder.ts"],
   },
 });
