@@ -125,6 +125,29 @@ describe("check reads what wrangler reads", () => {
     ]);
   });
 
+  it("checks the other configs when one does not parse, and names it with its line and a fix", async () => {
+    const dir = writeProject({
+      "wrangler.toml": 'name = "api"\nmain = "src/index.ts"\n[[migrations]]\ntag = "v1"\ndeleted_classes = ["Room"]\n',
+      "wrangler-proxy.toml": '{\n  "name": "proxy",\n  "main": "src/index.ts"\n}\n',
+      "jobs/wrangler.jsonc": '{\n  "name": "jobs",\n  "main": \n}\n',
+      "src/index.ts": "export default {};\n",
+    });
+    const r = await runCheck(dir);
+    const broken = r.findings.filter((f) => f.rule === "config/unreadable-config");
+    expect(broken.map((f) => [f.file, f.line, f.severity])).toEqual([
+      ["jobs/wrangler.jsonc", 4, "error"],
+      ["wrangler-proxy.toml", 1, "warning"],
+    ]);
+    expect(broken[1]?.fix).toContain("rename it to wrangler-proxy.jsonc");
+    // The config that parses is still checked.
+    expect(r.findings.filter((f) => f.rule === "do/deleted-classes").map((f) => f.file)).toEqual(["wrangler.toml"]);
+    // When nothing parses, check stops at the first one, naming it.
+    const none = writeProject({ "wrangler-a.toml": "{\n", "wrangler.toml": "name = \n" });
+    const err = await runCheck(none).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlastwallError);
+    expect((err as BlastwallError).location?.file).toContain("wrangler");
+  });
+
   it("says a Python Worker's code is not analysed (info) instead of parsing entry.py as TypeScript", async () => {
     const dir = writeProject({
       "wrangler.toml": 'name = "py"\nmain = "src/entry.py"\ncompatibility_flags = ["python_workers"]\n',

@@ -58,6 +58,7 @@ export async function runCheck(
   const project = loadProject(dir, {
     variants: true,
     templates: true,
+    unreadable: true,
     ...(options.configs ? { configs: options.configs } : {}),
   });
   const outputs = await runAnalyzers(project, analyzers, options, onProgress);

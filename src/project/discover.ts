@@ -105,6 +105,20 @@ export interface Project {
    * ones did not parse. Only with {@link LoadProjectOptions.templates}.
    */
   templates?: { read: string[]; unreadable: { path: string; reason: string }[] };
+  /**
+   * Configs found that do not parse, each with wrangler's reading of why, when others of the project do. Only with
+   * {@link LoadProjectOptions.unreadable}.
+   */
+  unreadable?: UnreadableConfig[];
+}
+
+/** A config that does not parse: where and why, and how to fix it. */
+export interface UnreadableConfig {
+  path: string;
+  reason: string;
+  line?: number;
+  column?: number;
+  fix?: string;
 }
 
 export interface LoadProjectOptions {
@@ -114,6 +128,39 @@ export interface LoadProjectOptions {
   variants?: boolean;
   /** Read the templates of folders that hold no config, as their Worker's config (check does; the edge does not). */
   templates?: boolean;
+  /**
+   * List the configs found that do not parse in `unreadable` and go on with the others (check does, so that one
+   * broken file does not hide the rest of a monorepo); without it, or when none parses, the first one fails the load.
+   */
+  unreadable?: boolean;
+}
+
+/** Each config parsed, or with `tolerate` (while another parses) listed as unreadable. */
+function loadConfigs(
+  paths: readonly string[],
+  tolerate: boolean,
+): { workers: WranglerConfig[]; unreadable: UnreadableConfig[] } {
+  const workers: WranglerConfig[] = [];
+  const unreadable: UnreadableConfig[] = [];
+  let first: unknown;
+  for (const path of paths) {
+    try {
+      workers.push(loadWranglerConfig(path));
+    } catch (err) {
+      if (!tolerate || !(err instanceof BlastwallError) || err.kind !== "input") throw err;
+      first ??= err;
+      const { line, column } = err.location ?? {};
+      unreadable.push({
+        path,
+        reason: err.message,
+        ...(line === undefined ? {} : { line }),
+        ...(column === undefined ? {} : { column }),
+        ...(err.fix === undefined ? {} : { fix: err.fix }),
+      });
+    }
+  }
+  if (workers.length === 0 && first) throw first;
+  return { workers, unreadable };
 }
 
 /** Templates parsed as configs; those that do not parse (placeholders, not a config yet) are listed with why. */
@@ -143,13 +190,14 @@ function loadTemplates(paths: readonly string[]): {
  */
 export function loadProject(
   dir: string,
-  { configs, variants = false, templates = false }: LoadProjectOptions = {},
+  { configs, variants = false, templates = false, unreadable = false }: LoadProjectOptions = {},
 ): Project {
   const root = resolve(dir);
   if (configs && configs.length > 0) return { root, workers: configs.map((p) => loadWranglerConfig(resolve(p))) };
   const scan = scanWranglerConfigs(root, { variants });
   const fromTemplates = templates ? loadTemplates(scan.unread) : undefined;
-  const workers = [...scan.configs.map((p) => loadWranglerConfig(p)), ...(fromTemplates?.workers ?? [])];
+  const found = loadConfigs(scan.configs, unreadable && scan.configs.length + (fromTemplates?.workers.length ?? 0) > 1);
+  const workers = [...found.workers, ...(fromTemplates?.workers ?? [])];
   if (workers.length === 0) {
     const examples = scan.examples.map((p) => relativeTo(root, p));
     throw new BlastwallError(
@@ -163,7 +211,12 @@ export function loadProject(
       },
     );
   }
-  return { root, workers, ...(fromTemplates ? { templates: fromTemplates.templates } : {}) };
+  return {
+    root,
+    workers,
+    ...(fromTemplates ? { templates: fromTemplates.templates } : {}),
+    ...(found.unreadable.length > 0 ? { unreadable: found.unreadable } : {}),
+  };
 }
 
 export function relativeTo(root: string, path: string): string {

@@ -11,6 +11,7 @@ import codeSqlInterpolation from "./code/sql-interpolation.js";
 import codeUnvalidatedR2Key from "./code/unvalidated-r2-key.js";
 import configShadowedConfig from "./config/shadowed-config.js";
 import configUnreadTemplate from "./config/unread-template.js";
+import configUnreadableConfig from "./config/unreadable-config.js";
 import d1AddColumnNonConstantDefault from "./d1/add-column-non-constant-default.js";
 import d1AddNotNullColumn from "./d1/add-not-null-column.js";
 import d1AddUnique from "./d1/add-unique.js";
@@ -100,6 +101,7 @@ export const rules: readonly Rule[] = [
   codeUnvalidatedR2Key,
   configShadowedConfig,
   configUnreadTemplate,
+  configUnreadableConfig,
   d1AddColumnNonConstantDefault,
   d1AddNotNullColumn,
   d1AddUnique,
