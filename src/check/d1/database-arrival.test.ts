@@ -54,6 +54,22 @@ describe("databaseArrival", () => {
     expect(plain.of("0002_more.sql")?.id).not.toBe(plain.of("0001_init.sql")?.id);
   });
 
+  it("says nothing for a new binding when the first commit imported an evolved history; dates a new app's", () => {
+    const history = {
+      "migrations/0001_init.sql": "CREATE TABLE users (id TEXT PRIMARY KEY);",
+      "migrations/0002_teams.sql": "CREATE TABLE teams (id TEXT PRIMARY KEY);",
+      "migrations/0003_user_team.sql": "ALTER TABLE users ADD COLUMN team_id TEXT;",
+    };
+    const imported = repo([history, { "README.md": "# app\n" }, { "wrangler.jsonc": config(ID) }]);
+    expect(databaseArrival(imported, [ID])).toBeUndefined();
+    // Three first tables, none changed since: a new app's schema, whose database came with the config.
+    const fresh = repo([
+      { ...history, "migrations/0003_user_team.sql": "CREATE TABLE user_teams (user_id TEXT, team_id TEXT);" },
+      { "wrangler.jsonc": config(ID) },
+    ]);
+    expect(databaseArrival(fresh, [ID])?.config).toBe("wrangler.jsonc");
+  });
+
   it("says nothing when the id was there from the first commit, was filled in at deploy time, or is not real", () => {
     expect(
       databaseArrival(repo([{ "wrangler.jsonc": config(ID) }, { "migrations/0001_init.sql": "SELECT 1;" }]), [ID]),

@@ -1,4 +1,4 @@
-import { git } from "./git-history.js";
+import { git, isMigrationPath } from "./git-history.js";
 
 /** The commit that first put a real database id into a wrangler config: before it, no database of the app existed. */
 export interface DatabaseArrival {
@@ -38,6 +38,31 @@ function filledAtDeploy(dir: string, parent: string, config: string, placeholder
     .some((f) => !/(?:^|\/)wrangler[^/]*\.(?:toml|jsonc?)$/.test(f.slice(f.indexOf(":") + 1)));
 }
 
+/** A statement that changes a table or its rows: what a later migration of a database in use does. */
+const EVOLVES =
+  /\b(?:alter\s+table|drop\s+(?:table|column|index)|update\s+["'`[]?\w+["'`\]]?\s+set|delete\s+from|insert\s+into\s+[^;]*?\bselect)\b/i;
+/** Files of a first commit read at most, for `importedHistory`. */
+const IMPORTED_READ = 200;
+
+/**
+ * Whether the repository's first commit already held a history of this folder that had evolved: at least three
+ * migrations, some after the first changing tables or rows. That is an app imported with its past, whose database
+ * ran those files one by one before any config of it was committed, not a new app's first schema.
+ */
+function importedHistory(dir: string): boolean {
+  return (git(dir, ["rev-list", "--max-parents=0", "HEAD"]) ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .some((root) => {
+      const files = (git(dir, ["ls-tree", "--name-only", root, "--", "."]) ?? "")
+        .split("\n")
+        .filter(isMigrationPath)
+        .sort();
+      if (files.length < 3) return false;
+      return files.slice(1, IMPORTED_READ).some((f) => EVOLVES.test(git(dir, ["show", `${root}:./${f}`]) ?? ""));
+    });
+}
+
 /** The first commit of the repository that added `id` to a wrangler config, with the id value it replaced. */
 function firstCommitWith(dir: string, id: string): DatabaseArrival | undefined {
   const out = git(dir, ["log", "--reverse", "--format=@%H %ct %P", "-p", "-U0", `-S${id}`, "--", ...CONFIGS]);
@@ -56,6 +81,8 @@ function firstCommitWith(dir: string, id: string): DatabaseArrival | undefined {
   }
   if (replaced !== undefined && (TEMPLATED.test(replaced) || UUID.test(replaced))) return undefined;
   if (replaced && config && filledAtDeploy(dir, parents[0] ?? "", config, replaced)) return undefined;
+  // A new binding in a repository imported with its migrations: the database may well be older than the config.
+  if (replaced === undefined && importedHistory(dir)) return undefined;
   return { id: hash, time: Number(time), config, ...(replaced === undefined ? {} : { replaced }) };
 }
 
@@ -63,8 +90,9 @@ function firstCommitWith(dir: string, id: string): DatabaseArrival | undefined {
  * When the app's databases came to exist, read from git: the earliest commit that put one of `ids` (the real
  * database ids of the bindings that use a migrations folder) into a wrangler config, in place of a placeholder or as
  * a new binding. Migrations committed before it first ran together, on an empty database. Undefined when no id is
- * real, git cannot answer, the id was there from the repository's first commit, or it replaced another real id or a
- * value filled in at deploy time.
+ * real, git cannot answer, the id was there from the repository's first commit, it replaced another real id or a
+ * value filled in at deploy time, or it came as a new binding in a repository whose first commit already held an
+ * evolved migrations history (`importedHistory`).
  *
  * @example
  * databaseArrival("migrations", ["9f1c2d3e-…"])?.config; // "wrangler.jsonc"
