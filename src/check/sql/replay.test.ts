@@ -135,6 +135,26 @@ CREATE INDEX ix_a ON t (a);`;
     }
   });
 
+  it("reports a view broken before an ALTER once, at its first victim; later ALTERs run past it and keep their own errors", () => {
+    const { out, r } = replay(
+      "CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT, note TEXT, total INT);\nCREATE TABLE items (order_id INT);\nCREATE INDEX idx_orders_total ON orders (total);\nCREATE VIEW order_items_view AS SELECT o.id, i.order_id FROM orders o JOIN items i ON i.order_id = o.id;",
+      "DROP TABLE items;",
+      "ALTER TABLE orders RENAME COLUMN note TO memo;",
+      "ALTER TABLE orders DROP COLUMN status;",
+      "ALTER TABLE orders DROP COLUMN total;",
+    );
+    const [first, second, third] = [2, 3, 4].map((i) => out[i]?.file.statements[0]);
+    expect(first?.error?.message).toBe("error in view order_items_view: no such table: main.items");
+    // The same cause again: not reported; the column is dropped, as on a database whose view is whole.
+    expect([second?.error, second?.freshError?.message]).toEqual([
+      undefined,
+      "error in view order_items_view: no such table: main.items",
+    ]);
+    expect(r.tables.get("orders")?.columns.map((c) => c.name)).not.toContain("status");
+    // Its own cause, past the view: an indexed column cannot be dropped.
+    expect(third?.error?.message).toContain("idx_orders_total");
+  });
+
   it("leaves a failing statement undone when stand-ins do not help: a child row needs a parent row", () => {
     const r = createReplayer({ engine: "whole" });
     r.applyFile(

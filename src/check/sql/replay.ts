@@ -187,6 +187,8 @@ export class Replayer {
   private twinRowsDiverge = false;
   /** Empty stand-ins for foreign-key parents made outside the migrations, kept until the file is committed. */
   private stubs: string[] = [];
+  /** Lower-cased views and triggers whose break an ALTER already reported (see `runPastBroken`). */
+  private readonly brokenReported = new Set<string>();
 
   constructor(options: ReplayerOptions = {}) {
     const { db, migrationsTable = "d1_migrations", trackRows = false, baseSchema } = options;
@@ -497,6 +499,18 @@ export class Replayer {
     } catch (err) {
       const e = err as Error & { code?: string };
       const error = { message: e.message, line: errorLine(stmt, e.message), code: e.code };
+      const past = this.runPastBroken(stmt, e.message);
+      if (past) {
+        // A later ALTER that meets the same broken view: one cause, reported once, at its first victim.
+        if (past.error === undefined) {
+          out.freshError = error;
+          out.rowsChanged = past.changes;
+          this.noteEvent(info);
+          return true;
+        }
+        out.error = { ...past.error, line: errorLine(stmt, past.error.message) };
+        return false;
+      }
       const stubbed = this.runWithParentStubs(stmt, info, e.message);
       if (!stubbed) {
         out.error = error;
@@ -509,6 +523,48 @@ export class Replayer {
     }
     this.noteEvent(info);
     return true;
+  }
+
+  /**
+   * An ALTER that SQLite rejects because a view or trigger was already broken before it ("error in view v: no such
+   * table: main.u", not "… after drop column"): every later ALTER would fail the same way, for one cause. The first
+   * victim of each such view is reported as it is (undefined here). Later ones run again with the view set aside and
+   * put back: their own failure (an indexed column, say) is theirs to report, and their success is production's
+   * effect. Undefined when the failure is another one.
+   */
+  private runPastBroken(
+    stmt: SqlStatement,
+    message: string,
+  ): { changes: number; error?: { message: string; code?: string } } | undefined {
+    const name = /^error in (?:view|trigger) (\S+): /.exec(message)?.[1];
+    if (!name) return undefined;
+    if (!this.brokenReported.has(lc(name))) {
+      this.brokenReported.add(lc(name));
+      return undefined;
+    }
+    const db = this.db;
+    const broken = db
+      .prepare("SELECT type, sql FROM sqlite_master WHERE lower(name) = ? AND type IN ('view', 'trigger')")
+      .get(lc(name)) as { type: string; sql: string | null } | undefined;
+    if (!broken?.sql) return undefined;
+    db.exec("SAVEPOINT blastwall_broken");
+    try {
+      db.exec(`DROP ${broken.type.toUpperCase()} ${quoteIdent(name)}`);
+      const { changes } = db.prepare(stmt.sql).run();
+      // A broken view is stored as written; put it back, for whatever later files do with it, if SQLite takes it.
+      try {
+        db.exec(broken.sql);
+      } catch {
+        // Left out: it could not run anyway.
+      }
+      db.exec("RELEASE blastwall_broken");
+      return { changes };
+    } catch (err) {
+      db.exec("ROLLBACK TO blastwall_broken");
+      db.exec("RELEASE blastwall_broken");
+      const e = err as Error & { code?: string };
+      return { changes: 0, error: { message: e.message, ...(e.code ? { code: e.code } : {}) } };
+    }
   }
 
   /**
