@@ -572,3 +572,16 @@ export function readdedAfter(
       return { line: c.line, column: c.column };
   return undefined;
 }
+
+/**
+ * Where the file added `table.column` before it drops it at `line` (`ADD COLUMN _status_bak; … DROP COLUMN
+ * _status_bak;`): a scratch column for moving values, which no deployed version ever held or named.
+ *
+ * @example
+ * addedBefore(file, "orders", "_status_bak", 9); // 1 for "ALTER TABLE orders ADD COLUMN _status_bak TEXT;" on line 1
+ */
+export function addedBefore(file: MigrationFile, table: string, column: string, line: number): number | undefined {
+  return file.changes.find(
+    (c) => c.kind === "add-column" && lc(c.table) === lc(table) && lc(c.column.name) === lc(column) && c.line < line,
+  )?.line;
+}

@@ -38,6 +38,17 @@ describe("d1/drop-column", () => {
     expect(await hitsAfterBase("d1/drop-column", "ALTER TABLE orders ADD COLUMN note TEXT;")).toEqual([]);
     expect(await hitsAfterBase("d1/drop-column", "CREATE TABLE t (a, b);\nALTER TABLE t DROP COLUMN b;")).toEqual([]);
   });
+  it("does not flag a scratch column the file adds and drops again; flags the real column it drops on the way", async () => {
+    const sql = [
+      "ALTER TABLE orders ADD COLUMN _status_bak TEXT;",
+      "UPDATE orders SET _status_bak = status;",
+      "ALTER TABLE orders DROP COLUMN status;",
+      "ALTER TABLE orders ADD COLUMN status TEXT DEFAULT 'new';",
+      "UPDATE orders SET status = COALESCE(_status_bak, 'new');",
+      "ALTER TABLE orders DROP COLUMN _status_bak;",
+    ].join("\n");
+    expect(await hitsAfterBase("d1/drop-column", sql)).toEqual(["d1/drop-column@0002_change.sql:3"]);
+  });
   it("is silenced by a blastwall-ignore with a reason", async () => {
     const sql =
       "-- blastwall-ignore d1/drop-column: v42 stopped reading status\nALTER TABLE orders DROP COLUMN status;";

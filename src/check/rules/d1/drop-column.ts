@@ -1,5 +1,5 @@
 import { type CodeMentions, runningVersion } from "../../d1/code-mentions.js";
-import { carriedInto, readdedAfter, wipedByRebuild } from "../../d1/net-effect.js";
+import { addedBefore, carriedInto, readdedAfter, wipedByRebuild } from "../../d1/net-effect.js";
 import { existedBefore, flatChanges, ident, type MigrationFile, type RuleHit } from "../../d1/rule.js";
 import { tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
@@ -52,7 +52,9 @@ export default defineRule({
     ...wiped(file, code),
     ...onTableMadeOutside(file, code),
     ...flatChanges(file).flatMap((c): RuleHit[] => {
+      // A column this file added before dropping it is scratch space: no version held or named it.
       if (c.kind !== "drop-column" || !existedBefore(file, c.table)) return [];
+      if (!c.viaRebuild && addedBefore(file, c.table, c.column.name, c.line) !== undefined) return [];
       const running = runningVersion(code, c.column.name, `queries that name it fail with "no such column"`, {
         table: c.table,
       });

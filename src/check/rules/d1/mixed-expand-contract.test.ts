@@ -19,6 +19,12 @@ describe("d1/mixed-expand-contract", () => {
     const r = await checkMigrations({ "migrations/0001.sql": BASE_MIGRATION, "migrations/0002.sql": sql });
     expect(r.migrations.map((m) => m.class)).toEqual(["expand", "mixed"]);
   });
+  it("does not count a scratch column the file adds and drops again as either half", async () => {
+    const sql =
+      "ALTER TABLE orders ADD COLUMN _total_bak INTEGER;\nUPDATE orders SET _total_bak = total;\nALTER TABLE orders DROP COLUMN _total_bak;\nCREATE INDEX ix_status ON orders (status);";
+    expect(await hitsAfterBase("d1/mixed-expand-contract", sql)).toEqual([]);
+  });
+
   it("does not flag pure expand or pure contract files", async () => {
     const fkColumn =
       "CREATE TABLE customers (id INTEGER PRIMARY KEY);\nALTER TABLE orders ADD COLUMN customer_id INTEGER REFERENCES customers (id);";

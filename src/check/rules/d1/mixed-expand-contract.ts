@@ -1,5 +1,12 @@
 import { classOfChange, contextFor, writtenColumns } from "../../d1/classify.js";
-import { droppedInFile, partialOnlyNewRows, readdedAfter, refilledIndex, restoredAfter } from "../../d1/net-effect.js";
+import {
+  addedBefore,
+  droppedInFile,
+  partialOnlyNewRows,
+  readdedAfter,
+  refilledIndex,
+  restoredAfter,
+} from "../../d1/net-effect.js";
 import type { MigrationFile } from "../../d1/rule.js";
 import type { Change } from "../../sql/diff.js";
 import { defineRule } from "../rule.js";
@@ -66,8 +73,18 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
             (d.kind === "drop-table" && file.recreated?.has(d.table.toLowerCase()) === true)),
       ));
   // `DROP COLUMN x; … ADD COLUMN x`: the column stays, its values go (d1/drop-column says so), neither half is a step.
+  // `ADD COLUMN x_bak; … DROP COLUMN x_bak`: a scratch column, neither half a step either.
   const readded = (c: Change & { line: number }) =>
     (c.kind === "drop-column" && readdedAfter(file, c.table, c.column.name, c.line) !== undefined) ||
+    (c.kind === "drop-column" && addedBefore(file, c.table, c.column.name, c.line) !== undefined) ||
+    (c.kind === "add-column" &&
+      file.changes.some(
+        (d) =>
+          d.kind === "drop-column" &&
+          d.line > c.line &&
+          d.table.toLowerCase() === c.table.toLowerCase() &&
+          d.column.name.toLowerCase() === c.column.name.toLowerCase(),
+      )) ||
     (c.kind === "add-column" &&
       file.changes.some(
         (d) =>
