@@ -135,32 +135,46 @@ export interface LoadProjectOptions {
   unreadable?: boolean;
 }
 
+/** Each config parsed, in order, and those whose load threw an error `tolerated` accepts; any other error is thrown. */
+function loadEach(
+  paths: readonly string[],
+  tolerated: (err: unknown) => boolean,
+): { loaded: { path: string; config: WranglerConfig }[]; failed: { path: string; err: Error }[] } {
+  const loaded: { path: string; config: WranglerConfig }[] = [];
+  const failed: { path: string; err: Error }[] = [];
+  for (const path of paths) {
+    try {
+      loaded.push({ path, config: loadWranglerConfig(path) });
+    } catch (err) {
+      if (!tolerated(err)) throw err;
+      failed.push({ path, err: err as Error });
+    }
+  }
+  return { loaded, failed };
+}
+
 /** Each config parsed, or with `tolerate` (while another parses) listed as unreadable. */
 function loadConfigs(
   paths: readonly string[],
   tolerate: boolean,
 ): { workers: WranglerConfig[]; unreadable: UnreadableConfig[] } {
-  const workers: WranglerConfig[] = [];
-  const unreadable: UnreadableConfig[] = [];
-  let first: unknown;
-  for (const path of paths) {
-    try {
-      workers.push(loadWranglerConfig(path));
-    } catch (err) {
-      if (!tolerate || !(err instanceof BlastwallError) || err.kind !== "input") throw err;
-      first ??= err;
-      const { line, column } = err.location ?? {};
-      unreadable.push({
-        path,
-        reason: err.message,
-        ...(line === undefined ? {} : { line }),
-        ...(column === undefined ? {} : { column }),
-        ...(err.fix === undefined ? {} : { fix: err.fix }),
-      });
-    }
-  }
-  if (workers.length === 0 && first) throw first;
-  return { workers, unreadable };
+  const { loaded, failed } = loadEach(
+    paths,
+    (err) => tolerate && err instanceof BlastwallError && err.kind === "input",
+  );
+  const first = failed[0];
+  if (loaded.length === 0 && first) throw first.err;
+  const unreadable = failed.map(({ path, err }): UnreadableConfig => {
+    const { location, fix } = err as BlastwallError;
+    return {
+      path,
+      reason: err.message,
+      ...(location?.line === undefined ? {} : { line: location.line }),
+      ...(location?.column === undefined ? {} : { column: location.column }),
+      ...(fix === undefined ? {} : { fix }),
+    };
+  });
+  return { workers: loaded.map((l) => l.config), unreadable };
 }
 
 /** Templates parsed as configs; those that do not parse (placeholders, not a config yet) are listed with why. */
@@ -168,17 +182,14 @@ function loadTemplates(paths: readonly string[]): {
   workers: WranglerConfig[];
   templates: NonNullable<Project["templates"]>;
 } {
-  const workers: WranglerConfig[] = [];
-  const templates: NonNullable<Project["templates"]> = { read: [], unreadable: [] };
-  for (const path of paths) {
-    try {
-      workers.push(loadWranglerConfig(path));
-      templates.read.push(path);
-    } catch (err) {
-      templates.unreadable.push({ path, reason: (err as Error).message });
-    }
-  }
-  return { workers, templates };
+  const { loaded, failed } = loadEach(paths, () => true);
+  return {
+    workers: loaded.map((l) => l.config),
+    templates: {
+      read: loaded.map((l) => l.path),
+      unreadable: failed.map(({ path, err }) => ({ path, reason: err.message })),
+    },
+  };
 }
 
 /**

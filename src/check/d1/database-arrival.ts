@@ -1,3 +1,4 @@
+import { textsAtRef } from "../config/git-base.js";
 import { git, isMigrationPath } from "./git-history.js";
 
 /** The commit that first put a real database id into a wrangler config: before it, no database of the app existed. */
@@ -41,9 +42,6 @@ function filledAtDeploy(dir: string, parent: string, config: string, placeholder
 /** A statement that changes a table or its rows: what a later migration of a database in use does. */
 const EVOLVES =
   /\b(?:alter\s+table|drop\s+(?:table|column|index)|update\s+["'`[]?\w+["'`\]]?\s+set|delete\s+from|insert\s+into\s+[^;]*?\bselect)\b/i;
-/** Files of a first commit read at most, for `importedHistory`. */
-const IMPORTED_READ = 200;
-
 /**
  * Whether the repository's first commit already held a history of this folder that had evolved: at least three
  * migrations, some after the first changing tables or rows. That is an app imported with its past, whose database
@@ -54,12 +52,9 @@ function importedHistory(dir: string): boolean {
     .split("\n")
     .filter(Boolean)
     .some((root) => {
-      const files = (git(dir, ["ls-tree", "--name-only", root, "--", "."]) ?? "")
-        .split("\n")
-        .filter(isMigrationPath)
-        .sort();
-      if (files.length < 3) return false;
-      return files.slice(1, IMPORTED_READ).some((f) => EVOLVES.test(git(dir, ["show", `${root}:./${f}`]) ?? ""));
+      // In name order, as ls-tree lists them.
+      const texts = textsAtRef(dir, root, isMigrationPath) ?? [];
+      return texts.length >= 3 && texts.slice(1).some((t) => EVOLVES.test(t));
     });
 }
 

@@ -81,15 +81,7 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
       file.changes.some(
         (d) =>
           d.kind === "drop-column" &&
-          d.line > c.line &&
-          d.table.toLowerCase() === c.table.toLowerCase() &&
-          d.column.name.toLowerCase() === c.column.name.toLowerCase(),
-      )) ||
-    (c.kind === "add-column" &&
-      file.changes.some(
-        (d) =>
-          d.kind === "drop-column" &&
-          d.line < c.line &&
+          d.line !== c.line &&
           d.table.toLowerCase() === c.table.toLowerCase() &&
           d.column.name.toLowerCase() === c.column.name.toLowerCase(),
       ));
