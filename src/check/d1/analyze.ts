@@ -12,6 +12,7 @@ import { tokenize } from "../sql/tokens.js";
 import { classify, writtenColumns } from "./classify.js";
 import type { CodeMentions } from "./code-mentions.js";
 import { codeSuppressions } from "./code-suppress.js";
+import { createFailureTracker } from "./failed-files.js";
 import { InsertedRows } from "./inserted-rows.js";
 import { LOCK_FILE, type LockProblem, type MigrationContent, readLock, verifyLock } from "./lock.js";
 import { type MigrationsDir, migrationNames, migrationPath, readMigration } from "./migrations.js";
@@ -307,6 +308,7 @@ export function analyzeMigrationsDir(
     parents: new Set(),
     unmade: new Set(),
   };
+  const failures = createFailureTracker();
   const seeded = new Set<string>();
   const inserted = new InsertedRows();
   const createdBy = new Map<string, string>();
@@ -320,6 +322,8 @@ export function analyzeMigrationsDir(
     names.forEach((name, i) => {
       const file = replayFile(replayer, dir, name);
       file.missingBase = missingBase(file, history);
+      const excused = new Set(file.missingBase?.map((m) => m.index));
+      file.followsFailure = failures.follow(file, (index) => excused.has(index));
       file.missingParents = missingParents(file, (t) => replayer.tables.has(t), history);
       if (onData?.pending.has(name) && !file.unreadable) {
         const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;

@@ -10,6 +10,14 @@ import type { DrizzleBase, MigrationsDir } from "./migrations.js";
 import type { NestedFile } from "./nested-files.js";
 import type { ReleaseWindows } from "./release-windows.js";
 
+/** Where a failure that explains a later one sits (see `failed-files.ts`). */
+export interface FailureCause {
+  rel: string;
+  line: number;
+  /** The cause is an earlier statement of the same file (which stops there), not a file that rolled back. */
+  sameFile: boolean;
+}
+
 /** One migration file after replay: what every D1 rule reads. */
 export interface MigrationFile {
   /** File name, e.g. "0003_rename_status.sql" (what d1_migrations records). */
@@ -47,6 +55,11 @@ export interface MigrationFile {
    * statement left short (`table`), or writes rows whose parent is in one.
    */
   missingBase?: { index: number; table: string; first: boolean; via?: true }[];
+  /**
+   * Failing statements (by index) that fail only because an earlier one did: they clash with what the replay kept of
+   * an earlier file that failed (D1 rolls such a file back whole), or follow a failure earlier in this file.
+   */
+  followsFailure?: ReadonlyMap<number, FailureCause>;
   /**
    * Foreign keys this file declares (in a table it creates or rebuilds, or a column it adds) whose parent no
    * migration has created by the end of the file, the first time each parent is met. Kept only when the parent is
@@ -168,6 +181,11 @@ export function renamedAway(file: MigrationFile, gone: string): { line: number; 
 export function listSome(items: readonly string[], shown = 4): string {
   const head = items.slice(0, shown).join(", ");
   return items.length > shown ? `${head} and ${items.length - shown} more` : head;
+}
+
+/** The folder's first database name, as a wrangler command takes it ("shop" of "shop (DB in wrangler.toml)"). */
+export function databaseName(dir: Pick<MigrationsDir, "databases">): string {
+  return /^(\S+)/.exec(dir.databases[0] ?? "")?.[1] ?? "<database>";
 }
 
 /** `"orders"`: identifiers quoted only when they need it, as a user would write them. */

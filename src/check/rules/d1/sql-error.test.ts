@@ -71,4 +71,57 @@ CREATE TABLE merchants (id TEXT PRIMARY KEY, category_id TEXT REFERENCES categor
     });
     expect(both.findings.filter((x) => x.rule === "d1/sql-error")).toEqual([]);
   });
+  it("reports a failure that only follows from an earlier one as info, naming the failure to fix first", async () => {
+    const sev = (r: Awaited<ReturnType<typeof checkMigrations>>) =>
+      r.findings.filter((x) => x.rule === "d1/sql-error").map((x) => `${x.file}:${x.line} ${x.severity}`);
+    // 0002 fails at line 2, so D1 rolls back its ADD of `note`: 0003's ADD of `note` runs wherever 0002 failed.
+    const rolledBack = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002_a.sql": "ALTER TABLE orders ADD COLUMN note TEXT;\nALTER TABLE orders ADD COLUMN status TEXT;",
+      "migrations/0003_b.sql": "ALTER TABLE orders ADD COLUMN note TEXT;",
+      "migrations/0004_c.sql": "ALTER TABLE orders ADD COLUMN note TEXT;",
+    });
+    expect(sev(rolledBack)).toEqual([
+      "migrations/0002_a.sql:2 error",
+      "migrations/0003_b.sql:1 info",
+      // Where 0002 rolled back, 0003 added `note`: 0004's clash is its own.
+      "migrations/0004_c.sql:1 error",
+    ]);
+    expect(rolledBack.findings.find((x) => x.file === "migrations/0003_b.sql")?.message).toContain(
+      "migrations/0002_a.sql, which fails at line 2",
+    );
+    // The replay keeps a failed file's DROP, yet a later read of the table stays an error: where that file rolled
+    // back, the statement meets the old table, whose shape the replay no longer knows.
+    const dropKept = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002_a.sql":
+        "DROP TABLE order_items;\nCREATE TABLE order_items (id INTEGER PRIMARY KEY, sku TEXT, sku TEXT);",
+      "migrations/0003_b.sql": "CREATE INDEX idx_items_sku ON order_items (sku);",
+    });
+    expect(sev(dropKept)).toContain("migrations/0003_b.sql:1 error");
+    // In one file: a column re-added after its DROP failed, on the same table; another table's clash is its own.
+    const sameFile = await checkMigrations({
+      "migrations/0001.sql": `${BASE_MIGRATION}CREATE INDEX idx_orders_status ON orders (status);\nCREATE TABLE notes (id INTEGER PRIMARY KEY, status TEXT);`,
+      "migrations/0002_a.sql":
+        "ALTER TABLE orders DROP COLUMN status;\nALTER TABLE orders ADD COLUMN status TEXT;\nALTER TABLE notes ADD COLUMN status TEXT;",
+    });
+    expect(sev(sameFile)).toEqual([
+      "migrations/0002_a.sql:1 error",
+      "migrations/0002_a.sql:2 info",
+      "migrations/0002_a.sql:3 error",
+    ]);
+    // Several statements that fail for one missing column: each is its own failure, not a follow-on.
+    const sameCause = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002_a.sql": "UPDATE orders SET note = 'a' WHERE id = 1;\nUPDATE orders SET note = 'b' WHERE id = 2;",
+    });
+    expect(sev(sameCause)).toEqual(["migrations/0002_a.sql:1 error", "migrations/0002_a.sql:2 error"]);
+    // A file that applies: nothing follows from it.
+    const fine = await checkMigrations({
+      "migrations/0001.sql": BASE_MIGRATION,
+      "migrations/0002_a.sql": "ALTER TABLE orders ADD COLUMN note TEXT;",
+      "migrations/0003_b.sql": "ALTER TABLE orders ADD COLUMN note TEXT;",
+    });
+    expect(sev(fine)).toEqual(["migrations/0003_b.sql:1 error"]);
+  });
 });

@@ -1,4 +1,4 @@
-import type { MigrationFile } from "../../d1/rule.js";
+import type { FailureCause, MigrationFile } from "../../d1/rule.js";
 import type { StatementOutcome } from "../../sql/replay.js";
 import type { Hit } from "../report.js";
 import { defineRule } from "../rule.js";
@@ -25,6 +25,25 @@ function missingParent(o: StatementOutcome, i: number, file: MigrationFile, data
   };
 }
 
+/** A failure that only follows from an earlier one: info, pointing at the failure to fix first. */
+function followOn(error: NonNullable<StatementOutcome["error"]>, cause: FailureCause): Hit {
+  return {
+    line: error.line,
+    severity: "info",
+    message: cause.sameFile
+      ? `SQLite rejects this statement on the replay (${error.message}), but only because line ${cause.line} failed first: D1 stops the file there and rolls it back, so this statement never runs until line ${cause.line} is fixed`
+      : `SQLite rejects this statement on the replay (${error.message}), but only because of what the replay kept of ${cause.rel}, which fails at line ${cause.line}: D1 rolls a failing file back whole, so wherever that file failed this statement runs`,
+    fix: cause.sameFile
+      ? `Fix line ${cause.line} first, then check again: this statement may pass once it does.`
+      : `Fix ${cause.rel}:${cause.line} first. If you fix it so that it applies, this statement then clashes with it on every database that runs both: change them together.`,
+    data: {
+      sqlite: error.message,
+      followsFrom: `${cause.rel}:${cause.line}`,
+      ...(error.code ? { code: error.code } : {}),
+    },
+  };
+}
+
 /** A statement that SQLite rejects while replaying the migration history on an empty database. */
 export default defineRule({
   meta: { id: "d1/sql-error", severity: "error", summary: "A migration's SQL fails to apply" },
@@ -40,6 +59,8 @@ export default defineRule({
       if (!o.error || file.missingBase?.some((m) => m.index === i)) return [];
       const parent = missingParent(o, i, file, dataLabel);
       if (parent) return [parent];
+      const cause = file.followsFailure?.get(i);
+      if (cause) return [followOn(o.error, cause)];
       // The replay's own words when the failure is wrangler's record of the file, not the statement.
       const record = o.error.message.startsWith("wrangler ");
       return [
