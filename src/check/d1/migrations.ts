@@ -11,8 +11,16 @@ import { migrationOrderFor } from "../../project/wrangler-version.js";
 
 /** One migrations folder and the D1 bindings that use it (several Workers often share one). */
 /** The project folder a migrations folder was found from (`dir.rel` is relative to it). */
-export function projectRoot(dir: Pick<MigrationsDir, "dir" | "rel">): string {
-  return resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+export function projectRoot(dir: Pick<MigrationsDir, "dir" | "rel"> & { configs?: readonly WranglerConfig[] }): string {
+  if (!dir.rel.split("/").includes(".."))
+    return resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
+  // `../migrations` from `api/`: the folder's own path cannot say which folder the `..` left, the config's can.
+  for (const cfg of dir.configs ?? [])
+    for (let at = dirname(cfg.path); ; at = dirname(at)) {
+      if (resolve(at, dir.rel) === resolve(dir.dir)) return at;
+      if (dirname(at) === at) break;
+    }
+  return resolve(dir.dir, "..");
 }
 
 /**

@@ -81,10 +81,16 @@ const WRANGLER_ACTION = /^\s*(?:-\s*)?uses:\s*["']?cloudflare\/wrangler-action@/
 const APPLY_NOT_LOCAL = /\bmigrations\s+apply\b(?![^\n]*--local\b)/;
 const WORKING_DIR = /^\s*(?:working-directory|workingDirectory):\s*["']?([^"'#\s]+)/;
 
-/** The step around `line` (0-based): from its `- ` item to the next item at the same indent. */
-function stepAround(lines: readonly string[], line: number): string[] {
+/** The first line (0-based) of the step around `line`: its `- ` item. */
+function stepStart(lines: readonly string[], line: number): number {
   let start = line;
   while (start > 0 && !/^\s*-\s/.test(lines[start] ?? "")) start--;
+  return start;
+}
+
+/** The step around `line` (0-based): from its `- ` item to the next item at the same indent. */
+function stepAround(lines: readonly string[], line: number): string[] {
+  const start = stepStart(lines, line);
   const indent = /^\s*/.exec(lines[start] ?? "")?.[0].length ?? 0;
   let end = line + 1;
   for (; end < lines.length; end++) {
@@ -112,11 +118,41 @@ function deploysAt(lines: readonly string[], i: number, deployScripts: ReadonlyS
   return step.slice(command).some((s) => /\b(?:deploy|publish)\b/.test(s) && !/\bversions\s+upload\b/.test(s));
 }
 
+/** The line that deploys in the step at `i`: for wrangler-action, the `deploy` line of its `command:` input, if any. */
+function deployLine(lines: readonly string[], i: number): number {
+  if (!WRANGLER_ACTION.test(lines[i] ?? "")) return i;
+  const start = stepStart(lines, i);
+  // The test `deploysAt` reads the input with: `deploy`, `pages deploy`, `npx wrangler deploy` on a line of it.
+  const at = stepAround(lines, i).findIndex(
+    (l, k) => k > 0 && /\b(?:deploy|publish)\b/.test(l) && !/\bversions\s+upload\b|^\s*-?\s*name:/.test(l),
+  );
+  return at < 0 ? i : start + at;
+}
+
 /** A push-triggered workflow step that deploys a Worker, when nothing in CI applies D1 migrations (see below). */
 export interface DeployWithoutMigrate {
   /** The workflow file, absolute, and the line of the deploying step. */
   file: string;
   line: number;
+  /**
+   * Set when the workflow does apply the migrations, but only after this deploy, in the same job: the line that
+   * applies them, and whether that step lets a failure pass (`|| true`, `continue-on-error: true`).
+   */
+  migratesAfter?: { line: number; ignoresFailure: boolean };
+}
+
+/** The job (its key line, 0-based) that holds `line`, or -1 outside `jobs:`. */
+function jobOf(lines: readonly string[], line: number): number {
+  const jobs = lines.findIndex((l) => /^jobs\s*:/.test(l));
+  if (jobs < 0 || line <= jobs) return -1;
+  const indentOf = (l: string) => /^\s*/.exec(l)?.[0].length ?? 0;
+  const first = lines.findIndex((l, i) => i > jobs && l.trim() !== "" && !/^\s*#/.test(l));
+  const indent = first < 0 ? 2 : indentOf(lines[first] ?? "");
+  for (let i = line; i > jobs; i--) {
+    const l = lines[i] ?? "";
+    if (l.trim() !== "" && !/^\s*#/.test(l) && indentOf(l) === indent) return i;
+  }
+  return -1;
 }
 
 /**
@@ -138,21 +174,31 @@ export function deployWithoutMigrate(from: string, workers: readonly string[]): 
   // name says it migrates when its text is out of reach.
   const runsApply = (l: string) =>
     words(l).some((w) => migrating.has(w)) || (PACKAGE_RUN.test(l) && /\bmigrat/i.test(l) && !/--local\b/.test(l));
-  const migrates = (text: string) =>
-    text.split("\n").some((l) => !/^\s*#/.test(l) && (APPLY_NOT_LOCAL.test(l) || runsApply(l)));
-  if (texts.length === 0 || texts.some(({ text }) => migrates(text))) return undefined;
+  const migratesAt = (l: string) => !/^\s*#/.test(l) && (APPLY_NOT_LOCAL.test(l) || runsApply(l));
+  if (texts.length === 0) return undefined;
+  const migratesSomewhere = texts.some(({ text }) => text.split("\n").some(migratesAt));
   const deployScripts = new Set(scripts.filter((s) => DEPLOYS.test(s.script)).map((s) => s.name));
   const holdsWorker = (w: string) => workers.some((d) => d === w || d.startsWith(`${w}/`));
   for (const { file, text } of texts) {
     if (!triggeredByPush(text) || /\bd1\s+create\b/.test(text)) continue;
     const root = dirname(dirname(dirname(file)));
     const lines = text.split("\n");
+    const apply = lines.findIndex(migratesAt);
     for (let i = 0; i < lines.length; i++) {
       if (!deploysAt(lines, i, deployScripts)) continue;
       const wd = stepAround(lines, i)
         .map((s) => WORKING_DIR.exec(s)?.[1])
         .find((w) => w !== undefined);
-      if (wd === undefined || holdsWorker(resolve(root, wd))) return { file, line: i + 1 };
+      if (wd !== undefined && !holdsWorker(resolve(root, wd))) continue;
+      if (!migratesSomewhere) return { file, line: i + 1 };
+      // Migrated in the same job, but after this deploy: the new code serves on the old schema in between.
+      if (apply > deployLine(lines, i) && jobOf(lines, apply) === jobOf(lines, i) && jobOf(lines, i) >= 0) {
+        const step = stepAround(lines, apply);
+        const ignoresFailure = step.some((l) =>
+          /\|\|\s*(?:true\b|:(?=\s|$)|exit 0\b)|continue-on-error:\s*true\b/.test(l),
+        );
+        return { file, line: i + 1, migratesAfter: { line: apply + 1, ignoresFailure } };
+      }
     }
   }
   return undefined;

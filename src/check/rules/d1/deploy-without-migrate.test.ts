@@ -1,5 +1,8 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations } from "../../d1/testing.js";
+import { d1Analyzer } from "../../d1/analyzer.js";
+import { BASE_MIGRATION, checkMigrations, TEST_WRANGLER, writeProject } from "../../d1/testing.js";
+import { runCheck } from "../../run-check.js";
 
 const RULE = "d1/deploy-without-migrate";
 
@@ -102,5 +105,57 @@ describe(RULE, () => {
   it("passes over a step that deploys another folder of a monorepo", async () => {
     const other = "      - run: npx wrangler deploy\n        working-directory: apps/web\n";
     expect(await found({ ".github/workflows/deploy.yml": workflow(other) })).toEqual([]);
+  });
+
+  it("flags a job that deploys first and applies the migrations after, and says when the step hides a failure", async () => {
+    const apply = "      - run: npx wrangler d1 migrations apply app --remote || true\n";
+    const [f, more] = await found({ ".github/workflows/deploy.yml": workflow(`${DEPLOY}${apply}`) });
+    expect(more).toBeUndefined();
+    expect([f?.file, f?.line]).toEqual(["migrations/0002_note.sql", 2]);
+    expect(f?.message).toContain(
+      ".github/workflows/deploy.yml:10 deploys the Worker before the same job applies the migrations (line 13)",
+    );
+    expect(f?.message).toContain("lets a failed migration pass");
+    expect(f?.fix).toContain("Move the migrations step before the deploy step and let it fail the job");
+    // One run block, deploy first; and wrangler-action's command with deploy listed before the apply.
+    const oneStep =
+      "      - run: |\n          npx wrangler deploy\n          npx wrangler d1 migrations apply app --remote\n";
+    const action = `      - uses: cloudflare/wrangler-action@v3\n        with:\n          command: |\n            deploy\n            d1 migrations apply app --remote\n`;
+    for (const steps of [oneStep, action]) {
+      const [g] = await found({ ".github/workflows/deploy.yml": workflow(steps) });
+      expect(g?.message, steps).toContain("before the same job applies the migrations");
+      expect(g?.message, steps).not.toContain("lets a failed migration pass");
+    }
+  });
+
+  it("stays quiet when the apply runs first, or in another job or workflow", async () => {
+    const first = `      - run: npx wrangler d1 migrations apply app --remote\n${DEPLOY}`;
+    expect(await found({ ".github/workflows/deploy.yml": workflow(first) })).toEqual([]);
+    // wrangler-action's command that applies, then deploys Pages.
+    const action = `      - uses: cloudflare/wrangler-action@v3\n        with:\n          command: |\n            d1 migrations apply app --remote\n            pages deploy dist --project-name app\n`;
+    expect(await found({ ".github/workflows/deploy.yml": workflow(action) })).toEqual([]);
+    const otherJob = `${workflow(DEPLOY)}  migrate:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx wrangler d1 migrations apply app --remote\n`;
+    expect(await found({ ".github/workflows/deploy.yml": otherJob })).toEqual([]);
+    const otherFile = workflow("      - run: npx wrangler d1 migrations apply app --remote\n");
+    expect(
+      await found({ ".github/workflows/deploy.yml": workflow(DEPLOY), ".github/workflows/migrate.yml": otherFile }),
+    ).toEqual([]);
+  });
+
+  it("names the workflow from the project folder when the migrations sit beside it (migrations_dir = ../migrations)", async () => {
+    const root = writeProject(
+      {
+        "api/wrangler.toml": TEST_WRANGLER.replace('migrations_dir = "migrations"', 'migrations_dir = "../migrations"'),
+        "api/src/index.ts": WORKER,
+        "migrations/0001_base.sql": BASE_MIGRATION,
+        "migrations/0002_note.sql": "ALTER TABLE orders ADD COLUMN note TEXT;\n",
+        ".github/workflows/deploy.yml": workflow(DEPLOY),
+      },
+      "",
+    );
+    const r = await runCheck(join(root, "api"), { analyzers: [d1Analyzer] });
+    const [f] = r.findings.filter((x) => x.rule === RULE);
+    expect(f?.file).toBe("../migrations/0002_note.sql");
+    expect(f?.message).toContain("../.github/workflows/deploy.yml:10 deploys the Worker on every push");
   });
 });

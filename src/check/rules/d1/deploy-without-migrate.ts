@@ -1,7 +1,7 @@
 import { dirname, relative, sep } from "node:path";
 import { projectRoot } from "../../d1/migrations.js";
 import { deployWithoutMigrate } from "../../d1/push-deploy.js";
-import { type D1RuleContext, flatChanges, ident } from "../../d1/rule.js";
+import { type D1RuleContext, databaseName, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
 const slash = (p: string) => p.split(sep).join("/");
@@ -25,7 +25,8 @@ function firstUsed({ file, code }: D1RuleContext): { line: number; what: string 
 }
 
 /**
- * A CI workflow deploys the Worker on every push, and nothing in CI applies its D1 migrations to the remote database.
+ * A CI workflow deploys the Worker on every push, and nothing in CI applies its D1 migrations to the remote database,
+ * or the same job applies them only after the deploy step.
  * Reported once per folder, on its newest migration, at the first column or table it adds that the deployed code
  * uses: pushed together, that code goes live before anyone has applied the file, and its queries fail until then.
  */
@@ -33,7 +34,7 @@ export default defineRule({
   meta: {
     id: "d1/deploy-without-migrate",
     severity: "warning",
-    summary: "CI deploys the Worker on push but never applies its migrations, so new code runs before its schema",
+    summary: "CI deploys the Worker on push but never applies its migrations, or applies them only after the deploy",
   },
   checkMigration(ctx) {
     const { file, folder } = ctx;
@@ -47,7 +48,18 @@ export default defineRule({
     if (!step) return [];
     const root = projectRoot(folder.dir);
     const workflow = `${slash(relative(root, step.file))}:${step.line}`;
-    const db = /^(\S+)/.exec(folder.dir.databases[0] ?? "")?.[1] ?? "<database>";
+    const db = databaseName(folder.dir);
+    const missing = `"no such ${used.what.startsWith("table") ? "table" : "column"}"`;
+    const after = step.migratesAfter;
+    if (after)
+      return [
+        {
+          line: used.line,
+          message: `${workflow} deploys the Worker before the same job applies the migrations (line ${after.line}): the code pushed with ${file.name} uses the ${used.what}, which only this file adds, so it serves on the old schema, with its queries failing with ${missing}, until that later step has run${after.ignoresFailure ? `; and the step lets a failed migration pass, so the deploy stays up with code whose schema never arrived` : ""}`,
+          fix: `Move the migrations step before the deploy step${after.ignoresFailure ? " and let it fail the job (drop `|| true` or `continue-on-error`)" : ""}: \`npx wrangler d1 migrations apply ${ident(db)} --remote\`, then \`wrangler deploy\`. Keep each migration additive, so the version still serving keeps working once it has run.`,
+          data: { workflow, uses: used.what, migratesAt: after.line, ignoresFailure: after.ignoresFailure },
+        },
+      ];
     return [
       {
         line: used.line,
