@@ -8,6 +8,8 @@ export interface DeletedMigration {
   /** The file added after it, and the commit that added it: why it counts as shipped. */
   shippedBy: { file: string; commit: string; time: number };
   deletedIn: { commit: string; time: number };
+  /** Migration files the deleting commit added: a squash's replacement, which old databases have not recorded. */
+  addedWith: string[];
   /**
    * The folder's migrations in the commit before the deletion, with their texts there: what a database that was up
    * to date then had run. Read from git on first call, once per deleting commit.
@@ -59,6 +61,7 @@ export function deletedMigrations(
             text,
             shippedBy: l.shippedBy,
             deletedIn: { commit: commit.id, time: commit.time },
+            addedWith: commit.changes.flatMap((x) => (x.status === "A" && isMigration(x.path) ? [x.path] : [])),
             before,
           });
       }
@@ -79,4 +82,11 @@ function folderAt(dir: string, commit: string, names: readonly string[]): Delete
       const text = git(dir, ["show", `${commit}^:./${name}`]);
       return text === undefined ? [] : [{ name, text }];
     }));
+}
+
+/** The deletions grouped by the commit that made them: a squash deletes many files at once. */
+export function deletionsByCommit(deleted: readonly DeletedMigration[]): DeletedMigration[][] {
+  const groups = new Map<string, DeletedMigration[]>();
+  for (const d of deleted) groups.set(d.deletedIn.commit, [...(groups.get(d.deletedIn.commit) ?? []), d]);
+  return [...groups.values()];
 }

@@ -66,6 +66,7 @@ import d1ShadowedCreateIndex from "./d1/shadowed-create-index.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
 import d1ShellSubstitution from "./d1/shell-substitution.js";
 import d1SqlError from "./d1/sql-error.js";
+import d1SquashReapplied from "./d1/squash-reapplied.js";
 import d1Transaction from "./d1/transaction.js";
 import d1UnboundedWrite from "./d1/unbounded-write.js";
 import d1UnknownDatabase from "./d1/unknown-database.js";
@@ -156,6 +157,7 @@ export const rules: readonly Rule[] = [
   d1ShadowedCreateTable,
   d1ShellSubstitution,
   d1SqlError,
+  d1SquashReapplied,
   d1Transaction,
   d1UnboundedWrite,
   d1UnknownDatabase,

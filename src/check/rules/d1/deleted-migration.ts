@@ -1,18 +1,11 @@
 import { type MigrationOrder, sortMigrations } from "../../../core/migration-order.js";
 import { wholeWord } from "../../d1/code-mentions.js";
-import type { DeletedMigration } from "../../d1/deleted-migrations.js";
+import { type DeletedMigration, deletionsByCommit } from "../../d1/deleted-migrations.js";
 import { day } from "../../d1/git-history.js";
 import { migrationPath, readMigration } from "../../d1/migrations.js";
 import { type FolderHit, listSome } from "../../d1/rule.js";
 import { schemaDifference } from "../../d1/shipped-diff.js";
 import { defineRule } from "../rule.js";
-
-/** The deletions grouped by the commit that made them: a squash deletes many files at once, and is one finding. */
-function byCommit(deleted: readonly DeletedMigration[]): DeletedMigration[][] {
-  const groups = new Map<string, DeletedMigration[]>();
-  for (const d of deleted) groups.set(d.deletedIn.commit, [...(groups.get(d.deletedIn.commit) ?? []), d]);
-  return [...groups.values()];
-}
 
 /** The name each schema item ends on: `column t.c (…)` → c, `table t` → t, `index i on t` → i. */
 const itemName = (item: string) => /^\w+ (?:\w+\.)?(\w+)/.exec(item)?.[1]?.toLowerCase();
@@ -66,7 +59,8 @@ export default defineRule({
     if (read.some((r) => r.unreadable)) return [];
     const current = read.map((r) => r.text);
     const hits: FolderHit[] = [];
-    for (const group of byCommit(windows.deleted())) {
+    // A squash deletes many files in one commit: one finding.
+    for (const group of deletionsByCommit(windows.deleted())) {
       const old = historyAsShipped(group[0]?.before() ?? [], names, current, dir.order);
       const diff = schemaDifference(old, current);
       if (!diff || (diff.onlyOld.length === 0 && diff.onlyNew.length === 0)) continue;
