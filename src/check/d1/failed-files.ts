@@ -5,8 +5,8 @@ const lc = (s: string) => s.toLowerCase();
 const bare = (s: string) => lc(s.replace(/^main\./i, "").replace(/^["'`[]|["'`\]]$/g, ""));
 
 /**
- * The object a failing statement clashes with, as a key shared with `effectKeys`: a column that exists or is
- * missing, a table or index that exists or is missing. Undefined for any other failure.
+ * The object a failing statement clashes with: a column, table, index, view or trigger that exists (the keys of
+ * `madeKeys`), or a table or column that is missing. Undefined for any other failure.
  */
 function clashKey(message: string, target: string | undefined): string | undefined {
   const t = target === undefined ? "" : bare(target);
@@ -35,24 +35,18 @@ function keyParts(key: string | undefined): { table: string; name: string } {
   return { table: body.slice(0, dot), name: body.slice(dot + 1) };
 }
 
-/** What each statement of a file left behind on the replay, as `clashKey` keys. */
-function effectKeys(file: MigrationFile): string[] {
+/** What a file made on the replay, as `clashKey` keys: what a later statement can clash with. */
+function madeKeys(file: MigrationFile): string[] {
   return file.outcomes.flatMap((o) =>
     o.changes.flatMap((c): string[] => {
       const t = bare(c.table);
       switch (c.kind) {
         case "add-column":
-          return [`col:${t}.${bare(c.column.name)}`];
         case "rename-column":
-          return [`col:${t}.${bare(c.column.name)}`, `gonecol:${t}.${bare(c.from)}`];
-        case "drop-column":
-          return [`gonecol:${t}.${bare(c.column.name)}`];
+          return [`col:${t}.${bare(c.column.name)}`];
         case "create-table":
-          return [`table:${t}`];
-        case "drop-table":
-          return [`gone:${t}`, ...c.before.columns.map((col) => `gonecol:${t}.${bare(col.name)}`)];
         case "rename-table":
-          return [`table:${t}`, `gone:${bare(c.from)}`];
+          return [`table:${t}`];
         case "add-index":
           return [`index:${bare(c.index.name)}`];
         case "create-view":
@@ -68,9 +62,10 @@ function effectKeys(file: MigrationFile): string[] {
 /**
  * Failures that only follow from an earlier failure. D1 runs a migration file as one transaction: when a statement
  * fails, the whole file rolls back. The replay goes on past it so that later files are still checked, and so it
- * keeps the rest of that file's effects. A later statement that clashes with one of them (adds a column the failed
- * file added, reads a table it dropped) fails only on the replay. So does a statement after the failure, in the
- * same file, that names what the failed statement would have changed (a column re-added after a DROP that failed).
+ * keeps the rest of that file's effects. A later statement that clashes with something only that file made (adds a
+ * column it added) fails only on the replay. So does a statement after a failed schema change, in the same file, that
+ * names what that change would have changed (a column re-added after a DROP that failed). A later read of a table the
+ * failed file dropped is not one: where the file rolled back, it meets the old table, which may fail its own way.
  * Tracked across one folder's files, in apply order.
  *
  * @example
@@ -97,8 +92,8 @@ export function createFailureTracker() {
         // Within the file: an earlier failed statement on the same table that names the same object.
         const inFile = failedHere.find((f) => f.names.has(name) && (table === "" || f.table === table));
         // Across files only a clash with something the failed file made: where it rolled back, this statement is
-        // the one that makes it. A read of what it dropped would meet the old shape instead, and may fail anyway.
-        const earlier = key && !key.startsWith("gone") ? kept.get(key) : undefined;
+        // the one that makes it.
+        const earlier = key ? kept.get(key) : undefined;
         if (key && inFile) {
           follows.set(i, { rel: file.rel, line: inFile.line, sameFile: true });
           return;
@@ -121,9 +116,9 @@ export function createFailureTracker() {
           });
       });
       if (failedAt !== undefined)
-        for (const key of effectKeys(file)) kept.set(key, { rel: file.rel, line: failedAt, sameFile: false });
+        for (const key of madeKeys(file)) kept.set(key, { rel: file.rel, line: failedAt, sameFile: false });
       // A file that applies puts back what it creates: a clash with it now is the file's own.
-      else for (const key of [...effectKeys(file), ...taken]) kept.delete(key);
+      else for (const key of [...madeKeys(file), ...taken]) kept.delete(key);
       return follows;
     },
   };
