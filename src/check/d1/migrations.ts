@@ -9,20 +9,6 @@ import { isDir, type PackagePath, packageInPath, resolvePackagePath } from "../.
 import type { WranglerConfig } from "../../project/wrangler-config.js";
 import { migrationOrderFor } from "../../project/wrangler-version.js";
 
-/** One migrations folder and the D1 bindings that use it (several Workers often share one). */
-/** The project folder a migrations folder was found from (`dir.rel` is relative to it). */
-export function projectRoot(dir: Pick<MigrationsDir, "dir" | "rel"> & { configs?: readonly WranglerConfig[] }): string {
-  if (!dir.rel.split("/").includes(".."))
-    return resolve(dir.dir, ...(dir.rel === "." ? [] : dir.rel.split("/").map(() => "..")));
-  // `../migrations` from `api/`: the folder's own path cannot say which folder the `..` left, the config's can.
-  for (const cfg of dir.configs ?? [])
-    for (let at = dirname(cfg.path); ; at = dirname(at)) {
-      if (resolve(at, dir.rel) === resolve(dir.dir)) return at;
-      if (dirname(at) === at) break;
-    }
-  return resolve(dir.dir, "..");
-}
-
 /**
  * The D1 bindings (top level and `env.*`) whose migrations folder is `dir`, each with its config; a binding whose
  * folder cannot be resolved is left out.
@@ -44,11 +30,14 @@ export function folderBindings(
   );
 }
 
+/** One migrations folder and the D1 bindings that use it (several Workers often share one). */
 export interface MigrationsDir {
   /** Absolute path. */
   dir: string;
   /** Relative to the project dir, forward slashes. */
   rel: string;
+  /** The project dir it was found from, absolute (`rel` is relative to it; it may hold `..`). */
+  root: string;
   /** "shop (DB in api/wrangler.jsonc)" for messages. */
   databases: string[];
   /** The configs whose D1 bindings use this folder. */
@@ -210,6 +199,7 @@ export function listMigrationDirs(project: Project): MigrationsDir[] {
         byDir.set(dir, {
           dir,
           rel: slash(relativeTo(project.root, dir)),
+          root: project.root,
           databases: [label],
           configs: [cfg],
           migrationsTable: d.migrations_table ?? "d1_migrations",

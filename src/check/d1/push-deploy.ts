@@ -79,6 +79,8 @@ const DEPLOYS = /\bwrangler(?:@[\w.^~-]+)?\s+(?:deploy|publish|pages\s+deploy)\b
 const WRANGLER_ACTION = /^\s*(?:-\s*)?uses:\s*["']?cloudflare\/wrangler-action@/;
 /** `migrations apply` aimed anywhere but the local database (a test job's `--local` run applies nothing live). */
 const APPLY_NOT_LOCAL = /\bmigrations\s+apply\b(?![^\n]*--local\b)/;
+/** A step that lets its command fail: `|| true`, `|| :`, `|| exit 0`, `continue-on-error: true`. */
+const IGNORES_FAILURE = /\|\|\s*(?:true\b|:(?=\s|$)|exit 0\b)|continue-on-error:\s*true\b/;
 const WORKING_DIR = /^\s*(?:working-directory|workingDirectory):\s*["']?([^"'#\s]+)/;
 
 /** The first line (0-based) of the step around `line`: its `- ` item. */
@@ -192,11 +194,9 @@ export function deployWithoutMigrate(from: string, workers: readonly string[]): 
       if (wd !== undefined && !holdsWorker(resolve(root, wd))) continue;
       if (!migratesSomewhere) return { file, line: i + 1 };
       // Migrated in the same job, but after this deploy: the new code serves on the old schema in between.
-      if (apply > deployLine(lines, i) && jobOf(lines, apply) === jobOf(lines, i) && jobOf(lines, i) >= 0) {
-        const step = stepAround(lines, apply);
-        const ignoresFailure = step.some((l) =>
-          /\|\|\s*(?:true\b|:(?=\s|$)|exit 0\b)|continue-on-error:\s*true\b/.test(l),
-        );
+      const job = jobOf(lines, i);
+      if (apply > deployLine(lines, i) && job >= 0 && jobOf(lines, apply) === job) {
+        const ignoresFailure = stepAround(lines, apply).some((l) => IGNORES_FAILURE.test(l));
         return { file, line: i + 1, migratesAfter: { line: apply + 1, ignoresFailure } };
       }
     }

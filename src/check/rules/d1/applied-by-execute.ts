@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { docCommands } from "../../d1/doc-commands.js";
-import { projectRoot } from "../../d1/migrations.js";
 import { configsApplyingMigrations, filesExecutedByScripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -35,7 +34,7 @@ export default defineRule({
   },
   checkFolder({ dir, names }) {
     if (!dir.exists || names.length === 0) return [];
-    const root = projectRoot(dir);
+    const root = dir.root;
     const inFolder = new Map(names.map((n) => [resolve(dir.dir, n), n]));
     const hits: FolderHit[] = [];
     const byPkg = new Map<string, { script: string; line: number; remote: boolean; files: string[] }>();

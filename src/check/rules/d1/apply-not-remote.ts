@@ -1,5 +1,4 @@
 import { dirname, relative, sep } from "node:path";
-import { projectRoot } from "../../d1/migrations.js";
 import { applyScripts, packagesUp } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -44,7 +43,7 @@ export default defineRule({
   },
   checkFolder({ dir, names }) {
     if (!dir.exists || names.length === 0) return [];
-    const root = projectRoot(dir);
+    const root = dir.root;
     const configs = new Set(dir.configs.map((c) => c.path));
     const hits: FolderHit[] = [];
     const seen = new Set<string>();

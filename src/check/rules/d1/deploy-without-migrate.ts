@@ -1,5 +1,4 @@
 import { dirname, relative, sep } from "node:path";
-import { projectRoot } from "../../d1/migrations.js";
 import { deployWithoutMigrate } from "../../d1/push-deploy.js";
 import { type D1RuleContext, databaseName, flatChanges, ident } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -46,7 +45,7 @@ export default defineRule({
       folder.dir.configs.map((c) => dirname(c.path)),
     );
     if (!step) return [];
-    const root = projectRoot(folder.dir);
+    const root = folder.dir.root;
     const workflow = `${slash(relative(root, step.file))}:${step.line}`;
     const db = databaseName(folder.dir);
     const missing = `"no such ${used.what.startsWith("table") ? "table" : "column"}"`;

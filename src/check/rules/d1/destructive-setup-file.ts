@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { relative, sep } from "node:path";
 import { literalCredential } from "../../d1/credentials.js";
 import { docCommands } from "../../d1/doc-commands.js";
-import { folderBindings, projectRoot } from "../../d1/migrations.js";
+import { folderBindings } from "../../d1/migrations.js";
 import { d1Scripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { splitStatements } from "../../sql/split.js";
@@ -48,7 +48,7 @@ export default defineRule({
   },
   checkFolder({ dir, names }) {
     if (!dir.exists || names.length === 0) return [];
-    const root = projectRoot(dir);
+    const root = dir.root;
     const databases = new Set(
       folderBindings(dir).flatMap(({ binding: b }) => [b.binding, ...(b.database_name ? [b.database_name] : [])]),
     );

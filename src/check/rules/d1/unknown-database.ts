@@ -1,6 +1,6 @@
 import { basename, relative, sep } from "node:path";
 import type { D1Binding, WranglerConfig } from "../../../project/wrangler-config.js";
-import { folderBindings, type MigrationsDir, projectRoot } from "../../d1/migrations.js";
+import { folderBindings, type MigrationsDir } from "../../d1/migrations.js";
 import { type D1Script, d1Scripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
@@ -48,7 +48,7 @@ export default defineRule({
   },
   checkFolder({ dir, names }) {
     if (!dir.exists || names.length === 0) return [];
-    const root = projectRoot(dir);
+    const root = dir.root;
     const hits: FolderHit[] = [];
     for (const s of d1Scripts(root)) {
       const cfg = dir.configs.find((c) => c.path === s.config);
