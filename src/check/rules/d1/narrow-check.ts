@@ -98,10 +98,15 @@ function hitFor(file: MigrationFile, r: Replacement, n: Narrowing, code: CodeMen
   // A value counts as written where a file names it next to the table (a bare "pending" may be any table's).
   const written = values.filter((v) => code?.mentions(v, r.after.name));
   const moved = r.copied && remapped(file, values, r.until);
-  const quiet = written.length === 0 && (!r.copied || moved);
+  // A CHECK where the old table had none names no value anyone wrote: only --data shows whether a row breaks it.
+  const guessed = values.length === 0 && !n.unknown && !file.data;
+  const quiet = (written.length === 0 && (!r.copied || moved)) || guessed;
+  const unproven = guessed
+    ? "; no migration or code is known to write a value it rejects (run with --data to try the copy on production's rows)"
+    : "";
   return {
     line: r.line,
-    message: messageFor(r, n, values, writesClause(values, written, code), moved),
+    message: `${messageFor(r, n, values, writesClause(values, written, code), moved)}${unproven}`,
     fix: fixFor(r, n, values),
     data: { table: r.after.name, checks: n.added.map((c) => c.expr), removed: values, writtenByCode: written },
     ...(quiet ? { severity: "info" as const } : written.length === 0 || moved ? { severity: "warning" as const } : {}),
