@@ -85,6 +85,21 @@ function failsOutside(side: Side, other: Side): boolean {
   });
 }
 
+/**
+ * Whether a statement both histories hold (a later file nobody edited) fails in `side` only, on a table both sides
+ * have (`CREATE INDEX` of a name only one side already holds): on those databases that file stops, so the two do not
+ * end alike whatever their schemas show. A table only one side has is the difference itself, judged by the caller.
+ */
+function failsOnlyIn(side: Side, other: Side, oneSided: ReadonlySet<string>): boolean {
+  const held = new Set(other.statements.map((s) => s.sql.trim()));
+  const failedThere = new Set([...other.failed].map((s) => s.sql.trim()));
+  return [...side.failed].some((s) => {
+    const d = describeStatement(s.sql);
+    const names = [d.target, d.table].flatMap((n) => (n === undefined ? [] : [n.toLowerCase()]));
+    return held.has(s.sql.trim()) && !failedThere.has(s.sql.trim()) && !names.some((n) => oneSided.has(n));
+  });
+}
+
 const SYNTAX = /syntax error|incomplete input|unrecognized token/i;
 
 /** Runs statements on an empty SQLite, each on its own (a failing one is skipped), and lists what they leave. */
@@ -244,6 +259,8 @@ export function historyDifference(oldTexts: readonly string[], newTexts: readonl
   const ta = tables(a);
   const tb = tables(b);
   const oneSided = [...ta].filter((x) => !tb.has(x)).concat([...tb].filter((x) => !ta.has(x)));
+  const sided = new Set(oneSided);
+  if (failsOnlyIn(sa, sb, sided) || failsOnlyIn(sb, sa, sided)) return undefined;
   // A one-sided table's own items (columns, indexes, triggers) follow it.
   const ownedBy = (key: string, side: Map<string, string>) =>
     oneSided.some(

@@ -34,6 +34,48 @@ describe("d1/edited-migration", () => {
     expect(hit?.fix).toMatch(/git show [0-9a-f]{7}:\.\/migrations\/0001_base\.sql > migrations\/0001_base\.sql/);
   });
 
+  it("is info when only non-unique indexes differ, unless a later file creates or drops one of them unguarded", async () => {
+    const withIndex = `${BASE}\nCREATE INDEX idx_content_title ON content (title);`;
+    const severities = async (later: string, edit: string) =>
+      (
+        await edited(
+          history([
+            { "migrations/0001_base.sql": withIndex },
+            { "migrations/0002_tags.sql": later },
+            { "migrations/0001_base.sql": edit },
+          ]),
+        )
+      ).map((f) => f.severity);
+    // New databases get the index from 0002 as well: both sides end alike, which was quiet already.
+    const guarded = `${NEXT}\nCREATE INDEX IF NOT EXISTS idx_content_title ON content (title);`;
+    expect(await severities(guarded, BASE)).toEqual([]);
+    // Only old databases keep the index: queries answer alike, only slower on new ones.
+    expect(await severities(NEXT, BASE)).toEqual(["info"]);
+    // A later file creates it without IF NOT EXISTS: on old databases that file fails.
+    const trips = history([
+      { "migrations/0001_base.sql": withIndex },
+      { "migrations/0002_tags.sql": NEXT },
+      {
+        "migrations/0001_base.sql": BASE,
+        "migrations/0003_index.sql": "CREATE INDEX idx_content_title ON content (title);",
+      },
+    ]);
+    expect((await edited(trips)).map((f) => [f.file, f.severity])).toEqual([["migrations/0001_base.sql", "warning"]]);
+    // A UNIQUE index decides which writes succeed.
+    const unique = `${BASE}\nCREATE UNIQUE INDEX idx_content_title ON content (title);`;
+    expect(
+      (
+        await edited(
+          history([
+            { "migrations/0001_base.sql": BASE },
+            { "migrations/0002_tags.sql": NEXT },
+            { "migrations/0001_base.sql": unique },
+          ]),
+        )
+      ).map((f) => f.severity),
+    ).toEqual(["warning"]);
+  });
+
   it("stays quiet when the shipped text could not be parsed: wrangler's apply failed and recorded nothing", async () => {
     const seed = "INSERT INTO content (id, title) VALUES\n(1, 'a'),\n(2, 'b')";
     const broken = history([

@@ -1,8 +1,11 @@
+import { join } from "node:path";
 import type { CodeMentions } from "../../d1/code-mentions.js";
+import { type MigrationsDir, migrationNames, readMigration } from "../../d1/migrations.js";
 import type { OneSidedTable, ReleaseWindows } from "../../d1/release-windows.js";
 import { listSome, type MigrationFile } from "../../d1/rule.js";
-import { shippedDiff } from "../../d1/shipped-diff.js";
+import { type ShippedDiff, shippedDiff } from "../../d1/shipped-diff.js";
 import type { ShippedEdit } from "../../d1/shipped-edits.js";
+import { splitStatements } from "../../sql/split.js";
 import { describeStatement } from "../../sql/tokens.js";
 import type { Hit } from "../report.js";
 import { defineRule } from "../rule.js";
@@ -35,11 +38,44 @@ function harmless(
   );
 }
 
+/**
+ * The indexes an edit changes, when that is all it changes and none of them is UNIQUE: old and new databases then
+ * answer every query alike, and only its speed differs. Undefined otherwise.
+ */
+function plainIndexesOnly(d: ShippedDiff): Set<string> | undefined {
+  const names = new Set<string>();
+  for (const s of [...d.added, ...d.dropped]) {
+    const info = describeStatement(s.sql);
+    const unique = info.tokens[1]?.value === "UNIQUE";
+    if ((info.verb !== "create-index" && info.verb !== "drop-index") || unique || !info.target) return undefined;
+    names.add(info.target.toLowerCase());
+  }
+  const labels = [...d.missing, ...d.extra];
+  return names.size > 0 && labels.every((l) => l.startsWith("index ")) ? names : undefined;
+}
+
+/**
+ * Whether a later migration creates or drops one of `indexes` without IF [NOT] EXISTS: on databases that applied the
+ * other text it then fails ("index already exists", "no such index").
+ */
+function laterFileTrips(dir: MigrationsDir, name: string, indexes: ReadonlySet<string>): boolean {
+  const names = migrationNames(dir);
+  return names.slice(names.indexOf(name) + 1).some((later) =>
+    splitStatements(readMigration(join(dir.dir, later)).text).statements.some((s) => {
+      const info = describeStatement(s.sql);
+      if (info.verb !== "create-index" && info.verb !== "drop-index") return false;
+      const guarded = info.tokens.some((t) => t.kind === "word" && t.value === "IF");
+      return !guarded && indexes.has((info.target ?? "").toLowerCase());
+    }),
+  );
+}
+
 function hitFor(
   file: MigrationFile,
   edit: ShippedEdit,
   windows: ReleaseWindows,
   code: CodeMentions | undefined,
+  dir: MigrationsDir | undefined,
 ): Hit | undefined {
   const removed = edit.removed();
   const d = shippedDiff(
@@ -67,12 +103,18 @@ function hitFor(
       ? ` It was also renamed from ${edit.shippedName}, so wrangler runs it again under its new name on those databases.`
       : "";
   const folder = file.rel.slice(0, file.rel.length - file.name.length);
+  const indexes = plainIndexesOnly(d);
+  const speedOnly = indexes !== undefined && dir !== undefined && !laterFileTrips(dir, file.name, indexes);
+  const speedNote = speedOnly
+    ? " Only non-unique indexes differ, and no later migration creates or drops them unguarded: both answer every query alike, and only its speed differs."
+    : "";
   return {
     line: d.added[0]?.line ?? 1,
     column: d.added[0]?.column ?? 1,
-    message: `${file.name} changed in ${edit.edited} after it shipped (${edit.shipped}). wrangler records applied migrations by name and never runs one again, so databases that applied the earlier text ${what.join("; ")}, while new databases get the new text.${renamed}`,
+    message: `${file.name} changed in ${edit.edited} after it shipped (${edit.shipped}). wrangler records applied migrations by name and never runs one again, so databases that applied the earlier text ${what.join("; ")}, while new databases get the new text.${renamed}${speedNote}`,
     fix: `Restore the shipped text (\`git show ${edit.ref}:./${folder}${edit.shippedName} > ${file.rel}\`) and put the change in a new migration after the last one${removed.length ? `; the migrations deleted since (${listSome(removed.map((r) => r.name))}) ran on those databases too` : ""}. If no database applied the earlier text, say so at the top of the file: \`-- blastwall-ignore-file d1/edited-migration: never applied anywhere\`.`,
     data: { shipped: edit.ref, missing: d.missing, extra: d.extra },
+    ...(speedOnly ? { severity: "info" as const } : {}),
   };
 }
 
@@ -83,11 +125,11 @@ export default defineRule({
     severity: "warning",
     summary: "A migration was edited after it shipped, so databases that applied it never get the change",
   },
-  checkMigration: ({ file, windows, code, folderFindings = [] }) => {
+  checkMigration: ({ file, windows, code, folder, folderFindings = [] }) => {
     // migrations.lock already reports this edit, as an error.
     if (folderFindings.some((f) => f.rule === "d1/lock-mismatch" && f.data?.kind === "edited")) return [];
     const edit = windows?.edited(file.name);
-    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, windows, code) : undefined;
+    const hit = edit && windows && !file.unreadable ? hitFor(file, edit, windows, code, folder?.dir) : undefined;
     return hit ? [hit] : [];
   },
 });
