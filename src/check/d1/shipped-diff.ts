@@ -91,12 +91,12 @@ function failsOutside(side: Side, other: Side): boolean {
  * end alike whatever their schemas show. A table only one side has is the difference itself, judged by the caller.
  */
 function failsOnlyIn(side: Side, other: Side, oneSided: ReadonlySet<string>): boolean {
-  const held = new Set(other.statements.map((s) => s.sql.trim()));
   const failedThere = new Set([...other.failed].map((s) => s.sql.trim()));
+  const ranThere = new Set(other.statements.map((s) => s.sql.trim()).filter((sql) => !failedThere.has(sql)));
   return [...side.failed].some((s) => {
-    const d = describeStatement(s.sql);
-    const names = [d.target, d.table].flatMap((n) => (n === undefined ? [] : [n.toLowerCase()]));
-    return held.has(s.sql.trim()) && !failedThere.has(s.sql.trim()) && !names.some((n) => oneSided.has(n));
+    if (!ranThere.has(s.sql.trim())) return false;
+    const { target, table } = describeStatement(s.sql);
+    return ![target, table].some((n) => n !== undefined && oneSided.has(n.toLowerCase()));
   });
 }
 

@@ -82,6 +82,17 @@ describe("describeStatement", () => {
     expect([info.verb, info.target, info.table]).toEqual([verb, target, table]);
   });
 
+  it("says whether a CREATE or DROP is guarded by IF [NOT] EXISTS, and whether an index is UNIQUE", () => {
+    const of = (sql: string) => {
+      const { guarded, unique } = describeStatement(sql);
+      return [guarded ?? false, unique ?? false];
+    };
+    expect(of("CREATE UNIQUE INDEX IF NOT EXISTS ix ON orders (sku)")).toEqual([true, true]);
+    expect(of("CREATE INDEX ix ON orders (sku) WHERE note = 'IF'")).toEqual([false, false]);
+    expect(of("DROP INDEX IF EXISTS ix")).toEqual([true, false]);
+    expect(of("DROP INDEX ix")).toEqual([false, false]);
+  });
+
   it("sees a top-level WHERE, not one inside a subquery", () => {
     expect(describeStatement("DELETE FROM a WHERE id IN (SELECT id FROM b)").hasWhere).toBe(true);
     expect(describeStatement("UPDATE a SET x = (SELECT y FROM b WHERE b.id = a.id)").hasWhere).toBe(false);

@@ -124,6 +124,10 @@ export interface StatementInfo {
   target?: string;
   /** For CREATE INDEX / CREATE TRIGGER: the table it is on. For ALTER TABLE … RENAME TO: the new name. */
   table?: string;
+  /** CREATE/DROP with IF [NOT] EXISTS: a no-op, not an error, when the object already is (or is not) there. */
+  guarded?: boolean;
+  /** CREATE UNIQUE INDEX. */
+  unique?: boolean;
   /** UPDATE/DELETE with a top-level WHERE; INSERT … SELECT. */
   hasWhere: boolean;
   insertSelect: boolean;
@@ -167,13 +171,17 @@ const describeCreate: Describe = (tokens, info) => {
   const w = (k: number) => wordAt(tokens, k);
   let k = 1;
   if (w(k) === "TEMP" || w(k) === "TEMPORARY") k++;
-  if (w(k) === "UNIQUE") k++;
+  if (w(k) === "UNIQUE") {
+    info.unique = true;
+    k++;
+  }
   const kind = w(k);
   if (kind === "VIRTUAL" && w(k + 1) === "TABLE") {
     info.verb = "create-virtual-table";
     [info.target] = qualifiedName(tokens, skipIfExists(tokens, k + 2));
   } else if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
     info.verb = `create-${kind.toLowerCase()}` as StatementVerb;
+    info.guarded = skipIfExists(tokens, k + 1) !== k + 1;
     const [target, after] = qualifiedName(tokens, skipIfExists(tokens, k + 1));
     info.target = target;
     if (kind === "INDEX" || kind === "TRIGGER") {
@@ -187,6 +195,7 @@ const describeDrop: Describe = (tokens, info) => {
   const kind = wordAt(tokens, 1);
   if (kind === "TABLE" || kind === "VIEW" || kind === "INDEX" || kind === "TRIGGER") {
     info.verb = `drop-${kind.toLowerCase()}` as StatementVerb;
+    info.guarded = skipIfExists(tokens, 2) !== 2;
     [info.target] = qualifiedName(tokens, skipIfExists(tokens, 2));
   }
 };

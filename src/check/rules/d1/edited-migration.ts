@@ -46,8 +46,7 @@ function plainIndexesOnly(d: ShippedDiff): Set<string> | undefined {
   const names = new Set<string>();
   for (const s of [...d.added, ...d.dropped]) {
     const info = describeStatement(s.sql);
-    const unique = info.tokens[1]?.value === "UNIQUE";
-    if ((info.verb !== "create-index" && info.verb !== "drop-index") || unique || !info.target) return undefined;
+    if ((info.verb !== "create-index" && info.verb !== "drop-index") || info.unique || !info.target) return undefined;
     names.add(info.target.toLowerCase());
   }
   const labels = [...d.missing, ...d.extra];
@@ -63,9 +62,8 @@ function laterFileTrips(dir: MigrationsDir, name: string, indexes: ReadonlySet<s
   return names.slice(names.indexOf(name) + 1).some((later) =>
     splitStatements(readMigration(join(dir.dir, later)).text).statements.some((s) => {
       const info = describeStatement(s.sql);
-      if (info.verb !== "create-index" && info.verb !== "drop-index") return false;
-      const guarded = info.tokens.some((t) => t.kind === "word" && t.value === "IF");
-      return !guarded && indexes.has((info.target ?? "").toLowerCase());
+      const index = info.verb === "create-index" || info.verb === "drop-index";
+      return index && !info.guarded && indexes.has((info.target ?? "").toLowerCase());
     }),
   );
 }
