@@ -102,20 +102,62 @@ function failsOnlyIn(side: Side, other: Side, oneSided: ReadonlySet<string>): bo
 
 const SYNTAX = /syntax error|incomplete input|unrecognized token/i;
 
+/** Runs statements on `db`, each on its own: a failing one is skipped and listed. */
+function execEach(db: Database.Database, statements: readonly SqlStatement[]) {
+  const failed = new Set<SqlStatement>();
+  let unparsable = false;
+  for (const s of statements)
+    try {
+      db.exec(s.sql);
+    } catch (e) {
+      failed.add(s);
+      if (e instanceof Error && SYNTAX.test(e.message)) unparsable = true;
+    }
+  return { failed, unparsable };
+}
+
 /** Runs statements on an empty SQLite, each on its own (a failing one is skipped), and lists what they leave. */
 function run(statements: SqlStatement[]): Side {
   const db = new Database(":memory:");
-  const failed = new Set<SqlStatement>();
-  let unparsable = false;
   try {
-    for (const s of statements)
+    return { statements, ...execEach(db, statements), schema: schemaItems(db) };
+  } finally {
+    db.close();
+  }
+}
+
+/** The statement at which a migration run a second time stops, and SQLite's error there. */
+export interface RerunFailure {
+  statement: SqlStatement;
+  error: string;
+}
+
+/**
+ * Where a migration that wrangler runs again (renamed after it shipped) stops on a database that applied `earlier`
+ * and then its shipped text: the first statement of `currentText` that fails there, when it runs on a database that
+ * applied `earlier` alone. Undefined when the re-run goes through, or first fails where a new database fails too.
+ *
+ * @example
+ * rerunFailure([], "CREATE TABLE u (id);", "CREATE TABLE u (id, name);")?.error; // "table u already exists"
+ */
+export function rerunFailure(
+  earlier: readonly string[],
+  shippedText: string,
+  currentText: string,
+): RerunFailure | undefined {
+  const prior = earlier.flatMap((t) => splitStatements(t).statements);
+  const current = splitStatements(currentText).statements;
+  const fresh = run([...prior, ...current]);
+  const db = new Database(":memory:");
+  try {
+    execEach(db, [...prior, ...splitStatements(shippedText).statements]);
+    for (const s of current)
       try {
         db.exec(s.sql);
       } catch (e) {
-        failed.add(s);
-        if (e instanceof Error && SYNTAX.test(e.message)) unparsable = true;
+        return fresh.failed.has(s) ? undefined : { statement: s, error: e instanceof Error ? e.message : String(e) };
       }
-    return { statements, failed, unparsable, schema: schemaItems(db) };
+    return undefined;
   } finally {
     db.close();
   }

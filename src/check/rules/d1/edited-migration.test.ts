@@ -196,6 +196,30 @@ INSERT OR IGNORE INTO _migration_0002_done (id) VALUES (1);`;
     ]);
     const [hit] = await edited(dir);
     expect(hit?.message).toMatch(/renamed from m1\.sql, so wrangler runs it again under its new name/);
+    // The re-run meets the table the old name made, and wrangler stops there.
+    expect(hit?.message).toMatch(/stops at line 1 \(CREATE TABLE content\): "table content already exists"/);
+    expect(hit?.fix).toMatch(
+      /git show [0-9a-f]{7}:\.\/migrations\/m1\.sql > migrations\/m1\.sql`, then `git rm migrations\/0001_base\.sql/,
+    );
+  });
+
+  it("flags a shipped migration renamed with its text alike when the re-run fails, and not when it goes through", async () => {
+    const seed = "INSERT INTO content (id, title) VALUES (1, 'home');";
+    const renamed = (text: string) =>
+      history([
+        { "migrations/0001_base.sql": BASE, "migrations/0002_seed.sql": text },
+        { "migrations/0003_tags.sql": NEXT },
+        { "migrations/0002_seed.sql": null, "migrations/0004_seed.sql": text },
+      ]);
+    const [hit, more] = await edited(renamed(seed));
+    expect(more).toBeUndefined();
+    expect(hit?.file).toBe("migrations/0004_seed.sql");
+    expect(hit?.line).toBe(1);
+    expect(hit?.message).toMatch(/0004_seed\.sql was renamed from 0002_seed\.sql .* after it shipped/);
+    expect(hit?.message).toMatch(/stops at line 1 \(INSERT content\): "UNIQUE constraint failed: content\.id"/);
+    expect(hit?.fix).toMatch(/git mv migrations\/0004_seed\.sql migrations\/0002_seed\.sql/);
+    // Safe to run twice: nothing to report.
+    expect(await edited(renamed(seed.replace("INSERT", "INSERT OR IGNORE")))).toEqual([]);
   });
 
   it("stays quiet for a fix before anything was added on top, or in the commit that adds the next migration", async () => {
