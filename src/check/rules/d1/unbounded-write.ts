@@ -1,6 +1,53 @@
 import { isSingleton } from "../../d1/row-bounds.js";
-import { existedBefore, failsOnlyForMissingBase, ident } from "../../d1/rule.js";
+import { existedBefore, failsOnlyForMissingBase, ident, listSome, type MigrationFile } from "../../d1/rule.js";
+import { setAssignments, tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
+
+/** Rows from which an UPDATE of only new columns is a lock-time risk again, as for d1/large-data-change. */
+const MANY_ROWS = 1000;
+
+/**
+ * The columns an UPDATE sets when each is one this file added before it (a backfill) or is set to itself
+ * (`SET name = name`, which re-runs CHECKs and triggers): no value held before the file is overwritten. Undefined
+ * when it sets any other column, or its SET cannot be read.
+ */
+function onlyNewColumns(file: MigrationFile, index: number, table: string): string[] | undefined {
+  const stmt = file.statements[index];
+  const assignments = stmt && setAssignments(tokenize(stmt.sql));
+  if (!assignments) return undefined;
+  const added = new Set(
+    file.outcomes
+      .slice(0, index)
+      .flatMap((o) => o.changes)
+      .flatMap((c) => (c.kind === "add-column" ? [`${c.table}.${c.column.name}`.toLowerCase()] : [])),
+  );
+  const self = (columns: string[], value: readonly { text: string; kind: string }[]) =>
+    columns.length === 1 &&
+    value.length === 1 &&
+    value[0]?.text.replace(/^["`[]|["`\]]$/g, "").toLowerCase() === columns[0];
+  const fresh = assignments.every(
+    (a) => self(a.columns, a.value) || a.columns.every((c) => added.has(`${table}.${c}`.toLowerCase())),
+  );
+  return fresh ? assignments.flatMap((a) => a.columns) : undefined;
+}
+
+/**
+ * An UPDATE without WHERE: a warning, or info when it only fills columns this file added and, with `--data`, touches
+ * fewer than MANY_ROWS rows. Its lock time then depends on rows only `--data` can count, and no earlier value is lost.
+ */
+function backfill(file: MigrationFile, index: number, table: string, rows: number | undefined, counted: string) {
+  const plain = `UPDATE ${table} without WHERE rewrites every row${counted} in one statement, inside the migration's transaction`;
+  const columns = onlyNewColumns(file, index, table);
+  if (!columns || (rows !== undefined && rows >= MANY_ROWS)) return { severity: "warning" as const, message: plain };
+  const size =
+    rows === undefined
+      ? "how long it holds D1's writer depends on the table's rows (run with --data to count them)"
+      : `it touches fewer than ${MANY_ROWS} rows${counted}`;
+  return {
+    severity: "info" as const,
+    message: `${plain}. It sets only ${listSome(columns)}, which this file added before it or sets to itself, so no value held before is overwritten; ${size}`,
+  };
+}
 
 /** UPDATE or DELETE without a WHERE on a table that existed before the migration. */
 export default defineRule({
@@ -31,8 +78,7 @@ export default defineRule({
             {
               line: stmt.line,
               column: stmt.column,
-              severity: "warning" as const,
-              message: `UPDATE ${o.target} without WHERE rewrites every row${counted} in one statement, inside the migration's transaction`,
+              ...backfill(file, i, o.target, rows, counted),
               fix: `Backfill in batches outside the schema migration: \`UPDATE ${t} SET … WHERE rowid IN (SELECT rowid FROM ${t} WHERE <not yet done> LIMIT 1000);\`, repeated until it changes 0 rows.`,
               data: { table: o.target, ...(rows !== undefined ? { rows } : {}) },
             },
