@@ -94,8 +94,9 @@ function stopsThere({ statement, error }: RerunFailure): string {
 }
 
 /** A migration renamed after it shipped, its text alike, whose re-run under the new name fails. */
-function renamedOnly(file: MigrationFile, edit: ShippedEdit, stops: RerunFailure, from: string): Hit {
+function renamedOnly(file: MigrationFile, edit: ShippedEdit, stops: RerunFailure): Hit {
   const folder = folderOf(file);
+  const from = edit.shippedName;
   return {
     line: stops.statement.line,
     column: stops.statement.column,
@@ -124,7 +125,7 @@ function hitFor(
   // Renamed: wrangler runs it again where it ran under the old name, even when its text did not change.
   const renamedFrom = edit.shippedName !== file.name ? edit.shippedName : undefined;
   const stops = renamedFrom !== undefined && dir !== undefined ? rerunStops(dir, file, edit) : undefined;
-  if (!changed) return stops && renamedOnly(file, edit, stops, renamedFrom ?? "");
+  if (!changed) return stops && renamedOnly(file, edit, stops);
   // A schema change moved into another edited file (an ALTER folded into an earlier CREATE), or one a later migration
   // makes anyway on databases that applied the shipped text, leaves them like new ones, but for marker tables.
   const own = { name: file.name, writes: d.writes, code };

@@ -83,6 +83,8 @@ UPDATE orders SET status = COALESCE(_status_bak, 'new');`;
     ).toEqual([[2, "warning"]]);
     // A new value computed from the column itself overwrites the old one: no self-assignment.
     expect(await severities("UPDATE orders SET total = total + 1;")).toEqual([[1, "warning"]]);
+    // A string that spells the column's name is a value, not the column.
+    expect(await severities("UPDATE orders SET status = 'status';")).toEqual([[1, "warning"]]);
   });
 
   it("with --data, keeps a backfill a warning from 1000 rows on, and says how many it counted", async () => {
