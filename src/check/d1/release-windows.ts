@@ -5,6 +5,7 @@ import { wholeWord } from "./code-mentions.js";
 import { type DatabaseArrival, databaseArrival, oldestDatabaseSince } from "./database-arrival.js";
 import { type DeletedMigration, deletedMigrations } from "./deleted-migrations.js";
 import { folderLog, git, type LogCommit } from "./git-history.js";
+import { handApplied } from "./hand-apply.js";
 import { pushDeploy } from "./push-deploy.js";
 import { historyDifference } from "./shipped-diff.js";
 import { type ShippedEdit, shippedEdits } from "./shipped-edits.js";
@@ -195,8 +196,10 @@ export function releaseWindows(
   const log = folderLog(dir) ?? [];
   const added = firstAdded(log);
   const first = firstCommit(dir, log);
-  // Only an edit can ship by push: a history without one needs no workflow read.
-  const pushed = log.some((c) => c.changes.some((x) => x.status === "M")) ? pushDeploy(dir) : undefined;
+  // Only an edit can ship by push or by hand: a history without one needs no workflow read.
+  const pushed = log.some((c) => c.changes.some((x) => x.status === "M"))
+    ? (pushDeploy(dir) ?? handApplied(dir, names))
+    : undefined;
   const edited = memo(
     shippedEdits(dir, log, { ...(base === undefined ? {} : { base }), ...(pushed === undefined ? {} : { pushed }) }),
   );

@@ -1,4 +1,5 @@
 import { day, git, isMigrationPath as isMigration, type LogCommit } from "./git-history.js";
+import type { HandApply } from "./hand-apply.js";
 import type { PushDeploy } from "./push-deploy.js";
 
 /** A migration file whose text changed after databases may have applied it. */
@@ -96,7 +97,9 @@ function removedSince(dir: string, log: readonly LogCommit[], at: number): { nam
 
 /**
  * Which migration files were edited after they shipped. A file has shipped once a later commit added another
- * migration on top of it (someone applied it and moved on), or, with `--base`, when it is at that ref. Its shipped
+ * migration on top of it (someone applied it and moved on), or, with `--base`, when it is at that ref. Where a
+ * workflow applies the folder on every push, or operators run the files by hand (`pushed`), a commit pushed on its
+ * own (`PUSHED_APART_SECONDS` before the edit) has shipped too. Its shipped
  * text is read only for files edited since (a later commit, or the working tree), so an unedited history costs one
  * `git diff` per folder.
  *
@@ -107,7 +110,7 @@ function removedSince(dir: string, log: readonly LogCommit[], at: number): { nam
 export function shippedEdits(
   dir: string,
   log: readonly LogCommit[],
-  { base, pushed }: { base?: string; pushed?: PushDeploy } = {},
+  { base, pushed }: { base?: string; pushed?: PushDeploy | HandApply } = {},
 ): (name: string) => ShippedEdit | undefined {
   const live = lineages(log, pushed !== undefined);
   let dirty: Set<string> | undefined;
@@ -143,12 +146,16 @@ export function shippedEdits(
     if (!ship || shippedText === undefined) return undefined;
     const editedIn = first === undefined ? undefined : log[first];
     const more = l.edits.length > 1 ? ` and ${l.edits.length - 1} later commit${l.edits.length > 2 ? "s" : ""}` : "";
-    const workflow = pushed && `${pushed.file.slice(pushed.file.lastIndexOf(".github"))}:${pushed.line}`;
+    const how =
+      pushed &&
+      ("how" in pushed
+        ? `${pushed.how}, so a file reaches production whenever someone runs it, and`
+        : `${pushed.file.slice(pushed.file.lastIndexOf(".github"))}:${pushed.line} applies migrations on every push, and`);
     return {
       shippedText,
       shipped:
         by === undefined
-          ? `${workflow} applies migrations on every push, and commit ${ship.id.slice(0, 7)} (${day(ship.time)}) holding it came ${minutes(editedIn ?? ship, ship)} before the edit`
+          ? `${how} commit ${ship.id.slice(0, 7)} (${day(ship.time)}) holding it came ${minutes(editedIn ?? ship, ship)} before the edit`
           : branch
             ? `${by} was added after it on the branch that merge ${branch.slice(0, 7)} brought in, whose text of it is commit ${ship.id.slice(0, 7)}'s (${day(ship.time)})`
             : `${by} was added after it, in commit ${ship.id.slice(0, 7)} (${day(ship.time)})`,

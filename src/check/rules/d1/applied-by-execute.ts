@@ -1,21 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { docCommands } from "../../d1/doc-commands.js";
+import { executeCommentLine } from "../../d1/hand-apply.js";
 import { configsApplyingMigrations, filesExecutedByScripts } from "../../d1/order-apply-scripts.js";
 import type { FolderHit } from "../../d1/rule.js";
 import { defineRule } from "../rule.js";
 
 const slash = (p: string) => p.split(sep).join("/");
-
-/** `-- Apply with: wrangler d1 execute DB --remote --file=migrations/0002_add_api_keys.sql` in the file itself. */
-function commentLine(text: string, name: string): number | undefined {
-  const base = name.split("/").pop() ?? name;
-  const lines = text.split("\n");
-  const at = lines.findIndex(
-    (l) => /^\s*--/.test(l) && /\bd1\s+execute\b/.test(l) && /--file/.test(l) && l.includes(base),
-  );
-  return at < 0 ? undefined : at + 1;
-}
 
 const why =
   '`wrangler d1 execute --file` runs the SQL but records nothing in d1_migrations: a later `wrangler d1 migrations apply` sees the file as pending and runs it again (CREATE TABLE fails with "already exists", ADD COLUMN with "duplicate column name"), running the same command twice fails the same way, and databases set up one way or the other no longer match';
@@ -81,7 +72,7 @@ function ownComment(folder: string, names: readonly string[]): FolderHit | undef
     } catch {
       continue;
     }
-    const at = commentLine(text, name);
+    const at = executeCommentLine(text, name);
     if (at === undefined) continue;
     return {
       name,

@@ -282,7 +282,35 @@ INSERT OR IGNORE INTO _migration_0002_done (id) VALUES (1);`;
       "push:",
       "npx wrangler d1 create ci-db && npx wrangler d1 migrations apply ci-db --remote",
     );
+
     expect(await edited(pushed(throwaway, 40))).toEqual([]);
+  });
+
+  it("reads a migration as shipped once committed apart when operators run the files by hand with d1 execute", async () => {
+    const told = (flag: string) =>
+      `-- Apply once: wrangler d1 execute db ${flag} --file migrations/0001_base.sql\nCREATE TABLE IF NOT EXISTS content (id INTEGER PRIMARY KEY, title TEXT);`;
+    const widened = (flag: string) => told(flag).replace("title TEXT", "title TEXT, parent_id INTEGER");
+    const byHand = (first: string, then: string, minutes: number, files: Record<string, string> = {}) =>
+      history([{ ...files, "migrations/0001_base.sql": first }, { "migrations/0001_base.sql": then }], {}, { minutes });
+    const [hit, more] = await edited(byHand(told("--remote"), widened("--remote"), 23));
+    expect(more).toBeUndefined();
+    expect(hit?.message).toMatch(
+      /0001_base\.sql:1 tells operators to run migrations by hand with `wrangler d1 execute/,
+    );
+    expect(hit?.message).toMatch(/came 23 minutes before the edit/);
+    expect(hit?.message).toMatch(/lack column content\.parent_id/);
+    // A package.json script that runs the file on the remote database says the same.
+    const script = {
+      "package.json": JSON.stringify({
+        scripts: { "db:prod": "wrangler d1 execute db --remote --file=migrations/0001_base.sql" },
+      }),
+    };
+    const [viaScript] = await edited(byHand(BASE, WIDER, 30, script));
+    expect(viaScript?.message).toMatch(/the `db:prod` script \(\.\.\/package\.json:\d+\) runs migrations by hand/);
+
+    // Minutes apart, or a comment that only runs it on the dev database: not shipped.
+    expect(await edited(byHand(told("--remote"), widened("--remote"), 5))).toEqual([]);
+    expect(await edited(byHand(told("--local"), widened("--local"), 40))).toEqual([]);
   });
 
   it("reads a branch's edits before its merge as the text that shipped, and reports an edit after the merge", async () => {
