@@ -80,6 +80,19 @@ describe(RULE, () => {
         deletes,
       ),
     ).toEqual([`${RULE}@0002_change.sql:3`]);
+    // A seed that leaves the key out or NULL gives no row that can block; one value is enough to count.
+    const SHARED =
+      "CREATE TABLE order_tags (\n  id INTEGER PRIMARY KEY,\n  order_id INTEGER REFERENCES orders (id),\n  name TEXT\n);";
+    const seeded = (insert: string) => hitsAfterBase(RULE, `${SHARED}\n${insert}`, deletes);
+    expect(await seeded("INSERT INTO order_tags (name) VALUES ('gift'), ('rush');")).toEqual([]);
+    expect(await seeded("INSERT INTO order_tags (order_id, name) VALUES (NULL, 'gift');")).toEqual([]);
+    expect(await seeded("INSERT INTO order_tags (order_id, name) VALUES (NULL, 'gift'), (1, 'rush');")).toEqual([
+      `${RULE}@0002_change.sql:3`,
+    ]);
+    const keyed = SHARED.replace("order_id INTEGER", "order_id INTEGER DEFAULT 1");
+    expect(await hitsAfterBase(RULE, `${keyed}\nINSERT INTO order_tags (name) VALUES ('gift');`, deletes)).toEqual([
+      `${RULE}@0002_change.sql:3`,
+    ]);
   });
 
   it("does not flag a child the code only reads with its own SQL; does once some code writes into it", async () => {

@@ -1,10 +1,32 @@
 import { tablesNamed } from "../../d1/code-queries.js";
 import { existedBefore, flatChanges, ident, referenceLine } from "../../d1/rule.js";
-import type { ForeignKey } from "../../sql/schema.js";
+import { insertValues } from "../../sql/insert-values.js";
+import type { Column, ForeignKey } from "../../sql/schema.js";
 import { defineRule } from "../rule.js";
 
 const lc = (s: string) => s.toLowerCase();
 const BLOCKING = new Set(["NO ACTION", "RESTRICT", ""]);
+
+/**
+ * Whether an INSERT into the child can give a row a key to the parent. A `VALUES` list that leaves every key column
+ * out (with no default) or writes NULL into it cannot; any other statement may.
+ */
+function mayHoldKey(sql: string, from: readonly string[], column: (name: string) => Column | undefined): boolean {
+  const v = insertValues(sql);
+  if (!v) return true;
+  const cols = v.columns.map(lc);
+  return from.some((name) => {
+    const at = cols.indexOf(lc(name));
+    if (at < 0) {
+      const d = column(name)?.default;
+      return d !== undefined && d !== null && d.toUpperCase() !== "NULL";
+    }
+    return v.rows.some((row) => {
+      const item = row[at] ?? [];
+      return !(item.length === 1 && item[0]?.value === "NULL");
+    });
+  });
+}
 
 /**
  * A migration gives an existing table a new child whose foreign key has no `ON DELETE` action (NO ACTION or
@@ -38,12 +60,20 @@ export default defineRule({
       // A delete that code clears the children for just before, or catches the failure of, is not reported.
       const deletes = code.deletesFrom(parent, child);
       if (!deletes) return [];
-      // Rows come only from code or migrations: a child that no migration so far writes into, and that the deployed
+      // Rows come only from code or migrations: a child that no migration so far writes a key into (a seed that leaves
+      // the key NULL gives no row that can block), and that the deployed
       // code never names, or never writes with its own SQL while it reads it so, or never hands to a query builder
       // while it queries others with SQL, never holds one.
       const written =
         file.seeded?.has(lc(child)) ||
-        file.outcomes.some((o) => (o.verb === "insert" || o.verb === "replace") && lc(o.target ?? "") === lc(child));
+        file.outcomes.some(
+          (o, i) =>
+            (o.verb === "insert" || o.verb === "replace") &&
+            lc(o.target ?? "") === lc(child) &&
+            mayHoldKey(file.statements[i]?.sql ?? "", from, (name) =>
+              file.tableAfter?.(child)?.columns.find((c) => lc(c.name) === lc(name)),
+            ),
+        );
       const readOnly = () => {
         if (code.writesTo(child)) return false;
         const { queries } = code.queries();
