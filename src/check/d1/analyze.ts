@@ -41,6 +41,8 @@ export interface AnalyzeDirOptions {
   code?: CodeMentions;
   /** Which files ship together (git history or `--base`): contract changes to what their window made are info. */
   windows?: ReleaseWindows;
+  /** The bound Workers' code read at a git ref (memoised by the caller): the version that ran before a file shipped. */
+  codeAt?: (ref: string) => CodeMentions | undefined;
 }
 
 export interface DirAnalysis {
@@ -293,7 +295,7 @@ function trackSeeded(file: MigrationFile, seeded: Set<string>): void {
  */
 export function analyzeMigrationsDir(
   dir: MigrationsDir,
-  { data, progress, code, baseSchema, windows }: AnalyzeDirOptions = {},
+  { data, progress, code, baseSchema, windows, codeAt }: AnalyzeDirOptions = {},
 ): DirAnalysis {
   const names = migrationNames(dir);
   const { findings, byFile: folder } = folderFindings(dir, names, windows);
@@ -339,7 +341,14 @@ export function analyzeMigrationsDir(
       file.tableAfter = (t) => replayer.tables.get(lc(t));
       const own = runRules(
         file,
-        { dataLabel: data?.label, code, base: dir.base, windows, folder: { dir, last: names[names.length - 1] ?? "" } },
+        {
+          dataLabel: data?.label,
+          code,
+          base: dir.base,
+          windows,
+          folder: { dir, last: names[names.length - 1] ?? "" },
+          running: () => runningCode(name, { code, windows, codeAt }),
+        },
         folder.get(name) ?? [],
       );
       const pendingOnData = onData ? (n: string) => onData.pending.has(n) : undefined;
@@ -423,6 +432,20 @@ function noteRemovedColumns(file: MigrationFile, removed: Set<string>): void {
     else if (c.kind === "rename-column") removed.add(lc(`${c.table}.${c.from}`));
     else if (c.kind === "drop-table") for (const col of c.before.columns) removed.add(lc(`${c.table}.${col.name}`));
   }
+}
+
+/**
+ * The code that ran before `name` shipped: `code` itself when read at `--base`; else, for a file a commit added, the
+ * code at that commit's parent (the version the migration met when it went out). Undefined when unknown: an
+ * uncommitted file, a root commit, a shallow clone's boundary.
+ */
+function runningCode(
+  name: string,
+  { code, windows, codeAt }: Pick<AnalyzeDirOptions, "code" | "windows" | "codeAt">,
+): CodeMentions | undefined {
+  if (code?.at !== undefined) return code;
+  const id = windows?.of(name)?.id;
+  return id !== undefined && /^[0-9a-f]{40}$/.test(id) ? codeAt?.(`${id.slice(0, 10)}^`) : undefined;
 }
 
 /** The rules by id, for the checks that run on a rule's own findings. */

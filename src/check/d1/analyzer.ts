@@ -6,7 +6,7 @@ import { relativeTo } from "../../project/discover.js";
 import type { Analyzer } from "../analyzer.js";
 import type { Finding, MigrationSummary } from "../findings.js";
 import { type AnalyzeDirOptions, analyzeMigrationsDir, type DirAnalysis } from "./analyze.js";
-import { codeMentionsFor } from "./code-mentions.js";
+import { type CodeMentions, codeMentionsFor } from "./code-mentions.js";
 import { loadDataSnapshot } from "./data.js";
 import { drizzleBaseFor } from "./drizzle-base.js";
 import { folderBindings, listMigrationDirs, type MigrationsDir, migrationNames } from "./migrations.js";
@@ -96,15 +96,22 @@ export const d1Analyzer: Analyzer = {
       const base = snapshot;
       const baseSchema = options.baseSchema ? readBaseSchema(project.root, options.baseSchema) : undefined;
       for (const dir of listMigrationDirs(project)) {
-        const out = analyzeOnBase(dir, project.root, {
-          progress,
-          ...(baseSchema ? { baseSchema } : {}),
-          code: codeMentionsFor({
+        const mentions = (base: string | undefined) =>
+          codeMentionsFor({
             configs: dir.configs,
             label: (p) => relativeTo(project.root, p),
             root: project.root,
-            ...(options.base === undefined ? {} : { base: options.base }),
-          }),
+            ...(base === undefined ? {} : { base }),
+          });
+        const atRef = new Map<string, CodeMentions | undefined>();
+        const out = analyzeOnBase(dir, project.root, {
+          progress,
+          ...(baseSchema ? { baseSchema } : {}),
+          code: mentions(options.base),
+          codeAt: (ref) => {
+            if (!atRef.has(ref)) atRef.set(ref, mentions(ref));
+            return atRef.get(ref);
+          },
           ...(dir.exists
             ? {
                 windows: releaseWindows(dir.dir, {

@@ -98,6 +98,11 @@ export interface D1RuleContext {
   folderFindings?: readonly Finding[];
   /** The folder the file is in, and its last file in apply order (the newest migration, the one not yet shipped). */
   folder?: { dir: MigrationsDir; last: string };
+  /**
+   * The running version's code when this file ships (read on call): `code` with `--base`; else, for a committed
+   * file, the code at the parent of the commit that added it; undefined when unknown.
+   */
+  running?: () => CodeMentions | undefined;
 }
 
 /** A D1 rule's hit; the file is the migration being checked unless the hit names another. */

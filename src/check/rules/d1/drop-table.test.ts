@@ -1,5 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BASE_MIGRATION, checkMigrations, hitsAfterBase } from "../../d1/testing.js";
+import { gitIn } from "../../config/fixture.js";
+import { d1Analyzer } from "../../d1/analyzer.js";
+import { BASE_MIGRATION, checkMigrations, hitsAfterBase, writeProject } from "../../d1/testing.js";
+import { runCheck } from "../../run-check.js";
 
 describe("d1/drop-table", () => {
   it("flags dropping a table that existed before", async () => {
@@ -52,12 +58,6 @@ export default app;
     const PACKAGE = JSON.stringify({ name: "app", dependencies: { hono: "^4.0.0" } });
     /** d1/drop-table on a project committed to git (code read at HEAD with --base, or from disk without it). */
     const drop = async (files: Record<string, string>, migrations: Record<string, string> = {}, base = "HEAD") => {
-      const { writeProject } = await import("../../d1/testing.js");
-      const { runCheck } = await import("../../run-check.js");
-      const { d1Analyzer } = await import("../../d1/analyzer.js");
-      const { execFileSync } = await import("node:child_process");
-      const { writeFileSync } = await import("node:fs");
-      const { join } = await import("node:path");
       const all = {
         "package.json": PACKAGE,
         "src/index.ts": WORKER,
@@ -92,6 +92,33 @@ export default app;
     });
     it("stays an error without --base: the code about to be deployed may have stopped naming it in this change", async () => {
       expect((await drop({}, {}, "")).map((f) => f.severity)).toEqual(["error"]);
+    });
+    it("reads the running version from git for a committed drop: the code at the parent of the commit that added it", async () => {
+      /** v1 runs `before` as src/orders.ts; v2 adds the drop and `after` in one commit. */
+      const committed = async (before: string, after: string) => {
+        const dir = writeProject({
+          "package.json": PACKAGE,
+          "src/index.ts": WORKER,
+          "src/orders.ts": before,
+          "migrations/0001.sql": BASE,
+        });
+        gitIn(dir, "init", "-q");
+        gitIn(dir, "add", ".");
+        gitIn(dir, "commit", "-qm", "v1");
+        writeFileSync(join(dir, "src/orders.ts"), after);
+        writeFileSync(join(dir, "migrations/0002.sql"), "DROP TABLE legacy_notes;");
+        gitIn(dir, "add", ".");
+        gitIn(dir, "commit", "-qm", "v2");
+        const r = await runCheck(dir, { analyzers: [d1Analyzer] });
+        return r.findings.filter((f) => f.rule === "d1/drop-table");
+      };
+      const [unused] = await committed(ORDERS, ORDERS);
+      expect(unused?.severity).toBe("info");
+      expect(unused?.message).toMatch(/no source file of wrangler\.toml at [0-9a-f]{10}\^ \(the running version/);
+      // v1 still read the table and v2 stopped: the version running when the drop ships fails.
+      const [used] = await committed(`${ORDERS}export const notes = "SELECT body FROM legacy_notes";\n`, ORDERS);
+      expect(used?.severity).toBe("error");
+      expect(used?.message).toContain("and the running version's queries on it fail");
     });
     it("stays an error when code names it in any spelling, a migration wrote into it, or code is imported from outside", async () => {
       const cases: Record<string, string>[] = [

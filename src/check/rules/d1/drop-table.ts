@@ -38,9 +38,11 @@ function neverUsed(
  */
 export default defineRule({
   meta: { id: "d1/drop-table", severity: "error", summary: "A migration drops a table that code may still use" },
-  checkMigration: ({ file, code }) =>
+  checkMigration: ({ file, code: deployed, running: ranBefore }) =>
     file.changes.flatMap((c): RuleHit[] => {
       if (c.kind !== "drop-table") return [];
+      // The running version's code, where git or --base has it: the code about to be deployed otherwise.
+      const code = ranBefore?.() ?? deployed;
       const again = file.recreated?.has(c.table.toLowerCase()) ?? false;
       if (!again && !existedBefore(file, c.table)) return [];
       const kept = copiedFirst(file, c.table, c.line);
