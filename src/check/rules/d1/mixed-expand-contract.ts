@@ -37,7 +37,8 @@ function describe(c: Change): string {
  * Changes that are only the file moving a table's rows around: scratch tables it creates and drops, a table it
  * saves, drops, creates again and restores (`CREATE TABLE bak AS SELECT …; DROP TABLE t; CREATE TABLE t …;
  * INSERT INTO t SELECT … FROM bak;`), and a full-text index it builds again from its source (`refilledIndex`), with
- * the indexes it re-creates on it; and views and triggers it defines again.
+ * the indexes it re-creates on it; a table it drops and creates again with every column it had; and views and
+ * triggers it defines again.
  */
 function roundTrips(file: MigrationFile): (c: Change & { line: number }) => boolean {
   const gone = droppedInFile(file);
@@ -85,9 +86,27 @@ function roundTrips(file: MigrationFile): (c: Change & { line: number }) => bool
           d.table.toLowerCase() === c.table.toLowerCase() &&
           d.column.name.toLowerCase() === c.column.name.toLowerCase(),
       ));
+  // `DROP TABLE t; CREATE TABLE t (…)` keeping every column t had, any new one optional: the running version's
+  // queries and inserts still work, only the rows go (d1/drop-table says so), so neither half is a step.
+  const sameShape = new Set(
+    file.changes.flatMap((c) => {
+      if (c.kind !== "drop-table" || !file.recreated?.has(c.table.toLowerCase())) return [];
+      const t = c.table.toLowerCase();
+      const again = file.changes.find(
+        (d) => d.kind === "create-table" && d.line > c.line && d.table.toLowerCase() === t,
+      );
+      if (again?.kind !== "create-table") return [];
+      const old = new Set(c.before.columns.map((x) => x.name.toLowerCase()));
+      const now = again.after.columns;
+      const kept = [...old].every((n) => now.some((x) => x.name.toLowerCase() === n));
+      const optional = now.every((x) => old.has(x.name.toLowerCase()) || !x.notNull || x.default !== null || x.pk > 0);
+      return kept && optional ? [t] : [];
+    }),
+  );
   return (c) => {
     const t = c.table.toLowerCase();
     if (scratch(t) || redefined(c) || readded(c)) return true;
+    if (sameShape.has(t) && (c.kind === "drop-table" || c.kind === "create-table")) return true;
     // A partial unique index over no existing row (its WHERE excludes a new column's DEFAULT) constrains nothing yet.
     if (c.kind === "add-index" && c.index.partial && partialOnlyNewRows(file, c.table, c.index.name)) return true;
     return restored.has(t) && (c.kind === "drop-table" || c.kind === "create-table" || c.kind === "add-index");
