@@ -62,6 +62,7 @@ import d1RewriteInPlace from "./d1/rewrite-in-place.js";
 import d1RowsLost from "./d1/rows-lost.js";
 import d1SetAsideMigration from "./d1/set-aside-migration.js";
 import d1SetNotNull from "./d1/set-not-null.js";
+import d1SetReadsAssigned from "./d1/set-reads-assigned.js";
 import d1ShadowedCreateIndex from "./d1/shadowed-create-index.js";
 import d1ShadowedCreateTable from "./d1/shadowed-create-table.js";
 import d1ShellSubstitution from "./d1/shell-substitution.js";
@@ -153,6 +154,7 @@ export const rules: readonly Rule[] = [
   d1RowsLost,
   d1SetAsideMigration,
   d1SetNotNull,
+  d1SetReadsAssigned,
   d1ShadowedCreateIndex,
   d1ShadowedCreateTable,
   d1ShellSubstitution,
