@@ -327,14 +327,7 @@ export function analyzeMigrationsDir(
       const excused = new Set(file.missingBase?.map((m) => m.index));
       file.followsFailure = failures.follow(file, (index) => excused.has(index));
       file.missingParents = missingParents(file, (t) => replayer.tables.has(t), history);
-      if (onData?.pending.has(name) && !file.unreadable) {
-        const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
-        file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);
-        onData.done++;
-        progress?.(
-          `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
-        );
-      }
+      if (onData?.pending.has(name) && !file.unreadable) replayOnData(file, onData, dir, progress);
       file.seeded = seeded;
       file.insertedRows = inserted;
       file.createdBy = createdBy;
@@ -379,6 +372,21 @@ export function analyzeMigrationsDir(
   const rel = (n: string) => (dir.rel === "." ? n : `${dir.rel}/${n}`);
   const appliedOnData = names.filter((n) => !onData.pending.has(n)).map(rel);
   return { findings, migrations, pendingOnData: [...onData.pending], appliedOnData };
+}
+
+/** Replays a pending file on the `--data` snapshot, up to its first problem, and says how far that has got. */
+function replayOnData(
+  file: MigrationFile,
+  onData: DataReplay,
+  dir: MigrationsDir,
+  progress: ((detail: string) => void) | undefined,
+): void {
+  const firstProblem = file.problems[0]?.offset ?? Number.POSITIVE_INFINITY;
+  file.data = onData.replayer.applyFile(file.name, file.statements, firstProblem);
+  onData.done++;
+  progress?.(
+    `${onData.done}/${onData.pending.size} pending files of ${dir.rel}/ replayed on ${onData.label} (${onData.appliedBefore} applied there before)`,
+  );
 }
 
 /** The rules that judge the code's statements on the schema the whole history leaves (built once, if any run). */
