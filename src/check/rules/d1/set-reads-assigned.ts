@@ -1,3 +1,4 @@
+import { lineAt } from "../../d1/code-text.js";
 import { type SetAssignment, setAssignments, type Token, tokenize } from "../../sql/tokens.js";
 import { defineRule } from "../rule.js";
 
@@ -57,28 +58,25 @@ export default defineRule({
       for (const [j, later] of sets.entries()) {
         if (later.value.some((t) => t.kind === "word" && t.value === "SELECT")) continue;
         const read = reads(later.value, all);
-        const earlier = sets.slice(0, j).find((a) => {
-          const col = a.columns.find((c) => read.has(c));
-          if (col === undefined) return false;
+        const targets = new Set(later.columns);
+        for (const earlier of sets.slice(0, j)) {
+          const col = earlier.columns.find((c) => read.has(c));
+          if (col === undefined) continue;
           // `SET a = a`: nothing changes. A value that reads the later column back is a swap. A constant
           // (`SET ingredient_id = 13, form_id = CASE ingredient_id WHEN 60 …`): the new value is known, so a read of
           // the column means the old one.
-          const self = a.value.length === 1 && a.value[0]?.text.toLowerCase() === col;
-          return !self && !constant(a.value) && !later.columns.some((c) => reads(a.value, new Set([c])).size > 0);
-        });
-        const col = earlier?.columns.find((c) => read.has(c));
-        if (!earlier || col === undefined) continue;
-        const first = later.value[0];
-        const line = stmt.line + (first ? (stmt.sql.slice(0, first.at).match(/\n/g)?.length ?? 0) : 0);
-        const target = later.columns.join(", ");
-        return [
-          {
-            line,
-            message: `\`${shown(stmt.sql, later)}\` reads ${col}, which the same UPDATE sets before it (\`${shown(stmt.sql, earlier)}\`): SQLite evaluates every SET expression on the row as it was before the UPDATE, so this reads the old ${col}, not the value just assigned (MySQL would read the new one), and ${target} is computed from it in every row it touches`,
-            fix: `Compute ${target} from the new value in the same statement, writing ${col}'s expression out in its place (\`${target} = … (${col}'s new expression) …\`), or set ${target} in a second UPDATE after this one.`,
-            data: { column: col, assigned: target },
-          },
-        ];
+          const self = earlier.value.length === 1 && earlier.value[0]?.text.toLowerCase() === col;
+          if (self || constant(earlier.value) || reads(earlier.value, targets).size > 0) continue;
+          const target = later.columns.join(", ");
+          return [
+            {
+              line: stmt.line + lineAt(stmt.sql, later.value[0]?.at ?? 0) - 1,
+              message: `\`${shown(stmt.sql, later)}\` reads ${col}, which the same UPDATE sets before it (\`${shown(stmt.sql, earlier)}\`): SQLite evaluates every SET expression on the row as it was before the UPDATE, so this reads the old ${col}, not the value just assigned (MySQL would read the new one), and ${target} is computed from it in every row it touches`,
+              fix: `Compute ${target} from the new value in the same statement, writing ${col}'s expression out in its place (\`${target} = … (${col}'s new expression) …\`), or set ${target} in a second UPDATE after this one.`,
+              data: { column: col, assigned: target },
+            },
+          ];
+        }
       }
       return [];
     }),
